@@ -1,0 +1,344 @@
+//! Checked little-endian cursors and the borrowed [`List`] of variable-length items.
+//!
+//! Layout rule for every type-13 structure: **packed, little-endian, no padding** (NOTES.md
+//! §7.11): `int`/`unsigned int` are 4 bytes, `char` is 1 byte.
+
+use core::fmt;
+
+use crate::error::{Error, Result};
+use crate::task::TaskForm;
+
+/// A cursor over borrowed input that never panics.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader { buf, pos: 0 }
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or(&[])
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let (head, _) = self.rest().split_at_checked(n).ok_or(Error::Truncated {
+            needed: self.pos.saturating_add(n),
+            available: self.buf.len(),
+        })?;
+        self.pos = self.pos.saturating_add(n);
+        Ok(head)
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
+        let b = self.take(N)?;
+        b.first_chunk::<N>().ok_or(Error::Truncated {
+            needed: N,
+            available: b.len(),
+        })
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(*self.array::<4>()?))
+    }
+
+    pub(crate) fn i32(&mut self) -> Result<i32> {
+        Ok(i32::from_le_bytes(*self.array::<4>()?))
+    }
+}
+
+/// A cursor over the caller's output buffer. Encoders check the total length first, so writes
+/// never fall off the end; if one would, it is dropped rather than panicking.
+#[derive(Debug)]
+pub struct Writer<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> Writer<'b> {
+    pub(crate) fn new(buf: &'b mut [u8]) -> Writer<'b> {
+        Writer { buf, pos: 0 }
+    }
+
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos.saturating_add(bytes.len());
+        if let Some(dst) = self.buf.get_mut(self.pos..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+
+    pub(crate) fn zeros(&mut self, n: usize) {
+        let end = self.pos.saturating_add(n);
+        if let Some(dst) = self.buf.get_mut(self.pos..end) {
+            dst.fill(0);
+        }
+        self.pos = end;
+    }
+
+    pub(crate) fn u8(&mut self, v: u8) {
+        self.put(&[v]);
+    }
+
+    pub(crate) fn u32(&mut self, v: u32) {
+        self.put(&v.to_le_bytes());
+    }
+
+    pub(crate) fn i32(&mut self, v: i32) {
+        self.put(&v.to_le_bytes());
+    }
+}
+
+/// Checks `buf` can take `needed` bytes.
+pub(crate) fn check_room(needed: usize, buf: &[u8]) -> Result<()> {
+    if buf.len() < needed {
+        Err(Error::BufferTooSmall {
+            needed,
+            available: buf.len(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Adds byte counts; an overflow (impossible for real inputs) reports `TooLong`.
+pub(crate) fn add(a: usize, b: usize) -> Result<usize> {
+    a.checked_add(b).ok_or(Error::TooLong {
+        field: "message",
+        len: usize::MAX,
+        max: usize::MAX,
+    })
+}
+
+pub(crate) mod sealed {
+    use super::{Reader, Result, Writer};
+    use crate::task::TaskForm;
+
+    /// An element of a [`super::List`]: how to read, size and write one. Only task elements
+    /// look at the [`TaskForm`]; the others ignore it.
+    pub trait Item<'a>: Sized + Copy {
+        /// Reads one element.
+        fn read(r: &mut Reader<'a>, form: TaskForm) -> Result<Self>;
+        /// Validates the element for `form` and returns its encoded size.
+        fn encoded_len(&self, form: TaskForm) -> Result<usize>;
+        /// Writes it (after [`Item::encoded_len`] succeeded).
+        fn write(&self, w: &mut Writer<'_>, form: TaskForm);
+    }
+}
+pub(crate) use sealed::Item;
+
+/// A borrowed list of wire elements (`ids[]`, `result[]`, `cmd_t cmds[]`, `task_t tasks[]`).
+///
+/// A decoder's list keeps the elements in their wire form: the bytes were validated once when
+/// the message was parsed and are decoded again, lazily, by [`List::iter`] — nothing is
+/// collected and nothing allocates. An encoder also takes a caller's slice
+/// ([`List::from_slice`]). Two lists are equal when they yield equal elements.
+#[derive(Clone, Copy)]
+pub struct List<'a, T> {
+    inner: Inner<'a, T>,
+}
+
+#[derive(Clone, Copy)]
+enum Inner<'a, T> {
+    Encoded {
+        bytes: &'a [u8],
+        count: usize,
+        form: TaskForm,
+    },
+    Slice(&'a [T]),
+}
+
+impl<'a, T> List<'a, T> {
+    /// A list of the caller's elements, for an encoder.
+    #[must_use]
+    pub const fn from_slice(items: &'a [T]) -> List<'a, T> {
+        List {
+            inner: Inner::Slice(items),
+        }
+    }
+
+    /// Number of elements.
+    #[must_use]
+    pub const fn len(&self) -> usize {
+        match self.inner {
+            Inner::Encoded { count, .. } => count,
+            Inner::Slice(s) => s.len(),
+        }
+    }
+
+    /// `true` for an empty list.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The wire bytes of the elements, when the list came from a decoder.
+    #[must_use]
+    pub const fn encoded_bytes(&self) -> Option<&'a [u8]> {
+        match self.inner {
+            Inner::Encoded { bytes, .. } => Some(bytes),
+            Inner::Slice(_) => None,
+        }
+    }
+}
+
+impl<'a, T: Item<'a>> List<'a, T> {
+    /// Reads `count` elements from `r`, validating all of them.
+    pub(crate) fn read(r: &mut Reader<'a>, count: usize, form: TaskForm) -> Result<List<'a, T>> {
+        let start = r.rest();
+        let before = r.remaining();
+        for _ in 0..count {
+            T::read(r, form)?;
+        }
+        let used = before.saturating_sub(r.remaining());
+        Ok(List {
+            inner: Inner::Encoded {
+                bytes: start.get(..used).unwrap_or(&[]),
+                count,
+                form,
+            },
+        })
+    }
+
+    /// The elements in order.
+    #[must_use]
+    pub fn iter(&self) -> ListIter<'a, T> {
+        match self.inner {
+            Inner::Encoded { bytes, count, form } => ListIter {
+                inner: IterInner::Encoded {
+                    reader: Reader::new(bytes),
+                    left: count,
+                    form,
+                },
+            },
+            Inner::Slice(s) => ListIter {
+                inner: IterInner::Slice(s.iter()),
+            },
+        }
+    }
+
+    /// Validates every element and returns the encoded size of the elements.
+    pub(crate) fn encoded_len(&self, form: TaskForm) -> Result<usize> {
+        match self.inner {
+            // Already validated in this form: the bytes are written as they are.
+            Inner::Encoded { bytes, form: f, .. } if f == form => Ok(bytes.len()),
+            _ => self
+                .iter()
+                .try_fold(0usize, |acc, e| add(acc, e.encoded_len(form)?)),
+        }
+    }
+
+    pub(crate) fn write(&self, w: &mut Writer<'_>, form: TaskForm) {
+        match self.inner {
+            Inner::Encoded { bytes, form: f, .. } if f == form => w.put(bytes),
+            _ => self.iter().for_each(|e| e.write(w, form)),
+        }
+    }
+}
+
+impl<'a, T: Item<'a>> IntoIterator for &List<'a, T> {
+    type Item = T;
+    type IntoIter = ListIter<'a, T>;
+    fn into_iter(self) -> ListIter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<'a, T: Item<'a> + PartialEq> PartialEq for List<'a, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<'a, T: Item<'a> + Eq> Eq for List<'a, T> {}
+
+impl<'a, T: Item<'a> + fmt::Debug> fmt::Debug for List<'a, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over a [`List`].
+#[derive(Debug, Clone)]
+pub struct ListIter<'a, T> {
+    inner: IterInner<'a, T>,
+}
+
+#[derive(Debug, Clone)]
+enum IterInner<'a, T> {
+    Encoded {
+        reader: Reader<'a>,
+        left: usize,
+        form: TaskForm,
+    },
+    Slice(core::slice::Iter<'a, T>),
+}
+
+impl<'a, T: Item<'a>> Iterator for ListIter<'a, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        match &mut self.inner {
+            IterInner::Encoded { reader, left, form } => {
+                *left = left.checked_sub(1)?;
+                // The bytes were validated by `List::read`, so this cannot fail; if it somehow
+                // did, the iteration ends.
+                T::read(reader, *form).ok()
+            }
+            IterInner::Slice(it) => it.next().copied(),
+        }
+    }
+}
+
+impl<'a> Item<'a> for i32 {
+    fn read(r: &mut Reader<'a>, _: TaskForm) -> Result<i32> {
+        r.i32()
+    }
+    fn encoded_len(&self, _: TaskForm) -> Result<usize> {
+        Ok(4)
+    }
+    fn write(&self, w: &mut Writer<'_>, _: TaskForm) {
+        w.i32(*self);
+    }
+}
+
+/// Reads a C `int` count and checks it is not negative and fits the remaining input at
+/// `min_item` bytes per element (so a huge count fails fast instead of looping).
+pub(crate) fn read_count(
+    r: &mut Reader<'_>,
+    field: &'static str,
+    min_item: usize,
+) -> Result<usize> {
+    let n = r.i32()?;
+    let count = usize::try_from(n).map_err(|_| Error::BadLength {
+        field,
+        value: i64::from(n),
+    })?;
+    let needed = count.saturating_mul(min_item);
+    if needed > r.remaining() {
+        return Err(Error::Truncated {
+            needed,
+            available: r.remaining(),
+        });
+    }
+    Ok(count)
+}
+
+/// Converts a count to the C `int` written on the wire.
+pub(crate) fn count_i32(field: &'static str, n: usize) -> Result<i32> {
+    i32::try_from(n).map_err(|_| Error::TooLong {
+        field,
+        len: n,
+        max: i32::MAX as usize,
+    })
+}
