@@ -8,3 +8,29 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+pub mod cbc;
+mod ecdh;
+mod error;
+mod kdf;
+mod key;
+mod mode;
+mod sealed;
+mod secp160r1;
+mod timestamp;
+
+pub use ecdh::{
+    DEVKEY_LEN, DevKey, KeyPair, PRIVATE_KEY_LEN, PUBLIC_KEY_LEN, PrivateKey, PublicKey,
+    SHARED_SECRET_LEN, SharedSecret,
+};
+pub use error::{Error, Result};
+pub use kdf::KeyIv;
+pub use key::{AccessKey, IvCompat, KEY_LEN, LocalKey, SessionKey, StaticKey};
+pub use mode::Mode;
+pub use sealed::{
+    EncTypeCheck, OpenOptions, Opened, OpenedPayload, open, open_payload, seal, seal_payload,
+    sealed_len, sealed_payload_len,
+};
+pub use timestamp::{
+    Clock, REPLAY_WINDOW_SECS, ReplayGuard, ReplayRule, TIMESTAMP_LEN, split_timestamp,
+};

@@ -1,0 +1,113 @@
+//! AES-128-CBC with PKCS#7 padding, in place on the caller's buffer (spec 1.1 "AES128
+//! CBC/PKCS#5 padding"; NOTES.md §3.1), on RustCrypto's `aes` (AES-NI picked at run time) and
+//! `cbc`.
+//!
+//! # Padding
+//! A plaintext of `n` bytes always gains 1 to 16 bytes of padding: a full block of 16 × 0x10 when
+//! `n` is a multiple of 16 (so 0 bytes encrypt to 16). [`padded_len`] gives the exact ciphertext
+//! length, `(n / 16 + 1) * 16`; the buffer handed to [`encrypt_in_place`] must be at least that
+//! long.
+//!
+//! Decryption is strict: the pad byte must be 1..=16 and all pad bytes equal. compat: NOTES.md
+//! §3.1 — the SDK also accepts a pad byte of 0 (strips nothing) or above 16; we refuse those.
+//!
+//! # Security
+//! CBC without a MAC gives confidentiality against a passive listener only: an active attacker
+//! can flip plaintext bits and replay packets, and nothing here can notice. Every failure is the
+//! one [`Error::Decrypt`] so at least the error value is no padding oracle.
+
+use aes::Aes128;
+use cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+
+use crate::{Error, KeyIv, Result};
+
+/// AES block size.
+pub const BLOCK_LEN: usize = 16;
+
+/// Ciphertext length for a plaintext of `len` bytes: `(len / 16 + 1) * 16`, i.e. `len` plus 1 to
+/// 16 bytes of PKCS#7 padding (saturating at `usize::MAX`, which no buffer reaches).
+#[must_use]
+pub const fn padded_len(len: usize) -> usize {
+    (len & !(BLOCK_LEN - 1)).saturating_add(BLOCK_LEN)
+}
+
+/// Encrypts the first `msg_len` bytes of `buf` in place and returns the ciphertext length
+/// ([`padded_len`]`(msg_len)`); the padding is written after the message.
+///
+/// # Errors
+/// [`Error::BufferTooSmall`] when `buf` is shorter than `padded_len(msg_len)` (nothing written).
+pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<usize> {
+    let needed = padded_len(msg_len);
+    let available = buf.len();
+    let Some(region) = buf.get_mut(..needed) else {
+        return Err(Error::BufferTooSmall { needed, available });
+    };
+    let enc = cbc::Encryptor::<Aes128>::new(key.key().into(), key.iv().into());
+    enc.encrypt_padded::<Pkcs7>(region, msg_len)
+        .map(<[u8]>::len)
+        .map_err(|_| Error::BufferTooSmall { needed, available })
+}
+
+/// Decrypts `buf` in place and returns the plaintext, a prefix of `buf`.
+///
+/// # Errors
+/// [`Error::Decrypt`] when the length is not a non-zero multiple of 16, the padding is not
+/// strict PKCS#7, or (what amounts to the same) the key is wrong.
+pub fn decrypt_in_place<'a>(key: &KeyIv, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
+    if buf.is_empty() || !buf.len().is_multiple_of(BLOCK_LEN) {
+        return Err(Error::Decrypt);
+    }
+    let dec = cbc::Decryptor::<Aes128>::new(key.key().into(), key.iv().into());
+    let len = dec
+        .decrypt_padded::<Pkcs7>(buf)
+        .map(<[u8]>::len)
+        .map_err(|_| Error::Decrypt)?;
+    buf.get_mut(..len).ok_or(Error::Decrypt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_lengths() {
+        assert_eq!(padded_len(0), 16);
+        assert_eq!(padded_len(15), 16);
+        assert_eq!(padded_len(16), 32);
+        assert_eq!(padded_len(17), 32);
+        assert_eq!(padded_len(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn short_buffer_writes_nothing() {
+        let k = KeyIv::new([1; 16], [2; 16]);
+        let mut buf = [0xa5u8; 31];
+        assert_eq!(
+            encrypt_in_place(&k, &mut buf, 16),
+            Err(Error::BufferTooSmall {
+                needed: 32,
+                available: 31
+            })
+        );
+        assert_eq!(buf, [0xa5; 31]);
+    }
+
+    #[test]
+    fn bad_lengths_and_padding_are_one_error() {
+        let k = KeyIv::new([1; 16], [2; 16]);
+        assert_eq!(decrypt_in_place(&k, &mut []), Err(Error::Decrypt));
+        assert_eq!(decrypt_in_place(&k, &mut [0; 15]), Err(Error::Decrypt));
+        // Pad byte 0, which the SDK's lax unpadding accepts: encrypt 16 zero bytes and drop
+        // the padding block, so the last plaintext byte is 0x00.
+        let mut msg = [0u8; 32];
+        let n = encrypt_in_place(&k, &mut msg, 16).unwrap();
+        assert_eq!(n, 32);
+        assert_eq!(decrypt_in_place(&k, &mut msg[..16]), Err(Error::Decrypt));
+        let wrong = KeyIv::new([9; 16], [2; 16]);
+        let mut ct = [0u8; 32];
+        ct[..5].copy_from_slice(b"hello");
+        encrypt_in_place(&k, &mut ct, 5).unwrap();
+        // A wrong key gives garbage padding with overwhelming probability: the same error.
+        assert_eq!(decrypt_in_place(&wrong, &mut ct[..16]), Err(Error::Decrypt));
+    }
+}

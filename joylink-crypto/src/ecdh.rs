@@ -1,0 +1,406 @@
+//! ECDH on secp160r1 as JoyLink uses it (spec 1.1, 4.3, 6.3.1, 6.3.2; NOTES.md §4).
+//!
+//! - private key: 20 bytes, big-endian, any non-zero value (2^160 < n, so no reduction);
+//! - public key: 21 bytes compressed, `0x02 | (y & 1)` followed by X — sent raw in the `opt` of
+//!   enctype 2 packets, and as 42 lowercase hex characters in the scan reply's `devkey`;
+//! - shared secret: the 20-byte X coordinate of `d · Q`, unhashed; AES key = bytes 0..16, IV =
+//!   bytes 4..20 ([`KeyIv::from_shared_secret`](crate::KeyIv::from_shared_secret)).
+//!
+//! Peer keys are fully validated (compat: NOTES.md §4 — the SDK checks nothing; a valid peer never
+//! sends what we refuse). Secrets zeroize on drop; scalar multiplication is constant-time.
+//!
+//! # Security
+//! secp160r1 offers about 80-bit security, far below today's 128-bit floor. It is implemented
+//! only because shipped JoyLink devices use it.
+
+use core::fmt;
+
+use elliptic_curve::{
+    FieldBytes,
+    point::{AffineCoordinates, DecompressPoint},
+    sec1::{FromSec1Point, Sec1Point, ToSec1Point},
+    subtle::Choice,
+};
+use rand_core::CryptoRng;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::key::IvCompat;
+use crate::secp160r1::{AffinePoint, P_BYTES, ProjectivePoint, Scalar, Secp160r1};
+use crate::{Error, Result};
+
+/// Length of a private key.
+pub const PRIVATE_KEY_LEN: usize = 20;
+/// Length of a compressed public key (`02|03 ‖ X`), as placed in `opt`.
+pub const PUBLIC_KEY_LEN: usize = 21;
+/// Length of a `devkey` string (hex of the compressed public key).
+pub const DEVKEY_LEN: usize = 42;
+/// Length of the shared secret (the X coordinate).
+pub const SHARED_SECRET_LEN: usize = 20;
+
+/// A secp160r1 private key (20 bytes, non-zero).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct PrivateKey {
+    scalar: Scalar,
+    bytes: [u8; PRIVATE_KEY_LEN],
+}
+
+impl PrivateKey {
+    /// Draws a key from the caller's RNG (20 random bytes, redrawn in the 2^-160 case of zero),
+    /// as micro-ecc's `uECC_make_key` does. Nothing is read from the OS.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        loop {
+            let mut bytes = [0u8; PRIVATE_KEY_LEN];
+            rng.fill_bytes(&mut bytes);
+            let key = Self::from_bytes(&bytes);
+            bytes.zeroize();
+            if let Ok(key) = key {
+                return key;
+            }
+        }
+    }
+
+    /// Takes a 20-byte big-endian private key.
+    ///
+    /// # Errors
+    /// [`Error::PrivateKeyZero`] for zero (every other value is below n).
+    pub fn from_bytes(bytes: &[u8; PRIVATE_KEY_LEN]) -> Result<Self> {
+        let mut wide = [0u8; 21];
+        if let Some((_, tail)) = wide.split_last_chunk_mut::<PRIVATE_KEY_LEN>() {
+            tail.copy_from_slice(bytes);
+        }
+        let scalar = Scalar::from_slice(&wide);
+        wide.zeroize();
+        match scalar {
+            Some(scalar) if !bool::from(scalar.is_zero()) => Ok(Self {
+                scalar,
+                bytes: *bytes,
+            }),
+            _ => Err(Error::PrivateKeyZero),
+        }
+    }
+
+    /// The 20 key bytes (secret).
+    pub fn raw_secret_bytes(&self) -> &[u8; PRIVATE_KEY_LEN] {
+        &self.bytes
+    }
+
+    /// The matching public key `d · G` (constant-time in `d`).
+    pub fn public_key(&self) -> PublicKey {
+        // Inherent constant-time multiplication (fixed-window, no `mul_vartime`).
+        let p = ProjectivePoint::mul(&ProjectivePoint::from(AffinePoint::GENERATOR), &self.scalar);
+        PublicKey {
+            point: p.to_affine(),
+        }
+    }
+
+    /// The shared secret with a peer: the X coordinate of `d · Q` (constant-time in `d`).
+    ///
+    /// The result is never the point at infinity: `Q` is a validated non-identity point of a
+    /// prime-order group and `0 < d < n`.
+    pub fn diffie_hellman(&self, peer: &PublicKey) -> SharedSecret {
+        let p = ProjectivePoint::mul(&ProjectivePoint::from(peer.point), &self.scalar).to_affine();
+        let mut x = p.x();
+        let mut bytes = [0u8; SHARED_SECRET_LEN];
+        if let Some((_, tail)) = x.split_last_chunk::<SHARED_SECRET_LEN>() {
+            bytes.copy_from_slice(tail);
+        }
+        x.zeroize();
+        SharedSecret::from_bytes(bytes)
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PrivateKey { ... }")
+    }
+}
+
+/// A private key with its public key, as a device holds it from boot (NOTES.md §4: regenerated
+/// on every boot by shipped devices).
+#[derive(Clone)]
+pub struct KeyPair {
+    private: PrivateKey,
+    public: PublicKey,
+}
+
+impl KeyPair {
+    /// Generates a key pair from the caller's RNG.
+    ///
+    /// ```
+    /// # struct Rng(u64);
+    /// # impl rand_core::TryRng for Rng {
+    /// #     type Error = core::convert::Infallible;
+    /// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(self.try_next_u64()? as u32) }
+    /// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+    /// #         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    /// #         Ok(self.0)
+    /// #     }
+    /// #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
+    /// #         for b in d { *b = self.try_next_u64()? as u8; } Ok(())
+    /// #     }
+    /// # }
+    /// # impl rand_core::TryCryptoRng for Rng {}
+    /// # let mut rng = Rng(1); // use a real CSPRNG
+    /// use joylink_crypto::KeyPair;
+    /// let device = KeyPair::generate(&mut rng);
+    /// let app = KeyPair::generate(&mut rng);
+    /// let devkey = device.public_key().to_devkey(); // goes into the scan reply
+    /// assert_eq!(devkey.as_str().len(), 42);
+    /// let s1 = device.private_key().diffie_hellman(app.public_key());
+    /// let s2 = app.private_key().diffie_hellman(device.public_key());
+    /// assert_eq!(s1, s2);
+    /// ```
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self::from_private_key(PrivateKey::generate(rng))
+    }
+
+    /// Completes a private key with its public key.
+    pub fn from_private_key(private: PrivateKey) -> Self {
+        let public = private.public_key();
+        Self { private, public }
+    }
+
+    /// The private key.
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.private
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+}
+
+impl fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A validated secp160r1 public key: on the curve, not the point at infinity.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey {
+    point: AffinePoint,
+}
+
+fn x_checked(x: &[u8; 20]) -> Result<FieldBytes<Secp160r1>> {
+    // Public data: a variable-time comparison is fine.
+    if x.as_slice() >= P_BYTES.as_slice() {
+        return Err(Error::PublicKeyOutOfRange);
+    }
+    let mut fb = FieldBytes::<Secp160r1>::default();
+    if let Some((_, tail)) = fb.split_last_chunk_mut::<20>() {
+        tail.copy_from_slice(x);
+    }
+    Ok(fb)
+}
+
+impl PublicKey {
+    /// Decodes a public key in any form a JoyLink peer may use:
+    ///
+    /// - 21 bytes `02|03 ‖ X`: the compressed form of `opt` and `devkey` (spec 4.3);
+    /// - 41 bytes `04 ‖ X ‖ Y`: SEC1 uncompressed;
+    /// - 40 bytes `X ‖ Y`: micro-ecc's native form (the vectors' `public_key`);
+    /// - 1 byte `00`: SEC1's point at infinity (refused as such).
+    ///
+    /// # Errors
+    /// Each reason has its own variant: [`Error::PublicKeyLength`], [`Error::PublicKeyPrefix`]
+    /// (compat: NOTES.md §4 — micro-ecc reads only bit 0 of the prefix; we accept only 2 and 3),
+    /// [`Error::PublicKeyOutOfRange`] (a coordinate ≥ p), [`Error::PublicKeyNotOnCurve`],
+    /// [`Error::PublicKeyIdentity`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        match bytes.len() {
+            PUBLIC_KEY_LEN => {
+                let (&tag, x) = bytes.split_first().ok_or(Error::PublicKeyLength(0))?;
+                if tag != 2 && tag != 3 {
+                    return Err(Error::PublicKeyPrefix(tag));
+                }
+                let x: &[u8; 20] = x.try_into().map_err(|_| Error::PublicKeyLength(21))?;
+                let fb = x_checked(x)?;
+                let point: Option<AffinePoint> =
+                    AffinePoint::decompress(&fb, Choice::from(tag & 1)).into();
+                point
+                    .map(|point| Self { point })
+                    .ok_or(Error::PublicKeyNotOnCurve)
+            }
+            40 | 41 => {
+                let xy = match bytes.split_first() {
+                    Some((&4, rest)) if bytes.len() == 41 => rest,
+                    Some((&tag, _)) if bytes.len() == 41 => {
+                        return Err(Error::PublicKeyPrefix(tag));
+                    }
+                    _ => bytes,
+                };
+                let (x, y) = xy
+                    .split_at_checked(20)
+                    .ok_or(Error::PublicKeyLength(bytes.len()))?;
+                let x: &[u8; 20] = x
+                    .try_into()
+                    .map_err(|_| Error::PublicKeyLength(bytes.len()))?;
+                let y: &[u8; 20] = y
+                    .try_into()
+                    .map_err(|_| Error::PublicKeyLength(bytes.len()))?;
+                if x.iter().chain(y).all(|&b| b == 0) {
+                    // micro-ecc's representation of the point at infinity.
+                    return Err(Error::PublicKeyIdentity);
+                }
+                let fx = x_checked(x)?;
+                let fy = x_checked(y)?;
+                let sec1 = Sec1Point::<Secp160r1>::from_affine_coordinates(&fx, &fy, false);
+                let point: Option<AffinePoint> = AffinePoint::from_sec1_point(&sec1).into();
+                point
+                    .map(|point| Self { point })
+                    .ok_or(Error::PublicKeyNotOnCurve)
+            }
+            1 => match bytes.first() {
+                Some(0) => Err(Error::PublicKeyIdentity),
+                Some(&tag) => Err(Error::PublicKeyPrefix(tag)),
+                None => Err(Error::PublicKeyLength(0)),
+            },
+            n => Err(Error::PublicKeyLength(n)),
+        }
+    }
+
+    /// Decodes a scan reply's `devkey`: 42 hex characters of the compressed key (either case).
+    ///
+    /// # Errors
+    /// [`Error::PublicKeyLength`] with the string's length in characters unless it is 42,
+    /// [`Error::PublicKeyHex`] for a non-hex character, then as [`PublicKey::from_bytes`].
+    pub fn from_devkey(s: &str) -> Result<Self> {
+        let s = s.as_bytes();
+        if s.len() != DEVKEY_LEN {
+            return Err(Error::PublicKeyLength(s.len()));
+        }
+        let mut raw = [0u8; PUBLIC_KEY_LEN];
+        for (i, (out, pair)) in raw.iter_mut().zip(s.chunks_exact(2)).enumerate() {
+            let nib = |j: usize| -> Result<u8> {
+                let c = pair.get(j).copied().unwrap_or(b'?');
+                let index = i.saturating_mul(2).saturating_add(j);
+                match c {
+                    b'0'..=b'9' => Ok(c.wrapping_sub(b'0')),
+                    b'a'..=b'f' => Ok(c.wrapping_sub(b'a').wrapping_add(10)),
+                    b'A'..=b'F' => Ok(c.wrapping_sub(b'A').wrapping_add(10)),
+                    _ => Err(Error::PublicKeyHex { index }),
+                }
+            };
+            *out = (nib(0)? << 4) | nib(1)?;
+        }
+        Self::from_bytes(&raw)
+    }
+
+    /// The 21-byte compressed form, `0x02 | (y & 1)` then X, as sent in `opt` (spec 4.3).
+    pub fn to_compressed(&self) -> [u8; PUBLIC_KEY_LEN] {
+        let mut out = [0u8; PUBLIC_KEY_LEN];
+        let x = self.point.x();
+        if let Some((tag, tail)) = out.split_first_mut() {
+            *tag = 2 | u8::from(bool::from(self.point.y_is_odd()));
+            if let Some((_, xs)) = x.split_last_chunk::<20>() {
+                tail.copy_from_slice(xs);
+            }
+        }
+        out
+    }
+
+    /// The 40-byte `X ‖ Y` form micro-ecc keeps internally (no tag).
+    pub fn to_raw_uncompressed(&self) -> [u8; 40] {
+        let sec1 = self.point.to_sec1_point(false);
+        let mut out = [0u8; 40];
+        if let (Some(x), Some(y)) = (sec1.x(), sec1.y())
+            && let (Some((_, xs)), Some((_, ys))) =
+                (x.split_last_chunk::<20>(), y.split_last_chunk::<20>())
+            && let Some((ox, oy)) = out.split_first_chunk_mut::<20>()
+        {
+            ox.copy_from_slice(xs);
+            oy.copy_from_slice(ys);
+        }
+        out
+    }
+
+    /// The scan reply's `devkey`: 42 lowercase hex characters of the compressed key (NOTES.md §4).
+    pub fn to_devkey(&self) -> DevKey {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; DEVKEY_LEN];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.to_compressed()) {
+            if let [hi, lo] = pair {
+                *hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                *lo = HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+            }
+        }
+        DevKey(out)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PublicKey")
+            .field(&self.to_devkey().as_str())
+            .finish()
+    }
+}
+
+/// A `devkey` string: 42 lowercase hex characters (no allocation).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DevKey([u8; DEVKEY_LEN]);
+
+impl DevKey {
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        // Always ASCII hex by construction.
+        core::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl fmt::Display for DevKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for DevKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// The 20-byte ECDH shared secret (X coordinate), the key material of enctype 2.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct SharedSecret {
+    bytes: [u8; SHARED_SECRET_LEN],
+    #[zeroize(skip)]
+    iv_compat: IvCompat,
+}
+
+impl SharedSecret {
+    /// Wraps 20 secret bytes (e.g. computed elsewhere, or from a test vector).
+    pub fn from_bytes(bytes: [u8; SHARED_SECRET_LEN]) -> Self {
+        Self {
+            bytes,
+            iv_compat: IvCompat::Standard,
+        }
+    }
+
+    /// The same secret with the given old-firmware IV option (see [`IvCompat`]).
+    #[must_use]
+    pub fn with_iv_compat(mut self, iv_compat: IvCompat) -> Self {
+        self.iv_compat = iv_compat;
+        self
+    }
+
+    /// The IV option in force.
+    pub fn iv_compat(&self) -> IvCompat {
+        self.iv_compat
+    }
+
+    /// The 20 secret bytes.
+    pub fn raw_secret_bytes(&self) -> &[u8; SHARED_SECRET_LEN] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret { ... }")
+    }
+}
