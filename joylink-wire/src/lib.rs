@@ -1,10 +1,47 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
+// Unit tests compute expected values freely; the library itself is checked in the non-test build.
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)
+)]
 
 // `alloc`/`std` are linked only when their feature asks for them, so that neither can creep into a
-// firmware build unnoticed (rustls does the same).
+// firmware build unnoticed (rustls does the same). Unit tests link std for `format!`/`to_string`.
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
+
+mod macros;
+
+mod codec;
+mod codes;
+mod crc;
+mod direction;
+mod error;
+mod fixed_text;
+mod fragment;
+mod frame;
+mod header;
+mod packet;
+
+pub mod lan;
+pub mod wan;
+
+pub use codes::{
+    BizCode, EncType, HardwareError, MAGIC_LAN, MAGIC_WAN, Magic, PacketType, ResponseCode,
+};
+pub use crc::{Crc16, CrcPolicy, crc16};
+pub use direction::Direction;
+pub use error::{Error, Result};
+pub use fixed_text::{FixedText, write_fixed_text};
+pub use fragment::{
+    FRAGMENT_PIECE_LEN, Fragment, Reassembled, Reassembler, ReassemblyStatus, Splitter,
+};
+#[cfg(feature = "alloc")]
+pub use frame::BytesFrameDecoder;
+pub use frame::{FrameDecoder, FrameStatus};
+pub use header::{HEADER_LEN, Header, VERSION};
+pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};

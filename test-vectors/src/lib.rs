@@ -3,7 +3,7 @@
 //!
 //! A missing or unreadable file is a test failure, never a skip: every loader panics with the path
 //! it tried. This crate is `publish = false` and only ever a dev-dependency.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 
