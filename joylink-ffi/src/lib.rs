@@ -1,0 +1,88 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+// The `jl_` functions are `unsafe extern "C"`: their `# Safety` sections state the pointer
+// contract; inside, every `unsafe` block carries a `// SAFETY:` comment (lint denied in Cargo.toml).
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)
+)]
+
+// `std` is linked only with the (default) `std` feature: for `cargo test`, clippy and Rust users
+// of the rlib. Firmware builds use `--no-default-features` and get the panic handler below.
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod crc;
+mod ecdh;
+mod packet;
+mod ptr;
+mod seal;
+mod status;
+mod timer;
+
+pub use crc::{JlCrc32, jl_crc16, jl_crc32_final, jl_crc32_init, jl_crc32_update};
+pub use ecdh::{
+    JL_DEVKEY_LEN, JL_PRIVATE_KEY_LEN, JL_PUBLIC_KEY_LEN, JL_SHARED_SECRET_LEN, JlEcdhShared,
+    jl_ecdh_devkey, jl_ecdh_keypair, jl_ecdh_parse_devkey, jl_ecdh_shared_secret,
+};
+pub use packet::{
+    JL_HEADER_LEN, JL_MAGIC_LAN, JL_MAGIC_WAN, JlCrcPolicy, JlHeader, JlPacket, jl_packet_build,
+    jl_packet_decode,
+};
+pub use seal::{
+    JL_KEY_FLAG_ANY_ENCTYPE, JL_KEY_FLAG_LEGACY_IV, JL_KEY_LEN, JL_MAX_PADDING, JL_TIMESTAMP_LEN,
+    JlEncType, JlKey, JlOpened, jl_open_in_place, jl_seal_in_place, jl_sealed_len,
+};
+pub use status::JlStatus;
+pub use timer::{
+    JL_TIME_EXP_LENIENT, JlCivilTime, jl_civil_from_seconds, jl_civil_to_seconds, jl_time_exp_next,
+    jl_time_exp_parse,
+};
+
+// No unwinding ever crosses the C boundary: a panic inside an `extern "C"` function aborts the
+// process (guaranteed since Rust 1.81), and firmware builds use `panic = "abort"` anyway. The
+// code itself is built to never panic (clippy denies unwrap/expect/panic/indexing/overflow).
+
+#[cfg(all(not(feature = "std"), not(test)))]
+unsafe extern "C" {
+    /// C's `abort()` (libc, newlib, picolibc all have it).
+    fn abort() -> !;
+}
+
+/// The panic handler of the `no_std` build: a bug in this library stops the firmware the same
+/// way a failed C `assert` does.
+#[cfg(all(not(feature = "std"), not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    // SAFETY: `abort` takes no arguments and never returns.
+    unsafe { abort() }
+}
+
+/// Why this symbol exists (not part of the API, never in `joylink.h`):
+///
+/// A `no_std` static library for a *hosted* target (x86_64/aarch64 Linux, where CI runs the C
+/// tests) links the target's precompiled `core`, which was built with `panic = "unwind"`: its
+/// object files carry unwind tables referencing `DW.ref.rust_eh_personality`. `std` normally
+/// defines that symbol; without `std` nobody does, so linking the C program fails with
+/// "undefined reference to `rust_eh_personality`" — in debug builds always, in release builds
+/// whenever LTO is off (Cargo disables LTO for a crate whose crate types include `rlib`).
+///
+/// With `panic = "abort"` nothing ever unwinds, so the personality routine is never called; the
+/// reference only has to resolve. The other clean fix is to rebuild `core` with
+/// `panic = "abort"` (`cargo +nightly build -Z build-std=core -Z build-std-features=panic_immediate_abort`),
+/// which is what bare-metal targets (`target_os = "none"`, e.g. `thumbv7em-none-eabihf`,
+/// `riscv32imc-unknown-none-elf`) already ship: there the symbol is not needed and not defined.
+/// If it were ever called, something unwound through an `abort` build: abort.
+#[cfg(all(
+    not(feature = "std"),
+    not(test),
+    panic = "abort",
+    not(target_os = "none")
+))]
+mod eh_personality {
+    #[unsafe(no_mangle)]
+    extern "C" fn rust_eh_personality() -> ! {
+        // SAFETY: `abort` takes no arguments and never returns.
+        unsafe { super::abort() }
+    }
+}

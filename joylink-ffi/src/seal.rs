@@ -1,0 +1,388 @@
+//! Sealing and opening packets in place, for every enctype (spec 3.6, chapter 4):
+//! `jl_sealed_len`, `jl_seal_in_place`, `jl_open_in_place`.
+
+use core::ffi::c_int;
+use core::ptr;
+
+use joylink_crypto::{
+    EncTypeCheck, IvCompat, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, TIMESTAMP_LEN,
+};
+use joylink_wire::{HEADER_LEN, Header, Packet};
+
+use crate::packet::{JlHeader, crc_policy};
+use crate::ptr::{bytes, bytes_mut, check_bytes, check_struct, read, write};
+use crate::status::{
+    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_DECRYPT, JL_ERR_INVALID_ARGUMENT, JlStatus,
+    Status, ret,
+};
+
+/// Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
+pub const JL_TIMESTAMP_LEN: usize = 4;
+/// Length of a key string (localkey, accesskey) and of a session key.
+pub const JL_KEY_LEN: usize = 32;
+/// The most PKCS#7 padding adds to a plaintext (a full AES block).
+pub const JL_MAX_PADDING: usize = 16;
+// Literals so that cbindgen can print them; checked against the source of truth.
+const _: () = assert!(JL_TIMESTAMP_LEN == TIMESTAMP_LEN);
+const _: () = assert!(JL_KEY_LEN == joylink_crypto::KEY_LEN);
+const _: () = assert!(JL_MAX_PADDING == joylink_crypto::cbc::BLOCK_LEN);
+
+/// Key flag: copy binary IVs as SDK ≤ 2.0.12 does (every IV byte from the first 0x00 on is 0x00;
+/// vectors/README "Old SDK IV bug"). Only for enctypes 2 and 4, and only for such old peers.
+pub const JL_KEY_FLAG_LEGACY_IV: u32 = 1;
+/// Key flag: open a packet whatever its `enctype` byte says (shipped WAN devices pick the key by
+/// packet type and never read it, NOTES.md §3.2).
+pub const JL_KEY_FLAG_ANY_ENCTYPE: u32 = 2;
+const KNOWN_FLAGS: u32 = JL_KEY_FLAG_LEGACY_IV | JL_KEY_FLAG_ANY_ENCTYPE;
+
+/// The `enctype` values (spec 3.6, plus 4 which every shipped SDK uses after WAN auth).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum JlEncType {
+    /// 0: in clear (the key bytes are ignored and may be NULL).
+    JL_ENC_NONE = 0,
+    /// 1: the spec's published static key (spec 4.2) — obfuscation only; no shipped SDK uses it.
+    JL_ENC_STATIC = 1,
+    /// 2: ECDH; key = the 20-byte shared secret (`jl_ecdh_shared_t.secret`).
+    JL_ENC_ECDH = 2,
+    /// 3: pre-shared; key = the 32-character localkey (LAN) or accesskey (WAN auth) as ASCII.
+    JL_ENC_PRESHARED = 3,
+    /// 4: WAN session key; key = the 32 raw bytes from the auth answer.
+    JL_ENC_SESSION = 4,
+}
+
+/// A key and the enctype it is used with.
+///
+/// | `enc_type` | `key` / `key_len` |
+/// |---|---|
+/// | 0, 1 | ignored (NULL allowed) |
+/// | 2 | 20-byte ECDH shared secret |
+/// | 3 | 32 ASCII characters of the localkey / accesskey (not hex-decoded) |
+/// | 4 | 32-byte session key |
+///
+/// # Security
+/// Enctype 1's key is printed in the spec, and the protocol has no MAC: CBC keeps a passive
+/// listener out but an active attacker can flip bits or replay packets.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct JlKey {
+    /// One of `jl_enc_type_t` (`JL_ENC_*`).
+    pub enc_type: u32,
+    /// `JL_KEY_FLAG_*` bits, 0 normally.
+    pub flags: u32,
+    /// The key bytes.
+    pub key: *const u8,
+    /// Their length.
+    pub key_len: usize,
+}
+
+/// The Rust key objects a [`Mode`] borrows from (they zeroize themselves on drop).
+enum KeyStore {
+    None,
+    Static,
+    Ecdh(SharedSecret),
+    Local(LocalKey),
+    Session(SessionKey),
+}
+
+impl KeyStore {
+    /// # Safety
+    /// `k.key` must point to `k.key_len` readable bytes (or be NULL with `key_len` 0).
+    unsafe fn from_c(k: &JlKey) -> Status<(KeyStore, u32)> {
+        if k.flags & !KNOWN_FLAGS != 0 {
+            return Err(JL_ERR_INVALID_ARGUMENT);
+        }
+        let compat = if k.flags & JL_KEY_FLAG_LEGACY_IV != 0 {
+            IvCompat::LegacyStrncpy
+        } else {
+            IvCompat::Standard
+        };
+        let key_bytes = || -> Status<&[u8]> {
+            // SAFETY: forwarded caller contract.
+            unsafe { bytes(k.key, k.key_len) }
+        };
+        let store = match k.enc_type {
+            0 => KeyStore::None,
+            1 => KeyStore::Static,
+            2 => {
+                let raw: [u8; 20] = key_bytes()?.try_into().map_err(|_| JL_ERR_BAD_KEY)?;
+                KeyStore::Ecdh(SharedSecret::from_bytes(raw).with_iv_compat(compat))
+            }
+            3 => KeyStore::Local(LocalKey::from_ascii(key_bytes()?).map_err(JlStatus::from)?),
+            4 => KeyStore::Session(
+                SessionKey::from_slice(key_bytes()?)
+                    .map_err(JlStatus::from)?
+                    .with_iv_compat(compat),
+            ),
+            _ => return Err(JL_ERR_INVALID_ARGUMENT),
+        };
+        Ok((store, k.flags))
+    }
+
+    fn mode(&self) -> Mode<'_> {
+        match self {
+            KeyStore::None => Mode::None,
+            KeyStore::Static => Mode::Static,
+            KeyStore::Ecdh(s) => Mode::Ecdh(s),
+            KeyStore::Local(k) => Mode::LocalKey(k),
+            KeyStore::Session(k) => Mode::Session(k),
+        }
+    }
+}
+
+/// Reads and converts the caller's key.
+///
+/// # Safety
+/// `key` must point to a readable `jl_key_t` whose `key` field points to `key_len` readable bytes.
+unsafe fn load_key(key: *const JlKey) -> Status<(KeyStore, u32)> {
+    // SAFETY: forwarded caller contract.
+    let k = unsafe { read(key) }?;
+    // SAFETY: forwarded caller contract.
+    unsafe { KeyStore::from_c(&k) }
+}
+
+/// Length of the payload for a plaintext of `len` bytes under `enc_type`.
+fn payload_len(enc_type: u32, len: usize) -> Status<usize> {
+    match enc_type {
+        0 => Ok(len),
+        1..=4 => Ok(joylink_crypto::cbc::padded_len(len)),
+        _ => Err(JL_ERR_INVALID_ARGUMENT),
+    }
+}
+
+/// Exact length of the packet `jl_seal_in_place` writes for `opt_len` bytes of opt and
+/// `body_len` bytes of body (the 4-byte timestamp comes on top):
+/// `16 + opt_len + 4 + body_len` in clear, `16 + opt_len + padded(4 + body_len)` encrypted.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (unknown enctype) or
+/// `JL_ERR_TOO_LONG` (the payload or opt would not fit the 16-bit length fields).
+///
+/// # Safety
+/// `out_len` must point to a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_sealed_len(
+    enc_type: u32,
+    opt_len: usize,
+    body_len: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| {
+        check_struct(out_len)?;
+        let plain = body_len
+            .checked_add(TIMESTAMP_LEN)
+            .ok_or(JlStatus::JL_ERR_TOO_LONG)?;
+        let n = joylink_wire::packet_len(opt_len, payload_len(enc_type, plain)?)?;
+        // SAFETY: forwarded caller contract (`out_len` writable, checked).
+        unsafe { write(out_len, n) }
+    })();
+    ret(r)
+}
+
+/// Seals a packet in place: the caller has put the body at
+/// `buf + JL_BODY_OFFSET(opt_len)` (= `16 + opt_len + 4`); this writes the header, copies `opt`
+/// to `buf + 16`, writes `timestamp` little-endian before the body, encrypts
+/// `timestamp ‖ body` in place with the key (PKCS#7 padding after it) and fills in the CRC16.
+///
+/// From `header` the magic, version, type, total, index and reserved are used; `opt_len`,
+/// `payload_len`, `crc` are computed and `enc_type` is the key's. `opt` may point anywhere,
+/// including at `buf + 16` already (it is moved like `memmove`); NULL when `opt_len` is 0.
+///
+/// `*out_len` receives the packet length (`jl_sealed_len`), or on `JL_ERR_BUFFER_TOO_SMALL`
+/// the length needed (nothing written then; the body is untouched).
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BUFFER_TOO_SMALL`, `JL_ERR_TOO_LONG`,
+/// `JL_ERR_BAD_MAGIC`, `JL_ERR_BAD_KEY`, `JL_ERR_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `header`, `key` (and the bytes it points to) must be readable; `opt` readable for `opt_len`
+/// bytes; `buf` writable for `buf_len` bytes; `out_len` a writable `size_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // a C signature
+pub unsafe extern "C" fn jl_seal_in_place(
+    header: *const JlHeader,
+    key: *const JlKey,
+    opt: *const u8,
+    opt_len: usize,
+    timestamp: u32,
+    body_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, 0) }?;
+        // SAFETY: forwarded caller contract.
+        let h: Header = unsafe { read(header) }?.to_header()?;
+        // SAFETY: forwarded caller contract.
+        let (store, _) = unsafe { load_key(key) }?;
+        let mode = store.mode();
+        let plain = body_len
+            .checked_add(TIMESTAMP_LEN)
+            .ok_or(JlStatus::JL_ERR_TOO_LONG)?;
+        let payload_len = mode.payload_len(plain);
+        let total = joylink_wire::packet_len(opt_len, payload_len)?;
+        if buf_len < total {
+            // SAFETY: forwarded caller contract.
+            unsafe { write(out_len, total) }?;
+            return Err(JL_ERR_BUFFER_TOO_SMALL);
+        }
+        // Validate both ranges before writing anything; no reference to `opt` is ever made, so
+        // it may overlap `buf` (e.g. already sit at `buf + 16`).
+        check_bytes(buf, buf_len)?; // buf_len >= total > 0: NULL is refused here
+        check_bytes(opt, opt_len)?;
+        if opt_len > 0 {
+            // SAFETY: `buf` holds `buf_len >= total >= 16 + opt_len` writable bytes and `opt`
+            // `opt_len` readable bytes (caller contract; both ranges checked above);
+            // `ptr::copy` is memmove, so overlap is fine; no reference to either is alive.
+            unsafe { ptr::copy(opt, buf.wrapping_add(HEADER_LEN), opt_len) };
+        }
+        // SAFETY: forwarded caller contract (`buf` writable for `buf_len`), no other borrow.
+        let out = unsafe { bytes_mut(buf, buf_len) }?;
+        let packet_bytes = out.get_mut(..total).ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
+        let start = HEADER_LEN.saturating_add(opt_len);
+        let payload = packet_bytes
+            .get_mut(start..)
+            .ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
+        let (ts, _) = payload
+            .split_first_chunk_mut::<TIMESTAMP_LEN>()
+            .ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
+        *ts = timestamp.to_le_bytes();
+        mode.seal_in_place(payload, plain)?;
+        let full = Header {
+            opt_len: u16::try_from(opt_len).map_err(|_| JlStatus::JL_ERR_TOO_LONG)?,
+            payload_len: u16::try_from(payload_len).map_err(|_| JlStatus::JL_ERR_TOO_LONG)?,
+            enc_type: mode.enc_type(),
+            crc: 0,
+            ..h
+        };
+        let mut p = Packet::new_unchecked(packet_bytes);
+        p.set_header(&full);
+        p.fill_crc();
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, total) }
+    })();
+    ret(r)
+}
+
+/// An opened packet: header, opt, timestamp and body, pointing into the caller's buffer.
+///
+/// On failure the struct is zeroed (pointers NULL).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct JlOpened {
+    /// The header as received.
+    pub header: JlHeader,
+    /// The `opt` section (`header.opt_len` bytes), e.g. the APP's public key for enctype 2.
+    pub opt: *const u8,
+    /// The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4, NOTES.md §5). Replay
+    /// checks (strictly increasing per peer) are the caller's.
+    pub timestamp: u32,
+    /// The decrypted body after the timestamp, inside the buffer.
+    pub body: *const u8,
+    /// Its length.
+    pub body_len: usize,
+    /// Whether the CRC matched (true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+    pub crc_ok: bool,
+}
+
+impl JlOpened {
+    const ZERO: JlOpened = JlOpened {
+        header: JlHeader {
+            magic: 0,
+            opt_len: 0,
+            payload_len: 0,
+            version: 0,
+            packet_type: 0,
+            total: 0,
+            index: 0,
+            enc_type: 0,
+            reserved: 0,
+            crc: 0,
+        },
+        opt: ptr::null(),
+        timestamp: 0,
+        body: ptr::null(),
+        body_len: 0,
+        crc_ok: false,
+    };
+}
+
+/// Opens a sealed packet in place: checks the header (magic, `len == 16 + optlen + payloadlen`),
+/// the CRC as `crc_policy` says, that `enctype` is the key's (unless `JL_KEY_FLAG_ANY_ENCTYPE`),
+/// decrypts the payload inside `buf` and splits off the 4-byte timestamp.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
+/// `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
+/// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT` the
+/// payload bytes of `buf` are overwritten with zeros (no half-decrypted data is left behind);
+/// other errors leave `buf` as it was. `*out` is zeroed on every failure.
+///
+/// # Safety
+/// `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);
+/// `out` to writable memory for a `jl_opened_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_open_in_place(
+    buf: *mut u8,
+    len: usize,
+    crc_policy: c_int,
+    key: *const JlKey,
+    out: *mut JlOpened,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    if let Err(e) = unsafe { write(out, JlOpened::ZERO) } {
+        return ret(Err(e));
+    }
+    let r = (|| {
+        let policy = self::crc_policy(crc_policy)?;
+        // SAFETY: forwarded caller contract.
+        let (store, flags) = unsafe { load_key(key) }?;
+        let check = if flags & JL_KEY_FLAG_ANY_ENCTYPE != 0 {
+            EncTypeCheck::Ignore
+        } else {
+            EncTypeCheck::Match
+        };
+        // SAFETY: forwarded caller contract (`buf` writable for `len`, not otherwise accessed).
+        let data = unsafe { bytes_mut(buf, len) }?;
+        let opened = match joylink_crypto::open(
+            data,
+            &store.mode(),
+            OpenOptions::new().crc(policy).enc_type(check),
+        ) {
+            Ok(o) => JlOpened {
+                header: o.header.into(),
+                opt: o.opt.as_ptr(),
+                timestamp: o.timestamp,
+                body: o.body.as_ptr(),
+                body_len: o.body.len(),
+                crc_ok: o.crc_ok,
+            },
+            Err(e) => {
+                let status = JlStatus::from(e);
+                if status == JL_ERR_DECRYPT {
+                    wipe_payload(buf, len);
+                }
+                return Err(status);
+            }
+        };
+        // SAFETY: forwarded caller contract (`out` writable, checked above).
+        unsafe { write(out, opened) }
+    })();
+    ret(r)
+}
+
+/// Zeroes the payload of a packet whose header decoded (after a failed decryption).
+fn wipe_payload(buf: *mut u8, len: usize) {
+    // SAFETY: called by `jl_open_in_place` after the borrow of `buf` ended; same contract.
+    let Ok(data) = (unsafe { bytes_mut(buf, len) }) else {
+        return;
+    };
+    let opt_len = data
+        .get(4..6)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, |b: [u8; 2]| usize::from(u16::from_le_bytes(b)));
+    if let Some(payload) = data.get_mut(HEADER_LEN.saturating_add(opt_len)..) {
+        payload.fill(0);
+    }
+}
