@@ -1,0 +1,126 @@
+//! Cloud control, snapshot and recipe dispatch with their answers, type 11 (spec 7.3.7–7.3.12;
+//! NOTES.md §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
+
+use super::view::body_view;
+use crate::codec::{Reader, Writer};
+use crate::{BizCode, Result};
+
+/// Length of the fixed part `timestamp, biz_code, serial`.
+pub const CONTROL_HEADER_LEN: usize = 12;
+
+body_view! {
+    /// View of a type 11 body: `timestamp u32, biz_code u32, serial u32, cmd[]/resp[]`.
+    pub struct ControlBody, min_len = CONTROL_HEADER_LEN;
+    ints {
+        /// The sender's time.
+        timestamp, set_timestamp: u32 as u32 @ 0,
+        /// What is asked (1002 control, 1004 snapshot, 1050 recipe) or answered (102, 104, 150).
+        biz_code, set_biz_code: BizCode as u32 @ 4,
+        /// The cloud's sequence number, echoed in the answer.
+        serial, set_serial: u32 as u32 @ 8,
+    }
+    texts {}
+    tail
+        /// `cmd[]` (request) or `resp[]` (answer).
+        data, data_mut @ CONTROL_HEADER_LEN;
+}
+
+/// A cloud request or a device answer of type 11 (spec 7.3.7 `control`, 7.3.8 `control_resp`,
+/// 7.3.9/7.3.10 snapshot, 7.3.11/7.3.12 recipe), typed by its [`BizCode`].
+///
+/// The answer carries the request's `serial` and `biz_code.response()` (NOTES.md §10); `data` is
+/// the script's command (request) or the result + snapshot (answer), JSON for JSON products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Control<'a> {
+    /// The sender's time.
+    pub timestamp: u32,
+    /// What is asked or answered.
+    pub biz_code: BizCode,
+    /// The cloud's sequence number (compat: NOTES.md §5, SDK 2.0.19 requires it to grow).
+    pub serial: u32,
+    /// `cmd[]` or `resp[]`.
+    pub data: &'a [u8],
+}
+
+impl<'a> Control<'a> {
+    /// Parses a body.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        Ok(Self {
+            timestamp: r.u32_le()?,
+            biz_code: BizCode::from(r.u32_le()?),
+            serial: r.u32_le()?,
+            data: r.rest(),
+        })
+    }
+
+    /// `12 + data.len()`.
+    pub const fn buffer_len(&self) -> usize {
+        self.data.len().saturating_add(CONTROL_HEADER_LEN)
+    }
+
+    /// Writes the body.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        let mut w = Writer::new(super::room(self.buffer_len(), buf)?);
+        w.u32_le(self.timestamp)?;
+        w.u32_le(self.biz_code.into())?;
+        w.u32_le(self.serial)?;
+        w.put(self.data)?;
+        Ok(w.written())
+    }
+
+    /// The answer to this request: `timestamp` (the device's time), `biz_code.response()`, the
+    /// same `serial`, and `resp` as data.
+    #[must_use]
+    pub fn answer<'b>(&self, timestamp: u32, resp: &'b [u8]) -> Control<'b> {
+        Control {
+            timestamp,
+            biz_code: self.biz_code.response(),
+            serial: self.serial,
+            data: resp,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn layout() {
+        // spec 7.3.7 / NOTES.md §15 item 11: ts 0x5F5E1000, biz 1004 (ec 03), serial 1, "{}"
+        let bytes = b"\x00\x10\x5e\x5f\xec\x03\x00\x00\x01\x00\x00\x00{}";
+        let c = Control::parse(bytes).unwrap();
+        assert_eq!(c.timestamp, 0x5f5e_1000);
+        assert_eq!(c.biz_code, BizCode::Snapshot);
+        assert_eq!(c.serial, 1);
+        assert_eq!(c.data, b"{}");
+        let mut buf = [0xa5; 14];
+        assert_eq!(c.emit(&mut buf), Ok(14));
+        assert_eq!(&buf, bytes);
+        let a = c.answer(5, b"x");
+        assert_eq!(a.biz_code, BizCode::SnapshotResponse);
+        assert_eq!(a.serial, 1);
+        let v = ControlBody::new_checked(&bytes[..]).unwrap();
+        assert_eq!(v.biz_code(), BizCode::Snapshot);
+        assert_eq!(v.data(), b"{}");
+        let mut raw = *bytes;
+        ControlBody::new_unchecked(&mut raw[..]).set_biz_code(BizCode::Unknown(7));
+        assert_eq!(&raw[4..8], &[7, 0, 0, 0]);
+        assert_eq!(
+            Control::parse(&bytes[..11]),
+            Err(Error::Truncated {
+                needed: 4,
+                available: 3
+            })
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! Heartbeat, type 10 (spec 7.3.3, 7.3.4; NOTES.md §7.2), and the `{timestamp, code}` answer the
+//! cloud also sends for types 12 and 110.
+
+use super::view::body_view;
+use crate::codec::{Reader, Writer};
+use crate::{ResponseCode, Result};
+
+body_view! {
+    /// View of a device heartbeat (spec 7.3.3): `timestamp u32, version u16, rssi u16`.
+    pub struct HeartbeatBody, min_len = 8;
+    ints {
+        /// Device time.
+        timestamp, set_timestamp: u32 as u32 @ 0,
+        /// Firmware version number (as registered in the cloud).
+        version, set_version: u16 as u16 @ 4,
+        /// Signal strength 0–100 (shipped devices send 1).
+        rssi, set_rssi: u16 as u16 @ 6,
+    }
+    texts {}
+}
+
+body_view! {
+    /// View of the cloud's `{timestamp u32, code u32}` answer (spec 7.3.4, 7.3.6, 7.3.16).
+    pub struct CodeResponseBody, min_len = 8;
+    ints {
+        /// Server time.
+        timestamp, set_timestamp: u32 as u32 @ 0,
+        /// Result code (spec "响应（Code）码定义").
+        code, set_code: ResponseCode as i32 @ 4,
+    }
+    texts {}
+}
+
+/// A device heartbeat (spec 7.3.3, type 10, device → cloud), every ≤ 60 s (the SDK: 15 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Heartbeat {
+    /// Device time.
+    pub timestamp: u32,
+    /// Firmware version number; must match what the cloud has on record.
+    pub version: u16,
+    /// Signal strength 0–100 %. compat: NOTES.md §7.2 — shipped devices always send 1.
+    pub rssi: u16,
+}
+
+impl Heartbeat {
+    /// Length of the body.
+    pub const LEN: usize = 8;
+
+    /// Parses the body (exactly 8 bytes).
+    ///
+    /// # Errors
+    /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        let v = Self {
+            timestamp: r.u32_le()?,
+            version: r.u16_le()?,
+            rssi: r.u16_le()?,
+        };
+        r.expect_empty("heartbeat")?;
+        Ok(v)
+    }
+
+    /// Always [`Self::LEN`].
+    pub const fn buffer_len(&self) -> usize {
+        Self::LEN
+    }
+
+    /// Writes the body.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        let mut w = Writer::new(super::room(Self::LEN, buf)?);
+        w.u32_le(self.timestamp)?;
+        w.u16_le(self.version)?;
+        w.u16_le(self.rssi)?;
+        Ok(w.written())
+    }
+}
+
+/// The cloud's `{timestamp, code}` answer to a heartbeat (spec 7.3.4, type 10), an upload (7.3.6,
+/// type 12) or a gateway heartbeat (7.3.16, type 110).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CodeResponse {
+    /// Server time; shipped devices store it as `cloud_timestamp` (NOTES.md §5).
+    pub timestamp: u32,
+    /// Result code. The spec declares `unsigned int`; the code table has negative values, so
+    /// the 4 bytes are read as `i32` (bit-exact either way).
+    pub code: ResponseCode,
+}
+
+impl CodeResponse {
+    /// Length of the body.
+    pub const LEN: usize = 8;
+
+    /// Parses the body (exactly 8 bytes).
+    ///
+    /// # Errors
+    /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        let v = Self {
+            timestamp: r.u32_le()?,
+            code: ResponseCode::from(r.i32_le()?),
+        };
+        r.expect_empty("code response")?;
+        Ok(v)
+    }
+
+    /// Always [`Self::LEN`].
+    pub const fn buffer_len(&self) -> usize {
+        Self::LEN
+    }
+
+    /// Writes the body.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        let mut w = Writer::new(super::room(Self::LEN, buf)?);
+        w.u32_le(self.timestamp)?;
+        w.i32_le(self.code.into())?;
+        Ok(w.written())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn heartbeat_layout() {
+        // spec 7.3.3: ts 0x5F5E1000, version 8, rssi 1 (NOTES.md §15 item 15)
+        let bytes = [0x00, 0x10, 0x5e, 0x5f, 0x08, 0x00, 0x01, 0x00];
+        let h = Heartbeat::parse(&bytes).unwrap();
+        assert_eq!(
+            h,
+            Heartbeat {
+                timestamp: 0x5f5e_1000,
+                version: 8,
+                rssi: 1
+            }
+        );
+        let mut buf = [0xa5; 8];
+        assert_eq!(h.emit(&mut buf), Ok(8));
+        assert_eq!(buf, bytes);
+        let mut v = HeartbeatBody::new_checked(&mut buf[..]).unwrap();
+        assert_eq!(v.version(), 8);
+        v.set_rssi(0xffff);
+        assert_eq!(&buf[6..], &[0xff, 0xff]);
+        assert!(HeartbeatBody::new_checked(&bytes[..7]).is_err());
+        assert_eq!(
+            Heartbeat::parse(&bytes[..7]),
+            Err(Error::Truncated {
+                needed: 2,
+                available: 1
+            })
+        );
+    }
+
+    #[test]
+    fn code_response_layout() {
+        // spec 7.3.4: ts, code (-1 = ff ff ff ff)
+        let bytes = [0x4b, 0x1b, 0x03, 0x70, 0xff, 0xff, 0xff, 0xff];
+        let c = CodeResponse::parse(&bytes).unwrap();
+        assert_eq!(c.timestamp, 0x7003_1b4b);
+        assert_eq!(c.code, ResponseCode::AuthFailed);
+        let mut buf = [0xa5; 8];
+        c.emit(&mut buf).unwrap();
+        assert_eq!(buf, bytes);
+        assert_eq!(
+            CodeResponseBody::new_unchecked(&bytes).code(),
+            ResponseCode::AuthFailed
+        );
+        assert_eq!(
+            CodeResponse::parse(&[0; 12]),
+            Err(Error::TrailingData {
+                what: "code response",
+                len: 4
+            })
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Crate-private toolkit of the WAN body views: little-endian field access at fixed offsets and
+//! the `body_view!` macro that declares a smoltcp-style view (`new_unchecked`, `new_checked`,
+//! `check_len`, `into_inner`, one getter and one setter per field, the variable tail).
+//!
+//! Getters never panic: after `check_len` every fixed field is in bounds, and the helpers below
+//! use `get` anyway, returning 0 for an out-of-bounds read of a view built with `new_unchecked`
+//! on a short buffer (smoltcp would panic there; we prefer a wrong value to a crash).
+
+/// A little-endian integer at a byte offset.
+pub(crate) trait Le: Sized + Copy {
+    /// Reads the value at `off`, 0 when out of bounds.
+    fn get_le(buf: &[u8], off: usize) -> Self;
+    /// Writes the value at `off`; does nothing when out of bounds.
+    fn put_le(self, buf: &mut [u8], off: usize);
+}
+
+macro_rules! impl_le {
+    ($($t:ty),*) => {$(
+        impl Le for $t {
+            fn get_le(buf: &[u8], off: usize) -> Self {
+                buf.get(off..)
+                    .and_then(|s| s.first_chunk::<{ core::mem::size_of::<$t>() }>())
+                    .map_or(0, |c| <$t>::from_le_bytes(*c))
+            }
+            fn put_le(self, buf: &mut [u8], off: usize) {
+                if let Some(c) = buf
+                    .get_mut(off..)
+                    .and_then(|s| s.first_chunk_mut::<{ core::mem::size_of::<$t>() }>())
+                {
+                    *c = self.to_le_bytes();
+                }
+            }
+        }
+    )*};
+}
+impl_le!(u8, u16, u32, i32);
+
+/// The `len` bytes at `off` (empty when out of bounds).
+pub(crate) fn bytes_at(buf: &[u8], off: usize, len: usize) -> &[u8] {
+    off.checked_add(len)
+        .and_then(|end| buf.get(off..end))
+        .unwrap_or_default()
+}
+
+/// The mutable `len` bytes at `off` (empty when out of bounds).
+pub(crate) fn bytes_at_mut(buf: &mut [u8], off: usize, len: usize) -> &mut [u8] {
+    match off.checked_add(len) {
+        Some(end) => buf.get_mut(off..end).unwrap_or_default(),
+        None => &mut [],
+    }
+}
+
+/// Declares a view over a WAN body with fixed fields followed by an optional variable tail.
+///
+/// ```text
+/// body_view! {
+///     /// docs
+///     pub struct ControlBody, min_len = 12;
+///     ints { timestamp, set_timestamp: u32 as u32 @ 0, ... }
+///     texts { feed_id, set_feed_id @ 12, 32 }
+///     tail data, data_mut @ 12;
+/// }
+/// ```
+macro_rules! body_view {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident, min_len = $min:expr;
+        ints { $( $(#[$fattr:meta])* $get:ident, $set:ident : $ty:ty as $raw:ident @ $off:expr ),* $(,)? }
+        texts { $( $(#[$tattr:meta])* $tget:ident, $tset:ident @ $toff:expr, $tlen:expr ),* $(,)? }
+        $( tail $(#[$tailattr:meta])* $tail:ident, $tail_mut:ident @ $tail_off:expr; )?
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name<T: AsRef<[u8]>> {
+            buffer: T,
+        }
+
+        impl<T: AsRef<[u8]>> $name<T> {
+            /// Length of the fixed part; a body shorter than this fails [`Self::check_len`].
+            pub const MIN_LEN: usize = $min;
+
+            /// Wraps a buffer without checking it (getters of a short buffer read 0).
+            pub const fn new_unchecked(buffer: T) -> Self {
+                Self { buffer }
+            }
+
+            /// Wraps a buffer after [`Self::check_len`].
+            ///
+            /// # Errors
+            /// As [`Self::check_len`].
+            pub fn new_checked(buffer: T) -> $crate::Result<Self> {
+                let view = Self::new_unchecked(buffer);
+                view.check_len()?;
+                Ok(view)
+            }
+
+            /// Checks that the buffer holds the fixed part ([`Self::MIN_LEN`] bytes).
+            ///
+            /// # Errors
+            /// [`Error::Truncated`](crate::Error::Truncated) when it is shorter.
+            pub fn check_len(&self) -> $crate::Result<()> {
+                let available = self.buffer.as_ref().len();
+                if available < Self::MIN_LEN {
+                    Err($crate::Error::Truncated { needed: Self::MIN_LEN, available })
+                } else {
+                    Ok(())
+                }
+            }
+
+            /// Gives the buffer back.
+            pub fn into_inner(self) -> T {
+                self.buffer
+            }
+
+            $(
+                $(#[$fattr])*
+                pub fn $get(&self) -> $ty {
+                    <$ty>::from(<$raw as $crate::wan::view::Le>::get_le(self.buffer.as_ref(), $off))
+                }
+            )*
+
+            $(
+                $(#[$tattr])*
+                pub fn $tget(&self) -> $crate::FixedText<'_> {
+                    $crate::FixedText::new(
+                        stringify!($tget),
+                        $crate::wan::view::bytes_at(self.buffer.as_ref(), $toff, $tlen),
+                    )
+                }
+            )*
+        }
+
+        impl<T: AsRef<[u8]> + AsMut<[u8]>> $name<T> {
+            $(
+                #[doc = concat!("Sets the field read by [`Self::", stringify!($get), "`].")]
+                pub fn $set(&mut self, value: $ty) {
+                    <$raw as $crate::wan::view::Le>::put_le(<$raw>::from(value), self.buffer.as_mut(), $off);
+                }
+            )*
+            $(
+                #[doc = concat!("Writes the NUL-padded text field read by [`Self::", stringify!($tget), "`].")]
+                ///
+                /// # Errors
+                /// [`Error::TooLong`](crate::Error::TooLong) when `text` is wider than the field.
+                pub fn $tset(&mut self, text: &[u8]) -> $crate::Result<()> {
+                    $crate::write_fixed_text(
+                        stringify!($tget),
+                        text,
+                        $crate::wan::view::bytes_at_mut(self.buffer.as_mut(), $toff, $tlen),
+                    )
+                }
+            )*
+            $(
+                /// The variable tail, mutable.
+                pub fn $tail_mut(&mut self) -> &mut [u8] {
+                    self.buffer.as_mut().get_mut($tail_off..).unwrap_or_default()
+                }
+            )?
+        }
+
+        $(
+            impl<'a, T: AsRef<[u8]> + ?Sized> $name<&'a T> {
+                $(#[$tailattr])*
+                pub fn $tail(&self) -> &'a [u8] {
+                    self.buffer.as_ref().get($tail_off..).unwrap_or_default()
+                }
+            }
+        )?
+    };
+}
+
+pub(crate) use body_view;

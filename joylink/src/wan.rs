@@ -1,0 +1,293 @@
+//! WAN messages across crates: an opened device ↔ cloud packet as a typed
+//! [`WanMessage`](joylink_wire::wan::WanMessage), sealing messages back into packets, the auth
+//! exchange with the caller's RNG, and the nested sub-device layer of types 111/112.
+//!
+//! Keys (spec 7.1, 8.4; NOTES.md §3.3, §3.5): type 9 is sealed with the device's **accesskey**
+//! (enctype 3), every other WAN packet with the **session key** the cloud issued in the auth
+//! answer (enctype 4). Inside 111/112 the `cmd[]`/`resp[]`/`data[]` is sealed a second time with
+//! the **sub-device's accesskey** (spec 8.2, 8.4.2) — see [`seal_inner`] / [`open_inner`].
+//!
+//! Nothing here allocates: packets are opened in the caller's buffer and written into the
+//! caller's buffer.
+//!
+//! # Security
+//! The protocol has no MAC: AES-CBC without authentication, a CRC16 anyone can recompute, and the
+//! accesskey doubles as key and IV source. A peer holding the session key can forge anything; an
+//! attacker without it can still flip bits of the first plaintext block by editing the IV-free
+//! ciphertext prefix. Treat decoded values as untrusted input.
+
+use joylink_crypto::{AccessKey, Mode, OpenOptions, SessionKey, cbc, open_payload};
+use joylink_wire::wan::{AuthRequest, AuthRequestOpt, AuthResponse, AuthResponseOpt, WanMessage};
+use joylink_wire::{Direction, EncType, HEADER_LEN, Header, Magic, Packet, PacketType, packet_len};
+
+/// Errors of the WAN facade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A body or header could not be decoded or encoded.
+    #[error(transparent)]
+    Wire(#[from] joylink_wire::Error),
+    /// Opening or sealing failed (bad header, wrong key, bad padding — never says which).
+    #[error(transparent)]
+    Crypto(#[from] joylink_crypto::Error),
+    /// The packet has the LAN magic.
+    #[error("not a wan packet")]
+    NotWan,
+    /// A packet other than type 9 arrived (or is to be sent) before a session key is installed.
+    #[error("no session key for packet type {0}")]
+    NoSessionKey(PacketType),
+}
+
+/// `Result` with the facade's WAN [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// The keys of one device ↔ cloud connection.
+#[derive(Debug, Clone, Copy)]
+pub struct WanKeys<'k> {
+    /// The device's accesskey (type 9).
+    pub access_key: &'k AccessKey,
+    /// The session key from the auth answer (every other type); `None` before auth.
+    pub session_key: Option<&'k SessionKey>,
+}
+
+impl<'k> WanKeys<'k> {
+    /// The mode a packet of `packet_type` is sealed with (spec 7.1; NOTES.md §3.5).
+    ///
+    /// # Errors
+    /// [`Error::NoSessionKey`] for a type other than 9 before auth.
+    pub fn mode(&self, packet_type: PacketType) -> Result<Mode<'k>> {
+        match (packet_type, self.session_key) {
+            (PacketType::Auth, _) => Ok(Mode::AccessKey(self.access_key)),
+            (_, Some(k)) => Ok(Mode::Session(k)),
+            (t, None) => Err(Error::NoSessionKey(t)),
+        }
+    }
+}
+
+/// An opened WAN packet; every slice borrows the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedWan<'a> {
+    /// The header as received.
+    pub header: Header,
+    /// The opt section (type 9 only; other types have none).
+    pub opt: &'a [u8],
+    /// The typed body.
+    pub message: WanMessage<'a>,
+    /// Whether the CRC matched (see [`CrcPolicy`](joylink_wire::CrcPolicy)).
+    pub crc_ok: bool,
+}
+
+impl<'a> OpenedWan<'a> {
+    /// The device's auth opt (type 9 from the device).
+    ///
+    /// # Errors
+    /// As [`AuthRequestOpt::parse`].
+    pub fn auth_request_opt(&self) -> Result<AuthRequestOpt<'a>> {
+        Ok(AuthRequestOpt::parse(self.opt)?)
+    }
+}
+
+/// Opens a WAN packet in place and types its body: the key is picked by packet type (type 9 →
+/// accesskey, else session key), `direction` says who sent it.
+///
+/// For type 9 the random numbers of opt and payload must agree (spec 7.3.1/7.3.2 注); a random
+/// of 1, what shipped devices send, is accepted.
+///
+/// `options` is an [`OpenOptions`] or a [`CrcPolicy`](joylink_wire::CrcPolicy). compat:
+/// NOTES.md §2, §3.2 — shipped devices check neither the CRC nor the enctype of cloud packets;
+/// a Rust device talking to the real cloud should pass
+/// `OpenOptions::new().crc(CrcPolicy::Report).enc_type(EncTypeCheck::Ignore)`.
+///
+/// # Errors
+/// [`Error::NotWan`], [`Error::NoSessionKey`], [`Error::Crypto`] (header, CRC, enctype,
+/// decryption), [`Error::Wire`] (body, `RandomMismatch`).
+pub fn open<'a>(
+    buf: &'a mut [u8],
+    keys: &WanKeys<'_>,
+    direction: Direction,
+    options: impl Into<OpenOptions>,
+) -> Result<OpenedWan<'a>> {
+    let header = Header::parse(buf)?;
+    if header.magic != Magic::Wan {
+        return Err(Error::NotWan);
+    }
+    let mode = keys.mode(header.packet_type)?;
+    let opened = open_payload(buf, &mode, options)?;
+    let message = WanMessage::parse(header.packet_type, opened.plaintext, direction)?;
+    match message {
+        WanMessage::AuthRequest(a) => a.check_opt(&AuthRequestOpt::parse(opened.opt)?)?,
+        WanMessage::AuthResponse(a) => a.check_opt(&AuthResponseOpt::parse(opened.opt)?)?,
+        _ => {}
+    }
+    Ok(OpenedWan {
+        header: opened.header,
+        opt: opened.opt,
+        message,
+        crc_ok: opened.crc_ok,
+    })
+}
+
+/// Exact length of the packet [`seal`] writes for `message` with `opt_len` bytes of opt.
+pub fn sealed_len(message: &WanMessage<'_>, keys: &WanKeys<'_>, opt_len: usize) -> Result<usize> {
+    let mode = keys.mode(message.packet_type())?;
+    Ok(packet_len(opt_len, mode.payload_len(message.buffer_len()))?)
+}
+
+/// Seals `message` into a WAN packet in `buf` (header with version 1, total/index/reserved 0,
+/// the enctype of the key, the CRC), with `opt` in clear; returns the packet length. The body is
+/// encoded straight into `buf` and encrypted in place: nothing is allocated.
+///
+/// # Errors
+/// [`Error::NoSessionKey`], [`Error::Wire`] (`BufferTooSmall` before anything is written,
+/// `TooLong`, body errors).
+pub fn seal(
+    message: &WanMessage<'_>,
+    keys: &WanKeys<'_>,
+    opt: &[u8],
+    buf: &mut [u8],
+) -> Result<usize> {
+    seal_with(message, keys, opt.len(), |o| o.copy_from_slice(opt), buf)
+}
+
+/// [`seal`] with the opt written by `write_opt` into its place in the packet (exactly
+/// `opt_len` bytes), so that no copy of it is needed.
+fn seal_with(
+    message: &WanMessage<'_>,
+    keys: &WanKeys<'_>,
+    opt_len: usize,
+    write_opt: impl FnOnce(&mut [u8]),
+    buf: &mut [u8],
+) -> Result<usize> {
+    let packet_type = message.packet_type();
+    let mode = keys.mode(packet_type)?;
+    let plaintext_len = message.buffer_len();
+    let payload_len = mode.payload_len(plaintext_len);
+    let total = packet_len(opt_len, payload_len)?;
+    let too_small = joylink_wire::Error::BufferTooSmall {
+        needed: total,
+        available: buf.len(),
+    };
+    let out = buf.get_mut(..total).ok_or(too_small)?;
+    let (head, rest) = out.split_at_mut_checked(HEADER_LEN).ok_or(too_small)?;
+    let (o, payload) = rest.split_at_mut_checked(opt_len).ok_or(too_small)?;
+    write_opt(o);
+    message.emit(payload)?;
+    mode.seal_in_place(payload, plaintext_len)?;
+    let header = Header {
+        // packet_len() checked that both fit in u16.
+        opt_len: u16::try_from(opt_len).map_err(|_| too_small)?,
+        payload_len: u16::try_from(payload_len).map_err(|_| too_small)?,
+        enc_type: mode.enc_type(),
+        ..Header::new(Magic::Wan, packet_type, EncType::None)
+    };
+    header.emit(head)?;
+    Packet::new_unchecked(&mut *out).fill_crc();
+    Ok(total)
+}
+
+/// What [`seal_auth_request`] sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthSent {
+    /// Length of the packet written.
+    pub len: usize,
+    /// The random number drawn from the caller's RNG (in opt and payload).
+    pub random: u32,
+}
+
+/// The device's auth request (spec 7.2.1, 7.3.1): `opt = feed_id ‖ random`, payload
+/// `{timestamp, random}` sealed with the accesskey. The random number comes from `rng`
+/// (compat: NOTES.md §7.1 — shipped devices always send 1; the spec asks for a random number).
+///
+/// # Errors
+/// [`Error::Wire`] (`BufferTooSmall`, `TooLong` for a feed id over 65531 bytes).
+pub fn seal_auth_request<R: rand_core::CryptoRng + ?Sized>(
+    feed_id: &[u8],
+    access_key: &AccessKey,
+    timestamp: u32,
+    rng: &mut R,
+    buf: &mut [u8],
+) -> Result<AuthSent> {
+    let random = rng.next_u32();
+    let opt = AuthRequestOpt { feed_id, random };
+    let keys = WanKeys {
+        access_key,
+        session_key: None,
+    };
+    let message = WanMessage::AuthRequest(AuthRequest { timestamp, random });
+    let len = seal_with(
+        &message,
+        &keys,
+        opt.buffer_len(),
+        |o| {
+            // `o` is exactly `opt.buffer_len()` bytes, so this cannot fail.
+            let _ = opt.emit(o);
+        },
+        buf,
+    )?;
+    Ok(AuthSent { len, random })
+}
+
+/// The cloud's auth answer (spec 7.2.2, 7.3.2): `opt = response.random`, payload sealed with the
+/// accesskey.
+///
+/// # Errors
+/// As [`seal`].
+pub fn seal_auth_response(
+    response: &AuthResponse,
+    access_key: &AccessKey,
+    buf: &mut [u8],
+) -> Result<usize> {
+    let keys = WanKeys {
+        access_key,
+        session_key: None,
+    };
+    let opt = response.random.to_le_bytes();
+    seal(&WanMessage::AuthResponse(*response), &keys, &opt, buf)
+}
+
+/// Length of the inner ciphertext [`seal_inner`] writes for `len` plaintext bytes.
+pub const fn inner_sealed_len(len: usize) -> usize {
+    cbc::padded_len(len)
+}
+
+/// The LAN facade's inner-layer functions return only its `Wire`/`Crypto` variants.
+fn from_lan(e: crate::lan::Error) -> Error {
+    match e {
+        crate::lan::Error::Wire(w) => Error::Wire(w),
+        crate::lan::Error::Crypto(c) => Error::Crypto(c),
+        _ => Error::Crypto(joylink_crypto::Error::Decrypt),
+    }
+}
+
+/// Seals the inner `cmd[]`/`resp[]`/`data[]` of a type 111/112 body with the sub-device's
+/// accesskey (spec 8.2, 8.4.2; NOTES.md §7.6/§7.7): `AES-CBC(key = accesskey[0..16], IV =
+/// accesskey[16..32])` of the bytes as they are, no timestamp. Writes into `out` and returns
+/// the ciphertext length ([`inner_sealed_len`]). The same inner layer as LAN type 104
+/// ([`crate::lan::seal_inner`]) with the accesskey instead of the localkey.
+///
+/// # Errors
+/// [`Error::Crypto`]`(BufferTooSmall)` (nothing written).
+pub fn seal_inner(key: &AccessKey, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
+    crate::lan::seal_inner(&Mode::AccessKey(key), plaintext, out).map_err(from_lan)
+}
+
+/// Opens an inner ciphertext (the `data` of a
+/// [`SubDevControl`](joylink_wire::wan::SubDevControl) or
+/// [`SubDevUpload`](joylink_wire::wan::SubDevUpload)) with the sub-device's accesskey, copying it
+/// into `out` first (the opened outer plaintext is borrowed immutably); returns the plaintext, a
+/// prefix of `out`.
+///
+/// # Errors
+/// [`Error::Crypto`]: `BufferTooSmall` when `out` is shorter than the ciphertext, `Decrypt`.
+pub fn open_inner<'b>(key: &AccessKey, ciphertext: &[u8], out: &'b mut [u8]) -> Result<&'b [u8]> {
+    let available = out.len();
+    let dst = out
+        .get_mut(..ciphertext.len())
+        .ok_or(joylink_crypto::Error::BufferTooSmall {
+            needed: ciphertext.len(),
+            available,
+        })?;
+    dst.copy_from_slice(ciphertext);
+    let plain = crate::lan::open_inner_in_place(&Mode::AccessKey(key), dst).map_err(from_lan)?;
+    Ok(plain)
+}
