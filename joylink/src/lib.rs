@@ -8,3 +8,12 @@ extern crate std;
 pub use joylink_crypto as crypto;
 pub use joylink_timer as timer;
 pub use joylink_wire as wire;
+
+pub mod lan;
+pub mod wan;
+
+// The workspace README's examples run as doc-tests too (the file is outside this package, so only
+// under `cfg(doctest)`: `cargo package` never compiles it).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;

@@ -1,0 +1,56 @@
+//! Arbitrary bytes through the binary LAN bodies (type 4 `control`/`control_resp`, type 104 in
+//! both reply layouts) and their views: never a panic, and parse → emit → parse keeps every field.
+#![no_main]
+
+use joylink_wire::lan::{
+    Control, ControlResponse, ResponseLayout, ScriptBody, SubDevControl, SubDevControlResponse,
+    SubDevScriptBody, is_script_response,
+};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = is_script_response(data);
+    let v = ScriptBody::new_unchecked(data);
+    let _ = (v.timestamp(), v.biz_code(), v.serial(), v.data());
+    let v = SubDevScriptBody::new_unchecked(data);
+    let _ = (
+        v.timestamp(),
+        v.biz_code(),
+        v.serial(),
+        v.feedid().to_str(),
+        v.data(),
+    );
+
+    if let Ok(c) = Control::parse(data) {
+        let mut out = vec![0u8; c.buffer_len()];
+        assert_eq!(c.emit(&mut out), Ok(data.len()));
+        assert_eq!(out, data);
+        assert_eq!(ControlResponse::parse(data).map(|r| r.resp), Ok(c.cmd));
+    }
+    if let Ok(c) = SubDevControl::parse(data) {
+        let mut out = vec![0u8; c.buffer_len()];
+        assert_eq!(c.emit(&mut out), Ok(data.len()));
+        let back = SubDevControl::parse(&out).expect("re-parses");
+        assert_eq!(
+            (
+                back.timestamp,
+                back.biz_code,
+                back.serial,
+                back.feedid.as_bytes(),
+                back.cmd
+            ),
+            (
+                c.timestamp,
+                c.biz_code,
+                c.serial,
+                c.feedid.as_bytes(),
+                c.cmd
+            )
+        );
+    }
+    for layout in [ResponseLayout::Spec, ResponseLayout::Shipped] {
+        if let Ok(r) = SubDevControlResponse::parse_with(data, layout) {
+            assert_eq!(r.resp.len(), data.len() - 44);
+        }
+    }
+});

@@ -1,0 +1,77 @@
+//! LAN bodies (spec chapter 6): discovery, authorization, JSON and script control, sub-devices.
+//!
+//! | type | app → device | device → app | enctype (NOTES.md §3.5) |
+//! |---|---|---|---|
+//! | 1 | [`ScanRequest`] | [`ScanResponse`] | 0 / 0 |
+//! | 2 | [`WriteKeyRequest`] | [`WriteKeyResponse`] | 2 / 0 |
+//! | 3 | [`JsonControlRequest`] | [`JsonControlResponse`] (sent as **type 4**) | 3 / 3 |
+//! | 4 | [`Control`] | [`ControlResponse`] | 3 / 3 |
+//! | 102 | [`SubDevAuthRequest`] | [`SubDevResponse`] | 2 / 0 |
+//! | 103 | [`JsonControlRequest`] with `feedid` | [`JsonControlResponse`] (sent as type 4) | 3 / 3 |
+//! | 104 | [`SubDevControl`] | [`SubDevControlResponse`] | 3 / 3, inner layer sub-device key |
+//! | 105 | [`AddSubDevRequest`] | [`SubDevResponse`] | 3 / 3 |
+//!
+//! The binary bodies of types 4 and 104 are zero-copy views ([`ScriptBody`],
+//! [`SubDevScriptBody`]) and plain reprs with `parse`/`emit`/`buffer_len`; they need neither
+//! `alloc` nor `json`. The JSON bodies, [`decode`] and [`Message`] are behind the `json` feature:
+//! they borrow strings from the plaintext (`Cow<'a, str>`), ignore unknown keys, and name a
+//! missing required key in their error ([`JsonBody`] states the rule). Stream values keep their
+//! JSON kind and exact number text ([`StreamValue`]).
+//!
+//! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
+//! in front of most bodies is part of it (NOTES.md §5, [`Timestamped`]).
+
+mod script_control;
+mod subdev_script;
+
+pub use script_control::{
+    Control, ControlResponse, SCRIPT_FIXED_LEN, ScriptBody, is_script_response,
+};
+pub use subdev_script::{
+    FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse,
+    SubDevScriptBody,
+};
+
+#[cfg(feature = "json")]
+mod borrow;
+#[cfg(feature = "json")]
+mod codes;
+#[cfg(feature = "json")]
+mod discovery;
+#[cfg(feature = "json")]
+mod json_body;
+#[cfg(feature = "json")]
+mod json_control;
+#[cfg(feature = "json")]
+mod message;
+#[cfg(feature = "json")]
+mod printer;
+#[cfg(feature = "json")]
+mod subdev;
+#[cfg(feature = "json")]
+mod value;
+#[cfg(feature = "json")]
+mod write_key;
+
+#[cfg(feature = "json")]
+pub use codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, TranType};
+#[cfg(feature = "json")]
+pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
+#[cfg(feature = "json")]
+pub use json_body::{JsonBody, JsonError, Timestamped};
+#[cfg(feature = "json")]
+pub use json_control::{
+    ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,
+};
+#[cfg(feature = "json")]
+pub use message::{Message, decode};
+#[cfg(feature = "json")]
+pub use printer::Style;
+#[cfg(feature = "json")]
+pub use subdev::{
+    AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,
+};
+#[cfg(feature = "json")]
+pub use value::{JsonNumber, RawJson, StreamValue};
+#[cfg(feature = "json")]
+pub use write_key::{CloudIdentity, WriteKeyData, WriteKeyRequest, WriteKeyResponse};

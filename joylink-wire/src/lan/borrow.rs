@@ -1,0 +1,58 @@
+//! Borrowing deserializers for `Cow<'a, str>` inside `Option` and `Vec`.
+//!
+//! serde's `#[serde(borrow)]` borrows a bare `Cow<'a, str>` field, but an `Option<Cow<'a, str>>`
+//! or `Vec<Cow<'a, str>>` always comes out owned. These helpers (used with `deserialize_with`)
+//! borrow from the input whenever the JSON string has no escapes, like the bare case.
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Deserializer};
+
+/// A `Cow<str>` that borrows when it can.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Text<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
+
+/// Parses one JSON string literal, borrowing when it has no escapes.
+pub(crate) fn cow_str(text: &str) -> Result<Cow<'_, str>, serde_json::Error> {
+    serde_json::from_str::<Text<'_>>(text).map(|t| t.0)
+}
+
+/// `deserialize_with` for `Option<Cow<'a, str>>` (pair with `#[serde(default)]`).
+pub(crate) fn option<'de: 'a, 'a, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    Option::<Text<'a>>::deserialize(d).map(|o| o.map(|t| t.0))
+}
+
+/// `deserialize_with` for `Option<Vec<Cow<'a, str>>>` (pair with `#[serde(default)]`).
+pub(crate) fn option_list<'de: 'a, 'a, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<Cow<'a, str>>>, D::Error> {
+    Option::<Vec<Text<'a>>>::deserialize(d).map(|o| o.map(|v| v.into_iter().map(|t| t.0).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct S<'a> {
+        #[serde(borrow, default, deserialize_with = "option")]
+        a: Option<Cow<'a, str>>,
+        #[serde(borrow, default, deserialize_with = "option_list")]
+        l: Option<Vec<Cow<'a, str>>>,
+    }
+
+    #[test]
+    fn borrows_without_escapes() {
+        let s: S = serde_json::from_str(r#"{"a":"x","l":["y","z\n"]}"#).unwrap();
+        assert!(matches!(s.a, Some(Cow::Borrowed("x"))));
+        let l = s.l.unwrap();
+        assert!(matches!(l[0], Cow::Borrowed("y")));
+        assert!(matches!(&l[1], Cow::Owned(z) if z == "z\n"));
+        let s: S = serde_json::from_str(r#"{}"#).unwrap();
+        assert!(s.a.is_none() && s.l.is_none());
+    }
+}

@@ -1,0 +1,345 @@
+//! Discovery, LAN type 1 (spec 6.3.1): the app's scan request and the device's answer.
+//!
+//! Both travel with enctype 0 and no timestamp (NOTES.md §5). The request's `opt` may carry the
+//! app's public key (ignored by devices); the answer carries the device's key as `devkey`.
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lan::borrow;
+use crate::lan::codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, TranType};
+use crate::lan::json_body::JsonBody;
+use crate::lan::printer::Style;
+use crate::lan::value::{self, RawJson, StreamValue};
+
+/// The app's scan request (spec 6.3.1). No field is required.
+///
+/// compat: NOTES.md §6.2 — the spec names the product key `productuuid`, shipped devices read
+/// `uuid`; both are kept (as received) and [`ScanRequest::product_uuid`] reads either. `cmd` is
+/// ignored by devices and `{}` is a valid scan (HAM sends it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanRequest<'a> {
+    /// `cmd`: 2 in the spec's example.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<i64>,
+    /// `productuuid` (spec spelling).
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub productuuid: Option<Cow<'a, str>>,
+    /// `uuid` (the SDK's spelling).
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub uuid: Option<Cow<'a, str>>,
+    /// `status`: which devices are asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ScanStatus>,
+    /// `idt`: JoyLink 2.0 identity challenge (SDK ≥ 2.0.7, NOTES.md §12).
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub idt: Option<AppIdentity<'a>>,
+}
+
+impl<'a> ScanRequest<'a> {
+    /// A request as the spec writes it: `{"cmd":2,"productuuid":…,"status":…}`.
+    pub fn new(productuuid: Option<&'a str>, status: ScanStatus) -> Self {
+        Self {
+            cmd: Some(2),
+            productuuid: productuuid.map(Cow::Borrowed),
+            uuid: None,
+            status: Some(status),
+            idt: None,
+        }
+    }
+
+    /// The product key from `productuuid`, else from `uuid`.
+    pub fn product_uuid(&self) -> Option<&str> {
+        self.productuuid.as_deref().or(self.uuid.as_deref())
+    }
+}
+
+impl<'a> JsonBody<'a> for ScanRequest<'a> {
+    const STYLE: Style = Style::Compact;
+}
+
+/// `idt` of a scan request: the app's random challenge. Required: `app_rand`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppIdentity<'a> {
+    /// `app_rand`: signed by the device in its `d_idt.d_s`.
+    #[serde(borrow)]
+    pub app_rand: Cow<'a, str>,
+}
+
+/// The device's answer to a scan (spec 6.3.1), in the key order of SDK 2.0.12+ (NOTES.md §6.2).
+///
+/// Required: `devkey`, `mac`, `productuuid`, `feedid`, `lancon`, `trantype`, `devtype`, `CID`,
+/// `firmwareVersion`, `modelCode` (every SDK version sends them). Optional: the rest.
+///
+/// compat: NOTES.md §6.2 — shipped devices add `code`, `msg`, `joySdkVersion`, `noSnapshot`,
+/// `batchBind`, `d_idt` and never send the spec's `dbg`/`opt`. One vendor port sends `code` as a
+/// string and `msg` as a number, so those two keep whatever JSON kind arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanResponse<'a> {
+    /// `code`: 0 from shipped devices.
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "value::some_value",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<StreamValue<'a>>,
+    /// `msg`: `"scan ok"` from shipped devices.
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "value::some_value",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub msg: Option<StreamValue<'a>>,
+    /// `devkey`: the device's public key, 42 lowercase hex characters (NOTES.md §4); `""` for
+    /// sub-devices.
+    #[serde(borrow)]
+    pub devkey: Cow<'a, str>,
+    /// `mac`: the device's MAC or another vendor-unique id.
+    #[serde(borrow)]
+    pub mac: Cow<'a, str>,
+    /// `productuuid`: 6 characters.
+    #[serde(borrow)]
+    pub productuuid: Cow<'a, str>,
+    /// `feedid`: `""` before activation.
+    #[serde(borrow)]
+    pub feedid: Cow<'a, str>,
+    /// `lancon`.
+    pub lancon: LanControl,
+    /// `trantype`.
+    pub trantype: TranType,
+    /// `devtype`.
+    pub devtype: DevType,
+    /// `CID`: category code, 8 hex characters.
+    #[serde(borrow, rename = "CID")]
+    #[doc(alias = "CID")]
+    pub cid: Cow<'a, str>,
+    /// `firmwareVersion`.
+    #[serde(borrow, rename = "firmwareVersion")]
+    #[doc(alias = "firmwareVersion")]
+    pub firmware_version: Cow<'a, str>,
+    /// `modelCode`: at most 64 characters.
+    #[serde(borrow, rename = "modelCode")]
+    #[doc(alias = "modelCode")]
+    pub model_code: Cow<'a, str>,
+    /// `joySdkVersion` (SDK ≥ 2.0.12), e.g. `"2.0.19"`.
+    #[serde(
+        borrow,
+        rename = "joySdkVersion",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[doc(alias = "joySdkVersion")]
+    pub joy_sdk_version: Option<Cow<'a, str>>,
+    /// `noSnapshot` (SDK ≥ 2.0.12).
+    #[serde(
+        rename = "noSnapshot",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[doc(alias = "noSnapshot")]
+    pub no_snapshot: Option<i32>,
+    /// `batchBind` (SDK ≥ 2.0.12).
+    #[serde(rename = "batchBind", default, skip_serializing_if = "Option::is_none")]
+    #[doc(alias = "batchBind")]
+    pub batch_bind: Option<i32>,
+    /// `dbg` (spec only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbg: Option<DebugInfo>,
+    /// `opt`: the server-written extension object (spec only), kept as raw JSON.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub opt: Option<RawJson<'a>>,
+    /// `d_idt`: device identity, only before activation (SDK ≥ 2.0.7).
+    #[serde(
+        borrow,
+        rename = "d_idt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub d_idt: Option<DeviceIdentity<'a>>,
+    /// `subdev`: a gateway's sub-devices.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub subdev: Option<Vec<SubDevice<'a>>>,
+}
+
+impl ScanResponse<'_> {
+    /// `msg` of shipped devices.
+    pub const SCAN_OK: &'static str = "scan ok";
+}
+
+impl<'a> JsonBody<'a> for ScanResponse<'a> {
+    const STYLE: Style = Style::Cjson;
+}
+
+/// `dbg` of spec 6.3.1: firmware version and signal strength. Required: both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebugInfo {
+    /// `ver`: JD firmware version number.
+    pub ver: i64,
+    /// `rssi`: 0–100, 100 strongest.
+    pub rssi: i64,
+}
+
+/// `d_idt`: JoyLink 2.0 device identity (NOTES.md §6.2). Required: all seven keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceIdentity<'a> {
+    /// `t`.
+    pub t: i64,
+    /// `d_p`: device public key.
+    #[serde(borrow)]
+    pub d_p: Cow<'a, str>,
+    /// `d_s`: device signature (upper-case hex).
+    #[serde(borrow)]
+    pub d_s: Cow<'a, str>,
+    /// `f_p`.
+    #[serde(borrow)]
+    pub f_p: Cow<'a, str>,
+    /// `f_s`.
+    #[serde(borrow)]
+    pub f_s: Cow<'a, str>,
+    /// `d_r`: device random, hex.
+    #[serde(borrow)]
+    pub d_r: Cow<'a, str>,
+    /// `d_as`.
+    #[serde(borrow)]
+    pub d_as: Cow<'a, str>,
+}
+
+/// One entry of `subdev` (spec 6.3.1), in the SDK's key order (NOTES.md §6.2).
+///
+/// Required: `state`, `protocol`, `mac`, `productuuid`, `lancon`, `trantype`, `feedid`.
+/// compat: the SDK also sends `devkey` (`""`), `devAuthValue` and `subNoSnapshot`, and never the
+/// spec's `CID`, `firmwareVersion`, `modelCode`, `dbg`, `devtype` (all optional here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubDevice<'a> {
+    /// `state`.
+    pub state: SubDevState,
+    /// `protocol`.
+    pub protocol: SubDevProtocol,
+    /// `mac`: MAC or id of the sub-device.
+    #[serde(borrow)]
+    pub mac: Cow<'a, str>,
+    /// `productuuid`.
+    #[serde(borrow)]
+    pub productuuid: Cow<'a, str>,
+    /// `lancon`.
+    pub lancon: LanControl,
+    /// `trantype`.
+    pub trantype: TranType,
+    /// `feedid`.
+    #[serde(borrow)]
+    pub feedid: Cow<'a, str>,
+    /// `devkey` (the spec: "not needed for sub-devices"; the SDK sends `""`).
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub devkey: Option<Cow<'a, str>>,
+    /// `devAuthValue` (SDK ≥ 2.0.12).
+    #[serde(
+        borrow,
+        rename = "devAuthValue",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[doc(alias = "devAuthValue")]
+    pub dev_auth_value: Option<Cow<'a, str>>,
+    /// `subNoSnapshot` (SDK ≥ 2.0.12).
+    #[serde(
+        rename = "subNoSnapshot",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[doc(alias = "subNoSnapshot")]
+    pub sub_no_snapshot: Option<i32>,
+    /// `CID` (spec only).
+    #[serde(
+        borrow,
+        rename = "CID",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cid: Option<Cow<'a, str>>,
+    /// `firmwareVersion` (spec only).
+    #[serde(
+        borrow,
+        rename = "firmwareVersion",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub firmware_version: Option<Cow<'a, str>>,
+    /// `modelCode` (spec only).
+    #[serde(
+        borrow,
+        rename = "modelCode",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_code: Option<Cow<'a, str>>,
+    /// `dbg` (spec only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbg: Option<DebugInfo>,
+    /// `devtype` (spec only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devtype: Option<DevType>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_request_reads_both_product_keys() {
+        let r = ScanRequest::parse(br#"{"uuid":"ABCDEF","status":1}"#).unwrap();
+        assert_eq!(r.product_uuid(), Some("ABCDEF"));
+        assert_eq!(r.status, Some(ScanStatus::Waiting));
+        let r = ScanRequest::parse(br#"{"cmd":2,"productuuid":"5708AB","status":0}"#).unwrap();
+        assert_eq!(r.product_uuid(), Some("5708AB"));
+        let r = ScanRequest::parse(b"{}").unwrap();
+        assert_eq!(r, ScanRequest::default());
+        let r = ScanRequest::parse(br#"{"idt":{"app_rand":"xyz"},"status":7}"#).unwrap();
+        assert_eq!(r.idt.unwrap().app_rand, "xyz");
+        assert_eq!(r.status, Some(ScanStatus::Unknown(7)));
+    }
+
+    #[test]
+    fn scan_response_missing_field_is_named() {
+        let e = ScanResponse::parse(br#"{"devkey":"","mac":"m"}"#).unwrap_err();
+        assert!(
+            std::format!("{e}").contains("missing field `productuuid`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn vendor_code_and_msg_kinds() {
+        // NOTES.md §6.2: the HiFlying port swaps the kinds and adds a misspelt key (ignored).
+        let text = br#"{"code":"scan ok","msg":0,"devkey":"","mac":"m","productuuid":"p","feedid":"","lancon":1,"trantype":1,"devtype":0,"CID":"","firmwareVersion":"","modelCode":"","noSnapShort":1}"#;
+        let r = ScanResponse::parse(text).unwrap();
+        assert_eq!(
+            r.code.as_ref().and_then(StreamValue::as_str),
+            Some("scan ok")
+        );
+        assert_eq!(r.msg.as_ref().and_then(StreamValue::as_i64), Some(0));
+    }
+}

@@ -1,0 +1,134 @@
+//! What every JSON body shares: parse from plaintext bytes, write in a [`Style`], the error type,
+//! and the 4-byte timestamp prefix most of them travel behind.
+
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lan::printer::{self, Style};
+use crate::{Error, Result};
+
+/// Why a JSON body could not be decoded or encoded.
+///
+/// Wire's [`Error`] is `Copy` and `no_std` without `alloc`, so it cannot carry serde_json's error;
+/// this type (behind `json`) can. Its `Display` is serde_json's message, which names a missing
+/// field (`missing field `feedid``), an unknown enum value or a type mismatch, with the line and
+/// column.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// The binary framing around the JSON is wrong (a plaintext shorter than its 4-byte timestamp,
+    /// a script body shorter than 12 bytes, …).
+    #[error(transparent)]
+    Wire(#[from] Error),
+    /// The JSON text is malformed, lacks a required field, or holds a value of the wrong kind.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl JsonError {
+    /// The serde_json error, if this is one.
+    pub fn as_json(&self) -> Option<&serde_json::Error> {
+        match self {
+            JsonError::Json(e) => Some(e),
+            JsonError::Wire(_) => None,
+        }
+    }
+
+    /// The wire error, if this is one.
+    pub fn as_wire(&self) -> Option<Error> {
+        match self {
+            JsonError::Wire(e) => Some(*e),
+            JsonError::Json(_) => None,
+        }
+    }
+}
+
+/// Trailing NUL bytes are dropped before parsing.
+///
+/// compat: NOTES.md §6 — JSON payloads are never NUL-terminated on the wire by the SDK, but its
+/// receivers rely on zeroed buffers, so a peer that sends a trailing NUL is understood; so here.
+fn trim_nul(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i.saturating_add(1));
+    bytes.get(..end).unwrap_or_default()
+}
+
+/// A LAN JSON body: parsed from the plaintext's bytes (borrowing), written in a [`Style`].
+///
+/// **Unknown fields are ignored** (the one rule for every body of this module): shipped SDK
+/// versions and vendor ports add keys (NOTES.md §6.2, §12), and a parser that refused them would
+/// refuse real devices. Every key any examined SDK or the spec sends has a field, so nothing a
+/// known peer sends is lost; parts the protocol leaves open (the server's `opt`, an unknown
+/// command's `data`, object stream values) are kept as raw JSON text. A missing *required* field
+/// is a [`JsonError::Json`] naming it; which fields are required is listed on each type.
+pub trait JsonBody<'a>: Serialize + Deserialize<'a> {
+    /// How a shipped device (or app) writes this body (NOTES.md §6.1).
+    const STYLE: Style;
+
+    /// Parses the JSON text (trailing NULs ignored).
+    ///
+    /// # Errors
+    /// [`JsonError::Json`] for bad JSON, a missing required field or a wrong value kind.
+    fn parse(text: &'a [u8]) -> Result<Self, JsonError> {
+        Ok(serde_json::from_slice(trim_nul(text))?)
+    }
+
+    /// Appends the JSON text in `style` to `out`.
+    ///
+    /// # Errors
+    /// [`JsonError::Json`] when a value cannot be serialized (not for the types of this module).
+    fn write_json(&self, style: Style, out: &mut Vec<u8>) -> Result<(), JsonError> {
+        Ok(printer::write(self, style, out)?)
+    }
+
+    /// The JSON text in [`JsonBody::STYLE`].
+    ///
+    /// # Errors
+    /// As [`JsonBody::write_json`].
+    fn to_json(&self) -> Result<Vec<u8>, JsonError> {
+        let mut out = Vec::new();
+        self.write_json(Self::STYLE, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// A body behind the plaintext's 4-byte little-endian timestamp (NOTES.md §5: types 2, 3, 102,
+/// 103, 105 and the answers to 3/103/105).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timestamped<B> {
+    /// The sender's timestamp (replay check, spec 4.4).
+    pub timestamp: u32,
+    /// The JSON body.
+    pub body: B,
+}
+
+impl<'a, B: JsonBody<'a>> Timestamped<B> {
+    /// Splits off the timestamp and parses the JSON after it.
+    ///
+    /// # Errors
+    /// [`JsonError::Wire`]`(Truncated)` below 4 bytes, then as [`JsonBody::parse`].
+    pub fn parse(plaintext: &'a [u8]) -> Result<Self, JsonError> {
+        let (ts, text) = plaintext.split_first_chunk::<4>().ok_or(Error::Truncated {
+            needed: 4,
+            available: plaintext.len(),
+        })?;
+        Ok(Self {
+            timestamp: u32::from_le_bytes(*ts),
+            body: B::parse(text)?,
+        })
+    }
+
+    /// The plaintext: timestamp then the JSON in `style`.
+    ///
+    /// # Errors
+    /// As [`JsonBody::write_json`].
+    pub fn to_plaintext(&self, style: Style) -> Result<Vec<u8>, JsonError> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&self.timestamp.to_le_bytes());
+        self.body.write_json(style, &mut out)?;
+        Ok(out)
+    }
+}

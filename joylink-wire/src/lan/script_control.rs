@@ -1,0 +1,351 @@
+//! Script control, LAN type 4 (spec 6.3.4): the binary `control` / `control_resp` structs.
+//!
+//! ```text
+//! offset  size  field                      (all little-endian, packed; NOTES.md §5, §6.5)
+//!      0     4  timestamp   u32           the plaintext's 4-byte timestamp *is* this field
+//!      4     4  biz_code    u32           1002 control / 1004 snapshot; replies 102 / 104
+//!      8     4  serial      u32           the reply echoes the request's serial
+//!     12     …  cmd[] / resp[]            opaque: the script's bytes / the device's answer
+//! ```
+//!
+//! The two structs have the same layout; [`ScriptBody`] views either, [`Control`] and
+//! [`ControlResponse`] are the plain reprs. Neither needs `alloc`.
+//!
+//! compat: NOTES.md §6.4 — a device also answers LAN types 3 and 103 with packet *type 4*
+//! carrying `timestamp ‖ JSON` instead of this struct. [`is_script_response`] tells the two apart.
+
+use crate::codec::{Reader, Writer};
+use crate::{BizCode, Error, Result};
+
+mod field {
+    use core::ops::Range;
+    pub(super) const TIMESTAMP: Range<usize> = 0..4;
+    pub(super) const BIZ_CODE: Range<usize> = 4..8;
+    pub(super) const SERIAL: Range<usize> = 8..12;
+    pub(super) const DATA: usize = SERIAL.end;
+}
+
+/// Length of the fixed part (timestamp, biz_code, serial) before `cmd[]`/`resp[]`.
+pub const SCRIPT_FIXED_LEN: usize = field::DATA;
+
+/// A zero-copy view of a type-4 body (either direction).
+///
+/// After [`ScriptBody::new_checked`] no getter panics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptBody<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> ScriptBody<T> {
+    /// Wraps a buffer without checking its length; getters may then return zeros (they never
+    /// panic either way, see [`ScriptBody::check_len`]).
+    pub const fn new_unchecked(buffer: T) -> ScriptBody<T> {
+        ScriptBody { buffer }
+    }
+
+    /// Wraps a buffer after [`ScriptBody::check_len`].
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] when the buffer is shorter than [`SCRIPT_FIXED_LEN`].
+    pub fn new_checked(buffer: T) -> Result<ScriptBody<T>> {
+        let body = Self::new_unchecked(buffer);
+        body.check_len()?;
+        Ok(body)
+    }
+
+    /// Checks that the buffer holds the 12-byte fixed part. No setter invalidates this.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] when it does not.
+    pub fn check_len(&self) -> Result<()> {
+        let len = self.buffer.as_ref().len();
+        if len < SCRIPT_FIXED_LEN {
+            return Err(Error::Truncated {
+                needed: SCRIPT_FIXED_LEN,
+                available: len,
+            });
+        }
+        Ok(())
+    }
+
+    /// The underlying buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    fn u32_at(&self, range: core::ops::Range<usize>) -> u32 {
+        self.buffer
+            .as_ref()
+            .get(range)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, u32::from_le_bytes)
+    }
+
+    /// The timestamp (the plaintext's first four bytes).
+    pub fn timestamp(&self) -> u32 {
+        self.u32_at(field::TIMESTAMP)
+    }
+
+    /// The biz_code (spec 3.7).
+    pub fn biz_code(&self) -> BizCode {
+        BizCode::from(self.u32_at(field::BIZ_CODE))
+    }
+
+    /// The serial (`控制 seq`); a reply echoes the request's.
+    pub fn serial(&self) -> u32 {
+        self.u32_at(field::SERIAL)
+    }
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> ScriptBody<&'a T> {
+    /// `cmd[]` of a request or `resp[]` of a reply: everything after the fixed part.
+    pub fn data(&self) -> &'a [u8] {
+        self.buffer
+            .as_ref()
+            .get(SCRIPT_FIXED_LEN..)
+            .unwrap_or_default()
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> ScriptBody<T> {
+    fn set_u32_at(&mut self, range: core::ops::Range<usize>, v: u32) {
+        if let Some(b) = self.buffer.as_mut().get_mut(range) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Sets the timestamp.
+    pub fn set_timestamp(&mut self, v: u32) {
+        self.set_u32_at(field::TIMESTAMP, v);
+    }
+
+    /// Sets the biz_code.
+    pub fn set_biz_code(&mut self, v: BizCode) {
+        self.set_u32_at(field::BIZ_CODE, v.value());
+    }
+
+    /// Sets the serial.
+    pub fn set_serial(&mut self, v: u32) {
+        self.set_u32_at(field::SERIAL, v);
+    }
+
+    /// The data part, mutable.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        self.buffer
+            .as_mut()
+            .get_mut(SCRIPT_FIXED_LEN..)
+            .unwrap_or_default()
+    }
+}
+
+fn parse_fixed(bytes: &[u8]) -> Result<(u32, BizCode, u32, &[u8])> {
+    let mut r = Reader::new(bytes);
+    let timestamp = r.u32_le()?;
+    let biz_code = BizCode::from(r.u32_le()?);
+    let serial = r.u32_le()?;
+    Ok((timestamp, biz_code, serial, r.rest()))
+}
+
+fn emit_fixed(
+    timestamp: u32,
+    biz_code: BizCode,
+    serial: u32,
+    data: &[u8],
+    buf: &mut [u8],
+) -> Result<usize> {
+    let needed = SCRIPT_FIXED_LEN.saturating_add(data.len());
+    if buf.len() < needed {
+        return Err(Error::BufferTooSmall {
+            needed,
+            available: buf.len(),
+        });
+    }
+    let mut w = Writer::new(buf);
+    w.u32_le(timestamp)?;
+    w.u32_le(biz_code.value())?;
+    w.u32_le(serial)?;
+    w.put(data)?;
+    Ok(w.written())
+}
+
+/// `control`: a script-control request, app → device (spec 6.3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Control<'a> {
+    /// The app's timestamp (replay check, NOTES.md §5).
+    pub timestamp: u32,
+    /// 1002 control or 1004 snapshot; from SDK 2.0.9 a device ignores other codes (NOTES.md §6.5).
+    pub biz_code: BizCode,
+    /// Control sequence number.
+    pub serial: u32,
+    /// `cmd[]`: the script's output, passed to the device's main board unchanged.
+    pub cmd: &'a [u8],
+}
+
+impl<'a> Control<'a> {
+    /// Parses a decrypted type-4 request plaintext.
+    ///
+    /// ```
+    /// use joylink_wire::{BizCode, lan::Control};
+    /// let bytes = [0x55, 0x44, 0x33, 0x22, 0xea, 0x03, 0, 0, 7, 0, 0, 0, b'{', b'}'];
+    /// let c = Control::parse(&bytes)?;
+    /// assert_eq!((c.timestamp, c.biz_code, c.serial, c.cmd), (0x2233_4455, BizCode::Control, 7, &b"{}"[..]));
+    /// let mut out = [0u8; 14];
+    /// assert_eq!(c.emit(&mut out)?, 14);
+    /// assert_eq!(out, bytes);
+    /// # Ok::<(), joylink_wire::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] below 12 bytes.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let (timestamp, biz_code, serial, cmd) = parse_fixed(bytes)?;
+        Ok(Self {
+            timestamp,
+            biz_code,
+            serial,
+            cmd,
+        })
+    }
+
+    /// Exact number of bytes [`Control::emit`] writes.
+    pub const fn buffer_len(&self) -> usize {
+        SCRIPT_FIXED_LEN.saturating_add(self.cmd.len())
+    }
+
+    /// Writes the struct into `buf`, returns [`Control::buffer_len`].
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] (nothing written).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        emit_fixed(self.timestamp, self.biz_code, self.serial, self.cmd, buf)
+    }
+}
+
+/// `control_resp`: a script-control reply, device → app (spec 6.3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ControlResponse<'a> {
+    /// The device's timestamp.
+    pub timestamp: u32,
+    /// The reply code: 102 for 1002, 104 for 1004 ([`BizCode::response`], NOTES.md §10).
+    pub biz_code: BizCode,
+    /// The request's serial, echoed.
+    pub serial: u32,
+    /// `resp[]`: the device's answer and snapshot (shipped devices put snapshot JSON here).
+    pub resp: &'a [u8],
+}
+
+impl<'a> ControlResponse<'a> {
+    /// Parses a decrypted type-4 reply plaintext.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] below 12 bytes.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let (timestamp, biz_code, serial, resp) = parse_fixed(bytes)?;
+        Ok(Self {
+            timestamp,
+            biz_code,
+            serial,
+            resp,
+        })
+    }
+
+    /// Exact number of bytes [`ControlResponse::emit`] writes.
+    pub const fn buffer_len(&self) -> usize {
+        SCRIPT_FIXED_LEN.saturating_add(self.resp.len())
+    }
+
+    /// Writes the struct into `buf`, returns [`ControlResponse::buffer_len`].
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] (nothing written).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        emit_fixed(self.timestamp, self.biz_code, self.serial, self.resp, buf)
+    }
+}
+
+/// Whether a device → app type-4 plaintext is a script reply ([`ControlResponse`]) rather than
+/// the `timestamp ‖ JSON` answer to a type 3 / 103 request.
+///
+/// compat: NOTES.md §6.4 — both arrive as type 4. Every biz_code is below 65536, so a script
+/// reply has bytes 6 and 7 zero; JSON text never contains a NUL byte, so a JSON answer never
+/// does. A plaintext shorter than 12 bytes cannot be a script reply.
+pub fn is_script_response(plaintext: &[u8]) -> bool {
+    plaintext.len() >= SCRIPT_FIXED_LEN && matches!(plaintext.get(6..8), Some([0, 0]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // spec 6.3.4 layout, hand-assembled: ts 0x01020304, biz 1004, serial 0x0a0b0c0d, resp "ok".
+    const REPLY: [u8; 14] = [
+        4, 3, 2, 1, 0xec, 0x03, 0, 0, 0x0d, 0x0c, 0x0b, 0x0a, b'o', b'k',
+    ];
+
+    #[test]
+    fn deconstruct() {
+        let b = ScriptBody::new_checked(&REPLY[..]).unwrap();
+        assert_eq!(b.timestamp(), 0x0102_0304);
+        assert_eq!(b.biz_code(), BizCode::Snapshot);
+        assert_eq!(b.serial(), 0x0a0b_0c0d);
+        assert_eq!(b.data(), b"ok");
+    }
+
+    #[test]
+    fn construct() {
+        let mut buf = [0xa5u8; 14];
+        let mut b = ScriptBody::new_unchecked(&mut buf[..]);
+        b.set_timestamp(0x0102_0304);
+        b.set_biz_code(BizCode::Snapshot);
+        b.set_serial(0x0a0b_0c0d);
+        b.data_mut().copy_from_slice(b"ok");
+        assert_eq!(buf, REPLY);
+    }
+
+    #[test]
+    fn parse_and_emit() {
+        let r = ControlResponse::parse(&REPLY).unwrap();
+        assert_eq!(r.resp, b"ok");
+        let mut out = [0xa5u8; 16];
+        assert_eq!(r.emit(&mut out), Ok(14));
+        assert_eq!(&out[..14], &REPLY);
+        assert_eq!(out[14..], [0xa5, 0xa5]);
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(
+            ScriptBody::new_checked(&REPLY[..11]),
+            Err(Error::Truncated {
+                needed: 12,
+                available: 11
+            })
+        );
+        assert_eq!(
+            Control::parse(&REPLY[..3]),
+            Err(Error::Truncated {
+                needed: 4,
+                available: 3
+            })
+        );
+        let c = Control::parse(&REPLY).unwrap();
+        let mut out = [0xa5u8; 13];
+        assert_eq!(
+            c.emit(&mut out),
+            Err(Error::BufferTooSmall {
+                needed: 14,
+                available: 13
+            })
+        );
+        assert_eq!(out, [0xa5; 13]);
+    }
+
+    #[test]
+    fn tells_script_from_json_answers() {
+        assert!(is_script_response(&REPLY));
+        assert!(!is_script_response(b"\x01\x02\x03\x04{\"code\":0}"));
+        assert!(!is_script_response(&REPLY[..11]));
+    }
+}

@@ -1,0 +1,458 @@
+//! Sub-device script control, LAN type 104 (spec 6.3.8): `subdev_control` / `subdev_control_resp`.
+//!
+//! ```text
+//! offset  size  field                      (little-endian, packed; NOTES.md §6.9)
+//!      0     4  timestamp   u32
+//!      4     4  biz_code    u32
+//!      8     4  serial      u32
+//!     12    32  feedid[32]                the sub-device's feedid, NUL-padded
+//!     44     …  cmd[] / resp[]            AES(sub-device localkey, …): the inner layer (spec 8.2)
+//! ```
+//!
+//! The whole body is then sealed with the gateway's localkey; `joylink::lan` provides the nested
+//! seal/open. Here `cmd[]`/`resp[]` are opaque (still encrypted) bytes.
+//!
+//! compat: NOTES.md §6.9 — every shipped gateway writes its *reply* wrongly: feedid at offset 0,
+//! bytes 32..44 left over from the decrypted request, no timestamp/biz/serial.
+//! [`ResponseLayout::Shipped`] reads that; we always *write* [`ResponseLayout::Spec`].
+
+use crate::codec::{Reader, Writer};
+use crate::{BizCode, Error, FixedText, Result, write_fixed_text};
+
+/// Width of the `feedid` field.
+pub const FEEDID_LEN: usize = 32;
+
+mod field {
+    use core::ops::Range;
+    pub(super) const TIMESTAMP: Range<usize> = 0..4;
+    pub(super) const BIZ_CODE: Range<usize> = 4..8;
+    pub(super) const SERIAL: Range<usize> = 8..12;
+    pub(super) const FEEDID: Range<usize> = 12..44;
+    pub(super) const DATA: usize = FEEDID.end;
+}
+
+/// Length of the fixed part before the inner `cmd[]`/`resp[]`.
+pub const SUBDEV_SCRIPT_FIXED_LEN: usize = field::DATA;
+
+/// A zero-copy view of a type-104 body in the spec layout (either direction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubDevScriptBody<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> SubDevScriptBody<T> {
+    /// Wraps a buffer without checking its length (getters then return zeros, never panic).
+    pub const fn new_unchecked(buffer: T) -> SubDevScriptBody<T> {
+        SubDevScriptBody { buffer }
+    }
+
+    /// Wraps a buffer after [`SubDevScriptBody::check_len`].
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] below [`SUBDEV_SCRIPT_FIXED_LEN`] bytes.
+    pub fn new_checked(buffer: T) -> Result<SubDevScriptBody<T>> {
+        let b = Self::new_unchecked(buffer);
+        b.check_len()?;
+        Ok(b)
+    }
+
+    /// Checks that the 44-byte fixed part is there. No setter invalidates this.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] when it is not.
+    pub fn check_len(&self) -> Result<()> {
+        let len = self.buffer.as_ref().len();
+        if len < SUBDEV_SCRIPT_FIXED_LEN {
+            return Err(Error::Truncated {
+                needed: SUBDEV_SCRIPT_FIXED_LEN,
+                available: len,
+            });
+        }
+        Ok(())
+    }
+
+    /// The underlying buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    fn u32_at(&self, range: core::ops::Range<usize>) -> u32 {
+        self.buffer
+            .as_ref()
+            .get(range)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, u32::from_le_bytes)
+    }
+
+    /// The timestamp.
+    pub fn timestamp(&self) -> u32 {
+        self.u32_at(field::TIMESTAMP)
+    }
+
+    /// The biz_code.
+    pub fn biz_code(&self) -> BizCode {
+        BizCode::from(self.u32_at(field::BIZ_CODE))
+    }
+
+    /// The serial.
+    pub fn serial(&self) -> u32 {
+        self.u32_at(field::SERIAL)
+    }
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> SubDevScriptBody<&'a T> {
+    /// The sub-device's feedid field.
+    pub fn feedid(&self) -> FixedText<'a> {
+        FixedText::new(
+            "feedid",
+            self.buffer.as_ref().get(field::FEEDID).unwrap_or_default(),
+        )
+    }
+
+    /// The inner (sub-device-key encrypted) `cmd[]`/`resp[]`.
+    pub fn data(&self) -> &'a [u8] {
+        self.buffer
+            .as_ref()
+            .get(SUBDEV_SCRIPT_FIXED_LEN..)
+            .unwrap_or_default()
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> SubDevScriptBody<T> {
+    fn set_u32_at(&mut self, range: core::ops::Range<usize>, v: u32) {
+        if let Some(b) = self.buffer.as_mut().get_mut(range) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Sets the timestamp.
+    pub fn set_timestamp(&mut self, v: u32) {
+        self.set_u32_at(field::TIMESTAMP, v);
+    }
+
+    /// Sets the biz_code.
+    pub fn set_biz_code(&mut self, v: BizCode) {
+        self.set_u32_at(field::BIZ_CODE, v.value());
+    }
+
+    /// Sets the serial.
+    pub fn set_serial(&mut self, v: u32) {
+        self.set_u32_at(field::SERIAL, v);
+    }
+
+    /// Writes the feedid, NUL-padded.
+    ///
+    /// # Errors
+    /// [`Error::TooLong`] above 32 bytes; [`Error::Truncated`] when the buffer lacks the field.
+    pub fn set_feedid(&mut self, feedid: &[u8]) -> Result<()> {
+        let available = self.buffer.as_ref().len();
+        let out = self
+            .buffer
+            .as_mut()
+            .get_mut(field::FEEDID)
+            .ok_or(Error::Truncated {
+                needed: SUBDEV_SCRIPT_FIXED_LEN,
+                available,
+            })?;
+        write_fixed_text("feedid", feedid, out)
+    }
+
+    /// The inner data, mutable (the nested seal encrypts it in place).
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        self.buffer
+            .as_mut()
+            .get_mut(SUBDEV_SCRIPT_FIXED_LEN..)
+            .unwrap_or_default()
+    }
+}
+
+/// Which layout a type-104 *reply* is read with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ResponseLayout {
+    /// spec 6.3.8: timestamp, biz_code, serial, feedid[32], resp[] (what this crate writes).
+    #[default]
+    Spec,
+    /// What every shipped gateway sends (NOTES.md §6.9): feedid[32] at offset 0, 12 bytes of
+    /// leftovers, resp[] at 44. Timestamp, biz_code and serial read as 0 / `Unspecified`.
+    Shipped,
+}
+
+fn parse_spec(bytes: &[u8]) -> Result<(u32, BizCode, u32, FixedText<'_>, &[u8])> {
+    let mut r = Reader::new(bytes);
+    let timestamp = r.u32_le()?;
+    let biz_code = BizCode::from(r.u32_le()?);
+    let serial = r.u32_le()?;
+    let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
+    Ok((timestamp, biz_code, serial, feedid, r.rest()))
+}
+
+fn emit_spec(
+    timestamp: u32,
+    biz_code: BizCode,
+    serial: u32,
+    feedid: &[u8],
+    data: &[u8],
+    buf: &mut [u8],
+) -> Result<usize> {
+    if feedid.len() > FEEDID_LEN {
+        return Err(Error::TooLong {
+            field: "feedid",
+            len: feedid.len(),
+            max: FEEDID_LEN,
+        });
+    }
+    let needed = SUBDEV_SCRIPT_FIXED_LEN.saturating_add(data.len());
+    if buf.len() < needed {
+        return Err(Error::BufferTooSmall {
+            needed,
+            available: buf.len(),
+        });
+    }
+    let mut w = Writer::new(buf);
+    w.u32_le(timestamp)?;
+    w.u32_le(biz_code.value())?;
+    w.u32_le(serial)?;
+    w.put(feedid)?;
+    w.fill(0, FEEDID_LEN.saturating_sub(feedid.len()))?;
+    w.put(data)?;
+    Ok(w.written())
+}
+
+/// `subdev_control`: app → gateway (spec 6.3.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubDevControl<'a> {
+    /// The app's timestamp.
+    pub timestamp: u32,
+    /// 1002 control / 1004 snapshot.
+    pub biz_code: BizCode,
+    /// Control sequence number.
+    pub serial: u32,
+    /// The sub-device's feedid (text before the padding).
+    pub feedid: FixedText<'a>,
+    /// `cmd[]`, encrypted with the sub-device's localkey (inner layer, spec 8.2).
+    pub cmd: &'a [u8],
+}
+
+impl<'a> SubDevControl<'a> {
+    /// Parses a decrypted (outer layer) type-104 request plaintext.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] below 44 bytes.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let (timestamp, biz_code, serial, feedid, cmd) = parse_spec(bytes)?;
+        Ok(Self {
+            timestamp,
+            biz_code,
+            serial,
+            feedid,
+            cmd,
+        })
+    }
+
+    /// Exact number of bytes [`SubDevControl::emit`] writes.
+    pub const fn buffer_len(&self) -> usize {
+        SUBDEV_SCRIPT_FIXED_LEN.saturating_add(self.cmd.len())
+    }
+
+    /// Writes the body (feedid NUL-padded to 32 bytes).
+    ///
+    /// # Errors
+    /// [`Error::TooLong`] for a feedid above 32 bytes, [`Error::BufferTooSmall`]; nothing written.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        emit_spec(
+            self.timestamp,
+            self.biz_code,
+            self.serial,
+            self.feedid.as_bytes(),
+            self.cmd,
+            buf,
+        )
+    }
+}
+
+/// `subdev_control_resp`: gateway → app (spec 6.3.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubDevControlResponse<'a> {
+    /// The gateway's timestamp (0 in the shipped layout).
+    pub timestamp: u32,
+    /// The reply biz_code (`Unspecified` in the shipped layout).
+    pub biz_code: BizCode,
+    /// The request's serial (0 in the shipped layout).
+    pub serial: u32,
+    /// The sub-device's feedid.
+    pub feedid: FixedText<'a>,
+    /// `resp[]`, encrypted with the sub-device's localkey.
+    pub resp: &'a [u8],
+}
+
+impl<'a> SubDevControlResponse<'a> {
+    /// Parses a decrypted (outer layer) type-104 reply in the spec layout.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] below 44 bytes.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        Self::parse_with(bytes, ResponseLayout::Spec)
+    }
+
+    /// Parses a reply in the given layout.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] below 44 bytes.
+    pub fn parse_with(bytes: &'a [u8], layout: ResponseLayout) -> Result<Self> {
+        match layout {
+            ResponseLayout::Spec => {
+                let (timestamp, biz_code, serial, feedid, resp) = parse_spec(bytes)?;
+                Ok(Self {
+                    timestamp,
+                    biz_code,
+                    serial,
+                    feedid,
+                    resp,
+                })
+            }
+            ResponseLayout::Shipped => {
+                let mut r = Reader::new(bytes);
+                let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
+                r.take(SUBDEV_SCRIPT_FIXED_LEN.saturating_sub(FEEDID_LEN))?;
+                Ok(Self {
+                    timestamp: 0,
+                    biz_code: BizCode::Unspecified,
+                    serial: 0,
+                    feedid,
+                    resp: r.rest(),
+                })
+            }
+        }
+    }
+
+    /// Exact number of bytes [`SubDevControlResponse::emit`] writes.
+    pub const fn buffer_len(&self) -> usize {
+        SUBDEV_SCRIPT_FIXED_LEN.saturating_add(self.resp.len())
+    }
+
+    /// Writes the reply in the spec layout (NOTES.md §6.9 recommendation).
+    ///
+    /// # Errors
+    /// [`Error::TooLong`] for a feedid above 32 bytes, [`Error::BufferTooSmall`]; nothing written.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        emit_spec(
+            self.timestamp,
+            self.biz_code,
+            self.serial,
+            self.feedid.as_bytes(),
+            self.resp,
+            buf,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> [u8; 46] {
+        // spec 6.3.8 layout, hand-assembled.
+        let mut b = [0u8; 46];
+        b[0..4].copy_from_slice(&[1, 0, 0, 0]);
+        b[4..8].copy_from_slice(&[0xea, 0x03, 0, 0]); // 1002
+        b[8..12].copy_from_slice(&[9, 0, 0, 0]);
+        b[12..16].copy_from_slice(b"f123");
+        b[44..46].copy_from_slice(&[0xde, 0xad]);
+        b
+    }
+
+    #[test]
+    fn deconstruct_and_parse() {
+        let bytes = sample();
+        let v = SubDevScriptBody::new_checked(&bytes[..]).unwrap();
+        assert_eq!(v.timestamp(), 1);
+        assert_eq!(v.biz_code(), BizCode::Control);
+        assert_eq!(v.serial(), 9);
+        assert_eq!(v.feedid().to_str(), Ok("f123"));
+        assert_eq!(v.data(), &[0xde, 0xad]);
+        let c = SubDevControl::parse(&bytes).unwrap();
+        assert_eq!(c.feedid.as_bytes(), b"f123");
+        assert_eq!(c.cmd, &[0xde, 0xad]);
+    }
+
+    #[test]
+    fn construct_and_emit() {
+        let mut buf = [0xa5u8; 46];
+        let mut v = SubDevScriptBody::new_unchecked(&mut buf[..]);
+        v.set_timestamp(1);
+        v.set_biz_code(BizCode::Control);
+        v.set_serial(9);
+        v.set_feedid(b"f123").unwrap();
+        v.data_mut().copy_from_slice(&[0xde, 0xad]);
+        assert_eq!(buf, sample());
+
+        let c = SubDevControl {
+            timestamp: 1,
+            biz_code: BizCode::Control,
+            serial: 9,
+            feedid: FixedText::new("feedid", b"f123"),
+            cmd: &[0xde, 0xad],
+        };
+        let mut out = [0xa5u8; 46];
+        assert_eq!(c.emit(&mut out), Ok(46));
+        assert_eq!(out, sample());
+    }
+
+    #[test]
+    fn shipped_reply_layout() {
+        // NOTES.md §6.9: feedid at 0, 12 leftover bytes, resp at 44.
+        let mut b = [0x77u8; 46];
+        b[..32].fill(0);
+        b[..4].copy_from_slice(b"f123");
+        b[44..].copy_from_slice(&[1, 2]);
+        let r = SubDevControlResponse::parse_with(&b, ResponseLayout::Shipped).unwrap();
+        assert_eq!(r.feedid.as_bytes(), b"f123");
+        assert_eq!(r.resp, &[1, 2]);
+        assert_eq!((r.timestamp, r.serial), (0, 0));
+    }
+
+    #[test]
+    fn errors() {
+        let bytes = sample();
+        assert_eq!(
+            SubDevScriptBody::new_checked(&bytes[..43]),
+            Err(Error::Truncated {
+                needed: 44,
+                available: 43
+            })
+        );
+        assert_eq!(
+            SubDevControl::parse(&bytes[..20]),
+            Err(Error::Truncated {
+                needed: 32,
+                available: 8
+            })
+        );
+        let long = [b'1'; 33];
+        let c = SubDevControl {
+            timestamp: 0,
+            biz_code: BizCode::Control,
+            serial: 0,
+            feedid: FixedText::new("feedid", &long),
+            cmd: &[],
+        };
+        let mut out = [0xa5u8; 64];
+        assert_eq!(
+            c.emit(&mut out),
+            Err(Error::TooLong {
+                field: "feedid",
+                len: 33,
+                max: 32
+            })
+        );
+        assert_eq!(out, [0xa5; 64]);
+        let mut v = SubDevScriptBody::new_unchecked(&mut out[..10]);
+        assert_eq!(
+            v.set_feedid(b"x"),
+            Err(Error::Truncated {
+                needed: 44,
+                available: 10
+            })
+        );
+    }
+}

@@ -1,0 +1,441 @@
+//! LAN messages across crates: typed bodies from opened packets, public keys, nested sub-device keys.
+//!
+//! - [`open`] checks a received LAN packet's `(type, enctype)` pair (NOTES.md §3.4/§3.5), picks
+//!   the key ([`LanKeys`]: the localkey for enctype 3, ECDH of the own private key with the
+//!   peer's key in `opt` for enctype 2), decrypts in place and returns the typed
+//!   [`Message`](joylink_wire::lan::Message) with the peer's public key as a
+//!   [`PublicKey`] (`opt` of types 1/2/102, `devkey` of a scan answer). Behind `json`.
+//! - [`seal_vec`] turns a `Message` into a packet exactly as a shipped peer sends it (type 4 for
+//!   answers to 3/103, enctype 0 and no timestamp for the write-key / sub-auth answers, cJSON
+//!   layout where devices use it). Behind `json`.
+//! - The nested layer of sub-device packets (spec 8.2): [`seal_inner`] / [`open_inner_in_place`]
+//!   encrypt or decrypt the inner `cmd[]`/`resp[]` with the sub-device's key (any
+//!   [`Mode`], so the WAN types 111/112 can use them too), and [`seal_subdev_script`] /
+//!   [`open_subdev_script`] do both layers of type 104 in the caller's buffer without allocating.
+//!
+//! # Security
+//! Both layers are AES-CBC without a MAC (see `joylink_crypto::cbc`); the inner layer only keeps
+//! the gateway's localkey holder from reading a sub-device's commands, it authenticates nothing.
+
+#[cfg(feature = "json")]
+extern crate alloc;
+
+use joylink_crypto::Mode;
+#[cfg(feature = "json")]
+use joylink_crypto::{KeyPair, LocalKey, OpenOptions, PublicKey, SharedSecret};
+use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
+use joylink_wire::{
+    BizCode, CrcPolicy, EncType, FixedText, HEADER_LEN, Header, Magic, Packet, PacketType,
+    packet_len,
+};
+#[cfg(feature = "json")]
+use joylink_wire::{
+    Direction,
+    lan::{JsonError, Message},
+};
+
+/// Errors of the LAN facade.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The packet or a binary body is malformed.
+    #[error(transparent)]
+    Wire(#[from] joylink_wire::Error),
+    /// Opening or sealing failed (bad header, wrong key, bad padding — never says which), or a
+    /// public key is invalid.
+    #[error(transparent)]
+    Crypto(#[from] joylink_crypto::Error),
+    /// A JSON body is malformed or lacks a required field (named in the message).
+    #[cfg(feature = "json")]
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// The packet has the WAN magic.
+    #[error("not a lan packet")]
+    NotLan,
+    /// The header's enctype is not the one this packet type travels with (NOTES.md §3.4: a
+    /// shipped device drops such a packet).
+    #[error("{packet_type} may not use enctype {found} (expected {expected})")]
+    EncTypeNotAllowed {
+        /// The packet type.
+        packet_type: PacketType,
+        /// What the table requires.
+        expected: EncType,
+        /// What the header says.
+        found: EncType,
+    },
+    /// The packet needs a key the caller did not provide (`"localkey"`, `"key pair"`,
+    /// `"peer public key"`).
+    #[error("no {0} to handle this packet")]
+    MissingKey(&'static str),
+}
+
+/// `Result` with the facade's LAN [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// The enctype a LAN packet of `packet_type` sent in `direction` must carry (NOTES.md §3.4 for
+/// requests — what a device enforces — and §3.5 for answers).
+#[cfg(feature = "json")]
+pub fn expected_enc_type(packet_type: PacketType, direction: Direction) -> EncType {
+    match (packet_type, direction) {
+        (PacketType::Scan, _) => EncType::None,
+        (PacketType::WriteKey | PacketType::SubDevAuth, Direction::ToDevice) => EncType::Ecdh,
+        (PacketType::WriteKey | PacketType::SubDevAuth, Direction::FromDevice) => EncType::None,
+        _ => EncType::PreShared,
+    }
+}
+
+/// The keys one LAN peer holds.
+#[cfg(feature = "json")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LanKeys<'k> {
+    /// The localkey (enctype 3): the device's, or a gateway's for sub-device traffic.
+    pub local_key: Option<&'k LocalKey>,
+    /// The own secp160r1 key pair (enctype 2): the device's (its `devkey`) or the app's.
+    pub key_pair: Option<&'k KeyPair>,
+    /// The peer's public key, for *sealing* enctype 2 (the app uses the device's `devkey`).
+    pub peer_key: Option<&'k PublicKey>,
+}
+
+/// A received LAN packet, decrypted and typed; borrows the caller's buffer.
+#[cfg(feature = "json")]
+#[derive(Debug, Clone)]
+pub struct Incoming<'a> {
+    /// The header as received.
+    pub header: Header,
+    /// The sender's public key: `opt` of a type 2/102 request (or of a scan request when it holds
+    /// a valid key; devices ignore it), or the `devkey` of a scan answer.
+    pub peer_key: Option<PublicKey>,
+    /// The typed body.
+    pub message: Message<'a>,
+    /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
+    pub crc_ok: bool,
+}
+
+/// Opens a LAN packet in place and types its body.
+///
+/// # Errors
+/// [`Error::NotLan`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
+/// (bad header or CRC under `crc`, wrong key, invalid public key in `opt` or `devkey`),
+/// [`Error::Json`].
+#[cfg(feature = "json")]
+pub fn open<'a>(
+    buf: &'a mut [u8],
+    keys: &LanKeys<'_>,
+    direction: Direction,
+    crc: CrcPolicy,
+) -> Result<Incoming<'a>> {
+    let decoded = joylink_wire::decode(buf, crc)?;
+    let header = decoded.header;
+    if header.magic != Magic::Lan {
+        return Err(Error::NotLan);
+    }
+    let expected = expected_enc_type(header.packet_type, direction);
+    if header.enc_type != expected {
+        return Err(Error::EncTypeNotAllowed {
+            packet_type: header.packet_type,
+            expected,
+            found: header.enc_type,
+        });
+    }
+    let opt_key = match header.enc_type {
+        EncType::Ecdh => Some(PublicKey::from_bytes(decoded.opt)?),
+        _ if header.packet_type == PacketType::Scan => PublicKey::from_bytes(decoded.opt).ok(),
+        _ => None,
+    };
+    let secret: Option<SharedSecret>;
+    let mode = match header.enc_type {
+        EncType::None => Mode::None,
+        EncType::Ecdh => {
+            let pair = keys.key_pair.ok_or(Error::MissingKey("key pair"))?;
+            let peer = opt_key.ok_or(Error::MissingKey("peer public key"))?;
+            secret = Some(pair.private_key().diffie_hellman(&peer));
+            match &secret {
+                Some(s) => Mode::Ecdh(s),
+                None => return Err(Error::MissingKey("peer public key")),
+            }
+        }
+        _ => Mode::LocalKey(keys.local_key.ok_or(Error::MissingKey("localkey"))?),
+    };
+    let opened = joylink_crypto::open_payload(buf, &mode, OpenOptions::new().crc(crc))?;
+    let message = joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction)?;
+    let peer_key = match &message {
+        Message::ScanResponse(r) => Some(PublicKey::from_devkey(&r.devkey)?),
+        _ => opt_key,
+    };
+    Ok(Incoming {
+        header: opened.header,
+        peer_key,
+        message,
+        crc_ok: opened.crc_ok,
+    })
+}
+
+/// Seals a message into a packet as a shipped peer sends it: [`Message::packet_type`],
+/// [`Message::enc_type`], [`Message::to_plaintext`]; for enctype 2 the own compressed public key
+/// goes into `opt` and the key is ECDH with [`LanKeys::peer_key`].
+///
+/// # Errors
+/// [`Error::MissingKey`], [`Error::Json`], [`Error::Crypto`].
+#[cfg(feature = "json")]
+pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec::Vec<u8>> {
+    let plaintext = message.to_plaintext()?;
+    let header = Header::new(Magic::Lan, message.packet_type(), message.enc_type());
+    let secret: SharedSecret;
+    let mut opt: &[u8] = &[];
+    let own_key;
+    let mode = match message.enc_type() {
+        EncType::None => Mode::None,
+        EncType::Ecdh => {
+            let pair = keys.key_pair.ok_or(Error::MissingKey("key pair"))?;
+            let peer = keys.peer_key.ok_or(Error::MissingKey("peer public key"))?;
+            secret = pair.private_key().diffie_hellman(peer);
+            own_key = pair.public_key().to_compressed();
+            opt = &own_key;
+            Mode::Ecdh(&secret)
+        }
+        _ => Mode::LocalKey(keys.local_key.ok_or(Error::MissingKey("localkey"))?),
+    };
+    let len = joylink_crypto::sealed_payload_len(&mode, opt.len(), plaintext.len());
+    let mut out = alloc::vec![0u8; len];
+    let n = joylink_crypto::seal_payload(&header, &mode, opt, &plaintext, &mut out)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Length of the inner ciphertext [`seal_inner`] writes for `len` plaintext bytes.
+pub const fn inner_sealed_len(inner: &Mode<'_>, len: usize) -> usize {
+    inner.payload_len(len)
+}
+
+/// Seals the **inner layer** of a sub-device packet (spec 8.2): `AES(sub-device key, plaintext)`
+/// with no timestamp, written to `out`; returns [`inner_sealed_len`].
+///
+/// The key is the sub-device's localkey for LAN type 104 and its accesskey for WAN types
+/// 111/112 (`Mode::LocalKey` / `Mode::AccessKey`, NOTES.md §3.3); the outer layer (gateway
+/// localkey or session key) then seals the whole body as usual.
+///
+/// # Errors
+/// [`Error::Crypto`]`(BufferTooSmall)` when `out` is short (nothing written).
+pub fn seal_inner(inner: &Mode<'_>, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
+    let needed = inner_sealed_len(inner, plaintext.len());
+    let available = out.len();
+    let region = out
+        .get_mut(..needed)
+        .ok_or(joylink_crypto::Error::BufferTooSmall { needed, available })?;
+    region
+        .get_mut(..plaintext.len())
+        .ok_or(joylink_crypto::Error::BufferTooSmall { needed, available })?
+        .copy_from_slice(plaintext);
+    Ok(inner.seal_in_place(region, plaintext.len())?)
+}
+
+/// Opens the inner layer of a sub-device packet in place; returns the plaintext (a prefix).
+///
+/// # Errors
+/// [`Error::Crypto`]`(Decrypt)` — one value for every failure.
+pub fn open_inner_in_place<'a>(inner: &Mode<'_>, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
+    Ok(inner.open_in_place(buf)?)
+}
+
+/// A type-104 body to seal: the fixed fields and the *plaintext* `cmd[]`/`resp[]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubDevScript<'a> {
+    /// Timestamp (request: the app's; reply: the gateway's).
+    pub timestamp: u32,
+    /// biz_code.
+    pub biz_code: BizCode,
+    /// Serial (the reply echoes the request's).
+    pub serial: u32,
+    /// The sub-device's feedid (at most 32 bytes).
+    pub feedid: &'a [u8],
+    /// The plaintext command or answer; sealed with the sub-device's key.
+    pub data: &'a [u8],
+}
+
+/// Exact packet length [`seal_subdev_script`] writes.
+pub const fn subdev_script_len(outer: &Mode<'_>, inner: &Mode<'_>, data_len: usize) -> usize {
+    HEADER_LEN.saturating_add(
+        outer.payload_len(SUBDEV_SCRIPT_FIXED_LEN.saturating_add(inner.payload_len(data_len))),
+    )
+}
+
+/// Writes a whole type-104 packet into `buf` with both layers (spec 6.3.8, 8.2): `data` sealed
+/// with `inner` (the sub-device's localkey), then the 44-byte fixed part plus that ciphertext
+/// sealed with `outer` (the gateway's localkey, enctype 3). The layout is the spec's, for both
+/// directions (NOTES.md §6.9 recommendation). Returns [`subdev_script_len`].
+///
+/// # Errors
+/// [`Error::Wire`]`(TooLong)` for a feedid above 32 bytes, [`Error::Crypto`]`(BufferTooSmall)`
+/// when `buf` is short; nothing is written then.
+pub fn seal_subdev_script(
+    script: &SubDevScript<'_>,
+    outer: &Mode<'_>,
+    inner: &Mode<'_>,
+    buf: &mut [u8],
+) -> Result<usize> {
+    if script.feedid.len() > FEEDID_LEN {
+        return Err(joylink_wire::Error::TooLong {
+            field: "feedid",
+            len: script.feedid.len(),
+            max: FEEDID_LEN,
+        }
+        .into());
+    }
+    let inner_len = inner.payload_len(script.data.len());
+    let body_len = SUBDEV_SCRIPT_FIXED_LEN.saturating_add(inner_len);
+    let payload_len = outer.payload_len(body_len);
+    let total = packet_len(0, payload_len)?;
+    let available = buf.len();
+    let out = buf
+        .get_mut(..total)
+        .ok_or(joylink_crypto::Error::BufferTooSmall {
+            needed: total,
+            available,
+        })?;
+    let (_, payload) =
+        out.split_at_mut_checked(HEADER_LEN)
+            .ok_or(joylink_crypto::Error::BufferTooSmall {
+                needed: total,
+                available,
+            })?;
+    {
+        let body = payload.get_mut(..body_len).unwrap_or_default();
+        let mut view = SubDevScriptBody::new_unchecked(&mut *body);
+        view.set_timestamp(script.timestamp);
+        view.set_biz_code(script.biz_code);
+        view.set_serial(script.serial);
+        view.set_feedid(script.feedid)?;
+        let data = view.data_mut();
+        seal_inner(inner, script.data, data)?;
+        outer.seal_in_place(payload, body_len)?;
+    }
+    let header = Header {
+        opt_len: 0,
+        payload_len: u16::try_from(payload_len).unwrap_or(u16::MAX),
+        enc_type: outer.enc_type(),
+        crc: 0,
+        ..Header::new(
+            Magic::Lan,
+            PacketType::SubDevScriptControl,
+            outer.enc_type(),
+        )
+    };
+    let mut packet = Packet::new_unchecked(&mut *out);
+    packet.set_header(&header);
+    packet.fill_crc();
+    Ok(total)
+}
+
+/// A type-104 packet with its outer layer opened: the fixed fields are readable, the inner
+/// `cmd[]`/`resp[]` is still sealed (the gateway picks the sub-device's key by [`feedid`]).
+///
+/// [`feedid`]: SubDevScriptOuter::feedid
+#[derive(Debug)]
+pub struct SubDevScriptOuter<'a> {
+    /// The header as received.
+    pub header: Header,
+    /// Whether the CRC matched.
+    pub crc_ok: bool,
+    body: &'a mut [u8],
+    layout: ResponseLayout,
+}
+
+/// A fully opened type-104 body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedSubDevScript<'a> {
+    /// The header as received.
+    pub header: Header,
+    /// Timestamp (0 for a shipped gateway's reply).
+    pub timestamp: u32,
+    /// biz_code (`Unspecified` for a shipped gateway's reply).
+    pub biz_code: BizCode,
+    /// Serial (0 for a shipped gateway's reply).
+    pub serial: u32,
+    /// The sub-device's feedid.
+    pub feedid: FixedText<'a>,
+    /// The decrypted `cmd[]` / `resp[]`.
+    pub data: &'a [u8],
+    /// Whether the CRC matched.
+    pub crc_ok: bool,
+}
+
+impl<'a> SubDevScriptOuter<'a> {
+    /// The sub-device's feedid.
+    pub fn feedid(&self) -> FixedText<'_> {
+        let range = match self.layout {
+            ResponseLayout::Spec => 12..SUBDEV_SCRIPT_FIXED_LEN,
+            _ => 0..FEEDID_LEN,
+        };
+        FixedText::new("feedid", self.body.get(range).unwrap_or_default())
+    }
+
+    /// Opens the inner layer with the sub-device's key.
+    ///
+    /// # Errors
+    /// [`Error::Crypto`]`(Decrypt)`.
+    pub fn open_inner(self, inner: &Mode<'_>) -> Result<OpenedSubDevScript<'a>> {
+        let (fixed, data) = self
+            .body
+            .split_at_mut_checked(SUBDEV_SCRIPT_FIXED_LEN)
+            .ok_or(joylink_wire::Error::Truncated {
+                needed: SUBDEV_SCRIPT_FIXED_LEN,
+                available: 0,
+            })?;
+        let data = open_inner_in_place(inner, data)?;
+        let fixed: &'a [u8] = fixed;
+        let parsed = joylink_wire::lan::SubDevControlResponse::parse_with(fixed, self.layout)?;
+        Ok(OpenedSubDevScript {
+            header: self.header,
+            timestamp: parsed.timestamp,
+            biz_code: parsed.biz_code,
+            serial: parsed.serial,
+            feedid: parsed.feedid,
+            data,
+            crc_ok: self.crc_ok,
+        })
+    }
+}
+
+/// Opens the outer layer of a type-104 packet (gateway key, `outer`) in place. Use
+/// [`ResponseLayout::Spec`] for requests and spec-following replies, [`ResponseLayout::Shipped`]
+/// for replies of shipped gateways (NOTES.md §6.9).
+///
+/// # Errors
+/// [`Error::NotLan`], [`Error::Crypto`] (header, CRC, enctype, key), [`Error::Wire`]`(Truncated)`
+/// when the body is shorter than its 44-byte fixed part.
+pub fn open_subdev_script<'a>(
+    buf: &'a mut [u8],
+    outer: &Mode<'_>,
+    layout: ResponseLayout,
+    crc: CrcPolicy,
+) -> Result<SubDevScriptOuter<'a>> {
+    let decoded = joylink_wire::decode(buf, crc)?;
+    let header = decoded.header;
+    if header.magic != Magic::Lan {
+        return Err(Error::NotLan);
+    }
+    if header.enc_type != outer.enc_type() {
+        return Err(Error::EncTypeNotAllowed {
+            packet_type: header.packet_type,
+            expected: outer.enc_type(),
+            found: header.enc_type,
+        });
+    }
+    let crc_ok = decoded.crc_ok;
+    let start = HEADER_LEN.saturating_add(usize::from(header.opt_len));
+    let payload = buf.get_mut(start..).unwrap_or_default();
+    let body = outer.open_in_place(payload)?;
+    if body.len() < SUBDEV_SCRIPT_FIXED_LEN {
+        return Err(joylink_wire::Error::Truncated {
+            needed: SUBDEV_SCRIPT_FIXED_LEN,
+            available: body.len(),
+        }
+        .into());
+    }
+    Ok(SubDevScriptOuter {
+        header,
+        crc_ok,
+        body,
+        layout,
+    })
+}
