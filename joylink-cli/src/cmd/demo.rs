@@ -1,0 +1,744 @@
+//! `joylink demo`: a whole JoyLink session in one process, no network.
+//!
+//! An app, a device, a gateway with one ZigBee sub-device, and the cloud exchange real packets
+//! built and sealed by the crates; every packet is decoded by its receiver with the receiver's
+//! own keys through the same code path as `joylink decode`, and printed.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use joylink::crypto::{AccessKey, KeyPair, LocalKey, Mode, SessionKey};
+use joylink::lan::{SubDevScript, seal_subdev_script, subdev_script_len};
+use joylink::timer::{
+    BaseTask, Cmd, CmdTrank, CodeResponse as TimerCode, ExpText, Label, List, Preamble,
+    ResultReport, Task, TaskBody, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState, Text,
+    TimeExp, TimerMessage,
+};
+use joylink::wan::{WanKeys, seal_auth_request, seal_auth_response};
+use joylink::wire::wan::{
+    AuthResponse, CodeResponse, Control, Heartbeat, SubDevInfo, SubDevList, SubDevState,
+    SubDevUpload, Timestamped, WanMessage,
+};
+use joylink::wire::{
+    BizCode, Direction, EncType, FixedText, Header, Magic, PacketType, ResponseCode,
+};
+use rand_core::{Infallible, TryCryptoRng, TryRng};
+use serde_json::{Value, json};
+
+use crate::cmd::encode::seal;
+use crate::cmd::{LadderArg, parse_ladder};
+use crate::keys::Keys;
+use crate::ladder::Ladder;
+use crate::packet::{Inspection, inspect};
+use crate::{out, outln, render};
+
+/// Run a simulated session: LAN discovery, ECDH authorization, JSON and script control, a
+/// ZigBee sub-device added behind a gateway, WAN auth, heartbeats, snapshot upload, cloud
+/// control, a timer added and reported, and an OTA status report. Deterministic: the same seed
+/// gives the same bytes.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seed of the demo's RNG (keys, random numbers).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// One line per packet instead of the full decode.
+    #[arg(long)]
+    pub brief: bool,
+    /// One JSON document per packet (JSON Lines), with `from`, `to` and `step`.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw the exchange as a ladder diagram: `--ladder` in the terminal, `--ladder=svg FILE`
+    /// as an SVG file.
+    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "svg")]
+    pub ladder: Option<Vec<String>>,
+    /// The SVG file of `--ladder=svg FILE`.
+    #[arg(hide = true, value_name = "SVG_FILE")]
+    pub ladder_file: Option<std::path::PathBuf>,
+}
+
+/// The demo's deterministic RNG: SplitMix64. NOT a cryptographic generator — it stands in for
+/// one so that the demo prints the same bytes on every run; real peers use OS randomness
+/// (`joylink keygen` does).
+struct DemoRng(u64);
+
+impl TryRng for DemoRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(u32::try_from(self.try_next_u64()? >> 32).unwrap_or(0))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Ok(z ^ (z >> 31))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_le_bytes();
+            for (d, s) in chunk.iter_mut().zip(v) {
+                *d = s;
+            }
+        }
+        Ok(())
+    }
+}
+
+// Marker only: see the type's doc — deterministic on purpose, for a reproducible demo.
+impl TryCryptoRng for DemoRng {}
+
+impl DemoRng {
+    fn key_string(&mut self) -> String {
+        let mut b = [0u8; 16];
+        rand_core::Rng::fill_bytes(self, &mut b);
+        hex::encode(b)
+    }
+}
+
+/// The parties (ladder columns).
+const APP: &str = "app";
+const DEVICE: &str = "device";
+const GATEWAY: &str = "gateway";
+const SUBDEV: &str = "sub-device";
+const CLOUD: &str = "cloud";
+
+struct Demo {
+    args_brief: bool,
+    json: bool,
+    step: String,
+    ladder: Ladder,
+    clock: u32,
+    count: u32,
+}
+
+impl Demo {
+    fn now(&mut self) -> u32 {
+        self.clock = self.clock.saturating_add(2);
+        self.clock
+    }
+
+    fn step(&mut self, title: &str) {
+        title.clone_into(&mut self.step);
+        if !self.json {
+            outln(&format!("\n=== {title} ==="));
+        }
+    }
+
+    fn note(&mut self, from: &str, to: &str, text: &str) {
+        self.ladder.arrow(from, to, text);
+        if !self.json {
+            outln(&format!("{from} -> {to}: {text} (not a JoyLink packet)"));
+        }
+    }
+
+    /// Hands `bytes` from `from` to `to`, who decodes it with its own keys.
+    fn deliver(
+        &mut self,
+        from: &str,
+        to: &str,
+        bytes: &[u8],
+        receiver: &Keys,
+        direction: Direction,
+    ) -> Result<Inspection> {
+        let ins = inspect(bytes, receiver, Some(direction))
+            .with_context(|| format!("{to} could not parse the packet from {from}"))?;
+        if let Some(p) = &ins.problem {
+            bail!(
+                "{to} could not decode the packet from {from}: {}",
+                p.message()
+            );
+        }
+        self.count = self.count.saturating_add(1);
+        self.ladder.arrow(from, to, render::label(&ins));
+        if self.json {
+            let mut doc =
+                json!({"step": self.step, "from": from, "to": to, "hex": hex::encode(bytes)});
+            if let (Value::Object(d), Value::Object(p)) = (&mut doc, render::to_json(&ins)) {
+                d.extend(p);
+            }
+            outln(&doc.to_string());
+        } else if self.args_brief {
+            outln(&format!(
+                "{from:>10} -> {to:<10} {}",
+                render::one_line(&ins)
+            ));
+        } else {
+            outln(&format!("\n{from} -> {to}:"));
+            out(&render::human(&ins));
+        }
+        Ok(ins)
+    }
+}
+
+fn lan(t: PacketType, e: EncType) -> Header {
+    Header::new(Magic::Lan, t, e)
+}
+
+fn with_ts(ts: u32, body: &[u8]) -> Vec<u8> {
+    let mut v = ts.to_le_bytes().to_vec();
+    v.extend_from_slice(body);
+    v
+}
+
+fn wan_seal(msg: &WanMessage<'_>, keys: &WanKeys<'_>) -> Result<Vec<u8>> {
+    let len = joylink::wan::sealed_len(msg, keys, 0)?;
+    let mut buf = vec![0u8; len];
+    let n = joylink::wan::seal(msg, keys, &[], &mut buf)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Runs `demo`.
+///
+/// # Errors
+/// When any party fails to decode what it receives (a bug), or a file cannot be written.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the demo script reads best as one story"
+)]
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let ladder_arg = parse_ladder(args.ladder.as_deref(), args.ladder_file.as_deref())?;
+    let mut rng = DemoRng(args.seed);
+    let mut d = Demo {
+        args_brief: args.brief,
+        json: args.json,
+        step: String::new(),
+        ladder: Ladder::default(),
+        clock: 1_700_000_000,
+        count: 0,
+    };
+    for p in [APP, DEVICE, GATEWAY, SUBDEV, CLOUD] {
+        d.ladder.party(p);
+    }
+
+    // Identities and keys, all from the seeded RNG.
+    let device_pair = KeyPair::generate(&mut rng);
+    let app_pair = KeyPair::generate(&mut rng);
+    let feed_id = format!("{:016}", rng.next_u64_demo() % 10_000_000_000_000_000);
+    let local_key_s = rng.key_string();
+    let access_key_s = rng.key_string();
+    let local_key: LocalKey = local_key_s.parse()?;
+    let access_key: AccessKey = access_key_s.parse()?;
+    let mut session = [0u8; 32];
+    rand_core::Rng::fill_bytes(&mut rng, &mut session);
+    let session_key = SessionKey::new(session);
+    let gw_local_s = rng.key_string();
+    let gw_local: LocalKey = gw_local_s.parse()?;
+    let sub_local: LocalKey = rng.key_string().parse()?;
+    let sub_access: AccessKey = rng.key_string().parse()?;
+    let sub_feed = "3039237988000962";
+
+    let app_keys = Keys {
+        key_pair: Some(KeyPair::from_private_key(
+            joylink::crypto::PrivateKey::from_bytes(app_pair.private_key().raw_secret_bytes())?,
+        )),
+        local_key: Some(local_key.clone()),
+        ..Keys::default()
+    };
+    let device_lan_keys_before = Keys {
+        key_pair: Some(KeyPair::from_private_key(
+            joylink::crypto::PrivateKey::from_bytes(device_pair.private_key().raw_secret_bytes())?,
+        )),
+        ..Keys::default()
+    };
+    let device_keys = Keys {
+        local_key: Some(local_key.clone()),
+        access_key: Some(access_key.clone()),
+        session_key: Some(session_key.clone()),
+        ..Keys::default()
+    };
+    let cloud_keys = device_keys_clone(&device_keys);
+    let gateway_keys = Keys {
+        local_key: Some(gw_local.clone()),
+        session_key: Some(session_key.clone()),
+        access_key: Some(access_key.clone()),
+        ..Keys::default()
+    };
+    let app_gw_keys = Keys {
+        local_key: Some(gw_local.clone()),
+        ..Keys::default()
+    };
+    let none = Keys::default();
+
+    // 1. LAN discovery (spec 6.3.1, type 1, enctype 0).
+    d.step("LAN discovery (type 1, enctype 0)");
+    let req = br#"{"cmd":2,"productuuid":"5708AB","status":0}"#;
+    let pkt = seal(
+        &lan(PacketType::Scan, EncType::None),
+        &none,
+        None,
+        None,
+        req,
+    )?;
+    d.deliver(APP, DEVICE, &pkt, &none, Direction::ToDevice)?;
+    let devkey = device_pair.public_key().to_devkey();
+    let resp = json!({
+        "code": 0, "msg": "scan ok", "devkey": devkey.as_str(), "mac": "EA2D9AB01132",
+        "productuuid": "5708AB", "feedid": "", "lancon": 1, "trantype": 1, "devtype": 0,
+        "CID": "2b19175a", "firmwareVersion": "1.0.0", "modelCode": "demo",
+        "joySdkVersion": "2.0.19", "noSnapshot": 0, "batchBind": 0,
+    })
+    .to_string();
+    let pkt = seal(
+        &lan(PacketType::Scan, EncType::None),
+        &none,
+        None,
+        None,
+        resp.as_bytes(),
+    )?;
+    let ins = d.deliver(DEVICE, APP, &pkt, &none, Direction::FromDevice)?;
+    // The app takes the device's public key from the answer's devkey (spec 4.3).
+    let seen_devkey = ins
+        .body
+        .as_ref()
+        .and_then(|b| b.json.pointer("/json/devkey"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let device_public = joylink::crypto::PublicKey::from_devkey(&seen_devkey)?;
+
+    // 2. ECDH authorization (spec 6.3.2, type 2, enctype 2).
+    d.step("device authorization with ECDH (type 2, enctype 2)");
+    let write = json!({"data": {
+        "feedid": feed_id, "accesskey": access_key_s, "localkey": local_key_s,
+        "productuuid": "5708AB", "lancon": 1, "trantype": 1,
+        "joylink_server": ["127.0.0.1:2002"], "opt": {"type": 1, "std": 1}}})
+    .to_string();
+    let ts = d.now();
+    let pkt = seal(
+        &lan(PacketType::WriteKey, EncType::Ecdh),
+        &app_keys,
+        Some(&device_public),
+        None,
+        &with_ts(ts, write.as_bytes()),
+    )?;
+    d.deliver(
+        APP,
+        DEVICE,
+        &pkt,
+        &device_lan_keys_before,
+        Direction::ToDevice,
+    )?;
+    let ok = br#"{"code":0, "msg":"write accesskey ok"}"#;
+    let pkt = seal(
+        &lan(PacketType::WriteKey, EncType::None),
+        &none,
+        None,
+        None,
+        ok,
+    )?;
+    d.deliver(DEVICE, APP, &pkt, &none, Direction::FromDevice)?;
+
+    // 3. JSON control with the localkey (spec "6.4.2", type 3, enctype 3; answered as type 4).
+    d.step("JSON control, mode 3 (type 3, answered as type 4)");
+    let ctl = br#"{"cmd":5,"data":{"streams":[{"stream_id":"switch","current_value":"1"}]}}"#;
+    let ts = d.now();
+    let pkt = seal(
+        &lan(PacketType::JsonControl, EncType::PreShared),
+        &app_keys,
+        None,
+        None,
+        &with_ts(ts, ctl),
+    )?;
+    d.deliver(APP, DEVICE, &pkt, &device_keys, Direction::ToDevice)?;
+    let ans = br#"{"code":0,"data":[{"stream_id":"switch","current_value":1}]}"#;
+    let ts = d.now();
+    let pkt = seal(
+        &lan(PacketType::ScriptControl, EncType::PreShared),
+        &device_keys,
+        None,
+        None,
+        &with_ts(ts, ans),
+    )?;
+    d.deliver(DEVICE, APP, &pkt, &app_keys, Direction::FromDevice)?;
+
+    // 4. Script control (spec 6.3.4, type 4, biz 1002 → 102).
+    d.step("script control (type 4, biz_code 1002 -> 102)");
+    let serial = rng.next_u32_demo();
+    let cmd = br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+    let c = joylink::wire::lan::Control {
+        timestamp: d.now(),
+        biz_code: BizCode::Control,
+        serial,
+        cmd,
+    };
+    let pt = emit(c.buffer_len(), |b| c.emit(b))?;
+    let pkt = seal(
+        &lan(PacketType::ScriptControl, EncType::PreShared),
+        &app_keys,
+        None,
+        None,
+        &pt,
+    )?;
+    d.deliver(APP, DEVICE, &pkt, &device_keys, Direction::ToDevice)?;
+    let snapshot = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+    let r = joylink::wire::lan::ControlResponse {
+        timestamp: d.now(),
+        biz_code: BizCode::Control.response(),
+        serial,
+        resp: snapshot,
+    };
+    let pt = emit(r.buffer_len(), |b| r.emit(b))?;
+    let pkt = seal(
+        &lan(PacketType::ScriptControl, EncType::PreShared),
+        &device_keys,
+        None,
+        None,
+        &pt,
+    )?;
+    d.deliver(DEVICE, APP, &pkt, &app_keys, Direction::FromDevice)?;
+
+    // 5. A gateway adds a ZigBee sub-device (spec 6.3.5, type 105) and relays a script command
+    //    sealed twice (spec 6.3.8, 8.2: gateway localkey outside, sub-device localkey inside).
+    d.step("gateway: add a ZigBee sub-device (type 105) and control it (type 104)");
+    let add = br#"{"cmd":6,"data":{"mac":"701923F88581","productuuid":"7D13F6","protocol":1}}"#;
+    let ts = d.now();
+    let pkt = seal(
+        &lan(PacketType::AddSubDev, EncType::PreShared),
+        &app_gw_keys,
+        None,
+        None,
+        &with_ts(ts, add),
+    )?;
+    d.deliver(APP, GATEWAY, &pkt, &gateway_keys, Direction::ToDevice)?;
+    d.note(GATEWAY, SUBDEV, "zigbee join");
+    let added = format!(
+        r#"{{"code":0,"msg":"success","mac":"701923F88581","productuuid":"7D13F6","feedid":"{sub_feed}"}}"#
+    );
+    let ts = d.now();
+    let pkt = seal(
+        &lan(PacketType::AddSubDev, EncType::PreShared),
+        &gateway_keys,
+        None,
+        None,
+        &with_ts(ts, added.as_bytes()),
+    )?;
+    d.deliver(GATEWAY, APP, &pkt, &app_gw_keys, Direction::FromDevice)?;
+    let script = SubDevScript {
+        timestamp: d.now(),
+        biz_code: BizCode::Control,
+        serial: rng.next_u32_demo(),
+        feedid: sub_feed.as_bytes(),
+        data: br#"{"streams":[{"stream_id":"light","current_value":"1"}]}"#,
+    };
+    let (outer, inner) = (Mode::LocalKey(&gw_local), Mode::LocalKey(&sub_local));
+    let mut pkt = vec![0u8; subdev_script_len(&outer, &inner, script.data.len())];
+    let n = seal_subdev_script(&script, &outer, &inner, &mut pkt)?;
+    pkt.truncate(n);
+    d.deliver(APP, GATEWAY, &pkt, &gateway_keys, Direction::ToDevice)?;
+    // The gateway opens the inner layer with the sub-device's key before relaying.
+    let mut buf = pkt.clone();
+    let opened = joylink::lan::open_subdev_script(
+        &mut buf,
+        &outer,
+        joylink::wire::lan::ResponseLayout::Spec,
+        joylink::wire::CrcPolicy::Verify,
+    )?
+    .open_inner(&inner)?;
+    if !d.json {
+        outln(&format!(
+            "  inner layer (sub-device localkey): {}",
+            String::from_utf8_lossy(opened.data)
+        ));
+    }
+    d.note(GATEWAY, SUBDEV, "zigbee: light on");
+
+    // 6. WAN authentication (spec 7.3.1/7.3.2, type 9, accesskey; session key issued).
+    d.step("WAN authentication (type 9, accesskey) -> session key");
+    let mut buf = vec![0u8; 128];
+    let ts = d.now();
+    let sent = seal_auth_request(feed_id.as_bytes(), &access_key, ts, &mut rng, &mut buf)?;
+    let pkt = buf.get(..sent.len).unwrap_or_default().to_vec();
+    d.deliver(DEVICE, CLOUD, &pkt, &cloud_keys, Direction::FromDevice)?;
+    let resp = AuthResponse {
+        timestamp: d.now(),
+        random: sent.random,
+        session_key: session,
+    };
+    let mut buf = vec![0u8; 128];
+    let n = seal_auth_response(&resp, &access_key, &mut buf)?;
+    let pkt = buf.get(..n).unwrap_or_default().to_vec();
+    d.deliver(CLOUD, DEVICE, &pkt, &device_keys, Direction::ToDevice)?;
+    let wkeys = WanKeys {
+        access_key: &access_key,
+        session_key: Some(&session_key),
+    };
+
+    // 7. Heartbeat (spec 7.3.3/7.3.4, type 10, session key).
+    d.step("heartbeat (type 10, session key)");
+    let hb = WanMessage::Heartbeat(Heartbeat {
+        timestamp: d.now(),
+        version: 1,
+        rssi: 60,
+    });
+    d.deliver(
+        DEVICE,
+        CLOUD,
+        &wan_seal(&hb, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+    let ack = WanMessage::HeartbeatResponse(CodeResponse {
+        timestamp: d.now(),
+        code: ResponseCode::Success,
+    });
+    d.deliver(
+        CLOUD,
+        DEVICE,
+        &wan_seal(&ack, &wkeys)?,
+        &device_keys,
+        Direction::ToDevice,
+    )?;
+
+    // 8. Snapshot upload (spec 7.3.5/7.3.6, type 12).
+    d.step("snapshot upload (type 12)");
+    let up = WanMessage::Upload(Timestamped {
+        timestamp: d.now(),
+        data: snapshot,
+    });
+    d.deliver(
+        DEVICE,
+        CLOUD,
+        &wan_seal(&up, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+    let ack = WanMessage::UploadResponse(CodeResponse {
+        timestamp: d.now(),
+        code: ResponseCode::Success,
+    });
+    d.deliver(
+        CLOUD,
+        DEVICE,
+        &wan_seal(&ack, &wkeys)?,
+        &device_keys,
+        Direction::ToDevice,
+    )?;
+
+    // 9. Cloud control (spec 7.3.7/7.3.8, type 11, biz 1002 → 102).
+    d.step("cloud control (type 11, biz_code 1002 -> 102)");
+    let req = Control {
+        timestamp: d.now(),
+        biz_code: BizCode::Control,
+        serial: rng.next_u32_demo(),
+        data: br#"{"streams":[{"stream_id":"power","current_value":"0"}]}"#,
+    };
+    d.deliver(
+        CLOUD,
+        DEVICE,
+        &wan_seal(&WanMessage::Control(req), &wkeys)?,
+        &device_keys,
+        Direction::ToDevice,
+    )?;
+    let off = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"0"}]}"#;
+    let answer = req.answer(d.now(), off);
+    d.deliver(
+        DEVICE,
+        CLOUD,
+        &wan_seal(&WanMessage::ControlResponse(answer), &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+
+    // 10. A timer: the cloud adds it (1091 → 191); it fires and the device reports (1097).
+    d.step("timer added (type 13, biz 1091 -> 191) and reported (1097)");
+    let exp_text = "0_30_7_*_*_1,3,5_*";
+    let cmds = [Cmd(
+        br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#,
+    )];
+    let task = Task {
+        version: 0,
+        label: Some(Label {
+            feed_id: Text(feed_id.as_bytes()),
+            name: Text(b"wake up"),
+        }),
+        body: TaskBody::Base(BaseTask {
+            head: TaskHead {
+                id: 7,
+                state: TaskState::Started,
+                source: TaskSource::User,
+            },
+            exp: ExpText(exp_text.as_bytes()),
+            cmds: CmdTrank::new(&cmds),
+        }),
+    };
+    let tasks = [task];
+    let pre = Preamble::new(d.now(), BizCode::TimerAdd, rng.next_u32_demo());
+    let add = TimerMessage::Add(TaskRequest {
+        preamble: pre,
+        tasks: List::from_slice(&tasks),
+    });
+    d.deliver(
+        CLOUD,
+        DEVICE,
+        &timer_packet(&add, &wkeys)?,
+        &device_keys,
+        Direction::ToDevice,
+    )?;
+    let mut rsp_pre = pre.reply();
+    rsp_pre.timestamp = d.now();
+    let rsp = TimerMessage::AddResponse(TimerCode {
+        preamble: rsp_pre,
+        code: 0,
+    });
+    d.deliver(
+        DEVICE,
+        CLOUD,
+        &timer_packet(&rsp, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+    // When does it fire? joylink-timer computes it from the expression (civil time, UTC here).
+    let exp: TimeExp = exp_text.parse()?;
+    let now = joylink::timer::CivilTime::from_seconds_since_epoch(i64::from(d.clock))
+        .context("clock out of range")?;
+    let fire = exp.next_after(now, now).context("the timer never fires")?;
+    let fire_ts = u32::try_from(fire.seconds_since_epoch()).unwrap_or(d.clock);
+    if !d.json {
+        outln(&format!("\n  timer {exp_text} next fires at {fire} UTC"));
+    }
+    d.clock = fire_ts;
+    let results = [TaskResult {
+        id: 7,
+        step: 1,
+        code: 0,
+    }];
+    let report = TimerMessage::ReportResult(ResultReport {
+        preamble: Preamble::new(d.now(), BizCode::TimerReportResult, rng.next_u32_demo()),
+        results: List::from_slice(&results),
+    });
+    d.deliver(
+        DEVICE,
+        CLOUD,
+        &timer_packet(&report, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+
+    // 11. The gateway reports its sub-device: heartbeat (type 110) and an upload sealed with
+    //     the sub-device's accesskey inside the session-key layer (type 112, spec 8.2).
+    d.step("gateway: sub-device heartbeat (type 110) and upload (type 112)");
+    let devs = [SubDevInfo {
+        version: 1,
+        rssi: 80,
+        feed_id: FixedText::new("feed_id", sub_feed.as_bytes()),
+        state: SubDevState::Online,
+    }];
+    let hb = WanMessage::SubDevHeartbeat(joylink::wire::wan::SubDevHeartbeat {
+        timestamp: d.now(),
+        version: 1,
+        rssi: 70,
+        devices: SubDevList::from_records(&devs),
+    });
+    d.note(SUBDEV, GATEWAY, "zigbee: report");
+    d.deliver(
+        GATEWAY,
+        CLOUD,
+        &wan_seal(&hb, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+    let data = br#"{"code":0,"streams":[{"stream_id":"light","current_value":"1"}]}"#;
+    let mut inner = vec![0u8; joylink::wan::inner_sealed_len(data.len())];
+    let n = joylink::wan::seal_inner(&sub_access, data, &mut inner)?;
+    inner.truncate(n);
+    let upload = WanMessage::SubDevUpload(SubDevUpload {
+        timestamp: d.now(),
+        feed_id: FixedText::new("feed_id", sub_feed.as_bytes()),
+        data: &inner,
+    });
+    d.deliver(
+        GATEWAY,
+        CLOUD,
+        &wan_seal(&upload, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+
+    // 12. OTA status report (spec 9.6, type 8).
+    d.step("OTA status report (type 8)");
+    let ota = json!({"cmd": "otastat", "data": {"feedid": feed_id, "productuuid": "5708AB",
+        "status": 1, "status_desc": "success", "progress": 100}})
+    .to_string();
+    let msg = WanMessage::OtaStatus(Timestamped {
+        timestamp: d.now(),
+        data: ota.as_bytes(),
+    });
+    d.deliver(
+        DEVICE,
+        CLOUD,
+        &wan_seal(&msg, &wkeys)?,
+        &cloud_keys,
+        Direction::FromDevice,
+    )?;
+    let ok = br#"{"code":0,"msg":"success"}"#;
+    let msg = WanMessage::OtaStatusResponse(Timestamped {
+        timestamp: d.now(),
+        data: ok,
+    });
+    d.deliver(
+        CLOUD,
+        DEVICE,
+        &wan_seal(&msg, &wkeys)?,
+        &device_keys,
+        Direction::ToDevice,
+    )?;
+
+    if !d.json {
+        outln(&format!(
+            "\n{} packets exchanged, every one decoded by its receiver.",
+            d.count
+        ));
+    }
+    match ladder_arg {
+        Some(LadderArg::Terminal) => {
+            outln("");
+            out(&d.ladder.to_text());
+        }
+        Some(LadderArg::Svg(path)) => {
+            std::fs::write(&path, d.ladder.to_svg())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("ladder written to {}", path.display());
+        }
+        None => {}
+    }
+    let _ = (gw_local_s, sub_local);
+    Ok(ExitCode::SUCCESS)
+}
+
+impl DemoRng {
+    fn next_u64_demo(&mut self) -> u64 {
+        rand_core::Rng::next_u64(self)
+    }
+
+    fn next_u32_demo(&mut self) -> u32 {
+        rand_core::Rng::next_u32(self)
+    }
+}
+
+fn device_keys_clone(k: &Keys) -> Keys {
+    Keys {
+        local_key: k.local_key.clone(),
+        access_key: k.access_key.clone(),
+        session_key: k.session_key.clone(),
+        key_pair: None,
+    }
+}
+
+fn emit(len: usize, f: impl FnOnce(&mut [u8]) -> joylink::wire::Result<usize>) -> Result<Vec<u8>> {
+    let mut v = vec![0u8; len];
+    let n = f(&mut v)?;
+    v.truncate(n);
+    Ok(v)
+}
+
+fn timer_packet(msg: &TimerMessage<'_>, keys: &WanKeys<'_>) -> Result<Vec<u8>> {
+    let len = msg.buffer_len()?;
+    let mut pt = vec![0u8; len];
+    let n = msg.emit(&mut pt)?;
+    pt.truncate(n);
+    wan_seal(&WanMessage::Timer(&pt), keys)
+}

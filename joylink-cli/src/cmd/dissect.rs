@@ -1,0 +1,264 @@
+//! `joylink dissect`: every JoyLink packet of a capture.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use joylink::wire::{Direction, Magic};
+use serde_json::{Value, json};
+
+use crate::capture::{self, LAN_PORTS, Reassembly, Segment, StreamItem, Transport};
+use crate::cmd::{LadderArg, parse_ladder};
+use crate::keys::{KeyArgs, Keys};
+use crate::ladder::Ladder;
+use crate::packet::inspect;
+use crate::{outln, render};
+
+/// Captures above this size get a progress bar.
+const PROGRESS_THRESHOLD: u64 = 4 * 1024 * 1024;
+
+/// Dissect a capture: UDP on ports 80/4320 and any UDP datagram starting with a JoyLink magic,
+/// TCP streams that start with a magic (reassembled with the frame decoder). One line per
+/// packet, or one JSON document per line with --json.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  joylink dissect capture.pcapng --sessionkey HEX --localkey K\n  \
+joylink dissect capture.pcap --json | jq .body\n  joylink dissect capture.pcap --ladder=svg session.svg"
+)]
+pub struct Args {
+    /// The capture (pcap or pcapng).
+    pub file: PathBuf,
+    /// One JSON document per packet (JSON Lines).
+    #[arg(long)]
+    pub json: bool,
+    /// Draw a ladder diagram (one column per address): `--ladder` in the terminal,
+    /// `--ladder=svg FILE` as an SVG file.
+    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "svg")]
+    pub ladder: Option<Vec<String>>,
+    /// The SVG file of `--ladder=svg FILE`.
+    #[arg(hide = true, value_name = "SVG_FILE")]
+    pub ladder_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// Direction of a packet from its addresses: the device listens on the LAN ports, and opens
+/// the WAN connection.
+fn direction_of(
+    seg: &Segment<'_>,
+    magic: Magic,
+    initiator: Option<SocketAddr>,
+) -> Option<Direction> {
+    match seg.transport {
+        Transport::Udp => {
+            if LAN_PORTS.contains(&seg.dst.port()) {
+                Some(Direction::ToDevice)
+            } else if LAN_PORTS.contains(&seg.src.port()) {
+                Some(Direction::FromDevice)
+            } else {
+                None
+            }
+        }
+        Transport::Tcp => match initiator {
+            Some(i) if magic == Magic::Wan => Some(if i == seg.src {
+                Direction::FromDevice
+            } else {
+                Direction::ToDevice
+            }),
+            _ if magic == Magic::Wan => Some(if seg.src.port() < seg.dst.port() {
+                Direction::ToDevice
+            } else {
+                Direction::FromDevice
+            }),
+            _ => None,
+        },
+    }
+}
+
+struct Printer<'k> {
+    keys: &'k Keys,
+    json: bool,
+    ladder: Ladder,
+    packets: u64,
+    malformed: u64,
+}
+
+impl Printer<'_> {
+    fn packet(
+        &mut self,
+        frame: &capture::Frame,
+        seg: &Segment<'_>,
+        bytes: &[u8],
+        dir: Option<Direction>,
+    ) {
+        let transport = match seg.transport {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        };
+        let time = frame.time.as_secs_f64();
+        self.packets = self.packets.saturating_add(1);
+        match inspect(bytes, self.keys, dir) {
+            Ok(ins) => {
+                self.ladder.arrow(
+                    &seg.src.to_string(),
+                    &seg.dst.to_string(),
+                    render::label(&ins),
+                );
+                if ins.problem.as_ref().is_some_and(|p| p.is_malformed()) {
+                    self.malformed = self.malformed.saturating_add(1);
+                }
+                if self.json {
+                    let mut doc = json!({
+                        "frame": frame.number,
+                        "time": time,
+                        "src": seg.src.to_string(),
+                        "dst": seg.dst.to_string(),
+                        "transport": transport,
+                    });
+                    if let (Value::Object(d), Value::Object(p)) = (&mut doc, render::to_json(&ins))
+                    {
+                        d.extend(p);
+                    }
+                    outln(&doc.to_string());
+                } else {
+                    outln(&format!(
+                        "#{:<5} {:>12.6} {} {} -> {} {}",
+                        frame.number,
+                        time,
+                        transport,
+                        seg.src,
+                        seg.dst,
+                        render::one_line(&ins)
+                    ));
+                }
+            }
+            Err(e) => {
+                self.malformed = self.malformed.saturating_add(1);
+                self.error(frame, seg, &format!("malformed packet: {e}"));
+            }
+        }
+    }
+
+    fn error(&mut self, frame: &capture::Frame, seg: &Segment<'_>, msg: &str) {
+        if self.json {
+            let doc = json!({
+                "frame": frame.number,
+                "time": frame.time.as_secs_f64(),
+                "src": seg.src.to_string(),
+                "dst": seg.dst.to_string(),
+                "error": {"code": "packet", "message": msg},
+            });
+            outln(&doc.to_string());
+        } else {
+            outln(&format!(
+                "#{:<5} {} -> {} error: {msg}",
+                frame.number, seg.src, seg.dst
+            ));
+        }
+    }
+}
+
+/// Runs `dissect`.
+///
+/// # Errors
+/// Usage errors for bad keys or options; an unreadable capture is exit 1.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let ladder_arg = parse_ladder(args.ladder.as_deref(), args.ladder_file.as_deref())?;
+    let keys = args.keys.parse()?;
+    let file =
+        File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = if size > PROGRESS_THRESHOLD {
+        let bar = ProgressBar::new(size);
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} eta {eta}")
+        {
+            bar.set_style(style);
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let mut printer = Printer {
+        keys: &keys,
+        json: args.json,
+        ladder: Ladder::default(),
+        packets: 0,
+        malformed: 0,
+    };
+    let mut tcp = Reassembly::default();
+    capture::read_frames(
+        BufReader::new(file),
+        |n| {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        },
+        |frame| {
+            let Some(seg) = capture::parse(&frame) else {
+                return;
+            };
+            match seg.transport {
+                Transport::Udp => {
+                    let magic = capture::magic_of(seg.payload);
+                    let on_port =
+                        LAN_PORTS.contains(&seg.src.port()) || LAN_PORTS.contains(&seg.dst.port());
+                    match magic {
+                        Some(m) => {
+                            let dir = direction_of(&seg, m, None);
+                            printer.packet(&frame, &seg, seg.payload, dir);
+                        }
+                        None if on_port && !seg.payload.is_empty() => {
+                            printer.error(
+                                &frame,
+                                &seg,
+                                "udp payload on a joylink port without a joylink magic",
+                            );
+                        }
+                        None => {}
+                    }
+                }
+                Transport::Tcp => {
+                    for item in tcp.feed(&seg) {
+                        match item {
+                            StreamItem::Packet(p) => {
+                                let magic = capture::magic_of(&p).unwrap_or(Magic::Wan);
+                                let init = tcp
+                                    .initiators
+                                    .get(&capture::ordered(seg.src, seg.dst))
+                                    .copied();
+                                let dir = direction_of(&seg, magic, init);
+                                printer.packet(&frame, &seg, &p, dir);
+                            }
+                            StreamItem::Lost(msg) => printer.error(&frame, &seg, &msg),
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .with_context(|| format!("reading {}", args.file.display()))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !args.json {
+        eprintln!(
+            "{} joylink packets, {} malformed",
+            printer.packets, printer.malformed
+        );
+    }
+    match ladder_arg {
+        Some(LadderArg::Terminal) => crate::out(&printer.ladder.to_text()),
+        Some(LadderArg::Svg(path)) => {
+            std::fs::write(&path, printer.ladder.to_svg())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("ladder written to {}", path.display());
+        }
+        None => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,263 @@
+//! `joylink encode`: the inverse of `decode` — a JSON body to a sealed packet in hex.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, anyhow};
+use clap::ValueEnum;
+use joylink::crypto::{KeyPair, Mode, PublicKey, SharedSecret, seal_payload, sealed_payload_len};
+use joylink::wire::{Direction, EncType, Header, Magic, PacketType};
+use serde_json::Value;
+
+use crate::body::{self, Encoded};
+use crate::cmd::ecdh::parse_public_key;
+use crate::keys::{KeyArgs, Keys, parse_hex};
+use crate::{outln, usage};
+
+/// `--magic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MagicArg {
+    /// LAN, `0x123455BB` (app ↔ device over UDP).
+    Lan,
+    /// WAN, `0x123455CC` (device ↔ cloud over TCP).
+    Wan,
+}
+
+/// Encode one packet. BODY is the JSON object `decode --json` prints as `body` (its `kind`
+/// says which message it is and so who sends it); `joylink encode … | joylink decode …`
+/// gives the body back.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  joylink encode --type heartbeat --sessionkey 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff \\\n    \
+--timestamp 1700000000 '{\"kind\":\"heartbeat\",\"version\":1,\"rssi\":60}'"
+)]
+pub struct Args {
+    /// Packet type: a number or a name (`scan`, `write-key`, `json-control`, `script-control`,
+    /// `heartbeat`, `cloud-control`, `upload`, `timer`, `sub-device heartbeat`, …).
+    #[arg(long = "type", value_name = "T")]
+    pub packet_type: String,
+    /// Encryption: `none`, `static`, `ecdh`, `pre-shared` (localkey / accesskey), `session` or
+    /// 0–4. Default: what shipped peers use for this message (NOTES.md §3.5).
+    #[arg(long = "enctype", value_name = "E")]
+    pub enc_type: Option<String>,
+    /// The opt section in hex (default: our public key for enctype 2, the auth opt for type 9).
+    #[arg(long = "opt-hex", value_name = "H")]
+    pub opt_hex: Option<String>,
+    /// The timestamp prefix (default: now).
+    #[arg(long, value_name = "N")]
+    pub timestamp: Option<u32>,
+    /// LAN or WAN magic (default: from the type).
+    #[arg(long, value_enum)]
+    pub magic: Option<MagicArg>,
+    /// The peer's public key for enctype 2 (a devkey or hex); our key is --private-key.
+    #[arg(long, value_name = "KEY")]
+    pub peer: Option<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// The body as JSON; `-` reads it from stdin.
+    #[arg(value_name = "BODY")]
+    pub body: String,
+}
+
+fn norm(s: &str) -> String {
+    s.trim()
+        .to_ascii_lowercase()
+        .replace(['-', '_'], " ")
+        .replace("subdev", "sub-device")
+        .replace("sub device", "sub-device")
+}
+
+/// Parses a packet type given as a number or its name.
+///
+/// # Errors
+/// A usage error for an unknown name.
+pub fn parse_packet_type(text: &str) -> Result<PacketType> {
+    if let Ok(n) = text.trim().parse::<u8>() {
+        return Ok(PacketType::from(n));
+    }
+    let wanted = norm(text);
+    PacketType::ALL
+        .iter()
+        .copied()
+        .find(|t| norm(t.name()) == wanted)
+        .ok_or_else(|| {
+            let names: Vec<String> = PacketType::ALL
+                .iter()
+                .map(|t| format!("{} ({})", t.name(), t.value()))
+                .collect();
+            usage(format!(
+                "unknown packet type {text:?}; known: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// Parses an enctype given as a number or a name.
+///
+/// # Errors
+/// A usage error for an unknown name.
+pub fn parse_enc_type(text: &str) -> Result<EncType> {
+    if let Ok(n) = text.trim().parse::<u8>() {
+        return Ok(EncType::from(n));
+    }
+    Ok(match norm(text).as_str() {
+        "none" | "plain" | "clear" => EncType::None,
+        "static" | "static aes" => EncType::Static,
+        "ecdh" => EncType::Ecdh,
+        "pre shared" | "preshared" | "psk" | "localkey" | "accesskey" | "dynamic" => {
+            EncType::PreShared
+        }
+        "session" | "sessionkey" | "session key" => EncType::SessionKey,
+        _ => {
+            return Err(usage(format!(
+                "unknown enctype {text:?}; use none, static, ecdh, pre-shared, session or 0-4"
+            )));
+        }
+    })
+}
+
+/// The network a type travels on when `--magic` is not given.
+pub fn default_magic(t: PacketType) -> Magic {
+    match t {
+        PacketType::Scan
+        | PacketType::WriteKey
+        | PacketType::JsonControl
+        | PacketType::ScriptControl
+        | PacketType::SubDevAuth
+        | PacketType::SubDevJsonControl
+        | PacketType::SubDevScriptControl
+        | PacketType::AddSubDev
+        | PacketType::AgentGetDevList => Magic::Lan,
+        _ => Magic::Wan,
+    }
+}
+
+/// The enctype shipped peers use (NOTES.md §3.4/§3.5).
+pub fn default_enc_type(magic: Magic, t: PacketType, d: Direction) -> EncType {
+    match (magic, t) {
+        (Magic::Lan, _) => joylink::lan::expected_enc_type(t, d),
+        (Magic::Wan, PacketType::Auth) => EncType::PreShared,
+        (Magic::Wan, _) => EncType::SessionKey,
+    }
+}
+
+/// Seals a plaintext into a packet with the keys given.
+///
+/// # Errors
+/// A usage error naming a missing key; crypto errors.
+pub fn seal(
+    header: &Header,
+    keys: &Keys,
+    peer: Option<&PublicKey>,
+    opt: Option<Vec<u8>>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    let secret: SharedSecret;
+    let mut opt = opt;
+    let mode = match (header.enc_type, header.magic) {
+        (EncType::None, _) => Mode::None,
+        (EncType::Static, _) => Mode::Static,
+        (EncType::Ecdh, _) => {
+            let pair: &KeyPair = keys
+                .key_pair
+                .as_ref()
+                .ok_or_else(|| usage("enctype 2 needs --private-key (ours) and --peer"))?;
+            let peer =
+                peer.ok_or_else(|| usage("enctype 2 needs --peer (the peer's public key)"))?;
+            secret = pair.private_key().diffie_hellman(peer);
+            if opt.is_none() {
+                // spec 4.3: the sender's compressed public key travels in opt.
+                opt = Some(pair.public_key().to_compressed().to_vec());
+            }
+            Mode::Ecdh(&secret)
+        }
+        (EncType::PreShared, Magic::Lan) => Mode::LocalKey(
+            keys.local_key
+                .as_ref()
+                .ok_or_else(|| usage("enctype 3 on the LAN needs --localkey"))?,
+        ),
+        (EncType::PreShared, Magic::Wan) => Mode::AccessKey(
+            keys.access_key
+                .as_ref()
+                .ok_or_else(|| usage("enctype 3 on the WAN needs --accesskey"))?,
+        ),
+        (EncType::SessionKey, _) => Mode::Session(
+            keys.session_key
+                .as_ref()
+                .ok_or_else(|| usage("enctype 4 needs --sessionkey"))?,
+        ),
+        (other, _) => return Err(usage(format!("cannot encrypt with enctype {other}"))),
+    };
+    let opt = opt.unwrap_or_default();
+    let len = sealed_payload_len(&mode, opt.len(), plaintext.len());
+    let mut out = vec![0u8; len];
+    let n = seal_payload(header, &mode, &opt, plaintext, &mut out).map_err(|e| anyhow!("{e}"))?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Runs `encode`.
+///
+/// # Errors
+/// Usage errors for bad arguments or bodies.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let keys = args.keys.parse()?;
+    let packet_type = parse_packet_type(&args.packet_type)?;
+    let magic = match args.magic {
+        Some(MagicArg::Lan) => Magic::Lan,
+        Some(MagicArg::Wan) => Magic::Wan,
+        None => default_magic(packet_type),
+    };
+    let text = if args.body == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| usage(format!("reading the body from stdin: {e}")))?;
+        s
+    } else {
+        args.body.clone()
+    };
+    let body: Value =
+        serde_json::from_str(&text).map_err(|e| usage(format!("BODY is not JSON: {e}")))?;
+    let timestamp = args.timestamp.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .and_then(|d| u32::try_from(d.as_secs()).ok())
+            .unwrap_or(0)
+    });
+    let given_enc = args.enc_type.as_deref().map(parse_enc_type).transpose()?;
+    // The kind fixes the direction; the direction gives the default enctype. A body whose
+    // timestamp presence depends on the enctype ("other") is built with the final enctype.
+    let probe: Encoded = body::from_json(
+        magic,
+        given_enc.unwrap_or(EncType::PreShared),
+        &body,
+        timestamp,
+    )?;
+    let enc_type =
+        given_enc.unwrap_or_else(|| default_enc_type(magic, packet_type, probe.direction));
+    let encoded = body::from_json(magic, enc_type, &body, timestamp)?;
+    let checked = body::check(magic, packet_type, enc_type, &encoded)?;
+    let wanted = body.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if checked.kind != wanted {
+        return Err(usage(format!(
+            "a {wanted} body does not travel in type {packet_type} (it reads as {})",
+            checked.kind
+        )));
+    }
+    let opt = match &args.opt_hex {
+        Some(h) => Some(parse_hex("--opt-hex", h)?),
+        None => encoded.opt.clone(),
+    };
+    let peer = args
+        .peer
+        .as_deref()
+        .map(|p| parse_public_key(p, "--peer"))
+        .transpose()?;
+    let header = Header::new(magic, packet_type, enc_type);
+    let packet = seal(&header, &keys, peer.as_ref(), opt, &encoded.plaintext)?;
+    outln(&hex::encode(packet));
+    Ok(ExitCode::SUCCESS)
+}

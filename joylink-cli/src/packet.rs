@@ -1,0 +1,346 @@
+//! One packet taken apart the way `decode` shows it: header, CRC, typed opt, key, plaintext,
+//! timestamp, typed body. Shared by `decode`, `dissect` and `demo`, so that all three print the
+//! same thing for the same bytes.
+
+use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open_payload};
+use joylink::wire::wan::{AuthRequestOpt, AuthResponseOpt};
+use joylink::wire::{self, CrcPolicy, Direction, EncType, Header, Magic, PacketType};
+use serde_json::{Value, json};
+
+use crate::body::{self, Body};
+use crate::keys::Keys;
+
+/// Which way the packet went, and whether the caller said so or it was inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectionSource {
+    /// Given by the caller (`--direction`, the capture's ports, the demo).
+    Given,
+    /// Inferred from the packet's content.
+    Guessed,
+}
+
+/// Why a packet could not be taken apart completely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The key this packet needs was not given (the option to pass).
+    MissingKey(&'static str),
+    /// The enctype is not one we can open.
+    UnknownEncType(u8),
+    /// Decryption failed: wrong key or corrupted payload (never says which).
+    Decrypt(String),
+    /// The plaintext is not a valid body of this type.
+    Body(String),
+}
+
+impl Problem {
+    /// One line for humans.
+    pub fn message(&self) -> String {
+        match self {
+            Problem::MissingKey(k) => format!("missing key: pass {k} to decrypt the payload"),
+            Problem::UnknownEncType(n) => format!("unknown enctype {n}: cannot decrypt"),
+            Problem::Decrypt(e) => format!("{e} (wrong key or corrupted payload)"),
+            Problem::Body(e) => format!("malformed body: {e}"),
+        }
+    }
+
+    /// Whether this makes the packet malformed (exit 1) rather than merely unreadable.
+    pub fn is_malformed(&self) -> bool {
+        !matches!(self, Problem::MissingKey(_))
+    }
+
+    /// Stable machine name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::MissingKey(_) => "missing_key",
+            Problem::UnknownEncType(_) => "unknown_enctype",
+            Problem::Decrypt(_) => "decrypt",
+            Problem::Body(_) => "body",
+        }
+    }
+}
+
+/// A packet taken apart.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// Whole packet length.
+    pub len: usize,
+    /// The header.
+    pub header: Header,
+    /// CRC16 of `opt ‖ payload` as received.
+    pub crc_computed: u16,
+    /// The opt bytes.
+    pub opt: Vec<u8>,
+    /// The opt typed (public key, WAN auth opt), if the type defines it.
+    pub opt_typed: Option<Value>,
+    /// The key used (`none`, `static`, `ecdh`, `localkey`, `accesskey`, `sessionkey`).
+    pub key_mode: &'static str,
+    /// Which way the packet went.
+    pub direction: Direction,
+    /// How the direction is known.
+    pub direction_source: DirectionSource,
+    /// The decrypted payload.
+    pub plaintext: Option<Vec<u8>>,
+    /// The typed body.
+    pub body: Option<Body>,
+    /// What stopped the decoding, if anything.
+    pub problem: Option<Problem>,
+}
+
+impl Inspection {
+    /// Whether the CRC in the header matches.
+    pub fn crc_ok(&self) -> bool {
+        self.crc_computed == self.header.crc
+    }
+}
+
+/// The key option a packet needs (for messages and for choosing the mode).
+fn key_needed(magic: Magic, enc: EncType) -> &'static str {
+    match (enc, magic) {
+        (EncType::Ecdh, _) => "--private-key",
+        (EncType::PreShared, Magic::Lan) => "--localkey",
+        (EncType::PreShared, Magic::Wan) => "--accesskey",
+        (EncType::SessionKey, _) => "--sessionkey",
+        _ => "",
+    }
+}
+
+/// The opt as typed JSON: a public key (enctype 2, scan requests; spec 4.3), the WAN auth opt
+/// (type 9; spec 7.3.1/7.3.2), else its hex.
+fn type_opt(header: &Header, opt: &[u8]) -> Option<Value> {
+    if opt.is_empty() {
+        return None;
+    }
+    if header.magic == Magic::Wan && header.packet_type == PacketType::Auth {
+        if opt.len() == 4 {
+            if let Ok(o) = AuthResponseOpt::parse(opt) {
+                return Some(json!({"kind": "auth_response_opt", "random": o.random}));
+            }
+        } else if let Ok(o) = AuthRequestOpt::parse(opt) {
+            return Some(json!({
+                "kind": "auth_request_opt",
+                "feed_id": String::from_utf8_lossy(o.feed_id),
+                "random": o.random,
+            }));
+        }
+    }
+    if let Ok(k) = PublicKey::from_bytes(opt) {
+        return Some(json!({
+            "kind": "public_key",
+            "hex": hex::encode(opt),
+            "devkey": k.to_devkey().as_str(),
+        }));
+    }
+    Some(json!({"kind": "raw", "hex": hex::encode(opt)}))
+}
+
+/// Guesses who sent a packet from its content when nobody said.
+///
+/// Requests from the app/cloud carry biz_codes ≥ 1000 and answers < 1000 (spec 3.7), enctype 2
+/// is always app → device and the enctype-0 answers to it device → app (NOTES.md §3.5), and
+/// a 4-byte type-9 opt is the cloud's (spec 7.3.2). The rest defaults to the more common side.
+pub fn guess_direction(header: &Header, opt: &[u8], plaintext: Option<&[u8]>) -> Direction {
+    use Direction::{FromDevice as Up, ToDevice as Down};
+    use PacketType as T;
+    let biz = plaintext
+        .and_then(|p| p.get(4..8))
+        .and_then(|b| b.first_chunk::<4>())
+        .map(|b| u32::from_le_bytes(*b));
+    let request = |b: Option<u32>| b.is_some_and(|b| b >= 1000);
+    match (header.magic, header.packet_type) {
+        (Magic::Lan, T::Scan) => {
+            let is_req = plaintext
+                .and_then(|p| serde_json::from_slice::<Value>(p).ok())
+                .is_some_and(|v| v.get("devkey").is_none() && v.get("code").is_none());
+            if is_req { Down } else { Up }
+        }
+        (Magic::Lan, T::WriteKey | T::SubDevAuth) => {
+            if header.enc_type == EncType::Ecdh {
+                Down
+            } else {
+                Up
+            }
+        }
+        (Magic::Lan, T::ScriptControl | T::SubDevScriptControl) => {
+            if request(biz) {
+                Down
+            } else {
+                Up
+            }
+        }
+        (Magic::Lan, T::AddSubDev) => {
+            let is_req = plaintext
+                .and_then(|p| p.get(4..))
+                .and_then(|p| serde_json::from_slice::<Value>(p).ok())
+                .is_some_and(|v| v.get("cmd").is_some());
+            if is_req { Down } else { Up }
+        }
+        (Magic::Lan, _) => Down,
+        (Magic::Wan, T::Auth) => {
+            if opt.len() == 4 {
+                Down
+            } else {
+                Up
+            }
+        }
+        (Magic::Wan, T::Timer) => match biz {
+            // Device reports (1097–1101 and the spec aliases) and the replies 190–196.
+            Some(1097..=1101 | 1907..=1909 | 10100 | 10101 | 190..=196) => Up,
+            _ => Down,
+        },
+        (Magic::Wan, T::CloudControl | T::SubDevControl | T::SubDevUnbind) => {
+            if request(biz) {
+                Down
+            } else {
+                Up
+            }
+        }
+        (Magic::Wan, T::OtaOrder | T::VideoRequest) => Down,
+        (Magic::Wan, T::Upload | T::SubDevUpload) => {
+            // The cloud's answers are short fixed records (spec 7.3.6, 7.3.18).
+            let short = plaintext.is_some_and(|p| p.len() == 8);
+            if short && header.packet_type == T::Upload {
+                Down
+            } else {
+                Up
+            }
+        }
+        (Magic::Wan, _) => Up,
+    }
+}
+
+/// Takes a packet apart.
+///
+/// # Errors
+/// The wire error when the bytes are not a packet at all (short, bad magic, length mismatch):
+/// nothing else can be shown then.
+pub fn inspect(
+    bytes: &[u8],
+    keys: &Keys,
+    direction: Option<Direction>,
+) -> Result<Inspection, wire::Error> {
+    let decoded = wire::decode(bytes, CrcPolicy::Report)?;
+    let header = decoded.header;
+    let crc_computed = {
+        let mut c = wire::Crc16::new();
+        c.update(decoded.opt);
+        c.update(decoded.payload);
+        c.finish()
+    };
+    let opt = decoded.opt.to_vec();
+    let mut ins = Inspection {
+        len: bytes.len(),
+        header,
+        crc_computed,
+        opt_typed: type_opt(&header, &opt),
+        opt,
+        key_mode: "none",
+        direction: direction.unwrap_or(Direction::ToDevice),
+        direction_source: if direction.is_some() {
+            DirectionSource::Given
+        } else {
+            DirectionSource::Guessed
+        },
+        plaintext: None,
+        body: None,
+        problem: None,
+    };
+    ins.key_mode = match (header.enc_type, header.magic) {
+        (EncType::None, _) => "none",
+        (EncType::Static, _) => "static",
+        (EncType::Ecdh, _) => "ecdh",
+        (EncType::PreShared, Magic::Lan) => "localkey",
+        (EncType::PreShared, Magic::Wan) => "accesskey",
+        (EncType::SessionKey, _) => "sessionkey",
+        _ => "unknown",
+    };
+    let secret: SharedSecret;
+    let mode = match header.enc_type {
+        EncType::None => Mode::None,
+        EncType::Static => Mode::Static,
+        EncType::Ecdh => {
+            let peer = PublicKey::from_bytes(decoded.opt);
+            match (&keys.key_pair, peer) {
+                (Some(pair), Ok(peer)) => {
+                    secret = pair.private_key().diffie_hellman(&peer);
+                    Mode::Ecdh(&secret)
+                }
+                (None, _) => return Ok(missing(ins, "--private-key")),
+                (Some(_), Err(e)) => {
+                    ins.problem = Some(Problem::Decrypt(format!("opt is no public key: {e}")));
+                    return Ok(guessed(ins));
+                }
+            }
+        }
+        EncType::PreShared => match (header.magic, &keys.local_key, &keys.access_key) {
+            (Magic::Lan, Some(k), _) => Mode::LocalKey(k),
+            (Magic::Wan, _, Some(k)) => Mode::AccessKey(k),
+            (m, _, _) => return Ok(missing(ins, key_needed(m, header.enc_type))),
+        },
+        EncType::SessionKey => match &keys.session_key {
+            Some(k) => Mode::Session(k),
+            None => return Ok(missing(ins, "--sessionkey")),
+        },
+        other => {
+            ins.problem = Some(Problem::UnknownEncType(other.value()));
+            return Ok(guessed(ins));
+        }
+    };
+    let mut buf = bytes.to_vec();
+    // The CRC was reported above, and the enctype picked the key: open whatever it says.
+    let options = OpenOptions::new()
+        .crc(CrcPolicy::Ignore)
+        .enc_type(EncTypeCheck::Ignore);
+    let plaintext = match open_payload(&mut buf, &mode, options) {
+        Ok(p) => p.plaintext.to_vec(),
+        Err(e) => {
+            ins.problem = Some(Problem::Decrypt(e.to_string()));
+            return Ok(guessed(ins));
+        }
+    };
+    if direction.is_none() {
+        ins.direction = guess_direction(&header, &ins.opt, Some(&plaintext));
+    }
+    if header.is_fragment() {
+        // One piece of a larger message (spec 3.2 total/index): the body is only readable once
+        // the fragments are reassembled, so it is shown as bytes.
+        ins.body = Some(Body {
+            kind: "fragment".into(),
+            timestamp: None,
+            json: json!({
+                "kind": "fragment",
+                "total": header.total,
+                "index": header.index,
+                "message_id": header.reserved,
+                "data_hex": hex::encode(&plaintext),
+            }),
+            biz_code: None,
+        });
+        ins.plaintext = Some(plaintext);
+        return Ok(ins);
+    }
+    match body::to_json(
+        header.magic,
+        header.packet_type,
+        header.enc_type,
+        ins.direction,
+        &plaintext,
+        &ins.opt,
+    ) {
+        Ok(b) => ins.body = Some(b),
+        Err(e) => ins.problem = Some(Problem::Body(format!("{e:#}"))),
+    }
+    ins.plaintext = Some(plaintext);
+    Ok(ins)
+}
+
+fn guessed(mut ins: Inspection) -> Inspection {
+    if ins.direction_source == DirectionSource::Guessed {
+        ins.direction = guess_direction(&ins.header, &ins.opt, None);
+    }
+    ins
+}
+
+fn missing(mut ins: Inspection, key: &'static str) -> Inspection {
+    ins.problem = Some(Problem::MissingKey(key));
+    guessed(ins)
+}

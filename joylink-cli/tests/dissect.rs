@@ -1,0 +1,245 @@
+//! `joylink dissect` on a capture written by the test with `pcap-file`, from packets JD's SDK
+//! produced (the golden vectors): UDP LAN datagrams and a TCP stream whose WAN packets are split
+//! across segments (with a retransmitted segment).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use joylink_test_vectors::{by_id, hex_field, vectors};
+use pcap_file::pcap::{PcapPacket, PcapWriter};
+use serde_json::Value;
+
+const APP: [u8; 4] = [192, 168, 1, 10];
+const DEV: [u8; 4] = [192, 168, 1, 20];
+const CLOUD: [u8; 4] = [10, 0, 0, 1];
+
+fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
+    let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+    let total = (20 + l4.len()) as u16;
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0x40, 0, 64, proto, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(l4);
+    f
+}
+
+fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut l4 = Vec::new();
+    l4.extend_from_slice(&sport.to_be_bytes());
+    l4.extend_from_slice(&dport.to_be_bytes());
+    l4.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    l4.extend_from_slice(&[0, 0]);
+    l4.extend_from_slice(payload);
+    ipv4(src, dst, 17, &l4)
+}
+
+fn tcp(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    seq: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut l4 = Vec::new();
+    l4.extend_from_slice(&sport.to_be_bytes());
+    l4.extend_from_slice(&dport.to_be_bytes());
+    l4.extend_from_slice(&seq.to_be_bytes());
+    l4.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    l4.extend_from_slice(payload);
+    ipv4(src, dst, 6, &l4)
+}
+
+fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = PcapWriter::new(file).unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        let p = PcapPacket::new(
+            Duration::from_millis(1_700_000_000_000 + i as u64),
+            f.len() as u32,
+            f,
+        );
+        w.write_packet(&p).unwrap();
+    }
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("joylink-cli-dissect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn dissects_udp_and_reassembled_tcp() {
+    let l = vectors("lan_packets.json");
+    let w = vectors("wan_packets.json");
+    let (l7, l8) = (by_id(&l, "lan-07"), by_id(&l, "lan-08"));
+    let (w12, w13) = (by_id(&w, "wan-12"), by_id(&w, "wan-13"));
+    assert_eq!(l7["key"]["key_string"], l8["key"]["key_string"]);
+    assert_eq!(w12["key"]["session_key"], w13["key"]["session_key"]);
+    let localkey = l7["key"]["key_string"].as_str().unwrap();
+    let session = w12["key"]["session_key"].as_str().unwrap();
+    let (p7, p8) = (hex_field(&l7["packet"]), hex_field(&l8["packet"]));
+    let (p12, p13) = (hex_field(&w12["packet"]), hex_field(&w13["packet"]));
+
+    let mut frames = vec![
+        udp(APP, 50000, DEV, 4320, &p7),
+        udp(DEV, 4320, APP, 50000, &p8),
+        // Not JoyLink: ignored.
+        udp(APP, 5353, DEV, 5353, b"mdns"),
+        // The device opens the WAN connection.
+        tcp(DEV, 40000, CLOUD, 2002, 999, 0x02, &[]),
+        tcp(CLOUD, 2002, DEV, 40000, 4999, 0x12, &[]),
+        // Cloud → device: one packet in one segment.
+        tcp(CLOUD, 2002, DEV, 40000, 5000, 0x18, &p12),
+    ];
+    // Device → cloud: wan-13 in three segments, the middle one retransmitted.
+    let (a, rest) = p13.split_at(10);
+    let (b, c) = rest.split_at(100);
+    frames.push(tcp(DEV, 40000, CLOUD, 2002, 1000, 0x18, a));
+    frames.push(tcp(DEV, 40000, CLOUD, 2002, 1010, 0x18, b));
+    frames.push(tcp(DEV, 40000, CLOUD, 2002, 1010, 0x18, b));
+    frames.push(tcp(DEV, 40000, CLOUD, 2002, 1110, 0x18, c));
+    let path = temp("session.pcap");
+    write_pcap(&path, &frames);
+
+    let out = Command::cargo_bin("joylink")
+        .unwrap()
+        .args([
+            "dissect",
+            "--json",
+            "--localkey",
+            localkey,
+            "--sessionkey",
+            session,
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 4, "{docs:#?}");
+    let expect = [
+        (
+            1,
+            "udp",
+            "192.168.1.10:50000",
+            "to_device",
+            "json_control",
+            p7.len(),
+        ),
+        (
+            2,
+            "udp",
+            "192.168.1.20:4320",
+            "from_device",
+            "json_control_response",
+            p8.len(),
+        ),
+        (6, "tcp", "10.0.0.1:2002", "to_device", "control", p12.len()),
+        (
+            10,
+            "tcp",
+            "192.168.1.20:40000",
+            "from_device",
+            "control_response",
+            p13.len(),
+        ),
+    ];
+    for (doc, (frame, transport, src, dir, kind, len)) in docs.iter().zip(expect) {
+        assert_eq!(doc["frame"], frame);
+        assert_eq!(doc["transport"], transport);
+        assert_eq!(doc["src"], src);
+        assert_eq!(doc["direction"], dir);
+        assert_eq!(doc["direction_guessed"], false);
+        assert_eq!(doc["body"]["kind"], kind);
+        assert_eq!(doc["len"], len);
+        assert_eq!(doc["crc_ok"], true);
+        assert!(doc["error"].is_null());
+    }
+    assert_eq!(docs[2]["body"]["biz_code"], 1004);
+    assert_eq!(docs[3]["body"]["biz_code"], 104);
+    assert_eq!(docs[3]["body"]["serial"], 10_862_082);
+
+    // Human form and the SVG ladder, one column per address.
+    let svg = temp("session.svg");
+    Command::cargo_bin("joylink")
+        .unwrap()
+        .args(["dissect", "--sessionkey", session, "--ladder=svg"])
+        .arg(&path)
+        .arg(&svg)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("cloud control (11)"))
+        .stdout(predicates::str::contains("pass --localkey"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for label in [
+        "192.168.1.10:50000",
+        "192.168.1.20:40000",
+        "10.0.0.1:2002",
+        "json control",
+        "cloud control [1004]",
+        "cloud control [104]",
+    ] {
+        assert!(text.contains(label), "svg lacks {label}");
+    }
+    Command::cargo_bin("joylink")
+        .unwrap()
+        .args(["dissect", "--ladder"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("10.0.0.1:2002"));
+}
+
+#[test]
+fn dissect_bad_inputs() {
+    let path = temp("garbage.pcap");
+    std::fs::write(&path, b"this is not a capture").unwrap();
+    Command::cargo_bin("joylink")
+        .unwrap()
+        .arg("dissect")
+        .arg(&path)
+        .assert()
+        .code(1);
+    Command::cargo_bin("joylink")
+        .unwrap()
+        .args(["dissect", "/nonexistent/x.pcap"])
+        .assert()
+        .code(1);
+    // A stream that breaks its framing is reported, not fatal.
+    let mut bad = hex_field(&by_id(&vectors("wan_packets.json"), "wan-12")["packet"]);
+    bad.extend_from_slice(b"garbage!garbage!garbage!");
+    let path = temp("broken.pcap");
+    write_pcap(&path, &[tcp(DEV, 40000, CLOUD, 2002, 1, 0x18, &bad)]);
+    let out = Command::cargo_bin("joylink")
+        .unwrap()
+        .args(["dissect", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("bad magic"));
+}

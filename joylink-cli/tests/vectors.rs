@@ -1,0 +1,217 @@
+//! `joylink decode` on every golden LAN/WAN packet of `vectors/` (JD's C SDK output): the
+//! header, CRC, key mode, plaintext and timestamp printed must be the vector's.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use assert_cmd::Command;
+use joylink_test_vectors::{by_id, vectors};
+use serde_json::Value;
+
+fn joylink() -> Command {
+    Command::cargo_bin("joylink").unwrap()
+}
+
+/// The key options for a vector's `key` object.
+fn key_args(v: &Value) -> Vec<String> {
+    let key = &v["key"];
+    match key["kind"].as_str() {
+        Some("localkey") => vec![
+            "--localkey".into(),
+            key["key_string"].as_str().unwrap().into(),
+        ],
+        Some("accesskey") => vec![
+            "--accesskey".into(),
+            key["key_string"].as_str().unwrap().into(),
+        ],
+        Some("session_key") => vec![
+            "--sessionkey".into(),
+            key["session_key"].as_str().unwrap().into(),
+        ],
+        Some("ecdh") => vec![
+            "--private-key".into(),
+            key["device_private_key"].as_str().unwrap().into(),
+        ],
+        None => vec![],
+        Some(other) => panic!("unknown key kind {other}"),
+    }
+}
+
+fn direction(v: &Value) -> &'static str {
+    match v["direction"].as_str().unwrap() {
+        "app_to_device" | "cloud_to_device" => "to-device",
+        "device_to_app" | "device_to_cloud" => "from-device",
+        other => panic!("direction {other}"),
+    }
+}
+
+fn decode_json(v: &Value) -> Value {
+    let out = joylink()
+        .arg("decode")
+        .arg("--json")
+        .args(["--direction", direction(v)])
+        .args(key_args(v))
+        .arg(v["packet"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: exit {:?}\n{}",
+        v["id"],
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The vector and, for a fragmented message, each of its fragments.
+fn packets(file: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for v in vectors(file) {
+        if v["packet"].is_string() {
+            out.push(v);
+        } else if let Some(frags) = v["fragments"].as_array() {
+            out.extend(frags.iter().cloned());
+        }
+    }
+    out
+}
+
+fn check_all(file: &str) -> usize {
+    let mut n = 0;
+    for v in packets(file) {
+        let doc = decode_json(&v);
+        let id = &v["id"];
+        let packet = hex::decode(v["packet"].as_str().unwrap()).unwrap();
+        assert_eq!(doc["len"], packet.len(), "{id}");
+        assert_eq!(doc["header"]["type"], u64::from(packet[9]), "{id}");
+        assert_eq!(doc["header"]["enctype"], u64::from(packet[12]), "{id}");
+        assert_eq!(doc["header"]["opt_len"], v["header"]["optlen"], "{id}");
+        assert_eq!(
+            doc["header"]["payload_len"], v["header"]["payloadlen"],
+            "{id}"
+        );
+        assert_eq!(doc["crc_ok"], true, "{id}");
+        assert_eq!(doc["direction_guessed"], false, "{id}");
+        assert!(doc["error"].is_null(), "{id}: {}", doc["error"]);
+        assert!(doc["body"]["kind"].is_string(), "{id}");
+        if let Some(p) = v["plaintext"].as_str() {
+            assert_eq!(doc["plaintext_hex"], p, "{id}: plaintext");
+        }
+        // The timestamp prefix: the sender's time (NOTES.md §5).
+        let ts = ["timestamp", "device_time", "server_time"]
+            .iter()
+            .find_map(|k| {
+                v[*k]
+                    .as_u64()
+                    .or_else(|| v[*k].as_str().map(|s| s.parse::<u64>().unwrap()))
+            });
+        let has_ts = doc["magic"] == "wan" || doc["header"]["enctype"] != 0;
+        if let (Some(ts), true) = (ts, has_ts) {
+            assert_eq!(doc["timestamp"], ts, "{id}: timestamp");
+        }
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn every_lan_vector_decodes() {
+    assert!(check_all("lan_packets.json") >= 21);
+}
+
+#[test]
+fn every_wan_vector_decodes() {
+    assert_eq!(check_all("wan_packets.json"), 26);
+}
+
+#[test]
+fn lan_fields_are_named() {
+    let l = vectors("lan_packets.json");
+    // lan-07: JSON control, cmd 5 (spec "6.4.2").
+    let doc = decode_json(by_id(&l, "lan-07"));
+    assert_eq!(doc["magic"], "lan");
+    assert_eq!(doc["header"]["type_name"], "json control");
+    assert_eq!(doc["header"]["enctype_name"], "pre-shared key");
+    assert_eq!(doc["key"], "localkey");
+    assert_eq!(doc["body"]["kind"], "json_control");
+    assert_eq!(doc["body"]["json"]["cmd"], 5);
+    assert_eq!(
+        doc["body"]["json"]["data"]["streams"][0]["stream_id"],
+        "switch"
+    );
+    // lan-11: script control, biz_code 1002, serial from the vector.
+    let v = by_id(&l, "lan-11");
+    let doc = decode_json(v);
+    assert_eq!(doc["body"]["kind"], "script_control");
+    assert_eq!(doc["body"]["biz_code"], 1002);
+    assert_eq!(doc["body"]["biz_name"], "control");
+    assert_eq!(doc["body"]["serial"], v["serial"]);
+    // lan-04: ECDH write key; the app's public key is typed from opt.
+    let v = by_id(&l, "lan-04");
+    let doc = decode_json(v);
+    assert_eq!(doc["key"], "ecdh");
+    assert_eq!(doc["opt"]["kind"], "public_key");
+    assert_eq!(doc["opt"]["hex"], v["opt"]);
+    assert_eq!(doc["body"]["kind"], "write_key_request");
+    assert_eq!(doc["body"]["json"]["data"]["feedid"], "1618878157371017");
+    // lan-02: the scan answer's devkey.
+    let doc = decode_json(by_id(&l, "lan-02"));
+    assert_eq!(doc["body"]["kind"], "scan_response");
+    assert_eq!(
+        doc["body"]["json"]["devkey"],
+        "03812af9f014670f3028cb4ea4af3cef750a7b4b4a"
+    );
+    assert!(doc["timestamp"].is_null());
+}
+
+#[test]
+fn wan_fields_are_named() {
+    let w = vectors("wan_packets.json");
+    let v = by_id(&w, "wan-12");
+    let doc = decode_json(v);
+    assert_eq!(doc["magic"], "wan");
+    assert_eq!(doc["header"]["type_name"], "cloud control");
+    assert_eq!(doc["header"]["enctype_name"], "session key");
+    assert_eq!(doc["body"]["kind"], "control");
+    assert_eq!(doc["body"]["biz_code"], 1004);
+    assert_eq!(doc["body"]["biz_name"], "snapshot");
+    assert_eq!(doc["body"]["serial"], 10_862_082);
+    let doc = decode_json(by_id(&w, "wan-01"));
+    assert_eq!(doc["body"]["kind"], "auth_request");
+    assert_eq!(doc["opt"]["kind"], "auth_request_opt");
+    assert_eq!(doc["key"], "accesskey");
+    let v = by_id(&w, "wan-14");
+    let doc = decode_json(v);
+    assert_eq!(doc["body"]["kind"], "subdev_heartbeat");
+    assert_eq!(doc["body"]["version"], 26);
+    assert_eq!(doc["body"]["devices"][0]["feed_id"], "3039237988000962");
+    assert_eq!(doc["body"]["devices"][0]["version"], 13);
+    let doc = decode_json(by_id(&w, "wan-15"));
+    assert_eq!(doc["body"]["kind"], "heartbeat_response");
+    assert_eq!(doc["body"]["code"], 0);
+    let doc = decode_json(by_id(&w, "wan-26"));
+    assert_eq!(doc["body"]["kind"], "ota_status");
+    assert_eq!(doc["body"]["json"]["cmd"], "otastat");
+}
+
+#[test]
+fn human_output_names_things() {
+    let w = vectors("wan_packets.json");
+    let v = by_id(&w, "wan-12");
+    joylink()
+        .arg("decode")
+        .args(key_args(v))
+        .arg(v["packet"].as_str().unwrap())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("cloud control (11)"))
+        .stdout(predicates::str::contains("session key (4)"))
+        .stdout(predicates::str::contains("crc        0x"))
+        .stdout(predicates::str::contains("biz_name: snapshot"))
+        .stdout(predicates::str::contains("timestamp  1744559199"));
+}
