@@ -141,8 +141,9 @@ mod tests {
 
     #[test]
     fn cjson_layout() {
-        let v = json!({"code": 0, "o": {"a": "b"}, "e": {}, "l": [{"k": "v"}, {"k": 1}], "n": [], "s": [1, 2]});
-        // serde_json's map is sorted without preserve_order; keys below are in that order.
+        // Keys written in sorted order, so the map iterates the same with and without serde_json's
+        // `preserve_order` (which another crate of the workspace may switch on by unification).
+        let v = json!({"code": 0, "e": {}, "l": [{"k": "v"}, {"k": 1}], "n": [], "o": {"a": "b"}, "s": [1, 2]});
         assert_eq!(
             print(&v, Style::Cjson),
             "{\n\t\"code\":\t0,\n\t\"e\":\t{\n},\n\t\"l\":\t[{\n\t\t\t\"k\":\t\"v\"\n\t\t}, {\n\t\t\t\"k\":\t1\n\t\t}],\n\t\"n\":\t[],\n\t\"o\":\t{\n\t\t\"a\":\t\"b\"\n\t},\n\t\"s\":\t[1, 2]\n}"
