@@ -1,0 +1,513 @@
+//! A sandboxed Lua 5.3 runner for vendor scripts (feature `lua`, spec 13).
+//!
+//! [`LuaTranslator`] loads a vendor's script and implements [`Translator`] by calling its
+//! `jds2pri` / `pri2jds`. What the script sees:
+//!
+//! * Lua 5.3 (vendored, no system Lua) with the base, `string`, `table`, `math` and `utf8`
+//!   libraries. Not available: `io`, `os`, `package`, `debug`, `coroutine`, `dofile`, `loadfile`,
+//!   `load` (a library must not touch files or clocks, and must not load bytecode). `print` writes
+//!   to a bounded log ([`LuaTranslator::take_log`]), not to stdout.
+//! * `cjson` (spec 13.1, lua-cjson compatible, see [`cjson`]) and `require 'JSON'` /
+//!   `require 'cjson'` returning it (the spec's debugging idiom). Any other `require` fails.
+//! * Lua 5.1 shims, documented in [`shims::SOURCE`]: `unpack`, `table.getn`, `table.maxn`,
+//!   `math.pow`, `math.mod`, `string.gfind`, and `bit32` (`band bor bxor bnot lshift rshift
+//!   arshift btest extract`) when the build lacks it.
+//!
+//! Scripts are loaded as bytes (vendor scripts may be GBK-encoded; Lua does not care), as text
+//! only (precompiled chunks are refused).
+//!
+//! Budget: every call (and the script's top-level code) may execute at most
+//! [`Limits::instructions`] VM instructions, counted by a hook every 1 000 instructions, and the
+//! whole Lua state may hold at most [`Limits::memory`] bytes. A runaway `while true do end` fails
+//! with [`Error::InstructionBudget`]; once the budget is spent the hook keeps raising errors, so a
+//! script cannot `pcall` its way past it.
+//!
+//! Return values (spec 13.2, 13.3): exactly three. A non-zero first value (the error code) is
+//! reported as [`Error::ScriptFailed`] whatever follows it (a failing script often returns just
+//! `-1`). Codes, lengths and biz_codes may come back as integers, as floats with an integral value
+//! (`24.0`: Lua 5.3 makes `/` return floats where the 5.1 C engine had only doubles), or as
+//! numeric strings (the C engine read them with `lua_tointeger`, which converts strings); a
+//! fraction (`24.5`) or another type is [`Error::ReturnType`]. `jds2pri`'s bytes are the first
+//! `length` bytes of its string (the C engine copies `length` bytes); a length beyond the string is
+//! [`Error::LengthMismatch`].
+
+pub mod cjson;
+pub mod shims;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use joylink_wire::BizCode;
+use mlua::chunk::ChunkMode;
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Value, VmState};
+
+use crate::error::{Direction, Error, Result};
+use crate::translator::{Pri2Jds, Translator};
+
+/// How often the instruction hook runs.
+const HOOK_EVERY: u32 = 1_000;
+/// Most `print` lines kept, and most bytes per line.
+const LOG_LINES: usize = 64;
+const LOG_LINE_BYTES: usize = 256;
+
+/// Resource limits of a [`LuaTranslator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    instructions: u64,
+    memory: usize,
+}
+
+impl Limits {
+    /// 10 million instructions per call (tens of milliseconds) and 16 MiB of Lua memory: far
+    /// above what a translation of a few hundred bytes needs.
+    pub const DEFAULT: Limits = Limits {
+        instructions: 10_000_000,
+        memory: 16 << 20,
+    };
+
+    /// Sets the instruction budget per call (rounded up to the hook granularity of 1 000).
+    #[must_use]
+    pub const fn with_instructions(mut self, instructions: u64) -> Self {
+        self.instructions = instructions;
+        self
+    }
+
+    /// Sets the memory limit of the whole Lua state, in bytes.
+    #[must_use]
+    pub const fn with_memory(mut self, bytes: usize) -> Self {
+        self.memory = bytes;
+        self
+    }
+
+    /// The instruction budget per call.
+    pub const fn instructions(&self) -> u64 {
+        self.instructions
+    }
+
+    /// The memory limit in bytes.
+    pub const fn memory(&self) -> usize {
+        self.memory
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Instruction accounting shared with the hook.
+#[derive(Debug, Default)]
+struct Budget {
+    used: Cell<u64>,
+    limit: Cell<u64>,
+    exceeded: Cell<bool>,
+}
+
+/// A vendor script run as a [`Translator`] (see the module documentation for the sandbox, the
+/// budget and how return values are read).
+///
+/// Not `Send`: keep one per thread (or behind a mutex of your own).
+pub struct LuaTranslator {
+    lua: Lua,
+    limits: Limits,
+    budget: Rc<Budget>,
+    log: Rc<RefCell<Vec<String>>>,
+}
+
+impl core::fmt::Debug for LuaTranslator {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LuaTranslator")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LuaTranslator {
+    /// Loads `script` (Lua source, any encoding) with [`Limits::DEFAULT`] and runs its top-level
+    /// code.
+    ///
+    /// # Errors
+    /// [`Error::Load`] for a syntax error or a precompiled chunk; [`Error::Runtime`],
+    /// [`Error::InstructionBudget`] or [`Error::MemoryLimit`] when the top-level code fails;
+    /// [`Error::MissingFunction`] when `jds2pri` or `pri2jds` is not defined.
+    pub fn new(script: &[u8]) -> Result<Self> {
+        Self::with_limits(script, Limits::DEFAULT)
+    }
+
+    /// As [`LuaTranslator::new`] with explicit limits.
+    ///
+    /// # Errors
+    /// As for [`LuaTranslator::new`].
+    pub fn with_limits(script: &[u8], limits: Limits) -> Result<Self> {
+        let lua = Lua::new_with(
+            StdLib::STRING | StdLib::TABLE | StdLib::MATH | StdLib::UTF8,
+            LuaOptions::new(),
+        )
+        .map_err(|e| Error::Load(e.to_string()))?;
+        let budget = Rc::new(Budget::default());
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let this = LuaTranslator {
+            lua,
+            limits,
+            budget,
+            log,
+        };
+        this.install().map_err(|e| Error::Load(e.to_string()))?;
+        this.lua
+            .set_memory_limit(limits.memory)
+            .map_err(|e| Error::Load(e.to_string()))?;
+        let chunk = this
+            .lua
+            .load(script)
+            .set_name("=script")
+            .set_mode(ChunkMode::Text);
+        let func = chunk.into_function().map_err(|e| match e {
+            mlua::Error::MemoryError(_) => Error::MemoryLimit {
+                limit: limits.memory,
+            },
+            e => Error::Load(e.to_string()),
+        })?;
+        this.run(None, || func.call::<()>(()))?;
+        for name in ["jds2pri", "pri2jds"] {
+            match this.lua.globals().raw_get::<Value>(name) {
+                Ok(Value::Function(_)) => {}
+                _ => {
+                    return Err(Error::MissingFunction(if name == "jds2pri" {
+                        "jds2pri"
+                    } else {
+                        "pri2jds"
+                    }));
+                }
+            }
+        }
+        Ok(this)
+    }
+
+    /// The limits this runner enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Bytes the Lua state currently holds.
+    pub fn used_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+
+    /// Instructions the last call executed (in steps of 1 000).
+    pub fn last_instructions(&self) -> u64 {
+        self.budget.used.get()
+    }
+
+    /// Takes the lines the script has `print`ed so far (at most 64 kept, 256 bytes each; older
+    /// lines are dropped first).
+    pub fn take_log(&mut self) -> Vec<String> {
+        core::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    /// Installs cjson, require, print, the shims and the budget hook.
+    fn install(&self) -> mlua::Result<()> {
+        let lua = &self.lua;
+        let globals = lua.globals();
+        let cjson = cjson::create(lua)?;
+        globals.set("cjson", cjson.clone())?;
+        globals.set(
+            "require",
+            lua.create_function(move |_, name: String| match name.as_str() {
+                "JSON" | "cjson" | "cjson.safe" => Ok(cjson.clone()),
+                other => Err(mlua::Error::runtime(format!(
+                    "module '{other}' not found (only 'JSON' and 'cjson' are available)"
+                ))),
+            })?,
+        )?;
+        let log = Rc::clone(&self.log);
+        globals.set(
+            "print",
+            lua.create_function(move |_, args: MultiValue| {
+                let mut line = String::new();
+                for (i, v) in args.iter().enumerate() {
+                    if i > 0 {
+                        line.push('\t');
+                    }
+                    line.push_str(&v.to_string().unwrap_or_else(|_| v.type_name().into()));
+                }
+                let mut end = line.len().min(LOG_LINE_BYTES);
+                while !line.is_char_boundary(end) {
+                    end = end.saturating_sub(1);
+                }
+                line.truncate(end);
+                let mut log = log.borrow_mut();
+                if log.len() >= LOG_LINES {
+                    log.remove(0);
+                }
+                log.push(line);
+                Ok(())
+            })?,
+        )?;
+        for name in ["dofile", "loadfile", "load", "loadstring"] {
+            globals.raw_set(name, Value::Nil)?;
+        }
+        lua.load(shims::SOURCE)
+            .set_name("=shims")
+            .set_mode(ChunkMode::Text)
+            .exec()?;
+        // Once the budget is spent, `pcall`/`xpcall` re-raise instead of returning: the hook's
+        // error would otherwise be caught and a `while true do pcall(f) end` loop would never end.
+        let budget = Rc::clone(&self.budget);
+        let check = lua.create_function(move |_, results: MultiValue| {
+            if budget.exceeded.get() {
+                Err(mlua::Error::runtime("instruction budget exceeded"))
+            } else {
+                Ok(results)
+            }
+        })?;
+        lua.load(
+            "local check, raw_pcall, raw_xpcall = ...
+             pcall = function(...) return check(raw_pcall(...)) end
+             xpcall = function(...) return check(raw_xpcall(...)) end",
+        )
+        .set_name("=budget")
+        .set_mode(ChunkMode::Text)
+        .call::<()>((
+            check,
+            globals.get::<Value>("pcall")?,
+            globals.get::<Value>("xpcall")?,
+        ))?;
+        let budget = Rc::clone(&self.budget);
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| {
+                let used = budget.used.get().saturating_add(u64::from(HOOK_EVERY));
+                budget.used.set(used);
+                if used > budget.limit.get() {
+                    budget.exceeded.set(true);
+                    return Err(mlua::Error::runtime("instruction budget exceeded"));
+                }
+                Ok(VmState::Continue)
+            },
+        )
+    }
+
+    /// Runs `f` under a fresh instruction budget and maps its error.
+    fn run<T>(
+        &self,
+        direction: Option<Direction>,
+        f: impl FnOnce() -> mlua::Result<T>,
+    ) -> Result<T> {
+        self.budget.used.set(0);
+        self.budget.limit.set(self.limits.instructions);
+        self.budget.exceeded.set(false);
+        let result = f();
+        if self.budget.exceeded.get() {
+            return Err(Error::InstructionBudget {
+                limit: self.limits.instructions,
+            });
+        }
+        result.map_err(|e| self.classify(direction, e))
+    }
+
+    fn classify(&self, direction: Option<Direction>, e: mlua::Error) -> Error {
+        match e {
+            mlua::Error::MemoryError(_) => Error::MemoryLimit {
+                limit: self.limits.memory,
+            },
+            mlua::Error::CallbackError { cause, .. } => self.classify(direction, (*cause).clone()),
+            mlua::Error::WithContext { cause, .. } => self.classify(direction, (*cause).clone()),
+            mlua::Error::SyntaxError { message, .. } => Error::Load(message),
+            // lauxlib reports a failed buffer allocation (string.rep, table.concat) as a plain
+            // runtime error.
+            mlua::Error::RuntimeError(message) if message.contains("not enough memory") => {
+                Error::MemoryLimit {
+                    limit: self.limits.memory,
+                }
+            }
+            mlua::Error::RuntimeError(message) => Error::Runtime { direction, message },
+            other => Error::Runtime {
+                direction,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn function(&self, direction: Direction) -> Result<Function> {
+        match self
+            .lua
+            .globals()
+            .raw_get::<Value>(direction.function_name())
+        {
+            Ok(Value::Function(f)) => Ok(f),
+            _ => Err(Error::MissingFunction(direction.function_name())),
+        }
+    }
+
+    /// Calls `direction`'s function and checks the error code and the count of results.
+    fn call(&self, direction: Direction, args: MultiValue) -> Result<Vec<Value>> {
+        let func = self.function(direction)?;
+        let values: Vec<Value> = self
+            .run(Some(direction), || func.call::<MultiValue>(args))?
+            .into_iter()
+            .collect();
+        let code = match values.first() {
+            None => return Err(Error::ReturnCount { direction, got: 0 }),
+            Some(v) => integer(direction, 1, "code", v)?,
+        };
+        if code != 0 {
+            return Err(Error::ScriptFailed { direction, code });
+        }
+        if values.len() != 3 {
+            return Err(Error::ReturnCount {
+                direction,
+                got: values.len(),
+            });
+        }
+        Ok(values)
+    }
+
+    fn biz_arg(biz_code: BizCode) -> Value {
+        Value::Integer(i64::from(biz_code.value()))
+    }
+}
+
+impl Translator for LuaTranslator {
+    fn jds2pri(&mut self, biz_code: BizCode, cmd: &str) -> Result<Vec<u8>> {
+        let d = Direction::Jds2Pri;
+        let cmd = self
+            .lua
+            .create_string(cmd)
+            .map_err(|e| self.classify(Some(d), e))?;
+        let values = self.call(
+            d,
+            MultiValue::from_iter([Self::biz_arg(biz_code), Value::String(cmd)]),
+        )?;
+        let (len, bytes) = match values.as_slice() {
+            [_, len, bytes] => (len, bytes),
+            _ => {
+                return Err(Error::ReturnCount {
+                    direction: d,
+                    got: values.len(),
+                });
+            }
+        };
+        let declared = integer(d, 2, "length", len)?;
+        let declared = usize::try_from(declared).map_err(|_| Error::ReturnType {
+            direction: d,
+            index: 2,
+            name: "length",
+            expected: "a non-negative integer",
+            got: declared.to_string(),
+        })?;
+        let bytes = match bytes {
+            Value::String(s) => s.as_bytes().to_vec(),
+            other => {
+                return Err(Error::ReturnType {
+                    direction: d,
+                    index: 3,
+                    name: "bytes",
+                    expected: "a string",
+                    got: other.type_name().into(),
+                });
+            }
+        };
+        match bytes.get(..declared) {
+            Some(prefix) => Ok(prefix.to_vec()),
+            None => Err(Error::LengthMismatch {
+                declared,
+                actual: bytes.len(),
+            }),
+        }
+    }
+
+    fn pri2jds(&mut self, biz_code: BizCode, bin: &[u8]) -> Result<Pri2Jds> {
+        let d = Direction::Pri2Jds;
+        let s = self
+            .lua
+            .create_string(bin)
+            .map_err(|e| self.classify(Some(d), e))?;
+        let len = i64::try_from(bin.len()).unwrap_or(i64::MAX);
+        let values = self.call(
+            d,
+            MultiValue::from_iter([
+                Self::biz_arg(biz_code),
+                Value::Integer(len),
+                Value::String(s),
+            ]),
+        )?;
+        let (json, biz) = match values.as_slice() {
+            [_, json, biz] => (json, biz),
+            _ => {
+                return Err(Error::ReturnCount {
+                    direction: d,
+                    got: values.len(),
+                });
+            }
+        };
+        let json = match json {
+            Value::String(s) => s.as_bytes().to_vec(),
+            other => {
+                return Err(Error::ReturnType {
+                    direction: d,
+                    index: 2,
+                    name: "json",
+                    expected: "a string",
+                    got: other.type_name().into(),
+                });
+            }
+        };
+        let biz = integer(d, 3, "bizcode", biz)?;
+        let biz = u32::try_from(biz).map_err(|_| Error::ReturnType {
+            direction: d,
+            index: 3,
+            name: "bizcode",
+            expected: "an integer in 0..=4294967295",
+            got: biz.to_string(),
+        })?;
+        Ok(Pri2Jds {
+            json,
+            biz_code: BizCode::from(biz),
+        })
+    }
+}
+
+/// Reads a code/length/biz_code the way the C engine's `lua_tointeger` would, minus its silent
+/// truncation: integers, integral floats (`24.0`) and numeric strings are accepted.
+fn integer(direction: Direction, index: usize, name: &'static str, v: &Value) -> Result<i64> {
+    let bad = |got: String| Error::ReturnType {
+        direction,
+        index,
+        name,
+        expected: "an integer",
+        got,
+    };
+    let from_float = |f: f64| {
+        // 2^63 is exactly representable; the range check keeps `as` from saturating.
+        if f.fract() == 0.0
+            && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
+        {
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "integral and in range, checked above"
+            )]
+            Ok(f as i64)
+        } else {
+            Err(bad(cjson::format_g14(f).unwrap_or_else(|_| f.to_string())))
+        }
+    };
+    match v {
+        Value::Integer(i) => Ok(*i),
+        Value::Number(f) => from_float(*f),
+        Value::String(s) => {
+            let text = s.to_string_lossy();
+            let t = text.trim();
+            if let Ok(i) = t.parse::<i64>() {
+                Ok(i)
+            } else if let Ok(f) = t.parse::<f64>() {
+                from_float(f)
+            } else {
+                Err(bad(format!("string {t:?}")))
+            }
+        }
+        other => Err(bad(other.type_name().into())),
+    }
+}

@@ -1,0 +1,574 @@
+//! Every standard document of spec 13.4, "6.4.2" (= 6.3.3), 6.3.5, 6.3.7, 7.3.13 and 7.3.25–26,
+//! parsed from the spec's own example text, round-tripped, and property-tested.
+//!
+//! Fixes made to the spec's example text (only obvious JSON typos; NOTES.md §13):
+//! * all: `// …` and `(…)` / `/* … */` comments removed (JSON has no comments).
+//! * 13.4.1: the opening `{` sits in a separate code block; joined.
+//! * 13.4.4: trailing comma after the `streams` array, and the fifth stream
+//!   `{"current_value": 1, "stream_id": "type"}` printed in a separate, doubly braced block after a
+//!   page break; moved into the array.
+//! * 13.4.6: split across two code blocks at a page break; joined.
+//! * "6.4.2"/6.3.3: `"cmd": ?` placeholder shown only in the generic form (not tested); the
+//!   control request is split across two code blocks; joined. 6.3.5: missing comma after
+//!   `"cmd":6`. 6.3.7: trailing comma in the failure reply.
+//! * 7.3.13: none besides comments.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::borrow::Cow;
+
+use joylink_lua_types::*;
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Parses `text`; serializing the value gives the same JSON (as a `serde_json::Value`: key order
+/// and whitespace aside). Typed `parse(emit(x)) == x` is the proptests' job below.
+fn round_trip<'a, T>(text: &'a str) -> T
+where
+    T: Deserialize<'a> + Serialize + std::fmt::Debug,
+{
+    let value: T = serde_json::from_str(text).unwrap();
+    let out = serde_json::to_string(&value).unwrap();
+    let emitted: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let original: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(emitted, original, "no information lost");
+    value
+}
+
+const C13_4_1: &str = r#"{
+"streams": [{"current_value": "1", "stream_id": "switch"}],
+"snapshot": [{"current_value": "0", "stream_id": "switch"}]
+}"#;
+
+const C13_4_2: &str = r#"{
+  "code": 0,
+  "streams": [
+    {
+      "current_value": "1",
+      "stream_id": "switch"
+    }
+  ],
+  "msg": "控制成功"
+}"#;
+
+const C13_4_4: &str = r#"{
+  "code": 0,
+  "streams": [
+    { "current_value": 24, "stream_id": "time" },
+    { "current_value": 0, "stream_id": "schedule" },
+    { "current_value": 1, "stream_id": "switch" },
+    { "current_value": 3, "stream_id": "workstatus" },
+    { "current_value": 1, "stream_id": "type" }
+  ]
+}"#;
+
+const C13_4_6: &str = r#"{
+  "at": 1441458319881,
+  "code": 1050,
+  "feed_id": 144093466370504020,
+  "subTask": [
+    {
+      "id": 11760,
+      "index": 1,
+      "streams": [
+        { "current_value": "160", "stream_id": "pretemperature" },
+        { "current_value": "5", "stream_id": "pretime" },
+        { "current_value": "1", "stream_id": "waitime" },
+        { "current_value": "0", "stream_id": "upheat" },
+        { "current_value": "0", "stream_id": "downheat" },
+        { "current_value": "0", "stream_id": "voice" }
+      ]
+    },
+    {
+      "id": 11761,
+      "index": 2,
+      "streams": [
+        { "current_value": "160", "stream_id": "temperature" },
+        { "current_value": "30", "stream_id": "time" },
+        { "current_value": "0", "stream_id": "upheat" },
+        { "current_value": "0", "stream_id": "downheat" },
+        { "current_value": "0", "stream_id": "voice" }
+      ]
+    }
+  ],
+  "task_id": 46
+}"#;
+
+const C13_4_7: &str = r#"{
+    "code": 0,
+    "msg": "控制成功"
+}"#;
+
+#[test]
+fn spec_13_4_1_control_request() {
+    let d: ControlRequest<'_> = round_trip(C13_4_1);
+    assert_eq!(d.streams, [Stream::new("switch", StreamValue::string("1"))]);
+    assert_eq!(
+        d.snapshot.unwrap(),
+        [Stream::new("switch", StreamValue::string("0"))]
+    );
+}
+
+#[test]
+fn spec_13_4_2_control_response() {
+    let d: ControlResponse<'_> = round_trip(C13_4_2);
+    assert_eq!(d.code, 0);
+    assert_eq!(d.msg.as_deref(), Some("控制成功"));
+    assert!(
+        matches!(d.msg, Some(Cow::Borrowed(_))),
+        "borrowed from the input"
+    );
+    assert_eq!(
+        d.streams.unwrap()[0].current_value,
+        StreamValue::string("1")
+    );
+}
+
+#[test]
+fn spec_13_4_3_snapshot_request() {
+    let _: SnapshotRequest = round_trip("{}");
+    assert_eq!(serde_json::to_string(&SnapshotRequest {}).unwrap(), "{}");
+}
+
+#[test]
+fn spec_13_4_4_snapshot_response_and_13_4_5_upload() {
+    let d: SnapshotResponse<'_> = round_trip(C13_4_4);
+    assert_eq!(d.streams.len(), 5);
+    assert_eq!(
+        find_stream(&d.streams, "time").unwrap().current_value,
+        StreamValue::int(24)
+    );
+    assert_eq!(
+        find_stream(&d.streams, "type").unwrap().current_value,
+        StreamValue::int(1)
+    );
+    let u: Upload<'_> = round_trip(C13_4_4);
+    assert_eq!(u.code, Some(0));
+    assert_eq!(u.streams, d.streams);
+    let u: Upload<'_> = round_trip(r#"{"streams":[]}"#);
+    assert_eq!(u.code, None);
+}
+
+#[test]
+fn spec_13_4_6_recipe() {
+    let d: Recipe<'_> = round_trip(C13_4_6);
+    assert_eq!(d.at, 1_441_458_319_881);
+    assert_eq!(d.code, 1050);
+    // Beyond 2^53: an f64 would make it ...030.
+    match &d.feed_id {
+        FeedId::Number(n) => {
+            assert_eq!(n.as_str(), "144093466370504020");
+            assert_eq!(n.as_u64(), Some(144_093_466_370_504_020));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        serde_json::to_string(&d)
+            .unwrap()
+            .contains("\"feed_id\":144093466370504020")
+    );
+    assert_eq!(d.task_id, 46);
+    assert_eq!(d.sub_task.len(), 2);
+    assert_eq!((d.sub_task[0].id, d.sub_task[0].index), (11760, 1));
+    assert_eq!(
+        d.sub_task[1].streams[1],
+        Stream::new("time", StreamValue::string("30"))
+    );
+}
+
+#[test]
+fn spec_13_4_7_recipe_response() {
+    let d: RecipeResponse<'_> = round_trip(C13_4_7);
+    assert_eq!((d.code, d.msg.as_deref()), (0, Some("控制成功")));
+}
+
+#[test]
+fn spec_6_3_3_lan_json() {
+    let r: LanRequest<'_> = round_trip(r#"{ "cmd": 4, "data": {} }"#);
+    assert_eq!((r.cmd, r.feedid), (LanCmd::Snapshot, None));
+    assert_eq!(r.data, LanRequestData::Snapshot(SnapshotRequest {}));
+    let r: LanRequest<'_> = round_trip(
+        r#"{ "cmd": 5, "data": { "streams": [ { "stream_id": "switch", "current_value": "1" } ],
+             "snapshot": [ { "current_value": "0", "stream_id": "switch" } ] } }"#,
+    );
+    match r.data {
+        LanRequestData::Control(c) => {
+            assert_eq!(c.streams[0].current_value, StreamValue::string("1"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let ok: LanResponse<'_> = round_trip(
+        r#"{ "code":0, "data":[ { "stream_id": "switch", "current_value": 1 },
+             { "stream_id": "light", "current_value": "on" } ] }"#,
+    );
+    let data = ok.data.unwrap();
+    assert_eq!(data[0].current_value, StreamValue::int(1));
+    assert_eq!(data[1].current_value, StreamValue::string("on"));
+    let fail: LanResponse<'_> = round_trip(r#"{ "code":1, "msg":"err reason" }"#);
+    assert_eq!((fail.code, fail.msg.as_deref()), (1, Some("err reason")));
+    // compat: NOTES.md §6.4 — what SDK examples actually send.
+    let sdk: LanResponse<'_> = round_trip(r#"{"code":0, "feedid":"123"}"#);
+    assert_eq!(sdk.feedid.as_deref(), Some("123"));
+}
+
+#[test]
+fn spec_6_3_5_and_6_3_7_subdevice() {
+    let r: LanRequest<'_> = round_trip(
+        r#"{ "cmd":6, "data":{ "mac": "XXX...XXX", "productuuid": "XXXXXX", "protocol": 1 } }"#,
+    );
+    assert_eq!(
+        r.data,
+        LanRequestData::AddSubDevice(AddSubDevice {
+            mac: "XXX...XXX".into(),
+            productuuid: "XXXXXX".into(),
+            protocol: 1
+        })
+    );
+    let a: AddSubDeviceResponse<'_> = round_trip(
+        r#"{ "code":0, "msg": "success", "productuuid": "XXXXXX", "mac": "XXX...XXX" }"#,
+    );
+    assert_eq!(a.code, 0);
+    let r: LanRequest<'_> = round_trip(r#"{ "cmd":4, "feedid":"XXXXXXX", "data":{} }"#);
+    assert_eq!(r.feedid.as_deref(), Some("XXXXXXX"));
+    let ok: LanResponse<'_> = round_trip(
+        r#"{ "code":0, "feedid":"XXXXXXX", "data":[ { "stream_id": "switch", "current_value": 1 } ] }"#,
+    );
+    assert_eq!(ok.feedid.as_deref(), Some("XXXXXXX"));
+    let fail: LanResponse<'_> =
+        round_trip(r#"{ "code":1, "msg":"err reason", "feedid":"XXXXXXX" }"#);
+    assert_eq!(fail.data, None);
+    // Unknown cmd: data kept raw.
+    let r: LanRequest<'_> = round_trip(r#"{"cmd":9,"data":[1,{"a":2}]}"#);
+    match r.data {
+        LanRequestData::Other(raw) => assert_eq!(raw.get(), r#"[1,{"a":2}]"#),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn spec_7_3_13_task_report() {
+    let text = r#"{
+    "task_id": "123",
+    "subTask": [
+        { "id": "23", "index": "2", "result": "0",
+          "startTime": "2015-05-07 16:03:53", "endTime": "2015-05-07 16:03:53" },
+        { "id": "23", "index": "2", "result": "0",
+          "startTime": "2015-05-07 16:03:53", "endTime": "2015-05-07 16:03:53" }
+    ]
+}"#;
+    let d: TaskReport<'_> = round_trip(text);
+    assert_eq!(d.task_id, StreamValue::string("123"));
+    assert_eq!(d.sub_task[0].outcome(), Some(TaskOutcome::Success));
+    assert_eq!(d.sub_task[1].start_time, "2015-05-07 16:03:53");
+    let n: TaskReport<'_> = round_trip(
+        r#"{"task_id":46,"subTask":[{"id":1,"index":1,"result":-1,"startTime":"","endTime":""}]}"#,
+    );
+    assert_eq!(n.task_id, StreamValue::int(46), "numbers stay numbers");
+    assert_eq!(n.sub_task[0].outcome(), Some(TaskOutcome::NotExecuted));
+}
+
+#[test]
+fn spec_7_3_25_26_video() {
+    let req = r#"{   "control": [     {       "stream_id": "push_stream",       "current_value":         "{ \"resolution\":240,\"address\": \"rtsp://jdserver.com\"}"     }   ],   "feed_id": 10000,   "attribute": {     "serial": 87020   } }"#;
+    let d: VideoControl<'_> = round_trip(req);
+    assert_eq!(
+        d.push_stream().unwrap().unwrap(),
+        PushStream {
+            resolution: 240,
+            address: "rtsp://jdserver.com".into()
+        }
+    );
+    assert_eq!(d.feed_id.as_str(), "10000");
+    assert!(matches!(d.feed_id, FeedId::Number(_)));
+    assert_eq!(
+        d.attribute.get(),
+        r#"{     "serial": 87020   }"#,
+        "echoed verbatim"
+    );
+    let resp = r#"{   "result": 0,   "control_resp": "control_success",   "resolution": [     240,     360,     480   ],   "attribute": {     "serial": 87020   },   "device": {     "feed_id": "1294902345",     "access_key": "xxxxxxx"   } }"#;
+    let r: VideoResponse<'_> = round_trip(resp);
+    assert_eq!(r.resolution, [240, 360, 480]);
+    assert!(matches!(r.device.feed_id, FeedId::String(_)));
+    // A PushStream survives being put back into a string.
+    let s = PushStream {
+        resolution: 480,
+        address: "rtsp://a/b".into(),
+    }
+    .to_stream()
+    .unwrap();
+    assert_eq!(
+        PushStream::from_value(&s.current_value).unwrap().resolution,
+        480
+    );
+    assert!(PushStream::from_value(&StreamValue::int(1)).is_err());
+}
+
+#[test]
+fn missing_required_fields_are_named() {
+    let e = serde_json::from_str::<ControlRequest<'_>>(r#"{"snapshot":[]}"#).unwrap_err();
+    assert!(e.to_string().contains("missing field `streams`"), "{e}");
+    let e = serde_json::from_str::<ControlResponse<'_>>(r#"{"streams":[]}"#).unwrap_err();
+    assert!(e.to_string().contains("missing field `code`"), "{e}");
+    let e = serde_json::from_str::<Recipe<'_>>(r#"{"at":1,"code":1050,"subTask":[],"task_id":1}"#)
+        .unwrap_err();
+    assert!(e.to_string().contains("missing field `feed_id`"), "{e}");
+    let e =
+        serde_json::from_str::<LanRequest<'_>>(r#"{"cmd":5,"data":{"snapshot":[]}}"#).unwrap_err();
+    assert!(
+        e.to_string().contains("in `data`: missing field `streams`"),
+        "{e}"
+    );
+    let e = serde_json::from_str::<TaskReport<'_>>(
+        r#"{"task_id":"1","subTask":[{"id":"1","index":"1","result":"0","startTime":""}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("endTime"), "{e}");
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let d: ControlResponse<'_> =
+        serde_json::from_str(r#"{"code":0,"extra":{"x":[1]},"msg":"m"}"#).unwrap();
+    assert_eq!(
+        serde_json::to_string(&d).unwrap(),
+        r#"{"code":0,"msg":"m"}"#
+    );
+}
+
+// ---- property tests: arbitrary documents survive serialize → parse ----
+
+fn number() -> impl Strategy<Value = JsonNumber<'static>> {
+    prop_oneof![
+        any::<i64>().prop_map(JsonNumber::from),
+        any::<u64>().prop_map(JsonNumber::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| JsonNumber::from_f64(f).unwrap()),
+        "[1-9][0-9]{20,40}".prop_map(|s| JsonNumber::new(s).unwrap()),
+    ]
+}
+
+fn value() -> impl Strategy<Value = StreamValue<'static>> {
+    prop_oneof![
+        ".{0,12}".prop_map(|s| StreamValue::String(Cow::Owned(s))),
+        number().prop_map(StreamValue::Number),
+        any::<bool>().prop_map(StreamValue::Bool),
+        Just(StreamValue::Null),
+        prop::collection::vec(any::<i32>(), 0..4).prop_map(|v| StreamValue::Json(
+            RawJson::new(serde_json::to_string(&v).unwrap()).unwrap()
+        )),
+    ]
+}
+
+fn stream() -> impl Strategy<Value = Stream<'static>> {
+    ("[a-z_]{1,10}", value()).prop_map(|(id, v)| Stream::new(Cow::Owned(id), v))
+}
+
+fn streams() -> impl Strategy<Value = Vec<Stream<'static>>> {
+    prop::collection::vec(stream(), 0..5)
+}
+
+fn opt_msg() -> impl Strategy<Value = Option<Cow<'static, str>>> {
+    proptest::option::of(".{0,10}".prop_map(Cow::Owned))
+}
+
+fn feed_id() -> impl Strategy<Value = FeedId<'static>> {
+    prop_oneof![
+        number().prop_map(FeedId::Number),
+        "[0-9]{1,20}".prop_map(|s| FeedId::String(Cow::Owned(s))),
+    ]
+}
+
+macro_rules! prop_round_trip {
+    ($name:ident, $ty:ty, $strategy:expr) => {
+        proptest! {
+            #[test]
+            fn $name(doc in $strategy) {
+                let text = serde_json::to_string(&doc).unwrap();
+                let back: $ty = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!(&back, &doc);
+            }
+        }
+    };
+}
+
+prop_round_trip!(prop_streams, Vec<Stream<'_>>, streams());
+prop_round_trip!(
+    prop_control_request,
+    ControlRequest<'_>,
+    (streams(), proptest::option::of(streams()))
+        .prop_map(|(streams, snapshot)| ControlRequest { streams, snapshot })
+);
+prop_round_trip!(
+    prop_control_response,
+    ControlResponse<'_>,
+    (any::<i32>(), proptest::option::of(streams()), opt_msg())
+        .prop_map(|(code, streams, msg)| ControlResponse { code, streams, msg })
+);
+prop_round_trip!(
+    prop_snapshot_response,
+    SnapshotResponse<'_>,
+    (any::<i32>(), streams(), opt_msg()).prop_map(|(code, streams, msg)| SnapshotResponse {
+        code,
+        streams,
+        msg
+    })
+);
+prop_round_trip!(
+    prop_upload,
+    Upload<'_>,
+    (proptest::option::of(any::<i32>()), streams())
+        .prop_map(|(code, streams)| Upload { code, streams })
+);
+prop_round_trip!(
+    prop_recipe,
+    Recipe<'_>,
+    (
+        any::<u64>(),
+        any::<u32>(),
+        feed_id(),
+        prop::collection::vec(
+            (any::<u64>(), any::<u32>(), streams()).prop_map(|(id, index, streams)| RecipeStep {
+                id,
+                index,
+                streams
+            }),
+            0..3
+        ),
+        any::<u64>()
+    )
+        .prop_map(|(at, code, feed_id, sub_task, task_id)| Recipe {
+            at,
+            code,
+            feed_id,
+            sub_task,
+            task_id
+        })
+);
+prop_round_trip!(
+    prop_recipe_response,
+    RecipeResponse<'_>,
+    (any::<i32>(), opt_msg()).prop_map(|(code, msg)| RecipeResponse { code, msg })
+);
+prop_round_trip!(
+    prop_task_report,
+    TaskReport<'_>,
+    (
+        value(),
+        prop::collection::vec(
+            (value(), value(), value(), ".{0,19}", ".{0,19}").prop_map(
+                |(id, index, result, s, e)| {
+                    TaskStepReport {
+                        id,
+                        index,
+                        result,
+                        start_time: Cow::Owned(s),
+                        end_time: Cow::Owned(e),
+                    }
+                }
+            ),
+            0..3
+        )
+    )
+        .prop_map(|(task_id, sub_task)| TaskReport { task_id, sub_task })
+);
+prop_round_trip!(
+    prop_lan_request,
+    LanRequest<'_>,
+    (
+        proptest::option::of("[0-9A-F]{12}"),
+        streams(),
+        proptest::option::of(streams()),
+        0u8..3
+    )
+        .prop_map(|(feedid, streams, snapshot, which)| LanRequest {
+            cmd: match which {
+                0 => LanCmd::Snapshot,
+                1 => LanCmd::Control,
+                _ => LanCmd::AddSubDevice,
+            },
+            feedid: feedid.map(Cow::Owned),
+            data: match which {
+                0 => LanRequestData::Snapshot(SnapshotRequest {}),
+                1 => LanRequestData::Control(ControlRequest { streams, snapshot }),
+                _ => LanRequestData::AddSubDevice(AddSubDevice {
+                    mac: "m".into(),
+                    productuuid: "p".into(),
+                    protocol: 3
+                }),
+            },
+        })
+);
+prop_round_trip!(
+    prop_lan_response,
+    LanResponse<'_>,
+    (
+        any::<i32>(),
+        opt_msg(),
+        opt_msg(),
+        proptest::option::of(streams())
+    )
+        .prop_map(|(code, msg, feedid, data)| LanResponse {
+            code,
+            msg,
+            feedid,
+            data
+        })
+);
+prop_round_trip!(
+    prop_video_response,
+    VideoResponse<'_>,
+    (
+        any::<i32>(),
+        ".{0,10}",
+        prop::collection::vec(any::<u32>(), 0..4),
+        feed_id(),
+        proptest::option::of(streams())
+    )
+        .prop_map(
+            |(result, text, resolution, feed_id, streams)| VideoResponse {
+                result,
+                control_resp: Cow::Owned(text),
+                resolution,
+                attribute: RawJson::new(r#"{"serial":87020}"#).unwrap(),
+                device: VideoDevice {
+                    feed_id,
+                    access_key: "k".into()
+                },
+                streams,
+            }
+        )
+);
+prop_round_trip!(
+    prop_video_control,
+    VideoControl<'_>,
+    (any::<u32>(), "[a-z:/.]{0,20}", feed_id()).prop_map(|(resolution, address, feed_id)| {
+        VideoControl {
+            control: vec![
+                PushStream {
+                    resolution,
+                    address,
+                }
+                .to_stream()
+                .unwrap(),
+            ],
+            feed_id,
+            attribute: RawJson::new(r#"{"serial":1}"#).unwrap(),
+        }
+    })
+);
+
+proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,64}") {
+        let _ = serde_json::from_str::<ControlRequest<'_>>(&text);
+        let _ = serde_json::from_str::<LanRequest<'_>>(&text);
+        let _ = serde_json::from_str::<Recipe<'_>>(&text);
+        let _ = serde_json::from_str::<VideoControl<'_>>(&text);
+    }
+}
