@@ -183,6 +183,106 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// The first `needed` bytes of `buf`, or [`Error::BufferTooSmall`] before anything is written
+/// (the check every `emit` makes first, STYLE.md §3).
+pub(crate) fn room(needed: usize, buf: &mut [u8]) -> Result<&mut [u8]> {
+    let available = buf.len();
+    buf.get_mut(..needed)
+        .ok_or(Error::BufferTooSmall { needed, available })
+}
+
+/// A fixed-width value of a packed C struct, read and written little-endian (rustls's `Codec`,
+/// reduced to what the protocol's structs hold: integers and byte arrays).
+pub(crate) trait Codec: Sized + Copy {
+    /// Bytes on the wire.
+    const SIZE: usize;
+    /// Reads the value at the reader's position.
+    fn read(r: &mut Reader<'_>) -> Result<Self>;
+    /// Writes the value at the writer's position.
+    fn write(self, w: &mut Writer<'_>) -> Result<()>;
+}
+
+macro_rules! impl_codec {
+    ($($t:ty),*) => {$(
+        impl Codec for $t {
+            const SIZE: usize = core::mem::size_of::<$t>();
+            fn read(r: &mut Reader<'_>) -> Result<Self> {
+                r.take_array().map(|b| <$t>::from_le_bytes(*b))
+            }
+            fn write(self, w: &mut Writer<'_>) -> Result<()> {
+                w.put(&self.to_le_bytes())
+            }
+        }
+    )*};
+}
+impl_codec!(u8, u16, u32, i32);
+
+impl<const N: usize> Codec for [u8; N] {
+    const SIZE: usize = N;
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.take_array().copied()
+    }
+    fn write(self, w: &mut Writer<'_>) -> Result<()> {
+        w.put(&self)
+    }
+}
+
+/// Gives a fixed-length repr (a packed C struct of [`Codec`] fields, nothing variable) its
+/// `LEN`, `parse` (exactly `LEN` bytes), `buffer_len` and `emit`, fields in wire order. Each
+/// field is `name: Type as Raw`, where `Raw: Codec` is the wire form and `Type` converts with
+/// `From` both ways (as in `body_view!`). A compile-time check ties `LEN` to the fields.
+///
+/// ```text
+/// fixed_repr! { Heartbeat, "heartbeat", 8; timestamp: u32 as u32, version: u16 as u16, ... }
+/// ```
+macro_rules! fixed_repr {
+    (
+        $name:ident, $what:literal, $len:expr;
+        $( $field:ident : $ty:ty as $raw:ty ),+ $(,)?
+    ) => {
+        const _: () = assert!(
+            $len == 0 $( + <$raw as $crate::codec::Codec>::SIZE )+,
+            concat!("fixed_repr!: LEN of ", stringify!($name), " is not the sum of its fields")
+        );
+
+        impl $name {
+            /// Length on the wire.
+            pub const LEN: usize = $len;
+
+            /// Parses exactly [`Self::LEN`] bytes.
+            ///
+            /// # Errors
+            /// [`Error::Truncated`](crate::Error::Truncated) when shorter,
+            /// [`Error::TrailingData`](crate::Error::TrailingData) when longer.
+            pub fn parse(bytes: &[u8]) -> $crate::Result<Self> {
+                let mut r = $crate::codec::Reader::new(bytes);
+                let v = Self {
+                    $( $field: <$ty>::from(<$raw as $crate::codec::Codec>::read(&mut r)?), )+
+                };
+                r.expect_empty($what)?;
+                Ok(v)
+            }
+
+            /// Always [`Self::LEN`].
+            pub const fn buffer_len(&self) -> usize {
+                Self::LEN
+            }
+
+            /// Writes the [`Self::LEN`] bytes.
+            ///
+            /// # Errors
+            /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+            pub fn emit(&self, buf: &mut [u8]) -> $crate::Result<usize> {
+                let mut w = $crate::codec::Writer::new($crate::codec::room(Self::LEN, buf)?);
+                $( <$raw as $crate::codec::Codec>::write(<$raw>::from(self.$field), &mut w)?; )+
+                Ok(w.written())
+            }
+        }
+    };
+}
+
+pub(crate) use fixed_repr;
+
 #[cfg(test)]
 mod tests {
     use super::*;

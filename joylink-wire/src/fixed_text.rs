@@ -78,6 +78,18 @@ pub fn write_fixed_text(field: &'static str, text: &[u8], out: &mut [u8]) -> Res
     Ok(())
 }
 
+/// `bytes` without its trailing NULs: C peers may count a terminating NUL (or hand over a zeroed
+/// buffer) in the length of a JSON text (spec 7.3.27 leaves it open; NOTES.md §6). Both the LAN and
+/// the WAN JSON bodies drop them before parsing.
+#[cfg(feature = "json")]
+pub(crate) fn trim_trailing_nul(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i.saturating_add(1));
+    bytes.get(..end).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ mod macros;
 
 mod codec;
 mod codes;
+mod control_header;
 mod crc;
 mod direction;
 mod error;
@@ -26,6 +27,7 @@ mod fragment;
 mod frame;
 mod header;
 mod packet;
+mod view;
 
 pub mod lan;
 pub mod wan;

@@ -30,8 +30,6 @@
 //! # Ok::<(), joylink_wire::Error>(())
 //! ```
 
-mod view;
-
 mod async_result;
 mod auth;
 mod control;
@@ -81,15 +79,8 @@ pub use video::{
     FeedIdValue, PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse,
 };
 
-use crate::codec::Writer;
+use crate::codec::{Writer, room};
 use crate::{Error, FixedText, Result};
-
-/// The first `needed` bytes of `buf`, or [`Error::BufferTooSmall`] before anything is written.
-fn room(needed: usize, buf: &mut [u8]) -> Result<&mut [u8]> {
-    let available = buf.len();
-    buf.get_mut(..needed)
-        .ok_or(Error::BufferTooSmall { needed, available })
-}
 
 /// Checks that a fixed text fits its field.
 fn check_fixed(field: &'static str, text: &FixedText<'_>, width: usize) -> Result<()> {
@@ -122,13 +113,7 @@ pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(
     what: &'static str,
     json: &'a [u8],
 ) -> Result<T> {
-    // C peers may count a terminating NUL in the length (spec 7.3.27 leaves it open).
-    let end = json
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(0, |i| i.saturating_add(1));
-    let json = json.get(..end).unwrap_or_default();
-    serde_json::from_slice(json).map_err(|e| Error::Json {
+    serde_json::from_slice(crate::fixed_text::trim_trailing_nul(json)).map_err(|e| Error::Json {
         what,
         line: e.line(),
         column: e.column(),

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fixed_text::trim_trailing_nul;
 use crate::lan::printer::{self, Style};
 use crate::{Error, Result};
 
@@ -44,18 +45,6 @@ impl JsonError {
     }
 }
 
-/// Trailing NUL bytes are dropped before parsing.
-///
-/// compat: NOTES.md §6 — JSON payloads are never NUL-terminated on the wire by the SDK, but its
-/// receivers rely on zeroed buffers, so a peer that sends a trailing NUL is understood; so here.
-fn trim_nul(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(0, |i| i.saturating_add(1));
-    bytes.get(..end).unwrap_or_default()
-}
-
 /// A LAN JSON body: parsed from the plaintext's bytes (borrowing), written in a [`Style`].
 ///
 /// **Unknown fields are ignored** (the one rule for every body of this module): shipped SDK
@@ -70,10 +59,13 @@ pub trait JsonBody<'a>: Serialize + Deserialize<'a> {
 
     /// Parses the JSON text (trailing NULs ignored).
     ///
+    /// compat: NOTES.md §6 — the SDK never NUL-terminates JSON on the wire, but its receivers
+    /// rely on zeroed buffers, so a peer that sends a trailing NUL is understood; so here.
+    ///
     /// # Errors
     /// [`JsonError::Json`] for bad JSON, a missing required field or a wrong value kind.
     fn parse(text: &'a [u8]) -> Result<Self, JsonError> {
-        Ok(serde_json::from_slice(trim_nul(text))?)
+        Ok(serde_json::from_slice(trim_trailing_nul(text))?)
     }
 
     /// Appends the JSON text in `style` to `out`.

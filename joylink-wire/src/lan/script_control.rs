@@ -14,158 +14,31 @@
 //! compat: NOTES.md §6.4 — a device also answers LAN types 3 and 103 with packet *type 4*
 //! carrying `timestamp ‖ JSON` instead of this struct. [`is_script_response`] tells the two apart.
 
-use crate::codec::{Reader, Writer};
-use crate::{BizCode, Error, Result};
-
-mod field {
-    use core::ops::Range;
-    pub(super) const TIMESTAMP: Range<usize> = 0..4;
-    pub(super) const BIZ_CODE: Range<usize> = 4..8;
-    pub(super) const SERIAL: Range<usize> = 8..12;
-    pub(super) const DATA: usize = SERIAL.end;
-}
+use crate::control_header::ControlHeader;
+use crate::view::body_view;
+use crate::{BizCode, Result};
 
 /// Length of the fixed part (timestamp, biz_code, serial) before `cmd[]`/`resp[]`.
-pub const SCRIPT_FIXED_LEN: usize = field::DATA;
+pub const SCRIPT_FIXED_LEN: usize = 12;
 
-/// A zero-copy view of a type-4 body (either direction).
-///
-/// After [`ScriptBody::new_checked`] no getter panics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScriptBody<T: AsRef<[u8]>> {
-    buffer: T,
-}
-
-impl<T: AsRef<[u8]>> ScriptBody<T> {
-    /// Wraps a buffer without checking its length; getters may then return zeros (they never
-    /// panic either way, see [`ScriptBody::check_len`]).
-    pub const fn new_unchecked(buffer: T) -> ScriptBody<T> {
-        ScriptBody { buffer }
-    }
-
-    /// Wraps a buffer after [`ScriptBody::check_len`].
+body_view! {
+    /// A zero-copy view of a type-4 body (either direction).
     ///
-    /// # Errors
-    /// [`Error::Truncated`] when the buffer is shorter than [`SCRIPT_FIXED_LEN`].
-    pub fn new_checked(buffer: T) -> Result<ScriptBody<T>> {
-        let body = Self::new_unchecked(buffer);
-        body.check_len()?;
-        Ok(body)
+    /// After [`ScriptBody::new_checked`] no getter panics; no setter invalidates
+    /// [`ScriptBody::check_len`].
+    pub struct ScriptBody, min_len = SCRIPT_FIXED_LEN;
+    ints {
+        /// The timestamp (the plaintext's first four bytes).
+        timestamp, set_timestamp: u32 as u32 @ 0,
+        /// The biz_code (spec 3.7).
+        biz_code, set_biz_code: BizCode as u32 @ 4,
+        /// The serial (`控制 seq`); a reply echoes the request's.
+        serial, set_serial: u32 as u32 @ 8,
     }
-
-    /// Checks that the buffer holds the 12-byte fixed part. No setter invalidates this.
-    ///
-    /// # Errors
-    /// [`Error::Truncated`] when it does not.
-    pub fn check_len(&self) -> Result<()> {
-        let len = self.buffer.as_ref().len();
-        if len < SCRIPT_FIXED_LEN {
-            return Err(Error::Truncated {
-                needed: SCRIPT_FIXED_LEN,
-                available: len,
-            });
-        }
-        Ok(())
-    }
-
-    /// The underlying buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
-    fn u32_at(&self, range: core::ops::Range<usize>) -> u32 {
-        self.buffer
-            .as_ref()
-            .get(range)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, u32::from_le_bytes)
-    }
-
-    /// The timestamp (the plaintext's first four bytes).
-    pub fn timestamp(&self) -> u32 {
-        self.u32_at(field::TIMESTAMP)
-    }
-
-    /// The biz_code (spec 3.7).
-    pub fn biz_code(&self) -> BizCode {
-        BizCode::from(self.u32_at(field::BIZ_CODE))
-    }
-
-    /// The serial (`控制 seq`); a reply echoes the request's.
-    pub fn serial(&self) -> u32 {
-        self.u32_at(field::SERIAL)
-    }
-}
-
-impl<'a, T: AsRef<[u8]> + ?Sized> ScriptBody<&'a T> {
-    /// `cmd[]` of a request or `resp[]` of a reply: everything after the fixed part.
-    pub fn data(&self) -> &'a [u8] {
-        self.buffer
-            .as_ref()
-            .get(SCRIPT_FIXED_LEN..)
-            .unwrap_or_default()
-    }
-}
-
-impl<T: AsRef<[u8]> + AsMut<[u8]>> ScriptBody<T> {
-    fn set_u32_at(&mut self, range: core::ops::Range<usize>, v: u32) {
-        if let Some(b) = self.buffer.as_mut().get_mut(range) {
-            b.copy_from_slice(&v.to_le_bytes());
-        }
-    }
-
-    /// Sets the timestamp.
-    pub fn set_timestamp(&mut self, v: u32) {
-        self.set_u32_at(field::TIMESTAMP, v);
-    }
-
-    /// Sets the biz_code.
-    pub fn set_biz_code(&mut self, v: BizCode) {
-        self.set_u32_at(field::BIZ_CODE, v.value());
-    }
-
-    /// Sets the serial.
-    pub fn set_serial(&mut self, v: u32) {
-        self.set_u32_at(field::SERIAL, v);
-    }
-
-    /// The data part, mutable.
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        self.buffer
-            .as_mut()
-            .get_mut(SCRIPT_FIXED_LEN..)
-            .unwrap_or_default()
-    }
-}
-
-fn parse_fixed(bytes: &[u8]) -> Result<(u32, BizCode, u32, &[u8])> {
-    let mut r = Reader::new(bytes);
-    let timestamp = r.u32_le()?;
-    let biz_code = BizCode::from(r.u32_le()?);
-    let serial = r.u32_le()?;
-    Ok((timestamp, biz_code, serial, r.rest()))
-}
-
-fn emit_fixed(
-    timestamp: u32,
-    biz_code: BizCode,
-    serial: u32,
-    data: &[u8],
-    buf: &mut [u8],
-) -> Result<usize> {
-    let needed = SCRIPT_FIXED_LEN.saturating_add(data.len());
-    if buf.len() < needed {
-        return Err(Error::BufferTooSmall {
-            needed,
-            available: buf.len(),
-        });
-    }
-    let mut w = Writer::new(buf);
-    w.u32_le(timestamp)?;
-    w.u32_le(biz_code.value())?;
-    w.u32_le(serial)?;
-    w.put(data)?;
-    Ok(w.written())
+    texts {}
+    tail
+        /// `cmd[]` of a request or `resp[]` of a reply: everything after the fixed part.
+        data, data_mut @ SCRIPT_FIXED_LEN;
 }
 
 /// `control`: a script-control request, app → device (spec 6.3.4).
@@ -197,13 +70,13 @@ impl<'a> Control<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Truncated`] below 12 bytes.
+    /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (timestamp, biz_code, serial, cmd) = parse_fixed(bytes)?;
+        let (h, cmd) = ControlHeader::parse(bytes)?;
         Ok(Self {
-            timestamp,
-            biz_code,
-            serial,
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
             cmd,
         })
     }
@@ -216,9 +89,9 @@ impl<'a> Control<'a> {
     /// Writes the struct into `buf`, returns [`Control::buffer_len`].
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] (nothing written).
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        emit_fixed(self.timestamp, self.biz_code, self.serial, self.cmd, buf)
+        ControlHeader::new(self.timestamp, self.biz_code, self.serial).emit(self.cmd, buf)
     }
 }
 
@@ -240,13 +113,13 @@ impl<'a> ControlResponse<'a> {
     /// Parses a decrypted type-4 reply plaintext.
     ///
     /// # Errors
-    /// [`Error::Truncated`] below 12 bytes.
+    /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (timestamp, biz_code, serial, resp) = parse_fixed(bytes)?;
+        let (h, resp) = ControlHeader::parse(bytes)?;
         Ok(Self {
-            timestamp,
-            biz_code,
-            serial,
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
             resp,
         })
     }
@@ -259,9 +132,9 @@ impl<'a> ControlResponse<'a> {
     /// Writes the struct into `buf`, returns [`ControlResponse::buffer_len`].
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] (nothing written).
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        emit_fixed(self.timestamp, self.biz_code, self.serial, self.resp, buf)
+        ControlHeader::new(self.timestamp, self.biz_code, self.serial).emit(self.resp, buf)
     }
 }
 
@@ -278,6 +151,7 @@ pub fn is_script_response(plaintext: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     // spec 6.3.4 layout, hand-assembled: ts 0x01020304, biz 1004, serial 0x0a0b0c0d, resp "ok".
     const REPLY: [u8; 14] = [

@@ -16,130 +16,54 @@
 //! bytes 32..44 left over from the decrypted request, no timestamp/biz/serial.
 //! [`ResponseLayout::Shipped`] reads that; we always *write* [`ResponseLayout::Spec`].
 
-use crate::codec::{Reader, Writer};
+use crate::codec::{Reader, Writer, room};
+use crate::control_header::ControlHeader;
+use crate::view::body_view;
 use crate::{BizCode, Error, FixedText, Result, write_fixed_text};
 
 /// Width of the `feedid` field.
 pub const FEEDID_LEN: usize = 32;
 
-mod field {
-    use core::ops::Range;
-    pub(super) const TIMESTAMP: Range<usize> = 0..4;
-    pub(super) const BIZ_CODE: Range<usize> = 4..8;
-    pub(super) const SERIAL: Range<usize> = 8..12;
-    pub(super) const FEEDID: Range<usize> = 12..44;
-    pub(super) const DATA: usize = FEEDID.end;
-}
-
 /// Length of the fixed part before the inner `cmd[]`/`resp[]`.
-pub const SUBDEV_SCRIPT_FIXED_LEN: usize = field::DATA;
+pub const SUBDEV_SCRIPT_FIXED_LEN: usize = 44;
 
-/// A zero-copy view of a type-104 body in the spec layout (either direction).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubDevScriptBody<T: AsRef<[u8]>> {
-    buffer: T,
+/// Where `feedid[32]` sits in the spec layout.
+const FEEDID: core::ops::Range<usize> = 12..SUBDEV_SCRIPT_FIXED_LEN;
+
+body_view! {
+    /// A zero-copy view of a type-104 body in the spec layout (either direction).
+    ///
+    /// After [`SubDevScriptBody::new_checked`] no getter panics; no setter invalidates
+    /// [`SubDevScriptBody::check_len`].
+    pub struct SubDevScriptBody, min_len = SUBDEV_SCRIPT_FIXED_LEN;
+    ints {
+        /// The timestamp.
+        timestamp, set_timestamp: u32 as u32 @ 0,
+        /// The biz_code.
+        biz_code, set_biz_code: BizCode as u32 @ 4,
+        /// The serial.
+        serial, set_serial: u32 as u32 @ 8,
+    }
+    texts {}
+    tail
+        /// The inner (sub-device-key encrypted) `cmd[]`/`resp[]`.
+        data, data_mut @ SUBDEV_SCRIPT_FIXED_LEN;
 }
 
-impl<T: AsRef<[u8]>> SubDevScriptBody<T> {
-    /// Wraps a buffer without checking its length (getters then return zeros, never panic).
-    pub const fn new_unchecked(buffer: T) -> SubDevScriptBody<T> {
-        SubDevScriptBody { buffer }
-    }
-
-    /// Wraps a buffer after [`SubDevScriptBody::check_len`].
-    ///
-    /// # Errors
-    /// [`Error::Truncated`] below [`SUBDEV_SCRIPT_FIXED_LEN`] bytes.
-    pub fn new_checked(buffer: T) -> Result<SubDevScriptBody<T>> {
-        let b = Self::new_unchecked(buffer);
-        b.check_len()?;
-        Ok(b)
-    }
-
-    /// Checks that the 44-byte fixed part is there. No setter invalidates this.
-    ///
-    /// # Errors
-    /// [`Error::Truncated`] when it is not.
-    pub fn check_len(&self) -> Result<()> {
-        let len = self.buffer.as_ref().len();
-        if len < SUBDEV_SCRIPT_FIXED_LEN {
-            return Err(Error::Truncated {
-                needed: SUBDEV_SCRIPT_FIXED_LEN,
-                available: len,
-            });
-        }
-        Ok(())
-    }
-
-    /// The underlying buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
-    fn u32_at(&self, range: core::ops::Range<usize>) -> u32 {
-        self.buffer
-            .as_ref()
-            .get(range)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, u32::from_le_bytes)
-    }
-
-    /// The timestamp.
-    pub fn timestamp(&self) -> u32 {
-        self.u32_at(field::TIMESTAMP)
-    }
-
-    /// The biz_code.
-    pub fn biz_code(&self) -> BizCode {
-        BizCode::from(self.u32_at(field::BIZ_CODE))
-    }
-
-    /// The serial.
-    pub fn serial(&self) -> u32 {
-        self.u32_at(field::SERIAL)
-    }
-}
-
+// `feedid` is written by hand rather than as a `texts` field of `body_view!`: its getter borrows
+// from the buffer (`FixedText<'a>`, not `'_`), and its setter reports a short buffer as
+// `Truncated`, both public behaviour older than the shared macro.
 impl<'a, T: AsRef<[u8]> + ?Sized> SubDevScriptBody<&'a T> {
     /// The sub-device's feedid field.
     pub fn feedid(&self) -> FixedText<'a> {
         FixedText::new(
             "feedid",
-            self.buffer.as_ref().get(field::FEEDID).unwrap_or_default(),
+            self.buffer.as_ref().get(FEEDID).unwrap_or_default(),
         )
-    }
-
-    /// The inner (sub-device-key encrypted) `cmd[]`/`resp[]`.
-    pub fn data(&self) -> &'a [u8] {
-        self.buffer
-            .as_ref()
-            .get(SUBDEV_SCRIPT_FIXED_LEN..)
-            .unwrap_or_default()
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> SubDevScriptBody<T> {
-    fn set_u32_at(&mut self, range: core::ops::Range<usize>, v: u32) {
-        if let Some(b) = self.buffer.as_mut().get_mut(range) {
-            b.copy_from_slice(&v.to_le_bytes());
-        }
-    }
-
-    /// Sets the timestamp.
-    pub fn set_timestamp(&mut self, v: u32) {
-        self.set_u32_at(field::TIMESTAMP, v);
-    }
-
-    /// Sets the biz_code.
-    pub fn set_biz_code(&mut self, v: BizCode) {
-        self.set_u32_at(field::BIZ_CODE, v.value());
-    }
-
-    /// Sets the serial.
-    pub fn set_serial(&mut self, v: u32) {
-        self.set_u32_at(field::SERIAL, v);
-    }
-
     /// Writes the feedid, NUL-padded.
     ///
     /// # Errors
@@ -149,51 +73,35 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> SubDevScriptBody<T> {
         let out = self
             .buffer
             .as_mut()
-            .get_mut(field::FEEDID)
+            .get_mut(FEEDID)
             .ok_or(Error::Truncated {
                 needed: SUBDEV_SCRIPT_FIXED_LEN,
                 available,
             })?;
         write_fixed_text("feedid", feedid, out)
     }
-
-    /// The inner data, mutable (the nested seal encrypts it in place).
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        self.buffer
-            .as_mut()
-            .get_mut(SUBDEV_SCRIPT_FIXED_LEN..)
-            .unwrap_or_default()
-    }
 }
 
 /// Which layout a type-104 *reply* is read with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum ResponseLayout {
-    /// spec 6.3.8: timestamp, biz_code, serial, feedid[32], resp[] (what this crate writes).
+    /// spec 6.3.8: `timestamp, biz_code, serial, feedid[32], resp[]` (what this crate writes).
     #[default]
     Spec,
-    /// What every shipped gateway sends (NOTES.md §6.9): feedid[32] at offset 0, 12 bytes of
+    /// What every shipped gateway sends (NOTES.md §6.9): `feedid[32]` at offset 0, 12 bytes of
     /// leftovers, resp[] at 44. Timestamp, biz_code and serial read as 0 / `Unspecified`.
     Shipped,
 }
 
-fn parse_spec(bytes: &[u8]) -> Result<(u32, BizCode, u32, FixedText<'_>, &[u8])> {
+fn parse_spec(bytes: &[u8]) -> Result<(ControlHeader, FixedText<'_>, &[u8])> {
     let mut r = Reader::new(bytes);
-    let timestamp = r.u32_le()?;
-    let biz_code = BizCode::from(r.u32_le()?);
-    let serial = r.u32_le()?;
+    let header = ControlHeader::read(&mut r)?;
     let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
-    Ok((timestamp, biz_code, serial, feedid, r.rest()))
+    Ok((header, feedid, r.rest()))
 }
 
-fn emit_spec(
-    timestamp: u32,
-    biz_code: BizCode,
-    serial: u32,
-    feedid: &[u8],
-    data: &[u8],
-    buf: &mut [u8],
-) -> Result<usize> {
+/// Writes the spec layout; the feedid is its text, NUL-padded (received padding is not kept).
+fn emit_spec(header: ControlHeader, feedid: &[u8], data: &[u8], buf: &mut [u8]) -> Result<usize> {
     if feedid.len() > FEEDID_LEN {
         return Err(Error::TooLong {
             field: "feedid",
@@ -201,17 +109,11 @@ fn emit_spec(
             max: FEEDID_LEN,
         });
     }
-    let needed = SUBDEV_SCRIPT_FIXED_LEN.saturating_add(data.len());
-    if buf.len() < needed {
-        return Err(Error::BufferTooSmall {
-            needed,
-            available: buf.len(),
-        });
-    }
-    let mut w = Writer::new(buf);
-    w.u32_le(timestamp)?;
-    w.u32_le(biz_code.value())?;
-    w.u32_le(serial)?;
+    let mut w = Writer::new(room(
+        SUBDEV_SCRIPT_FIXED_LEN.saturating_add(data.len()),
+        buf,
+    )?);
+    header.write(&mut w)?;
     w.put(feedid)?;
     w.fill(0, FEEDID_LEN.saturating_sub(feedid.len()))?;
     w.put(data)?;
@@ -239,11 +141,11 @@ impl<'a> SubDevControl<'a> {
     /// # Errors
     /// [`Error::Truncated`] below 44 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (timestamp, biz_code, serial, feedid, cmd) = parse_spec(bytes)?;
+        let (h, feedid, cmd) = parse_spec(bytes)?;
         Ok(Self {
-            timestamp,
-            biz_code,
-            serial,
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
             feedid,
             cmd,
         })
@@ -260,9 +162,7 @@ impl<'a> SubDevControl<'a> {
     /// [`Error::TooLong`] for a feedid above 32 bytes, [`Error::BufferTooSmall`]; nothing written.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         emit_spec(
-            self.timestamp,
-            self.biz_code,
-            self.serial,
+            ControlHeader::new(self.timestamp, self.biz_code, self.serial),
             self.feedid.as_bytes(),
             self.cmd,
             buf,
@@ -301,11 +201,11 @@ impl<'a> SubDevControlResponse<'a> {
     pub fn parse_with(bytes: &'a [u8], layout: ResponseLayout) -> Result<Self> {
         match layout {
             ResponseLayout::Spec => {
-                let (timestamp, biz_code, serial, feedid, resp) = parse_spec(bytes)?;
+                let (h, feedid, resp) = parse_spec(bytes)?;
                 Ok(Self {
-                    timestamp,
-                    biz_code,
-                    serial,
+                    timestamp: h.timestamp,
+                    biz_code: h.biz_code,
+                    serial: h.serial,
                     feedid,
                     resp,
                 })
@@ -336,9 +236,7 @@ impl<'a> SubDevControlResponse<'a> {
     /// [`Error::TooLong`] for a feedid above 32 bytes, [`Error::BufferTooSmall`]; nothing written.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         emit_spec(
-            self.timestamp,
-            self.biz_code,
-            self.serial,
+            ControlHeader::new(self.timestamp, self.biz_code, self.serial),
             self.feedid.as_bytes(),
             self.resp,
             buf,

@@ -3,9 +3,10 @@
 //! remote). No shipped SDK implements it (NOTES.md §7.10); the struct is packed (NOTES.md §7.11),
 //! so `tasktimestamp` sits at the unaligned offset 45.
 
-use super::view::body_view;
 use crate::codec::{Reader, Writer};
+use crate::control_header::ControlHeader;
 use crate::macros::enum_with_unknown;
+use crate::view::body_view;
 use crate::{BizCode, FixedText, Result};
 
 /// Width of `feedid` and `id`.
@@ -82,10 +83,11 @@ impl<'a> AsyncResult<'a> {
     /// [`Error::Truncated`](crate::Error::Truncated) below 81 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
+        let h = ControlHeader::read(&mut r)?;
         Ok(Self {
-            timestamp: r.u32_le()?,
-            biz_code: BizCode::from(r.u32_le()?),
-            serial: r.u32_le()?,
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
             feed_id: FixedText::new("feed_id", r.take(ASYNC_TEXT_LEN)?),
             control_type: ControlType::from(r.u8()?),
             task_timestamp: r.u32_le()?,
@@ -108,9 +110,7 @@ impl<'a> AsyncResult<'a> {
         super::check_fixed("feed_id", &self.feed_id, ASYNC_TEXT_LEN)?;
         super::check_fixed("id", &self.id, ASYNC_TEXT_LEN)?;
         let mut w = Writer::new(super::room(self.buffer_len(), buf)?);
-        w.u32_le(self.timestamp)?;
-        w.u32_le(self.biz_code.into())?;
-        w.u32_le(self.serial)?;
+        ControlHeader::new(self.timestamp, self.biz_code, self.serial).write(&mut w)?;
         super::put_fixed(&mut w, &self.feed_id, ASYNC_TEXT_LEN)?;
         w.u8(self.control_type.into())?;
         w.u32_le(self.task_timestamp)?;

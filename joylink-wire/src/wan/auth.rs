@@ -9,8 +9,8 @@
 //! cloud's numbers. A device built on this crate should draw a real random number (the facade takes
 //! the caller's RNG); a cloud must accept 1.
 
-use super::view::body_view;
-use crate::codec::{Reader, Writer};
+use crate::codec::{Writer, fixed_repr};
+use crate::view::body_view;
 use crate::{Error, Result};
 
 /// Length of the session key in the cloud's answer (key ‖ IV).
@@ -90,37 +90,7 @@ pub struct AuthResponseOpt {
     pub random: u32,
 }
 
-impl AuthResponseOpt {
-    /// Length of the opt section.
-    pub const LEN: usize = 4;
-
-    /// Reads the opt section (exactly 4 bytes).
-    ///
-    /// # Errors
-    /// [`Error::Truncated`], [`Error::TrailingData`].
-    pub fn parse(opt: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(opt);
-        let random = r.u32_le()?;
-        r.expect_empty("auth response opt")?;
-        Ok(Self { random })
-    }
-
-    /// Always [`Self::LEN`].
-    pub const fn buffer_len(&self) -> usize {
-        Self::LEN
-    }
-
-    /// Writes the opt section.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`] (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let out = super::room(Self::LEN, buf)?;
-        let mut w = Writer::new(out);
-        w.u32_le(self.random)?;
-        Ok(w.written())
-    }
-}
+fixed_repr! { AuthResponseOpt, "auth response opt", 4; random: u32 as u32 }
 
 body_view! {
     /// View of the device's auth payload (spec 7.3.1): `timestamp u32, random_num u32`.
@@ -161,41 +131,9 @@ pub struct AuthRequest {
     pub random: u32,
 }
 
+fixed_repr! { AuthRequest, "auth request", 8; timestamp: u32 as u32, random: u32 as u32 }
+
 impl AuthRequest {
-    /// Length of the plaintext.
-    pub const LEN: usize = 8;
-
-    /// Parses the plaintext (exactly 8 bytes).
-    ///
-    /// # Errors
-    /// [`Error::Truncated`], [`Error::TrailingData`].
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let v = Self {
-            timestamp: r.u32_le()?,
-            random: r.u32_le()?,
-        };
-        r.expect_empty("auth request")?;
-        Ok(v)
-    }
-
-    /// Always [`Self::LEN`].
-    pub const fn buffer_len(&self) -> usize {
-        Self::LEN
-    }
-
-    /// Writes the plaintext.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`] (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let out = super::room(Self::LEN, buf)?;
-        let mut w = Writer::new(out);
-        w.u32_le(self.timestamp)?;
-        w.u32_le(self.random)?;
-        Ok(w.written())
-    }
-
     /// The check the spec asks of the cloud (7.3.1 注): the opt's random number equals the
     /// payload's. A random number of 1 — what every shipped device sends — passes.
     ///
@@ -230,43 +168,14 @@ impl core::fmt::Debug for AuthResponse {
     }
 }
 
+fixed_repr! {
+    AuthResponse, "auth response", 40;
+    timestamp: u32 as u32,
+    random: u32 as u32,
+    session_key: [u8; SESSION_KEY_LEN] as [u8; SESSION_KEY_LEN],
+}
+
 impl AuthResponse {
-    /// Length of the plaintext.
-    pub const LEN: usize = 40;
-
-    /// Parses the plaintext (exactly 40 bytes).
-    ///
-    /// # Errors
-    /// [`Error::Truncated`], [`Error::TrailingData`].
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let v = Self {
-            timestamp: r.u32_le()?,
-            random: r.u32_le()?,
-            session_key: *r.take_array::<SESSION_KEY_LEN>()?,
-        };
-        r.expect_empty("auth response")?;
-        Ok(v)
-    }
-
-    /// Always [`Self::LEN`].
-    pub const fn buffer_len(&self) -> usize {
-        Self::LEN
-    }
-
-    /// Writes the plaintext.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`] (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let out = super::room(Self::LEN, buf)?;
-        let mut w = Writer::new(out);
-        w.u32_le(self.timestamp)?;
-        w.u32_le(self.random)?;
-        w.put(&self.session_key)?;
-        Ok(w.written())
-    }
-
     /// The check the spec asks of the device (7.3.2 注): the opt's random number equals the
     /// payload's. It does not compare with the device's own number: the cloud draws its own
     /// (compat: NOTES.md §7.1, shipped devices check nothing at all).

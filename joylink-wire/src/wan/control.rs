@@ -1,12 +1,12 @@
 //! Cloud control, snapshot and recipe dispatch with their answers, type 11 (spec 7.3.7–7.3.12;
 //! NOTES.md §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
 
-use super::view::body_view;
-use crate::codec::{Reader, Writer};
+use crate::control_header::ControlHeader;
+use crate::view::body_view;
 use crate::{BizCode, Result};
 
 /// Length of the fixed part `timestamp, biz_code, serial`.
-pub const CONTROL_HEADER_LEN: usize = 12;
+pub const CONTROL_HEADER_LEN: usize = ControlHeader::LEN;
 
 body_view! {
     /// View of a type 11 body: `timestamp u32, biz_code u32, serial u32, cmd[]/resp[]`.
@@ -49,12 +49,12 @@ impl<'a> Control<'a> {
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
+        let (h, data) = ControlHeader::parse(bytes)?;
         Ok(Self {
-            timestamp: r.u32_le()?,
-            biz_code: BizCode::from(r.u32_le()?),
-            serial: r.u32_le()?,
-            data: r.rest(),
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
+            data,
         })
     }
 
@@ -68,12 +68,7 @@ impl<'a> Control<'a> {
     /// # Errors
     /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let mut w = Writer::new(super::room(self.buffer_len(), buf)?);
-        w.u32_le(self.timestamp)?;
-        w.u32_le(self.biz_code.into())?;
-        w.u32_le(self.serial)?;
-        w.put(self.data)?;
-        Ok(w.written())
+        ControlHeader::new(self.timestamp, self.biz_code, self.serial).emit(self.data, buf)
     }
 
     /// The answer to this request: `timestamp` (the device's time), `biz_code.response()`, the

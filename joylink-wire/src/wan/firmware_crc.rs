@@ -26,7 +26,10 @@ pub const FIRMWARE_CRC32_POLY: u32 = 0xEDB8_8320;
 
 /// The spec 9.1 tables, the tests' reference (the library itself runs on `crc32fast`).
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation, reason = "test reference, evaluated at compile time")]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "test reference, evaluated at compile time"
+)]
 const fn make_tables() -> [[u32; 256]; 16] {
     let mut t = [[0u32; 256]; 16];
     let mut i = 0;

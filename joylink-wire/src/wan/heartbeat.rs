@@ -1,9 +1,9 @@
 //! Heartbeat, type 10 (spec 7.3.3, 7.3.4; NOTES.md §7.2), and the `{timestamp, code}` answer the
 //! cloud also sends for types 12 and 110.
 
-use super::view::body_view;
-use crate::codec::{Reader, Writer};
-use crate::{ResponseCode, Result};
+use crate::ResponseCode;
+use crate::codec::fixed_repr;
+use crate::view::body_view;
 
 body_view! {
     /// View of a device heartbeat (spec 7.3.3): `timestamp u32, version u16, rssi u16`.
@@ -43,42 +43,7 @@ pub struct Heartbeat {
     pub rssi: u16,
 }
 
-impl Heartbeat {
-    /// Length of the body.
-    pub const LEN: usize = 8;
-
-    /// Parses the body (exactly 8 bytes).
-    ///
-    /// # Errors
-    /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let v = Self {
-            timestamp: r.u32_le()?,
-            version: r.u16_le()?,
-            rssi: r.u16_le()?,
-        };
-        r.expect_empty("heartbeat")?;
-        Ok(v)
-    }
-
-    /// Always [`Self::LEN`].
-    pub const fn buffer_len(&self) -> usize {
-        Self::LEN
-    }
-
-    /// Writes the body.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let mut w = Writer::new(super::room(Self::LEN, buf)?);
-        w.u32_le(self.timestamp)?;
-        w.u16_le(self.version)?;
-        w.u16_le(self.rssi)?;
-        Ok(w.written())
-    }
-}
+fixed_repr! { Heartbeat, "heartbeat", 8; timestamp: u32 as u32, version: u16 as u16, rssi: u16 as u16 }
 
 /// The cloud's `{timestamp, code}` answer to a heartbeat (spec 7.3.4, type 10), an upload (7.3.6,
 /// type 12) or a gateway heartbeat (7.3.16, type 110).
@@ -92,40 +57,7 @@ pub struct CodeResponse {
     pub code: ResponseCode,
 }
 
-impl CodeResponse {
-    /// Length of the body.
-    pub const LEN: usize = 8;
-
-    /// Parses the body (exactly 8 bytes).
-    ///
-    /// # Errors
-    /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let v = Self {
-            timestamp: r.u32_le()?,
-            code: ResponseCode::from(r.i32_le()?),
-        };
-        r.expect_empty("code response")?;
-        Ok(v)
-    }
-
-    /// Always [`Self::LEN`].
-    pub const fn buffer_len(&self) -> usize {
-        Self::LEN
-    }
-
-    /// Writes the body.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let mut w = Writer::new(super::room(Self::LEN, buf)?);
-        w.u32_le(self.timestamp)?;
-        w.i32_le(self.code.into())?;
-        Ok(w.written())
-    }
-}
+fixed_repr! { CodeResponse, "code response", 8; timestamp: u32 as u32, code: ResponseCode as i32 }
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,8 @@
 //! and the cloud answers, both as a length-prefixed JSON string. No shipped SDK implements it
 //! (NOTES.md §7.10).
 
-use super::view::body_view;
 use crate::codec::{Reader, Writer};
+use crate::view::body_view;
 use crate::{Error, Result};
 
 /// Length of the fixed part `timestamp, serial, length`.

@@ -10,9 +10,10 @@
 //! rssi, u8 feedid[32], u8 state`), not the 40 of a naturally aligned C struct; the 110 header is
 //! 10 bytes and the 113 header 14 bytes, both packed.
 
-use super::view::body_view;
 use crate::codec::{Reader, Writer};
+use crate::control_header::ControlHeader;
 use crate::macros::enum_with_unknown;
+use crate::view::body_view;
 use crate::{BizCode, Error, FixedText, ResponseCode, Result};
 
 /// Width of `feedid` in sub-device bodies.
@@ -409,14 +410,12 @@ impl<'a> SubDevUnbind<'a> {
     /// As [`SubDevHeartbeat::parse`].
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        let timestamp = r.u32_le()?;
-        let biz_code = BizCode::from(r.u32_le()?);
-        let serial = r.u32_le()?;
+        let h = ControlHeader::read(&mut r)?;
         let num = r.u16_le()?;
         Ok(Self {
-            timestamp,
-            biz_code,
-            serial,
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
             devices: SubDevList::parse(r.rest(), num)?,
         })
     }
@@ -461,9 +460,7 @@ impl<'a> SubDevUnbind<'a> {
         self.devices.check()?;
         let num = self.devices.num()?;
         let mut w = Writer::new(super::room(self.buffer_len(), buf)?);
-        w.u32_le(timestamp)?;
-        w.u32_le(biz_code.into())?;
-        w.u32_le(self.serial)?;
+        ControlHeader::new(timestamp, biz_code, self.serial).write(&mut w)?;
         w.u16_le(num)?;
         self.devices.write(&mut w, force_state)?;
         Ok(w.written())
@@ -515,10 +512,11 @@ impl<'a> SubDevControl<'a> {
     /// [`Error::Truncated`] below 44 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
+        let h = ControlHeader::read(&mut r)?;
         Ok(Self {
-            timestamp: r.u32_le()?,
-            biz_code: BizCode::from(r.u32_le()?),
-            serial: r.u32_le()?,
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
             feed_id: FixedText::new("feed_id", r.take(FEED_ID_LEN)?),
             data: r.rest(),
         })
@@ -536,9 +534,7 @@ impl<'a> SubDevControl<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         super::check_fixed("feed_id", &self.feed_id, FEED_ID_LEN)?;
         let mut w = Writer::new(super::room(self.buffer_len(), buf)?);
-        w.u32_le(self.timestamp)?;
-        w.u32_le(self.biz_code.into())?;
-        w.u32_le(self.serial)?;
+        ControlHeader::new(self.timestamp, self.biz_code, self.serial).write(&mut w)?;
         super::put_fixed(&mut w, &self.feed_id, FEED_ID_LEN)?;
         w.put(self.data)?;
         Ok(w.written())

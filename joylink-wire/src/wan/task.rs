@@ -1,8 +1,8 @@
 //! Task (cloud recipe) report, type 16 (spec 7.3.13, 7.3.14). No shipped SDK implements it
 //! (NOTES.md §7.10); the layout follows the spec, packed (NOTES.md §7.11).
 
-use super::view::body_view;
-use crate::codec::{Reader, Writer};
+use crate::codec::{Reader, Writer, fixed_repr};
+use crate::view::body_view;
 use crate::{ResponseCode, Result};
 
 body_view! {
@@ -90,41 +90,9 @@ pub struct TaskReportResponse {
     pub code: ResponseCode,
 }
 
-impl TaskReportResponse {
-    /// Length of the body.
-    pub const LEN: usize = 12;
-
-    /// Parses the body (exactly 12 bytes).
-    ///
-    /// # Errors
-    /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let v = Self {
-            timestamp: r.u32_le()?,
-            serial: r.u32_le()?,
-            code: ResponseCode::from(r.i32_le()?),
-        };
-        r.expect_empty("task report response")?;
-        Ok(v)
-    }
-
-    /// Always [`Self::LEN`].
-    pub const fn buffer_len(&self) -> usize {
-        Self::LEN
-    }
-
-    /// Writes the body.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        let mut w = Writer::new(super::room(Self::LEN, buf)?);
-        w.u32_le(self.timestamp)?;
-        w.u32_le(self.serial)?;
-        w.i32_le(self.code.into())?;
-        Ok(w.written())
-    }
+fixed_repr! {
+    TaskReportResponse, "task report response", 12;
+    timestamp: u32 as u32, serial: u32 as u32, code: ResponseCode as i32
 }
 
 #[cfg(test)]

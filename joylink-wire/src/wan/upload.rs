@@ -2,9 +2,9 @@
 //! `ts ‖ JSON` bodies of OTA (types 7, 8; spec 9.5, 9.6) and model-code upload (type 17,
 //! NOTES.md §12).
 
-use super::view::body_view;
 use crate::Result;
 use crate::codec::{Reader, Writer};
+use crate::view::body_view;
 
 body_view! {
     /// View of a `timestamp u32 ‖ data[]` body.

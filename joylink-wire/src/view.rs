@@ -1,6 +1,7 @@
-//! Crate-private toolkit of the WAN body views: little-endian field access at fixed offsets and
-//! the `body_view!` macro that declares a smoltcp-style view (`new_unchecked`, `new_checked`,
-//! `check_len`, `into_inner`, one getter and one setter per field, the variable tail).
+//! Crate-private toolkit of the LAN and WAN body views: little-endian field access at fixed
+//! offsets and the `body_view!` macro that declares a smoltcp-style view (`new_unchecked`,
+//! `new_checked`, `check_len`, `into_inner`, one getter and one setter per field, the variable
+//! tail).
 //!
 //! Getters never panic: after `check_len` every fixed field is in bounds, and the helpers below
 //! use `get` anyway, returning 0 for an out-of-bounds read of a view built with `new_unchecked`
@@ -50,7 +51,7 @@ pub(crate) fn bytes_at_mut(buf: &mut [u8], off: usize, len: usize) -> &mut [u8] 
     }
 }
 
-/// Declares a view over a WAN body with fixed fields followed by an optional variable tail.
+/// Declares a view over a LAN or WAN body with fixed fields followed by an optional variable tail.
 ///
 /// ```text
 /// body_view! {
@@ -115,7 +116,7 @@ macro_rules! body_view {
             $(
                 $(#[$fattr])*
                 pub fn $get(&self) -> $ty {
-                    <$ty>::from(<$raw as $crate::wan::view::Le>::get_le(self.buffer.as_ref(), $off))
+                    <$ty>::from(<$raw as $crate::view::Le>::get_le(self.buffer.as_ref(), $off))
                 }
             )*
 
@@ -124,7 +125,7 @@ macro_rules! body_view {
                 pub fn $tget(&self) -> $crate::FixedText<'_> {
                     $crate::FixedText::new(
                         stringify!($tget),
-                        $crate::wan::view::bytes_at(self.buffer.as_ref(), $toff, $tlen),
+                        $crate::view::bytes_at(self.buffer.as_ref(), $toff, $tlen),
                     )
                 }
             )*
@@ -134,7 +135,7 @@ macro_rules! body_view {
             $(
                 #[doc = concat!("Sets the field read by [`Self::", stringify!($get), "`].")]
                 pub fn $set(&mut self, value: $ty) {
-                    <$raw as $crate::wan::view::Le>::put_le(<$raw>::from(value), self.buffer.as_mut(), $off);
+                    <$raw as $crate::view::Le>::put_le(<$raw>::from(value), self.buffer.as_mut(), $off);
                 }
             )*
             $(
@@ -146,7 +147,7 @@ macro_rules! body_view {
                     $crate::write_fixed_text(
                         stringify!($tget),
                         text,
-                        $crate::wan::view::bytes_at_mut(self.buffer.as_mut(), $toff, $tlen),
+                        $crate::view::bytes_at_mut(self.buffer.as_mut(), $toff, $tlen),
                     )
                 }
             )*
