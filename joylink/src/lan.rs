@@ -8,10 +8,12 @@
 //! - [`seal_vec`] turns a `Message` into a packet exactly as a shipped peer sends it (type 4 for
 //!   answers to 3/103, enctype 0 and no timestamp for the write-key / sub-auth answers, cJSON
 //!   layout where devices use it). Behind `json`.
-//! - The nested layer of sub-device packets (spec 8.2): [`seal_inner`] / [`open_inner_in_place`]
-//!   encrypt or decrypt the inner `cmd[]`/`resp[]` with the sub-device's key (any
-//!   [`Mode`], so the WAN types 111/112 can use them too), and [`seal_subdev_script`] /
-//!   [`open_subdev_script`] do both layers of type 104 in the caller's buffer without allocating.
+//! - Type 104 (spec 6.3.8, 8.2): [`seal_subdev_script`] / [`open_subdev_script`] do both layers
+//!   in the caller's buffer without allocating; the inner layer is the crate's
+//!   [`seal_inner`](crate::seal_inner) / [`open_inner_in_place`](crate::open_inner_in_place),
+//!   shared with the WAN types 111/112.
+//!
+//! Errors are the crate's [`Error`](crate::Error).
 //!
 //! # Security
 //! Both layers are AES-CBC without a MAC (see `joylink_crypto::cbc`); the inner layer only keeps
@@ -29,48 +31,10 @@ use joylink_wire::{
     packet_len,
 };
 #[cfg(feature = "json")]
-use joylink_wire::{
-    Direction,
-    lan::{JsonError, Message},
-};
+use joylink_wire::{Direction, lan::Message};
 
-/// Errors of the LAN facade.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The packet or a binary body is malformed.
-    #[error(transparent)]
-    Wire(#[from] joylink_wire::Error),
-    /// Opening or sealing failed (bad header, wrong key, bad padding — never says which), or a
-    /// public key is invalid.
-    #[error(transparent)]
-    Crypto(#[from] joylink_crypto::Error),
-    /// A JSON body is malformed or lacks a required field (named in the message).
-    #[cfg(feature = "json")]
-    #[error(transparent)]
-    Json(#[from] JsonError),
-    /// The packet has the WAN magic.
-    #[error("not a lan packet")]
-    NotLan,
-    /// The header's enctype is not the one this packet type travels with (NOTES.md §3.4: a
-    /// shipped device drops such a packet).
-    #[error("{packet_type} may not use enctype {found} (expected {expected})")]
-    EncTypeNotAllowed {
-        /// The packet type.
-        packet_type: PacketType,
-        /// What the table requires.
-        expected: EncType,
-        /// What the header says.
-        found: EncType,
-    },
-    /// The packet needs a key the caller did not provide (`"localkey"`, `"key pair"`,
-    /// `"peer public key"`).
-    #[error("no {0} to handle this packet")]
-    MissingKey(&'static str),
-}
-
-/// `Result` with the facade's LAN [`Error`].
-pub type Result<T, E = Error> = core::result::Result<T, E>;
+use crate::error::{Error, Result};
+use crate::inner::{open_inner_in_place, seal_inner};
 
 /// The enctype a LAN packet of `packet_type` sent in `direction` must carry (NOTES.md §3.4 for
 /// requests — what a device enforces — and §3.5 for answers).
@@ -82,6 +46,24 @@ pub fn expected_enc_type(packet_type: PacketType, direction: Direction) -> EncTy
         (PacketType::WriteKey | PacketType::SubDevAuth, Direction::FromDevice) => EncType::None,
         _ => EncType::PreShared,
     }
+}
+
+/// The checks before any key is used: a LAN magic and the enctype the packet must travel with.
+fn check_header(header: &Header, expected: EncType) -> Result<()> {
+    if header.magic != Magic::Lan {
+        return Err(Error::WrongNetwork {
+            expected: Magic::Lan,
+            found: header.magic,
+        });
+    }
+    if header.enc_type != expected {
+        return Err(Error::EncTypeNotAllowed {
+            packet_type: header.packet_type,
+            expected,
+            found: header.enc_type,
+        });
+    }
+    Ok(())
 }
 
 /// The keys one LAN peer holds.
@@ -102,6 +84,8 @@ pub struct LanKeys<'k> {
 pub struct Incoming<'a> {
     /// The header as received.
     pub header: Header,
+    /// The opt section in clear (the sender's compressed public key for enctype 2).
+    pub opt: &'a [u8],
     /// The sender's public key: `opt` of a type 2/102 request (or of a scan request when it holds
     /// a valid key; devices ignore it), or the `devkey` of a scan answer.
     pub peer_key: Option<PublicKey>,
@@ -114,7 +98,7 @@ pub struct Incoming<'a> {
 /// Opens a LAN packet in place and types its body.
 ///
 /// # Errors
-/// [`Error::NotLan`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
+/// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
 /// (bad header or CRC under `crc`, wrong key, invalid public key in `opt` or `devkey`),
 /// [`Error::Json`].
 #[cfg(feature = "json")]
@@ -126,35 +110,26 @@ pub fn open<'a>(
 ) -> Result<Incoming<'a>> {
     let decoded = joylink_wire::decode(buf, crc)?;
     let header = decoded.header;
-    if header.magic != Magic::Lan {
-        return Err(Error::NotLan);
-    }
-    let expected = expected_enc_type(header.packet_type, direction);
-    if header.enc_type != expected {
-        return Err(Error::EncTypeNotAllowed {
-            packet_type: header.packet_type,
-            expected,
-            found: header.enc_type,
-        });
-    }
+    check_header(&header, expected_enc_type(header.packet_type, direction))?;
     let opt_key = match header.enc_type {
         EncType::Ecdh => Some(PublicKey::from_bytes(decoded.opt)?),
         _ if header.packet_type == PacketType::Scan => PublicKey::from_bytes(decoded.opt).ok(),
         _ => None,
     };
-    let secret: Option<SharedSecret>;
+    let missing = |key| Error::MissingKey {
+        key,
+        packet_type: header.packet_type,
+    };
+    let secret: SharedSecret;
     let mode = match header.enc_type {
         EncType::None => Mode::None,
         EncType::Ecdh => {
-            let pair = keys.key_pair.ok_or(Error::MissingKey("key pair"))?;
-            let peer = opt_key.ok_or(Error::MissingKey("peer public key"))?;
-            secret = Some(pair.private_key().diffie_hellman(&peer));
-            match &secret {
-                Some(s) => Mode::Ecdh(s),
-                None => return Err(Error::MissingKey("peer public key")),
-            }
+            let pair = keys.key_pair.ok_or(missing("key pair"))?;
+            let peer = opt_key.ok_or(missing("peer public key"))?;
+            secret = pair.private_key().diffie_hellman(&peer);
+            Mode::Ecdh(&secret)
         }
-        _ => Mode::LocalKey(keys.local_key.ok_or(Error::MissingKey("localkey"))?),
+        _ => Mode::LocalKey(keys.local_key.ok_or(missing("localkey"))?),
     };
     let opened = joylink_crypto::open_payload(buf, &mode, OpenOptions::new().crc(crc))?;
     let message = joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction)?;
@@ -164,6 +139,7 @@ pub fn open<'a>(
     };
     Ok(Incoming {
         header: opened.header,
+        opt: opened.opt,
         peer_key,
         message,
         crc_ok: opened.crc_ok,
@@ -180,61 +156,30 @@ pub fn open<'a>(
 pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec::Vec<u8>> {
     let plaintext = message.to_plaintext()?;
     let header = Header::new(Magic::Lan, message.packet_type(), message.enc_type());
+    let missing = |key| Error::MissingKey {
+        key,
+        packet_type: header.packet_type,
+    };
     let secret: SharedSecret;
     let mut opt: &[u8] = &[];
     let own_key;
     let mode = match message.enc_type() {
         EncType::None => Mode::None,
         EncType::Ecdh => {
-            let pair = keys.key_pair.ok_or(Error::MissingKey("key pair"))?;
-            let peer = keys.peer_key.ok_or(Error::MissingKey("peer public key"))?;
+            let pair = keys.key_pair.ok_or(missing("key pair"))?;
+            let peer = keys.peer_key.ok_or(missing("peer public key"))?;
             secret = pair.private_key().diffie_hellman(peer);
             own_key = pair.public_key().to_compressed();
             opt = &own_key;
             Mode::Ecdh(&secret)
         }
-        _ => Mode::LocalKey(keys.local_key.ok_or(Error::MissingKey("localkey"))?),
+        _ => Mode::LocalKey(keys.local_key.ok_or(missing("localkey"))?),
     };
     let len = joylink_crypto::sealed_payload_len(&mode, opt.len(), plaintext.len());
     let mut out = alloc::vec![0u8; len];
     let n = joylink_crypto::seal_payload(&header, &mode, opt, &plaintext, &mut out)?;
     out.truncate(n);
     Ok(out)
-}
-
-/// Length of the inner ciphertext [`seal_inner`] writes for `len` plaintext bytes.
-pub const fn inner_sealed_len(inner: &Mode<'_>, len: usize) -> usize {
-    inner.payload_len(len)
-}
-
-/// Seals the **inner layer** of a sub-device packet (spec 8.2): `AES(sub-device key, plaintext)`
-/// with no timestamp, written to `out`; returns [`inner_sealed_len`].
-///
-/// The key is the sub-device's localkey for LAN type 104 and its accesskey for WAN types
-/// 111/112 (`Mode::LocalKey` / `Mode::AccessKey`, NOTES.md §3.3); the outer layer (gateway
-/// localkey or session key) then seals the whole body as usual.
-///
-/// # Errors
-/// [`Error::Crypto`]`(BufferTooSmall)` when `out` is short (nothing written).
-pub fn seal_inner(inner: &Mode<'_>, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
-    let needed = inner_sealed_len(inner, plaintext.len());
-    let available = out.len();
-    let region = out
-        .get_mut(..needed)
-        .ok_or(joylink_crypto::Error::BufferTooSmall { needed, available })?;
-    region
-        .get_mut(..plaintext.len())
-        .ok_or(joylink_crypto::Error::BufferTooSmall { needed, available })?
-        .copy_from_slice(plaintext);
-    Ok(inner.seal_in_place(region, plaintext.len())?)
-}
-
-/// Opens the inner layer of a sub-device packet in place; returns the plaintext (a prefix).
-///
-/// # Errors
-/// [`Error::Crypto`]`(Decrypt)` — one value for every failure.
-pub fn open_inner_in_place<'a>(inner: &Mode<'_>, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
-    Ok(inner.open_in_place(buf)?)
 }
 
 /// A type-104 body to seal: the fixed fields and the *plaintext* `cmd[]`/`resp[]`.
@@ -401,8 +346,9 @@ impl<'a> SubDevScriptOuter<'a> {
 /// for replies of shipped gateways (NOTES.md §6.9).
 ///
 /// # Errors
-/// [`Error::NotLan`], [`Error::Crypto`] (header, CRC, enctype, key), [`Error::Wire`]`(Truncated)`
-/// when the body is shorter than its 44-byte fixed part.
+/// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`] (not `outer`'s enctype),
+/// [`Error::Crypto`] (header, CRC, key), [`Error::Wire`]`(Truncated)` when the body is shorter
+/// than its 44-byte fixed part.
 pub fn open_subdev_script<'a>(
     buf: &'a mut [u8],
     outer: &Mode<'_>,
@@ -411,16 +357,7 @@ pub fn open_subdev_script<'a>(
 ) -> Result<SubDevScriptOuter<'a>> {
     let decoded = joylink_wire::decode(buf, crc)?;
     let header = decoded.header;
-    if header.magic != Magic::Lan {
-        return Err(Error::NotLan);
-    }
-    if header.enc_type != outer.enc_type() {
-        return Err(Error::EncTypeNotAllowed {
-            packet_type: header.packet_type,
-            expected: outer.enc_type(),
-            found: header.enc_type,
-        });
-    }
+    check_header(&header, outer.enc_type())?;
     let crc_ok = decoded.crc_ok;
     let start = HEADER_LEN.saturating_add(usize::from(header.opt_len));
     let payload = buf.get_mut(start..).unwrap_or_default();

@@ -9,8 +9,18 @@ pub use joylink_crypto as crypto;
 pub use joylink_timer as timer;
 pub use joylink_wire as wire;
 
+mod error;
+mod inner;
+#[cfg(feature = "json")]
+mod message;
+
 pub mod lan;
 pub mod wan;
+
+pub use error::{Error, Result};
+pub use inner::{inner_sealed_len, open_inner, open_inner_in_place, seal_inner};
+#[cfg(feature = "json")]
+pub use message::{Keys, Message, Opened, open};
 
 // The workspace README's examples run as doc-tests too (the file is outside this package, so only
 // under `cfg(doctest)`: `cargo package` never compiles it).

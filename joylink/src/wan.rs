@@ -1,11 +1,15 @@
 //! WAN messages across crates: an opened device ↔ cloud packet as a typed
 //! [`WanMessage`](joylink_wire::wan::WanMessage), sealing messages back into packets, the auth
-//! exchange with the caller's RNG, and the nested sub-device layer of types 111/112.
+//! exchange with the caller's RNG.
 //!
 //! Keys (spec 7.1, 8.4; NOTES.md §3.3, §3.5): type 9 is sealed with the device's **accesskey**
 //! (enctype 3), every other WAN packet with the **session key** the cloud issued in the auth
 //! answer (enctype 4). Inside 111/112 the `cmd[]`/`resp[]`/`data[]` is sealed a second time with
-//! the **sub-device's accesskey** (spec 8.2, 8.4.2) — see [`seal_inner`] / [`open_inner`].
+//! the **sub-device's accesskey** (spec 8.2, 8.4.2) — see the crate's
+//! [`seal_inner`](crate::seal_inner) / [`open_inner`](crate::open_inner) with
+//! [`Mode::AccessKey`].
+//!
+//! Errors are the crate's [`Error`](crate::Error).
 //!
 //! Nothing here allocates: packets are opened in the caller's buffer and written into the
 //! caller's buffer.
@@ -16,30 +20,11 @@
 //! attacker without it can still flip bits of the first plaintext block by editing the IV-free
 //! ciphertext prefix. Treat decoded values as untrusted input.
 
-use joylink_crypto::{AccessKey, Mode, OpenOptions, SessionKey, cbc, open_payload};
+use joylink_crypto::{AccessKey, Mode, OpenOptions, SessionKey, open_payload};
 use joylink_wire::wan::{AuthRequest, AuthRequestOpt, AuthResponse, AuthResponseOpt, WanMessage};
 use joylink_wire::{Direction, EncType, HEADER_LEN, Header, Magic, Packet, PacketType, packet_len};
 
-/// Errors of the WAN facade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A body or header could not be decoded or encoded.
-    #[error(transparent)]
-    Wire(#[from] joylink_wire::Error),
-    /// Opening or sealing failed (bad header, wrong key, bad padding — never says which).
-    #[error(transparent)]
-    Crypto(#[from] joylink_crypto::Error),
-    /// The packet has the LAN magic.
-    #[error("not a wan packet")]
-    NotWan,
-    /// A packet other than type 9 arrived (or is to be sent) before a session key is installed.
-    #[error("no session key for packet type {0}")]
-    NoSessionKey(PacketType),
-}
-
-/// `Result` with the facade's WAN [`Error`].
-pub type Result<T, E = Error> = core::result::Result<T, E>;
+use crate::error::{Error, Result};
 
 /// The keys of one device ↔ cloud connection.
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +39,15 @@ impl<'k> WanKeys<'k> {
     /// The mode a packet of `packet_type` is sealed with (spec 7.1; NOTES.md §3.5).
     ///
     /// # Errors
-    /// [`Error::NoSessionKey`] for a type other than 9 before auth.
+    /// [`Error::MissingKey`] for a type other than 9 before auth.
     pub fn mode(&self, packet_type: PacketType) -> Result<Mode<'k>> {
         match (packet_type, self.session_key) {
             (PacketType::Auth, _) => Ok(Mode::AccessKey(self.access_key)),
             (_, Some(k)) => Ok(Mode::Session(k)),
-            (t, None) => Err(Error::NoSessionKey(t)),
+            (packet_type, None) => Err(Error::MissingKey {
+                key: "session key",
+                packet_type,
+            }),
         }
     }
 }
@@ -99,7 +87,7 @@ impl<'a> OpenedWan<'a> {
 /// `OpenOptions::new().crc(CrcPolicy::Report).enc_type(EncTypeCheck::Ignore)`.
 ///
 /// # Errors
-/// [`Error::NotWan`], [`Error::NoSessionKey`], [`Error::Crypto`] (header, CRC, enctype,
+/// [`Error::WrongNetwork`], [`Error::MissingKey`], [`Error::Crypto`] (header, CRC, enctype,
 /// decryption), [`Error::Wire`] (body, `RandomMismatch`).
 pub fn open<'a>(
     buf: &'a mut [u8],
@@ -109,7 +97,10 @@ pub fn open<'a>(
 ) -> Result<OpenedWan<'a>> {
     let header = Header::parse(buf)?;
     if header.magic != Magic::Wan {
-        return Err(Error::NotWan);
+        return Err(Error::WrongNetwork {
+            expected: Magic::Wan,
+            found: header.magic,
+        });
     }
     let mode = keys.mode(header.packet_type)?;
     let opened = open_payload(buf, &mode, options)?;
@@ -138,7 +129,7 @@ pub fn sealed_len(message: &WanMessage<'_>, keys: &WanKeys<'_>, opt_len: usize) 
 /// encoded straight into `buf` and encrypted in place: nothing is allocated.
 ///
 /// # Errors
-/// [`Error::NoSessionKey`], [`Error::Wire`] (`BufferTooSmall` before anything is written,
+/// [`Error::MissingKey`], [`Error::Wire`] (`BufferTooSmall` before anything is written,
 /// `TooLong`, body errors).
 pub fn seal(
     message: &WanMessage<'_>,
@@ -243,51 +234,4 @@ pub fn seal_auth_response(
     };
     let opt = response.random.to_le_bytes();
     seal(&WanMessage::AuthResponse(*response), &keys, &opt, buf)
-}
-
-/// Length of the inner ciphertext [`seal_inner`] writes for `len` plaintext bytes.
-pub const fn inner_sealed_len(len: usize) -> usize {
-    cbc::padded_len(len)
-}
-
-/// The LAN facade's inner-layer functions return only its `Wire`/`Crypto` variants.
-fn from_lan(e: crate::lan::Error) -> Error {
-    match e {
-        crate::lan::Error::Wire(w) => Error::Wire(w),
-        crate::lan::Error::Crypto(c) => Error::Crypto(c),
-        _ => Error::Crypto(joylink_crypto::Error::Decrypt),
-    }
-}
-
-/// Seals the inner `cmd[]`/`resp[]`/`data[]` of a type 111/112 body with the sub-device's
-/// accesskey (spec 8.2, 8.4.2; NOTES.md §7.6/§7.7): `AES-CBC(key = accesskey[0..16], IV =
-/// accesskey[16..32])` of the bytes as they are, no timestamp. Writes into `out` and returns
-/// the ciphertext length ([`inner_sealed_len`]). The same inner layer as LAN type 104
-/// ([`crate::lan::seal_inner`]) with the accesskey instead of the localkey.
-///
-/// # Errors
-/// [`Error::Crypto`]`(BufferTooSmall)` (nothing written).
-pub fn seal_inner(key: &AccessKey, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
-    crate::lan::seal_inner(&Mode::AccessKey(key), plaintext, out).map_err(from_lan)
-}
-
-/// Opens an inner ciphertext (the `data` of a
-/// [`SubDevControl`](joylink_wire::wan::SubDevControl) or
-/// [`SubDevUpload`](joylink_wire::wan::SubDevUpload)) with the sub-device's accesskey, copying it
-/// into `out` first (the opened outer plaintext is borrowed immutably); returns the plaintext, a
-/// prefix of `out`.
-///
-/// # Errors
-/// [`Error::Crypto`]: `BufferTooSmall` when `out` is shorter than the ciphertext, `Decrypt`.
-pub fn open_inner<'b>(key: &AccessKey, ciphertext: &[u8], out: &'b mut [u8]) -> Result<&'b [u8]> {
-    let available = out.len();
-    let dst = out
-        .get_mut(..ciphertext.len())
-        .ok_or(joylink_crypto::Error::BufferTooSmall {
-            needed: ciphertext.len(),
-            available,
-        })?;
-    dst.copy_from_slice(ciphertext);
-    let plain = crate::lan::open_inner_in_place(&Mode::AccessKey(key), dst).map_err(from_lan)?;
-    Ok(plain)
 }

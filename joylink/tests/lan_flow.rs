@@ -12,12 +12,13 @@
 
 use std::borrow::Cow;
 
+use joylink::Error;
 use joylink::lan::{
-    Error, Incoming, LanKeys, SubDevScript, open, open_subdev_script, seal_subdev_script, seal_vec,
+    Incoming, LanKeys, SubDevScript, open, open_subdev_script, seal_subdev_script, seal_vec,
     subdev_script_len,
 };
 use joylink_crypto::{KeyPair, LocalKey, Mode, PrivateKey, PublicKey};
-use joylink_test_vectors::{Value, hex_field, vectors};
+use joylink_test_vectors::{TestRng, Value, hex_field, vectors};
 use joylink_wire::lan::{
     AddSubDevRequest, Control, ControlData, ControlResponse, DevType, JsonCommand,
     JsonControlRequest, JsonControlResponse, LanControl, Message, ResponseLayout, ScanRequest,
@@ -26,32 +27,6 @@ use joylink_wire::lan::{
     WriteKeyResponse,
 };
 use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, PacketType, decode};
-
-/// A seeded RNG for tests (splitmix64; not cryptographic, reproducible).
-struct TestRng(u64);
-
-impl rand_core::TryRng for TestRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Ok(z ^ (z >> 31))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(8) {
-            let v = self.try_next_u64()?.to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for TestRng {}
 
 fn header_of(packet: &[u8]) -> joylink_wire::Header {
     decode(packet, CrcPolicy::Verify).unwrap().header
@@ -170,7 +145,10 @@ fn full_lan_exchange() {
             Direction::ToDevice,
             CrcPolicy::Verify
         ),
-        Err(Error::MissingKey("key pair"))
+        Err(Error::MissingKey {
+            key: "key pair",
+            packet_type: PacketType::WriteKey
+        })
     ));
     let got = receive(&mut p, &device_keys_pre, Direction::ToDevice);
     assert_eq!(got.peer_key.as_ref(), Some(app_pair.public_key()));
@@ -479,7 +457,7 @@ fn shipped_gateway_104_reply_layout() {
     let mut body = vec![0u8; 44 + 16];
     body[..4].copy_from_slice(b"1234");
     body[32..44].fill(0x5a);
-    let n = joylink::lan::seal_inner(&Mode::LocalKey(&sub), resp, &mut body[44..]).unwrap();
+    let n = joylink::seal_inner(&Mode::LocalKey(&sub), resp, &mut body[44..]).unwrap();
     assert_eq!(n, 16);
     let header = joylink_wire::Header::new(
         joylink_wire::Magic::Lan,

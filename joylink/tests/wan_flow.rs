@@ -1,5 +1,7 @@
 //! A device ↔ cloud WAN session with real encryption, and every WAN vector opened and re-sealed
 //! byte for byte with its real keys.
+// The session includes OTA orders and task reports, whose bodies are JSON.
+#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
@@ -9,44 +11,19 @@
 )]
 
 use joylink::wan::{
-    AuthSent, OpenedWan, WanKeys, inner_sealed_len, open, open_inner, seal, seal_auth_request,
-    seal_auth_response, seal_inner,
+    AuthSent, OpenedWan, WanKeys, open, seal, seal_auth_request, seal_auth_response,
 };
-use joylink_crypto::{AccessKey, EncTypeCheck, OpenOptions, SessionKey};
-use joylink_test_vectors::{Value, hex_field, vectors};
+use joylink::{Error, inner_sealed_len, open_inner, seal_inner};
+use joylink_crypto::{AccessKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
+use joylink_test_vectors::{TestRng, Value, hex_field, vectors};
 use joylink_wire::wan::{
     AuthResponse, CodeResponse, Control, FirmwareCrc32, Heartbeat, OtaOrder, OtaOrderData,
     OtaOrderResponse, OtaStatus, OtaStatusData, OtaStatusReport, SubDevControl, SubDevHeartbeat,
     SubDevInfo, SubDevList, SubDevState, SubTaskResult, TaskOutcome, TaskReport, TaskReportDoc,
     TaskReportResponse, Timestamped, VersionName, WanMessage, firmware_crc32,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, ResponseCode};
+use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, PacketType, ResponseCode};
 use std::borrow::Cow;
-
-/// A seeded RNG for tests (splitmix64; not cryptographic, reproducible).
-struct TestRng(u64);
-
-impl rand_core::TryRng for TestRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Ok(z ^ (z >> 31))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(8) {
-            let v = self.try_next_u64()?.to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for TestRng {}
 
 /// What a shipped device does with cloud packets: no CRC or enctype check (NOTES.md §2, §3.2).
 fn device_opts() -> OpenOptions {
@@ -131,9 +108,7 @@ fn device_cloud_session() {
             Direction::ToDevice,
             device_opts()
         ),
-        Err(joylink::wan::Error::Wire(
-            joylink_wire::Error::RandomMismatch { .. }
-        ))
+        Err(Error::Wire(joylink_wire::Error::RandomMismatch { .. }))
     ));
     // Nothing but type 9 goes without the session key.
     let hb = WanMessage::Heartbeat(Heartbeat {
@@ -143,7 +118,10 @@ fn device_cloud_session() {
     });
     assert!(matches!(
         seal(&hb, &dev_keys, &[], &mut buf),
-        Err(joylink::wan::Error::NoSessionKey(_))
+        Err(Error::MissingKey {
+            key: "session key",
+            packet_type: PacketType::Heartbeat
+        })
     ));
 
     // 2. Session key installed on both sides.
@@ -280,8 +258,8 @@ fn device_cloud_session() {
 
     // The cloud controls sub-device A: inner layer with A's accesskey, outer with the session key.
     let sub_cmd = br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#;
-    let mut inner = vec![0u8; inner_sealed_len(sub_cmd.len())];
-    seal_inner(&sub_a_key, sub_cmd, &mut inner).unwrap();
+    let mut inner = vec![0u8; inner_sealed_len(&Mode::AccessKey(&sub_a_key), sub_cmd.len())];
+    seal_inner(&Mode::AccessKey(&sub_a_key), sub_cmd, &mut inner).unwrap();
     let sctl = SubDevControl {
         timestamp: t_cloud,
         biz_code: BizCode::Control,
@@ -300,12 +278,18 @@ fn device_cloud_session() {
         _ => &sub_b_key,
     };
     let mut scratch = [0u8; 256];
-    assert_eq!(open_inner(key, req.data, &mut scratch).unwrap(), sub_cmd);
+    assert_eq!(
+        open_inner(&Mode::AccessKey(key), req.data, &mut scratch).unwrap(),
+        sub_cmd
+    );
     // The wrong sub-device key does not open it.
-    assert!(open_inner(&sub_b_key, req.data, &mut scratch).map_or(true, |p| p != sub_cmd));
+    assert!(
+        open_inner(&Mode::AccessKey(&sub_b_key), req.data, &mut scratch)
+            .map_or(true, |p| p != sub_cmd)
+    );
     let sub_snap = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
-    let mut inner_resp = vec![0u8; inner_sealed_len(sub_snap.len())];
-    seal_inner(key, sub_snap, &mut inner_resp).unwrap();
+    let mut inner_resp = vec![0u8; inner_sealed_len(&Mode::AccessKey(key), sub_snap.len())];
+    seal_inner(&Mode::AccessKey(key), sub_snap, &mut inner_resp).unwrap();
     t_dev += 1;
     let sresp = SubDevControl {
         timestamp: t_dev,
@@ -321,7 +305,7 @@ fn device_cloud_session() {
     };
     assert_eq!((ans.biz_code, ans.serial), (BizCode::ControlResponse, 78));
     assert_eq!(
-        open_inner(&sub_a_key, ans.data, &mut scratch).unwrap(),
+        open_inner(&Mode::AccessKey(&sub_a_key), ans.data, &mut scratch).unwrap(),
         sub_snap
     );
 
@@ -561,12 +545,13 @@ fn every_wan_vector_opens_and_reseals_byte_for_byte() {
             };
             let mut scratch = vec![0u8; inner.len()];
             assert_eq!(
-                open_inner(&sub_key, &inner, &mut scratch).unwrap(),
+                open_inner(&Mode::AccessKey(&sub_key), &inner, &mut scratch).unwrap(),
                 expected,
                 "{id} inner"
             );
-            let mut sealed = vec![0u8; inner_sealed_len(expected.len())];
-            seal_inner(&sub_key, &expected, &mut sealed).unwrap();
+            let mut sealed =
+                vec![0u8; inner_sealed_len(&Mode::AccessKey(&sub_key), expected.len())];
+            seal_inner(&Mode::AccessKey(&sub_key), &expected, &mut sealed).unwrap();
             assert_eq!(sealed, inner, "{id} inner re-sealed");
         }
     }

@@ -642,8 +642,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         Direction::FromDevice,
     )?;
     let data = br#"{"code":0,"streams":[{"stream_id":"light","current_value":"1"}]}"#;
-    let mut inner = vec![0u8; joylink::wan::inner_sealed_len(data.len())];
-    let n = joylink::wan::seal_inner(&sub_access, data, &mut inner)?;
+    let sub_mode = Mode::AccessKey(&sub_access);
+    let mut inner = vec![0u8; joylink::inner_sealed_len(&sub_mode, data.len())];
+    let n = joylink::seal_inner(&sub_mode, data, &mut inner)?;
     inner.truncate(n);
     let upload = WanMessage::SubDevUpload(SubDevUpload {
         timestamp: d.now(),

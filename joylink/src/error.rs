@@ -1,0 +1,122 @@
+//! The facade's one error type, for LAN, WAN, the inner sub-device layer and typed dispatch.
+//!
+//! Lower crates' errors come in through one wrapping variant each ([`Error::Wire`],
+//! [`Error::Crypto`], [`Error::Timer`], [`Error::Json`]); the rest are the facade's own checks
+//! (which network, which enctype, which key).
+//!
+//! **Not `Copy`, `Clone` or `PartialEq`**: with the `json` feature the enum holds a LAN
+//! [`JsonError`](joylink_wire::lan::JsonError), which wraps a `serde_json::Error` (none of the
+//! three). Features must not change an item's traits (they are additive), so the enum lacks them
+//! with or without `json`; match on it with `matches!`. The lower crates' errors stay `Copy`.
+
+use joylink_wire::{EncType, Magic, PacketType};
+
+/// Errors of the `joylink` facade.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A header or binary body is malformed, or a buffer is too small to encode into. The
+    /// framing errors of a LAN JSON plaintext (a payload shorter than its timestamp, …) arrive
+    /// here too, not under [`Error::Json`].
+    #[error(transparent)]
+    Wire(#[from] joylink_wire::Error),
+    /// Opening or sealing failed: bad header, wrong key, bad padding — one `Decrypt` value for
+    /// every decryption failure, never which — or a public key is invalid.
+    #[error(transparent)]
+    Crypto(#[from] joylink_crypto::Error),
+    /// A type-13 (timer) body could not be decoded (spec chapter 10).
+    #[error(transparent)]
+    Timer(#[from] joylink_timer::Error),
+    /// A LAN JSON body is malformed or lacks a required field (named in the message). Always the
+    /// [`JsonError::Json`](joylink_wire::lan::JsonError::Json) case: `JsonError::Wire` converts
+    /// to [`Error::Wire`].
+    #[cfg(feature = "json")]
+    #[error(transparent)]
+    Json(joylink_wire::lan::JsonError),
+    /// The packet's magic is not the network the function handles (a WAN packet given to
+    /// `lan::open`, or the other way round).
+    #[error("expected a {expected} packet, got {found}")]
+    WrongNetwork {
+        /// The network the function handles.
+        expected: Magic,
+        /// The header's magic.
+        found: Magic,
+    },
+    /// The header's enctype is not the one this packet type travels with (NOTES.md §3.4: a
+    /// shipped device drops such a packet).
+    #[error("{packet_type} may not use enctype {found} (expected {expected})")]
+    EncTypeNotAllowed {
+        /// The packet type.
+        packet_type: PacketType,
+        /// What the table requires.
+        expected: EncType,
+        /// What the header says.
+        found: EncType,
+    },
+    /// The packet needs a key the caller did not provide: `"localkey"`, `"key pair"` or
+    /// `"peer public key"` on the LAN, `"session key"` for a WAN packet other than type 9 before
+    /// auth, or the keys of the other network.
+    #[error("no {key} to handle packet type {packet_type}")]
+    MissingKey {
+        /// Which key is missing.
+        key: &'static str,
+        /// The type of the packet being opened or sealed.
+        packet_type: PacketType,
+    },
+}
+
+#[cfg(feature = "json")]
+impl From<joylink_wire::lan::JsonError> for Error {
+    /// Framing errors become [`Error::Wire`], so they are found in one place whatever the network.
+    fn from(e: joylink_wire::lan::JsonError) -> Self {
+        match e.as_wire() {
+            Some(w) => Error::Wire(w),
+            None => Error::Json(e),
+        }
+    }
+}
+
+/// `Result` with the facade's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn messages_are_lower_case_and_name_the_values() {
+        let e = Error::WrongNetwork {
+            expected: Magic::Lan,
+            found: Magic::Wan,
+        };
+        let s = e.to_string();
+        assert!(s.starts_with("expected a "), "{s}");
+        let e = Error::MissingKey {
+            key: "session key",
+            packet_type: PacketType::Heartbeat,
+        };
+        assert!(e.to_string().starts_with("no session key"), "{e}");
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn json_framing_errors_become_wire_errors() {
+        let short = joylink_wire::lan::decode(
+            PacketType::JsonControl,
+            b"ab",
+            joylink_wire::Direction::ToDevice,
+        );
+        let e = Error::from(short.expect_err("two bytes hold no timestamp"));
+        assert!(matches!(e, Error::Wire(_)), "{e:?}");
+        let bad = joylink_wire::lan::decode(
+            PacketType::JsonControl,
+            b"\0\0\0\0{",
+            joylink_wire::Direction::ToDevice,
+        );
+        let e = Error::from(bad.expect_err("truncated JSON"));
+        assert!(matches!(e, Error::Json(_)), "{e:?}");
+    }
+}

@@ -1,0 +1,154 @@
+//! The nested layer of sub-device packets (spec 8.2), shared by LAN type 104 and WAN types
+//! 111/112.
+//!
+//! A gateway relays commands to its sub-devices with two layers of encryption: the inner
+//! `cmd[]`/`resp[]`/`data[]` is sealed with the **sub-device's** key, then the whole body with the
+//! gateway's. The inner key is the sub-device's localkey on the LAN ([`Mode::LocalKey`], type
+//! 104) and its accesskey on the WAN ([`Mode::AccessKey`], types 111/112; NOTES.md §3.3,
+//! §7.6/§7.7): `AES-CBC(key = key[0..16], IV = key[16..32])` of the bytes as they are, no
+//! timestamp.
+//!
+//! # Security
+//! AES-CBC without a MAC (see `joylink_crypto::cbc`): the inner layer only keeps the holder of
+//! the gateway's key from reading a sub-device's commands; it authenticates nothing.
+
+use joylink_crypto::Mode;
+
+use crate::error::Result;
+
+/// Length of the inner ciphertext [`seal_inner`] writes for `len` plaintext bytes.
+pub const fn inner_sealed_len(inner: &Mode<'_>, len: usize) -> usize {
+    inner.payload_len(len)
+}
+
+/// Seals the inner layer: `plaintext` encrypted with the sub-device's key `inner`, written to
+/// `out`; returns [`inner_sealed_len`].
+///
+/// ```
+/// use joylink::crypto::{AccessKey, Mode};
+/// let key: AccessKey = "1ff4654e25e7d359be09ef3a6e1f0bc1".parse()?;
+/// let inner = Mode::AccessKey(&key);
+/// let mut out = [0u8; 32];
+/// let n = joylink::seal_inner(&inner, b"{\"cmd\":1}", &mut out)?;
+/// assert_eq!(n, joylink::inner_sealed_len(&inner, 9));
+/// let mut buf = out;
+/// assert_eq!(joylink::open_inner_in_place(&inner, &mut buf[..n])?, b"{\"cmd\":1}");
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Crypto`](crate::Error::Crypto)`(BufferTooSmall)` when `out` is short (nothing
+/// written).
+pub fn seal_inner(inner: &Mode<'_>, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
+    let needed = inner_sealed_len(inner, plaintext.len());
+    let available = out.len();
+    let too_small = joylink_crypto::Error::BufferTooSmall { needed, available };
+    let region = out.get_mut(..needed).ok_or(too_small)?;
+    region
+        .get_mut(..plaintext.len())
+        .ok_or(too_small)?
+        .copy_from_slice(plaintext);
+    Ok(inner.seal_in_place(region, plaintext.len())?)
+}
+
+/// Opens the inner layer in place; returns the plaintext (a prefix of `buf`).
+///
+/// # Errors
+/// [`Error::Crypto`](crate::Error::Crypto)`(Decrypt)` — one value for every failure.
+pub fn open_inner_in_place<'a>(inner: &Mode<'_>, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
+    Ok(inner.open_in_place(buf)?)
+}
+
+/// Opens an inner ciphertext that is borrowed immutably (the `data` of an opened
+/// [`SubDevControl`](joylink_wire::wan::SubDevControl) or
+/// [`SubDevUpload`](joylink_wire::wan::SubDevUpload)) by copying it into `out` first; returns
+/// the plaintext, a prefix of `out`.
+///
+/// # Errors
+/// [`Error::Crypto`](crate::Error::Crypto): `BufferTooSmall` when `out` is shorter than the
+/// ciphertext, `Decrypt`.
+pub fn open_inner<'b>(
+    inner: &Mode<'_>,
+    ciphertext: &[u8],
+    out: &'b mut [u8],
+) -> Result<&'b mut [u8]> {
+    let available = out.len();
+    let dst = out
+        .get_mut(..ciphertext.len())
+        .ok_or(joylink_crypto::Error::BufferTooSmall {
+            needed: ciphertext.len(),
+            available,
+        })?;
+    dst.copy_from_slice(ciphertext);
+    open_inner_in_place(inner, dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+    use joylink_crypto::{AccessKey, LocalKey};
+
+    fn access_key() -> AccessKey {
+        "1ff4654e25e7d359be09ef3a6e1f0bc1".parse().unwrap()
+    }
+
+    #[test]
+    fn seal_then_open_with_either_key_kind() {
+        let ak = access_key();
+        let lk: LocalKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+        for mode in [Mode::AccessKey(&ak), Mode::LocalKey(&lk)] {
+            let mut out = [0xa5u8; 48];
+            let n = seal_inner(&mode, b"0123456789abcdef", &mut out).unwrap();
+            assert_eq!(n, 32, "a full block of padding after 16 bytes");
+            assert_ne!(&out[..16], b"0123456789abcdef");
+            let mut scratch = [0u8; 32];
+            assert_eq!(
+                open_inner(&mode, &out[..n], &mut scratch).unwrap(),
+                b"0123456789abcdef"
+            );
+        }
+    }
+
+    #[test]
+    fn short_output_writes_nothing() {
+        let ak = access_key();
+        let mut out = [0xa5u8; 15];
+        let r = seal_inner(&Mode::AccessKey(&ak), b"x", &mut out);
+        assert!(matches!(
+            r,
+            Err(Error::Crypto(joylink_crypto::Error::BufferTooSmall {
+                needed: 16,
+                available: 15
+            }))
+        ));
+        assert_eq!(out, [0xa5; 15]);
+        let mut small = [0u8; 8];
+        assert!(matches!(
+            open_inner(&Mode::AccessKey(&ak), &[0u8; 16], &mut small),
+            Err(Error::Crypto(joylink_crypto::Error::BufferTooSmall {
+                needed: 16,
+                available: 8
+            }))
+        ));
+    }
+
+    #[test]
+    fn wrong_key_or_bad_length_is_one_decrypt_error() {
+        let ak = access_key();
+        let other: AccessKey = "00000000000000000000000000000000".parse().unwrap();
+        let mut out = [0u8; 16];
+        seal_inner(&Mode::AccessKey(&ak), b"abc", &mut out).unwrap();
+        // With the wrong key either the padding fails (one `Decrypt`) or the bytes are garbage.
+        let r = open_inner_in_place(&Mode::AccessKey(&other), &mut out);
+        match r {
+            Err(e) => assert!(matches!(e, Error::Crypto(joylink_crypto::Error::Decrypt))),
+            Ok(p) => assert_ne!(p, b"abc"),
+        }
+        let mut ragged = [0u8; 15];
+        assert!(matches!(
+            open_inner_in_place(&Mode::AccessKey(&ak), &mut ragged),
+            Err(Error::Crypto(joylink_crypto::Error::Decrypt))
+        ));
+    }
+}

@@ -1,0 +1,292 @@
+//! One typed message for every packet: LAN bodies, WAN bodies and type-13 timer bodies, from an
+//! opened packet and its direction, so a caller never matches on type numbers.
+//!
+//! [`Message::parse`] is the single entry point for a plaintext you opened yourself:
+//! the network (the header's [`Magic`]) picks the decoder —
+//! [`joylink_wire::lan::decode`] for the LAN, [`WanMessage::parse`] for the WAN — and a WAN type
+//! 13 goes on to [`TimerMessage::parse`] (spec chapter 10), so it arrives typed too.
+//! [`open`] does the whole receive path from the packet bytes and the keys, through
+//! [`lan::open`](crate::lan::open) or [`wan::open`](crate::wan::open).
+//!
+//! Behind the `json` feature, since the LAN bodies are JSON. Without it, WAN and timer bodies
+//! are still typed by [`wan::open`](crate::wan::open) and [`TimerMessage::parse`].
+
+use joylink_crypto::PublicKey;
+use joylink_timer::TimerMessage;
+use joylink_wire::wan::WanMessage;
+use joylink_wire::{CrcPolicy, Direction, Header, Magic, PacketType, lan};
+
+use crate::error::Result;
+use crate::lan::LanKeys;
+use crate::wan::WanKeys;
+
+/// A typed JoyLink message of either network, borrowing the plaintext it was decoded from.
+///
+/// A WAN type 13 is always [`Message::Timer`], never `Wan(WanMessage::Timer(_))`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a LAN message is as large as `lan::Message`, which `lan::open` returns by value \
+              anyway; boxing it would add an allocation per packet to save stack on the WAN"
+)]
+pub enum Message<'a> {
+    /// A LAN body (spec chapter 6): app ↔ device over UDP.
+    Lan(lan::Message<'a>),
+    /// A WAN body (spec chapter 7, 9.5/9.6, 12) other than type 13: device ↔ cloud over TCP.
+    Wan(WanMessage<'a>),
+    /// A WAN type-13 timer body (spec chapter 10), by its biz_code.
+    Timer(TimerMessage<'a>),
+}
+
+impl<'a> Message<'a> {
+    /// Types the plaintext of an opened packet: `network` is the header's magic, `plaintext` the
+    /// whole decrypted payload (timestamp included where the type has one, NOTES.md §5),
+    /// `direction` who sent it (one type number carries a request and its answer).
+    ///
+    /// Types without a body of their own come back as the `Other` variant of
+    /// [`lan::Message`] or [`WanMessage`], never as an error.
+    ///
+    /// ```
+    /// use joylink::{Message, wire::{Direction, Magic, PacketType, wan::WanMessage}};
+    /// // Type 10 from the cloud: `timestamp ‖ code` (spec 7.3.4).
+    /// let plaintext = [0x2d, 0x60, 0xf2, 0x6e, 0, 0, 0, 0];
+    /// let m = Message::parse(Magic::Wan, PacketType::Heartbeat, &plaintext, Direction::ToDevice)?;
+    /// let Message::Wan(WanMessage::HeartbeatResponse(r)) = m else { unreachable!() };
+    /// assert_eq!(r.timestamp, 1_861_378_093);
+    /// # Ok::<(), joylink::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Json`](crate::Error::Json) for a bad LAN JSON body (naming a missing field),
+    /// [`Error::Wire`](crate::Error::Wire) for a body too short or malformed,
+    /// [`Error::Timer`](crate::Error::Timer) for a bad type-13 body.
+    pub fn parse(
+        network: Magic,
+        packet_type: PacketType,
+        plaintext: &'a [u8],
+        direction: Direction,
+    ) -> Result<Self> {
+        match network {
+            Magic::Lan => Ok(Message::Lan(lan::decode(
+                packet_type,
+                plaintext,
+                direction,
+            )?)),
+            Magic::Wan => Self::from_wan(
+                WanMessage::parse(packet_type, plaintext, direction)?,
+                direction,
+            ),
+        }
+    }
+
+    /// Completes a [`WanMessage`] (from [`wan::open`](crate::wan::open), say, with options
+    /// [`open`] does not take): a type-13 body is decoded by joylink-timer, the rest is wrapped.
+    ///
+    /// # Errors
+    /// [`Error::Timer`](crate::Error::Timer) for a bad type-13 body.
+    pub fn from_wan(message: WanMessage<'a>, direction: Direction) -> Result<Self> {
+        Ok(match message {
+            WanMessage::Timer(plaintext) => {
+                Message::Timer(TimerMessage::parse(plaintext, timer_direction(direction))?)
+            }
+            other => Message::Wan(other),
+        })
+    }
+
+    /// The network the message travels on.
+    #[must_use]
+    pub fn network(&self) -> Magic {
+        match self {
+            Message::Lan(_) => Magic::Lan,
+            Message::Wan(_) | Message::Timer(_) => Magic::Wan,
+        }
+    }
+
+    /// The header type the message travels in (for a LAN answer to type 3/103, type 4: what a
+    /// shipped device sends, NOTES.md §6.4).
+    #[must_use]
+    pub fn packet_type(&self) -> PacketType {
+        match self {
+            Message::Lan(m) => m.packet_type(),
+            Message::Wan(m) => m.packet_type(),
+            Message::Timer(_) => PacketType::Timer,
+        }
+    }
+}
+
+impl<'a> From<lan::Message<'a>> for Message<'a> {
+    fn from(m: lan::Message<'a>) -> Self {
+        Message::Lan(m)
+    }
+}
+
+impl<'a> From<TimerMessage<'a>> for Message<'a> {
+    fn from(m: TimerMessage<'a>) -> Self {
+        Message::Timer(m)
+    }
+}
+
+/// joylink-timer keeps its own `Direction` (it does not depend on the wire crate's); same meaning.
+fn timer_direction(direction: Direction) -> joylink_timer::Direction {
+    match direction {
+        Direction::ToDevice => joylink_timer::Direction::ToDevice,
+        Direction::FromDevice => joylink_timer::Direction::FromDevice,
+    }
+}
+
+/// The keys of the receiving peer, for the network the packet arrives on.
+#[derive(Debug, Clone, Copy)]
+pub enum Keys<'k> {
+    /// LAN keys: localkey and/or own key pair.
+    Lan(LanKeys<'k>),
+    /// WAN keys: accesskey and, after auth, session key.
+    Wan(WanKeys<'k>),
+}
+
+/// A received packet, checked, decrypted and typed; every slice borrows the caller's buffer.
+#[derive(Debug, Clone)]
+pub struct Opened<'a> {
+    /// The header as received.
+    pub header: Header,
+    /// The opt section in clear: the sender's public key (LAN enctype 2), the feed id and random
+    /// number of a WAN type 9; usually empty.
+    pub opt: &'a [u8],
+    /// The sender's public key on the LAN (`opt` of types 1/2/102, `devkey` of a scan answer);
+    /// `None` on the WAN.
+    pub peer_key: Option<PublicKey>,
+    /// The typed body.
+    pub message: Message<'a>,
+    /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
+    pub crc_ok: bool,
+}
+
+/// Opens a received packet in place and types its body: [`lan::open`](crate::lan::open) for
+/// [`Keys::Lan`] (which also checks the type/enctype table), [`wan::open`](crate::wan::open)
+/// with `crc` for [`Keys::Wan`] (key by packet type, type 9's random numbers checked), then
+/// [`Message::from_wan`] for the timer bodies.
+///
+/// For the lenient WAN checks of shipped devices (NOTES.md §2, §3.2) call
+/// [`wan::open`](crate::wan::open) with its `OpenOptions` and then [`Message::from_wan`].
+///
+/// # Errors
+/// [`Error::WrongNetwork`](crate::Error::WrongNetwork) when the magic is not the network of
+/// `keys`, and every error of [`lan::open`](crate::lan::open) / [`wan::open`](crate::wan::open)
+/// / [`Message::from_wan`].
+pub fn open<'a>(
+    buf: &'a mut [u8],
+    keys: &Keys<'_>,
+    direction: Direction,
+    crc: CrcPolicy,
+) -> Result<Opened<'a>> {
+    match keys {
+        Keys::Lan(keys) => {
+            let i = crate::lan::open(buf, keys, direction, crc)?;
+            Ok(Opened {
+                header: i.header,
+                opt: i.opt,
+                peer_key: i.peer_key,
+                message: Message::Lan(i.message),
+                crc_ok: i.crc_ok,
+            })
+        }
+        Keys::Wan(keys) => {
+            let o = crate::wan::open(buf, keys, direction, crc)?;
+            Ok(Opened {
+                header: o.header,
+                opt: o.opt,
+                peer_key: None,
+                message: Message::from_wan(o.message, direction)?,
+                crc_ok: o.crc_ok,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn lan_scan_request_is_typed() {
+        let m = Message::parse(
+            Magic::Lan,
+            PacketType::Scan,
+            br#"{"cmd":2,"productuuid":"5708AB","status":0}"#,
+            Direction::ToDevice,
+        )
+        .unwrap();
+        assert_eq!(
+            (m.network(), m.packet_type()),
+            (Magic::Lan, PacketType::Scan)
+        );
+        let Message::Lan(lan::Message::ScanRequest(r)) = m else {
+            panic!("{m:?}")
+        };
+        assert_eq!(r.product_uuid(), Some("5708AB"));
+    }
+
+    #[test]
+    fn wan_type_13_goes_to_the_timer_decoder() {
+        // spec 10.1: timestamp 1, biz_code 1090 (0x442, support query), serial 7.
+        let pt = [1, 0, 0, 0, 0x42, 0x04, 0, 0, 7, 0, 0, 0];
+        let m = Message::parse(Magic::Wan, PacketType::Timer, &pt, Direction::ToDevice).unwrap();
+        assert_eq!(m.packet_type(), PacketType::Timer);
+        let Message::Timer(TimerMessage::SupportQuery(p)) = m else {
+            panic!("{m:?}")
+        };
+        assert_eq!((p.timestamp, p.serial), (1, 7));
+        // Too short for the 12-byte preamble: the timer crate's error.
+        let r = Message::parse(Magic::Wan, PacketType::Timer, &pt[..5], Direction::ToDevice);
+        assert!(matches!(r, Err(Error::Timer(_))), "{r:?}");
+    }
+
+    #[test]
+    fn errors_come_from_the_right_layer() {
+        let r = Message::parse(
+            Magic::Lan,
+            PacketType::JsonControl,
+            b"\0\0\0\0{",
+            Direction::ToDevice,
+        );
+        assert!(matches!(r, Err(Error::Json(_))), "{r:?}");
+        let r = Message::parse(
+            Magic::Lan,
+            PacketType::JsonControl,
+            b"\0",
+            Direction::ToDevice,
+        );
+        assert!(matches!(r, Err(Error::Wire(_))), "{r:?}");
+        let r = Message::parse(
+            Magic::Wan,
+            PacketType::Heartbeat,
+            b"\0",
+            Direction::ToDevice,
+        );
+        assert!(matches!(r, Err(Error::Wire(_))), "{r:?}");
+    }
+
+    #[test]
+    fn unknown_types_are_other_not_errors() {
+        let m = Message::parse(
+            Magic::Wan,
+            PacketType::from(250),
+            b"xyz",
+            Direction::FromDevice,
+        )
+        .unwrap();
+        assert!(matches!(m, Message::Wan(WanMessage::Other { .. })), "{m:?}");
+        let m = Message::parse(
+            Magic::Lan,
+            PacketType::from(250),
+            b"xyz",
+            Direction::FromDevice,
+        )
+        .unwrap();
+        assert!(
+            matches!(m, Message::Lan(lan::Message::Other { .. })),
+            "{m:?}"
+        );
+    }
+}
