@@ -1,18 +1,22 @@
 //! Typed bodies ↔ the JSON `decode --json` prints and `encode` reads (the `body` object).
 //!
-//! Parsing goes through the library: `joylink::wire::lan::decode` for LAN plaintexts,
-//! `WanMessage::parse` for WAN ones, `joylink::timer::TimerMessage` for type 13. Encoding
-//! builds the library's reprs from the JSON and emits them; JSON bodies are written compactly in
-//! the key order given. The timestamp prefix is not part of the body: it is the packet's
-//! `timestamp` field (NOTES.md §5). Field names are documented in the crate README and stable.
+//! Parsing goes through the facade's one dispatch, [`joylink::Message::parse`]: LAN bodies,
+//! WAN bodies and type-13 timer bodies arrive typed. The inner sub-device layer of types 104,
+//! 111 and 112 (spec 8.2) is opened with `--sub-localkey` / `--sub-accesskey` through
+//! [`joylink::open_inner`]. Encoding builds the library's reprs from the JSON and emits them;
+//! JSON bodies are written compactly in the key order given. The timestamp prefix is not part
+//! of the body: it is the packet's `timestamp` field (NOTES.md §5). Field names are documented
+//! in the crate README and stable.
 
 use anyhow::{Result, anyhow, bail};
-use joylink::timer::{Direction as TimerDirection, TimerMessage};
+use joylink::crypto::Mode;
+use joylink::timer::TimerMessage;
 use joylink::wire::lan::{self, Message};
-use joylink::wire::wan::{self, SubDevInfo, SubDevList, SubDevState, WanMessage};
+use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevState, WanMessage};
 use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
 use serde_json::{Map, Value, json};
 
+use crate::keys::Keys;
 use crate::usage;
 
 /// Length of the timestamp prefix (NOTES.md §5).
@@ -29,6 +33,26 @@ pub struct Body {
     pub json: Value,
     /// A biz_code, when the body carries one (for ladders and one-line summaries).
     pub biz_code: Option<BizCode>,
+    /// Why the inner sub-device layer could not be opened with the key given (wrong key or
+    /// corrupted): the packet is then reported as undecryptable. A missing key is not an error.
+    pub inner_error: Option<String>,
+}
+
+impl Body {
+    fn new(kind: &str, timestamp: Option<u32>, obj: Map<String, Value>) -> Self {
+        Body {
+            kind: kind.to_owned(),
+            timestamp,
+            json: Value::Object(obj),
+            biz_code: None,
+            inner_error: None,
+        }
+    }
+
+    fn with_biz(mut self, biz: BizCode) -> Self {
+        self.biz_code = Some(biz);
+        self
+    }
 }
 
 /// Whether a plaintext starts with the 4-byte timestamp: every WAN body and every encrypted
@@ -63,12 +87,29 @@ fn put_bytes(obj: &mut Map<String, Value>, name: &str, bytes: &[u8]) {
     }
 }
 
+/// `"json": document` when `text` is JSON (a trailing NUL ignored), else `text`/`text_hex`.
+fn put_document(obj: &mut Map<String, Value>, text: &[u8]) {
+    // C peers may count a terminating NUL (spec 7.3.27 leaves it open).
+    let end = text
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i.saturating_add(1));
+    let trimmed = text.get(..end).unwrap_or_default();
+    match serde_json::from_slice::<Value>(trimmed) {
+        Ok(v) => {
+            obj.insert("json".into(), v);
+        }
+        Err(_) => put_bytes(obj, "text", text),
+    }
+}
+
 fn fixed(text: &FixedText<'_>) -> Value {
     Value::String(String::from_utf8_lossy(text.as_bytes()).into_owned())
 }
 
-fn code_json(code: ResponseCode) -> (Value, Value) {
-    (json!(code.value()), json!(code.name()))
+fn put_code(obj: &mut Map<String, Value>, code: ResponseCode) {
+    obj.insert("code".into(), json!(code.value()));
+    obj.insert("code_name".into(), json!(code.name()));
 }
 
 fn biz_fields(obj: &mut Map<String, Value>, biz: BizCode, serial: u32) {
@@ -86,24 +127,8 @@ fn object(kind: &str) -> Map<String, Value> {
 /// A JSON body: `json` holds the parsed document, or `text` when it is not JSON.
 fn json_body(kind: &str, timestamp: Option<u32>, text: &[u8]) -> Body {
     let mut obj = object(kind);
-    // C peers may count a terminating NUL (spec 7.3.27 leaves it open).
-    let end = text
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(0, |i| i.saturating_add(1));
-    let trimmed = text.get(..end).unwrap_or_default();
-    match serde_json::from_slice::<Value>(trimmed) {
-        Ok(v) => {
-            obj.insert("json".into(), v);
-        }
-        Err(_) => put_bytes(&mut obj, "text", text),
-    }
-    Body {
-        kind: kind.to_owned(),
-        timestamp,
-        json: Value::Object(obj),
-        biz_code: None,
-    }
+    put_document(&mut obj, text);
+    Body::new(kind, timestamp, obj)
 }
 
 fn devices_json(list: &SubDevList<'_>) -> Value {
@@ -122,7 +147,76 @@ fn devices_json(list: &SubDevList<'_>) -> Value {
     )
 }
 
-/// Decodes a plaintext into its JSON body.
+/// The sub-device key that seals an inner layer (spec 8.2; NOTES.md §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubKey {
+    /// LAN type 104: the sub-device's localkey.
+    Local,
+    /// WAN types 111/112: the sub-device's accesskey.
+    Access,
+}
+
+impl SubKey {
+    fn option(self) -> &'static str {
+        match self {
+            SubKey::Local => "--sub-localkey",
+            SubKey::Access => "--sub-accesskey",
+        }
+    }
+
+    fn mode(self, keys: &Keys) -> Option<Mode<'_>> {
+        match self {
+            SubKey::Local => keys.sub_local_key.as_ref().map(Mode::LocalKey),
+            SubKey::Access => keys.sub_access_key.as_ref().map(Mode::AccessKey),
+        }
+    }
+}
+
+/// Adds the sealed inner layer as `{name}_hex` and its reading as `inner` (README): the
+/// decrypted document, `{"missing_key": option, "note"}` without the key, `{"error"}` when it
+/// does not open (also returned, so that the packet is reported).
+fn put_inner(
+    obj: &mut Map<String, Value>,
+    name: &str,
+    sealed: &[u8],
+    key: SubKey,
+    keys: &Keys,
+) -> Option<String> {
+    obj.insert(format!("{name}_hex"), Value::String(hex::encode(sealed)));
+    if sealed.is_empty() {
+        return None;
+    }
+    let mut inner = Map::new();
+    let mut error = None;
+    match key.mode(keys) {
+        None => {
+            inner.insert("missing_key".into(), json!(key.option()));
+            inner.insert(
+                "note".into(),
+                json!(format!(
+                    "`{name}` is sealed with the sub-device's key: pass {} to read it",
+                    key.option()
+                )),
+            );
+        }
+        Some(mode) => {
+            let mut buf = vec![0u8; sealed.len()];
+            match joylink::open_inner(&mode, sealed, &mut buf) {
+                Ok(plain) => put_document(&mut inner, plain),
+                Err(e) => {
+                    let msg = format!("inner layer ({}): {e}", key.option());
+                    inner.insert("error".into(), json!(msg));
+                    error = Some(msg);
+                }
+            }
+        }
+    }
+    obj.insert("inner".into(), Value::Object(inner));
+    error
+}
+
+/// Decodes a plaintext into its JSON body through the facade's [`joylink::Message`] dispatch;
+/// `keys` open the inner sub-device layer of types 104, 111 and 112.
 ///
 /// # Errors
 /// The library's reason when the body is malformed.
@@ -133,37 +227,35 @@ pub fn to_json(
     direction: Direction,
     plaintext: &[u8],
     opt: &[u8],
+    keys: &Keys,
 ) -> Result<Body> {
-    match magic {
-        Magic::Lan => lan_to_json(packet_type, enc_type, direction, plaintext),
-        Magic::Wan => wan_to_json(packet_type, direction, plaintext, opt),
-    }
+    let msg = joylink::Message::parse(magic, packet_type, plaintext, direction)
+        .map_err(|e| anyhow!("{} body: {e}", packet_type.name()))?;
+    Ok(match msg {
+        joylink::Message::Lan(m) => lan_body(m, enc_type, direction, plaintext, keys),
+        joylink::Message::Wan(m) => wan_body(m, direction, plaintext, opt, keys),
+        joylink::Message::Timer(t) => timer_body(&t, direction, plaintext),
+        _ => other(has_timestamp(magic, enc_type), direction, plaintext),
+    })
 }
 
-fn lan_to_json(
-    packet_type: PacketType,
+fn lan_body(
+    msg: Message<'_>,
     enc_type: EncType,
     direction: Direction,
     plaintext: &[u8],
-) -> Result<Body> {
-    let msg = lan::decode(packet_type, plaintext, direction)
-        .map_err(|e| anyhow!("{} body: {e}", packet_type.name()))?;
+    keys: &Keys,
+) -> Body {
     let ts = ts_of(plaintext);
     let rest = after_ts(plaintext);
-    let script =
-        |kind: &str, timestamp: u32, biz: BizCode, serial: u32, name: &str, data: &[u8]| {
-            let mut obj = object(kind);
-            biz_fields(&mut obj, biz, serial);
-            put_bytes(&mut obj, name, data);
-            Body {
-                kind: kind.to_owned(),
-                timestamp: Some(timestamp),
-                json: Value::Object(obj),
-                biz_code: Some(biz),
-            }
-        };
+    let script = |kind: &str, ts: u32, biz: BizCode, serial: u32, name: &str, data: &[u8]| {
+        let mut obj = object(kind);
+        biz_fields(&mut obj, biz, serial);
+        put_bytes(&mut obj, name, data);
+        Body::new(kind, Some(ts), obj).with_biz(biz)
+    };
     let subdev = |kind: &str,
-                  timestamp: u32,
+                  ts: u32,
                   biz: BizCode,
                   serial: u32,
                   feedid: &FixedText<'_>,
@@ -172,16 +264,14 @@ fn lan_to_json(
         let mut obj = object(kind);
         biz_fields(&mut obj, biz, serial);
         obj.insert("feedid".into(), fixed(feedid));
-        // The inner layer is sealed with the sub-device's key (spec 8.2): shown as it is.
-        obj.insert(format!("{name}_hex"), Value::String(hex::encode(data)));
+        // Sealed with the sub-device's localkey (spec 6.3.8, 8.2).
+        let inner_error = put_inner(&mut obj, name, data, SubKey::Local, keys);
         Body {
-            kind: kind.to_owned(),
-            timestamp: Some(timestamp),
-            json: Value::Object(obj),
-            biz_code: Some(biz),
+            inner_error,
+            ..Body::new(kind, Some(ts), obj).with_biz(biz)
         }
     };
-    Ok(match msg {
+    match msg {
         Message::ScanRequest(_) => json_body("scan_request", None, plaintext),
         Message::ScanResponse(_) => json_body("scan_response", None, plaintext),
         Message::WriteKeyRequest(_) => json_body("write_key_request", ts, rest),
@@ -228,7 +318,7 @@ fn lan_to_json(
             c.resp,
         ),
         _ => other(enc_type != EncType::None, direction, plaintext),
-    })
+    }
 }
 
 fn other(with_ts: bool, direction: Direction, plaintext: &[u8]) -> Body {
@@ -240,12 +330,7 @@ fn other(with_ts: bool, direction: Direction, plaintext: &[u8]) -> Body {
         (None, plaintext)
     };
     obj.insert("data_hex".into(), Value::String(hex::encode(data)));
-    Body {
-        kind: "other".into(),
-        timestamp,
-        json: Value::Object(obj),
-        biz_code: None,
-    }
+    Body::new("other", timestamp, obj)
 }
 
 /// `to_device` / `from_device`.
@@ -256,35 +341,49 @@ pub fn direction_name(d: Direction) -> &'static str {
     }
 }
 
-fn wan_to_json(
-    packet_type: PacketType,
+/// The kind of a message whose type carries a request one way and its answer the other.
+fn by_direction(
+    direction: Direction,
+    request: &'static str,
+    response: &'static str,
+) -> &'static str {
+    match direction {
+        Direction::ToDevice => request,
+        Direction::FromDevice => response,
+    }
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per WAN message, each a few fields"
+)]
+fn wan_body(
+    msg: WanMessage<'_>,
     direction: Direction,
     plaintext: &[u8],
     opt: &[u8],
-) -> Result<Body> {
-    let msg = WanMessage::parse(packet_type, plaintext, direction)
-        .map_err(|e| anyhow!("{} body: {e}", packet_type.name()))?;
+    keys: &Keys,
+) -> Body {
     let ts = ts_of(plaintext);
-    let done = |kind: &str, obj: Map<String, Value>, biz: Option<BizCode>| Body {
-        kind: kind.to_owned(),
-        timestamp: ts,
-        json: Value::Object(obj),
-        biz_code: biz,
-    };
     let code = |kind: &str, c: ResponseCode| {
         let mut obj = object(kind);
-        let (v, n) = code_json(c);
-        obj.insert("code".into(), v);
-        obj.insert("code_name".into(), n);
-        done(kind, obj, None)
+        put_code(&mut obj, c);
+        Body::new(kind, ts, obj)
     };
     let control = |kind: &str, c: &wan::Control<'_>| {
         let mut obj = object(kind);
         biz_fields(&mut obj, c.biz_code, c.serial);
         put_bytes(&mut obj, "data", c.data);
-        done(kind, obj, Some(c.biz_code))
+        Body::new(kind, ts, obj).with_biz(c.biz_code)
     };
-    Ok(match msg {
+    // Types 15 and 16 (spec 7.3.13, 7.3.27/28): a serial and a JSON document.
+    let serial_doc = |kind: &str, serial: u32, doc: &[u8]| {
+        let mut obj = object(kind);
+        obj.insert("serial".into(), json!(serial));
+        put_document(&mut obj, doc);
+        Body::new(kind, ts, obj)
+    };
+    match msg {
         WanMessage::AuthRequest(a) => {
             let mut obj = object("auth_request");
             obj.insert("random".into(), json!(a.random));
@@ -294,19 +393,19 @@ fn wan_to_json(
                     Value::String(String::from_utf8_lossy(o.feed_id).into_owned()),
                 );
             }
-            done("auth_request", obj, None)
+            Body::new("auth_request", ts, obj)
         }
         WanMessage::AuthResponse(a) => {
             let mut obj = object("auth_response");
             obj.insert("random".into(), json!(a.random));
             obj.insert("session_key_hex".into(), json!(hex::encode(a.session_key)));
-            done("auth_response", obj, None)
+            Body::new("auth_response", ts, obj)
         }
         WanMessage::Heartbeat(h) => {
             let mut obj = object("heartbeat");
             obj.insert("version".into(), json!(h.version));
             obj.insert("rssi".into(), json!(h.rssi));
-            done("heartbeat", obj, None)
+            Body::new("heartbeat", ts, obj)
         }
         WanMessage::HeartbeatResponse(c) => code("heartbeat_response", c.code),
         WanMessage::UploadResponse(c) => code("upload_response", c.code),
@@ -320,80 +419,76 @@ fn wan_to_json(
         WanMessage::ControlResponse(c) => control("control_response", &c),
         WanMessage::VideoRequest(c) => control("video_request", &c),
         WanMessage::VideoResponse(c) => control("video_response", &c),
-        WanMessage::Timer(_) => timer_to_json(direction, plaintext)?,
         WanMessage::SubDevHeartbeat(h) => {
             let mut obj = object("subdev_heartbeat");
             obj.insert("version".into(), json!(h.version));
             obj.insert("rssi".into(), json!(h.rssi));
             obj.insert("devices".into(), devices_json(&h.devices));
-            done("subdev_heartbeat", obj, None)
+            Body::new("subdev_heartbeat", ts, obj)
         }
         WanMessage::SubDevControl(c) | WanMessage::SubDevControlResponse(c) => {
-            let kind = if direction == Direction::ToDevice {
-                "subdev_control"
-            } else {
-                "subdev_control_response"
-            };
+            let kind = by_direction(direction, "subdev_control", "subdev_control_response");
             let mut obj = object(kind);
             biz_fields(&mut obj, c.biz_code, c.serial);
             obj.insert("feed_id".into(), fixed(&c.feed_id));
             // Sealed with the sub-device's accesskey (spec 8.2, 8.4.2).
-            obj.insert("data_hex".into(), json!(hex::encode(c.data)));
-            done(kind, obj, Some(c.biz_code))
+            let inner_error = put_inner(&mut obj, "data", c.data, SubKey::Access, keys);
+            Body {
+                inner_error,
+                ..Body::new(kind, ts, obj).with_biz(c.biz_code)
+            }
         }
         WanMessage::SubDevUpload(u) => {
             let mut obj = object("subdev_upload");
             obj.insert("feed_id".into(), fixed(&u.feed_id));
-            obj.insert("data_hex".into(), json!(hex::encode(u.data)));
-            done("subdev_upload", obj, None)
+            let inner_error = put_inner(&mut obj, "data", u.data, SubKey::Access, keys);
+            Body {
+                inner_error,
+                ..Body::new("subdev_upload", ts, obj)
+            }
         }
         WanMessage::SubDevUploadResponse(u) => {
             let mut obj = object("subdev_upload_response");
             obj.insert("feed_id".into(), fixed(&u.feed_id));
-            let (v, n) = code_json(u.code);
-            obj.insert("code".into(), v);
-            obj.insert("code_name".into(), n);
-            done("subdev_upload_response", obj, None)
+            put_code(&mut obj, u.code);
+            Body::new("subdev_upload_response", ts, obj)
         }
         WanMessage::SubDevUnbind(u) | WanMessage::SubDevUnbindResponse(u) => {
-            let kind = if direction == Direction::ToDevice {
-                "subdev_unbind"
-            } else {
-                "subdev_unbind_response"
-            };
+            let kind = by_direction(direction, "subdev_unbind", "subdev_unbind_response");
             let mut obj = object(kind);
             biz_fields(&mut obj, u.biz_code, u.serial);
             obj.insert("devices".into(), devices_json(&u.devices));
-            done(kind, obj, Some(u.biz_code))
+            Body::new(kind, ts, obj).with_biz(u.biz_code)
         }
-        WanMessage::AsyncResult(_) => raw("async_result", plaintext),
-        WanMessage::InfoFetchRequest(_) => raw("info_fetch_request", plaintext),
-        WanMessage::InfoFetchResponse(_) => raw("info_fetch_response", plaintext),
-        WanMessage::TaskReport(_) => raw("task_report", plaintext),
-        WanMessage::TaskReportResponse(_) => raw("task_report_response", plaintext),
+        WanMessage::AsyncResult(a) => {
+            // spec chapter 12.
+            let mut obj = object("async_result");
+            biz_fields(&mut obj, a.biz_code, a.serial);
+            obj.insert("feed_id".into(), fixed(&a.feed_id));
+            obj.insert("control_type".into(), json!(a.control_type.value()));
+            obj.insert("control_type_name".into(), json!(a.control_type.name()));
+            obj.insert("task_timestamp".into(), json!(a.task_timestamp));
+            obj.insert("id".into(), fixed(&a.id));
+            put_bytes(&mut obj, "resp", a.resp);
+            Body::new("async_result", ts, obj).with_biz(a.biz_code)
+        }
+        WanMessage::InfoFetchRequest(i) => serial_doc("info_fetch_request", i.serial, i.info),
+        WanMessage::InfoFetchResponse(i) => serial_doc("info_fetch_response", i.serial, i.info),
+        WanMessage::TaskReport(t) => serial_doc("task_report", t.serial, t.report),
+        WanMessage::TaskReportResponse(r) => {
+            let mut obj = object("task_report_response");
+            obj.insert("serial".into(), json!(r.serial));
+            put_code(&mut obj, r.code);
+            Body::new("task_report_response", ts, obj)
+        }
         _ => other(true, direction, plaintext),
-    })
-}
-
-/// A body shown as the bytes after its timestamp (`data_hex`).
-fn raw(kind: &str, plaintext: &[u8]) -> Body {
-    let mut obj = object(kind);
-    obj.insert("data_hex".into(), json!(hex::encode(after_ts(plaintext))));
-    Body {
-        kind: kind.to_owned(),
-        timestamp: ts_of(plaintext),
-        json: Value::Object(obj),
-        biz_code: None,
     }
 }
 
-/// Type 13: `timestamp ‖ biz_code ‖ serial ‖ data` (spec 10), checked with joylink-timer.
-fn timer_to_json(direction: Direction, plaintext: &[u8]) -> Result<Body> {
-    let tdir = match direction {
-        Direction::ToDevice => TimerDirection::ToDevice,
-        Direction::FromDevice => TimerDirection::FromDevice,
-    };
-    let msg = TimerMessage::parse(plaintext, tdir).map_err(|e| anyhow!("timer body: {e}"))?;
+/// Type 13 (spec chapter 10), typed by joylink-timer through the facade: the preamble, the
+/// message's name (`timer_kind`) and its fields; `data_hex` keeps the bytes after the 12-byte
+/// preamble (what `encode` reads back).
+fn timer_body(msg: &TimerMessage<'_>, direction: Direction, plaintext: &[u8]) -> Body {
     let p = msg.preamble();
     let mut obj = object("timer");
     obj.insert("direction".into(), json!(direction_name(direction)));
@@ -401,12 +496,8 @@ fn timer_to_json(direction: Direction, plaintext: &[u8]) -> Result<Body> {
     let data = plaintext.get(12..).unwrap_or_default();
     obj.insert("data_hex".into(), json!(hex::encode(data)));
     obj.insert("message".into(), json!(format!("{msg:?}")));
-    Ok(Body {
-        kind: "timer".into(),
-        timestamp: Some(p.timestamp),
-        json: Value::Object(obj),
-        biz_code: Some(p.biz_code),
-    })
+    crate::timer_json::put_fields(&mut obj, msg);
+    Body::new("timer", Some(p.timestamp), obj).with_biz(p.biz_code)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -508,8 +599,11 @@ fn parse_direction(obj: &Map<String, Value>) -> Result<Option<Direction>> {
     }
 }
 
-fn feed_ids(values: &[Value]) -> Result<Vec<(u16, u16, &str, SubDevState)>> {
-    values
+/// The `devices` of a body: `(version, rssi, feed_id, state)` each.
+fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevState)>> {
+    get(obj, "devices")?
+        .as_array()
+        .ok_or_else(|| usage("body: `devices` must be an array"))?
         .iter()
         .map(|d| {
             let o = d
@@ -527,12 +621,62 @@ fn feed_ids(values: &[Value]) -> Result<Vec<(u16, u16, &str, SubDevState)>> {
         .collect()
 }
 
+fn records<'a>(parsed: &'a [(u16, u16, &str, SubDevState)]) -> Vec<SubDevInfo<'a>> {
+    parsed
+        .iter()
+        .map(|(version, rssi, feed_id, state)| SubDevInfo {
+            version: *version,
+            rssi: *rssi,
+            feed_id: FixedText::new("feed_id", feed_id.as_bytes()),
+            state: *state,
+        })
+        .collect()
+}
+
+/// The sealed inner layer `name` (`cmd`, `resp`, `data`) of a sub-device body: as given
+/// (`name` / `name_hex`), or sealed from the document in `inner` with the sub-device's key.
+fn get_inner(obj: &Map<String, Value>, name: &str, key: SubKey, keys: &Keys) -> Result<Vec<u8>> {
+    if obj.contains_key(name) || obj.contains_key(&format!("{name}_hex")) {
+        return get_bytes(obj, name);
+    }
+    let Some(Value::Object(inner)) = obj.get("inner") else {
+        return Ok(Vec::new());
+    };
+    if !["json", "text", "text_hex"]
+        .iter()
+        .any(|k| inner.contains_key(*k))
+    {
+        return Ok(Vec::new());
+    }
+    let plain = get_json_text(inner)?;
+    let mode = key.mode(keys).ok_or_else(|| {
+        usage(format!(
+            "body: `inner` is sealed with the sub-device's key: pass {}",
+            key.option()
+        ))
+    })?;
+    let mut out = vec![0u8; joylink::inner_sealed_len(&mode, plain.len())];
+    let n = joylink::seal_inner(&mode, &plain, &mut out).map_err(|e| anyhow!("inner: {e}"))?;
+    out.truncate(n);
+    Ok(out)
+}
+
 /// Builds the plaintext of a body given as JSON.
 ///
 /// # Errors
 /// A usage error naming the missing or malformed field, or a kind that does not travel in
 /// `packet_type` on this network.
-pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) -> Result<Encoded> {
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per body kind, each a few fields"
+)]
+pub fn from_json(
+    magic: Magic,
+    enc_type: EncType,
+    body: &Value,
+    timestamp: u32,
+    keys: &Keys,
+) -> Result<Encoded> {
     use Direction::{FromDevice as Up, ToDevice as Down};
     let obj = body
         .as_object()
@@ -575,7 +719,7 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             (emit_with(c.buffer_len(), |b| c.emit(b))?, Up)
         }
         (Magic::Lan, "subdev_script_control") => {
-            let cmd = get_bytes(obj, "cmd")?;
+            let cmd = get_inner(obj, "cmd", SubKey::Local, keys)?;
             let feedid = get_str(obj, "feedid")?;
             let c = lan::SubDevControl {
                 timestamp: ts,
@@ -587,7 +731,7 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             (emit_with(c.buffer_len(), |b| c.emit(b))?, Down)
         }
         (Magic::Lan, "subdev_script_control_response") => {
-            let resp = get_bytes(obj, "resp")?;
+            let resp = get_inner(obj, "resp", SubKey::Local, keys)?;
             let feedid = get_str(obj, "feedid")?;
             let c = lan::SubDevControlResponse {
                 timestamp: ts,
@@ -674,19 +818,8 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             (v, dir)
         }
         (Magic::Wan, "subdev_heartbeat") => {
-            let list = get(obj, "devices")?
-                .as_array()
-                .ok_or_else(|| usage("body: `devices` must be an array"))?;
-            let parsed = feed_ids(list)?;
-            let records: Vec<SubDevInfo<'_>> = parsed
-                .iter()
-                .map(|(version, rssi, feed_id, state)| SubDevInfo {
-                    version: *version,
-                    rssi: *rssi,
-                    feed_id: FixedText::new("feed_id", feed_id.as_bytes()),
-                    state: *state,
-                })
-                .collect();
+            let parsed = feed_ids(obj)?;
+            let records = records(&parsed);
             let m = wan::SubDevHeartbeat {
                 timestamp: ts,
                 version: get_u16(obj, "version")?,
@@ -696,19 +829,8 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             (emit_with(m.buffer_len(), |b| m.emit(b))?, Up)
         }
         (Magic::Wan, k @ ("subdev_unbind" | "subdev_unbind_response")) => {
-            let list = get(obj, "devices")?
-                .as_array()
-                .ok_or_else(|| usage("body: `devices` must be an array"))?;
-            let parsed = feed_ids(list)?;
-            let records: Vec<SubDevInfo<'_>> = parsed
-                .iter()
-                .map(|(version, rssi, feed_id, state)| SubDevInfo {
-                    version: *version,
-                    rssi: *rssi,
-                    feed_id: FixedText::new("feed_id", feed_id.as_bytes()),
-                    state: *state,
-                })
-                .collect();
+            let parsed = feed_ids(obj)?;
+            let records = records(&parsed);
             let m = wan::SubDevUnbind {
                 timestamp: ts,
                 biz_code: BizCode::from(get_u32(obj, "biz_code")?),
@@ -719,7 +841,7 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             (emit_with(m.buffer_len(), |b| m.emit(b))?, dir)
         }
         (Magic::Wan, k @ ("subdev_control" | "subdev_control_response")) => {
-            let data = get_bytes(obj, "data")?;
+            let data = get_inner(obj, "data", SubKey::Access, keys)?;
             let feed_id = get_str(obj, "feed_id")?;
             let m = wan::SubDevControl {
                 timestamp: ts,
@@ -732,7 +854,7 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             (emit_with(m.buffer_len(), |b| m.emit(b))?, dir)
         }
         (Magic::Wan, "subdev_upload") => {
-            let data = get_bytes(obj, "data")?;
+            let data = get_inner(obj, "data", SubKey::Access, keys)?;
             let feed_id = get_str(obj, "feed_id")?;
             let m = wan::SubDevUpload {
                 timestamp: ts,
@@ -750,12 +872,60 @@ pub fn from_json(magic: Magic, enc_type: EncType, body: &Value, timestamp: u32) 
             };
             (emit_with(m.buffer_len(), |b| m.emit(b))?, Down)
         }
-        (Magic::Wan, k @ ("async_result" | "info_fetch_request" | "task_report")) => {
+        // Bodies of the first version (`data`/`data_hex` after the timestamp) still encode.
+        (Magic::Wan, k @ ("async_result" | "info_fetch_request" | "task_report"))
+            if obj.contains_key("data") || obj.contains_key("data_hex") =>
+        {
             let _ = k;
             (with_ts(ts, &get_bytes(obj, "data")?), Up)
         }
-        (Magic::Wan, "info_fetch_response" | "task_report_response") => {
+        (Magic::Wan, "info_fetch_response" | "task_report_response")
+            if obj.contains_key("data") || obj.contains_key("data_hex") =>
+        {
             (with_ts(ts, &get_bytes(obj, "data")?), Down)
+        }
+        (Magic::Wan, "async_result") => {
+            let resp = get_bytes(obj, "resp")?;
+            let control_type = u8::try_from(get_u64(obj, "control_type")?)
+                .map_err(|_| usage("body: `control_type` exceeds u8"))?;
+            let m = wan::AsyncResult {
+                timestamp: ts,
+                biz_code: BizCode::from(get_u32(obj, "biz_code")?),
+                serial: get_u32(obj, "serial")?,
+                feed_id: FixedText::new("feed_id", get_str(obj, "feed_id")?.as_bytes()),
+                control_type: ControlType::from(control_type),
+                task_timestamp: get_u32(obj, "task_timestamp")?,
+                id: FixedText::new("id", get_str(obj, "id")?.as_bytes()),
+                resp: &resp,
+            };
+            (emit_with(m.buffer_len(), |b| m.emit(b))?, Up)
+        }
+        (Magic::Wan, k @ ("info_fetch_request" | "info_fetch_response")) => {
+            let info = get_json_text(obj)?;
+            let m = wan::InfoFetch {
+                timestamp: ts,
+                serial: get_u32(obj, "serial")?,
+                info: &info,
+            };
+            let dir = if k == "info_fetch_request" { Up } else { Down };
+            (emit_with(m.buffer_len(), |b| m.emit(b))?, dir)
+        }
+        (Magic::Wan, "task_report") => {
+            let report = get_json_text(obj)?;
+            let m = wan::TaskReport {
+                timestamp: ts,
+                serial: get_u32(obj, "serial")?,
+                report: &report,
+            };
+            (emit_with(m.buffer_len(), |b| m.emit(b))?, Up)
+        }
+        (Magic::Wan, "task_report_response") => {
+            let m = wan::TaskReportResponse {
+                timestamp: ts,
+                serial: get_u32(obj, "serial")?,
+                code: ResponseCode::from(get_i32(obj, "code")?),
+            };
+            (emit_with(m.buffer_len(), |b| m.emit(b))?, Down)
         }
         (_, "other") => {
             let dir = parse_direction(obj)?.unwrap_or(Down);
@@ -790,6 +960,7 @@ pub fn check(
     packet_type: PacketType,
     enc_type: EncType,
     enc: &Encoded,
+    keys: &Keys,
 ) -> Result<Body> {
     to_json(
         magic,
@@ -798,6 +969,7 @@ pub fn check(
         enc.direction,
         &enc.plaintext,
         enc.opt.as_deref().unwrap_or_default(),
+        keys,
     )
     .map_err(|e| usage(format!("body does not fit type {packet_type}: {e:#}")))
 }

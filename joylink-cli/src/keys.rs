@@ -23,6 +23,14 @@ pub struct KeyArgs {
     /// read from the packet's opt).
     #[arg(long = "private-key", value_name = "HEX")]
     pub private_key: Option<String>,
+    /// A sub-device's localkey, 32 ASCII characters: opens the inner `cmd`/`resp` of LAN type
+    /// 104 (spec 6.3.8, 8.2).
+    #[arg(long = "sub-localkey", value_name = "K")]
+    pub sub_local_key: Option<String>,
+    /// A sub-device's accesskey, 32 ASCII characters: opens the inner `data` of WAN types
+    /// 111/112 (spec 8.2, 8.4.2).
+    #[arg(long = "sub-accesskey", value_name = "K")]
+    pub sub_access_key: Option<String>,
 }
 
 /// The keys, parsed.
@@ -36,6 +44,10 @@ pub struct Keys {
     pub session_key: Option<SessionKey>,
     /// `--private-key`, completed with its public key.
     pub key_pair: Option<KeyPair>,
+    /// `--sub-localkey`: the inner layer of LAN type 104.
+    pub sub_local_key: Option<LocalKey>,
+    /// `--sub-accesskey`: the inner layer of WAN types 111/112.
+    pub sub_access_key: Option<AccessKey>,
 }
 
 impl KeyArgs {
@@ -44,22 +56,8 @@ impl KeyArgs {
     /// # Errors
     /// A usage error naming the option whose value is malformed.
     pub fn parse(&self) -> Result<Keys> {
-        let local_key = self
-            .local_key
-            .as_deref()
-            .map(|k| {
-                k.parse::<LocalKey>()
-                    .map_err(|e| usage(format!("--localkey: {e}")))
-            })
-            .transpose()?;
-        let access_key = self
-            .access_key
-            .as_deref()
-            .map(|k| {
-                k.parse::<AccessKey>()
-                    .map_err(|e| usage(format!("--accesskey: {e}")))
-            })
-            .transpose()?;
+        let local_key = parse_opt(self.local_key.as_deref(), "--localkey")?;
+        let access_key = parse_opt(self.access_key.as_deref(), "--accesskey")?;
         let session_key = self
             .session_key
             .as_deref()
@@ -75,8 +73,19 @@ impl KeyArgs {
             access_key,
             session_key,
             key_pair,
+            sub_local_key: parse_opt(self.sub_local_key.as_deref(), "--sub-localkey")?,
+            sub_access_key: parse_opt(self.sub_access_key.as_deref(), "--sub-accesskey")?,
         })
     }
+}
+
+/// Parses an optional key given as text (a localkey or accesskey), naming `option` on error.
+fn parse_opt<K: std::str::FromStr>(text: Option<&str>, option: &str) -> Result<Option<K>>
+where
+    K::Err: std::fmt::Display,
+{
+    text.map(|k| k.parse::<K>().map_err(|e| usage(format!("{option}: {e}"))))
+        .transpose()
 }
 
 /// Decodes hex with optional spaces, `:` and `0x` prefixes.

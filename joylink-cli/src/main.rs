@@ -14,6 +14,7 @@ mod keys;
 mod ladder;
 mod packet;
 mod render;
+mod timer_json;
 
 /// Debug JoyLink V1.79 traffic: decode and encode packets, make keys, evaluate timers, dissect
 /// captures, and watch a whole simulated session.

@@ -314,6 +314,7 @@ pub fn inspect(
                 "data_hex": hex::encode(&plaintext),
             }),
             biz_code: None,
+            inner_error: None,
         });
         ins.plaintext = Some(plaintext);
         return Ok(ins);
@@ -325,8 +326,16 @@ pub fn inspect(
         ins.direction,
         &plaintext,
         &ins.opt,
+        keys,
     ) {
-        Ok(b) => ins.body = Some(b),
+        Ok(b) => {
+            // A sub-device key that does not open the inner layer is a wrong key, like an
+            // outer one: the body is still shown, with the reason.
+            if let Some(e) = &b.inner_error {
+                ins.problem = Some(Problem::Decrypt(e.clone()));
+            }
+            ins.body = Some(b);
+        }
         Err(e) => ins.problem = Some(Problem::Body(format!("{e:#}"))),
     }
     ins.plaintext = Some(plaintext);

@@ -144,21 +144,13 @@ pub fn human(ins: &Inspection) -> String {
     if let Some(b) = &ins.body {
         let _ = writeln!(s, "  body       {}", b.kind);
         if let Value::Object(obj) = &b.json {
-            for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "kind") {
-                match v {
-                    Value::Object(_) | Value::Array(_) => {
-                        let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
-                        let _ = writeln!(s, "    {k}:");
-                        for line in pretty.lines() {
-                            let _ = writeln!(s, "      {line}");
-                        }
-                    }
-                    Value::String(t) => {
-                        let _ = writeln!(s, "    {k}: {t}");
-                    }
-                    other => {
-                        let _ = writeln!(s, "    {k}: {other}");
-                    }
+            for (k, v) in obj {
+                match (k.as_str(), v) {
+                    // `kind` is on the line above; the timer's debug view repeats the fields.
+                    ("kind", _) => {}
+                    ("message", _) if b.kind == "timer" => {}
+                    ("inner", Value::Object(inner)) => human_inner(&mut s, inner),
+                    _ => human_field(&mut s, "    ", k, v),
                 }
             }
         }
@@ -167,6 +159,39 @@ pub fn human(ins: &Inspection) -> String {
         let _ = writeln!(s, "  {}", p.message());
     }
     s
+}
+
+/// One body field: scalars on the line, objects and arrays pretty-printed below.
+fn human_field(s: &mut String, indent: &str, k: &str, v: &Value) {
+    match v {
+        Value::Object(_) | Value::Array(_) => {
+            let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
+            let _ = writeln!(s, "{indent}{k}:");
+            for line in pretty.lines() {
+                let _ = writeln!(s, "{indent}  {line}");
+            }
+        }
+        Value::String(t) => {
+            let _ = writeln!(s, "{indent}{k}: {t}");
+        }
+        other => {
+            let _ = writeln!(s, "{indent}{k}: {other}");
+        }
+    }
+}
+
+/// The inner sub-device layer (types 104, 111, 112): decrypted, or why not.
+fn human_inner(s: &mut String, inner: &Map<String, Value>) {
+    if let Some(note) = inner.get("note").and_then(Value::as_str) {
+        let _ = writeln!(s, "    inner: {note}");
+    } else if let Some(e) = inner.get("error").and_then(Value::as_str) {
+        let _ = writeln!(s, "    inner: {e}");
+    } else {
+        let _ = writeln!(s, "    inner (decrypted with the sub-device's key):");
+        for (k, v) in inner {
+            human_field(s, "      ", k, v);
+        }
+    }
 }
 
 /// `k=v k=v` of an object, for one-line views.

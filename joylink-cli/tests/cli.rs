@@ -7,24 +7,12 @@
     clippy::arithmetic_side_effects
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{exits, joylink, stdout_json, stdout_json_lines, stdout_ok};
 use joylink_test_vectors::{by_id, vectors};
 use predicates::str::contains;
 use serde_json::{Value, json};
-
-fn joylink() -> Command {
-    Command::cargo_bin("joylink").unwrap()
-}
-
-fn stdout_json(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 const SESSION: &str = "8de66cd83883285e903932e7d3d229d98819337c43e0734ea13b23dead86063b";
 const LOCAL: &str = "be4d957a4da771d609ab383e548014a0";
@@ -65,41 +53,20 @@ fn decode_scan_request_without_keys() {
 #[test]
 fn decode_bad_inputs() {
     // Not hex: usage (2).
-    joylink()
-        .args(["decode", "zz11"])
-        .assert()
-        .code(2)
-        .stderr(contains("invalid hex"));
+    exits(&["decode", "zz11"], 2).stderr(contains("invalid hex"));
     // Odd number of digits.
-    joylink().args(["decode", "bb5"]).assert().code(2);
+    exits(&["decode", "bb5"], 2);
     // Truncated packet: malformed (1), one line.
-    joylink()
-        .args(["decode", "bb553412000002000101"])
-        .assert()
-        .code(1)
-        .stderr(contains("truncated"));
+    exits(&["decode", "bb553412000002000101"], 1).stderr(contains("truncated"));
     // Length mismatch.
-    joylink()
-        .args(["decode", "bb55341200000200010100000000966 67b7d00"])
-        .assert()
-        .code(1)
+    exits(&["decode", "bb55341200000200010100000000966 67b7d00"], 1)
         .stderr(contains("length mismatch"));
     // Bad magic.
-    joylink()
-        .args(["decode", "aa55341200000000010100000000ffff"])
-        .assert()
-        .code(1)
-        .stderr(contains("bad magic"));
+    exits(&["decode", "aa55341200000000010100000000ffff"], 1).stderr(contains("bad magic"));
     // Bad key option: usage.
-    joylink()
-        .args(["decode", "--localkey", "short", "bb55"])
-        .assert()
-        .code(2);
+    exits(&["decode", "--localkey", "short", "bb55"], 2);
     // Unknown option: usage.
-    joylink()
-        .args(["decode", "--frob", "bb55"])
-        .assert()
-        .code(2);
+    exits(&["decode", "--frob", "bb55"], 2);
 }
 
 #[test]
@@ -120,11 +87,7 @@ fn decode_missing_and_wrong_key() {
     assert!(doc["body"].is_null());
     // Wrong key: exit 1 with the reason.
     let wrong = "00e66cd83883285e903932e7d3d229d98819337c43e0734ea13b23dead86063b";
-    joylink()
-        .args(["decode", "--sessionkey", wrong, pkt])
-        .assert()
-        .code(1)
-        .stderr(contains("error:"));
+    exits(&["decode", "--sessionkey", wrong, pkt], 1).stderr(contains("error:"));
 }
 
 #[test]
@@ -154,18 +117,8 @@ fn decode_unknown_type_and_raw_stdin() {
 }
 
 fn roundtrip(encode: &[&str], decode: &[&str], body: &Value) -> Value {
-    let out = joylink()
-        .arg("encode")
-        .args(encode)
-        .arg(body.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let hex = String::from_utf8(out.stdout).unwrap();
+    let out = stdout_ok(joylink().arg("encode").args(encode).arg(body.to_string()));
+    let hex = String::from_utf8(out).unwrap();
     let doc = stdout_json(
         joylink()
             .arg("decode")
@@ -265,57 +218,17 @@ fn encode_decode_ecdh_roundtrip() {
 
 #[test]
 fn encode_bad_inputs() {
-    joylink()
-        .args(["encode", "--type", "nonsense", "{\"kind\":\"heartbeat\"}"])
-        .assert()
-        .code(2)
-        .stderr(contains("unknown packet type"));
-    joylink()
-        .args([
-            "encode",
-            "--type",
-            "10",
-            "--sessionkey",
-            SESSION,
-            "not json",
-        ])
-        .assert()
-        .code(2);
-    joylink()
-        .args([
-            "encode",
-            "--type",
-            "10",
-            "--sessionkey",
-            SESSION,
-            "{\"kind\":\"heartbeat\"}",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("version"));
+    // `encode --type T --sessionkey … BODY` must be refused as bad usage (exit 2).
+    let refused =
+        |t: &str, body: &str| exits(&["encode", "--type", t, "--sessionkey", SESSION, body], 2);
+    let heartbeat = r#"{"kind":"heartbeat","version":1,"rssi":1}"#;
+    refused("nonsense", heartbeat).stderr(contains("unknown packet type"));
+    refused("10", "not json");
+    refused("10", r#"{"kind":"heartbeat"}"#).stderr(contains("version"));
     // A body that does not travel in this type.
-    joylink()
-        .args([
-            "encode",
-            "--type",
-            "12",
-            "--sessionkey",
-            SESSION,
-            "{\"kind\":\"heartbeat\",\"version\":1,\"rssi\":1}",
-        ])
-        .assert()
-        .code(2);
+    refused("12", heartbeat);
     // Missing key.
-    joylink()
-        .args([
-            "encode",
-            "--type",
-            "10",
-            "{\"kind\":\"heartbeat\",\"version\":1,\"rssi\":1}",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("--sessionkey"));
+    exits(&["encode", "--type", "10", heartbeat], 2).stderr(contains("--sessionkey"));
 }
 
 #[test]
@@ -359,10 +272,7 @@ fn ecdh_matches_the_vectors() {
         assert_eq!(doc["aes_key"], v["aes_key"], "{}", v["id"]);
         assert_eq!(doc["aes_iv"], v["aes_iv"], "{}", v["id"]);
     }
-    joylink()
-        .args(["ecdh", "--private-key", "00", "--peer", "02"])
-        .assert()
-        .code(2);
+    exits(&["ecdh", "--private-key", "00", "--peer", "02"], 2);
 }
 
 #[test]
@@ -400,19 +310,16 @@ fn timer_next_and_check() {
         .assert()
         .success()
         .stdout(contains("0_1_22_*_*_*_*"));
-    joylink()
-        .args(["timer", "check", "0_1_22__11,15_*_*_*"])
-        .assert()
-        .code(1);
+    exits(&["timer", "check", "0_1_22__11,15_*_*_*"], 1);
     joylink()
         .args(["timer", "check", "--lenient", "0_1_22__11,15_*_*_*"])
         .assert()
         .success();
-    joylink().args(["timer", "next", "bad"]).assert().code(2);
-    joylink()
-        .args(["timer", "next", "0_0_0_*_*_*_*", "--after", "yesterday"])
-        .assert()
-        .code(2);
+    exits(&["timer", "next", "bad"], 2);
+    exits(
+        &["timer", "next", "0_0_0_*_*_*_*", "--after", "yesterday"],
+        2,
+    );
 }
 
 #[test]
@@ -442,12 +349,7 @@ fn demo_runs_deterministically_and_draws() {
     let c = joylink().args(["demo", "--seed", "2"]).output().unwrap();
     assert_ne!(a.stdout, c.stdout);
     // --json: one document per packet.
-    let out = joylink().args(["demo", "--json"]).output().unwrap();
-    let docs: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let docs = stdout_json_lines(joylink().args(["demo", "--json"]));
     assert_eq!(docs.len(), 26);
     assert!(
         docs.iter()
@@ -455,6 +357,29 @@ fn demo_runs_deterministically_and_draws() {
     );
     assert_eq!(docs[0]["from"], "app");
     assert_eq!(docs[0]["header"]["type_name"], "scan");
+    // Type 13 through joylink-timer: named message, tasks with their time_exp, results.
+    let timers: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["body"]["kind"] == "timer")
+        .collect();
+    assert_eq!(timers.len(), 3);
+    let add = &timers[0]["body"];
+    assert_eq!(
+        (add["timer_kind"].as_str(), add["biz_name"].as_str()),
+        (Some("add"), Some("timer add"))
+    );
+    assert_eq!(add["tasks"][0]["id"], 7);
+    assert_eq!(add["tasks"][0]["name"], "wake up");
+    assert_eq!(add["tasks"][0]["time_exp"], "0_30_7_*_*_1,3,5_*");
+    assert_eq!(add["tasks"][0]["mode_name"], "base");
+    assert_eq!(timers[1]["body"]["timer_kind"], "add_response");
+    assert_eq!(timers[1]["body"]["code"], 0);
+    assert_eq!(timers[2]["body"]["results"][0]["id"], 7);
+    // Both inner sub-device layers are opened by their receivers.
+    for kind in ["subdev_script_control", "subdev_upload"] {
+        let d = docs.iter().find(|d| d["body"]["kind"] == kind).unwrap();
+        assert!(d["body"]["inner"]["json"].is_object(), "{kind}: {d}");
+    }
     // The hex of each packet decodes the same with `decode`.
     let ladder = joylink()
         .args(["demo", "--brief", "--ladder"])
@@ -492,9 +417,154 @@ fn demo_svg_ladder() {
     ] {
         assert!(svg.contains(label), "svg lacks {label}");
     }
-    joylink()
-        .args(["demo", "--ladder=png", "x"])
-        .assert()
-        .code(2);
+    exits(&["demo", "--ladder=png", "x"], 2);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Encodes `body` (sealing its `inner` document with the sub-device key in `encode`) and
+/// decodes the packet with `decode`.
+fn encode_then_decode(encode: &[&str], decode: &[&str], body: &Value) -> (String, Value) {
+    let out = stdout_ok(joylink().arg("encode").args(encode).arg(body.to_string()));
+    let hex = String::from_utf8(out).unwrap().trim().to_owned();
+    let doc = stdout_json(joylink().args(["decode", "--json"]).args(decode).arg(&hex));
+    (hex, doc)
+}
+
+#[test]
+fn subdev_inner_layers_are_opened_with_the_sub_device_keys() {
+    const SUB_LOCAL: &str = "25e35c9691ee91296facd5d28a4822bc";
+    const SUB_ACCESS: &str = "1ff4654e25e7d359be09ef3a6e1f0bc1";
+    let cmd = json!({"streams": [{"stream_id": "light", "current_value": "1"}]});
+    // LAN 104: gateway localkey outside, sub-device localkey inside (spec 6.3.8, 8.2).
+    let body = json!({"kind": "subdev_script_control", "biz_code": 1002, "serial": 5,
+        "feedid": "3039237988000962", "inner": {"json": cmd}});
+    let (hex, doc) = encode_then_decode(
+        &[
+            "--type",
+            "104",
+            "--localkey",
+            LOCAL,
+            "--sub-localkey",
+            SUB_LOCAL,
+            "--timestamp",
+            "9",
+        ],
+        &["--localkey", LOCAL, "--sub-localkey", SUB_LOCAL],
+        &body,
+    );
+    assert_eq!(doc["body"]["inner"]["json"], cmd);
+    assert!(doc["error"].is_null());
+    // The sealed layer is a whole number of AES blocks, not the plaintext.
+    let sealed = doc["body"]["cmd_hex"].as_str().unwrap();
+    assert_eq!(sealed.len() % 32, 0);
+    assert!(!sealed.contains(&hex::encode("light")));
+    // Without the sub-device key: exit 0, the key named.
+    let doc = stdout_json(joylink().args(["decode", "--json", "--localkey", LOCAL, &hex]));
+    assert_eq!(doc["body"]["inner"]["missing_key"], "--sub-localkey");
+    assert!(doc["error"].is_null());
+    joylink()
+        .args(["decode", "--localkey", LOCAL, &hex])
+        .assert()
+        .success()
+        .stdout(contains("pass --sub-localkey"));
+    // The wrong sub-device key is a wrong key: exit 1, the body still shown.
+    exits(
+        &["decode", "--localkey", LOCAL, "--sub-localkey", LOCAL, &hex],
+        1,
+    )
+    .stderr(contains("inner layer"));
+    // Sealing `inner` needs the key.
+    exits(
+        &[
+            "encode",
+            "--type",
+            "104",
+            "--localkey",
+            LOCAL,
+            &body.to_string(),
+        ],
+        2,
+    )
+    .stderr(contains("--sub-localkey"));
+
+    // WAN 111 and 112: session key outside, sub-device accesskey inside (spec 8.2, 8.4.2).
+    let s = ["--sessionkey", SESSION, "--sub-accesskey", SUB_ACCESS];
+    let ctl = json!({"kind": "subdev_control", "biz_code": 1002, "serial": 6,
+        "feed_id": "3039237988000962", "inner": {"json": cmd}});
+    let (_, doc) = encode_then_decode(&[&["--type", "111"], &s[..]].concat(), &s, &ctl);
+    assert_eq!(doc["body"]["kind"], "subdev_control");
+    assert_eq!(doc["body"]["inner"]["json"], cmd);
+    let up = json!({"kind": "subdev_upload", "feed_id": "3039237988000962",
+        "inner": {"text": "not json"}});
+    let (hex, doc) = encode_then_decode(
+        &[&["--type", "112"], &s[..]].concat(),
+        &[&s[..], &["--direction", "from-device"]].concat(),
+        &up,
+    );
+    assert_eq!(doc["body"]["inner"], json!({"text": "not json"}));
+    let doc = stdout_json(joylink().args(["decode", "--json", "--sessionkey", SESSION, &hex]));
+    assert_eq!(doc["body"]["inner"]["missing_key"], "--sub-accesskey");
+    // The decoded body (sealed bytes as `data_hex`) encodes to the same packet.
+    let mut again = doc["body"].clone();
+    again.as_object_mut().unwrap().remove("inner");
+    let ts = doc["timestamp"].to_string();
+    let out = stdout_ok(
+        joylink()
+            .args([
+                "encode",
+                "--type",
+                "112",
+                "--sessionkey",
+                SESSION,
+                "--timestamp",
+                &ts,
+            ])
+            .arg(again.to_string()),
+    );
+    assert_eq!(String::from_utf8(out).unwrap().trim(), hex);
+}
+
+#[test]
+fn rare_wan_bodies_have_named_fields_and_round_trip() {
+    let up = [
+        &["--sessionkey", SESSION][..],
+        &["--direction", "from-device"],
+    ]
+    .concat();
+    let down = [
+        &["--sessionkey", SESSION][..],
+        &["--direction", "to-device"],
+    ]
+    .concat();
+    let enc = |t: &'static str| vec!["--type", t, "--sessionkey", SESSION, "--timestamp", "7"];
+    // Type 14 (spec 12).
+    let ar = json!({"kind": "async_result", "biz_code": 1002, "biz_name": "control",
+        "serial": 3, "feed_id": "3039237988000962", "control_type": 1,
+        "control_type_name": "panel or remote", "task_timestamp": 1_700_000_000,
+        "id": "task-1", "resp": "{\"code\":0}"});
+    let doc = roundtrip(&enc("14"), &up, &ar);
+    assert_eq!(doc["timestamp"], 7);
+    // Type 15 (spec 7.3.27/28).
+    let req = json!({"kind": "info_fetch_request", "serial": 4,
+        "json": {"type": ["weather", "air"]}});
+    roundtrip(&enc("15"), &up, &req);
+    let rsp = json!({"kind": "info_fetch_response", "serial": 4,
+        "json": {"result": [{"type": "weather", "value": "sunny"}]}});
+    roundtrip(&enc("15"), &down, &rsp);
+    // Type 16 (spec 7.3.13/14).
+    let rep = json!({"kind": "task_report", "serial": 8,
+        "json": {"task_id": "t1", "sub_tasks": []}});
+    roundtrip(&enc("16"), &up, &rep);
+    let ack = json!({"kind": "task_report_response", "serial": 8, "code": -4,
+        "code_name": "not supported"});
+    roundtrip(&enc("16"), &down, &ack);
+    // The first version's `data_hex` still encodes.
+    let legacy = json!({"kind": "task_report", "data_hex": "08000000"});
+    let out = stdout_ok(
+        joylink()
+            .arg("encode")
+            .args(enc("16"))
+            .arg(legacy.to_string()),
+    );
+    assert!(!out.is_empty());
 }

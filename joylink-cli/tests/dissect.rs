@@ -13,7 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{joylink, stdout_json_lines};
 use joylink_test_vectors::{by_id, hex_field, vectors};
 use pcap_file::pcap::{PcapPacket, PcapWriter};
 use serde_json::Value;
@@ -115,29 +117,18 @@ fn dissects_udp_and_reassembled_tcp() {
     let path = temp("session.pcap");
     write_pcap(&path, &frames);
 
-    let out = Command::cargo_bin("joylink")
-        .unwrap()
-        .args([
-            "dissect",
-            "--json",
-            "--localkey",
-            localkey,
-            "--sessionkey",
-            session,
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let docs = stdout_json_lines(
+        joylink()
+            .args([
+                "dissect",
+                "--json",
+                "--localkey",
+                localkey,
+                "--sessionkey",
+                session,
+            ])
+            .arg(&path),
     );
-    let docs: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     assert_eq!(docs.len(), 4, "{docs:#?}");
     let expect = [
         (
@@ -183,8 +174,7 @@ fn dissects_udp_and_reassembled_tcp() {
 
     // Human form and the SVG ladder, one column per address.
     let svg = temp("session.svg");
-    Command::cargo_bin("joylink")
-        .unwrap()
+    joylink()
         .args(["dissect", "--sessionkey", session, "--ladder=svg"])
         .arg(&path)
         .arg(&svg)
@@ -203,8 +193,7 @@ fn dissects_udp_and_reassembled_tcp() {
     ] {
         assert!(text.contains(label), "svg lacks {label}");
     }
-    Command::cargo_bin("joylink")
-        .unwrap()
+    joylink()
         .args(["dissect", "--ladder"])
         .arg(&path)
         .assert()
@@ -216,14 +205,8 @@ fn dissects_udp_and_reassembled_tcp() {
 fn dissect_bad_inputs() {
     let path = temp("garbage.pcap");
     std::fs::write(&path, b"this is not a capture").unwrap();
-    Command::cargo_bin("joylink")
-        .unwrap()
-        .arg("dissect")
-        .arg(&path)
-        .assert()
-        .code(1);
-    Command::cargo_bin("joylink")
-        .unwrap()
+    joylink().arg("dissect").arg(&path).assert().code(1);
+    joylink()
         .args(["dissect", "/nonexistent/x.pcap"])
         .assert()
         .code(1);
@@ -232,8 +215,7 @@ fn dissect_bad_inputs() {
     bad.extend_from_slice(b"garbage!garbage!garbage!");
     let path = temp("broken.pcap");
     write_pcap(&path, &[tcp(DEV, 40000, CLOUD, 2002, 1, 0x18, &bad)]);
-    let out = Command::cargo_bin("joylink")
-        .unwrap()
+    let out = joylink()
         .args(["dissect", "--json"])
         .arg(&path)
         .output()
@@ -242,4 +224,56 @@ fn dissect_bad_inputs() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("bad magic"));
+}
+
+#[test]
+fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
+    // A ~5 MB capture (over the 4 MiB threshold): a JoyLink packet first and last, and
+    // non-JoyLink UDP traffic in between, written by the test.
+    let l = vectors("lan_packets.json");
+    let (l7, l8) = (by_id(&l, "lan-07"), by_id(&l, "lan-08"));
+    let localkey = l7["key"]["key_string"].as_str().unwrap();
+    let mut frames = vec![udp(APP, 50000, DEV, 4320, &hex_field(&l7["packet"]))];
+    let filler = vec![0x5a_u8; 1400];
+    while frames.iter().map(|f| f.len() + 16).sum::<usize>() < 5 * 1024 * 1024 {
+        frames.push(udp(APP, 5353, DEV, 5353, &filler));
+    }
+    frames.push(udp(DEV, 4320, APP, 50000, &hex_field(&l8["packet"])));
+    let path = temp("big.pcap");
+    write_pcap(&path, &frames);
+    assert!(std::fs::metadata(&path).unwrap().len() > 4 * 1024 * 1024);
+
+    let run = |progress: &str| {
+        let out = joylink()
+            .env("JOYLINK_PROGRESS", progress)
+            .args(["dissect", "--json", "--localkey", localkey])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let docs: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+            .collect();
+        assert_eq!(docs.len(), 2, "{stdout}");
+        assert_eq!(docs[0]["body"]["kind"], "json_control");
+        assert_eq!(docs[1]["body"]["kind"], "json_control_response");
+        assert_eq!(docs[1]["frame"], frames.len());
+        assert!(!stdout.contains("MiB"));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    // Forced on (stderr is a pipe here): the bar is drawn, on stderr only.
+    let stderr = run("always");
+    assert!(
+        stderr.contains("MiB"),
+        "no progress bar on stderr: {stderr:?}"
+    );
+    // indicatif's default: no bar when stderr is not a terminal; `never` hides it anyway.
+    assert!(!run("").contains("MiB"));
+    assert!(!run("never").contains("MiB"));
 }

@@ -8,13 +8,11 @@
     clippy::arithmetic_side_effects
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::joylink;
 use joylink_test_vectors::{by_id, vectors};
 use serde_json::Value;
-
-fn joylink() -> Command {
-    Command::cargo_bin("joylink").unwrap()
-}
 
 /// The key options for a vector's `key` object.
 fn key_args(v: &Value) -> Vec<String> {

@@ -26,7 +26,7 @@ use rand_core::{Infallible, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 
 use crate::cmd::encode::seal;
-use crate::cmd::{LadderArg, parse_ladder};
+use crate::cmd::{LadderArgs, draw_ladder};
 use crate::keys::Keys;
 use crate::ladder::Ladder;
 use crate::packet::{Inspection, inspect};
@@ -47,13 +47,8 @@ pub struct Args {
     /// One JSON document per packet (JSON Lines), with `from`, `to` and `step`.
     #[arg(long)]
     pub json: bool,
-    /// Draw the exchange as a ladder diagram: `--ladder` in the terminal, `--ladder=svg FILE`
-    /// as an SVG file.
-    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "svg")]
-    pub ladder: Option<Vec<String>>,
-    /// The SVG file of `--ladder=svg FILE`.
-    #[arg(hide = true, value_name = "SVG_FILE")]
-    pub ladder_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
 }
 
 /// The demo's deterministic RNG: SplitMix64. NOT a cryptographic generator — it stands in for
@@ -173,8 +168,58 @@ impl Demo {
     }
 }
 
-fn lan(t: PacketType, e: EncType) -> Header {
-    Header::new(Magic::Lan, t, e)
+impl Demo {
+    /// Seals a LAN plaintext with `sender`'s keys and hands it over.
+    fn lan(
+        &mut self,
+        (from, to): (&str, &str),
+        (t, e): (PacketType, EncType),
+        sender: &Keys,
+        plaintext: &[u8],
+        receiver: &Keys,
+        direction: Direction,
+    ) -> Result<Inspection> {
+        let pkt = seal(
+            &Header::new(Magic::Lan, t, e),
+            sender,
+            None,
+            None,
+            plaintext,
+        )?;
+        self.deliver(from, to, &pkt, receiver, direction)
+    }
+
+    /// Seals a WAN message with the connection's keys and hands it over.
+    fn wan(
+        &mut self,
+        (from, to): (&str, &str),
+        msg: &WanMessage<'_>,
+        keys: &WanKeys<'_>,
+        receiver: &Keys,
+        direction: Direction,
+    ) -> Result<Inspection> {
+        let pkt = wan_seal(msg, keys)?;
+        self.deliver(from, to, &pkt, receiver, direction)
+    }
+
+    /// A type-13 message: emitted by joylink-timer, sealed as a WAN body, handed over.
+    fn timer(
+        &mut self,
+        (from, to): (&str, &str),
+        msg: &TimerMessage<'_>,
+        keys: &WanKeys<'_>,
+        receiver: &Keys,
+        direction: Direction,
+    ) -> Result<Inspection> {
+        let pt = emit(msg.buffer_len()?, |b| msg.emit(b))?;
+        self.wan(
+            (from, to),
+            &WanMessage::Timer(&pt),
+            keys,
+            receiver,
+            direction,
+        )
+    }
 }
 
 fn with_ts(ts: u32, body: &[u8]) -> Vec<u8> {
@@ -200,7 +245,7 @@ fn wan_seal(msg: &WanMessage<'_>, keys: &WanKeys<'_>) -> Result<Vec<u8>> {
     reason = "the demo script reads best as one story"
 )]
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let ladder_arg = parse_ladder(args.ladder.as_deref(), args.ladder_file.as_deref())?;
+    let ladder_arg = args.ladder.parse()?;
     let mut rng = DemoRng(args.seed);
     let mut d = Demo {
         args_brief: args.brief,
@@ -225,36 +270,47 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut session = [0u8; 32];
     rand_core::Rng::fill_bytes(&mut rng, &mut session);
     let session_key = SessionKey::new(session);
-    let gw_local_s = rng.key_string();
-    let gw_local: LocalKey = gw_local_s.parse()?;
+    let gw_local: LocalKey = rng.key_string().parse()?;
     let sub_local: LocalKey = rng.key_string().parse()?;
     let sub_access: AccessKey = rng.key_string().parse()?;
     let sub_feed = "3039237988000962";
 
+    let own_pair = |pair: &KeyPair| -> Result<KeyPair> {
+        Ok(KeyPair::from_private_key(
+            joylink::crypto::PrivateKey::from_bytes(pair.private_key().raw_secret_bytes())?,
+        ))
+    };
     let app_keys = Keys {
-        key_pair: Some(KeyPair::from_private_key(
-            joylink::crypto::PrivateKey::from_bytes(app_pair.private_key().raw_secret_bytes())?,
-        )),
+        key_pair: Some(own_pair(&app_pair)?),
         local_key: Some(local_key.clone()),
         ..Keys::default()
     };
     let device_lan_keys_before = Keys {
-        key_pair: Some(KeyPair::from_private_key(
-            joylink::crypto::PrivateKey::from_bytes(device_pair.private_key().raw_secret_bytes())?,
-        )),
+        key_pair: Some(own_pair(&device_pair)?),
         ..Keys::default()
     };
+    // The device and the cloud share the device's keys; the cloud also knows the sub-device's
+    // accesskey (inner layer of 111/112), the gateway the sub-device's localkey (inner 104).
     let device_keys = Keys {
         local_key: Some(local_key.clone()),
         access_key: Some(access_key.clone()),
         session_key: Some(session_key.clone()),
         ..Keys::default()
     };
-    let cloud_keys = device_keys_clone(&device_keys);
+    let cloud_keys = Keys {
+        sub_access_key: Some(sub_access.clone()),
+        ..Keys {
+            local_key: Some(local_key.clone()),
+            access_key: Some(access_key.clone()),
+            session_key: Some(session_key.clone()),
+            ..Keys::default()
+        }
+    };
     let gateway_keys = Keys {
         local_key: Some(gw_local.clone()),
         session_key: Some(session_key.clone()),
         access_key: Some(access_key.clone()),
+        sub_local_key: Some(sub_local.clone()),
         ..Keys::default()
     };
     let app_gw_keys = Keys {
@@ -262,18 +318,16 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ..Keys::default()
     };
     let none = Keys::default();
+    let (app_dev, dev_app) = ((APP, DEVICE), (DEVICE, APP));
+    let (app_gw, gw_app) = ((APP, GATEWAY), (GATEWAY, APP));
+    let (dev_cloud, cloud_dev) = ((DEVICE, CLOUD), (CLOUD, DEVICE));
+    let (up, down) = (Direction::FromDevice, Direction::ToDevice);
 
     // 1. LAN discovery (spec 6.3.1, type 1, enctype 0).
     d.step("LAN discovery (type 1, enctype 0)");
+    let scan = (PacketType::Scan, EncType::None);
     let req = br#"{"cmd":2,"productuuid":"5708AB","status":0}"#;
-    let pkt = seal(
-        &lan(PacketType::Scan, EncType::None),
-        &none,
-        None,
-        None,
-        req,
-    )?;
-    d.deliver(APP, DEVICE, &pkt, &none, Direction::ToDevice)?;
+    d.lan(app_dev, scan, &none, req, &none, down)?;
     let devkey = device_pair.public_key().to_devkey();
     let resp = json!({
         "code": 0, "msg": "scan ok", "devkey": devkey.as_str(), "mac": "EA2D9AB01132",
@@ -282,14 +336,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         "joySdkVersion": "2.0.19", "noSnapshot": 0, "batchBind": 0,
     })
     .to_string();
-    let pkt = seal(
-        &lan(PacketType::Scan, EncType::None),
-        &none,
-        None,
-        None,
-        resp.as_bytes(),
-    )?;
-    let ins = d.deliver(DEVICE, APP, &pkt, &none, Direction::FromDevice)?;
+    let ins = d.lan(dev_app, scan, &none, resp.as_bytes(), &none, up)?;
     // The app takes the device's public key from the answer's devkey (spec 4.3).
     let seen_devkey = ins
         .body
@@ -309,51 +356,27 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     .to_string();
     let ts = d.now();
     let pkt = seal(
-        &lan(PacketType::WriteKey, EncType::Ecdh),
+        &Header::new(Magic::Lan, PacketType::WriteKey, EncType::Ecdh),
         &app_keys,
         Some(&device_public),
         None,
         &with_ts(ts, write.as_bytes()),
     )?;
-    d.deliver(
-        APP,
-        DEVICE,
-        &pkt,
-        &device_lan_keys_before,
-        Direction::ToDevice,
-    )?;
+    d.deliver(APP, DEVICE, &pkt, &device_lan_keys_before, down)?;
     let ok = br#"{"code":0, "msg":"write accesskey ok"}"#;
-    let pkt = seal(
-        &lan(PacketType::WriteKey, EncType::None),
-        &none,
-        None,
-        None,
-        ok,
-    )?;
-    d.deliver(DEVICE, APP, &pkt, &none, Direction::FromDevice)?;
+    let write_key_answer = (PacketType::WriteKey, EncType::None);
+    d.lan(dev_app, write_key_answer, &none, ok, &none, up)?;
 
     // 3. JSON control with the localkey (spec "6.4.2", type 3, enctype 3; answered as type 4).
     d.step("JSON control, mode 3 (type 3, answered as type 4)");
+    let json_control = (PacketType::JsonControl, EncType::PreShared);
+    let script_control = (PacketType::ScriptControl, EncType::PreShared);
     let ctl = br#"{"cmd":5,"data":{"streams":[{"stream_id":"switch","current_value":"1"}]}}"#;
-    let ts = d.now();
-    let pkt = seal(
-        &lan(PacketType::JsonControl, EncType::PreShared),
-        &app_keys,
-        None,
-        None,
-        &with_ts(ts, ctl),
-    )?;
-    d.deliver(APP, DEVICE, &pkt, &device_keys, Direction::ToDevice)?;
+    let pt = with_ts(d.now(), ctl);
+    d.lan(app_dev, json_control, &app_keys, &pt, &device_keys, down)?;
     let ans = br#"{"code":0,"data":[{"stream_id":"switch","current_value":1}]}"#;
-    let ts = d.now();
-    let pkt = seal(
-        &lan(PacketType::ScriptControl, EncType::PreShared),
-        &device_keys,
-        None,
-        None,
-        &with_ts(ts, ans),
-    )?;
-    d.deliver(DEVICE, APP, &pkt, &app_keys, Direction::FromDevice)?;
+    let pt = with_ts(d.now(), ans);
+    d.lan(dev_app, script_control, &device_keys, &pt, &app_keys, up)?;
 
     // 4. Script control (spec 6.3.4, type 4, biz 1002 → 102).
     d.step("script control (type 4, biz_code 1002 -> 102)");
@@ -366,14 +389,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         cmd,
     };
     let pt = emit(c.buffer_len(), |b| c.emit(b))?;
-    let pkt = seal(
-        &lan(PacketType::ScriptControl, EncType::PreShared),
-        &app_keys,
-        None,
-        None,
-        &pt,
-    )?;
-    d.deliver(APP, DEVICE, &pkt, &device_keys, Direction::ToDevice)?;
+    d.lan(app_dev, script_control, &app_keys, &pt, &device_keys, down)?;
     let snapshot = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
     let r = joylink::wire::lan::ControlResponse {
         timestamp: d.now(),
@@ -382,41 +398,22 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         resp: snapshot,
     };
     let pt = emit(r.buffer_len(), |b| r.emit(b))?;
-    let pkt = seal(
-        &lan(PacketType::ScriptControl, EncType::PreShared),
-        &device_keys,
-        None,
-        None,
-        &pt,
-    )?;
-    d.deliver(DEVICE, APP, &pkt, &app_keys, Direction::FromDevice)?;
+    d.lan(dev_app, script_control, &device_keys, &pt, &app_keys, up)?;
 
     // 5. A gateway adds a ZigBee sub-device (spec 6.3.5, type 105) and relays a script command
     //    sealed twice (spec 6.3.8, 8.2: gateway localkey outside, sub-device localkey inside).
+    //    The gateway decodes it with both keys: the inner command is shown decrypted.
     d.step("gateway: add a ZigBee sub-device (type 105) and control it (type 104)");
+    let add_subdev = (PacketType::AddSubDev, EncType::PreShared);
     let add = br#"{"cmd":6,"data":{"mac":"701923F88581","productuuid":"7D13F6","protocol":1}}"#;
-    let ts = d.now();
-    let pkt = seal(
-        &lan(PacketType::AddSubDev, EncType::PreShared),
-        &app_gw_keys,
-        None,
-        None,
-        &with_ts(ts, add),
-    )?;
-    d.deliver(APP, GATEWAY, &pkt, &gateway_keys, Direction::ToDevice)?;
+    let pt = with_ts(d.now(), add);
+    d.lan(app_gw, add_subdev, &app_gw_keys, &pt, &gateway_keys, down)?;
     d.note(GATEWAY, SUBDEV, "zigbee join");
     let added = format!(
         r#"{{"code":0,"msg":"success","mac":"701923F88581","productuuid":"7D13F6","feedid":"{sub_feed}"}}"#
     );
-    let ts = d.now();
-    let pkt = seal(
-        &lan(PacketType::AddSubDev, EncType::PreShared),
-        &gateway_keys,
-        None,
-        None,
-        &with_ts(ts, added.as_bytes()),
-    )?;
-    d.deliver(GATEWAY, APP, &pkt, &app_gw_keys, Direction::FromDevice)?;
+    let pt = with_ts(d.now(), added.as_bytes());
+    d.lan(gw_app, add_subdev, &gateway_keys, &pt, &app_gw_keys, up)?;
     let script = SubDevScript {
         timestamp: d.now(),
         biz_code: BizCode::Control,
@@ -428,22 +425,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut pkt = vec![0u8; subdev_script_len(&outer, &inner, script.data.len())];
     let n = seal_subdev_script(&script, &outer, &inner, &mut pkt)?;
     pkt.truncate(n);
-    d.deliver(APP, GATEWAY, &pkt, &gateway_keys, Direction::ToDevice)?;
-    // The gateway opens the inner layer with the sub-device's key before relaying.
-    let mut buf = pkt.clone();
-    let opened = joylink::lan::open_subdev_script(
-        &mut buf,
-        &outer,
-        joylink::wire::lan::ResponseLayout::Spec,
-        joylink::wire::CrcPolicy::Verify,
-    )?
-    .open_inner(&inner)?;
-    if !d.json {
-        outln(&format!(
-            "  inner layer (sub-device localkey): {}",
-            String::from_utf8_lossy(opened.data)
-        ));
-    }
+    d.deliver(APP, GATEWAY, &pkt, &gateway_keys, down)?;
     d.note(GATEWAY, SUBDEV, "zigbee: light on");
 
     // 6. WAN authentication (spec 7.3.1/7.3.2, type 9, accesskey; session key issued).
@@ -452,7 +434,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let ts = d.now();
     let sent = seal_auth_request(feed_id.as_bytes(), &access_key, ts, &mut rng, &mut buf)?;
     let pkt = buf.get(..sent.len).unwrap_or_default().to_vec();
-    d.deliver(DEVICE, CLOUD, &pkt, &cloud_keys, Direction::FromDevice)?;
+    d.deliver(DEVICE, CLOUD, &pkt, &cloud_keys, up)?;
     let resp = AuthResponse {
         timestamp: d.now(),
         random: sent.random,
@@ -461,10 +443,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut buf = vec![0u8; 128];
     let n = seal_auth_response(&resp, &access_key, &mut buf)?;
     let pkt = buf.get(..n).unwrap_or_default().to_vec();
-    d.deliver(CLOUD, DEVICE, &pkt, &device_keys, Direction::ToDevice)?;
+    d.deliver(CLOUD, DEVICE, &pkt, &device_keys, down)?;
     let wkeys = WanKeys {
         access_key: &access_key,
         session_key: Some(&session_key),
+    };
+    let ok_code = |timestamp| CodeResponse {
+        timestamp,
+        code: ResponseCode::Success,
     };
 
     // 7. Heartbeat (spec 7.3.3/7.3.4, type 10, session key).
@@ -474,49 +460,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         version: 1,
         rssi: 60,
     });
-    d.deliver(
-        DEVICE,
-        CLOUD,
-        &wan_seal(&hb, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
-    let ack = WanMessage::HeartbeatResponse(CodeResponse {
-        timestamp: d.now(),
-        code: ResponseCode::Success,
-    });
-    d.deliver(
-        CLOUD,
-        DEVICE,
-        &wan_seal(&ack, &wkeys)?,
-        &device_keys,
-        Direction::ToDevice,
-    )?;
+    d.wan(dev_cloud, &hb, &wkeys, &cloud_keys, up)?;
+    let ack = WanMessage::HeartbeatResponse(ok_code(d.now()));
+    d.wan(cloud_dev, &ack, &wkeys, &device_keys, down)?;
 
     // 8. Snapshot upload (spec 7.3.5/7.3.6, type 12).
     d.step("snapshot upload (type 12)");
-    let up = WanMessage::Upload(Timestamped {
+    let up_msg = WanMessage::Upload(Timestamped {
         timestamp: d.now(),
         data: snapshot,
     });
-    d.deliver(
-        DEVICE,
-        CLOUD,
-        &wan_seal(&up, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
-    let ack = WanMessage::UploadResponse(CodeResponse {
-        timestamp: d.now(),
-        code: ResponseCode::Success,
-    });
-    d.deliver(
-        CLOUD,
-        DEVICE,
-        &wan_seal(&ack, &wkeys)?,
-        &device_keys,
-        Direction::ToDevice,
-    )?;
+    d.wan(dev_cloud, &up_msg, &wkeys, &cloud_keys, up)?;
+    let ack = WanMessage::UploadResponse(ok_code(d.now()));
+    d.wan(cloud_dev, &ack, &wkeys, &device_keys, down)?;
 
     // 9. Cloud control (spec 7.3.7/7.3.8, type 11, biz 1002 → 102).
     d.step("cloud control (type 11, biz_code 1002 -> 102)");
@@ -526,24 +482,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         serial: rng.next_u32_demo(),
         data: br#"{"streams":[{"stream_id":"power","current_value":"0"}]}"#,
     };
-    d.deliver(
-        CLOUD,
-        DEVICE,
-        &wan_seal(&WanMessage::Control(req), &wkeys)?,
+    d.wan(
+        cloud_dev,
+        &WanMessage::Control(req),
+        &wkeys,
         &device_keys,
-        Direction::ToDevice,
+        down,
     )?;
     let off = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"0"}]}"#;
-    let answer = req.answer(d.now(), off);
-    d.deliver(
-        DEVICE,
-        CLOUD,
-        &wan_seal(&WanMessage::ControlResponse(answer), &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
+    let answer = WanMessage::ControlResponse(req.answer(d.now(), off));
+    d.wan(dev_cloud, &answer, &wkeys, &cloud_keys, up)?;
 
     // 10. A timer: the cloud adds it (1091 → 191); it fires and the device reports (1097).
+    //     Each side decodes it to joylink-timer's typed message (tasks, time_exp, results).
     d.step("timer added (type 13, biz 1091 -> 191) and reported (1097)");
     let exp_text = "0_30_7_*_*_1,3,5_*";
     let cmds = [Cmd(
@@ -571,26 +522,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         preamble: pre,
         tasks: List::from_slice(&tasks),
     });
-    d.deliver(
-        CLOUD,
-        DEVICE,
-        &timer_packet(&add, &wkeys)?,
-        &device_keys,
-        Direction::ToDevice,
-    )?;
+    d.timer(cloud_dev, &add, &wkeys, &device_keys, down)?;
     let mut rsp_pre = pre.reply();
     rsp_pre.timestamp = d.now();
     let rsp = TimerMessage::AddResponse(TimerCode {
         preamble: rsp_pre,
         code: 0,
     });
-    d.deliver(
-        DEVICE,
-        CLOUD,
-        &timer_packet(&rsp, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
+    d.timer(dev_cloud, &rsp, &wkeys, &cloud_keys, up)?;
     // When does it fire? joylink-timer computes it from the expression (civil time, UTC here).
     let exp: TimeExp = exp_text.parse()?;
     let now = joylink::timer::CivilTime::from_seconds_since_epoch(i64::from(d.clock))
@@ -610,17 +549,13 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         preamble: Preamble::new(d.now(), BizCode::TimerReportResult, rng.next_u32_demo()),
         results: List::from_slice(&results),
     });
-    d.deliver(
-        DEVICE,
-        CLOUD,
-        &timer_packet(&report, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
+    d.timer(dev_cloud, &report, &wkeys, &cloud_keys, up)?;
 
     // 11. The gateway reports its sub-device: heartbeat (type 110) and an upload sealed with
-    //     the sub-device's accesskey inside the session-key layer (type 112, spec 8.2).
+    //     the sub-device's accesskey inside the session-key layer (type 112, spec 8.2); the
+    //     cloud opens both layers.
     d.step("gateway: sub-device heartbeat (type 110) and upload (type 112)");
+    let gw_cloud = (GATEWAY, CLOUD);
     let devs = [SubDevInfo {
         version: 1,
         rssi: 80,
@@ -634,13 +569,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         devices: SubDevList::from_records(&devs),
     });
     d.note(SUBDEV, GATEWAY, "zigbee: report");
-    d.deliver(
-        GATEWAY,
-        CLOUD,
-        &wan_seal(&hb, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
+    d.wan(gw_cloud, &hb, &wkeys, &cloud_keys, up)?;
     let data = br#"{"code":0,"streams":[{"stream_id":"light","current_value":"1"}]}"#;
     let sub_mode = Mode::AccessKey(&sub_access);
     let mut inner = vec![0u8; joylink::inner_sealed_len(&sub_mode, data.len())];
@@ -651,13 +580,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         feed_id: FixedText::new("feed_id", sub_feed.as_bytes()),
         data: &inner,
     });
-    d.deliver(
-        GATEWAY,
-        CLOUD,
-        &wan_seal(&upload, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
+    d.wan(gw_cloud, &upload, &wkeys, &cloud_keys, up)?;
 
     // 12. OTA status report (spec 9.6, type 8).
     d.step("OTA status report (type 8)");
@@ -668,25 +591,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         timestamp: d.now(),
         data: ota.as_bytes(),
     });
-    d.deliver(
-        DEVICE,
-        CLOUD,
-        &wan_seal(&msg, &wkeys)?,
-        &cloud_keys,
-        Direction::FromDevice,
-    )?;
-    let ok = br#"{"code":0,"msg":"success"}"#;
+    d.wan(dev_cloud, &msg, &wkeys, &cloud_keys, up)?;
     let msg = WanMessage::OtaStatusResponse(Timestamped {
         timestamp: d.now(),
-        data: ok,
+        data: br#"{"code":0,"msg":"success"}"#,
     });
-    d.deliver(
-        CLOUD,
-        DEVICE,
-        &wan_seal(&msg, &wkeys)?,
-        &device_keys,
-        Direction::ToDevice,
-    )?;
+    d.wan(cloud_dev, &msg, &wkeys, &device_keys, down)?;
 
     if !d.json {
         outln(&format!(
@@ -694,19 +604,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             d.count
         ));
     }
-    match ladder_arg {
-        Some(LadderArg::Terminal) => {
-            outln("");
-            out(&d.ladder.to_text());
-        }
-        Some(LadderArg::Svg(path)) => {
-            std::fs::write(&path, d.ladder.to_svg())
-                .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("ladder written to {}", path.display());
-        }
-        None => {}
-    }
-    let _ = (gw_local_s, sub_local);
+    draw_ladder(ladder_arg, &d.ladder, true)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -720,26 +618,12 @@ impl DemoRng {
     }
 }
 
-fn device_keys_clone(k: &Keys) -> Keys {
-    Keys {
-        local_key: k.local_key.clone(),
-        access_key: k.access_key.clone(),
-        session_key: k.session_key.clone(),
-        key_pair: None,
-    }
-}
-
-fn emit(len: usize, f: impl FnOnce(&mut [u8]) -> joylink::wire::Result<usize>) -> Result<Vec<u8>> {
+fn emit<E>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<Vec<u8>>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
     let mut v = vec![0u8; len];
     let n = f(&mut v)?;
     v.truncate(n);
     Ok(v)
-}
-
-fn timer_packet(msg: &TimerMessage<'_>, keys: &WanKeys<'_>) -> Result<Vec<u8>> {
-    let len = msg.buffer_len()?;
-    let mut pt = vec![0u8; len];
-    let n = msg.emit(&mut pt)?;
-    pt.truncate(n);
-    wan_seal(&WanMessage::Timer(&pt), keys)
 }

@@ -1,18 +1,18 @@
 //! `joylink dissect`: every JoyLink packet of a capture.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use joylink::wire::{Direction, Magic};
 use serde_json::{Value, json};
 
 use crate::capture::{self, LAN_PORTS, Reassembly, Segment, StreamItem, Transport};
-use crate::cmd::{LadderArg, parse_ladder};
+use crate::cmd::{LadderArgs, draw_ladder};
 use crate::keys::{KeyArgs, Keys};
 use crate::ladder::Ladder;
 use crate::packet::inspect;
@@ -20,6 +20,66 @@ use crate::{outln, render};
 
 /// Captures above this size get a progress bar.
 const PROGRESS_THRESHOLD: u64 = 4 * 1024 * 1024;
+
+/// `JOYLINK_PROGRESS=always` draws the bar even when stderr is not a terminal (logs, tests),
+/// `never` hides it; otherwise it is drawn on a terminal stderr only (indicatif's default).
+const PROGRESS_ENV: &str = "JOYLINK_PROGRESS";
+
+/// A draw target for `JOYLINK_PROGRESS=always`: plain lines on stderr, no cursor movement.
+#[derive(Debug)]
+struct PlainStderr;
+
+impl TermLike for PlainStderr {
+    fn width(&self) -> u16 {
+        80
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        writeln!(std::io::stderr(), "{s}")
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        write!(std::io::stderr(), "{s}")
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// The progress bar of a capture of `size` bytes: on stderr, never on stdout (which may carry
+/// JSON Lines), above [`PROGRESS_THRESHOLD`].
+fn progress_bar(size: u64) -> Option<ProgressBar> {
+    let mode = std::env::var(PROGRESS_ENV).unwrap_or_default();
+    if size <= PROGRESS_THRESHOLD || mode == "never" {
+        return None;
+    }
+    let target = if mode == "always" {
+        ProgressDrawTarget::term_like(Box::new(PlainStderr))
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(size), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar.tick();
+    Some(bar)
+}
 
 /// Dissect a capture: UDP on ports 80/4320 and any UDP datagram starting with a JoyLink magic,
 /// TCP streams that start with a magic (reassembled with the frame decoder). One line per
@@ -35,13 +95,8 @@ pub struct Args {
     /// One JSON document per packet (JSON Lines).
     #[arg(long)]
     pub json: bool,
-    /// Draw a ladder diagram (one column per address): `--ladder` in the terminal,
-    /// `--ladder=svg FILE` as an SVG file.
-    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "svg")]
-    pub ladder: Option<Vec<String>>,
-    /// The SVG file of `--ladder=svg FILE`.
-    #[arg(hide = true, value_name = "SVG_FILE")]
-    pub ladder_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
     #[command(flatten)]
     pub keys: KeyArgs,
 }
@@ -167,22 +222,12 @@ impl Printer<'_> {
 /// # Errors
 /// Usage errors for bad keys or options; an unreadable capture is exit 1.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let ladder_arg = parse_ladder(args.ladder.as_deref(), args.ladder_file.as_deref())?;
+    let ladder_arg = args.ladder.parse()?;
     let keys = args.keys.parse()?;
     let file =
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = if size > PROGRESS_THRESHOLD {
-        let bar = ProgressBar::new(size);
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} eta {eta}")
-        {
-            bar.set_style(style);
-        }
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = progress_bar(size);
     let mut printer = Printer {
         keys: &keys,
         json: args.json,
@@ -251,14 +296,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             printer.packets, printer.malformed
         );
     }
-    match ladder_arg {
-        Some(LadderArg::Terminal) => crate::out(&printer.ladder.to_text()),
-        Some(LadderArg::Svg(path)) => {
-            std::fs::write(&path, printer.ladder.to_svg())
-                .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("ladder written to {}", path.display());
-        }
-        None => {}
-    }
+    draw_ladder(ladder_arg, &printer.ladder, false)?;
     Ok(ExitCode::SUCCESS)
 }

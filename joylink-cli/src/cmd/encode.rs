@@ -235,11 +235,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         given_enc.unwrap_or(EncType::PreShared),
         &body,
         timestamp,
+        &keys,
     )?;
     let enc_type =
         given_enc.unwrap_or_else(|| default_enc_type(magic, packet_type, probe.direction));
-    let encoded = body::from_json(magic, enc_type, &body, timestamp)?;
-    let checked = body::check(magic, packet_type, enc_type, &encoded)?;
+    let encoded = body::from_json(magic, enc_type, &body, timestamp, &keys)?;
+    let checked = body::check(magic, packet_type, enc_type, &encoded, &keys)?;
     let wanted = body.get("kind").and_then(Value::as_str).unwrap_or_default();
     if checked.kind != wanted {
         return Err(usage(format!(

@@ -29,6 +29,55 @@ impl From<DirectionArg> for Direction {
     }
 }
 
+/// The `--ladder[=svg FILE]` options of `demo` and `dissect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LadderArgs {
+    /// Draw the exchange as a ladder (sequence) diagram, one column per party (per address for
+    /// a capture): `--ladder` in the terminal, `--ladder=svg FILE` as an SVG file.
+    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "svg")]
+    pub ladder: Option<Vec<String>>,
+    /// The SVG file of `--ladder=svg FILE`.
+    #[arg(hide = true, value_name = "SVG_FILE")]
+    pub ladder_file: Option<std::path::PathBuf>,
+}
+
+impl LadderArgs {
+    /// What was asked for.
+    ///
+    /// # Errors
+    /// A usage error for a malformed `--ladder` (see [`parse_ladder`]).
+    pub fn parse(&self) -> anyhow::Result<Option<LadderArg>> {
+        parse_ladder(self.ladder.as_deref(), self.ladder_file.as_deref())
+    }
+}
+
+/// Draws `ladder` as `arg` asks: on stdout (after a blank line when `gap`), or into an SVG file.
+///
+/// # Errors
+/// When the SVG file cannot be written.
+pub fn draw_ladder(
+    arg: Option<LadderArg>,
+    ladder: &crate::ladder::Ladder,
+    gap: bool,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    match arg {
+        Some(LadderArg::Terminal) => {
+            if gap {
+                crate::outln("");
+            }
+            crate::out(&ladder.to_text());
+        }
+        Some(LadderArg::Svg(path)) => {
+            std::fs::write(&path, ladder.to_svg())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("ladder written to {}", path.display());
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// `--ladder` / `--ladder=svg FILE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LadderArg {
