@@ -11,6 +11,9 @@ use anyhow::{Result, anyhow};
 use joylink::wire::{BytesFrameDecoder, MAGIC_LAN, MAGIC_WAN, Magic};
 use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
 use pcap_file::pcapng::{Block, PcapNgReader};
 
 /// Transport of a JoyLink packet found in a capture.
@@ -58,17 +61,18 @@ pub fn read_frames<R: Read>(
         let mut r = PcapNgReader::new(counted).map_err(|e| anyhow!("pcapng: {e}"))?;
         while let Some(block) = r.next_block() {
             let block = block.map_err(|e| anyhow!("pcapng: {e}"))?;
-            let (time, data, iface) = match block {
+            let (raw, data, iface) = match block {
                 Block::EnhancedPacket(p) => {
                     (p.timestamp, p.data.into_owned(), Some(p.interface_id))
                 }
                 Block::SimplePacket(p) => (Duration::ZERO, p.data.into_owned(), Some(0)),
                 _ => continue,
             };
-            let link = iface
+            let idb = iface
                 .and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| r.interfaces().get(i))
-                .map_or(DataLink::ETHERNET, |d| d.linktype);
+                .and_then(|i| r.interfaces().get(i));
+            let link = idb.map_or(DataLink::ETHERNET, |d| d.linktype);
+            let time = pcapng_time(raw, idb);
             number = number.saturating_add(1);
             f(Frame {
                 number,
@@ -93,6 +97,56 @@ pub fn read_frames<R: Read>(
         }
     }
     Ok(())
+}
+
+/// The capture time of an Enhanced Packet Block.
+///
+/// pcap-file 2 reads the EPB's 64-bit timestamp as nanoseconds whatever the interface says
+/// (`Duration::from_nanos(raw)`), so `raw.as_nanos()` is the raw tick count. The pcapng spec
+/// (§4.2, `if_tsresol`) counts ticks of 10^-n s (MSB clear) or 2^-n s (MSB set), default
+/// 10^-6 s — what most captures (dumpcap, tcpdump) use — and `if_tsoffset` adds whole seconds
+/// (a signed 64-bit value).
+fn pcapng_time(raw: Duration, idb: Option<&InterfaceDescriptionBlock<'_>>) -> Duration {
+    let mut resol = 6u8;
+    let mut offset = 0i64;
+    for opt in idb.map_or(&[][..], |d| d.options.as_slice()) {
+        match opt {
+            InterfaceDescriptionOption::IfTsResol(r) => resol = *r,
+            InterfaceDescriptionOption::IfTsOffset(o) => {
+                offset = i64::from_ne_bytes(o.to_ne_bytes())
+            }
+            _ => {}
+        }
+    }
+    let ticks = raw.as_nanos();
+    let exp = u32::from(resol & 0x7f);
+    let per_sec = if resol & 0x80 == 0 {
+        10u128.checked_pow(exp)
+    } else {
+        1u128.checked_shl(exp)
+    };
+    let time = match per_sec {
+        // Ticks are below 2^64 and a fraction below `per_sec`, so `frac * 10^9` fits in u128.
+        Some(per_sec) if per_sec > 0 => {
+            let secs = ticks.checked_div(per_sec).unwrap_or(0);
+            let frac = ticks.checked_rem(per_sec).unwrap_or(0);
+            let nanos = frac
+                .checked_mul(1_000_000_000)
+                .and_then(|n| n.checked_div(per_sec))
+                .unwrap_or(0);
+            Duration::new(
+                u64::try_from(secs).unwrap_or(u64::MAX),
+                u32::try_from(nanos).unwrap_or(0),
+            )
+        }
+        // A resolution finer than u128 can count: every tick count is below one second's worth.
+        _ => Duration::ZERO,
+    };
+    if offset >= 0 {
+        time.saturating_add(Duration::from_secs(offset.unsigned_abs()))
+    } else {
+        time.saturating_sub(Duration::from_secs(offset.unsigned_abs()))
+    }
 }
 
 struct Counted<'p, R, P: FnMut(u64)> {
@@ -334,4 +388,85 @@ impl Reassembly {
 /// The connection key, the same for both directions.
 pub fn ordered(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
     if a <= b { (a, b) } else { (b, a) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idb(
+        options: Vec<InterfaceDescriptionOption<'static>>,
+    ) -> InterfaceDescriptionBlock<'static> {
+        InterfaceDescriptionBlock {
+            linktype: DataLink::ETHERNET,
+            snaplen: 0xffff,
+            options,
+        }
+    }
+
+    #[test]
+    fn pcapng_timestamps_follow_if_tsresol_and_if_tsoffset() {
+        use InterfaceDescriptionOption::{IfTsOffset, IfTsResol};
+        // The raw tick count, as pcap-file 2 hands it over.
+        let raw = Duration::from_nanos(1_700_000_000_123_456);
+        // No interface / no option: microseconds (pcapng spec §4.2).
+        assert_eq!(
+            pcapng_time(raw, None),
+            Duration::new(1_700_000_000, 123_456_000)
+        );
+        assert_eq!(
+            pcapng_time(raw, Some(&idb(vec![]))),
+            Duration::new(1_700_000_000, 123_456_000)
+        );
+        // 10^-9 s: the count is nanoseconds already.
+        assert_eq!(pcapng_time(raw, Some(&idb(vec![IfTsResol(9)]))), raw);
+        // 10^-3 s.
+        assert_eq!(
+            pcapng_time(Duration::from_nanos(1_500), Some(&idb(vec![IfTsResol(3)]))),
+            Duration::from_millis(1_500)
+        );
+        // 2^-10 s: 1536 ticks are 1.5 s.
+        assert_eq!(
+            pcapng_time(
+                Duration::from_nanos(1_536),
+                Some(&idb(vec![IfTsResol(0x8a)]))
+            ),
+            Duration::from_millis(1_500)
+        );
+        // if_tsoffset adds seconds; it is signed, and a time before the epoch clamps to 0.
+        let us = Some(IfTsResol(6));
+        let with = |o: u64| idb(us.clone().into_iter().chain([IfTsOffset(o)]).collect());
+        assert_eq!(
+            pcapng_time(Duration::from_nanos(2_000_000), Some(&with(100))),
+            Duration::from_secs(102)
+        );
+        assert_eq!(
+            pcapng_time(
+                Duration::from_nanos(2_000_000),
+                Some(&with((-1i64).cast_unsigned()))
+            ),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            pcapng_time(
+                Duration::from_nanos(2_000_000),
+                Some(&with((-5i64).cast_unsigned()))
+            ),
+            Duration::ZERO
+        );
+        // Absurd resolutions never panic: 10^-127 s overflows u128, 2^-127 s does not.
+        let max = Duration::from_nanos(u64::MAX);
+        assert_eq!(
+            pcapng_time(max, Some(&idb(vec![IfTsResol(127)]))),
+            Duration::ZERO
+        );
+        assert_eq!(
+            pcapng_time(max, Some(&idb(vec![IfTsResol(0xff)]))),
+            Duration::ZERO
+        );
+        assert_eq!(
+            pcapng_time(max, Some(&idb(vec![IfTsResol(0)]))),
+            Duration::from_secs(u64::MAX)
+        );
+    }
 }

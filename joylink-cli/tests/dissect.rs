@@ -1,6 +1,6 @@
 //! `joylink dissect` on a capture written by the test with `pcap-file`, from packets JD's SDK
 //! produced (the golden vectors): UDP LAN datagrams and a TCP stream whose WAN packets are split
-//! across segments (with a retransmitted segment).
+//! across segments (with a retransmitted segment), written as pcap and as pcapng.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +10,7 @@
     clippy::cast_possible_truncation
 )]
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,6 +19,12 @@ mod common;
 use common::{joylink, stdout_json_lines};
 use joylink_test_vectors::{by_id, hex_field, vectors};
 use pcap_file::pcap::{PcapPacket, PcapWriter};
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::{DataLink, Endianness};
 use serde_json::Value;
 
 const APP: [u8; 4] = [192, 168, 1, 10];
@@ -68,12 +75,45 @@ fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
     let file = std::fs::File::create(path).unwrap();
     let mut w = PcapWriter::new(file).unwrap();
     for (i, f) in frames.iter().enumerate() {
-        let p = PcapPacket::new(
-            Duration::from_millis(1_700_000_000_000 + i as u64),
-            f.len() as u32,
-            f,
-        );
+        let p = PcapPacket::new(frame_time(i), f.len() as u32, f);
         w.write_packet(&p).unwrap();
+    }
+}
+
+/// Writes `frames` as pcapng: a Section Header Block in `endianness`, one Interface
+/// Description Block (Ethernet) with `if_tsresol` = `tsresol` (absent: the default, 10^-6 s),
+/// and one Enhanced Packet Block per frame.
+fn write_pcapng(path: &Path, frames: &[Vec<u8>], endianness: Endianness, tsresol: Option<u8>) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = PcapNgWriter::with_endianness(file, endianness).unwrap();
+    w.write_pcapng_block(InterfaceDescriptionBlock {
+        linktype: DataLink::ETHERNET,
+        snaplen: 0xffff,
+        options: tsresol
+            .map(InterfaceDescriptionOption::IfTsResol)
+            .into_iter()
+            .collect(),
+    })
+    .unwrap();
+    // Ticks per second (pcapng spec §4.2, if_tsresol: MSB clear 10^-n, set 2^-n).
+    let r = tsresol.unwrap_or(6);
+    let per_sec: u128 = if r & 0x80 == 0 {
+        10u128.pow(u32::from(r))
+    } else {
+        1u128 << (r & 0x7f)
+    };
+    for (i, f) in frames.iter().enumerate() {
+        let ticks = frame_time(i).as_nanos() * per_sec / 1_000_000_000;
+        w.write_pcapng_block(EnhancedPacketBlock {
+            interface_id: 0,
+            // pcap-file 2 writes `timestamp.as_nanos()` as the raw 64-bit tick count, whatever
+            // the interface's resolution: pass the count itself.
+            timestamp: Duration::from_nanos(u64::try_from(ticks).unwrap()),
+            original_len: f.len() as u32,
+            data: Cow::Borrowed(f),
+            options: vec![],
+        })
+        .unwrap();
     }
 }
 
@@ -83,16 +123,30 @@ fn temp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-#[test]
-fn dissects_udp_and_reassembled_tcp() {
+/// Capture time of frame `i` (0-based) in every capture of these tests: 1 ms apart.
+fn frame_time(i: usize) -> Duration {
+    Duration::from_millis(1_700_000_000_000 + i as u64)
+}
+
+/// The capture of the dissect tests, and the keys and packets to find in it.
+struct Session {
+    frames: Vec<Vec<u8>>,
+    localkey: String,
+    session: String,
+    packets: [Vec<u8>; 4],
+}
+
+/// UDP LAN datagrams (lan-07, lan-08), a non-JoyLink datagram, and a TCP connection opened by
+/// the device carrying wan-12 in one segment and wan-13 in three (the middle one retransmitted).
+fn session() -> Session {
     let l = vectors("lan_packets.json");
     let w = vectors("wan_packets.json");
     let (l7, l8) = (by_id(&l, "lan-07"), by_id(&l, "lan-08"));
     let (w12, w13) = (by_id(&w, "wan-12"), by_id(&w, "wan-13"));
     assert_eq!(l7["key"]["key_string"], l8["key"]["key_string"]);
     assert_eq!(w12["key"]["session_key"], w13["key"]["session_key"]);
-    let localkey = l7["key"]["key_string"].as_str().unwrap();
-    let session = w12["key"]["session_key"].as_str().unwrap();
+    let localkey = l7["key"]["key_string"].as_str().unwrap().to_owned();
+    let session = w12["key"]["session_key"].as_str().unwrap().to_owned();
     let (p7, p8) = (hex_field(&l7["packet"]), hex_field(&l8["packet"]));
     let (p12, p13) = (hex_field(&w12["packet"]), hex_field(&w13["packet"]));
 
@@ -114,27 +168,36 @@ fn dissects_udp_and_reassembled_tcp() {
     frames.push(tcp(DEV, 40000, CLOUD, 2002, 1010, 0x18, b));
     frames.push(tcp(DEV, 40000, CLOUD, 2002, 1010, 0x18, b));
     frames.push(tcp(DEV, 40000, CLOUD, 2002, 1110, 0x18, c));
-    let path = temp("session.pcap");
-    write_pcap(&path, &frames);
+    Session {
+        frames,
+        localkey,
+        session,
+        packets: [p7, p8, p12, p13],
+    }
+}
 
+/// Dissects `path` (holding [`session`]'s frames) with `--json` and checks every packet.
+fn dissect_and_check(path: &Path, s: &Session, time_tolerance: f64) {
     let docs = stdout_json_lines(
         joylink()
             .args([
                 "dissect",
                 "--json",
                 "--localkey",
-                localkey,
+                &s.localkey,
                 "--sessionkey",
-                session,
+                &s.session,
             ])
-            .arg(&path),
+            .arg(path),
     );
     assert_eq!(docs.len(), 4, "{docs:#?}");
+    let [p7, p8, p12, p13] = &s.packets;
     let expect = [
         (
             1,
             "udp",
             "192.168.1.10:50000",
+            "192.168.1.20:4320",
             "to_device",
             "json_control",
             p7.len(),
@@ -143,24 +206,42 @@ fn dissects_udp_and_reassembled_tcp() {
             2,
             "udp",
             "192.168.1.20:4320",
+            "192.168.1.10:50000",
             "from_device",
             "json_control_response",
             p8.len(),
         ),
-        (6, "tcp", "10.0.0.1:2002", "to_device", "control", p12.len()),
+        (
+            6,
+            "tcp",
+            "10.0.0.1:2002",
+            "192.168.1.20:40000",
+            "to_device",
+            "control",
+            p12.len(),
+        ),
         (
             10,
             "tcp",
             "192.168.1.20:40000",
+            "10.0.0.1:2002",
             "from_device",
             "control_response",
             p13.len(),
         ),
     ];
-    for (doc, (frame, transport, src, dir, kind, len)) in docs.iter().zip(expect) {
-        assert_eq!(doc["frame"], frame);
+    for (doc, (frame, transport, src, dst, dir, kind, len)) in docs.iter().zip(expect) {
+        assert_eq!(doc["frame"], frame, "{doc:#}");
+        // A reassembled packet carries the time of the frame that completed it.
+        let time = doc["time"].as_f64().unwrap();
+        let want = frame_time(frame - 1).as_secs_f64();
+        assert!(
+            (time - want).abs() <= time_tolerance,
+            "frame {frame}: time {time}, want {want}"
+        );
         assert_eq!(doc["transport"], transport);
         assert_eq!(doc["src"], src);
+        assert_eq!(doc["dst"], dst);
         assert_eq!(doc["direction"], dir);
         assert_eq!(doc["direction_guessed"], false);
         assert_eq!(doc["body"]["kind"], kind);
@@ -171,6 +252,15 @@ fn dissects_udp_and_reassembled_tcp() {
     assert_eq!(docs[2]["body"]["biz_code"], 1004);
     assert_eq!(docs[3]["body"]["biz_code"], 104);
     assert_eq!(docs[3]["body"]["serial"], 10_862_082);
+}
+
+#[test]
+fn dissects_udp_and_reassembled_tcp() {
+    let s = session();
+    let session = s.session.as_str();
+    let path = temp("session.pcap");
+    write_pcap(&path, &s.frames);
+    dissect_and_check(&path, &s, 1e-6);
 
     // Human form and the SVG ladder, one column per address.
     let svg = temp("session.svg");
@@ -199,6 +289,30 @@ fn dissects_udp_and_reassembled_tcp() {
         .assert()
         .success()
         .stdout(predicates::str::contains("10.0.0.1:2002"));
+}
+
+#[test]
+fn dissects_pcapng_like_pcap() {
+    let s = session();
+    // (endianness, if_tsresol, seconds per tick): nanoseconds as pcap-file and newer dumpcap
+    // write; the default microseconds (no option), big-endian; a binary 2^-10 s resolution.
+    for (i, (endianness, tsresol, tick)) in [
+        (Endianness::Little, Some(9), 1e-9_f64),
+        (Endianness::Big, None, 1e-6),
+        (Endianness::Little, Some(0x80 | 10), 1.0 / 1024.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = temp(&format!("session-{i}.pcapng"));
+        write_pcapng(&path, &s.frames, endianness, tsresol);
+        assert_eq!(
+            std::fs::read(&path).unwrap()[..4],
+            [0x0a, 0x0d, 0x0d, 0x0a],
+            "not a pcapng section header"
+        );
+        dissect_and_check(&path, &s, tick.max(1e-6));
+    }
 }
 
 #[test]
