@@ -17,16 +17,6 @@
 //! Security: secp160r1 gives about 80-bit security. It is here only for compatibility with
 //! shipped JoyLink devices.
 
-#![allow(
-    missing_docs,
-    unreachable_pub,
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
 use elliptic_curve::{
     CurveArithmetic, PrimeCurveArithmetic,
     array::typenum::U21,
@@ -69,10 +59,9 @@ impl elliptic_curve::PrimeCurve for Secp160r1 {}
 
 mod field {
     use super::{MODULUS_HEX, MODULUS_HEX_192};
-    #[allow(unused_imports)]
     use elliptic_curve::{
         bigint::{Reduce, U192},
-        ff::{Field, PrimeField},
+        ff::PrimeField,
         ops::BatchInvert,
         subtle::{Choice, ConstantTimeEq, CtOption},
     };
@@ -128,10 +117,9 @@ mod field {
 
 mod scalar {
     use super::{ORDER, ORDER_HEX, ORDER_HEX_192, Secp160r1};
-    #[allow(unused_imports)]
     use elliptic_curve::{
         bigint::{Reduce, U192},
-        ff::{Field, PrimeField},
+        ff::PrimeField,
         scalar::{FromUintUnchecked, IsHigh},
         subtle::{Choice, ConstantTimeEq, ConstantTimeGreater, CtOption},
     };
@@ -247,6 +235,11 @@ impl PrimeCurveParams for Secp160r1 {
 mod tests {
     //! The curve against an independent reference: affine double-and-add over `num-bigint`
     //! (textbook formulas, no code shared with `primeorder`) and the SEC 2 generator.
+    #![allow(
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation,
+        reason = "test reference arithmetic on BigUint and a fixed LCG"
+    )]
     use super::*;
     use elliptic_curve::{
         ff::{Field, PrimeField},

@@ -4,10 +4,6 @@
 //! device keeps, and all arithmetic treats it as a proleptic Gregorian calendar with no leap
 //! seconds and no DST jumps. The day count is Howard Hinnant's `days_from_civil` algorithm.
 
-// Every integer here is bounded by the validated range (years 1970–9999, so second counts
-// < 2^39, day counts < 2^22): no operation can overflow.
-#![allow(clippy::arithmetic_side_effects)]
-
 use core::fmt;
 
 use crate::error::{Error, Result};
@@ -51,6 +47,10 @@ pub const fn days_in_month(year: u16, month: u8) -> u8 {
 
 /// Days since 1970-01-01 of a valid date (Hinnant's `days_from_civil`).
 #[must_use]
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "u16 year, u8 month and day widened to i64: every intermediate is below 2^27"
+)]
 pub(crate) const fn days_from_civil(year: u16, month: u8, day: u8) -> i64 {
     let y = if month <= 2 {
         year as i64 - 1
@@ -66,8 +66,15 @@ pub(crate) const fn days_from_civil(year: u16, month: u8, day: u8) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Inverse of [`days_from_civil`] (Hinnant's `civil_from_days`).
+/// Inverse of [`days_from_civil`] (Hinnant's `civil_from_days`), for a day count of a valid
+/// [`CivilTime`] (0 ..= days of 9999-12-31, below 2^22).
 #[must_use]
+#[expect(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    reason = "callers pass days < 2^22, so intermediates stay below 2^25; \
+              the algorithm yields day 1..=31 and month 1..=12, which fit u8"
+)]
 pub(crate) const fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -84,6 +91,11 @@ pub(crate) const fn civil_from_days(days: i64) -> (i64, u8, u8) {
 /// Weekday of a day count since 1970-01-01, 0 = Sunday … 6 = Saturday (1970-01-01 was a
 /// Thursday).
 #[must_use]
+#[expect(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    reason = "callers pass days of a valid CivilTime (< 2^22); rem_euclid(7) is in 0..7: fits u8"
+)]
 pub(crate) const fn weekday_from_days(days: i64) -> u8 {
     (days + 4).rem_euclid(7) as u8
 }
@@ -224,6 +236,10 @@ impl CivilTime {
     ///
     /// Used for `/N` second, minute and hour intervals; the caller's zone never enters.
     #[must_use]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "validated fields: days < 2^22, so the sum is below 2^39"
+    )]
     pub const fn seconds_since_epoch(&self) -> i64 {
         self.days_since_epoch() * 86_400
             + self.hour as i64 * 3600
@@ -247,11 +263,20 @@ impl CivilTime {
             return None;
         }
         let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        Some(CivilTime::from_days_and_seconds(days, sod as u32))
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "rem_euclid(86_400) is in 0..86_400, which fits u32"
+        )]
+        let sod = secs.rem_euclid(86_400) as u32;
+        Some(CivilTime::from_days_and_seconds(days, sod))
     }
 
     /// Builds from a day count (valid, within the range) and a second of the day (< 86400).
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a day count within the range gives a year in 1970..=9999 (fits u16); \
+                  sod < 86_400 gives an hour < 24 (fits u8)"
+    )]
     pub(crate) const fn from_days_and_seconds(days: i64, sod: u32) -> CivilTime {
         let (y, m, d) = civil_from_days(days);
         CivilTime {
@@ -286,7 +311,10 @@ impl CivilTime {
     /// The next second, or `None` after [`CivilTime::MAX`].
     #[must_use]
     pub const fn succ(&self) -> Option<CivilTime> {
-        CivilTime::from_seconds_since_epoch(self.seconds_since_epoch() + 1)
+        match self.seconds_since_epoch().checked_add(1) {
+            Some(secs) => CivilTime::from_seconds_since_epoch(secs),
+            None => None,
+        }
     }
 }
 

@@ -29,11 +29,6 @@
 //! The cost is therefore the same for a firing one second away and one two years away; only
 //! expressions that can fire on very few days (or never) scan more years, at most to 9999.
 
-// Every integer below is bounded by the validated ranges of CivilTime (years 1970–9999, so
-// second counts < 2^39) and TimeExp (fields in range, 1 ≤ N ≤ 400): no operation can overflow
-// or divide by zero.
-#![allow(clippy::arithmetic_side_effects)]
-
 use crate::civil::{CivilTime, MAX_YEAR, days_from_civil, days_in_month, weekday_from_days};
 use crate::time_exp::{FieldSpec, TimeExp, ValueSet, YearSpec};
 
@@ -87,6 +82,10 @@ fn pin(spec: FieldSpec, rank: u8, finest: u8, value: u8) -> FieldSpec {
 }
 
 impl Resolved {
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "a u16 year × 12 plus a u8 month, in i64: below 2^21"
+    )]
     fn new(exp: &TimeExp, a: CivilTime) -> Resolved {
         let finest = finest_interval(exp);
         let a_sec = a.seconds_since_epoch();
@@ -124,8 +123,9 @@ impl Resolved {
             YearSpec::Values(set) => set.first_from(from),
             YearSpec::Every(n) => {
                 let n = i64::from(n);
-                let r = (self.a_year - i64::from(from)).rem_euclid(n);
-                u16::try_from(i64::from(from) + r)
+                // n ≥ 1 (validated by TimeExp), so rem_euclid cannot divide by zero.
+                let r = self.a_year.checked_sub(i64::from(from))?.rem_euclid(n);
+                u16::try_from(i64::from(from).checked_add(r)?)
                     .ok()
                     .filter(|y| *y <= MAX_YEAR)
             }
@@ -138,14 +138,14 @@ impl Resolved {
         loop {
             let same_year = year == s.year();
             let mut month = if same_year { s.month() } else { 1 };
-            let year_months = i64::from(year) * 12 - 1;
+            let year_months = i64::from(year).checked_mul(12)?.checked_sub(1)?;
             while let Some(m) = next_value(self.month, month, 12, year_months, self.a_month) {
                 let same_month = same_year && m == s.month();
                 let first_day = if same_month { s.day() } else { 1 };
                 if let Some(found) = self.in_month(year, m, first_day, same_month.then_some(s)) {
                     return Some(found);
                 }
-                month = m + 1;
+                month = m.checked_add(1)?;
             }
             year = self.next_year(year.checked_add(1)?)?;
         }
@@ -161,10 +161,10 @@ impl Resolved {
         start: Option<CivilTime>,
     ) -> Option<CivilTime> {
         let last = days_in_month(year, month);
-        let base = days_from_civil(year, month, 1) - 1;
+        let base = days_from_civil(year, month, 1).checked_sub(1)?;
         let mut day = first_day;
         while let Some(d) = next_value(self.day, day, last, base, self.a_day) {
-            let days = base + i64::from(d);
+            let days = base.checked_add(i64::from(d))?;
             if self.week_accepts(days) {
                 let from = match start {
                     Some(s) if d == s.day() => (s.hour(), s.minute(), s.second()),
@@ -174,7 +174,7 @@ impl Resolved {
                     return Some(CivilTime::from_parts(year, month, d, h, mi, se));
                 }
             }
-            day = d + 1;
+            day = d.checked_add(1)?;
         }
         None
     }
@@ -183,25 +183,32 @@ impl Resolved {
         match self.week {
             FieldSpec::Any => true,
             FieldSpec::Values(set) => set.contains(weekday_from_days(days)),
-            FieldSpec::Every(n) => (days - self.a_day).rem_euclid(7 * i64::from(n)) == 0,
+            // n ≥ 1 (validated by TimeExp), so the period is at least 7.
+            FieldSpec::Every(n) => {
+                match (days.checked_sub(self.a_day), i64::from(n).checked_mul(7)) {
+                    (Some(d), Some(period)) => d.rem_euclid(period) == 0,
+                    _ => false,
+                }
+            }
         }
     }
 
     /// First `(h, m, s) ≥ from` on day `days` accepted by the hour, minute and second fields.
     fn time_of_day(&self, days: i64, (h0, m0, s0): (u8, u8, u8)) -> Option<(u8, u8, u8)> {
         let mut hour = h0;
-        while let Some(h) = next_value(self.hour, hour, 23, days * 24, self.a_hour) {
-            let abs_hour = days * 24 + i64::from(h);
+        let day_hours = days.checked_mul(24)?;
+        while let Some(h) = next_value(self.hour, hour, 23, day_hours, self.a_hour) {
+            let hour_mins = day_hours.checked_add(i64::from(h))?.checked_mul(60)?;
             let mut minute = if h == h0 { m0 } else { 0 };
-            while let Some(m) = next_value(self.min, minute, 59, abs_hour * 60, self.a_min) {
-                let abs_min = abs_hour * 60 + i64::from(m);
+            while let Some(m) = next_value(self.min, minute, 59, hour_mins, self.a_min) {
+                let min_secs = hour_mins.checked_add(i64::from(m))?.checked_mul(60)?;
                 let sec = if h == h0 && m == m0 { s0 } else { 0 };
-                if let Some(s) = next_value(self.sec, sec, 59, abs_min * 60, self.a_sec) {
+                if let Some(s) = next_value(self.sec, sec, 59, min_secs, self.a_sec) {
                     return Some((h, m, s));
                 }
-                minute = m + 1;
+                minute = m.checked_add(1)?;
             }
-            hour = h + 1;
+            hour = h.checked_add(1)?;
         }
         None
     }
@@ -217,8 +224,12 @@ fn next_value(spec: FieldSpec, from: u8, max: u8, base: i64, anchor: i64) -> Opt
         FieldSpec::Any => from,
         FieldSpec::Values(set) => set.first_from(from)?,
         FieldSpec::Every(n) => {
-            let r = (anchor - base - i64::from(from)).rem_euclid(i64::from(n));
-            u8::try_from(i64::from(from) + r).ok()?
+            // n ≥ 1 (validated by TimeExp), so rem_euclid cannot divide by zero.
+            let r = anchor
+                .checked_sub(base)?
+                .checked_sub(i64::from(from))?
+                .rem_euclid(i64::from(n));
+            u8::try_from(i64::from(from).checked_add(r)?).ok()?
         }
     };
     (v <= max).then_some(v)

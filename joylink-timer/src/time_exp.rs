@@ -78,7 +78,12 @@ impl ValueSet {
             None
         } else {
             // trailing_zeros < 64 and from + it is a set bit index < 64.
-            Some(from.wrapping_add(rest.trailing_zeros() as u8))
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "trailing_zeros of a non-zero u64 is < 64"
+            )]
+            let skip = rest.trailing_zeros() as u8;
+            Some(from.wrapping_add(skip))
         }
     }
 

@@ -218,12 +218,19 @@ mod json {
                 u32::try_from(v).map_err(|_| E::custom("crc32 out of range"))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
-                // An integral double in range converts exactly.
-                if v >= 0.0 && v <= f64::from(u32::MAX) && v == (v as u64) as f64 {
-                    u32::try_from(v as u64).map_err(|_| E::custom("crc32 out of range"))
-                } else {
-                    Err(E::custom("crc32 is not an unsigned 32-bit integer"))
+                // An integral double in range converts exactly (NaN fails the range check).
+                if (0.0..=f64::from(u32::MAX)).contains(&v) {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        reason = "v is in 0..=u32::MAX (checked above); a dropped fraction is \
+                                  caught by the round trip below"
+                    )]
+                    let n = v as u32;
+                    if f64::from(n) == v {
+                        return Ok(n);
+                    }
                 }
+                Err(E::custom("crc32 is not an unsigned 32-bit integer"))
             }
         }
         d.deserialize_any(V)
