@@ -365,11 +365,19 @@ impl fmt::Debug for DevKey {
 }
 
 /// The 20-byte ECDH shared secret (X coordinate), the key material of enctype 2.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct SharedSecret {
     bytes: [u8; SHARED_SECRET_LEN],
     #[zeroize(skip)]
     iv_compat: IvCompat,
+}
+
+/// Constant-time in the secret bytes.
+impl PartialEq for SharedSecret {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.bytes[..].ct_eq(&other.bytes[..])) && self.iv_compat == other.iv_compat
+    }
 }
 
 impl SharedSecret {

@@ -13,10 +13,18 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::{AccessKey, IvCompat, LocalKey, SessionKey, SharedSecret, StaticKey};
 
 /// An AES-128 key with its CBC IV, derived from one of the key sources.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct KeyIv {
     key: [u8; 16],
     iv: [u8; 16],
+}
+
+/// Constant-time comparison of key and IV.
+impl PartialEq for KeyIv {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        (self.key[..].ct_eq(&other.key[..]) & self.iv[..].ct_eq(&other.iv[..])).into()
+    }
 }
 
 fn halves(bytes: &[u8; 32]) -> ([u8; 16], [u8; 16]) {

@@ -4,6 +4,7 @@
 //! Every secret zeroizes itself on drop and prints as `LocalKey { ... }` in `Debug`.
 
 use core::fmt;
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::{Error, Result};
@@ -56,8 +57,15 @@ fn check_key_string(bytes: &[u8]) -> Result<[u8; KEY_LEN]> {
 macro_rules! key_string {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+        #[derive(Clone, Eq, Zeroize, ZeroizeOnDrop)]
         pub struct $name([u8; KEY_LEN]);
+
+        /// Constant-time comparison: how many leading bytes two keys share must not leak.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.0[..].ct_eq(&other.0[..]).into()
+            }
+        }
 
         impl $name {
             #[doc = concat!("Takes the ", $what, " as the cloud/APP hands it out: 32 printable ASCII")]
@@ -117,11 +125,18 @@ key_string!(
 /// The WAN session key (spec 7.3.2): 32 raw bytes from the cloud's auth answer, key = bytes
 /// 0..16, IV = bytes 16..32 (compat: NOTES.md §3.3; every WAN packet after auth carries
 /// enctype 4, NOTES.md §3.2).
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct SessionKey {
     bytes: [u8; KEY_LEN],
     #[zeroize(skip)]
     iv_compat: IvCompat,
+}
+
+/// Constant-time in the key bytes.
+impl PartialEq for SessionKey {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.bytes[..].ct_eq(&other.bytes[..])) && self.iv_compat == other.iv_compat
+    }
 }
 
 impl SessionKey {
@@ -183,4 +198,23 @@ impl StaticKey {
     pub const KEY: [u8; 16] = [0; 16];
     /// The IV of spec 4.2.
     pub const IV: [u8; 16] = *b"0123456789abcdef";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_equality_keeps_value_semantics() {
+        let a: LocalKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+        let b: LocalKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+        let c: LocalKey = "25e35c9691ee91296facd5d28a4822bd".parse().unwrap();
+        assert!(a == b);
+        assert!(a != c);
+        let s = SessionKey::new([7; 32]);
+        let mut other = [7; 32];
+        assert!(s == SessionKey::new(other));
+        other[31] = 8;
+        assert!(s != SessionKey::new(other));
+    }
 }
