@@ -543,3 +543,64 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+/// A JSON control text from the generator, maybe with one byte replaced by a JSON-significant
+/// one or cut short: the parser's fast path (`JsonBody::parse`) and serde_json alone (the
+/// `Deserialize` impl) agree on every one, in result and in success.
+fn mutated_control() -> impl Strategy<Value = Vec<u8>> {
+    let style = prop_oneof![
+        Just(Style::Compact),
+        Just(Style::Cjson),
+        Just(Style::Sprintf)
+    ];
+    let byte = prop_oneof![
+        Just(b'"'),
+        Just(b'\\'),
+        Just(b','),
+        Just(b':'),
+        Just(b'{'),
+        Just(b'}'),
+        Just(b'['),
+        Just(b']'),
+        Just(b' '),
+        Just(b'-'),
+        Just(b'.'),
+        Just(b'e'),
+        Just(b'0'),
+        Just(b'5'),
+        Just(b'\x0c'),
+        Just(b'\x01'),
+        Just(0xff),
+    ];
+    (
+        json_control_request(false),
+        style,
+        any::<prop::sample::Index>(),
+        byte,
+        0..3u8,
+    )
+        .prop_map(|(r, style, at, b, how)| {
+            let mut out = Vec::new();
+            r.write_json(style, &mut out).unwrap();
+            let i = at.index(out.len().max(1)).min(out.len().saturating_sub(1));
+            match how {
+                0 => {}
+                1 if !out.is_empty() => out[i] = b,
+                _ => out.truncate(i),
+            }
+            out
+        })
+}
+
+proptest! {
+    #[test]
+    fn json_control_fast_path_agrees_with_serde_json(text in mutated_control()) {
+        let ours = JsonControlRequest::parse(&text);
+        let serde = serde_json::from_slice::<JsonControlRequest<'_>>(&text);
+        match (&ours, &serde) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            _ => prop_assert!(false, "{:?} vs {:?} on {}", ours, serde, String::from_utf8_lossy(&text)),
+        }
+    }
+}

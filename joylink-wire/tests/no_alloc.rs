@@ -5,7 +5,8 @@
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic
+    clippy::panic,
+    clippy::cast_possible_truncation
 )]
 
 use joylink_wire::{
@@ -104,4 +105,43 @@ fn counter_sees_allocations() {
         std::hint::black_box(v);
     });
     assert_eq!(info.count_total, 1);
+}
+
+/// A JSON control (type 3, cmd 5) without escapes allocates only its two stream lists: the
+/// strings borrow from the input and numbers keep their text as a borrowed slice.
+#[cfg(feature = "json")]
+#[test]
+fn json_control_parse_allocates_only_its_lists() {
+    use std::borrow::Cow;
+
+    use joylink_wire::Direction;
+    use joylink_wire::lan::{self, JsonCommand, Message, StreamValue};
+
+    let mut plaintext = 1_700_000_000u32.to_le_bytes().to_vec();
+    plaintext.extend_from_slice(
+        br#"{"cmd":5,"data":{"streams":[{"stream_id":"switch","current_value":"1"},{"stream_id":"power","current_value":1500}],"snapshot":[{"stream_id":"switch","current_value":"1"},{"stream_id":"mode","current_value":18446744073709551617}]}}"#,
+    );
+    let mut parsed = None;
+    let info = allocation_counter::measure(|| {
+        parsed =
+            Some(lan::decode(PacketType::JsonControl, &plaintext, Direction::ToDevice).unwrap());
+    });
+    std::eprintln!("json control parse: {info:?}");
+    let Some(Message::JsonControl(t)) = parsed else {
+        panic!("{parsed:?}")
+    };
+    let JsonCommand::Control(c) = &t.body.command else {
+        panic!("{t:?}")
+    };
+    assert!(matches!(c.streams[0].stream_id, Cow::Borrowed("switch")));
+    assert!(matches!(
+        c.streams[0].current_value,
+        StreamValue::String(Cow::Borrowed("1"))
+    ));
+    let snapshot = c.snapshot.as_ref().unwrap();
+    assert_eq!(
+        snapshot[1].current_value.to_string(),
+        "18446744073709551617"
+    );
+    assert_eq!(info.count_total, 2, "{info:?}");
 }

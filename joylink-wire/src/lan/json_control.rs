@@ -16,9 +16,11 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::lan::borrow;
-use crate::lan::json_body::JsonBody;
+use crate::lan::json_body::{self, JsonBody, JsonError};
 use crate::lan::printer::Style;
 use crate::lan::value::{RawJson, StreamValue};
+
+mod scan;
 
 /// Which key a stream object writes first.
 ///
@@ -224,6 +226,8 @@ impl Serialize for JsonControlRequest<'_> {
     }
 }
 
+/// The request's fields as they are when `data` comes before `cmd` (or from a JSON array):
+/// `data` is kept raw and read once `cmd` is known.
 #[derive(Deserialize)]
 struct RequestFields<'a> {
     cmd: i64,
@@ -233,29 +237,121 @@ struct RequestFields<'a> {
     data: RawJson<'a>,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for JsonControlRequest<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f = RequestFields::deserialize(d)?;
-        let command = match f.cmd {
+impl<'a> RequestFields<'a> {
+    /// Reads the raw `data` by `cmd` (a second parse of `data`'s text for `cmd` 5).
+    fn into_request<E: de::Error>(self) -> Result<JsonControlRequest<'a>, E> {
+        let command = match self.cmd {
             JsonCommand::SNAPSHOT => JsonCommand::Snapshot,
             JsonCommand::CONTROL => {
-                let text: &'a str = match f.data.borrowed_text() {
+                let text: &'a str = match self.data.borrowed_text() {
                     Some(t) => t,
-                    None => return Err(de::Error::custom("data is not borrowed")),
+                    None => return Err(E::custom("data is not borrowed")),
                 };
-                JsonCommand::Control(serde_json::from_str(text).map_err(de::Error::custom)?)
+                JsonCommand::Control(serde_json::from_str(text).map_err(E::custom)?)
             }
-            cmd => JsonCommand::Other { cmd, data: f.data },
+            cmd => JsonCommand::Other {
+                cmd,
+                data: self.data,
+            },
         };
-        Ok(Self {
-            feedid: f.feedid,
+        Ok(JsonControlRequest {
+            feedid: self.feedid,
             command,
         })
     }
 }
 
+/// Reads a request in one pass when `cmd` comes before `data` (as every known sender writes
+/// it): `data` is then read straight into its type instead of being kept raw and parsed again.
+/// When `data` comes first it is kept raw and read once `cmd` is known; the result, the
+/// required fields and their errors are those of [`RequestFields`] either way.
+struct RequestVisitor<'a>(core::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
+    type Value = JsonControlRequest<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct RequestFields")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        RequestFields::deserialize(de::value::SeqAccessDeserializer::new(seq))?.into_request()
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut cmd: Option<i64> = None;
+        let mut feedid: Option<Option<Cow<'a, str>>> = None;
+        let mut command: Option<JsonCommand<'a>> = None;
+        // `data` seen before `cmd`.
+        let mut raw_data: Option<RawJson<'a>> = None;
+        while let Some(key) = map.next_key::<borrow::Text<'de>>()? {
+            match &*key.0 {
+                "cmd" => {
+                    if cmd.is_some() {
+                        return Err(de::Error::duplicate_field("cmd"));
+                    }
+                    cmd = Some(map.next_value()?);
+                }
+                "feedid" => {
+                    if feedid.is_some() {
+                        return Err(de::Error::duplicate_field("feedid"));
+                    }
+                    feedid = Some(map.next_value::<Option<borrow::Text<'a>>>()?.map(|t| t.0));
+                }
+                "data" => {
+                    if command.is_some() || raw_data.is_some() {
+                        return Err(de::Error::duplicate_field("data"));
+                    }
+                    match cmd {
+                        Some(JsonCommand::SNAPSHOT) => {
+                            map.next_value::<de::IgnoredAny>()?;
+                            command = Some(JsonCommand::Snapshot);
+                        }
+                        Some(JsonCommand::CONTROL) => {
+                            command = Some(JsonCommand::Control(map.next_value()?));
+                        }
+                        Some(cmd) => {
+                            command = Some(JsonCommand::Other {
+                                cmd,
+                                data: map.next_value()?,
+                            });
+                        }
+                        None => raw_data = Some(map.next_value()?),
+                    }
+                }
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        let cmd = cmd.ok_or_else(|| de::Error::missing_field("cmd"))?;
+        let feedid = feedid.unwrap_or_default();
+        match (command, raw_data) {
+            (Some(command), _) => Ok(JsonControlRequest { feedid, command }),
+            (None, Some(data)) => RequestFields { cmd, feedid, data }.into_request(),
+            (None, None) => Err(de::Error::missing_field("data")),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonControlRequest<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct(
+            "RequestFields",
+            &["cmd", "feedid", "data"],
+            RequestVisitor(core::marker::PhantomData),
+        )
+    }
+}
+
 impl<'a> JsonBody<'a> for JsonControlRequest<'a> {
     const STYLE: Style = Style::Compact;
+
+    /// As the trait's `parse`; a control in the usual shape is read by a one-pass scanner
+    /// (`scan.rs`: same result, about twice as fast), anything else by serde_json.
+    fn parse(text: &'a [u8]) -> Result<Self, JsonError> {
+        json_body::parse_with(text, scan::request)
+    }
 }
 
 /// The answer to a JSON control or snapshot request (types 3/103; sent as type 4).

@@ -112,7 +112,7 @@ impl<'a> JsonNumber<'a> {
         Self::from_raw(raw)
     }
 
-    fn from_raw(raw: RawJson<'a>) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_raw(raw: RawJson<'a>) -> Result<Self, serde_json::Error> {
         if raw
             .get()
             .starts_with(|c: char| c == '-' || c.is_ascii_digit())
@@ -264,7 +264,10 @@ impl<'a> StreamValue<'a> {
                 let text = raw
                     .borrowed_text()
                     .ok_or_else(|| serde_json::Error::custom("owned raw value"))?;
-                Ok(StreamValue::String(crate::lan::borrow::cow_str(text)?))
+                Ok(StreamValue::String(plain_str(text).map_or_else(
+                    || crate::lan::borrow::cow_str(text),
+                    |s| Ok(Cow::Borrowed(s)),
+                )?))
             }
             b't' => Ok(StreamValue::Bool(true)),
             b'f' => Ok(StreamValue::Bool(false)),
@@ -273,6 +276,18 @@ impl<'a> StreamValue<'a> {
             _ => JsonNumber::from_raw(raw).map(StreamValue::Number),
         }
     }
+}
+
+/// The content of a string literal that the deserializer already validated (`text` is the raw
+/// value of a JSON string), when it has no escapes: then it is the string itself, borrowed
+/// without a second parse. `None` when it has escapes (they need decoding) or `text` is not a
+/// lone string literal.
+fn plain_str(text: &str) -> Option<&str> {
+    let inner = text
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .strip_prefix('"')?
+        .strip_suffix('"')?;
+    (!inner.contains(['\\', '"'])).then_some(inner)
 }
 
 impl<'a> From<&'a str> for StreamValue<'a> {
