@@ -68,6 +68,8 @@ pub use message::{Message, decode};
 #[cfg(feature = "json")]
 pub use printer::Style;
 #[cfg(feature = "json")]
+pub(crate) use printer::write as write_styled;
+#[cfg(feature = "json")]
 pub use subdev::{
     AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,
 };

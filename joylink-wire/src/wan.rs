@@ -152,6 +152,27 @@ macro_rules! json_doc {
             pub fn to_vec(&self) -> $crate::Result<alloc::vec::Vec<u8>> {
                 $crate::wan::to_json($what, self)
             }
+
+            /// Serializes in `style`: [`Style::Cjson`](crate::lan::Style::Cjson) gives the
+            /// bytes a shipped device sends (it builds these documents with `cJSON_Print()`,
+            /// NOTES.md §6.1, e.g. the `otastat` report of vector wan-26).
+            ///
+            /// # Errors
+            /// [`Error::Json`](crate::Error::Json) (not expected for this type).
+            pub fn to_vec_styled(
+                &self,
+                style: $crate::lan::Style,
+            ) -> $crate::Result<alloc::vec::Vec<u8>> {
+                let mut out = alloc::vec::Vec::new();
+                $crate::lan::write_styled(self, style, &mut out).map_err(|e| {
+                    $crate::Error::Json {
+                        what: $what,
+                        line: e.line(),
+                        column: e.column(),
+                    }
+                })?;
+                Ok(out)
+            }
         }
     };
 }

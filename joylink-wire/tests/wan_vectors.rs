@@ -227,6 +227,13 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                     assert_eq!(r.data.status, OtaStatus::Install);
                     assert_eq!(r.data.status_desc, s["ota_status_desc"].as_str().unwrap());
                     assert_eq!(i64::from(r.data.progress), num(&s["ota_progress"]) as i64);
+                    // A device sends this document in cJSON_Print's layout (NOTES.md §6.1):
+                    // re-encoding in that style gives the SDK's very bytes.
+                    assert_eq!(
+                        r.to_vec_styled(joylink_wire::lan::Style::Cjson).unwrap(),
+                        o.data,
+                        "{id} cJSON re-encoding"
+                    );
                 }
             }
             other => panic!("{id}: unexpected {other:?}"),
