@@ -357,6 +357,38 @@ fn demo_runs_deterministically_and_draws() {
     );
     assert_eq!(docs[0]["from"], "app");
     assert_eq!(docs[0]["header"]["type_name"], "scan");
+    // Each party sends what a shipped peer sends: the app's scan compact (vector lan-01), the
+    // device's answer, the gateway's 105 answer and the otastat report in cJSON_Print's layout
+    // (lan-02, lan-16, wan-26), the write-key answer in the SDK's sprintf layout (lan-05).
+    let plaintext = |d: &Value| hex::decode(d["plaintext_hex"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        plaintext(&docs[0]),
+        br#"{"cmd":2,"productuuid":"5708AB","status":0}"#
+    );
+    assert!(
+        plaintext(&docs[1])
+            .starts_with(b"{\n\t\"code\":\t0,\n\t\"msg\":\t\"scan ok\",\n\t\"devkey\":\t\"")
+    );
+    assert_eq!(
+        plaintext(&docs[3]),
+        br#"{"code":0, "msg":"write accesskey ok"}"#
+    );
+    let added = docs
+        .iter()
+        .find(|d| d["header"]["type"] == 105 && d["from"] == "gateway")
+        .unwrap();
+    assert_eq!(
+        &plaintext(added)[4..],
+        b"{\n\t\"code\":\t0,\n\t\"msg\":\t\"success\",\n\t\"mac\":\t\"701923F88581\",\n\t\"productuuid\":\t\"7D13F6\"\n}"
+    );
+    let ota = docs
+        .iter()
+        .find(|d| d["header"]["type"] == 8 && d["from"] == "device")
+        .unwrap();
+    assert!(
+        plaintext(ota)[4..]
+            .starts_with(b"{\n\t\"cmd\":\t\"otastat\",\n\t\"data\":\t{\n\t\t\"feedid\":\t\"")
+    );
     // Type 13 through joylink-timer: named message, tasks with their time_exp, results.
     let timers: Vec<&Value> = docs
         .iter()

@@ -8,24 +8,27 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use joylink::crypto::{AccessKey, KeyPair, LocalKey, Mode, SessionKey};
-use joylink::lan::{SubDevScript, seal_subdev_script, subdev_script_len};
+use joylink::lan::{LanKeys, SubDevScript, seal_subdev_script, seal_vec, subdev_script_len};
 use joylink::timer::{
     BaseTask, Cmd, CmdTrank, CodeResponse as TimerCode, ExpText, Label, List, Preamble,
     ResultReport, Task, TaskBody, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState, Text,
     TimeExp, TimerMessage,
 };
 use joylink::wan::{WanKeys, seal_auth_request, seal_auth_response};
+use joylink::wire::lan::Timestamped as LanTimestamped;
+use joylink::wire::lan::{
+    AddSubDevRequest, ControlData, DevType, JsonControlRequest, JsonControlResponse, LanControl,
+    Message, RawJson, ScanRequest, ScanResponse, ScanStatus, Stream, StreamValue, Style,
+    SubDevProtocol, SubDevResponse, TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
+};
 use joylink::wire::wan::{
-    AuthResponse, CodeResponse, Control, Heartbeat, SubDevInfo, SubDevList, SubDevState,
-    SubDevUpload, Timestamped, WanMessage,
+    AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
+    OtaStatusResponse, SubDevInfo, SubDevList, SubDevState, SubDevUpload, Timestamped, WanMessage,
 };
-use joylink::wire::{
-    BizCode, Direction, EncType, FixedText, Header, Magic, PacketType, ResponseCode,
-};
+use joylink::wire::{BizCode, Direction, FixedText, ResponseCode};
 use rand_core::{Infallible, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 
-use crate::cmd::encode::seal;
 use crate::cmd::{LadderArgs, draw_ladder};
 use crate::keys::Keys;
 use crate::ladder::Ladder;
@@ -91,6 +94,33 @@ impl DemoRng {
         rand_core::Rng::fill_bytes(self, &mut b);
         hex::encode(b)
     }
+}
+
+/// The demo device's product uuid.
+const PRODUCT_UUID: &str = "5708AB";
+/// The ZigBee sub-device's MAC and product uuid.
+const SUB_MAC: &str = "701923F88581";
+const SUB_UUID: &str = "7D13F6";
+/// Snapshots as a device application hands them to the SDK (`{"code":0,"streams":[…]}`, the
+/// layout of vectors lan-12 and wan-05). They are the application's text, opaque to the SDK and
+/// to the crates (no typed body: the script control, upload and control answer carry bytes).
+const SNAPSHOT_ON: &[u8] = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+const SNAPSHOT_OFF: &[u8] = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"0"}]}"#;
+const SNAPSHOT_LIGHT_ON: &[u8] =
+    br#"{"code":0,"streams":[{"stream_id":"light","current_value":"1"}]}"#;
+
+/// A command setting one stream: the `data` of a JSON control (cmd 5), also what the cloud and
+/// the app put in a script command, a sub-device command and a timer's `cmd`.
+fn control_data<'a>(stream_id: &'a str, value: &'a str) -> ControlData<'a> {
+    ControlData {
+        streams: vec![Stream::new(stream_id, value)],
+        snapshot: None,
+    }
+}
+
+/// `data` as compact JSON text, `{"streams":[…]}` (vector lan-11's `cmd`).
+fn json_text(data: &ControlData<'_>) -> Result<Vec<u8>> {
+    Ok(serde_json::to_vec(data)?)
 }
 
 /// The parties (ladder columns).
@@ -169,24 +199,17 @@ impl Demo {
 }
 
 impl Demo {
-    /// Seals a LAN plaintext with `sender`'s keys and hands it over.
+    /// Seals a typed LAN message as a shipped peer sends it (`joylink::lan::seal_vec`: the
+    /// type and enctype of NOTES.md §3.5, the body in the SDK's layout) and hands it over.
     fn lan(
         &mut self,
         (from, to): (&str, &str),
-        (t, e): (PacketType, EncType),
-        sender: &Keys,
-        plaintext: &[u8],
+        msg: &Message<'_>,
+        sender: &LanKeys<'_>,
         receiver: &Keys,
-        direction: Direction,
     ) -> Result<Inspection> {
-        let pkt = seal(
-            &Header::new(Magic::Lan, t, e),
-            sender,
-            None,
-            None,
-            plaintext,
-        )?;
-        self.deliver(from, to, &pkt, receiver, direction)
+        let pkt = seal_vec(msg, sender)?;
+        self.deliver(from, to, &pkt, receiver, msg.direction())
     }
 
     /// Seals a WAN message with the connection's keys and hands it over.
@@ -220,12 +243,6 @@ impl Demo {
             direction,
         )
     }
-}
-
-fn with_ts(ts: u32, body: &[u8]) -> Vec<u8> {
-    let mut v = ts.to_le_bytes().to_vec();
-    v.extend_from_slice(body);
-    v
 }
 
 fn wan_seal(msg: &WanMessage<'_>, keys: &WanKeys<'_>) -> Result<Vec<u8>> {
@@ -323,20 +340,46 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let (dev_cloud, cloud_dev) = ((DEVICE, CLOUD), (CLOUD, DEVICE));
     let (up, down) = (Direction::FromDevice, Direction::ToDevice);
 
+    // The LAN keys each party seals with (joylink::lan::LanKeys).
+    let open_lan = LanKeys::default();
+    let app_lan = LanKeys {
+        local_key: Some(&local_key),
+        ..LanKeys::default()
+    };
+    let device_lan = app_lan;
+    let gateway_lan = LanKeys {
+        local_key: Some(&gw_local),
+        ..LanKeys::default()
+    };
+
     // 1. LAN discovery (spec 6.3.1, type 1, enctype 0).
     d.step("LAN discovery (type 1, enctype 0)");
-    let scan = (PacketType::Scan, EncType::None);
-    let req = br#"{"cmd":2,"productuuid":"5708AB","status":0}"#;
-    d.lan(app_dev, scan, &none, req, &none, down)?;
+    let req = Message::ScanRequest(ScanRequest::new(Some(PRODUCT_UUID), ScanStatus::All));
+    d.lan(app_dev, &req, &open_lan, &none)?;
+    // The device answers in cJSON's layout, keys in SDK 2.0.12+ order (vector lan-02).
     let devkey = device_pair.public_key().to_devkey();
-    let resp = json!({
-        "code": 0, "msg": "scan ok", "devkey": devkey.as_str(), "mac": "EA2D9AB01132",
-        "productuuid": "5708AB", "feedid": "", "lancon": 1, "trantype": 1, "devtype": 0,
-        "CID": "2b19175a", "firmwareVersion": "1.0.0", "modelCode": "demo",
-        "joySdkVersion": "2.0.19", "noSnapshot": 0, "batchBind": 0,
-    })
-    .to_string();
-    let ins = d.lan(dev_app, scan, &none, resp.as_bytes(), &none, up)?;
+    let resp = Message::ScanResponse(ScanResponse {
+        code: Some(StreamValue::from(0)),
+        msg: Some(StreamValue::from(ScanResponse::SCAN_OK)),
+        devkey: devkey.as_str().into(),
+        mac: "EA2D9AB01132".into(),
+        productuuid: PRODUCT_UUID.into(),
+        feedid: "".into(),
+        lancon: LanControl::Enabled,
+        trantype: TranType::Lua,
+        devtype: DevType::Normal,
+        cid: "2b19175a".into(),
+        firmware_version: "1.0.0".into(),
+        model_code: "demo".into(),
+        joy_sdk_version: Some("2.0.19".into()),
+        no_snapshot: Some(0),
+        batch_bind: Some(0),
+        dbg: None,
+        opt: None,
+        d_idt: None,
+        subdev: None,
+    });
+    let ins = d.lan(dev_app, &resp, &open_lan, &none)?;
     // The app takes the device's public key from the answer's devkey (spec 4.3).
     let seen_devkey = ins
         .body
@@ -349,77 +392,86 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
     // 2. ECDH authorization (spec 6.3.2, type 2, enctype 2).
     d.step("device authorization with ECDH (type 2, enctype 2)");
-    let write = json!({"data": {
-        "feedid": feed_id, "accesskey": access_key_s, "localkey": local_key_s,
-        "productuuid": "5708AB", "lancon": 1, "trantype": 1,
-        "joylink_server": ["127.0.0.1:2002"], "opt": {"type": 1, "std": 1}}})
-    .to_string();
-    let ts = d.now();
-    let pkt = seal(
-        &Header::new(Magic::Lan, PacketType::WriteKey, EncType::Ecdh),
-        &app_keys,
-        Some(&device_public),
-        None,
-        &with_ts(ts, write.as_bytes()),
-    )?;
-    d.deliver(APP, DEVICE, &pkt, &device_lan_keys_before, down)?;
-    let ok = br#"{"code":0, "msg":"write accesskey ok"}"#;
-    let write_key_answer = (PacketType::WriteKey, EncType::None);
-    d.lan(dev_app, write_key_answer, &none, ok, &none, up)?;
+    let write = Message::WriteKeyRequest(LanTimestamped {
+        timestamp: d.now(),
+        body: WriteKeyRequest {
+            data: WriteKeyData {
+                productuuid: Some(PRODUCT_UUID.into()),
+                lancon: Some(LanControl::Enabled),
+                trantype: Some(TranType::Lua),
+                joylink_server: Some(vec!["127.0.0.1:2002".into()]),
+                // The open, server-written extension object, as the app of vector lan-04 sends it.
+                opt: Some(RawJson::parse(r#"{"type":1,"std":1}"#)?),
+                ..WriteKeyData::new(&feed_id, &access_key_s, &local_key_s)
+            },
+        },
+    });
+    let app_ecdh = LanKeys {
+        key_pair: Some(&app_pair),
+        peer_key: Some(&device_public),
+        ..LanKeys::default()
+    };
+    d.lan(app_dev, &write, &app_ecdh, &device_lan_keys_before)?;
+    let ok = Message::WriteKeyResponse(WriteKeyResponse::ok());
+    d.lan(dev_app, &ok, &open_lan, &none)?;
 
     // 3. JSON control with the localkey (spec "6.4.2", type 3, enctype 3; answered as type 4).
     d.step("JSON control, mode 3 (type 3, answered as type 4)");
-    let json_control = (PacketType::JsonControl, EncType::PreShared);
-    let script_control = (PacketType::ScriptControl, EncType::PreShared);
-    let ctl = br#"{"cmd":5,"data":{"streams":[{"stream_id":"switch","current_value":"1"}]}}"#;
-    let pt = with_ts(d.now(), ctl);
-    d.lan(app_dev, json_control, &app_keys, &pt, &device_keys, down)?;
-    let ans = br#"{"code":0,"data":[{"stream_id":"switch","current_value":1}]}"#;
-    let pt = with_ts(d.now(), ans);
-    d.lan(dev_app, script_control, &device_keys, &pt, &app_keys, up)?;
+    let ctl = Message::JsonControl(LanTimestamped {
+        timestamp: d.now(),
+        body: JsonControlRequest::control(control_data("switch", "1")),
+    });
+    d.lan(app_dev, &ctl, &app_lan, &device_keys)?;
+    let ans = Message::JsonControlResponse(LanTimestamped {
+        timestamp: d.now(),
+        body: JsonControlResponse::success(vec![Stream::new("switch", 1)]),
+    });
+    d.lan(dev_app, &ans, &device_lan, &app_keys)?;
 
     // 4. Script control (spec 6.3.4, type 4, biz 1002 → 102).
     d.step("script control (type 4, biz_code 1002 -> 102)");
     let serial = rng.next_u32_demo();
-    let cmd = br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+    let cmd = json_text(&control_data("power", "1"))?;
     let c = joylink::wire::lan::Control {
         timestamp: d.now(),
         biz_code: BizCode::Control,
         serial,
-        cmd,
+        cmd: &cmd,
     };
-    let pt = emit(c.buffer_len(), |b| c.emit(b))?;
-    d.lan(app_dev, script_control, &app_keys, &pt, &device_keys, down)?;
-    let snapshot = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+    d.lan(app_dev, &Message::ScriptControl(c), &app_lan, &device_keys)?;
     let r = joylink::wire::lan::ControlResponse {
         timestamp: d.now(),
         biz_code: BizCode::Control.response(),
         serial,
-        resp: snapshot,
+        resp: SNAPSHOT_ON,
     };
-    let pt = emit(r.buffer_len(), |b| r.emit(b))?;
-    d.lan(dev_app, script_control, &device_keys, &pt, &app_keys, up)?;
+    let answer = Message::ScriptControlResponse(r);
+    d.lan(dev_app, &answer, &device_lan, &app_keys)?;
 
     // 5. A gateway adds a ZigBee sub-device (spec 6.3.5, type 105) and relays a script command
     //    sealed twice (spec 6.3.8, 8.2: gateway localkey outside, sub-device localkey inside).
     //    The gateway decodes it with both keys: the inner command is shown decrypted.
     d.step("gateway: add a ZigBee sub-device (type 105) and control it (type 104)");
-    let add_subdev = (PacketType::AddSubDev, EncType::PreShared);
-    let add = br#"{"cmd":6,"data":{"mac":"701923F88581","productuuid":"7D13F6","protocol":1}}"#;
-    let pt = with_ts(d.now(), add);
-    d.lan(app_gw, add_subdev, &app_gw_keys, &pt, &gateway_keys, down)?;
+    let add = Message::AddSubDevRequest(LanTimestamped {
+        timestamp: d.now(),
+        body: AddSubDevRequest::new(SUB_MAC, SUB_UUID, SubDevProtocol::Zigbee),
+    });
+    d.lan(app_gw, &add, &gateway_lan, &gateway_keys)?;
     d.note(GATEWAY, SUBDEV, "zigbee join");
-    let added = format!(
-        r#"{{"code":0,"msg":"success","mac":"701923F88581","productuuid":"7D13F6","feedid":"{sub_feed}"}}"#
-    );
-    let pt = with_ts(d.now(), added.as_bytes());
-    d.lan(gw_app, add_subdev, &gateway_keys, &pt, &app_gw_keys, up)?;
+    // The gateway's answer in cJSON's layout (vector lan-16); the cloud gives the app the
+    // sub-device's feedid, not this answer.
+    let added = Message::AddSubDevResponse(LanTimestamped {
+        timestamp: d.now(),
+        body: SubDevResponse::success(SUB_MAC, SUB_UUID),
+    });
+    d.lan(gw_app, &added, &gateway_lan, &app_gw_keys)?;
+    let light_on = json_text(&control_data("light", "1"))?;
     let script = SubDevScript {
         timestamp: d.now(),
         biz_code: BizCode::Control,
         serial: rng.next_u32_demo(),
         feedid: sub_feed.as_bytes(),
-        data: br#"{"streams":[{"stream_id":"light","current_value":"1"}]}"#,
+        data: &light_on,
     };
     let (outer, inner) = (Mode::LocalKey(&gw_local), Mode::LocalKey(&sub_local));
     let mut pkt = vec![0u8; subdev_script_len(&outer, &inner, script.data.len())];
@@ -468,7 +520,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     d.step("snapshot upload (type 12)");
     let up_msg = WanMessage::Upload(Timestamped {
         timestamp: d.now(),
-        data: snapshot,
+        data: SNAPSHOT_ON,
     });
     d.wan(dev_cloud, &up_msg, &wkeys, &cloud_keys, up)?;
     let ack = WanMessage::UploadResponse(ok_code(d.now()));
@@ -476,11 +528,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
     // 9. Cloud control (spec 7.3.7/7.3.8, type 11, biz 1002 → 102).
     d.step("cloud control (type 11, biz_code 1002 -> 102)");
+    let power_off = json_text(&control_data("power", "0"))?;
     let req = Control {
         timestamp: d.now(),
         biz_code: BizCode::Control,
         serial: rng.next_u32_demo(),
-        data: br#"{"streams":[{"stream_id":"power","current_value":"0"}]}"#,
+        data: &power_off,
     };
     d.wan(
         cloud_dev,
@@ -489,17 +542,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         &device_keys,
         down,
     )?;
-    let off = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"0"}]}"#;
-    let answer = WanMessage::ControlResponse(req.answer(d.now(), off));
+    let answer = WanMessage::ControlResponse(req.answer(d.now(), SNAPSHOT_OFF));
     d.wan(dev_cloud, &answer, &wkeys, &cloud_keys, up)?;
 
     // 10. A timer: the cloud adds it (1091 → 191); it fires and the device reports (1097).
     //     Each side decodes it to joylink-timer's typed message (tasks, time_exp, results).
     d.step("timer added (type 13, biz 1091 -> 191) and reported (1097)");
     let exp_text = "0_30_7_*_*_1,3,5_*";
-    let cmds = [Cmd(
-        br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#,
-    )];
+    let power_on = json_text(&control_data("power", "1"))?;
+    let cmds = [Cmd(&power_on)];
     let task = Task {
         version: 0,
         label: Some(Label {
@@ -570,7 +621,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     });
     d.note(SUBDEV, GATEWAY, "zigbee: report");
     d.wan(gw_cloud, &hb, &wkeys, &cloud_keys, up)?;
-    let data = br#"{"code":0,"streams":[{"stream_id":"light","current_value":"1"}]}"#;
+    let data = SNAPSHOT_LIGHT_ON;
     let sub_mode = Mode::AccessKey(&sub_access);
     let mut inner = vec![0u8; joylink::inner_sealed_len(&sub_mode, data.len())];
     let n = joylink::seal_inner(&sub_mode, data, &mut inner)?;
@@ -584,17 +635,28 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
     // 12. OTA status report (spec 9.6, type 8).
     d.step("OTA status report (type 8)");
-    let ota = json!({"cmd": "otastat", "data": {"feedid": feed_id, "productuuid": "5708AB",
-        "status": 1, "status_desc": "success", "progress": 100}})
-    .to_string();
+    // The device builds the report with cJSON_Print (vector wan-26); the cloud answers compactly.
+    let ota = OtaStatusReport::new(OtaStatusData {
+        feed_id: feed_id.as_str().into(),
+        product_uuid: PRODUCT_UUID.into(),
+        status: OtaStatus::Install,
+        status_desc: "success".into(),
+        progress: 100,
+    })
+    .to_vec_styled(Style::Cjson)?;
     let msg = WanMessage::OtaStatus(Timestamped {
         timestamp: d.now(),
-        data: ota.as_bytes(),
+        data: &ota,
     });
     d.wan(dev_cloud, &msg, &wkeys, &cloud_keys, up)?;
+    let ota_ok = OtaStatusResponse {
+        code: 0,
+        msg: "success".into(),
+    }
+    .to_vec()?;
     let msg = WanMessage::OtaStatusResponse(Timestamped {
         timestamp: d.now(),
-        data: br#"{"code":0,"msg":"success"}"#,
+        data: &ota_ok,
     });
     d.wan(cloud_dev, &msg, &wkeys, &device_keys, down)?;
 
