@@ -438,9 +438,10 @@ int jl_seal_in_place(const struct jl_header_t *header,
 //
 // Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
 // `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
-// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT` the
-// payload bytes of `buf` are overwritten with zeros (no half-decrypted data is left behind);
-// other errors leave `buf` as it was. `*out` is zeroed on every failure.
+// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT`, and on
+// `JL_ERR_TRUNCATED` for an encrypted payload that decrypts to fewer than the 4 timestamp
+// bytes, the payload bytes of `buf` are overwritten with zeros (no decrypted data is left
+// behind); other errors leave `buf` as it was. `*out` is zeroed on every failure.
 //
 // # Safety
 // `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);

@@ -315,9 +315,10 @@ impl JlOpened {
 ///
 /// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
 /// `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
-/// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT` the
-/// payload bytes of `buf` are overwritten with zeros (no half-decrypted data is left behind);
-/// other errors leave `buf` as it was. `*out` is zeroed on every failure.
+/// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT`, and on
+/// `JL_ERR_TRUNCATED` for an encrypted payload that decrypts to fewer than the 4 timestamp
+/// bytes, the payload bytes of `buf` are overwritten with zeros (no decrypted data is left
+/// behind); other errors leave `buf` as it was. `*out` is zeroed on every failure.
 ///
 /// # Safety
 /// `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);
@@ -345,18 +346,30 @@ pub unsafe extern "C" fn jl_open_in_place(
         };
         // SAFETY: forwarded caller contract (`buf` writable for `len`, not otherwise accessed).
         let data = unsafe { bytes_mut(buf, len) }?;
-        let opened = match joylink_crypto::open(
+        // Decrypt first, split the timestamp second: a plaintext shorter than the timestamp
+        // was decrypted in place already, so that failure must wipe it like a failed decryption
+        // (the header promises no plaintext is left behind on an error).
+        let opened = match joylink_crypto::open_payload(
             data,
             &store.mode(),
             OpenOptions::new().crc(policy).enc_type(check),
         ) {
-            Ok(o) => JlOpened {
-                header: o.header.into(),
-                opt: o.opt.as_ptr(),
-                timestamp: o.timestamp,
-                body: o.body.as_ptr(),
-                body_len: o.body.len(),
-                crc_ok: o.crc_ok,
+            Ok(p) => match joylink_crypto::split_timestamp(p.plaintext) {
+                Ok((timestamp, body)) => JlOpened {
+                    header: p.header.into(),
+                    opt: p.opt.as_ptr(),
+                    timestamp,
+                    body: body.as_ptr(),
+                    body_len: body.len(),
+                    crc_ok: p.crc_ok,
+                },
+                Err(e) => {
+                    // Enctype 0 decrypts nothing: its buffer is still as it was.
+                    if !matches!(store, KeyStore::None) {
+                        wipe_payload(buf, len);
+                    }
+                    return Err(JlStatus::from(e));
+                }
             },
             Err(e) => {
                 let status = JlStatus::from(e);
