@@ -14,6 +14,10 @@ mod inner;
 #[cfg(feature = "json")]
 mod message;
 
+/// Where the spec and shipped devices disagree, and what these crates do (cited as *compat §N*).
+#[doc = include_str!("../docs/compat.md")]
+pub mod compat {}
+
 pub mod lan;
 pub mod wan;
 
