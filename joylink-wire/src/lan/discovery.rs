@@ -319,7 +319,7 @@ mod tests {
         assert_eq!(r, ScanRequest::default());
         let r = ScanRequest::parse(br#"{"idt":{"app_rand":"xyz"},"status":7}"#).unwrap();
         assert_eq!(r.idt.unwrap().app_rand, "xyz");
-        assert_eq!(r.status, Some(ScanStatus::Unknown(7)));
+        assert_eq!(r.status, Some(ScanStatus::Unknown(crate::UnknownCode(7))));
     }
 
     #[test]
