@@ -609,7 +609,10 @@ mod tests {
         );
         assert_eq!(ResponseCode::from(-4), ResponseCode::NotSupported);
         assert_eq!(ResponseCode::from(100), ResponseCode::UnsupportedOperation);
-        assert_eq!(ResponseCode::from(25), ResponseCode::Unknown(UnknownCode(25)));
+        assert_eq!(
+            ResponseCode::from(25),
+            ResponseCode::Unknown(UnknownCode(25))
+        );
         for n in -4..=24 {
             assert!(
                 !matches!(ResponseCode::from(n), ResponseCode::Unknown(_)),

@@ -48,7 +48,7 @@ pub use fragment::{
 pub use frame::BytesFrameDecoder;
 pub use frame::{FrameDecoder, FrameStatus};
 pub use header::{HEADER_LEN, Header, VERSION};
+pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};
 #[cfg(feature = "alloc")]
 pub use secret::SecretText;
 pub use secret::{Secret, SecretValue};
-pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};

@@ -276,7 +276,10 @@ mod tests {
         assert_eq!(format!("{e:?}"), "Secret(..)");
         let mut owned: Cow<'_, str> = Cow::Owned("secret".into());
         SecretValue::wipe(&mut owned);
-        assert!(owned.is_empty(), "zeroize wipes the bytes, then clears the String");
+        assert!(
+            owned.is_empty(),
+            "zeroize wipes the bytes, then clears the String"
+        );
         let mut borrowed: Cow<'_, str> = Cow::Borrowed("secret");
         SecretValue::wipe(&mut borrowed);
         assert_eq!(borrowed, "secret", "the caller's buffer is not ours");

@@ -83,7 +83,10 @@ mod json {
         let p = plaintext(&json);
         let m = lan::decode(PacketType::WriteKey, &p, Direction::ToDevice).unwrap();
         let text = both(&m);
-        assert!(text.contains("123"), "non-secret fields still print: {text}");
+        assert!(
+            text.contains("123"),
+            "non-secret fields still print: {text}"
+        );
         assert_redacted("WriteKey access", &text, ACCESS.as_bytes());
         assert_redacted("WriteKey local", &text, LOCAL.as_bytes());
         let Message::WriteKeyRequest(t) = &m else {
