@@ -2,19 +2,7 @@
 //! auth answer, spec 7.3.2; the `accesskey`/`localkey` of the write-key and sub-device auth
 //! requests, spec 6.3.2 and 6.3.6; the video response's `access_key`, spec 7.3.26).
 //!
-//! The wrapper makes the safe thing the default for every message that holds one:
-//! - `Debug` prints `Secret(..)`: a `{:?}` of a decoded message, a log line or a panic message never
-//!   shows key bytes;
-//! - `==` runs in constant time over the bytes ([`subtle`]), so comparing a received key with a
-//!   stored one does not reveal how many leading bytes agree (the *length* is not hidden: key
-//!   lengths are public in this protocol);
-//! - it is neither `Copy` nor `Hash`, so a key is never duplicated or fingerprinted silently;
-//! - dropping it wipes what it owns ([`zeroize`]): the array of a binary key, or the `String` of a
-//!   key text that had to be unescaped. A key text *borrowed* from the caller's plaintext buffer
-//!   is the caller's to wipe: this crate never owns that buffer.
-//!
-//! The bytes stay reachable through the `raw_secret_` accessors, named so that every place that
-//! reads a key is easy to find in review. joylink-crypto's key types sit on top of this layer.
+//! See [`Secret`] for what the wrapper promises and why.
 
 use core::fmt;
 
@@ -65,8 +53,22 @@ impl SecretValue for alloc::borrow::Cow<'_, str> {
     }
 }
 
-/// A key, with redacted `Debug`, constant-time `==`, no `Copy`, and a wipe on drop (see the
-/// [module docs](self) for why each).
+/// A key, with redacted `Debug`, constant-time `==`, no `Copy`, and a wipe on drop.
+///
+/// The wrapper makes the safe thing the default for every message that holds one:
+/// - `Debug` prints `Secret(..)`: a `{:?}` of a decoded message, a log line or a panic message never
+///   shows key bytes;
+/// - `==` runs in constant time over the bytes ([`subtle`]), so comparing a received key with a
+///   stored one does not reveal how many leading bytes agree (the *length* is not hidden: key
+///   lengths are public in this protocol);
+/// - it is neither `Copy` nor `Hash`, so a key is never duplicated or fingerprinted silently;
+/// - dropping it wipes what it owns ([`zeroize`]): the array of a binary key, or the `String` of a
+///   key text that had to be unescaped. A key text *borrowed* from the caller's plaintext buffer
+///   is the caller's to wipe: this crate never owns that buffer.
+///
+/// The bytes stay reachable through the `raw_secret_` accessors, named so that every place that
+/// reads a key is easy to find in review. This crate sits below joylink-crypto, so its key types
+/// can wrap a `Secret` rather than repeat these guarantees.
 ///
 /// ```
 /// use joylink_wire::Secret;
