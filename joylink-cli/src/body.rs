@@ -398,7 +398,7 @@ fn wan_body(
         WanMessage::AuthResponse(a) => {
             let mut obj = object("auth_response");
             obj.insert("random".into(), json!(a.random));
-            obj.insert("session_key_hex".into(), json!(hex::encode(a.session_key)));
+            obj.insert("session_key_hex".into(), json!(hex::encode(a.session_key.raw_secret_bytes())));
             Body::new("auth_response", ts, obj)
         }
         WanMessage::Heartbeat(h) => {
@@ -770,7 +770,7 @@ pub fn from_json(
             let m = wan::AuthResponse {
                 timestamp: ts,
                 random,
-                session_key,
+                session_key: session_key.into(),
             };
             (emit_with(m.buffer_len(), |b| m.emit(b))?, Down)
         }

@@ -236,8 +236,8 @@ fn finish(
         available: 0,
     })?;
     let mut packet = Packet::new_unchecked(out);
-    packet.set_header(&full);
-    packet.fill_crc();
+    packet.set_header(&full)?;
+    packet.fill_crc()?;
     Ok(total)
 }
 

@@ -258,8 +258,8 @@ pub unsafe extern "C" fn jl_seal_in_place(
             ..h
         };
         let mut p = Packet::new_unchecked(packet_bytes);
-        p.set_header(&full);
-        p.fill_crc();
+        p.set_header(&full)?;
+        p.fill_crc()?;
         // SAFETY: forwarded caller contract.
         unsafe { write(out_len, total) }
     })();

@@ -192,8 +192,8 @@ pub(crate) fn room(needed: usize, buf: &mut [u8]) -> Result<&mut [u8]> {
 }
 
 /// A fixed-width value of a packed C struct, read and written little-endian (rustls's `Codec`,
-/// reduced to what the protocol's structs hold: integers and byte arrays).
-pub(crate) trait Codec: Sized + Copy {
+/// reduced to what the protocol's structs hold: integers, byte arrays and keys).
+pub(crate) trait Codec: Sized {
     /// Bytes on the wire.
     const SIZE: usize;
     /// Reads the value at the reader's position.
@@ -274,7 +274,9 @@ macro_rules! fixed_repr {
             /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
             pub fn emit(&self, buf: &mut [u8]) -> $crate::Result<usize> {
                 let mut w = $crate::codec::Writer::new($crate::codec::room(Self::LEN, buf)?);
-                $( <$raw as $crate::codec::Codec>::write(<$raw>::from(self.$field), &mut w)?; )+
+                // `Clone::clone` rather than a copy: a key field ([`Secret`](crate::Secret)) is
+                // not `Copy`, and its temporary clone is wiped when `write` drops it.
+                $( <$raw as $crate::codec::Codec>::write(<$raw>::from(Clone::clone(&self.$field)), &mut w)?; )+
                 Ok(w.written())
             }
         }

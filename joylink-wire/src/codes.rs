@@ -2,11 +2,48 @@
 //! hardware error codes (spec 3.2, 3.5, 3.6, 3.7, chapter 10, and the two tables at the end).
 //!
 //! Every code except [`Magic`] has an `Unknown(n)` variant: decoding never fails on a value this
-//! crate has no name for, and the value re-encodes unchanged. Build codes with `From<n>` (or
-//! `from_value`) so that `Unknown(n)` never holds a named `n`.
+//! crate has no name for, and the value re-encodes unchanged. Codes are built with `From<n>` (or
+//! `from_value`); `n` is an [`UnknownCode`], which nothing else can build, so `Unknown(n)` never
+//! holds a named `n`.
 
 use crate::error::{Error, Result};
 use crate::macros::enum_with_unknown;
+
+/// The number inside a code's `Unknown` variant: a value the crate has no name for.
+///
+/// Only the codes' `from_value`/`From<n>` build it, and only for a number without a name, so
+/// `BizCode::Unknown` can never hold 1002 and compare unequal to `BizCode::Control` while meaning
+/// the same thing on the wire. Read the number with [`UnknownCode::get`] (or the code's `value()`).
+///
+/// ```
+/// use joylink_wire::BizCode;
+///
+/// assert_eq!(BizCode::from(1002), BizCode::Control);
+/// let BizCode::Unknown(n) = BizCode::from(7) else { unreachable!() };
+/// assert_eq!(n.get(), 7);
+/// ```
+///
+/// An alias cannot be written by hand:
+/// ```compile_fail
+/// let _ = joylink_wire::BizCode::Unknown(joylink_wire::UnknownCode(1002));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownCode<T>(pub(crate) T);
+
+impl<T: Copy> UnknownCode<T> {
+    /// The number as it appears on the wire.
+    #[must_use]
+    pub fn get(self) -> T {
+        self.0
+    }
+}
+
+/// Prints the bare number, so `Unknown(7)` reads as it did when the variant held the number.
+impl<T: core::fmt::Debug> core::fmt::Debug for UnknownCode<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// Magic of LAN (UDP) packets, `0x123455BB`; on the wire `BB 55 34 12` (spec 3.2, little-endian
 /// as shipped, NOTES.md §1).
@@ -483,7 +520,7 @@ mod tests {
             let t = PacketType::from(n);
             assert_eq!(u8::from(t), n);
             if let PacketType::Unknown(m) = t {
-                assert!(!PacketType::ALL.iter().any(|k| k.value() == m));
+                assert!(!PacketType::ALL.iter().any(|k| k.value() == m.get()));
             }
         }
         assert_eq!(PacketType::ALL.len(), 31);
@@ -499,7 +536,7 @@ mod tests {
             assert_eq!(u8::from(EncType::from(n)), n);
         }
         assert_eq!(EncType::from(4), EncType::SessionKey);
-        assert_eq!(EncType::from(5), EncType::Unknown(5));
+        assert_eq!(EncType::from(5), EncType::Unknown(UnknownCode(5)));
     }
 
     #[test]
@@ -533,10 +570,10 @@ mod tests {
             (SpecTimerReportUpdate, TimerReportUpdateResponse),
             (SpecTimerReportSnapshot, TimerReportSnapshotResponse),
             (ControlResponse, ControlResponse),
-            (Unknown(1010), Unknown(110)),
-            (Unknown(1901), TimerAddResponse),
-            (Unknown(7), Unknown(7)),
-            (Unknown(u32::MAX), Unknown(u32::MAX)),
+            (BizCode::from(1010), BizCode::from(110)),
+            (BizCode::from(1901), TimerAddResponse),
+            (BizCode::from(7), BizCode::from(7)),
+            (BizCode::from(u32::MAX), BizCode::from(u32::MAX)),
         ];
         for (req, rsp) in cases {
             assert_eq!(req.response(), rsp, "{req}");
@@ -556,7 +593,8 @@ mod tests {
         assert!(!BizCode::Control.is_timer());
         assert!(BizCode::from(104).is_response());
         assert!(!BizCode::from(1004).is_response());
-        assert!(!BizCode::Unknown(5).is_response());
+        assert!(!BizCode::from(5).is_response());
+        assert!(matches!(BizCode::from(5), BizCode::Unknown(n) if n.get() == 5));
         for code in BizCode::ALL {
             assert_eq!(BizCode::from(code.value()), *code);
             assert!(code.canonical().value() < 10000, "{code}");
@@ -571,7 +609,10 @@ mod tests {
         );
         assert_eq!(ResponseCode::from(-4), ResponseCode::NotSupported);
         assert_eq!(ResponseCode::from(100), ResponseCode::UnsupportedOperation);
-        assert_eq!(ResponseCode::from(25), ResponseCode::Unknown(25));
+        assert_eq!(
+            ResponseCode::from(25),
+            ResponseCode::Unknown(UnknownCode(25))
+        );
         for n in -4..=24 {
             assert!(
                 !matches!(ResponseCode::from(n), ResponseCode::Unknown(_)),

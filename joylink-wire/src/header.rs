@@ -247,8 +247,8 @@ mod tests {
         bytes[12] = 7;
         bytes[10] = 3;
         let h = Header::parse(&bytes).unwrap();
-        assert_eq!(h.packet_type, PacketType::Unknown(99));
-        assert_eq!(h.enc_type, EncType::Unknown(7));
+        assert_eq!(h.packet_type, PacketType::from(99));
+        assert_eq!(h.enc_type, EncType::from(7));
         assert!(h.is_fragment());
     }
 

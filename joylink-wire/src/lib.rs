@@ -27,6 +27,7 @@ mod fragment;
 mod frame;
 mod header;
 mod packet;
+mod secret;
 mod view;
 
 pub mod lan;
@@ -34,6 +35,7 @@ pub mod wan;
 
 pub use codes::{
     BizCode, EncType, HardwareError, MAGIC_LAN, MAGIC_WAN, Magic, PacketType, ResponseCode,
+    UnknownCode,
 };
 pub use crc::{Crc16, CrcPolicy, crc16};
 pub use direction::Direction;
@@ -47,3 +49,6 @@ pub use frame::BytesFrameDecoder;
 pub use frame::{FrameDecoder, FrameStatus};
 pub use header::{HEADER_LEN, Header, VERSION};
 pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};
+#[cfg(feature = "alloc")]
+pub use secret::SecretText;
+pub use secret::{Secret, SecretValue};

@@ -4,7 +4,9 @@
 /// `enum_with_unknown!`): `From` both ways, `Display` as `"name (n)"`, `name()`, and (feature
 /// `serde`) serialization as the bare number, so unknown values round-trip everywhere.
 ///
-/// Build codes only through `From<n>`: then `Unknown(n)` never holds a named `n`.
+/// `Unknown` holds an [`UnknownCode`](crate::UnknownCode), which only `from_value`/`From<n>`
+/// can build, and only for a number without a name: so `Unknown` never aliases a named variant,
+/// and `==`, `Hash` and every method agree with the number on the wire.
 macro_rules! enum_with_unknown {
     (
         $(#[$enum_attr:meta])*
@@ -24,7 +26,8 @@ macro_rules! enum_with_unknown {
                 $variant,
             )+
             /// A value this crate has no name for; carried unchanged so it re-encodes as received.
-            Unknown($ty),
+            /// Only [`Self::from_value`] builds it, so it never holds a named value.
+            Unknown($crate::UnknownCode<$ty>),
         }
 
         impl $name {
@@ -45,7 +48,7 @@ macro_rules! enum_with_unknown {
             pub const fn value(self) -> $ty {
                 match self {
                     $($name::$variant => $value,)+
-                    $name::Unknown(n) => n,
+                    $name::Unknown(n) => n.0,
                 }
             }
 
@@ -54,7 +57,7 @@ macro_rules! enum_with_unknown {
             pub const fn from_value(n: $ty) -> Self {
                 match n {
                     $($value => $name::$variant,)+
-                    other => $name::Unknown(other),
+                    other => $name::Unknown($crate::UnknownCode(other)),
                 }
             }
         }

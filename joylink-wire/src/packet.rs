@@ -53,7 +53,9 @@ pub const fn packet_len(opt_len: usize, payload_len: usize) -> Result<usize> {
 /// After [`Packet::new_checked`] (or a successful [`Packet::check_len`]) every accessor returns the
 /// field's value. Accessors never panic even on a view made with [`Packet::new_unchecked`] over a
 /// short or inconsistent buffer; they then return unspecified values (zeros, empty slices), so
-/// check first. The setters `set_opt_len` and `set_payload_len` can invalidate `check_len`.
+/// check first. Setters never drop a write silently: a field the buffer does not hold is
+/// [`Error::Truncated`] and nothing is written. `set_opt_len` and `set_payload_len` can invalidate
+/// `check_len`.
 ///
 /// # Examples
 /// Patch a field and refresh the CRC in place:
@@ -66,7 +68,7 @@ pub const fn packet_len(opt_len: usize, payload_len: usize) -> Result<usize> {
 /// assert!(p.crc_ok());
 /// p.payload_mut().copy_from_slice(b"[]");
 /// assert!(!p.crc_ok());
-/// p.fill_crc();
+/// p.fill_crc()?;
 /// assert!(p.crc_ok());
 /// # Ok::<(), joylink_wire::Error>(())
 /// ```
@@ -257,76 +259,87 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Packet<&'a T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    fn set_byte(&mut self, at: usize, v: u8) {
-        if let Some(b) = self.buffer.as_mut().get_mut(at) {
-            *b = v;
-        }
+    fn set_byte(&mut self, at: usize, v: u8) -> Result<()> {
+        self.set_bytes(at..at.saturating_add(1), &[v])
     }
 
-    fn set_bytes(&mut self, at: core::ops::Range<usize>, v: &[u8]) {
-        if let Some(b) = self.buffer.as_mut().get_mut(at)
-            && b.len() == v.len()
-        {
-            b.copy_from_slice(v);
+    fn set_bytes(&mut self, at: core::ops::Range<usize>, v: &[u8]) -> Result<()> {
+        let buf = self.buffer.as_mut();
+        let available = buf.len();
+        match buf.get_mut(at.clone()) {
+            Some(b) if b.len() == v.len() => {
+                b.copy_from_slice(v);
+                Ok(())
+            }
+            _ => Err(Error::Truncated {
+                needed: at.end,
+                available,
+            }),
         }
     }
 
     /// Sets `magic`.
-    pub fn set_magic(&mut self, magic: Magic) {
-        self.set_bytes(field::MAGIC, &magic.to_bytes());
+    pub fn set_magic(&mut self, magic: Magic) -> Result<()> {
+        self.set_bytes(field::MAGIC, &magic.to_bytes())
     }
 
     /// Sets `optlen` (may invalidate [`Packet::check_len`]).
-    pub fn set_opt_len(&mut self, len: u16) {
-        self.set_bytes(field::OPT_LEN, &len.to_le_bytes());
+    pub fn set_opt_len(&mut self, len: u16) -> Result<()> {
+        self.set_bytes(field::OPT_LEN, &len.to_le_bytes())
     }
 
     /// Sets `payloadlen` (may invalidate [`Packet::check_len`]).
-    pub fn set_payload_len(&mut self, len: u16) {
-        self.set_bytes(field::PAYLOAD_LEN, &len.to_le_bytes());
+    pub fn set_payload_len(&mut self, len: u16) -> Result<()> {
+        self.set_bytes(field::PAYLOAD_LEN, &len.to_le_bytes())
     }
 
     /// Sets `version`.
-    pub fn set_version(&mut self, v: u8) {
-        self.set_byte(field::VERSION, v);
+    pub fn set_version(&mut self, v: u8) -> Result<()> {
+        self.set_byte(field::VERSION, v)
     }
 
     /// Sets `type`.
-    pub fn set_packet_type(&mut self, t: PacketType) {
-        self.set_byte(field::TYPE, t.value());
+    pub fn set_packet_type(&mut self, t: PacketType) -> Result<()> {
+        self.set_byte(field::TYPE, t.value())
     }
 
     /// Sets `total`.
-    pub fn set_total(&mut self, v: u8) {
-        self.set_byte(field::TOTAL, v);
+    pub fn set_total(&mut self, v: u8) -> Result<()> {
+        self.set_byte(field::TOTAL, v)
     }
 
     /// Sets `index`.
-    pub fn set_index(&mut self, v: u8) {
-        self.set_byte(field::INDEX, v);
+    pub fn set_index(&mut self, v: u8) -> Result<()> {
+        self.set_byte(field::INDEX, v)
     }
 
     /// Sets `enctype`.
-    pub fn set_enc_type(&mut self, e: EncType) {
-        self.set_byte(field::ENC_TYPE, e.value());
+    pub fn set_enc_type(&mut self, e: EncType) -> Result<()> {
+        self.set_byte(field::ENC_TYPE, e.value())
     }
 
     /// Sets `reserved`.
-    pub fn set_reserved(&mut self, v: u8) {
-        self.set_byte(field::RESERVED, v);
+    pub fn set_reserved(&mut self, v: u8) -> Result<()> {
+        self.set_byte(field::RESERVED, v)
     }
 
     /// Sets the `crc` field.
-    pub fn set_crc(&mut self, crc: u16) {
-        self.set_bytes(field::CRC, &crc.to_le_bytes());
+    pub fn set_crc(&mut self, crc: u16) -> Result<()> {
+        self.set_bytes(field::CRC, &crc.to_le_bytes())
     }
 
     /// Writes every header field of `header` as given (lengths and CRC included).
-    pub fn set_header(&mut self, header: &Header) {
-        if let Some(out) = self.buffer.as_mut().get_mut(..HEADER_LEN) {
-            // 16 bytes are always enough, so this cannot fail.
-            let _ = header.emit(out);
-        }
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] (nothing written) when the buffer is shorter than a header.
+    pub fn set_header(&mut self, header: &Header) -> Result<()> {
+        let buf = self.buffer.as_mut();
+        let available = buf.len();
+        let out = buf.get_mut(..HEADER_LEN).ok_or(Error::Truncated {
+            needed: HEADER_LEN,
+            available,
+        })?;
+        header.emit(out).map(|_| ())
     }
 
     /// The `opt` section, mutable.
@@ -351,9 +364,18 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     }
 
     /// Computes the CRC over `opt ‖ payload` and stores it in the `crc` field (spec 1.2, 3.2).
-    pub fn fill_crc(&mut self) {
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] (nothing written) when the buffer does not hold the `opt` and
+    /// `payload` the header declares: a CRC over part of them would be wrong.
+    pub fn fill_crc(&mut self) -> Result<()> {
+        let available = self.buffer.as_ref().len();
+        let needed = self.total_len();
+        if available < needed {
+            return Err(Error::Truncated { needed, available });
+        }
         let crc = self.computed_crc();
-        self.set_crc(crc);
+        self.set_crc(crc)
     }
 }
 
@@ -535,19 +557,49 @@ mod tests {
     fn test_construct() {
         let mut buf = [0xa5u8; 52];
         let mut p = Packet::new_unchecked(&mut buf[..]);
-        p.set_magic(Magic::Wan);
-        p.set_opt_len(20);
-        p.set_payload_len(16);
-        p.set_version(1);
-        p.set_packet_type(PacketType::Auth);
-        p.set_total(0);
-        p.set_index(0);
-        p.set_enc_type(EncType::PreShared);
-        p.set_reserved(0);
+        p.set_magic(Magic::Wan).unwrap();
+        p.set_opt_len(20).unwrap();
+        p.set_payload_len(16).unwrap();
+        p.set_version(1).unwrap();
+        p.set_packet_type(PacketType::Auth).unwrap();
+        p.set_total(0).unwrap();
+        p.set_index(0).unwrap();
+        p.set_enc_type(EncType::PreShared).unwrap();
+        p.set_reserved(0).unwrap();
         p.opt_mut().copy_from_slice(&AUTH[16..36]);
         p.payload_mut().copy_from_slice(&AUTH[36..]);
-        p.fill_crc();
+        p.fill_crc().unwrap();
         assert_eq!(p.into_inner(), &AUTH[..]);
+    }
+
+    #[test]
+    fn setters_on_a_short_buffer_fail_and_write_nothing() {
+        let mut buf = [0xa5u8; 15];
+        let mut p = Packet::new_unchecked(&mut buf[..]);
+        let short = Err(Error::Truncated {
+            needed: 16,
+            available: 15,
+        });
+        assert_eq!(p.set_crc(7), short);
+        assert_eq!(p.set_header(&Header::parse(&AUTH).unwrap()), short);
+        assert_eq!(
+            p.set_magic(Magic::Lan),
+            Ok(()),
+            "a field inside the buffer is written"
+        );
+        assert!(matches!(p.fill_crc(), Err(Error::Truncated { .. })));
+        assert_eq!(&buf[4..], &[0xa5; 11]);
+        // A header whose sections reach past the buffer: no CRC over half a payload.
+        let mut cut = AUTH;
+        let mut p = Packet::new_unchecked(&mut cut[..51]);
+        assert_eq!(
+            p.fill_crc(),
+            Err(Error::Truncated {
+                needed: 52,
+                available: 51
+            })
+        );
+        assert_eq!(cut, AUTH);
     }
 
     #[test]

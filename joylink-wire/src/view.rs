@@ -6,13 +6,20 @@
 //! Getters never panic: after `check_len` every fixed field is in bounds, and the helpers below
 //! use `get` anyway, returning 0 for an out-of-bounds read of a view built with `new_unchecked`
 //! on a short buffer (smoltcp would panic there; we prefer a wrong value to a crash).
+//!
+//! Setters return a `Result`: a write that does not fit (a view built with `new_unchecked` on a
+//! short buffer) is [`Error::Truncated`](crate::Error::Truncated) and changes nothing, instead of
+//! being dropped silently.
 
 /// A little-endian integer at a byte offset.
 pub(crate) trait Le: Sized + Copy {
     /// Reads the value at `off`, 0 when out of bounds.
     fn get_le(buf: &[u8], off: usize) -> Self;
-    /// Writes the value at `off`; does nothing when out of bounds.
-    fn put_le(self, buf: &mut [u8], off: usize);
+    /// Writes the value at `off`.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`](crate::Error::Truncated) (nothing written) when out of bounds.
+    fn put_le(self, buf: &mut [u8], off: usize) -> crate::Result<()>;
 }
 
 macro_rules! impl_le {
@@ -23,13 +30,18 @@ macro_rules! impl_le {
                     .and_then(|s| s.first_chunk::<{ core::mem::size_of::<$t>() }>())
                     .map_or(0, |c| <$t>::from_le_bytes(*c))
             }
-            fn put_le(self, buf: &mut [u8], off: usize) {
-                if let Some(c) = buf
+            fn put_le(self, buf: &mut [u8], off: usize) -> crate::Result<()> {
+                const SIZE: usize = core::mem::size_of::<$t>();
+                let available = buf.len();
+                let c = buf
                     .get_mut(off..)
-                    .and_then(|s| s.first_chunk_mut::<{ core::mem::size_of::<$t>() }>())
-                {
-                    *c = self.to_le_bytes();
-                }
+                    .and_then(|s| s.first_chunk_mut::<SIZE>())
+                    .ok_or(crate::Error::Truncated {
+                        needed: off.saturating_add(SIZE),
+                        available,
+                    })?;
+                *c = self.to_le_bytes();
+                Ok(())
             }
         }
     )*};
@@ -43,12 +55,17 @@ pub(crate) fn bytes_at(buf: &[u8], off: usize, len: usize) -> &[u8] {
         .unwrap_or_default()
 }
 
-/// The mutable `len` bytes at `off` (empty when out of bounds).
-pub(crate) fn bytes_at_mut(buf: &mut [u8], off: usize, len: usize) -> &mut [u8] {
-    match off.checked_add(len) {
-        Some(end) => buf.get_mut(off..end).unwrap_or_default(),
-        None => &mut [],
-    }
+/// The mutable `len` bytes at `off`.
+///
+/// # Errors
+/// [`Error::Truncated`](crate::Error::Truncated) when out of bounds.
+pub(crate) fn bytes_at_mut(buf: &mut [u8], off: usize, len: usize) -> crate::Result<&mut [u8]> {
+    let available = buf.len();
+    let end = off.saturating_add(len);
+    buf.get_mut(off..end).ok_or(crate::Error::Truncated {
+        needed: end,
+        available,
+    })
 }
 
 /// Declares a view over a LAN or WAN body with fixed fields followed by an optional variable tail.
@@ -65,10 +82,31 @@ pub(crate) fn bytes_at_mut(buf: &mut [u8], off: usize, len: usize) -> &mut [u8] 
 macro_rules! body_view {
     (
         $(#[$attr:meta])*
+        pub struct $name:ident, min_len = $min:expr, redacted;
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        ///
+        /// Its `Debug` prints the length only: the body holds a key.
+        #[derive(Clone, Copy)]
+        pub struct $name<T: AsRef<[u8]>> {
+            buffer: T,
+        }
+
+        impl<T: AsRef<[u8]>> core::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("len", &self.buffer.as_ref().len())
+                    .finish_non_exhaustive()
+            }
+        }
+
+        $crate::view::body_view!(@impl $name, $min; $($rest)*);
+    };
+    (
+        $(#[$attr:meta])*
         pub struct $name:ident, min_len = $min:expr;
-        ints { $( $(#[$fattr:meta])* $get:ident, $set:ident : $ty:ty as $raw:ident @ $off:expr ),* $(,)? }
-        texts { $( $(#[$tattr:meta])* $tget:ident, $tset:ident @ $toff:expr, $tlen:expr ),* $(,)? }
-        $( tail $(#[$tailattr:meta])* $tail:ident, $tail_mut:ident @ $tail_off:expr; )?
+        $($rest:tt)*
     ) => {
         $(#[$attr])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +114,14 @@ macro_rules! body_view {
             buffer: T,
         }
 
+        $crate::view::body_view!(@impl $name, $min; $($rest)*);
+    };
+    (
+        @impl $name:ident, $min:expr;
+        ints { $( $(#[$fattr:meta])* $get:ident, $set:ident : $ty:ty as $raw:ident @ $off:expr ),* $(,)? }
+        texts { $( $(#[$tattr:meta])* $tget:ident, $tset:ident @ $toff:expr, $tlen:expr ),* $(,)? }
+        $( tail $(#[$tailattr:meta])* $tail:ident, $tail_mut:ident @ $tail_off:expr; )?
+    ) => {
         impl<T: AsRef<[u8]>> $name<T> {
             /// Length of the fixed part; a body shorter than this fails [`Self::check_len`].
             pub const MIN_LEN: usize = $min;
@@ -134,20 +180,26 @@ macro_rules! body_view {
         impl<T: AsRef<[u8]> + AsMut<[u8]>> $name<T> {
             $(
                 #[doc = concat!("Sets the field read by [`Self::", stringify!($get), "`].")]
-                pub fn $set(&mut self, value: $ty) {
-                    <$raw as $crate::view::Le>::put_le(<$raw>::from(value), self.buffer.as_mut(), $off);
+                ///
+                /// # Errors
+                /// [`Error::Truncated`](crate::Error::Truncated), nothing written, when the buffer
+                /// does not hold the field (a view made with `new_unchecked` on a short buffer).
+                pub fn $set(&mut self, value: $ty) -> $crate::Result<()> {
+                    <$raw as $crate::view::Le>::put_le(<$raw>::from(value), self.buffer.as_mut(), $off)
                 }
             )*
             $(
                 #[doc = concat!("Writes the NUL-padded text field read by [`Self::", stringify!($tget), "`].")]
                 ///
                 /// # Errors
-                /// [`Error::TooLong`](crate::Error::TooLong) when `text` is wider than the field.
+                /// [`Error::TooLong`](crate::Error::TooLong) when `text` is wider than the field,
+                /// [`Error::Truncated`](crate::Error::Truncated) when the buffer does not hold the
+                /// field; nothing is written in either case.
                 pub fn $tset(&mut self, text: &[u8]) -> $crate::Result<()> {
                     $crate::write_fixed_text(
                         stringify!($tget),
                         text,
-                        $crate::view::bytes_at_mut(self.buffer.as_mut(), $toff, $tlen),
+                        $crate::view::bytes_at_mut(self.buffer.as_mut(), $toff, $tlen)?,
                     )
                 }
             )*

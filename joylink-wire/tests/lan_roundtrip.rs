@@ -230,8 +230,8 @@ fn write_key_request(with_raw: bool) -> impl Strategy<Value = WriteKeyRequest<'s
             |((f, a, l, pu, lc, tt, s, js), (tcp, opt, sig, javs, ogw, rs, ps))| WriteKeyRequest {
                 data: WriteKeyData {
                     feedid: f,
-                    accesskey: a,
-                    localkey: l,
+                    accesskey: a.into(),
+                    localkey: l.into(),
                     productuuid: pu,
                     lancon: lc.map(LanControl::from),
                     trantype: tt.map(TranType::from),
@@ -304,8 +304,8 @@ fn sub_auth_request(with_raw: bool) -> impl Strategy<Value = SubDevAuthRequest<'
             |((f, a, l, s, js, tcp), (lc, tt, opt, pu, mac, cav))| SubDevAuthRequest {
                 data: SubDevAuthData {
                     feedid: f,
-                    accesskey: a,
-                    localkey: l,
+                    accesskey: a.into(),
+                    localkey: l.into(),
                     server: s,
                     joylink_server: js,
                     tcpaes: tcp,

@@ -119,7 +119,10 @@ fn write_key_6_3_2() {
 }"#;
     let r = WriteKeyRequest::parse(req).unwrap();
     assert_eq!(r.data.feedid, "1234567890123456");
-    assert_eq!(r.data.localkey, "25e35c9691ee91296facd5d28a4822bc");
+    assert_eq!(
+        r.data.localkey.raw_secret_str(),
+        "25e35c9691ee91296facd5d28a4822bc"
+    );
     assert_eq!(
         r.data.joylink_server.as_deref().unwrap()[0],
         "live.smart.jd.com:6001"

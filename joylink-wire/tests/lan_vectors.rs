@@ -187,8 +187,8 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             assert_eq!(u64::from(t.timestamp), u64_field(&v["timestamp"]));
             let d = &t.body.data;
             assert_eq!(d.feedid, s(&want["feedid"]));
-            assert_eq!(d.accesskey, s(&want["accesskey"]));
-            assert_eq!(d.localkey, s(&want["localkey"]));
+            assert_eq!(d.accesskey.raw_secret_str(), s(&want["accesskey"]));
+            assert_eq!(d.localkey.raw_secret_str(), s(&want["localkey"]));
             assert_eq!(d.productuuid.as_deref(), Some(s(&want["productuuid"])));
             assert_eq!(
                 (d.lancon, d.trantype),
@@ -279,11 +279,11 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             assert_eq!(u64::from(t.timestamp), u64_field(&v["timestamp"]));
             let d = &t.body.data;
             for (got, key) in [
-                (&d.feedid, "feedid"),
-                (&d.accesskey, "accesskey"),
-                (&d.localkey, "localkey"),
-                (&d.productuuid, "productuuid"),
-                (&d.mac, "mac"),
+                (&*d.feedid, "feedid"),
+                (d.accesskey.raw_secret_str(), "accesskey"),
+                (d.localkey.raw_secret_str(), "localkey"),
+                (&*d.productuuid, "productuuid"),
+                (&*d.mac, "mac"),
             ] {
                 assert_eq!(got, s(&want[key]), "{key}");
             }

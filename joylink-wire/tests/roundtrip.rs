@@ -276,15 +276,28 @@ proptest! {
     fn biz_code_round_trip(n in any::<u32>()) {
         prop_assert_eq!(u32::from(BizCode::from(n)), n);
         if let BizCode::Unknown(m) = BizCode::from(n) {
-            prop_assert!(!BizCode::ALL.iter().any(|c| u32::from(*c) == m));
+            prop_assert_eq!(m.get(), n);
+            prop_assert!(!BizCode::ALL.iter().any(|c| u32::from(*c) == m.get()));
         }
+    }
+
+    /// `Unknown` cannot alias a named code, so two codes are equal exactly when their numbers are
+    /// (1002 is `Control` however it was obtained), for named and unknown numbers alike.
+    #[test]
+    fn biz_code_equality_is_number_equality(
+        a in prop_oneof![any::<u32>(), prop::sample::select(BizCode::ALL).prop_map(u32::from)],
+        b in prop_oneof![any::<u32>(), prop::sample::select(BizCode::ALL).prop_map(u32::from)],
+    ) {
+        prop_assert_eq!(BizCode::from(a) == BizCode::from(b), a == b);
+        prop_assert_eq!(BizCode::from(a).cmp(&BizCode::from(a)), core::cmp::Ordering::Equal);
     }
 
     #[test]
     fn response_code_round_trip(n in any::<i32>()) {
         prop_assert_eq!(i32::from(ResponseCode::from(n)), n);
         if let ResponseCode::Unknown(m) = ResponseCode::from(n) {
-            prop_assert!(!ResponseCode::ALL.iter().any(|c| i32::from(*c) == m));
+            prop_assert_eq!(m.get(), n);
+            prop_assert!(!ResponseCode::ALL.iter().any(|c| i32::from(*c) == m.get()));
         }
     }
 }

@@ -87,7 +87,8 @@ pub struct Incoming<'a> {
     /// The opt section in clear (the sender's compressed public key for enctype 2).
     pub opt: &'a [u8],
     /// The sender's public key: `opt` of a type 2/102 request (or of a scan request when it holds
-    /// a valid key; devices ignore it), or the `devkey` of a scan answer.
+    /// a valid key; devices ignore it), or the `devkey` of a scan answer — `None` when that
+    /// `devkey` is empty (modules before activation) or not a valid key: the answer still opens.
     pub peer_key: Option<PublicKey>,
     /// The typed body.
     pub message: Message<'a>,
@@ -99,7 +100,7 @@ pub struct Incoming<'a> {
 ///
 /// # Errors
 /// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
-/// (bad header or CRC under `crc`, wrong key, invalid public key in `opt` or `devkey`),
+/// (bad header or CRC under `crc`, wrong key, invalid public key in an enctype 2 `opt`),
 /// [`Error::Json`].
 #[cfg(feature = "json")]
 pub fn open<'a>(
@@ -134,7 +135,11 @@ pub fn open<'a>(
     let opened = joylink_crypto::open_payload(buf, &mode, OpenOptions::new().crc(crc))?;
     let message = joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction)?;
     let peer_key = match &message {
-        Message::ScanResponse(r) => Some(PublicKey::from_devkey(&r.devkey)?),
+        // An empty or invalid devkey (modules before activation send "") marks the key absent:
+        // the reply itself is still the device's answer.
+        Message::ScanResponse(r) => r
+            .device_key()
+            .and_then(|k| PublicKey::from_devkey(k).ok()),
         _ => opt_key,
     };
     Ok(Incoming {
@@ -246,9 +251,9 @@ pub fn seal_subdev_script(
     {
         let body = payload.get_mut(..body_len).unwrap_or_default();
         let mut view = SubDevScriptBody::new_unchecked(&mut *body);
-        view.set_timestamp(script.timestamp);
-        view.set_biz_code(script.biz_code);
-        view.set_serial(script.serial);
+        view.set_timestamp(script.timestamp)?;
+        view.set_biz_code(script.biz_code)?;
+        view.set_serial(script.serial)?;
         view.set_feedid(script.feedid)?;
         let data = view.data_mut();
         seal_inner(inner, script.data, data)?;
@@ -266,8 +271,8 @@ pub fn seal_subdev_script(
         )
     };
     let mut packet = Packet::new_unchecked(&mut *out);
-    packet.set_header(&header);
-    packet.fill_crc();
+    packet.set_header(&header)?;
+    packet.fill_crc()?;
     Ok(total)
 }
 

@@ -53,7 +53,7 @@ impl<'k> WanKeys<'k> {
 }
 
 /// An opened WAN packet; every slice borrows the caller's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedWan<'a> {
     /// The header as received.
     pub header: Header,
@@ -105,7 +105,7 @@ pub fn open<'a>(
     let mode = keys.mode(header.packet_type)?;
     let opened = open_payload(buf, &mode, options)?;
     let message = WanMessage::parse(header.packet_type, opened.plaintext, direction)?;
-    match message {
+    match &message {
         WanMessage::AuthRequest(a) => a.check_opt(&AuthRequestOpt::parse(opened.opt)?)?,
         WanMessage::AuthResponse(a) => a.check_opt(&AuthResponseOpt::parse(opened.opt)?)?,
         _ => {}
@@ -172,7 +172,7 @@ fn seal_with(
         ..Header::new(Magic::Wan, packet_type, EncType::None)
     };
     header.emit(head)?;
-    Packet::new_unchecked(&mut *out).fill_crc();
+    Packet::new_unchecked(&mut *out).fill_crc()?;
     Ok(total)
 }
 
@@ -233,5 +233,5 @@ pub fn seal_auth_response(
         session_key: None,
     };
     let opt = response.random.to_le_bytes();
-    seal(&WanMessage::AuthResponse(*response), &keys, &opt, buf)
+    seal(&WanMessage::AuthResponse(response.clone()), &keys, &opt, buf)
 }

@@ -156,7 +156,7 @@ fn full_lan_exchange() {
         panic!()
     };
     assert_eq!(t.timestamp, 1_000);
-    let device_localkey: LocalKey = t.body.data.localkey.parse().unwrap();
+    let device_localkey: LocalKey = t.body.data.localkey.raw_secret_str().parse().unwrap();
 
     // The device answers with enctype 0, no timestamp, in the SDK's sprintf layout.
     let mut p = transmit(
@@ -324,7 +324,7 @@ fn full_lan_exchange() {
     let Message::SubDevAuthRequest(t) = &got.message else {
         panic!()
     };
-    let gateway_sub_key: LocalKey = t.body.data.localkey.parse().unwrap();
+    let gateway_sub_key: LocalKey = t.body.data.localkey.raw_secret_str().parse().unwrap();
     let gateway_sub_feedid = t.body.data.feedid.to_string();
     let mut p = transmit(&Message::SubDevAuthResponse(ok.clone()), &device_keys);
     let h = header_of(&p);

@@ -84,7 +84,7 @@ fn device_cloud_session() {
     let resp = AuthResponse {
         timestamp: t_cloud,
         random: rand_core::Rng::next_u32(&mut rng),
-        session_key: session,
+        session_key: session.into(),
     };
     let n = seal_auth_response(&resp, &access_key, &mut buf).unwrap();
     assert_eq!(n, 16 + 4 + 48);
@@ -125,7 +125,7 @@ fn device_cloud_session() {
     ));
 
     // 2. Session key installed on both sides.
-    let dev_session = SessionKey::new(got.session_key);
+    let dev_session = SessionKey::new(*got.session_key.raw_secret_array());
     let cloud_session = SessionKey::new(session);
     let dev = WanKeys {
         access_key: &access_key,

@@ -490,7 +490,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let resp = AuthResponse {
         timestamp: d.now(),
         random: sent.random,
-        session_key: session,
+        session_key: session.into(),
     };
     let mut buf = vec![0u8; 128];
     let n = seal_auth_response(&resp, &access_key, &mut buf)?;

@@ -104,8 +104,10 @@ pub struct ScanResponse<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     pub msg: Option<StreamValue<'a>>,
-    /// `devkey`: the device's public key, 42 lowercase hex characters (NOTES.md §4); `""` for
-    /// sub-devices.
+    /// `devkey` as received: the device's public key, 42 lowercase hex characters (the 21-byte
+    /// compressed secp160r1 key, spec 6.3.1); `""` from modules before activation and for
+    /// sub-devices. Kept as text so the reply re-encodes byte for byte; read it through
+    /// [`ScanResponse::device_key`], which says when there is no usable key.
     #[serde(borrow)]
     pub devkey: Cow<'a, str>,
     /// `mac`: the device's MAC or another vendor-unique id.
@@ -179,6 +181,35 @@ pub struct ScanResponse<'a> {
 impl ScanResponse<'_> {
     /// `msg` of shipped devices.
     pub const SCAN_OK: &'static str = "scan ok";
+
+    /// Length of a `devkey`: two hex characters per byte of the 21-byte compressed key.
+    pub const DEVKEY_LEN: usize = 42;
+
+    /// The `devkey` when it has the shape of a public key ([`Self::DEVKEY_LEN`] hex characters),
+    /// `None` when the reply carries no usable key.
+    ///
+    /// compat: shipped modules answer with `"devkey":""` before activation, gateways list their
+    /// sub-devices with `""`, and vendor ports vary; an APP must still list such a device, so a
+    /// missing or malformed key marks the key absent instead of failing the whole reply. Whether
+    /// the hex is a point on the curve is for joylink-crypto to decide.
+    ///
+    /// ```
+    /// use joylink_wire::lan::{JsonBody, ScanResponse};
+    ///
+    /// let reply = |devkey: &str| format!(
+    ///     r#"{{"devkey":"{devkey}","mac":"m","productuuid":"p","feedid":"","lancon":1,"trantype":1,"devtype":0,"CID":"","firmwareVersion":"","modelCode":""}}"#
+    /// );
+    /// let key = "02c00e0a9b5c4d0011f4c1974b1a9934d3c88c3d55";
+    /// assert_eq!(ScanResponse::parse(reply(key).as_bytes())?.device_key(), Some(key));
+    /// let r = reply("");
+    /// let r = ScanResponse::parse(r.as_bytes())?;
+    /// assert_eq!((r.device_key(), &*r.mac), (None, "m"));
+    /// # Ok::<(), joylink_wire::lan::JsonError>(())
+    /// ```
+    pub fn device_key(&self) -> Option<&str> {
+        let key: &str = &self.devkey;
+        (key.len() == Self::DEVKEY_LEN && key.bytes().all(|b| b.is_ascii_hexdigit())).then_some(key)
+    }
 }
 
 impl<'a> JsonBody<'a> for ScanResponse<'a> {
@@ -319,7 +350,7 @@ mod tests {
         assert_eq!(r, ScanRequest::default());
         let r = ScanRequest::parse(br#"{"idt":{"app_rand":"xyz"},"status":7}"#).unwrap();
         assert_eq!(r.idt.unwrap().app_rand, "xyz");
-        assert_eq!(r.status, Some(ScanStatus::Unknown(7)));
+        assert_eq!(r.status, Some(ScanStatus::Unknown(crate::UnknownCode(7))));
     }
 
     #[test]
@@ -329,6 +360,30 @@ mod tests {
             std::format!("{e}").contains("missing field `productuuid`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn empty_or_malformed_devkey_keeps_the_reply() {
+        let reply = |devkey: &str| {
+            std::format!(
+                r#"{{"code":0,"msg":"scan ok","devkey":"{devkey}","mac":"AA","productuuid":"p","feedid":"","lancon":1,"trantype":1,"devtype":0,"CID":"","firmwareVersion":"","modelCode":""}}"#
+            )
+        };
+        let good = "02c00e0a9b5c4d0011f4c1974b1a9934d3c88c3d55";
+        for (devkey, want) in [
+            (good, Some(good)),
+            ("", None),
+            (&good[..40], None),
+            ("02c00e0a9b5c4d0011f4c1974b1a9934d3c88c3d5g", None),
+            ("02c00e0a9b5c4d0011f4c1974b1a9934d3c88c3d55aa", None),
+        ] {
+            let text = reply(devkey);
+            let r = ScanResponse::parse(text.as_bytes()).unwrap();
+            assert_eq!(r.device_key(), want, "{devkey:?}");
+            assert_eq!(r.mac, "AA");
+            // The reply re-encodes with its devkey as received.
+            assert_eq!(r.devkey, devkey);
+        }
     }
 
     #[test]

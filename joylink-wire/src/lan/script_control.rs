@@ -171,9 +171,9 @@ mod tests {
     fn construct() {
         let mut buf = [0xa5u8; 14];
         let mut b = ScriptBody::new_unchecked(&mut buf[..]);
-        b.set_timestamp(0x0102_0304);
-        b.set_biz_code(BizCode::Snapshot);
-        b.set_serial(0x0a0b_0c0d);
+        b.set_timestamp(0x0102_0304).unwrap();
+        b.set_biz_code(BizCode::Snapshot).unwrap();
+        b.set_serial(0x0a0b_0c0d).unwrap();
         b.data_mut().copy_from_slice(b"ok");
         assert_eq!(buf, REPLY);
     }

@@ -15,6 +15,7 @@ use crate::lan::codes::{LanControl, SubDevProtocol, TranType};
 use crate::lan::json_body::JsonBody;
 use crate::lan::printer::Style;
 use crate::lan::value::RawJson;
+use crate::{Secret, SecretText};
 
 /// Add a sub-device (type 105): `{"cmd":6, "data":{mac, productuuid, protocol}}`.
 ///
@@ -131,11 +132,15 @@ pub struct SubDevAuthData<'a> {
     #[serde(borrow)]
     pub feedid: Cow<'a, str>,
     /// `accesskey` of the sub-device (inner key of its WAN packets 111/112).
+    ///
+    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
     #[serde(borrow)]
-    pub accesskey: Cow<'a, str>,
+    pub accesskey: SecretText<'a>,
     /// `localkey` of the sub-device (inner key of LAN type 104).
+    ///
+    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
     #[serde(borrow)]
-    pub localkey: Cow<'a, str>,
+    pub localkey: SecretText<'a>,
     /// `server`.
     #[serde(
         borrow,
@@ -198,8 +203,8 @@ impl<'a> SubDevAuthData<'a> {
     ) -> Self {
         Self {
             feedid: Cow::Borrowed(feedid),
-            accesskey: Cow::Borrowed(accesskey),
-            localkey: Cow::Borrowed(localkey),
+            accesskey: Secret::borrowed(accesskey),
+            localkey: Secret::borrowed(localkey),
             server: None,
             joylink_server: None,
             tcpaes: None,

@@ -277,9 +277,9 @@ mod tests {
     fn construct_and_emit() {
         let mut buf = [0xa5u8; 46];
         let mut v = SubDevScriptBody::new_unchecked(&mut buf[..]);
-        v.set_timestamp(1);
-        v.set_biz_code(BizCode::Control);
-        v.set_serial(9);
+        v.set_timestamp(1).unwrap();
+        v.set_biz_code(BizCode::Control).unwrap();
+        v.set_serial(9).unwrap();
         v.set_feedid(b"f123").unwrap();
         v.data_mut().copy_from_slice(&[0xde, 0xad]);
         assert_eq!(buf, sample());

@@ -14,6 +14,7 @@ use crate::lan::codes::{LanControl, TranType};
 use crate::lan::json_body::JsonBody;
 use crate::lan::printer::Style;
 use crate::lan::value::RawJson;
+use crate::{Secret, SecretText};
 
 /// The write-key request: `{"data":{…}}`. Required: `data`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,11 +42,15 @@ pub struct WriteKeyData<'a> {
     #[serde(borrow)]
     pub feedid: Cow<'a, str>,
     /// `accesskey`: 32 hex characters, used as ASCII (WAN key).
+    ///
+    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
     #[serde(borrow)]
-    pub accesskey: Cow<'a, str>,
+    pub accesskey: SecretText<'a>,
     /// `localkey`: 32 hex characters, used as ASCII (LAN key).
+    ///
+    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
     #[serde(borrow)]
-    pub localkey: Cow<'a, str>,
+    pub localkey: SecretText<'a>,
     /// `productuuid`.
     #[serde(
         borrow,
@@ -129,8 +134,8 @@ impl<'a> WriteKeyData<'a> {
     pub fn new(feedid: &'a str, accesskey: &'a str, localkey: &'a str) -> Self {
         Self {
             feedid: Cow::Borrowed(feedid),
-            accesskey: Cow::Borrowed(accesskey),
-            localkey: Cow::Borrowed(localkey),
+            accesskey: Secret::borrowed(accesskey),
+            localkey: Secret::borrowed(localkey),
             productuuid: None,
             lancon: None,
             trantype: None,

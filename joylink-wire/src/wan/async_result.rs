@@ -175,5 +175,19 @@ mod tests {
                 max: 32
             })
         );
+        // The text setter of a view over a buffer that ends inside the field fails as
+        // truncated and writes nothing.
+        let mut cut = bytes.clone();
+        let mut view = AsyncResultBody::new_unchecked(&mut cut[..60]);
+        assert_eq!(
+            view.set_id(b"T2"),
+            Err(Error::Truncated {
+                needed: 81,
+                available: 60
+            })
+        );
+        assert_eq!(view.set_feed_id(b"G"), Ok(()));
+        assert_eq!(&cut[49..], &bytes[49..]);
+        assert_eq!(cut[12], b'G');
     }
 }

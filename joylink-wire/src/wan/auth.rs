@@ -11,7 +11,7 @@
 
 use crate::codec::{Writer, fixed_repr};
 use crate::view::body_view;
-use crate::{Error, Result};
+use crate::{Error, Result, Secret};
 
 /// Length of the session key in the cloud's answer (key ‖ IV).
 pub const SESSION_KEY_LEN: usize = 32;
@@ -107,7 +107,7 @@ body_view! {
 body_view! {
     /// View of the cloud's auth payload (spec 7.3.2): `timestamp u32, random_num u32,
     /// session_key[32]`.
-    pub struct AuthResponseBody, min_len = 40;
+    pub struct AuthResponseBody, min_len = 40, redacted;
     ints {
         /// Server time (UTC seconds since 1970).
         timestamp, set_timestamp: u32 as u32 @ 0,
@@ -116,8 +116,8 @@ body_view! {
     }
     texts {}
     tail
-        /// The session key and anything after it (exactly 32 bytes in a valid body).
-        session_key_and_rest, session_key_mut @ 8;
+        /// The session key and anything after it (exactly 32 bytes in a valid body; secret).
+        raw_secret_session_key_and_rest, raw_secret_session_key_mut @ 8;
 }
 
 /// The device's auth payload (spec 7.3.1, type 9, device → cloud).
@@ -145,34 +145,37 @@ impl AuthRequest {
 }
 
 /// The cloud's auth payload (spec 7.3.2, type 9, cloud → device).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// The session key is a [`Secret`]: `Debug` leaves it out, `==` compares it in constant time,
+/// and the value is not `Copy` (nor `Hash`) and wipes the key when dropped.
+///
+/// ```
+/// use joylink_wire::{Secret, wan::AuthResponse};
+///
+/// let a = AuthResponse { timestamp: 1, random: 2, session_key: Secret::new([0x5a; 32]) };
+/// let mut bytes = [0; AuthResponse::LEN];
+/// a.emit(&mut bytes)?;
+/// assert_eq!(AuthResponse::parse(&bytes)?, a);
+/// assert!(!format!("{a:?}").contains("90")); // 0x5a
+/// # Ok::<(), joylink_wire::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthResponse {
     /// Server time (UTC).
     pub timestamp: u32,
     /// The cloud's random number, equal to the opt's.
     #[doc(alias = "random_num")]
     pub random: u32,
-    /// The session key: AES key (bytes 0..16) ‖ IV (bytes 16..32), used as raw bytes
-    /// (NOTES.md §3.3).
-    pub session_key: [u8; SESSION_KEY_LEN],
-}
-
-impl core::fmt::Debug for AuthResponse {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // The session key is a secret: never print it.
-        f.debug_struct("AuthResponse")
-            .field("timestamp", &self.timestamp)
-            .field("random", &self.random)
-            .field("session_key", &"..")
-            .finish()
-    }
+    /// The session key: AES key (bytes 0..16) ‖ IV (bytes 16..32), used as raw bytes, not
+    /// hex-decoded or hashed.
+    pub session_key: Secret<[u8; SESSION_KEY_LEN]>,
 }
 
 fixed_repr! {
     AuthResponse, "auth response", 40;
     timestamp: u32 as u32,
     random: u32 as u32,
-    session_key: [u8; SESSION_KEY_LEN] as [u8; SESSION_KEY_LEN],
+    session_key: Secret<[u8; SESSION_KEY_LEN]> as Secret<[u8; SESSION_KEY_LEN]>,
 }
 
 impl AuthResponse {
@@ -279,13 +282,28 @@ mod tests {
         let a = AuthResponse::parse(&bytes).unwrap();
         assert_eq!(a.timestamp, 1);
         assert_eq!(a.random, 2);
-        assert_eq!(a.session_key[31], 31);
+        assert_eq!(a.session_key.raw_secret_array()[31], 31);
         let mut out = [0xa5; 40];
         a.emit(&mut out).unwrap();
         assert_eq!(out, bytes);
         assert_eq!(a.check_opt(&AuthResponseOpt { random: 2 }), Ok(()));
         assert!(a.check_opt(&AuthResponseOpt { random: 3 }).is_err());
-        assert!(!std::format!("{a:?}").contains("31"));
+        let text = std::format!("{a:?} {a:#?}");
+        assert!(text.contains("Secret(..)"), "{text}");
+        for (i, b) in bytes[8..].iter().enumerate().skip(3) {
+            // Neither the decimal nor the hex form of any key byte (0..2 collide with the
+            // timestamp and random number, which are printed).
+            assert!(!text.contains(&std::format!("{b}")), "{i}: {text}");
+            assert!(!text.contains(&std::format!("{b:02x}")), "{i}: {text}");
+        }
+        let view = AuthResponseBody::new_checked(&bytes[..]).unwrap();
+        let text = std::format!("{view:?}");
+        assert_eq!(text, "AuthResponseBody { len: 40, .. }");
+        assert_eq!(view.raw_secret_session_key_and_rest(), &bytes[8..]);
+        assert_eq!(a.clone(), a);
+        let mut other = a.clone();
+        other.session_key = Secret::new([0; 32]);
+        assert_ne!(other, a);
         assert_eq!(
             AuthResponse::parse(&bytes[..39]),
             Err(Error::Truncated {

@@ -108,8 +108,27 @@ mod tests {
         assert_eq!(v.biz_code(), BizCode::Snapshot);
         assert_eq!(v.data(), b"{}");
         let mut raw = *bytes;
-        ControlBody::new_unchecked(&mut raw[..]).set_biz_code(BizCode::Unknown(7));
+        ControlBody::new_unchecked(&mut raw[..])
+            .set_biz_code(BizCode::from(7))
+            .unwrap();
         assert_eq!(&raw[4..8], &[7, 0, 0, 0]);
+        // A setter on a buffer too short for its field says so and writes nothing.
+        let before = raw;
+        assert_eq!(
+            ControlBody::new_unchecked(&mut raw[..7]).set_biz_code(BizCode::Control),
+            Err(Error::Truncated {
+                needed: 8,
+                available: 7
+            })
+        );
+        assert_eq!(
+            ControlBody::new_unchecked(&mut raw[..3]).set_timestamp(9),
+            Err(Error::Truncated {
+                needed: 4,
+                available: 3
+            })
+        );
+        assert_eq!(raw, before);
         assert_eq!(
             Control::parse(&bytes[..11]),
             Err(Error::Truncated {

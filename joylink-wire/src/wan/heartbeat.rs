@@ -82,7 +82,7 @@ mod tests {
         assert_eq!(buf, bytes);
         let mut v = HeartbeatBody::new_checked(&mut buf[..]).unwrap();
         assert_eq!(v.version(), 8);
-        v.set_rssi(0xffff);
+        v.set_rssi(0xffff).unwrap();
         assert_eq!(&buf[6..], &[0xff, 0xff]);
         assert!(HeartbeatBody::new_checked(&bytes[..7]).is_err());
         assert_eq!(

@@ -13,7 +13,7 @@ use crate::{Direction, PacketType, Result};
 /// [`WanMessage::emit`] writes the plaintext back byte for byte. Types 9 carries its opt
 /// outside the plaintext: see [`AuthRequestOpt`](super::AuthRequestOpt) and
 /// [`AuthResponseOpt`](super::AuthResponseOpt).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WanMessage<'a> {
     /// Type 9, device → cloud (spec 7.3.1).

@@ -368,7 +368,10 @@ mod tests {
     #[test]
     fn status_codes() {
         assert_eq!(OtaStatus::from(2), OtaStatus::Done);
-        assert_eq!(OtaStatus::from(9), OtaStatus::Unknown(9));
+        assert_eq!(
+            OtaStatus::from(9),
+            OtaStatus::Unknown(crate::UnknownCode(9))
+        );
     }
 
     #[cfg(feature = "json")]

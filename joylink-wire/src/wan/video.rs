@@ -145,9 +145,12 @@ mod json {
         /// Feed id.
         #[serde(borrow)]
         pub feed_id: Cow<'a, str>,
-        /// The device's access key, as the spec's response carries it.
+        /// The device's access key, as the spec's response carries it (a [`Secret`]:
+        /// redacted in `Debug`, compared in constant time).
+        ///
+        /// [`Secret`]: crate::Secret
         #[serde(borrow)]
-        pub access_key: Cow<'a, str>,
+        pub access_key: crate::SecretText<'a>,
     }
 
     crate::wan::json_doc!(VideoCommand, "video command");
