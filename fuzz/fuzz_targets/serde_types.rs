@@ -51,7 +51,10 @@ fn instants() -> [CivilTime; 3] {
 fn use_exp(exp: &TimeExp, t: CivilTime, anchor: CivilTime) {
     let text = exp.to_string();
     assert_eq!(TimeExp::parse(&text), Ok(*exp), "{text}");
-    assert_eq!(serde_json::to_string(exp).expect("serializes"), format!("{text:?}"));
+    assert_eq!(
+        serde_json::to_string(exp).expect("serializes"),
+        format!("{text:?}")
+    );
     let next = exp.next_after(t, anchor);
     if let Some(n) = next {
         assert!(n > t, "{text}: {n} after {t}");
@@ -60,7 +63,14 @@ fn use_exp(exp: &TimeExp, t: CivilTime, anchor: CivilTime) {
 }
 
 fn use_civil(t: &CivilTime) {
-    let again = CivilTime::new(t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second());
+    let again = CivilTime::new(
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    );
     assert_eq!(again, Ok(*t));
     let secs = t.seconds_since_epoch();
     assert_eq!(CivilTime::from_seconds_since_epoch(secs), Some(*t));
