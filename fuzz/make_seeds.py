@@ -99,6 +99,35 @@ def main():
     # ffi selector 3 = CRC16 and CRC-32 (bits 2..7: chunk length - 1), on the check string
     write("ffi", "crc-check", b"\x03123456789")
     write("ffi", "crc-check-chunks", b"\x0b123456789")
+    # serde_types (fuzz_targets/serde_types.rs): selector byte, then JSON. Timer types (bit 7 clear)
+    civil = '{"year":2024,"month":2,"day":29,"hour":23,"minute":59,"second":59}'
+    anchor = '{"year":2023,"month":7,"day":1,"hour":12,"minute":30,"second":15}'
+    for i, e in enumerate(TIME_EXPS):
+        write("serde_types", f"timeexp-{i}", b"\x00" + json.dumps(e).encode())
+        write("serde_types", f"firing-{i}", b"\x02" + f'[{json.dumps(e)},{civil},{anchor}]'.encode())
+    write("serde_types", "civil", b"\x01" + civil.encode())
+    for i, f in enumerate(["*", "1,3,5", "/2"]):
+        write("serde_types", f"field-{i}", b"\x03" + json.dumps(f).encode())
+        write("serde_types", f"year-{i}", b"\x04" + json.dumps(f.replace("1,3,5", "2025,2030")).encode())
+    write("serde_types", "yearset", b"\x05" + b'"2030,2025"')
+    write("serde_types", "valueset", b"\x06" + b"42")
+    # ... and joylink-wire's JSON documents (bit 7 set, low bits the type as in the target)
+    wire_docs = {  # (packet type, direction) -> wire selector
+        (1, "app_to_device"): 31, (1, "device_to_app"): 32, (2, "app_to_device"): 33,
+        (2, "device_to_app"): 34, (3, "app_to_device"): 38, (4, "device_to_app"): 39,
+        (105, "app_to_device"): 35, (105, "device_to_app"): 36, (102, "app_to_device"): 37,
+        (102, "device_to_app"): 36, (103, "app_to_device"): 38, (7, "cloud_to_device"): 19,
+        (7, "device_to_cloud"): 20, (8, "device_to_cloud"): 21,
+    }
+    for v in lan + wan:
+        if "plaintext" not in v:
+            continue
+        sel = wire_docs.get((v["header"]["type"], v.get("direction")))
+        pt = bytes.fromhex(v["plaintext"])
+        start = pt.find(b"{")
+        if sel is None or start < 0:
+            continue
+        write("serde_types", f'wire-{v["id"]}', bytes([0x80 | sel]) + pt[start:])
     # timer_message: spec 10.1 "is timer supported" request: ts, biz 1090, serial (no vectors exist).
     write("timer_message", "spec-10.1", bytes.fromhex("00e1f505" "42040000" "07000000"))
 

@@ -37,13 +37,14 @@ local function find(streams, id)
     return nil
 end
 
--- JD standard JSON -> private bytes (spec 13.2): returns code, length, bytes
+-- JD standard JSON -> private bytes (spec 13.2): returns code, length, bytes.
+-- Like JD's own scripts, it decodes every input first: a snapshot request (1004) arrives as `{}`.
 function jds2pri(bizcode, cmd)
+    local tb = decode(cmd)
     local out
     if bizcode == 1004 then
         out = frame(0x02, "")
     elseif bizcode == 1002 then
-        local tb = decode(cmd)
         local sw = tonumber(find(tb.streams, "switch"))
         if sw == nil then
             return -1, 0, ""

@@ -24,7 +24,7 @@ pub use lua::{Limits, LuaTranslator};
 pub use recipe::{Recipe, RecipeResponse, RecipeStep};
 pub use snapshot::{SnapshotRequest, SnapshotResponse};
 pub use task_report::{TaskOutcome, TaskReport, TaskStepReport};
-pub use translator::{Pri2Jds, Translator};
+pub use translator::{Jds2Pri, Pri2Jds, Translator};
 pub use upload::Upload;
 pub use value::{FeedId, JsonNumber, RawJson, Stream, StreamValue, find_stream};
 pub use video::{PUSH_STREAM, PushStream, VideoControl, VideoDevice, VideoResponse};

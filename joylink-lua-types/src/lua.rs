@@ -6,9 +6,13 @@
 //! * Lua 5.3 (vendored, no system Lua) with the base, `string`, `table`, `math` and `utf8`
 //!   libraries. Not available: `io`, `os`, `package`, `debug`, `coroutine`, `dofile`, `loadfile`,
 //!   `load` (a library must not touch files or clocks, and must not load bytecode). `print` writes
-//!   to a bounded log ([`LuaTranslator::take_log`]), not to stdout.
+//!   to a bounded log ([`LuaTranslator::take_log`]), not to stdout; strings that are not UTF-8
+//!   (GBK messages of Chinese vendor scripts) are logged lossily, undecodable bytes as U+FFFD.
 //! * `cjson` (spec 13.1, lua-cjson compatible, see [`cjson`]) and `require 'JSON'` /
-//!   `require 'cjson'` returning it (the spec's debugging idiom). Any other `require` fails.
+//!   `require 'cjson'` returning it (the spec's debugging idiom). Its functions also take the
+//!   method-call form of JSON.lua, `JSON:decode(s)` / `JSON:encode(t)`, which scripts written
+//!   against that library use. `require 'bit32'` returns the `bit32` library. Any other
+//!   `require` fails.
 //! * Lua 5.1 shims, documented in [`shims::SOURCE`]: `unpack`, `table.getn`, `table.maxn`,
 //!   `math.pow`, `math.mod`, `string.gfind`, and `bit32` (`band bor bxor bnot lshift rshift
 //!   arshift btest extract`) when the build lacks it.
@@ -24,7 +28,8 @@
 //!
 //! Return values (spec 13.2, 13.3): exactly three. A non-zero first value (the error code) is
 //! reported as [`Error::ScriptFailed`] whatever follows it (a failing script often returns just
-//! `-1`). Codes, lengths and biz_codes may come back as integers, as floats with an integral value
+//! `-1`). A `jds2pri` length of 0 (JD's microwave-oven script returns `0, 0, nil` for a control
+//! it does not recognise) is [`Jds2Pri::NoCommand`], not an error. Codes, lengths and biz_codes may come back as integers, as floats with an integral value
 //! (`24.0`: Lua 5.3 makes `/` return floats where the 5.1 C engine had only doubles), or as
 //! numeric strings (the C engine read them with `lua_tointeger`, which converts strings); a
 //! fraction (`24.5`) or another type is [`Error::ReturnType`]. `jds2pri`'s bytes are the first
@@ -44,7 +49,7 @@ use mlua::chunk::ChunkMode;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Value, VmState};
 
 use crate::error::{Direction, Error, Result};
-use crate::translator::{Pri2Jds, Translator};
+use crate::translator::{Jds2Pri, Pri2Jds, Translator};
 
 /// How often the instruction hook runs.
 const HOOK_EVERY: u32 = 1_000;
@@ -53,6 +58,27 @@ const LOG_LINES: usize = 64;
 const LOG_LINE_BYTES: usize = 256;
 
 /// Resource limits of a [`LuaTranslator`].
+///
+/// # Examples
+/// ```
+/// use joylink_lua_types::{Error, Limits, LuaTranslator, Translator};
+/// use joylink_wire::BizCode;
+///
+/// let limits = Limits::DEFAULT.with_instructions(100_000).with_memory(2 << 20);
+/// assert_eq!((limits.instructions(), limits.memory()), (100_000, 2 << 20));
+/// let mut t = LuaTranslator::with_limits(
+///     b"function jds2pri(b, c) while true do end end
+///       function pri2jds(b, l, s) return 0, '{}', 0 end",
+///     limits,
+/// )?;
+/// // A runaway script is stopped after its budget, and the runner stays usable.
+/// assert!(matches!(
+///     t.jds2pri(BizCode::Control, "{}"),
+///     Err(Error::InstructionBudget { limit: 100_000 })
+/// ));
+/// assert!(t.pri2jds(BizCode::from(0), b"").is_ok());
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     instructions: u64,
@@ -110,6 +136,48 @@ struct Budget {
 /// budget and how return values are read).
 ///
 /// Not `Send`: keep one per thread (or behind a mutex of your own).
+///
+/// # Examples
+/// A script in the shape of JD's own: it decodes every input, answers a control it does not
+/// recognise with `0, 0, nil`, and `print`s while it works.
+/// ```
+/// use joylink_lua_types::{Jds2Pri, LuaTranslator, SnapshotResponse, Translator};
+/// use joylink_wire::BizCode;
+///
+/// let script = br#"
+///     local JSON = require 'JSON'
+///     function jds2pri(bizcode, cmd)
+///       local tb = JSON:decode(cmd)
+///       if bizcode == 1004 then return 0, 1, '?' end
+///       for _, s in ipairs(tb.streams or {}) do
+///         if s.stream_id == 'power' then
+///           local b = string.char(tonumber(s.current_value))
+///           return 0, #b, b
+///         end
+///       end
+///       print('no data point for this device')
+///       return 0, 0, nil
+///     end
+///     function pri2jds(bizcode, length, bin)
+///       local doc = {code = 0, streams = {{stream_id = 'power', current_value = bin:byte(1)}}}
+///       return 0, cjson.encode(doc), bizcode == 1004 and 104 or 0
+///     end
+/// "#;
+/// let mut lamp = LuaTranslator::new(script)?;
+/// let on = r#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+/// assert_eq!(lamp.jds2pri(BizCode::Control, on)?, Jds2Pri::Command(vec![1]));
+/// // A snapshot request is passed as a JSON document, `{}`.
+/// assert_eq!(lamp.jds2pri(BizCode::Snapshot, "{}")?.bytes(), Some(&b"?"[..]));
+/// let other = r#"{"streams":[{"stream_id":"color","current_value":"red"}]}"#;
+/// assert_eq!(lamp.jds2pri(BizCode::Control, other)?, Jds2Pri::NoCommand);
+/// assert_eq!(lamp.take_log(), ["no data point for this device"]);
+///
+/// let out = lamp.pri2jds(BizCode::Snapshot, &[1])?;
+/// assert_eq!(out.biz_code, BizCode::SnapshotResponse);
+/// let doc: SnapshotResponse<'_> = serde_json::from_slice(&out.json)?;
+/// assert_eq!(doc.streams[0].current_value.as_i64(), Some(1));
+/// # Ok::<(), joylink_lua_types::Error>(())
+/// ```
 pub struct LuaTranslator {
     lua: Lua,
     limits: Limits,
@@ -128,6 +196,18 @@ impl core::fmt::Debug for LuaTranslator {
 impl LuaTranslator {
     /// Loads `script` (Lua source, any encoding) with [`Limits::DEFAULT`] and runs its top-level
     /// code.
+    ///
+    /// # Examples
+    /// ```
+    /// use joylink_lua_types::{Error, LuaTranslator};
+    /// // A vendor script that forgot pri2jds.
+    /// assert!(matches!(
+    ///     LuaTranslator::new(b"function jds2pri(b, c) return 0, 0, nil end"),
+    ///     Err(Error::MissingFunction("pri2jds"))
+    /// ));
+    /// // Precompiled chunks are refused.
+    /// assert!(matches!(LuaTranslator::new(b"\x1bLuaS"), Err(Error::Load(_))));
+    /// ```
     ///
     /// # Errors
     /// [`Error::Load`] for a syntax error or a precompiled chunk; [`Error::Runtime`],
@@ -202,7 +282,24 @@ impl LuaTranslator {
     }
 
     /// Takes the lines the script has `print`ed so far (at most 64 kept, 256 bytes each; older
-    /// lines are dropped first).
+    /// lines are dropped first). Arguments are separated by a tab; strings that are not UTF-8
+    /// (GBK) are decoded lossily, each undecodable sequence becoming U+FFFD.
+    ///
+    /// # Examples
+    /// ```
+    /// use joylink_lua_types::{Jds2Pri, LuaTranslator, Translator};
+    /// use joylink_wire::BizCode;
+    /// // "ok" in GBK is plain ASCII; "控制" (BF D8 D6 C6) is not UTF-8.
+    /// let mut t = LuaTranslator::new(
+    ///     b"function jds2pri(b, c) print('ok', b, '\xbf\xd8\xd6\xc6') return 0, 0, nil end
+    ///       function pri2jds(b, l, s) return 0, '{}', 0 end",
+    /// )?;
+    /// assert_eq!(t.jds2pri(BizCode::Control, "{}")?, Jds2Pri::NoCommand);
+    /// let log = t.take_log();
+    /// assert!(log[0].starts_with("ok\t1002\t\u{FFFD}"), "{log:?}");
+    /// assert!(t.take_log().is_empty());
+    /// # Ok::<(), joylink_lua_types::Error>(())
+    /// ```
     pub fn take_log(&mut self) -> Vec<String> {
         core::mem::take(&mut *self.log.borrow_mut())
     }
@@ -213,15 +310,6 @@ impl LuaTranslator {
         let globals = lua.globals();
         let cjson = cjson::create(lua)?;
         globals.set("cjson", cjson.clone())?;
-        globals.set(
-            "require",
-            lua.create_function(move |_, name: String| match name.as_str() {
-                "JSON" | "cjson" | "cjson.safe" => Ok(cjson.clone()),
-                other => Err(mlua::Error::runtime(format!(
-                    "module '{other}' not found (only 'JSON' and 'cjson' are available)"
-                ))),
-            })?,
-        )?;
         let log = Rc::clone(&self.log);
         globals.set(
             "print",
@@ -231,7 +319,12 @@ impl LuaTranslator {
                     if i > 0 {
                         line.push('\t');
                     }
-                    line.push_str(&v.to_string().unwrap_or_else(|_| v.type_name().into()));
+                    match v {
+                        // GBK text (or binary) is not UTF-8: log it lossily (U+FFFD for what
+                        // does not decode) rather than not at all.
+                        Value::String(s) => line.push_str(&s.to_string_lossy()),
+                        v => line.push_str(&v.to_string().unwrap_or_else(|_| v.type_name().into())),
+                    }
                 }
                 let mut end = line.len().min(LOG_LINE_BYTES);
                 while !line.is_char_boundary(end) {
@@ -253,6 +346,19 @@ impl LuaTranslator {
             .set_name("=shims")
             .set_mode(ChunkMode::Text)
             .exec()?;
+        // `require` knows the modules a vendor script may ask for, all built in: the JSON
+        // library under its usual names, and `bit32` (the library itself, or the shim).
+        let bit32: Value = globals.get("bit32")?;
+        globals.set(
+            "require",
+            lua.create_function(move |_, name: String| match name.as_str() {
+                "JSON" | "cjson" | "cjson.safe" => Ok(Value::Table(cjson.clone())),
+                "bit32" => Ok(bit32.clone()),
+                other => Err(mlua::Error::runtime(format!(
+                    "module '{other}' not found (only 'JSON', 'cjson' and 'bit32' are available)"
+                ))),
+            })?,
+        )?;
         // Once the budget is spent, `pcall`/`xpcall` re-raise instead of returning: the hook's
         // error would otherwise be caught and a `while true do pcall(f) end` loop would never end.
         let budget = Rc::clone(&self.budget);
@@ -371,7 +477,7 @@ impl LuaTranslator {
 }
 
 impl Translator for LuaTranslator {
-    fn jds2pri(&mut self, biz_code: BizCode, cmd: &str) -> Result<Vec<u8>> {
+    fn jds2pri(&mut self, biz_code: BizCode, cmd: &str) -> Result<Jds2Pri> {
         let d = Direction::Jds2Pri;
         let cmd = self
             .lua
@@ -400,18 +506,22 @@ impl Translator for LuaTranslator {
         })?;
         let bytes = match bytes {
             Value::String(s) => s.as_bytes().to_vec(),
+            // `0, 0, nil`: nothing to send (JD's microwave-oven script, for a control it does
+            // not recognise).
+            Value::Nil if declared == 0 => return Ok(Jds2Pri::NoCommand),
             other => {
                 return Err(Error::ReturnType {
                     direction: d,
                     index: 3,
                     name: "bytes",
-                    expected: "a string",
+                    expected: "a string (or nil with length 0)",
                     got: other.type_name().into(),
                 });
             }
         };
         match bytes.get(..declared) {
-            Some(prefix) => Ok(prefix.to_vec()),
+            Some([]) => Ok(Jds2Pri::NoCommand),
+            Some(prefix) => Ok(Jds2Pri::Command(prefix.to_vec())),
             None => Err(Error::LengthMismatch {
                 declared,
                 actual: bytes.len(),

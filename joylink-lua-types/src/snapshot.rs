@@ -9,8 +9,18 @@ use crate::value::Stream;
 
 /// Snapshot request, biz_code 1004 (spec 13.4.3: "无", no body).
 ///
-/// Scripts receive an empty or `{}` document; this type parses any JSON object (its keys are
-/// ignored) and writes `{}`.
+/// It is still a JSON document: give `jds2pri` `{}` (what this type writes) or the request body
+/// as received, never an empty string, because real vendor scripts `cjson.decode` every input
+/// whatever its biz_code. This type parses any JSON object (its keys are ignored).
+///
+/// # Examples
+/// ```
+/// use joylink_lua_types::SnapshotRequest;
+/// assert_eq!(serde_json::to_string(&SnapshotRequest {})?, "{}");
+/// let _: SnapshotRequest = serde_json::from_str(r#"{"cmd":4}"#)?;
+/// assert!(serde_json::from_str::<SnapshotRequest>("").is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SnapshotRequest {}
 

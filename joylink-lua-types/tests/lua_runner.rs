@@ -12,7 +12,8 @@
 use std::time::{Duration, Instant};
 
 use joylink_lua_types::{
-    Error, Limits, LuaTranslator, SnapshotResponse, StreamValue, Translator, find_stream,
+    Error, Jds2Pri, Limits, LuaTranslator, SnapshotRequest, SnapshotResponse, StreamValue,
+    Translator, find_stream,
 };
 use joylink_wire::BizCode;
 use proptest::prelude::*;
@@ -39,17 +40,26 @@ fn plug_jds2pri_control_and_snapshot() {
     // A5 | cmd 01 | len 01 | switch 01 | xor(01,01,01) = 01 (by hand)
     assert_eq!(
         t.jds2pri(BizCode::Control, CONTROL).unwrap(),
-        [0xA5, 0x01, 0x01, 0x01, 0x01]
+        Jds2Pri::Command(vec![0xA5, 0x01, 0x01, 0x01, 0x01])
     );
     let off = CONTROL.replacen("\"1\"", "\"0\"", 1);
     assert_eq!(
         t.jds2pri(BizCode::Control, &off).unwrap(),
-        [0xA5, 0x01, 0x01, 0x00, 0x00]
+        Jds2Pri::Command(vec![0xA5, 0x01, 0x01, 0x00, 0x00])
     );
-    // Snapshot has no body (spec 13.4.3): A5 02 00 xor(02,00)=02.
+    // A snapshot request has no body (spec 13.4.3) but is still a JSON document: `{}`.
+    // A5 02 00 xor(02,00)=02.
+    let snapshot = serde_json::to_string(&SnapshotRequest {}).unwrap();
+    assert_eq!(snapshot, "{}");
     assert_eq!(
-        t.jds2pri(BizCode::Snapshot, "").unwrap(),
-        [0xA5, 0x02, 0x00, 0x02]
+        t.jds2pri(BizCode::Snapshot, &snapshot).unwrap(),
+        Jds2Pri::Command(vec![0xA5, 0x02, 0x00, 0x02])
+    );
+    // Like real vendor scripts, the plug decodes every input: an empty string is not JSON.
+    let e = t.jds2pri(BizCode::Snapshot, "").unwrap_err();
+    assert!(
+        matches!(&e, Error::Runtime { message, .. } if message.contains("cjson.decode")),
+        "{e}"
     );
     assert!(matches!(
         t.jds2pri(BizCode::Recipe, "{}"),
@@ -134,7 +144,7 @@ proptest! {
         let mut t = plug();
         let cmd = format!(r#"{{"streams":[{{"stream_id":"switch","current_value":"{}"}}]}}"#, u8::from(on));
         let s = u8::from(on);
-        prop_assert_eq!(t.jds2pri(BizCode::Control, &cmd).unwrap(), vec![0xA5, 1, 1, s, s]);
+        prop_assert_eq!(t.jds2pri(BizCode::Control, &cmd).unwrap(), Jds2Pri::Command(vec![0xA5, 1, 1, s, s]));
     }
 }
 
@@ -223,7 +233,10 @@ fn floats_for_codes_and_lengths() {
         "function jds2pri(b, c) local s = 'abcd' return 0.0, #s / 1, s end
          function pri2jds(b, l, s) return '0', '{}', 208 / 2 end",
     );
-    assert_eq!(t.jds2pri(BizCode::Control, "{}").unwrap(), b"abcd");
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "{}").unwrap(),
+        Jds2Pri::Command(b"abcd".to_vec())
+    );
     assert_eq!(
         t.pri2jds(BizCode::Snapshot, b"").unwrap().biz_code,
         BizCode::SnapshotResponse
@@ -265,7 +278,10 @@ fn length_selects_prefix_and_is_checked() {
         "function jds2pri(b, c) if b == 1002 then return 0, 2, 'abcd' end return 0, 9, 'abcd' end
          function pri2jds(b, l, s) return 0, '{}', -1 end",
     );
-    assert_eq!(t.jds2pri(BizCode::Control, "{}").unwrap(), b"ab");
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "{}").unwrap().bytes(),
+        Some(&b"ab"[..])
+    );
     assert!(matches!(
         t.jds2pri(BizCode::Snapshot, "{}"),
         Err(Error::LengthMismatch {
@@ -292,7 +308,10 @@ fn binary_arguments_reach_the_script_intact() {
     );
     let out = t.pri2jds(BizCode::from(7), &[0, 255, 0x80, 10]).unwrap();
     assert_eq!(out.json, br#"{"b":7,"bytes":[0,255,128,10],"l":4}"#);
-    assert_eq!(t.jds2pri(BizCode::Control, "é").unwrap(), "é".as_bytes());
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "é").unwrap().into_bytes(),
+        Some("é".as_bytes().to_vec())
+    );
 }
 
 #[test]
@@ -356,7 +375,7 @@ fn sandbox_and_shims() {
         .jds2pri(BizCode::Control, r#"{"a":[1,2],"n":null}"#)
         .unwrap();
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        String::from_utf8(out.into_bytes().unwrap()).unwrap(),
         r#"{"band":3855,"getn":3,"io":true,"maxn":7,"meta":true,"null":true,"pow":1024,"req":true,"rshift":1,"unpack":3}"#
     );
     assert_eq!(t.take_log(), ["hello\t1\tnil"]);
@@ -389,7 +408,7 @@ fn cjson_numbers_and_tables() {
         )
         .unwrap();
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        String::from_utf8(out.into_bytes().unwrap()).unwrap(),
         r#"{"big":9.007199254741e+15,"empty":{},"esc":"a\/b\"\n","feed":144093466370504020,"half":0.5,"isint":"integer","one":"1","sparse_ok":[1,null,3],"twelve":12}"#
     );
     let out = t.pri2jds(BizCode::from(0), b"").unwrap();
@@ -418,4 +437,109 @@ fn gbk_script_loads_as_bytes() {
         out.json,
         b"{\"code\":0,\"msg\":\"\xbf\xd8\xd6\xc6\xb3\xc9\xb9\xa6\"}"
     );
+}
+
+#[test]
+fn print_logs_non_utf8_text_lossily() {
+    // "控制" in GBK (BF D8 D6 C6) is not UTF-8: the line keeps the ASCII around it and shows
+    // the undecodable bytes as U+FFFD, instead of the word `string`.
+    let mut t = script(
+        "function jds2pri(b, c) print('msg: \\xbf\\xd8\\xd6\\xc6 ok', 'x') return 0, 0, nil end
+         function pri2jds(b, l, s) print(s) return 0, '{}', 0 end",
+    );
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "{}").unwrap(),
+        Jds2Pri::NoCommand
+    );
+    let log = t.take_log();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].starts_with("msg: "), "{log:?}");
+    assert!(log[0].ends_with(" ok\tx"), "{log:?}");
+    assert!(log[0].contains('\u{FFFD}'), "{log:?}");
+    // Raw binary arguments too.
+    t.pri2jds(BizCode::from(0), &[b'A', 0xFF, b'B']).unwrap();
+    assert_eq!(t.take_log(), ["A\u{FFFD}B"]);
+}
+
+#[test]
+fn jds2pri_without_command_is_a_typed_outcome() {
+    // JD's microwave-oven script answers a control it does not recognise with `0, 0, nil`.
+    let mut t = script(
+        "function jds2pri(b, c)
+           local tb = cjson.decode(c)
+           if tb.streams == nil then return 0, 0, nil end
+           if b == 1050 then return 0, 0, '' end
+           if b == 1051 then return 0, 3, nil end
+           return 0, 2, 'ok'
+         end
+         function pri2jds(b, l, s) return 0, '{}', 0 end",
+    );
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "{}").unwrap(),
+        Jds2Pri::NoCommand
+    );
+    // A zero length is nothing to send, whatever the third value.
+    let recipe = r#"{"streams":[]}"#;
+    assert_eq!(
+        t.jds2pri(BizCode::Recipe, recipe).unwrap(),
+        Jds2Pri::NoCommand
+    );
+    let cmd = t.jds2pri(BizCode::Control, recipe).unwrap();
+    assert_eq!(cmd, Jds2Pri::Command(b"ok".to_vec()));
+    assert_eq!(cmd.bytes(), Some(&b"ok"[..]));
+    // nil bytes with a non-zero length is still an error.
+    assert!(matches!(
+        t.jds2pri(BizCode::from(1051), recipe),
+        Err(Error::ReturnType {
+            index: 3,
+            name: "bytes",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn require_json_supports_the_method_call_form() {
+    // Scripts written for JSON.lua call `JSON:decode(s)` / `JSON:encode(t)`.
+    let mut t = script(
+        r#"
+        local JSON = require 'JSON'
+        local cjson = require 'cjson'
+        function jds2pri(b, c)
+          local a = JSON:decode(c)
+          local d = cjson.decode(c)
+          local s = JSON:encode({a = a.x, d = d.x, n = cjson:encode(nil), m = JSON.encode({1})})
+          return 0, #s, s
+        end
+        function pri2jds(b, l, s) return 0, cjson:encode({l = l}), 0 end
+        "#,
+    );
+    let out = t.jds2pri(BizCode::Control, r#"{"x":7}"#).unwrap();
+    assert_eq!(
+        out.bytes(),
+        Some(&br#"{"a":7,"d":7,"m":"[1]","n":"null"}"#[..])
+    );
+    assert_eq!(
+        t.pri2jds(BizCode::from(0), b"ab").unwrap().json,
+        br#"{"l":2}"#
+    );
+}
+
+#[test]
+fn require_bit32_returns_the_builtin_library() {
+    let mut t = script(
+        "local bit = require 'bit32'
+         function jds2pri(b, c)
+           local s = tostring(bit == bit32) .. ' ' .. bit.band(0xF0, 0x3C) .. ' ' .. bit.lshift(1, 4)
+           return 0, #s, s
+         end
+         function pri2jds(b, l, s) return 0, '{}', 0 end",
+    );
+    let out = t.jds2pri(BizCode::Control, "{}").unwrap();
+    assert_eq!(out.bytes(), Some(&b"true 48 16"[..]));
+    // Other modules stay unavailable.
+    assert!(matches!(
+        LuaTranslator::new(b"require 'socket'"),
+        Err(Error::Runtime { .. })
+    ));
 }

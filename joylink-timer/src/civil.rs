@@ -15,9 +15,10 @@ pub const MAX_YEAR: u16 = 9999;
 
 /// A date and time of day, 1970-01-01 00:00:00 ..= 9999-12-31 23:59:59, validated on creation.
 ///
-/// Ordering is chronological.
+/// Ordering is chronological. With the `serde` feature it (de)serializes as an object with the
+/// six fields (`{"year":2015,"month":2,"day":26,"hour":22,"minute":1,"second":0}`), read through
+/// [`CivilTime::new`]: month 13, 31 April or hour 24 are refused as they are by the constructor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CivilTime {
     year: u16,
     month: u8,
@@ -326,6 +327,47 @@ impl fmt::Display for CivilTime {
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
             self.year, self.month, self.day, self.hour, self.minute, self.second
         )
+    }
+}
+
+/// serde through [`CivilTime::new`]: the fields are read into a plain struct, then validated.
+#[cfg(feature = "serde")]
+mod civil_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+    use super::CivilTime;
+
+    /// The serialized shape: the six fields, unchecked until [`CivilTime::new`] sees them.
+    #[derive(Serialize, Deserialize)]
+    struct Fields {
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    }
+
+    impl Serialize for CivilTime {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            Fields {
+                year: self.year,
+                month: self.month,
+                day: self.day,
+                hour: self.hour,
+                minute: self.minute,
+                second: self.second,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for CivilTime {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let f = Fields::deserialize(d)?;
+            CivilTime::new(f.year, f.month, f.day, f.hour, f.minute, f.second)
+                .map_err(de::Error::custom)
+        }
     }
 }
 

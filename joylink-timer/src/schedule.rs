@@ -122,8 +122,8 @@ impl Resolved {
             YearSpec::Any => Some(from),
             YearSpec::Values(set) => set.first_from(from),
             YearSpec::Every(n) => {
-                let n = i64::from(n);
-                // n ≥ 1 (validated by TimeExp), so rem_euclid cannot divide by zero.
+                // n is a NonZeroU16, so rem_euclid cannot divide by zero.
+                let n = i64::from(n.get());
                 let r = self.a_year.checked_sub(i64::from(from))?.rem_euclid(n);
                 u16::try_from(i64::from(from).checked_add(r)?)
                     .ok()
@@ -183,9 +183,12 @@ impl Resolved {
         match self.week {
             FieldSpec::Any => true,
             FieldSpec::Values(set) => set.contains(weekday_from_days(days)),
-            // n ≥ 1 (validated by TimeExp), so the period is at least 7.
+            // n is a NonZeroU16, so the period is at least 7.
             FieldSpec::Every(n) => {
-                match (days.checked_sub(self.a_day), i64::from(n).checked_mul(7)) {
+                match (
+                    days.checked_sub(self.a_day),
+                    i64::from(n.get()).checked_mul(7),
+                ) {
                     (Some(d), Some(period)) => d.rem_euclid(period) == 0,
                     _ => false,
                 }
@@ -224,11 +227,11 @@ fn next_value(spec: FieldSpec, from: u8, max: u8, base: i64, anchor: i64) -> Opt
         FieldSpec::Any => from,
         FieldSpec::Values(set) => set.first_from(from)?,
         FieldSpec::Every(n) => {
-            // n ≥ 1 (validated by TimeExp), so rem_euclid cannot divide by zero.
+            // n is a NonZeroU16, so rem_euclid cannot divide by zero.
             let r = anchor
                 .checked_sub(base)?
                 .checked_sub(i64::from(from))?
-                .rem_euclid(i64::from(n));
+                .rem_euclid(i64::from(n.get()));
             u8::try_from(i64::from(from).checked_add(r)?).ok()?
         }
     };

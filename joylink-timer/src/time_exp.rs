@@ -18,8 +18,16 @@
 //!
 //! [`TimeExp`]'s `Display` writes the canonical text: lists ascending without duplicates,
 //! numbers without leading zeros. Parsing canonical text and displaying it gives it back.
+//!
+//! With the `serde` feature, [`TimeExp`], [`FieldSpec`], [`YearSpec`] and [`YearSet`] serialize
+//! as their canonical text and deserialize through their parsers (`FromStr`), so a deserialized
+//! value is always one the parser could have produced: a document cannot smuggle in a `/0` step
+//! (which would divide by zero in [`TimeExp::next_after`]), a second 60 or an unsorted year list.
+//! [`ValueSet`] is a plain bit mask (every `u64` is a valid set) and serializes as that number.
 
 use core::fmt;
+use core::num::NonZeroU16;
+use core::str::FromStr;
 
 use crate::error::{Error, ExpField, ExpReason, Result};
 
@@ -38,8 +46,11 @@ pub enum Strictness {
 }
 
 /// A set of small values (0–63) as a bit mask: bit `v` set means value `v` is in the set.
+///
+/// Every mask is a valid set, so (feature `serde`) it serializes as the bare `u64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct ValueSet(u64);
 
 impl ValueSet {
@@ -98,20 +109,47 @@ impl ValueSet {
 }
 
 /// One of the first six fields (second … week).
+///
+/// Its text form (`Display`, `FromStr`, and serde with the `serde` feature) is the field's text in
+/// a `time_exp`: `*`, `1,3,5` or `/2`. On its own a field does not know which field it is, so
+/// `FromStr` checks only what holds for every field (values 0–63, a non-empty list, `/N` with
+/// `N ≥ 1`); [`TimeExp::parse`] checks each field's own range.
+///
+/// # Examples
+/// ```
+/// use core::num::NonZeroU16;
+/// use joylink_timer::{ExpReason, FieldSpec};
+/// let every2: FieldSpec = "/2".parse()?;
+/// assert_eq!(every2, FieldSpec::Every(NonZeroU16::new(2).unwrap()));
+/// assert_eq!("/0".parse::<FieldSpec>(), Err(ExpReason::StepZero));
+/// assert_eq!("3,1".parse::<FieldSpec>()?.to_string(), "1,3");
+/// # Ok::<(), ExpReason>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum FieldSpec {
     /// `*`: any value.
     Any,
-    /// A value or comma list (never empty).
+    /// A value or comma list (never empty when parsed).
     Values(ValueSet),
-    /// `/N`: every `N` units from the anchor (`N ≥ 1`).
-    Every(u16),
+    /// `/N`: every `N` units from the anchor. A step of 0 cannot be built.
+    Every(NonZeroU16),
 }
 
-/// The distinct years of a year list, ascending (at most [`MAX_YEARS`]).
+/// The distinct years of a year list, ascending (at most [`MAX_YEARS`], each 1970–9999, at
+/// least one).
+///
+/// Its text form (`Display`, `FromStr`, serde) is the comma list: `2025,2030`.
+///
+/// # Examples
+/// ```
+/// use joylink_timer::{ExpReason, YearSet};
+/// let set: YearSet = "2030,2025,2030".parse()?;
+/// assert_eq!(set.as_slice(), [2025, 2030]);
+/// assert_eq!(set.to_string(), "2025,2030");
+/// assert!("1969".parse::<YearSet>().is_err());
+/// # Ok::<(), ExpReason>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct YearSet {
     years: [u16; MAX_YEARS],
     len: u8,
@@ -152,20 +190,24 @@ impl YearSet {
 }
 
 /// The year field.
+///
+/// Its text form (`Display`, `FromStr`, serde) is the field's text in a `time_exp`: `*`,
+/// `2025,2030` or `/2` (`N` ≤ 400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum YearSpec {
     /// `*`: any year.
     Any,
     /// A year or a comma list of years.
     Values(YearSet),
-    /// `/N`: every `N` years from the anchor's year.
-    Every(u16),
+    /// `/N`: every `N` years from the anchor's year. A step of 0 cannot be built.
+    Every(NonZeroU16),
 }
 
 /// A parsed `time_exp` (spec 10).
 ///
-/// Built only by the parsers, so every field is in range and every `/N` has `N ≥ 1`.
+/// Built only by the parsers, so every field is in range and every `/N` has `N ≥ 1`. With the
+/// `serde` feature it serializes as its canonical text and deserializes through
+/// [`TimeExp::parse`] (strict), so a deserialized expression is as valid as a parsed one.
 ///
 /// # Examples
 /// ```
@@ -179,7 +221,6 @@ pub enum YearSpec {
 /// # Ok::<(), joylink_timer::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimeExp {
     fields: [FieldSpec; 6],
     year: YearSpec,
@@ -215,18 +256,16 @@ fn number(s: &str) -> core::result::Result<u32, ExpReason> {
     Ok(v)
 }
 
-fn step(s: &str, max: u16) -> core::result::Result<u16, ExpReason> {
+fn step(s: &str, max: u16) -> core::result::Result<NonZeroU16, ExpReason> {
     let n = number(s)?;
-    if n == 0 {
-        return Err(ExpReason::StepZero);
-    }
-    u16::try_from(n)
+    let step = u16::try_from(n)
         .ok()
         .filter(|n| *n <= max)
         .ok_or(ExpReason::StepTooLarge {
             step: n,
             max: u32::from(max),
-        })
+        })?;
+    NonZeroU16::new(step).ok_or(ExpReason::StepZero)
 }
 
 fn in_range(v: u32, min: u32, max: u32) -> core::result::Result<u32, ExpReason> {
@@ -272,6 +311,13 @@ fn parse_year(s: &str) -> core::result::Result<YearSpec, ExpReason> {
     if let Some(n) = s.strip_prefix('/') {
         return step(n, YEAR_MAX_STEP).map(YearSpec::Every);
     }
+    parse_year_list(s).map(YearSpec::Values)
+}
+
+fn parse_year_list(s: &str) -> core::result::Result<YearSet, ExpReason> {
+    if s.is_empty() {
+        return Err(ExpReason::EmptyField);
+    }
     let mut set = YearSet {
         years: [0; MAX_YEARS],
         len: 0,
@@ -283,7 +329,36 @@ fn parse_year(s: &str) -> core::result::Result<YearSpec, ExpReason> {
         let v = in_range(number(item)?, u32::from(YEAR_MIN), u32::from(YEAR_MAX))?;
         set.insert(u16::try_from(v).unwrap_or(u16::MAX))?;
     }
-    Ok(YearSpec::Values(set))
+    Ok(set)
+}
+
+/// What every small field allows when the field is not known: the bit mask's 0–63 and any
+/// non-zero `u16` step.
+const ANY_FIELD: (u8, u8, u16) = (0, 63, u16::MAX);
+
+impl FromStr for FieldSpec {
+    type Err = ExpReason;
+    /// Parses one field's text with the limits common to every field (see [`FieldSpec`]).
+    fn from_str(s: &str) -> core::result::Result<FieldSpec, ExpReason> {
+        parse_small(s, ANY_FIELD)
+    }
+}
+
+impl FromStr for YearSpec {
+    type Err = ExpReason;
+    /// Parses the year field's text (`*`, a list of years 1970–9999, `/N` with `N` 1–400).
+    fn from_str(s: &str) -> core::result::Result<YearSpec, ExpReason> {
+        parse_year(s)
+    }
+}
+
+impl FromStr for YearSet {
+    type Err = ExpReason;
+    /// Parses a comma list of 1 to [`MAX_YEARS`] distinct years, 1970–9999 (duplicates are
+    /// merged, the order is free).
+    fn from_str(s: &str) -> core::result::Result<YearSet, ExpReason> {
+        parse_year_list(s)
+    }
 }
 
 impl TimeExp {
@@ -458,12 +533,19 @@ impl fmt::Display for FieldSpec {
     }
 }
 
+impl fmt::Display for YearSet {
+    /// The comma list, ascending.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_list(f, self.as_slice().iter().map(|y| u32::from(*y)))
+    }
+}
+
 impl fmt::Display for YearSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             YearSpec::Any => f.write_str("*"),
             YearSpec::Every(n) => write!(f, "/{n}"),
-            YearSpec::Values(set) => write_list(f, set.as_slice().iter().map(|y| u32::from(*y))),
+            YearSpec::Values(set) => write!(f, "{set}"),
         }
     }
 }
@@ -475,6 +557,58 @@ impl fmt::Display for TimeExp {
             write!(f, "{field}_")?;
         }
         write!(f, "{}", self.year)
+    }
+}
+
+/// serde as text: `Serialize` writes `Display`, `Deserialize` reads a string through `FromStr`
+/// (the validating parser), so no invalid value can be deserialized.
+#[cfg(feature = "serde")]
+mod text_serde {
+    use core::fmt;
+    use core::marker::PhantomData;
+    use core::str::FromStr;
+
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::ser::Serializer;
+
+    use super::{FieldSpec, TimeExp, YearSet, YearSpec};
+
+    struct TextVisitor<T>(PhantomData<T>, &'static str);
+
+    impl<T> Visitor<'_> for TextVisitor<T>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.1)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            v.parse().map_err(E::custom)
+        }
+    }
+
+    macro_rules! text_serde {
+        ($($ty:ty => $expecting:literal),+ $(,)?) => {$(
+            impl serde::Serialize for $ty {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    s.collect_str(self)
+                }
+            }
+            impl<'de> serde::Deserialize<'de> for $ty {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    d.deserialize_str(TextVisitor(PhantomData, $expecting))
+                }
+            }
+        )+};
+    }
+
+    text_serde! {
+        TimeExp => "a time_exp text such as \"0_1_22_*_*_1,3,5_*\"",
+        FieldSpec => "a time_exp field text such as \"*\", \"1,3,5\" or \"/2\"",
+        YearSpec => "a time_exp year text such as \"*\", \"2025,2030\" or \"/2\"",
+        YearSet => "a comma list of years such as \"2025,2030\"",
     }
 }
 

@@ -20,7 +20,7 @@ fn ok(spec: FieldSpec, v: u8, abs: i64, anchor_abs: i64) -> bool {
     match spec {
         FieldSpec::Any => true,
         FieldSpec::Values(set) => set.contains(v),
-        FieldSpec::Every(n) => (abs - anchor_abs).rem_euclid(i64::from(n)) == 0,
+        FieldSpec::Every(n) => (abs - anchor_abs).rem_euclid(i64::from(n.get())) == 0,
     }
 }
 
@@ -60,12 +60,12 @@ fn fires(e: &TimeExp, x: CivilTime, a: CivilTime) -> bool {
     let year_ok = match e.year() {
         YearSpec::Any => true,
         YearSpec::Values(set) => set.as_slice().contains(&x.year()),
-        YearSpec::Every(n) => (i64::from(x.year()) - i64::from(a.year())) % i64::from(n) == 0,
+        YearSpec::Every(n) => (i64::from(x.year()) - i64::from(a.year())) % i64::from(n.get()) == 0,
     };
     let week_ok = match e.week() {
         FieldSpec::Any => true,
         FieldSpec::Values(set) => set.contains(x.weekday()),
-        FieldSpec::Every(n) => (xd - ad).rem_euclid(7 * i64::from(n)) == 0,
+        FieldSpec::Every(n) => (xd - ad).rem_euclid(7 * i64::from(n.get())) == 0,
     };
     let day_pin =
         if (4..6).contains(&finest) && e.day() == FieldSpec::Any && e.week() == FieldSpec::Any {

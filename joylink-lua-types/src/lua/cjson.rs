@@ -11,6 +11,8 @@
 //!   integers are written exactly, floats with `%.14g` (`24.0` → `24`, `12.5` → `12.5`); NaN and
 //!   infinities are errors; strings are written byte for byte (no UTF-8 check, like lua-cjson) with
 //!   `"`, `\`, `/` and control characters escaped.
+//! * Addition: `decode` and `encode` also accept the method-call form `cjson:decode(s)` /
+//!   `cjson:encode(v)`, since scripts written for JSON.lua (`require 'JSON'`) call it that way.
 //! * Departures: object keys are written sorted (lua-cjson uses table iteration order, which is
 //!   unspecified anyway), nesting is limited to [`MAX_DEPTH`] levels (lua-cjson: 1000), and
 //!   `decode` requires UTF-8 text (serde_json) and allows 128 levels of nesting.
@@ -42,14 +44,23 @@ pub(crate) fn create(lua: &Lua) -> mlua::Result<Table> {
             Err(e) => Ok((Value::Nil, Some(e))),
         }
     })?;
+    // `M:decode(s)` / `M:encode(v)` (JSON.lua's method-call form) pass the module first: it is
+    // dropped when more arguments follow (the module itself is no JSON text, and encoding it
+    // fails on its functions anyway).
     let cjson: Table = lua
         .load(
             "local decode, encode = ...
              local function raise(v, e) if e then error(e, 0) end return v end
-             return {
-               decode = function(s) return raise(decode(s)) end,
-               encode = function(v) return raise(encode(v)) end,
-             }",
+             local M = {}
+             M.decode = function(s, ...)
+               if rawequal(s, M) and select('#', ...) > 0 then s = ... end
+               return raise(decode(s))
+             end
+             M.encode = function(v, ...)
+               if rawequal(v, M) and select('#', ...) > 0 then v = ... end
+               return raise(encode(v))
+             end
+             return M",
         )
         .set_name("=cjson")
         .call((decode, encode))?;
