@@ -54,6 +54,16 @@ pub fn to_json(ins: &Inspection) -> Value {
         "direction_guessed".into(),
         json!(ins.direction_source == DirectionSource::Guessed),
     );
+    doc.insert(
+        "ambiguous".into(),
+        ins.ambiguous.as_ref().map_or(Value::Null, |a| {
+            json!({
+                "direction": direction_name(a.direction),
+                "kind": a.kind,
+                "note": ambiguity_note(a),
+            })
+        }),
+    );
     doc.insert("opt".into(), ins.opt_typed.clone().unwrap_or(Value::Null));
     doc.insert("key".into(), json!(ins.key_mode));
     doc.insert(
@@ -80,6 +90,19 @@ pub fn to_json(ins: &Inspection) -> Value {
         ),
     );
     Value::Object(doc)
+}
+
+/// One line on the reading that was not chosen.
+fn ambiguity_note(a: &crate::packet::Alternative) -> String {
+    format!(
+        "the bytes also parse as {} sent {}; pass --direction {} to read it that way",
+        a.kind,
+        dir_text(a.direction),
+        match a.direction {
+            Direction::ToDevice => "to-device",
+            Direction::FromDevice => "from-device",
+        }
+    )
 }
 
 fn dir_text(d: Direction) -> &'static str {
@@ -128,6 +151,9 @@ pub fn human(ins: &Inspection) -> String {
         DirectionSource::Given => "",
     };
     let _ = writeln!(s, "  direction  {}{guessed}", dir_text(ins.direction));
+    if let Some(a) = &ins.ambiguous {
+        let _ = writeln!(s, "  AMBIGUOUS  {}", ambiguity_note(a));
+    }
     if let Some(opt) = &ins.opt_typed {
         let _ = writeln!(s, "  opt        {}", compact_fields(opt));
     }
@@ -235,6 +261,9 @@ pub fn one_line(ins: &Inspection) -> String {
     }
     if let Some(b) = &ins.body {
         let _ = write!(s, " {}", b.kind);
+        if let Some(a) = &ins.ambiguous {
+            let _ = write!(s, " (or {}?)", a.kind);
+        }
         if let Some(biz) = b.biz_code {
             let _ = write!(s, " biz={}", biz);
         }
