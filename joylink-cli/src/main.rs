@@ -67,6 +67,15 @@ pub fn out(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Writes one line to stderr; a closed or broken stderr (`joylink decode … 2>&-`) is ignored
+/// instead of panicking the way `eprintln!` does.
+pub fn errln(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.write_all(b"\n");
+    let _ = stderr.flush();
+}
+
 /// Like [`out`], with a newline.
 pub fn outln(text: &str) {
     let mut line = String::with_capacity(text.len().saturating_add(1));
@@ -79,6 +88,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // clap's own printing ignores a closed stream.
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -99,7 +109,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln(&format!("error: {e:#}"));
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

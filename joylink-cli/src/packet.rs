@@ -5,7 +5,7 @@
 use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open_payload};
 use joylink::wire::wan::{AuthRequestOpt, AuthResponseOpt};
 use joylink::wire::{
-    self, CrcPolicy, Direction, EncType, Header, Magic, PacketType, ResponseCode,
+    self, BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, ResponseCode,
 };
 use serde_json::{Value, json};
 
@@ -163,7 +163,10 @@ fn doc_has(plaintext: Option<&[u8]>, skip: usize, key: &str) -> bool {
     plaintext
         .and_then(|p| p.get(skip..))
         .map(|p| {
-            let end = p.iter().rposition(|&b| b != 0).map_or(0, |i| i.saturating_add(1));
+            let end = p
+                .iter()
+                .rposition(|&b| b != 0)
+                .map_or(0, |i| i.saturating_add(1));
             p.get(..end).unwrap_or_default()
         })
         .and_then(|p| serde_json::from_slice::<Value>(p).ok())
@@ -433,6 +436,10 @@ pub fn inspect(
             // outer one: the body is still shown, with the reason.
             if let Some(e) = &b.inner_error {
                 ins.problem = Some(Problem::Decrypt(e.clone()));
+            } else if looks_random(&b) {
+                ins.problem = Some(Problem::Decrypt(
+                    "the plaintext is no body: an unknown biz_code and binary data".into(),
+                ));
             }
             ins.body = Some(b);
         }
@@ -447,6 +454,21 @@ fn guessed(mut ins: Inspection) -> Inspection {
         ins.direction = guess_direction(&ins.header, &ins.opt, None).0;
     }
     ins
+}
+
+/// Whether a binary body reads as noise: with no MAC, a wrong key passes the padding check
+/// about once in 256 tries, and the struct layouts then accept any bytes. Every shipped peer
+/// sends a named biz_code (spec 3.7) with text (JSON or a script's) after it, so an unknown
+/// biz_code in front of non-text bytes is reported as a wrong key rather than shown as a
+/// message.
+fn looks_random(body: &Body) -> bool {
+    let unknown_biz = matches!(body.biz_code, Some(BizCode::Unknown(_)));
+    // A sub-device body's inner layer is ciphertext, binary by design.
+    let binary = !body.kind.starts_with("subdev_")
+        && ["cmd_hex", "resp_hex", "data_hex"]
+            .iter()
+            .any(|k| body.json.get(*k).is_some());
+    unknown_biz && binary
 }
 
 /// The opposite direction.

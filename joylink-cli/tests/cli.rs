@@ -98,22 +98,151 @@ fn decode_unknown_type_and_raw_stdin() {
     ];
     // crc16 of "hi" (CRC-16/IBM-3740) = 0x3e8b? computed by the library is not used: Report mode.
     p[14] = 0;
-    let doc = stdout_json(
-        joylink()
-            .args(["decode", "--json", "--raw"])
-            .write_stdin(p.clone()),
-    );
+    let out = joylink()
+        .args(["decode", "--json", "--raw"])
+        .write_stdin(p.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["header"]["type"], 99);
     assert_eq!(doc["header"]["type_name"], "unknown");
     assert_eq!(doc["body"]["kind"], "other");
     assert_eq!(doc["body"]["data_hex"], "6869");
     assert_eq!(doc["crc_ok"], false);
+    // The packet is shown, the CRC mismatch reported, and the exit status is 1.
+    joylink()
+        .args(["decode", "--raw"])
+        .write_stdin(p.clone())
+        .assert()
+        .code(1)
+        .stdout(contains("MISMATCH"))
+        .stderr(contains("crc mismatch"));
+    // With the right CRC the same packet is a success.
+    let crc = {
+        let mut c = joylink::wire::Crc16::new();
+        c.update(b"hi");
+        c.finish()
+    };
+    p[14..16].copy_from_slice(&crc.to_le_bytes());
     joylink()
         .args(["decode", "--raw"])
         .write_stdin(p)
         .assert()
         .success()
-        .stdout(contains("MISMATCH"));
+        .stdout(contains(" ok"));
+}
+
+/// `--raw` reads at most the largest packet (16 + 2 × 65 535 bytes): one byte more is a usage
+/// error, and an endless input ends.
+#[test]
+fn decode_raw_input_is_capped() {
+    let max = 16 + 2 * 65_535;
+    joylink()
+        .args(["decode", "--raw"])
+        .write_stdin(vec![0u8; max + 1])
+        .assert()
+        .code(2)
+        .stderr(contains("longer than the largest packet"));
+    // Exactly the cap is read and parsed (and fails as a packet, not as input).
+    joylink()
+        .args(["decode", "--raw"])
+        .write_stdin(vec![0u8; max])
+        .assert()
+        .code(1)
+        .stderr(contains("malformed packet"));
+    // An endless stream (/dev/zero) is cut at the cap instead of filling memory.
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("joylink"))
+        .args(["decode", "--raw"])
+        .stdin(zero)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A closed stderr never panics the command: the exit status is still the one for the packet.
+#[test]
+fn decode_survives_a_closed_stderr() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    for (hex, code) in [("bb553412000002000101", 1), ("zz", 2)] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("joylink"))
+            .args(["decode", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close stderr's read end before the command has anything to say (it waits on stdin).
+        drop(child.stderr.take());
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(hex.as_bytes()).unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{hex}: {status:?}");
+    }
+}
+
+/// A body no shipped peer sends — an unknown biz_code in front of binary bytes — is what a
+/// wrong key that happens to pass the padding check gives: reported as a wrong key, exit 1.
+#[test]
+fn decode_reports_a_noise_body_as_a_wrong_key() {
+    let body = json!({"kind": "script_control", "biz_code": 1_868_767_867u32, "serial": 7,
+        "cmd_hex": "00ff10e3"});
+    let hex = stdout_ok(
+        joylink()
+            .args([
+                "encode",
+                "--type",
+                "4",
+                "--localkey",
+                LOCAL,
+                "--timestamp",
+                "1",
+            ])
+            .arg(body.to_string()),
+    );
+    let hex = String::from_utf8(hex).unwrap();
+    let out = joylink()
+        .args([
+            "decode",
+            "--json",
+            "--direction",
+            "to-device",
+            "--localkey",
+            LOCAL,
+        ])
+        .arg(hex.trim())
+        .assert()
+        .code(1)
+        .stderr(contains("wrong key"))
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["error"]["code"], "decrypt");
+    // The same layout with a named biz_code is a message.
+    let body = json!({"kind": "script_control", "biz_code": 1002, "serial": 7,
+        "cmd_hex": "00ff10e3"});
+    let hex = stdout_ok(
+        joylink()
+            .args([
+                "encode",
+                "--type",
+                "4",
+                "--localkey",
+                LOCAL,
+                "--timestamp",
+                "1",
+            ])
+            .arg(body.to_string()),
+    );
+    joylink()
+        .args(["decode", "--direction", "to-device", "--localkey", LOCAL])
+        .arg(String::from_utf8(hex).unwrap().trim())
+        .assert()
+        .success();
 }
 
 fn roundtrip(encode: &[&str], decode: &[&str], body: &Value) -> Value {

@@ -71,7 +71,7 @@ pub fn draw_ladder(
         Some(LadderArg::Svg(path)) => {
             std::fs::write(&path, ladder.to_svg())
                 .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("ladder written to {}", path.display());
+            crate::errln(&format!("ladder written to {}", path.display()));
         }
         None => {}
     }

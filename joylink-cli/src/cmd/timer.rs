@@ -141,7 +141,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                     let doc = serde_json::json!({"valid": false, "error": e.to_string()});
                     outln(&doc.to_string());
                 }
-                eprintln!("error: invalid expression {:?}: {e}", a.expr);
+                crate::errln(&format!("error: invalid expression {:?}: {e}", a.expr));
                 Ok(ExitCode::from(1))
             }
         },
