@@ -552,9 +552,8 @@ fn demo_runs_deterministically_and_draws() {
 
 #[test]
 fn demo_svg_ladder() {
-    let dir = std::env::temp_dir().join(format!("joylink-cli-svg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("demo.svg");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo.svg");
     joylink()
         .args(["demo", "--brief", "--ladder=svg"])
         .arg(&file)

@@ -117,10 +117,9 @@ fn write_pcapng(path: &Path, frames: &[Vec<u8>], endianness: Endianness, tsresol
     }
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("joylink-cli-dissect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A file in `dir` (a `tempfile` directory: removed, with what the test wrote, when dropped).
+fn temp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
 }
 
 /// Capture time of frame `i` (0-based) in every capture of these tests: 1 ms apart.
@@ -256,14 +255,15 @@ fn dissect_and_check(path: &Path, s: &Session, time_tolerance: f64) {
 
 #[test]
 fn dissects_udp_and_reassembled_tcp() {
+    let dir = tempfile::tempdir().unwrap();
     let s = session();
     let session = s.session.as_str();
-    let path = temp("session.pcap");
+    let path = temp(&dir, "session.pcap");
     write_pcap(&path, &s.frames);
     dissect_and_check(&path, &s, 1e-6);
 
-    // Human form and the SVG ladder, one column per address.
-    let svg = temp("session.svg");
+    // Human form and the SVG ladder, one column per party (IP address).
+    let svg = temp(&dir, "session.svg");
     joylink()
         .args(["dissect", "--sessionkey", session, "--ladder=svg"])
         .arg(&path)
@@ -274,25 +274,32 @@ fn dissects_udp_and_reassembled_tcp() {
         .stdout(predicates::str::contains("pass --localkey"));
     let text = std::fs::read_to_string(&svg).unwrap();
     for label in [
-        "192.168.1.10:50000",
-        "192.168.1.20:40000",
-        "10.0.0.1:2002",
+        "192.168.1.10",
+        "192.168.1.20",
+        "10.0.0.1",
         "json control",
         "cloud control [1004]",
         "cloud control [104]",
     ] {
         assert!(text.contains(label), "svg lacks {label}");
     }
-    joylink()
+    assert!(!text.contains("192.168.1.20:40000"), "one column per party");
+    // `--ladder` alone prints only the diagram.
+    let out = joylink()
         .args(["dissect", "--ladder"])
         .arg(&path)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains("10.0.0.1:2002"));
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("10.0.0.1"));
+    assert!(!text.contains("#1 "), "no packet lines: {text}");
+    assert!(!text.contains("10.0.0.1:2002"), "{text}");
 }
 
 #[test]
 fn dissects_pcapng_like_pcap() {
+    let dir = tempfile::tempdir().unwrap();
     let s = session();
     // (endianness, if_tsresol, seconds per tick): nanoseconds as pcap-file and newer dumpcap
     // write; the default microseconds (no option), big-endian; a binary 2^-10 s resolution.
@@ -304,7 +311,7 @@ fn dissects_pcapng_like_pcap() {
     .into_iter()
     .enumerate()
     {
-        let path = temp(&format!("session-{i}.pcapng"));
+        let path = temp(&dir, &format!("session-{i}.pcapng"));
         write_pcapng(&path, &s.frames, endianness, tsresol);
         assert_eq!(
             std::fs::read(&path).unwrap()[..4],
@@ -317,7 +324,8 @@ fn dissects_pcapng_like_pcap() {
 
 #[test]
 fn dissect_bad_inputs() {
-    let path = temp("garbage.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp(&dir, "garbage.pcap");
     std::fs::write(&path, b"this is not a capture").unwrap();
     joylink().arg("dissect").arg(&path).assert().code(1);
     joylink()
@@ -327,14 +335,15 @@ fn dissect_bad_inputs() {
     // A stream that breaks its framing is reported, not fatal.
     let mut bad = hex_field(&by_id(&vectors("wan_packets.json"), "wan-12")["packet"]);
     bad.extend_from_slice(b"garbage!garbage!garbage!");
-    let path = temp("broken.pcap");
+    let path = temp(&dir, "broken.pcap");
     write_pcap(&path, &[tcp(DEV, 40000, CLOUD, 2002, 1, 0x18, &bad)]);
     let out = joylink()
         .args(["dissect", "--json"])
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success());
+    // The packets after the break are lost: a failure (exit 1), the rest still printed.
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("bad magic"));
@@ -342,6 +351,7 @@ fn dissect_bad_inputs() {
 
 #[test]
 fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
+    let dir = tempfile::tempdir().unwrap();
     // A ~5 MB capture (over the 4 MiB threshold): a JoyLink packet first and last, and
     // non-JoyLink UDP traffic in between, written by the test.
     let l = vectors("lan_packets.json");
@@ -353,7 +363,7 @@ fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
         frames.push(udp(APP, 5353, DEV, 5353, &filler));
     }
     frames.push(udp(DEV, 4320, APP, 50000, &hex_field(&l8["packet"])));
-    let path = temp("big.pcap");
+    let path = temp(&dir, "big.pcap");
     write_pcap(&path, &frames);
     assert!(std::fs::metadata(&path).unwrap().len() > 4 * 1024 * 1024);
 
@@ -390,4 +400,83 @@ fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
     // indicatif's default: no bar when stderr is not a terminal; `never` hides it anyway.
     assert!(!run("").contains("MiB"));
     assert!(!run("never").contains("MiB"));
+}
+
+/// Several keys of each kind: each packet is opened by the key that fits, whether the keys
+/// are repeated options or a keys file (one entry per device address); a packet no key opens
+/// is counted "not decrypted" and the exit status is 1; a packet with no key of its kind at
+/// all is not a failure.
+#[test]
+fn dissect_tries_every_key_and_fails_on_what_none_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session();
+    let path = temp(&dir, "session.pcap");
+    write_pcap(&path, &s.frames);
+    let l = vectors("lan_packets.json");
+    let other_local = by_id(&l, "lan-11")["key"]["key_string"].as_str().unwrap();
+    assert_ne!(other_local, s.localkey);
+    let other_session = "00".repeat(32);
+    // Wrong keys first, right ones after: every packet still opens.
+    let docs = stdout_json_lines(
+        joylink()
+            .args(["dissect", "--json", "--localkey", other_local, "--localkey"])
+            .arg(&s.localkey)
+            .args(["--sessionkey", &other_session, "--sessionkey", &s.session])
+            .arg(&path),
+    );
+    assert_eq!(docs.len(), 4);
+    assert!(docs.iter().all(|d| d["error"].is_null()), "{docs:#?}");
+    // The same keys from a keys file, each bound to its device's address.
+    let keys = temp(&dir, "keys.json");
+    let file = serde_json::json!({"keys": [
+        {"name": "other", "address": "192.168.1.99", "localkey": other_local,
+         "sessionkey": other_session},
+        {"name": "device", "address": "192.168.1.20", "localkey": s.localkey,
+         "sessionkey": s.session},
+    ]});
+    std::fs::write(&keys, file.to_string()).unwrap();
+    let docs = stdout_json_lines(
+        joylink()
+            .args(["dissect", "--json", "--keys"])
+            .arg(&keys)
+            .arg(&path),
+    );
+    assert_eq!(docs.len(), 4);
+    assert!(docs.iter().all(|d| d["error"].is_null()), "{docs:#?}");
+    // Only wrong LAN keys: the two LAN packets are not decrypted, exit 1; the WAN ones open.
+    let out = joylink()
+        .args([
+            "dissect",
+            "--localkey",
+            other_local,
+            "--sessionkey",
+            &s.session,
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.matches("NOT DECRYPTED").count(), 2, "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("4 joylink packets: 2 decoded, 2 not decrypted"),
+        "{stderr}"
+    );
+    // No LAN key at all: not a failure.
+    joylink()
+        .args(["dissect", "--sessionkey", &s.session])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("2 without a key"));
+    // A malformed keys file is a usage error naming the problem.
+    std::fs::write(&keys, r#"{"keys": [{"localky": "x"}]}"#).unwrap();
+    joylink()
+        .args(["dissect", "--keys"])
+        .arg(&keys)
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown field \"localky\""));
 }

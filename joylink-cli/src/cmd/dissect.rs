@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 
 use crate::capture::{self, LAN_PORTS, Reassembly, Segment, StreamItem, Transport};
 use crate::cmd::{LadderArgs, draw_ladder};
-use crate::keys::{KeyArgs, Keys};
+use crate::keys::{KeyArgs, KeyRing, KeyRingArgs, combine};
 use crate::ladder::Ladder;
-use crate::packet::inspect;
+use crate::packet::{Inspection, Problem, inspect};
 use crate::{outln, render};
 
 /// Captures above this size get a progress bar.
@@ -98,7 +98,114 @@ pub struct Args {
     #[command(flatten)]
     pub ladder: LadderArgs,
     #[command(flatten)]
-    pub keys: KeyArgs,
+    pub keys: KeyRingArgs,
+}
+
+/// What became of one packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Opened (or in clear) and typed.
+    Decoded,
+    /// No key of the kind it needs was given.
+    NoKey,
+    /// Keys of its kind were given and none opened it.
+    NotDecrypted,
+    /// Not a valid packet or body, or a CRC mismatch.
+    Malformed,
+}
+
+/// Whether a reading failed for want of the right key (another key may do better).
+fn key_failed(ins: &Inspection) -> bool {
+    matches!(
+        ins.problem,
+        Some(Problem::Decrypt(_) | Problem::Body(_) | Problem::MissingKey(_))
+    ) || inner_missing(ins)
+}
+
+/// Whether the inner sub-device layer is still sealed for want of a key.
+fn inner_missing(ins: &Inspection) -> bool {
+    ins.body
+        .as_ref()
+        .and_then(|b| b.json.get("inner"))
+        .is_some_and(|i| i.get("missing_key").is_some())
+}
+
+/// The feedid a sub-device body names.
+fn body_feedid(ins: &Inspection) -> Option<String> {
+    let b = ins.body.as_ref()?;
+    b.json
+        .get("feedid")
+        .or_else(|| b.json.get("feed_id"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Inspects a packet with every key that may fit, the keys of its addresses first; for an
+/// inner sub-device layer, the keys of the feedid it names first. The first reading that opens
+/// wins; when none does, the first failure is shown.
+fn inspect_ring(
+    bytes: &[u8],
+    ring: &KeyRing,
+    dir: Option<Direction>,
+    addresses: &[std::net::IpAddr],
+) -> Result<(Inspection, Outcome), joylink::wire::Error> {
+    let try_keys = |k: &KeyArgs| -> Result<Inspection, joylink::wire::Error> {
+        // Every key of the ring was checked when it was read.
+        let keys = k.parse().unwrap_or_default();
+        inspect(bytes, &keys, dir)
+    };
+    let mut first = try_keys(&KeyArgs::default())?;
+    if first.problem.is_none() && !inner_missing(&first) {
+        return Ok(outcome(first));
+    }
+    let mut best: Option<Inspection> = None;
+    for entry in ring.for_addresses(addresses) {
+        let ins = try_keys(&entry.keys)?;
+        if matches!(ins.problem, Some(Problem::MissingKey(_))) {
+            continue;
+        }
+        if !key_failed(&ins) {
+            return Ok(outcome(ins));
+        }
+        if inner_missing(&ins) && ins.problem.is_none() {
+            // The outer layer opened: now the sub-device's key for the inner one.
+            let feedid = body_feedid(&ins);
+            for sub in ring.for_feedid(feedid.as_deref()) {
+                let with_sub = try_keys(&combine(&entry.keys, Some(&sub.keys)))?;
+                if !key_failed(&with_sub) {
+                    return Ok(outcome(with_sub));
+                }
+            }
+            // No sub-device key opens it: the outer reading stands, the inner layer sealed.
+            return Ok((ins, Outcome::NoKey));
+        }
+        best.get_or_insert(ins);
+    }
+    if let Some(b) = best {
+        let o = if matches!(b.problem, Some(Problem::Body(_))) && ring.entries.len() < 2 {
+            Outcome::Malformed
+        } else {
+            Outcome::NotDecrypted
+        };
+        return Ok((b, o));
+    }
+    if inner_missing(&first) {
+        first.problem = None;
+    }
+    let o = outcome(first);
+    Ok(o)
+}
+
+fn outcome(ins: Inspection) -> (Inspection, Outcome) {
+    let o = match &ins.problem {
+        _ if !ins.crc_ok() => Outcome::Malformed,
+        None if inner_missing(&ins) => Outcome::NoKey,
+        None => Outcome::Decoded,
+        Some(Problem::MissingKey(_)) => Outcome::NoKey,
+        Some(Problem::Decrypt(_)) => Outcome::NotDecrypted,
+        Some(_) => Outcome::Malformed,
+    };
+    (ins, o)
 }
 
 /// Direction of a packet from its addresses: the device listens on the LAN ports, and opens
@@ -135,10 +242,15 @@ fn direction_of(
 }
 
 struct Printer<'k> {
-    keys: &'k Keys,
+    keys: &'k KeyRing,
     json: bool,
+    /// Only the ladder is printed (`--ladder` in the terminal).
+    quiet: bool,
     ladder: Ladder,
     packets: u64,
+    decoded: u64,
+    no_key: u64,
+    not_decrypted: u64,
     malformed: u64,
 }
 
@@ -156,15 +268,22 @@ impl Printer<'_> {
         };
         let time = frame.time.as_secs_f64();
         self.packets = self.packets.saturating_add(1);
-        match inspect(bytes, self.keys, dir) {
-            Ok(ins) => {
+        match inspect_ring(bytes, self.keys, dir, &[seg.src.ip(), seg.dst.ip()]) {
+            Ok((ins, outcome)) => {
                 self.ladder.arrow(
-                    &seg.src.to_string(),
-                    &seg.dst.to_string(),
+                    &seg.src.ip().to_string(),
+                    &seg.dst.ip().to_string(),
                     render::label(&ins),
                 );
-                if ins.problem.as_ref().is_some_and(|p| p.is_malformed()) {
-                    self.malformed = self.malformed.saturating_add(1);
+                let counter = match outcome {
+                    Outcome::Decoded => &mut self.decoded,
+                    Outcome::NoKey => &mut self.no_key,
+                    Outcome::NotDecrypted => &mut self.not_decrypted,
+                    Outcome::Malformed => &mut self.malformed,
+                };
+                *counter = counter.saturating_add(1);
+                if self.quiet {
+                    return;
                 }
                 if self.json {
                     let mut doc = json!({
@@ -180,7 +299,7 @@ impl Printer<'_> {
                     }
                     outln(&doc.to_string());
                 } else {
-                    outln(&format!(
+                    let mut line = format!(
                         "#{:<5} {:>12.6} {} {} -> {} {}",
                         frame.number,
                         time,
@@ -188,7 +307,11 @@ impl Printer<'_> {
                         seg.src,
                         seg.dst,
                         render::one_line(&ins)
-                    ));
+                    );
+                    if outcome == Outcome::NotDecrypted {
+                        line.push_str(" NOT DECRYPTED (no key given opens it)");
+                    }
+                    outln(&line);
                 }
             }
             Err(e) => {
@@ -199,6 +322,9 @@ impl Printer<'_> {
     }
 
     fn error(&mut self, frame: &capture::Frame, seg: &Segment<'_>, msg: &str) {
+        if self.quiet {
+            return;
+        }
         if self.json {
             let doc = json!({
                 "frame": frame.number,
@@ -231,8 +357,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut printer = Printer {
         keys: &keys,
         json: args.json,
+        quiet: ladder_arg == Some(crate::cmd::LadderArg::Terminal),
         ladder: Ladder::default(),
         packets: 0,
+        decoded: 0,
+        no_key: 0,
+        not_decrypted: 0,
         malformed: 0,
     };
     let mut tcp = Reassembly::default();
@@ -279,7 +409,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                                 let dir = direction_of(&seg, magic, init);
                                 printer.packet(&frame, &seg, &p, dir);
                             }
-                            StreamItem::Lost(msg) => printer.error(&frame, &seg, &msg),
+                            StreamItem::Lost(msg) => {
+                                // The rest of that stream is lost: a failure.
+                                printer.malformed = printer.malformed.saturating_add(1);
+                                printer.error(&frame, &seg, &msg);
+                            }
                         }
                     }
                 }
@@ -290,12 +424,16 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if !args.json {
-        eprintln!(
-            "{} joylink packets, {} malformed",
-            printer.packets, printer.malformed
-        );
-    }
+    crate::errln(&format!(
+        "{} joylink packets: {} decoded, {} not decrypted, {} without a key, {} malformed",
+        printer.packets, printer.decoded, printer.not_decrypted, printer.no_key, printer.malformed
+    ));
     draw_ladder(ladder_arg, &printer.ladder, false)?;
-    Ok(ExitCode::SUCCESS)
+    // A packet no key opens, or a malformed one, is a failure (README: exit status 1); a packet
+    // whose key was not given at all is not.
+    Ok(if printer.not_decrypted > 0 || printer.malformed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
