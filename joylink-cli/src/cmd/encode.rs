@@ -206,6 +206,11 @@ pub fn seal(
     Ok(out)
 }
 
+/// `v[name]`, `null` when absent.
+fn at<'v>(v: &'v Value, name: &str) -> &'v Value {
+    v.get(name).unwrap_or(&Value::Null)
+}
+
 /// Runs `encode`.
 ///
 /// # Errors
@@ -224,12 +229,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let input: Value =
         serde_json::from_str(&text).map_err(|e| usage(format!("BODY is not JSON: {e}")))?;
     // A whole `decode --json` document: `decode --json | encode` re-seals the packet.
-    let doc = match (&input["body"], &input["header"]) {
+    let doc = match (at(&input, "body"), at(&input, "header")) {
         (Value::Object(_), Value::Object(_)) => Some(&input),
         _ => None,
     };
-    let body = doc.map_or(&input, |d| &d["body"]);
-    let header_u64 = |name: &str| doc.and_then(|d| d["header"][name].as_u64());
+    let body = doc.map_or(&input, |d| at(d, "body"));
+    let header_u64 = |name: &str| doc.and_then(|d| at(at(d, "header"), name).as_u64());
     let packet_type = match (&args.packet_type, header_u64("type")) {
         (Some(t), _) => parse_packet_type(t)?,
         (None, Some(t)) => {
@@ -241,7 +246,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             ));
         }
     };
-    let magic = match (args.magic, doc.and_then(|d| d["magic"].as_str())) {
+    let magic = match (args.magic, doc.and_then(|d| at(d, "magic").as_str())) {
         (Some(MagicArg::Lan), _) | (None, Some("lan")) => Magic::Lan,
         (Some(MagicArg::Wan), _) | (None, Some("wan")) => Magic::Wan,
         (None, _) => default_magic(packet_type),
@@ -249,7 +254,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let timestamp = args
         .timestamp
         .or_else(|| {
-            doc.and_then(|d| d["timestamp"].as_u64())
+            doc.and_then(|d| at(d, "timestamp").as_u64())
                 .and_then(|t| u32::try_from(t).ok())
         })
         .unwrap_or_else(|| {
@@ -289,7 +294,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     // The document's opt: a public key (enctype 2) or raw bytes, as sent.
     let doc_opt = doc
-        .and_then(|d| d["opt"]["hex"].as_str())
+        .and_then(|d| at(at(d, "opt"), "hex").as_str())
         .map(|h| parse_hex("opt.hex", h))
         .transpose()?;
     let opt = match &args.opt_hex {
