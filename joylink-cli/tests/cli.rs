@@ -728,3 +728,91 @@ fn rare_wan_bodies_have_named_fields_and_round_trip() {
     );
     assert!(!out.is_empty());
 }
+
+/// `timer next`: a UTC offset moves "now" and Unix-second times onto the device's wall clock;
+/// `-n 0` is an error; the spec's example 3 fails with a hint to use `--lenient`; a number too
+/// large for the parser is reported as typed; `--json` streams (a huge `-n` ends when the
+/// reader goes away).
+#[test]
+fn timer_next_offsets_hints_and_streams() {
+    // 1970-01-01 00:00:00 UTC is 08:00 in UTC+8: the 07:30 firing is the next day's.
+    let utc = stdout_json(joylink().args([
+        "timer",
+        "next",
+        "--json",
+        "--after",
+        "0",
+        "-n",
+        "1",
+        "0_30_7_*_*_*_*",
+    ]));
+    assert_eq!(utc["next"], json!(["1970-01-01 07:30:00"]));
+    let cn = stdout_json(joylink().args([
+        "timer",
+        "next",
+        "--json",
+        "--utc-offset",
+        "+08:00",
+        "--after",
+        "0",
+        "-n",
+        "1",
+        "0_30_7_*_*_*_*",
+    ]));
+    assert_eq!(cn["next"], json!(["1970-01-02 07:30:00"]));
+    assert_eq!(cn["utc_offset"], "+08:00");
+    assert_eq!(cn["after"], "1970-01-01 08:00:00");
+    joylink()
+        .args([
+            "timer",
+            "next",
+            "--utc-offset",
+            "-03:30",
+            "--after",
+            "100000",
+            "-n",
+            "1",
+        ])
+        .arg("0_0_0_*_*_*_*")
+        .assert()
+        .success()
+        .stdout(contains("(UTC-03:30)"));
+    exits(
+        &["timer", "next", "--utc-offset", "+8h", "0_0_0_*_*_*_*"],
+        2,
+    )
+    .stderr(contains("±HH:MM"));
+    exits(&["timer", "next", "-n", "0", "0_0_0_*_*_*_*"], 2);
+    exits(&["timer", "next", "0_1_22__11,15_*_*_*"], 2).stderr(contains("--lenient"));
+    exits(&["timer", "check", "0_1_22__11,15_*_*_*"], 1).stderr(contains("--lenient"));
+    exits(&["timer", "next", "0_99999999999_7_*_*_*_*"], 2)
+        .stderr(contains("value 99999999999 out of range"));
+    // Streaming: the reader stops after a few bytes and the command ends (it would otherwise
+    // collect 10^11 times first).
+    use std::io::Read as _;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("joylink"))
+        .args([
+            "timer",
+            "next",
+            "--json",
+            "-n",
+            "99999999999",
+            "*_*_*_*_*_*_*",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 300];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
+    assert!(String::from_utf8_lossy(&head).starts_with("{\"expr\""));
+    drop(child.stdout.take());
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
