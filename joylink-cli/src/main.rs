@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod body;
 mod capture;
+mod capture_out;
 mod cmd;
 mod keys;
 mod ladder;

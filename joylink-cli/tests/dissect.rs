@@ -480,3 +480,67 @@ fn dissect_tries_every_key_and_fails_on_what_none_opens() {
         .code(2)
         .stderr(predicates::str::contains("unknown field \"localky\""));
 }
+
+/// `joylink demo --pcap x.pcap --keys k.json` then `joylink dissect x.pcap --keys k.json`:
+/// every packet of the demo is decoded, the sub-devices' inner layers included, 0 failures; the
+/// kinds and bytes are the demo's, in order.
+#[test]
+fn demo_capture_and_keys_round_trip_through_dissect() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, keys) = (temp(&dir, "x.pcap"), temp(&dir, "k.json"));
+    let demo = stdout_json_lines(
+        joylink()
+            .args(["demo", "--json", "--pcap"])
+            .arg(&pcap)
+            .arg("--keys")
+            .arg(&keys),
+    );
+    assert!(demo.len() >= 20);
+    let docs = stdout_json_lines(
+        joylink()
+            .args(["dissect", "--json", "--keys"])
+            .arg(&keys)
+            .arg(&pcap),
+    );
+    assert_eq!(docs.len(), demo.len());
+    let mut inner = 0;
+    for (got, sent) in docs.iter().zip(&demo) {
+        assert!(got["error"].is_null(), "{got:#}");
+        assert_eq!(got["crc_ok"], true);
+        assert_eq!(got["body"]["kind"], sent["body"]["kind"], "{got:#}");
+        assert_eq!(got["direction"], sent["direction"]);
+        assert_eq!(got["len"], sent["len"]);
+        assert_eq!(got["plaintext_hex"], sent["plaintext_hex"]);
+        if let Some(i) = got["body"].get("inner") {
+            assert!(i.get("json").is_some(), "inner layer not opened: {got:#}");
+            inner += 1;
+        }
+        // LAN over UDP with the device side on 4320, WAN over TCP.
+        let lan = got["magic"] == "lan";
+        assert_eq!(got["transport"], if lan { "udp" } else { "tcp" });
+        if lan {
+            let device_side = if got["direction"] == "to_device" {
+                "dst"
+            } else {
+                "src"
+            };
+            assert!(
+                got[device_side].as_str().unwrap().ends_with(":4320"),
+                "{got:#}"
+            );
+        }
+    }
+    assert!(inner >= 2, "sub-device inner layers: {inner}");
+    joylink()
+        .args(["dissect", "--keys"])
+        .arg(&keys)
+        .arg(&pcap)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "{n} joylink packets: {n} decoded, 0 not decrypted, 0 without a key, 0 malformed",
+            n = demo.len()
+        )));
+    // Without the keys file nothing is decrypted that needs a key, and that is no failure.
+    joylink().arg("dissect").arg(&pcap).assert().success();
+}

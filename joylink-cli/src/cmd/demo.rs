@@ -25,10 +25,11 @@ use joylink::wire::wan::{
     AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
     OtaStatusResponse, SubDevInfo, SubDevList, SubDevState, SubDevUpload, Timestamped, WanMessage,
 };
-use joylink::wire::{BizCode, Direction, FixedText, ResponseCode};
+use joylink::wire::{BizCode, Direction, FixedText, Magic, ResponseCode};
 use rand_core::{Infallible, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 
+use crate::capture_out::{APP_PORT, CaptureBuilder, LAN_PORT};
 use crate::cmd::{LadderArgs, draw_ladder};
 use crate::keys::Keys;
 use crate::ladder::Ladder;
@@ -52,6 +53,27 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub ladder: LadderArgs,
+    /// Also write the exchange as a pcap capture: the LAN as UDP (the device side on port
+    /// 4320), the WAN as TCP connections opened by the device and the gateway, each party at
+    /// its own IP address (app 192.168.1.10, device .20, gateway .30, cloud 203.0.113.1).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<std::path::PathBuf>,
+    /// Also write every key of the demo (app, device, gateway, sub-device) as a keys file for
+    /// `dissect --keys`.
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<std::path::PathBuf>,
+}
+
+/// The IPv4 address of a party in the demo's capture (the sub-device talks ZigBee: none).
+fn address(party: &str) -> Option<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    match party {
+        APP => Some(Ipv4Addr::new(192, 168, 1, 10)),
+        DEVICE => Some(Ipv4Addr::new(192, 168, 1, 20)),
+        GATEWAY => Some(Ipv4Addr::new(192, 168, 1, 30)),
+        CLOUD => Some(Ipv4Addr::new(203, 0, 113, 1)),
+        _ => None,
+    }
 }
 
 /// The demo's deterministic RNG: SplitMix64. NOT a cryptographic generator — it stands in for
@@ -137,6 +159,7 @@ struct Demo {
     ladder: Ladder,
     clock: u32,
     count: u32,
+    capture: Option<CaptureBuilder>,
 }
 
 impl Demo {
@@ -178,6 +201,20 @@ impl Demo {
         }
         self.count = self.count.saturating_add(1);
         self.ladder.arrow(from, to, render::label(&ins));
+        if let (Some(c), Some(src), Some(dst)) = (&mut self.capture, address(from), address(to)) {
+            if ins.header.magic == Magic::Lan {
+                // The device side listens on the LAN port (spec 6.1).
+                let (sport, dport) = match direction {
+                    Direction::ToDevice => (APP_PORT, LAN_PORT),
+                    Direction::FromDevice => (LAN_PORT, APP_PORT),
+                };
+                c.udp((src, sport), (dst, dport), bytes);
+            } else if from == CLOUD {
+                c.tcp(dst, src, false, bytes);
+            } else {
+                c.tcp(src, dst, true, bytes);
+            }
+        }
         if self.json {
             let mut doc =
                 json!({"step": self.step, "from": from, "to": to, "hex": hex::encode(bytes)});
@@ -271,6 +308,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ladder: Ladder::default(),
         clock: 1_700_000_000,
         count: 0,
+        capture: args
+            .pcap
+            .as_ref()
+            .map(|_| CaptureBuilder::new(1_700_000_000)),
     };
     for p in [APP, DEVICE, GATEWAY, SUBDEV, CLOUD] {
         d.ladder.party(p);
@@ -287,9 +328,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut session = [0u8; 32];
     rand_core::Rng::fill_bytes(&mut rng, &mut session);
     let session_key = SessionKey::new(session);
-    let gw_local: LocalKey = rng.key_string().parse()?;
-    let sub_local: LocalKey = rng.key_string().parse()?;
-    let sub_access: AccessKey = rng.key_string().parse()?;
+    let gw_local_s = rng.key_string();
+    let sub_local_s = rng.key_string();
+    let sub_access_s = rng.key_string();
+    let gw_local: LocalKey = gw_local_s.parse()?;
+    let sub_local: LocalKey = sub_local_s.parse()?;
+    let sub_access: AccessKey = sub_access_s.parse()?;
     let sub_feed = "3039237988000962";
 
     let own_pair = |pair: &KeyPair| -> Result<KeyPair> {
@@ -665,6 +709,36 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             "\n{} packets exchanged, every one decoded by its receiver.",
             d.count
         ));
+    }
+    if let (Some(path), Some(c)) = (&args.pcap, &d.capture) {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        c.write(std::io::BufWriter::new(file))
+            .with_context(|| format!("writing {}", path.display()))?;
+        crate::errln(&format!(
+            "capture written to {} ({} frames)",
+            path.display(),
+            c.len()
+        ));
+    }
+    if let Some(path) = &args.keys {
+        let pk = |p: &KeyPair| hex::encode(p.private_key().raw_secret_bytes());
+        let ip = |p: &str| address(p).map(|a| a.to_string());
+        // Every party's keys, one entry per device address or feedid (`dissect --keys`).
+        let doc = json!({"keys": [
+            {"name": "app", "address": ip(APP), "private_key": pk(&app_pair)},
+            {"name": "device", "address": ip(DEVICE), "feedid": feed_id,
+             "localkey": local_key_s, "accesskey": access_key_s,
+             "sessionkey": hex::encode(session), "private_key": pk(&device_pair)},
+            {"name": "gateway (it reuses the device's cloud session)", "address": ip(GATEWAY),
+             "localkey": gw_local_s, "accesskey": access_key_s,
+             "sessionkey": hex::encode(session)},
+            {"name": "sub-device", "feedid": sub_feed, "localkey": sub_local_s,
+             "accesskey": sub_access_s},
+        ]});
+        std::fs::write(path, serde_json::to_string_pretty(&doc)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        crate::errln(&format!("keys written to {}", path.display()));
     }
     draw_ladder(ladder_arg, &d.ladder, true)?;
     Ok(ExitCode::SUCCESS)
