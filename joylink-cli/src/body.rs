@@ -1005,13 +1005,16 @@ pub fn from_json(
                 (data, dir)
             }
         }
-        (m, k) => bail!(usage(format!(
-            "body kind {k:?} does not exist on the {} (see the README for the kinds)",
-            match m {
-                Magic::Lan => "lan",
-                Magic::Wan => "wan",
-            }
-        ))),
+        (m, k) => {
+            let (net, kinds) = match m {
+                Magic::Lan => ("lan", LAN_KINDS),
+                Magic::Wan => ("wan", WAN_KINDS),
+            };
+            bail!(usage(format!(
+                "body kind {k:?} does not exist on the {net}; the kinds are: {}",
+                kinds.join(", ")
+            )))
+        }
     };
     Ok(Encoded {
         plaintext,
@@ -1019,6 +1022,59 @@ pub fn from_json(
         opt,
     })
 }
+
+/// The body kinds `encode` builds on the LAN (the `kind` values of `decode --json`).
+pub const LAN_KINDS: &[&str] = &[
+    "scan_request",
+    "scan_response",
+    "write_key_request",
+    "write_key_response",
+    "json_control",
+    "json_control_response",
+    "subdev_auth_request",
+    "subdev_auth_response",
+    "subdev_json_control",
+    "add_subdev_request",
+    "add_subdev_response",
+    "script_control",
+    "script_control_response",
+    "subdev_script_control",
+    "subdev_script_control_response",
+    "other",
+];
+
+/// The body kinds `encode` builds on the WAN.
+pub const WAN_KINDS: &[&str] = &[
+    "auth_request",
+    "auth_response",
+    "heartbeat",
+    "heartbeat_response",
+    "upload",
+    "upload_response",
+    "ota_order",
+    "ota_order_response",
+    "ota_status",
+    "ota_status_response",
+    "control",
+    "control_response",
+    "video_request",
+    "video_response",
+    "timer",
+    "subdev_heartbeat",
+    "subdev_heartbeat_response",
+    "subdev_unbind",
+    "subdev_unbind_response",
+    "subdev_control",
+    "subdev_control_response",
+    "subdev_upload",
+    "subdev_upload_response",
+    "async_result",
+    "info_fetch_request",
+    "info_fetch_response",
+    "task_report",
+    "task_report_response",
+    "other",
+];
 
 /// Checks that `body` is what `packet_type` carries by decoding the plaintext again.
 ///

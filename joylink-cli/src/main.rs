@@ -85,8 +85,27 @@ pub fn outln(text: &str) {
     out(&line);
 }
 
+/// `--ladder svg FILE` (no `=`) reads as `--ladder=svg FILE`: `--ladder` takes its value only
+/// with `=` (so that `dissect --ladder x.pcap` keeps its file), and the two words `svg` and
+/// `text` that can follow it are joined to it here.
+fn join_ladder_value(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    for a in args {
+        let joins = matches!(a.to_str(), Some("svg" | "text" | "terminal"))
+            && out.last().and_then(|l| l.to_str()) == Some("--ladder");
+        match out.last_mut() {
+            Some(last) if joins => {
+                last.push("=");
+                last.push(&a);
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(join_ladder_value(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             // clap's own printing ignores a closed stream.

@@ -816,3 +816,58 @@ fn timer_next_offsets_hints_and_streams() {
     assert!(status.success());
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+/// `--ladder` alone prints only the diagram, within 100 columns; `--ladder svg FILE` works
+/// without `=`; the SVG fits 100 columns of its font (720 px).
+#[test]
+fn ladder_forms_fit_and_parse() {
+    let out = stdout_ok(joylink().args(["demo", "--ladder"]));
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("sub-device") && text.contains("-->"));
+    assert!(!text.contains("==="), "packet listing printed: {text}");
+    assert!(!text.contains("packets exchanged"));
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-equals.svg");
+    joylink()
+        .args(["demo", "--brief", "--ladder", "svg"])
+        .arg(&file)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&file).unwrap();
+    let width: usize = svg
+        .split("width=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(width <= 720, "{width}");
+    assert!(svg.contains("cloud control [1002]"));
+}
+
+/// An unknown body kind names the kinds there are; encode's key options say what they seal.
+#[test]
+fn encode_names_kinds_and_its_own_key_help() {
+    exits(&["encode", "--type", "1", r#"{"kind":"frob"}"#], 2)
+        .stderr(contains("the kinds are: scan_request, scan_response"));
+    exits(&["encode", "--type", "10", r#"{"kind":"frob"}"#], 2)
+        .stderr(contains("heartbeat_response"));
+    let help = String::from_utf8(stdout_ok(joylink().args(["encode", "--help"]))).unwrap();
+    assert!(help.contains("seals the document in `inner`"), "{help}");
+    assert!(help.contains("our public key goes into opt"), "{help}");
+    assert!(!help.contains("opens the inner"), "{help}");
+    let top = String::from_utf8(stdout_ok(joylink().arg("--help"))).unwrap();
+    for sub in [
+        "decode", "encode", "keygen", "ecdh", "timer", "dissect", "demo",
+    ] {
+        let line = top
+            .lines()
+            .find(|l| l.trim_start().starts_with(sub))
+            .unwrap();
+        assert!(
+            line.len() > sub.len() + 20,
+            "no description for {sub}: {line:?}"
+        );
+    }
+}

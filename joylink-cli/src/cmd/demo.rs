@@ -153,6 +153,8 @@ const SUBDEV: &str = "sub-device";
 const CLOUD: &str = "cloud";
 
 struct Demo {
+    /// Only the ladder is printed (`--ladder` in the terminal).
+    quiet: bool,
     args_brief: bool,
     json: bool,
     step: String,
@@ -170,14 +172,14 @@ impl Demo {
 
     fn step(&mut self, title: &str) {
         title.clone_into(&mut self.step);
-        if !self.json {
+        if !self.json && !self.quiet {
             outln(&format!("\n=== {title} ==="));
         }
     }
 
     fn note(&mut self, from: &str, to: &str, text: &str) {
         self.ladder.arrow(from, to, text);
-        if !self.json {
+        if !self.json && !self.quiet {
             outln(&format!("{from} -> {to}: {text} (not a JoyLink packet)"));
         }
     }
@@ -215,7 +217,8 @@ impl Demo {
                 c.tcp(src, dst, true, bytes);
             }
         }
-        if self.json {
+        if self.quiet {
+        } else if self.json {
             let mut doc =
                 json!({"step": self.step, "from": from, "to": to, "hex": hex::encode(bytes)});
             if let (Value::Object(d), Value::Object(p)) = (&mut doc, render::to_json(&ins)) {
@@ -302,6 +305,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let ladder_arg = args.ladder.parse()?;
     let mut rng = DemoRng(args.seed);
     let mut d = Demo {
+        quiet: ladder_arg == Some(crate::cmd::LadderArg::Terminal),
         args_brief: args.brief,
         json: args.json,
         step: String::new(),
@@ -631,7 +635,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .context("clock out of range")?;
     let fire = exp.next_after(now, now).context("the timer never fires")?;
     let fire_ts = u32::try_from(fire.seconds_since_epoch()).unwrap_or(d.clock);
-    if !d.json {
+    if !d.json && !d.quiet {
         outln(&format!("\n  timer {exp_text} next fires at {fire} UTC"));
     }
     d.clock = fire_ts;
@@ -704,7 +708,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     });
     d.wan(cloud_dev, &msg, &wkeys, &device_keys, down)?;
 
-    if !d.json {
+    if !d.json && !d.quiet {
         outln(&format!(
             "\n{} packets exchanged, every one decoded by its receiver.",
             d.count
@@ -740,7 +744,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
         crate::errln(&format!("keys written to {}", path.display()));
     }
-    draw_ladder(ladder_arg, &d.ladder, true)?;
+    draw_ladder(ladder_arg, &d.ladder, !d.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

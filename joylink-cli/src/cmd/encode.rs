@@ -29,6 +29,12 @@ pub enum MagicArg {
 /// gives the body back.
 #[derive(Debug, clap::Args)]
 #[command(
+    mut_arg("local_key", |a| a.help("LAN localkey, 32 ASCII characters: seals enctype 3 on the LAN")),
+    mut_arg("access_key", |a| a.help("WAN accesskey, 32 ASCII characters: seals enctype 3 on the WAN (type 9 auth)")),
+    mut_arg("session_key", |a| a.help("WAN session key, 64 hex digits: seals enctype 4")),
+    mut_arg("private_key", |a| a.help("Our secp160r1 private key, 40 hex digits (enctype 2): with --peer it makes the AES key, and our public key goes into opt")),
+    mut_arg("sub_local_key", |a| a.help("A sub-device's localkey, 32 ASCII characters: seals the document in `inner` as the cmd/resp of LAN type 104")),
+    mut_arg("sub_access_key", |a| a.help("A sub-device's accesskey, 32 ASCII characters: seals the document in `inner` as the data of WAN types 111/112")),
     after_help = "Example:\n  joylink encode --type heartbeat --sessionkey 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff \\\n    \
 --timestamp 1700000000 '{\"kind\":\"heartbeat\",\"version\":1,\"rssi\":60}'"
 )]
