@@ -544,3 +544,128 @@ fn demo_capture_and_keys_round_trip_through_dissect() {
     // Without the keys file nothing is decrypted that needs a key, and that is no failure.
     joylink().arg("dissect").arg(&pcap).assert().success();
 }
+
+/// The fragments of a gateway's scan answer (vector lan-21, in reverse order) are shown each,
+/// and then as one message reassembled with joylink-wire's reassembler: the vector's
+/// reassembled payload, typed as the scan answer.
+#[test]
+fn dissect_reassembles_lan_fragments() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = vectors("lan_packets.json");
+    let v = by_id(&l, "lan-21");
+    let frags = v["fragments"].as_array().unwrap();
+    assert!(frags.len() >= 2);
+    let mut frames: Vec<Vec<u8>> = frags
+        .iter()
+        .map(|f| udp(DEV, 4320, APP, 50000, &hex_field(&f["packet"])))
+        .collect();
+    frames.reverse();
+    let path = temp(&dir, "fragments.pcap");
+    write_pcap(&path, &frames);
+    let docs = stdout_json_lines(joylink().args(["dissect", "--json"]).arg(&path));
+    assert_eq!(docs.len(), frags.len() + 1, "{docs:#?}");
+    assert!(
+        docs[..frags.len()]
+            .iter()
+            .all(|d| d["body"]["kind"] == "fragment")
+    );
+    let whole = docs.last().unwrap();
+    assert_eq!(whole["body"]["kind"], "scan_response");
+    assert_eq!(whole["header"]["total"], 0);
+    assert_eq!(whole["crc_ok"], true);
+    assert_eq!(whole["plaintext_hex"], v["reassembled_payload"]);
+    let text: Value = serde_json::from_str(v["reassembled_text"].as_str().unwrap()).unwrap();
+    assert_eq!(whole["body"]["json"], text);
+}
+
+/// A datagram whose length disagrees with its header: the header is shown, the mismatch
+/// flagged, and the exit status is 1.
+#[test]
+fn dissect_shows_the_header_of_a_length_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session();
+    let mut long = s.packets[0].clone();
+    long.extend_from_slice(b"extra");
+    let path = temp(&dir, "mismatch.pcap");
+    write_pcap(&path, &[udp(APP, 50000, DEV, 4320, &long)]);
+    let out = joylink()
+        .args(["dissect", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["code"], "length");
+    assert_eq!(doc["header"]["type"], 3);
+    assert_eq!(doc["len"], long.len());
+    let want = long.len() - 5;
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("header says {want} bytes")),
+        "{doc}"
+    );
+    joylink()
+        .arg("dissect")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("json control (3)"))
+        .stdout(predicates::str::contains("LENGTH MISMATCH"));
+}
+
+/// A link type `dissect` cannot read is warned about (not reported as "0 packets" silently);
+/// a capture cut in the middle of a record shows the packets before the cut, the cut's byte
+/// offset and the summary.
+#[test]
+fn dissect_warns_about_unreadable_links_and_cut_captures() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp(&dir, "wifi.pcap");
+    let file = std::fs::File::create(&path).unwrap();
+    let header = pcap_file::pcap::PcapHeader {
+        datalink: DataLink::IEEE802_11,
+        ..Default::default()
+    };
+    let mut w = PcapWriter::with_header(file, header).unwrap();
+    let frame = vec![0u8; 40];
+    w.write_packet(&PcapPacket::new(frame_time(0), 40, &frame))
+        .unwrap();
+    drop(w);
+    joylink()
+        .arg("dissect")
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "1 frames of link type 105 skipped",
+        ));
+
+    let s = session();
+    let path = temp(&dir, "cut.pcap");
+    write_pcap(&path, &s.frames);
+    let full = std::fs::read(&path).unwrap();
+    let last = s.frames.last().unwrap().len();
+    // Cut 10 bytes into the last record's data.
+    let at = full.len() - 16 - last;
+    std::fs::write(&path, &full[..at + 16 + 10]).unwrap();
+    let out = joylink()
+        .args([
+            "dissect",
+            "--localkey",
+            &s.localkey,
+            "--sessionkey",
+            &s.session,
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // The LAN packets and wan-12 came before the cut; wan-13's last segment is cut off.
+    assert!(stdout.contains("json_control_response"), "{stdout}");
+    assert!(stdout.contains("cloud control (11)"), "{stdout}");
+    assert!(stderr.contains(&format!("cut at byte {at}")), "{stderr}");
+    assert!(stderr.contains("3 joylink packets: 3 decoded"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

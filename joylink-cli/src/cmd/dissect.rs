@@ -8,7 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
-use joylink::wire::{Direction, Magic};
+use std::collections::HashMap;
+
+use joylink::wire::{
+    CrcPolicy, Direction, HEADER_LEN, Header, Magic, Reassembler, ReassemblyStatus,
+};
 use serde_json::{Value, json};
 
 use crate::capture::{self, LAN_PORTS, Reassembly, Segment, StreamItem, Transport};
@@ -252,6 +256,10 @@ struct Printer<'k> {
     no_key: u64,
     not_decrypted: u64,
     malformed: u64,
+    /// LAN fragments waiting for the rest of their message, per (sender, message id).
+    fragments: HashMap<(SocketAddr, u8), Vec<Vec<u8>>>,
+    /// Frames of link types `dissect` cannot read, per type.
+    unreadable_links: HashMap<u32, u64>,
 }
 
 impl Printer<'_> {
@@ -316,9 +324,121 @@ impl Printer<'_> {
             }
             Err(e) => {
                 self.malformed = self.malformed.saturating_add(1);
-                self.error(frame, seg, &format!("malformed packet: {e}"));
+                self.undecodable(frame, seg, bytes, &e);
             }
         }
+        if let Some(whole) = self.reassemble(frame, seg, bytes) {
+            self.packet(frame, seg, &whole, dir);
+        }
+    }
+
+    /// A datagram that is no whole packet: its header is still shown when it has one, with the
+    /// disagreement flagged (like Wireshark's "malformed" with the fields it could read).
+    fn undecodable(
+        &mut self,
+        frame: &capture::Frame,
+        seg: &Segment<'_>,
+        bytes: &[u8],
+        e: &joylink::wire::Error,
+    ) {
+        let Ok(h) = Header::parse(bytes) else {
+            self.error(frame, seg, &format!("malformed packet: {e}"));
+            return;
+        };
+        let want = usize::from(h.opt_len)
+            .saturating_add(usize::from(h.payload_len))
+            .saturating_add(HEADER_LEN);
+        let flag = if want == bytes.len() {
+            format!("malformed packet: {e}")
+        } else {
+            format!(
+                "LENGTH MISMATCH: the header says {want} bytes, the datagram has {} ({e})",
+                bytes.len()
+            )
+        };
+        if self.quiet {
+            return;
+        }
+        if self.json {
+            let doc = json!({
+                "frame": frame.number,
+                "time": frame.time.as_secs_f64(),
+                "src": seg.src.to_string(),
+                "dst": seg.dst.to_string(),
+                "len": bytes.len(),
+                "magic": render::magic_name(h.magic),
+                "header": render::header_json(&h),
+                "error": {"code": "length", "message": flag},
+            });
+            outln(&doc.to_string());
+        } else {
+            outln(&format!(
+                "#{:<5} {} -> {} {} {}B [{flag}]",
+                frame.number,
+                seg.src,
+                seg.dst,
+                render::header_line(&h),
+                bytes.len()
+            ));
+        }
+    }
+
+    /// Keeps a LAN fragment (spec 3.2 total/index) and, once every fragment of its message is
+    /// in, joins them with joylink-wire's [`Reassembler`] into one packet (header and opt of
+    /// the fragments, the whole payload, total = index = 0, the CRC over the whole).
+    fn reassemble(
+        &mut self,
+        frame: &capture::Frame,
+        seg: &Segment<'_>,
+        bytes: &[u8],
+    ) -> Option<Vec<u8>> {
+        let d = joylink::wire::decode(bytes, CrcPolicy::Ignore).ok()?;
+        if d.header.magic != Magic::Lan || !d.header.is_fragment() {
+            return None;
+        }
+        let key = (seg.src, d.header.reserved);
+        let total = usize::from(d.header.total);
+        let list = self.fragments.entry(key).or_default();
+        list.push(bytes.to_vec());
+        if list.len() < total {
+            return None;
+        }
+        let list = self.fragments.remove(&key)?;
+        let size: usize = list.iter().map(Vec::len).sum();
+        let mut storage = vec![0u8; size];
+        let mut r = Reassembler::new(&mut storage);
+        let mut whole = None;
+        for p in &list {
+            let Ok(piece) = joylink::wire::decode(p, CrcPolicy::Ignore) else {
+                continue;
+            };
+            match r.push(&piece) {
+                Ok(ReassemblyStatus::Complete(m)) => {
+                    let mut header = m.header;
+                    header.total = 0;
+                    header.index = 0;
+                    let mut out = vec![
+                        0u8;
+                        HEADER_LEN
+                            .saturating_add(d.opt.len())
+                            .saturating_add(m.payload.len())
+                    ];
+                    whole = joylink::wire::emit(&header, d.opt, m.payload, &mut out)
+                        .ok()
+                        .map(|n| {
+                            out.truncate(n);
+                            out
+                        });
+                }
+                Ok(ReassemblyStatus::Incomplete { .. }) => {}
+                Err(e) => {
+                    self.malformed = self.malformed.saturating_add(1);
+                    self.error(frame, seg, &format!("fragment not reassembled: {e}"));
+                    return None;
+                }
+            }
+        }
+        whole
     }
 
     fn error(&mut self, frame: &capture::Frame, seg: &Segment<'_>, msg: &str) {
@@ -364,9 +484,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         no_key: 0,
         not_decrypted: 0,
         malformed: 0,
+        fragments: HashMap::new(),
+        unreadable_links: HashMap::new(),
     };
     let mut tcp = Reassembly::default();
-    capture::read_frames(
+    let read = capture::read_frames(
         BufReader::new(file),
         |n| {
             if let Some(b) = &bar {
@@ -374,6 +496,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             }
         },
         |frame| {
+            if !capture::link_supported(frame.link) {
+                let n = printer
+                    .unreadable_links
+                    .entry(frame.link.into())
+                    .or_default();
+                *n = n.saturating_add(1);
+                return;
+            }
             let Some(seg) = capture::parse(&frame) else {
                 return;
             };
@@ -419,10 +549,37 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 }
             }
         },
-    )
-    .with_context(|| format!("reading {}", args.file.display()))?;
+    );
+    let mut cut = None;
+    if let Err(e) = read {
+        // A capture cut mid-packet (a capture tool stopped hard): what was read stands, and
+        // the place of the cut is said; anything else is an unreadable file.
+        let bytes = std::fs::read(&args.file).unwrap_or_default();
+        match capture::cut_offset(&bytes) {
+            Some(at) if printer.packets > 0 || at > 0 => cut = Some(at),
+            _ => return Err(e.context(format!("reading {}", args.file.display()))),
+        }
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    let mut links: Vec<(u32, u64)> = printer
+        .unreadable_links
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    links.sort_unstable();
+    for (link, frames) in links {
+        crate::errln(&format!(
+            "warning: {frames} frames of link type {link} skipped: dissect reads Ethernet (1), \
+             raw IP (101, 228, 229), BSD loopback (0) and Linux cooked (113) captures"
+        ));
+    }
+    if let Some(at) = cut {
+        crate::errln(&format!(
+            "warning: the capture is cut at byte {at}, in the middle of a packet record: \
+             the packets before it are shown"
+        ));
     }
     crate::errln(&format!(
         "{} joylink packets: {} decoded, {} not decrypted, {} without a key, {} malformed",
