@@ -543,6 +543,23 @@ fn demo_capture_and_keys_round_trip_through_dissect() {
         )));
     // Without the keys file nothing is decrypted that needs a key, and that is no failure.
     joylink().arg("dissect").arg(&pcap).assert().success();
+    // A wrong sub-device accesskey: the sub-device upload's inner layer is not decrypted.
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
+    let sub = file["keys"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["name"] == "sub-device")
+        .unwrap();
+    sub["accesskey"] = Value::String("0".repeat(32));
+    std::fs::write(&keys, file.to_string()).unwrap();
+    joylink()
+        .args(["dissect", "--keys"])
+        .arg(&keys)
+        .arg(&pcap)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("1 not decrypted"));
 }
 
 /// The fragments of a gateway's scan answer (vector lan-21, in reverse order) are shown each,

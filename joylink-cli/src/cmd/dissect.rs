@@ -86,12 +86,15 @@ fn progress_bar(size: u64) -> Option<ProgressBar> {
 }
 
 /// Dissect a capture: UDP on ports 80/4320 and any UDP datagram starting with a JoyLink magic,
-/// TCP streams that start with a magic (reassembled with the frame decoder). One line per
-/// packet, or one JSON document per line with --json.
+/// TCP streams that start with a magic (reassembled with the frame decoder), LAN fragments
+/// joined. One line per packet, or one JSON document per line with --json; a summary on stderr.
+/// Each packet is tried with every key given (repeat the options, or --keys FILE), the keys of
+/// its addresses first. Exit 1 when a packet is malformed or no key given opens it.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  joylink dissect capture.pcapng --sessionkey HEX --localkey K\n  \
-joylink dissect capture.pcap --json | jq .body\n  joylink dissect capture.pcap --ladder=svg session.svg"
+joylink dissect capture.pcap --json | jq .body\n  joylink dissect capture.pcap --ladder svg session.svg\n  \
+joylink demo --pcap demo.pcap --keys keys.json && joylink dissect demo.pcap --keys keys.json"
 )]
 pub struct Args {
     /// The capture (pcap or pcapng).
@@ -174,14 +177,22 @@ fn inspect_ring(
         if inner_missing(&ins) && ins.problem.is_none() {
             // The outer layer opened: now the sub-device's key for the inner one.
             let feedid = body_feedid(&ins);
+            let mut wrong_sub = None;
             for sub in ring.for_feedid(feedid.as_deref()) {
                 let with_sub = try_keys(&combine(&entry.keys, Some(&sub.keys)))?;
                 if !key_failed(&with_sub) {
                     return Ok(outcome(with_sub));
                 }
+                if matches!(with_sub.problem, Some(Problem::Decrypt(_))) {
+                    wrong_sub.get_or_insert(with_sub);
+                }
             }
-            // No sub-device key opens it: the outer reading stands, the inner layer sealed.
-            return Ok((ins, Outcome::NoKey));
+            // No sub-device key opens the inner layer: a failure when some were tried on it,
+            // else the outer reading stands with the inner layer sealed.
+            return Ok(match wrong_sub {
+                Some(w) => (w, Outcome::NotDecrypted),
+                None => (ins, Outcome::NoKey),
+            });
         }
         best.get_or_insert(ins);
     }
