@@ -11,13 +11,77 @@
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
 use joylink::timer::TimerMessage;
-use joylink::wire::lan::{self, Message};
+use joylink::wire::lan::{self, JsonBody, Message, Style};
 use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevState, WanMessage};
 use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
 use serde_json::{Map, Value, json};
 
 use crate::keys::Keys;
 use crate::usage;
+
+/// How `encode` writes JSON bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// No whitespace (what apps and the cloud send).
+    #[default]
+    Compact,
+    /// The layout a shipped device writes each body in: cJSON's pretty print for the scan,
+    /// sub-device and OTA-status answers, the SDK's `sprintf` for the write-key answer,
+    /// compact for the rest (joylink-wire's per-body [`JsonBody::STYLE`]).
+    #[value(name = "cjson", alias = "device")]
+    Device,
+}
+
+/// The whitespace a shipped device puts in a body of `kind`: each body type's own
+/// [`JsonBody::STYLE`] in joylink-wire, so that there is one table.
+fn device_style(magic: Magic, kind: &str) -> Style {
+    match (magic, kind) {
+        (Magic::Lan, "scan_request") => <lan::ScanRequest<'_> as JsonBody<'_>>::STYLE,
+        (Magic::Lan, "scan_response") => <lan::ScanResponse<'_> as JsonBody<'_>>::STYLE,
+        (Magic::Lan, "write_key_request") => <lan::WriteKeyRequest<'_> as JsonBody<'_>>::STYLE,
+        (Magic::Lan, "write_key_response") => <lan::WriteKeyResponse<'_> as JsonBody<'_>>::STYLE,
+        (Magic::Lan, "json_control") => <lan::JsonControlRequest<'_> as JsonBody<'_>>::STYLE,
+        (Magic::Lan, "json_control_response") => {
+            <lan::JsonControlResponse<'_> as JsonBody<'_>>::STYLE
+        }
+        (Magic::Lan, "subdev_auth_response" | "add_subdev_response") => {
+            <lan::SubDevResponse<'_> as JsonBody<'_>>::STYLE
+        }
+        // The device builds its OTA status report with cJSON_Print (joylink-wire's
+        // `OtaStatus::to_vec_styled` documents it; vector wan-26).
+        (Magic::Wan, "ota_status") => Style::Cjson,
+        _ => Style::Compact,
+    }
+}
+
+/// Any JSON document, handed to joylink-wire's body printer ([`JsonBody::write_json`]) so that
+/// `encode` lays documents out exactly as the library's typed bodies are.
+struct Doc(Value);
+
+impl serde::Serialize for Doc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Doc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(Doc)
+    }
+}
+
+impl JsonBody<'_> for Doc {
+    const STYLE: Style = Style::Compact;
+}
+
+/// A JSON document as text in `style` (keys in the order given).
+fn styled(v: &Value, style: Style) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    Doc(v.clone())
+        .write_json(style, &mut out)
+        .map_err(|e| usage(format!("body: {e}")))?;
+    Ok(out)
+}
 
 /// Length of the timestamp prefix (NOTES.md §5).
 pub const TS_LEN: usize = 4;
@@ -563,9 +627,9 @@ fn get_bytes(obj: &Map<String, Value>, name: &str) -> Result<Vec<u8>> {
 }
 
 /// The JSON document of a JSON body: `json` (written compactly), `text` or `text_hex`.
-fn get_json_text(obj: &Map<String, Value>) -> Result<Vec<u8>> {
+fn get_json_text(obj: &Map<String, Value>, style: Style) -> Result<Vec<u8>> {
     match obj.get("json") {
-        Some(v) => Ok(serde_json::to_vec(v)?),
+        Some(v) => styled(v, style),
         None if obj.contains_key("text") || obj.contains_key("text_hex") => get_bytes(obj, "text"),
         None => Err(usage("body: missing field `json`")),
     }
@@ -648,7 +712,7 @@ fn get_inner(obj: &Map<String, Value>, name: &str, key: SubKey, keys: &Keys) -> 
     {
         return Ok(Vec::new());
     }
-    let plain = get_json_text(inner)?;
+    let plain = get_json_text(inner, Style::Compact)?;
     let mode = key.mode(keys).ok_or_else(|| {
         usage(format!(
             "body: `inner` is sealed with the sub-device's key: pass {}",
@@ -676,27 +740,32 @@ pub fn from_json(
     body: &Value,
     timestamp: u32,
     keys: &Keys,
+    layout: Layout,
 ) -> Result<Encoded> {
     use Direction::{FromDevice as Up, ToDevice as Down};
     let obj = body
         .as_object()
         .ok_or_else(|| usage("body must be a JSON object with a `kind`"))?;
     let kind = get_str(obj, "kind")?;
+    let style = match layout {
+        Layout::Compact => Style::Compact,
+        Layout::Device => device_style(magic, kind),
+    };
     let ts = timestamp;
     let mut opt = None;
     let (plaintext, direction) = match (magic, kind) {
         // LAN JSON bodies.
-        (Magic::Lan, "scan_request") => (get_json_text(obj)?, Down),
-        (Magic::Lan, "scan_response") => (get_json_text(obj)?, Up),
-        (Magic::Lan, "write_key_request") => (with_ts(ts, &get_json_text(obj)?), Down),
-        (Magic::Lan, "write_key_response") => (get_json_text(obj)?, Up),
-        (Magic::Lan, "json_control") => (with_ts(ts, &get_json_text(obj)?), Down),
-        (Magic::Lan, "json_control_response") => (with_ts(ts, &get_json_text(obj)?), Up),
-        (Magic::Lan, "subdev_auth_request") => (with_ts(ts, &get_json_text(obj)?), Down),
-        (Magic::Lan, "subdev_auth_response") => (get_json_text(obj)?, Up),
-        (Magic::Lan, "subdev_json_control") => (with_ts(ts, &get_json_text(obj)?), Down),
-        (Magic::Lan, "add_subdev_request") => (with_ts(ts, &get_json_text(obj)?), Down),
-        (Magic::Lan, "add_subdev_response") => (with_ts(ts, &get_json_text(obj)?), Up),
+        (Magic::Lan, "scan_request") => (get_json_text(obj, style)?, Down),
+        (Magic::Lan, "scan_response") => (get_json_text(obj, style)?, Up),
+        (Magic::Lan, "write_key_request") => (with_ts(ts, &get_json_text(obj, style)?), Down),
+        (Magic::Lan, "write_key_response") => (get_json_text(obj, style)?, Up),
+        (Magic::Lan, "json_control") => (with_ts(ts, &get_json_text(obj, style)?), Down),
+        (Magic::Lan, "json_control_response") => (with_ts(ts, &get_json_text(obj, style)?), Up),
+        (Magic::Lan, "subdev_auth_request") => (with_ts(ts, &get_json_text(obj, style)?), Down),
+        (Magic::Lan, "subdev_auth_response") => (get_json_text(obj, style)?, Up),
+        (Magic::Lan, "subdev_json_control") => (with_ts(ts, &get_json_text(obj, style)?), Down),
+        (Magic::Lan, "add_subdev_request") => (with_ts(ts, &get_json_text(obj, style)?), Down),
+        (Magic::Lan, "add_subdev_response") => (with_ts(ts, &get_json_text(obj, style)?), Up),
         // LAN binary bodies (spec 6.3.4, 6.3.8).
         (Magic::Lan, "script_control") => {
             let cmd = get_bytes(obj, "cmd")?;
@@ -789,11 +858,11 @@ pub fn from_json(
             };
             (emit_with(m.buffer_len(), |b| m.emit(b))?, Down)
         }
-        (Magic::Wan, "upload") => (with_ts(ts, &get_json_text(obj)?), Up),
-        (Magic::Wan, "ota_order") => (with_ts(ts, &get_json_text(obj)?), Down),
-        (Magic::Wan, "ota_order_response") => (with_ts(ts, &get_json_text(obj)?), Up),
-        (Magic::Wan, "ota_status") => (with_ts(ts, &get_json_text(obj)?), Up),
-        (Magic::Wan, "ota_status_response") => (with_ts(ts, &get_json_text(obj)?), Down),
+        (Magic::Wan, "upload") => (with_ts(ts, &get_json_text(obj, style)?), Up),
+        (Magic::Wan, "ota_order") => (with_ts(ts, &get_json_text(obj, style)?), Down),
+        (Magic::Wan, "ota_order_response") => (with_ts(ts, &get_json_text(obj, style)?), Up),
+        (Magic::Wan, "ota_status") => (with_ts(ts, &get_json_text(obj, style)?), Up),
+        (Magic::Wan, "ota_status_response") => (with_ts(ts, &get_json_text(obj, style)?), Down),
         (Magic::Wan, k @ ("control" | "control_response" | "video_request" | "video_response")) => {
             let data = get_bytes(obj, "data")?;
             let m = wan::Control {
@@ -901,7 +970,7 @@ pub fn from_json(
             (emit_with(m.buffer_len(), |b| m.emit(b))?, Up)
         }
         (Magic::Wan, k @ ("info_fetch_request" | "info_fetch_response")) => {
-            let info = get_json_text(obj)?;
+            let info = get_json_text(obj, style)?;
             let m = wan::InfoFetch {
                 timestamp: ts,
                 serial: get_u32(obj, "serial")?,
@@ -911,7 +980,7 @@ pub fn from_json(
             (emit_with(m.buffer_len(), |b| m.emit(b))?, dir)
         }
         (Magic::Wan, "task_report") => {
-            let report = get_json_text(obj)?;
+            let report = get_json_text(obj, style)?;
             let m = wan::TaskReport {
                 timestamp: ts,
                 serial: get_u32(obj, "serial")?,
@@ -936,13 +1005,16 @@ pub fn from_json(
                 (data, dir)
             }
         }
-        (m, k) => bail!(usage(format!(
-            "body kind {k:?} does not exist on the {} (see the README for the kinds)",
-            match m {
-                Magic::Lan => "lan",
-                Magic::Wan => "wan",
-            }
-        ))),
+        (m, k) => {
+            let (net, kinds) = match m {
+                Magic::Lan => ("lan", LAN_KINDS),
+                Magic::Wan => ("wan", WAN_KINDS),
+            };
+            bail!(usage(format!(
+                "body kind {k:?} does not exist on the {net}; the kinds are: {}",
+                kinds.join(", ")
+            )))
+        }
     };
     Ok(Encoded {
         plaintext,
@@ -950,6 +1022,59 @@ pub fn from_json(
         opt,
     })
 }
+
+/// The body kinds `encode` builds on the LAN (the `kind` values of `decode --json`).
+pub const LAN_KINDS: &[&str] = &[
+    "scan_request",
+    "scan_response",
+    "write_key_request",
+    "write_key_response",
+    "json_control",
+    "json_control_response",
+    "subdev_auth_request",
+    "subdev_auth_response",
+    "subdev_json_control",
+    "add_subdev_request",
+    "add_subdev_response",
+    "script_control",
+    "script_control_response",
+    "subdev_script_control",
+    "subdev_script_control_response",
+    "other",
+];
+
+/// The body kinds `encode` builds on the WAN.
+pub const WAN_KINDS: &[&str] = &[
+    "auth_request",
+    "auth_response",
+    "heartbeat",
+    "heartbeat_response",
+    "upload",
+    "upload_response",
+    "ota_order",
+    "ota_order_response",
+    "ota_status",
+    "ota_status_response",
+    "control",
+    "control_response",
+    "video_request",
+    "video_response",
+    "timer",
+    "subdev_heartbeat",
+    "subdev_heartbeat_response",
+    "subdev_unbind",
+    "subdev_unbind_response",
+    "subdev_control",
+    "subdev_control_response",
+    "subdev_upload",
+    "subdev_upload_response",
+    "async_result",
+    "info_fetch_request",
+    "info_fetch_response",
+    "task_report",
+    "task_report_response",
+    "other",
+];
 
 /// Checks that `body` is what `packet_type` carries by decoding the plaintext again.
 ///

@@ -195,6 +195,71 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
         .map(|x| u32::from_be_bytes(*x))
 }
 
+/// Whether [`parse`] reads frames of this link type.
+pub fn link_supported(link: DataLink) -> bool {
+    matches!(
+        link,
+        DataLink::ETHERNET
+            | DataLink::LINUX_SLL
+            | DataLink::RAW
+            | DataLink::IPV4
+            | DataLink::IPV6
+            | DataLink::NULL
+    )
+}
+
+/// Where a capture file is cut mid-record: the offset of the first record that does not end
+/// inside the file (pcap: 24-byte file header, 16-byte record headers; pcapng: blocks with
+/// their length at offset 4), or `None` when every record is whole (or the format is unknown).
+pub fn cut_offset(bytes: &[u8]) -> Option<u64> {
+    let len = bytes.len();
+    let u32_at = |off: usize, big: bool| -> Option<usize> {
+        let b = *bytes.get(off..)?.first_chunk::<4>()?;
+        usize::try_from(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+        .ok()
+    };
+    let magic = *bytes.first_chunk::<4>()?;
+    let mut off: usize;
+    if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
+        // pcapng: the byte-order magic of the section header says the endianness.
+        let big = bytes.get(8..12)? == [0x1a, 0x2b, 0x3c, 0x4d];
+        off = 0;
+        while off < len {
+            let Some(block_len) = u32_at(off.checked_add(4)?, big) else {
+                return u64::try_from(off).ok();
+            };
+            let end = off.checked_add(block_len)?;
+            if block_len < 12 || end > len {
+                return u64::try_from(off).ok();
+            }
+            off = end;
+        }
+        None
+    } else {
+        let big = match magic {
+            [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => true,
+            [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => false,
+            _ => return None,
+        };
+        off = 24;
+        while off < len {
+            let Some(incl) = u32_at(off.checked_add(8)?, big) else {
+                return u64::try_from(off).ok();
+            };
+            let end = off.checked_add(16)?.checked_add(incl)?;
+            if end > len {
+                return u64::try_from(off).ok();
+            }
+            off = end;
+        }
+        None
+    }
+}
+
 /// Parses a link-layer frame down to UDP/TCP; `None` for anything else.
 pub fn parse(frame: &Frame) -> Option<Segment<'_>> {
     let d = frame.data.as_slice();

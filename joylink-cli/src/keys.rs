@@ -124,3 +124,199 @@ pub fn parse_private_key(text: &str, what: &str) -> Result<PrivateKey> {
     })?;
     PrivateKey::from_bytes(&arr).map_err(|e| usage(format!("{what}: {e}")))
 }
+
+/// The keys of `dissect`: any number of each kind (repeat the option) and a keys file, tried
+/// on each packet in the order that fits it (the keys of its addresses or feedid first).
+#[derive(Debug, Clone, Default, Args)]
+pub struct KeyRingArgs {
+    /// A LAN localkey, 32 ASCII characters (enctype 3 on the LAN; also opens the inner layer
+    /// of LAN type 104 when it is a sub-device's). Repeat for several devices.
+    #[arg(long = "localkey", value_name = "K")]
+    pub local_key: Vec<String>,
+    /// A WAN accesskey, 32 ASCII characters (type 9 auth; also the inner layer of WAN types
+    /// 111/112 when it is a sub-device's). Repeat for several devices.
+    #[arg(long = "accesskey", value_name = "K")]
+    pub access_key: Vec<String>,
+    /// A WAN session key, 64 hex digits (enctype 4). Repeat for several connections.
+    #[arg(long = "sessionkey", value_name = "HEX")]
+    pub session_key: Vec<String>,
+    /// A device's secp160r1 private key, 40 hex digits (opens the app's enctype-2 write-key
+    /// and sub-device-auth requests). Repeat for several devices.
+    #[arg(long = "private-key", value_name = "HEX")]
+    pub private_key: Vec<String>,
+    /// A sub-device's localkey (inner layer of LAN type 104). Repeatable.
+    #[arg(long = "sub-localkey", value_name = "K")]
+    pub sub_local_key: Vec<String>,
+    /// A sub-device's accesskey (inner layer of WAN types 111/112). Repeatable.
+    #[arg(long = "sub-accesskey", value_name = "K")]
+    pub sub_access_key: Vec<String>,
+    /// A keys file (JSON): `{"keys": [{"address": "192.168.1.20", "feedid": "…", "localkey":
+    /// "…", "accesskey": "…", "sessionkey": "…", "private_key": "…"}, …]}`, one entry per
+    /// device or sub-device, every field optional (what `demo --keys` writes).
+    #[arg(long = "keys", value_name = "FILE")]
+    pub keys_file: Option<std::path::PathBuf>,
+}
+
+/// One device's keys in a [`KeyRing`]: where it is and what it holds.
+#[derive(Debug, Clone, Default)]
+pub struct RingEntry {
+    /// The device's IP address (its packets are tried with its keys first).
+    pub address: Option<std::net::IpAddr>,
+    /// Its feedid (an inner sub-device layer naming it is tried with its keys first).
+    pub feedid: Option<String>,
+    /// The keys, as text (each checked when the ring is built).
+    pub keys: KeyArgs,
+}
+
+/// Every key given to `dissect`.
+#[derive(Debug, Clone, Default)]
+pub struct KeyRing {
+    /// The entries: the keys file's, then one per command-line key.
+    pub entries: Vec<RingEntry>,
+}
+
+/// Puts one command-line key into an entry's keys.
+type Setter = fn(&mut KeyArgs, String);
+
+/// The field names of a keys-file entry.
+const FILE_FIELDS: [&str; 9] = [
+    "name",
+    "address",
+    "feedid",
+    "localkey",
+    "accesskey",
+    "sessionkey",
+    "private_key",
+    "sub_localkey",
+    "sub_accesskey",
+];
+
+impl KeyRingArgs {
+    /// Reads the keys file and checks every key.
+    ///
+    /// # Errors
+    /// A usage error naming the malformed key or file entry; an unreadable file.
+    pub fn parse(&self) -> Result<KeyRing> {
+        let mut entries = Vec::new();
+        if let Some(path) = &self.keys_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| usage(format!("--keys {}: {e}", path.display())))?;
+            entries.extend(
+                parse_keys_file(&text)
+                    .map_err(|e| usage(format!("--keys {}: {e:#}", path.display())))?,
+            );
+        }
+        let setters: [(&[String], Setter); 6] = [
+            (&self.local_key, |k, v| k.local_key = Some(v)),
+            (&self.access_key, |k, v| k.access_key = Some(v)),
+            (&self.session_key, |k, v| k.session_key = Some(v)),
+            (&self.private_key, |k, v| k.private_key = Some(v)),
+            (&self.sub_local_key, |k, v| k.sub_local_key = Some(v)),
+            (&self.sub_access_key, |k, v| k.sub_access_key = Some(v)),
+        ];
+        for (values, set) in setters {
+            for v in values {
+                let mut keys = KeyArgs::default();
+                set(&mut keys, v.clone());
+                entries.push(RingEntry {
+                    keys,
+                    ..RingEntry::default()
+                });
+            }
+        }
+        for e in &entries {
+            e.keys.parse()?;
+        }
+        Ok(KeyRing { entries })
+    }
+}
+
+/// Parses a keys file: `{"keys": [entry, …]}` or a bare array of entries.
+///
+/// # Errors
+/// A message naming the entry and field that is wrong.
+pub fn parse_keys_file(text: &str) -> Result<Vec<RingEntry>> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| anyhow::anyhow!("not JSON: {e}"))?;
+    let list = match &doc {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(o) => match o.get("keys") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => anyhow::bail!("expected {{\"keys\": [...]}}"),
+        },
+        _ => anyhow::bail!("expected {{\"keys\": [...]}}"),
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let obj = e
+                .as_object()
+                .ok_or_else(|| anyhow::anyhow!("entry {i} is not an object"))?;
+            if let Some(k) = obj.keys().find(|k| !FILE_FIELDS.contains(&k.as_str())) {
+                anyhow::bail!(
+                    "entry {i}: unknown field {k:?} (fields: {})",
+                    FILE_FIELDS.join(", ")
+                );
+            }
+            let field = |name: &str| -> Result<Option<String>> {
+                match obj.get(name) {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                    Some(_) => anyhow::bail!("entry {i}: `{name}` must be a string"),
+                }
+            };
+            let address = field("address")?
+                .map(|a| {
+                    a.parse::<std::net::IpAddr>()
+                        .or_else(|_| a.parse::<std::net::SocketAddr>().map(|s| s.ip()))
+                        .map_err(|_| anyhow::anyhow!("entry {i}: bad address {a:?}"))
+                })
+                .transpose()?;
+            Ok(RingEntry {
+                address,
+                feedid: field("feedid")?,
+                keys: KeyArgs {
+                    local_key: field("localkey")?,
+                    access_key: field("accesskey")?,
+                    session_key: field("sessionkey")?,
+                    private_key: field("private_key")?,
+                    sub_local_key: field("sub_localkey")?,
+                    sub_access_key: field("sub_accesskey")?,
+                },
+            })
+        })
+        .collect()
+}
+
+impl KeyRing {
+    /// The entries in the order to try for a packet between `addresses`: the entries of those
+    /// addresses first, then the rest (a key may be given without its address).
+    pub fn for_addresses(&self, addresses: &[std::net::IpAddr]) -> Vec<&RingEntry> {
+        let (mut first, rest): (Vec<&RingEntry>, Vec<&RingEntry>) = self
+            .entries
+            .iter()
+            .partition(|e| e.address.is_some_and(|a| addresses.contains(&a)));
+        first.extend(rest);
+        first
+    }
+
+    /// The entries in the order to try for an inner layer naming `feedid`.
+    pub fn for_feedid(&self, feedid: Option<&str>) -> Vec<&RingEntry> {
+        let (mut first, rest): (Vec<&RingEntry>, Vec<&RingEntry>) = self
+            .entries
+            .iter()
+            .partition(|e| feedid.is_some() && e.feedid.as_deref() == feedid);
+        first.extend(rest);
+        first
+    }
+}
+
+/// The outer keys of `outer` with the sub-device keys of `sub` (its own sub keys, else its
+/// localkey and accesskey: a sub-device's keys open the inner layer, spec 8.2).
+pub fn combine(outer: &KeyArgs, sub: Option<&KeyArgs>) -> KeyArgs {
+    KeyArgs {
+        sub_local_key: sub.and_then(|s| s.sub_local_key.clone().or_else(|| s.local_key.clone())),
+        sub_access_key: sub.and_then(|s| s.sub_access_key.clone().or_else(|| s.access_key.clone())),
+        ..outer.clone()
+    }
+}

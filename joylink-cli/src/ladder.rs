@@ -3,6 +3,25 @@
 
 use std::fmt::Write as _;
 
+/// Both forms fit a 100-column terminal (the SVG at 12 px monospace, ~7.2 px a character).
+pub const MAX_COLUMNS: usize = 100;
+
+/// The SVG's width budget: [`MAX_COLUMNS`] characters of 12 px monospace.
+const SVG_MAX_WIDTH: usize = 720;
+
+/// Pixels per character of the SVG's 12 px monospace font (7.2, as tenths).
+const SVG_CHAR_TENTHS: usize = 72;
+
+/// `text` cut to `max` characters, with `…` when cut.
+fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// One arrow (or a note on one column when `from == to`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrow {
@@ -46,6 +65,8 @@ impl Ladder {
         });
     }
 
+    /// The column width in characters: room for the longest label, but every column within
+    /// [`MAX_COLUMNS`] together (down to 8 characters a party).
     fn width(&self) -> usize {
         let longest = self
             .arrows
@@ -54,7 +75,10 @@ impl Ladder {
             .chain(self.parties.iter().map(|p| p.chars().count()))
             .max()
             .unwrap_or(8);
-        longest.saturating_add(4).clamp(14, 26)
+        let fit = MAX_COLUMNS
+            .checked_div(self.parties.len())
+            .unwrap_or(MAX_COLUMNS);
+        longest.saturating_add(4).clamp(14, 26).min(fit).max(8)
     }
 
     /// The diagram as text for a terminal.
@@ -91,14 +115,17 @@ impl Ladder {
             // The label on its own line, centred over the arrow.
             let mut label_line = lanes();
             let span = x1.saturating_sub(x0);
-            let len = a.label.chars().count();
+            let label = fit(&a.label, total);
+            let len = label.chars().count();
             let start = if a.from == a.to {
                 x0.saturating_add(2)
             } else {
                 x0.saturating_add(span.saturating_sub(len) / 2)
                     .saturating_add(1)
             };
-            for (k, c) in a.label.chars().enumerate() {
+            // Shifted left rather than past the right edge.
+            let start = start.min(total.saturating_sub(len));
+            for (k, c) in label.chars().enumerate() {
                 if let Some(slot) = label_line.get_mut(start.saturating_add(k)) {
                     *slot = c;
                 }
@@ -130,11 +157,18 @@ impl Ladder {
 
     /// The diagram as a standalone SVG document.
     pub fn to_svg(&self) -> String {
-        let col = 190usize;
+        let n = self.parties.len().max(1);
+        let col = SVG_MAX_WIDTH.checked_div(n).unwrap_or(190).clamp(60, 190);
         let row = 34usize;
         let top = 50usize;
-        let n = self.parties.len().max(1);
         let width = n.saturating_mul(col);
+        // A label's half width in pixels, and its centre kept inside the drawing.
+        let max_chars = width.saturating_mul(10) / SVG_CHAR_TENTHS;
+        let half = |t: &str| t.chars().count().saturating_mul(SVG_CHAR_TENTHS) / 20;
+        let inside = |centre: usize, t: &str| {
+            let h = half(t).saturating_add(2);
+            centre.clamp(h, width.saturating_sub(h).max(h))
+        };
         let height = top
             .saturating_add(self.arrows.len().saturating_mul(row))
             .saturating_add(40);
@@ -153,8 +187,8 @@ impl Ladder {
             let _ = writeln!(
                 s,
                 r##"<text x="{}" y="24" text-anchor="middle" font-weight="bold">{}</text>"##,
-                x(i),
-                escape(p)
+                inside(x(i), &fit(p, col.saturating_mul(10) / SVG_CHAR_TENTHS)),
+                escape(&fit(p, col.saturating_mul(10) / SVG_CHAR_TENTHS))
             );
             let _ = writeln!(
                 s,
@@ -166,13 +200,14 @@ impl Ladder {
         for (k, a) in self.arrows.iter().enumerate() {
             let y = top.saturating_add(k.saturating_mul(row)).saturating_add(16);
             let (x0, x1) = (x(a.from), x(a.to));
+            let label = fit(&a.label, max_chars);
             if a.from == a.to {
                 let _ = writeln!(
                     s,
-                    r##"<circle cx="{x0}" cy="{y}" r="4" fill="#333"/><text x="{}" y="{}">{}</text>"##,
-                    x0.saturating_add(8),
+                    r##"<circle cx="{x0}" cy="{y}" r="4" fill="#333"/><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+                    inside(x0.saturating_add(8).saturating_add(half(&label)), &label),
                     y.saturating_add(4),
-                    escape(&a.label)
+                    escape(&label)
                 );
                 continue;
             }
@@ -183,9 +218,9 @@ impl Ladder {
             let _ = writeln!(
                 s,
                 r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##,
-                x0.saturating_add(x1) / 2,
+                inside(x0.saturating_add(x1) / 2, &label),
                 y.saturating_sub(5),
-                escape(&a.label)
+                escape(&label)
             );
         }
         s.push_str("</svg>\n");
@@ -214,5 +249,55 @@ mod tests {
         assert!(t.contains("->") && t.contains("<-"));
         let s = l.to_svg();
         assert!(s.starts_with("<svg") && s.contains("scan [1]"));
+    }
+
+    #[test]
+    fn both_forms_fit_100_columns() {
+        let mut l = Ladder::default();
+        let parties = [
+            "app",
+            "device",
+            "gateway",
+            "sub-device",
+            "cloud",
+            "192.168.100.200",
+        ];
+        for w in parties.windows(2) {
+            l.arrow(w[0], w[1], "sub-device script control (104) [1002]");
+            l.arrow(
+                w[1],
+                w[0],
+                "a label far longer than any column of this diagram could hold",
+            );
+        }
+        l.arrow(
+            "cloud",
+            "cloud",
+            "a note as long as a label can be, and then some more text",
+        );
+        let t = l.to_text();
+        assert!(
+            t.lines().all(|line| line.chars().count() <= MAX_COLUMNS),
+            "{t}"
+        );
+        let s = l.to_svg();
+        let width: usize = s
+            .split("width=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(usize::MAX);
+        assert!(width <= SVG_MAX_WIDTH, "{width}");
+        // Every text's extent (x ± half its width) stays inside the drawing.
+        for chunk in s.split("<text x=\"").skip(1) {
+            let x: usize = chunk.split('"').next().unwrap_or("").parse().unwrap_or(0);
+            let text = chunk
+                .split('>')
+                .nth(1)
+                .and_then(|t| t.split('<').next())
+                .unwrap_or("");
+            let half = text.chars().count() * SVG_CHAR_TENTHS / 20;
+            assert!(x >= half && x + half <= width, "{text:?} at {x} of {width}");
+        }
     }
 }

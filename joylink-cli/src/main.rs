@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod body;
 mod capture;
+mod capture_out;
 mod cmd;
 mod keys;
 mod ladder;
@@ -67,6 +68,15 @@ pub fn out(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Writes one line to stderr; a closed or broken stderr (`joylink decode … 2>&-`) is ignored
+/// instead of panicking the way `eprintln!` does.
+pub fn errln(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.write_all(b"\n");
+    let _ = stderr.flush();
+}
+
 /// Like [`out`], with a newline.
 pub fn outln(text: &str) {
     let mut line = String::with_capacity(text.len().saturating_add(1));
@@ -75,10 +85,30 @@ pub fn outln(text: &str) {
     out(&line);
 }
 
+/// `--ladder svg FILE` (no `=`) reads as `--ladder=svg FILE`: `--ladder` takes its value only
+/// with `=` (so that `dissect --ladder x.pcap` keeps its file), and the two words `svg` and
+/// `text` that can follow it are joined to it here.
+fn join_ladder_value(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    for a in args {
+        let joins = matches!(a.to_str(), Some("svg" | "text" | "terminal"))
+            && out.last().and_then(|l| l.to_str()) == Some("--ladder");
+        match out.last_mut() {
+            Some(last) if joins => {
+                last.push("=");
+                last.push(&a);
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(join_ladder_value(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
+            // clap's own printing ignores a closed stream.
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -99,7 +129,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln(&format!("error: {e:#}"));
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

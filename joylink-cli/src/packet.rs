@@ -4,7 +4,9 @@
 
 use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open_payload};
 use joylink::wire::wan::{AuthRequestOpt, AuthResponseOpt};
-use joylink::wire::{self, CrcPolicy, Direction, EncType, Header, Magic, PacketType};
+use joylink::wire::{
+    self, BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, ResponseCode,
+};
 use serde_json::{Value, json};
 
 use crate::body::{self, Body};
@@ -84,6 +86,8 @@ pub struct Inspection {
     pub body: Option<Body>,
     /// What stopped the decoding, if anything.
     pub problem: Option<Problem>,
+    /// The other reading, when the direction was guessed and the bytes parse both ways.
+    pub ambiguous: Option<Alternative>,
 }
 
 impl Inspection {
@@ -133,78 +137,148 @@ fn type_opt(header: &Header, opt: &[u8]) -> Option<Value> {
     Some(json!({"kind": "raw", "hex": hex::encode(opt)}))
 }
 
-/// Guesses who sent a packet from its content when nobody said.
+/// How sure a guessed direction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certainty {
+    /// A rule of the protocol decides (a biz_code range, the enctype, the opt length, a NUL
+    /// byte JSON never holds): the other reading is wrong even when its bytes parse.
+    Rule,
+    /// A likely reading (a document's shape, a known code, the more common side): when the
+    /// other direction parses too, the packet is reported as ambiguous.
+    Likely,
+}
+
+/// The reading of a packet that was not chosen, when it parses too and nothing but a guess
+/// decided between them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// The other direction.
+    pub direction: Direction,
+    /// The body kind the bytes have when read that way.
+    pub kind: String,
+}
+
+/// Whether a plaintext (after `skip` bytes) is a JSON object with a top-level `key`.
+fn doc_has(plaintext: Option<&[u8]>, skip: usize, key: &str) -> bool {
+    plaintext
+        .and_then(|p| p.get(skip..))
+        .map(|p| {
+            let end = p
+                .iter()
+                .rposition(|&b| b != 0)
+                .map_or(0, |i| i.saturating_add(1));
+            p.get(..end).unwrap_or_default()
+        })
+        .and_then(|p| serde_json::from_slice::<Value>(p).ok())
+        .is_some_and(|v| v.get(key).is_some())
+}
+
+/// Guesses who sent a packet from its content when nobody said, and how sure the guess is.
 ///
 /// Requests from the app/cloud carry biz_codes ≥ 1000 and answers < 1000 (spec 3.7), enctype 2
-/// is always app → device and the enctype-0 answers to it device → app (NOTES.md §3.5), and
-/// a 4-byte type-9 opt is the cloud's (spec 7.3.2). The rest defaults to the more common side.
-pub fn guess_direction(header: &Header, opt: &[u8], plaintext: Option<&[u8]>) -> Direction {
+/// is always app → device and the enctype-0 answers to it device → app (the SDK answers a
+/// write-key request in clear text), and a 4-byte type-9 opt is the cloud's (spec 7.3.2). A
+/// type-4 plaintext whose bytes 6 and 7 are not zero is JSON, which only the device sends under
+/// type 4 (the answer to a type 3 / 103 request: [`lan::is_script_response`]). An answer's JSON
+/// carries `code`; a heartbeat answer's 4 bytes are a known response code (spec 7.3.4). The rest
+/// defaults to the more common side.
+///
+/// [`lan::is_script_response`]: joylink::wire::lan::is_script_response
+pub fn guess_direction(
+    header: &Header,
+    opt: &[u8],
+    plaintext: Option<&[u8]>,
+) -> (Direction, Certainty) {
+    use Certainty::{Likely, Rule};
     use Direction::{FromDevice as Up, ToDevice as Down};
     use PacketType as T;
     let biz = plaintext
         .and_then(|p| p.get(4..8))
         .and_then(|b| b.first_chunk::<4>())
         .map(|b| u32::from_le_bytes(*b));
-    let request = |b: Option<u32>| b.is_some_and(|b| b >= 1000);
+    let by_biz = |b: Option<u32>| match b {
+        Some(b) if b >= 1000 => (Down, Rule),
+        Some(_) => (Up, Rule),
+        None => (Down, Likely),
+    };
     match (header.magic, header.packet_type) {
         (Magic::Lan, T::Scan) => {
-            let is_req = plaintext
-                .and_then(|p| serde_json::from_slice::<Value>(p).ok())
-                .is_some_and(|v| v.get("devkey").is_none() && v.get("code").is_none());
-            if is_req { Down } else { Up }
+            // Only the device's answer carries its public key (spec 6.3.1), and only a
+            // gateway's answer listing its sub-devices grows past one datagram (spec 3.2).
+            if header.is_fragment() {
+                (Up, Likely)
+            } else if doc_has(plaintext, 0, "devkey") {
+                (Up, Rule)
+            } else if doc_has(plaintext, 0, "code") {
+                (Up, Likely)
+            } else {
+                (Down, Likely)
+            }
         }
         (Magic::Lan, T::WriteKey | T::SubDevAuth) => {
             if header.enc_type == EncType::Ecdh {
-                Down
+                (Down, Rule)
             } else {
-                Up
+                (Up, Rule)
             }
         }
-        (Magic::Lan, T::ScriptControl | T::SubDevScriptControl) => {
-            if request(biz) {
-                Down
-            } else {
-                Up
-            }
-        }
+        (Magic::Lan, T::ScriptControl) => match plaintext {
+            Some(p) if !wire::lan::is_script_response(p) => (Up, Rule),
+            _ => by_biz(biz),
+        },
+        (Magic::Lan, T::SubDevScriptControl) => by_biz(biz),
         (Magic::Lan, T::AddSubDev) => {
             let is_req = plaintext
                 .and_then(|p| p.get(4..))
                 .and_then(|p| serde_json::from_slice::<Value>(p).ok())
                 .is_some_and(|v| v.get("cmd").is_some());
-            if is_req { Down } else { Up }
+            if is_req { (Down, Likely) } else { (Up, Likely) }
         }
-        (Magic::Lan, _) => Down,
+        (Magic::Lan, _) => (Down, Likely),
         (Magic::Wan, T::Auth) => {
             if opt.len() == 4 {
-                Down
+                (Down, Rule)
             } else {
-                Up
+                (Up, Rule)
             }
         }
         (Magic::Wan, T::Timer) => match biz {
             // Device reports (1097–1101 and the spec aliases) and the replies 190–196.
-            Some(1097..=1101 | 1907..=1909 | 10100 | 10101 | 190..=196) => Up,
-            _ => Down,
+            Some(1097..=1101 | 1907..=1909 | 10100 | 10101 | 190..=196) => (Up, Rule),
+            Some(_) => (Down, Rule),
+            None => (Down, Likely),
         },
-        (Magic::Wan, T::CloudControl | T::SubDevControl | T::SubDevUnbind) => {
-            if request(biz) {
-                Down
+        (Magic::Wan, T::CloudControl | T::SubDevControl | T::SubDevUnbind) => by_biz(biz),
+        (Magic::Wan, T::Heartbeat) => {
+            // Both are 8 bytes: `version ‖ rssi` up, a response code down (spec 7.3.3/7.3.4).
+            let code = plaintext
+                .and_then(|p| p.get(4..8))
+                .and_then(|b| b.first_chunk::<4>())
+                .map(|b| ResponseCode::from(i32::from_le_bytes(*b)));
+            if code.is_some_and(|c| !matches!(c, ResponseCode::Unknown(_))) {
+                (Down, Likely)
             } else {
-                Up
+                (Up, Likely)
             }
         }
-        (Magic::Wan, T::OtaOrder | T::VideoRequest) => Down,
+        (Magic::Wan, T::OtaOrder) => {
+            if doc_has(plaintext, 4, "code") {
+                (Up, Likely)
+            } else {
+                (Down, Likely)
+            }
+        }
+        (Magic::Wan, T::VideoRequest) => (Down, Likely),
         (Magic::Wan, T::Upload | T::SubDevUpload) => {
             // The cloud's answers are short fixed records (spec 7.3.6, 7.3.18).
             let short = plaintext.is_some_and(|p| p.len() == 8);
             if short && header.packet_type == T::Upload {
-                Down
+                (Down, Likely)
             } else {
-                Up
+                (Up, Likely)
             }
         }
-        (Magic::Wan, _) => Up,
+        (Magic::Wan, _) => (Up, Likely),
     }
 }
 
@@ -243,6 +317,7 @@ pub fn inspect(
         plaintext: None,
         body: None,
         problem: None,
+        ambiguous: None,
     };
     ins.key_mode = match (header.enc_type, header.magic) {
         (EncType::None, _) => "none",
@@ -297,9 +372,14 @@ pub fn inspect(
             return Ok(guessed(ins));
         }
     };
-    if direction.is_none() {
-        ins.direction = guess_direction(&header, &ins.opt, Some(&plaintext));
-    }
+    let certainty = match direction {
+        Some(_) => Certainty::Rule,
+        None => {
+            let (d, c) = guess_direction(&header, &ins.opt, Some(&plaintext));
+            ins.direction = d;
+            c
+        }
+    };
     if header.is_fragment() {
         // One piece of a larger message (spec 3.2 total/index): the body is only readable once
         // the fragments are reassembled, so it is shown as bytes.
@@ -319,20 +399,47 @@ pub fn inspect(
         ins.plaintext = Some(plaintext);
         return Ok(ins);
     }
-    match body::to_json(
-        header.magic,
-        header.packet_type,
-        header.enc_type,
-        ins.direction,
-        &plaintext,
-        &ins.opt,
-        keys,
-    ) {
+    let parse = |d: Direction| {
+        body::to_json(
+            header.magic,
+            header.packet_type,
+            header.enc_type,
+            d,
+            &plaintext,
+            &ins.opt,
+            keys,
+        )
+    };
+    let mut parsed = parse(ins.direction);
+    if direction.is_none() {
+        // Try the other reading too: the bytes decide when only one parses, and a guess that
+        // only a likely shape made is reported as ambiguous rather than shown as certain.
+        let other_dir = other(ins.direction);
+        let other_parse = parse(other_dir);
+        match (&parsed, other_parse) {
+            (Err(_), Ok(b)) => {
+                ins.direction = other_dir;
+                parsed = Ok(b);
+            }
+            (Ok(a), Ok(b)) if a.kind != b.kind && certainty == Certainty::Likely => {
+                ins.ambiguous = Some(Alternative {
+                    direction: other_dir,
+                    kind: b.kind,
+                });
+            }
+            _ => {}
+        }
+    }
+    match parsed {
         Ok(b) => {
             // A sub-device key that does not open the inner layer is a wrong key, like an
             // outer one: the body is still shown, with the reason.
             if let Some(e) = &b.inner_error {
                 ins.problem = Some(Problem::Decrypt(e.clone()));
+            } else if looks_random(&b) {
+                ins.problem = Some(Problem::Decrypt(
+                    "the plaintext is no body: an unknown biz_code and binary data".into(),
+                ));
             }
             ins.body = Some(b);
         }
@@ -344,9 +451,32 @@ pub fn inspect(
 
 fn guessed(mut ins: Inspection) -> Inspection {
     if ins.direction_source == DirectionSource::Guessed {
-        ins.direction = guess_direction(&ins.header, &ins.opt, None);
+        ins.direction = guess_direction(&ins.header, &ins.opt, None).0;
     }
     ins
+}
+
+/// Whether a binary body reads as noise: with no MAC, a wrong key passes the padding check
+/// about once in 256 tries, and the struct layouts then accept any bytes. Every shipped peer
+/// sends a named biz_code (spec 3.7) with text (JSON or a script's) after it, so an unknown
+/// biz_code in front of non-text bytes is reported as a wrong key rather than shown as a
+/// message.
+fn looks_random(body: &Body) -> bool {
+    let unknown_biz = matches!(body.biz_code, Some(BizCode::Unknown(_)));
+    // A sub-device body's inner layer is ciphertext, binary by design.
+    let binary = !body.kind.starts_with("subdev_")
+        && ["cmd_hex", "resp_hex", "data_hex"]
+            .iter()
+            .any(|k| body.json.get(*k).is_some());
+    unknown_biz && binary
+}
+
+/// The opposite direction.
+fn other(d: Direction) -> Direction {
+    match d {
+        Direction::ToDevice => Direction::FromDevice,
+        Direction::FromDevice => Direction::ToDevice,
+    }
 }
 
 fn missing(mut ins: Inspection, key: &'static str) -> Inspection {

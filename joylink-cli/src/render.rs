@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use joylink::timer::CivilTime;
-use joylink::wire::{Direction, Magic};
+use joylink::wire::{Direction, Header, Magic};
 use serde_json::{Map, Value, json};
 
 use crate::body::direction_name;
@@ -24,35 +24,64 @@ pub fn utc(ts: u32) -> Option<String> {
     CivilTime::from_seconds_since_epoch(i64::from(ts)).map(|t| format!("{t} UTC"))
 }
 
+/// The header's fields as JSON (the `header` object).
+pub fn header_json(h: &Header) -> Value {
+    json!({
+        "magic": h.magic.value(),
+        "opt_len": h.opt_len,
+        "payload_len": h.payload_len,
+        "version": h.version,
+        "type": h.packet_type.value(),
+        "type_name": h.packet_type.name(),
+        "total": h.total,
+        "index": h.index,
+        "enctype": h.enc_type.value(),
+        "enctype_name": h.enc_type.name(),
+        "reserved": h.reserved,
+        "crc": h.crc,
+    })
+}
+
+/// One line naming a header's fields (for a datagram that is no whole packet).
+pub fn header_line(h: &Header) -> String {
+    format!(
+        "{} {} ({}) enc={} opt_len={} payload_len={} total={} index={} reserved={} crc=0x{:04x}",
+        magic_name(h.magic),
+        h.packet_type.name(),
+        h.packet_type.value(),
+        h.enc_type.value(),
+        h.opt_len,
+        h.payload_len,
+        h.total,
+        h.index,
+        h.reserved,
+        h.crc
+    )
+}
+
 /// The JSON document of one packet.
 pub fn to_json(ins: &Inspection) -> Value {
     let h = &ins.header;
     let mut doc = Map::new();
     doc.insert("len".into(), json!(ins.len));
     doc.insert("magic".into(), json!(magic_name(h.magic)));
-    doc.insert(
-        "header".into(),
-        json!({
-            "magic": h.magic.value(),
-            "opt_len": h.opt_len,
-            "payload_len": h.payload_len,
-            "version": h.version,
-            "type": h.packet_type.value(),
-            "type_name": h.packet_type.name(),
-            "total": h.total,
-            "index": h.index,
-            "enctype": h.enc_type.value(),
-            "enctype_name": h.enc_type.name(),
-            "reserved": h.reserved,
-            "crc": h.crc,
-        }),
-    );
+    doc.insert("header".into(), header_json(h));
     doc.insert("crc_ok".into(), json!(ins.crc_ok()));
     doc.insert("crc_computed".into(), json!(ins.crc_computed));
     doc.insert("direction".into(), json!(direction_name(ins.direction)));
     doc.insert(
         "direction_guessed".into(),
         json!(ins.direction_source == DirectionSource::Guessed),
+    );
+    doc.insert(
+        "ambiguous".into(),
+        ins.ambiguous.as_ref().map_or(Value::Null, |a| {
+            json!({
+                "direction": direction_name(a.direction),
+                "kind": a.kind,
+                "note": ambiguity_note(a),
+            })
+        }),
     );
     doc.insert("opt".into(), ins.opt_typed.clone().unwrap_or(Value::Null));
     doc.insert("key".into(), json!(ins.key_mode));
@@ -80,6 +109,19 @@ pub fn to_json(ins: &Inspection) -> Value {
         ),
     );
     Value::Object(doc)
+}
+
+/// One line on the reading that was not chosen.
+fn ambiguity_note(a: &crate::packet::Alternative) -> String {
+    format!(
+        "the bytes also parse as {} sent {}; pass --direction {} to read it that way",
+        a.kind,
+        dir_text(a.direction),
+        match a.direction {
+            Direction::ToDevice => "to-device",
+            Direction::FromDevice => "from-device",
+        }
+    )
 }
 
 fn dir_text(d: Direction) -> &'static str {
@@ -128,6 +170,9 @@ pub fn human(ins: &Inspection) -> String {
         DirectionSource::Given => "",
     };
     let _ = writeln!(s, "  direction  {}{guessed}", dir_text(ins.direction));
+    if let Some(a) = &ins.ambiguous {
+        let _ = writeln!(s, "  AMBIGUOUS  {}", ambiguity_note(a));
+    }
     if let Some(opt) = &ins.opt_typed {
         let _ = writeln!(s, "  opt        {}", compact_fields(opt));
     }
@@ -235,6 +280,9 @@ pub fn one_line(ins: &Inspection) -> String {
     }
     if let Some(b) = &ins.body {
         let _ = write!(s, " {}", b.kind);
+        if let Some(a) = &ins.ambiguous {
+            let _ = write!(s, " (or {}?)", a.kind);
+        }
         if let Some(biz) = b.biz_code {
             let _ = write!(s, " biz={}", biz);
         }

@@ -98,22 +98,151 @@ fn decode_unknown_type_and_raw_stdin() {
     ];
     // crc16 of "hi" (CRC-16/IBM-3740) = 0x3e8b? computed by the library is not used: Report mode.
     p[14] = 0;
-    let doc = stdout_json(
-        joylink()
-            .args(["decode", "--json", "--raw"])
-            .write_stdin(p.clone()),
-    );
+    let out = joylink()
+        .args(["decode", "--json", "--raw"])
+        .write_stdin(p.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["header"]["type"], 99);
     assert_eq!(doc["header"]["type_name"], "unknown");
     assert_eq!(doc["body"]["kind"], "other");
     assert_eq!(doc["body"]["data_hex"], "6869");
     assert_eq!(doc["crc_ok"], false);
+    // The packet is shown, the CRC mismatch reported, and the exit status is 1.
+    joylink()
+        .args(["decode", "--raw"])
+        .write_stdin(p.clone())
+        .assert()
+        .code(1)
+        .stdout(contains("MISMATCH"))
+        .stderr(contains("crc mismatch"));
+    // With the right CRC the same packet is a success.
+    let crc = {
+        let mut c = joylink::wire::Crc16::new();
+        c.update(b"hi");
+        c.finish()
+    };
+    p[14..16].copy_from_slice(&crc.to_le_bytes());
     joylink()
         .args(["decode", "--raw"])
         .write_stdin(p)
         .assert()
         .success()
-        .stdout(contains("MISMATCH"));
+        .stdout(contains(" ok"));
+}
+
+/// `--raw` reads at most the largest packet (16 + 2 × 65 535 bytes): one byte more is a usage
+/// error, and an endless input ends.
+#[test]
+fn decode_raw_input_is_capped() {
+    let max = 16 + 2 * 65_535;
+    joylink()
+        .args(["decode", "--raw"])
+        .write_stdin(vec![0u8; max + 1])
+        .assert()
+        .code(2)
+        .stderr(contains("longer than the largest packet"));
+    // Exactly the cap is read and parsed (and fails as a packet, not as input).
+    joylink()
+        .args(["decode", "--raw"])
+        .write_stdin(vec![0u8; max])
+        .assert()
+        .code(1)
+        .stderr(contains("malformed packet"));
+    // An endless stream (/dev/zero) is cut at the cap instead of filling memory.
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("joylink"))
+        .args(["decode", "--raw"])
+        .stdin(zero)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A closed stderr never panics the command: the exit status is still the one for the packet.
+#[test]
+fn decode_survives_a_closed_stderr() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    for (hex, code) in [("bb553412000002000101", 1), ("zz", 2)] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("joylink"))
+            .args(["decode", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close stderr's read end before the command has anything to say (it waits on stdin).
+        drop(child.stderr.take());
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(hex.as_bytes()).unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{hex}: {status:?}");
+    }
+}
+
+/// A body no shipped peer sends — an unknown biz_code in front of binary bytes — is what a
+/// wrong key that happens to pass the padding check gives: reported as a wrong key, exit 1.
+#[test]
+fn decode_reports_a_noise_body_as_a_wrong_key() {
+    let body = json!({"kind": "script_control", "biz_code": 1_868_767_867u32, "serial": 7,
+        "cmd_hex": "00ff10e3"});
+    let hex = stdout_ok(
+        joylink()
+            .args([
+                "encode",
+                "--type",
+                "4",
+                "--localkey",
+                LOCAL,
+                "--timestamp",
+                "1",
+            ])
+            .arg(body.to_string()),
+    );
+    let hex = String::from_utf8(hex).unwrap();
+    let out = joylink()
+        .args([
+            "decode",
+            "--json",
+            "--direction",
+            "to-device",
+            "--localkey",
+            LOCAL,
+        ])
+        .arg(hex.trim())
+        .assert()
+        .code(1)
+        .stderr(contains("wrong key"))
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["error"]["code"], "decrypt");
+    // The same layout with a named biz_code is a message.
+    let body = json!({"kind": "script_control", "biz_code": 1002, "serial": 7,
+        "cmd_hex": "00ff10e3"});
+    let hex = stdout_ok(
+        joylink()
+            .args([
+                "encode",
+                "--type",
+                "4",
+                "--localkey",
+                LOCAL,
+                "--timestamp",
+                "1",
+            ])
+            .arg(body.to_string()),
+    );
+    joylink()
+        .args(["decode", "--direction", "to-device", "--localkey", LOCAL])
+        .arg(String::from_utf8(hex).unwrap().trim())
+        .assert()
+        .success();
 }
 
 fn roundtrip(encode: &[&str], decode: &[&str], body: &Value) -> Value {
@@ -423,9 +552,8 @@ fn demo_runs_deterministically_and_draws() {
 
 #[test]
 fn demo_svg_ladder() {
-    let dir = std::env::temp_dir().join(format!("joylink-cli-svg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("demo.svg");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo.svg");
     joylink()
         .args(["demo", "--brief", "--ladder=svg"])
         .arg(&file)
@@ -599,4 +727,147 @@ fn rare_wan_bodies_have_named_fields_and_round_trip() {
             .arg(legacy.to_string()),
     );
     assert!(!out.is_empty());
+}
+
+/// `timer next`: a UTC offset moves "now" and Unix-second times onto the device's wall clock;
+/// `-n 0` is an error; the spec's example 3 fails with a hint to use `--lenient`; a number too
+/// large for the parser is reported as typed; `--json` streams (a huge `-n` ends when the
+/// reader goes away).
+#[test]
+fn timer_next_offsets_hints_and_streams() {
+    // 1970-01-01 00:00:00 UTC is 08:00 in UTC+8: the 07:30 firing is the next day's.
+    let utc = stdout_json(joylink().args([
+        "timer",
+        "next",
+        "--json",
+        "--after",
+        "0",
+        "-n",
+        "1",
+        "0_30_7_*_*_*_*",
+    ]));
+    assert_eq!(utc["next"], json!(["1970-01-01 07:30:00"]));
+    let cn = stdout_json(joylink().args([
+        "timer",
+        "next",
+        "--json",
+        "--utc-offset",
+        "+08:00",
+        "--after",
+        "0",
+        "-n",
+        "1",
+        "0_30_7_*_*_*_*",
+    ]));
+    assert_eq!(cn["next"], json!(["1970-01-02 07:30:00"]));
+    assert_eq!(cn["utc_offset"], "+08:00");
+    assert_eq!(cn["after"], "1970-01-01 08:00:00");
+    joylink()
+        .args([
+            "timer",
+            "next",
+            "--utc-offset",
+            "-03:30",
+            "--after",
+            "100000",
+            "-n",
+            "1",
+        ])
+        .arg("0_0_0_*_*_*_*")
+        .assert()
+        .success()
+        .stdout(contains("(UTC-03:30)"));
+    exits(
+        &["timer", "next", "--utc-offset", "+8h", "0_0_0_*_*_*_*"],
+        2,
+    )
+    .stderr(contains("±HH:MM"));
+    exits(&["timer", "next", "-n", "0", "0_0_0_*_*_*_*"], 2);
+    exits(&["timer", "next", "0_1_22__11,15_*_*_*"], 2).stderr(contains("--lenient"));
+    exits(&["timer", "check", "0_1_22__11,15_*_*_*"], 1).stderr(contains("--lenient"));
+    exits(&["timer", "next", "0_99999999999_7_*_*_*_*"], 2)
+        .stderr(contains("value 99999999999 out of range"));
+    // Streaming: the reader stops after a few bytes and the command ends (it would otherwise
+    // collect 10^11 times first).
+    use std::io::Read as _;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("joylink"))
+        .args([
+            "timer",
+            "next",
+            "--json",
+            "-n",
+            "99999999999",
+            "*_*_*_*_*_*_*",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 300];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
+    assert!(String::from_utf8_lossy(&head).starts_with("{\"expr\""));
+    drop(child.stdout.take());
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+/// `--ladder` alone prints only the diagram, within 100 columns; `--ladder svg FILE` works
+/// without `=`; the SVG fits 100 columns of its font (720 px).
+#[test]
+fn ladder_forms_fit_and_parse() {
+    let out = stdout_ok(joylink().args(["demo", "--ladder"]));
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("sub-device") && text.contains("-->"));
+    assert!(!text.contains("==="), "packet listing printed: {text}");
+    assert!(!text.contains("packets exchanged"));
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-equals.svg");
+    joylink()
+        .args(["demo", "--brief", "--ladder", "svg"])
+        .arg(&file)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&file).unwrap();
+    let width: usize = svg
+        .split("width=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(width <= 720, "{width}");
+    assert!(svg.contains("cloud control [1002]"));
+}
+
+/// An unknown body kind names the kinds there are; encode's key options say what they seal.
+#[test]
+fn encode_names_kinds_and_its_own_key_help() {
+    exits(&["encode", "--type", "1", r#"{"kind":"frob"}"#], 2)
+        .stderr(contains("the kinds are: scan_request, scan_response"));
+    exits(&["encode", "--type", "10", r#"{"kind":"frob"}"#], 2)
+        .stderr(contains("heartbeat_response"));
+    let help = String::from_utf8(stdout_ok(joylink().args(["encode", "--help"]))).unwrap();
+    assert!(help.contains("seals the document in `inner`"), "{help}");
+    assert!(help.contains("our public key goes into opt"), "{help}");
+    assert!(!help.contains("opens the inner"), "{help}");
+    let top = String::from_utf8(stdout_ok(joylink().arg("--help"))).unwrap();
+    for sub in [
+        "decode", "encode", "keygen", "ecdh", "timer", "dissect", "demo",
+    ] {
+        let line = top
+            .lines()
+            .find(|l| l.trim_start().starts_with(sub))
+            .unwrap();
+        assert!(
+            line.len() > sub.len() + 20,
+            "no description for {sub}: {line:?}"
+        );
+    }
 }

@@ -117,10 +117,9 @@ fn write_pcapng(path: &Path, frames: &[Vec<u8>], endianness: Endianness, tsresol
     }
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("joylink-cli-dissect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A file in `dir` (a `tempfile` directory: removed, with what the test wrote, when dropped).
+fn temp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
 }
 
 /// Capture time of frame `i` (0-based) in every capture of these tests: 1 ms apart.
@@ -256,14 +255,15 @@ fn dissect_and_check(path: &Path, s: &Session, time_tolerance: f64) {
 
 #[test]
 fn dissects_udp_and_reassembled_tcp() {
+    let dir = tempfile::tempdir().unwrap();
     let s = session();
     let session = s.session.as_str();
-    let path = temp("session.pcap");
+    let path = temp(&dir, "session.pcap");
     write_pcap(&path, &s.frames);
     dissect_and_check(&path, &s, 1e-6);
 
-    // Human form and the SVG ladder, one column per address.
-    let svg = temp("session.svg");
+    // Human form and the SVG ladder, one column per party (IP address).
+    let svg = temp(&dir, "session.svg");
     joylink()
         .args(["dissect", "--sessionkey", session, "--ladder=svg"])
         .arg(&path)
@@ -274,25 +274,32 @@ fn dissects_udp_and_reassembled_tcp() {
         .stdout(predicates::str::contains("pass --localkey"));
     let text = std::fs::read_to_string(&svg).unwrap();
     for label in [
-        "192.168.1.10:50000",
-        "192.168.1.20:40000",
-        "10.0.0.1:2002",
+        "192.168.1.10",
+        "192.168.1.20",
+        "10.0.0.1",
         "json control",
         "cloud control [1004]",
         "cloud control [104]",
     ] {
         assert!(text.contains(label), "svg lacks {label}");
     }
-    joylink()
+    assert!(!text.contains("192.168.1.20:40000"), "one column per party");
+    // `--ladder` alone prints only the diagram.
+    let out = joylink()
         .args(["dissect", "--ladder"])
         .arg(&path)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains("10.0.0.1:2002"));
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("10.0.0.1"));
+    assert!(!text.contains("#1 "), "no packet lines: {text}");
+    assert!(!text.contains("10.0.0.1:2002"), "{text}");
 }
 
 #[test]
 fn dissects_pcapng_like_pcap() {
+    let dir = tempfile::tempdir().unwrap();
     let s = session();
     // (endianness, if_tsresol, seconds per tick): nanoseconds as pcap-file and newer dumpcap
     // write; the default microseconds (no option), big-endian; a binary 2^-10 s resolution.
@@ -304,7 +311,7 @@ fn dissects_pcapng_like_pcap() {
     .into_iter()
     .enumerate()
     {
-        let path = temp(&format!("session-{i}.pcapng"));
+        let path = temp(&dir, &format!("session-{i}.pcapng"));
         write_pcapng(&path, &s.frames, endianness, tsresol);
         assert_eq!(
             std::fs::read(&path).unwrap()[..4],
@@ -317,7 +324,8 @@ fn dissects_pcapng_like_pcap() {
 
 #[test]
 fn dissect_bad_inputs() {
-    let path = temp("garbage.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp(&dir, "garbage.pcap");
     std::fs::write(&path, b"this is not a capture").unwrap();
     joylink().arg("dissect").arg(&path).assert().code(1);
     joylink()
@@ -327,14 +335,15 @@ fn dissect_bad_inputs() {
     // A stream that breaks its framing is reported, not fatal.
     let mut bad = hex_field(&by_id(&vectors("wan_packets.json"), "wan-12")["packet"]);
     bad.extend_from_slice(b"garbage!garbage!garbage!");
-    let path = temp("broken.pcap");
+    let path = temp(&dir, "broken.pcap");
     write_pcap(&path, &[tcp(DEV, 40000, CLOUD, 2002, 1, 0x18, &bad)]);
     let out = joylink()
         .args(["dissect", "--json"])
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success());
+    // The packets after the break are lost: a failure (exit 1), the rest still printed.
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("bad magic"));
@@ -342,6 +351,7 @@ fn dissect_bad_inputs() {
 
 #[test]
 fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
+    let dir = tempfile::tempdir().unwrap();
     // A ~5 MB capture (over the 4 MiB threshold): a JoyLink packet first and last, and
     // non-JoyLink UDP traffic in between, written by the test.
     let l = vectors("lan_packets.json");
@@ -353,7 +363,7 @@ fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
         frames.push(udp(APP, 5353, DEV, 5353, &filler));
     }
     frames.push(udp(DEV, 4320, APP, 50000, &hex_field(&l8["packet"])));
-    let path = temp("big.pcap");
+    let path = temp(&dir, "big.pcap");
     write_pcap(&path, &frames);
     assert!(std::fs::metadata(&path).unwrap().len() > 4 * 1024 * 1024);
 
@@ -390,4 +400,289 @@ fn progress_bar_goes_to_stderr_and_leaves_the_json_alone() {
     // indicatif's default: no bar when stderr is not a terminal; `never` hides it anyway.
     assert!(!run("").contains("MiB"));
     assert!(!run("never").contains("MiB"));
+}
+
+/// Several keys of each kind: each packet is opened by the key that fits, whether the keys
+/// are repeated options or a keys file (one entry per device address); a packet no key opens
+/// is counted "not decrypted" and the exit status is 1; a packet with no key of its kind at
+/// all is not a failure.
+#[test]
+fn dissect_tries_every_key_and_fails_on_what_none_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session();
+    let path = temp(&dir, "session.pcap");
+    write_pcap(&path, &s.frames);
+    let l = vectors("lan_packets.json");
+    let other_local = by_id(&l, "lan-11")["key"]["key_string"].as_str().unwrap();
+    assert_ne!(other_local, s.localkey);
+    let other_session = "00".repeat(32);
+    // Wrong keys first, right ones after: every packet still opens.
+    let docs = stdout_json_lines(
+        joylink()
+            .args(["dissect", "--json", "--localkey", other_local, "--localkey"])
+            .arg(&s.localkey)
+            .args(["--sessionkey", &other_session, "--sessionkey", &s.session])
+            .arg(&path),
+    );
+    assert_eq!(docs.len(), 4);
+    assert!(docs.iter().all(|d| d["error"].is_null()), "{docs:#?}");
+    // The same keys from a keys file, each bound to its device's address.
+    let keys = temp(&dir, "keys.json");
+    let file = serde_json::json!({"keys": [
+        {"name": "other", "address": "192.168.1.99", "localkey": other_local,
+         "sessionkey": other_session},
+        {"name": "device", "address": "192.168.1.20", "localkey": s.localkey,
+         "sessionkey": s.session},
+    ]});
+    std::fs::write(&keys, file.to_string()).unwrap();
+    let docs = stdout_json_lines(
+        joylink()
+            .args(["dissect", "--json", "--keys"])
+            .arg(&keys)
+            .arg(&path),
+    );
+    assert_eq!(docs.len(), 4);
+    assert!(docs.iter().all(|d| d["error"].is_null()), "{docs:#?}");
+    // Only wrong LAN keys: the two LAN packets are not decrypted, exit 1; the WAN ones open.
+    let out = joylink()
+        .args([
+            "dissect",
+            "--localkey",
+            other_local,
+            "--sessionkey",
+            &s.session,
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.matches("NOT DECRYPTED").count(), 2, "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("4 joylink packets: 2 decoded, 2 not decrypted"),
+        "{stderr}"
+    );
+    // No LAN key at all: not a failure.
+    joylink()
+        .args(["dissect", "--sessionkey", &s.session])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("2 without a key"));
+    // A malformed keys file is a usage error naming the problem.
+    std::fs::write(&keys, r#"{"keys": [{"localky": "x"}]}"#).unwrap();
+    joylink()
+        .args(["dissect", "--keys"])
+        .arg(&keys)
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown field \"localky\""));
+}
+
+/// `joylink demo --pcap x.pcap --keys k.json` then `joylink dissect x.pcap --keys k.json`:
+/// every packet of the demo is decoded, the sub-devices' inner layers included, 0 failures; the
+/// kinds and bytes are the demo's, in order.
+#[test]
+fn demo_capture_and_keys_round_trip_through_dissect() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, keys) = (temp(&dir, "x.pcap"), temp(&dir, "k.json"));
+    let demo = stdout_json_lines(
+        joylink()
+            .args(["demo", "--json", "--pcap"])
+            .arg(&pcap)
+            .arg("--keys")
+            .arg(&keys),
+    );
+    assert!(demo.len() >= 20);
+    let docs = stdout_json_lines(
+        joylink()
+            .args(["dissect", "--json", "--keys"])
+            .arg(&keys)
+            .arg(&pcap),
+    );
+    assert_eq!(docs.len(), demo.len());
+    let mut inner = 0;
+    for (got, sent) in docs.iter().zip(&demo) {
+        assert!(got["error"].is_null(), "{got:#}");
+        assert_eq!(got["crc_ok"], true);
+        assert_eq!(got["body"]["kind"], sent["body"]["kind"], "{got:#}");
+        assert_eq!(got["direction"], sent["direction"]);
+        assert_eq!(got["len"], sent["len"]);
+        assert_eq!(got["plaintext_hex"], sent["plaintext_hex"]);
+        if let Some(i) = got["body"].get("inner") {
+            assert!(i.get("json").is_some(), "inner layer not opened: {got:#}");
+            inner += 1;
+        }
+        // LAN over UDP with the device side on 4320, WAN over TCP.
+        let lan = got["magic"] == "lan";
+        assert_eq!(got["transport"], if lan { "udp" } else { "tcp" });
+        if lan {
+            let device_side = if got["direction"] == "to_device" {
+                "dst"
+            } else {
+                "src"
+            };
+            assert!(
+                got[device_side].as_str().unwrap().ends_with(":4320"),
+                "{got:#}"
+            );
+        }
+    }
+    assert!(inner >= 2, "sub-device inner layers: {inner}");
+    joylink()
+        .args(["dissect", "--keys"])
+        .arg(&keys)
+        .arg(&pcap)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "{n} joylink packets: {n} decoded, 0 not decrypted, 0 without a key, 0 malformed",
+            n = demo.len()
+        )));
+    // Without the keys file nothing is decrypted that needs a key, and that is no failure.
+    joylink().arg("dissect").arg(&pcap).assert().success();
+    // A wrong sub-device accesskey: the sub-device upload's inner layer is not decrypted.
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
+    let sub = file["keys"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["name"] == "sub-device")
+        .unwrap();
+    sub["accesskey"] = Value::String("0".repeat(32));
+    std::fs::write(&keys, file.to_string()).unwrap();
+    joylink()
+        .args(["dissect", "--keys"])
+        .arg(&keys)
+        .arg(&pcap)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("1 not decrypted"));
+}
+
+/// The fragments of a gateway's scan answer (vector lan-21, in reverse order) are shown each,
+/// and then as one message reassembled with joylink-wire's reassembler: the vector's
+/// reassembled payload, typed as the scan answer.
+#[test]
+fn dissect_reassembles_lan_fragments() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = vectors("lan_packets.json");
+    let v = by_id(&l, "lan-21");
+    let frags = v["fragments"].as_array().unwrap();
+    assert!(frags.len() >= 2);
+    let mut frames: Vec<Vec<u8>> = frags
+        .iter()
+        .map(|f| udp(DEV, 4320, APP, 50000, &hex_field(&f["packet"])))
+        .collect();
+    frames.reverse();
+    let path = temp(&dir, "fragments.pcap");
+    write_pcap(&path, &frames);
+    let docs = stdout_json_lines(joylink().args(["dissect", "--json"]).arg(&path));
+    assert_eq!(docs.len(), frags.len() + 1, "{docs:#?}");
+    assert!(
+        docs[..frags.len()]
+            .iter()
+            .all(|d| d["body"]["kind"] == "fragment")
+    );
+    let whole = docs.last().unwrap();
+    assert_eq!(whole["body"]["kind"], "scan_response");
+    assert_eq!(whole["header"]["total"], 0);
+    assert_eq!(whole["crc_ok"], true);
+    assert_eq!(whole["plaintext_hex"], v["reassembled_payload"]);
+    let text: Value = serde_json::from_str(v["reassembled_text"].as_str().unwrap()).unwrap();
+    assert_eq!(whole["body"]["json"], text);
+}
+
+/// A datagram whose length disagrees with its header: the header is shown, the mismatch
+/// flagged, and the exit status is 1.
+#[test]
+fn dissect_shows_the_header_of_a_length_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session();
+    let mut long = s.packets[0].clone();
+    long.extend_from_slice(b"extra");
+    let path = temp(&dir, "mismatch.pcap");
+    write_pcap(&path, &[udp(APP, 50000, DEV, 4320, &long)]);
+    let out = joylink()
+        .args(["dissect", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["code"], "length");
+    assert_eq!(doc["header"]["type"], 3);
+    assert_eq!(doc["len"], long.len());
+    let want = long.len() - 5;
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("header says {want} bytes")),
+        "{doc}"
+    );
+    joylink()
+        .arg("dissect")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("json control (3)"))
+        .stdout(predicates::str::contains("LENGTH MISMATCH"));
+}
+
+/// A link type `dissect` cannot read is warned about (not reported as "0 packets" silently);
+/// a capture cut in the middle of a record shows the packets before the cut, the cut's byte
+/// offset and the summary.
+#[test]
+fn dissect_warns_about_unreadable_links_and_cut_captures() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp(&dir, "wifi.pcap");
+    let file = std::fs::File::create(&path).unwrap();
+    let header = pcap_file::pcap::PcapHeader {
+        datalink: DataLink::IEEE802_11,
+        ..Default::default()
+    };
+    let mut w = PcapWriter::with_header(file, header).unwrap();
+    let frame = vec![0u8; 40];
+    w.write_packet(&PcapPacket::new(frame_time(0), 40, &frame))
+        .unwrap();
+    drop(w);
+    joylink()
+        .arg("dissect")
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "1 frames of link type 105 skipped",
+        ));
+
+    let s = session();
+    let path = temp(&dir, "cut.pcap");
+    write_pcap(&path, &s.frames);
+    let full = std::fs::read(&path).unwrap();
+    let last = s.frames.last().unwrap().len();
+    // Cut 10 bytes into the last record's data.
+    let at = full.len() - 16 - last;
+    std::fs::write(&path, &full[..at + 16 + 10]).unwrap();
+    let out = joylink()
+        .args([
+            "dissect",
+            "--localkey",
+            &s.localkey,
+            "--sessionkey",
+            &s.session,
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // The LAN packets and wan-12 came before the cut; wan-13's last segment is cut off.
+    assert!(stdout.contains("json_control_response"), "{stdout}");
+    assert!(stdout.contains("cloud control (11)"), "{stdout}");
+    assert!(stderr.contains(&format!("cut at byte {at}")), "{stderr}");
+    assert!(stderr.contains("3 joylink packets: 3 decoded"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
 }

@@ -39,6 +39,16 @@ fn key_args(v: &Value) -> Vec<String> {
     }
 }
 
+/// The key options of a vector, with its sub-device key (inner layer of 111/112) if any.
+fn all_key_args(v: &Value) -> Vec<String> {
+    let mut args = key_args(v);
+    if let Some(k) = v["sub_device_key"]["key_string"].as_str() {
+        args.push("--sub-accesskey".into());
+        args.push(k.into());
+    }
+    args
+}
+
 fn direction(v: &Value) -> &'static str {
     match v["direction"].as_str().unwrap() {
         "app_to_device" | "cloud_to_device" => "to-device",
@@ -212,4 +222,137 @@ fn human_output_names_things() {
         .stdout(predicates::str::contains("crc        0x"))
         .stdout(predicates::str::contains("biz_name: snapshot"))
         .stdout(predicates::str::contains("timestamp  1744559199"));
+}
+
+/// The vector's direction as `decode` names it.
+fn direction_name(v: &Value) -> &'static str {
+    match direction(v) {
+        "to-device" => "to_device",
+        _ => "from_device",
+    }
+}
+
+fn decode_guessing(v: &Value) -> Value {
+    let out = joylink()
+        .arg("decode")
+        .arg("--json")
+        .args(key_args(v))
+        .arg(v["packet"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}: exit {:?}", v["id"], out.status);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Without `--direction`, every golden packet is named as the message its metadata says it is:
+/// the kind `decode` gives when told the vector's direction, and that direction. A guess that
+/// only a likely shape made may be flagged as ambiguous, but its pick is still right.
+#[test]
+fn every_vector_is_named_right_without_direction() {
+    let mut n = 0;
+    for file in ["lan_packets.json", "wan_packets.json"] {
+        for v in packets(file) {
+            let id = &v["id"];
+            let told = decode_json(&v);
+            let guessed = decode_guessing(&v);
+            assert_eq!(guessed["direction_guessed"], true, "{id}");
+            assert_eq!(guessed["body"]["kind"], told["body"]["kind"], "{id}");
+            assert_eq!(guessed["direction"], direction_name(&v), "{id}");
+            assert!(guessed["error"].is_null(), "{id}: {}", guessed["error"]);
+            if let Some(a) = guessed["ambiguous"].as_object() {
+                assert_ne!(a["kind"], told["body"]["kind"], "{id}");
+                assert_ne!(a["direction"], direction_name(&v), "{id}");
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 46, "{n} packets");
+}
+
+/// A type-4 plaintext with non-zero bytes 6–7 is JSON, so a device answer, never a script
+/// control: decided by a rule, not flagged. A heartbeat and its answer are both 8 bytes: the
+/// pick is flagged as ambiguous, with the other reading and how to choose it.
+#[test]
+fn ambiguity_is_said_only_where_the_bytes_allow_both() {
+    let l = vectors("lan_packets.json");
+    let lan_json_answers: Vec<&Value> = l
+        .iter()
+        .filter(|v| v["header"]["type"] == 4 && v["plaintext_text"].is_string())
+        .collect();
+    assert!(!lan_json_answers.is_empty());
+    for v in lan_json_answers {
+        let doc = decode_guessing(v);
+        assert_eq!(doc["body"]["kind"], "json_control_response", "{}", v["id"]);
+        assert!(doc["ambiguous"].is_null(), "{}", v["id"]);
+    }
+    let w = vectors("wan_packets.json");
+    let hb_answer = w
+        .iter()
+        .find(|v| v["header"]["type"] == 10 && v["direction"] == "cloud_to_device")
+        .unwrap();
+    let doc = decode_guessing(hb_answer);
+    assert_eq!(doc["body"]["kind"], "heartbeat_response");
+    assert_eq!(doc["ambiguous"]["kind"], "heartbeat");
+    assert_eq!(doc["ambiguous"]["direction"], "from_device");
+    joylink()
+        .arg("decode")
+        .args(key_args(hb_answer))
+        .arg(hb_answer["packet"].as_str().unwrap())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("AMBIGUOUS"))
+        .stdout(predicates::str::contains("--direction from-device"));
+}
+
+/// `decode --json | encode --style cjson` gives back the sender's very bytes for every whole
+/// golden packet (the fragments of lan-21 are pieces, not bodies): the JSON bodies are laid out
+/// as shipped devices write them. The compact default differs exactly where a body has
+/// whitespace.
+#[test]
+fn decode_then_encode_cjson_gives_the_packet_back() {
+    let mut n = 0;
+    let mut compact_differs = 0;
+    for file in ["lan_packets.json", "wan_packets.json"] {
+        for v in vectors(file) {
+            let Some(packet) = v["packet"].as_str() else {
+                continue;
+            };
+            let id = &v["id"];
+            let decoded = joylink()
+                .args(["decode", "--json", "--direction", direction(&v)])
+                .args(all_key_args(&v))
+                .arg(packet)
+                .output()
+                .unwrap();
+            assert!(decoded.status.success(), "{id}");
+            let encode = |style: &str| {
+                let out = joylink()
+                    .args(["encode", "--style", style])
+                    .args(all_key_args(&v))
+                    .arg("-")
+                    .write_stdin(decoded.stdout.clone())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{id}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                String::from_utf8(out.stdout).unwrap().trim().to_owned()
+            };
+            assert_eq!(encode("cjson"), packet, "{id}");
+            let plaintext = v["plaintext_text"].as_str().unwrap_or_default();
+            let spaced = plaintext.contains([' ', '\n', '\t']);
+            if encode("compact") != packet {
+                assert!(
+                    spaced,
+                    "{id}: compact differs without whitespace in the body"
+                );
+                compact_differs += 1;
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 44, "{n}");
+    assert!(compact_differs >= 1);
 }

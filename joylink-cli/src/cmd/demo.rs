@@ -25,10 +25,11 @@ use joylink::wire::wan::{
     AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
     OtaStatusResponse, SubDevInfo, SubDevList, SubDevState, SubDevUpload, Timestamped, WanMessage,
 };
-use joylink::wire::{BizCode, Direction, FixedText, ResponseCode};
+use joylink::wire::{BizCode, Direction, FixedText, Magic, ResponseCode};
 use rand_core::{Infallible, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 
+use crate::capture_out::{APP_PORT, CaptureBuilder, LAN_PORT};
 use crate::cmd::{LadderArgs, draw_ladder};
 use crate::keys::Keys;
 use crate::ladder::Ladder;
@@ -52,6 +53,27 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub ladder: LadderArgs,
+    /// Also write the exchange as a pcap capture: the LAN as UDP (the device side on port
+    /// 4320), the WAN as TCP connections opened by the device and the gateway, each party at
+    /// its own IP address (app 192.168.1.10, device .20, gateway .30, cloud 203.0.113.1).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<std::path::PathBuf>,
+    /// Also write every key of the demo (app, device, gateway, sub-device) as a keys file for
+    /// `dissect --keys`.
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<std::path::PathBuf>,
+}
+
+/// The IPv4 address of a party in the demo's capture (the sub-device talks ZigBee: none).
+fn address(party: &str) -> Option<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    match party {
+        APP => Some(Ipv4Addr::new(192, 168, 1, 10)),
+        DEVICE => Some(Ipv4Addr::new(192, 168, 1, 20)),
+        GATEWAY => Some(Ipv4Addr::new(192, 168, 1, 30)),
+        CLOUD => Some(Ipv4Addr::new(203, 0, 113, 1)),
+        _ => None,
+    }
 }
 
 /// The demo's deterministic RNG: SplitMix64. NOT a cryptographic generator — it stands in for
@@ -131,12 +153,15 @@ const SUBDEV: &str = "sub-device";
 const CLOUD: &str = "cloud";
 
 struct Demo {
+    /// Only the ladder is printed (`--ladder` in the terminal).
+    quiet: bool,
     args_brief: bool,
     json: bool,
     step: String,
     ladder: Ladder,
     clock: u32,
     count: u32,
+    capture: Option<CaptureBuilder>,
 }
 
 impl Demo {
@@ -147,14 +172,14 @@ impl Demo {
 
     fn step(&mut self, title: &str) {
         title.clone_into(&mut self.step);
-        if !self.json {
+        if !self.json && !self.quiet {
             outln(&format!("\n=== {title} ==="));
         }
     }
 
     fn note(&mut self, from: &str, to: &str, text: &str) {
         self.ladder.arrow(from, to, text);
-        if !self.json {
+        if !self.json && !self.quiet {
             outln(&format!("{from} -> {to}: {text} (not a JoyLink packet)"));
         }
     }
@@ -178,7 +203,22 @@ impl Demo {
         }
         self.count = self.count.saturating_add(1);
         self.ladder.arrow(from, to, render::label(&ins));
-        if self.json {
+        if let (Some(c), Some(src), Some(dst)) = (&mut self.capture, address(from), address(to)) {
+            if ins.header.magic == Magic::Lan {
+                // The device side listens on the LAN port (spec 6.1).
+                let (sport, dport) = match direction {
+                    Direction::ToDevice => (APP_PORT, LAN_PORT),
+                    Direction::FromDevice => (LAN_PORT, APP_PORT),
+                };
+                c.udp((src, sport), (dst, dport), bytes);
+            } else if from == CLOUD {
+                c.tcp(dst, src, false, bytes);
+            } else {
+                c.tcp(src, dst, true, bytes);
+            }
+        }
+        if self.quiet {
+        } else if self.json {
             let mut doc =
                 json!({"step": self.step, "from": from, "to": to, "hex": hex::encode(bytes)});
             if let (Value::Object(d), Value::Object(p)) = (&mut doc, render::to_json(&ins)) {
@@ -265,12 +305,17 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let ladder_arg = args.ladder.parse()?;
     let mut rng = DemoRng(args.seed);
     let mut d = Demo {
+        quiet: ladder_arg == Some(crate::cmd::LadderArg::Terminal),
         args_brief: args.brief,
         json: args.json,
         step: String::new(),
         ladder: Ladder::default(),
         clock: 1_700_000_000,
         count: 0,
+        capture: args
+            .pcap
+            .as_ref()
+            .map(|_| CaptureBuilder::new(1_700_000_000)),
     };
     for p in [APP, DEVICE, GATEWAY, SUBDEV, CLOUD] {
         d.ladder.party(p);
@@ -287,9 +332,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut session = [0u8; 32];
     rand_core::Rng::fill_bytes(&mut rng, &mut session);
     let session_key = SessionKey::new(session);
-    let gw_local: LocalKey = rng.key_string().parse()?;
-    let sub_local: LocalKey = rng.key_string().parse()?;
-    let sub_access: AccessKey = rng.key_string().parse()?;
+    let gw_local_s = rng.key_string();
+    let sub_local_s = rng.key_string();
+    let sub_access_s = rng.key_string();
+    let gw_local: LocalKey = gw_local_s.parse()?;
+    let sub_local: LocalKey = sub_local_s.parse()?;
+    let sub_access: AccessKey = sub_access_s.parse()?;
     let sub_feed = "3039237988000962";
 
     let own_pair = |pair: &KeyPair| -> Result<KeyPair> {
@@ -587,7 +635,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .context("clock out of range")?;
     let fire = exp.next_after(now, now).context("the timer never fires")?;
     let fire_ts = u32::try_from(fire.seconds_since_epoch()).unwrap_or(d.clock);
-    if !d.json {
+    if !d.json && !d.quiet {
         outln(&format!("\n  timer {exp_text} next fires at {fire} UTC"));
     }
     d.clock = fire_ts;
@@ -660,13 +708,43 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     });
     d.wan(cloud_dev, &msg, &wkeys, &device_keys, down)?;
 
-    if !d.json {
+    if !d.json && !d.quiet {
         outln(&format!(
             "\n{} packets exchanged, every one decoded by its receiver.",
             d.count
         ));
     }
-    draw_ladder(ladder_arg, &d.ladder, true)?;
+    if let (Some(path), Some(c)) = (&args.pcap, &d.capture) {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        c.write(std::io::BufWriter::new(file))
+            .with_context(|| format!("writing {}", path.display()))?;
+        crate::errln(&format!(
+            "capture written to {} ({} frames)",
+            path.display(),
+            c.len()
+        ));
+    }
+    if let Some(path) = &args.keys {
+        let pk = |p: &KeyPair| hex::encode(p.private_key().raw_secret_bytes());
+        let ip = |p: &str| address(p).map(|a| a.to_string());
+        // Every party's keys, one entry per device address or feedid (`dissect --keys`).
+        let doc = json!({"keys": [
+            {"name": "app", "address": ip(APP), "private_key": pk(&app_pair)},
+            {"name": "device", "address": ip(DEVICE), "feedid": feed_id,
+             "localkey": local_key_s, "accesskey": access_key_s,
+             "sessionkey": hex::encode(session), "private_key": pk(&device_pair)},
+            {"name": "gateway (it reuses the device's cloud session)", "address": ip(GATEWAY),
+             "localkey": gw_local_s, "accesskey": access_key_s,
+             "sessionkey": hex::encode(session)},
+            {"name": "sub-device", "feedid": sub_feed, "localkey": sub_local_s,
+             "accesskey": sub_access_s},
+        ]});
+        std::fs::write(path, serde_json::to_string_pretty(&doc)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        crate::errln(&format!("keys written to {}", path.display()));
+    }
+    draw_ladder(ladder_arg, &d.ladder, !d.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

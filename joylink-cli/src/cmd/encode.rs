@@ -29,14 +29,26 @@ pub enum MagicArg {
 /// gives the body back.
 #[derive(Debug, clap::Args)]
 #[command(
+    mut_arg("local_key", |a| a.help("LAN localkey, 32 ASCII characters: seals enctype 3 on the LAN")),
+    mut_arg("access_key", |a| a.help("WAN accesskey, 32 ASCII characters: seals enctype 3 on the WAN (type 9 auth)")),
+    mut_arg("session_key", |a| a.help("WAN session key, 64 hex digits: seals enctype 4")),
+    mut_arg("private_key", |a| a.help("Our secp160r1 private key, 40 hex digits (enctype 2): with --peer it makes the AES key, and our public key goes into opt")),
+    mut_arg("sub_local_key", |a| a.help("A sub-device's localkey, 32 ASCII characters: seals the document in `inner` as the cmd/resp of LAN type 104")),
+    mut_arg("sub_access_key", |a| a.help("A sub-device's accesskey, 32 ASCII characters: seals the document in `inner` as the data of WAN types 111/112")),
     after_help = "Example:\n  joylink encode --type heartbeat --sessionkey 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff \\\n    \
 --timestamp 1700000000 '{\"kind\":\"heartbeat\",\"version\":1,\"rssi\":60}'"
 )]
 pub struct Args {
     /// Packet type: a number or a name (`scan`, `write-key`, `json-control`, `script-control`,
-    /// `heartbeat`, `cloud-control`, `upload`, `timer`, `sub-device heartbeat`, …).
+    /// `heartbeat`, `cloud-control`, `upload`, `timer`, `sub-device heartbeat`, …). Taken from
+    /// the input when it is a whole `decode --json` document.
     #[arg(long = "type", value_name = "T")]
-    pub packet_type: String,
+    pub packet_type: Option<String>,
+    /// How JSON bodies are laid out: `compact` (no whitespace, what apps and the cloud send) or
+    /// `cjson` (what shipped devices send: cJSON's pretty print for the scan, sub-device and
+    /// OTA-status answers, the SDK's `sprintf` layout for the write-key answer).
+    #[arg(long, value_enum, default_value_t = body::Layout::Compact)]
+    pub style: body::Layout,
     /// Encryption: `none`, `static`, `ecdh`, `pre-shared` (localkey / accesskey), `session` or
     /// 0–4. Default: what shipped peers use for this message (NOTES.md §3.5).
     #[arg(long = "enctype", value_name = "E")]
@@ -50,12 +62,15 @@ pub struct Args {
     /// LAN or WAN magic (default: from the type).
     #[arg(long, value_enum)]
     pub magic: Option<MagicArg>,
-    /// The peer's public key for enctype 2 (a devkey or hex); our key is --private-key.
+    /// The peer's public key for enctype 2 (a devkey or hex); our key is --private-key. With a
+    /// whole `decode --json` document, the public key in its opt is the peer's.
     #[arg(long, value_name = "KEY")]
     pub peer: Option<String>,
     #[command(flatten)]
     pub keys: KeyArgs,
-    /// The body as JSON; `-` reads it from stdin.
+    /// The body as JSON (the `body` object of `decode --json`), or the whole document `decode
+    /// --json` prints (type, enctype, timestamp, opt and header fields are then taken from
+    /// it); `-` reads it from stdin.
     #[arg(value_name = "BODY")]
     pub body: String,
 }
@@ -197,18 +212,17 @@ pub fn seal(
     Ok(out)
 }
 
+/// `v[name]`, `null` when absent.
+fn at<'v>(v: &'v Value, name: &str) -> &'v Value {
+    v.get(name).unwrap_or(&Value::Null)
+}
+
 /// Runs `encode`.
 ///
 /// # Errors
 /// Usage errors for bad arguments or bodies.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let keys = args.keys.parse()?;
-    let packet_type = parse_packet_type(&args.packet_type)?;
-    let magic = match args.magic {
-        Some(MagicArg::Lan) => Magic::Lan,
-        Some(MagicArg::Wan) => Magic::Wan,
-        None => default_magic(packet_type),
-    };
     let text = if args.body == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -218,28 +232,64 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         args.body.clone()
     };
-    let body: Value =
+    let input: Value =
         serde_json::from_str(&text).map_err(|e| usage(format!("BODY is not JSON: {e}")))?;
-    let timestamp = args.timestamp.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .ok()
-            .and_then(|d| u32::try_from(d.as_secs()).ok())
-            .unwrap_or(0)
-    });
-    let given_enc = args.enc_type.as_deref().map(parse_enc_type).transpose()?;
+    // A whole `decode --json` document: `decode --json | encode` re-seals the packet.
+    let doc = match (at(&input, "body"), at(&input, "header")) {
+        (Value::Object(_), Value::Object(_)) => Some(&input),
+        _ => None,
+    };
+    let body = doc.map_or(&input, |d| at(d, "body"));
+    let header_u64 = |name: &str| doc.and_then(|d| at(at(d, "header"), name).as_u64());
+    let packet_type = match (&args.packet_type, header_u64("type")) {
+        (Some(t), _) => parse_packet_type(t)?,
+        (None, Some(t)) => {
+            PacketType::from(u8::try_from(t).map_err(|_| usage("header.type exceeds 255"))?)
+        }
+        (None, None) => {
+            return Err(usage(
+                "--type is required (unless BODY is a whole decode document)",
+            ));
+        }
+    };
+    let magic = match (args.magic, doc.and_then(|d| at(d, "magic").as_str())) {
+        (Some(MagicArg::Lan), _) | (None, Some("lan")) => Magic::Lan,
+        (Some(MagicArg::Wan), _) | (None, Some("wan")) => Magic::Wan,
+        (None, _) => default_magic(packet_type),
+    };
+    let timestamp = args
+        .timestamp
+        .or_else(|| {
+            doc.and_then(|d| at(d, "timestamp").as_u64())
+                .and_then(|t| u32::try_from(t).ok())
+        })
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .ok()
+                .and_then(|d| u32::try_from(d.as_secs()).ok())
+                .unwrap_or(0)
+        });
+    let given_enc = match (&args.enc_type, header_u64("enctype")) {
+        (Some(e), _) => Some(parse_enc_type(e)?),
+        (None, Some(e)) => Some(EncType::from(
+            u8::try_from(e).map_err(|_| usage("header.enctype exceeds 255"))?,
+        )),
+        (None, None) => None,
+    };
     // The kind fixes the direction; the direction gives the default enctype. A body whose
     // timestamp presence depends on the enctype ("other") is built with the final enctype.
     let probe: Encoded = body::from_json(
         magic,
         given_enc.unwrap_or(EncType::PreShared),
-        &body,
+        body,
         timestamp,
         &keys,
+        args.style,
     )?;
     let enc_type =
         given_enc.unwrap_or_else(|| default_enc_type(magic, packet_type, probe.direction));
-    let encoded = body::from_json(magic, enc_type, &body, timestamp, &keys)?;
+    let encoded = body::from_json(magic, enc_type, body, timestamp, &keys, args.style)?;
     let checked = body::check(magic, packet_type, enc_type, &encoded, &keys)?;
     let wanted = body.get("kind").and_then(Value::as_str).unwrap_or_default();
     if checked.kind != wanted {
@@ -248,16 +298,30 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             checked.kind
         )));
     }
+    // The document's opt: a public key (enctype 2) or raw bytes, as sent.
+    let doc_opt = doc
+        .and_then(|d| at(at(d, "opt"), "hex").as_str())
+        .map(|h| parse_hex("opt.hex", h))
+        .transpose()?;
     let opt = match &args.opt_hex {
         Some(h) => Some(parse_hex("--opt-hex", h)?),
-        None => encoded.opt.clone(),
+        None => encoded.opt.clone().or_else(|| doc_opt.clone()),
     };
-    let peer = args
-        .peer
-        .as_deref()
-        .map(|p| parse_public_key(p, "--peer"))
-        .transpose()?;
-    let header = Header::new(magic, packet_type, enc_type);
+    let peer = match (&args.peer, &doc_opt) {
+        (Some(p), _) => Some(parse_public_key(p, "--peer")?),
+        // ECDH is symmetric: the receiver's private key with the sender's public key (the
+        // opt) gives the secret the sender used, so a captured enctype-2 packet re-seals to
+        // the same bytes.
+        (None, Some(o)) if enc_type == EncType::Ecdh => PublicKey::from_bytes(o).ok(),
+        (None, _) => None,
+    };
+    let mut header = Header::new(magic, packet_type, enc_type);
+    if let Some(v) = header_u64("version").and_then(|v| u8::try_from(v).ok()) {
+        header.version = v;
+    }
+    if let Some(r) = header_u64("reserved").and_then(|v| u8::try_from(v).ok()) {
+        header.reserved = r;
+    }
     let packet = seal(&header, &keys, peer.as_ref(), opt, &encoded.plaintext)?;
     outln(&hex::encode(packet));
     Ok(ExitCode::SUCCESS)

@@ -32,8 +32,9 @@ impl From<DirectionArg> for Direction {
 /// The `--ladder[=svg FILE]` options of `demo` and `dissect`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LadderArgs {
-    /// Draw the exchange as a ladder (sequence) diagram, one column per party (per address for
-    /// a capture): `--ladder` in the terminal, `--ladder=svg FILE` as an SVG file.
+    /// Draw the exchange as a ladder (sequence) diagram, one column per party (per IP address
+    /// for a capture), within 100 columns: `--ladder` alone prints only the diagram,
+    /// `--ladder svg FILE` (or `--ladder=svg FILE`) writes it as an SVG file.
     #[arg(long, num_args = 0..=1, require_equals = true, value_name = "svg")]
     pub ladder: Option<Vec<String>>,
     /// The SVG file of `--ladder=svg FILE`.
@@ -71,7 +72,7 @@ pub fn draw_ladder(
         Some(LadderArg::Svg(path)) => {
             std::fs::write(&path, ladder.to_svg())
                 .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("ladder written to {}", path.display());
+            crate::errln(&format!("ladder written to {}", path.display()));
         }
         None => {}
     }
