@@ -40,7 +40,8 @@ pub use direction::Direction;
 pub use error::{Error, Result};
 pub use fixed_text::{FixedText, write_fixed_text};
 pub use fragment::{
-    FRAGMENT_PIECE_LEN, Fragment, Reassembled, Reassembler, ReassemblyStatus, Splitter,
+    FRAGMENT_PIECE_LEN, Fragment, REASSEMBLY_TIMEOUT_MS, Reassembled, Reassembler, ReassemblyStats,
+    ReassemblyStatus, Splitter, WAN_FRAGMENT_PIECE_LEN, fragment_piece_len,
 };
 #[cfg(feature = "alloc")]
 pub use frame::BytesFrameDecoder;
