@@ -744,4 +744,473 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::codes::EncType;
+    use crate::crc::CrcPolicy;
+    use crate::packet::decode;
+    use std::vec::Vec;
+
+    fn scan_header() -> Header {
+        Header::new(Magic::Lan, PacketType::Scan, EncType::None)
+    }
+
+    fn packets_of(header: &Header, opt: &[u8], payload: &[u8], id: u8) -> Vec<Vec<u8>> {
+        Splitter::new(header, opt, payload, id)
+            .unwrap()
+            .map(|f| {
+                let mut buf = std::vec![0xa5; f.buffer_len()];
+                assert_eq!(f.emit(&mut buf).unwrap(), buf.len());
+                buf
+            })
+            .collect()
+    }
+
+    fn fragment_packets(payload: &[u8], id: u8) -> Vec<Vec<u8>> {
+        packets_of(&scan_header(), &[], payload, id)
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 + 3) as u8).collect()
+    }
+
+    fn d(p: &[u8]) -> Decoded<'_> {
+        decode(p, CrcPolicy::Verify).unwrap()
+    }
+
+    /// Pushes and returns the completed packet's payload, if any.
+    fn push<K: Copy + Eq, const N: usize>(
+        r: &mut Reassembler<'_, K, N>,
+        sender: K,
+        p: &[u8],
+        now: u64,
+    ) -> Result<Option<Vec<u8>>> {
+        Ok(match r.push(sender, &d(p), now)? {
+            ReassemblyStatus::Incomplete { .. } => None,
+            ReassemblyStatus::Complete(m) => Some(m.payload().to_vec()),
+        })
+    }
+
+    #[test]
+    fn split_sizes() {
+        let h = scan_header();
+        for (len, pieces) in [
+            (0, &[0usize][..]),
+            (999, &[999]),
+            (1000, &[1000]),
+            (1001, &[1000, 1]),
+            (2000, &[1000, 1000]),
+            (2500, &[1000, 1000, 500]),
+        ] {
+            let payload = pattern(len);
+            let s = Splitter::new(&h, &[], &payload, 9).unwrap();
+            let got: Vec<usize> = s.clone().map(|f| f.payload.len()).collect();
+            assert_eq!(got, pieces, "len {len}");
+            assert_eq!(s.packet_count(), pieces.len());
+            let unfragmented = pieces.len() == 1;
+            for (i, f) in s.enumerate() {
+                if unfragmented {
+                    assert_eq!(
+                        (f.header.total, f.header.index, f.header.reserved),
+                        (0, 0, 0)
+                    );
+                } else {
+                    assert_eq!(usize::from(f.header.total), pieces.len());
+                    assert_eq!(usize::from(f.header.index), i + 1);
+                    assert_eq!(f.header.reserved, 9);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn split_errors() {
+        let h = scan_header();
+        assert_eq!(
+            Splitter::with_piece_len(&h, &[], &[], 0, 0).err(),
+            Some(Error::OutOfRange {
+                field: "piece_len",
+                value: 0
+            })
+        );
+        let big = pattern(256);
+        assert_eq!(
+            Splitter::with_piece_len(&h, &[], &big, 0, 1).err(),
+            Some(Error::TooLong {
+                field: "payload",
+                len: 256,
+                max: 255
+            })
+        );
+        let s = Splitter::new(&h, &[], &big, 0).unwrap();
+        assert!(s.fragment(1).is_none());
+        assert!(s.fragment(0).is_some());
+    }
+
+    #[test]
+    fn wan_pieces_are_1024_bytes() {
+        let h = Header::new(Magic::Wan, PacketType::CloudControl, EncType::SessionKey);
+        let s = Splitter::new(&h, &[1, 2], &[0u8; 2100], 9).unwrap();
+        let got: Vec<usize> = s.map(|f| f.payload.len()).collect();
+        assert_eq!(got, [1024, 1024, 52]);
+        assert_eq!(fragment_piece_len(Magic::Wan), WAN_FRAGMENT_PIECE_LEN);
+        assert_eq!(fragment_piece_len(Magic::Lan), FRAGMENT_PIECE_LEN);
+    }
+
+    #[test]
+    fn fragments_are_recognised_and_refused_whole() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let p = Packet::new_checked(&a[1][..]).unwrap();
+        assert!(p.is_fragment());
+        assert_eq!(
+            p.header().check_unfragmented(),
+            Err(Error::Fragment { index: 2, total: 3 })
+        );
+        let whole = fragment_packets(&pattern(10), 1);
+        let p = Packet::new_checked(&whole[0][..]).unwrap();
+        assert!(!p.is_fragment());
+        assert_eq!(p.header().check_unfragmented(), Ok(()));
+        // total = 1 is unfragmented for the SDK too.
+        let mut h = scan_header();
+        (h.total, h.index) = (1, 1);
+        assert_eq!(h.check_unfragmented(), Ok(()));
+    }
+
+    #[test]
+    fn round_trip_any_order_gives_a_whole_packet() {
+        let payload = pattern(3333);
+        let opt = [7u8; 21];
+        let h = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
+        let mut packets = packets_of(&h, &opt, &payload, 5);
+        packets.swap(0, 3);
+        packets.swap(1, 2);
+        let mut storage = [0u8; 4000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        let n = packets.len();
+        for (i, p) in packets.iter().enumerate() {
+            match r.push((), &d(p), 0).unwrap() {
+                ReassemblyStatus::Incomplete { received, total } => {
+                    assert_eq!(usize::from(received), i + 1);
+                    assert_eq!(usize::from(total), n);
+                }
+                ReassemblyStatus::Complete(m) => {
+                    assert_eq!(i + 1, n);
+                    assert_eq!(m.message_id, 5);
+                    assert!(m.crc_ok);
+                    // The same bytes the sender would have sent unfragmented.
+                    let mut whole = std::vec![0u8; 16 + 21 + 3333];
+                    let len = emit(&h, &opt, &payload, &mut whole).unwrap();
+                    assert_eq!(&m.packet[..], &whole[..len]);
+                    assert_eq!(m.opt(), &opt);
+                    assert_eq!(m.payload(), &payload[..]);
+                    assert_eq!((m.header().total, m.header().index), (0, 0));
+                }
+            }
+        }
+        assert_eq!(r.in_progress(), 0);
+        assert_eq!(r.stats().completed, 1);
+    }
+
+    /// The regression of issue 13: with the old reassembler one lost fragment refused every later
+    /// message for good.
+    #[test]
+    fn a_lost_fragment_does_not_block_the_next_message() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let b = fragment_packets(&pattern(1800), 2);
+        let mut storage = [0u8; 3000];
+        // Even with a single slot.
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &a[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &a[2], 1), Ok(None)); // a[1] is lost
+        assert_eq!(push(&mut r, (), &b[1], 2), Ok(None));
+        assert_eq!(push(&mut r, (), &b[0], 3), Ok(Some(pattern(1800))));
+        assert_eq!(r.stats().evicted, 1);
+        // The lost fragment arriving late starts a message that cannot complete; it takes no
+        // more than its slot.
+        assert_eq!(push(&mut r, (), &a[1], 4), Ok(None));
+        assert_eq!(r.in_progress(), 1);
+    }
+
+    #[test]
+    fn eviction_takes_the_oldest_incomplete_message() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let b = fragment_packets(&pattern(2500), 2);
+        let c = fragment_packets(&pattern(2500), 3);
+        let mut storage = [0u8; 6000];
+        let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
+        assert_eq!(r.message_capacity(), 3000);
+        assert_eq!(push(&mut r, (), &a[0], 10), Ok(None));
+        assert_eq!(push(&mut r, (), &b[0], 20), Ok(None));
+        // A is older than B: C evicts A.
+        assert_eq!(push(&mut r, (), &c[0], 30), Ok(None));
+        assert_eq!(r.stats().evicted, 1);
+        assert_eq!(r.in_progress(), 2);
+        assert_eq!(push(&mut r, (), &b[1], 31), Ok(None));
+        assert_eq!(push(&mut r, (), &b[2], 32), Ok(Some(pattern(2500))));
+        assert_eq!(push(&mut r, (), &c[2], 33), Ok(None));
+        assert_eq!(push(&mut r, (), &c[1], 34), Ok(Some(pattern(2500))));
+        // A's remaining fragments start over and never complete.
+        assert_eq!(push(&mut r, (), &a[1], 35), Ok(None));
+        assert_eq!(push(&mut r, (), &a[2], 36), Ok(None));
+        assert_eq!(r.stats().completed, 2);
+    }
+
+    #[test]
+    fn expiry_follows_the_callers_clock() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage).with_timeout(100);
+        assert_eq!(push(&mut r, (), &a[0], 1_000), Ok(None));
+        assert_eq!(push(&mut r, (), &a[1], 1_099), Ok(None));
+        // A clock going backwards expires nothing.
+        assert_eq!(r.expire(0), 0);
+        assert_eq!(r.expire(1_099), 0);
+        assert_eq!(r.in_progress(), 1);
+        // At 1 100 the message is 100 units old: dropped, and a[2] starts a new one.
+        match r.push((), &d(&a[2]), 1_100).unwrap() {
+            ReassemblyStatus::Incomplete { received, total } => assert_eq!((received, total), (1, 3)),
+            ReassemblyStatus::Complete(_) => panic!("expired fragments must not complete"),
+        }
+        assert_eq!(r.stats().expired, 1);
+        assert_eq!(r.expire(5_000), 1);
+        assert_eq!(r.in_progress(), 0);
+        assert_eq!(r.stats().expired, 2);
+        // The default timeout.
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &a[0], 0), Ok(None));
+        assert_eq!(r.expire(REASSEMBLY_TIMEOUT_MS - 1), 0);
+        assert_eq!(r.expire(REASSEMBLY_TIMEOUT_MS), 1);
+    }
+
+    #[test]
+    fn byte_bound_refuses_a_message_too_large_without_disturbing_others() {
+        let small = fragment_packets(&pattern(1500), 1);
+        let big = fragment_packets(&pattern(4500), 2);
+        let mut storage = [0u8; 4000];
+        let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &small[0], 0), Ok(None));
+        // 16 + 4000 bytes needed before the last fragment is known; 2000 per slot.
+        assert_eq!(
+            push(&mut r, (), &big[0], 0),
+            Err(Error::ReassemblyOverflow {
+                needed: 4016,
+                available: 2000
+            })
+        );
+        assert_eq!(r.stats().evicted, 0);
+        assert_eq!(push(&mut r, (), &small[1], 0), Ok(Some(pattern(1500))));
+        // The last fragment is counted exactly: 16 + 1000 + 984 fits, 16 + 1000 + 985 does not.
+        let fits = fragment_packets(&pattern(1984), 3);
+        assert_eq!(push(&mut r, (), &fits[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &fits[0], 0), Ok(Some(pattern(1984))));
+        let over = fragment_packets(&pattern(1985), 4);
+        assert_eq!(push(&mut r, (), &over[0], 0), Ok(None));
+        assert_eq!(
+            push(&mut r, (), &over[1], 0),
+            Err(Error::ReassemblyOverflow {
+                needed: 2001,
+                available: 2000
+            })
+        );
+        // The message that can never fit is dropped with its earlier fragments.
+        assert_eq!(r.in_progress(), 0);
+        // No slots at all: everything overflows, nothing panics.
+        let mut none: [u8; 0] = [];
+        let mut r: Reassembler<'_, (), 0> = Reassembler::new(&mut none);
+        assert!(matches!(
+            push(&mut r, (), &small[0], 0),
+            Err(Error::ReassemblyOverflow { .. })
+        ));
+    }
+
+    #[test]
+    fn interleaved_messages_from_two_senders_with_the_same_id() {
+        let a = fragment_packets(&pattern(2500), 7);
+        let b = fragment_packets(&pattern(2100).iter().map(|x| !x).collect::<Vec<_>>(), 7);
+        let mut storage = [0u8; 6000];
+        let mut r: Reassembler<'_, u16, 2> = Reassembler::new(&mut storage);
+        let mut done = Vec::new();
+        for (sender, p) in [
+            (1, &a[2]),
+            (2, &b[1]),
+            (1, &a[0]),
+            (2, &b[2]),
+            (1, &a[1]),
+            (2, &b[0]),
+        ] {
+            if let ReassemblyStatus::Complete(m) = r.push(sender, &d(p), 0).unwrap() {
+                done.push((m.sender, m.payload().to_vec()));
+            }
+        }
+        let b_payload: Vec<u8> = pattern(2100).iter().map(|x| !x).collect();
+        assert_eq!(done, [(1, pattern(2500)), (2, b_payload)]);
+    }
+
+    #[test]
+    fn duplicates_are_refused_and_an_id_reused_restarts() {
+        let payload = pattern(2500);
+        let packets = fragment_packets(&payload, 1);
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &packets[1], 0), Ok(None));
+        assert_eq!(
+            push(&mut r, (), &packets[1], 0),
+            Err(Error::DuplicateFragment { index: 2 })
+        );
+        assert_eq!(r.in_progress(), 1);
+        assert_eq!(push(&mut r, (), &packets[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[2], 0), Ok(Some(payload)));
+        // Same id, same shape, other bytes at a held index: a new message replaced the old one.
+        let old = fragment_packets(&pattern(2500), 9);
+        let new = fragment_packets(&std::vec![0x42; 2500], 9);
+        assert_eq!(push(&mut r, (), &old[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &old[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &new[0], 0), Ok(None));
+        assert_eq!(r.stats().restarted, 1);
+        assert_eq!(push(&mut r, (), &new[2], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &new[1], 0), Ok(Some(std::vec![0x42; 2500])));
+        // A different total under the same key restarts too.
+        let two = fragment_packets(&pattern(1500), 4);
+        let three = fragment_packets(&pattern(2500), 4);
+        assert_eq!(push(&mut r, (), &three[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &two[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &two[0], 0), Ok(Some(pattern(1500))));
+        assert_eq!(r.stats().restarted, 2);
+    }
+
+    #[test]
+    fn malformed_fragments_are_refused_and_the_message_kept() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &a[0], 0), Ok(None));
+        let mut short = d(&a[1]);
+        short.payload = &short.payload[..999];
+        assert_eq!(
+            r.push((), &short, 0),
+            Err(Error::FragmentMismatch {
+                field: "payloadlen",
+                expected: 1000,
+                found: 999
+            })
+        );
+        let mut bad = d(&a[1]);
+        bad.header.index = 4;
+        assert_eq!(
+            r.push((), &bad, 0),
+            Err(Error::OutOfRange {
+                field: "index",
+                value: 4
+            })
+        );
+        bad.header.index = 0;
+        assert!(matches!(
+            r.push((), &bad, 0),
+            Err(Error::OutOfRange { field: "index", .. })
+        ));
+        bad.header.total = 0;
+        assert_eq!(
+            r.push((), &bad, 0),
+            Err(Error::OutOfRange {
+                field: "total",
+                value: 0
+            })
+        );
+        assert_eq!(push(&mut r, (), &a[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &a[2], 0), Ok(Some(pattern(2500))));
+    }
+
+    #[test]
+    fn a_bad_fragment_crc_is_carried_to_the_whole_packet() {
+        let a = fragment_packets(&pattern(1500), 1);
+        let mut bent = a[1].clone();
+        bent[20] ^= 1;
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        let _ = r.push((), &d(&a[0]), 0).unwrap();
+        let ReassemblyStatus::Complete(m) = r
+            .push((), &decode(&bent, CrcPolicy::Report).unwrap(), 0)
+            .unwrap()
+        else {
+            panic!("expected completion")
+        };
+        assert!(!m.crc_ok);
+        assert!(matches!(
+            decode(m.packet, CrcPolicy::Verify),
+            Err(Error::CrcMismatch { .. })
+        ));
+        assert!(!decode(m.packet, CrcPolicy::Report).unwrap().crc_ok);
+    }
+
+    #[test]
+    fn wan_ciphertext_slices_with_the_sdks_empty_last_slice() {
+        // The gateway SDK's bug: two or more fragments and the last slice sent empty. The message
+        // completes (by count) and is handed on: its opener will fail to unpad it.
+        let h = Header::new(Magic::Wan, PacketType::CloudControl, EncType::SessionKey);
+        let cipher = pattern(2048);
+        let opt = [1u8, 2, 3, 4];
+        let mut packets = packets_of(&h, &opt, &cipher, 0x33);
+        assert_eq!(packets.len(), 2);
+        let mut empty = h;
+        (empty.total, empty.index, empty.reserved) = (3, 3, 0x33);
+        let mut last = std::vec![0u8; 20];
+        emit(&empty, &opt, &[], &mut last).unwrap();
+        for p in &mut packets {
+            p[10] = 3; // total 3
+            let mut v = Packet::new_unchecked(&mut p[..]);
+            v.fill_crc();
+        }
+        packets.insert(0, last);
+        let mut storage = [0u8; 4096];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &packets[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[2], 0), Ok(Some(cipher)));
+    }
+
+    #[test]
+    fn e17_pieces_are_configurable() {
+        let h = scan_header();
+        let payload = pattern(2100);
+        let packets: Vec<Vec<u8>> = Splitter::with_piece_len(&h, &[], &payload, 1, 1024)
+            .unwrap()
+            .map(|f| {
+                let mut b = std::vec![0u8; f.buffer_len()];
+                f.emit(&mut b).unwrap();
+                b
+            })
+            .collect();
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert!(matches!(
+            push(&mut r, (), &packets[0], 0),
+            Err(Error::FragmentMismatch { .. })
+        ));
+        let mut r: Reassembler<'_, (), 1> =
+            Reassembler::new(&mut storage).with_piece_len(Magic::Lan, 1024);
+        assert_eq!(push(&mut r, (), &packets[2], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[1], 0), Ok(Some(payload)));
+    }
+
+    #[test]
+    fn single_fragment_message_completes_at_once() {
+        let mut h = scan_header();
+        h.total = 1;
+        h.index = 1;
+        let frag = Decoded {
+            header: h,
+            opt: &[],
+            payload: b"{}",
+            crc_ok: true,
+        };
+        let mut storage = [0u8; 1000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        let ReassemblyStatus::Complete(m) = r.push((), &frag, 0).unwrap() else {
+            panic!("expected completion")
+        };
+        assert_eq!(m.payload(), b"{}");
+        assert_eq!(decode(m.packet, CrcPolicy::Verify).unwrap().payload, b"{}");
+    }
+}
