@@ -459,7 +459,11 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
     /// A reassembler of up to `N` messages, each in `storage.len() / N` bytes of `storage`, with
     /// the SDKs' piece lengths and the default timeout.
     pub fn new(storage: &'s mut [u8]) -> Self {
-        let blank = Header::new(Magic::Lan, PacketType::Unknown(0), crate::codes::EncType::None);
+        let blank = Header::new(
+            Magic::Lan,
+            PacketType::Unknown(0),
+            crate::codes::EncType::None,
+        );
         Reassembler {
             storage,
             slots: core::array::from_fn(|_| Slot::empty(blank)),
@@ -623,7 +627,8 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
             });
         }
         let payload_at = HEADER_LEN.saturating_add(opt.len());
-        let offset = payload_at.saturating_add(usize::from(h.index.saturating_sub(1)).saturating_mul(piece));
+        let offset =
+            payload_at.saturating_add(usize::from(h.index.saturating_sub(1)).saturating_mul(piece));
         let end = offset.saturating_add(data.len());
 
         // Find the message's slot, or start one (a free slot, else the oldest message's).
@@ -968,7 +973,9 @@ mod tests {
         assert_eq!(r.in_progress(), 1);
         // At 1 100 the message is 100 units old: dropped, and a[2] starts a new one.
         match r.push((), &d(&a[2]), 1_100).unwrap() {
-            ReassemblyStatus::Incomplete { received, total } => assert_eq!((received, total), (1, 3)),
+            ReassemblyStatus::Incomplete { received, total } => {
+                assert_eq!((received, total), (1, 3))
+            }
             ReassemblyStatus::Complete(_) => panic!("expired fragments must not complete"),
         }
         assert_eq!(r.stats().expired, 1);
@@ -1069,7 +1076,10 @@ mod tests {
         assert_eq!(push(&mut r, (), &new[0], 0), Ok(None));
         assert_eq!(r.stats().restarted, 1);
         assert_eq!(push(&mut r, (), &new[2], 0), Ok(None));
-        assert_eq!(push(&mut r, (), &new[1], 0), Ok(Some(std::vec![0x42; 2500])));
+        assert_eq!(
+            push(&mut r, (), &new[1], 0),
+            Ok(Some(std::vec![0x42; 2500]))
+        );
         // A different total under the same key restarts too.
         let two = fragment_packets(&pattern(1500), 4);
         let three = fragment_packets(&pattern(2500), 4);

@@ -421,9 +421,7 @@ mod bytes_decoder {
                 }
                 let n = src.len().min(MAGIC_LEN);
                 if src.get(..n) != magic.get(..n) && (self.hunting || n == MAGIC_LEN) {
-                    let got = src
-                        .first_chunk::<4>()
-                        .map_or(0, |b| u32::from_le_bytes(*b));
+                    let got = src.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b));
                     self.drop(src, 1);
                     if !self.hunting {
                         self.hunting = true;
@@ -731,7 +729,10 @@ mod tests {
             assert_eq!(dec.decode(&mut buf).unwrap(), None);
             assert_eq!(buf.len(), 3);
             buf.extend_from_slice(&HEARTBEAT[3..]);
-            assert_eq!(dec.decode(&mut buf).unwrap().as_deref(), Some(&HEARTBEAT[..]));
+            assert_eq!(
+                dec.decode(&mut buf).unwrap().as_deref(),
+                Some(&HEARTBEAT[..])
+            );
             assert!(buf.is_empty());
         }
 
@@ -742,7 +743,10 @@ mod tests {
             buf.extend_from_slice(&SCAN);
             buf.extend_from_slice(&HEARTBEAT);
             assert_eq!(dec.decode(&mut buf), Err(Error::BadMagic(0x1234_55bb)));
-            assert_eq!(dec.decode(&mut buf).unwrap().as_deref(), Some(&HEARTBEAT[..]));
+            assert_eq!(
+                dec.decode(&mut buf).unwrap().as_deref(),
+                Some(&HEARTBEAT[..])
+            );
             assert_eq!(dec.skipped(), SCAN.len() as u64);
             assert!(buf.is_empty());
         }
@@ -771,7 +775,11 @@ mod tests {
                     }
                 }
                 assert!(buf.len() < 1400, "buffer holds {}", buf.len());
-                assert!(buf.capacity() <= 2 * 1460 + 1400, "capacity {}", buf.capacity());
+                assert!(
+                    buf.capacity() <= 2 * 1460 + 1400,
+                    "capacity {}",
+                    buf.capacity()
+                );
             }
             assert_eq!(frames, 1);
             assert_eq!(errors.len(), 1);
