@@ -32,6 +32,10 @@ mod view;
 pub mod lan;
 pub mod wan;
 
+/// The `bytes` crate [`BytesFrameDecoder`] works on (feature `alloc`), re-exported so callers
+/// name the same `BytesMut`.
+#[cfg(feature = "alloc")]
+pub use bytes;
 pub use codes::{
     BizCode, EncType, HardwareError, MAGIC_LAN, MAGIC_WAN, Magic, PacketType, ResponseCode,
 };
