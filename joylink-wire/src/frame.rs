@@ -8,20 +8,7 @@
 //! payloadlen` bytes. [`BytesFrameDecoder`] (feature `alloc`) does the same on the caller's
 //! `bytes::BytesMut`, in the shape of tokio-util's `Decoder`.
 //!
-//! # Losing and finding the framing again
-//! A stream can lose its framing: a peer writes garbage, or a header announces a packet larger
-//! than the receiver accepts. The shipped SDK then keeps reading, discarding four bytes at a time,
-//! until four bytes read equal the magic, and takes them as the start of the next packet.
-//! These decoders do the same, one byte at a time instead of four (the SDK only finds a magic
-//! that sits a multiple of four bytes after where the garbage began; scanning every offset finds
-//! that one too, and any other): on a bad magic or an over-long header they report the problem
-//! once, drop the first byte of the bad header, and skip ahead to the next occurrence of the
-//! magic. Everything skipped is counted ([`FrameDecoder::skipped`]).
-//!
-//! A resynchronised stream can still be wrong: four garbage bytes that happen to equal the magic
-//! start a bogus frame. Its length is bounded like any other, and the packet's CRC (or its
-//! decryption) rejects it; a caller that prefers certainty over recovery closes the connection at
-//! the first [`FrameStatus::Resync`].
+//! On a loss of framing both resynchronise at the next magic, as described on [`FrameDecoder`].
 
 use crate::codes::Magic;
 use crate::error::{Error, Result};
@@ -94,10 +81,25 @@ pub enum FrameStatus<'s, 'i> {
 /// ([`FrameDecoder::with_max_frame_len`]) and never more than the storage; a frame whose header
 /// announces more is refused before any of its body is stored, so the decoder's memory is the
 /// storage and nothing else. After a [`FrameStatus::Resync`] the decoder looks for the next magic
-/// (see the [module documentation](self)).
+/// (below).
 ///
 /// The SDK accepts at most 2800 bytes and sends at most 1400; a peer may legally announce up to
 /// 16 + 2 × 65535 bytes, which is why the bound is the caller's.
+///
+/// # Losing and finding the framing again
+/// A stream can lose its framing: a peer writes garbage, or a header announces a packet larger
+/// than the receiver accepts. On a bad magic the shipped SDK keeps reading, discarding four bytes
+/// at a time, until four bytes read equal the magic, and takes them as the start of the next
+/// packet (on an over-long header it gives up on the connection). These decoders resynchronise in
+/// both cases, and scan one byte at a time instead of four, so a magic is found at whatever offset
+/// the next packet starts, not only at a multiple of four bytes after the garbage began. They
+/// report the problem once, drop the first byte of the bad header, and skip ahead to the next
+/// occurrence of the magic. Everything skipped is counted ([`FrameDecoder::skipped`]).
+///
+/// A resynchronised stream can still be wrong: four garbage bytes that happen to equal the magic
+/// start a bogus frame. Its length is bounded like any other, and the packet's CRC (or its
+/// decryption) rejects it; a caller that prefers certainty over recovery closes the connection at
+/// the first [`FrameStatus::Resync`].
 ///
 /// # Examples
 /// ```
@@ -339,7 +341,7 @@ mod bytes_decoder {
     ///
     /// **Errors and resynchronisation.** On a bad magic or an over-long header, `decode` returns
     /// the error once, having already dropped the bad header's first byte and every byte up to
-    /// the next possible magic (see the [module documentation](super)); calling `decode` again
+    /// the next possible magic (see [`FrameDecoder`](super::FrameDecoder)); calling `decode` again
     /// goes on from there. tokio-util's `FramedRead` ends the stream on the first error, which
     /// closes the connection: the SDK's behaviour is to keep going.
     ///
