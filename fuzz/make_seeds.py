@@ -128,6 +128,17 @@ def main():
         if sel is None or start < 0:
             continue
         write("serde_types", f'wire-{v["id"]}', bytes([0x80 | sel]) + pt[start:])
+    # reassembler (fuzz_targets/reassembler.rs): 8 bytes = four (x, y) message specs (sender = x&3,
+    # id = y, WAN when x&4, payload 1025 + (x>>3)*100 bytes), then 4-byte operations [a, b, c, d]:
+    # a&0x80 forge a fragment (total b, index d, id c), a&0x40 expire, else deliver fragment
+    # (b | d<<8) % count of the genuine ones; the clock advances by c*8 each operation.
+    head = bytes([0x00, 0x21, 0x0d, 0x21, 0x26, 0x07, 0x7b, 0xfe])  # LAN and WAN, two senders, same id
+    in_order = b"".join(bytes([0, i, 0, 0]) for i in range(12))
+    reversed_ = b"".join(bytes([0, 11 - i, 1, 0]) for i in range(12))
+    lossy = b"".join(bytes([0, i, 0x40, 0]) for i in range(0, 12, 2)) + bytes([0x40, 0, 0, 0])
+    forged = bytes([0x80, 3, 9, 200, 0x81, 2, 9, 1, 0x80, 2, 0x21, 2]) + in_order
+    for name, script in (("in-order", in_order), ("reversed", reversed_), ("lossy", lossy), ("forged", forged)):
+        write("reassembler", name, head + script)
     # timer_message: spec 10.1 "is timer supported" request: ts, biz 1090, serial (no vectors exist).
     write("timer_message", "spec-10.1", bytes.fromhex("00e1f505" "42040000" "07000000"))
 

@@ -40,16 +40,19 @@ fuzz_target!(|data: &[u8]| {
 
         // Splitter → reassembler on the decoded sections.
         if let Ok(splitter) = Splitter::new(&d.header, d.opt, d.payload, d.header.reserved) {
-            let mut storage = vec![0u8; d.payload.len()];
-            let mut r = Reassembler::new(&mut storage);
+            let mut storage = vec![0u8; d.payload.len() + d.opt.len() + 16];
+            let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
             let mut out = vec![0u8; splitter.max_fragment_len()];
             let total = splitter.total();
             for f in splitter {
                 let n = f.emit(&mut out).expect("fragment fits");
                 let fd = decode(&out[..n], CrcPolicy::Verify).expect("fragment decodes");
                 if total > 0 {
-                    if let ReassemblyStatus::Complete(m) = r.push(&fd).expect("fragment accepted") {
-                        assert_eq!(m.payload, d.payload);
+                    if let ReassemblyStatus::Complete(m) =
+                        r.push((), &fd, 0).expect("fragment accepted")
+                    {
+                        assert_eq!(m.payload(), d.payload);
+                        assert_eq!(m.opt(), d.opt);
                     }
                 }
             }
@@ -57,8 +60,8 @@ fuzz_target!(|data: &[u8]| {
 
         // Arbitrary packets as fragments: errors, never panics.
         let mut storage = [0u8; 4096];
-        let mut r = Reassembler::new(&mut storage);
-        let _ = r.push(&d);
-        let _ = r.push(&d);
+        let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
+        let _ = r.push((), &d, 0);
+        let _ = r.push((), &d, 1);
     }
 });

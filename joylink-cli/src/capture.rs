@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
+use joylink::wire::bytes::BytesMut;
 use joylink::wire::{BytesFrameDecoder, MAGIC_LAN, MAGIC_WAN, Magic};
 use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
@@ -355,6 +356,7 @@ pub const LAN_PORTS: [u16; 2] = [80, 4320];
 /// One direction of a TCP connection being reassembled.
 struct Stream {
     decoder: BytesFrameDecoder,
+    buf: BytesMut,
     next_seq: Option<u32>,
     broken: bool,
 }
@@ -396,6 +398,7 @@ impl Reassembly {
                 v.insert(Stream {
                     decoder: BytesFrameDecoder::new(joylink::wire::MAX_PACKET_LEN)
                         .with_magic(magic),
+                    buf: BytesMut::new(),
                     next_seq: None,
                     broken: false,
                 })
@@ -428,9 +431,9 @@ impl Reassembly {
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         let start = stream.next_seq.unwrap_or(data_seq);
         stream.next_seq = Some(start.wrapping_add(len));
-        stream.decoder.extend(data);
+        stream.buf.extend_from_slice(data);
         loop {
-            match stream.decoder.next_frame() {
+            match stream.decoder.decode(&mut stream.buf) {
                 Ok(Some(frame)) => out.push(StreamItem::Packet(frame.to_vec())),
                 Ok(None) => break,
                 Err(e) => {

@@ -94,6 +94,16 @@ pub enum Error {
         /// The value this fragment carries.
         found: u32,
     },
+    /// The packet is one fragment of a larger message (`total > 1`, spec 3.2): its payload is a
+    /// slice that cannot be opened or parsed alone. Reassemble first
+    /// ([`Reassembler`](crate::Reassembler)), then open the reassembled packet.
+    #[error("packet is fragment {index} of {total}: reassemble first")]
+    Fragment {
+        /// The fragment's 1-based `index`.
+        index: u8,
+        /// The message's `total`.
+        total: u8,
+    },
     /// The reassembler's storage (payload bytes or fragment slots) cannot hold the message.
     #[error("reassembly storage overflow: {needed} bytes needed, {available} available")]
     ReassemblyOverflow {

@@ -1,23 +1,86 @@
-//! Fragments (`total`/`index`, spec 3.2): a splitter that cuts a payload as the SDK cuts large
-//! discovery replies, and a reassembler over caller storage.
+//! Fragments (`total`/`index`, spec 3.2): a splitter that cuts a payload as the shipped SDKs cut
+//! large messages, and a reassembler that joins them again in caller storage.
 //!
-//! As shipped (NOTES.md §1, `joylink_send_big_pkg`): only device → APP discovery replies are
-//! fragmented. Every fragment carries a copy of the original header and opt plus one slice of
-//! the payload of [`FRAGMENT_PIECE_LEN`] = 1000 bytes (the last one shorter), `total` = number of
-//! fragments, `index` = 1…total, `reserved` = a message id shared by all fragments, and its own
-//! CRC over `opt ‖ slice`. No shipped device reassembles fragments it receives; APPs do.
+//! Two kinds of fragments exist in the field, with the same header layout:
+//! - **LAN** (`joylink_send_big_pkg`): a device's discovery reply (type 1, enctype 0) too large for
+//!   one datagram is cut into [`FRAGMENT_PIECE_LEN`] = 1000-byte slices of its payload.
+//! - **WAN** (`joylink_send_big_pkg_server`, the Linux/gateway SDK): a sealed type-11 reply too
+//!   large for the buffer is cut into [`WAN_FRAGMENT_PIECE_LEN`] = 1024-byte slices of its
+//!   *ciphertext*; the receiver joins the slices and only then decrypts.
 //!
-//! compat: NOTES.md §1 — two SDK bugs are fixed here: a payload that is an exact multiple of 1000
-//! bytes does not produce an empty last fragment (the SDK loses those 1000 bytes), and the same
-//! threshold decides both whether to fragment and how (the SDK crashes on 984…999-byte payloads).
+//! Every fragment carries a copy of the original header and opt plus one slice of the payload,
+//! `total` = number of fragments, `index` = 1…total, `reserved` = a message id shared by all the
+//! fragments of one message (a random byte, or the low byte of the unfragmented packet's CRC), and
+//! its own CRC over `opt ‖ slice`. No shipped device reassembles fragments it receives; APPs and
+//! clouds must.
+//!
+//! compat: two bugs of the LAN sender are fixed by [`Splitter`]: a payload that is an exact
+//! multiple of the piece length does not produce an empty last fragment (the SDK loses a whole
+//! piece), and one threshold decides both whether to fragment and how (the SDK crashes on
+//! 984…999-byte payloads). The WAN sender has a third one: with two or more fragments it sends the
+//! last slice empty, so the joined ciphertext fails to unpad. [`Reassembler`] still joins such a
+//! message (it is complete by count) and the opener reports it as a decryption failure: it never
+//! waits for bytes that will not come and never blocks the next message.
 
+use crate::codes::{Magic, PacketType};
 use crate::crc::Crc16;
 use crate::error::{Error, Result};
-use crate::header::Header;
-use crate::packet::{Decoded, emit, packet_len};
+use crate::header::{HEADER_LEN, Header};
+use crate::packet::{Decoded, Packet, emit, packet_len};
 
-/// Payload bytes per fragment, `JL_MAX_CUT_PACKET_LEN` = 1000 of SDK 2.0.x (E17 used 1024).
+/// Payload bytes per LAN fragment, `JL_MAX_CUT_PACKET_LEN` = 1000 of SDK 2.0.x (E17 used 1024).
 pub const FRAGMENT_PIECE_LEN: usize = 1000;
+
+/// Ciphertext bytes per WAN fragment: the Linux/gateway SDK cuts sealed payloads into 1024-byte
+/// slices.
+pub const WAN_FRAGMENT_PIECE_LEN: usize = 1024;
+
+/// The piece length the shipped SDKs use on `magic`'s network: [`FRAGMENT_PIECE_LEN`] on the LAN,
+/// [`WAN_FRAGMENT_PIECE_LEN`] on the WAN.
+#[must_use]
+pub const fn fragment_piece_len(magic: Magic) -> usize {
+    match magic {
+        Magic::Lan => FRAGMENT_PIECE_LEN,
+        Magic::Wan => WAN_FRAGMENT_PIECE_LEN,
+    }
+}
+
+impl Header {
+    /// [`Error::Fragment`] when the header is one fragment of a larger message (`total > 1`):
+    /// its payload is a slice that only means something once joined with the others
+    /// ([`Reassembler`]); `Ok` for a whole packet (`total` 0 or 1).
+    ///
+    /// # Errors
+    /// [`Error::Fragment`].
+    ///
+    /// # Examples
+    /// ```
+    /// use joylink_wire::{EncType, Error, Header, Magic, PacketType};
+    ///
+    /// let mut h = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
+    /// assert_eq!(h.check_unfragmented(), Ok(()));
+    /// (h.total, h.index) = (3, 2);
+    /// assert_eq!(h.check_unfragmented(), Err(Error::Fragment { index: 2, total: 3 }));
+    /// ```
+    pub const fn check_unfragmented(&self) -> Result<()> {
+        if self.is_fragment() {
+            Err(Error::Fragment {
+                index: self.index,
+                total: self.total,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// `true` when the packet is one fragment of a larger message (`total > 1`, one byte read);
+    /// the same rule as [`Header::is_fragment`].
+    pub fn is_fragment(&self) -> bool {
+        self.total() > 1
+    }
+}
 
 /// One fragment to send: a complete header (lengths, `total`, `index`, `reserved` and CRC filled
 /// in) and its sections, borrowed from the message.
@@ -47,11 +110,13 @@ impl Fragment<'_> {
     }
 }
 
-/// Cuts a message into fragments the way the SDK does (NOTES.md §1), with its bugs fixed.
+/// Cuts a message into fragments the way the SDKs do, with their bugs fixed.
 ///
-/// A payload of at most one piece (1000 bytes) is not fragmented: the splitter yields one packet
-/// with `total = index = 0` and the header's own `reserved`. A longer payload yields
-/// `ceil(len / 1000)` fragments with `total = N`, `index = 1..=N` and `reserved = message_id`.
+/// A payload of at most one piece is not fragmented: the splitter yields one packet with `total =
+/// index = 0` and the header's own `reserved`. A longer payload yields `ceil(len / piece)`
+/// fragments with `total = N`, `index = 1..=N` and `reserved = message_id`. [`Splitter::new`]
+/// uses the piece length of the header's network ([`fragment_piece_len`]); for a WAN message pass
+/// the *sealed* packet's header, opt and ciphertext payload.
 ///
 /// # Examples
 /// ```
@@ -80,12 +145,14 @@ pub struct Splitter<'a> {
 }
 
 impl<'a> Splitter<'a> {
-    /// A splitter with the SDK's 1000-byte pieces.
+    /// A splitter with the SDK's pieces for the header's network: 1000 bytes on the LAN, 1024 on
+    /// the WAN ([`fragment_piece_len`]).
     ///
     /// # Errors
     /// As [`Splitter::with_piece_len`].
     pub fn new(header: &Header, opt: &'a [u8], payload: &'a [u8], message_id: u8) -> Result<Self> {
-        Self::with_piece_len(header, opt, payload, message_id, FRAGMENT_PIECE_LEN)
+        let piece = fragment_piece_len(header.magic);
+        Self::with_piece_len(header, opt, payload, message_id, piece)
     }
 
     /// A splitter with `piece_len`-byte pieces (E17 used 1024).
@@ -198,105 +265,114 @@ impl<'a> Iterator for Splitter<'a> {
     }
 }
 
+/// Default time a message may take to arrive whole, in the caller's clock units (milliseconds by
+/// convention): 5 s. A slot older than this is freed by the next [`Reassembler::push`] or
+/// [`Reassembler::expire`].
+pub const REASSEMBLY_TIMEOUT_MS: u64 = 5_000;
+
 /// The result of [`Reassembler::push`].
 #[derive(Debug, PartialEq, Eq)]
 #[must_use]
-pub enum ReassemblyStatus<'s> {
-    /// The fragment was stored; the message is not complete yet.
+pub enum ReassemblyStatus<'s, K> {
+    /// The fragment was stored; its message is not complete yet.
     Incomplete {
-        /// Fragments received so far.
+        /// Fragments of this message received so far.
         received: u8,
         /// Fragments in the message.
         total: u8,
     },
-    /// The message is complete (returned once; the reassembler is then empty).
-    Complete(Reassembled<'s>),
+    /// The message is complete (returned once; its slot is free again).
+    Complete(Reassembled<'s, K>),
 }
 
-/// A reassembled message.
+/// A reassembled message: a whole packet, as if it had been sent unfragmented.
+///
+/// The packet is `header ‖ opt ‖ payload` in the reassembler's storage, borrowed mutably so that
+/// it can be opened (decrypted) in place by the same code that opens an unfragmented packet. Its
+/// header is the fragments' header with `total = index = reserved = 0`, `payloadlen` the joined
+/// length, and a `crc` that is valid exactly when every fragment's was (so the opener's CRC policy
+/// judges the message as it would have judged its fragments).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reassembled<'s, K> {
+    /// Who sent the fragments (the key the caller passed to [`Reassembler::push`]).
+    pub sender: K,
+    /// The fragments' `reserved` byte, the message id.
+    pub message_id: u8,
+    /// Whether every fragment's CRC matched (as [`Decoded::crc_ok`] said for each).
+    pub crc_ok: bool,
+    /// The whole packet, `header ‖ opt ‖ payload`.
+    pub packet: &'s mut [u8],
+}
+
+impl<K> Reassembled<'_, K> {
+    /// The reassembled packet's header.
+    #[must_use]
+    pub fn header(&self) -> Header {
+        Packet::new_unchecked(&*self.packet).header()
+    }
+
+    /// The opt section (the same on every fragment).
+    #[must_use]
+    pub fn opt(&self) -> &[u8] {
+        Packet::new_unchecked(&*self.packet).opt()
+    }
+
+    /// The joined payload (still encrypted when `enctype` is not `None`).
+    #[must_use]
+    pub fn payload(&self) -> &[u8] {
+        Packet::new_unchecked(&*self.packet).payload()
+    }
+}
+
+/// Counters of what a [`Reassembler`] did, for logs and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReassemblyStats {
+    /// Messages returned whole.
+    pub completed: u64,
+    /// Incomplete messages dropped to make room for a new one (oldest first).
+    pub evicted: u64,
+    /// Incomplete messages dropped because they outlived the timeout.
+    pub expired: u64,
+    /// Incomplete messages dropped because a fragment with the same key showed they had been
+    /// replaced: a different `total`, `enctype`, `version` or opt, or a different slice at an index
+    /// already held (a sender reusing a message id).
+    pub restarted: u64,
+}
+
+/// Which message a fragment belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reassembled<'s> {
-    /// The header of the first fragment received (its `index`, `payload_len` and `crc` are that
-    /// fragment's). `opt` is identical on every fragment and is not stored.
-    pub header: Header,
-    /// The whole payload, in the caller's storage.
-    pub payload: &'s [u8],
+struct SlotKey<K> {
+    sender: K,
+    magic: Magic,
+    packet_type: PacketType,
+    message_id: u8,
 }
 
-/// Reassembles one fragmented message at a time into caller storage (NOTES.md §1).
-///
-/// Fragments may arrive in any order. Every fragment but the last must carry exactly one piece
-/// (1000 bytes by default), so fragment `i` goes to offset `(i - 1) × piece`. The first fragment
-/// fixes `total`, `reserved` (message id) and `type`; a fragment that disagrees, repeats an index
-/// or does not fit the storage is refused with an error and the message so far is kept. Keep one
-/// reassembler per peer (the SDK keys messages by source address and `reserved`).
-///
-/// # Examples
-/// ```
-/// use joylink_wire::{
-///     decode, CrcPolicy, EncType, Header, Magic, PacketType, ReassemblyStatus, Reassembler, Splitter,
-/// };
-///
-/// let header = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
-/// let payload: Vec<u8> = (0..2500u32).map(|i| i as u8).collect();
-/// let mut packets = Vec::new();
-/// for fragment in Splitter::new(&header, &[], &payload, 7)? {
-///     let mut buf = vec![0u8; fragment.buffer_len()];
-///     fragment.emit(&mut buf)?;
-///     packets.push(buf);
-/// }
-/// packets.reverse(); // any order
-///
-/// let mut storage = [0u8; 4096];
-/// let mut reassembler = Reassembler::new(&mut storage);
-/// let mut done = None;
-/// for p in &packets {
-///     if let ReassemblyStatus::Complete(m) = reassembler.push(&decode(p, CrcPolicy::Verify)?)? {
-///         done = Some(m.payload.to_vec());
-///     }
-/// }
-/// assert_eq!(done.as_deref(), Some(&payload[..]));
-/// # Ok::<(), joylink_wire::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct Reassembler<'s> {
-    storage: &'s mut [u8],
-    piece_len: usize,
-    first: Option<Header>,
+/// The bookkeeping of one message in progress (its bytes live in the slot's storage region).
+#[derive(Debug, Clone, Copy)]
+struct Slot<K> {
+    key: Option<SlotKey<K>>,
+    header: Header,
+    opt_len: usize,
+    started: u64,
     received: [u32; 8],
     count: u8,
     last_len: usize,
+    crc_ok: bool,
 }
 
-impl<'s> Reassembler<'s> {
-    /// A reassembler for 1000-byte pieces writing into `storage`.
-    pub fn new(storage: &'s mut [u8]) -> Self {
-        Self::with_piece_len(storage, FRAGMENT_PIECE_LEN)
-    }
-
-    /// A reassembler for `piece_len`-byte pieces (E17: 1024).
-    pub fn with_piece_len(storage: &'s mut [u8], piece_len: usize) -> Self {
-        Reassembler {
-            storage,
-            piece_len,
-            first: None,
+impl<K> Slot<K> {
+    fn empty(header: Header) -> Self {
+        Slot {
+            key: None,
+            header,
+            opt_len: 0,
+            started: 0,
             received: [0; 8],
             count: 0,
             last_len: 0,
+            crc_ok: true,
         }
-    }
-
-    /// Forgets the message in progress.
-    pub fn reset(&mut self) {
-        self.first = None;
-        self.received = [0; 8];
-        self.count = 0;
-        self.last_len = 0;
-    }
-
-    /// `true` while a message is in progress.
-    pub fn in_progress(&self) -> bool {
-        self.first.is_some()
     }
 
     fn has(&self, index: u8) -> bool {
@@ -309,18 +385,186 @@ impl<'s> Reassembler<'s> {
             *w |= 1u32 << (index % 32);
         }
     }
+}
 
-    /// Adds one fragment (a decoded packet with `total >= 1`).
+/// Reassembles fragmented messages (LAN discovery replies, WAN ciphertext slices) into whole
+/// packets, several at a time, in caller storage and bounded memory.
+///
+/// Modelled on smoltcp's fragment assembler set:
+/// - **State per message.** A message is identified by (sender, magic, type, message id): the
+///   sender is whatever key the caller uses for a peer (a socket address, a connection id, `()`
+///   for a single peer), the message id is the fragments' `reserved` byte. Up to `N` messages are
+///   assembled at once; fragments of different messages and senders may interleave and arrive in
+///   any order.
+/// - **Bounded memory.** `storage` is cut into `N` equal regions, one per slot; a message (16
+///   header bytes, opt and joined payload) must fit one region, or its fragments are refused with
+///   [`Error::ReassemblyOverflow`] and nothing else is disturbed. Nothing else is allocated: the
+///   reassembler's memory is `storage` plus a fixed-size array of `N` slots.
+/// - **Expiry by the caller's clock.** Every call takes `now` (milliseconds by convention; the
+///   reassembler never reads a clock). A message not complete within the timeout
+///   ([`REASSEMBLY_TIMEOUT_MS`] by default) is dropped.
+/// - **Loss never blocks.** A fragment of a new message takes a free slot, or evicts the oldest
+///   incomplete message. A lost fragment therefore costs its own message only.
+///
+/// Every fragment but the last of a message must carry exactly one piece ([`fragment_piece_len`]
+/// of its network, or the value set with [`Reassembler::with_piece_len`]), so fragment `i` goes
+/// to offset `(i - 1) × piece`; the last may be shorter (even empty). An identical repeat of a
+/// fragment already held is refused with [`Error::DuplicateFragment`] (harmless: ignore it).
+///
+/// # Examples
+/// ```
+/// use joylink_wire::{
+///     decode, CrcPolicy, EncType, Header, Magic, PacketType, ReassemblyStatus, Reassembler,
+///     Splitter,
+/// };
+///
+/// let header = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
+/// let payload: Vec<u8> = (0..2500u32).map(|i| i as u8).collect();
+/// let mut packets = Vec::new();
+/// for fragment in Splitter::new(&header, &[], &payload, 7)? {
+///     let mut buf = vec![0u8; fragment.buffer_len()];
+///     fragment.emit(&mut buf)?;
+///     packets.push(buf);
+/// }
+/// packets.reverse(); // any order
+///
+/// // Two messages in flight at most, 4 KiB each; the sender is a peer number here.
+/// let mut storage = [0u8; 8192];
+/// let mut reassembler: Reassembler<'_, u32, 2> = Reassembler::new(&mut storage);
+/// let now_ms = 0; // the caller's clock
+/// let mut whole = None;
+/// for p in &packets {
+///     let fragment = decode(p, CrcPolicy::Verify)?;
+///     if let ReassemblyStatus::Complete(m) = reassembler.push(1, &fragment, now_ms)? {
+///         // A whole packet, as if sent unfragmented: decode (or open) it like any other.
+///         let packet = decode(m.packet, CrcPolicy::Verify)?;
+///         assert_eq!(packet.header.total, 0);
+///         whole = Some(packet.payload.to_vec());
+///     }
+/// }
+/// assert_eq!(whole.as_deref(), Some(&payload[..]));
+/// # Ok::<(), joylink_wire::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Reassembler<'s, K = (), const N: usize = 4> {
+    storage: &'s mut [u8],
+    slots: [Slot<K>; N],
+    lan_piece_len: usize,
+    wan_piece_len: usize,
+    timeout: u64,
+    stats: ReassemblyStats,
+}
+
+impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
+    /// A reassembler of up to `N` messages, each in `storage.len() / N` bytes of `storage`, with
+    /// the SDKs' piece lengths and the default timeout.
+    pub fn new(storage: &'s mut [u8]) -> Self {
+        let blank = Header::new(
+            Magic::Lan,
+            PacketType::Unknown(0),
+            crate::codes::EncType::None,
+        );
+        Reassembler {
+            storage,
+            slots: core::array::from_fn(|_| Slot::empty(blank)),
+            lan_piece_len: FRAGMENT_PIECE_LEN,
+            wan_piece_len: WAN_FRAGMENT_PIECE_LEN,
+            timeout: REASSEMBLY_TIMEOUT_MS,
+            stats: ReassemblyStats::default(),
+        }
+    }
+
+    /// Uses `piece_len`-byte pieces for fragments with `magic` (E17-era LAN senders used 1024).
+    /// A length of 0 is treated as 1.
+    #[must_use]
+    pub fn with_piece_len(mut self, magic: Magic, piece_len: usize) -> Self {
+        let piece_len = piece_len.max(1);
+        match magic {
+            Magic::Lan => self.lan_piece_len = piece_len,
+            Magic::Wan => self.wan_piece_len = piece_len,
+        }
+        self
+    }
+
+    /// Drops a message that is not complete `timeout` clock units after its first fragment.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: u64) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Bytes one message may occupy: `storage.len() / N` (header, opt and joined payload).
+    pub fn message_capacity(&self) -> usize {
+        self.storage.len().checked_div(N).unwrap_or(0)
+    }
+
+    /// Messages currently in progress (at most `N`).
+    pub fn in_progress(&self) -> usize {
+        self.slots.iter().filter(|s| s.key.is_some()).count()
+    }
+
+    /// What the reassembler did so far.
+    pub fn stats(&self) -> ReassemblyStats {
+        self.stats
+    }
+
+    /// Forgets every message in progress.
+    pub fn reset(&mut self) {
+        for slot in &mut self.slots {
+            slot.key = None;
+        }
+    }
+
+    /// Drops the messages whose first fragment came `timeout` or more before `now`, and returns how
+    /// many. [`Reassembler::push`] does this itself; call it to free memory while no fragments
+    /// arrive. A clock that goes backwards expires nothing.
+    pub fn expire(&mut self, now: u64) -> usize {
+        let mut n = 0usize;
+        for slot in &mut self.slots {
+            if slot.key.is_some() && now.saturating_sub(slot.started) >= self.timeout {
+                slot.key = None;
+                n = n.saturating_add(1);
+            }
+        }
+        self.stats.expired = self
+            .stats
+            .expired
+            .saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        n
+    }
+
+    fn region(storage: &mut [u8], cap: usize, slot: usize) -> &mut [u8] {
+        let start = slot.saturating_mul(cap);
+        storage
+            .get_mut(start..start.saturating_add(cap))
+            .unwrap_or_default()
+    }
+
+    /// Adds one fragment (a decoded packet with `total >= 1`) sent by `sender`, at time `now`.
+    ///
+    /// Returns [`ReassemblyStatus::Complete`] with the whole packet when this fragment was the
+    /// last one missing. The fragment's own CRC is the caller's to check when decoding it
+    /// ([`CrcPolicy`](crate::CrcPolicy)); the result carries it on.
     ///
     /// # Errors
-    /// [`Error::OutOfRange`] for `total == 0` (not a fragment) or an index outside
-    /// `1..=total`; [`Error::FragmentMismatch`] when `total`, `reserved` or `type` differ from the
-    /// message in progress, or the slice length is not one piece (or at most one piece for the
-    /// last); [`Error::DuplicateFragment`]; [`Error::ReassemblyOverflow`] when the storage is too
-    /// small. The fragment is then ignored and the message in progress kept.
-    pub fn push(&mut self, fragment: &Decoded<'_>) -> Result<ReassemblyStatus<'_>> {
+    /// - [`Error::OutOfRange`]: `total == 0` (not a fragment) or an index outside `1..=total`;
+    /// - [`Error::FragmentMismatch`] (`field: "payloadlen"`): a slice longer than one piece, or a
+    ///   slice other than the last that is not exactly one piece;
+    /// - [`Error::DuplicateFragment`]: the same slice at an index already held;
+    /// - [`Error::ReassemblyOverflow`]: the message cannot fit one slot's region (its earlier
+    ///   fragments, if any, are dropped too: it can never complete);
+    /// - [`Error::TooLong`]: the joined payload would exceed 65535 bytes.
+    ///
+    /// On every error the other messages in progress are left as they were.
+    pub fn push(
+        &mut self,
+        sender: K,
+        fragment: &Decoded<'_>,
+        now: u64,
+    ) -> Result<ReassemblyStatus<'_, K>> {
         let h = &fragment.header;
         let data = fragment.payload;
+        let opt = fragment.opt;
         if h.total == 0 {
             return Err(Error::OutOfRange {
                 field: "total",
@@ -333,72 +577,181 @@ impl<'s> Reassembler<'s> {
                 value: u32::from(h.index),
             });
         }
-        if let Some(first) = &self.first {
-            let checks = [
-                ("total", first.total, h.total),
-                ("reserved", first.reserved, h.reserved),
-                ("type", first.packet_type.value(), h.packet_type.value()),
-            ];
-            for (field, expected, found) in checks {
-                if expected != found {
-                    return Err(Error::FragmentMismatch {
-                        field,
-                        expected: u32::from(expected),
-                        found: u32::from(found),
-                    });
-                }
-            }
-        }
+        let piece = match h.magic {
+            Magic::Lan => self.lan_piece_len,
+            Magic::Wan => self.wan_piece_len,
+        };
         let is_last = h.index == h.total;
-        if data.len() > self.piece_len || (!is_last && data.len() != self.piece_len) {
+        if data.len() > piece || (!is_last && data.len() != piece) {
             return Err(Error::FragmentMismatch {
                 field: "payloadlen",
-                expected: u32::try_from(self.piece_len).unwrap_or(u32::MAX),
+                expected: u32::try_from(piece).unwrap_or(u32::MAX),
                 found: u32::try_from(data.len()).unwrap_or(u32::MAX),
             });
         }
-        if self.has(h.index) {
-            return Err(Error::DuplicateFragment { index: h.index });
-        }
-        let available = self.storage.len();
-        let full_pieces = usize::from(h.total.saturating_sub(1)).saturating_mul(self.piece_len);
-        let offset = usize::from(h.index.saturating_sub(1)).saturating_mul(self.piece_len);
-        let end = offset.saturating_add(data.len());
-        let needed = full_pieces.max(end);
-        if needed > available {
-            return Err(Error::ReassemblyOverflow { needed, available });
-        }
-        let Some(dst) = self.storage.get_mut(offset..end) else {
-            return Err(Error::ReassemblyOverflow { needed, available });
+        // The whole message must fit one region and one u16 payload length.
+        let full_pieces = usize::from(h.total.saturating_sub(1)).saturating_mul(piece);
+        let joined_min = if is_last {
+            full_pieces.saturating_add(data.len())
+        } else {
+            full_pieces
         };
-        dst.copy_from_slice(data);
-
-        if self.first.is_none() {
-            self.first = Some(*h);
-        }
-        self.mark(h.index);
-        self.count = self.count.saturating_add(1);
-        if is_last {
-            self.last_len = data.len();
-        }
-        if self.count < h.total {
-            return Ok(ReassemblyStatus::Incomplete {
-                received: self.count,
-                total: h.total,
+        if joined_min > usize::from(u16::MAX) {
+            return Err(Error::TooLong {
+                field: "payload",
+                len: joined_min,
+                max: usize::from(u16::MAX),
             });
         }
-        let header = self.first.unwrap_or(*h);
-        let len = full_pieces.saturating_add(self.last_len);
-        self.reset();
-        let payload = self.storage.get(..len).unwrap_or_default();
-        Ok(ReassemblyStatus::Complete(Reassembled { header, payload }))
+        let cap = self.message_capacity();
+        let needed = HEADER_LEN
+            .saturating_add(opt.len())
+            .saturating_add(joined_min);
+        let key = SlotKey {
+            sender,
+            magic: h.magic,
+            packet_type: h.packet_type,
+            message_id: h.reserved,
+        };
+        self.expire(now);
+        let existing = self.slots.iter().position(|s| s.key == Some(key));
+        if needed > cap {
+            if let Some(i) = existing
+                && let Some(slot) = self.slots.get_mut(i)
+            {
+                slot.key = None;
+            }
+            return Err(Error::ReassemblyOverflow {
+                needed,
+                available: cap,
+            });
+        }
+        let payload_at = HEADER_LEN.saturating_add(opt.len());
+        let offset =
+            payload_at.saturating_add(usize::from(h.index.saturating_sub(1)).saturating_mul(piece));
+        let end = offset.saturating_add(data.len());
+
+        // Find the message's slot, or start one (a free slot, else the oldest message's).
+        let mut fresh = true;
+        let index = match existing {
+            Some(i) => {
+                let (same_shape, held) = match self.slots.get(i) {
+                    Some(s) => (
+                        s.header.total == h.total
+                            && s.header.enc_type == h.enc_type
+                            && s.header.version == h.version
+                            && s.opt_len == opt.len(),
+                        s.has(h.index),
+                    ),
+                    None => (false, false),
+                };
+                let region = Self::region(self.storage, cap, i);
+                let same_opt = region.get(HEADER_LEN..payload_at) == Some(opt);
+                if same_shape && same_opt && held {
+                    if region.get(offset..end) == Some(data) {
+                        return Err(Error::DuplicateFragment { index: h.index });
+                    }
+                    self.stats.restarted = self.stats.restarted.saturating_add(1);
+                } else if same_shape && same_opt {
+                    fresh = false;
+                } else {
+                    self.stats.restarted = self.stats.restarted.saturating_add(1);
+                }
+                i
+            }
+            None => match self.slots.iter().position(|s| s.key.is_none()) {
+                Some(i) => i,
+                None => {
+                    let oldest = self
+                        .slots
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, s)| s.started)
+                        .map_or(0, |(i, _)| i);
+                    self.stats.evicted = self.stats.evicted.saturating_add(1);
+                    oldest
+                }
+            },
+        };
+        let region = Self::region(self.storage, cap, index);
+        let Some(slot) = self.slots.get_mut(index) else {
+            return Err(Error::ReassemblyOverflow {
+                needed,
+                available: 0,
+            });
+        };
+        if fresh {
+            *slot = Slot {
+                key: Some(key),
+                header: *h,
+                opt_len: opt.len(),
+                started: now,
+                received: [0; 8],
+                count: 0,
+                last_len: 0,
+                crc_ok: true,
+            };
+            if let Some(dst) = region.get_mut(HEADER_LEN..payload_at) {
+                dst.copy_from_slice(opt);
+            }
+        }
+        match region.get_mut(offset..end) {
+            Some(dst) => dst.copy_from_slice(data),
+            None => {
+                slot.key = None;
+                return Err(Error::ReassemblyOverflow {
+                    needed: end,
+                    available: cap,
+                });
+            }
+        }
+        slot.mark(h.index);
+        slot.count = slot.count.saturating_add(1);
+        slot.crc_ok &= fragment.crc_ok;
+        if is_last {
+            slot.last_len = data.len();
+        }
+        if slot.count < slot.header.total {
+            return Ok(ReassemblyStatus::Incomplete {
+                received: slot.count,
+                total: slot.header.total,
+            });
+        }
+
+        // Complete: write the header of the unfragmented packet in front of opt ‖ payload.
+        slot.key = None;
+        self.stats.completed = self.stats.completed.saturating_add(1);
+        let joined = full_pieces.saturating_add(slot.last_len);
+        let len = payload_at.saturating_add(joined);
+        let crc_ok = slot.crc_ok;
+        let first = slot.header;
+        let packet = region.get_mut(..len).unwrap_or_default();
+        let mut crc = Crc16::new();
+        crc.update(packet.get(HEADER_LEN..).unwrap_or_default());
+        let crc = crc.finish();
+        let header = Header {
+            opt_len: u16::try_from(opt.len()).unwrap_or(u16::MAX),
+            payload_len: u16::try_from(joined).unwrap_or(u16::MAX),
+            total: 0,
+            index: 0,
+            reserved: 0,
+            crc: if crc_ok { crc } else { !crc },
+            ..first
+        };
+        Packet::new_unchecked(&mut *packet).set_header(&header);
+        Ok(ReassemblyStatus::Complete(Reassembled {
+            sender,
+            message_id: first.reserved,
+            crc_ok,
+            packet,
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codes::{EncType, Magic, PacketType};
+    use crate::codes::EncType;
     use crate::crc::CrcPolicy;
     use crate::packet::decode;
     use std::vec::Vec;
@@ -407,8 +760,8 @@ mod tests {
         Header::new(Magic::Lan, PacketType::Scan, EncType::None)
     }
 
-    fn fragment_packets(payload: &[u8], id: u8) -> Vec<Vec<u8>> {
-        Splitter::new(&scan_header(), &[], payload, id)
+    fn packets_of(header: &Header, opt: &[u8], payload: &[u8], id: u8) -> Vec<Vec<u8>> {
+        Splitter::new(header, opt, payload, id)
             .unwrap()
             .map(|f| {
                 let mut buf = std::vec![0xa5; f.buffer_len()];
@@ -418,8 +771,29 @@ mod tests {
             .collect()
     }
 
+    fn fragment_packets(payload: &[u8], id: u8) -> Vec<Vec<u8>> {
+        packets_of(&scan_header(), &[], payload, id)
+    }
+
     fn pattern(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 7 + 3) as u8).collect()
+    }
+
+    fn d(p: &[u8]) -> Decoded<'_> {
+        decode(p, CrcPolicy::Verify).unwrap()
+    }
+
+    /// Pushes and returns the completed packet's payload, if any.
+    fn push<K: Copy + Eq, const N: usize>(
+        r: &mut Reassembler<'_, K, N>,
+        sender: K,
+        p: &[u8],
+        now: u64,
+    ) -> Result<Option<Vec<u8>>> {
+        Ok(match r.push(sender, &d(p), now)? {
+            ReassemblyStatus::Incomplete { .. } => None,
+            ReassemblyStatus::Complete(m) => Some(m.payload().to_vec()),
+        })
     }
 
     #[test]
@@ -479,152 +853,355 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_any_order() {
+    fn wan_pieces_are_1024_bytes() {
+        let h = Header::new(Magic::Wan, PacketType::CloudControl, EncType::SessionKey);
+        let s = Splitter::new(&h, &[1, 2], &[0u8; 2100], 9).unwrap();
+        let got: Vec<usize> = s.map(|f| f.payload.len()).collect();
+        assert_eq!(got, [1024, 1024, 52]);
+        assert_eq!(fragment_piece_len(Magic::Wan), WAN_FRAGMENT_PIECE_LEN);
+        assert_eq!(fragment_piece_len(Magic::Lan), FRAGMENT_PIECE_LEN);
+    }
+
+    #[test]
+    fn fragments_are_recognised_and_refused_whole() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let p = Packet::new_checked(&a[1][..]).unwrap();
+        assert!(p.is_fragment());
+        assert_eq!(
+            p.header().check_unfragmented(),
+            Err(Error::Fragment { index: 2, total: 3 })
+        );
+        let whole = fragment_packets(&pattern(10), 1);
+        let p = Packet::new_checked(&whole[0][..]).unwrap();
+        assert!(!p.is_fragment());
+        assert_eq!(p.header().check_unfragmented(), Ok(()));
+        // total = 1 is unfragmented for the SDK too.
+        let mut h = scan_header();
+        (h.total, h.index) = (1, 1);
+        assert_eq!(h.check_unfragmented(), Ok(()));
+    }
+
+    #[test]
+    fn round_trip_any_order_gives_a_whole_packet() {
         let payload = pattern(3333);
-        let mut packets = fragment_packets(&payload, 5);
+        let opt = [7u8; 21];
+        let h = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
+        let mut packets = packets_of(&h, &opt, &payload, 5);
         packets.swap(0, 3);
         packets.swap(1, 2);
         let mut storage = [0u8; 4000];
-        let mut r = Reassembler::new(&mut storage);
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
         let n = packets.len();
         for (i, p) in packets.iter().enumerate() {
-            let d = decode(p, CrcPolicy::Verify).unwrap();
-            match r.push(&d).unwrap() {
+            match r.push((), &d(p), 0).unwrap() {
                 ReassemblyStatus::Incomplete { received, total } => {
                     assert_eq!(usize::from(received), i + 1);
                     assert_eq!(usize::from(total), n);
                 }
                 ReassemblyStatus::Complete(m) => {
                     assert_eq!(i + 1, n);
-                    assert_eq!(m.payload, &payload[..]);
-                    assert_eq!(m.header.reserved, 5);
+                    assert_eq!(m.message_id, 5);
+                    assert!(m.crc_ok);
+                    // The same bytes the sender would have sent unfragmented.
+                    let mut whole = std::vec![0u8; 16 + 21 + 3333];
+                    let len = emit(&h, &opt, &payload, &mut whole).unwrap();
+                    assert_eq!(&m.packet[..], &whole[..len]);
+                    assert_eq!(m.opt(), &opt);
+                    assert_eq!(m.payload(), &payload[..]);
+                    assert_eq!((m.header().total, m.header().index), (0, 0));
                 }
             }
         }
-        assert!(!r.in_progress());
+        assert_eq!(r.in_progress(), 0);
+        assert_eq!(r.stats().completed, 1);
+    }
+
+    /// The regression of issue 13: with the old reassembler one lost fragment refused every later
+    /// message for good.
+    #[test]
+    fn a_lost_fragment_does_not_block_the_next_message() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let b = fragment_packets(&pattern(1800), 2);
+        let mut storage = [0u8; 3000];
+        // Even with a single slot.
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &a[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &a[2], 1), Ok(None)); // a[1] is lost
+        assert_eq!(push(&mut r, (), &b[1], 2), Ok(None));
+        assert_eq!(push(&mut r, (), &b[0], 3), Ok(Some(pattern(1800))));
+        assert_eq!(r.stats().evicted, 1);
+        // The lost fragment arriving late starts a message that cannot complete; it takes no
+        // more than its slot.
+        assert_eq!(push(&mut r, (), &a[1], 4), Ok(None));
+        assert_eq!(r.in_progress(), 1);
     }
 
     #[test]
-    fn duplicate_fragment() {
+    fn eviction_takes_the_oldest_incomplete_message() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let b = fragment_packets(&pattern(2500), 2);
+        let c = fragment_packets(&pattern(2500), 3);
+        let mut storage = [0u8; 6000];
+        let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
+        assert_eq!(r.message_capacity(), 3000);
+        assert_eq!(push(&mut r, (), &a[0], 10), Ok(None));
+        assert_eq!(push(&mut r, (), &b[0], 20), Ok(None));
+        // A is older than B: C evicts A.
+        assert_eq!(push(&mut r, (), &c[0], 30), Ok(None));
+        assert_eq!(r.stats().evicted, 1);
+        assert_eq!(r.in_progress(), 2);
+        assert_eq!(push(&mut r, (), &b[1], 31), Ok(None));
+        assert_eq!(push(&mut r, (), &b[2], 32), Ok(Some(pattern(2500))));
+        assert_eq!(push(&mut r, (), &c[2], 33), Ok(None));
+        assert_eq!(push(&mut r, (), &c[1], 34), Ok(Some(pattern(2500))));
+        // A's remaining fragments start over and never complete.
+        assert_eq!(push(&mut r, (), &a[1], 35), Ok(None));
+        assert_eq!(push(&mut r, (), &a[2], 36), Ok(None));
+        assert_eq!(r.stats().completed, 2);
+    }
+
+    #[test]
+    fn expiry_follows_the_callers_clock() {
+        let a = fragment_packets(&pattern(2500), 1);
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage).with_timeout(100);
+        assert_eq!(push(&mut r, (), &a[0], 1_000), Ok(None));
+        assert_eq!(push(&mut r, (), &a[1], 1_099), Ok(None));
+        // A clock going backwards expires nothing.
+        assert_eq!(r.expire(0), 0);
+        assert_eq!(r.expire(1_099), 0);
+        assert_eq!(r.in_progress(), 1);
+        // At 1 100 the message is 100 units old: dropped, and a[2] starts a new one.
+        match r.push((), &d(&a[2]), 1_100).unwrap() {
+            ReassemblyStatus::Incomplete { received, total } => {
+                assert_eq!((received, total), (1, 3))
+            }
+            ReassemblyStatus::Complete(_) => panic!("expired fragments must not complete"),
+        }
+        assert_eq!(r.stats().expired, 1);
+        assert_eq!(r.expire(5_000), 1);
+        assert_eq!(r.in_progress(), 0);
+        assert_eq!(r.stats().expired, 2);
+        // The default timeout.
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &a[0], 0), Ok(None));
+        assert_eq!(r.expire(REASSEMBLY_TIMEOUT_MS - 1), 0);
+        assert_eq!(r.expire(REASSEMBLY_TIMEOUT_MS), 1);
+    }
+
+    #[test]
+    fn byte_bound_refuses_a_message_too_large_without_disturbing_others() {
+        let small = fragment_packets(&pattern(1500), 1);
+        let big = fragment_packets(&pattern(4500), 2);
+        let mut storage = [0u8; 4000];
+        let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &small[0], 0), Ok(None));
+        // 16 + 4000 bytes needed before the last fragment is known; 2000 per slot.
+        assert_eq!(
+            push(&mut r, (), &big[0], 0),
+            Err(Error::ReassemblyOverflow {
+                needed: 4016,
+                available: 2000
+            })
+        );
+        assert_eq!(r.stats().evicted, 0);
+        assert_eq!(push(&mut r, (), &small[1], 0), Ok(Some(pattern(1500))));
+        // The last fragment is counted exactly: 16 + 1000 + 984 fits, 16 + 1000 + 985 does not.
+        let fits = fragment_packets(&pattern(1984), 3);
+        assert_eq!(push(&mut r, (), &fits[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &fits[0], 0), Ok(Some(pattern(1984))));
+        let over = fragment_packets(&pattern(1985), 4);
+        assert_eq!(push(&mut r, (), &over[0], 0), Ok(None));
+        assert_eq!(
+            push(&mut r, (), &over[1], 0),
+            Err(Error::ReassemblyOverflow {
+                needed: 2001,
+                available: 2000
+            })
+        );
+        // The message that can never fit is dropped with its earlier fragments.
+        assert_eq!(r.in_progress(), 0);
+        // No slots at all: everything overflows, nothing panics.
+        let mut none: [u8; 0] = [];
+        let mut r: Reassembler<'_, (), 0> = Reassembler::new(&mut none);
+        assert!(matches!(
+            push(&mut r, (), &small[0], 0),
+            Err(Error::ReassemblyOverflow { .. })
+        ));
+    }
+
+    #[test]
+    fn interleaved_messages_from_two_senders_with_the_same_id() {
+        let a = fragment_packets(&pattern(2500), 7);
+        let b = fragment_packets(&pattern(2100).iter().map(|x| !x).collect::<Vec<_>>(), 7);
+        let mut storage = [0u8; 6000];
+        let mut r: Reassembler<'_, u16, 2> = Reassembler::new(&mut storage);
+        let mut done = Vec::new();
+        for (sender, p) in [
+            (1, &a[2]),
+            (2, &b[1]),
+            (1, &a[0]),
+            (2, &b[2]),
+            (1, &a[1]),
+            (2, &b[0]),
+        ] {
+            if let ReassemblyStatus::Complete(m) = r.push(sender, &d(p), 0).unwrap() {
+                done.push((m.sender, m.payload().to_vec()));
+            }
+        }
+        let b_payload: Vec<u8> = pattern(2100).iter().map(|x| !x).collect();
+        assert_eq!(done, [(1, pattern(2500)), (2, b_payload)]);
+    }
+
+    #[test]
+    fn duplicates_are_refused_and_an_id_reused_restarts() {
         let payload = pattern(2500);
         let packets = fragment_packets(&payload, 1);
         let mut storage = [0u8; 3000];
-        let mut r = Reassembler::new(&mut storage);
-        let d = decode(&packets[1], CrcPolicy::Verify).unwrap();
-        assert!(matches!(
-            r.push(&d),
-            Ok(ReassemblyStatus::Incomplete { .. })
-        ));
-        assert_eq!(r.push(&d), Err(Error::DuplicateFragment { index: 2 }));
-        assert!(r.in_progress());
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &packets[1], 0), Ok(None));
+        assert_eq!(
+            push(&mut r, (), &packets[1], 0),
+            Err(Error::DuplicateFragment { index: 2 })
+        );
+        assert_eq!(r.in_progress(), 1);
+        assert_eq!(push(&mut r, (), &packets[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[2], 0), Ok(Some(payload)));
+        // Same id, same shape, other bytes at a held index: a new message replaced the old one.
+        let old = fragment_packets(&pattern(2500), 9);
+        let new = fragment_packets(&std::vec![0x42; 2500], 9);
+        assert_eq!(push(&mut r, (), &old[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &old[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &new[0], 0), Ok(None));
+        assert_eq!(r.stats().restarted, 1);
+        assert_eq!(push(&mut r, (), &new[2], 0), Ok(None));
+        assert_eq!(
+            push(&mut r, (), &new[1], 0),
+            Ok(Some(std::vec![0x42; 2500]))
+        );
+        // A different total under the same key restarts too.
+        let two = fragment_packets(&pattern(1500), 4);
+        let three = fragment_packets(&pattern(2500), 4);
+        assert_eq!(push(&mut r, (), &three[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &two[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &two[0], 0), Ok(Some(pattern(1500))));
+        assert_eq!(r.stats().restarted, 2);
     }
 
     #[test]
-    fn inconsistent_fragments() {
+    fn malformed_fragments_are_refused_and_the_message_kept() {
         let a = fragment_packets(&pattern(2500), 1);
-        let b = fragment_packets(&pattern(1500), 1);
-        let c = fragment_packets(&pattern(2500), 2);
         let mut storage = [0u8; 3000];
-        let mut r = Reassembler::new(&mut storage);
-        let _ = r.push(&decode(&a[0], CrcPolicy::Verify).unwrap()).unwrap();
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &a[0], 0), Ok(None));
+        let mut short = d(&a[1]);
+        short.payload = &short.payload[..999];
         assert_eq!(
-            r.push(&decode(&b[1], CrcPolicy::Verify).unwrap()),
-            Err(Error::FragmentMismatch {
-                field: "total",
-                expected: 3,
-                found: 2
-            })
-        );
-        assert_eq!(
-            r.push(&decode(&c[1], CrcPolicy::Verify).unwrap()),
-            Err(Error::FragmentMismatch {
-                field: "reserved",
-                expected: 1,
-                found: 2
-            })
-        );
-        let mut t = a[1].clone();
-        t[9] = 4;
-        assert_eq!(
-            r.push(&decode(&t, CrcPolicy::Ignore).unwrap()),
-            Err(Error::FragmentMismatch {
-                field: "type",
-                expected: 1,
-                found: 4
-            })
-        );
-        // A short middle piece.
-        let mut d = decode(&a[1], CrcPolicy::Verify).unwrap();
-        d.payload = &d.payload[..999];
-        assert_eq!(
-            r.push(&d),
+            r.push((), &short, 0),
             Err(Error::FragmentMismatch {
                 field: "payloadlen",
                 expected: 1000,
                 found: 999
             })
         );
-        // The message in progress survives the rejected fragments.
-        let _ = r.push(&decode(&a[1], CrcPolicy::Verify).unwrap()).unwrap();
-        let ReassemblyStatus::Complete(m) =
-            r.push(&decode(&a[2], CrcPolicy::Verify).unwrap()).unwrap()
-        else {
-            panic!("expected completion")
-        };
-        assert_eq!(m.payload, &pattern(2500)[..]);
-    }
-
-    #[test]
-    fn index_and_total_out_of_range() {
-        let a = fragment_packets(&pattern(1500), 1);
-        let mut storage = [0u8; 3000];
-        let mut r = Reassembler::new(&mut storage);
-        let mut d = decode(&a[0], CrcPolicy::Verify).unwrap();
-        d.header.index = 3;
+        let mut bad = d(&a[1]);
+        bad.header.index = 4;
         assert_eq!(
-            r.push(&d),
+            r.push((), &bad, 0),
             Err(Error::OutOfRange {
                 field: "index",
-                value: 3
+                value: 4
             })
         );
-        d.header.index = 0;
+        bad.header.index = 0;
         assert!(matches!(
-            r.push(&d),
+            r.push((), &bad, 0),
             Err(Error::OutOfRange { field: "index", .. })
         ));
-        d.header.total = 0;
+        bad.header.total = 0;
         assert_eq!(
-            r.push(&d),
+            r.push((), &bad, 0),
             Err(Error::OutOfRange {
                 field: "total",
                 value: 0
             })
         );
+        assert_eq!(push(&mut r, (), &a[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &a[2], 0), Ok(Some(pattern(2500))));
     }
 
     #[test]
-    fn overflow() {
-        let a = fragment_packets(&pattern(2500), 1);
-        let mut storage = [0u8; 1999];
-        let mut r = Reassembler::new(&mut storage);
-        assert_eq!(
-            r.push(&decode(&a[0], CrcPolicy::Verify).unwrap()),
-            Err(Error::ReassemblyOverflow {
-                needed: 2000,
-                available: 1999
+    fn a_bad_fragment_crc_is_carried_to_the_whole_packet() {
+        let a = fragment_packets(&pattern(1500), 1);
+        let mut bent = a[1].clone();
+        bent[20] ^= 1;
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        let _ = r.push((), &d(&a[0]), 0).unwrap();
+        let ReassemblyStatus::Complete(m) = r
+            .push((), &decode(&bent, CrcPolicy::Report).unwrap(), 0)
+            .unwrap()
+        else {
+            panic!("expected completion")
+        };
+        assert!(!m.crc_ok);
+        assert!(matches!(
+            decode(m.packet, CrcPolicy::Verify),
+            Err(Error::CrcMismatch { .. })
+        ));
+        assert!(!decode(m.packet, CrcPolicy::Report).unwrap().crc_ok);
+    }
+
+    #[test]
+    fn wan_ciphertext_slices_with_the_sdks_empty_last_slice() {
+        // The gateway SDK's bug: two or more fragments and the last slice sent empty. The message
+        // completes (by count) and is handed on: its opener will fail to unpad it.
+        let h = Header::new(Magic::Wan, PacketType::CloudControl, EncType::SessionKey);
+        let cipher = pattern(2048);
+        let opt = [1u8, 2, 3, 4];
+        let mut packets = packets_of(&h, &opt, &cipher, 0x33);
+        assert_eq!(packets.len(), 2);
+        let mut empty = h;
+        (empty.total, empty.index, empty.reserved) = (3, 3, 0x33);
+        let mut last = std::vec![0u8; 20];
+        emit(&empty, &opt, &[], &mut last).unwrap();
+        for p in &mut packets {
+            p[10] = 3; // total 3
+            let mut v = Packet::new_unchecked(&mut p[..]);
+            v.fill_crc();
+        }
+        packets.insert(0, last);
+        let mut storage = [0u8; 4096];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert_eq!(push(&mut r, (), &packets[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[1], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[2], 0), Ok(Some(cipher)));
+    }
+
+    #[test]
+    fn e17_pieces_are_configurable() {
+        let h = scan_header();
+        let payload = pattern(2100);
+        let packets: Vec<Vec<u8>> = Splitter::with_piece_len(&h, &[], &payload, 1, 1024)
+            .unwrap()
+            .map(|f| {
+                let mut b = std::vec![0u8; f.buffer_len()];
+                f.emit(&mut b).unwrap();
+                b
             })
-        );
-        let mut storage = [0u8; 2100];
-        let mut r = Reassembler::new(&mut storage);
-        assert_eq!(
-            r.push(&decode(&a[2], CrcPolicy::Verify).unwrap()),
-            Err(Error::ReassemblyOverflow {
-                needed: 2500,
-                available: 2100
-            })
-        );
-        assert!(!r.in_progress());
+            .collect();
+        let mut storage = [0u8; 3000];
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        assert!(matches!(
+            push(&mut r, (), &packets[0], 0),
+            Err(Error::FragmentMismatch { .. })
+        ));
+        let mut r: Reassembler<'_, (), 1> =
+            Reassembler::new(&mut storage).with_piece_len(Magic::Lan, 1024);
+        assert_eq!(push(&mut r, (), &packets[2], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[0], 0), Ok(None));
+        assert_eq!(push(&mut r, (), &packets[1], 0), Ok(Some(payload)));
     }
 
     #[test]
@@ -632,17 +1209,18 @@ mod tests {
         let mut h = scan_header();
         h.total = 1;
         h.index = 1;
-        let d = Decoded {
+        let frag = Decoded {
             header: h,
             opt: &[],
             payload: b"{}",
             crc_ok: true,
         };
         let mut storage = [0u8; 1000];
-        let mut r = Reassembler::new(&mut storage);
-        let ReassemblyStatus::Complete(m) = r.push(&d).unwrap() else {
+        let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
+        let ReassemblyStatus::Complete(m) = r.push((), &frag, 0).unwrap() else {
             panic!("expected completion")
         };
-        assert_eq!(m.payload, b"{}");
+        assert_eq!(m.payload(), b"{}");
+        assert_eq!(decode(m.packet, CrcPolicy::Verify).unwrap().payload, b"{}");
     }
 }

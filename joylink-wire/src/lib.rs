@@ -33,6 +33,10 @@ mod view;
 pub mod lan;
 pub mod wan;
 
+/// The `bytes` crate [`BytesFrameDecoder`] works on (feature `alloc`), re-exported so callers
+/// name the same `BytesMut`.
+#[cfg(feature = "alloc")]
+pub use bytes;
 pub use codes::{
     BizCode, EncType, HardwareError, MAGIC_LAN, MAGIC_WAN, Magic, PacketType, ResponseCode,
     UnknownCode,
@@ -42,7 +46,8 @@ pub use direction::Direction;
 pub use error::{Error, Result};
 pub use fixed_text::{FixedText, write_fixed_text};
 pub use fragment::{
-    FRAGMENT_PIECE_LEN, Fragment, Reassembled, Reassembler, ReassemblyStatus, Splitter,
+    FRAGMENT_PIECE_LEN, Fragment, REASSEMBLY_TIMEOUT_MS, Reassembled, Reassembler, ReassemblyStats,
+    ReassemblyStatus, Splitter, WAN_FRAGMENT_PIECE_LEN, fragment_piece_len,
 };
 #[cfg(feature = "alloc")]
 pub use frame::BytesFrameDecoder;

@@ -270,18 +270,26 @@ fn lan21_fragments_through_splitter_and_reassembler() {
     }
     assert_eq!(produced, 2);
 
-    // Reassembler, in both orders.
+    // Reassembler, in both orders: the whole packet comes out, as the SDK would have sent it
+    // unfragmented (total = index = reserved = 0, a valid CRC).
     for order in [[0, 1], [1, 0]] {
         let mut storage = [0u8; 4096];
-        let mut r = Reassembler::new(&mut storage);
+        let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
         let mut result = None;
         for i in order {
             let d = decode(&fragments[i], CrcPolicy::Verify).unwrap();
-            match r.push(&d).unwrap() {
+            assert!(d.header.is_fragment());
+            match r.push((), &d, 0).unwrap() {
                 ReassemblyStatus::Incomplete { received, total } => {
                     assert_eq!((received, total), (1, 2));
                 }
-                ReassemblyStatus::Complete(m) => result = Some(m.payload.to_vec()),
+                ReassemblyStatus::Complete(m) => {
+                    assert_eq!(m.message_id, reserved);
+                    let whole = decode(m.packet, CrcPolicy::Verify).unwrap();
+                    assert_eq!((whole.header.total, whole.header.index), (0, 0));
+                    assert_eq!(whole.header.packet_type, first.packet_type);
+                    result = Some(whole.payload.to_vec());
+                }
             }
         }
         let result = result.expect("message completes");
@@ -294,7 +302,8 @@ fn lan21_fragments_through_splitter_and_reassembler() {
 }
 
 /// Every WAN packet back to back as one TCP stream, through the frame decoder in several
-/// chunkings, gives back the packets.
+/// chunkings, gives back the packets (the in-place opening of each is in joylink-crypto's
+/// `tests/frame_stream.rs`).
 #[test]
 fn wan_stream_through_frame_decoder() {
     let packets: Vec<Vec<u8>> = vectors("wan_packets.json")
@@ -308,12 +317,19 @@ fn wan_stream_through_frame_decoder() {
         let mut got = Vec::new();
         for piece in stream.chunks(chunk) {
             let mut input = piece;
-            while let FrameStatus::Complete { frame, rest } = dec.feed(input).unwrap() {
-                got.push(frame.to_vec());
-                input = rest;
+            loop {
+                match dec.feed(input).unwrap() {
+                    FrameStatus::Partial => break,
+                    FrameStatus::Complete { frame, rest } => {
+                        got.push(frame.to_vec());
+                        input = rest;
+                    }
+                    FrameStatus::Resync { error, .. } => panic!("chunk {chunk}: {error}"),
+                }
             }
         }
         assert_eq!(got, packets, "chunk {chunk}");
         assert_eq!(dec.buffered(), 0);
+        assert_eq!(dec.skipped(), 0);
     }
 }

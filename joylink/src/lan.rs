@@ -100,8 +100,10 @@ pub struct Incoming<'a> {
 ///
 /// # Errors
 /// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
-/// (bad header or CRC under `crc`, wrong key, invalid public key in an enctype 2 `opt`),
-/// [`Error::Json`].
+/// (bad header or CRC under `crc`, wrong key, invalid public key in `opt` or `devkey`),
+/// [`Error::Json`]; [`Error::Wire`]`(`[`Fragment`](joylink_wire::Error::Fragment)`)` for one
+/// fragment of a larger message (join them with [`Reassembler`](joylink_wire::Reassembler)
+/// and open the reassembled packet).
 #[cfg(feature = "json")]
 pub fn open<'a>(
     buf: &'a mut [u8],
@@ -111,6 +113,8 @@ pub fn open<'a>(
 ) -> Result<Incoming<'a>> {
     let decoded = joylink_wire::decode(buf, crc)?;
     let header = decoded.header;
+    // A fragment's payload is a slice of a larger message: reassemble first (spec 3.2).
+    header.check_unfragmented()?;
     check_header(&header, expected_enc_type(header.packet_type, direction))?;
     let opt_key = match header.enc_type {
         EncType::Ecdh => Some(PublicKey::from_bytes(decoded.opt)?),

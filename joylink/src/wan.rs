@@ -88,7 +88,8 @@ impl<'a> OpenedWan<'a> {
 ///
 /// # Errors
 /// [`Error::WrongNetwork`], [`Error::MissingKey`], [`Error::Crypto`] (header, CRC, enctype,
-/// decryption), [`Error::Wire`] (body, `RandomMismatch`).
+/// decryption), [`Error::Wire`] (body, `RandomMismatch`, `Fragment` for one fragment of a larger
+/// message: join them with [`Reassembler`](joylink_wire::Reassembler) first).
 pub fn open<'a>(
     buf: &'a mut [u8],
     keys: &WanKeys<'_>,
@@ -96,6 +97,8 @@ pub fn open<'a>(
     options: impl Into<OpenOptions>,
 ) -> Result<OpenedWan<'a>> {
     let header = Header::parse(buf)?;
+    // A fragment carries a slice of ciphertext: reassemble first (spec 3.2).
+    header.check_unfragmented()?;
     if header.magic != Magic::Wan {
         return Err(Error::WrongNetwork {
             expected: Magic::Wan,
