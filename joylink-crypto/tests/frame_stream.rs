@@ -179,7 +179,7 @@ fn the_sdks_empty_last_slice_is_a_decrypt_error_not_a_hang() {
     last.truncate(opt_end);
     last[6] = 0;
     last[7] = 0;
-    joylink_wire::Packet::new_unchecked(&mut last[..]).fill_crc();
+    joylink_wire::Packet::new_unchecked(&mut last[..]).fill_crc().unwrap();
     for (i, p) in [&fragments[0], &fragments[1], &last]
         .into_iter()
         .enumerate()

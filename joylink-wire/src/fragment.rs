@@ -461,7 +461,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
     pub fn new(storage: &'s mut [u8]) -> Self {
         let blank = Header::new(
             Magic::Lan,
-            PacketType::Unknown(0),
+            PacketType::Scan,
             crate::codes::EncType::None,
         );
         Reassembler {
@@ -738,7 +738,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
             crc: if crc_ok { crc } else { !crc },
             ..first
         };
-        Packet::new_unchecked(&mut *packet).set_header(&header);
+        Packet::new_unchecked(&mut *packet).set_header(&header)?;
         Ok(ReassemblyStatus::Complete(Reassembled {
             sender,
             message_id: first.reserved,
@@ -1169,7 +1169,7 @@ mod tests {
         for p in &mut packets {
             p[10] = 3; // total 3
             let mut v = Packet::new_unchecked(&mut p[..]);
-            v.fill_crc();
+            v.fill_crc().unwrap();
         }
         packets.insert(0, last);
         let mut storage = [0u8; 4096];

@@ -416,30 +416,18 @@ impl Printer<'_> {
         }
         let list = self.fragments.remove(&key)?;
         let size: usize = list.iter().map(Vec::len).sum();
+        // One message at a time, in a slot the size of every fragment together (header and opt
+        // repeat in each, so this is more than the whole packet needs).
         let mut storage = vec![0u8; size];
-        let mut r = Reassembler::new(&mut storage);
+        let mut r = Reassembler::<(), 1>::new(&mut storage);
         let mut whole = None;
         for p in &list {
             let Ok(piece) = joylink::wire::decode(p, CrcPolicy::Ignore) else {
                 continue;
             };
-            match r.push(&piece) {
+            match r.push((), &piece, 0) {
                 Ok(ReassemblyStatus::Complete(m)) => {
-                    let mut header = m.header;
-                    header.total = 0;
-                    header.index = 0;
-                    let mut out = vec![
-                        0u8;
-                        HEADER_LEN
-                            .saturating_add(d.opt.len())
-                            .saturating_add(m.payload.len())
-                    ];
-                    whole = joylink::wire::emit(&header, d.opt, m.payload, &mut out)
-                        .ok()
-                        .map(|n| {
-                            out.truncate(n);
-                            out
-                        });
+                    whole = Some(m.packet.to_vec());
                 }
                 Ok(ReassemblyStatus::Incomplete { .. }) => {}
                 Err(e) => {
