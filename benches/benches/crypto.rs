@@ -63,7 +63,7 @@ fn open_bench(c: &mut Criterion) {
                 || ciphertext.clone(),
                 |buf| {
                     let dec =
-                        cbc::Decryptor::<Aes128>::new(black_box(kiv.key()).into(), kiv.iv().into());
+                        cbc::Decryptor::<Aes128>::new(black_box(kiv.raw_secret_key()).into(), kiv.raw_secret_iv().into());
                     let pt = dec.decrypt_padded::<Pkcs7>(buf).unwrap();
                     black_box(pt.len());
                 },
@@ -103,7 +103,7 @@ fn seal_bench(c: &mut Criterion) {
             bch.iter(|| {
                 raw[..plain.len()].copy_from_slice(black_box(&plain));
                 let enc =
-                    cbc::Encryptor::<Aes128>::new(black_box(kiv.key()).into(), kiv.iv().into());
+                    cbc::Encryptor::<Aes128>::new(black_box(kiv.raw_secret_key()).into(), kiv.raw_secret_iv().into());
                 enc.encrypt_padded::<Pkcs7>(&mut raw, plain.len())
                     .unwrap()
                     .len()
