@@ -147,4 +147,45 @@ mod tests {
         // A wrong key gives garbage padding with overwhelming probability: the same error.
         assert_eq!(decrypt_in_place(&wrong, &mut ct[..16]), Err(Error::Decrypt));
     }
+
+    /// Every strict padding is accepted and stripped; a single wrong pad byte anywhere in the
+    /// padding, a pad byte of 0 or above 16 is refused.
+    #[test]
+    fn padding_check_accepts_exactly_strict_pkcs7() {
+        for pad in 1..=16u8 {
+            let mut block = [0xeeu8; 32];
+            for b in &mut block[32 - usize::from(pad)..] {
+                *b = pad;
+            }
+            assert_eq!(unpadded_len(&block), Some(32 - usize::from(pad)), "pad {pad}");
+            for wrong in 1..usize::from(pad) {
+                let mut bad = block;
+                bad[31 - wrong] ^= 0x40;
+                assert_eq!(unpadded_len(&bad), None, "pad {pad}, byte {wrong} from the end");
+            }
+        }
+        for last in [0u8, 17, 0x80, 0xff] {
+            let mut block = [last; 16];
+            block[15] = last;
+            assert_eq!(unpadded_len(&block), None, "pad byte {last}");
+        }
+        assert_eq!(unpadded_len(&[]), None);
+    }
+
+    /// A failed decryption leaves zeros, not plaintext (the old code left the decrypted blocks).
+    #[test]
+    fn failed_decryption_wipes_the_buffer() {
+        let k = KeyIv::new([1; 16], [2; 16]);
+        // 32 bytes of a secret, encrypted with a full padding block; drop the padding block so the
+        // last plaintext byte is a secret byte (0x53, not a valid pad).
+        let mut msg = [0x53u8; 48];
+        encrypt_in_place(&k, &mut msg, 32).unwrap();
+        let mut ct = [0u8; 32];
+        ct.copy_from_slice(&msg[..32]);
+        assert_eq!(decrypt_in_place(&k, &mut ct), Err(Error::Decrypt));
+        assert_eq!(ct, [0u8; 32]);
+        let mut ragged = [7u8; 17];
+        assert_eq!(decrypt_in_place(&k, &mut ragged), Err(Error::Decrypt));
+        assert_eq!(ragged, [0u8; 17]);
+    }
 }
