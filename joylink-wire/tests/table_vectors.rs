@@ -23,8 +23,11 @@ fn direction(v: &Value) -> Direction {
     }
 }
 
+/// One golden packet: id, bytes, direction, plaintext (when given), timestamp (when given).
+type Golden = (String, Vec<u8>, Direction, Option<Vec<u8>>, Option<u64>);
+
 /// Every packet of a vector file with its direction and, when known, its plaintext and timestamp.
-fn packets(file: &str) -> Vec<(String, Vec<u8>, Direction, Option<Vec<u8>>, Option<u64>)> {
+fn packets(file: &str) -> Vec<Golden> {
     let mut out = Vec::new();
     for v in vectors(file) {
         let d = direction(&v);
