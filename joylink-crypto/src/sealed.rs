@@ -38,6 +38,7 @@ pub enum EncTypeCheck {
 pub struct OpenOptions {
     enc_type: EncTypeCheck,
     timestamp: bool,
+    min_len: usize,
 }
 
 impl Default for OpenOptions {
@@ -52,6 +53,7 @@ impl OpenOptions {
         Self {
             enc_type: EncTypeCheck::Match,
             timestamp: true,
+            min_len: 0,
         }
     }
 
@@ -70,6 +72,25 @@ impl OpenOptions {
     pub const fn timestamp(mut self, timestamp: bool) -> Self {
         self.timestamp = timestamp;
         self
+    }
+
+    /// The shortest plaintext the body can have (timestamp included), e.g. the fixed part of a
+    /// struct: a shorter one is refused like bad padding, with [`Error::Decrypt`] and a wiped
+    /// payload, so that "decrypted, but too short" and "did not decrypt" look the same. The
+    /// timestamp alone already asks for 4 bytes.
+    #[must_use]
+    pub const fn min_len(mut self, min_len: usize) -> Self {
+        self.min_len = min_len;
+        self
+    }
+
+    /// The plaintext length below which [`open`] refuses.
+    const fn required_len(&self) -> usize {
+        if self.timestamp && self.min_len < TIMESTAMP_LEN {
+            TIMESTAMP_LEN
+        } else {
+            self.min_len
+        }
     }
 }
 
@@ -213,9 +234,9 @@ pub fn seal(
 /// # Errors
 /// [`Error::EncTypeMismatch`] (buffer unchanged); [`Error::Decrypt`], one value for every
 /// failure once decryption has started — a wrong key, bad padding, a payload length that is not
-/// a multiple of 16, a plaintext too short for its timestamp — after which every payload byte
-/// of the buffer is zero; [`Error::Wire`]`(Truncated)` for an enctype-0 payload shorter than its
-/// timestamp (nothing was decrypted, the buffer is unchanged).
+/// a multiple of 16, a plaintext too short for its timestamp or [`OpenOptions::min_len`] — after
+/// which every payload byte of the buffer is zero; [`Error::Wire`]`(Truncated)` for an enctype-0
+/// payload that short (nothing was decrypted, the buffer is unchanged).
 pub fn open<'a>(
     packet: PartialDecode<'a>,
     mode: &Mode<'_>,
@@ -233,21 +254,22 @@ pub fn open<'a>(
     let payload = parts.payload;
     // `open_in_place` zeroes the payload itself on failure.
     let len = mode.open_in_place(&mut *payload)?.len();
-    let timestamp = if options.timestamp {
-        match payload.get(..len).and_then(<[u8]>::first_chunk::<TIMESTAMP_LEN>) {
-            Some(ts) => Some(u32::from_le_bytes(*ts)),
-            None if mode.encrypts() => {
-                // Decrypted but too short: the same error as bad padding, and nothing left.
-                payload.zeroize();
-                return Err(Error::Decrypt);
-            }
-            None => {
-                return Err(Error::Wire(joylink_wire::Error::Truncated {
-                    needed: TIMESTAMP_LEN,
-                    available: len,
-                }));
-            }
+    let needed = options.required_len();
+    if len < needed {
+        if mode.encrypts() {
+            // Decrypted but too short: the same error as bad padding, and nothing left.
+            payload.zeroize();
+            return Err(Error::Decrypt);
         }
+        return Err(Error::Wire(joylink_wire::Error::Truncated {
+            needed,
+            available: len,
+        }));
+    }
+    let timestamp = if options.timestamp {
+        payload
+            .first_chunk::<TIMESTAMP_LEN>()
+            .map(|ts| u32::from_le_bytes(*ts))
     } else {
         None
     };

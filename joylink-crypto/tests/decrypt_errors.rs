@@ -96,3 +96,20 @@ fn enctype_0_short_plaintext_is_truncated_and_untouched() {
     ));
     assert_eq!(buf, before);
 }
+
+#[test]
+fn min_len_is_the_same_error_too() {
+    let k = key();
+    let mode = Mode::LocalKey(&k);
+    let mut buf = sealed(&mode, &[9u8; 43]);
+    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    assert_eq!(
+        open(p, &mode, OpenOptions::new().timestamp(false).min_len(44)).err(),
+        Some(Error::Decrypt)
+    );
+    assert!(buf[HEADER_LEN..].iter().all(|&b| b == 0));
+    let mut buf = sealed(&mode, &[9u8; 44]);
+    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let o = open(p, &mode, OpenOptions::new().min_len(44)).unwrap();
+    assert_eq!(o.plaintext.len(), 44);
+}
