@@ -109,9 +109,22 @@ pub struct Opened<'a> {
     pub plaintext: &'a mut [u8],
     /// Whether the CRC matched (`true` under `CrcPolicy::Ignore`).
     pub crc_ok: bool,
+    /// The rest of the payload after the plaintext (the padding), for [`Opened::reject`].
+    padding: &'a mut [u8],
 }
 
 impl Opened<'_> {
+    /// Refuses the opened packet the way a failed decryption is refused: wipes the whole payload
+    /// (plaintext and padding) and returns [`Error::Decrypt`]. For a layer above that finds the
+    /// plaintext too short for its struct, so that "decrypted, but malformed in length" and "did
+    /// not decrypt" give the same answer and leave the same buffer.
+    #[must_use]
+    pub fn reject(self) -> Error {
+        self.plaintext.zeroize();
+        self.padding.zeroize();
+        Error::Decrypt
+    }
+
     /// The plaintext after the timestamp (all of it when opened without one).
     pub fn body(&self) -> &[u8] {
         let skip = if self.timestamp.is_some() {
@@ -273,12 +286,13 @@ pub fn open<'a>(
     } else {
         None
     };
-    let plaintext = payload.get_mut(..len).ok_or(Error::Decrypt)?;
+    let (plaintext, padding) = payload.split_at_mut_checked(len).ok_or(Error::Decrypt)?;
     Ok(Opened {
         header,
         opt: parts.opt,
         timestamp,
         plaintext,
         crc_ok: parts.crc_ok,
+        padding,
     })
 }

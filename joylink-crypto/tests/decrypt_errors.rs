@@ -113,3 +113,15 @@ fn min_len_is_the_same_error_too() {
     let o = open(p, &mode, OpenOptions::new().min_len(44)).unwrap();
     assert_eq!(o.plaintext.len(), 44);
 }
+
+#[test]
+fn reject_wipes_plaintext_and_padding() {
+    let k = key();
+    let mode = Mode::LocalKey(&k);
+    let mut buf = sealed(&mode, b"\x01\x02\x03\x04secret");
+    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let o = open(p, &mode, OpenOptions::new()).unwrap();
+    assert_eq!(o.body(), b"secret");
+    assert_eq!(o.reject(), Error::Decrypt);
+    assert!(buf[HEADER_LEN..].iter().all(|&b| b == 0));
+}

@@ -38,7 +38,6 @@ use joylink_wire::{
 };
 #[cfg(feature = "json")]
 use joylink_wire::{Direction, lan::Message};
-use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 use crate::inner::{open_inner_in_place, seal_inner};
@@ -152,24 +151,22 @@ pub fn open<'a>(
     };
     let options = OpenOptions::new().timestamp(entry.timestamp);
     let opened = joylink_crypto::open(packet, &mode, options)?;
-    let plaintext = opened.plaintext;
     // A binary body too short for its struct is refused like bad padding (one `Decrypt`, the
-    // plaintext wiped). Checked on a short borrow first: parsing a struct is cheap, and the
-    // typed message below must borrow the plaintext for `'a`.
+    // payload wiped). Checked on a short borrow first: parsing a struct is cheap, and the typed
+    // message below must borrow the plaintext for `'a`.
     let binary = matches!(entry.body, BodyKind::Struct | BodyKind::ScriptStruct)
         || (entry.body == BodyKind::StructOrJson
-            && joylink_wire::lan::is_script_response(plaintext));
+            && joylink_wire::lan::is_script_response(opened.plaintext));
     if mode.encrypts() && binary {
         let short = matches!(
-            joylink_wire::lan::decode(header.packet_type, plaintext, direction),
+            joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction),
             Err(e) if matches!(e.as_wire(), Some(joylink_wire::Error::Truncated { .. }))
         );
         if short {
-            plaintext.zeroize();
-            return Err(joylink_crypto::Error::Decrypt.into());
+            return Err(opened.reject().into());
         }
     }
-    let plaintext: &'a [u8] = plaintext;
+    let plaintext: &'a [u8] = opened.plaintext;
     let message = joylink_wire::lan::decode(header.packet_type, plaintext, direction)?;
     let peer_key = match &message {
         Message::ScanResponse(r) => Some(PublicKey::from_devkey(&r.devkey)?),

@@ -25,7 +25,6 @@ use joylink_wire::wan::{AuthRequest, AuthRequestOpt, AuthResponse, AuthResponseO
 use joylink_wire::{
     CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode, packet_len,
 };
-use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 
@@ -162,19 +161,17 @@ pub fn open<'a>(
         .enc_type(options.enc_type)
         .timestamp(entry.timestamp);
     let opened = joylink_crypto::open(packet, &mode, open_options)?;
-    let plaintext = opened.plaintext;
     // A struct too short for its fixed fields is refused like bad padding (one `Decrypt`, the
-    // plaintext wiped). Checked on a short borrow first (a struct parses in a few loads): the
+    // payload wiped). Checked on a short borrow first (a struct parses in a few loads): the
     // typed message below must borrow the plaintext for `'a`.
     let short = matches!(
-        WanMessage::parse(header.packet_type, plaintext, direction),
+        WanMessage::parse(header.packet_type, opened.plaintext, direction),
         Err(joylink_wire::Error::Truncated { .. })
     );
     if short && mode.encrypts() {
-        plaintext.zeroize();
-        return Err(joylink_crypto::Error::Decrypt.into());
+        return Err(opened.reject().into());
     }
-    let plaintext: &'a [u8] = plaintext;
+    let plaintext: &'a [u8] = opened.plaintext;
     let message = WanMessage::parse(header.packet_type, plaintext, direction)?;
     match message {
         WanMessage::AuthRequest(a) => a.check_opt(&AuthRequestOpt::parse(opened.opt)?)?,
