@@ -245,11 +245,12 @@ pub fn seal(
 /// ```
 ///
 /// # Errors
-/// [`Error::EncTypeMismatch`] (buffer unchanged); [`Error::Decrypt`], one value for every
-/// failure once decryption has started — a wrong key, bad padding, a payload length that is not
-/// a multiple of 16, a plaintext too short for its timestamp or [`OpenOptions::min_len`] — after
-/// which every payload byte of the buffer is zero; [`Error::Wire`]`(Truncated)` for an enctype-0
-/// payload that short (nothing was decrypted, the buffer is unchanged).
+/// [`Error::Decrypt`], one value for every failure once decryption has started: a wrong key,
+/// bad padding, a payload length that is not a multiple of 16, a plaintext too short for its
+/// timestamp or [`OpenOptions::min_len`]. After it, every payload byte is zero (from
+/// `16 + opt_len` to the end of the buffer): no decrypted byte is left behind.
+/// [`Error::EncTypeMismatch`], and [`Error::Wire`]`(Truncated)` for an enctype-0 payload that
+/// short (nothing is decrypted in clear): every other error leaves the buffer unchanged.
 pub fn open<'a>(
     packet: PartialDecode<'a>,
     mode: &Mode<'_>,

@@ -193,6 +193,23 @@ fn vector_args() -> Vec<String> {
     put("lan09_timestamp", u64_field(&l09["timestamp"]).to_string());
     assert_eq!(l09["key"]["key_string"], l10["key"]["key_string"]);
     put("localkey", text(&l09["key"]["key_string"]));
+    // A packet whose plaintext (2 bytes) is shorter than its timestamp, sealed with that key: it
+    // decrypts, then must fail as `JL_ERR_DECRYPT` with the payload wiped (it was
+    // `JL_ERR_TRUNCATED` once, a difference an attacker could observe).
+    {
+        let key: joylink_crypto::LocalKey =
+            text(&l09["key"]["key_string"]).parse().unwrap();
+        let header = joylink_wire::Header::new(
+            joylink_wire::Magic::Lan,
+            joylink_wire::PacketType::JsonControl,
+            joylink_wire::EncType::PreShared,
+        );
+        let mut p = vec![0u8; 32];
+        p[16..18].copy_from_slice(b"\x5a\x5a");
+        let n = joylink_crypto::seal(&header, &joylink_crypto::Mode::LocalKey(&key), 0, 2, &mut p)
+            .unwrap();
+        put("short_plaintext_packet", hex::encode(&p[..n]));
+    }
     put("lan10_packet", hex(&l10["packet"]));
     put(
         "lan10_device_time",

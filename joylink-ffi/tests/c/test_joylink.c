@@ -318,6 +318,18 @@ static void test_open_errors(void) {
     /* ignoring the CRC the flipped bit reaches the padding: one error, whatever the cause */
     CHECK_RC(jl_open_in_place(copy, n, JL_CRC_IGNORE, &key, &o), JL_ERR_DECRYPT);
 
+    /* a plaintext too short for its timestamp: the same error as bad padding, payload wiped */
+    {
+        size_t sn;
+        uint8_t *sp = hex_arg("short_plaintext_packet", &sn);
+        CHECK_RC(jl_open_in_place(sp, sn, JL_CRC_VERIFY, &key, &o), JL_ERR_DECRYPT);
+        all_zero = 1;
+        for (i = JL_HEADER_LEN; i < sn; i++) all_zero &= sp[i] == 0;
+        CHECK(all_zero);
+        CHECK(o.body == NULL && o.body_len == 0);
+        free(sp);
+    }
+
     memcpy(copy, pkt, n);
     CHECK_RC(jl_open_in_place(copy, n - 1, JL_CRC_VERIFY, &key, &o), JL_ERR_LENGTH_MISMATCH);
     CHECK_RC(jl_open_in_place(copy, 3, JL_CRC_VERIFY, &key, &o), JL_ERR_TRUNCATED);
