@@ -4,7 +4,9 @@
 
 use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open};
 use joylink::wire::wan::{AuthRequestOpt, AuthResponseOpt};
-use joylink::wire::{self, CrcPolicy, Direction, EncType, Header, Magic, PacketType, PartialDecode};
+use joylink::wire::{
+    self, CrcPolicy, Direction, EncType, Header, Magic, PacketType, PartialDecode,
+};
 use serde_json::{Value, json};
 
 use crate::body::{self, Body};

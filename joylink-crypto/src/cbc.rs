@@ -50,7 +50,8 @@ pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<u
     let Some(region) = buf.get_mut(..needed) else {
         return Err(Error::BufferTooSmall { needed, available });
     };
-    let enc = cbc::Encryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
+    let enc =
+        cbc::Encryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
     enc.encrypt_padded::<Pkcs7>(region, msg_len)
         .map(<[u8]>::len)
         .map_err(|_| Error::BufferTooSmall { needed, available })
@@ -69,7 +70,8 @@ pub fn decrypt_in_place<'a>(key: &KeyIv, buf: &'a mut [u8]) -> Result<&'a mut [u
         buf.zeroize();
         return Err(Error::Decrypt);
     }
-    let dec = cbc::Decryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
+    let dec =
+        cbc::Decryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
     // Every block is decrypted; the padding is checked below, without early returns.
     if dec.decrypt_padded::<NoPadding>(buf).is_err() {
         buf.zeroize();
@@ -157,11 +159,19 @@ mod tests {
             for b in &mut block[32 - usize::from(pad)..] {
                 *b = pad;
             }
-            assert_eq!(unpadded_len(&block), Some(32 - usize::from(pad)), "pad {pad}");
+            assert_eq!(
+                unpadded_len(&block),
+                Some(32 - usize::from(pad)),
+                "pad {pad}"
+            );
             for wrong in 1..usize::from(pad) {
                 let mut bad = block;
                 bad[31 - wrong] ^= 0x40;
-                assert_eq!(unpadded_len(&bad), None, "pad {pad}, byte {wrong} from the end");
+                assert_eq!(
+                    unpadded_len(&bad),
+                    None,
+                    "pad {pad}, byte {wrong} from the end"
+                );
             }
         }
         for last in [0u8, 17, 0x80, 0xff] {

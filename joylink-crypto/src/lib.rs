@@ -28,6 +28,4 @@ pub use kdf::KeyIv;
 pub use key::{AccessKey, IvCompat, KEY_LEN, LocalKey, SessionKey, StaticKey};
 pub use mode::Mode;
 pub use sealed::{EncTypeCheck, OpenOptions, Opened, open, seal, sealed_len};
-pub use timestamp::{
-    Clock, REPLAY_WINDOW_SECS, ReplayGuard, ReplayRule, TIMESTAMP_LEN,
-};
+pub use timestamp::{Clock, REPLAY_WINDOW_SECS, ReplayGuard, ReplayRule, TIMESTAMP_LEN};

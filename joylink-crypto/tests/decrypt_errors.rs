@@ -38,8 +38,15 @@ fn short_plaintext_is_the_same_error_as_bad_padding_and_is_wiped() {
     for len in 0..4 {
         let secret = [0x5a; 3];
         let mut buf = sealed(&mode, &secret[..len]);
-        assert_eq!(open_default(&mut buf, &mode), Err(Error::Decrypt), "len {len}");
-        assert!(buf[HEADER_LEN..].iter().all(|&b| b == 0), "len {len}: {buf:?}");
+        assert_eq!(
+            open_default(&mut buf, &mode),
+            Err(Error::Decrypt),
+            "len {len}"
+        );
+        assert!(
+            buf[HEADER_LEN..].iter().all(|&b| b == 0),
+            "len {len}: {buf:?}"
+        );
         // The header is still there (it was never secret).
         assert_eq!(&buf[..4], &[0xbb, 0x55, 0x34, 0x12]);
     }
@@ -61,7 +68,10 @@ fn wrong_key_wipes_the_payload_and_nothing_else_changes_on_other_errors() {
     // A key whose decryption fails the padding check: `Decrypt`, payload all zero.
     let mut failures = 0;
     for i in 0..64u8 {
-        let s = format!("{:032x}", u128::from(i) * 0x0101_0101_0101_0101_0101_0101_0101_0101);
+        let s = format!(
+            "{:032x}",
+            u128::from(i) * 0x0101_0101_0101_0101_0101_0101_0101_0101
+        );
         let wrong: LocalKey = s.parse().unwrap();
         let mut buf = packet.clone();
         // A wrong key yields a valid-looking padding with a chance of about 1/256.

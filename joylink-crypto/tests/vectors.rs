@@ -126,7 +126,11 @@ fn ecdh_every_vector() {
         assert_eq!(s2, s1, "{id} symmetric");
 
         let k = KeyIv::from_shared_secret(&s1);
-        assert_eq!(k.raw_secret_key().to_vec(), hex_field(&v["aes_key"]), "{id}");
+        assert_eq!(
+            k.raw_secret_key().to_vec(),
+            hex_field(&v["aes_key"]),
+            "{id}"
+        );
         assert_eq!(k.raw_secret_iv().to_vec(), hex_field(&v["aes_iv"]), "{id}");
 
         let pt = hex_field(&v["sample_plaintext"]);

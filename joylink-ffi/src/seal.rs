@@ -12,8 +12,7 @@ use joylink_wire::{HEADER_LEN, Header, PartialDecode};
 use crate::packet::{JlHeader, crc_policy};
 use crate::ptr::{bytes, bytes_mut, check_bytes, check_struct, read, write};
 use crate::status::{
-    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JlStatus,
-    Status, ret,
+    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JlStatus, Status, ret,
 };
 
 /// Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
@@ -341,11 +340,7 @@ pub unsafe extern "C" fn jl_open_in_place(
         let data = unsafe { bytes_mut(buf, len) }?;
         let packet = PartialDecode::new(data, policy)?;
         // joylink-crypto wipes the payload itself on every error after decryption starts.
-        let o = joylink_crypto::open(
-            packet,
-            &store.mode(),
-            OpenOptions::new().enc_type(check),
-        )?;
+        let o = joylink_crypto::open(packet, &store.mode(), OpenOptions::new().enc_type(check))?;
         let body = o.body();
         let opened = JlOpened {
             header: o.header.into(),
@@ -433,7 +428,11 @@ mod tests {
             let (rc, out) = c_open(&mut c);
             let rr = rust_open(&mut r);
             assert_eq!(rc, expected, "{name}");
-            assert_eq!(rr.map_or_else(|e| JlStatus::from(e) as c_int, |()| 0), rc, "{name}");
+            assert_eq!(
+                rr.map_or_else(|e| JlStatus::from(e) as c_int, |()| 0),
+                rc,
+                "{name}"
+            );
             assert_eq!(c, r, "{name}: C and Rust leave different bytes");
             if rc == JL_ERR_DECRYPT as c_int {
                 assert!(c[16..].iter().all(|&b| b == 0), "{name}: {c:?}");
@@ -466,7 +465,10 @@ mod tests {
         let c_doc = doc.join("\n");
         let c_doc = c_doc.as_str();
         let rust_doc = rust.split("pub fn open<").next().unwrap();
-        let rust_doc = rust_doc.rsplit("/// Opens a packet in place").next().unwrap();
+        let rust_doc = rust_doc
+            .rsplit("/// Opens a packet in place")
+            .next()
+            .unwrap();
         for promise in [
             "every payload byte is zero",
             "no decrypted byte is left behind",
@@ -479,8 +481,14 @@ mod tests {
                     .join(" ")
                     .to_lowercase()
             };
-            assert!(flat(c_doc).contains(promise), "joylink.h lacks {promise:?}:\n{c_doc}");
-            assert!(flat(rust_doc).contains(promise), "sealed.rs lacks {promise:?}");
+            assert!(
+                flat(c_doc).contains(promise),
+                "joylink.h lacks {promise:?}:\n{c_doc}"
+            );
+            assert!(
+                flat(rust_doc).contains(promise),
+                "sealed.rs lacks {promise:?}"
+            );
         }
     }
 }

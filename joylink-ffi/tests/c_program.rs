@@ -197,8 +197,7 @@ fn vector_args() -> Vec<String> {
     // decrypts, then must fail as `JL_ERR_DECRYPT` with the payload wiped (it was
     // `JL_ERR_TRUNCATED` once, a difference an attacker could observe).
     {
-        let key: joylink_crypto::LocalKey =
-            text(&l09["key"]["key_string"]).parse().unwrap();
+        let key: joylink_crypto::LocalKey = text(&l09["key"]["key_string"]).parse().unwrap();
         let header = joylink_wire::Header::new(
             joylink_wire::Magic::Lan,
             joylink_wire::PacketType::JsonControl,

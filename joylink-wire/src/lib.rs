@@ -48,5 +48,5 @@ pub use fragment::{
 pub use frame::BytesFrameDecoder;
 pub use frame::{FrameDecoder, FrameStatus};
 pub use header::{HEADER_LEN, Header, VERSION};
-pub use partial::{PartialDecode, Parts};
 pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};
+pub use partial::{PartialDecode, Parts};

@@ -152,7 +152,10 @@ mod tests {
     fn lan_enctypes_follow_the_shipped_rules() {
         use Direction::{FromDevice, ToDevice};
         for d in [ToDevice, FromDevice] {
-            assert_eq!(lookup(Magic::Lan, PacketType::Scan, d).enc_type, EncType::None);
+            assert_eq!(
+                lookup(Magic::Lan, PacketType::Scan, d).enc_type,
+                EncType::None
+            );
             assert!(!lookup(Magic::Lan, PacketType::Scan, d).timestamp);
             for t in [
                 PacketType::JsonControl,

@@ -34,9 +34,20 @@ fn packets(file: &str) -> Vec<Golden> {
         let ts = v.get("timestamp").map(u64_field);
         if let Some(p) = v.get("packet") {
             let pt = v.get("plaintext").map(hex_field);
-            out.push((v["id"].as_str().unwrap().to_owned(), hex_field(p), d, pt, ts));
+            out.push((
+                v["id"].as_str().unwrap().to_owned(),
+                hex_field(p),
+                d,
+                pt,
+                ts,
+            ));
         }
-        for f in v.get("fragments").and_then(Value::as_array).into_iter().flatten() {
+        for f in v
+            .get("fragments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             out.push((
                 f["id"].as_str().unwrap().to_owned(),
                 hex_field(&f["packet"]),
@@ -62,7 +73,11 @@ fn table_agrees_with_every_golden_packet() {
             let Some(pt) = plaintext else { continue };
             assert!(pt.len() >= e.min_plaintext_len(), "{id}: too short");
             if let (true, Some(ts)) = (e.timestamp, ts) {
-                assert_eq!(u64::from(u32::from_le_bytes(pt[..4].try_into().unwrap())), ts, "{id}");
+                assert_eq!(
+                    u64::from(u32::from_le_bytes(pt[..4].try_into().unwrap())),
+                    ts,
+                    "{id}"
+                );
                 with_ts += 1;
             }
             let body = if e.timestamp { &pt[4..] } else { &pt[..] };

@@ -27,9 +27,9 @@
 #[cfg(feature = "json")]
 extern crate alloc;
 
-use joylink_crypto::{Mode, OpenOptions};
 #[cfg(feature = "json")]
 use joylink_crypto::{KeyPair, LocalKey, PublicKey, SharedSecret};
+use joylink_crypto::{Mode, OpenOptions};
 use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
 #[cfg(feature = "json")]
 use joylink_wire::table::BodyKind;

@@ -55,7 +55,12 @@ fn cloud_finds_the_accesskey_by_the_feed_id_before_decrypting() {
             OpenOptions::new().timestamp(entry.timestamp),
         )
         .unwrap();
-        assert_eq!(&*o.plaintext, &hex_field(&v["plaintext"])[..], "{}", v["id"]);
+        assert_eq!(
+            &*o.plaintext,
+            &hex_field(&v["plaintext"])[..],
+            "{}",
+            v["id"]
+        );
         opened += 1;
     }
     assert!(opened >= 3, "{opened}");
@@ -70,8 +75,8 @@ fn lan_packet(packet_type: PacketType, key: &LocalKey, plaintext: &[u8]) -> Vec<
     let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
     let mut buf = vec![0u8; HEADER_LEN + plaintext.len() + 16];
     buf[HEADER_LEN..HEADER_LEN + plaintext.len()].copy_from_slice(plaintext);
-    let n = joylink_crypto::seal(&header, &Mode::LocalKey(key), 0, plaintext.len(), &mut buf)
-        .unwrap();
+    let n =
+        joylink_crypto::seal(&header, &Mode::LocalKey(key), 0, plaintext.len(), &mut buf).unwrap();
     buf.truncate(n);
     buf
 }
@@ -85,7 +90,11 @@ fn lan_struct_too_short_is_decrypt_and_wiped() {
     };
     // A type-4 script control needs 12 fixed bytes; 8 decrypt fine but are too short. Before,
     // this was `Wire(Truncated)`: distinguishable from bad padding.
-    let mut p = lan_packet(PacketType::ScriptControl, &key, &[1, 2, 3, 4, 0xea, 3, 0, 0]);
+    let mut p = lan_packet(
+        PacketType::ScriptControl,
+        &key,
+        &[1, 2, 3, 4, 0xea, 3, 0, 0],
+    );
     let r = lan::open(&mut p, &keys, Direction::ToDevice, CrcPolicy::Verify);
     assert!(
         matches!(r, Err(Error::Crypto(joylink_crypto::Error::Decrypt))),
@@ -136,8 +145,8 @@ fn subdev_script_is_type_104_only_and_44_bytes_at_least() {
         data: b"{\"cmd\":1}",
     };
     let mut p = vec![0u8; 128];
-    let n = seal_subdev_script(&script, &Mode::LocalKey(&gw), &Mode::LocalKey(&sub), &mut p)
-        .unwrap();
+    let n =
+        seal_subdev_script(&script, &Mode::LocalKey(&gw), &Mode::LocalKey(&sub), &mut p).unwrap();
     p.truncate(n);
     let mut ok = p.clone();
     let outer = open_subdev_script(
@@ -148,7 +157,10 @@ fn subdev_script_is_type_104_only_and_44_bytes_at_least() {
     )
     .unwrap();
     assert_eq!(outer.feedid().as_bytes(), b"1234");
-    assert_eq!(outer.open_inner(&Mode::LocalKey(&sub)).unwrap().data, b"{\"cmd\":1}");
+    assert_eq!(
+        outer.open_inner(&Mode::LocalKey(&sub)).unwrap().data,
+        b"{\"cmd\":1}"
+    );
 
     // The same bytes as a type-3 packet: refused before any key is used (it opened as 104).
     let mut t3 = p.clone();

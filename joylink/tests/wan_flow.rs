@@ -10,11 +10,11 @@
     clippy::cast_possible_truncation
 )]
 
+use joylink::wan::WanOpenOptions;
 use joylink::wan::{
     AuthSent, OpenedWan, WanKeys, open, seal, seal_auth_request, seal_auth_response,
 };
 use joylink::{Error, inner_sealed_len, open_inner, seal_inner};
-use joylink::wan::WanOpenOptions;
 use joylink_crypto::{AccessKey, Mode, SessionKey};
 use joylink_test_vectors::{TestRng, Value, hex_field, vectors};
 use joylink_wire::wan::{
