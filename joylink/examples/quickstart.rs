@@ -19,10 +19,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Seal in place: the plaintext `timestamp ‖ JSON` goes right after the 16-byte header (no opt).
     let mut buf = [0u8; 256];
-    let plaintext_len = 4 + body.len();
+    let plaintext_len = body.len().saturating_add(4);
     let (ts, rest) = buf[HEADER_LEN..].split_at_mut(4);
     ts.copy_from_slice(&u32::to_le_bytes(timestamp));
-    rest[..body.len()].copy_from_slice(body);
+    rest.get_mut(..body.len())
+        .ok_or("body too long")?
+        .copy_from_slice(body);
     let len = seal(&header, &mode, 0, plaintext_len, &mut buf)?;
     assert_eq!(len, sealed_len(&mode, 0, plaintext_len));
     let packet = buf.get(..len).ok_or("sealed length out of range")?;

@@ -4,21 +4,21 @@
 //!   [`joylink_wire::table`] (a shipped device drops a request with another enctype), picks
 //!   the key ([`LanKeys`]: the localkey for enctype 3, ECDH of the own private key with the
 //!   peer's key in `opt` for enctype 2), decrypts in place and returns the typed
-//!   [`Message`](joylink_wire::lan::Message) with the peer's public key as a
+//!   [`lan::Message`](joylink_wire::lan::Message) with the peer's public key as a
 //!   [`PublicKey`] (`opt` of types 1/2/102, `devkey` of a scan answer). Behind `json`.
 //! - [`seal_vec`] turns a `Message` into a packet exactly as a shipped peer sends it (type 4 for
 //!   answers to 3/103, enctype 0 and no timestamp for the write-key / sub-auth answers, cJSON
 //!   layout where devices use it). Behind `json`.
 //! - Type 104 (spec 6.3.8, 8.2): [`seal_subdev_script`] / [`open_subdev_script`] do both layers
 //!   in the caller's buffer without allocating; the outer layer is `joylink_crypto::seal` /
-//!   `joylink_crypto::open`, the inner layer the crate's [`seal_inner`](crate::seal_inner),
+//!   `joylink_crypto::open`, the inner layer the crate's [`seal_inner`],
 //!   shared with the WAN types 111/112.
 //!
 //! Every packet is sealed by `joylink_crypto::seal` and opened by `joylink_crypto::open` (one
 //! core for the facade, the C ABI and the CLI); the header is decoded and the CRC checked once,
 //! by a [`PartialDecode`].
 //!
-//! Errors are the crate's [`Error`](crate::Error).
+//! Errors are the crate's [`Error`].
 //!
 //! # Security
 //! Both layers are AES-CBC without a MAC (see `joylink_crypto::cbc`); the inner layer only keeps

@@ -1,5 +1,5 @@
 //! WAN messages across crates: an opened device ↔ cloud packet as a typed
-//! [`WanMessage`](joylink_wire::wan::WanMessage), sealing messages back into packets, the auth
+//! [`WanMessage`], sealing messages back into packets, the auth
 //! exchange with the caller's RNG.
 //!
 //! Keys (spec 7.1, 8.4; NOTES.md §3.3, §3.5): type 9 is sealed with the device's **accesskey**
@@ -9,7 +9,7 @@
 //! [`seal_inner`](crate::seal_inner) / [`open_inner`](crate::open_inner) with
 //! [`Mode::AccessKey`].
 //!
-//! Errors are the crate's [`Error`](crate::Error).
+//! Errors are the crate's [`Error`].
 //!
 //! Nothing here allocates: packets are opened in the caller's buffer and written into the
 //! caller's buffer.
@@ -63,7 +63,7 @@ pub struct OpenedWan<'a> {
     pub opt: &'a [u8],
     /// The typed body.
     pub message: WanMessage<'a>,
-    /// Whether the CRC matched (see [`CrcPolicy`](joylink_wire::CrcPolicy)).
+    /// Whether the CRC matched (see [`CrcPolicy`]).
     pub crc_ok: bool,
 }
 
