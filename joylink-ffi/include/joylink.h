@@ -138,6 +138,14 @@ typedef enum jl_enc_type_t {
   JL_ENC_SESSION = 4,
 } jl_enc_type_t;
 
+// Which way a packet travels, seen from the device (the `direction` argument).
+typedef enum jl_direction_t {
+  // App → device (LAN) or cloud → device (WAN).
+  JL_TO_DEVICE = 0,
+  // Device → app (LAN) or device → cloud (WAN).
+  JL_FROM_DEVICE = 1,
+} jl_direction_t;
+
 // State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
 // 0, no final XOR, as the SDK computes it — not the standard CRC-32; `"123456789"` gives
 // 0x2DFD2D88, NOTES.md §2). Any value is a valid state; `jl_crc32_init` sets 0.
@@ -195,6 +203,19 @@ typedef struct jl_packet_t {
   // Whether the stored CRC matched (always true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
   bool crc_ok;
 } jl_packet_t;
+
+// What a packet of one network, type and direction carries: one row of the packet table every
+// sender and receiver of joylink-rs uses (Rust: `joylink_wire::table`).
+typedef struct jl_packet_info_t {
+  // The enctype a shipped peer sends it with (`JL_ENC_*`); a LAN device drops a request with
+  // another one.
+  uint8_t enc_type;
+  // Whether the plaintext starts with the 4-byte little-endian timestamp (every WAN packet and
+  // every encrypted LAN packet; not the enctype-0 LAN bodies).
+  bool has_timestamp;
+  // The shortest valid plaintext: 4 with a timestamp, else 0.
+  size_t min_plaintext_len;
+} jl_packet_info_t;
 
 // A key and the enctype it is used with.
 //
@@ -394,6 +415,20 @@ int jl_packet_build(const struct jl_header_t *header,
                     uint8_t *buf,
                     size_t buf_len,
                     size_t *out_len);
+
+// Looks up what a packet of `packet_type` on the network of `magic` (`JL_MAGIC_LAN` or
+// `JL_MAGIC_WAN`), sent in `direction` (`JL_TO_DEVICE` or `JL_FROM_DEVICE`), carries. Unknown
+// types get the network's default (LAN: enctype 3 with a timestamp; WAN: enctype 4).
+//
+// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (direction).
+// `*out` is zeroed on failure.
+//
+// # Safety
+// `out` must point to writable memory for a `jl_packet_info_t`.
+int jl_packet_info(uint32_t magic,
+                   uint8_t packet_type,
+                   int direction,
+                   struct jl_packet_info_t *out);
 
 // Exact length of the packet `jl_seal_in_place` writes for `opt_len` bytes of opt and
 // `body_len` bytes of body (the 4-byte timestamp comes on top):

@@ -230,6 +230,22 @@ fn vector_args() -> Vec<String> {
     put("lan04_plaintext", hex(&l04["plaintext"]));
     put("lan04_timestamp", u64_field(&l04["timestamp"]).to_string());
 
+    // Every golden packet with its direction, for jl_packet_info (the packet table).
+    let mut table = Vec::new();
+    for v in lan.iter().chain(vectors("wan_packets.json").iter()) {
+        let from_device = v["direction"].as_str().unwrap().starts_with("device");
+        for p in std::iter::once(v).chain(v["fragments"].as_array().into_iter().flatten()) {
+            if p.get("packet").is_some() {
+                table.push((hex(&p["packet"]), u8::from(from_device)));
+            }
+        }
+    }
+    put("table_count", table.len().to_string());
+    for (i, (packet, dir)) in table.into_iter().enumerate() {
+        put(&format!("table_packet_{i}"), packet);
+        put(&format!("table_dir_{i}"), dir.to_string());
+    }
+
     let wan = vectors("wan_packets.json");
     let (w01, w05) = (by_id(&wan, "wan-01"), by_id(&wan, "wan-05"));
     put("wan01_packet", hex(&w01["packet"]));
