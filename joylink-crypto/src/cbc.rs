@@ -1,6 +1,6 @@
 //! AES-128-CBC with PKCS#7 padding, in place on the caller's buffer (spec 1.1 "AES128
-//! CBC/PKCS#5 padding"; NOTES.md §3.1), on RustCrypto's `aes` (AES-NI picked at run time) and
-//! `cbc`.
+//! CBC/PKCS#5 padding": PKCS#5 is the spec's name; on 16-byte blocks it is PKCS#7), on
+//! RustCrypto's `aes` (AES-NI picked at run time) and `cbc`.
 //!
 //! # Padding
 //! A plaintext of `n` bytes always gains 1 to 16 bytes of padding: a full block of 16 × 0x10 when

@@ -370,7 +370,8 @@ impl<'a> SubDevScriptOuter<'a> {
 
 /// Opens the outer layer of a type-104 packet (gateway key, `outer`) in place. Use
 /// [`ResponseLayout::Spec`] for requests and spec-following replies, [`ResponseLayout::Shipped`]
-/// for replies of shipped gateways (NOTES.md §6.9).
+/// for replies of shipped gateways (compat: a shipped gateway puts the feed id first, then 12
+/// bytes of leftovers, and sends no timestamp, biz_code or serial).
 ///
 /// # Errors
 /// [`Error::WrongPacketType`] for any type but 104, [`Error::WrongNetwork`],
