@@ -55,6 +55,9 @@ def main():
             name = v["id"] if i == 0 else f'{v["id"]}-frag{i}'
             write("packet", name, raw)
             write("open", name, raw)
+            # staged_decode: [direction bit 0 | crc policy bits 1..2 (0 = verify)] ‖ packet
+            from_device = p.get("direction", v["direction"]).startswith("device")
+            write("staged_decode", name, bytes([1 if from_device else 0]) + raw)
             lan_magic = raw[:4] == bytes.fromhex("bb553412")
             # frame_decoder: [chunking|magic bit, max/8] ‖ stream (here two packets back to back)
             write("frame_decoder", name, bytes([0x0E | (1 if lan_magic else 0), 0xFF]) + raw + raw)

@@ -15,19 +15,22 @@ use std::hint::black_box;
 
 use cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use joylink_crypto::{LocalKey, Mode, open, open_payload, seal_payload, sealed_payload_len};
+use joylink_crypto::{LocalKey, Mode, OpenOptions, open, sealed_len};
 use joylink_wire::lan::{
     self, Control, ControlData, JsonBody, JsonControlRequest, Message, Stream, Timestamped,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType};
+use joylink_wire::{
+    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+};
 
 const LOCALKEY: &str = "be4d957a4da771d609ab383e548014a0";
 
 fn seal(key: &LocalKey, packet_type: PacketType, plaintext: &[u8]) -> Vec<u8> {
     let mode = Mode::LocalKey(key);
     let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
-    let mut out = vec![0u8; sealed_payload_len(&mode, 0, plaintext.len())];
-    let n = seal_payload(&header, &mode, &[], plaintext, &mut out).unwrap();
+    let mut out = vec![0u8; sealed_len(&mode, 0, plaintext.len())];
+    out[HEADER_LEN..HEADER_LEN + plaintext.len()].copy_from_slice(plaintext);
+    let n = joylink_crypto::seal(&header, &mode, 0, plaintext.len(), &mut out).unwrap();
     out.truncate(n);
     out
 }
@@ -81,10 +84,11 @@ fn bench_packet(c: &mut Criterion, name: &str, packet_type: PacketType, plaintex
     g.bench_function(format!("open_parse/{size}"), |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&packet));
-            let opened = open_payload(&mut buf, &mode, CrcPolicy::Verify).unwrap();
+            let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+            let opened = open(p, &mode, OpenOptions::new()).unwrap();
             let m = lan::decode(
                 opened.header.packet_type,
-                opened.plaintext,
+                &*opened.plaintext,
                 Direction::ToDevice,
             )
             .unwrap();
@@ -170,17 +174,19 @@ fn lan_bar(c: &mut Criterion) {
     g.bench_function("crc_decrypt/256", |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&packet));
-            let opened = open(&mut buf, &mode, CrcPolicy::Verify).unwrap();
-            black_box((opened.timestamp, opened.body.len()));
+            let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+            let opened = open(p, &mode, OpenOptions::new()).unwrap();
+            black_box((opened.timestamp, opened.body().len()));
         })
     });
     g.bench_function("crc_decrypt_parse/256", |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&packet));
-            let opened = open_payload(&mut buf, &mode, CrcPolicy::Verify).unwrap();
+            let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+            let opened = open(p, &mode, OpenOptions::new()).unwrap();
             let m = lan::decode(
                 opened.header.packet_type,
-                opened.plaintext,
+                &*opened.plaintext,
                 Direction::ToDevice,
             )
             .unwrap();

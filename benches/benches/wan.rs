@@ -6,9 +6,11 @@
 use aes::Aes128;
 use cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use joylink_crypto::{Mode, SessionKey, open_payload, seal_payload, sealed_payload_len};
+use joylink_crypto::{Mode, OpenOptions, SessionKey, open, seal, sealed_len};
 use joylink_wire::wan::{Control, FirmwareCrc32, Heartbeat, WanMessage, firmware_crc32};
-use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType};
+use joylink_wire::{
+    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+};
 use std::hint::black_box;
 
 const KEY: [u8; 32] =
@@ -16,8 +18,9 @@ const KEY: [u8; 32] =
 
 fn sealed(ty: PacketType, plaintext: &[u8], mode: &Mode<'_>) -> Vec<u8> {
     let header = Header::new(Magic::Wan, ty, EncType::SessionKey);
-    let mut buf = vec![0u8; sealed_payload_len(mode, 0, plaintext.len())];
-    let n = seal_payload(&header, mode, &[], plaintext, &mut buf).unwrap();
+    let mut buf = vec![0u8; sealed_len(mode, 0, plaintext.len())];
+    buf[HEADER_LEN..HEADER_LEN + plaintext.len()].copy_from_slice(plaintext);
+    let n = seal(&header, mode, 0, plaintext.len(), &mut buf).unwrap();
     buf.truncate(n);
     buf
 }
@@ -58,7 +61,8 @@ fn open_parse(c: &mut Criterion) {
             b.iter_batched_ref(
                 || packet.clone(),
                 |buf| {
-                    let o = open_payload(buf, black_box(&mode), CrcPolicy::Verify).unwrap();
+                    let p = PartialDecode::new(buf, CrcPolicy::Verify).unwrap();
+                    let o = open(p, black_box(&mode), OpenOptions::new()).unwrap();
                     let m =
                         WanMessage::parse(o.header.packet_type, o.plaintext, Direction::ToDevice)
                             .unwrap();

@@ -1,11 +1,13 @@
-//! Arbitrary bytes through `joylink_crypto::open` with each key mode (CRC ignored so the fuzzer
-//! reaches the decryption); whatever opens must re-seal to a packet that opens to the same body.
+//! Arbitrary bytes through the staged decode and `joylink_crypto::open` with each key mode (CRC
+//! ignored so the fuzzer reaches the decryption); whatever opens must re-seal to a packet that
+//! opens to the same plaintext, and whatever fails after decryption must leave zeros.
 #![no_main]
 
 use joylink_crypto::{
-    EncTypeCheck, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, open, seal, sealed_len,
+    EncTypeCheck, Error, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, open, seal,
+    sealed_len,
 };
-use joylink_wire::CrcPolicy;
+use joylink_wire::{CrcPolicy, HEADER_LEN, PartialDecode};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,18 +24,37 @@ fuzz_target!(|data: &[u8]| {
         Mode::AccessKey(&access),
         Mode::Session(&session),
     ];
-    let options = OpenOptions::new()
-        .crc(CrcPolicy::Ignore)
-        .enc_type(EncTypeCheck::Ignore);
+    let options = OpenOptions::new().enc_type(EncTypeCheck::Ignore);
     for mode in &modes {
         let mut buf = data.to_vec();
-        let Ok(o) = open(&mut buf, mode, options) else {
+        let Ok(packet) = PartialDecode::new(&mut buf, CrcPolicy::Ignore) else {
             continue;
         };
-        assert!(o.body.len() + 4 <= usize::from(o.header.payload_len));
-        let mut out = vec![0u8; sealed_len(mode, o.opt.len(), o.body.len())];
-        let n = seal(&o.header, mode, o.opt, o.timestamp, o.body, &mut out).unwrap();
-        let again = open(&mut out[..n], mode, CrcPolicy::Verify).unwrap();
-        assert_eq!((again.timestamp, again.body), (o.timestamp, o.body));
+        let body_start = HEADER_LEN + packet.opt().len();
+        let o = match open(packet, mode, options) {
+            Ok(o) => o,
+            Err(Error::Decrypt) => {
+                assert!(mode.encrypts());
+                assert_eq!(buf[..body_start], data[..body_start]);
+                assert!(buf[body_start..].iter().all(|&b| b == 0), "not wiped");
+                continue;
+            }
+            Err(_) => {
+                assert_eq!(buf, data, "a failure before decryption changed the buffer");
+                continue;
+            }
+        };
+        let ts = o.timestamp.unwrap();
+        assert!(o.plaintext.len() >= 4);
+        assert!(o.plaintext.len() <= usize::from(o.header.payload_len));
+        let (header, opt, plaintext) = (o.header, o.opt.to_vec(), o.plaintext.to_vec());
+        let mut out = vec![0u8; sealed_len(mode, opt.len(), plaintext.len())];
+        out[HEADER_LEN..HEADER_LEN + opt.len()].copy_from_slice(&opt);
+        out[HEADER_LEN + opt.len()..][..plaintext.len()].copy_from_slice(&plaintext);
+        let n = seal(&header, mode, opt.len(), plaintext.len(), &mut out).unwrap();
+        let p = PartialDecode::new(&mut out[..n], CrcPolicy::Verify).unwrap();
+        let again = open(p, mode, OpenOptions::new()).unwrap();
+        assert_eq!(again.timestamp, Some(ts));
+        assert_eq!(&*again.plaintext, &plaintext[..]);
     }
 });

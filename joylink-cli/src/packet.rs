@@ -2,10 +2,11 @@
 //! timestamp, typed body. Shared by `decode`, `dissect` and `demo`, so that all three print the
 //! same thing for the same bytes.
 
-use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open_payload};
+use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open};
 use joylink::wire::wan::{AuthRequestOpt, AuthResponseOpt};
 use joylink::wire::{
-    self, BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, ResponseCode,
+    self, BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, PartialDecode,
+    ResponseCode,
 };
 use serde_json::{Value, json};
 
@@ -363,9 +364,12 @@ pub fn inspect(
     let mut buf = bytes.to_vec();
     // The CRC was reported above, and the enctype picked the key: open whatever it says.
     let options = OpenOptions::new()
-        .crc(CrcPolicy::Ignore)
-        .enc_type(EncTypeCheck::Ignore);
-    let plaintext = match open_payload(&mut buf, &mode, options) {
+        .enc_type(EncTypeCheck::Ignore)
+        .timestamp(false);
+    let opened = PartialDecode::new(&mut buf, CrcPolicy::Ignore)
+        .map_err(joylink::crypto::Error::from)
+        .and_then(|p| open(p, &mode, options));
+    let plaintext = match opened {
         Ok(p) => p.plaintext.to_vec(),
         Err(e) => {
             ins.problem = Some(Problem::Decrypt(e.to_string()));

@@ -1,6 +1,6 @@
 //! AES-128-CBC with PKCS#7 padding, in place on the caller's buffer (spec 1.1 "AES128
-//! CBC/PKCS#5 padding"; NOTES.md §3.1), on RustCrypto's `aes` (AES-NI picked at run time) and
-//! `cbc`.
+//! CBC/PKCS#5 padding": PKCS#5 is the spec's name; on 16-byte blocks it is PKCS#7), on
+//! RustCrypto's `aes` (AES-NI picked at run time) and `cbc`.
 //!
 //! # Padding
 //! A plaintext of `n` bytes always gains 1 to 16 bytes of padding: a full block of 16 × 0x10 when
@@ -8,16 +8,24 @@
 //! length, `(n / 16 + 1) * 16`; the buffer handed to [`encrypt_in_place`] must be at least that
 //! long.
 //!
-//! Decryption is strict: the pad byte must be 1..=16 and all pad bytes equal. compat: NOTES.md
-//! §3.1 — the SDK also accepts a pad byte of 0 (strips nothing) or above 16; we refuse those.
+//! Decryption is strict: the pad byte must be 1..=16 and all pad bytes equal. compat: the SDK
+//! also accepts a pad byte of 0 (strips nothing) or above 16; we refuse those. The check reads
+//! all 16 bytes of the last block whatever their values, with `subtle`'s constant-time
+//! comparisons, instead of block-padding's unpad, which returns at the first bad byte.
 //!
 //! # Security
 //! CBC without a MAC gives confidentiality against a passive listener only: an active attacker
 //! can flip plaintext bits and replay packets, and nothing here can notice. Every failure is the
-//! one [`Error::Decrypt`] so at least the error value is no padding oracle.
+//! one [`Error::Decrypt`], the padding check takes the same time for every padding, and a failed
+//! decryption leaves zeros, not plaintext, in the buffer. That removes the oracle from this
+//! library's *answers*; it cannot remove it from a protocol peer's: see the crate's "Security"
+//! section.
 
 use aes::Aes128;
-use cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+use cipher::block_padding::{NoPadding, Pkcs7};
+use cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess};
+use zeroize::Zeroize;
 
 use crate::{Error, KeyIv, Result};
 
@@ -42,7 +50,8 @@ pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<u
     let Some(region) = buf.get_mut(..needed) else {
         return Err(Error::BufferTooSmall { needed, available });
     };
-    let enc = cbc::Encryptor::<Aes128>::new(key.key().into(), key.iv().into());
+    let enc =
+        cbc::Encryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
     enc.encrypt_padded::<Pkcs7>(region, msg_len)
         .map(<[u8]>::len)
         .map_err(|_| Error::BufferTooSmall { needed, available })
@@ -50,21 +59,51 @@ pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<u
 
 /// Decrypts `buf` in place and returns the plaintext, a prefix of `buf`.
 ///
+/// The PKCS#7 check runs in constant time (see the module docs).
+///
 /// # Errors
 /// [`Error::Decrypt`] when the length is not a non-zero multiple of 16, the padding is not
-/// strict PKCS#7, or (what amounts to the same) the key is wrong.
+/// strict PKCS#7, or (what amounts to the same) the key is wrong. On that error every byte of
+/// `buf` is zero: no decrypted byte is left behind.
 pub fn decrypt_in_place<'a>(key: &KeyIv, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
     if buf.is_empty() || !buf.len().is_multiple_of(BLOCK_LEN) {
+        buf.zeroize();
         return Err(Error::Decrypt);
     }
-    let dec = cbc::Decryptor::<Aes128>::new(key.key().into(), key.iv().into());
-    let len = dec
-        .decrypt_padded::<Pkcs7>(buf)
-        .map(<[u8]>::len)
-        .map_err(|_| Error::Decrypt)?;
-    buf.get_mut(..len).ok_or(Error::Decrypt)
+    let dec =
+        cbc::Decryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
+    // Every block is decrypted; the padding is checked below, without early returns.
+    if dec.decrypt_padded::<NoPadding>(buf).is_err() {
+        buf.zeroize();
+        return Err(Error::Decrypt);
+    }
+    match unpadded_len(buf) {
+        Some(len) => buf.get_mut(..len).ok_or(Error::Decrypt),
+        None => {
+            buf.zeroize();
+            Err(Error::Decrypt)
+        }
+    }
 }
 
+/// The length of `plaintext` without its PKCS#7 padding, `None` when the padding is not strict
+/// PKCS#7. Constant time in the bytes of the last block: all 16 are read and compared whatever
+/// the pad byte says; only the final yes/no (which the caller reveals anyway) is a branch.
+fn unpadded_len(plaintext: &[u8]) -> Option<usize> {
+    let start = plaintext.len().checked_sub(BLOCK_LEN)?;
+    let last_block: &[u8; BLOCK_LEN] = plaintext.get(start..)?.try_into().ok()?;
+    let pad = *last_block.last()?;
+    // 1 <= pad <= 16
+    let mut ok = pad.ct_gt(&0) & !pad.ct_gt(&16);
+    // Byte i from the end (0-based) must equal `pad` when i < pad.
+    for (i, b) in (0u8..).zip(last_block.iter().rev()) {
+        let in_pad = i.ct_lt(&pad);
+        ok &= !in_pad | b.ct_eq(&pad);
+    }
+    let strip = u8::conditional_select(&0, &pad, ok);
+    let len = plaintext.len().checked_sub(usize::from(strip))?;
+    bool::from(ok).then_some(len)
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +148,54 @@ mod tests {
         encrypt_in_place(&k, &mut ct, 5).unwrap();
         // A wrong key gives garbage padding with overwhelming probability: the same error.
         assert_eq!(decrypt_in_place(&wrong, &mut ct[..16]), Err(Error::Decrypt));
+    }
+
+    /// Every strict padding is accepted and stripped; a single wrong pad byte anywhere in the
+    /// padding, a pad byte of 0 or above 16 is refused.
+    #[test]
+    fn padding_check_accepts_exactly_strict_pkcs7() {
+        for pad in 1..=16u8 {
+            let mut block = [0xeeu8; 32];
+            for b in &mut block[32 - usize::from(pad)..] {
+                *b = pad;
+            }
+            assert_eq!(
+                unpadded_len(&block),
+                Some(32 - usize::from(pad)),
+                "pad {pad}"
+            );
+            for wrong in 1..usize::from(pad) {
+                let mut bad = block;
+                bad[31 - wrong] ^= 0x40;
+                assert_eq!(
+                    unpadded_len(&bad),
+                    None,
+                    "pad {pad}, byte {wrong} from the end"
+                );
+            }
+        }
+        for last in [0u8, 17, 0x80, 0xff] {
+            let mut block = [last; 16];
+            block[15] = last;
+            assert_eq!(unpadded_len(&block), None, "pad byte {last}");
+        }
+        assert_eq!(unpadded_len(&[]), None);
+    }
+
+    /// A failed decryption leaves zeros, not plaintext (the old code left the decrypted blocks).
+    #[test]
+    fn failed_decryption_wipes_the_buffer() {
+        let k = KeyIv::new([1; 16], [2; 16]);
+        // 32 bytes of a secret, encrypted with a full padding block; drop the padding block so the
+        // last plaintext byte is a secret byte (0x53, not a valid pad).
+        let mut msg = [0x53u8; 48];
+        encrypt_in_place(&k, &mut msg, 32).unwrap();
+        let mut ct = [0u8; 32];
+        ct.copy_from_slice(&msg[..32]);
+        assert_eq!(decrypt_in_place(&k, &mut ct), Err(Error::Decrypt));
+        assert_eq!(ct, [0u8; 32]);
+        let mut ragged = [7u8; 17];
+        assert_eq!(decrypt_in_place(&k, &mut ragged), Err(Error::Decrypt));
+        assert_eq!(ragged, [0u8; 17]);
     }
 }

@@ -5,14 +5,16 @@ use joylink_wire::EncType;
 /// Everything that can go wrong in `joylink-crypto`.
 ///
 /// Decryption failures are deliberately one variant, [`Error::Decrypt`]: a wrong key, bad
-/// padding and a ciphertext length that is not a multiple of 16 look the same, so the error type
-/// is no padding oracle (rustls's `DecryptError`). Public-key decoding, on the other hand, names
+/// padding, a ciphertext length that is not a multiple of 16 and a plaintext too short for its
+/// timestamp look the same, so the error type is no padding oracle (rustls's `DecryptError`).
+/// A peer's behaviour still can be: see the crate's "Security" section. Public-key decoding, on the other hand, names
 /// each reason a point is refused: those inputs are public and the distinction helps debugging.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// AES-CBC decryption failed: wrong key, bad PKCS#7 padding, or a ciphertext length that is
-    /// not a non-zero multiple of 16 (never says which).
+    /// Opening failed once decryption started: wrong key, bad PKCS#7 padding, a ciphertext length
+    /// that is not a non-zero multiple of 16, or a plaintext too short for its timestamp (never
+    /// says which). The payload bytes of the buffer are all zero afterwards.
     #[error("decryption failed")]
     Decrypt,
     /// The caller's buffer is too small; nothing was written.

@@ -84,13 +84,14 @@ impl KeyIv {
         Self { key, iv }
     }
 
-    /// The AES-128 key (secret).
-    pub fn key(&self) -> &[u8; 16] {
+    /// The AES-128 key. Secret: named like the other keys' `raw_secret_bytes` so that every
+    /// read of key material is easy to find.
+    pub fn raw_secret_key(&self) -> &[u8; 16] {
         &self.key
     }
 
     /// The CBC IV (secret for every source but the static key).
-    pub fn iv(&self) -> &[u8; 16] {
+    pub fn raw_secret_iv(&self) -> &[u8; 16] {
         &self.iv
     }
 
@@ -122,14 +123,14 @@ mod tests {
         s[20] = 0; // IV byte 4
         let k = SessionKey::new(s);
         let std = KeyIv::from_session_key(&k);
-        assert_eq!(std.iv()[4], 0);
-        assert_eq!(std.iv()[5], 22);
+        assert_eq!(std.raw_secret_iv()[4], 0);
+        assert_eq!(std.raw_secret_iv()[5], 22);
         let old = KeyIv::from_session_key(&k.with_iv_compat(IvCompat::LegacyStrncpy));
         assert_eq!(
-            old.iv(),
+            old.raw_secret_iv(),
             &[17, 18, 19, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         );
-        assert_eq!(old.key(), std.key());
+        assert_eq!(old.raw_secret_key(), std.raw_secret_key());
     }
 
     #[test]
@@ -140,11 +141,11 @@ mod tests {
         }
         let k = KeyIv::from_shared_secret(&SharedSecret::from_bytes(b));
         assert_eq!(
-            k.key(),
+            k.raw_secret_key(),
             &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
         );
         assert_eq!(
-            k.iv(),
+            k.raw_secret_iv(),
             &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
         );
     }

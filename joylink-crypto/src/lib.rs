@@ -27,10 +27,5 @@ pub use error::{Error, Result};
 pub use kdf::KeyIv;
 pub use key::{AccessKey, IvCompat, KEY_LEN, LocalKey, SessionKey, StaticKey};
 pub use mode::Mode;
-pub use sealed::{
-    EncTypeCheck, OpenOptions, Opened, OpenedPayload, open, open_payload, seal, seal_payload,
-    sealed_len, sealed_payload_len,
-};
-pub use timestamp::{
-    Clock, REPLAY_WINDOW_SECS, ReplayGuard, ReplayRule, TIMESTAMP_LEN, split_timestamp,
-};
+pub use sealed::{EncTypeCheck, OpenOptions, Opened, open, seal, sealed_len};
+pub use timestamp::{Clock, REPLAY_WINDOW_SECS, ReplayGuard, ReplayRule, TIMESTAMP_LEN};

@@ -85,7 +85,8 @@ impl Mode<'_> {
     /// [`Mode::None`]).
     ///
     /// # Errors
-    /// [`Error::Decrypt`](crate::Error::Decrypt), one value for every failure.
+    /// [`Error::Decrypt`](crate::Error::Decrypt), one value for every failure; every byte of
+    /// `buf` is zero afterwards.
     pub fn open_in_place<'a>(&self, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
         match self.key_iv() {
             Some(k) => cbc::decrypt_in_place(&k, buf),

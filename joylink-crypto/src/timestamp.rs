@@ -13,20 +13,6 @@ pub const TIMESTAMP_LEN: usize = 4;
 /// either side of the receiver's clock.
 pub const REPLAY_WINDOW_SECS: u32 = 60;
 
-/// Splits a plaintext into its little-endian timestamp and the body after it.
-///
-/// # Errors
-/// [`joylink_wire::Error::Truncated`] (as [`Error::Wire`]) when fewer than 4 bytes.
-pub fn split_timestamp(plaintext: &[u8]) -> Result<(u32, &[u8])> {
-    match plaintext.split_first_chunk::<TIMESTAMP_LEN>() {
-        Some((ts, body)) => Ok((u32::from_le_bytes(*ts), body)),
-        None => Err(Error::Wire(joylink_wire::Error::Truncated {
-            needed: TIMESTAMP_LEN,
-            available: plaintext.len(),
-        })),
-    }
-}
-
 /// Which timestamps count as replays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReplayRule {
@@ -120,18 +106,6 @@ impl ReplayGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split() {
-        assert_eq!(split_timestamp(&[1, 0, 0, 0, 9]).unwrap(), (1, &[9u8][..]));
-        assert_eq!(
-            split_timestamp(&[1, 2, 3]),
-            Err(Error::Wire(joylink_wire::Error::Truncated {
-                needed: 4,
-                available: 3
-            }))
-        );
-    }
 
     #[test]
     fn increasing_rule_refuses_older() {

@@ -11,7 +11,13 @@
     clippy::cast_possible_truncation
 )]
 
-use joylink_crypto::{AccessKey, Error, Mode, SessionKey, open, open_payload, seal};
+use joylink_crypto::{AccessKey, Error, Mode, OpenOptions, Opened, SessionKey, open, seal};
+use joylink_wire::PartialDecode;
+
+/// Opens a whole packet in place (staged decode, then the one `open`), timestamp split off.
+fn open_packet<'a>(buf: &'a mut [u8], mode: &Mode<'_>) -> Result<Opened<'a>, Error> {
+    open(PartialDecode::new(buf, CrcPolicy::Verify)?, mode, OpenOptions::new())
+}
 use joylink_test_vectors::{Value, hex_field, vectors};
 use joylink_wire::{
     CrcPolicy, EncType, FrameDecoder, FrameStatus, Header, Magic, PacketType, Reassembler,
@@ -74,8 +80,8 @@ fn every_frame_of_a_captured_stream_opens_in_place() {
                     FrameStatus::Complete { frame, rest } => {
                         let (_, key, plaintext) = &packets[n];
                         // Decrypted where the decoder assembled it: no second copy.
-                        let opened = open_payload(frame, &key.mode(), CrcPolicy::Verify).unwrap();
-                        assert_eq!(opened.plaintext, &plaintext[..], "frame {n}, chunk {chunk}");
+                        let opened = open_packet(frame, &key.mode()).unwrap();
+                        assert_eq!(&*opened.plaintext, &plaintext[..], "frame {n}, chunk {chunk}");
                         n += 1;
                         input = rest;
                     }
@@ -102,8 +108,8 @@ fn every_frame_of_a_captured_stream_opens_in_the_callers_bytes() {
         buf.extend_from_slice(piece);
         while let Some(mut frame) = dec.decode(&mut buf).unwrap() {
             let (_, key, plaintext) = &packets[n];
-            let opened = open_payload(&mut frame, &key.mode(), CrcPolicy::Verify).unwrap();
-            assert_eq!(opened.plaintext, &plaintext[..]);
+            let opened = open_packet(&mut frame, &key.mode()).unwrap();
+            assert_eq!(&*opened.plaintext, &plaintext[..]);
             n += 1;
         }
     }
@@ -119,7 +125,9 @@ fn wan_fragments(body_len: usize) -> (Vec<Vec<u8>>, Vec<u8>, SessionKey) {
     let header = Header::new(Magic::Wan, PacketType::CloudControl, EncType::SessionKey);
     let body: Vec<u8> = (0..body_len).map(|i| (i % 251) as u8).collect();
     let mut sealed = vec![0u8; body_len + 64];
-    let n = seal(&header, &mode, &[], 1_700_000_000, &body, &mut sealed).unwrap();
+    sealed[16..20].copy_from_slice(&1_700_000_000u32.to_le_bytes());
+    sealed[20..20 + body_len].copy_from_slice(&body);
+    let n = seal(&header, &mode, 0, 4 + body_len, &mut sealed).unwrap();
     let whole = decode(&sealed[..n], CrcPolicy::Verify).unwrap();
     let id = (whole.header.crc & 0xff) as u8; // the gateway SDK's message id
     let fragments = Splitter::new(&whole.header, whole.opt, whole.payload, id)
@@ -140,7 +148,7 @@ fn wan_fragments_are_joined_before_decryption() {
     fragments.rotate_left(1); // out of order
     // A fragment alone does not open: its slice is not a whole ciphertext.
     let mut alone = fragments[0].clone();
-    assert!(open(&mut alone, &Mode::Session(&key), CrcPolicy::Verify).is_err());
+    assert!(open_packet(&mut alone, &Mode::Session(&key)).is_err());
     // Arriving as a TCP stream, framed, then reassembled per connection, then opened in place.
     let stream = fragments.concat();
     let mut frames = [0u8; 1100];
@@ -157,9 +165,9 @@ fn wan_fragments_are_joined_before_decryption() {
                 input = rest;
                 let d = decode(frame, CrcPolicy::Verify).unwrap();
                 if let ReassemblyStatus::Complete(m) = r.push(7, &d, 0).unwrap() {
-                    let o = open(m.packet, &Mode::Session(&key), CrcPolicy::Verify).unwrap();
-                    assert_eq!(o.timestamp, 1_700_000_000);
-                    opened_body = Some(o.body.to_vec());
+                    let o = open_packet(m.packet, &Mode::Session(&key)).unwrap();
+                    assert_eq!(o.timestamp, Some(1_700_000_000));
+                    opened_body = Some(o.body().to_vec());
                 }
             }
         }
@@ -191,7 +199,7 @@ fn the_sdks_empty_last_slice_is_a_decrypt_error_not_a_hang() {
             ReassemblyStatus::Incomplete { .. } => assert!(i < 2),
             ReassemblyStatus::Complete(m) => {
                 assert_eq!(i, 2);
-                let e = open(m.packet, &Mode::Session(&key), CrcPolicy::Verify).unwrap_err();
+                let e = open_packet(m.packet, &Mode::Session(&key)).unwrap_err();
                 assert_eq!(e, Error::Decrypt);
             }
         }
@@ -204,9 +212,9 @@ fn the_sdks_empty_last_slice_is_a_decrypt_error_not_a_hang() {
             .unwrap()
         {
             out = Some(
-                open(m.packet, &Mode::Session(&key), CrcPolicy::Verify)
+                open_packet(m.packet, &Mode::Session(&key))
                     .unwrap()
-                    .body
+                    .body()
                     .to_vec(),
             );
         }

@@ -9,10 +9,19 @@
 
 use joylink_crypto::{
     AccessKey, EncTypeCheck, Error, KeyIv, LocalKey, Mode, OpenOptions, PrivateKey, PublicKey,
-    SessionKey, SharedSecret, cbc, open, open_payload, seal, seal_payload,
+    SessionKey, SharedSecret, cbc, open, seal,
 };
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
-use joylink_wire::{CrcPolicy, Header};
+use joylink_wire::{CrcPolicy, HEADER_LEN, Header, PartialDecode};
+
+fn open_with<'a>(
+    buf: &'a mut [u8],
+    mode: &Mode<'_>,
+    crc: CrcPolicy,
+    options: OpenOptions,
+) -> Result<joylink_crypto::Opened<'a>, Error> {
+    open(PartialDecode::new(buf, crc)?, mode, options)
+}
 
 fn arr<const N: usize>(v: &Value) -> [u8; N] {
     hex_field(v).try_into().unwrap()
@@ -42,8 +51,8 @@ fn aes_cbc_every_vector() {
             ),
             other => panic!("{id}: unknown key_source {other}"),
         };
-        assert_eq!(derived.key(), &key, "{id} key");
-        assert_eq!(derived.iv(), &iv, "{id} iv");
+        assert_eq!(derived.raw_secret_key(), &key, "{id} key");
+        assert_eq!(derived.raw_secret_iv(), &iv, "{id} iv");
         let pt = hex_field(&v["plaintext"]);
         let ct = hex_field(&v["ciphertext"]);
         assert_eq!(ct.len(), cbc::padded_len(pt.len()), "{id}");
@@ -117,8 +126,12 @@ fn ecdh_every_vector() {
         assert_eq!(s2, s1, "{id} symmetric");
 
         let k = KeyIv::from_shared_secret(&s1);
-        assert_eq!(k.key().to_vec(), hex_field(&v["aes_key"]), "{id}");
-        assert_eq!(k.iv().to_vec(), hex_field(&v["aes_iv"]), "{id}");
+        assert_eq!(
+            k.raw_secret_key().to_vec(),
+            hex_field(&v["aes_key"]),
+            "{id}"
+        );
+        assert_eq!(k.raw_secret_iv().to_vec(), hex_field(&v["aes_iv"]), "{id}");
 
         let pt = hex_field(&v["sample_plaintext"]);
         let ct = hex_field(&v["sample_ciphertext"]);
@@ -241,34 +254,36 @@ fn check_packet_file(file: &str) -> (usize, usize) {
 
         // open: header + CRC verified, decrypted in place.
         let mut buf = packet.clone();
-        let p = open_payload(&mut buf, &mode, CrcPolicy::Verify).unwrap();
+        let p = open_with(
+            &mut buf,
+            &mode,
+            CrcPolicy::Verify,
+            OpenOptions::new().timestamp(false),
+        )
+        .unwrap();
         assert_eq!(p.plaintext, &plaintext[..], "{id} plaintext");
         assert_eq!(p.opt, &hex_field(&v["opt"])[..], "{id} opt");
+        assert_eq!(p.timestamp, None);
         let mut buf = packet.clone();
-        let o = open(&mut buf, &mode, CrcPolicy::Verify).unwrap();
-        assert_eq!(o.timestamp.to_le_bytes(), plaintext[..4], "{id}");
-        assert_eq!(o.body, &plaintext[4..], "{id}");
-        if let Some(ts) = input_timestamp(v) {
+        let o = open_with(&mut buf, &mode, CrcPolicy::Verify, OpenOptions::new()).unwrap();
+        let ts = o.timestamp.unwrap();
+        assert_eq!(ts.to_le_bytes(), plaintext[..4], "{id}");
+        assert_eq!(o.body(), &plaintext[4..], "{id}");
+        if let Some(input) = input_timestamp(v) {
             // Every vector with a timestamp input carries it as the first 4 plaintext bytes.
-            assert_eq!(o.timestamp, ts, "{id} timestamp");
+            assert_eq!(ts, input, "{id} timestamp");
         }
         opened += 1;
 
-        // Re-seal from the vector's own inputs (header fields, opt, timestamp, body): same bytes.
+        // Re-seal from the vector's own inputs (header fields, opt, plaintext): same bytes.
         let header = Header::parse(&packet).unwrap();
+        let opt = hex_field(&v["opt"]);
         let mut out = vec![0xa5u8; packet.len() + 32];
-        let n = seal(
-            &header,
-            &mode,
-            &hex_field(&v["opt"]),
-            o.timestamp,
-            o.body,
-            &mut out,
-        )
-        .unwrap();
+        let at = HEADER_LEN + opt.len();
+        out[HEADER_LEN..at].copy_from_slice(&opt);
+        out[at..at + plaintext.len()].copy_from_slice(&plaintext);
+        let n = seal(&header, &mode, opt.len(), plaintext.len(), &mut out).unwrap();
         assert_eq!(&out[..n], &packet[..], "{id} reseal");
-        let n = seal_payload(&header, &mode, &hex_field(&v["opt"]), &plaintext, &mut out).unwrap();
-        assert_eq!(&out[..n], &packet[..], "{id} reseal payload");
         resealed += 1;
     }
     (opened, resealed)
@@ -301,12 +316,11 @@ fn lan_sdk_receive_checks() {
         let mode = Mode::LocalKey(&key);
         let mut buf = hex_field(&c["packet"]);
         // The SDK never checks the CRC (NOTES.md §2): report it instead of refusing.
-        let r = open(&mut buf, &mode, OpenOptions::new().crc(CrcPolicy::Report));
+        let r = open_with(&mut buf, &mode, CrcPolicy::Report, OpenOptions::new());
         match (id, c["sdk_accepts"].as_bool().unwrap()) {
             (_, true) => {
                 let o = r.unwrap();
-                let mut pt = o.timestamp.to_le_bytes().to_vec();
-                pt.extend_from_slice(o.body);
+                let pt = o.plaintext.to_vec();
                 assert_eq!(pt, hex_field(&c["sdk_plaintext"]), "{id}");
                 assert_eq!(o.crc_ok, id != "lanrx-02", "{id}");
             }
@@ -342,14 +356,15 @@ fn lan_sdk_receive_checks() {
     let c = &checks[4];
     let key: LocalKey = c["key"]["key_string"].as_str().unwrap().parse().unwrap();
     let mut buf = hex_field(&c["packet"]);
-    let o = open(
+    let o = open_with(
         &mut buf,
         &Mode::LocalKey(&key),
+        CrcPolicy::Verify,
         OpenOptions::new().enc_type(EncTypeCheck::Ignore),
     )
     .unwrap();
     assert_eq!(
-        o.timestamp.to_le_bytes(),
+        o.timestamp.unwrap().to_le_bytes(),
         hex_field(&checks[0]["sdk_plaintext"])[..4]
     );
 }

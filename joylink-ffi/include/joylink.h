@@ -52,7 +52,7 @@
 #define JL_KEY_FLAG_LEGACY_IV 1
 
 // Key flag: open a packet whatever its `enctype` byte says (shipped WAN devices pick the key by
-// packet type and never read it, NOTES.md §3.2).
+// packet type and never read it).
 #define JL_KEY_FLAG_ANY_ENCTYPE 2
 
 // `jl_time_exp_*` flag: accept empty fields between `_` (the spec's own example 3 prints
@@ -64,7 +64,7 @@
 //
 // On failure nothing has been written to the caller's output buffers, except where a function
 // documents otherwise (a size-query output such as `*out_len` = bytes needed, output structs that
-// are zeroed, a payload wiped after a failed decryption).
+// are zeroed, a payload wiped after `JL_ERR_DECRYPT`).
 typedef enum jl_status_t {
   // Success.
   JL_OK = 0,
@@ -77,8 +77,9 @@ typedef enum jl_status_t {
   // `PTRDIFF_MAX` or one that wraps the address space, a misaligned struct pointer, an input
   // that overlaps the output buffer, or a fixed-size input of the wrong length.
   JL_ERR_INVALID_ARGUMENT = -3,
-  // The input is shorter than the format requires (e.g. fewer than 16 header bytes, or a
-  // plaintext without its 4-byte timestamp).
+  // The input is shorter than the format requires (e.g. fewer than 16 header bytes, or an
+  // enctype-0 payload without its 4-byte timestamp; an *encrypted* payload that decrypts to
+  // fewer bytes is `JL_ERR_DECRYPT`).
   JL_ERR_TRUNCATED = -4,
   // The first 4 bytes are neither the LAN (`0x123455BB`) nor the WAN (`0x123455CC`) magic
   // (spec 3.2); for a builder, the header's `magic` is neither.
@@ -93,8 +94,9 @@ typedef enum jl_status_t {
   JL_ERR_MALFORMED = -9,
   // The packet's `enctype` is not the one of the key it is opened with.
   JL_ERR_ENCTYPE_MISMATCH = -10,
-  // Decryption failed: wrong key, bad padding, or a payload length that is not a non-zero
-  // multiple of 16. One value for all of them, on purpose (no padding oracle).
+  // Decryption failed: wrong key, bad padding, a payload length that is not a non-zero
+  // multiple of 16, or a plaintext too short for its 4-byte timestamp. One value for all of
+  // them, on purpose (no padding oracle); the payload bytes of the buffer are all zero after it.
   JL_ERR_DECRYPT = -11,
   // A key has the wrong length or content (a key string must be 32 printable ASCII
   // characters, a session key 32 bytes, an ECDH secret 20 bytes, a private key non-zero).
@@ -135,6 +137,14 @@ typedef enum jl_enc_type_t {
   // 4: WAN session key; key = the 32 raw bytes from the auth answer.
   JL_ENC_SESSION = 4,
 } jl_enc_type_t;
+
+// Which way a packet travels, seen from the device (the `direction` argument).
+typedef enum jl_direction_t {
+  // App → device (LAN) or cloud → device (WAN).
+  JL_TO_DEVICE = 0,
+  // Device → app (LAN) or device → cloud (WAN).
+  JL_FROM_DEVICE = 1,
+} jl_direction_t;
 
 // State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
 // 0, no final XOR, as the SDK computes it — not the standard CRC-32; `"123456789"` gives
@@ -194,6 +204,19 @@ typedef struct jl_packet_t {
   bool crc_ok;
 } jl_packet_t;
 
+// What a packet of one network, type and direction carries: one row of the packet table every
+// sender and receiver of joylink-rs uses (Rust: `joylink_wire::table`).
+typedef struct jl_packet_info_t {
+  // The enctype a shipped peer sends it with (`JL_ENC_*`); a LAN device drops a request with
+  // another one.
+  uint8_t enc_type;
+  // Whether the plaintext starts with the 4-byte little-endian timestamp (every WAN packet and
+  // every encrypted LAN packet; not the enctype-0 LAN bodies).
+  bool has_timestamp;
+  // The shortest valid plaintext: 4 with a timestamp, else 0.
+  size_t min_plaintext_len;
+} jl_packet_info_t;
+
 // A key and the enctype it is used with.
 //
 // | `enc_type` | `key` / `key_len` |
@@ -225,8 +248,8 @@ typedef struct jl_opened_t {
   struct jl_header_t header;
   // The `opt` section (`header.opt_len` bytes), e.g. the APP's public key for enctype 2.
   const uint8_t *opt;
-  // The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4, NOTES.md §5). Replay
-  // checks (strictly increasing per peer) are the caller's.
+  // The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4). Replay checks
+  // (strictly increasing per peer) are the caller's.
   uint32_t timestamp;
   // The decrypted body after the timestamp, inside the buffer.
   const uint8_t *body;
@@ -393,6 +416,20 @@ int jl_packet_build(const struct jl_header_t *header,
                     size_t buf_len,
                     size_t *out_len);
 
+// Looks up what a packet of `packet_type` on the network of `magic` (`JL_MAGIC_LAN` or
+// `JL_MAGIC_WAN`), sent in `direction` (`JL_TO_DEVICE` or `JL_FROM_DEVICE`), carries. Unknown
+// types get the network's default (LAN: enctype 3 with a timestamp; WAN: enctype 4).
+//
+// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (direction).
+// `*out` is zeroed on failure.
+//
+// # Safety
+// `out` must point to writable memory for a `jl_packet_info_t`.
+int jl_packet_info(uint32_t magic,
+                   uint8_t packet_type,
+                   int direction,
+                   struct jl_packet_info_t *out);
+
 // Exact length of the packet `jl_seal_in_place` writes for `opt_len` bytes of opt and
 // `body_len` bytes of body (the 4-byte timestamp comes on top):
 // `16 + opt_len + 4 + body_len` in clear, `16 + opt_len + padded(4 + body_len)` encrypted.
@@ -434,14 +471,19 @@ int jl_seal_in_place(const struct jl_header_t *header,
 
 // Opens a sealed packet in place: checks the header (magic, `len == 16 + optlen + payloadlen`),
 // the CRC as `crc_policy` says, that `enctype` is the key's (unless `JL_KEY_FLAG_ANY_ENCTYPE`),
-// decrypts the payload inside `buf` and splits off the 4-byte timestamp.
+// decrypts the payload inside `buf` and splits off the 4-byte timestamp. This is joylink-crypto's
+// one `open`, so C and Rust behave the same.
 //
 // Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
 // `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
-// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT`, and on
-// `JL_ERR_TRUNCATED` for an encrypted payload that decrypts to fewer than the 4 timestamp
-// bytes, the payload bytes of `buf` are overwritten with zeros (no decrypted data is left
-// behind); other errors leave `buf` as it was. `*out` is zeroed on every failure.
+// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`.
+//
+// `JL_ERR_DECRYPT` is the one answer for every failure once decryption has started: a wrong
+// key, bad padding, a payload length that is not a multiple of 16, a plaintext shorter than the
+// 4 timestamp bytes. After it, every payload byte is zero (from `buf + 16 + opt_len` to the
+// end): no decrypted byte is left behind. Every other error leaves the buffer unchanged
+// (`JL_ERR_TRUNCATED` then means a short header, or an enctype-0 payload shorter than its
+// timestamp). `*out` is zeroed on every failure.
 //
 // # Safety
 // `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);

@@ -216,8 +216,8 @@ pub unsafe extern "C" fn jl_ecdh_shared_secret(
         let kiv = KeyIv::from_shared_secret(&secret);
         let mut shared = JlEcdhShared {
             secret: *secret.raw_secret_bytes(),
-            aes_key: *kiv.key(),
-            aes_iv: *kiv.iv(),
+            aes_key: *kiv.raw_secret_key(),
+            aes_iv: *kiv.raw_secret_iv(),
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         let w = unsafe { write(out, shared) };

@@ -238,3 +238,112 @@ pub unsafe extern "C" fn jl_packet_build(
     })();
     ret(r)
 }
+
+/// Which way a packet travels, seen from the device (the `direction` argument).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum JlDirection {
+    /// App → device (LAN) or cloud → device (WAN).
+    JL_TO_DEVICE = 0,
+    /// Device → app (LAN) or device → cloud (WAN).
+    JL_FROM_DEVICE = 1,
+}
+
+/// What a packet of one network, type and direction carries: one row of the packet table every
+/// sender and receiver of joylink-rs uses (Rust: `joylink_wire::table`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JlPacketInfo {
+    /// The enctype a shipped peer sends it with (`JL_ENC_*`); a LAN device drops a request with
+    /// another one.
+    pub enc_type: u8,
+    /// Whether the plaintext starts with the 4-byte little-endian timestamp (every WAN packet and
+    /// every encrypted LAN packet; not the enctype-0 LAN bodies).
+    pub has_timestamp: bool,
+    /// The shortest valid plaintext: 4 with a timestamp, else 0.
+    pub min_plaintext_len: usize,
+}
+
+/// Looks up what a packet of `packet_type` on the network of `magic` (`JL_MAGIC_LAN` or
+/// `JL_MAGIC_WAN`), sent in `direction` (`JL_TO_DEVICE` or `JL_FROM_DEVICE`), carries. Unknown
+/// types get the network's default (LAN: enctype 3 with a timestamp; WAN: enctype 4).
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (direction).
+/// `*out` is zeroed on failure.
+///
+/// # Safety
+/// `out` must point to writable memory for a `jl_packet_info_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_packet_info(
+    magic: u32,
+    packet_type: u8,
+    direction: c_int,
+    out: *mut JlPacketInfo,
+) -> c_int {
+    // SAFETY: forwarded caller contract (`out` writable).
+    if let Err(e) = unsafe { write(out, JlPacketInfo::default()) } {
+        return ret(Err(e));
+    }
+    let r = (|| {
+        let magic = Magic::from_value(magic).map_err(JlStatus::from)?;
+        let direction = match direction {
+            0 => joylink_wire::Direction::ToDevice,
+            1 => joylink_wire::Direction::FromDevice,
+            _ => return Err(JL_ERR_INVALID_ARGUMENT),
+        };
+        let e = joylink_wire::table::lookup(magic, PacketType::from_value(packet_type), direction);
+        let info = JlPacketInfo {
+            enc_type: e.enc_type.value(),
+            has_timestamp: e.timestamp,
+            min_plaintext_len: e.min_plaintext_len(),
+        };
+        // SAFETY: forwarded caller contract (`out` writable, checked above).
+        unsafe { write(out, info) }
+    })();
+    ret(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(magic: u32, t: u8, d: c_int) -> (c_int, JlPacketInfo) {
+        let mut out = JlPacketInfo::default();
+        // SAFETY: `out` is a live local.
+        let rc = unsafe { jl_packet_info(magic, t, d, &mut out) };
+        (rc, out)
+    }
+
+    #[test]
+    fn packet_info_is_the_table() {
+        for magic in [JL_MAGIC_LAN, JL_MAGIC_WAN] {
+            for t in 0..=255u8 {
+                for d in [0, 1] {
+                    let (rc, o) = info(magic, t, d);
+                    assert_eq!(rc, 0);
+                    let dir = if d == 0 {
+                        joylink_wire::Direction::ToDevice
+                    } else {
+                        joylink_wire::Direction::FromDevice
+                    };
+                    let m = Magic::from_value(magic).unwrap();
+                    let e = joylink_wire::table::lookup(m, PacketType::from_value(t), dir);
+                    assert_eq!(o.enc_type, e.enc_type.value());
+                    assert_eq!(o.has_timestamp, e.timestamp);
+                }
+            }
+        }
+        // The write-key answer travels in clear without a timestamp.
+        let (_, o) = info(JL_MAGIC_LAN, 2, 1);
+        assert_eq!(
+            (o.enc_type, o.has_timestamp, o.min_plaintext_len),
+            (0, false, 0)
+        );
+        assert_eq!(info(0, 2, 1).0, JlStatus::JL_ERR_BAD_MAGIC as c_int);
+        assert_eq!(info(JL_MAGIC_LAN, 2, 2).0, JL_ERR_INVALID_ARGUMENT as c_int);
+        // SAFETY: NULL `out` is refused before anything is written.
+        let rc = unsafe { jl_packet_info(JL_MAGIC_LAN, 2, 0, ptr::null_mut()) };
+        assert_eq!(rc, JlStatus::JL_ERR_NULL as c_int);
+    }
+}

@@ -7,13 +7,12 @@ use core::ptr;
 use joylink_crypto::{
     EncTypeCheck, IvCompat, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, TIMESTAMP_LEN,
 };
-use joylink_wire::{HEADER_LEN, Header, Packet};
+use joylink_wire::{HEADER_LEN, Header, PartialDecode};
 
 use crate::packet::{JlHeader, crc_policy};
 use crate::ptr::{bytes, bytes_mut, check_bytes, check_struct, read, write};
 use crate::status::{
-    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_DECRYPT, JL_ERR_INVALID_ARGUMENT, JlStatus,
-    Status, ret,
+    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JlStatus, Status, ret,
 };
 
 /// Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
@@ -31,7 +30,7 @@ const _: () = assert!(JL_MAX_PADDING == joylink_crypto::cbc::BLOCK_LEN);
 /// vectors/README "Old SDK IV bug"). Only for enctypes 2 and 4, and only for such old peers.
 pub const JL_KEY_FLAG_LEGACY_IV: u32 = 1;
 /// Key flag: open a packet whatever its `enctype` byte says (shipped WAN devices pick the key by
-/// packet type and never read it, NOTES.md §3.2).
+/// packet type and never read it).
 pub const JL_KEY_FLAG_ANY_ENCTYPE: u32 = 2;
 const KNOWN_FLAGS: u32 = JL_KEY_FLAG_LEGACY_IV | JL_KEY_FLAG_ANY_ENCTYPE;
 
@@ -240,28 +239,16 @@ pub unsafe extern "C" fn jl_seal_in_place(
         }
         // SAFETY: forwarded caller contract (`buf` writable for `buf_len`), no other borrow.
         let out = unsafe { bytes_mut(buf, buf_len) }?;
-        let packet_bytes = out.get_mut(..total).ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
         let start = HEADER_LEN.saturating_add(opt_len);
-        let payload = packet_bytes
+        let (ts, _) = out
             .get_mut(start..)
-            .ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
-        let (ts, _) = payload
-            .split_first_chunk_mut::<TIMESTAMP_LEN>()
+            .and_then(<[u8]>::split_first_chunk_mut::<TIMESTAMP_LEN>)
             .ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
         *ts = timestamp.to_le_bytes();
-        mode.seal_in_place(payload, plain)?;
-        let full = Header {
-            opt_len: u16::try_from(opt_len).map_err(|_| JlStatus::JL_ERR_TOO_LONG)?,
-            payload_len: u16::try_from(payload_len).map_err(|_| JlStatus::JL_ERR_TOO_LONG)?,
-            enc_type: mode.enc_type(),
-            crc: 0,
-            ..h
-        };
-        let mut p = Packet::new_unchecked(packet_bytes);
-        p.set_header(&full)?;
-        p.fill_crc()?;
+        // The one seal of joylink-crypto: opt and `timestamp ‖ body` are in place.
+        let n = joylink_crypto::seal(&h, &mode, opt_len, plain, out)?;
         // SAFETY: forwarded caller contract.
-        unsafe { write(out_len, total) }
+        unsafe { write(out_len, n) }
     })();
     ret(r)
 }
@@ -276,8 +263,8 @@ pub struct JlOpened {
     pub header: JlHeader,
     /// The `opt` section (`header.opt_len` bytes), e.g. the APP's public key for enctype 2.
     pub opt: *const u8,
-    /// The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4, NOTES.md §5). Replay
-    /// checks (strictly increasing per peer) are the caller's.
+    /// The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4). Replay checks
+    /// (strictly increasing per peer) are the caller's.
     pub timestamp: u32,
     /// The decrypted body after the timestamp, inside the buffer.
     pub body: *const u8,
@@ -311,14 +298,19 @@ impl JlOpened {
 
 /// Opens a sealed packet in place: checks the header (magic, `len == 16 + optlen + payloadlen`),
 /// the CRC as `crc_policy` says, that `enctype` is the key's (unless `JL_KEY_FLAG_ANY_ENCTYPE`),
-/// decrypts the payload inside `buf` and splits off the 4-byte timestamp.
+/// decrypts the payload inside `buf` and splits off the 4-byte timestamp. This is joylink-crypto's
+/// one `open`, so C and Rust behave the same.
 ///
 /// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
 /// `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
-/// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`. On `JL_ERR_DECRYPT`, and on
-/// `JL_ERR_TRUNCATED` for an encrypted payload that decrypts to fewer than the 4 timestamp
-/// bytes, the payload bytes of `buf` are overwritten with zeros (no decrypted data is left
-/// behind); other errors leave `buf` as it was. `*out` is zeroed on every failure.
+/// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`.
+///
+/// `JL_ERR_DECRYPT` is the one answer for every failure once decryption has started: a wrong
+/// key, bad padding, a payload length that is not a multiple of 16, a plaintext shorter than the
+/// 4 timestamp bytes. After it, every payload byte is zero (from `buf + 16 + opt_len` to the
+/// end): no decrypted byte is left behind. Every other error leaves the buffer unchanged
+/// (`JL_ERR_TRUNCATED` then means a short header, or an enctype-0 payload shorter than its
+/// timestamp). `*out` is zeroed on every failure.
 ///
 /// # Safety
 /// `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);
@@ -346,38 +338,17 @@ pub unsafe extern "C" fn jl_open_in_place(
         };
         // SAFETY: forwarded caller contract (`buf` writable for `len`, not otherwise accessed).
         let data = unsafe { bytes_mut(buf, len) }?;
-        // Decrypt first, split the timestamp second: a plaintext shorter than the timestamp
-        // was decrypted in place already, so that failure must wipe it like a failed decryption
-        // (the header promises no plaintext is left behind on an error).
-        let opened = match joylink_crypto::open_payload(
-            data,
-            &store.mode(),
-            OpenOptions::new().crc(policy).enc_type(check),
-        ) {
-            Ok(p) => match joylink_crypto::split_timestamp(p.plaintext) {
-                Ok((timestamp, body)) => JlOpened {
-                    header: p.header.into(),
-                    opt: p.opt.as_ptr(),
-                    timestamp,
-                    body: body.as_ptr(),
-                    body_len: body.len(),
-                    crc_ok: p.crc_ok,
-                },
-                Err(e) => {
-                    // Enctype 0 decrypts nothing: its buffer is still as it was.
-                    if !matches!(store, KeyStore::None) {
-                        wipe_payload(buf, len);
-                    }
-                    return Err(JlStatus::from(e));
-                }
-            },
-            Err(e) => {
-                let status = JlStatus::from(e);
-                if status == JL_ERR_DECRYPT {
-                    wipe_payload(buf, len);
-                }
-                return Err(status);
-            }
+        let packet = PartialDecode::new(data, policy)?;
+        // joylink-crypto wipes the payload itself on every error after decryption starts.
+        let o = joylink_crypto::open(packet, &store.mode(), OpenOptions::new().enc_type(check))?;
+        let body = o.body();
+        let opened = JlOpened {
+            header: o.header.into(),
+            opt: o.opt.as_ptr(),
+            timestamp: o.timestamp.unwrap_or_default(),
+            body: body.as_ptr(),
+            body_len: body.len(),
+            crc_ok: o.crc_ok,
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         unsafe { write(out, opened) }
@@ -385,17 +356,139 @@ pub unsafe extern "C" fn jl_open_in_place(
     ret(r)
 }
 
-/// Zeroes the payload of a packet whose header decoded (after a failed decryption).
-fn wipe_payload(buf: *mut u8, len: usize) {
-    // SAFETY: called by `jl_open_in_place` after the borrow of `buf` ended; same contract.
-    let Ok(data) = (unsafe { bytes_mut(buf, len) }) else {
-        return;
-    };
-    let opt_len = data
-        .get(4..6)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, |b: [u8; 2]| usize::from(u16::from_le_bytes(b)));
-    if let Some(payload) = data.get_mut(HEADER_LEN.saturating_add(opt_len)..) {
-        payload.fill(0);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::JL_ERR_DECRYPT;
+    use joylink_wire::{CrcPolicy, EncType, Magic, PacketType};
+    use std::vec::Vec;
+
+    const LOCALKEY: &[u8; 32] = b"be4d957a4da771d609ab383e548014a0";
+
+    fn c_key() -> JlKey {
+        JlKey {
+            enc_type: 3,
+            flags: 0,
+            key: LOCALKEY.as_ptr(),
+            key_len: LOCALKEY.len(),
+        }
+    }
+
+    /// A LAN packet whose plaintext is exactly `plaintext`, sealed with the localkey.
+    fn packet(plaintext: &[u8]) -> Vec<u8> {
+        let key = LocalKey::from_ascii(LOCALKEY).unwrap();
+        let header = Header::new(Magic::Lan, PacketType::JsonControl, EncType::PreShared);
+        let mut buf = std::vec![0u8; 16 + plaintext.len() + 16];
+        buf[16..16 + plaintext.len()].copy_from_slice(plaintext);
+        let n = joylink_crypto::seal(&header, &Mode::LocalKey(&key), 0, plaintext.len(), &mut buf)
+            .unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    fn c_open(buf: &mut [u8]) -> (c_int, JlOpened) {
+        let mut out = JlOpened::ZERO;
+        let key = c_key();
+        // SAFETY: every pointer is a live local of the right size.
+        let rc = unsafe { jl_open_in_place(buf.as_mut_ptr(), buf.len(), 0, &key, &mut out) };
+        (rc, out)
+    }
+
+    fn rust_open(buf: &mut [u8]) -> Result<(), joylink_crypto::Error> {
+        let key = LocalKey::from_ascii(LOCALKEY).unwrap();
+        let p = PartialDecode::new(buf, CrcPolicy::Verify)?;
+        joylink_crypto::open(p, &Mode::LocalKey(&key), OpenOptions::new()).map(|_| ())
+    }
+
+    /// C and Rust leave the same bytes behind and give the same answer, for a good packet, a
+    /// plaintext shorter than its timestamp (`JL_ERR_TRUNCATED` with the plaintext left in the
+    /// buffer before), bad padding, a ragged length and a wrong enctype.
+    #[test]
+    fn c_and_rust_leave_the_same_buffer() {
+        let good = packet(b"\x01\x02\x03\x04{}");
+        let short = packet(b"ab");
+        let mut bad_padding = packet(b"\x01\x02\x03\x04secret!");
+        let last = bad_padding.len() - 1;
+        bad_padding[last] ^= 0x01;
+        joylink_wire::Packet::new_unchecked(&mut bad_padding[..]).fill_crc().unwrap();
+        let mut wrong_enctype = good.clone();
+        wrong_enctype[12] = 4;
+        for (name, input, expected) in [
+            ("good", &good, 0),
+            ("short", &short, JL_ERR_DECRYPT as c_int),
+            ("bad padding", &bad_padding, JL_ERR_DECRYPT as c_int),
+            (
+                "enctype",
+                &wrong_enctype,
+                JlStatus::JL_ERR_ENCTYPE_MISMATCH as c_int,
+            ),
+        ] {
+            let mut c = input.clone();
+            let mut r = input.clone();
+            let (rc, out) = c_open(&mut c);
+            let rr = rust_open(&mut r);
+            assert_eq!(rc, expected, "{name}");
+            assert_eq!(
+                rr.map_or_else(|e| JlStatus::from(e) as c_int, |()| 0),
+                rc,
+                "{name}"
+            );
+            assert_eq!(c, r, "{name}: C and Rust leave different bytes");
+            if rc == JL_ERR_DECRYPT as c_int {
+                assert!(c[16..].iter().all(|&b| b == 0), "{name}: {c:?}");
+                assert!(out.body.is_null());
+            } else if rc != 0 {
+                assert_eq!(&c, input, "{name}: changed before decryption");
+            }
+        }
+    }
+
+    /// The C header and the Rust docs make the same promise about the buffer after an error.
+    #[test]
+    fn header_and_rust_docs_say_the_same() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let header = std::fs::read_to_string(dir.join("include/joylink.h")).unwrap();
+        let rust = std::fs::read_to_string(dir.join("../joylink-crypto/src/sealed.rs")).unwrap();
+        // The comment lines right above the declaration (cbindgen's c99 style, `//`).
+        let lines: Vec<&str> = header.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("int jl_open_in_place("))
+            .unwrap();
+        let mut doc: Vec<&str> = lines[..at]
+            .iter()
+            .rev()
+            .take_while(|l| l.starts_with("//"))
+            .copied()
+            .collect();
+        doc.reverse();
+        let c_doc = doc.join("\n");
+        let c_doc = c_doc.as_str();
+        let rust_doc = rust.split("pub fn open<").next().unwrap();
+        let rust_doc = rust_doc
+            .rsplit("/// Opens a packet in place")
+            .next()
+            .unwrap();
+        for promise in [
+            "every payload byte is zero",
+            "no decrypted byte is left behind",
+            "every other error leaves the buffer unchanged",
+        ] {
+            let flat = |s: &str| {
+                s.split_whitespace()
+                    .filter(|w| !matches!(*w, "//" | "///"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            };
+            assert!(
+                flat(c_doc).contains(promise),
+                "joylink.h lacks {promise:?}:\n{c_doc}"
+            );
+            assert!(
+                flat(rust_doc).contains(promise),
+                "sealed.rs lacks {promise:?}"
+            );
+        }
     }
 }

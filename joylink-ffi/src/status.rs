@@ -7,7 +7,7 @@ use core::ffi::c_int;
 ///
 /// On failure nothing has been written to the caller's output buffers, except where a function
 /// documents otherwise (a size-query output such as `*out_len` = bytes needed, output structs that
-/// are zeroed, a payload wiped after a failed decryption).
+/// are zeroed, a payload wiped after `JL_ERR_DECRYPT`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)] // the C names, so that Rust and C code grep the same
@@ -23,8 +23,9 @@ pub enum JlStatus {
     /// `PTRDIFF_MAX` or one that wraps the address space, a misaligned struct pointer, an input
     /// that overlaps the output buffer, or a fixed-size input of the wrong length.
     JL_ERR_INVALID_ARGUMENT = -3,
-    /// The input is shorter than the format requires (e.g. fewer than 16 header bytes, or a
-    /// plaintext without its 4-byte timestamp).
+    /// The input is shorter than the format requires (e.g. fewer than 16 header bytes, or an
+    /// enctype-0 payload without its 4-byte timestamp; an *encrypted* payload that decrypts to
+    /// fewer bytes is `JL_ERR_DECRYPT`).
     JL_ERR_TRUNCATED = -4,
     /// The first 4 bytes are neither the LAN (`0x123455BB`) nor the WAN (`0x123455CC`) magic
     /// (spec 3.2); for a builder, the header's `magic` is neither.
@@ -39,8 +40,9 @@ pub enum JlStatus {
     JL_ERR_MALFORMED = -9,
     /// The packet's `enctype` is not the one of the key it is opened with.
     JL_ERR_ENCTYPE_MISMATCH = -10,
-    /// Decryption failed: wrong key, bad padding, or a payload length that is not a non-zero
-    /// multiple of 16. One value for all of them, on purpose (no padding oracle).
+    /// Decryption failed: wrong key, bad padding, a payload length that is not a non-zero
+    /// multiple of 16, or a plaintext too short for its 4-byte timestamp. One value for all of
+    /// them, on purpose (no padding oracle); the payload bytes of the buffer are all zero after it.
     JL_ERR_DECRYPT = -11,
     /// A key has the wrong length or content (a key string must be 32 printable ASCII
     /// characters, a session key 32 bytes, an ECDH secret 20 bytes, a private key non-zero).

@@ -193,6 +193,22 @@ fn vector_args() -> Vec<String> {
     put("lan09_timestamp", u64_field(&l09["timestamp"]).to_string());
     assert_eq!(l09["key"]["key_string"], l10["key"]["key_string"]);
     put("localkey", text(&l09["key"]["key_string"]));
+    // A packet whose plaintext (2 bytes) is shorter than its timestamp, sealed with that key: it
+    // decrypts, then must fail as `JL_ERR_DECRYPT` with the payload wiped (it was
+    // `JL_ERR_TRUNCATED` once, a difference an attacker could observe).
+    {
+        let key: joylink_crypto::LocalKey = text(&l09["key"]["key_string"]).parse().unwrap();
+        let header = joylink_wire::Header::new(
+            joylink_wire::Magic::Lan,
+            joylink_wire::PacketType::JsonControl,
+            joylink_wire::EncType::PreShared,
+        );
+        let mut p = vec![0u8; 32];
+        p[16..18].copy_from_slice(b"\x5a\x5a");
+        let n = joylink_crypto::seal(&header, &joylink_crypto::Mode::LocalKey(&key), 0, 2, &mut p)
+            .unwrap();
+        put("short_plaintext_packet", hex::encode(&p[..n]));
+    }
     put("lan10_packet", hex(&l10["packet"]));
     put(
         "lan10_device_time",
@@ -213,6 +229,22 @@ fn vector_args() -> Vec<String> {
     put("lan04_aes_iv", hex(&k["aes_iv"]));
     put("lan04_plaintext", hex(&l04["plaintext"]));
     put("lan04_timestamp", u64_field(&l04["timestamp"]).to_string());
+
+    // Every golden packet with its direction, for jl_packet_info (the packet table).
+    let mut table = Vec::new();
+    for v in lan.iter().chain(vectors("wan_packets.json").iter()) {
+        let from_device = v["direction"].as_str().unwrap().starts_with("device");
+        for p in std::iter::once(v).chain(v["fragments"].as_array().into_iter().flatten()) {
+            if p.get("packet").is_some() {
+                table.push((hex(&p["packet"]), u8::from(from_device)));
+            }
+        }
+    }
+    put("table_count", table.len().to_string());
+    for (i, (packet, dir)) in table.into_iter().enumerate() {
+        put(&format!("table_packet_{i}"), packet);
+        put(&format!("table_dir_{i}"), dir.to_string());
+    }
 
     let wan = vectors("wan_packets.json");
     let (w01, w05) = (by_id(&wan, "wan-01"), by_id(&wan, "wan-05"));

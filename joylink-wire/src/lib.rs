@@ -28,9 +28,11 @@ mod frame;
 mod header;
 mod packet;
 mod secret;
+mod partial;
 mod view;
 
 pub mod lan;
+pub mod table;
 pub mod wan;
 
 /// The `bytes` crate [`BytesFrameDecoder`] works on (feature `alloc`), re-exported so callers
@@ -57,3 +59,4 @@ pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit,
 #[cfg(feature = "alloc")]
 pub use secret::SecretText;
 pub use secret::{Secret, SecretValue};
+pub use partial::{PartialDecode, Parts};

@@ -42,8 +42,17 @@ pub enum Error {
         /// The header's magic.
         found: Magic,
     },
-    /// The header's enctype is not the one this packet type travels with (NOTES.md §3.4: a
-    /// shipped device drops such a packet).
+    /// The packet is not of the type the function handles (a type-3 packet given to
+    /// `lan::open_subdev_script`, which opens type 104 only).
+    #[error("expected packet type {expected}, got {found}")]
+    WrongPacketType {
+        /// The type the function handles.
+        expected: PacketType,
+        /// The header's type.
+        found: PacketType,
+    },
+    /// The header's enctype is not the one this packet type travels with (`joylink_wire::table`;
+    /// a shipped device drops such a packet).
     #[error("{packet_type} may not use enctype {found} (expected {expected})")]
     EncTypeNotAllowed {
         /// The packet type.

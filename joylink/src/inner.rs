@@ -31,8 +31,8 @@ pub const fn inner_sealed_len(inner: &Mode<'_>, len: usize) -> usize {
 /// let mut out = [0u8; 32];
 /// let n = joylink::seal_inner(&inner, b"{\"cmd\":1}", &mut out)?;
 /// assert_eq!(n, joylink::inner_sealed_len(&inner, 9));
-/// let mut buf = out;
-/// assert_eq!(joylink::open_inner_in_place(&inner, &mut buf[..n])?, b"{\"cmd\":1}");
+/// let mut scratch = [0u8; 32];
+/// assert_eq!(joylink::open_inner(&inner, &out[..n], &mut scratch)?, b"{\"cmd\":1}");
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 ///
@@ -54,19 +54,21 @@ pub fn seal_inner(inner: &Mode<'_>, plaintext: &[u8], out: &mut [u8]) -> Result<
 /// Opens the inner layer in place; returns the plaintext (a prefix of `buf`).
 ///
 /// # Errors
-/// [`Error::Crypto`](crate::Error::Crypto)`(Decrypt)` — one value for every failure.
-pub fn open_inner_in_place<'a>(inner: &Mode<'_>, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
+/// [`Error::Crypto`](crate::Error::Crypto)`(Decrypt)` — one value for every failure; every byte
+/// of `buf` is zero afterwards.
+pub(crate) fn open_inner_in_place<'a>(inner: &Mode<'_>, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
     Ok(inner.open_in_place(buf)?)
 }
 
-/// Opens an inner ciphertext that is borrowed immutably (the `data` of an opened
+/// Opens the inner layer: `ciphertext` (borrowed immutably, e.g. the `data` of an opened
 /// [`SubDevControl`](joylink_wire::wan::SubDevControl) or
-/// [`SubDevUpload`](joylink_wire::wan::SubDevUpload)) by copying it into `out` first; returns
-/// the plaintext, a prefix of `out`.
+/// [`SubDevUpload`](joylink_wire::wan::SubDevUpload)) is copied into `out` and decrypted there;
+/// returns the plaintext, a prefix of `out`. (LAN type 104 opens its inner layer in place,
+/// through [`SubDevScriptOuter::open_inner`](crate::lan::SubDevScriptOuter::open_inner).)
 ///
 /// # Errors
 /// [`Error::Crypto`](crate::Error::Crypto): `BufferTooSmall` when `out` is shorter than the
-/// ciphertext, `Decrypt`.
+/// ciphertext, `Decrypt` (the bytes copied to `out` are zero afterwards).
 pub fn open_inner<'b>(
     inner: &Mode<'_>,
     ciphertext: &[u8],

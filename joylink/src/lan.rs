@@ -1,19 +1,24 @@
 //! LAN messages across crates: typed bodies from opened packets, public keys, nested sub-device keys.
 //!
-//! - [`open`] checks a received LAN packet's `(type, enctype)` pair (NOTES.md §3.4/§3.5), picks
+//! - [`open`] checks a received LAN packet's `(type, enctype)` pair against
+//!   [`joylink_wire::table`] (a shipped device drops a request with another enctype), picks
 //!   the key ([`LanKeys`]: the localkey for enctype 3, ECDH of the own private key with the
 //!   peer's key in `opt` for enctype 2), decrypts in place and returns the typed
-//!   [`Message`](joylink_wire::lan::Message) with the peer's public key as a
+//!   [`lan::Message`](joylink_wire::lan::Message) with the peer's public key as a
 //!   [`PublicKey`] (`opt` of types 1/2/102, `devkey` of a scan answer). Behind `json`.
 //! - [`seal_vec`] turns a `Message` into a packet exactly as a shipped peer sends it (type 4 for
 //!   answers to 3/103, enctype 0 and no timestamp for the write-key / sub-auth answers, cJSON
 //!   layout where devices use it). Behind `json`.
 //! - Type 104 (spec 6.3.8, 8.2): [`seal_subdev_script`] / [`open_subdev_script`] do both layers
-//!   in the caller's buffer without allocating; the inner layer is the crate's
-//!   [`seal_inner`](crate::seal_inner) / [`open_inner_in_place`](crate::open_inner_in_place),
+//!   in the caller's buffer without allocating; the outer layer is `joylink_crypto::seal` /
+//!   `joylink_crypto::open`, the inner layer the crate's [`seal_inner`],
 //!   shared with the WAN types 111/112.
 //!
-//! Errors are the crate's [`Error`](crate::Error).
+//! Every packet is sealed by `joylink_crypto::seal` and opened by `joylink_crypto::open` (one
+//! core for the facade, the C ABI and the CLI); the header is decoded and the CRC checked once,
+//! by a [`PartialDecode`].
+//!
+//! Errors are the crate's [`Error`].
 //!
 //! # Security
 //! Both layers are AES-CBC without a MAC (see `joylink_crypto::cbc`); the inner layer only keeps
@@ -22,31 +27,20 @@
 #[cfg(feature = "json")]
 extern crate alloc;
 
-use joylink_crypto::Mode;
 #[cfg(feature = "json")]
-use joylink_crypto::{KeyPair, LocalKey, OpenOptions, PublicKey, SharedSecret};
+use joylink_crypto::{KeyPair, LocalKey, PublicKey, SharedSecret};
+use joylink_crypto::{Mode, OpenOptions};
 use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
+#[cfg(feature = "json")]
+use joylink_wire::table::BodyKind;
 use joylink_wire::{
-    BizCode, CrcPolicy, EncType, FixedText, HEADER_LEN, Header, Magic, Packet, PacketType,
-    packet_len,
+    BizCode, CrcPolicy, EncType, FixedText, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
 };
 #[cfg(feature = "json")]
 use joylink_wire::{Direction, lan::Message};
 
 use crate::error::{Error, Result};
 use crate::inner::{open_inner_in_place, seal_inner};
-
-/// The enctype a LAN packet of `packet_type` sent in `direction` must carry (NOTES.md §3.4 for
-/// requests — what a device enforces — and §3.5 for answers).
-#[cfg(feature = "json")]
-pub fn expected_enc_type(packet_type: PacketType, direction: Direction) -> EncType {
-    match (packet_type, direction) {
-        (PacketType::Scan, _) => EncType::None,
-        (PacketType::WriteKey | PacketType::SubDevAuth, Direction::ToDevice) => EncType::Ecdh,
-        (PacketType::WriteKey | PacketType::SubDevAuth, Direction::FromDevice) => EncType::None,
-        _ => EncType::PreShared,
-    }
-}
 
 /// The checks before any key is used: a LAN magic and the enctype the packet must travel with.
 fn check_header(header: &Header, expected: EncType) -> Result<()> {
@@ -96,11 +90,34 @@ pub struct Incoming<'a> {
     pub crc_ok: bool,
 }
 
-/// Opens a LAN packet in place and types its body.
+/// Opens a LAN packet in place and types its body: decodes the header and opt once
+/// ([`PartialDecode`]), checks the magic and the enctype against [`joylink_wire::table`], picks
+/// the key, opens with `joylink_crypto::open` and types the plaintext.
+///
+/// ```
+/// use joylink::lan::{self, LanKeys};
+/// use joylink::crypto::LocalKey;
+/// use joylink::wire::{CrcPolicy, Direction, PacketType};
+/// use joylink::wire::lan::{JsonControlResponse, Message, Stream, Timestamped};
+///
+/// let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse()?;
+/// let keys = LanKeys { local_key: Some(&key), ..LanKeys::default() };
+/// // The device answers a JSON control (it goes out as type 4, enctype 3).
+/// let reply = Message::JsonControlResponse(Timestamped {
+///     timestamp: 1_700_000_000,
+///     body: JsonControlResponse::success(vec![Stream::new("switch", 1)]),
+/// });
+/// let mut packet = lan::seal_vec(&reply, &keys)?;
+/// let got = lan::open(&mut packet, &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// assert_eq!(got.header.packet_type, PacketType::ScriptControl);
+/// assert!(matches!(got.message, Message::JsonControlResponse(t) if t.timestamp == 1_700_000_000));
+/// # Ok::<(), joylink::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
-/// (bad header or CRC under `crc`, wrong key, invalid public key in `opt` or `devkey`),
+/// (bad header or CRC under `crc`, wrong key or a plaintext too short for its body — one
+/// `Decrypt` value, the decrypted bytes wiped — invalid public key in an enctype 2 `opt`),
 /// [`Error::Json`]; [`Error::Wire`]`(`[`Fragment`](joylink_wire::Error::Fragment)`)` for one
 /// fragment of a larger message (join them with [`Reassembler`](joylink_wire::Reassembler)
 /// and open the reassembled packet).
@@ -111,14 +128,15 @@ pub fn open<'a>(
     direction: Direction,
     crc: CrcPolicy,
 ) -> Result<Incoming<'a>> {
-    let decoded = joylink_wire::decode(buf, crc)?;
-    let header = decoded.header;
+    let packet = PartialDecode::new(buf, crc)?;
+    let header = *packet.header();
     // A fragment's payload is a slice of a larger message: reassemble first (spec 3.2).
     header.check_unfragmented()?;
-    check_header(&header, expected_enc_type(header.packet_type, direction))?;
+    let entry = packet.entry(direction);
+    check_header(&header, entry.enc_type)?;
     let opt_key = match header.enc_type {
-        EncType::Ecdh => Some(PublicKey::from_bytes(decoded.opt)?),
-        _ if header.packet_type == PacketType::Scan => PublicKey::from_bytes(decoded.opt).ok(),
+        EncType::Ecdh => Some(PublicKey::from_bytes(packet.opt())?),
+        _ if header.packet_type == PacketType::Scan => PublicKey::from_bytes(packet.opt()).ok(),
         _ => None,
     };
     let missing = |key| Error::MissingKey {
@@ -136,8 +154,25 @@ pub fn open<'a>(
         }
         _ => Mode::LocalKey(keys.local_key.ok_or(missing("localkey"))?),
     };
-    let opened = joylink_crypto::open_payload(buf, &mode, OpenOptions::new().crc(crc))?;
-    let message = joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction)?;
+    let options = OpenOptions::new().timestamp(entry.timestamp);
+    let opened = joylink_crypto::open(packet, &mode, options)?;
+    // A binary body too short for its struct is refused like bad padding (one `Decrypt`, the
+    // payload wiped). Checked on a short borrow first: parsing a struct is cheap, and the typed
+    // message below must borrow the plaintext for `'a`.
+    let binary = matches!(entry.body, BodyKind::Struct | BodyKind::ScriptStruct)
+        || (entry.body == BodyKind::StructOrJson
+            && joylink_wire::lan::is_script_response(opened.plaintext));
+    if mode.encrypts() && binary {
+        let short = matches!(
+            joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction),
+            Err(e) if matches!(e.as_wire(), Some(joylink_wire::Error::Truncated { .. }))
+        );
+        if short {
+            return Err(opened.reject().into());
+        }
+    }
+    let plaintext: &'a [u8] = opened.plaintext;
+    let message = joylink_wire::lan::decode(header.packet_type, plaintext, direction)?;
     let peer_key = match &message {
         // An empty or invalid devkey (modules before activation send "") marks the key absent:
         // the reply itself is still the device's answer.
@@ -184,9 +219,17 @@ pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec:
         }
         _ => Mode::LocalKey(keys.local_key.ok_or(missing("localkey"))?),
     };
-    let len = joylink_crypto::sealed_payload_len(&mode, opt.len(), plaintext.len());
+    let len = joylink_crypto::sealed_len(&mode, opt.len(), plaintext.len());
     let mut out = alloc::vec![0u8; len];
-    let n = joylink_crypto::seal_payload(&header, &mode, opt, &plaintext, &mut out)?;
+    let at = HEADER_LEN.saturating_add(opt.len());
+    // `out` is exactly `16 + opt + payload` long, so both ranges exist.
+    if let Some(o) = out.get_mut(HEADER_LEN..at) {
+        o.copy_from_slice(opt);
+    }
+    if let Some(p) = out.get_mut(at..).and_then(|r| r.get_mut(..plaintext.len())) {
+        p.copy_from_slice(&plaintext);
+    }
+    let n = joylink_crypto::seal(&header, &mode, opt.len(), plaintext.len(), &mut out)?;
     out.truncate(n);
     Ok(out)
 }
@@ -237,47 +280,31 @@ pub fn seal_subdev_script(
     }
     let inner_len = inner.payload_len(script.data.len());
     let body_len = SUBDEV_SCRIPT_FIXED_LEN.saturating_add(inner_len);
-    let payload_len = outer.payload_len(body_len);
-    let total = packet_len(0, payload_len)?;
+    let total = subdev_script_len(outer, inner, script.data.len());
     let available = buf.len();
-    let out = buf
-        .get_mut(..total)
-        .ok_or(joylink_crypto::Error::BufferTooSmall {
-            needed: total,
-            available,
-        })?;
-    let (_, payload) =
-        out.split_at_mut_checked(HEADER_LEN)
-            .ok_or(joylink_crypto::Error::BufferTooSmall {
-                needed: total,
-                available,
-            })?;
-    {
-        let body = payload.get_mut(..body_len).unwrap_or_default();
-        let mut view = SubDevScriptBody::new_unchecked(&mut *body);
-        view.set_timestamp(script.timestamp)?;
-        view.set_biz_code(script.biz_code)?;
-        view.set_serial(script.serial)?;
-        view.set_feedid(script.feedid)?;
-        let data = view.data_mut();
-        seal_inner(inner, script.data, data)?;
-        outer.seal_in_place(payload, body_len)?;
-    }
-    let header = Header {
-        opt_len: 0,
-        payload_len: u16::try_from(payload_len).unwrap_or(u16::MAX),
-        enc_type: outer.enc_type(),
-        crc: 0,
-        ..Header::new(
-            Magic::Lan,
-            PacketType::SubDevScriptControl,
-            outer.enc_type(),
-        )
+    let too_small = joylink_crypto::Error::BufferTooSmall {
+        needed: total,
+        available,
     };
-    let mut packet = Packet::new_unchecked(&mut *out);
-    packet.set_header(&header)?;
-    packet.fill_crc()?;
-    Ok(total)
+    if available < total {
+        return Err(too_small.into());
+    }
+    let body = buf
+        .get_mut(HEADER_LEN..)
+        .and_then(|b| b.get_mut(..body_len))
+        .ok_or(too_small)?;
+    let mut view = SubDevScriptBody::new_unchecked(&mut *body);
+    view.set_timestamp(script.timestamp)?;
+    view.set_biz_code(script.biz_code)?;
+    view.set_serial(script.serial)?;
+    view.set_feedid(script.feedid)?;
+    seal_inner(inner, script.data, view.data_mut())?;
+    let header = Header::new(
+        Magic::Lan,
+        PacketType::SubDevScriptControl,
+        outer.enc_type(),
+    );
+    Ok(joylink_crypto::seal(&header, outer, 0, body_len, buf)?)
 }
 
 /// A type-104 packet with its outer layer opened: the fixed fields are readable, the inner
@@ -352,36 +379,38 @@ impl<'a> SubDevScriptOuter<'a> {
 
 /// Opens the outer layer of a type-104 packet (gateway key, `outer`) in place. Use
 /// [`ResponseLayout::Spec`] for requests and spec-following replies, [`ResponseLayout::Shipped`]
-/// for replies of shipped gateways (NOTES.md §6.9).
+/// for replies of shipped gateways (compat: a shipped gateway puts the feed id first, then 12
+/// bytes of leftovers, and sends no timestamp, biz_code or serial).
 ///
 /// # Errors
-/// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`] (not `outer`'s enctype),
-/// [`Error::Crypto`] (header, CRC, key), [`Error::Wire`]`(Truncated)` when the body is shorter
-/// than its 44-byte fixed part.
+/// [`Error::WrongPacketType`] for any type but 104, [`Error::WrongNetwork`],
+/// [`Error::EncTypeNotAllowed`] (not `outer`'s enctype), [`Error::Crypto`] (header, CRC; a wrong
+/// key or a body shorter than its 44-byte fixed part is one `Decrypt`, the payload wiped).
 pub fn open_subdev_script<'a>(
     buf: &'a mut [u8],
     outer: &Mode<'_>,
     layout: ResponseLayout,
     crc: CrcPolicy,
 ) -> Result<SubDevScriptOuter<'a>> {
-    let decoded = joylink_wire::decode(buf, crc)?;
-    let header = decoded.header;
-    check_header(&header, outer.enc_type())?;
-    let crc_ok = decoded.crc_ok;
-    let start = HEADER_LEN.saturating_add(usize::from(header.opt_len));
-    let payload = buf.get_mut(start..).unwrap_or_default();
-    let body = outer.open_in_place(payload)?;
-    if body.len() < SUBDEV_SCRIPT_FIXED_LEN {
-        return Err(joylink_wire::Error::Truncated {
-            needed: SUBDEV_SCRIPT_FIXED_LEN,
-            available: body.len(),
-        }
-        .into());
+    let packet = PartialDecode::new(buf, crc)?;
+    let header = *packet.header();
+    if header.packet_type != PacketType::SubDevScriptControl {
+        return Err(Error::WrongPacketType {
+            expected: PacketType::SubDevScriptControl,
+            found: header.packet_type,
+        });
     }
+    check_header(&header, outer.enc_type())?;
+    // The struct has its own timestamp field (and a shipped gateway's reply has none): the only
+    // length rule is the 44-byte fixed part, refused like bad padding when it is missing.
+    let options = OpenOptions::new()
+        .timestamp(false)
+        .min_len(SUBDEV_SCRIPT_FIXED_LEN);
+    let opened = joylink_crypto::open(packet, outer, options)?;
     Ok(SubDevScriptOuter {
         header,
-        crc_ok,
-        body,
+        crc_ok: opened.crc_ok,
+        body: opened.plaintext,
         layout,
     })
 }

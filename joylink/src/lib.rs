@@ -22,7 +22,7 @@ pub mod lan;
 pub mod wan;
 
 pub use error::{Error, Result};
-pub use inner::{inner_sealed_len, open_inner, open_inner_in_place, seal_inner};
+pub use inner::{inner_sealed_len, open_inner, seal_inner};
 #[cfg(feature = "json")]
 pub use message::{Keys, Message, Opened, open};
 

@@ -1,5 +1,5 @@
 //! WAN messages across crates: an opened device ↔ cloud packet as a typed
-//! [`WanMessage`](joylink_wire::wan::WanMessage), sealing messages back into packets, the auth
+//! [`WanMessage`], sealing messages back into packets, the auth
 //! exchange with the caller's RNG.
 //!
 //! Keys (spec 7.1, 8.4; NOTES.md §3.3, §3.5): type 9 is sealed with the device's **accesskey**
@@ -9,7 +9,7 @@
 //! [`seal_inner`](crate::seal_inner) / [`open_inner`](crate::open_inner) with
 //! [`Mode::AccessKey`].
 //!
-//! Errors are the crate's [`Error`](crate::Error).
+//! Errors are the crate's [`Error`].
 //!
 //! Nothing here allocates: packets are opened in the caller's buffer and written into the
 //! caller's buffer.
@@ -20,9 +20,11 @@
 //! attacker without it can still flip bits of the first plaintext block by editing the IV-free
 //! ciphertext prefix. Treat decoded values as untrusted input.
 
-use joylink_crypto::{AccessKey, Mode, OpenOptions, SessionKey, open_payload};
+use joylink_crypto::{AccessKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
 use joylink_wire::wan::{AuthRequest, AuthRequestOpt, AuthResponse, AuthResponseOpt, WanMessage};
-use joylink_wire::{Direction, EncType, HEADER_LEN, Header, Magic, Packet, PacketType, packet_len};
+use joylink_wire::{
+    CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode, packet_len,
+};
 
 use crate::error::{Error, Result};
 
@@ -61,7 +63,7 @@ pub struct OpenedWan<'a> {
     pub opt: &'a [u8],
     /// The typed body.
     pub message: WanMessage<'a>,
-    /// Whether the CRC matched (see [`CrcPolicy`](joylink_wire::CrcPolicy)).
+    /// Whether the CRC matched (see [`CrcPolicy`]).
     pub crc_ok: bool,
 }
 
@@ -75,28 +77,79 @@ impl<'a> OpenedWan<'a> {
     }
 }
 
+/// How [`open`] checks a WAN packet: the CRC policy (checked once, by the [`PartialDecode`]) and
+/// whether the header's enctype must be the one the key's mode has.
+///
+/// compat: shipped devices check neither the CRC nor the enctype of cloud packets; a Rust device
+/// talking to the real cloud should use [`WanOpenOptions::lenient`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WanOpenOptions {
+    /// What to do with the CRC.
+    pub crc: CrcPolicy,
+    /// Whether the enctype must match the key.
+    pub enc_type: EncTypeCheck,
+}
+
+impl WanOpenOptions {
+    /// What shipped devices do: the CRC reported, not enforced; the key picked by packet type
+    /// whatever the enctype says.
+    pub const fn lenient() -> Self {
+        Self {
+            crc: CrcPolicy::Report,
+            enc_type: EncTypeCheck::Ignore,
+        }
+    }
+}
+
+impl From<CrcPolicy> for WanOpenOptions {
+    fn from(crc: CrcPolicy) -> Self {
+        Self {
+            crc,
+            enc_type: EncTypeCheck::Match,
+        }
+    }
+}
+
 /// Opens a WAN packet in place and types its body: the key is picked by packet type (type 9 →
 /// accesskey, else session key), `direction` says who sent it.
 ///
 /// For type 9 the random numbers of opt and payload must agree (spec 7.3.1/7.3.2 注); a random
 /// of 1, what shipped devices send, is accepted.
 ///
-/// `options` is an [`OpenOptions`] or a [`CrcPolicy`](joylink_wire::CrcPolicy). compat:
-/// NOTES.md §2, §3.2 — shipped devices check neither the CRC nor the enctype of cloud packets;
-/// a Rust device talking to the real cloud should pass
-/// `OpenOptions::new().crc(CrcPolicy::Report).enc_type(EncTypeCheck::Ignore)`.
+/// A cloud that must find the accesskey first (by the feed id in the type-9 opt) decodes the
+/// packet with [`PartialDecode`] and opens it with `joylink_crypto::open`; this function is the
+/// path for a peer that already holds its keys.
+///
+/// ```
+/// use joylink::crypto::{AccessKey, SessionKey};
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::{CrcPolicy, Direction, wan::{Heartbeat, WanMessage}};
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// let session = SessionKey::new([7; 32]);
+/// let keys = WanKeys { access_key: &access_key, session_key: Some(&session) };
+/// let hb = WanMessage::Heartbeat(Heartbeat { timestamp: 1_700_000_000, version: 1, rssi: 1 });
+/// let mut buf = [0u8; 128];
+/// let n = wan::seal(&hb, &keys, &[], &mut buf)?;
+/// let got = wan::open(&mut buf[..n], &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// assert!(matches!(got.message, WanMessage::Heartbeat(_)));
+/// # Ok::<(), joylink::Error>(())
+/// ```
 ///
 /// # Errors
-/// [`Error::WrongNetwork`], [`Error::MissingKey`], [`Error::Crypto`] (header, CRC, enctype,
-/// decryption), [`Error::Wire`] (body, `RandomMismatch`, `Fragment` for one fragment of a larger
-/// message: join them with [`Reassembler`](joylink_wire::Reassembler) first).
+/// [`Error::WrongNetwork`], [`Error::MissingKey`], [`Error::Crypto`] (header, CRC, enctype;
+/// a wrong key, bad padding or a plaintext too short for its struct is one `Decrypt`, the
+/// decrypted bytes wiped), [`Error::Wire`] (body, `RandomMismatch`, `Fragment` for one fragment
+/// of a larger message: join them with [`Reassembler`](joylink_wire::Reassembler) first).
 pub fn open<'a>(
     buf: &'a mut [u8],
     keys: &WanKeys<'_>,
     direction: Direction,
-    options: impl Into<OpenOptions>,
+    options: impl Into<WanOpenOptions>,
 ) -> Result<OpenedWan<'a>> {
-    let header = Header::parse(buf)?;
+    let options = options.into();
+    let packet = PartialDecode::new(buf, options.crc)?;
+    let header = *packet.header();
     // A fragment carries a slice of ciphertext: reassemble first (spec 3.2).
     header.check_unfragmented()?;
     if header.magic != Magic::Wan {
@@ -106,15 +159,30 @@ pub fn open<'a>(
         });
     }
     let mode = keys.mode(header.packet_type)?;
-    let opened = open_payload(buf, &mode, options)?;
-    let message = WanMessage::parse(header.packet_type, opened.plaintext, direction)?;
+    let entry = packet.entry(direction);
+    let open_options = OpenOptions::new()
+        .enc_type(options.enc_type)
+        .timestamp(entry.timestamp);
+    let opened = joylink_crypto::open(packet, &mode, open_options)?;
+    // A struct too short for its fixed fields is refused like bad padding (one `Decrypt`, the
+    // payload wiped). Checked on a short borrow first (a struct parses in a few loads): the
+    // typed message below must borrow the plaintext for `'a`.
+    let short = matches!(
+        WanMessage::parse(header.packet_type, opened.plaintext, direction),
+        Err(joylink_wire::Error::Truncated { .. })
+    );
+    if short && mode.encrypts() {
+        return Err(opened.reject().into());
+    }
+    let plaintext: &'a [u8] = opened.plaintext;
+    let message = WanMessage::parse(header.packet_type, plaintext, direction)?;
     match &message {
         WanMessage::AuthRequest(a) => a.check_opt(&AuthRequestOpt::parse(opened.opt)?)?,
         WanMessage::AuthResponse(a) => a.check_opt(&AuthResponseOpt::parse(opened.opt)?)?,
         _ => {}
     }
     Ok(OpenedWan {
-        header: opened.header,
+        header,
         opt: opened.opt,
         message,
         crc_ok: opened.crc_ok,
@@ -155,28 +223,24 @@ fn seal_with(
     let packet_type = message.packet_type();
     let mode = keys.mode(packet_type)?;
     let plaintext_len = message.buffer_len();
-    let payload_len = mode.payload_len(plaintext_len);
-    let total = packet_len(opt_len, payload_len)?;
+    let total = packet_len(opt_len, mode.payload_len(plaintext_len))?;
     let too_small = joylink_wire::Error::BufferTooSmall {
         needed: total,
         available: buf.len(),
     };
     let out = buf.get_mut(..total).ok_or(too_small)?;
-    let (head, rest) = out.split_at_mut_checked(HEADER_LEN).ok_or(too_small)?;
+    let rest = out.get_mut(HEADER_LEN..).ok_or(too_small)?;
     let (o, payload) = rest.split_at_mut_checked(opt_len).ok_or(too_small)?;
     write_opt(o);
     message.emit(payload)?;
-    mode.seal_in_place(payload, plaintext_len)?;
-    let header = Header {
-        // packet_len() checked that both fit in u16.
-        opt_len: u16::try_from(opt_len).map_err(|_| too_small)?,
-        payload_len: u16::try_from(payload_len).map_err(|_| too_small)?,
-        enc_type: mode.enc_type(),
-        ..Header::new(Magic::Wan, packet_type, EncType::None)
-    };
-    header.emit(head)?;
-    Packet::new_unchecked(&mut *out).fill_crc()?;
-    Ok(total)
+    let header = Header::new(Magic::Wan, packet_type, EncType::None);
+    Ok(joylink_crypto::seal(
+        &header,
+        &mode,
+        opt_len,
+        plaintext_len,
+        out,
+    )?)
 }
 
 /// What [`seal_auth_request`] sent.

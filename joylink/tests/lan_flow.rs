@@ -388,10 +388,10 @@ fn full_lan_exchange() {
     );
     // The gateway's key alone shows the fixed part but not the command.
     let mut outer_only = p.clone();
-    let opened = joylink_crypto::open_payload(
-        &mut outer_only,
+    let opened = joylink_crypto::open(
+        joylink_wire::PartialDecode::new(&mut outer_only, CrcPolicy::Verify).unwrap(),
         &Mode::LocalKey(&device_localkey),
-        CrcPolicy::Verify,
+        joylink_crypto::OpenOptions::new(),
     )
     .unwrap();
     let Message::SubDevScriptControl(c) = joylink_wire::lan::decode(
@@ -465,8 +465,8 @@ fn shipped_gateway_104_reply_layout() {
         EncType::PreShared,
     );
     let mut p = vec![0u8; 16 + 64];
-    let n =
-        joylink_crypto::seal_payload(&header, &Mode::LocalKey(&gw), &[], &body, &mut p).unwrap();
+    p[16..16 + body.len()].copy_from_slice(&body);
+    let n = joylink_crypto::seal(&header, &Mode::LocalKey(&gw), 0, body.len(), &mut p).unwrap();
     p.truncate(n);
     let outer = open_subdev_script(
         &mut p,

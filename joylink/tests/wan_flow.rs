@@ -10,11 +10,12 @@
     clippy::cast_possible_truncation
 )]
 
+use joylink::wan::WanOpenOptions;
 use joylink::wan::{
     AuthSent, OpenedWan, WanKeys, open, seal, seal_auth_request, seal_auth_response,
 };
 use joylink::{Error, inner_sealed_len, open_inner, seal_inner};
-use joylink_crypto::{AccessKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
+use joylink_crypto::{AccessKey, Mode, SessionKey};
 use joylink_test_vectors::{TestRng, Value, hex_field, vectors};
 use joylink_wire::wan::{
     AuthResponse, CodeResponse, Control, FirmwareCrc32, Heartbeat, OtaOrder, OtaOrderData,
@@ -25,11 +26,9 @@ use joylink_wire::wan::{
 use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, PacketType, ResponseCode};
 use std::borrow::Cow;
 
-/// What a shipped device does with cloud packets: no CRC or enctype check (NOTES.md §2, §3.2).
-fn device_opts() -> OpenOptions {
-    OpenOptions::new()
-        .crc(CrcPolicy::Report)
-        .enc_type(EncTypeCheck::Ignore)
+/// What a shipped device does with cloud packets: no CRC or enctype check.
+fn device_opts() -> WanOpenOptions {
+    WanOpenOptions::lenient()
 }
 
 /// Seals `msg` and returns the packet.

@@ -42,8 +42,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let secret = private.diffie_hellman(&peer);
     let kiv = KeyIv::from_shared_secret(&secret);
     let s = hex::encode(secret.raw_secret_bytes());
-    let k = hex::encode(kiv.key());
-    let iv = hex::encode(kiv.iv());
+    let k = hex::encode(kiv.raw_secret_key());
+    let iv = hex::encode(kiv.raw_secret_iv());
     if args.json {
         let doc = serde_json::json!({"shared_secret": s, "aes_key": k, "aes_iv": iv});
         outln(&serde_json::to_string_pretty(&doc)?);

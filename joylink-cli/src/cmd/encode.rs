@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow};
 use clap::ValueEnum;
-use joylink::crypto::{KeyPair, Mode, PublicKey, SharedSecret, seal_payload, sealed_payload_len};
-use joylink::wire::{Direction, EncType, Header, Magic, PacketType};
+use joylink::crypto::{KeyPair, Mode, PublicKey, SharedSecret, sealed_len};
+use joylink::wire::{Direction, EncType, HEADER_LEN, Header, Magic, PacketType};
 use serde_json::Value;
 
 use crate::body::{self, Encoded};
@@ -148,13 +148,9 @@ pub fn default_magic(t: PacketType) -> Magic {
     }
 }
 
-/// The enctype shipped peers use (NOTES.md §3.4/§3.5).
+/// The enctype shipped peers use: the packet table's (`joylink::wire::table`).
 pub fn default_enc_type(magic: Magic, t: PacketType, d: Direction) -> EncType {
-    match (magic, t) {
-        (Magic::Lan, _) => joylink::lan::expected_enc_type(t, d),
-        (Magic::Wan, PacketType::Auth) => EncType::PreShared,
-        (Magic::Wan, _) => EncType::SessionKey,
-    }
+    joylink::wire::table::lookup(magic, t, d).enc_type
 }
 
 /// Seals a plaintext into a packet with the keys given.
@@ -205,9 +201,21 @@ pub fn seal(
         (other, _) => return Err(usage(format!("cannot encrypt with enctype {other}"))),
     };
     let opt = opt.unwrap_or_default();
-    let len = sealed_payload_len(&mode, opt.len(), plaintext.len());
+    let len = sealed_len(&mode, opt.len(), plaintext.len());
     let mut out = vec![0u8; len];
-    let n = seal_payload(header, &mode, &opt, plaintext, &mut out).map_err(|e| anyhow!("{e}"))?;
+    // The one in-place seal: opt and plaintext laid out after the header, then sealed.
+    let at = HEADER_LEN.saturating_add(opt.len());
+    let (room, rest) = out
+        .get_mut(HEADER_LEN..)
+        .ok_or_else(|| anyhow!("sealed length below the header"))?
+        .split_at_mut_checked(opt.len())
+        .ok_or_else(|| anyhow!("no room for opt"))?;
+    room.copy_from_slice(&opt);
+    rest.get_mut(..plaintext.len())
+        .ok_or_else(|| anyhow!("no room for the plaintext at {at}"))?
+        .copy_from_slice(plaintext);
+    let n = joylink::crypto::seal(header, &mode, opt.len(), plaintext.len(), &mut out)
+        .map_err(|e| anyhow!("{e}"))?;
     out.truncate(n);
     Ok(out)
 }

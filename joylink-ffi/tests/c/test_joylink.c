@@ -282,6 +282,37 @@ static void test_lan_exchange(void) {
     free(plain);
 }
 
+/* ---- the packet table agrees with the header of every golden packet ---- */
+
+static void test_packet_info(void) {
+    unsigned long i, count = num_arg("table_count");
+    char name[64];
+    jl_packet_info_t info;
+    CHECK(count >= 46);
+    for (i = 0; i < count; i++) {
+        size_t n;
+        jl_packet_t p;
+        uint8_t *pkt;
+        snprintf(name, sizeof name, "table_packet_%lu", i);
+        pkt = hex_arg(name, &n);
+        snprintf(name, sizeof name, "table_dir_%lu", i);
+        CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
+        CHECK_RC(jl_packet_info(p.header.magic, p.header.packet_type, (int)num_arg(name), &info), JL_OK);
+        CHECK(info.enc_type == p.header.enc_type);
+        CHECK(info.min_plaintext_len == (info.has_timestamp ? JL_TIMESTAMP_LEN : 0));
+        free(pkt);
+    }
+    /* the write-key answer travels in clear without a timestamp; a WAN auth uses the accesskey */
+    CHECK_RC(jl_packet_info(JL_MAGIC_LAN, 2, JL_FROM_DEVICE, &info), JL_OK);
+    CHECK(info.enc_type == JL_ENC_NONE && !info.has_timestamp);
+    CHECK_RC(jl_packet_info(JL_MAGIC_WAN, 9, JL_TO_DEVICE, &info), JL_OK);
+    CHECK(info.enc_type == JL_ENC_PRESHARED && info.has_timestamp);
+    CHECK_RC(jl_packet_info(0x12345678, 2, JL_TO_DEVICE, &info), JL_ERR_BAD_MAGIC);
+    CHECK(info.enc_type == 0 && !info.has_timestamp); /* zeroed on failure */
+    CHECK_RC(jl_packet_info(JL_MAGIC_LAN, 2, 2, &info), JL_ERR_INVALID_ARGUMENT);
+    CHECK_RC(jl_packet_info(JL_MAGIC_LAN, 2, JL_TO_DEVICE, NULL), JL_ERR_NULL);
+}
+
 static void test_open_errors(void) {
     size_t n;
     uint8_t *pkt = hex_arg("lan09_packet", &n);
@@ -317,6 +348,18 @@ static void test_open_errors(void) {
     CHECK(memcmp(copy, pkt, n - 1) == 0);
     /* ignoring the CRC the flipped bit reaches the padding: one error, whatever the cause */
     CHECK_RC(jl_open_in_place(copy, n, JL_CRC_IGNORE, &key, &o), JL_ERR_DECRYPT);
+
+    /* a plaintext too short for its timestamp: the same error as bad padding, payload wiped */
+    {
+        size_t sn;
+        uint8_t *sp = hex_arg("short_plaintext_packet", &sn);
+        CHECK_RC(jl_open_in_place(sp, sn, JL_CRC_VERIFY, &key, &o), JL_ERR_DECRYPT);
+        all_zero = 1;
+        for (i = JL_HEADER_LEN; i < sn; i++) all_zero &= sp[i] == 0;
+        CHECK(all_zero);
+        CHECK(o.body == NULL && o.body_len == 0);
+        free(sp);
+    }
 
     memcpy(copy, pkt, n);
     CHECK_RC(jl_open_in_place(copy, n - 1, JL_CRC_VERIFY, &key, &o), JL_ERR_LENGTH_MISMATCH);
@@ -614,6 +657,7 @@ int main(int argc, char **argv) {
     test_crc32();
     test_packet();
     test_lan_exchange();
+    test_packet_info();
     test_open_errors();
     test_modes();
     test_wan_vectors();

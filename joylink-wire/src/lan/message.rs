@@ -182,17 +182,12 @@ impl Message<'_> {
         }
     }
 
-    /// The `enctype` a shipped peer uses for this message (NOTES.md §3.5): 0 for discovery and
-    /// the write-key / sub-auth answers, 2 for the write-key / sub-auth requests, 3 otherwise.
+    /// The `enctype` a shipped peer uses for this message: the [table](crate::table)'s entry for
+    /// its [`packet_type`](Message::packet_type) and [`direction`](Message::direction) (0 for
+    /// discovery and the write-key / sub-auth answers, 2 for the write-key / sub-auth requests,
+    /// 3 otherwise).
     pub fn enc_type(&self) -> EncType {
-        match self {
-            Message::ScanRequest(_)
-            | Message::ScanResponse(_)
-            | Message::WriteKeyResponse(_)
-            | Message::SubDevAuthResponse(_) => EncType::None,
-            Message::WriteKeyRequest(_) | Message::SubDevAuthRequest(_) => EncType::Ecdh,
-            _ => EncType::PreShared,
-        }
+        crate::table::lookup(crate::Magic::Lan, self.packet_type(), self.direction()).enc_type
     }
 
     /// The plaintext as a shipped peer lays it out: the timestamp where the type has one, JSON in

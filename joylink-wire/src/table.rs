@@ -1,0 +1,195 @@
+//! The one table of what a packet carries: for a (network, packet type, direction), the kind of
+//! body, the `enctype` a shipped peer sends it with, and whether the plaintext starts with the
+//! 4-byte timestamp.
+//!
+//! Sending sides pick the enctype from it, receiving sides check the header's enctype against it
+//! (a shipped device drops a LAN request whose enctype is not the expected one) and know from it
+//! how long a plaintext must at least be, the CLI shows and defaults from it and the C ABI exposes
+//! it. It is the only place these rules are written down (spec 3.6 and chapter 4 for the
+//! enctypes; spec 4.3/4.4 "[4 个字节时间戳]" for the timestamp).
+//!
+//! The rules, in words:
+//! - LAN discovery (type 1) travels in clear both ways, without a timestamp (spec 6.3.1).
+//! - LAN write-key (2) and sub-device auth (102) requests use ECDH (enctype 2); their answers
+//!   travel in clear without a timestamp. compat: the shipped SDK answers in clear although the
+//!   spec's table lists enctype 2 for both directions.
+//! - Every other LAN packet uses the localkey (enctype 3), with a timestamp.
+//! - WAN auth (type 9) uses the accesskey (enctype 3); every other WAN packet the session key
+//!   (enctype 4, which the spec's table omits and every shipped SDK uses). Every WAN plaintext
+//!   starts with its timestamp (the first field of each struct).
+//!
+//! ```
+//! use joylink_wire::table::{self, BodyKind};
+//! use joylink_wire::{Direction, EncType, Magic, PacketType};
+//!
+//! let e = table::lookup(Magic::Lan, PacketType::WriteKey, Direction::FromDevice);
+//! assert_eq!((e.enc_type, e.timestamp, e.body), (EncType::None, false, BodyKind::Json));
+//! let e = table::lookup(Magic::Wan, PacketType::Heartbeat, Direction::ToDevice);
+//! assert_eq!((e.enc_type, e.timestamp), (EncType::SessionKey, true));
+//! assert_eq!(e.min_plaintext_len(), 4);
+//! ```
+
+use crate::{Direction, EncType, Magic, PacketType};
+
+/// Length of the timestamp prefix of a plaintext (spec 4.4; a `u32`, little-endian).
+const TIMESTAMP_LEN: usize = 4;
+
+/// How the plaintext after the timestamp (or all of it, without one) is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyKind {
+    /// JSON text (the LAN bodies of chapter 6).
+    Json,
+    /// A binary struct of fixed fields, possibly with a variable tail (WAN bodies, LAN 104).
+    Struct,
+    /// LAN type 4 from the device: either the answer to a script control (a struct) or the
+    /// answer to a type 3/103 JSON control (JSON), which shipped devices send as type 4; the bytes
+    /// decide ([`lan::is_script_response`](crate::lan::is_script_response)).
+    StructOrJson,
+    /// LAN type 4 to the device: a script control struct.
+    ScriptStruct,
+    /// A type without a body layout in this crate: bytes as they are.
+    Opaque,
+}
+
+/// What one (network, packet type, direction) carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Entry {
+    /// The body layout.
+    pub body: BodyKind,
+    /// The enctype a shipped peer sends it with (and a shipped receiver insists on, LAN).
+    pub enc_type: EncType,
+    /// Whether the plaintext starts with the 4-byte little-endian timestamp.
+    pub timestamp: bool,
+}
+
+impl Entry {
+    /// The shortest plaintext a well-formed packet can have: 4 with a timestamp, else 0.
+    #[must_use]
+    pub const fn min_plaintext_len(&self) -> usize {
+        if self.timestamp { TIMESTAMP_LEN } else { 0 }
+    }
+}
+
+/// Looks up what a packet of `packet_type`, sent on `magic`'s network in `direction`, carries.
+/// Total: an unknown type gets the network's default (LAN: localkey with a timestamp; WAN: the
+/// session key) and [`BodyKind::Opaque`].
+#[must_use]
+pub const fn lookup(magic: Magic, packet_type: PacketType, direction: Direction) -> Entry {
+    match magic {
+        Magic::Lan => lan(packet_type, direction),
+        Magic::Wan => wan(packet_type),
+    }
+}
+
+const fn lan(packet_type: PacketType, direction: Direction) -> Entry {
+    use Direction::{FromDevice, ToDevice};
+    const fn e(body: BodyKind, enc_type: EncType, timestamp: bool) -> Entry {
+        Entry {
+            body,
+            enc_type,
+            timestamp,
+        }
+    }
+    match (packet_type, direction) {
+        (PacketType::Scan, _) => e(BodyKind::Json, EncType::None, false),
+        (PacketType::WriteKey | PacketType::SubDevAuth, ToDevice) => {
+            e(BodyKind::Json, EncType::Ecdh, true)
+        }
+        (PacketType::WriteKey | PacketType::SubDevAuth, FromDevice) => {
+            e(BodyKind::Json, EncType::None, false)
+        }
+        (PacketType::JsonControl | PacketType::SubDevJsonControl | PacketType::AddSubDev, _) => {
+            e(BodyKind::Json, EncType::PreShared, true)
+        }
+        (PacketType::ScriptControl, ToDevice) => {
+            e(BodyKind::ScriptStruct, EncType::PreShared, true)
+        }
+        (PacketType::ScriptControl, FromDevice) => {
+            e(BodyKind::StructOrJson, EncType::PreShared, true)
+        }
+        (PacketType::SubDevScriptControl, _) => e(BodyKind::Struct, EncType::PreShared, true),
+        _ => e(BodyKind::Opaque, EncType::PreShared, true),
+    }
+}
+
+const fn wan(packet_type: PacketType) -> Entry {
+    let enc_type = match packet_type {
+        PacketType::Auth => EncType::PreShared,
+        _ => EncType::SessionKey,
+    };
+    let body = match packet_type {
+        PacketType::Auth
+        | PacketType::Heartbeat
+        | PacketType::CloudControl
+        | PacketType::Upload
+        | PacketType::Timer
+        | PacketType::AsyncResult
+        | PacketType::InfoFetch
+        | PacketType::TaskReport
+        | PacketType::OtaOrder
+        | PacketType::OtaStatus
+        | PacketType::SubDevHeartbeat
+        | PacketType::SubDevControl
+        | PacketType::SubDevUpload
+        | PacketType::SubDevUnbind
+        | PacketType::VideoRequest
+        | PacketType::VideoResponse => BodyKind::Struct,
+        _ => BodyKind::Opaque,
+    };
+    Entry {
+        body,
+        enc_type,
+        timestamp: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lan_enctypes_follow_the_shipped_rules() {
+        use Direction::{FromDevice, ToDevice};
+        for d in [ToDevice, FromDevice] {
+            assert_eq!(
+                lookup(Magic::Lan, PacketType::Scan, d).enc_type,
+                EncType::None
+            );
+            assert!(!lookup(Magic::Lan, PacketType::Scan, d).timestamp);
+            for t in [
+                PacketType::JsonControl,
+                PacketType::ScriptControl,
+                PacketType::SubDevJsonControl,
+                PacketType::SubDevScriptControl,
+                PacketType::AddSubDev,
+                PacketType::from(77),
+            ] {
+                let e = lookup(Magic::Lan, t, d);
+                assert_eq!((e.enc_type, e.timestamp), (EncType::PreShared, true), "{t}");
+            }
+        }
+        for t in [PacketType::WriteKey, PacketType::SubDevAuth] {
+            assert_eq!(lookup(Magic::Lan, t, ToDevice).enc_type, EncType::Ecdh);
+            assert_eq!(lookup(Magic::Lan, t, FromDevice).enc_type, EncType::None);
+            assert_eq!(lookup(Magic::Lan, t, FromDevice).min_plaintext_len(), 0);
+        }
+    }
+
+    #[test]
+    fn wan_uses_the_accesskey_only_for_auth() {
+        for n in 0..=255u8 {
+            let t = PacketType::from(n);
+            for d in [Direction::ToDevice, Direction::FromDevice] {
+                let e = lookup(Magic::Wan, t, d);
+                let want = if t == PacketType::Auth {
+                    EncType::PreShared
+                } else {
+                    EncType::SessionKey
+                };
+                assert_eq!(e.enc_type, want, "{t}");
+                assert!(e.timestamp);
+            }
+        }
+    }
+}
