@@ -12,6 +12,15 @@ mod fixed;
 mod replay;
 mod tx;
 
+#[cfg(feature = "json")]
+mod app;
+
+#[cfg(feature = "json")]
+pub use app::{
+    AUTH_ATTEMPTS, AUTH_RETRY_MS, App, AppEvent, DeviceEntry, RESPONSE_TIMEOUT_MS, RequestHandle,
+    ResponseBody,
+};
+
 pub use device::{
     Activation, Device, DeviceInfo, Event, Gateway, PENDING_TTL_MS, Request, RequestId,
     RequestKind, ScanPolicy, SubDeviceEntry, SubDeviceState,

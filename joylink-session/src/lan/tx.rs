@@ -42,7 +42,11 @@ impl<const N: usize> TxQueue<N> {
         if self.count >= N {
             return Ok(false);
         }
-        let idx = self.head.wrapping_add(self.count).checked_rem(N).unwrap_or(0);
+        let idx = self
+            .head
+            .wrapping_add(self.count)
+            .checked_rem(N)
+            .unwrap_or(0);
         let Some(slot) = self.slots.get_mut(idx) else {
             return Ok(false);
         };
