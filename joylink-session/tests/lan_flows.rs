@@ -103,7 +103,10 @@ impl<const S: usize> World<S> {
                 let now = self.now();
                 let mut data = d.data;
                 if d.to == app_addr() {
-                    let _ = self.app.handle(now, d.from, &mut data);
+                    let r = self.app.handle(now, d.from, &mut data);
+                    if std::env::var("DBG").is_ok() {
+                        eprintln!("app <- {:?}", r);
+                    }
                     while let Some(e) = self.app.poll_event() {
                         self.events.push(e);
                     }

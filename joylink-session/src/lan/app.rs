@@ -18,6 +18,7 @@ use joylink_wire::{
 };
 use rand_core::CryptoRng;
 
+use super::replay::{ReplayPolicy, ReplayTable};
 use super::{MAX_DATAGRAM, timestamp_of};
 use crate::{Error, Instant, Result};
 
@@ -25,6 +26,8 @@ use crate::{Error, Instant, Result};
 pub const RESPONSE_TIMEOUT_MS: u64 = 500;
 /// How long the app waits for an authorization answer before sending it again.
 pub const AUTH_RETRY_MS: u64 = 1_000;
+/// Fragmented messages reassembled at the same time (all peers together).
+pub const MAX_REASSEMBLIES: usize = 8;
 /// How many times an authorization (types 2, 102, 105) is sent before it fails.
 pub const AUTH_ATTEMPTS: u8 = 5;
 
@@ -142,6 +145,7 @@ pub struct App {
     tx: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<AppEvent>,
     fragments: Vec<(SocketAddr, u8, Vec<Vec<u8>>)>,
+    answers: ReplayTable<32>,
     last_ts: u32,
     next_serial: u32,
     next_handle: u32,
@@ -163,6 +167,7 @@ impl App {
             tx: VecDeque::new(),
             events: VecDeque::new(),
             fragments: Vec::new(),
+            answers: ReplayTable::new(ReplayPolicy::Increasing),
             last_ts: 0,
             next_serial: 1,
             next_handle: 0,
@@ -555,7 +560,6 @@ impl App {
     /// [`Error::Wire`] / [`Error::Crypto`] for what does not decode or open, [`Error::Dropped`]
     /// for an answer nothing waits for (late, duplicate, unknown device).
     pub fn handle(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
-        let _ = now;
         let decoded = joylink_wire::decode(datagram, CrcPolicy::Verify)?;
         let header = decoded.header;
         if header.magic != Magic::Lan {
@@ -584,7 +588,8 @@ impl App {
                     &Mode::LocalKey(&key),
                     CrcPolicy::Verify,
                 )?;
-                self.on_control_answer(from, o.plaintext)
+                let plaintext = o.plaintext.to_vec();
+                self.on_control_answer(now, from, &plaintext)
             }
             PacketType::AddSubDev => {
                 let key = self
@@ -615,7 +620,7 @@ impl App {
                     .push_back(AppEvent::SubDevice(p.handle, t.body.code.unwrap_or(-1)));
                 Ok(())
             }
-            PacketType::SubDevScriptControl => self.on_sub_script(from, datagram),
+            PacketType::SubDevScriptControl => self.on_sub_script(now, from, datagram),
             _ => Err(Error::Dropped("not an answer the app handles")),
         }
     }
@@ -635,7 +640,11 @@ impl App {
         {
             Some(i) => i,
             None => {
-                self.fragments.retain(|(a, _, _)| *a != from);
+                // Several replies may interleave (a duplicated scan is answered twice); the
+                // oldest message in progress goes when too many are.
+                if self.fragments.len() >= MAX_REASSEMBLIES {
+                    self.fragments.remove(0);
+                }
                 self.fragments.push((from, h.reserved, Vec::new()));
                 self.fragments.len().saturating_sub(1)
             }
@@ -760,7 +769,24 @@ impl App {
         }
     }
 
-    fn on_control_answer(&mut self, from: SocketAddr, plaintext: &[u8]) -> Result<()> {
+    /// Drops an answer whose timestamp is not newer than the device's last one: a replayed
+    /// answer would otherwise be matched to a newer JSON command (nothing else binds the two).
+    fn fresh_answer(&mut self, now: Instant, from: SocketAddr, plaintext: &[u8]) -> Result<()> {
+        let (ts, _) = joylink_crypto::split_timestamp(plaintext)?;
+        if self.answers.accept(from, ts, now) {
+            Ok(())
+        } else {
+            Err(Error::Dropped("replayed answer"))
+        }
+    }
+
+    fn on_control_answer(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        plaintext: &[u8],
+    ) -> Result<()> {
+        self.fresh_answer(now, from, plaintext)?;
         if is_script_response(plaintext) {
             let r = ControlResponse::parse(plaintext)?;
             let p = self
@@ -788,7 +814,7 @@ impl App {
         Ok(())
     }
 
-    fn on_sub_script(&mut self, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
+    fn on_sub_script(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
         let outer = self
             .localkey(from)
             .map_err(|_| Error::Dropped("unknown device"))?;
@@ -812,6 +838,9 @@ impl App {
                 continue;
             };
             let (feedid, serial, biz) = (feedid.to_string(), r.serial, r.biz_code);
+            if layout == ResponseLayout::Spec && !self.answers.accept(from, r.timestamp, now) {
+                return Err(Error::Dropped("replayed answer"));
+            }
             let data = plain.get_mut(SUBDEV_SCRIPT_FIXED_LEN..).unwrap_or_default();
             let resp = Mode::LocalKey(&key).open_in_place(data)?.to_vec();
             let p = self

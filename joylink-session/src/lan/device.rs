@@ -218,6 +218,7 @@ pub struct Device<
     subs: [Option<SubDeviceEntry>; SUBS],
     #[cfg_attr(not(feature = "json"), allow(dead_code))]
     message_id: u8,
+    last_ts: u32,
     #[cfg_attr(not(feature = "json"), allow(dead_code))]
     write_key_repeats: u8,
 }
@@ -255,6 +256,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             tx: TxQueue::new(),
             subs: [const { None }; SUBS],
             message_id: 0,
+            last_ts: 0,
             // Shipped devices (2.0.9+) send the write-key and sub-auth answers 3 times.
             write_key_repeats: 3,
         }
@@ -390,6 +392,15 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         }
     }
 
+    /// The timestamp of the next answer: the clock in seconds, but strictly increasing, so an
+    /// app can drop a replayed answer by its timestamp even when two answers leave in the same
+    /// second (a JSON answer carries nothing else that binds it to its request).
+    fn next_ts(&mut self, now: Instant) -> u32 {
+        let ts = timestamp_of(now).max(self.last_ts.wrapping_add(1));
+        self.last_ts = ts;
+        ts
+    }
+
     fn check_replay(&mut self, from: SocketAddr, ts: u32, now: Instant) -> Result<()> {
         if self.replay.accept(from, ts, now) {
             Ok(())
@@ -466,7 +477,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let Some(p) = slot.take() else {
             return Err(Error::State("no such request"));
         };
-        let ts = timestamp_of(now);
+        let ts = self.next_ts(now);
         let key = self.localkey()?.clone();
         let mode = Mode::LocalKey(&key);
         let mut plain = [0u8; MAX_DATAGRAM];
@@ -786,7 +797,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             reply.msg = Some(alloc::borrow::Cow::Borrowed("failed"));
         }
         let payload = Message::AddSubDevResponse(Timestamped {
-            timestamp: timestamp_of(now),
+            timestamp: self.next_ts(now),
             body: reply,
         })
         .to_plaintext()
