@@ -103,10 +103,7 @@ impl<const S: usize> World<S> {
                 let now = self.now();
                 let mut data = d.data;
                 if d.to == app_addr() {
-                    let r = self.app.handle(now, d.from, &mut data);
-                    if std::env::var("DBG").is_ok() {
-                        eprintln!("app <- {:?}", r);
-                    }
+                    let _ = self.app.handle(now, d.from, &mut data);
                     while let Some(e) = self.app.poll_event() {
                         self.events.push(e);
                     }
@@ -893,7 +890,7 @@ mod faults {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24), ..ProptestConfig::default() })]
 
         /// Random loss, duplication, reordering and replays: both sides agree on the activation,
         /// every answered command was applied exactly once, no command was applied twice.

@@ -747,6 +747,10 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .to_plaintext()
             .map_err(|_| Error::Dropped("reply does not encode"))?;
         self.queue_clear(from, PacketType::WriteKey, &payload, repeats)?;
+        if self.activation.is_some() {
+            // The app's retry after a lost answer: answered again, reported once.
+            return Ok(None);
+        }
         self.activation = Some(activation.clone());
         Ok(Some(Event::Activated(activation)))
     }
@@ -885,6 +889,6 @@ mod tests {
         assert!(device <= 7_000, "{device}");
         assert!(gateway <= 8_300, "{gateway}");
         assert!(core::mem::size_of::<Device<8, 4, 1, 0>>() < device.saturating_sub(4_000));
-        assert!(HEADER_LEN < MAX_DATAGRAM);
+        const { assert!(HEADER_LEN < MAX_DATAGRAM) };
     }
 }
