@@ -137,6 +137,22 @@ struct Pending {
 /// Lenient to what shipped modules send: a JSON answer as type 3 or 4, a script answer under
 /// type 3, a write-key answer with a 4-byte prefix, the shipped 104 answer layout (feedid at
 /// offset 0, no serial), a scan reply whose `code`/`msg` have swapped JSON types.
+///
+/// ```
+/// use joylink_session::lan::{App, SocketAddr};
+/// use joylink_wire::lan::ScanStatus;
+///
+/// let mut app = App::new(&mut joylink_test_vectors::TestRng(7));
+/// let broadcast: SocketAddr = "255.255.255.255:80".parse()?;
+/// app.discover(broadcast, Some("5708AB"), ScanStatus::All)?;
+/// let mut buf = [0u8; 1400];
+/// let (to, n) = app.poll_transmit(&mut buf).unwrap();
+/// assert_eq!(to, broadcast);
+/// assert_eq!(&buf[..4], [0xbb, 0x55, 0x34, 0x12]); // LAN magic
+/// assert!(app.poll_event().is_none() && app.poll_timeout().is_none());
+/// # let _ = n;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct App {
     key_pair: KeyPair,
