@@ -938,3 +938,154 @@ mod faults {
         }
     }
 }
+
+fn seal_local(packet_type: PacketType, plaintext: &[u8]) -> Vec<u8> {
+    let key: LocalKey = LOCALKEY.parse().unwrap();
+    let mode = joylink_crypto::Mode::LocalKey(&key);
+    let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
+    let mut out = vec![0u8; joylink_crypto::sealed_payload_len(&mode, 0, plaintext.len())];
+    let n = joylink_crypto::seal_payload(&header, &mode, &[], plaintext, &mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+#[test]
+fn app_is_lenient_to_what_shipped_modules_send() {
+    let mut w = World::<4>::new(12, clean());
+    w.discover();
+    let now = w.now();
+    let h = w
+        .app
+        .authorize(now, dev_addr(), FEEDID, ACCESSKEY, LOCALKEY, None)
+        .unwrap();
+    // A write-key answer with a 4-byte prefix before the JSON, and E17's message text.
+    let payload = b"\0\0\0\0{\"code\":0,\"msg\":\"success\"}";
+    let header = Header::new(Magic::Lan, PacketType::WriteKey, EncType::None);
+    let mut p = vec![0u8; 16 + payload.len()];
+    joylink_crypto::seal_payload(&header, &joylink_crypto::Mode::None, &[], payload, &mut p)
+        .unwrap();
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    assert_eq!(w.app.poll_event(), Some(AppEvent::Authorized(h)));
+    assert!(w.app.device(dev_addr()).unwrap().is_authorized());
+
+    // A JSON answer under type 3 (the spec's number) instead of 4.
+    let j = w
+        .app
+        .json_control(now, dev_addr(), JsonControlRequest::snapshot())
+        .unwrap();
+    let mut p = seal_local(PacketType::JsonControl, b"\x10\0\0\0{\"code\":0}");
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    assert_eq!(
+        w.app.poll_event(),
+        Some(AppEvent::Response(
+            j,
+            ResponseBody::Json(b"{\"code\":0}".to_vec())
+        ))
+    );
+
+    // A script answer under type 3 (a module port's bug): still matched by its serial.
+    let s = w
+        .app
+        .script_control(now, dev_addr(), BizCode::Control, b"x")
+        .unwrap();
+    let mut plain = vec![0x11, 0, 0, 0, 102, 0, 0, 0, 1, 0, 0, 0];
+    plain.extend_from_slice(b"{}");
+    let mut p = seal_local(PacketType::JsonControl, &plain);
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    assert_eq!(
+        w.app.poll_event(),
+        Some(AppEvent::Response(
+            s,
+            ResponseBody::Script {
+                biz_code: BizCode::ControlResponse,
+                serial: 1,
+                resp: b"{}".to_vec()
+            }
+        ))
+    );
+    // The same answer again is a replay: dropped, no event.
+    let mut p = seal_local(PacketType::JsonControl, &plain);
+    assert!(matches!(
+        w.app.handle(now, dev_addr(), &mut p),
+        Err(Error::Dropped(_))
+    ));
+    assert_eq!(w.app.poll_event(), None);
+}
+
+#[test]
+fn app_reads_the_shipped_104_answer_layout() {
+    let mut w = authorized_world::<4>(13);
+    let (mac, uuid, sub_feedid) = ("7E3C55204B59", "83453A", "135902253148451506");
+    let sub_key = "22dc6dd29b5b3b2f80cc44d6cb3aad1a";
+    let now = w.now();
+    w.app
+        .add_sub_device(now, dev_addr(), mac, uuid, SubDevProtocol::Zigbee)
+        .unwrap();
+    w.run_for(2_000);
+    let now = w.now();
+    w.app
+        .authorize_sub_device(
+            now,
+            dev_addr(),
+            [
+                sub_feedid,
+                "dd9bef8eea945ce9b7a7fafc908105c9",
+                sub_key,
+                uuid,
+                mac,
+            ],
+        )
+        .unwrap();
+    w.run_for(2_000);
+    w.events.clear();
+    let now = w.now();
+    let h = w
+        .app
+        .sub_script_control(now, dev_addr(), sub_feedid, BizCode::Control, b"{}")
+        .unwrap();
+    // Every shipped gateway: feedid at offset 0, 12 leftover bytes, then the inner ciphertext.
+    let inner: LocalKey = sub_key.parse().unwrap();
+    let mut body = vec![0u8; 44 + 16];
+    body[..sub_feedid.len()].copy_from_slice(sub_feedid.as_bytes());
+    body[32..44].fill(0x5a);
+    body[44..44 + 10].copy_from_slice(b"{\"code\":0}");
+    joylink_crypto::Mode::LocalKey(&inner)
+        .seal_in_place(&mut body[44..], 10)
+        .unwrap();
+    let mut p = seal_local(PacketType::SubDevScriptControl, &body);
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    match w.app.poll_event() {
+        Some(AppEvent::Response(x, ResponseBody::Script { resp, .. })) => {
+            assert_eq!(x, h);
+            assert_eq!(resp, b"{\"code\":0}");
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn a_rescan_lets_a_rebooted_device_restart_its_answer_timestamps() {
+    let mut w = World::<0>::new(14, clean());
+    w.discover();
+    w.authorize();
+    let now = w.now();
+    let a = w
+        .app
+        .json_control(now, dev_addr(), JsonControlRequest::snapshot())
+        .unwrap();
+    let mut p = seal_local(PacketType::ScriptControl, b"\x00\x10\0\0{}");
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    assert!(matches!(w.app.poll_event(), Some(AppEvent::Response(x, _)) if x == a));
+    // An older timestamp is a replay...
+    w.app
+        .json_control(now, dev_addr(), JsonControlRequest::snapshot())
+        .unwrap();
+    let mut p = seal_local(PacketType::ScriptControl, b"\x05\0\0\0{}");
+    assert!(w.app.handle(now, dev_addr(), &mut p.clone()).is_err());
+    // ...until the device is discovered again (it rebooted), keeping its localkey.
+    w.events.clear();
+    w.discover();
+    assert!(w.app.device(dev_addr()).unwrap().is_authorized());
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    assert!(matches!(w.app.poll_event(), Some(AppEvent::Response(..))));
+}

@@ -733,6 +733,8 @@ impl App {
             Some(d) => *d = entry,
             None => self.devices.push(entry),
         }
+        // A device that rebooted may restart its answer timestamps: a scan reply resets them.
+        self.answers.forget(from);
         self.events.push_back(AppEvent::Discovered(from));
         Ok(())
     }

@@ -103,6 +103,15 @@ impl<const N: usize> ReplayTable<N> {
         true
     }
 
+    /// Forgets `peer` (its next timestamp is accepted whatever it is).
+    pub fn forget(&mut self, peer: SocketAddr) {
+        for e in &mut self.entries {
+            if e.is_some_and(|e| e.peer == peer) {
+                *e = None;
+            }
+        }
+    }
+
     /// The last accepted timestamp of `peer`.
     #[must_use]
     pub fn last(&self, peer: SocketAddr) -> Option<u32> {
@@ -154,5 +163,7 @@ mod tests {
         assert!(t.accept(addr(3), 10, Instant(6)));
         assert_eq!(t.last(addr(1)), None);
         assert_eq!(t.last(addr(2)), Some(10));
+        t.forget(addr(2));
+        assert!(t.accept(addr(2), 1, Instant(7)));
     }
 }
