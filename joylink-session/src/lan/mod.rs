@@ -1,5 +1,5 @@
 //! LAN endpoints (spec chapter 6, sub-devices chapter 8): the device (and gateway) machine
-//! [`Device`] and, with `json`, the app (controller) machine [`App`].
+//! [`Device`] and, with `json`, the app (controller) machine `App`.
 //!
 //! Both are sans-IO: the caller feeds each received UDP datagram with the current [`Instant`]
 //! and the sender's address, sends what `poll_transmit` hands out, and calls `handle_timeout`
