@@ -8,7 +8,9 @@
 //! the CRC and the decryption into the machine's own logic.
 #![no_main]
 
-use joylink_crypto::{KeyPair, LocalKey, Mode, PrivateKey};
+use std::sync::OnceLock;
+
+use joylink_crypto::{KeyPair, LocalKey, Mode, PrivateKey, SharedSecret};
 use joylink_session::Instant;
 use joylink_session::lan::{
     Activation, DeviceInfo, Event, FixedStr, Gateway, SocketAddr, SubDeviceEntry, SubDeviceState,
@@ -19,11 +21,17 @@ use libfuzzer_sys::fuzz_target;
 const LOCAL_TYPES: [u8; 5] = [3, 4, 103, 104, 105];
 
 fuzz_target!(|data: &[u8]| {
-    let device_pair = KeyPair::from_private_key(PrivateKey::from_bytes(&[0x11; 20]).unwrap());
-    let app_pair = KeyPair::from_private_key(PrivateKey::from_bytes(&[0x22; 20]).unwrap());
+    // The key pairs and the ECDH secret are fixed: computed once, not per input.
+    static KEYS: OnceLock<(KeyPair, SharedSecret, [u8; 21])> = OnceLock::new();
+    let (device_pair, secret, app_opt) = KEYS.get_or_init(|| {
+        let device = KeyPair::from_private_key(PrivateKey::from_bytes(&[0x11; 20]).unwrap());
+        let app = KeyPair::from_private_key(PrivateKey::from_bytes(&[0x22; 20]).unwrap());
+        let secret = app.private_key().diffie_hellman(device.public_key());
+        (device, secret, app.public_key().to_compressed())
+    });
     let local: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
     let sub_local: LocalKey = "22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse().unwrap();
-    let mut gw: Gateway<2> = Gateway::new(device_pair, DeviceInfo::default());
+    let mut gw: Gateway<2> = Gateway::new(device_pair.clone(), DeviceInfo::default());
     gw.set_activation(Some(Activation {
         feedid: FixedStr::new("7882708419766653").unwrap(),
         accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
@@ -43,8 +51,6 @@ fuzz_target!(|data: &[u8]| {
         }),
     )
     .unwrap();
-    let secret = app_pair.private_key().diffie_hellman(gw.public_key());
-    let app_opt = app_pair.public_key().to_compressed();
 
     let mut now = Instant(0);
     let mut rest = data;
@@ -69,8 +75,8 @@ fuzz_target!(|data: &[u8]| {
             2 => {
                 let t = if selector & 4 == 0 { 2 } else { 102 };
                 (
-                    Header::new(Magic::Lan, packet_type(t), Mode::Ecdh(&secret).enc_type()),
-                    Mode::Ecdh(&secret),
+                    Header::new(Magic::Lan, packet_type(t), Mode::Ecdh(secret).enc_type()),
+                    Mode::Ecdh(secret),
                     &app_opt[..],
                 )
             }
