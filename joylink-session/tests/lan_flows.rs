@@ -1089,3 +1089,21 @@ fn a_rescan_lets_a_rebooted_device_restart_its_answer_timestamps() {
     w.app.handle(now, dev_addr(), &mut p).unwrap();
     assert!(matches!(w.app.poll_event(), Some(AppEvent::Response(..))));
 }
+
+#[test]
+fn gateway_lists_sub_devices_by_scan_status() {
+    let mut w = World::<4>::new(15, clean());
+    w.dev.set_sub_device(0, Some(sub_entry(0, false))).unwrap();
+    w.dev.set_sub_device(2, Some(sub_entry(2, true))).unwrap();
+    for (status, expected) in [
+        (ScanStatus::All, vec![false, true]),
+        (ScanStatus::Waiting, vec![false]),
+        (ScanStatus::Authorized, vec![true]),
+    ] {
+        w.app.discover(broadcast(), None, status).unwrap();
+        w.run_for(100);
+        let d = w.app.device(dev_addr()).unwrap();
+        let got: Vec<bool> = d.sub_devices.iter().map(|s| s.3).collect();
+        assert_eq!(got, expected, "{status:?}");
+    }
+}

@@ -877,8 +877,109 @@ fn put(buf: &mut [u8], at: usize, data: &[u8]) -> Result<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use joylink_test_vectors::TestRng;
+
+    fn activated() -> Device {
+        let mut d: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
+        d.set_activation(Some(Activation {
+            feedid: FixedStr::new("1").unwrap(),
+            accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
+            localkey: "be4d957a4da771d609ab383e548014a0".parse().unwrap(),
+            server: FixedStr::EMPTY,
+        }));
+        d
+    }
+
+    fn peer() -> SocketAddr {
+        SocketAddr::from(([10, 0, 0, 2], 5000))
+    }
+
+    fn sealed(packet_type: PacketType, plaintext: &[u8], out: &mut [u8]) -> usize {
+        let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
+        joylink_crypto::seal_payload(&header, &Mode::LocalKey(&key), &[], plaintext, out).unwrap()
+    }
+
+    /// Script control needs no allocator: request, answer, and the answer's framing.
+    #[test]
+    fn script_control_round_trip() {
+        let mut d = activated();
+        let mut buf = [0u8; 128];
+        let plain = [7, 0, 0, 0, 0xea, 0x03, 0, 0, 9, 0, 0, 0, b'g', b'o'];
+        let n = sealed(PacketType::ScriptControl, &plain, &mut buf);
+        let ev = d.handle(Instant(5_000), peer(), &mut buf[..n]).unwrap();
+        let Some(Event::Request(r)) = ev else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(r.body, b"go");
+        assert_eq!(
+            r.kind,
+            RequestKind::Script {
+                biz_code: BizCode::Control,
+                serial: 9
+            }
+        );
+        let id = r.id;
+        assert_eq!(d.poll_timeout(), Some(Instant(5_000 + PENDING_TTL_MS)));
+        d.respond(id, Instant(6_000), b"{}").unwrap();
+        assert_eq!(d.pending_requests(), 0);
+        let mut out = [0u8; MAX_DATAGRAM];
+        let (to, len) = d.poll_transmit(&mut out).unwrap();
+        assert_eq!(to, peer());
+        let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let o =
+            joylink_crypto::open_payload(&mut out[..len], &Mode::LocalKey(&key), CrcPolicy::Verify)
+                .unwrap();
+        assert_eq!(o.header.packet_type, PacketType::ScriptControl);
+        let c = joylink_wire::lan::ControlResponse::parse(o.plaintext).unwrap();
+        assert_eq!(
+            (c.timestamp, c.biz_code, c.serial, c.resp),
+            (6, BizCode::ControlResponse, 9, &b"{}"[..])
+        );
+        // Answering twice is refused.
+        assert_eq!(
+            d.respond(id, Instant(6_000), b"{}"),
+            Err(Error::State("no such request"))
+        );
+    }
+
+    #[test]
+    fn full_request_table_and_full_queue_are_reported() {
+        let mut d = activated();
+        let mut ids = [None; 5];
+        for (i, slot) in ids.iter_mut().enumerate() {
+            let mut buf = [0u8; 128];
+            let ts = u8::try_from(i).unwrap().saturating_add(1);
+            let plain = [ts, 0, 0, 0, 0xea, 0x03, 0, 0, ts, 0, 0, 0];
+            let n = sealed(PacketType::ScriptControl, &plain, &mut buf);
+            *slot = match d.handle(Instant(0), peer(), &mut buf[..n]) {
+                Ok(Some(Event::Request(r))) => Some(r.id),
+                Err(Error::Capacity) => None,
+                other => panic!("{other:?}"),
+            };
+        }
+        assert_eq!(ids.iter().flatten().count(), 4, "4 request slots");
+        // The slots free themselves after the TTL.
+        d.handle_timeout(Instant(PENDING_TTL_MS));
+        assert_eq!(d.pending_requests(), 0);
+        assert_eq!(d.poll_timeout(), None);
+    }
+
+    #[cfg(not(feature = "json"))]
+    #[test]
+    fn without_json_json_bodies_are_dropped() {
+        let mut d = activated();
+        let mut buf = [0u8; 128];
+        let n = sealed(PacketType::JsonControl, b"\x01\0\0\0{\"cmd\":4}", &mut buf);
+        assert!(matches!(
+            d.handle(Instant(0), peer(), &mut buf[..n]),
+            Err(Error::Dropped(_))
+        ));
+        assert_eq!(d.poll_transmit(&mut [0u8; MAX_DATAGRAM]), None);
+    }
 
     #[test]
     fn state_size_for_default_capacities() {
