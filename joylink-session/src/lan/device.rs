@@ -177,6 +177,11 @@ struct Pending {
 /// (`size_of`, printed and bounded by this module's tests: `cargo test -p joylink-session
 /// --features json --lib state_size -- --nocapture`).
 ///
+/// Events come back from [`Device::handle`] itself and borrow the decrypted datagram, so a
+/// request body is never copied and the machine keeps no event queue. A reply that needs more
+/// than `TX` datagrams (a scan reply of a gateway with many sub-devices, cut into 1000-byte
+/// fragments) is not sent whole: size `TX` for the largest scan reply.
+///
 /// JSON bodies (types 1, 2, 3, 102, 103, 105) are parsed and written with joylink-wire's codecs,
 /// which need the `json` feature (a transient allocation per packet). Without it the machine
 /// still runs with no allocator, serving script control (type 4, 104) and dropping JSON-bodied
@@ -461,7 +466,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         }))
     }
 
-    /// Answers a request: `body` is the JSON answer (types 3/103, sent as type 4 like shipped
+    /// Answers a request: the answer's timestamp is `now` in seconds (the caller's clock
+    /// origin), made strictly increasing per device. `body` is the JSON answer (types 3/103, sent as type 4 like shipped
     /// devices) or the snapshot JSON (types 4 and 104, framed with the response biz_code and the
     /// request's serial; 104 in the spec layout with the inner layer under the sub-device's key).
     ///
