@@ -172,8 +172,8 @@ struct Pending {
 /// Capacities are const generics so the machine needs no allocator: `PEERS` peers tracked for
 /// replays, `PENDING` requests waiting for the application, `TX` queued datagrams of at most
 /// [`MAX_DATAGRAM`] bytes, `SUBS` sub-devices. With the defaults
-/// (`Device` = `Device<8, 4, 4, 0>`) the machine takes **6 936 bytes** on x86-64, 5 600 of them
-/// the transmit queue (4 × 1400); a [`Gateway`] (`Device<8, 4, 4, 8>`) takes 8 184 bytes
+/// (`Device` = `Device<8, 4, 4, 0>`) the machine takes **6 944 bytes** on x86-64, 5 600 of them
+/// the transmit queue (4 × 1400); a [`Gateway`] (`Device<8, 4, 4, 8>`) takes 8 192 bytes
 /// (`size_of`, printed and bounded by this module's tests: `cargo test -p joylink-session
 /// --features json --lib state_size -- --nocapture`).
 ///
