@@ -16,6 +16,10 @@ pub enum Error {
     /// The call is not valid in the machine's current state (e.g. control before authorization).
     #[error("not valid in state {0}")]
     State(&'static str),
+    /// A received packet dropped by a protocol rule (replayed timestamp, wrong enctype for its
+    /// type, not activated, unknown sub-device, body that does not parse); nothing is sent back.
+    #[error("dropped: {0}")]
+    Dropped(&'static str),
 }
 
 /// `Result` with the session [`Error`].

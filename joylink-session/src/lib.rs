@@ -4,10 +4,13 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 mod error;
+pub mod lan;
+#[cfg(feature = "sim")]
+pub mod net;
 mod time;
 
 pub use error::{Error, Result};

@@ -1,0 +1,903 @@
+//! The app (controller) LAN machine (spec 6.3, 8.2): discovery, authorization, control.
+
+use alloc::collections::VecDeque;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+
+use joylink_crypto::{KeyPair, LocalKey, Mode, PublicKey};
+use joylink_wire::lan::{
+    AddSubDevRequest, Control, ControlResponse, JsonControlRequest, Message, ResponseLayout,
+    SUBDEV_SCRIPT_FIXED_LEN, ScanRequest, ScanStatus, SubDevAuthData, SubDevAuthRequest,
+    SubDevControlResponse, SubDevProtocol, Timestamped, WriteKeyData, WriteKeyRequest,
+    is_script_response,
+};
+use joylink_wire::{
+    BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, Reassembler,
+    ReassemblyStatus,
+};
+use rand_core::CryptoRng;
+
+use super::replay::{ReplayPolicy, ReplayTable};
+use super::{MAX_DATAGRAM, timestamp_of};
+use crate::{Error, Instant, Result};
+
+/// How long the app waits for the answer to a control or snapshot (spec 6.3.3: 500 ms).
+pub const RESPONSE_TIMEOUT_MS: u64 = 500;
+/// How long the app waits for an authorization answer before sending it again.
+pub const AUTH_RETRY_MS: u64 = 1_000;
+/// Fragmented messages reassembled at the same time (all peers together).
+pub const MAX_REASSEMBLIES: usize = 8;
+/// How many times an authorization (types 2, 102, 105) is sent before it fails.
+pub const AUTH_ATTEMPTS: u8 = 5;
+
+/// Identifies a command until its [`AppEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestHandle(pub u32);
+
+/// A discovered device (spec 6.3.1 scan reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceEntry {
+    /// Where it answered from.
+    pub addr: SocketAddr,
+    /// Its public key (`devkey`), for authorization.
+    pub devkey: PublicKey,
+    /// MAC.
+    pub mac: String,
+    /// Product uuid.
+    pub productuuid: String,
+    /// Feedid (empty before activation).
+    pub feedid: String,
+    /// `devtype` (1 gateway).
+    pub devtype: i32,
+    /// A gateway's sub-devices: `(mac, productuuid, feedid, authorized)`.
+    pub sub_devices: Vec<(String, String, String, bool)>,
+    localkey: Option<LocalKey>,
+    sub_keys: Vec<(String, LocalKey)>,
+}
+
+impl DeviceEntry {
+    /// Whether the app holds the device's localkey.
+    #[must_use]
+    pub const fn is_authorized(&self) -> bool {
+        self.localkey.is_some()
+    }
+}
+
+/// An answer's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// The JSON answer to a type 3 / 103 request (after the timestamp).
+    Json(Vec<u8>),
+    /// A script answer (types 4, 104).
+    Script {
+        /// The response biz_code.
+        biz_code: BizCode,
+        /// The echoed serial (0 from a shipped gateway's 104 answer).
+        serial: u32,
+        /// The snapshot JSON.
+        resp: Vec<u8>,
+    },
+}
+
+/// What the app machine reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    /// A scan reply arrived (the device list was updated).
+    Discovered(SocketAddr),
+    /// The device accepted the keys; the app now controls it with the localkey.
+    Authorized(RequestHandle),
+    /// The device refused the keys (`Some(code)`) or never answered (`None`).
+    AuthFailed(RequestHandle, Option<i32>),
+    /// The answer to a control, snapshot or script command.
+    Response(RequestHandle, ResponseBody),
+    /// No answer within [`RESPONSE_TIMEOUT_MS`]; a late answer is dropped.
+    Timeout(RequestHandle),
+    /// A gateway answered an add (105) or sub-device authorization (102): `code` 0 is success.
+    SubDevice(RequestHandle, i32),
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Auth {
+        feedid: String,
+        accesskey: String,
+        localkey: String,
+        server: Option<String>,
+    },
+    AddSub {
+        mac: String,
+        productuuid: String,
+        protocol: SubDevProtocol,
+    },
+    SubAuth {
+        data: [String; 5],
+    },
+    Json,
+    Script {
+        serial: u32,
+    },
+    SubScript {
+        serial: u32,
+        feedid: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    handle: RequestHandle,
+    addr: SocketAddr,
+    kind: Kind,
+    deadline: Instant,
+    attempts_left: u8,
+}
+
+/// The app's LAN endpoint: one per app, talking to any number of devices.
+///
+/// Lenient to what shipped modules send: a JSON answer as type 3 or 4, a script answer under
+/// type 3, a write-key answer with a 4-byte prefix, the shipped 104 answer layout (feedid at
+/// offset 0, no serial), a scan reply whose `code`/`msg` have swapped JSON types.
+///
+/// ```
+/// use joylink_session::lan::{App, SocketAddr};
+/// use joylink_wire::lan::ScanStatus;
+///
+/// let mut app = App::new(&mut joylink_test_vectors::TestRng(7));
+/// let broadcast: SocketAddr = "255.255.255.255:80".parse()?;
+/// app.discover(broadcast, Some("5708AB"), ScanStatus::All)?;
+/// let mut buf = [0u8; 1400];
+/// let (to, n) = app.poll_transmit(&mut buf).unwrap();
+/// assert_eq!(to, broadcast);
+/// assert_eq!(&buf[..4], [0xbb, 0x55, 0x34, 0x12]); // LAN magic
+/// assert!(app.poll_event().is_none() && app.poll_timeout().is_none());
+/// # let _ = n;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct App {
+    key_pair: KeyPair,
+    devices: Vec<DeviceEntry>,
+    pending: Vec<Pending>,
+    tx: VecDeque<(SocketAddr, Vec<u8>)>,
+    events: VecDeque<AppEvent>,
+    fragments: Vec<(SocketAddr, u8, Vec<Vec<u8>>)>,
+    answers: ReplayTable<32>,
+    last_ts: u32,
+    next_serial: u32,
+    next_handle: u32,
+}
+
+impl App {
+    /// An app with a fresh secp160r1 key pair from `rng`.
+    pub fn new<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self::with_key_pair(KeyPair::generate(rng))
+    }
+
+    /// An app with a given key pair.
+    #[must_use]
+    pub fn with_key_pair(key_pair: KeyPair) -> Self {
+        Self {
+            key_pair,
+            devices: Vec::new(),
+            pending: Vec::new(),
+            tx: VecDeque::new(),
+            events: VecDeque::new(),
+            fragments: Vec::new(),
+            answers: ReplayTable::new(ReplayPolicy::Increasing),
+            last_ts: 0,
+            next_serial: 1,
+            next_handle: 0,
+        }
+    }
+
+    /// The devices discovered so far.
+    #[must_use]
+    pub fn devices(&self) -> &[DeviceEntry] {
+        &self.devices
+    }
+
+    /// The device at `addr`.
+    #[must_use]
+    pub fn device(&self, addr: SocketAddr) -> Option<&DeviceEntry> {
+        self.devices.iter().find(|d| d.addr == addr)
+    }
+
+    /// Commands still waiting for an answer.
+    #[must_use]
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(SocketAddr, usize)> {
+        let (to, data) = self.tx.front()?;
+        let n = data.len();
+        buf.get_mut(..n)?.copy_from_slice(data);
+        let to = *to;
+        self.tx.pop_front();
+        Some((to, n))
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<AppEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next deadline (a response timeout or an authorization retry).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.pending.iter().map(|p| p.deadline).min()
+    }
+
+    /// Retries or fails what is due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<Pending> = self
+            .pending
+            .iter()
+            .filter(|p| p.deadline <= now)
+            .cloned()
+            .collect();
+        self.pending.retain(|p| p.deadline > now);
+        for p in due {
+            match &p.kind {
+                Kind::Auth { .. } | Kind::AddSub { .. } | Kind::SubAuth { .. }
+                    if p.attempts_left > 0 =>
+                {
+                    // Sealed again with a fresh timestamp: the device drops a repeated one.
+                    if self.send_pending(now, &p).is_ok() {
+                        self.pending.push(Pending {
+                            deadline: now.add_millis(AUTH_RETRY_MS),
+                            attempts_left: p.attempts_left.saturating_sub(1),
+                            ..p
+                        });
+                    }
+                }
+                Kind::Auth { .. } => self.events.push_back(AppEvent::AuthFailed(p.handle, None)),
+                _ => self.events.push_back(AppEvent::Timeout(p.handle)),
+            }
+        }
+    }
+
+    fn next_ts(&mut self, now: Instant) -> u32 {
+        // Strictly increasing, so a device's replay check never drops a fresh request.
+        let ts = timestamp_of(now).max(self.last_ts.wrapping_add(1));
+        self.last_ts = ts;
+        ts
+    }
+
+    fn new_handle(&mut self) -> RequestHandle {
+        self.next_handle = self.next_handle.wrapping_add(1);
+        RequestHandle(self.next_handle)
+    }
+
+    fn seal_to(
+        &mut self,
+        to: SocketAddr,
+        message: &Message<'_>,
+        mode: &Mode<'_>,
+        opt: &[u8],
+    ) -> Result<()> {
+        let plaintext = message
+            .to_plaintext()
+            .map_err(|_| Error::State("message does not encode"))?;
+        let header = Header::new(Magic::Lan, message.packet_type(), mode.enc_type());
+        let mut out =
+            alloc::vec![0u8; joylink_crypto::sealed_payload_len(mode, opt.len(), plaintext.len())];
+        let n = joylink_crypto::seal_payload(&header, mode, opt, &plaintext, &mut out)?;
+        out.truncate(n);
+        self.tx.push_back((to, out));
+        Ok(())
+    }
+
+    /// Broadcasts (or unicasts) a scan (spec 6.3.1) to `to`.
+    ///
+    /// # Errors
+    /// Only if the request does not encode.
+    pub fn discover(
+        &mut self,
+        to: SocketAddr,
+        productuuid: Option<&str>,
+        status: ScanStatus,
+    ) -> Result<()> {
+        let m = Message::ScanRequest(ScanRequest::new(productuuid, status));
+        self.seal_to(to, &m, &Mode::None, &[])
+    }
+
+    fn entry(&self, addr: SocketAddr) -> Result<&DeviceEntry> {
+        self.device(addr)
+            .ok_or(Error::State("device not discovered"))
+    }
+
+    fn localkey(&self, addr: SocketAddr) -> Result<LocalKey> {
+        self.entry(addr)?
+            .localkey
+            .clone()
+            .ok_or(Error::State("device not authorized"))
+    }
+
+    fn send_pending(&mut self, now: Instant, p: &Pending) -> Result<()> {
+        let ts = self.next_ts(now);
+        let addr = p.addr;
+        match &p.kind {
+            Kind::Auth {
+                feedid,
+                accesskey,
+                localkey,
+                server,
+            } => {
+                let mut data = WriteKeyData::new(feedid, accesskey, localkey);
+                data.joylink_server = server.as_deref().map(|s| alloc::vec![s.into()]);
+                let m = Message::WriteKeyRequest(Timestamped {
+                    timestamp: ts,
+                    body: WriteKeyRequest { data },
+                });
+                self.seal_ecdh(addr, &m)
+            }
+            Kind::SubAuth { data: d } => {
+                let [feedid, accesskey, localkey, uuid, mac] = d;
+                let data = SubDevAuthData::new(feedid, accesskey, localkey, uuid, mac);
+                let m = Message::SubDevAuthRequest(Timestamped {
+                    timestamp: ts,
+                    body: SubDevAuthRequest { data },
+                });
+                self.seal_ecdh(addr, &m)
+            }
+            Kind::AddSub {
+                mac,
+                productuuid,
+                protocol,
+            } => {
+                let m = Message::AddSubDevRequest(Timestamped {
+                    timestamp: ts,
+                    body: AddSubDevRequest::new(mac, productuuid, *protocol),
+                });
+                let key = self.localkey(addr)?;
+                self.seal_to(addr, &m, &Mode::LocalKey(&key), &[])
+            }
+            _ => Err(Error::State("not resendable")),
+        }
+    }
+
+    fn seal_ecdh(&mut self, addr: SocketAddr, m: &Message<'_>) -> Result<()> {
+        let devkey = self.entry(addr)?.devkey;
+        let secret = self.key_pair.private_key().diffie_hellman(&devkey);
+        let opt = self.key_pair.public_key().to_compressed();
+        self.seal_to(addr, m, &Mode::Ecdh(&secret), &opt)
+    }
+
+    fn start(&mut self, now: Instant, addr: SocketAddr, kind: Kind) -> Result<RequestHandle> {
+        let p = Pending {
+            handle: self.new_handle(),
+            addr,
+            kind,
+            deadline: now.add_millis(AUTH_RETRY_MS),
+            attempts_left: AUTH_ATTEMPTS.saturating_sub(1),
+        };
+        self.send_pending(now, &p)?;
+        let h = p.handle;
+        self.pending.push(p);
+        Ok(h)
+    }
+
+    /// Authorizes a discovered device (spec 6.3.2, ECDH with its `devkey`), retrying every
+    /// [`AUTH_RETRY_MS`] up to [`AUTH_ATTEMPTS`] times.
+    ///
+    /// # Errors
+    /// [`Error::State`] when `addr` was not discovered.
+    pub fn authorize(
+        &mut self,
+        now: Instant,
+        addr: SocketAddr,
+        feedid: &str,
+        accesskey: &str,
+        localkey: &str,
+        server: Option<&str>,
+    ) -> Result<RequestHandle> {
+        let _: LocalKey = localkey.parse()?;
+        let kind = Kind::Auth {
+            feedid: feedid.into(),
+            accesskey: accesskey.into(),
+            localkey: localkey.into(),
+            server: server.map(Into::into),
+        };
+        self.start(now, addr, kind)
+    }
+
+    /// Asks a gateway to add a sub-device (spec 6.3.5), with retries.
+    ///
+    /// # Errors
+    /// [`Error::State`] when the gateway is not authorized.
+    pub fn add_sub_device(
+        &mut self,
+        now: Instant,
+        gateway: SocketAddr,
+        mac: &str,
+        productuuid: &str,
+        protocol: SubDevProtocol,
+    ) -> Result<RequestHandle> {
+        self.localkey(gateway)?;
+        let kind = Kind::AddSub {
+            mac: mac.into(),
+            productuuid: productuuid.into(),
+            protocol,
+        };
+        self.start(now, gateway, kind)
+    }
+
+    /// Gives a gateway a sub-device's keys (spec 6.3.6, ECDH with the gateway's `devkey`).
+    ///
+    /// # Errors
+    /// [`Error::State`] when the gateway was not discovered.
+    pub fn authorize_sub_device(
+        &mut self,
+        now: Instant,
+        gateway: SocketAddr,
+        sub: [&str; 5],
+    ) -> Result<RequestHandle> {
+        let [feedid, accesskey, localkey, productuuid, mac] = sub;
+        let _: LocalKey = localkey.parse()?;
+        let data = [feedid, accesskey, localkey, productuuid, mac].map(ToString::to_string);
+        self.start(now, gateway, Kind::SubAuth { data })
+    }
+
+    fn expect(&mut self, now: Instant, addr: SocketAddr, kind: Kind) -> RequestHandle {
+        let handle = self.new_handle();
+        self.pending.push(Pending {
+            handle,
+            addr,
+            kind,
+            deadline: now.add_millis(RESPONSE_TIMEOUT_MS),
+            attempts_left: 0,
+        });
+        handle
+    }
+
+    /// Sends a JSON control or snapshot (type 3; type 103 when `request.feedid` names a
+    /// sub-device); the answer is matched as the oldest JSON command to that device.
+    ///
+    /// # Errors
+    /// [`Error::State`] when the device is not authorized.
+    pub fn json_control(
+        &mut self,
+        now: Instant,
+        addr: SocketAddr,
+        request: JsonControlRequest<'_>,
+    ) -> Result<RequestHandle> {
+        let key = self.localkey(addr)?;
+        let ts = self.next_ts(now);
+        let sub = request.feedid.is_some();
+        let t = Timestamped {
+            timestamp: ts,
+            body: request,
+        };
+        let m = if sub {
+            Message::SubDevJsonControl(t)
+        } else {
+            Message::JsonControl(t)
+        };
+        self.seal_to(addr, &m, &Mode::LocalKey(&key), &[])?;
+        Ok(self.expect(now, addr, Kind::Json))
+    }
+
+    /// Sends a script control (type 4) with a fresh serial; the answer is matched by serial.
+    ///
+    /// # Errors
+    /// [`Error::State`] when the device is not authorized.
+    pub fn script_control(
+        &mut self,
+        now: Instant,
+        addr: SocketAddr,
+        biz_code: BizCode,
+        cmd: &[u8],
+    ) -> Result<RequestHandle> {
+        let key = self.localkey(addr)?;
+        let serial = self.serial();
+        let m = Message::ScriptControl(Control {
+            timestamp: self.next_ts(now),
+            biz_code,
+            serial,
+            cmd,
+        });
+        self.seal_to(addr, &m, &Mode::LocalKey(&key), &[])?;
+        Ok(self.expect(now, addr, Kind::Script { serial }))
+    }
+
+    fn serial(&mut self) -> u32 {
+        let s = self.next_serial;
+        self.next_serial = self.next_serial.wrapping_add(1).max(1);
+        s
+    }
+
+    /// Sends a sub-device script control (type 104, spec 8.2): `cmd` sealed with the
+    /// sub-device's localkey inside a packet sealed with the gateway's.
+    ///
+    /// # Errors
+    /// [`Error::State`] when the gateway or the sub-device is not authorized.
+    pub fn sub_script_control(
+        &mut self,
+        now: Instant,
+        gateway: SocketAddr,
+        feedid: &str,
+        biz_code: BizCode,
+        cmd: &[u8],
+    ) -> Result<RequestHandle> {
+        let outer = self.localkey(gateway)?;
+        let inner = self
+            .entry(gateway)?
+            .sub_keys
+            .iter()
+            .find(|(f, _)| f == feedid)
+            .map(|(_, k)| k.clone())
+            .ok_or(Error::State("sub-device not authorized"))?;
+        if feedid.len() > 32 {
+            return Err(Error::State("feedid longer than 32 bytes"));
+        }
+        let serial = self.serial();
+        let ts = self.next_ts(now);
+        let inner_mode = Mode::LocalKey(&inner);
+        let mut plain = alloc::vec![0u8; SUBDEV_SCRIPT_FIXED_LEN.saturating_add(inner_mode.payload_len(cmd.len()))];
+        let fields = [ts, biz_code.value(), serial];
+        for (chunk, v) in plain.chunks_exact_mut(4).zip(fields) {
+            chunk.copy_from_slice(&v.to_le_bytes());
+        }
+        let (fixed, data) = plain.split_at_mut(SUBDEV_SCRIPT_FIXED_LEN);
+        if let Some(f) = fixed.get_mut(12..12usize.saturating_add(feedid.len())) {
+            f.copy_from_slice(feedid.as_bytes());
+        }
+        if let Some(d) = data.get_mut(..cmd.len()) {
+            d.copy_from_slice(cmd);
+        }
+        inner_mode.seal_in_place(data, cmd.len())?;
+        let mode = Mode::LocalKey(&outer);
+        let header = Header::new(
+            Magic::Lan,
+            PacketType::SubDevScriptControl,
+            EncType::PreShared,
+        );
+        let mut out = alloc::vec![0u8; joylink_crypto::sealed_payload_len(&mode, 0, plain.len())];
+        let n = joylink_crypto::seal_payload(&header, &mode, &[], &plain, &mut out)?;
+        out.truncate(n);
+        self.tx.push_back((gateway, out));
+        let kind = Kind::SubScript {
+            serial,
+            feedid: feedid.into(),
+        };
+        Ok(self.expect(now, gateway, kind))
+    }
+
+    fn take(&mut self, pred: impl Fn(&Pending) -> bool) -> Option<Pending> {
+        let i = self.pending.iter().position(pred)?;
+        Some(self.pending.remove(i))
+    }
+
+    /// Handles one received datagram.
+    ///
+    /// # Errors
+    /// [`Error::Wire`] / [`Error::Crypto`] for what does not decode or open, [`Error::Dropped`]
+    /// for an answer nothing waits for (late, duplicate, unknown device).
+    pub fn handle(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
+        let decoded = joylink_wire::decode(datagram, CrcPolicy::Verify)?;
+        let header = decoded.header;
+        if header.magic != Magic::Lan {
+            return Err(Error::Dropped("not a LAN packet"));
+        }
+        if header.total != 0 {
+            let packet = datagram.to_vec();
+            return self.on_fragment(from, header, packet);
+        }
+        match header.packet_type {
+            PacketType::Scan => {
+                let payload = decoded.payload.to_vec();
+                self.on_scan(from, &payload)
+            }
+            PacketType::WriteKey | PacketType::SubDevAuth => {
+                let payload = decoded.payload;
+                let m = decode_lenient(header.packet_type, payload)?;
+                self.on_auth_answer(from, m)
+            }
+            PacketType::ScriptControl | PacketType::JsonControl => {
+                let key = self
+                    .localkey(from)
+                    .map_err(|_| Error::Dropped("unknown device"))?;
+                let o = joylink_crypto::open_payload(
+                    datagram,
+                    &Mode::LocalKey(&key),
+                    CrcPolicy::Verify,
+                )?;
+                let plaintext = o.plaintext.to_vec();
+                self.on_control_answer(now, from, &plaintext)
+            }
+            PacketType::AddSubDev => {
+                let key = self
+                    .localkey(from)
+                    .map_err(|_| Error::Dropped("unknown device"))?;
+                let o = joylink_crypto::open_payload(
+                    datagram,
+                    &Mode::LocalKey(&key),
+                    CrcPolicy::Verify,
+                )?;
+                let m = joylink_wire::lan::decode(
+                    PacketType::AddSubDev,
+                    o.plaintext,
+                    Direction::FromDevice,
+                )
+                .map_err(|_| Error::Dropped("answer does not parse"))?;
+                let Message::AddSubDevResponse(t) = m else {
+                    return Err(Error::Dropped("not an answer"));
+                };
+                let mac = t.body.mac.to_string();
+                let p = self
+                    .take(|p| {
+                        p.addr == from
+                            && matches!(&p.kind, Kind::AddSub { mac: m, .. } if *m == mac)
+                    })
+                    .ok_or(Error::Dropped("no add waiting"))?;
+                self.events
+                    .push_back(AppEvent::SubDevice(p.handle, t.body.code.unwrap_or(-1)));
+                Ok(())
+            }
+            PacketType::SubDevScriptControl => self.on_sub_script(now, from, datagram),
+            _ => Err(Error::Dropped("not an answer the app handles")),
+        }
+    }
+
+    fn on_fragment(&mut self, from: SocketAddr, h: Header, packet: Vec<u8>) -> Result<()> {
+        if h.packet_type != PacketType::Scan {
+            return Err(Error::Dropped(
+                "fragment of a type that is never fragmented",
+            ));
+        }
+        // Whole packets are kept per (peer, message id) and handed to the wire reassembler once
+        // every index is there.
+        let i = match self
+            .fragments
+            .iter()
+            .position(|(a, id, _)| *a == from && *id == h.reserved)
+        {
+            Some(i) => i,
+            None => {
+                // Several replies may interleave (a duplicated scan is answered twice); the
+                // oldest message in progress goes when too many are.
+                if self.fragments.len() >= MAX_REASSEMBLIES {
+                    self.fragments.remove(0);
+                }
+                self.fragments.push((from, h.reserved, Vec::new()));
+                self.fragments.len().saturating_sub(1)
+            }
+        };
+        let Some((_, _, parts)) = self.fragments.get_mut(i) else {
+            return Ok(());
+        };
+        let same_index = |p: &Vec<u8>| {
+            joylink_wire::decode(p, CrcPolicy::Ignore).is_ok_and(|q| q.header.index == h.index)
+        };
+        if !parts.iter().any(same_index) {
+            parts.push(packet);
+        }
+        if parts.len() < usize::from(h.total) {
+            return Ok(());
+        }
+        let (_, _, parts) = self.fragments.swap_remove(i);
+        let mut storage =
+            alloc::vec![0u8; usize::from(h.total).saturating_mul(joylink_wire::FRAGMENT_PIECE_LEN)];
+        let mut r = Reassembler::new(&mut storage);
+        let mut payload = None;
+        for p in &parts {
+            let q = joylink_wire::decode(p, CrcPolicy::Verify)?;
+            if let ReassemblyStatus::Complete(m) = r.push(&q)? {
+                payload = Some(m.payload.to_vec());
+            }
+        }
+        let payload = payload.ok_or(Error::Dropped("fragments do not assemble"))?;
+        self.on_scan(from, &payload)
+    }
+
+    fn on_scan(&mut self, from: SocketAddr, payload: &[u8]) -> Result<()> {
+        let Ok(Message::ScanResponse(r)) =
+            joylink_wire::lan::decode(PacketType::Scan, payload, Direction::FromDevice)
+        else {
+            return Err(Error::Dropped("scan reply does not parse"));
+        };
+        let devkey = PublicKey::from_devkey(&r.devkey)?;
+        let subs = r
+            .subdev
+            .iter()
+            .flatten()
+            .map(|s| {
+                (
+                    s.mac.to_string(),
+                    s.productuuid.to_string(),
+                    s.feedid.to_string(),
+                    s.state == joylink_wire::lan::SubDevState::Authorized,
+                )
+            })
+            .collect();
+        let old = self.devices.iter().position(|d| d.addr == from);
+        let (localkey, sub_keys) = match old.and_then(|i| self.devices.get(i)) {
+            // A device that rebooted has a new key pair but keeps its localkey.
+            Some(d) => (d.localkey.clone(), d.sub_keys.clone()),
+            None => (None, Vec::new()),
+        };
+        let entry = DeviceEntry {
+            addr: from,
+            devkey,
+            mac: r.mac.to_string(),
+            productuuid: r.productuuid.to_string(),
+            feedid: r.feedid.to_string(),
+            devtype: r.devtype.value(),
+            sub_devices: subs,
+            localkey,
+            sub_keys,
+        };
+        match old.and_then(|i| self.devices.get_mut(i)) {
+            Some(d) => *d = entry,
+            None => self.devices.push(entry),
+        }
+        // A device that rebooted may restart its answer timestamps: a scan reply resets them.
+        self.answers.forget(from);
+        self.events.push_back(AppEvent::Discovered(from));
+        Ok(())
+    }
+
+    fn on_auth_answer(&mut self, from: SocketAddr, m: Message<'_>) -> Result<()> {
+        match m {
+            Message::WriteKeyResponse(r) => {
+                let p = self
+                    .take(|p| p.addr == from && matches!(p.kind, Kind::Auth { .. }))
+                    .ok_or(Error::Dropped("no authorization waiting"))?;
+                if r.code != 0 {
+                    self.events
+                        .push_back(AppEvent::AuthFailed(p.handle, Some(r.code)));
+                    return Ok(());
+                }
+                if let Kind::Auth {
+                    localkey, feedid, ..
+                } = &p.kind
+                {
+                    let key: LocalKey = localkey.parse()?;
+                    if let Some(d) = self.devices.iter_mut().find(|d| d.addr == from) {
+                        d.localkey = Some(key);
+                        d.feedid.clone_from(feedid);
+                    }
+                }
+                self.events.push_back(AppEvent::Authorized(p.handle));
+                Ok(())
+            }
+            Message::SubDevAuthResponse(r) => {
+                let mac = r.mac.to_string();
+                let p = self
+                    .take(|p| {
+                        p.addr == from
+                            && matches!(&p.kind, Kind::SubAuth { data } if data[4] == mac)
+                    })
+                    .ok_or(Error::Dropped("no sub-device authorization waiting"))?;
+                // E209+ omit `code` for a refused state: that is a failure too.
+                let code = r.code.unwrap_or(-1);
+                if let (0, Kind::SubAuth { data }) = (code, &p.kind) {
+                    let key: LocalKey = data[2].parse()?;
+                    if let Some(d) = self.devices.iter_mut().find(|d| d.addr == from) {
+                        d.sub_keys.retain(|(f, _)| *f != data[0]);
+                        d.sub_keys.push((data[0].clone(), key));
+                    }
+                }
+                self.events.push_back(AppEvent::SubDevice(p.handle, code));
+                Ok(())
+            }
+            _ => Err(Error::Dropped("not an answer")),
+        }
+    }
+
+    /// Drops an answer whose timestamp is not newer than the device's last one: a replayed
+    /// answer would otherwise be matched to a newer JSON command (nothing else binds the two).
+    fn fresh_answer(&mut self, now: Instant, from: SocketAddr, plaintext: &[u8]) -> Result<()> {
+        let (ts, _) = joylink_crypto::split_timestamp(plaintext)?;
+        if self.answers.accept(from, ts, now) {
+            Ok(())
+        } else {
+            Err(Error::Dropped("replayed answer"))
+        }
+    }
+
+    fn on_control_answer(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        plaintext: &[u8],
+    ) -> Result<()> {
+        self.fresh_answer(now, from, plaintext)?;
+        if is_script_response(plaintext) {
+            let r = ControlResponse::parse(plaintext)?;
+            let p = self
+                .take(|p| {
+                    p.addr == from
+                        && matches!(p.kind, Kind::Script { serial } if serial == r.serial)
+                })
+                .ok_or(Error::Dropped("no script command waiting"))?;
+            let body = ResponseBody::Script {
+                biz_code: r.biz_code,
+                serial: r.serial,
+                resp: r.resp.to_vec(),
+            };
+            self.events.push_back(AppEvent::Response(p.handle, body));
+            return Ok(());
+        }
+        let (_, json) = joylink_crypto::split_timestamp(plaintext)?;
+        let p = self
+            .take(|p| p.addr == from && matches!(p.kind, Kind::Json))
+            .ok_or(Error::Dropped("no JSON command waiting"))?;
+        self.events.push_back(AppEvent::Response(
+            p.handle,
+            ResponseBody::Json(json.to_vec()),
+        ));
+        Ok(())
+    }
+
+    fn on_sub_script(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
+        let outer = self
+            .localkey(from)
+            .map_err(|_| Error::Dropped("unknown device"))?;
+        let o = joylink_crypto::open_payload(datagram, &Mode::LocalKey(&outer), CrcPolicy::Verify)?;
+        let mut plain = o.plaintext.to_vec();
+        let entry = self.entry(from)?;
+        // The spec layout first; shipped gateways put the feedid at offset 0 and send no serial.
+        for layout in [ResponseLayout::Spec, ResponseLayout::Shipped] {
+            let Ok(r) = SubDevControlResponse::parse_with(&plain, layout) else {
+                continue;
+            };
+            let Ok(feedid) = r.feedid.to_str() else {
+                continue;
+            };
+            let Some(key) = entry
+                .sub_keys
+                .iter()
+                .find(|(f, _)| f == feedid)
+                .map(|(_, k)| k.clone())
+            else {
+                continue;
+            };
+            let (feedid, serial, biz) = (feedid.to_string(), r.serial, r.biz_code);
+            if layout == ResponseLayout::Spec && !self.answers.accept(from, r.timestamp, now) {
+                return Err(Error::Dropped("replayed answer"));
+            }
+            let data = plain.get_mut(SUBDEV_SCRIPT_FIXED_LEN..).unwrap_or_default();
+            let resp = Mode::LocalKey(&key).open_in_place(data)?.to_vec();
+            let p = self
+                .take(|p| {
+                    p.addr == from
+                        && matches!(&p.kind, Kind::SubScript { serial: s, feedid: f }
+                            if *f == feedid && (layout == ResponseLayout::Shipped || *s == serial))
+                })
+                .ok_or(Error::Dropped("no sub-device command waiting"))?;
+            let serial = match p.kind {
+                Kind::SubScript { serial, .. } => serial,
+                _ => serial,
+            };
+            let body = ResponseBody::Script {
+                biz_code: biz,
+                serial,
+                resp,
+            };
+            self.events.push_back(AppEvent::Response(p.handle, body));
+            return Ok(());
+        }
+        Err(Error::Dropped("sub-device answer for no known sub-device"))
+    }
+}
+
+/// Decodes a clear authorization answer; a 4-byte prefix before the JSON (what one shipped
+/// client expects and some firmwares may send) is skipped.
+fn decode_lenient(packet_type: PacketType, payload: &[u8]) -> Result<Message<'_>> {
+    let direct = joylink_wire::lan::decode(packet_type, payload, Direction::FromDevice);
+    match direct {
+        Ok(m) => Ok(m),
+        Err(_) if payload.first() != Some(&b'{') => joylink_wire::lan::decode(
+            packet_type,
+            payload.get(4..).unwrap_or_default(),
+            Direction::FromDevice,
+        )
+        .map_err(|_| Error::Dropped("answer does not parse")),
+        Err(_) => Err(Error::Dropped("answer does not parse")),
+    }
+}
+
+const _: () = assert!(MAX_DATAGRAM > SUBDEV_SCRIPT_FIXED_LEN);
