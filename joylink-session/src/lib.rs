@@ -12,3 +12,4 @@ mod time;
 
 pub use error::{Error, Result};
 pub use time::Instant;
+pub mod wan;
