@@ -25,7 +25,7 @@ pub mod sim;
 mod timers;
 
 pub use cloud::{
-    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, KeyLookup, PENDING_CAP,
+    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, KeyLookup, OtaOrderSpec, PENDING_CAP,
     RequestKind, SUBDEV_CAP, SubDevEntry, TIMER_IDS_CAP,
 };
 pub use device::{

@@ -74,6 +74,7 @@ pub enum CloudRec {
     TimerAnswer { serial: u32 },
     InfoRequest { serial: u32 },
     SubDevices,
+    Other,
     Refused(Error),
 }
 
@@ -101,8 +102,13 @@ pub struct Pair {
     /// Pause before the device reconnects after a break.
     pub reconnect_ms: u64,
     reconnect_at: Option<Instant>,
-    /// Every packet delivered to the device, whole (for replay).
-    pub captured: Vec<Vec<u8>>,
+    /// Bytes to the device vanish without the connection breaking.
+    pub device_muted: bool,
+    /// Every packet delivered to the device, whole, with the connection number (for replay).
+    pub captured: Vec<(u32, Vec<u8>)>,
+    /// Time and type of every packet delivered to the cloud.
+    pub seen_by_cloud: Vec<(Instant, u8)>,
+    up_capture: Framer<4096>,
     pub dev_log: Vec<DevRec>,
     pub cloud_log: Vec<CloudRec>,
     pub connections: u32,
@@ -137,7 +143,10 @@ impl Pair {
             connected: false,
             reconnect_ms: 1_000,
             reconnect_at: None,
+            device_muted: false,
             captured: Vec::new(),
+            seen_by_cloud: Vec::new(),
+            up_capture: Framer::new(),
             dev_log: Vec::new(),
             cloud_log: Vec::new(),
             connections: 0,
@@ -152,6 +161,7 @@ impl Pair {
         self.reconnect_at = None;
         self.cloud_rx.reset();
         self.capture.reset();
+        self.up_capture.reset();
         self.cloud_tx.clear();
         self.cloud.connected(self.now);
         let _ = self.device.connected(self.now, &mut self.rng);
@@ -197,7 +207,9 @@ impl Pair {
             }
             while let Some(n) = self.cloud_tx.poll_transmit(&mut buf) {
                 let at = self.deliver_at(&self.to_device);
-                self.to_device.push_back((at, buf[..n].to_vec()));
+                if !self.device_muted {
+                    self.to_device.push_back((at, buf[..n].to_vec()));
+                }
             }
         } else {
             while self.device.poll_transmit(&mut buf).is_some() {}
@@ -211,6 +223,7 @@ impl Pair {
                 Event::Authenticated => {
                     self.dev_log.push(DevRec::Authenticated);
                     let _ = self.device.upload(self.now, SNAPSHOT);
+                    let _ = self.device.report_timer_snapshot(self.now);
                 }
                 Event::Reconnect => {
                     self.dev_log.push(DevRec::Reconnect);
@@ -224,7 +237,6 @@ impl Pair {
                 Event::ReplayDropped { serial } => {
                     self.dev_log.push(DevRec::ReplayDropped { serial });
                 }
-                _ => {}
             }
         }
         while let Some(e) = self.cloud.poll_event() {
@@ -239,7 +251,7 @@ impl Pair {
             };
             let mut input = &bytes[..];
             while let Ok(Some(f)) = self.capture.next_frame(&mut input) {
-                self.captured.push(f.to_vec());
+                self.captured.push((self.connections, f.to_vec()));
             }
             let now = self.now;
             let mut log = Vec::new();
@@ -253,7 +265,7 @@ impl Pair {
                 }
                 Incoming::OtaOrder { serial, .. } => log.push(DevRec::OtaOrder { serial }),
                 Incoming::Info { serial, .. } => log.push(DevRec::Info { serial }),
-                _ => {}
+                Incoming::Other { .. } => {}
             });
             self.dev_log.extend(log);
             if r.is_err() {
@@ -265,6 +277,10 @@ impl Pair {
             let Some((_, bytes)) = self.to_cloud.pop_front() else {
                 break;
             };
+            let mut up = &bytes[..];
+            while let Ok(Some(f)) = self.up_capture.next_frame(&mut up) {
+                self.seen_by_cloud.push((self.now, f.get(9).copied().unwrap_or(0)));
+            }
             let mut input = &bytes[..];
             loop {
                 let frame = match self.cloud_rx.next_frame(&mut input) {
@@ -314,7 +330,7 @@ impl Pair {
                             CloudRec::InfoRequest { serial }
                         }
                         CloudIncoming::SubDevices => CloudRec::SubDevices,
-                        _ => return,
+                        _ => CloudRec::Other,
                     }),
                     Err(e) => {
                         // spec 7.1: a device that fails auth is disconnected.
