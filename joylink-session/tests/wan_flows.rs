@@ -396,3 +396,31 @@ fn info_fetch_round_trip() {
     p.run_for(1_000);
     assert!(p.dev_log.contains(&DevRec::Info { serial: s }));
 }
+
+#[test]
+fn replayed_auth_answer_does_not_restore_an_old_session() {
+    let mut p = online(18);
+    p.run_for(5_000); // the next auth answer carries a later cloud time
+    let s = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    p.run_for(1_000);
+    assert_eq!(p.applied(), [s]);
+    let frames: Vec<Vec<u8>> = p
+        .captured
+        .iter()
+        .filter(|(c, f)| *c == 1 && matches!(packet_type(f), 9 | 11))
+        .map(|(_, f)| f.clone())
+        .collect();
+    assert_eq!(frames.len(), 2);
+    // The connection drops; an attacker in the path puts the old auth answer and the old
+    // control in front of the cloud's genuine answer.
+    p.break_connection();
+    p.latency_ms = 2_000;
+    for f in &frames {
+        p.inject_to_device(f);
+    }
+    p.latency_ms = 20;
+    p.run_for(10_000);
+    assert_eq!(p.applied(), [s], "the old control must not open again");
+    assert_eq!(p.device.state(), DeviceState::Online);
+    assert_eq!(p.device.session_key(), p.cloud.session_key().as_ref());
+}

@@ -183,6 +183,7 @@ pub struct Device<const T: usize = 4, const TX: usize = 2048, const RX: usize = 
     clock: Option<(Instant, u32)>,
     cloud_ts: u32,
     cloud_serial: u32,
+    last_auth_ts: Option<u32>,
     own_serial: u32,
     timers: TimerTable<T>,
     pending_local: Option<i32>,
@@ -214,6 +215,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             clock: None,
             cloud_ts: 0,
             cloud_serial: 0,
+            last_auth_ts: None,
             own_serial: 0,
             timers: TimerTable::new(),
             pending_local: None,
@@ -495,6 +497,16 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             };
             // spec 7.3.2 注: the cloud's opt and payload random numbers agree.
             resp.check_opt(&AuthResponseOpt::parse(opt)?)?;
+            // A captured auth answer replayed while the device authenticates again would
+            // install an old session key, and with it every old packet would open again (the
+            // serial rule restarts at auth). Nothing in the answer echoes the device's random
+            // number, so the cloud's timestamp must move on: strictly later than the last
+            // accepted answer. A genuine answer in the same second is refused and the device
+            // simply asks again.
+            if self.last_auth_ts.is_some_and(|last| resp.timestamp <= last) {
+                return Err(Error::State("auth answer not newer than the last one"));
+            }
+            self.last_auth_ts = Some(resp.timestamp);
             self.session = Some(SessionKey::new(resp.session_key));
             self.state = DeviceState::Online;
             self.unanswered = 0;
