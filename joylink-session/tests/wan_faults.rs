@@ -10,7 +10,9 @@
 
 use joylink_session::wan::sim::Pair;
 use joylink_session::wan::{CloudState, DeviceConfig, DeviceState};
-use joylink_timer::{BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState};
+use joylink_timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
+};
 use joylink_wire::BizCode;
 use proptest::prelude::*;
 

@@ -13,7 +13,9 @@ use joylink_session::wan::{
     CloudEvent, CloudState, DeviceConfig, DeviceState, OtaOrderSpec, RequestKind,
 };
 use joylink_session::{Error, Instant};
-use joylink_timer::{BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState};
+use joylink_timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
+};
 use joylink_wire::BizCode;
 use joylink_wire::wan::OtaStatus;
 
@@ -39,13 +41,21 @@ fn packet_type(frame: &[u8]) -> u8 {
 #[test]
 fn auth_installs_one_session_key_and_uploads_a_snapshot() {
     let p = online(1);
-    let dk = p.device.session_key().unwrap().raw_secret_bytes().to_owned();
+    let dk = p
+        .device
+        .session_key()
+        .unwrap()
+        .raw_secret_bytes()
+        .to_owned();
     let ck = p.cloud.session_key().unwrap();
     assert_eq!(&dk, ck.raw_secret_bytes(), "both ends use the cloud's key");
     assert_ne!(dk, [0u8; 32]);
     assert_eq!(p.cloud.feed_id(), b"1234567890123456");
     assert!(p.dev_log.contains(&DevRec::Authenticated));
-    assert!(p.cloud_log.contains(&CloudRec::Event(CloudEvent::Authenticated)));
+    assert!(
+        p.cloud_log
+            .contains(&CloudRec::Event(CloudEvent::Authenticated))
+    );
     // spec 7.3.5: the first session packet after auth is the snapshot upload.
     let after_auth: Vec<u8> = p.seen_by_cloud.iter().map(|(_, t)| *t).collect();
     assert_eq!(after_auth[0], 9);
@@ -98,7 +108,11 @@ fn silent_device_goes_offline_and_unanswered_device_reauthenticates() {
     p.run_for(10_000);
     assert_eq!(p.device.state(), DeviceState::Online);
     assert_eq!(p.cloud.state(), CloudState::Online);
-    assert_ne!(p.cloud.session_key().unwrap(), first_key, "re-auth draws a new key");
+    assert_ne!(
+        p.cloud.session_key().unwrap(),
+        first_key,
+        "re-auth draws a new key"
+    );
 }
 
 #[test]
@@ -114,7 +128,13 @@ fn three_unanswered_heartbeats_reconnect_within_four_intervals() {
     p.run_for(5_000);
     assert_eq!(p.device.state(), DeviceState::Online);
     // Two auths, two uploads.
-    assert_eq!(p.dev_log.iter().filter(|r| **r == DevRec::Authenticated).count(), 2);
+    assert_eq!(
+        p.dev_log
+            .iter()
+            .filter(|r| **r == DevRec::Authenticated)
+            .count(),
+        2
+    );
     assert_eq!(p.cloud_count(|r| matches!(r, CloudRec::Upload(_))), 2);
 }
 
@@ -137,8 +157,14 @@ fn dropped_connection_reauthenticates_with_a_new_key() {
 #[test]
 fn control_is_matched_by_serial_and_times_out_without_answer() {
     let mut p = online(7);
-    let s1 = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
-    let s2 = p.cloud.control(p.now, BizCode::Snapshot, b"{}", &mut p.cloud_tx).unwrap();
+    let s1 = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
+    let s2 = p
+        .cloud
+        .control(p.now, BizCode::Snapshot, b"{}", &mut p.cloud_tx)
+        .unwrap();
     assert!(s2 > s1);
     assert!(p.cloud.is_pending(s1));
     p.run_for(1_000);
@@ -152,7 +178,10 @@ fn control_is_matched_by_serial_and_times_out_without_answer() {
     }
     // No answer: the request times out after 10 s, exactly once.
     p.device_muted = true;
-    let s3 = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    let s3 = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
     p.run_for(9_000);
     assert!(p.cloud.is_pending(s3));
     p.run_for(2_000);
@@ -169,10 +198,13 @@ fn pending_requests_are_bounded() {
     let mut p = online(8);
     p.device_muted = true;
     for _ in 0..joylink_session::wan::PENDING_CAP {
-        p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+        p.cloud
+            .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+            .unwrap();
     }
     assert_eq!(
-        p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx),
+        p.cloud
+            .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx),
         Err(Error::Capacity)
     );
 }
@@ -180,7 +212,10 @@ fn pending_requests_are_bounded() {
 #[test]
 fn replayed_control_is_not_applied_twice() {
     let mut p = online(9);
-    let s = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    let s = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
     p.run_for(1_000);
     assert_eq!(p.applied(), [s]);
     let frame = p
@@ -196,13 +231,25 @@ fn replayed_control_is_not_applied_twice() {
     p.run_for(1_000);
     assert_eq!(p.applied(), [s], "the replay is dropped");
     assert_eq!(
-        p.dev_log.iter().filter(|r| **r == DevRec::ReplayDropped { serial: s }).count(),
+        p.dev_log
+            .iter()
+            .filter(|r| **r == DevRec::ReplayDropped { serial: s })
+            .count(),
         2
     );
-    assert_eq!(p.cloud_count(|r| matches!(r, CloudRec::ControlResponse { .. })), 1);
-    assert_eq!(p.cloud_count(|r| matches!(r, CloudRec::Unmatched { .. })), 0);
+    assert_eq!(
+        p.cloud_count(|r| matches!(r, CloudRec::ControlResponse { .. })),
+        1
+    );
+    assert_eq!(
+        p.cloud_count(|r| matches!(r, CloudRec::Unmatched { .. })),
+        0
+    );
     // A newer control still goes through.
-    let s2 = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    let s2 = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
     p.run_for(1_000);
     assert_eq!(p.applied(), [s, s2]);
     // After a re-auth the old frame is sealed with a key that no longer exists.
@@ -227,21 +274,43 @@ fn ota_runs_to_done_and_is_kept_alive_within_ten_minutes() {
     p.run_for(2_000);
     assert!(p.dev_log.contains(&DevRec::OtaOrder { serial: s }));
     assert!(p.cloud_log.contains(&CloudRec::OtaAck { serial: s }));
-    p.device.ota_status(p.now, OtaStatus::Download, 10, "downloading").unwrap();
+    p.device
+        .ota_status(p.now, OtaStatus::Download, 10, "downloading")
+        .unwrap();
     p.run_for(1_000);
-    assert!(p.cloud_log.contains(&CloudRec::OtaStatus { status: 0, progress: 10 }));
+    assert!(p.cloud_log.contains(&CloudRec::OtaStatus {
+        status: 0,
+        progress: 10
+    }));
     // Eleven quiet minutes: the machine repeats the status, so the cloud does not fail it.
     p.run_for(11 * 60_000);
-    assert!(p.cloud_count(|r| *r == CloudRec::OtaStatus { status: 0, progress: 10 }) >= 3);
-    assert!(!p.cloud_log.contains(&CloudRec::Event(CloudEvent::OtaFailed)));
-    p.device.ota_status(p.now, OtaStatus::Install, 100, "installing").unwrap();
-    p.device.ota_status(p.now, OtaStatus::Done, 100, "ok").unwrap();
+    assert!(
+        p.cloud_count(|r| *r
+            == CloudRec::OtaStatus {
+                status: 0,
+                progress: 10
+            })
+            >= 3
+    );
+    assert!(
+        !p.cloud_log
+            .contains(&CloudRec::Event(CloudEvent::OtaFailed))
+    );
+    p.device
+        .ota_status(p.now, OtaStatus::Install, 100, "installing")
+        .unwrap();
+    p.device
+        .ota_status(p.now, OtaStatus::Done, 100, "ok")
+        .unwrap();
     p.run_for(1_000);
     assert!(p.cloud_log.contains(&CloudRec::Event(CloudEvent::OtaDone)));
     // Done: no more repeats.
     let n = p.cloud_count(|r| matches!(r, CloudRec::OtaStatus { .. }));
     p.run_for(11 * 60_000);
-    assert_eq!(p.cloud_count(|r| matches!(r, CloudRec::OtaStatus { .. })), n);
+    assert_eq!(
+        p.cloud_count(|r| matches!(r, CloudRec::OtaStatus { .. })),
+        n
+    );
 }
 
 #[test]
@@ -256,9 +325,15 @@ fn ota_without_status_fails_after_ten_minutes() {
     };
     p.cloud.start_ota(p.now, &order, &mut p.cloud_tx).unwrap();
     p.run_for(9 * 60_000);
-    assert!(!p.cloud_log.contains(&CloudRec::Event(CloudEvent::OtaFailed)));
+    assert!(
+        !p.cloud_log
+            .contains(&CloudRec::Event(CloudEvent::OtaFailed))
+    );
     p.run_for(2 * 60_000);
-    assert!(p.cloud_log.contains(&CloudRec::Event(CloudEvent::OtaFailed)));
+    assert!(
+        p.cloud_log
+            .contains(&CloudRec::Event(CloudEvent::OtaFailed))
+    );
 }
 
 fn every_minute_task(id: i32, cmd: &'static [Cmd<'static>]) -> Task<'static> {
@@ -290,8 +365,15 @@ fn timer_added_by_the_cloud_fires_and_is_reported() {
     assert_eq!(p.device.timers().ids().collect::<Vec<_>>(), [7]);
     assert_eq!(p.device.timer_command(7), Some(&b"power=1"[..]));
     p.run_for(125_000);
-    let fired = p.dev_log.iter().filter(|r| **r == DevRec::TimerFired { id: 7 }).count();
-    assert!((2..=3).contains(&fired), "fired {fired} times in ~2 minutes");
+    let fired = p
+        .dev_log
+        .iter()
+        .filter(|r| **r == DevRec::TimerFired { id: 7 })
+        .count();
+    assert!(
+        (2..=3).contains(&fired),
+        "fired {fired} times in ~2 minutes"
+    );
     assert_eq!(
         p.cloud_count(|r| *r == CloudRec::TimerExecuted { id: 7, code: 0 }),
         fired
@@ -300,13 +382,21 @@ fn timer_added_by_the_cloud_fires_and_is_reported() {
     let unix = p.device.unix_time(p.now).unwrap();
     assert!(unix > 0);
     // Stop: no more firings; delete: both lists empty.
-    p.cloud.manage_timers(p.now, BizCode::TimerStop, &[7], &mut p.cloud_tx).unwrap();
+    p.cloud
+        .manage_timers(p.now, BizCode::TimerStop, &[7], &mut p.cloud_tx)
+        .unwrap();
     p.run_for(1_000);
     assert_eq!(p.device.timers().is_running(7), Some(false));
     let before = p.dev_log.len();
     p.run_for(120_000);
-    assert!(!p.dev_log[before..].iter().any(|r| matches!(r, DevRec::TimerFired { .. })));
-    p.cloud.manage_timers(p.now, BizCode::TimerDelete, &[7], &mut p.cloud_tx).unwrap();
+    assert!(
+        !p.dev_log[before..]
+            .iter()
+            .any(|r| matches!(r, DevRec::TimerFired { .. }))
+    );
+    p.cloud
+        .manage_timers(p.now, BizCode::TimerDelete, &[7], &mut p.cloud_tx)
+        .unwrap();
     p.run_for(1_000);
     assert!(p.device.timers().is_empty());
     assert_eq!(p.cloud.timer_ids().count(), 0);
@@ -323,13 +413,19 @@ fn timer_snapshot_after_reauth_brings_the_cloud_in_line() {
     assert_eq!(p.device.timers().ids().collect::<Vec<_>>(), [9]);
     assert_eq!(p.cloud.timer_ids().count(), 0);
     p.run_for(5_000);
-    assert_eq!(p.cloud.timer_ids().collect::<Vec<_>>(), [9], "1101 after auth");
+    assert_eq!(
+        p.cloud.timer_ids().collect::<Vec<_>>(),
+        [9],
+        "1101 after auth"
+    );
 }
 
 #[test]
 fn wrong_accesskey_is_refused_and_never_online() {
     let mut cfg = config();
-    cfg.access_key = "00000000000000000000000000000000".parse::<AccessKey>().unwrap();
+    cfg.access_key = "00000000000000000000000000000000"
+        .parse::<AccessKey>()
+        .unwrap();
     let mut p = Pair::new(cfg, 14);
     // The cloud's registry holds the real key.
     p.keys[0].1 = KEY.parse().unwrap();
@@ -337,11 +433,14 @@ fn wrong_accesskey_is_refused_and_never_online() {
     assert_ne!(p.device.state(), DeviceState::Online);
     assert_ne!(p.cloud.state(), CloudState::Online);
     assert!(p.cloud.session_key().is_none());
-    assert!(p
-        .cloud_log
-        .iter()
-        .any(|r| matches!(r, CloudRec::Refused(Error::Crypto(_)) | CloudRec::Refused(Error::Wire(_)))));
-    assert!(p.connections >= 2, "the cloud hangs up, the device tries again");
+    assert!(p.cloud_log.iter().any(|r| matches!(
+        r,
+        CloudRec::Refused(Error::Crypto(_)) | CloudRec::Refused(Error::Wire(_))
+    )));
+    assert!(
+        p.connections >= 2,
+        "the cloud hangs up, the device tries again"
+    );
 }
 
 #[test]
@@ -350,9 +449,10 @@ fn unknown_feed_id_is_refused() {
     p.keys.clear();
     p.break_connection();
     p.run_for(5_000);
-    assert!(p
-        .cloud_log
-        .contains(&CloudRec::Refused(Error::State("unknown feed id"))));
+    assert!(
+        p.cloud_log
+            .contains(&CloudRec::Refused(Error::State("unknown feed id")))
+    );
     assert_ne!(p.device.state(), DeviceState::Online);
 }
 
@@ -360,7 +460,10 @@ fn unknown_feed_id_is_refused() {
 fn cloud_session_survives_serde_mid_flow() {
     let mut p = online(16);
     p.device_muted = true;
-    let s = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    let s = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
     p.flush(); // lost on the way
     p.device_muted = false;
     // The request is outstanding when the session moves: persist, drop, restore.
@@ -370,7 +473,10 @@ fn cloud_session_survives_serde_mid_flow() {
     p.cloud = restored;
     assert!(p.cloud.is_pending(s));
     // The flow continues on the restored state: a new control is answered and matched.
-    let s2 = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    let s2 = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
     assert!(s2 > s, "serials continue");
     p.run_for(1_000);
     assert_eq!(p.applied(), [s2]);
@@ -380,7 +486,11 @@ fn cloud_session_survives_serde_mid_flow() {
     }));
     p.run_for(20_000);
     assert_eq!(
-        p.cloud_count(|r| *r == CloudRec::Event(CloudEvent::Timeout { serial: s, kind: RequestKind::Control })),
+        p.cloud_count(|r| *r
+            == CloudRec::Event(CloudEvent::Timeout {
+                serial: s,
+                kind: RequestKind::Control
+            })),
         1
     );
     assert_eq!(p.cloud.state(), CloudState::Online);
@@ -389,10 +499,15 @@ fn cloud_session_survives_serde_mid_flow() {
 #[test]
 fn info_fetch_round_trip() {
     let mut p = online(17);
-    let s = p.device.fetch_info(p.now, br#"{"type":["weather"]}"#).unwrap();
+    let s = p
+        .device
+        .fetch_info(p.now, br#"{"type":["weather"]}"#)
+        .unwrap();
     p.run_for(1_000);
     assert!(p.cloud_log.contains(&CloudRec::InfoRequest { serial: s }));
-    p.cloud.answer_info(p.now, s, br#"{"result":[]}"#, &mut p.cloud_tx).unwrap();
+    p.cloud
+        .answer_info(p.now, s, br#"{"result":[]}"#, &mut p.cloud_tx)
+        .unwrap();
     p.run_for(1_000);
     assert!(p.dev_log.contains(&DevRec::Info { serial: s }));
 }
@@ -401,7 +516,10 @@ fn info_fetch_round_trip() {
 fn replayed_auth_answer_does_not_restore_an_old_session() {
     let mut p = online(18);
     p.run_for(5_000); // the next auth answer carries a later cloud time
-    let s = p.cloud.control(p.now, BizCode::Control, CMD, &mut p.cloud_tx).unwrap();
+    let s = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
     p.run_for(1_000);
     assert_eq!(p.applied(), [s]);
     let frames: Vec<Vec<u8>> = p

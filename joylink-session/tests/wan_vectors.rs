@@ -48,14 +48,23 @@ fn drain(d: &mut Device) -> Vec<u8> {
 fn auth_requests_equal_the_vectors() {
     let list = vectors("wan_packets.json");
     let mut checked = 0;
-    for v in list.iter().filter(|v| v["header"]["type"] == 9 && v["direction"] == "device_to_cloud") {
+    for v in list
+        .iter()
+        .filter(|v| v["header"]["type"] == 9 && v["direction"] == "device_to_cloud")
+    {
         let key: AccessKey = v["key"]["key_string"].as_str().unwrap().parse().unwrap();
         let cfg = DeviceConfig::new(text(v, "feedid"), "ABCDEF", key);
         let mut d: Device = Device::new(cfg).unwrap();
         let now = Instant(5_000);
         d.set_unix_time(now, u64_field(&v["device_time"]) as u32);
-        d.connected(now, &mut Fixed(u64_field(&v["random"]) as u32)).unwrap();
-        assert_eq!(hex::encode(drain(&mut d)), v["packet"].as_str().unwrap(), "{}", v["id"]);
+        d.connected(now, &mut Fixed(u64_field(&v["random"]) as u32))
+            .unwrap();
+        assert_eq!(
+            hex::encode(drain(&mut d)),
+            v["packet"].as_str().unwrap(),
+            "{}",
+            v["id"]
+        );
         checked += 1;
     }
     assert!(checked >= 2, "the vectors cover the auth request");
@@ -82,8 +91,14 @@ fn heartbeat_equals_the_vector() {
     plain.extend_from_slice(&session);
     let header = Header::new(Magic::Wan, PacketType::Auth, EncType::PreShared);
     let mut pkt = [0u8; 128];
-    let n = seal_payload(&header, &Mode::AccessKey(&access), &7u32.to_le_bytes(), &plain, &mut pkt)
-        .unwrap();
+    let n = seal_payload(
+        &header,
+        &Mode::AccessKey(&access),
+        &7u32.to_le_bytes(),
+        &plain,
+        &mut pkt,
+    )
+    .unwrap();
     assert_eq!(d.handle_packet(t0, &mut pkt[..n]).unwrap(), None);
     assert_eq!(d.state(), DeviceState::Online);
     assert_eq!(d.poll_event(), Some(Event::Authenticated));
@@ -105,8 +120,14 @@ fn tampered_auth_answer_is_refused() {
     let header = Header::new(Magic::Wan, PacketType::Auth, EncType::PreShared);
     let mut pkt = [0u8; 128];
     // opt says 8, payload says 7 (spec 7.3.2 注).
-    let n = seal_payload(&header, &Mode::AccessKey(&access), &8u32.to_le_bytes(), &plain, &mut pkt)
-        .unwrap();
+    let n = seal_payload(
+        &header,
+        &Mode::AccessKey(&access),
+        &8u32.to_le_bytes(),
+        &plain,
+        &mut pkt,
+    )
+    .unwrap();
     assert!(d.handle_packet(Instant(0), &mut pkt[..n]).is_err());
     assert_eq!(d.state(), DeviceState::Authenticating);
     assert!(d.session_key().is_none());

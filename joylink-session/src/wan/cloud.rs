@@ -367,15 +367,12 @@ impl Cloud {
     /// The next deadline: offline detection, request timeouts, OTA silence.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let mut t = self
-            .pending
-            .iter()
-            .flatten()
-            .map(|p| p.deadline)
-            .min();
+        let mut t = self.pending.iter().flatten().map(|p| p.deadline).min();
         let mut min = |x: Instant| t = Some(t.map_or(x, |t| t.min(x)));
         if self.state == CloudState::Online {
-            min(self.last_heard.add_millis(u64::from(self.cfg.offline_after_ms)));
+            min(self
+                .last_heard
+                .add_millis(u64::from(self.cfg.offline_after_ms)));
             if let Some(o) = self.ota {
                 min(o.last_heard.add_millis(u64::from(self.cfg.ota_silence_ms)));
             }
@@ -399,7 +396,11 @@ impl Cloud {
             }
         }
         if self.state == CloudState::Online {
-            if now >= self.last_heard.add_millis(u64::from(self.cfg.offline_after_ms)) {
+            if now
+                >= self
+                    .last_heard
+                    .add_millis(u64::from(self.cfg.offline_after_ms))
+            {
                 self.state = CloudState::Offline;
                 self.session = None;
                 self.push_event(CloudEvent::Offline);
@@ -415,7 +416,10 @@ impl Cloud {
     }
 
     fn send<const N: usize>(&self, msg: &WanMessage<'_>, tx: &mut TxQueue<N>) -> Result<()> {
-        let s = self.session.as_ref().ok_or(Error::State("device not authenticated"))?;
+        let s = self
+            .session
+            .as_ref()
+            .ok_or(Error::State("device not authenticated"))?;
         let key = SessionKey::new(s.0);
         let mode = Mode::Session(&key);
         tx.push_with(|b| seal(msg, &mode, &[], b))?;
@@ -533,7 +537,11 @@ impl Cloud {
         Ok(serial)
     }
 
-    fn send_timer<const N: usize>(&self, msg: &TimerMessage<'_>, tx: &mut TxQueue<N>) -> Result<()> {
+    fn send_timer<const N: usize>(
+        &self,
+        msg: &TimerMessage<'_>,
+        tx: &mut TxQueue<N>,
+    ) -> Result<()> {
         let mut buf = [0u8; 1024];
         let n = msg.emit(&mut buf).map_err(|_| Error::Capacity)?;
         self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()), tx)
@@ -556,7 +564,8 @@ impl Cloud {
             preamble: Preamble::new(self.ts(now), BizCode::TimerAdd, serial),
             tasks: List::from_slice(&tasks),
         });
-        self.send_timer(&msg, tx).inspect_err(|_| self.unallocate(serial))?;
+        self.send_timer(&msg, tx)
+            .inspect_err(|_| self.unallocate(serial))?;
         Ok(serial)
     }
 
@@ -587,7 +596,8 @@ impl Cloud {
                 return Err(Error::State("not a timer management biz_code"));
             }
         };
-        self.send_timer(&msg, tx).inspect_err(|_| self.unallocate(serial))?;
+        self.send_timer(&msg, tx)
+            .inspect_err(|_| self.unallocate(serial))?;
         if biz_code == BizCode::TimerDelete {
             // The device answers with the ids it failed to delete; the rest are gone.
             for id in self.timer_ids.iter_mut() {
@@ -627,7 +637,12 @@ impl Cloud {
     /// then closes the connection), [`Error::Wire`] for a random-number mismatch. For other
     /// packets: [`Error::State`] before auth, [`Error::Crypto`]/[`Error::Wire`] for packets that
     /// do not open or decode. The state is unchanged by a refused packet.
-    pub fn handle_packet<'a, K: KeyLookup + ?Sized, R: rand_core::CryptoRng + ?Sized, const N: usize>(
+    pub fn handle_packet<
+        'a,
+        K: KeyLookup + ?Sized,
+        R: rand_core::CryptoRng + ?Sized,
+        const N: usize,
+    >(
         &mut self,
         now: Instant,
         packet: &'a mut [u8],
@@ -640,7 +655,10 @@ impl Cloud {
             self.handle_auth(now, packet, keys, rng, tx)?;
             return Ok(None);
         }
-        let s = self.session.as_ref().ok_or(Error::State("device not authenticated"))?;
+        let s = self
+            .session
+            .as_ref()
+            .ok_or(Error::State("device not authenticated"))?;
         let key = SessionKey::new(s.0);
         let Opened { message, .. } = open(
             packet,

@@ -344,7 +344,10 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
 
     /// Seals a device → cloud message with the session key into the send queue.
     fn send(&mut self, msg: &WanMessage<'_>) -> Result<()> {
-        let key = self.session.as_ref().ok_or(Error::State("not authenticated"))?;
+        let key = self
+            .session
+            .as_ref()
+            .ok_or(Error::State("not authenticated"))?;
         let mode = Mode::Session(key);
         self.tx.push_with(|b| seal(msg, &mode, &[], b))?;
         Ok(())
@@ -371,7 +374,10 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             }
             DeviceState::Online => {
                 min(self.next_heartbeat);
-                min(self.ota.as_ref().map(|o| o.last_sent.add_millis(OTA_REPORT_EVERY_MS)));
+                min(self
+                    .ota
+                    .as_ref()
+                    .map(|o| o.last_sent.add_millis(OTA_REPORT_EVERY_MS)));
             }
         }
         if self.clock.is_some() {
@@ -520,8 +526,12 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             self.push_event(Event::Authenticated);
             return Ok(None);
         }
-        let key = self.session.clone().ok_or(Error::State("not authenticated"))?;
-        let Opened { message, .. } = open(packet, &Mode::Session(&key), Direction::ToDevice, options)?;
+        let key = self
+            .session
+            .clone()
+            .ok_or(Error::State("not authenticated"))?;
+        let Opened { message, .. } =
+            open(packet, &Mode::Session(&key), Direction::ToDevice, options)?;
         self.unanswered = 0;
         Ok(match message {
             WanMessage::HeartbeatResponse(r) => {
@@ -822,10 +832,12 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             ..pre.reply()
         };
         let unix = i64::from(self.ts(now));
-        let code_reply = |code: i32| TimerMessage::AddResponse(TimerCode {
-            preamble: reply,
-            code,
-        });
+        let code_reply = |code: i32| {
+            TimerMessage::AddResponse(TimerCode {
+                preamble: reply,
+                code,
+            })
+        };
         match msg {
             TimerMessage::SupportQuery(_) => self.send_timer(&code_reply(0))?,
             TimerMessage::Add(r) | TimerMessage::Update(r) => {
@@ -896,7 +908,11 @@ mod tests {
     #[test]
     fn default_size_is_bounded() {
         let size = core::mem::size_of::<Device>();
-        std::println!("Device {size}, Device<4,0,0> {}, Cloud {}", core::mem::size_of::<Device<4, 0, 0>>(), core::mem::size_of::<crate::wan::Cloud>());
+        std::println!(
+            "Device {size}, Device<4,0,0> {}, Cloud {}",
+            core::mem::size_of::<Device<4, 0, 0>>(),
+            core::mem::size_of::<crate::wan::Cloud>()
+        );
         assert!(size <= 5632, "Device is {size} bytes");
         assert!(core::mem::size_of::<Device<4, 0, 0>>() <= 1536);
     }

@@ -62,7 +62,10 @@ pub(crate) fn find_int(json: &[u8], key: &str) -> Option<i64> {
                 && w.get(1..=key.len()) == Some(key.as_bytes())
                 && w.last() == Some(&b'"')
         })?;
-        let mut j = i.saturating_add(at).saturating_add(key.len()).saturating_add(2);
+        let mut j = i
+            .saturating_add(at)
+            .saturating_add(key.len())
+            .saturating_add(2);
         let skip_ws = |j: &mut usize| {
             while json.get(*j).is_some_and(u8::is_ascii_whitespace) {
                 *j = j.saturating_add(1);
@@ -77,13 +80,15 @@ pub(crate) fn find_int(json: &[u8], key: &str) -> Option<i64> {
                 j = j.saturating_add(1);
             }
             let mut v: i64 = 0;
-            let mut digits = 0;
+            let mut digits = false;
             while let Some(d) = json.get(j).filter(|b| b.is_ascii_digit()) {
-                v = v.checked_mul(10)?.checked_add(i64::from(d.wrapping_sub(b'0')))?;
+                v = v
+                    .checked_mul(10)?
+                    .checked_add(i64::from(d.wrapping_sub(b'0')))?;
                 j = j.saturating_add(1);
-                digits += 1;
+                digits = true;
             }
-            if digits > 0 {
+            if digits {
                 return Some(if neg { v.checked_neg()? } else { v });
             }
         }
@@ -107,7 +112,7 @@ mod tests {
         assert_eq!(find_int(b"", "serial"), None);
         let mut buf = [0u8; 8];
         assert_eq!(
-            write_into(&mut buf, |w| write!(w, "{}", "123456789")),
+            write_into(&mut buf, |w| write!(w, "{}", 123_456_789)),
             Err(Error::Capacity)
         );
         assert!(plain("x", "a\"b").is_err());

@@ -6,7 +6,13 @@
 //! control it is handed (logging the serial) and answers with its snapshot, runs and reports each
 //! timer firing, and reconnects when the machine says so.
 
-#![allow(clippy::arithmetic_side_effects, missing_docs)]
+// Harness code for tests and demos: not on any device's packet path.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
 
 extern crate std;
 
@@ -279,7 +285,8 @@ impl Pair {
             };
             let mut up = &bytes[..];
             while let Ok(Some(f)) = self.up_capture.next_frame(&mut up) {
-                self.seen_by_cloud.push((self.now, f.get(9).copied().unwrap_or(0)));
+                self.seen_by_cloud
+                    .push((self.now, f.get(9).copied().unwrap_or(0)));
             }
             let mut input = &bytes[..];
             loop {
@@ -293,11 +300,8 @@ impl Pair {
                     }
                 };
                 let keys = &self.keys;
-                let mut lookup = |feed: &[u8]| {
-                    keys.iter()
-                        .find(|(f, _)| f == feed)
-                        .map(|(_, k)| k.clone())
-                };
+                let mut lookup =
+                    |feed: &[u8]| keys.iter().find(|(f, _)| f == feed).map(|(_, k)| k.clone());
                 let r = self.cloud.handle_packet(
                     self.now,
                     frame,

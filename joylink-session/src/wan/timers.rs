@@ -35,7 +35,9 @@ pub(crate) struct Slot {
 
 impl Slot {
     pub(crate) fn cmd(&self) -> &[u8] {
-        self.cmd.get(..usize::from(self.cmd_len)).unwrap_or_default()
+        self.cmd
+            .get(..usize::from(self.cmd_len))
+            .unwrap_or_default()
     }
     fn exp_text(&self) -> &[u8] {
         self.exp_text
