@@ -73,7 +73,7 @@ proptest! {
             "1234567890123456",
             "ABCDEF",
             "25e35c9691ee91296facd5d28a4822bc".parse().unwrap(),
-        );
+        ).unwrap();
         let mut p = Pair::new(cfg, seed);
         let mut issued = Vec::new();
         for op in ops {

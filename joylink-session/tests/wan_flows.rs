@@ -23,7 +23,7 @@ const KEY: &str = "25e35c9691ee91296facd5d28a4822bc";
 const CMD: &[u8] = br#"{"streams":[{"stream_id":"power","current_value":"0"}]}"#;
 
 fn config() -> DeviceConfig {
-    DeviceConfig::new("1234567890123456", "ABCDEF", KEY.parse().unwrap())
+    DeviceConfig::new("1234567890123456", "ABCDEF", KEY.parse().unwrap()).unwrap()
 }
 
 fn online(seed: u64) -> Pair {

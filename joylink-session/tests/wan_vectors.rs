@@ -53,8 +53,8 @@ fn auth_requests_equal_the_vectors() {
         .filter(|v| v["header"]["type"] == 9 && v["direction"] == "device_to_cloud")
     {
         let key: AccessKey = v["key"]["key_string"].as_str().unwrap().parse().unwrap();
-        let cfg = DeviceConfig::new(text(v, "feedid"), "ABCDEF", key);
-        let mut d: Device = Device::new(cfg).unwrap();
+        let cfg = DeviceConfig::new(text(v, "feedid"), "ABCDEF", key).unwrap();
+        let mut d: Device = Device::new(cfg);
         let now = Instant(5_000);
         d.set_unix_time(now, u64_field(&v["device_time"]) as u32);
         d.connected(now, &mut Fixed(u64_field(&v["random"]) as u32))
@@ -75,10 +75,10 @@ fn heartbeat_equals_the_vector() {
     let list = vectors("wan_packets.json");
     let v = by_id(&list, "wan-06");
     let access: AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
-    let mut cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access.clone());
+    let mut cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access.clone()).unwrap();
     cfg.version = v["version"].as_u64().unwrap() as u16;
     cfg.rssi = v["rssi"].as_u64().unwrap() as u16;
-    let mut d: Device = Device::new(cfg).unwrap();
+    let mut d: Device = Device::new(cfg);
     let t0 = Instant(0);
     d.connected(t0, &mut Fixed(1)).unwrap();
     drain(&mut d);
@@ -112,8 +112,8 @@ fn heartbeat_equals_the_vector() {
 #[test]
 fn tampered_auth_answer_is_refused() {
     let access: AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
-    let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access.clone());
-    let mut d: Device = Device::new(cfg).unwrap();
+    let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access.clone()).unwrap();
+    let mut d: Device = Device::new(cfg);
     d.connected(Instant(0), &mut Fixed(1)).unwrap();
     let mut plain = vec![0u8; 40];
     plain[4] = 7;

@@ -38,13 +38,43 @@ pub const MAX_HEARTBEAT_MS: u64 = 60_000;
 /// Unanswered requests after which the device re-authenticates on a new connection (7.3.1 注).
 pub const MAX_UNANSWERED: u8 = 3;
 
+/// Text of at most `N` bytes kept inline (feed id, product uuid).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Short<const N: usize> {
+    buf: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Short<N> {
+    fn new(field: &'static str, s: &str) -> Result<Self> {
+        plain(field, s)?;
+        let mut buf = [0u8; N];
+        buf.get_mut(..s.len())
+            .ok_or(Error::State(field))?
+            .copy_from_slice(s.as_bytes());
+        Ok(Self {
+            buf,
+            len: u8::try_from(s.len()).map_err(|_| Error::State(field))?,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(self.buf.get(..usize::from(self.len)).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl<const N: usize> core::fmt::Debug for Short<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// What the device is and how it paces itself.
 #[derive(Debug, Clone)]
 pub struct DeviceConfig {
-    /// The feed id (at most [`FEED_ID_CAP`] bytes).
-    pub feed_id: &'static str,
-    /// The product uuid (OTA status reports; at most [`UUID_CAP`] bytes).
-    pub product_uuid: &'static str,
+    feed_id: Short<FEED_ID_CAP>,
+    product_uuid: Short<UUID_CAP>,
     /// The accesskey (type 9).
     pub access_key: AccessKey,
     /// Firmware version number sent in heartbeats.
@@ -59,17 +89,32 @@ pub struct DeviceConfig {
 
 impl DeviceConfig {
     /// A configuration with the shipped pacing (15 s heartbeats, 2 s auth retries).
-    #[must_use]
-    pub fn new(feed_id: &'static str, product_uuid: &'static str, access_key: AccessKey) -> Self {
-        Self {
-            feed_id,
-            product_uuid,
+    ///
+    /// # Errors
+    /// [`Error::State`] for a feed id over [`FEED_ID_CAP`] or a product uuid over
+    /// [`UUID_CAP`] bytes, or one that would need escaping in the OTA JSON.
+    pub fn new(feed_id: &str, product_uuid: &str, access_key: AccessKey) -> Result<Self> {
+        Ok(Self {
+            feed_id: Short::new("feed id", feed_id)?,
+            product_uuid: Short::new("product uuid", product_uuid)?,
             access_key,
             version: 1,
             rssi: 1,
             heartbeat_ms: 15_000,
             auth_retry_ms: 2_000,
-        }
+        })
+    }
+
+    /// The feed id.
+    #[must_use]
+    pub fn feed_id(&self) -> &str {
+        self.feed_id.as_str()
+    }
+
+    /// The product uuid.
+    #[must_use]
+    pub fn product_uuid(&self) -> &str {
+        self.product_uuid.as_str()
     }
 }
 
@@ -167,10 +212,41 @@ struct OtaProgress {
 }
 
 /// The device machine. `T` timer tasks, `TX` bytes of outgoing stream, `RX` bytes for the largest
-/// incoming packet.
+/// incoming packet. No allocation: everything is inline.
 ///
-/// Size with the defaults (`T = 4`, `TX = 2048`, `RX = 2048`): asserted below 5 KiB by a unit
-/// test; the tasks take `T × 200` bytes, the rest is the two buffers.
+/// RAM (`size_of`, measured on x86_64 by a unit test that bounds it): 5512 bytes with the
+/// defaults (`T = 4`, `TX = 2048`, `RX = 2048`), of which 1416 bytes are the machine without its
+/// two buffers; each timer task takes about 200 bytes.
+///
+/// # Examples
+/// ```
+/// use joylink_session::Instant;
+/// use joylink_session::wan::{Device, DeviceConfig, DeviceState};
+///
+/// # struct Rng(u64);
+/// # impl rand_core::TryRng for Rng {
+/// #     type Error = core::convert::Infallible;
+/// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { self.0 += 1; Ok(self.0 as u32) }
+/// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> { self.0 += 1; Ok(self.0) }
+/// #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { d.fill(7); Ok(()) }
+/// # }
+/// # impl rand_core::TryCryptoRng for Rng {}
+/// # let mut rng = Rng(0); // your platform's CSPRNG
+/// let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", "25e35c9691ee91296facd5d28a4822bc".parse()?)?;
+/// let mut device: Device = Device::new(cfg);
+/// let now = Instant(0);
+/// // The TCP connection is up: the machine queues the auth request (type 9).
+/// device.connected(now, &mut rng)?;
+/// assert_eq!(device.state(), DeviceState::Authenticating);
+/// let mut out = [0u8; 256];
+/// let n = device.poll_transmit(&mut out).unwrap();
+/// assert_eq!(&out[..4], &0x1234_55cc_u32.to_le_bytes()); // write out[..n] to the socket
+/// assert_eq!(out[9], 9);
+/// // Without an answer it asks again after `auth_retry_ms`.
+/// assert_eq!(device.poll_timeout(), Some(Instant(2_000)));
+/// # let _ = n;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Device<const T: usize = 4, const TX: usize = 2048, const RX: usize = 2048> {
     cfg: DeviceConfig,
@@ -195,16 +271,9 @@ pub struct Device<const T: usize = 4, const TX: usize = 2048, const RX: usize = 
 
 impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
     /// A disconnected device.
-    ///
-    /// # Errors
-    /// [`Error::State`] for a feed id or product uuid longer than the device keeps.
-    pub fn new(cfg: DeviceConfig) -> Result<Self> {
-        if cfg.feed_id.len() > FEED_ID_CAP || cfg.product_uuid.len() > UUID_CAP {
-            return Err(Error::State("feed id or product uuid too long"));
-        }
-        plain("feed id", cfg.feed_id)?;
-        plain("product uuid", cfg.product_uuid)?;
-        Ok(Self {
+    #[must_use]
+    pub fn new(cfg: DeviceConfig) -> Self {
+        Self {
             cfg,
             state: DeviceState::Disconnected,
             session: None,
@@ -223,7 +292,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             events: [None; EVENT_CAP],
             tx: TxQueue::new(),
             rx: Framer::new(),
-        })
+        }
     }
 
     /// The session state.
@@ -325,7 +394,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
     fn send_auth(&mut self, now: Instant) -> Result<()> {
         let ts = self.ts(now);
         let opt_src = AuthRequestOpt {
-            feed_id: self.cfg.feed_id.as_bytes(),
+            feed_id: self.cfg.feed_id().as_bytes(),
             random: self.random,
         };
         let mut opt = [0u8; FEED_ID_CAP + 4];
@@ -727,7 +796,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         let desc = core::str::from_utf8(o.desc.get(..usize::from(o.desc_len)).unwrap_or_default())
             .unwrap_or_default();
         let mut json = [0u8; 256];
-        let (feed, uuid) = (self.cfg.feed_id, self.cfg.product_uuid);
+        let (feed, uuid) = (self.cfg.feed_id(), self.cfg.product_uuid());
         let n = write_into(&mut json, |w| {
             core::fmt::write(
                 w,
@@ -793,7 +862,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
 
     fn timer_list_reply(&mut self, preamble: Preamble) -> Result<()> {
         let mut buf = [0u8; TIMER_SCRATCH];
-        let feed = self.cfg.feed_id.as_bytes();
+        let feed = self.cfg.feed_id().as_bytes();
         let n = self.timers.with_tasks(|tasks| {
             TimerMessage::QueryResponse(SimplifiedTaskRequest {
                 preamble,
