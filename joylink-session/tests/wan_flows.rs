@@ -542,3 +542,41 @@ fn replayed_auth_answer_does_not_restore_an_old_session() {
     assert_eq!(p.device.state(), DeviceState::Online);
     assert_eq!(p.device.session_key(), p.cloud.session_key().as_ref());
 }
+
+#[test]
+fn timer_set_on_the_device_gets_its_id_from_the_cloud() {
+    let mut p = online(19);
+    let mut t = every_minute_task(0, &POWER_ON);
+    t.label = None;
+    p.device.add_local_timer(p.now, &t).unwrap();
+    assert_eq!(p.device.timers().ids().collect::<Vec<_>>(), [0]);
+    // A second one waits until the first has its id.
+    assert!(p.device.add_local_timer(p.now, &t).is_err());
+    p.run_for(1_000);
+    let ids: Vec<i32> = p.device.timers().ids().collect();
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0], 0, "the cloud assigned an id (198)");
+    assert_eq!(p.cloud.timer_ids().collect::<Vec<_>>(), ids);
+    // Deleted on the device (1099): gone on both sides.
+    p.device.delete_local_timer(p.now, ids[0]).unwrap();
+    p.run_for(1_000);
+    assert!(p.device.timers().is_empty());
+    assert_eq!(p.cloud.timer_ids().count(), 0);
+}
+
+#[test]
+fn local_timer_report_is_repeated_after_a_drop() {
+    let mut p = online(20);
+    let mut t = every_minute_task(0, &POWER_ON);
+    t.label = None;
+    p.cloud_muted = true;
+    p.device.add_local_timer(p.now, &t).unwrap();
+    p.flush();
+    p.cloud_muted = false;
+    p.break_connection();
+    p.run_for(5_000);
+    let ids: Vec<i32> = p.device.timers().ids().collect();
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0], 0);
+    assert_eq!(p.cloud.timer_ids().collect::<Vec<_>>(), ids);
+}

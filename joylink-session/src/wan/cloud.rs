@@ -8,8 +8,9 @@
 
 use joylink_crypto::{AccessKey, Mode, OpenOptions, SessionKey};
 use joylink_timer::{
-    Direction as TimerDirection, IdsRequest, IdsResponse, List, Preamble, ReceivedResult,
-    ResultReportResponse, Task, TaskRequest, TimerMessage,
+    CodeResponse as TimerCode, Direction as TimerDirection, IdsRequest, IdsResponse, List,
+    Preamble, ReceivedResult, ReportNewResponse, ResultReportResponse, Task, TaskRequest,
+    TimerMessage,
 };
 use joylink_wire::wan::{
     AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevState,
@@ -941,6 +942,38 @@ impl Cloud {
                     preamble: reply,
                     code: 0,
                     ids: Some(List::from_slice(&[])),
+                });
+                self.send_timer(&ack, tx)?;
+                None
+            }
+            TimerMessage::ReportAdd(r) => {
+                // spec 10.9: the cloud gives a device-made task its id.
+                let mut id = 0;
+                if r.tasks.len() == 1
+                    && let Some(free) = self.timer_ids.iter().position(Option::is_none)
+                {
+                    id = self
+                        .timer_ids
+                        .iter()
+                        .flatten()
+                        .max()
+                        .map_or(1, |m| m.saturating_add(1));
+                    if let Some(slot) = self.timer_ids.get_mut(free) {
+                        *slot = Some(id);
+                    }
+                }
+                let ack = TimerMessage::ReportAddResponse(ReportNewResponse {
+                    preamble: reply,
+                    code: if id == 0 { -1 } else { 0 },
+                    id,
+                });
+                self.send_timer(&ack, tx)?;
+                None
+            }
+            TimerMessage::ReportUpdate(_) => {
+                let ack = TimerMessage::ReportUpdateResponse(TimerCode {
+                    preamble: reply,
+                    code: 0,
                 });
                 self.send_timer(&ack, tx)?;
                 None

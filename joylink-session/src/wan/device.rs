@@ -8,8 +8,9 @@
 
 use joylink_crypto::{AccessKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
 use joylink_timer::{
-    CodeResponse as TimerCode, Direction as TimerDirection, IdsResponse, List, Preamble,
-    ResultReport, SimplifiedTaskRequest, TaskResult, Text, TimerMessage,
+    CodeResponse as TimerCode, Direction as TimerDirection, IdsResponse, Label, List, Preamble,
+    ResultReport, SimplifiedTaskRequest, Task, TaskBody, TaskRequest, TaskResult, Text,
+    TimerMessage,
 };
 use joylink_wire::wan::{
     AuthRequest, AuthRequestOpt, AuthResponseOpt, Control, Heartbeat, InfoFetch, OtaStatus,
@@ -214,8 +215,8 @@ struct OtaProgress {
 /// The device machine. `T` timer tasks, `TX` bytes of outgoing stream, `RX` bytes for the largest
 /// incoming packet. No allocation: everything is inline.
 ///
-/// RAM (`size_of`, measured on x86_64 by a unit test that bounds it): 5512 bytes with the
-/// defaults (`T = 4`, `TX = 2048`, `RX = 2048`), of which 1416 bytes are the machine without its
+/// RAM (`size_of`, measured on x86_64 by a unit test that bounds it): 5536 bytes with the
+/// defaults (`T = 4`, `TX = 2048`, `RX = 2048`), of which 1440 bytes are the machine without its
 /// two buffers; each timer task takes about 200 bytes.
 ///
 /// # Examples
@@ -260,6 +261,7 @@ pub struct Device<const T: usize = 4, const TX: usize = 2048, const RX: usize = 
     cloud_ts: u32,
     cloud_serial: u32,
     last_auth_ts: Option<u32>,
+    timer_sync_due: bool,
     own_serial: u32,
     timers: TimerTable<T>,
     pending_local: Option<i32>,
@@ -285,6 +287,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             cloud_ts: 0,
             cloud_serial: 0,
             last_auth_ts: None,
+            timer_sync_due: false,
             own_serial: 0,
             timers: TimerTable::new(),
             pending_local: None,
@@ -490,6 +493,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
                             rssi: self.cfg.rssi,
                         });
                         self.send(&hb)?;
+                        self.sync_timers(now)?;
                         self.unanswered = self.unanswered.saturating_add(1);
                         self.next_heartbeat = Some(now.add_millis(self.heartbeat_ms()));
                     }
@@ -593,6 +597,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             }
             self.next_heartbeat = Some(now.add_millis(self.heartbeat_ms()));
             self.push_event(Event::Authenticated);
+            self.timer_sync_due = true;
             return Ok(None);
         }
         let key = self
@@ -692,7 +697,21 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             timestamp: self.ts(now),
             data: snapshot,
         });
-        self.send(&m)
+        self.send(&m)?;
+        self.sync_timers(now)
+    }
+
+    /// The task table goes to the cloud once per session (1101, spec 10.12), so that the cloud's
+    /// list matches again whatever was lost with the last connection; a device-made task still
+    /// without its id is reported after it (1098, spec 10.9). Sent after the snapshot upload the
+    /// spec wants first (7.3.5), or with the first heartbeat if the application never uploads.
+    fn sync_timers(&mut self, now: Instant) -> Result<()> {
+        if self.timer_sync_due {
+            self.report_timer_snapshot(now)?;
+            self.report_local_add(now)?;
+            self.timer_sync_due = false;
+        }
+        Ok(())
     }
 
     /// Asks the cloud for information (type 15, spec 7.3.27); returns the serial the answer
@@ -827,7 +846,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         self.send_timer(&msg)
     }
 
-    /// Reports the task table (1101, spec 10.12), e.g. after auth so the cloud can reconcile.
+    /// Reports the task table (1101, spec 10.12); the machine does so itself once per session.
     ///
     /// # Errors
     /// As [`Device::respond`].
@@ -835,6 +854,56 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         self.own_serial = self.own_serial.wrapping_add(1);
         let pre = Preamble::new(self.ts(now), BizCode::TimerReportSnapshot, self.own_serial);
         self.timer_list_reply(pre)
+    }
+
+    /// Adds a task set on the device itself (a panel, a remote): stored with id 0 and reported
+    /// with 1098 (spec 10.9); the cloud's answer 198 gives it its id. One such report is
+    /// outstanding at a time; it is sent again after each re-auth until answered.
+    ///
+    /// # Errors
+    /// [`Error::State`] while another local add waits for its id, [`Error::Capacity`] when the
+    /// task does not fit the table (see [`TimerTable`]); as [`Device::respond`].
+    pub fn add_local_timer(&mut self, now: Instant, task: &Task<'_>) -> Result<()> {
+        if self.pending_local.is_some() || self.timers.get(0).is_some() {
+            return Err(Error::State("a local timer waits for its id"));
+        }
+        let mut local = *task;
+        if let TaskBody::Base(b) = &mut local.body {
+            b.head.id = 0;
+        }
+        let unix = i64::from(self.ts(now));
+        if !self.timers.insert(&local, unix) {
+            return Err(Error::Capacity);
+        }
+        self.pending_local = Some(0);
+        self.report_local_add(now)
+    }
+
+    fn report_local_add(&mut self, now: Instant) -> Result<()> {
+        if self.pending_local.is_none() {
+            return Ok(());
+        }
+        self.own_serial = self.own_serial.wrapping_add(1);
+        let pre = Preamble::new(self.ts(now), BizCode::TimerReportAdd, self.own_serial);
+        let mut buf = [0u8; TIMER_SCRATCH];
+        let feed = self.cfg.feed_id().as_bytes();
+        let label = Label {
+            feed_id: Text(feed),
+            name: Text(b""),
+        };
+        let n = self.timers.with_tasks(
+            |id| id == 0,
+            Some(label),
+            |tasks| {
+                TimerMessage::ReportAdd(TaskRequest {
+                    preamble: pre,
+                    tasks: List::from_slice(tasks),
+                })
+                .emit(&mut buf)
+            },
+        );
+        let n = n.map_err(|_| Error::Capacity)?;
+        self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()))
     }
 
     /// Deletes task `id` on the device (a button on the device) and reports it (1099, 10.10).
@@ -861,16 +930,21 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
     }
 
     fn timer_list_reply(&mut self, preamble: Preamble) -> Result<()> {
+        // A device-made task without its id yet (0) is not listed: its 1098 report follows.
         let mut buf = [0u8; TIMER_SCRATCH];
         let feed = self.cfg.feed_id().as_bytes();
-        let n = self.timers.with_tasks(|tasks| {
-            TimerMessage::QueryResponse(SimplifiedTaskRequest {
-                preamble,
-                feed_id: Text(feed),
-                tasks: List::from_slice(tasks),
-            })
-            .emit(&mut buf)
-        });
+        let n = self.timers.with_tasks(
+            |id| id != 0,
+            None,
+            |tasks| {
+                TimerMessage::QueryResponse(SimplifiedTaskRequest {
+                    preamble,
+                    feed_id: Text(feed),
+                    tasks: List::from_slice(tasks),
+                })
+                .emit(&mut buf)
+            },
+        );
         let n = n.map_err(|_| Error::Capacity)?;
         self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()))
     }
@@ -958,8 +1032,12 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             }
             TimerMessage::Query(_) => self.timer_list_reply(reply)?,
             TimerMessage::ReportAddResponse(r) => {
-                if let Some(local) = self.pending_local.take() {
+                if r.code == 0
+                    && r.id != 0
+                    && let Some(local) = self.pending_local.take()
+                {
                     self.timers.rename(local, r.id);
+                    self.push_event(Event::TimersChanged);
                 }
             }
             _ => {}
@@ -982,7 +1060,7 @@ mod tests {
             core::mem::size_of::<Device<4, 0, 0>>(),
             core::mem::size_of::<crate::wan::Cloud>()
         );
-        assert!(size <= 5632, "Device is {size} bytes");
-        assert!(core::mem::size_of::<Device<4, 0, 0>>() <= 1536);
+        assert!(size <= 5536, "Device is {size} bytes");
+        assert!(core::mem::size_of::<Device<4, 0, 0>>() <= 1440);
     }
 }

@@ -226,7 +226,6 @@ impl Pair {
                 Event::Authenticated => {
                     self.dev_log.push(DevRec::Authenticated);
                     let _ = self.device.upload(self.now, SNAPSHOT);
-                    let _ = self.device.report_timer_snapshot(self.now);
                 }
                 Event::Reconnect => {
                     self.dev_log.push(DevRec::Reconnect);

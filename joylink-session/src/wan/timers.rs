@@ -7,8 +7,8 @@
 //! at most [`EXP_CAP`] characters; anything larger is refused with a non-zero code, never cut.
 
 use joylink_timer::{
-    BaseTask, CivilTime, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
-    TimeExp,
+    BaseTask, CivilTime, Cmd, CmdTrank, ExpText, Label, Task, TaskBody, TaskHead, TaskSource,
+    TaskState, TimeExp,
 };
 
 /// Longest stored time expression (the spec allows 127; real ones are about 20).
@@ -213,8 +213,14 @@ impl<const T: usize> TimerTable<T> {
         Some(s.id)
     }
 
-    /// Every stored task in the spec's task form, for `f` (query answer 194, snapshot 1101).
-    pub(crate) fn with_tasks<R>(&self, f: impl FnOnce(&[Task<'_>]) -> R) -> R {
+    /// The stored tasks whose id `keep` accepts in the spec's task form, for `f`: simplified
+    /// without a `label` (query answer 194, snapshot 1101), full with one (report add 1098).
+    pub(crate) fn with_tasks<R>(
+        &self,
+        keep: impl Fn(i32) -> bool,
+        label: Option<Label<'_>>,
+        f: impl FnOnce(&[Task<'_>]) -> R,
+    ) -> R {
         let cmds: [[Cmd<'_>; 1]; T] = core::array::from_fn(|i| {
             [Cmd(self
                 .slots
@@ -227,9 +233,12 @@ impl<const T: usize> TimerTable<T> {
         let mut n = 0usize;
         for (s, c) in self.slots.iter().zip(cmds.iter()) {
             if let (Some(s), Some(t)) = (s, tasks.get_mut(n)) {
+                if !keep(s.id) {
+                    continue;
+                }
                 *t = Some(Task {
                     version: s.version,
-                    label: None,
+                    label,
                     body: TaskBody::Base(BaseTask {
                         head: TaskHead {
                             id: s.id,
