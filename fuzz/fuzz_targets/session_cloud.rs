@@ -8,7 +8,9 @@ use joylink_session::Instant;
 use joylink_session::wan::{
     Cloud, CloudConfig, Device, DeviceConfig, Framer, OtaOrderSpec, TxQueue,
 };
-use joylink_timer::{BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState};
+use joylink_timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
+};
 use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +21,10 @@ impl rand_core::TryRng for Rng {
         Ok((self.try_next_u64()? >> 32) as u32)
     }
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         Ok(self.0)
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
@@ -69,18 +74,22 @@ fuzz_target!(|data: &[u8]| {
     let mut dev: Device<1, 512, 512> =
         Device::new(DeviceConfig::new("1234567890123456", "ABCDEF", access.clone()).unwrap());
     let mut out = [0u8; 4096];
-    let mut authenticate = |cloud: &mut Cloud, rx: &mut Framer<2048>, tx: &mut TxQueue<4096>, rng: &mut Rng, now| {
-        cloud.connected(now);
-        let _ = dev.connected(now, rng);
-        let mut buf = [0u8; 512];
-        while let Some(n) = dev.poll_transmit(&mut buf) {
-            feed(cloud, rx, tx, rng, &access, now, &buf[..n]);
-        }
-    };
+    let mut authenticate =
+        |cloud: &mut Cloud, rx: &mut Framer<2048>, tx: &mut TxQueue<4096>, rng: &mut Rng, now| {
+            cloud.connected(now);
+            let _ = dev.connected(now, rng);
+            let mut buf = [0u8; 512];
+            while let Some(n) = dev.poll_transmit(&mut buf) {
+                feed(cloud, rx, tx, rng, &access, now, &buf[..n]);
+            }
+        };
     authenticate(&mut cloud, &mut rx, &mut tx, &mut rng, now);
     let mut input = data;
     while let Some((&op, rest)) = input.split_first() {
-        let len = rest.first().map_or(0, |b| usize::from(*b)).min(rest.len().saturating_sub(1));
+        let len = rest
+            .first()
+            .map_or(0, |b| usize::from(*b))
+            .min(rest.len().saturating_sub(1));
         let body = rest.get(1..1 + len).unwrap_or_default();
         input = rest.get(1 + len..).unwrap_or_default();
         match op % 6 {
@@ -92,13 +101,21 @@ fuzz_target!(|data: &[u8]| {
             2 => {
                 if let Some(key) = cloud.session_key() {
                     let (ty, plain) = body.split_first().unwrap_or((&10, &[]));
-                    let ty = [7u8, 8, 9, 10, 11, 12, 13, 14, 15, 16, 110, 112][usize::from(*ty) % 12];
-                    let header =
-                        Header::new(Magic::Wan, PacketType::from(ty), EncType::SessionKey);
+                    let ty =
+                        [7u8, 8, 9, 10, 11, 12, 13, 14, 15, 16, 110, 112][usize::from(*ty) % 12];
+                    let header = Header::new(Magic::Wan, PacketType::from(ty), EncType::SessionKey);
                     let mut buf = vec![0u8; plain.len() + 64];
                     let k = SessionKey::new(*key.raw_secret_bytes());
                     if let Ok(n) = seal_payload(&header, &Mode::Session(&k), &[], plain, &mut buf) {
-                        feed(&mut cloud, &mut rx, &mut tx, &mut rng, &access, now, &buf[..n]);
+                        feed(
+                            &mut cloud,
+                            &mut rx,
+                            &mut tx,
+                            &mut rng,
+                            &access,
+                            now,
+                            &buf[..n],
+                        );
                     }
                 }
             }
@@ -115,7 +132,11 @@ fuzz_target!(|data: &[u8]| {
                     version: 0,
                     label: Some(joylink_timer::Label::default()),
                     body: TaskBody::Base(BaseTask {
-                        head: TaskHead { id, state: TaskState::Started, source: TaskSource::User },
+                        head: TaskHead {
+                            id,
+                            state: TaskState::Started,
+                            source: TaskSource::User,
+                        },
                         exp: ExpText(b"0_*_*_*_*_*_*"),
                         cmds: CmdTrank::new(&CMDS),
                     }),
@@ -135,7 +156,9 @@ fuzz_target!(|data: &[u8]| {
                         },
                         &mut tx,
                     ),
-                    _ => cloud.answer_info(now, u32::from(op), body, &mut tx).map(|_| 0),
+                    _ => cloud
+                        .answer_info(now, u32::from(op), body, &mut tx)
+                        .map(|_| 0),
                 };
             }
         }

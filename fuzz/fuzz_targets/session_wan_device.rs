@@ -18,7 +18,10 @@ impl rand_core::TryRng for Rng {
         Ok((self.try_next_u64()? >> 32) as u32)
     }
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         Ok(self.0)
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
@@ -40,8 +43,14 @@ fn answer(access: &AccessKey, ts: u32) -> Vec<u8> {
     plain.extend_from_slice(&SESSION);
     let header = Header::new(Magic::Wan, PacketType::Auth, EncType::PreShared);
     let mut buf = vec![0u8; 128];
-    let n = seal_payload(&header, &Mode::AccessKey(access), &7u32.to_le_bytes(), &plain, &mut buf)
-        .unwrap();
+    let n = seal_payload(
+        &header,
+        &Mode::AccessKey(access),
+        &7u32.to_le_bytes(),
+        &plain,
+        &mut buf,
+    )
+    .unwrap();
     buf.truncate(n);
     buf
 }
@@ -55,12 +64,16 @@ fuzz_target!(|data: &[u8]| {
     let mut now = Instant(0);
     let mut auth_ts = 1_700_000_000u32;
     d.connected(now, &mut rng).unwrap();
-    d.handle_input(now, &answer(&access, auth_ts), |_, _| {}).unwrap();
+    d.handle_input(now, &answer(&access, auth_ts), |_, _| {})
+        .unwrap();
     assert!(d.session_key().is_some());
     let mut out = [0u8; 512];
     let mut input = data;
     while let Some((&op, rest)) = input.split_first() {
-        let len = rest.first().map_or(0, |b| usize::from(*b)).min(rest.len().saturating_sub(1));
+        let len = rest
+            .first()
+            .map_or(0, |b| usize::from(*b))
+            .min(rest.len().saturating_sub(1));
         let body = rest.get(1..1 + len).unwrap_or_default();
         input = rest.get(1 + len..).unwrap_or_default();
         match op % 6 {
@@ -81,7 +94,8 @@ fuzz_target!(|data: &[u8]| {
                 let ty = [7u8, 8, 9, 10, 11, 12, 13, 14, 15, 16, 110, 111][usize::from(*ty) % 12];
                 let header = Header::new(Magic::Wan, PacketType::from(ty), EncType::SessionKey);
                 let mut buf = vec![0u8; plain.len() + 64];
-                if let Ok(n) = seal_payload(&header, &Mode::Session(&session), &[], plain, &mut buf) {
+                if let Ok(n) = seal_payload(&header, &Mode::Session(&session), &[], plain, &mut buf)
+                {
                     let _ = d.handle_input(now, &buf[..n], |dev, inc| {
                         if let Incoming::Control { request, .. } = inc {
                             let _ = dev.respond(now, request, b"{}");
