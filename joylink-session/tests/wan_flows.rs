@@ -580,3 +580,55 @@ fn local_timer_report_is_repeated_after_a_drop() {
     assert_ne!(ids[0], 0);
     assert_eq!(p.cloud.timer_ids().collect::<Vec<_>>(), ids);
 }
+
+#[test]
+fn cloud_keeps_the_sub_device_states_of_a_gateway() {
+    use joylink_wire::FixedText;
+    use joylink_wire::wan::{SubDevHeartbeat, SubDevInfo, SubDevList, SubDevState, WanMessage};
+    let mut p = online(21);
+    let pad = |s: &str| {
+        let mut a = [0u8; 32];
+        a[..s.len()].copy_from_slice(s.as_bytes());
+        a
+    };
+    let (fa, fb) = (pad("3039237988000962"), pad("456224334682547976"));
+    let send = |p: &mut Pair, states: [SubDevState; 2]| {
+        let records = [
+            SubDevInfo {
+                version: 1,
+                rssi: 0xffff,
+                feed_id: FixedText::new("feed_id", &fa),
+                state: states[0],
+            },
+            SubDevInfo {
+                version: 1,
+                rssi: 0xffff,
+                feed_id: FixedText::new("feed_id", &fb),
+                state: states[1],
+            },
+        ];
+        let hb = SubDevHeartbeat {
+            timestamp: 1,
+            version: 1,
+            rssi: 0,
+            devices: SubDevList::from_records(&records),
+        };
+        p.device
+            .send_message(&WanMessage::SubDevHeartbeat(hb))
+            .unwrap();
+        p.run_for(1_000);
+    };
+    send(&mut p, [SubDevState::Online, SubDevState::Offline]);
+    let got: Vec<([u8; 32], u8)> = p
+        .cloud
+        .sub_devices()
+        .map(|d| (d.feed_id, d.state))
+        .collect();
+    assert_eq!(got, [(fa, 0), (fb, 1)]);
+    assert!(p.cloud_log.contains(&CloudRec::SubDevices));
+    send(&mut p, [SubDevState::Offline, SubDevState::Online]);
+    let got: Vec<u8> = p.cloud.sub_devices().map(|d| d.state).collect();
+    assert_eq!(got, [1, 0]);
+    // A type-110 heartbeat keeps the gateway online like a type-10 one.
+    assert_eq!(p.cloud.state(), CloudState::Online);
+}

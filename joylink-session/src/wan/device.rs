@@ -159,6 +159,15 @@ pub enum Incoming<'a> {
         /// The order JSON (url, crc32, version...).
         json: &'a [u8],
     },
+    /// Type 200 video command in a type-11 envelope (spec 7.3.25); answer with
+    /// [`Device::send_message`] and a `VideoResponse` (201). Checked against replay like a
+    /// control.
+    Video {
+        /// What to echo.
+        request: ControlRequest,
+        /// The command JSON.
+        data: &'a [u8],
+    },
     /// Type 15 answer to [`Device::fetch_info`] (7.3.28).
     Info {
         /// The request's serial.
@@ -618,6 +627,19 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
                     return Ok(None);
                 }
                 Some(Incoming::Control {
+                    request: ControlRequest {
+                        biz_code: c.biz_code,
+                        serial: c.serial,
+                    },
+                    data: c.data,
+                })
+            }
+            WanMessage::VideoRequest(c) => {
+                if !self.fresh(c.timestamp, c.serial) {
+                    self.push_event(Event::ReplayDropped { serial: c.serial });
+                    return Ok(None);
+                }
+                Some(Incoming::Video {
                     request: ControlRequest {
                         biz_code: c.biz_code,
                         serial: c.serial,

@@ -267,7 +267,7 @@ impl Pair {
                 }
                 Incoming::OtaOrder { serial, .. } => log.push(DevRec::OtaOrder { serial }),
                 Incoming::Info { serial, .. } => log.push(DevRec::Info { serial }),
-                Incoming::Other { .. } => {}
+                Incoming::Video { .. } | Incoming::Other { .. } => {}
             });
             self.dev_log.extend(log);
             if r.is_err() {
