@@ -632,3 +632,23 @@ fn cloud_keeps_the_sub_device_states_of_a_gateway() {
     // A type-110 heartbeat keeps the gateway online like a type-10 one.
     assert_eq!(p.cloud.state(), CloudState::Online);
 }
+
+#[test]
+fn slow_auth_answer_and_retries_still_agree_on_one_key() {
+    let mut p = Pair::new(config(), 22);
+    p.latency_ms = 3_000; // the device asks again (2 s) before the first answer arrives
+    p.run_for(20_000);
+    assert_eq!(p.device.state(), DeviceState::Online);
+    assert_eq!(p.device.session_key(), p.cloud.session_key().as_ref());
+    assert!(
+        p.seen_by_cloud.iter().filter(|(_, t)| *t == 9).count() >= 2,
+        "retried"
+    );
+    let s = p
+        .cloud
+        .control(p.now, BizCode::Control, CMD, &mut p.cloud_tx)
+        .unwrap();
+    p.run_for(10_000);
+    assert_eq!(p.applied(), [s]);
+    assert_eq!(p.connections, 1);
+}

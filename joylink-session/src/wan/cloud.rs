@@ -248,7 +248,7 @@ struct OtaTrack {
     last_heard: Instant,
 }
 
-/// The cloud's state for one device connection: 472 bytes (`size_of` on x86_64; a unit test
+/// The cloud's state for one device connection: 480 bytes (`size_of` on x86_64; a unit test
 /// keeps it at most 512).
 ///
 /// # Examples
@@ -297,6 +297,7 @@ pub struct Cloud {
     feed_len: u8,
     session: Option<Secret>,
     last_auth_ts: u32,
+    auth_random: Option<u32>,
     last_heard: Instant,
     clock: (Instant, u32),
     next_serial: u32,
@@ -318,6 +319,7 @@ impl Cloud {
             feed_len: 0,
             session: None,
             last_auth_ts: 0,
+            auth_random: None,
             last_heard: now,
             clock: (now, unix),
             next_serial: 0,
@@ -392,6 +394,7 @@ impl Cloud {
     pub fn connected(&mut self, now: Instant) {
         self.state = CloudState::AwaitingAuth;
         self.session = None;
+        self.auth_random = None;
         self.last_heard = now;
     }
 
@@ -852,7 +855,15 @@ impl Cloud {
             return Err(Error::State("auth timestamp outside the allowed skew"));
         }
         let mut key = [0u8; 32];
-        rng.fill_bytes(&mut key);
+        match &self.session {
+            // The same request again on this connection (the device retries while the answer
+            // is on its way): answer with the same key, or the device would keep the first
+            // answer's key while the cloud switched to the second one's.
+            Some(s) if self.state == CloudState::Online && self.auth_random == Some(req.random) => {
+                key = s.0;
+            }
+            _ => rng.fill_bytes(&mut key),
+        }
         let resp = AuthResponse {
             timestamp: self.ts(now),
             random: rng.next_u32(),
@@ -870,6 +881,7 @@ impl Cloud {
         self.feed_id = feed_id;
         self.feed_len = feed_len;
         self.last_auth_ts = req.timestamp;
+        self.auth_random = Some(req.random);
         self.last_heard = now;
         self.state = CloudState::Online;
         self.push_event(CloudEvent::Authenticated);
