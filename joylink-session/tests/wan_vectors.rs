@@ -139,3 +139,37 @@ fn tampered_auth_answer_is_refused() {
     assert_eq!(d.state(), DeviceState::Authenticating);
     assert!(d.session_key().is_none());
 }
+
+#[test]
+fn undecoded_types_reach_the_application_with_their_plaintext() {
+    let access: AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+    let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access.clone()).unwrap();
+    let mut d: Device = Device::new(cfg);
+    d.connected(Instant(0), &mut Fixed(1)).unwrap();
+    let mut plain = vec![0u8; 8];
+    plain.extend_from_slice(&[0x11; 32]);
+    let header = Header::new(Magic::Wan, PacketType::Auth, EncType::PreShared);
+    let mut pkt = [0u8; 128];
+    let n = seal_payload(
+        &header,
+        &Mode::AccessKey(&access),
+        &0u32.to_le_bytes(),
+        &plain,
+        &mut pkt,
+    )
+    .unwrap();
+    d.handle_packet(Instant(0), &mut pkt[..n]).unwrap();
+    let session = joylink_crypto::SessionKey::new([0x11; 32]);
+    // Type 17 (model code, an SDK-only type) from the cloud.
+    let header = Header::new(Magic::Wan, PacketType::ModelCode, EncType::SessionKey);
+    let body = b"\x01\x00\x00\x00{}";
+    let n = seal_payload(&header, &Mode::Session(&session), &[], body, &mut pkt).unwrap();
+    let got = d.handle_packet(Instant(1), &mut pkt[..n]).unwrap();
+    assert_eq!(
+        got,
+        Some(joylink_session::wan::Incoming::Other {
+            packet_type: PacketType::ModelCode,
+            plaintext: &body[..]
+        })
+    );
+}

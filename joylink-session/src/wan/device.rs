@@ -179,7 +179,8 @@ pub enum Incoming<'a> {
     Other {
         /// The packet type.
         packet_type: PacketType,
-        /// The plaintext.
+        /// The plaintext of a type this crate does not decode (17 model code, 18 SDK version,
+        /// unknown types); empty for a decoded body the device machine has no use for.
         plaintext: &'a [u8],
     },
 }
@@ -675,6 +676,14 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             WanMessage::UploadResponse(_)
             | WanMessage::OtaStatusResponse(_)
             | WanMessage::TaskReportResponse(_) => None,
+            WanMessage::Other {
+                packet_type,
+                plaintext,
+                ..
+            } => Some(Incoming::Other {
+                packet_type,
+                plaintext,
+            }),
             other => Some(Incoming::Other {
                 packet_type: other.packet_type(),
                 plaintext: &[],
