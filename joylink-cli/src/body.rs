@@ -462,7 +462,10 @@ fn wan_body(
         WanMessage::AuthResponse(a) => {
             let mut obj = object("auth_response");
             obj.insert("random".into(), json!(a.random));
-            obj.insert("session_key_hex".into(), json!(hex::encode(a.session_key.raw_secret_bytes())));
+            obj.insert(
+                "session_key_hex".into(),
+                json!(hex::encode(a.session_key.raw_secret_bytes())),
+            );
             Body::new("auth_response", ts, obj)
         }
         WanMessage::Heartbeat(h) => {

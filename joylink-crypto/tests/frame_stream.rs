@@ -16,7 +16,11 @@ use joylink_wire::PartialDecode;
 
 /// Opens a whole packet in place (staged decode, then the one `open`), timestamp split off.
 fn open_packet<'a>(buf: &'a mut [u8], mode: &Mode<'_>) -> Result<Opened<'a>, Error> {
-    open(PartialDecode::new(buf, CrcPolicy::Verify)?, mode, OpenOptions::new())
+    open(
+        PartialDecode::new(buf, CrcPolicy::Verify)?,
+        mode,
+        OpenOptions::new(),
+    )
 }
 use joylink_test_vectors::{Value, hex_field, vectors};
 use joylink_wire::{
@@ -81,7 +85,11 @@ fn every_frame_of_a_captured_stream_opens_in_place() {
                         let (_, key, plaintext) = &packets[n];
                         // Decrypted where the decoder assembled it: no second copy.
                         let opened = open_packet(frame, &key.mode()).unwrap();
-                        assert_eq!(&*opened.plaintext, &plaintext[..], "frame {n}, chunk {chunk}");
+                        assert_eq!(
+                            &*opened.plaintext,
+                            &plaintext[..],
+                            "frame {n}, chunk {chunk}"
+                        );
                         n += 1;
                         input = rest;
                     }
@@ -187,7 +195,9 @@ fn the_sdks_empty_last_slice_is_a_decrypt_error_not_a_hang() {
     last.truncate(opt_end);
     last[6] = 0;
     last[7] = 0;
-    joylink_wire::Packet::new_unchecked(&mut last[..]).fill_crc().unwrap();
+    joylink_wire::Packet::new_unchecked(&mut last[..])
+        .fill_crc()
+        .unwrap();
     for (i, p) in [&fragments[0], &fragments[1], &last]
         .into_iter()
         .enumerate()

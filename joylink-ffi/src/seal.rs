@@ -410,7 +410,9 @@ mod tests {
         let mut bad_padding = packet(b"\x01\x02\x03\x04secret!");
         let last = bad_padding.len() - 1;
         bad_padding[last] ^= 0x01;
-        joylink_wire::Packet::new_unchecked(&mut bad_padding[..]).fill_crc().unwrap();
+        joylink_wire::Packet::new_unchecked(&mut bad_padding[..])
+            .fill_crc()
+            .unwrap();
         let mut wrong_enctype = good.clone();
         wrong_enctype[12] = 4;
         for (name, input, expected) in [

@@ -11,7 +11,9 @@ mod error;
 pub mod lan;
 #[cfg(feature = "sim")]
 pub mod net;
+mod sealing;
 mod time;
 
 pub use error::{Error, Result};
 pub use time::Instant;
+pub mod wan;

@@ -357,7 +357,7 @@ fn invalid_curve_point_is_refused_silently() {
     packet[16] = 0x02;
     packet[17..37].fill(0xff); // x ≥ p: no such point
     let mut p = joylink_wire::Packet::new_unchecked(&mut packet[..]);
-    p.fill_crc();
+    p.fill_crc().unwrap();
     let mut dev: Device = Device::new(KeyPair::generate(&mut TestRng(9)), info());
     let r = dev.handle(Instant(0), app_addr(), &mut packet);
     assert!(matches!(r, Err(Error::Crypto(_))), "{r:?}");
@@ -848,15 +848,14 @@ fn without_keys_nothing_but_discovery_and_authorization_is_served() {
     let header = Header::new(Magic::Lan, PacketType::ScriptControl, EncType::PreShared);
     let mut buf = [0u8; 128];
     let body = [0xea, 0x03, 0, 0, 1, 0, 0, 0, b'x'];
-    let n = joylink_crypto::seal(
+    let mut plain = vec![5, 0, 0, 0];
+    plain.extend_from_slice(&body);
+    let n = seal_payload(
         &header,
         &joylink_crypto::Mode::LocalKey(&key),
-        &[],
-        5,
-        &body,
+        &plain,
         &mut buf,
-    )
-    .unwrap();
+    );
     assert_eq!(
         dev.handle(Instant(0), app_addr(), &mut buf[..n]),
         Err(Error::Dropped("not activated"))
@@ -869,15 +868,12 @@ fn without_keys_nothing_but_discovery_and_authorization_is_served() {
         server: FixedStr::EMPTY,
     }));
     let header = Header::new(Magic::Lan, PacketType::JsonControl, EncType::None);
-    let n = joylink_crypto::seal(
+    let n = seal_payload(
         &header,
         &joylink_crypto::Mode::None,
-        &[],
-        5,
-        b"{\"cmd\":4}",
+        b"\x05\0\0\0{\"cmd\":4}",
         &mut buf,
-    )
-    .unwrap();
+    );
     assert!(matches!(
         dev.handle(Instant(0), app_addr(), &mut buf[..n]),
         Err(Error::Dropped(_))
@@ -939,12 +935,23 @@ mod faults {
     }
 }
 
+/// Lays `plaintext` (timestamp included) out after the header and seals it with the one `seal`.
+fn seal_payload(
+    header: &Header,
+    mode: &joylink_crypto::Mode<'_>,
+    plaintext: &[u8],
+    buf: &mut [u8],
+) -> usize {
+    buf[16..16 + plaintext.len()].copy_from_slice(plaintext);
+    joylink_crypto::seal(header, mode, 0, plaintext.len(), buf).unwrap()
+}
+
 fn seal_local(packet_type: PacketType, plaintext: &[u8]) -> Vec<u8> {
     let key: LocalKey = LOCALKEY.parse().unwrap();
     let mode = joylink_crypto::Mode::LocalKey(&key);
     let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
-    let mut out = vec![0u8; joylink_crypto::sealed_payload_len(&mode, 0, plaintext.len())];
-    let n = joylink_crypto::seal_payload(&header, &mode, &[], plaintext, &mut out).unwrap();
+    let mut out = vec![0u8; joylink_crypto::sealed_len(&mode, 0, plaintext.len())];
+    let n = seal_payload(&header, &mode, plaintext, &mut out);
     out.truncate(n);
     out
 }
@@ -962,8 +969,7 @@ fn app_is_lenient_to_what_shipped_modules_send() {
     let payload = b"\0\0\0\0{\"code\":0,\"msg\":\"success\"}";
     let header = Header::new(Magic::Lan, PacketType::WriteKey, EncType::None);
     let mut p = vec![0u8; 16 + payload.len()];
-    joylink_crypto::seal_payload(&header, &joylink_crypto::Mode::None, &[], payload, &mut p)
-        .unwrap();
+    seal_payload(&header, &joylink_crypto::Mode::None, payload, &mut p);
     w.app.handle(now, dev_addr(), &mut p).unwrap();
     assert_eq!(w.app.poll_event(), Some(AppEvent::Authorized(h)));
     assert!(w.app.device(dev_addr()).unwrap().is_authorized());

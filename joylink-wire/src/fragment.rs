@@ -459,11 +459,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
     /// A reassembler of up to `N` messages, each in `storage.len() / N` bytes of `storage`, with
     /// the SDKs' piece lengths and the default timeout.
     pub fn new(storage: &'s mut [u8]) -> Self {
-        let blank = Header::new(
-            Magic::Lan,
-            PacketType::Scan,
-            crate::codes::EncType::None,
-        );
+        let blank = Header::new(Magic::Lan, PacketType::Scan, crate::codes::EncType::None);
         Reassembler {
             storage,
             slots: core::array::from_fn(|_| Slot::empty(blank)),

@@ -27,8 +27,8 @@ mod fragment;
 mod frame;
 mod header;
 mod packet;
-mod secret;
 mod partial;
+mod secret;
 mod view;
 
 pub mod lan;
@@ -56,7 +56,7 @@ pub use frame::BytesFrameDecoder;
 pub use frame::{FrameDecoder, FrameStatus};
 pub use header::{HEADER_LEN, Header, VERSION};
 pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};
+pub use partial::{PartialDecode, Parts};
 #[cfg(feature = "alloc")]
 pub use secret::SecretText;
 pub use secret::{Secret, SecretValue};
-pub use partial::{PartialDecode, Parts};

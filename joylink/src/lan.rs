@@ -176,9 +176,7 @@ pub fn open<'a>(
     let peer_key = match &message {
         // An empty or invalid devkey (modules before activation send "") marks the key absent:
         // the reply itself is still the device's answer.
-        Message::ScanResponse(r) => r
-            .device_key()
-            .and_then(|k| PublicKey::from_devkey(k).ok()),
+        Message::ScanResponse(r) => r.device_key().and_then(|k| PublicKey::from_devkey(k).ok()),
         _ => opt_key,
     };
     Ok(Incoming {

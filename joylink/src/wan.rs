@@ -300,5 +300,10 @@ pub fn seal_auth_response(
         session_key: None,
     };
     let opt = response.random.to_le_bytes();
-    seal(&WanMessage::AuthResponse(response.clone()), &keys, &opt, buf)
+    seal(
+        &WanMessage::AuthResponse(response.clone()),
+        &keys,
+        &opt,
+        buf,
+    )
 }

@@ -167,7 +167,9 @@ fn subdev_script_is_type_104_only_and_44_bytes_at_least() {
     // The same bytes as a type-3 packet: refused before any key is used (it opened as 104).
     let mut t3 = p.clone();
     t3[9] = 3;
-    joylink_wire::Packet::new_unchecked(&mut t3[..]).fill_crc().unwrap();
+    joylink_wire::Packet::new_unchecked(&mut t3[..])
+        .fill_crc()
+        .unwrap();
     let before = t3.clone();
     let r = open_subdev_script(
         &mut t3,

@@ -282,8 +282,8 @@ impl App {
             .map_err(|_| Error::State("message does not encode"))?;
         let header = Header::new(Magic::Lan, message.packet_type(), mode.enc_type());
         let mut out =
-            alloc::vec![0u8; joylink_crypto::sealed_payload_len(mode, opt.len(), plaintext.len())];
-        let n = joylink_crypto::seal_payload(&header, mode, opt, &plaintext, &mut out)?;
+            alloc::vec![0u8; joylink_crypto::sealed_len(mode, opt.len(), plaintext.len())];
+        let n = crate::sealing::seal_plain(&header, mode, opt, &plaintext, &mut out)?;
         out.truncate(n);
         self.tx.push_back((to, out));
         Ok(())
@@ -554,8 +554,8 @@ impl App {
             PacketType::SubDevScriptControl,
             EncType::PreShared,
         );
-        let mut out = alloc::vec![0u8; joylink_crypto::sealed_payload_len(&mode, 0, plain.len())];
-        let n = joylink_crypto::seal_payload(&header, &mode, &[], &plain, &mut out)?;
+        let mut out = alloc::vec![0u8; joylink_crypto::sealed_len(&mode, 0, plain.len())];
+        let n = crate::sealing::seal_plain(&header, &mode, &[], &plain, &mut out)?;
         out.truncate(n);
         self.tx.push_back((gateway, out));
         let kind = Kind::SubScript {
@@ -599,11 +599,7 @@ impl App {
                 let key = self
                     .localkey(from)
                     .map_err(|_| Error::Dropped("unknown device"))?;
-                let o = joylink_crypto::open_payload(
-                    datagram,
-                    &Mode::LocalKey(&key),
-                    CrcPolicy::Verify,
-                )?;
+                let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
                 let plaintext = o.plaintext.to_vec();
                 self.on_control_answer(now, from, &plaintext)
             }
@@ -611,11 +607,7 @@ impl App {
                 let key = self
                     .localkey(from)
                     .map_err(|_| Error::Dropped("unknown device"))?;
-                let o = joylink_crypto::open_payload(
-                    datagram,
-                    &Mode::LocalKey(&key),
-                    CrcPolicy::Verify,
-                )?;
+                let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
                 let m = joylink_wire::lan::decode(
                     PacketType::AddSubDev,
                     o.plaintext,
@@ -678,14 +670,15 @@ impl App {
             return Ok(());
         }
         let (_, _, parts) = self.fragments.swap_remove(i);
-        let mut storage =
-            alloc::vec![0u8; usize::from(h.total).saturating_mul(joylink_wire::FRAGMENT_PIECE_LEN)];
-        let mut r = Reassembler::new(&mut storage);
+        // One message in one slot as large as every fragment together (each repeats header and opt).
+        let size: usize = parts.iter().map(Vec::len).fold(0, usize::saturating_add);
+        let mut storage = alloc::vec![0u8; size];
+        let mut r = Reassembler::<(), 1>::new(&mut storage);
         let mut payload = None;
         for p in &parts {
             let q = joylink_wire::decode(p, CrcPolicy::Verify)?;
-            if let ReassemblyStatus::Complete(m) = r.push(&q)? {
-                payload = Some(m.payload.to_vec());
+            if let ReassemblyStatus::Complete(m) = r.push((), &q, 0)? {
+                payload = Some(m.payload().to_vec());
             }
         }
         let payload = payload.ok_or(Error::Dropped("fragments do not assemble"))?;
@@ -790,7 +783,7 @@ impl App {
     /// Drops an answer whose timestamp is not newer than the device's last one: a replayed
     /// answer would otherwise be matched to a newer JSON command (nothing else binds the two).
     fn fresh_answer(&mut self, now: Instant, from: SocketAddr, plaintext: &[u8]) -> Result<()> {
-        let (ts, _) = joylink_crypto::split_timestamp(plaintext)?;
+        let (ts, _) = crate::sealing::split_ts(plaintext)?;
         if self.answers.accept(from, ts, now) {
             Ok(())
         } else {
@@ -821,7 +814,7 @@ impl App {
             self.events.push_back(AppEvent::Response(p.handle, body));
             return Ok(());
         }
-        let (_, json) = joylink_crypto::split_timestamp(plaintext)?;
+        let (_, json) = crate::sealing::split_ts(plaintext)?;
         let p = self
             .take(|p| p.addr == from && matches!(p.kind, Kind::Json))
             .ok_or(Error::Dropped("no JSON command waiting"))?;
@@ -836,7 +829,7 @@ impl App {
         let outer = self
             .localkey(from)
             .map_err(|_| Error::Dropped("unknown device"))?;
-        let o = joylink_crypto::open_payload(datagram, &Mode::LocalKey(&outer), CrcPolicy::Verify)?;
+        let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&outer), true)?;
         let mut plain = o.plaintext.to_vec();
         let entry = self.entry(from)?;
         // The spec layout first; shipped gateways put the feedid at offset 0 and send no serial.

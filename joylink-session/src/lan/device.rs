@@ -425,16 +425,17 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     #[cfg(feature = "json")]
     fn open_local<'a>(&self, datagram: &'a mut [u8]) -> Result<(u32, &'a [u8])> {
         let key = self.localkey()?;
-        let o = joylink_crypto::open(datagram, &Mode::LocalKey(key), CrcPolicy::Verify)?;
-        Ok((o.timestamp, o.body))
+        let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(key), true)?;
+        let plaintext: &'a [u8] = o.plaintext;
+        crate::sealing::split_ts(plaintext)
     }
 
     /// Opens a localkey packet; returns the timestamp and the whole plaintext (binary bodies
     /// whose first field is the timestamp).
     fn open_local_payload<'a>(&self, datagram: &'a mut [u8]) -> Result<(u32, &'a [u8])> {
         let key = self.localkey()?;
-        let o = joylink_crypto::open_payload(datagram, &Mode::LocalKey(key), CrcPolicy::Verify)?;
-        let (ts, _) = joylink_crypto::split_timestamp(o.plaintext)?;
+        let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(key), true)?;
+        let (ts, _) = crate::sealing::split_ts(o.plaintext)?;
         Ok((ts, o.plaintext))
     }
 
@@ -528,7 +529,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
         let plaintext = plain.get(..plain_len).unwrap_or_default();
         let queued = self.tx.push_with(p.peer, |buf| {
-            joylink_crypto::seal_payload(&header, &mode, &[], plaintext, buf)
+            crate::sealing::seal_plain(&header, &mode, &[], plaintext, buf)
         })?;
         if queued { Ok(()) } else { Err(Error::Capacity) }
     }
@@ -540,8 +541,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
         let key = self.localkey()?.clone();
-        let opened =
-            joylink_crypto::open_payload(datagram, &Mode::LocalKey(&key), CrcPolicy::Verify)?;
+        let opened = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
         let start = HEADER_LEN.saturating_add(usize::from(opened.header.opt_len));
         let plain_len = opened.plaintext.len();
         let c = SubDevControl::parse(opened.plaintext)?;
@@ -606,7 +606,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             DevType, LanControl, Message, ScanResponse, ScanStatus, StreamValue, SubDevProtocol,
             SubDevState, SubDevice, TranType,
         };
-        let opened = joylink_crypto::open_payload(datagram, &Mode::None, CrcPolicy::Verify)?;
+        let opened = crate::sealing::open_plain(datagram, &Mode::None, false)?;
         let Ok(Message::ScanRequest(req)) = joylink_wire::lan::decode(
             PacketType::Scan,
             opened.plaintext,
@@ -695,8 +695,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let decoded = joylink_wire::decode(datagram, CrcPolicy::Verify)?;
         let peer = PublicKey::from_bytes(decoded.opt)?;
         let secret = self.key_pair.private_key().diffie_hellman(&peer);
-        let o = joylink_crypto::open_payload(datagram, &Mode::Ecdh(&secret), CrcPolicy::Verify)?;
-        let (ts, _) = joylink_crypto::split_timestamp(o.plaintext)?;
+        let o = crate::sealing::open_plain(datagram, &Mode::Ecdh(&secret), true)?;
+        let (ts, _) = crate::sealing::split_ts(o.plaintext)?;
         Ok((ts, o.plaintext))
     }
 
@@ -718,8 +718,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             return Err(Error::Dropped("write-key body does not parse"));
         };
         let data = &req.body.data;
-        let localkey: LocalKey = data.localkey.parse()?;
-        let accesskey: AccessKey = data.accesskey.parse()?;
+        let localkey: LocalKey = data.localkey.raw_secret_str().parse()?;
+        let accesskey: AccessKey = data.accesskey.raw_secret_str().parse()?;
         let feedid = FixedStr::new(&data.feedid).ok_or(Error::Dropped("feedid too long"))?;
         let server = data
             .joylink_server
@@ -815,7 +815,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let key = self.localkey()?.clone();
         let header = Header::new(Magic::Lan, PacketType::AddSubDev, EncType::PreShared);
         let queued = self.tx.push_with(from, |buf| {
-            joylink_crypto::seal_payload(&header, &Mode::LocalKey(&key), &[], &payload, buf)
+            crate::sealing::seal_plain(&header, &Mode::LocalKey(&key), &[], &payload, buf)
         })?;
         if !queued {
             return Err(Error::Capacity);
@@ -850,8 +850,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .iter()
             .position(|s| s.as_ref().is_some_and(|s| s.mac.as_str() == d.mac))
             .ok_or(Error::Dropped("unknown sub-device"))?;
-        let localkey: LocalKey = d.localkey.parse()?;
-        let accesskey: AccessKey = d.accesskey.parse()?;
+        let localkey: LocalKey = d.localkey.raw_secret_str().parse()?;
+        let accesskey: AccessKey = d.accesskey.raw_secret_str().parse()?;
         let feedid = FixedStr::new(&d.feedid).ok_or(Error::Dropped("feedid too long"))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
@@ -906,7 +906,7 @@ mod tests {
     fn sealed(packet_type: PacketType, plaintext: &[u8], out: &mut [u8]) -> usize {
         let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
         let header = Header::new(Magic::Lan, packet_type, EncType::PreShared);
-        joylink_crypto::seal_payload(&header, &Mode::LocalKey(&key), &[], plaintext, out).unwrap()
+        crate::sealing::seal_plain(&header, &Mode::LocalKey(&key), &[], plaintext, out).unwrap()
     }
 
     /// Script control needs no allocator: request, answer, and the answer's framing.
@@ -936,9 +936,7 @@ mod tests {
         let (to, len) = d.poll_transmit(&mut out).unwrap();
         assert_eq!(to, peer());
         let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
-        let o =
-            joylink_crypto::open_payload(&mut out[..len], &Mode::LocalKey(&key), CrcPolicy::Verify)
-                .unwrap();
+        let o = crate::sealing::open_plain(&mut out[..len], &Mode::LocalKey(&key), true).unwrap();
         assert_eq!(o.header.packet_type, PacketType::ScriptControl);
         let c = joylink_wire::lan::ControlResponse::parse(o.plaintext).unwrap();
         assert_eq!(
