@@ -8,7 +8,7 @@
 #![no_main]
 
 use joylink_wire::{
-    CrcPolicy, EncType, Header, Magic, PacketType, ReassemblyStatus, Reassembler, Splitter, decode,
+    CrcPolicy, EncType, Header, Magic, PacketType, Reassembler, ReassemblyStatus, Splitter, decode,
     emit, packet_len,
 };
 use libfuzzer_sys::fuzz_target;
@@ -40,7 +40,12 @@ fn message(k: u8, sender: u8, id: u8, wan: bool, len: usize) -> Option<Message> 
             b
         })
         .collect();
-    Some(Message { sender, opt, payload, fragments })
+    Some(Message {
+        sender,
+        opt,
+        payload,
+        fragments,
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -68,15 +73,27 @@ fuzz_target!(|data: &[u8]| {
     let mut now = 0u64;
     let mut outputs: Vec<(u8, Vec<u8>, Vec<u8>, bool)> = Vec::new();
 
-    let push = |r: &mut Reassembler<'_, u8, N>, sender: u8, packet: &[u8], crc_ok_in: bool, now: u64, out: &mut Vec<(u8, Vec<u8>, Vec<u8>, bool)>| {
-        let Ok(mut d) = decode(packet, CrcPolicy::Ignore) else { return };
+    let push = |r: &mut Reassembler<'_, u8, N>,
+                sender: u8,
+                packet: &[u8],
+                crc_ok_in: bool,
+                now: u64,
+                out: &mut Vec<(u8, Vec<u8>, Vec<u8>, bool)>| {
+        let Ok(mut d) = decode(packet, CrcPolicy::Ignore) else {
+            return;
+        };
         d.crc_ok = crc_ok_in;
         if let Ok(ReassemblyStatus::Complete(m)) = r.push(sender, &d, now) {
             assert!(m.packet.len() <= CAP);
             let whole = decode(m.packet, CrcPolicy::Report).expect("a whole packet");
             assert_eq!(whole.crc_ok, m.crc_ok);
             assert_eq!((whole.header.total, whole.header.index), (0, 0));
-            out.push((m.sender, whole.opt.to_vec(), whole.payload.to_vec(), m.crc_ok));
+            out.push((
+                m.sender,
+                whole.opt.to_vec(),
+                whole.payload.to_vec(),
+                m.crc_ok,
+            ));
         }
         assert!(r.in_progress() <= N);
     };
@@ -115,14 +132,18 @@ fuzz_target!(|data: &[u8]| {
             push(&mut r, m.sender, f, true, now, &mut outputs);
         }
         assert!(
-            outputs[before..].iter().any(|o| o.0 == m.sender && o.1 == m.opt && o.2 == m.payload),
+            outputs[before..]
+                .iter()
+                .any(|o| o.0 == m.sender && o.1 == m.opt && o.2 == m.payload),
             "a message delivered whole did not come out"
         );
     }
     for (sender, opt, payload, _) in &outputs {
         if *sender != 200 {
             assert!(
-                messages.iter().any(|m| m.sender == *sender && &m.opt == opt && &m.payload == payload),
+                messages
+                    .iter()
+                    .any(|m| m.sender == *sender && &m.opt == opt && &m.payload == payload),
                 "a mixture came out"
             );
         } else {

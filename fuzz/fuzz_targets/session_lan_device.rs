@@ -18,6 +18,27 @@ use joylink_session::lan::{
 use joylink_wire::{Header, Magic, PacketType};
 use libfuzzer_sys::fuzz_target;
 
+/// Lays `opt ‖ plaintext` out after the header and seals it with joylink-crypto's one `seal`.
+fn seal_payload(
+    header: &joylink_wire::Header,
+    mode: &joylink_crypto::Mode<'_>,
+    opt: &[u8],
+    plaintext: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, joylink_crypto::Error> {
+    let start = 16 + opt.len();
+    let end = start + plaintext.len();
+    if buf.len() < end {
+        return Err(joylink_crypto::Error::BufferTooSmall {
+            needed: end,
+            available: buf.len(),
+        });
+    }
+    buf[16..start].copy_from_slice(opt);
+    buf[start..end].copy_from_slice(plaintext);
+    joylink_crypto::seal(header, mode, opt.len(), plaintext.len(), buf)
+}
+
 const LOCAL_TYPES: [u8; 5] = [3, 4, 103, 104, 105];
 
 fuzz_target!(|data: &[u8]| {
@@ -92,9 +113,8 @@ fuzz_target!(|data: &[u8]| {
                 continue;
             }
         };
-        let mut packet =
-            vec![0u8; joylink_crypto::sealed_payload_len(&mode, opt.len(), bytes.len())];
-        if let Ok(k) = joylink_crypto::seal_payload(&header, &mode, opt, bytes, &mut packet) {
+        let mut packet = vec![0u8; joylink_crypto::sealed_len(&mode, opt.len(), bytes.len())];
+        if let Ok(k) = seal_payload(&header, &mode, opt, bytes, &mut packet) {
             packet.truncate(k);
             if let Ok(Some(Event::Request(r))) = gw.handle(now, from, &mut packet) {
                 let id = r.id;

@@ -4,12 +4,33 @@
 //! machine's deadlines never go backwards past what it was told.
 #![no_main]
 
-use joylink_crypto::{AccessKey, Mode, SessionKey, seal_payload};
+use joylink_crypto::{AccessKey, Mode, SessionKey};
 use joylink_session::Instant;
 use joylink_session::wan::{Device, DeviceConfig, Incoming};
 use joylink_wire::wan::OtaStatus;
 use joylink_wire::{EncType, Header, Magic, PacketType};
 use libfuzzer_sys::fuzz_target;
+
+/// Lays `opt ‖ plaintext` out after the header and seals it with joylink-crypto's one `seal`.
+fn seal_payload(
+    header: &joylink_wire::Header,
+    mode: &joylink_crypto::Mode<'_>,
+    opt: &[u8],
+    plaintext: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, joylink_crypto::Error> {
+    let start = 16 + opt.len();
+    let end = start + plaintext.len();
+    if buf.len() < end {
+        return Err(joylink_crypto::Error::BufferTooSmall {
+            needed: end,
+            available: buf.len(),
+        });
+    }
+    buf[16..start].copy_from_slice(opt);
+    buf[start..end].copy_from_slice(plaintext);
+    joylink_crypto::seal(header, mode, opt.len(), plaintext.len(), buf)
+}
 
 struct Rng(u64);
 impl rand_core::TryRng for Rng {
