@@ -16,13 +16,18 @@ use joylink_wire::wan::{
     AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevState,
     TaskReportResponse, Timestamped, WanMessage,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, PacketType, ResponseCode};
+use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, PacketType, ResponseCode};
 use zeroize::Zeroize;
 
 use super::json::{find_int, plain, write_into};
 use super::packet::{Opened, open, seal};
 use super::queue::TxQueue;
 use crate::{Error, Instant, Result};
+
+// Types 110–113 (the gateway's sub-devices) in their own file, a child module so that it reads
+// the session state directly.
+#[path = "gateway_cloud.rs"]
+mod gateway_cloud;
 
 /// Requests the cloud can have outstanding at once.
 pub const PENDING_CAP: usize = 4;
@@ -96,6 +101,10 @@ pub enum RequestKind {
     Timer,
     /// Type 7.
     Ota,
+    /// Type 111 control/snapshot of a gateway's sub-device.
+    SubControl,
+    /// Type 113 unbind of a gateway's sub-devices.
+    SubUnbind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +124,8 @@ pub struct SubDevEntry {
     pub feed_id: [u8; 32],
     /// The state byte (0 online, 1 offline, 2 unbound).
     pub state: u8,
+    /// The firmware version listed (echoed in an unbind request).
+    pub version: u16,
 }
 
 /// Events from timeouts and from packets with nothing to borrow.
@@ -202,6 +213,32 @@ pub enum CloudIncoming<'a> {
     },
     /// A gateway's sub-device list changed (type 110); see [`Cloud::sub_devices`].
     SubDevices,
+    /// A gateway's sub-device upload (type 112, spec 7.3.17), already answered; `data` is
+    /// sealed with the sub-device's accesskey ([`open_inner`](super::open_inner)).
+    SubDevUpload {
+        /// The sub-device's feed id.
+        feed_id: FixedText<'a>,
+        /// The inner ciphertext of the snapshot.
+        data: &'a [u8],
+    },
+    /// The answer to [`Cloud::control_sub`] (type 111, spec 7.3.20/22), matched by serial;
+    /// `data` is sealed with the sub-device's accesskey ([`open_inner`](super::open_inner)).
+    SubDevControlResponse {
+        /// The request's serial.
+        serial: u32,
+        /// The answer's biz_code (102, 104).
+        biz_code: BizCode,
+        /// The sub-device's feed id.
+        feed_id: FixedText<'a>,
+        /// The inner ciphertext of the result/snapshot.
+        data: &'a [u8],
+    },
+    /// The gateway answered [`Cloud::unbind_subs`] (type 113, spec 7.3.24); the listed
+    /// sub-devices are gone from [`Cloud::sub_devices`].
+    SubDevUnbound {
+        /// The request's serial.
+        serial: u32,
+    },
     /// Anything else (type 14 async results, sub-device uploads, ...): the plaintext body.
     Other {
         /// The packet type.
@@ -248,7 +285,7 @@ struct OtaTrack {
     last_heard: Instant,
 }
 
-/// The cloud's state for one device connection: 480 bytes (`size_of` on x86_64; a unit test
+/// The cloud's state for one device connection: 496 bytes (`size_of` on x86_64; a unit test
 /// keeps it at most 512).
 ///
 /// # Examples
@@ -737,7 +774,11 @@ impl Cloud {
                         SubDevState::Unbound => 2,
                         _ => 3,
                     };
-                    *slot = Some(SubDevEntry { feed_id, state });
+                    *slot = Some(SubDevEntry {
+                        feed_id,
+                        state,
+                        version: d.version,
+                    });
                 }
                 self.send(&WanMessage::SubDevHeartbeatResponse(ok), tx)?;
                 Some(CloudIncoming::SubDevices)
@@ -805,6 +846,15 @@ impl Cloud {
                 self.send(&WanMessage::TaskReportResponse(r), tx)?;
                 Some(CloudIncoming::TaskReport { report: t.report })
             }
+            WanMessage::SubDevUpload(u) => {
+                self.sub_upload_answer(now, &u, tx)?;
+                Some(CloudIncoming::SubDevUpload {
+                    feed_id: u.feed_id,
+                    data: u.data,
+                })
+            }
+            WanMessage::SubDevControlResponse(c) => Some(self.sub_control_answer(c)),
+            WanMessage::SubDevUnbindResponse(u) => Some(self.sub_unbind_answer(&u)),
             other => Some(CloudIncoming::Other {
                 packet_type: other.packet_type(),
             }),

@@ -14,9 +14,9 @@ use joylink_timer::{
 };
 use joylink_wire::wan::{
     AuthRequest, AuthRequestOpt, AuthResponseOpt, Control, Heartbeat, InfoFetch, OtaStatus,
-    TaskReport, Timestamped, WanMessage,
+    SubDevList, TaskReport, Timestamped, WanMessage,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, HEADER_LEN, PacketType};
+use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, HEADER_LEN, PacketType};
 
 use super::json::{plain, write_into};
 use super::packet::{Opened, open, seal};
@@ -168,6 +168,26 @@ pub enum Incoming<'a> {
         /// The command JSON.
         data: &'a [u8],
     },
+    /// Type 111 control or snapshot of a gateway's sub-device (spec 7.3.19/7.3.21), checked
+    /// against replay like type 11; `data` is still sealed with the sub-device's accesskey. A
+    /// [`Gateway`](super::Gateway) opens it and answers; a plain device has no sub-devices and
+    /// ignores it.
+    SubDevControl {
+        /// What to echo.
+        request: ControlRequest,
+        /// The sub-device's feed id.
+        feed_id: FixedText<'a>,
+        /// The inner ciphertext.
+        data: &'a [u8],
+    },
+    /// Type 113 unbind of sub-devices (spec 7.3.23), checked against replay like type 11. A
+    /// [`Gateway`](super::Gateway) removes them and answers.
+    SubDevUnbind {
+        /// What to echo.
+        request: ControlRequest,
+        /// The listed sub-devices.
+        devices: SubDevList<'a>,
+    },
     /// Type 15 answer to [`Device::fetch_info`] (7.3.28).
     Info {
         /// The request's serial.
@@ -260,7 +280,7 @@ struct OtaProgress {
 /// ```
 #[derive(Debug)]
 pub struct Device<const T: usize = 4, const TX: usize = 2048, const RX: usize = 2048> {
-    cfg: DeviceConfig,
+    pub(super) cfg: DeviceConfig,
     state: DeviceState,
     session: Option<SessionKey>,
     random: u32,
@@ -278,7 +298,7 @@ pub struct Device<const T: usize = 4, const TX: usize = 2048, const RX: usize = 
     ota: Option<OtaProgress>,
     events: [Option<Event>; EVENT_CAP],
     tx: TxQueue<TX>,
-    rx: Framer<RX>,
+    pub(super) rx: Framer<RX>,
 }
 
 impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
@@ -478,6 +498,26 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
     /// # Errors
     /// [`Error::Capacity`] when the send queue is full (the caller is not draining it).
     pub fn handle_timeout(&mut self, now: Instant) -> Result<()> {
+        self.handle_timeout_with(now, Self::send_heartbeat)
+    }
+
+    /// The plain device's heartbeat (type 10, spec 7.3.3).
+    pub(super) fn send_heartbeat(&mut self, now: Instant) -> Result<()> {
+        let hb = WanMessage::Heartbeat(Heartbeat {
+            timestamp: self.ts(now),
+            version: self.cfg.version,
+            rssi: self.cfg.rssi,
+        });
+        self.send(&hb)
+    }
+
+    /// [`Device::handle_timeout`] with the heartbeat left to `heartbeat`: a gateway sends type
+    /// 110 in its place (spec 7.3.15).
+    pub(crate) fn handle_timeout_with(
+        &mut self,
+        now: Instant,
+        heartbeat: impl FnOnce(&mut Self, Instant) -> Result<()>,
+    ) -> Result<()> {
         match self.state {
             DeviceState::Disconnected => {}
             DeviceState::Authenticating => {
@@ -497,12 +537,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
                     if self.unanswered >= MAX_UNANSWERED {
                         self.give_up();
                     } else {
-                        let hb = WanMessage::Heartbeat(Heartbeat {
-                            timestamp: self.ts(now),
-                            version: self.cfg.version,
-                            rssi: self.cfg.rssi,
-                        });
-                        self.send(&hb)?;
+                        heartbeat(self, now)?;
                         self.sync_timers(now)?;
                         self.unanswered = self.unanswered.saturating_add(1);
                         self.next_heartbeat = Some(now.add_millis(self.heartbeat_ms()));
@@ -668,6 +703,38 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
                 self.handle_timer(now, payload)?;
                 None
             }
+            WanMessage::SubDevHeartbeatResponse(r) => {
+                self.cloud_ts = self.cloud_ts.max(r.timestamp);
+                None
+            }
+            WanMessage::SubDevControl(c) => {
+                if !self.fresh(c.timestamp, c.serial) {
+                    self.push_event(Event::ReplayDropped { serial: c.serial });
+                    return Ok(None);
+                }
+                Some(Incoming::SubDevControl {
+                    request: ControlRequest {
+                        biz_code: c.biz_code,
+                        serial: c.serial,
+                    },
+                    feed_id: c.feed_id,
+                    data: c.data,
+                })
+            }
+            WanMessage::SubDevUnbind(u) => {
+                if !self.fresh(u.timestamp, u.serial) {
+                    self.push_event(Event::ReplayDropped { serial: u.serial });
+                    return Ok(None);
+                }
+                Some(Incoming::SubDevUnbind {
+                    request: ControlRequest {
+                        biz_code: u.biz_code,
+                        serial: u.serial,
+                    },
+                    devices: u.devices,
+                })
+            }
+            WanMessage::SubDevUploadResponse(_) => None,
             WanMessage::InfoFetchResponse(i) => Some(Incoming::Info {
                 serial: i.serial,
                 info: i.info,

@@ -1,5 +1,6 @@
-//! WAN endpoints (spec chapter 7, 9.5/9.6, 10): the device's end of the cloud connection
-//! ([`Device`]) and the cloud's end of one device connection ([`Cloud`]).
+//! WAN endpoints (spec chapter 7, 8.4, 9.5/9.6, 10): the device's end of the cloud connection
+//! ([`Device`]), a gateway's ([`Gateway`]: the device plus sub-devices) and the cloud's end of
+//! one device connection ([`Cloud`]).
 //!
 //! Both are sans-IO in the manner of quinn-proto: stream bytes in with the current
 //! [`Instant`](crate::Instant), stream bytes out, a deadline, events; randomness from the caller's
@@ -17,6 +18,7 @@
 
 mod cloud;
 mod device;
+mod gateway;
 mod json;
 mod packet;
 mod queue;
@@ -31,6 +33,9 @@ pub use cloud::{
 pub use device::{
     ControlRequest, Device, DeviceConfig, DeviceState, Event, FEED_ID_CAP, Incoming,
     MAX_HEARTBEAT_MS, MAX_UNANSWERED, OTA_REPORT_EVERY_MS, UUID_CAP,
+};
+pub use gateway::{
+    Gateway, GatewayIncoming, INNER_CAP, SubControlRequest, SubDevice, open_inner, seal_inner,
 };
 pub use queue::{Framer, TxQueue};
 pub use timers::{CMD_CAP, EXP_CAP, TimerTable};

@@ -267,7 +267,10 @@ impl Pair {
                 }
                 Incoming::OtaOrder { serial, .. } => log.push(DevRec::OtaOrder { serial }),
                 Incoming::Info { serial, .. } => log.push(DevRec::Info { serial }),
-                Incoming::Video { .. } | Incoming::Other { .. } => {}
+                Incoming::Video { .. }
+                | Incoming::Other { .. }
+                | Incoming::SubDevControl { .. }
+                | Incoming::SubDevUnbind { .. } => {}
             });
             self.dev_log.extend(log);
             if r.is_err() {
