@@ -479,6 +479,18 @@ fn demo_runs_deterministically_and_draws() {
     assert_ne!(a.stdout, c.stdout);
     // --json: one document per packet.
     let docs = stdout_json_lines(joylink().args(["demo", "--json"]));
+    // The machines' summary goes to stderr, one JSON document.
+    let err = joylink().args(["demo", "--json"]).output().unwrap().stderr;
+    let summary: Value = serde_json::from_slice(&err).unwrap();
+    assert_eq!(summary["completed"], true);
+    assert_eq!(summary["summary"].as_object().unwrap().len(), 17);
+    assert!(
+        summary["summary"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| *v == true)
+    );
     assert_eq!(docs.len(), 26);
     assert!(
         docs.iter()
@@ -870,4 +882,113 @@ fn encode_names_kinds_and_its_own_key_help() {
             "no description for {sub}: {line:?}"
         );
     }
+}
+
+/// Every flow the machines' run reports.
+const DEMO_FLOWS: [&str; 17] = [
+    "discovery",
+    "authorization",
+    "control",
+    "sub-device add",
+    "sub-device auth",
+    "sub-device control",
+    "WAN auth",
+    "heartbeat",
+    "upload",
+    "cloud control",
+    "OTA",
+    "timer",
+    "gateway 110",
+    "gateway 112",
+    "gateway 111",
+    "gateway 113",
+    "re-auth",
+];
+
+fn summary_line(stdout: &[u8]) -> String {
+    let text = String::from_utf8(stdout.to_vec()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("summary: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "one summary line: {text}");
+    assert_eq!(
+        text.lines().last(),
+        Some(lines[0]),
+        "the summary ends the output"
+    );
+    lines[0].to_owned()
+}
+
+#[test]
+fn demo_machines_recover_from_loss_and_duplicates() {
+    let out = joylink()
+        .args([
+            "demo",
+            "--brief",
+            "--loss",
+            "0.2",
+            "--duplicate",
+            "0.1",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The faults were felt: at least one retry and one re-authentication.
+    assert!(text.contains("recovery: "), "{text}");
+    assert!(text.contains("authenticates again"), "{text}");
+    let summary = summary_line(&out.stdout);
+    for flow in DEMO_FLOWS {
+        assert!(summary.contains(&format!("{flow} ok")), "{flow}: {summary}");
+    }
+    assert!(summary.contains("17/17 flows completed"), "{summary}");
+    // The same seed, the same run.
+    let again = joylink()
+        .args([
+            "demo",
+            "--brief",
+            "--loss",
+            "0.2",
+            "--duplicate",
+            "0.1",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn demo_without_faults_completes_without_recoveries() {
+    let out = joylink().args(["demo", "--brief"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let summary = summary_line(&out.stdout);
+    assert!(
+        summary.contains("17/17 flows completed, 0 recoveries"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn demo_exits_1_when_a_flow_cannot_complete() {
+    let out = joylink()
+        .args(["demo", "--brief", "--loss", "1.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let summary = summary_line(&out.stdout);
+    assert!(summary.contains("discovery FAILED"), "{summary}");
+    assert!(!summary.contains("17/17"), "{summary}");
+    // Not a probability: usage error.
+    exits(&["demo", "--loss", "1.5"], 2);
+    exits(&["demo", "--duplicate", "-0.1"], 2);
 }

@@ -1,8 +1,12 @@
 //! `joylink demo`: a whole JoyLink session in one process, no network.
 //!
-//! An app, a device, a gateway with one ZigBee sub-device, and the cloud exchange real packets
-//! built and sealed by the crates; every packet is decoded by its receiver with the receiver's
-//! own keys through the same code path as `joylink decode`, and printed.
+//! First an annotated walk through the bytes: an app, a device, a gateway with one ZigBee
+//! sub-device, and the cloud exchange real packets built and sealed by the crates; every packet
+//! is decoded by its receiver with the receiver's own keys through the same code path as
+//! `joylink decode`, and printed (and written with `--pcap`, `--keys`, drawn with `--ladder`).
+//! Then the joylink-session machines run every flow over a simulated network and clock, with
+//! `--loss`/`--duplicate` faults, print each recovery (retries, re-auth, replays dropped) and
+//! end with a one-line summary; the exit code is 0 only when every flow completed.
 
 use std::process::ExitCode;
 
@@ -62,7 +66,27 @@ pub struct Args {
     /// `dissect --keys`.
     #[arg(long, value_name = "FILE")]
     pub keys: Option<std::path::PathBuf>,
+    /// Probability (0.0–1.0) that the simulated network loses a datagram, and that a WAN
+    /// connection breaks during a step, in the machines' run.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub loss: f64,
+    /// Probability (0.0–1.0) that a datagram is delivered twice, and that a captured WAN packet
+    /// is replayed to the device, in the machines' run.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub duplicate: f64,
 }
+
+fn probability(s: &str) -> Result<f64, String> {
+    let p: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err("a probability between 0.0 and 1.0".into())
+    }
+}
+
+#[path = "demo_machines.rs"]
+mod machines;
 
 /// The IPv4 address of a party in the demo's capture (the sub-device talks ZigBee: none).
 fn address(party: &str) -> Option<std::net::Ipv4Addr> {
@@ -745,7 +769,32 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         crate::errln(&format!("keys written to {}", path.display()));
     }
     draw_ladder(ladder_arg, &d.ladder, !d.quiet)?;
-    Ok(ExitCode::SUCCESS)
+
+    // The same flows again, run by the joylink-session machines under the requested faults.
+    let outcome = machines::run(args.seed, args.loss, args.duplicate, !d.json && !d.quiet);
+    let summary = outcome.summary();
+    if d.json {
+        let flows: serde_json::Map<String, Value> = outcome
+            .flows
+            .iter()
+            .map(|(f, ok)| ((*f).to_owned(), Value::Bool(*ok)))
+            .collect();
+        // stdout stays one document per packet (what `dissect --json` of the capture gives).
+        crate::errln(
+            &json!({"summary": flows, "recoveries": outcome.recoveries,
+                    "completed": outcome.all_completed()})
+            .to_string(),
+        );
+    } else if d.quiet {
+        crate::errln(&summary);
+    } else {
+        outln(&summary);
+    }
+    Ok(if outcome.all_completed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 impl DemoRng {
