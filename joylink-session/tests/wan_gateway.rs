@@ -256,6 +256,9 @@ struct Link {
     cloud_seen: Vec<String>,
     /// Every cloud -> gateway packet, for replays.
     captured: Vec<Vec<u8>>,
+    /// Gateway -> cloud batches still to lose (bytes the TCP stack acknowledged, then the
+    /// connection died before the cloud read them).
+    lose_up: u32,
 }
 
 impl Link {
@@ -276,6 +279,7 @@ impl Link {
             applied: Vec::new(),
             cloud_seen: Vec::new(),
             captured: Vec::new(),
+            lose_up: 0,
         };
         l.gw.device_mut().connected(now, &mut l.rng).unwrap();
         l.pump();
@@ -317,6 +321,10 @@ impl Link {
             }
             if !down.is_empty() {
                 self.deliver_down(&down);
+            }
+            if self.lose_up > 0 && !up.is_empty() {
+                self.lose_up -= 1;
+                continue;
             }
             let mut input = &up[..];
             let key: AccessKey = GW_KEY.parse().unwrap();
@@ -487,4 +495,153 @@ fn sub_device_session_key_is_the_gateways() {
     let l = Link::new();
     let c: SessionKey = l.cloud.session_key().unwrap();
     assert_eq!(Some(&c), l.gw.device().session_key());
+}
+
+// ---- random faults: the sub-device tables agree, no sub-device control applied twice ----
+
+mod faults {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SECOND: &[u8] = b"4562243346825479";
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Run(u64),
+        Break,
+        Control(bool),
+        Replay(usize),
+        State(usize, u8),
+        AddSecond,
+        Unbind(bool),
+        LoseUp,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..40_000).prop_map(Op::Run),
+            1 => Just(Op::Break),
+            4 => any::<bool>().prop_map(Op::Control),
+            3 => any::<usize>().prop_map(Op::Replay),
+            2 => (0usize..2, 0u8..4).prop_map(|(i, s)| Op::State(i, s)),
+            1 => Just(Op::AddSecond),
+            2 => any::<bool>().prop_map(Op::Unbind),
+            2 => Just(Op::LoseUp),
+        ]
+    }
+
+    fn advance(l: &mut Link, ms: u64) {
+        let mut left = ms;
+        while left > 0 {
+            let step = left.min(1_000);
+            left -= step;
+            l.tick(step);
+            // The gateway gave up after unanswered requests: the application reconnects.
+            let mut again = false;
+            while let Some(e) = l.gw.device_mut().poll_event() {
+                again |= e == joylink_session::wan::Event::Reconnect;
+            }
+            if again {
+                reconnect(l);
+            }
+        }
+    }
+
+    fn reconnect(l: &mut Link) {
+        advance(l, 1_000);
+        l.rx.reset();
+        l.tx.clear();
+        l.cloud.connected(l.now);
+        l.gw.device_mut().connected(l.now, &mut l.rng).unwrap();
+        l.pump();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn sub_device_tables_agree_and_no_control_is_applied_twice(
+            ops in proptest::collection::vec(op(), 1..30),
+        ) {
+            let mut l = Link::new();
+            let key: AccessKey = SUB_KEY.parse().unwrap();
+            let mut issued = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Run(ms) => advance(&mut l, ms),
+                    Op::Break => {
+                        l.gw.device_mut().connection_lost(l.now);
+                        l.cloud.connection_lost(l.now);
+                        reconnect(&mut l);
+                    }
+                    Op::Control(second) => {
+                        let feed = if second { SECOND } else { SUB_FEED };
+                        if let Ok(s) = l.cloud.control_sub(
+                            l.now, feed, &key, BizCode::Control, br#"{"power":1}"#, &mut l.tx,
+                        ) {
+                            issued.push(s);
+                        }
+                        l.pump();
+                    }
+                    Op::Replay(i) => {
+                        let old: Vec<Vec<u8>> = l
+                            .captured
+                            .iter()
+                            .filter(|p| p[9] == 111 || p[9] == 113)
+                            .cloned()
+                            .collect();
+                        if !old.is_empty() {
+                            let p = old[i % old.len()].clone();
+                            l.deliver_down(&p);
+                            l.pump();
+                        }
+                    }
+                    Op::State(i, s) => {
+                        if let Some(sub) = l.gw.sub_mut(i) {
+                            sub.state = SubDevState::from(s);
+                        }
+                    }
+                    Op::AddSecond => {
+                        l.gw.add_sub(SubDevice::new(SECOND, SUB_KEY.parse().unwrap()).unwrap())
+                            .unwrap();
+                    }
+                    Op::LoseUp => l.lose_up += 1,
+                    Op::Unbind(second) => {
+                        let feed = if second { SECOND } else { SUB_FEED };
+                        let _ = l.cloud.unbind_subs(l.now, &[feed], &mut l.tx);
+                        l.pump();
+                    }
+                }
+            }
+            // Heal: the network, then a fresh connection and a heartbeat interval.
+            l.lose_up = 0;
+            l.gw.device_mut().connection_lost(l.now);
+            l.cloud.connection_lost(l.now);
+            reconnect(&mut l);
+            advance(&mut l, 20_000);
+
+            prop_assert_eq!(l.gw.device().state(), DeviceState::Online);
+            prop_assert_eq!(l.cloud.state(), CloudState::Online);
+            prop_assert_eq!(l.cloud.session_key(), l.gw.device().session_key().cloned());
+            for w in l.applied.windows(2) {
+                prop_assert!(w[0] < w[1], "applied twice or out of order: {:?}", l.applied);
+            }
+            for s in &l.applied {
+                prop_assert!(issued.contains(s), "applied {} that the cloud never sent", s);
+            }
+            let mut gw: Vec<(Vec<u8>, u8)> = l
+                .gw
+                .sub_devices()
+                .map(|(_, s)| (s.feed_id().to_vec(), u8::from(s.state)))
+                .collect();
+            let mut cloud: Vec<(Vec<u8>, u8)> = l
+                .cloud
+                .sub_devices()
+                .map(|e| (e.feed_id_text().to_vec(), e.state))
+                .collect();
+            gw.sort();
+            cloud.sort();
+            prop_assert_eq!(gw, cloud);
+        }
+    }
 }

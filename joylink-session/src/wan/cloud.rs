@@ -757,6 +757,9 @@ impl Cloud {
         };
         Ok(match message {
             WanMessage::Heartbeat(_) => {
+                // A gateway whose last sub-device was unbound sends type 10 again (spec
+                // 7.3.15): a plain heartbeat lists no sub-devices.
+                self.subdevs = [None; SUBDEV_CAP];
                 self.send(&WanMessage::HeartbeatResponse(ok), tx)?;
                 None
             }
