@@ -10,6 +10,7 @@
 mod device;
 mod fixed;
 mod replay;
+mod translate;
 mod tx;
 
 #[cfg(feature = "json")]
@@ -27,6 +28,7 @@ pub use device::{
 };
 pub use fixed::FixedStr;
 pub use replay::{ReplayPolicy, ReplayTable};
+pub use translate::Translator;
 
 pub use core::net::SocketAddr;
 
