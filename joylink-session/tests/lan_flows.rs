@@ -1113,3 +1113,104 @@ fn gateway_lists_sub_devices_by_scan_status() {
         assert_eq!(got, expected, "{status:?}");
     }
 }
+
+mod sub_device_faults {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SUBS: [(&str, &str, &str); 2] = [
+        (
+            "7E3C55204B59",
+            "135902253148451506",
+            "22dc6dd29b5b3b2f80cc44d6cb3aad1a",
+        ),
+        (
+            "7E3C55204B60",
+            "135902253148451507",
+            "33dc6dd29b5b3b2f80cc44d6cb3aad1b",
+        ),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16), ..ProptestConfig::default() })]
+
+        /// Sub-device add (105), authorization (102) and control (104) under random loss,
+        /// duplication, reordering and replays: the gateway's table and the app agree, and no
+        /// sub-device command is applied twice.
+        #[test]
+        fn gateway_and_app_agree_on_sub_devices(
+            seed in any::<u64>(),
+            drop in 0u32..300,
+            duplicate in 0u32..400,
+            reorder in 0u32..500,
+            replay in 0u32..200,
+            ops in proptest::collection::vec((0u8..3, 0usize..2), 1..10),
+        ) {
+            let mut w = authorized_world::<2>(seed);
+            w.net.set_faults(Faults { drop, duplicate, reorder, reorder_ms: 40, replay, delay_ms: 2 });
+            let mut told_authorized = Vec::new();
+            for (i, (op, which)) in ops.iter().enumerate() {
+                let (mac, feed, key) = SUBS[*which];
+                let now = w.now();
+                match op {
+                    0 => {
+                        w.app.add_sub_device(now, dev_addr(), mac, "83453A", SubDevProtocol::Zigbee).unwrap();
+                        w.run_for(2_000);
+                    }
+                    1 => {
+                        let h = w.app.authorize_sub_device(
+                            now, dev_addr(), [feed, "dd9bef8eea945ce9b7a7fafc908105c9", key, "83453A", mac],
+                        ).unwrap();
+                        w.run_for(2_000);
+                        if w.events.contains(&AppEvent::SubDevice(h, 0)) {
+                            told_authorized.push(feed);
+                        }
+                    }
+                    _ => {
+                        // Refused by the app while it holds no key for that sub-device.
+                        let tag = [b'#', i as u8];
+                        if w.app.sub_script_control(now, dev_addr(), feed, BizCode::Control, &tag).is_ok() {
+                            w.run_for(1_000);
+                        }
+                    }
+                }
+            }
+            // What the app was told is true in the gateway's table.
+            for feed in &told_authorized {
+                let row = w.dev.sub_devices().map(|(_, r)| r).find(|r| r.feedid.as_str() == *feed);
+                prop_assert!(row.is_some_and(|r| r.state == SubDeviceState::Authorized), "{} not authorized", feed);
+            }
+            // No sub-device command applied twice.
+            let mut bodies: Vec<Vec<u8>> = w
+                .applied
+                .iter()
+                .filter(|(k, _)| matches!(k, RequestKind::SubScript { .. }))
+                .map(|(_, b)| b.clone())
+                .collect();
+            let n = bodies.len();
+            bodies.sort();
+            bodies.dedup();
+            prop_assert_eq!(n, bodies.len(), "a sub-device command was applied twice");
+            // Healed, a scan shows the app exactly the gateway's table.
+            w.net.set_faults(clean());
+            w.run_for(3_000);
+            w.discover();
+            let mut app_view: Vec<(String, bool)> = w
+                .app
+                .device(dev_addr())
+                .unwrap()
+                .sub_devices
+                .iter()
+                .map(|(mac, _, _, authorized)| (mac.clone(), *authorized))
+                .collect();
+            let mut gw_view: Vec<(String, bool)> = w
+                .dev
+                .sub_devices()
+                .map(|(_, r)| (r.mac.as_str().to_owned(), r.state == SubDeviceState::Authorized))
+                .collect();
+            app_view.sort();
+            gw_view.sort();
+            prop_assert_eq!(app_view, gw_view);
+        }
+    }
+}
