@@ -195,7 +195,7 @@ fn discovery_fills_the_device_list() {
     w.discover();
     assert_eq!(w.events, [AppEvent::Discovered(dev_addr())]);
     let d = w.app.device(dev_addr()).unwrap();
-    assert_eq!(&d.devkey, w.dev.public_key());
+    assert_eq!(d.devkey.as_ref(), Some(w.dev.public_key()));
     assert_eq!(
         (d.mac.as_str(), d.productuuid.as_str(), d.feedid.as_str()),
         ("EA2D9AB01132", "5708AB", "")
