@@ -693,7 +693,13 @@ fn dissect_warns_about_unreadable_links_and_cut_captures() {
 fn wan_fragments(packet: &[u8], broken: bool) -> Vec<Vec<u8>> {
     use joylink::wire::{Header, Splitter, crc16};
     let whole = joylink::wire::decode(packet, joylink::wire::CrcPolicy::Verify).unwrap();
-    let s = Splitter::new(&whole.header, whole.opt, whole.payload, whole.header.crc as u8).unwrap();
+    let s = Splitter::new(
+        &whole.header,
+        whole.opt,
+        whole.payload,
+        whole.header.crc as u8,
+    )
+    .unwrap();
     let mut out: Vec<Vec<u8>> = s
         .map(|f| {
             let mut b = vec![0u8; f.buffer_len()];
@@ -775,7 +781,11 @@ fn dissect_reassembles_wan_fragments() {
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect();
     let n = good.len() + bad.len() + next.len();
-    assert_eq!(docs.len(), n + 3, "every fragment, then each joined message");
+    assert_eq!(
+        docs.len(),
+        n + 3,
+        "every fragment, then each joined message"
+    );
     let wholes: Vec<&Value> = docs.iter().filter(|d| d["header"]["total"] == 0).collect();
     assert_eq!(wholes.len(), 3);
     // ts, biz_code and serial, then the data.
@@ -787,7 +797,12 @@ fn dissect_reassembles_wan_fragments() {
     assert_eq!(body(wholes[0]), Some(data.clone()), "{:#}", wholes[0]);
     assert_eq!(wholes[0]["crc_ok"], true);
     assert!(wholes[1]["plaintext_hex"].is_null(), "{:#}", wholes[1]);
-    assert_eq!(body(wholes[2]), Some(data[..1500].to_vec()), "{:#}", wholes[2]);
+    assert_eq!(
+        body(wholes[2]),
+        Some(data[..1500].to_vec()),
+        "{:#}",
+        wholes[2]
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("1 not decrypted"), "{stderr}");
 }

@@ -1102,11 +1102,18 @@ fn app_finds_and_remembers_the_truncated_iv() {
         .unwrap();
     let mut buf = [0u8; 1400];
     let (_, n) = app.poll_transmit(&mut buf).unwrap();
-    assert_eq!(old_device_reads(&secret, &buf[..n]), None, "full IV: garbage first block");
+    assert_eq!(
+        old_device_reads(&secret, &buf[..n]),
+        None,
+        "full IV: garbage first block"
+    );
     let t1 = t0.add_millis(joylink_session::lan::AUTH_RETRY_MS);
     app.handle_timeout(t1);
     let (_, n) = app.poll_transmit(&mut buf).unwrap();
-    assert_eq!(old_device_reads(&secret, &buf[..n]), Some(PacketType::WriteKey));
+    assert_eq!(
+        old_device_reads(&secret, &buf[..n]),
+        Some(PacketType::WriteKey)
+    );
 
     let answer = br#"{"code":0,"msg":"success"}"#;
     let header = Header::new(Magic::Lan, PacketType::WriteKey, EncType::None);
@@ -1114,16 +1121,28 @@ fn app_finds_and_remembers_the_truncated_iv() {
     seal_payload(&header, &joylink_crypto::Mode::None, answer, &mut p);
     app.handle(t1, dev_addr(), &mut p).unwrap();
     assert_eq!(app.poll_event(), Some(AppEvent::Authorized(h)));
-    assert_eq!(app.device(dev_addr()).unwrap().quirks(), [Quirk::TruncatedIv]);
+    assert_eq!(
+        app.device(dev_addr()).unwrap().quirks(),
+        [Quirk::TruncatedIv]
+    );
 
     app.authorize_sub_device(
         t1,
         dev_addr(),
-        ["135902253148451506", ACCESSKEY, LOCALKEY, "83453A", "7E3C55204B59"],
+        [
+            "135902253148451506",
+            ACCESSKEY,
+            LOCALKEY,
+            "83453A",
+            "7E3C55204B59",
+        ],
     )
     .unwrap();
     let (_, n) = app.poll_transmit(&mut buf).unwrap();
-    assert_eq!(old_device_reads(&secret, &buf[..n]), Some(PacketType::SubDevAuth));
+    assert_eq!(
+        old_device_reads(&secret, &buf[..n]),
+        Some(PacketType::SubDevAuth)
+    );
 }
 
 /// A current device answers the first, full-IV write key: no quirk is recorded.

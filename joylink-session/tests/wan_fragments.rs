@@ -42,7 +42,8 @@ fn big_answer(p: &Pair, serial: u32, len: usize) -> (Vec<u8>, Vec<u8>) {
     let mode = Mode::Session(&key);
     let plain_len = m.buffer_len();
     let mut packet = vec![0u8; joylink_crypto::sealed_len(&mode, 0, plain_len)];
-    m.emit(&mut packet[HEADER_LEN..HEADER_LEN + plain_len]).unwrap();
+    m.emit(&mut packet[HEADER_LEN..HEADER_LEN + plain_len])
+        .unwrap();
     let header = Header::new(Magic::Wan, m.packet_type(), EncType::SessionKey);
     let n = joylink_crypto::seal(&header, &mode, 0, plain_len, &mut packet).unwrap();
     packet.truncate(n);
@@ -84,9 +85,18 @@ fn fragmented_answers_are_joined_and_a_broken_one_blocks_nothing() {
     let mut storage = vec![0u8; 2 * 8192];
     let mut reasm: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
 
-    let s1 = p.cloud.control(now, BizCode::Control, b"{}", &mut tx).unwrap();
-    let s2 = p.cloud.control(now, BizCode::Control, b"{}", &mut tx).unwrap();
-    let s3 = p.cloud.control(now, BizCode::Control, b"{}", &mut tx).unwrap();
+    let s1 = p
+        .cloud
+        .control(now, BizCode::Control, b"{}", &mut tx)
+        .unwrap();
+    let s2 = p
+        .cloud
+        .control(now, BizCode::Control, b"{}", &mut tx)
+        .unwrap();
+    let s3 = p
+        .cloud
+        .control(now, BizCode::Control, b"{}", &mut tx)
+        .unwrap();
     let (good, data) = big_answer(&p, s1, 2500);
     let (bad, _) = big_answer(&p, s2, 3000);
     let (next, data3) = big_answer(&p, s3, 1500);
@@ -148,7 +158,10 @@ fn fragmented_answers_are_joined_and_a_broken_one_blocks_nothing() {
     }
     assert_eq!(got, Some((s3, data3)));
     // An unfragmented packet still takes the direct path.
-    let s4 = p.cloud.control(now, BizCode::Control, b"{}", &mut tx).unwrap();
+    let s4 = p
+        .cloud
+        .control(now, BizCode::Control, b"{}", &mut tx)
+        .unwrap();
     let (mut small, _) = big_answer(&p, s4, 10);
     let r = p
         .cloud

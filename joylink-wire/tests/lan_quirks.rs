@@ -14,7 +14,9 @@ fn write_key_reply_with_and_without_prefix() {
         let json = format!(r#"{{"code":0, "msg":"{msg}"}}"#);
         let (m, q) = lan::decode_lenient(PacketType::WriteKey, json.as_bytes(), FROM).unwrap();
         assert_eq!(q, None);
-        let Message::WriteKeyResponse(r) = m else { panic!("{m:?}") };
+        let Message::WriteKeyResponse(r) = m else {
+            panic!("{m:?}")
+        };
         assert!(r.is_success());
         assert_eq!(r.msg, msg);
 
@@ -44,7 +46,9 @@ fn control_response_layout_under_type_3() {
     assert!(lan::decode(PacketType::JsonControl, &p, FROM).is_err());
     let (m, q) = lan::decode_lenient(PacketType::JsonControl, &p, FROM).unwrap();
     assert_eq!(q, Some(Quirk::ScriptLayoutUnderJsonType));
-    let Message::ScriptControlResponse(r) = m else { panic!("{m:?}") };
+    let Message::ScriptControlResponse(r) = m else {
+        panic!("{m:?}")
+    };
     assert_eq!((r.timestamp, r.serial), (ts, serial));
     assert_eq!(r.biz_code.value(), 102);
     assert_eq!(r.resp, json);
@@ -57,13 +61,20 @@ fn type_3_reply_without_timestamp() {
     assert!(lan::decode(PacketType::JsonControl, json, FROM).is_err());
     let (m, q) = lan::decode_lenient(PacketType::JsonControl, json, FROM).unwrap();
     assert_eq!(q, Some(Quirk::NoTimestamp));
-    let Message::JsonControlResponse(t) = m else { panic!("{m:?}") };
+    let Message::JsonControlResponse(t) = m else {
+        panic!("{m:?}")
+    };
     assert_eq!((t.timestamp, t.body.code), (0, 0));
     assert_eq!(t.body.data.unwrap()[0].stream_id, "power");
     // The spec layout still reads strictly.
     let mut p = 7u32.to_le_bytes().to_vec();
     p.extend_from_slice(json);
-    assert_eq!(lan::decode_lenient(PacketType::JsonControl, &p, FROM).unwrap().1, None);
+    assert_eq!(
+        lan::decode_lenient(PacketType::JsonControl, &p, FROM)
+            .unwrap()
+            .1,
+        None
+    );
     // Garbage stays an error, and requests (app → device) get no fallback.
     assert!(lan::decode_lenient(PacketType::JsonControl, b"\x01\x02\x03\x04xx", FROM).is_err());
     assert!(lan::decode_lenient(PacketType::JsonControl, json, Direction::ToDevice).is_err());
@@ -75,7 +86,9 @@ fn type_3_request_without_cmd() {
     let mut p = 9u32.to_le_bytes().to_vec();
     p.extend_from_slice(br#"{"data":{"streams":[{"stream_id":"power","current_value":1}]}}"#);
     let m = lan::decode(PacketType::JsonControl, &p, Direction::ToDevice).unwrap();
-    let Message::JsonControl(t) = &m else { panic!("{m:?}") };
+    let Message::JsonControl(t) = &m else {
+        panic!("{m:?}")
+    };
     assert_eq!(t.body.command.cmd(), None);
     assert_eq!(m.to_plaintext().unwrap(), p);
 }

@@ -88,7 +88,11 @@ fn check_scan_response(r: &lan::ScanResponse<'_>, v: &Value, id: &str) {
     assert_eq!(r.productuuid, s(&d["productuuid"]), "{id}");
     assert_eq!(r.feedid.as_deref(), Some(s(&d["feedid"])), "{id}");
     assert_eq!(r.cid.as_deref(), Some(s(&d["CID"])), "{id}");
-    assert_eq!(r.firmware_version.as_deref(), Some(s(&d["firmwareVersion"])), "{id}");
+    assert_eq!(
+        r.firmware_version.as_deref(),
+        Some(s(&d["firmwareVersion"])),
+        "{id}"
+    );
     assert_eq!(r.model_code.as_deref(), Some(s(&d["modelCode"])), "{id}");
     assert_eq!(
         r.joy_sdk_version.as_deref(),
@@ -134,8 +138,14 @@ fn check_scan_response(r: &lan::ScanResponse<'_>, v: &Value, id: &str) {
         assert_eq!(idt.d_r.as_deref(), Some(s(&d["idt_d_r"])), "{id}");
         assert_eq!(idt.d_as.as_deref(), Some(s(&d["idt_d_as"])), "{id}");
         // The SDK truncates the public keys to 33 characters (its buffer); still a prefix.
-        assert!(s(&d["idt_d_p"]).starts_with(idt.d_p.as_deref().unwrap()), "{id}");
-        assert!(s(&d["idt_f_p"]).starts_with(idt.f_p.as_deref().unwrap()), "{id}");
+        assert!(
+            s(&d["idt_d_p"]).starts_with(idt.d_p.as_deref().unwrap()),
+            "{id}"
+        );
+        assert!(
+            s(&d["idt_f_p"]).starts_with(idt.f_p.as_deref().unwrap()),
+            "{id}"
+        );
     } else {
         assert!(r.d_idt.is_none(), "{id}");
     }

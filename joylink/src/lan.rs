@@ -30,13 +30,13 @@ extern crate alloc;
 #[cfg(feature = "json")]
 use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, PublicKey, SharedSecret};
 use joylink_crypto::{Mode, OpenOptions};
+pub use joylink_wire::lan::Quirk;
 use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
 #[cfg(feature = "json")]
 use joylink_wire::table::BodyKind;
 use joylink_wire::{
     BizCode, CrcPolicy, EncType, FixedText, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
 };
-pub use joylink_wire::lan::Quirk;
 #[cfg(feature = "json")]
 use joylink_wire::{Direction, lan::Message};
 
@@ -321,7 +321,10 @@ pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec:
         EncType::Ecdh => {
             let pair = keys.key_pair.ok_or(missing("key pair"))?;
             let peer = keys.peer_key.ok_or(missing("peer public key"))?;
-            secret = pair.private_key().diffie_hellman(peer).with_iv_compat(keys.iv_compat);
+            secret = pair
+                .private_key()
+                .diffie_hellman(peer)
+                .with_iv_compat(keys.iv_compat);
             own_key = pair.public_key().to_compressed();
             opt = &own_key;
             Mode::Ecdh(&secret)

@@ -1,6 +1,12 @@
 //! The APP side against shipped modules outside JD's 2.0.19 SDK (compat §16): packets in their
 //! layouts, read by `lan::open_lenient`, which says which quirk it needed; `lan::open` stays strict.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects
+)]
 
 use joylink::crypto::{IvCompat, KeyIv, KeyPair, LocalKey, Mode, SharedSecret};
 use joylink::lan::{self, LanKeys, Quirk};
@@ -40,11 +46,21 @@ fn hiflying_type_3_replies() {
     plain.extend_from_slice(&7u32.to_le_bytes());
     plain.extend_from_slice(json);
     let p = sealed(PacketType::JsonControl, &mode, &plain);
-    assert!(lan::open(&mut p.clone(), &keys, Direction::FromDevice, CrcPolicy::Verify).is_err());
+    assert!(
+        lan::open(
+            &mut p.clone(),
+            &keys,
+            Direction::FromDevice,
+            CrcPolicy::Verify
+        )
+        .is_err()
+    );
     let mut q = p.clone();
     let got = lenient(&mut q, &keys);
     assert_eq!(got.quirk, Some(Quirk::ScriptLayoutUnderJsonType));
-    let Message::ScriptControlResponse(r) = got.message else { panic!() };
+    let Message::ScriptControlResponse(r) = got.message else {
+        panic!()
+    };
     assert_eq!((r.serial, r.resp), (7, &json[..]));
 
     let bare = br#"{"code":0,"data":[{"stream_id":"power","current_value":"1"}]}"#;
@@ -67,7 +83,15 @@ fn write_key_reply_with_prefix() {
     plain.extend_from_slice(br#"{"code":0,"msg":"success"}"#);
     let p = sealed(PacketType::WriteKey, &Mode::None, &plain);
     let keys = LanKeys::default();
-    assert!(lan::open(&mut p.clone(), &keys, Direction::FromDevice, CrcPolicy::Verify).is_err());
+    assert!(
+        lan::open(
+            &mut p.clone(),
+            &keys,
+            Direction::FromDevice,
+            CrcPolicy::Verify
+        )
+        .is_err()
+    );
     let mut q = p.clone();
     let got = lenient(&mut q, &keys);
     assert_eq!(got.quirk, Some(Quirk::WriteKeyPrefix));
@@ -89,7 +113,9 @@ fn hiflying_scan_reply() {
             lenient(&mut q, &keys)
         };
         assert_eq!((got.quirk, got.peer_key), (None, None));
-        let Message::ScanResponse(r) = got.message else { panic!() };
+        let Message::ScanResponse(r) = got.message else {
+            panic!()
+        };
         assert_eq!((&*r.mac, r.cid), ("ACCF23A1B2C3", None));
         assert_eq!(r.no_snap_short, Some(1));
     }
@@ -103,7 +129,9 @@ fn pairs_with_a_nul_in_the_iv() -> (KeyPair, KeyPair, SharedSecret) {
         let app = KeyPair::generate(&mut TestRng(seed.wrapping_mul(7919).wrapping_add(1)));
         let secret = app.private_key().diffie_hellman(device.public_key());
         let iv = &secret.raw_secret_bytes()[4..20];
-        let Some(nul) = iv.iter().position(|&b| b == 0) else { continue };
+        let Some(nul) = iv.iter().position(|&b| b == 0) else {
+            continue;
+        };
         if iv[nul..].iter().any(|&b| b != 0) {
             return (device, app, secret);
         }
@@ -123,7 +151,11 @@ fn truncated_iv_retry() {
     let request = Message::WriteKeyRequest(Timestamped {
         timestamp: 1_000,
         body: WriteKeyRequest {
-            data: WriteKeyData::new("7882708419766653", "961745eaa28c7ff6854b94a91ce19a91", LOCALKEY),
+            data: WriteKeyData::new(
+                "7882708419766653",
+                "961745eaa28c7ff6854b94a91ce19a91",
+                LOCALKEY,
+            ),
         },
     });
     let old = LanKeys {
@@ -140,7 +172,15 @@ fn truncated_iv_retry() {
         ..LanKeys::default()
     };
     // Strict: the first block is garbage (timestamp and the first 12 JSON bytes), no JSON.
-    assert!(lan::open(&mut p.clone(), &receiver, Direction::ToDevice, CrcPolicy::Verify).is_err());
+    assert!(
+        lan::open(
+            &mut p.clone(),
+            &receiver,
+            Direction::ToDevice,
+            CrcPolicy::Verify
+        )
+        .is_err()
+    );
     let mut q = p.clone();
     let got = lan::open_lenient(&mut q, &receiver, Direction::ToDevice, CrcPolicy::Verify).unwrap();
     assert_eq!(got.quirk, Some(Quirk::TruncatedIv));
@@ -164,5 +204,7 @@ fn truncated_iv_retry() {
     let mut bad = p.clone();
     let last = bad.len() - 1;
     bad[last] ^= 0x55;
-    assert!(lan::open_lenient(&mut bad, &receiver, Direction::ToDevice, CrcPolicy::Ignore).is_err());
+    assert!(
+        lan::open_lenient(&mut bad, &receiver, Direction::ToDevice, CrcPolicy::Ignore).is_err()
+    );
 }

@@ -280,9 +280,10 @@ impl App {
                     // Sealed again with a fresh timestamp: the device drops a repeated one. An
                     // unanswered enctype-2 request is tried with the other IV next (compat §3.1).
                     let ecdh = matches!(p.kind, Kind::Auth { .. } | Kind::SubAuth { .. });
-                    let flip = ecdh && self.secret(p.addr).is_ok_and(|(s, differs)| {
-                        differs && s.iv_compat() == IvCompat::Standard
-                    });
+                    let flip = ecdh
+                        && self.secret(p.addr).is_ok_and(|(s, differs)| {
+                            differs && s.iv_compat() == IvCompat::Standard
+                        });
                     let next = Pending {
                         deadline: now.add_millis(AUTH_RETRY_MS),
                         attempts_left: p.attempts_left.saturating_sub(1),
@@ -885,15 +886,18 @@ impl App {
     ) -> Result<()> {
         // The application's JSON need not be a `{code, …}` answer: only the quirk is taken from
         // the typed reading, the bytes are passed on as they are.
-        let quirk = joylink_wire::lan::decode_lenient(packet_type, plaintext, Direction::FromDevice)
-            .ok()
-            .and_then(|(_, q)| q);
+        let quirk =
+            joylink_wire::lan::decode_lenient(packet_type, plaintext, Direction::FromDevice)
+                .ok()
+                .and_then(|(_, q)| q);
         if quirk == Some(Quirk::NoTimestamp) {
             let p = self
                 .take(|p| p.addr == from && matches!(p.kind, Kind::Json))
                 .ok_or(Error::Dropped("no JSON command waiting"))?;
-            self.events
-                .push_back(AppEvent::Response(p.handle, ResponseBody::Json(plaintext.to_vec())));
+            self.events.push_back(AppEvent::Response(
+                p.handle,
+                ResponseBody::Json(plaintext.to_vec()),
+            ));
             self.note(from, quirk);
             return Ok(());
         }

@@ -293,7 +293,7 @@ pub struct DebugInfo {
     pub rssi: i64,
 }
 
-/// `d_idt`: JoyLink 2.0 device identity (NOTES.md §6.2). Every member optional.
+/// `d_idt`: JoyLink 2.0 device identity (compat §6.2). Every member optional.
 ///
 /// compat §16.1: the HiFlying module port sends only `d_r` and `d_s`; an absent member stays absent
 /// when the identity is written again.

@@ -457,7 +457,10 @@ mod tests {
     #[test]
     fn request_without_cmd_marks_it_absent() {
         for (text, data) in [
-            (&br#"{"feedid":"f1","data":{"streams":[]}}"#[..], Some(r#"{"streams":[]}"#)),
+            (
+                &br#"{"feedid":"f1","data":{"streams":[]}}"#[..],
+                Some(r#"{"streams":[]}"#),
+            ),
             (br#"{"feedid":"f1"}"#, None),
             (br#"{"data":{"x":1}}"#, Some(r#"{"x":1}"#)),
         ] {

@@ -183,9 +183,14 @@ pub fn decode_lenient(
             .get(4..)
             .and_then(|json| WriteKeyResponse::parse(json).ok())
             .map(|r| (Message::WriteKeyResponse(r), Quirk::WriteKeyPrefix)),
-        PacketType::JsonControl if is_script_response(plaintext) => ControlResponse::parse(plaintext)
-            .ok()
-            .map(|r| (Message::ScriptControlResponse(r), Quirk::ScriptLayoutUnderJsonType)),
+        PacketType::JsonControl if is_script_response(plaintext) => {
+            ControlResponse::parse(plaintext).ok().map(|r| {
+                (
+                    Message::ScriptControlResponse(r),
+                    Quirk::ScriptLayoutUnderJsonType,
+                )
+            })
+        }
         PacketType::JsonControl => JsonControlResponse::parse(plaintext).ok().map(|body| {
             (
                 Message::JsonControlResponse(Timestamped { timestamp: 0, body }),
