@@ -283,6 +283,28 @@ pub fn guess_direction(
     }
 }
 
+/// One piece of a larger message (spec 3.2 total/index), its bytes as they are.
+fn fragment(mut ins: Inspection, plaintext: Vec<u8>) -> Inspection {
+    let header = ins.header;
+    // One piece of a larger message (spec 3.2 total/index): the body is only readable once
+    // the fragments are reassembled, so it is shown as bytes.
+    ins.body = Some(Body {
+        kind: "fragment".into(),
+        timestamp: None,
+        json: json!({
+            "kind": "fragment",
+            "total": header.total,
+            "index": header.index,
+            "message_id": header.reserved,
+            "data_hex": hex::encode(&plaintext),
+        }),
+        biz_code: None,
+        inner_error: None,
+    });
+    ins.plaintext = Some(plaintext);
+    ins
+}
+
 /// Takes a packet apart.
 ///
 /// # Errors
@@ -329,6 +351,15 @@ pub fn inspect(
         (EncType::SessionKey, _) => "sessionkey",
         _ => "unknown",
     };
+    if header.is_fragment() && header.enc_type != EncType::None {
+        // compat §16.4: an encrypted fragment carries a slice of the *ciphertext* (JD's
+        // Linux/gateway SDK cuts the sealed payload into 1024-byte slices): it opens only once
+        // the fragments are joined, so it is shown as bytes, undecrypted.
+        if direction.is_none() {
+            ins.direction = guess_direction(&header, &ins.opt, None).0;
+        }
+        return Ok(fragment(ins, decoded.payload.to_vec()));
+    }
     let secret: SharedSecret;
     let mode = match header.enc_type {
         EncType::None => Mode::None,
@@ -385,23 +416,7 @@ pub fn inspect(
         }
     };
     if header.is_fragment() {
-        // One piece of a larger message (spec 3.2 total/index): the body is only readable once
-        // the fragments are reassembled, so it is shown as bytes.
-        ins.body = Some(Body {
-            kind: "fragment".into(),
-            timestamp: None,
-            json: json!({
-                "kind": "fragment",
-                "total": header.total,
-                "index": header.index,
-                "message_id": header.reserved,
-                "data_hex": hex::encode(&plaintext),
-            }),
-            biz_code: None,
-            inner_error: None,
-        });
-        ins.plaintext = Some(plaintext);
-        return Ok(ins);
+        return Ok(fragment(ins, plaintext));
     }
     let parse = |d: Direction| {
         body::to_json(

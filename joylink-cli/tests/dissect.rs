@@ -686,3 +686,123 @@ fn dissect_warns_about_unreadable_links_and_cut_captures() {
     assert!(stderr.contains("3 joylink packets: 3 decoded"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// The fragments JD's Linux/gateway SDK sends for a sealed WAN packet (compat §16.4): 1024-byte
+/// slices of the ciphertext, header and opt repeated, `reserved` = the low byte of the whole
+/// packet's CRC; `broken` sends the last slice empty, as that SDK does with two or more.
+fn wan_fragments(packet: &[u8], broken: bool) -> Vec<Vec<u8>> {
+    use joylink::wire::{Header, Splitter, crc16};
+    let whole = joylink::wire::decode(packet, joylink::wire::CrcPolicy::Verify).unwrap();
+    let s = Splitter::new(
+        &whole.header,
+        whole.opt,
+        whole.payload,
+        whole.header.crc as u8,
+    )
+    .unwrap();
+    let mut out: Vec<Vec<u8>> = s
+        .map(|f| {
+            let mut b = vec![0u8; f.buffer_len()];
+            f.emit(&mut b).unwrap();
+            b
+        })
+        .collect();
+    assert!(out.len() >= 2);
+    assert_eq!(out[0].len(), 16 + 1024);
+    if broken {
+        let last = out.last_mut().unwrap();
+        let mut h = Header::parse(last).unwrap();
+        h.payload_len = 0;
+        h.crc = crc16(&[]);
+        *last = h.to_bytes().to_vec();
+    }
+    out
+}
+
+/// A device's type-11 answer, sealed with the session key of vector wan-12.
+fn sealed_answer(session: &[u8], serial: u32, data: &[u8]) -> Vec<u8> {
+    use joylink::crypto::{Mode, SessionKey};
+    use joylink::wire::wan::{Control, WanMessage};
+    use joylink::wire::{BizCode, EncType, Header, Magic};
+    let key = SessionKey::new(session.try_into().unwrap());
+    let mode = Mode::Session(&key);
+    let m = WanMessage::ControlResponse(Control {
+        timestamp: 1_700_000_000,
+        biz_code: BizCode::ControlResponse,
+        serial,
+        data,
+    });
+    let len = m.buffer_len();
+    let mut p = vec![0u8; joylink::crypto::sealed_len(&mode, 0, len)];
+    m.emit(&mut p[16..16 + len]).unwrap();
+    let h = Header::new(Magic::Wan, m.packet_type(), EncType::SessionKey);
+    let n = joylink::crypto::seal(&h, &mode, 0, len, &mut p).unwrap();
+    p.truncate(n);
+    p
+}
+
+/// compat §16.4: WAN fragments on one TCP connection are joined before decryption and the whole
+/// answer is shown; the Linux SDK's broken message (empty last slice) is one packet not
+/// decrypted (exit 1), and the next message still reads.
+#[test]
+fn dissect_reassembles_wan_fragments() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = vectors("wan_packets.json");
+    let session_hex = by_id(&w, "wan-12")["key"]["session_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = hex::decode(&session_hex).unwrap();
+    let data: Vec<u8> = (0..2500).map(|i| b'a' + (i % 26) as u8).collect();
+    let good = wan_fragments(&sealed_answer(&session, 7, &data), false);
+    let bad = wan_fragments(&sealed_answer(&session, 8, &data[..2100]), true);
+    let next = wan_fragments(&sealed_answer(&session, 9, &data[..1500]), false);
+    let mut frames = vec![
+        tcp(DEV, 40000, CLOUD, 2002, 999, 0x02, &[]),
+        tcp(CLOUD, 2002, DEV, 40000, 4999, 0x12, &[]),
+    ];
+    let mut seq = 1000u32;
+    for f in good.iter().chain(&bad).chain(&next) {
+        frames.push(tcp(DEV, 40000, CLOUD, 2002, seq, 0x18, f));
+        seq += f.len() as u32;
+    }
+    let path = temp(&dir, "wan-fragments.pcap");
+    write_pcap(&path, &frames);
+    let out = joylink()
+        .args(["dissect", "--json", "--sessionkey", &session_hex])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the broken message fails");
+    let docs: Vec<Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let n = good.len() + bad.len() + next.len();
+    assert_eq!(
+        docs.len(),
+        n + 3,
+        "every fragment, then each joined message"
+    );
+    let wholes: Vec<&Value> = docs.iter().filter(|d| d["header"]["total"] == 0).collect();
+    assert_eq!(wholes.len(), 3);
+    // ts, biz_code and serial, then the data.
+    let body = |v: &Value| {
+        v["plaintext_hex"]
+            .as_str()
+            .map(|h| hex::decode(h).unwrap()[12..].to_vec())
+    };
+    assert_eq!(body(wholes[0]), Some(data.clone()), "{:#}", wholes[0]);
+    assert_eq!(wholes[0]["crc_ok"], true);
+    assert!(wholes[1]["plaintext_hex"].is_null(), "{:#}", wholes[1]);
+    assert_eq!(
+        body(wholes[2]),
+        Some(data[..1500].to_vec()),
+        "{:#}",
+        wholes[2]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 not decrypted"), "{stderr}");
+}

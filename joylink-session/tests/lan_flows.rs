@@ -12,7 +12,7 @@
     missing_docs
 )]
 
-use joylink_crypto::{KeyPair, LocalKey, PrivateKey};
+use joylink_crypto::{IvCompat, KeyPair, LocalKey, PrivateKey, SharedSecret};
 use joylink_session::lan::{
     Activation, App, AppEvent, Device, DeviceInfo, Event, FixedStr, RequestKind, ResponseBody,
     SocketAddr, SubDeviceEntry, SubDeviceState,
@@ -20,8 +20,11 @@ use joylink_session::lan::{
 use joylink_session::net::{Faults, SimNet};
 use joylink_session::{Error, Instant};
 use joylink_test_vectors::{TestRng, by_id, hex_field, vectors};
-use joylink_wire::lan::{ControlData, JsonControlRequest, ScanStatus, Stream, SubDevProtocol};
-use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
+use joylink_wire::lan::{
+    ControlData, JsonControlRequest, Message, Quirk, ScanResponse, ScanStatus, Stream,
+    SubDevProtocol,
+};
+use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType};
 
 const FEEDID: &str = "7882708419766653";
 const ACCESSKEY: &str = "961745eaa28c7ff6854b94a91ce19a91";
@@ -195,7 +198,7 @@ fn discovery_fills_the_device_list() {
     w.discover();
     assert_eq!(w.events, [AppEvent::Discovered(dev_addr())]);
     let d = w.app.device(dev_addr()).unwrap();
-    assert_eq!(&d.devkey, w.dev.public_key());
+    assert_eq!(d.devkey.as_ref(), Some(w.dev.public_key()));
     assert_eq!(
         (d.mac.as_str(), d.productuuid.as_str(), d.feedid.as_str()),
         ("EA2D9AB01132", "5708AB", "")
@@ -1016,6 +1019,141 @@ fn app_is_lenient_to_what_shipped_modules_send() {
         Err(Error::Dropped(_))
     ));
     assert_eq!(w.app.poll_event(), None);
+
+    // compat §16.1: a type-3 answer that is bare JSON without a timestamp (HiFlying).
+    let j = w
+        .app
+        .json_control(now, dev_addr(), JsonControlRequest::snapshot())
+        .unwrap();
+    let json = b"{\"code\":0,\"data\":[]}";
+    let mut p = seal_local(PacketType::JsonControl, json);
+    w.app.handle(now, dev_addr(), &mut p).unwrap();
+    assert_eq!(
+        w.app.poll_event(),
+        Some(AppEvent::Response(j, ResponseBody::Json(json.to_vec())))
+    );
+    assert_eq!(
+        w.app.device(dev_addr()).unwrap().quirks(),
+        [
+            Quirk::WriteKeyPrefix,
+            Quirk::ScriptLayoutUnderJsonType,
+            Quirk::NoTimestamp
+        ]
+    );
+}
+
+/// An app / device key pair whose ECDH IV (secret bytes 4..20) changes when cut at its first
+/// 0x00 (compat §3.1), found by trying seeds.
+fn pairs_with_a_nul_in_the_iv() -> (KeyPair, KeyPair, SharedSecret) {
+    for seed in 0..100_000u64 {
+        let app = KeyPair::generate(&mut TestRng(seed));
+        let device = KeyPair::generate(&mut TestRng(seed ^ 0x5a5a_5a5a));
+        let secret = device.private_key().diffie_hellman(app.public_key());
+        let iv = &secret.raw_secret_bytes()[4..20];
+        let Some(nul) = iv.iter().position(|&b| b == 0) else {
+            continue;
+        };
+        if iv[nul..].iter().any(|&b| b != 0) {
+            return (app, device, secret);
+        }
+    }
+    panic!("no seed gives a 0x00 in the IV");
+}
+
+/// What a module on SDK ≤ 2.0.12 (or the E17-based HiFlying port) does with an enctype-2
+/// request: decrypt with the IV cut at its first 0x00; `None` when the JSON does not parse
+/// (then it does not answer).
+fn old_device_reads(secret: &SharedSecret, datagram: &[u8]) -> Option<PacketType> {
+    let legacy = secret.clone().with_iv_compat(IvCompat::LegacyStrncpy);
+    let mut buf = datagram.to_vec();
+    let packet = joylink_wire::PartialDecode::new(&mut buf, CrcPolicy::Verify).ok()?;
+    let t = packet.header().packet_type;
+    let opened = joylink_crypto::open(
+        packet,
+        &joylink_crypto::Mode::Ecdh(&legacy),
+        joylink_crypto::OpenOptions::new().timestamp(true),
+    )
+    .ok()?;
+    joylink_wire::lan::decode(t, opened.plaintext, Direction::ToDevice).ok()?;
+    Some(t)
+}
+
+/// compat §3.1, §16.1: the app's first write key (full IV) goes unanswered by an old module;
+/// the retry is sealed with the cut IV, the module answers, the app records
+/// `Quirk::TruncatedIv` and seals the next enctype-2 request (a sub-device authorization) with
+/// the cut IV at once.
+#[test]
+fn app_finds_and_remembers_the_truncated_iv() {
+    let (app_pair, device_pair, secret) = pairs_with_a_nul_in_the_iv();
+    let mut app = App::with_key_pair(app_pair);
+    let devkey = device_pair.public_key().to_devkey();
+    let mut scan = ScanResponse::new("ACCF23A1B2C3", "5708AB");
+    scan.devkey = Some(devkey.as_str().into());
+    let plain = Message::ScanResponse(scan).to_plaintext().unwrap();
+    let header = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
+    let mut p = vec![0u8; 16 + plain.len()];
+    seal_payload(&header, &joylink_crypto::Mode::None, &plain, &mut p);
+    let t0 = Instant(1_000);
+    app.handle(t0, dev_addr(), &mut p).unwrap();
+    assert_eq!(app.poll_event(), Some(AppEvent::Discovered(dev_addr())));
+
+    let h = app
+        .authorize(t0, dev_addr(), FEEDID, ACCESSKEY, LOCALKEY, None)
+        .unwrap();
+    let mut buf = [0u8; 1400];
+    let (_, n) = app.poll_transmit(&mut buf).unwrap();
+    assert_eq!(
+        old_device_reads(&secret, &buf[..n]),
+        None,
+        "full IV: garbage first block"
+    );
+    let t1 = t0.add_millis(joylink_session::lan::AUTH_RETRY_MS);
+    app.handle_timeout(t1);
+    let (_, n) = app.poll_transmit(&mut buf).unwrap();
+    assert_eq!(
+        old_device_reads(&secret, &buf[..n]),
+        Some(PacketType::WriteKey)
+    );
+
+    let answer = br#"{"code":0,"msg":"success"}"#;
+    let header = Header::new(Magic::Lan, PacketType::WriteKey, EncType::None);
+    let mut p = vec![0u8; 16 + answer.len()];
+    seal_payload(&header, &joylink_crypto::Mode::None, answer, &mut p);
+    app.handle(t1, dev_addr(), &mut p).unwrap();
+    assert_eq!(app.poll_event(), Some(AppEvent::Authorized(h)));
+    assert_eq!(
+        app.device(dev_addr()).unwrap().quirks(),
+        [Quirk::TruncatedIv]
+    );
+
+    app.authorize_sub_device(
+        t1,
+        dev_addr(),
+        [
+            "135902253148451506",
+            ACCESSKEY,
+            LOCALKEY,
+            "83453A",
+            "7E3C55204B59",
+        ],
+    )
+    .unwrap();
+    let (_, n) = app.poll_transmit(&mut buf).unwrap();
+    assert_eq!(
+        old_device_reads(&secret, &buf[..n]),
+        Some(PacketType::SubDevAuth)
+    );
+}
+
+/// A current device answers the first, full-IV write key: no quirk is recorded.
+#[test]
+fn a_current_device_records_no_quirk() {
+    let mut w = World::<0>::new(1, clean());
+    w.discover();
+    assert!(w.app.device(dev_addr()).unwrap().quirks().is_empty());
+    let h = w.authorize();
+    assert!(w.events.contains(&AppEvent::Authorized(h)));
+    assert!(w.app.device(dev_addr()).unwrap().quirks().is_empty());
 }
 
 #[test]

@@ -21,8 +21,11 @@
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (NOTES.md §5, [`Timestamped`]).
 
+mod quirk;
 mod script_control;
 mod subdev_script;
+
+pub use quirk::Quirk;
 
 pub use script_control::{
     Control, ControlResponse, SCRIPT_FIXED_LEN, ScriptBody, is_script_response,
@@ -64,7 +67,7 @@ pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,
 };
 #[cfg(feature = "json")]
-pub use message::{Message, decode};
+pub use message::{Message, decode, decode_lenient};
 #[cfg(feature = "json")]
 pub use printer::Style;
 #[cfg(feature = "json")]

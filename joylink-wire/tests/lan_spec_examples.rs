@@ -77,14 +77,18 @@ fn discovery_6_3_1() {
 ]
 }"#;
     let r = ScanResponse::parse(rsp).unwrap();
-    assert_eq!(r.cid, "011c022b");
+    assert_eq!(r.cid.as_deref(), Some("011c022b"));
     assert_eq!(
-        r.model_code,
-        "a7485566bbeccd8a7485566b9ee9cd8a74855665be2ccd8"
+        r.model_code.as_deref(),
+        Some("a7485566bbeccd8a7485566b9ee9cd8a74855665be2ccd8")
     );
     assert_eq!(
         (r.lancon, r.trantype, r.devtype),
-        (LanControl::Enabled, TranType::Lua, DevType::Normal)
+        (
+            Some(LanControl::Enabled),
+            Some(TranType::Lua),
+            Some(DevType::Normal)
+        )
     );
     assert_eq!(r.dbg.map(|d| (d.ver, d.rssi)), Some((1, 1)));
     assert_eq!(r.opt.as_ref().unwrap().get(), r#"{ "type": 1, "std": 1}"#);

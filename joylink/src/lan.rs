@@ -28,8 +28,9 @@
 extern crate alloc;
 
 #[cfg(feature = "json")]
-use joylink_crypto::{KeyPair, LocalKey, PublicKey, SharedSecret};
+use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, PublicKey, SharedSecret};
 use joylink_crypto::{Mode, OpenOptions};
+pub use joylink_wire::lan::Quirk;
 use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
 #[cfg(feature = "json")]
 use joylink_wire::table::BodyKind;
@@ -70,6 +71,11 @@ pub struct LanKeys<'k> {
     pub key_pair: Option<&'k KeyPair>,
     /// The peer's public key, for *sealing* enctype 2 (the app uses the device's `devkey`).
     pub peer_key: Option<&'k PublicKey>,
+    /// How the peer copies the enctype 2 IV: [`IvCompat::Standard`] (the spec, SDK ≥ 2.0.15)
+    /// unless [`open_lenient`] reported [`Quirk::TruncatedIv`] for this peer (compat §3.1: SDKs ≤
+    /// 2.0.12 cut the IV at its first 0x00); then seal and open with
+    /// [`IvCompat::LegacyStrncpy`].
+    pub iv_compat: IvCompat,
 }
 
 /// A received LAN packet, decrypted and typed; borrows the caller's buffer.
@@ -88,6 +94,8 @@ pub struct Incoming<'a> {
     pub message: Message<'a>,
     /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
     pub crc_ok: bool,
+    /// What [`open_lenient`] needed to read the packet (always `None` from [`open`]).
+    pub quirk: Option<Quirk>,
 }
 
 /// Opens a LAN packet in place and types its body: decodes the header and opt once
@@ -128,6 +136,101 @@ pub fn open<'a>(
     direction: Direction,
     crc: CrcPolicy,
 ) -> Result<Incoming<'a>> {
+    open_with(buf, keys, direction, crc, keys.iv_compat, false)
+}
+
+/// [`open`] for the APP side, lenient to what shipped modules send (compat §16); the
+/// [`Incoming::quirk`] says which reading it needed, so a session can remember it per peer.
+///
+/// - Device → app: the fallbacks of [`decode_lenient`](joylink_wire::lan::decode_lenient)
+///   when the strict reading fails — a write-key answer behind 4 bytes (compat §16.2, the
+///   third-party Python client HAM), the control-response layout under type 3 and a type-3
+///   answer without a timestamp (compat §16.1, the HiFlying module port).
+/// - Enctype 2: when the standard IV does not open the packet (bad padding, or a first block
+///   that does not read as the expected timestamp and JSON) and the IV has a 0x00 with other
+///   bytes after it, the IV cut at its first 0x00 is tried ([`IvCompat::LegacyStrncpy`]: the
+///   `strncpy` copy of SDKs ≤ 2.0.12 and of the E17-based HiFlying port, compat §3.1, §16.1);
+///   success reports [`Quirk::TruncatedIv`]. Only then does the packet cost a copy of itself.
+///
+/// ```
+/// use joylink::lan::{self, LanKeys, Quirk};
+/// use joylink::crypto::LocalKey;
+/// use joylink::wire::{CrcPolicy, Direction, EncType, Header, Magic, PacketType};
+///
+/// let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse()?;
+/// let keys = LanKeys { local_key: Some(&key), ..LanKeys::default() };
+/// // A type-3 answer that is bare JSON, no timestamp (the HiFlying port).
+/// let json = br#"{"code":0}"#;
+/// let mode = joylink::crypto::Mode::LocalKey(&key);
+/// let header = Header::new(Magic::Lan, PacketType::JsonControl, EncType::PreShared);
+/// let mut packet = vec![0u8; joylink::crypto::sealed_len(&mode, 0, json.len())];
+/// packet[16..16 + json.len()].copy_from_slice(json);
+/// joylink::crypto::seal(&header, &mode, 0, json.len(), &mut packet)?;
+/// let mut strict = packet.clone();
+/// assert!(lan::open(&mut strict, &keys, Direction::FromDevice, CrcPolicy::Verify).is_err());
+/// let got = lan::open_lenient(&mut packet, &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// assert_eq!(got.quirk, Some(Quirk::NoTimestamp));
+/// # Ok::<(), joylink::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`open`]; when the truncated IV does not open the packet either, the standard reading's
+/// error.
+#[cfg(feature = "json")]
+pub fn open_lenient<'a>(
+    buf: &'a mut [u8],
+    keys: &LanKeys<'_>,
+    direction: Direction,
+    crc: CrcPolicy,
+) -> Result<Incoming<'a>> {
+    if !truncated_iv_differs(buf, keys, crc) {
+        return open_with(buf, keys, direction, crc, keys.iv_compat, true);
+    }
+    // Opening is in place: keep the ciphertext for the second try.
+    let copy = buf.to_vec();
+    let first = open_with(buf, keys, direction, crc, IvCompat::Standard, true).err();
+    buf.copy_from_slice(&copy);
+    let Some(first) = first else {
+        return open_with(buf, keys, direction, crc, IvCompat::Standard, true);
+    };
+    match open_with(buf, keys, direction, crc, IvCompat::LegacyStrncpy, true) {
+        Ok(mut incoming) => {
+            incoming.quirk = Some(Quirk::TruncatedIv);
+            Ok(incoming)
+        }
+        Err(_) => Err(first),
+    }
+}
+
+/// Whether `buf` is an enctype 2 packet the keys can open whose IV changes when cut at its
+/// first 0x00 (about 6 % of key pairs, compat §3.1) and the keys do not already say so.
+#[cfg(feature = "json")]
+fn truncated_iv_differs(buf: &[u8], keys: &LanKeys<'_>, crc: CrcPolicy) -> bool {
+    let Ok(packet) = joylink_wire::decode(buf, crc) else {
+        return false;
+    };
+    if packet.header.enc_type != EncType::Ecdh || keys.iv_compat != IvCompat::Standard {
+        return false;
+    }
+    let (Some(pair), Ok(peer)) = (keys.key_pair, PublicKey::from_bytes(packet.opt)) else {
+        return false;
+    };
+    let secret = pair.private_key().diffie_hellman(&peer);
+    let standard = KeyIv::from_shared_secret(&secret);
+    let legacy = standard.clone().with_iv_compat(IvCompat::LegacyStrncpy);
+    standard.raw_secret_iv() != legacy.raw_secret_iv()
+}
+
+/// The one open path: `iv` for enctype 2, `lenient` for [`open_lenient`]'s readings.
+#[cfg(feature = "json")]
+fn open_with<'a>(
+    buf: &'a mut [u8],
+    keys: &LanKeys<'_>,
+    direction: Direction,
+    crc: CrcPolicy,
+    iv: IvCompat,
+    lenient: bool,
+) -> Result<Incoming<'a>> {
     let packet = PartialDecode::new(buf, crc)?;
     let header = *packet.header();
     // A fragment's payload is a slice of a larger message: reassemble first (spec 3.2).
@@ -149,7 +252,7 @@ pub fn open<'a>(
         EncType::Ecdh => {
             let pair = keys.key_pair.ok_or(missing("key pair"))?;
             let peer = opt_key.ok_or(missing("peer public key"))?;
-            secret = pair.private_key().diffie_hellman(&peer);
+            secret = pair.private_key().diffie_hellman(&peer).with_iv_compat(iv);
             Mode::Ecdh(&secret)
         }
         _ => Mode::LocalKey(keys.local_key.ok_or(missing("localkey"))?),
@@ -172,7 +275,14 @@ pub fn open<'a>(
         }
     }
     let plaintext: &'a [u8] = opened.plaintext;
-    let message = joylink_wire::lan::decode(header.packet_type, plaintext, direction)?;
+    let (message, quirk) = if lenient {
+        joylink_wire::lan::decode_lenient(header.packet_type, plaintext, direction)?
+    } else {
+        (
+            joylink_wire::lan::decode(header.packet_type, plaintext, direction)?,
+            None,
+        )
+    };
     let peer_key = match &message {
         // An empty or invalid devkey (modules before activation send "") marks the key absent:
         // the reply itself is still the device's answer.
@@ -185,6 +295,7 @@ pub fn open<'a>(
         peer_key,
         message,
         crc_ok: opened.crc_ok,
+        quirk,
     })
 }
 
@@ -210,7 +321,10 @@ pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec:
         EncType::Ecdh => {
             let pair = keys.key_pair.ok_or(missing("key pair"))?;
             let peer = keys.peer_key.ok_or(missing("peer public key"))?;
-            secret = pair.private_key().diffie_hellman(peer);
+            secret = pair
+                .private_key()
+                .diffie_hellman(peer)
+                .with_iv_compat(keys.iv_compat);
             own_key = pair.public_key().to_compressed();
             opt = &own_key;
             Mode::Ecdh(&secret)

@@ -82,18 +82,19 @@ fn full_lan_exchange() {
     let answer = ScanResponse {
         code: Some(StreamValue::from(0)),
         msg: Some(StreamValue::from(ScanResponse::SCAN_OK)),
-        devkey: Cow::Borrowed(devkey.as_str()),
+        devkey: Some(Cow::Borrowed(devkey.as_str())),
         mac: Cow::Borrowed("EA2D9AB01132"),
         productuuid: Cow::Borrowed("5708AB"),
-        feedid: Cow::Borrowed(""),
-        lancon: LanControl::Enabled,
-        trantype: TranType::Lua,
-        devtype: DevType::Gateway,
-        cid: Cow::Borrowed("2b19175a"),
-        firmware_version: Cow::Borrowed("7c4e_562"),
-        model_code: Cow::Borrowed("27ced605"),
+        feedid: Some(Cow::Borrowed("")),
+        lancon: Some(LanControl::Enabled),
+        trantype: Some(TranType::Lua),
+        devtype: Some(DevType::Gateway),
+        cid: Some(Cow::Borrowed("2b19175a")),
+        firmware_version: Some(Cow::Borrowed("7c4e_562")),
+        model_code: Some(Cow::Borrowed("27ced605")),
         joy_sdk_version: Some(Cow::Borrowed("2.0.19")),
         no_snapshot: Some(0),
+        no_snap_short: None,
         batch_bind: Some(0),
         dbg: None,
         opt: None,
@@ -178,6 +179,7 @@ fn full_lan_exchange() {
         local_key: Some(&device_localkey),
         key_pair: Some(&device_pair),
         peer_key: None,
+        ..LanKeys::default()
     };
     let control = JsonControlRequest::control(ControlData {
         streams: vec![Stream::new("switch", "1")],
@@ -515,6 +517,7 @@ fn every_lan_vector_opens_and_reseals_byte_for_byte() {
             local_key: local.as_ref(),
             key_pair: receiver_pair.as_ref(),
             peer_key: None,
+            ..LanKeys::default()
         };
         let mut buf = packet.clone();
         let got = open(&mut buf, &receiver, dir(v), CrcPolicy::Verify)
@@ -533,6 +536,7 @@ fn every_lan_vector_opens_and_reseals_byte_for_byte() {
             local_key: local.as_ref(),
             key_pair: sender_pair.as_ref(),
             peer_key: sender_peer.as_ref(),
+            ..LanKeys::default()
         };
         let resealed = seal_vec(&got.message, &sender).unwrap();
         assert_eq!(

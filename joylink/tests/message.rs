@@ -212,6 +212,7 @@ fn every_vector_packet_opens_into_the_typed_message() {
                     local_key: local.as_ref(),
                     key_pair: pair.as_ref(),
                     peer_key: None,
+                    ..LanKeys::default()
                 })
             } else {
                 Keys::Wan(WanKeys {

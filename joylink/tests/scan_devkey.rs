@@ -15,18 +15,19 @@ fn reply(devkey: &str) -> ScanResponse<'_> {
     ScanResponse {
         code: None,
         msg: None,
-        devkey: Cow::Borrowed(devkey),
+        devkey: Some(Cow::Borrowed(devkey)),
         mac: Cow::Borrowed("EA2D9AB01132"),
         productuuid: Cow::Borrowed("5708AB"),
-        feedid: Cow::Borrowed(""),
-        lancon: LanControl::Enabled,
-        trantype: TranType::Lua,
-        devtype: DevType::Normal,
-        cid: Cow::Borrowed(""),
-        firmware_version: Cow::Borrowed(""),
-        model_code: Cow::Borrowed(""),
+        feedid: Some(Cow::Borrowed("")),
+        lancon: Some(LanControl::Enabled),
+        trantype: Some(TranType::Lua),
+        devtype: Some(DevType::Normal),
+        cid: Some(Cow::Borrowed("")),
+        firmware_version: Some(Cow::Borrowed("")),
+        model_code: Some(Cow::Borrowed("")),
         joy_sdk_version: None,
         no_snapshot: None,
+        no_snap_short: None,
         batch_bind: None,
         dbg: None,
         opt: None,
@@ -60,7 +61,7 @@ fn scan_reply_without_a_usable_devkey_still_opens() {
             panic!("{devkey:?}: {:?}", got.message)
         };
         assert_eq!(r.mac, "EA2D9AB01132", "{devkey:?}");
-        assert_eq!(r.devkey, devkey);
+        assert_eq!(r.devkey.as_deref(), Some(devkey));
         assert_eq!(got.peer_key.is_some(), usable, "{devkey:?}");
         if usable {
             assert_eq!(got.peer_key.as_ref(), Some(pair.public_key()));

@@ -256,6 +256,10 @@ fn direction_of(
     }
 }
 
+/// Who sent a fragment to whom (for WAN: the TCP connection and its direction), its network and
+/// type, and its message id (`reserved`).
+type FragmentKey = (SocketAddr, SocketAddr, u32, u8, u8);
+
 struct Printer<'k> {
     keys: &'k KeyRing,
     json: bool,
@@ -267,8 +271,9 @@ struct Printer<'k> {
     no_key: u64,
     not_decrypted: u64,
     malformed: u64,
-    /// LAN fragments waiting for the rest of their message, per (sender, message id).
-    fragments: HashMap<(SocketAddr, u8), Vec<Vec<u8>>>,
+    /// Fragments waiting for the rest of their message, per (sender, receiver, magic, packet
+    /// type, message id): a WAN message's fragments travel on one TCP connection.
+    fragments: HashMap<FragmentKey, Vec<Vec<u8>>>,
     /// Frames of link types `dissect` cannot read, per type.
     unreadable_links: HashMap<u32, u64>,
 }
@@ -394,9 +399,15 @@ impl Printer<'_> {
         }
     }
 
-    /// Keeps a LAN fragment (spec 3.2 total/index) and, once every fragment of its message is
-    /// in, joins them with joylink-wire's [`Reassembler`] into one packet (header and opt of
-    /// the fragments, the whole payload, total = index = 0, the CRC over the whole).
+    /// Keeps a fragment (spec 3.2 total/index) and, once every fragment of its message is in,
+    /// joins them with joylink-wire's [`Reassembler`] into one packet (header and opt of the
+    /// fragments, the whole payload, total = index = 0, the CRC over the whole), which is then
+    /// opened like any packet.
+    ///
+    /// LAN: 1000-byte slices of a scan answer. WAN (compat §16.4, JD's Linux/gateway SDK): the
+    /// sealed payload cut into 1024-byte slices of *ciphertext*, joined before decryption, keyed
+    /// per TCP connection; its broken last slice (sent empty) gives a message that then shows as
+    /// not decrypted.
     fn reassemble(
         &mut self,
         frame: &capture::Frame,
@@ -404,13 +415,26 @@ impl Printer<'_> {
         bytes: &[u8],
     ) -> Option<Vec<u8>> {
         let d = joylink::wire::decode(bytes, CrcPolicy::Ignore).ok()?;
-        if d.header.magic != Magic::Lan || !d.header.is_fragment() {
+        if !d.header.is_fragment() {
             return None;
         }
-        let key = (seg.src, d.header.reserved);
-        let total = usize::from(d.header.total);
+        let h = d.header;
+        let key = (
+            seg.src,
+            seg.dst,
+            u32::from(h.magic),
+            h.packet_type.value(),
+            h.reserved,
+        );
+        let total = usize::from(h.total);
         let list = self.fragments.entry(key).or_default();
-        list.push(bytes.to_vec());
+        // A retransmitted fragment (same index) is kept once.
+        let same_index = |p: &Vec<u8>| {
+            joylink::wire::decode(p, CrcPolicy::Ignore).is_ok_and(|q| q.header.index == h.index)
+        };
+        if !list.iter().any(same_index) {
+            list.push(bytes.to_vec());
+        }
         if list.len() < total {
             return None;
         }

@@ -5,9 +5,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use joylink_crypto::{KeyPair, LocalKey, Mode, PublicKey};
+use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, Mode, PublicKey, SharedSecret};
 use joylink_wire::lan::{
-    AddSubDevRequest, Control, ControlResponse, JsonControlRequest, Message, ResponseLayout,
+    AddSubDevRequest, Control, ControlResponse, JsonControlRequest, Message, Quirk, ResponseLayout,
     SUBDEV_SCRIPT_FIXED_LEN, ScanRequest, ScanStatus, SubDevAuthData, SubDevAuthRequest,
     SubDevControlResponse, SubDevProtocol, Timestamped, WriteKeyData, WriteKeyRequest,
     is_script_response,
@@ -40,8 +40,10 @@ pub struct RequestHandle(pub u32);
 pub struct DeviceEntry {
     /// Where it answered from.
     pub addr: SocketAddr,
-    /// Its public key (`devkey`), for authorization.
-    pub devkey: PublicKey,
+    /// Its public key (`devkey`), for authorization; `None` when the reply carried no usable
+    /// key (modules before activation send `""`): such a device is listed but cannot be
+    /// authorized until it answers with one.
+    pub devkey: Option<PublicKey>,
     /// MAC.
     pub mac: String,
     /// Product uuid.
@@ -54,9 +56,27 @@ pub struct DeviceEntry {
     pub sub_devices: Vec<(String, String, String, bool)>,
     localkey: Option<LocalKey>,
     sub_keys: Vec<(String, LocalKey)>,
+    quirks: Vec<Quirk>,
 }
 
 impl DeviceEntry {
+    /// What the device was seen doing outside the spec (compat §16), oldest first, each once:
+    /// the app reads its later packets the same way, and seals enctype 2 with the truncated IV
+    /// once [`Quirk::TruncatedIv`] is here.
+    #[must_use]
+    pub fn quirks(&self) -> &[Quirk] {
+        &self.quirks
+    }
+
+    /// The IV option for enctype 2 to this device (compat §3.1).
+    fn iv_compat(&self) -> IvCompat {
+        if self.quirks.contains(&Quirk::TruncatedIv) {
+            IvCompat::LegacyStrncpy
+        } else {
+            IvCompat::Standard
+        }
+    }
+
     /// Whether the app holds the device's localkey.
     #[must_use]
     pub const fn is_authorized(&self) -> bool {
@@ -130,13 +150,27 @@ struct Pending {
     kind: Kind,
     deadline: Instant,
     attempts_left: u8,
+    /// Whether the last send of an enctype-2 request used the truncated IV.
+    legacy_iv: bool,
 }
 
 /// The app's LAN endpoint: one per app, talking to any number of devices.
 ///
-/// Lenient to what shipped modules send: a JSON answer as type 3 or 4, a script answer under
-/// type 3, a write-key answer with a 4-byte prefix, the shipped 104 answer layout (feedid at
-/// offset 0, no serial), a scan reply whose `code`/`msg` have swapped JSON types.
+/// Lenient to what shipped modules send, with the readings of
+/// [`decode_lenient`](joylink_wire::lan::decode_lenient) and its [`Quirk`]s remembered per
+/// device ([`DeviceEntry::quirks`]):
+/// - a JSON answer as type 3 or 4; a script answer under type 3 and a type-3 answer without a
+///   timestamp (compat §16.1, the HiFlying module port; an answer without a timestamp skips the
+///   replay check, there is nothing to compare);
+/// - a write-key answer behind a 4-byte prefix, `msg` `"write accesskey ok"` or `"success"`
+///   (compat §16.2, the third-party Python client HAM; E17);
+/// - a scan reply with only `mac` and `productuuid`, `code`/`msg` of either JSON kind (compat
+///   §16.1); the shipped 104 answer layout (feedid at offset 0, no serial);
+/// - devices on SDKs ≤ 2.0.12 (and the E17-based HiFlying port) decrypt enctype 2 with the IV cut
+///   at its first 0x00 (compat §3.1, §16.1) and do not answer a request sealed with the full
+///   IV. When the full and the cut IV differ for a device (about 6 % of key pairs), the
+///   authorization retries alternate between them; an answer to a retry sealed with the cut IV
+///   records [`Quirk::TruncatedIv`], and later enctype-2 requests to that device use it.
 ///
 /// ```
 /// use joylink_session::lan::{App, SocketAddr};
@@ -243,13 +277,21 @@ impl App {
                 Kind::Auth { .. } | Kind::AddSub { .. } | Kind::SubAuth { .. }
                     if p.attempts_left > 0 =>
                 {
-                    // Sealed again with a fresh timestamp: the device drops a repeated one.
-                    if self.send_pending(now, &p).is_ok() {
-                        self.pending.push(Pending {
-                            deadline: now.add_millis(AUTH_RETRY_MS),
-                            attempts_left: p.attempts_left.saturating_sub(1),
-                            ..p
+                    // Sealed again with a fresh timestamp: the device drops a repeated one. An
+                    // unanswered enctype-2 request is tried with the other IV next (compat §3.1).
+                    let ecdh = matches!(p.kind, Kind::Auth { .. } | Kind::SubAuth { .. });
+                    let flip = ecdh
+                        && self.secret(p.addr).is_ok_and(|(s, differs)| {
+                            differs && s.iv_compat() == IvCompat::Standard
                         });
+                    let next = Pending {
+                        deadline: now.add_millis(AUTH_RETRY_MS),
+                        attempts_left: p.attempts_left.saturating_sub(1),
+                        legacy_iv: p.legacy_iv != flip,
+                        ..p
+                    };
+                    if self.send_pending(now, &next).is_ok() {
+                        self.pending.push(next);
                     }
                 }
                 Kind::Auth { .. } => self.events.push_back(AppEvent::AuthFailed(p.handle, None)),
@@ -331,7 +373,7 @@ impl App {
                     timestamp: ts,
                     body: WriteKeyRequest { data },
                 });
-                self.seal_ecdh(addr, &m)
+                self.seal_ecdh(addr, &m, p.legacy_iv)
             }
             Kind::SubAuth { data: d } => {
                 let [feedid, accesskey, localkey, uuid, mac] = d;
@@ -340,7 +382,7 @@ impl App {
                     timestamp: ts,
                     body: SubDevAuthRequest { data },
                 });
-                self.seal_ecdh(addr, &m)
+                self.seal_ecdh(addr, &m, p.legacy_iv)
             }
             Kind::AddSub {
                 mac,
@@ -358,9 +400,26 @@ impl App {
         }
     }
 
-    fn seal_ecdh(&mut self, addr: SocketAddr, m: &Message<'_>) -> Result<()> {
-        let devkey = self.entry(addr)?.devkey;
+    /// The ECDH secret with a device, with the device's IV option, and whether cutting the
+    /// IV at its first 0x00 changes it (only then is the truncated IV worth a try).
+    fn secret(&self, addr: SocketAddr) -> Result<(SharedSecret, bool)> {
+        let entry = self.entry(addr)?;
+        let devkey = entry
+            .devkey
+            .ok_or(Error::State("device sent no usable devkey"))?;
         let secret = self.key_pair.private_key().diffie_hellman(&devkey);
+        let standard = KeyIv::from_shared_secret(&secret);
+        let cut = standard.clone().with_iv_compat(IvCompat::LegacyStrncpy);
+        let differs = standard.raw_secret_iv() != cut.raw_secret_iv();
+        Ok((secret.with_iv_compat(entry.iv_compat()), differs))
+    }
+
+    /// Seals an enctype-2 request; `legacy` asks for the truncated IV (compat §3.1).
+    fn seal_ecdh(&mut self, addr: SocketAddr, m: &Message<'_>, legacy: bool) -> Result<()> {
+        let (mut secret, _) = self.secret(addr)?;
+        if legacy {
+            secret = secret.with_iv_compat(IvCompat::LegacyStrncpy);
+        }
         let opt = self.key_pair.public_key().to_compressed();
         self.seal_to(addr, m, &Mode::Ecdh(&secret), &opt)
     }
@@ -372,6 +431,7 @@ impl App {
             kind,
             deadline: now.add_millis(AUTH_RETRY_MS),
             attempts_left: AUTH_ATTEMPTS.saturating_sub(1),
+            legacy_iv: false,
         };
         self.send_pending(now, &p)?;
         let h = p.handle;
@@ -448,6 +508,7 @@ impl App {
             kind,
             deadline: now.add_millis(RESPONSE_TIMEOUT_MS),
             attempts_left: 0,
+            legacy_iv: false,
         });
         handle
     }
@@ -592,8 +653,15 @@ impl App {
             }
             PacketType::WriteKey | PacketType::SubDevAuth => {
                 let payload = decoded.payload;
-                let m = decode_lenient(header.packet_type, payload)?;
-                self.on_auth_answer(from, m)
+                let (m, quirk) = joylink_wire::lan::decode_lenient(
+                    header.packet_type,
+                    payload,
+                    Direction::FromDevice,
+                )
+                .map_err(|_| Error::Dropped("answer does not parse"))?;
+                self.on_auth_answer(from, m)?;
+                self.note(from, quirk);
+                Ok(())
             }
             PacketType::ScriptControl | PacketType::JsonControl => {
                 let key = self
@@ -601,7 +669,7 @@ impl App {
                     .map_err(|_| Error::Dropped("unknown device"))?;
                 let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
                 let plaintext = o.plaintext.to_vec();
-                self.on_control_answer(now, from, &plaintext)
+                self.on_control_answer(now, from, header.packet_type, &plaintext)
             }
             PacketType::AddSubDev => {
                 let key = self
@@ -691,7 +759,8 @@ impl App {
         else {
             return Err(Error::Dropped("scan reply does not parse"));
         };
-        let devkey = PublicKey::from_devkey(&r.devkey)?;
+        // An empty or malformed devkey (modules before activation) lists the device without one.
+        let devkey = r.device_key().and_then(|k| PublicKey::from_devkey(k).ok());
         let subs = r
             .subdev
             .iter()
@@ -706,21 +775,22 @@ impl App {
             })
             .collect();
         let old = self.devices.iter().position(|d| d.addr == from);
-        let (localkey, sub_keys) = match old.and_then(|i| self.devices.get(i)) {
-            // A device that rebooted has a new key pair but keeps its localkey.
-            Some(d) => (d.localkey.clone(), d.sub_keys.clone()),
-            None => (None, Vec::new()),
+        let (localkey, sub_keys, quirks) = match old.and_then(|i| self.devices.get(i)) {
+            // A device that rebooted has a new key pair but keeps its localkey (and firmware).
+            Some(d) => (d.localkey.clone(), d.sub_keys.clone(), d.quirks.clone()),
+            None => (None, Vec::new(), Vec::new()),
         };
         let entry = DeviceEntry {
             addr: from,
             devkey,
             mac: r.mac.to_string(),
             productuuid: r.productuuid.to_string(),
-            feedid: r.feedid.to_string(),
-            devtype: r.devtype.value(),
+            feedid: r.feedid.as_deref().unwrap_or_default().to_string(),
+            devtype: r.devtype.map_or(0, |t| t.value()),
             sub_devices: subs,
             localkey,
             sub_keys,
+            quirks,
         };
         match old.and_then(|i| self.devices.get_mut(i)) {
             Some(d) => *d = entry,
@@ -753,6 +823,9 @@ impl App {
                         d.feedid.clone_from(feedid);
                     }
                 }
+                if p.legacy_iv {
+                    self.note(from, Some(Quirk::TruncatedIv));
+                }
                 self.events.push_back(AppEvent::Authorized(p.handle));
                 Ok(())
             }
@@ -766,6 +839,9 @@ impl App {
                     .ok_or(Error::Dropped("no sub-device authorization waiting"))?;
                 // E209+ omit `code` for a refused state: that is a failure too.
                 let code = r.code.unwrap_or(-1);
+                if code == 0 && p.legacy_iv {
+                    self.note(from, Some(Quirk::TruncatedIv));
+                }
                 if let (0, Kind::SubAuth { data }) = (code, &p.kind) {
                     let key: LocalKey = data[2].parse()?;
                     if let Some(d) = self.devices.iter_mut().find(|d| d.addr == from) {
@@ -777,6 +853,16 @@ impl App {
                 Ok(())
             }
             _ => Err(Error::Dropped("not an answer")),
+        }
+    }
+
+    /// Remembers a quirk the device at `from` was seen with.
+    fn note(&mut self, from: SocketAddr, quirk: Option<Quirk>) {
+        let Some(q) = quirk else { return };
+        if let Some(d) = self.devices.iter_mut().find(|d| d.addr == from)
+            && !d.quirks.contains(&q)
+        {
+            d.quirks.push(q);
         }
     }
 
@@ -795,9 +881,28 @@ impl App {
         &mut self,
         now: Instant,
         from: SocketAddr,
+        packet_type: PacketType,
         plaintext: &[u8],
     ) -> Result<()> {
+        // The application's JSON need not be a `{code, …}` answer: only the quirk is taken from
+        // the typed reading, the bytes are passed on as they are.
+        let quirk =
+            joylink_wire::lan::decode_lenient(packet_type, plaintext, Direction::FromDevice)
+                .ok()
+                .and_then(|(_, q)| q);
+        if quirk == Some(Quirk::NoTimestamp) {
+            let p = self
+                .take(|p| p.addr == from && matches!(p.kind, Kind::Json))
+                .ok_or(Error::Dropped("no JSON command waiting"))?;
+            self.events.push_back(AppEvent::Response(
+                p.handle,
+                ResponseBody::Json(plaintext.to_vec()),
+            ));
+            self.note(from, quirk);
+            return Ok(());
+        }
         self.fresh_answer(now, from, plaintext)?;
+        self.note(from, quirk);
         if is_script_response(plaintext) {
             let r = ControlResponse::parse(plaintext)?;
             let p = self
@@ -874,22 +979,6 @@ impl App {
             return Ok(());
         }
         Err(Error::Dropped("sub-device answer for no known sub-device"))
-    }
-}
-
-/// Decodes a clear authorization answer; a 4-byte prefix before the JSON (what one shipped
-/// client expects and some firmwares may send) is skipped.
-fn decode_lenient(packet_type: PacketType, payload: &[u8]) -> Result<Message<'_>> {
-    let direct = joylink_wire::lan::decode(packet_type, payload, Direction::FromDevice);
-    match direct {
-        Ok(m) => Ok(m),
-        Err(_) if payload.first() != Some(&b'{') => joylink_wire::lan::decode(
-            packet_type,
-            payload.get(4..).unwrap_or_default(),
-            Direction::FromDevice,
-        )
-        .map_err(|_| Error::Dropped("answer does not parse")),
-        Err(_) => Err(Error::Dropped("answer does not parse")),
     }
 }
 

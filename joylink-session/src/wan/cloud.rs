@@ -16,7 +16,10 @@ use joylink_wire::wan::{
     AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevState,
     TaskReportResponse, Timestamped, WanMessage,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, PacketType, ResponseCode};
+use joylink_wire::{
+    BizCode, CrcPolicy, Direction, FixedText, PacketType, Reassembler, ReassemblyStatus,
+    ResponseCode,
+};
 use zeroize::Zeroize;
 
 use super::json::{find_int, plain, write_into};
@@ -706,6 +709,60 @@ impl Cloud {
             info,
         });
         self.send(&m, tx)
+    }
+
+    /// Handles one framed packet from the device, whole or a fragment: fragments go into
+    /// `fragments` (the connection's reassembler, storage provided by the caller, so the state
+    /// stays within 512 bytes) and the message is handled by [`Cloud::handle_packet`] once its
+    /// last fragment is in; until then `Ok(None)`.
+    ///
+    /// compat §16.4: JD's Linux/gateway SDK sends a type-11 answer whose sealed payload exceeds
+    /// its buffer as 1024-byte slices of the *ciphertext* (`reserved` = the low byte of the
+    /// unfragmented packet's CRC, a message id), joined before decryption. Its last slice is
+    /// sent empty when there are two or more (the sender reads the length from the wrong
+    /// header), so the joined ciphertext does not unpad: that message ends as one
+    /// [`Error::Crypto`] `Decrypt` when its last fragment arrives, and its slot is free for the
+    /// next message. A lost fragment blocks nothing either: a new message id takes a free slot
+    /// or the oldest one, and an incomplete message expires after
+    /// [`REASSEMBLY_TIMEOUT_MS`](joylink_wire::REASSEMBLY_TIMEOUT_MS) (by `now`). Key the
+    /// reassembler by connection: one per [`Cloud`]. Every message must fit
+    /// `storage.len() / M` bytes (header, opt and the joined payload).
+    ///
+    /// ```
+    /// use joylink_session::wan::Cloud;
+    /// use joylink_wire::Reassembler;
+    /// // Two messages in flight per connection, up to 8 KiB each.
+    /// let mut storage = [0u8; 16 * 1024];
+    /// let mut fragments: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
+    /// # let _ = &mut fragments;
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Cloud::handle_packet`], and [`Error::Wire`] for a fragment the reassembler refuses
+    /// (a bad index or slice length, a duplicate, a message larger than a slot).
+    pub fn handle_input<
+        'a,
+        K: KeyLookup + ?Sized,
+        R: rand_core::CryptoRng + ?Sized,
+        const N: usize,
+        const M: usize,
+    >(
+        &mut self,
+        now: Instant,
+        packet: &'a mut [u8],
+        fragments: &'a mut Reassembler<'_, (), M>,
+        keys: &mut K,
+        rng: &mut R,
+        tx: &mut TxQueue<N>,
+    ) -> Result<Option<CloudIncoming<'a>>> {
+        let decoded = joylink_wire::decode(packet, CrcPolicy::Verify)?;
+        if decoded.header.total == 0 {
+            return self.handle_packet(now, packet, keys, rng, tx);
+        }
+        match fragments.push((), &decoded, now.0)? {
+            ReassemblyStatus::Incomplete { .. } => Ok(None),
+            ReassemblyStatus::Complete(m) => self.handle_packet(now, m.packet, keys, rng, tx),
+        }
     }
 
     /// Handles one whole packet from the device (opened in place in `packet`); answers what the

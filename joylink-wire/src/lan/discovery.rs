@@ -80,12 +80,14 @@ pub struct AppIdentity<'a> {
 
 /// The device's answer to a scan (spec 6.3.1), in the key order of SDK 2.0.12+ (NOTES.md §6.2).
 ///
-/// Required: `devkey`, `mac`, `productuuid`, `feedid`, `lancon`, `trantype`, `devtype`, `CID`,
-/// `firmwareVersion`, `modelCode` (every SDK version sends them). Optional: the rest.
+/// Required: `mac` and `productuuid` only. Every other key is optional and stays absent when it
+/// is written again, so a parsed reply re-encodes to its own bytes (key order and presence).
 ///
-/// compat: NOTES.md §6.2 — shipped devices add `code`, `msg`, `joySdkVersion`, `noSnapshot`,
-/// `batchBind`, `d_idt` and never send the spec's `dbg`/`opt`. One vendor port sends `code` as a
-/// string and `msg` as a number, so those two keep whatever JSON kind arrives.
+/// compat §6.2 — shipped devices add `code`, `msg`, `joySdkVersion`, `noSnapshot`, `batchBind`,
+/// `d_idt` and never send the spec's `dbg`/`opt`. compat §16.1 — the HiFlying module port (a
+/// chip-vendor fork of the E17-era SDK) omits `CID`, `firmwareVersion` and `modelCode`, sends
+/// `code` as the string `"scan ok"` and `msg` as the number 0 (so those two keep whatever JSON
+/// kind arrives), adds a misspelt `noSnapShort` and a `d_idt` with only some of its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanResponse<'a> {
     /// `code`: 0 from shipped devices.
@@ -108,8 +110,13 @@ pub struct ScanResponse<'a> {
     /// compressed secp160r1 key, spec 6.3.1); `""` from modules before activation and for
     /// sub-devices. Kept as text so the reply re-encodes byte for byte; read it through
     /// [`ScanResponse::device_key`], which says when there is no usable key.
-    #[serde(borrow)]
-    pub devkey: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub devkey: Option<Cow<'a, str>>,
     /// `mac`: the device's MAC or another vendor-unique id.
     #[serde(borrow)]
     pub mac: Cow<'a, str>,
@@ -117,26 +124,52 @@ pub struct ScanResponse<'a> {
     #[serde(borrow)]
     pub productuuid: Cow<'a, str>,
     /// `feedid`: `""` before activation.
-    #[serde(borrow)]
-    pub feedid: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub feedid: Option<Cow<'a, str>>,
     /// `lancon`.
-    pub lancon: LanControl,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lancon: Option<LanControl>,
     /// `trantype`.
-    pub trantype: TranType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trantype: Option<TranType>,
     /// `devtype`.
-    pub devtype: DevType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devtype: Option<DevType>,
     /// `CID`: category code, 8 hex characters.
-    #[serde(borrow, rename = "CID")]
+    #[serde(
+        borrow,
+        rename = "CID",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[doc(alias = "CID")]
-    pub cid: Cow<'a, str>,
+    pub cid: Option<Cow<'a, str>>,
     /// `firmwareVersion`.
-    #[serde(borrow, rename = "firmwareVersion")]
+    #[serde(
+        borrow,
+        rename = "firmwareVersion",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[doc(alias = "firmwareVersion")]
-    pub firmware_version: Cow<'a, str>,
+    pub firmware_version: Option<Cow<'a, str>>,
     /// `modelCode`: at most 64 characters.
-    #[serde(borrow, rename = "modelCode")]
+    #[serde(
+        borrow,
+        rename = "modelCode",
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[doc(alias = "modelCode")]
-    pub model_code: Cow<'a, str>,
+    pub model_code: Option<Cow<'a, str>>,
     /// `joySdkVersion` (SDK ≥ 2.0.12), e.g. `"2.0.19"`.
     #[serde(
         borrow,
@@ -155,6 +188,15 @@ pub struct ScanResponse<'a> {
     )]
     #[doc(alias = "noSnapshot")]
     pub no_snapshot: Option<i32>,
+    /// `noSnapShort` (sic): what the HiFlying module port sends instead of `noSnapshot` before
+    /// activation (compat §16.1). Kept apart from `noSnapshot` so the reply re-encodes as sent.
+    #[serde(
+        rename = "noSnapShort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[doc(alias = "noSnapShort")]
+    pub no_snap_short: Option<i32>,
     /// `batchBind` (SDK ≥ 2.0.12).
     #[serde(rename = "batchBind", default, skip_serializing_if = "Option::is_none")]
     #[doc(alias = "batchBind")]
@@ -178,7 +220,33 @@ pub struct ScanResponse<'a> {
     pub subdev: Option<Vec<SubDevice<'a>>>,
 }
 
-impl ScanResponse<'_> {
+impl<'a> ScanResponse<'a> {
+    /// A reply with only the two keys every sender writes; set the others as needed.
+    pub fn new(mac: &'a str, productuuid: &'a str) -> Self {
+        Self {
+            code: None,
+            msg: None,
+            devkey: None,
+            mac: Cow::Borrowed(mac),
+            productuuid: Cow::Borrowed(productuuid),
+            feedid: None,
+            lancon: None,
+            trantype: None,
+            devtype: None,
+            cid: None,
+            firmware_version: None,
+            model_code: None,
+            joy_sdk_version: None,
+            no_snapshot: None,
+            no_snap_short: None,
+            batch_bind: None,
+            dbg: None,
+            opt: None,
+            d_idt: None,
+            subdev: None,
+        }
+    }
+
     /// `msg` of shipped devices.
     pub const SCAN_OK: &'static str = "scan ok";
 
@@ -207,7 +275,7 @@ impl ScanResponse<'_> {
     /// # Ok::<(), joylink_wire::lan::JsonError>(())
     /// ```
     pub fn device_key(&self) -> Option<&str> {
-        let key: &str = &self.devkey;
+        let key: &str = self.devkey.as_deref()?;
         (key.len() == Self::DEVKEY_LEN && key.bytes().all(|b| b.is_ascii_hexdigit())).then_some(key)
     }
 }
@@ -225,29 +293,63 @@ pub struct DebugInfo {
     pub rssi: i64,
 }
 
-/// `d_idt`: JoyLink 2.0 device identity (NOTES.md §6.2). Required: all seven keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `d_idt`: JoyLink 2.0 device identity (compat §6.2). Every member optional.
+///
+/// compat §16.1: the HiFlying module port sends only `d_r` and `d_s`; an absent member stays absent
+/// when the identity is written again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceIdentity<'a> {
     /// `t`.
-    pub t: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<i64>,
     /// `d_p`: device public key.
-    #[serde(borrow)]
-    pub d_p: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub d_p: Option<Cow<'a, str>>,
     /// `d_s`: device signature (upper-case hex).
-    #[serde(borrow)]
-    pub d_s: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub d_s: Option<Cow<'a, str>>,
     /// `f_p`.
-    #[serde(borrow)]
-    pub f_p: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub f_p: Option<Cow<'a, str>>,
     /// `f_s`.
-    #[serde(borrow)]
-    pub f_s: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub f_s: Option<Cow<'a, str>>,
     /// `d_r`: device random, hex.
-    #[serde(borrow)]
-    pub d_r: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub d_r: Option<Cow<'a, str>>,
     /// `d_as`.
-    #[serde(borrow)]
-    pub d_as: Cow<'a, str>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "borrow::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub d_as: Option<Cow<'a, str>>,
 }
 
 /// One entry of `subdev` (spec 6.3.1), in the SDK's key order (NOTES.md §6.2).
@@ -360,6 +462,13 @@ mod tests {
             std::format!("{e}").contains("missing field `productuuid`"),
             "{e}"
         );
+        let e = ScanResponse::parse(br#"{"productuuid":"p"}"#).unwrap_err();
+        assert!(std::format!("{e}").contains("missing field `mac`"), "{e}");
+        let e = ScanResponse::parse(br#"{"mac":"m"}"#).unwrap_err();
+        assert!(
+            std::format!("{e}").contains("missing field `productuuid`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -382,19 +491,51 @@ mod tests {
             assert_eq!(r.device_key(), want, "{devkey:?}");
             assert_eq!(r.mac, "AA");
             // The reply re-encodes with its devkey as received.
-            assert_eq!(r.devkey, devkey);
+            assert_eq!(r.devkey.as_deref(), Some(devkey));
         }
     }
 
+    /// compat §16.1: the HiFlying module port's scan reply before activation, as its
+    /// `sprintf` writes it: `code` a string, `msg` a number, no `CID` / `firmwareVersion` /
+    /// `modelCode`, the misspelt `noSnapShort`, a `d_idt` with only `d_s` and `d_r`.
     #[test]
-    fn vendor_code_and_msg_kinds() {
-        // NOTES.md §6.2: the HiFlying port swaps the kinds and adds a misspelt key (ignored).
-        let text = br#"{"code":"scan ok","msg":0,"devkey":"","mac":"m","productuuid":"p","feedid":"","lancon":1,"trantype":1,"devtype":0,"CID":"","firmwareVersion":"","modelCode":"","noSnapShort":1}"#;
+    fn hiflying_scan_reply() {
+        let text = br#"{"code":"scan ok","msg":0,"devkey":"","mac":"ACCF23A1B2C3","productuuid":"5708AB","feedid":"","lancon":1,"trantype":1,"devtype":0,"noSnapShort":1,"d_idt":{"d_s":"3A5F","d_r":"0123456789abcdef0123456789abcd"}}"#;
         let r = ScanResponse::parse(text).unwrap();
         assert_eq!(
             r.code.as_ref().and_then(StreamValue::as_str),
             Some("scan ok")
         );
         assert_eq!(r.msg.as_ref().and_then(StreamValue::as_i64), Some(0));
+        assert_eq!((&*r.mac, &*r.productuuid), ("ACCF23A1B2C3", "5708AB"));
+        assert_eq!((r.cid.as_deref(), r.model_code.as_deref()), (None, None));
+        assert_eq!(r.firmware_version, None);
+        assert_eq!((r.no_snap_short, r.no_snapshot), (Some(1), None));
+        let idt = r.d_idt.as_ref().unwrap();
+        assert_eq!(idt.d_r.as_deref(), Some("0123456789abcdef0123456789abcd"));
+        assert_eq!((idt.t, idt.d_p.as_deref()), (None, None));
+        assert_eq!(r.device_key(), None);
+        // Written again, absent keys stay absent and present ones keep their order and kind.
+        let mut out = Vec::new();
+        r.write_json(Style::Compact, &mut out).unwrap();
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn only_mac_and_productuuid_are_required() {
+        let text = br#"{"mac":"m","productuuid":"p"}"#;
+        let r = ScanResponse::parse(text).unwrap();
+        assert_eq!(r, ScanResponse::new("m", "p"));
+        let mut out = Vec::new();
+        r.write_json(Style::Compact, &mut out).unwrap();
+        assert_eq!(out, text);
+        // Any subset of the d_idt members.
+        for idt in [r#"{}"#, r#"{"t":0}"#, r#"{"d_p":"a","f_s":"b","d_as":"c"}"#] {
+            let text = std::format!(r#"{{"mac":"m","productuuid":"p","d_idt":{idt}}}"#);
+            let r = ScanResponse::parse(text.as_bytes()).unwrap();
+            let mut out = Vec::new();
+            r.write_json(Style::Compact, &mut out).unwrap();
+            assert_eq!(out, text.as_bytes());
+        }
     }
 }

@@ -146,6 +146,13 @@ pub enum JsonCommand<'a> {
         /// `data` as received.
         data: RawJson<'a>,
     },
+    /// No `cmd` key at all. The SDK core reads only `feedid` and hands the whole JSON to the
+    /// application (compat §6.4), so shipped devices accept such a request; `data` is kept raw
+    /// when present and both stay absent when the request is written again.
+    Absent {
+        /// `data` as received, if any.
+        data: Option<RawJson<'a>>,
+    },
 }
 
 impl JsonCommand<'_> {
@@ -154,19 +161,21 @@ impl JsonCommand<'_> {
     /// `cmd` for a control.
     pub const CONTROL: i64 = 5;
 
-    /// The `cmd` number.
-    pub fn cmd(&self) -> i64 {
+    /// The `cmd` number; `None` for [`JsonCommand::Absent`].
+    pub fn cmd(&self) -> Option<i64> {
         match self {
-            JsonCommand::Snapshot => Self::SNAPSHOT,
-            JsonCommand::Control(_) => Self::CONTROL,
-            JsonCommand::Other { cmd, .. } => *cmd,
+            JsonCommand::Snapshot => Some(Self::SNAPSHOT),
+            JsonCommand::Control(_) => Some(Self::CONTROL),
+            JsonCommand::Other { cmd, .. } => Some(*cmd),
+            JsonCommand::Absent { .. } => None,
         }
     }
 }
 
 /// A JSON control request (type 3) or sub-device JSON control request (type 103, with `feedid`).
 ///
-/// Required: `cmd`, `data`; for type 103 also `feedid` (checked by [`crate::lan::decode`]).
+/// Required: `data` once `cmd` is there; for type 103 also `feedid` (checked by
+/// [`crate::lan::decode`]). A request without `cmd` reads as [`JsonCommand::Absent`].
 /// Written in the order `cmd`, `feedid`, `data` (vectors lan-07, lan-19).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonControlRequest<'a> {
@@ -211,9 +220,13 @@ impl Serialize for EmptyObject {
 
 impl Serialize for JsonControlRequest<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = if self.feedid.is_some() { 3 } else { 2 };
+        let n = usize::from(self.feedid.is_some())
+            .saturating_add(usize::from(self.command.cmd().is_some()))
+            .saturating_add(1);
         let mut st = s.serialize_struct("JsonControlRequest", n)?;
-        st.serialize_field("cmd", &self.command.cmd())?;
+        if let Some(cmd) = self.command.cmd() {
+            st.serialize_field("cmd", &cmd)?;
+        }
         if let Some(f) = &self.feedid {
             st.serialize_field("feedid", f)?;
         }
@@ -221,6 +234,8 @@ impl Serialize for JsonControlRequest<'_> {
             JsonCommand::Snapshot => st.serialize_field("data", &EmptyObject)?,
             JsonCommand::Control(c) => st.serialize_field("data", c)?,
             JsonCommand::Other { data, .. } => st.serialize_field("data", data)?,
+            JsonCommand::Absent { data: Some(data) } => st.serialize_field("data", data)?,
+            JsonCommand::Absent { data: None } => {}
         }
         st.end()
     }
@@ -324,8 +339,11 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
                 }
             }
         }
-        let cmd = cmd.ok_or_else(|| de::Error::missing_field("cmd"))?;
         let feedid = feedid.unwrap_or_default();
+        let Some(cmd) = cmd else {
+            let command = JsonCommand::Absent { data: raw_data };
+            return Ok(JsonControlRequest { feedid, command });
+        };
         match (command, raw_data) {
             (Some(command), _) => Ok(JsonControlRequest { feedid, command }),
             (None, Some(data)) => RequestFields { cmd, feedid, data }.into_request(),
@@ -435,19 +453,39 @@ mod tests {
         assert_eq!(r.to_json().unwrap(), text);
     }
 
+    /// compat §6.4: the SDK core does not require `cmd` (a third-party client may leave it out).
+    #[test]
+    fn request_without_cmd_marks_it_absent() {
+        for (text, data) in [
+            (
+                &br#"{"feedid":"f1","data":{"streams":[]}}"#[..],
+                Some(r#"{"streams":[]}"#),
+            ),
+            (br#"{"feedid":"f1"}"#, None),
+            (br#"{"data":{"x":1}}"#, Some(r#"{"x":1}"#)),
+        ] {
+            let r = JsonControlRequest::parse(text).unwrap();
+            let JsonCommand::Absent { data: got } = &r.command else {
+                panic!("{:?}", r.command)
+            };
+            assert_eq!(got.as_ref().map(|d| d.get()), data);
+            assert_eq!(r.command.cmd(), None);
+            assert_eq!(r.to_json().unwrap(), text);
+        }
+    }
+
     #[test]
     fn unknown_command_keeps_data() {
         let text = br#"{"cmd":9,"data":{"x":[1,2]}}"#;
         let r = JsonControlRequest::parse(text).unwrap();
-        assert_eq!(r.command.cmd(), 9);
+        assert_eq!(r.command.cmd(), Some(9));
         assert_eq!(r.to_json().unwrap(), text);
     }
 
     #[test]
     fn missing_fields_are_named() {
         for (text, field) in [
-            (&br#"{"data":{}}"#[..], "cmd"),
-            (br#"{"cmd":4}"#, "data"),
+            (&br#"{"cmd":4}"#[..], "data"),
             (br#"{"cmd":5,"data":{}}"#, "streams"),
             (
                 br#"{"cmd":5,"data":{"streams":[{"stream_id":"a"}]}}"#,

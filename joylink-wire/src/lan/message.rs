@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use crate::lan::discovery::{ScanRequest, ScanResponse};
 use crate::lan::json_body::{JsonBody, JsonError, Timestamped};
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
+use crate::lan::quirk::Quirk;
 use crate::lan::script_control::{Control, ControlResponse, is_script_response};
 use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
 use crate::lan::subdev_script::{SubDevControl, SubDevControlResponse};
@@ -140,6 +141,65 @@ pub fn decode(
             plaintext,
         },
     })
+}
+
+/// [`decode`], then, for what a device sends to the app, the readings of shipped modules that do
+/// not follow the spec; says which [`Quirk`] it needed (`None` when the strict reading worked).
+///
+/// Only when the strict reading fails, and only for the direction device → app:
+/// - type 2: four bytes before the JSON (compat §16.2, the third-party Python client HAM
+///   expects them) are skipped when the payload does not start with `{` → [`Quirk::WriteKeyPrefix`];
+/// - type 3: the control-response layout `ts ‖ biz_code ‖ serial ‖ JSON` (compat §16.1, the
+///   HiFlying module port's type-4 reply sent with type 3) → [`Message::ScriptControlResponse`]
+///   and [`Quirk::ScriptLayoutUnderJsonType`]; bare JSON without a timestamp (the same port's
+///   type-3 reply) → [`Message::JsonControlResponse`] with timestamp 0 and [`Quirk::NoTimestamp`].
+///
+/// Requests (app → device) are read strictly: the device side follows the spec.
+///
+/// ```
+/// use joylink_wire::{Direction, PacketType, lan::{self, Message, Quirk}};
+/// let (m, quirk) = lan::decode_lenient(PacketType::JsonControl, br#"{"code":0}"#, Direction::FromDevice)?;
+/// assert_eq!(quirk, Some(Quirk::NoTimestamp));
+/// assert!(matches!(m, Message::JsonControlResponse(t) if t.body.code == 0 && t.timestamp == 0));
+/// # Ok::<(), joylink_wire::lan::JsonError>(())
+/// ```
+///
+/// # Errors
+/// The strict reading's error when no fallback reads the payload either.
+pub fn decode_lenient(
+    packet_type: PacketType,
+    plaintext: &[u8],
+    direction: Direction,
+) -> Result<(Message<'_>, Option<Quirk>), JsonError> {
+    let strict = match decode(packet_type, plaintext, direction) {
+        Ok(m) => return Ok((m, None)),
+        Err(e) => e,
+    };
+    if direction != Direction::FromDevice {
+        return Err(strict);
+    }
+    let fallback = match packet_type {
+        PacketType::WriteKey if plaintext.first() != Some(&b'{') => plaintext
+            .get(4..)
+            .and_then(|json| WriteKeyResponse::parse(json).ok())
+            .map(|r| (Message::WriteKeyResponse(r), Quirk::WriteKeyPrefix)),
+        PacketType::JsonControl if is_script_response(plaintext) => {
+            ControlResponse::parse(plaintext).ok().map(|r| {
+                (
+                    Message::ScriptControlResponse(r),
+                    Quirk::ScriptLayoutUnderJsonType,
+                )
+            })
+        }
+        PacketType::JsonControl => JsonControlResponse::parse(plaintext).ok().map(|body| {
+            (
+                Message::JsonControlResponse(Timestamped { timestamp: 0, body }),
+                Quirk::NoTimestamp,
+            )
+        }),
+        _ => None,
+    };
+    fallback.map(|(m, q)| (m, Some(q))).ok_or(strict)
 }
 
 impl Message<'_> {

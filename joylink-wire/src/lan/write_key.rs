@@ -179,6 +179,15 @@ impl WriteKeyResponse<'_> {
     /// `msg` of code -1.
     pub const BAD_CLOUD_SIG: &'static str = "verify cloud sig error";
 
+    /// `msg` of a success from E17-era firmware (and the spec's example); compat §6.3, §16.2.
+    pub const OK_E17: &'static str = "success";
+
+    /// Whether the device took the keys: `code` 0, whatever the `msg` (`"write accesskey ok"`
+    /// from SDK 2.0.x/2.1, `"success"` from E17-era firmware such as the HiFlying port).
+    pub fn is_success(&self) -> bool {
+        self.code == 0
+    }
+
     /// The success answer shipped devices send.
     pub fn ok() -> WriteKeyResponse<'static> {
         WriteKeyResponse {
