@@ -254,10 +254,7 @@ impl CloudHub {
     /// A hub knowing the devices `keys` (feed id, accesskey).
     pub fn new(keys: impl IntoIterator<Item = (String, AccessKey)>, cfg: ServerConfig) -> Self {
         let (events, _) = broadcast::channel(cfg.event_capacity.max(1));
-        let keys = keys
-            .into_iter()
-            .map(|(f, k)| (f.into_bytes(), k))
-            .collect();
+        let keys = keys.into_iter().map(|(f, k)| (f.into_bytes(), k)).collect();
         Self {
             inner: Arc::new(Inner {
                 cfg,

@@ -206,11 +206,7 @@ mod tests {
         let mut buf = BytesMut::from(&SCAN[..]);
         assert_eq!(c.decode(&mut buf).unwrap().as_deref(), Some(&SCAN[..]));
         // Trailing bytes, a truncated packet, a WAN magic: errors, and the datagram is gone.
-        for bad in [
-            [&SCAN[..], b"x"].concat(),
-            SCAN[..17].to_vec(),
-            wan(b"{}"),
-        ] {
+        for bad in [[&SCAN[..], b"x"].concat(), SCAN[..17].to_vec(), wan(b"{}")] {
             let mut buf = BytesMut::from(&bad[..]);
             assert!(c.decode(&mut buf).is_err(), "{bad:?}");
             assert!(buf.is_empty());

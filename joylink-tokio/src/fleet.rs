@@ -302,7 +302,9 @@ pub async fn run_fleet(cfg: FleetConfig, progress: Arc<Progress>) -> crate::Resu
     let connections = Arc::new(AtomicU64::new(0));
     for i in 0..cfg.devices {
         let (feed, key) = identity(cfg.seed, i);
-        let key = key.parse().map_err(|e| crate::Error::Session(joylink_session::Error::Crypto(e)))?;
+        let key = key
+            .parse()
+            .map_err(|e| crate::Error::Session(joylink_session::Error::Crypto(e)))?;
         let mut dc = DeviceConfig::new(&feed, "FLEET1", key)?;
         dc.heartbeat_ms = cfg.heartbeat_ms;
         dc.auth_retry_ms = 5_000;
@@ -338,7 +340,11 @@ pub async fn run_fleet(cfg: FleetConfig, progress: Arc<Progress>) -> crate::Resu
             conns.fetch_add(n, Ordering::Relaxed);
             sim
         }));
-        if cfg.connect_rate > 0 && (i.saturating_add(1)) % cfg.connect_rate.div_ceil(100).max(1) == 0 {
+        if cfg.connect_rate > 0
+            && i.saturating_add(1)
+                .checked_rem(cfg.connect_rate.div_ceil(100).max(1))
+                == Some(0)
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }

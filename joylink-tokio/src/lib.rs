@@ -1,8 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod cloud;
 mod clock;
+pub mod cloud;
 pub mod codec;
 pub mod device;
 mod error;

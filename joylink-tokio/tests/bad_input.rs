@@ -1,7 +1,13 @@
 //! Bad input at the cloud server: garbage, a slowloris, an over-long frame header, thousands of
 //! connections that never authenticate. Each is closed, costs bounded memory, and authenticated
 //! devices carry on undisturbed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 
@@ -38,7 +44,9 @@ fn cfg(auth_secs: u64) -> ServerConfig {
 async fn garbage_is_refused_at_once() {
     let (hub, addr, stop) = common::server(1, 1, cfg(60)).await;
     let mut s = TcpStream::connect(addr).await.unwrap();
-    let garbage: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect();
+    let garbage: Vec<u8> = (0..4000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+        .collect();
     // The server may close before all of it is written.
     let _ = s.write_all(&garbage).await;
     let got = tokio::time::timeout(Duration::from_secs(5), read_to_close(&mut s))
@@ -90,7 +98,10 @@ async fn slowloris_is_closed_at_the_auth_timeout() {
         }
     }
     let at = closed_at.expect("closed");
-    assert!(at >= Duration::from_secs(10) && at <= Duration::from_secs(12), "{at:?}");
+    assert!(
+        at >= Duration::from_secs(10) && at <= Duration::from_secs(12),
+        "{at:?}"
+    );
     assert_eq!(hub.stats().closed_auth_timeout, 1);
     stop.cancel();
 }
@@ -135,14 +146,22 @@ async fn two_thousand_unauthenticated_connections_cost_little_and_are_closed() {
         s.write_all(&half).await.unwrap();
         conns.push(s);
     }
-    assert!(common::until(10, || hub.stats().open >= n + 1).await, "{:?}", hub.stats());
+    assert!(
+        common::until(10, || hub.stats().open > n).await,
+        "{:?}",
+        hub.stats()
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let per_conn = rss_kib().saturating_sub(before) * 1024 / n;
     eprintln!("{per_conn} bytes per unauthenticated connection (RSS delta)");
     // The partial frame (1016 bytes) plus the task and machine: a few KiB, not the 2 KiB
     // frame bound times a growth factor, and nothing that grows with time.
     assert!(per_conn < 12 * 1024, "{per_conn} bytes per connection");
-    assert!(common::until(10, || hub.stats().closed_auth_timeout == n).await, "{:?}", hub.stats());
+    assert!(
+        common::until(10, || hub.stats().closed_auth_timeout == n).await,
+        "{:?}",
+        hub.stats()
+    );
     assert_eq!(hub.stats().open, 1);
     for mut s in conns.drain(..50) {
         assert_eq!(read_to_close(&mut s).await, 0);

@@ -1,7 +1,13 @@
 //! Cloud server and fleet end to end on loopback: every device authenticates, every heartbeat
 //! and upload is answered, a command through the hub reaches its device and the answer comes
 //! back, random drops reconnect without losing anything.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 
@@ -34,7 +40,11 @@ async fn five_hundred_devices_nothing_lost_and_commands_answered() {
     let run = tokio::spawn(run_fleet(fleet(addr, n, 6), progress.clone()));
 
     // Once all are online, command a few of them through the hub.
-    assert!(common::until(15, || hub.stats().online == n).await, "{:?}", hub.stats());
+    assert!(
+        common::until(15, || hub.stats().online == n).await,
+        "{:?}",
+        hub.stats()
+    );
     let mut serials = Vec::new();
     for i in 0..5 {
         let (feed, _) = identity(7, i);
@@ -66,7 +76,11 @@ async fn five_hundred_devices_nothing_lost_and_commands_answered() {
     assert_eq!(report.lost, 0, "{report:?}");
     assert!(report.passed());
     // 6 s at 500 ms: about 11 heartbeats each.
-    assert!(report.heartbeats_sent >= n * 8, "{}", report.heartbeats_sent);
+    assert!(
+        report.heartbeats_sent >= n * 8,
+        "{}",
+        report.heartbeats_sent
+    );
     assert_eq!(report.heartbeats_sent, report.heartbeats_acked);
     assert_eq!(report.uploads_sent, report.uploads_acked);
     assert_eq!(report.controls_answered, 5);

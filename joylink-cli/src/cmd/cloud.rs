@@ -57,7 +57,9 @@ pub fn read_devices(path: &std::path::Path) -> anyhow::Result<Vec<(String, Strin
             let k = d.get("accesskey").and_then(|v| v.as_str());
             match (f, k) {
                 (Some(f), Some(k)) => Ok((f.to_string(), k.to_string())),
-                _ => Err(crate::usage("each device needs \"feedid\" and \"accesskey\"")),
+                _ => Err(crate::usage(
+                    "each device needs \"feedid\" and \"accesskey\"",
+                )),
             }
         })
         .collect()
@@ -83,9 +85,7 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
     let keys = devices
         .into_iter()
         .map(|(f, k)| {
-            let key = k
-                .parse()
-                .map_err(|e| anyhow!("accesskey of {f}: {e}"))?;
+            let key = k.parse().map_err(|e| anyhow!("accesskey of {f}: {e}"))?;
             Ok((f, key))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -147,9 +147,10 @@ fn render(e: &HubEvent, json: bool) -> String {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let (kind, extra) = match &e.kind {
         HubEventKind::Online => ("online", serde_json::json!({})),
-        HubEventKind::Offline { reason } => {
-            ("offline", serde_json::json!({ "reason": format!("{reason:?}") }))
-        }
+        HubEventKind::Offline { reason } => (
+            "offline",
+            serde_json::json!({ "reason": format!("{reason:?}") }),
+        ),
         HubEventKind::Upload { data } => ("upload", serde_json::json!({ "data": text(data) })),
         HubEventKind::ControlResponse {
             serial,

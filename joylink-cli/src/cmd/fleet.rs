@@ -61,7 +61,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .collect();
         std::fs::write(path, serde_json::to_string_pretty(&list)?)
             .with_context(|| format!("writing {}", path.display()))?;
-        crate::errln(&format!("{} devices written to {}", args.devices, path.display()));
+        crate::errln(&format!(
+            "{} devices written to {}",
+            args.devices,
+            path.display()
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     if !(0.0..=1.0).contains(&args.fault_rate) {

@@ -1,4 +1,9 @@
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects
+)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,7 +13,11 @@ use joylink_tokio::fleet::identity;
 use tokio_util::sync::CancellationToken;
 
 /// A hub knowing `n` fleet devices of `seed`, serving on a loopback port.
-pub async fn server(seed: u64, n: u64, cfg: ServerConfig) -> (CloudHub, SocketAddr, CancellationToken) {
+pub async fn server(
+    seed: u64,
+    n: u64,
+    cfg: ServerConfig,
+) -> (CloudHub, SocketAddr, CancellationToken) {
     let keys = (0..n).map(|i| {
         let (f, k) = identity(seed, i);
         (f, k.parse().unwrap())
