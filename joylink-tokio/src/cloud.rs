@@ -632,6 +632,9 @@ mod tests {
         let fut = hub.clone().connection(s, peer, CancellationToken::new());
         let size = std::mem::size_of_val(&fut);
         assert!(size <= 3 * 1024, "{size} bytes");
-        println!("connection future: {size} bytes, Cloud: {}", std::mem::size_of::<Cloud>());
+        println!(
+            "connection future: {size} bytes, Cloud: {}",
+            std::mem::size_of::<Cloud>()
+        );
     }
 }
