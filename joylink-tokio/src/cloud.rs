@@ -49,7 +49,8 @@ pub struct ServerConfig {
     pub max_frame_len: usize,
     /// Answers a peer does not read, beyond which it is disconnected (default 16 KiB).
     pub max_pending_write: usize,
-    /// Events buffered for a slow subscriber before it misses some (default 65 536).
+    /// Events buffered for a slow subscriber before it misses some (default 65 536). While
+    /// anyone subscribes, the last this many events stay in memory.
     pub event_capacity: usize,
     /// Commands queued per device (default 8).
     pub command_capacity: usize,
@@ -206,7 +207,7 @@ struct Command {
 #[derive(Debug)]
 struct Session {
     conn: u64,
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::Sender<Box<Command>>,
 }
 
 #[derive(Debug)]
@@ -322,11 +323,13 @@ impl CloudHub {
                 .ok_or_else(|| Error::NotOnline(feed_id.to_string()))?
         };
         let (reply, answer) = oneshot::channel();
-        tx.send(Command {
+        // Boxed: tokio's channel allocates its slots in blocks of 32, so a thin item keeps
+        // each authenticated connection's channel at a few hundred bytes.
+        tx.send(Box::new(Command {
             biz_code,
             data: data.to_vec(),
             reply,
-        })
+        }))
         .await
         .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
@@ -364,7 +367,7 @@ impl CloudHub {
         });
     }
 
-    fn register(&self, feed_id: &Arc<str>, conn: u64) -> mpsc::Receiver<Command> {
+    fn register(&self, feed_id: &Arc<str>, conn: u64) -> mpsc::Receiver<Box<Command>> {
         let (tx, rx) = mpsc::channel(self.inner.cfg.command_capacity.max(1));
         if let Ok(mut s) = self.inner.sessions.lock() {
             s.insert(feed_id.clone(), Session { conn, tx });
@@ -592,7 +595,7 @@ struct Conn {
     cloud: Cloud,
     tx: TxQueue<TX_CAP>,
     feed_id: Option<Arc<str>>,
-    commands: Option<mpsc::Receiver<Command>>,
+    commands: Option<mpsc::Receiver<Box<Command>>>,
 }
 
 enum Step {
@@ -600,7 +603,7 @@ enum Step {
     Close(CloseReason),
 }
 
-async fn recv(rx: &mut Option<mpsc::Receiver<Command>>) -> Option<Command> {
+async fn recv(rx: &mut Option<mpsc::Receiver<Box<Command>>>) -> Option<Box<Command>> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

@@ -108,21 +108,26 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         ));
         let stop = CancellationToken::new();
         let server = tokio::spawn(hub.clone().serve(listener, stop.clone()));
-        let mut events = hub.subscribe();
         let json = args.json;
         let quiet = args.quiet;
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(e) if !quiet => crate::outln(&render(&e, json)),
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(k)) => {
-                        crate::errln(&format!("(event log fell behind: {k} events skipped)"));
+        // Quiet: no subscriber, so the hub keeps no event in memory.
+        let mut events = hub.subscribe();
+        if quiet {
+            drop(events);
+        } else {
+            tokio::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(e) if !quiet => crate::outln(&render(&e, json)),
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(k)) => {
+                            crate::errln(&format!("(event log fell behind: {k} events skipped)"));
+                        }
+                        Err(_) => break,
                     }
-                    Err(_) => break,
                 }
-            }
-        });
+            });
+        }
         tokio::spawn(status(hub.clone(), args.status_secs.max(1)));
         tokio::spawn(stdin_commands(hub.clone(), stop.clone()));
         let until = async {

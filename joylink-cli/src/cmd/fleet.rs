@@ -41,6 +41,10 @@ pub struct Args {
     /// New connections per second while ramping up (0: all at once).
     #[arg(long, default_value_t = 2_000)]
     pub connect_rate: u64,
+    /// After the duration, seconds to wait for answers still in flight (an overloaded machine
+    /// answers late; what is unanswered then counts as lost).
+    #[arg(long, default_value_t = 10)]
+    pub drain_secs: u64,
     /// Summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -80,7 +84,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         upload_ms: args.upload_ms,
         fault_rate: args.fault_rate,
         connect_rate: args.connect_rate,
-        drain: Duration::from_secs(3),
+        drain: Duration::from_secs(args.drain_secs),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
