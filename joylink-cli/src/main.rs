@@ -42,6 +42,10 @@ enum Command {
     Dissect(cmd::dissect::Args),
     /// A whole JoyLink session in one process: app, device, gateway, sub-device and cloud.
     Demo(cmd::demo::Args),
+    /// A reference cloud server: authenticates devices, logs events, sends controls from stdin.
+    Cloud(cmd::cloud::Args),
+    /// N simulated devices against a cloud: auth, heartbeats, uploads, controls; a summary.
+    Fleet(cmd::fleet::Args),
 }
 
 /// A command-line mistake (exit status 2), as opposed to a malformed packet (exit status 1).
@@ -125,6 +129,8 @@ fn main() -> ExitCode {
         Command::Timer(a) => cmd::timer::run(&a),
         Command::Dissect(a) => cmd::dissect::run(&a),
         Command::Demo(a) => cmd::demo::run(&a),
+        Command::Cloud(a) => cmd::cloud::run(&a),
+        Command::Fleet(a) => cmd::fleet::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
+pub mod cloud;
 pub mod decode;
 pub mod demo;
 pub mod dissect;
 pub mod ecdh;
 pub mod encode;
+pub mod fleet;
 pub mod keygen;
 pub mod timer;
 

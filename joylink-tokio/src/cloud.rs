@@ -1,0 +1,643 @@
+//! The cloud server: a TCP listener, one [`Cloud`] machine per connection, and a [`CloudHub`]
+//! through which the rest of the cloud (a console, an MQTT bridge) sees every device's events
+//! and sends it commands without knowing which connection holds it.
+//!
+//! The driver adds no protocol: auth, heartbeat answers, serials and timeouts are the machine's.
+//! What it adds is resource policy: a connection that has not authenticated within
+//! [`ServerConfig::auth_timeout`] is closed (the machine has no deadline before auth), as is
+//! one the machine reports offline (silent), one whose peer does not read its answers
+//! ([`ServerConfig::max_pending_write`]), and one that fails auth or sends garbage before auth
+//! (spec 7.1: a device that fails auth is disconnected).
+//!
+//! # Memory per connection
+//! The task holds the machine, its send queue ([`TX_CAP`] bytes) and an empty `BytesMut` while
+//! idle: reads go through a stack buffer and the read buffer is freed whenever it holds no
+//! partial frame; a partial frame is bounded by [`ServerConfig::max_frame_len`]. The command
+//! channel exists only once the device has authenticated.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use joylink_crypto::AccessKey;
+use joylink_session::wan::{Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, TxQueue};
+use joylink_wire::{BizCode, bytes};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::codec::Decoder as _;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, os_rng, packet_type, unix_now};
+use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
+use crate::io::{Read, flush, read_some, shrink};
+use crate::{Error, Result};
+
+/// Bytes of the per-connection send queue (auth answer, heartbeat answers, one control).
+pub const TX_CAP: usize = 1024;
+
+/// Server limits and the machines' configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Each connection's [`Cloud`] configuration.
+    pub cloud: CloudConfig,
+    /// A connection not authenticated after this long is closed (default 10 s).
+    pub auth_timeout: Duration,
+    /// The largest accepted frame (default [`DEFAULT_MAX_FRAME`]).
+    pub max_frame_len: usize,
+    /// Answers a peer does not read, beyond which it is disconnected (default 16 KiB).
+    pub max_pending_write: usize,
+    /// Events buffered for a slow subscriber before it misses some (default 65 536). While
+    /// anyone subscribes, the last this many events stay in memory.
+    pub event_capacity: usize,
+    /// Commands queued per device (default 8).
+    pub command_capacity: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            cloud: CloudConfig::default(),
+            auth_timeout: Duration::from_secs(10),
+            max_frame_len: DEFAULT_MAX_FRAME,
+            max_pending_write: 16 * 1024,
+            event_capacity: 65_536,
+            command_capacity: 8,
+        }
+    }
+}
+
+/// Why the server closed a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer closed it.
+    PeerClosed,
+    /// A socket error.
+    Io,
+    /// Not authenticated within [`ServerConfig::auth_timeout`].
+    AuthTimeout,
+    /// Auth refused (unknown device, bad key) or garbage before auth.
+    Refused,
+    /// The machine reported the device silent for too long.
+    Silent,
+    /// The peer does not read its answers.
+    SlowReader,
+    /// A newer connection of the same device authenticated.
+    Replaced,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// One thing that happened on a device connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HubEventKind {
+    /// The device authenticated (spec 7.3.1).
+    Online,
+    /// The connection closed or went silent after auth.
+    Offline {
+        /// Why.
+        reason: CloseReason,
+    },
+    /// A snapshot upload (type 12, spec 7.3.5), already acknowledged.
+    Upload {
+        /// The JSON.
+        data: Bytes,
+    },
+    /// The answer to a command sent with [`CloudHub::send_command`].
+    ControlResponse {
+        /// The command's serial.
+        serial: u32,
+        /// The answer's biz_code.
+        biz_code: u32,
+        /// The JSON.
+        data: Bytes,
+    },
+    /// A command got no answer in time (the machine's request timeout).
+    Timeout {
+        /// The command's serial.
+        serial: u32,
+    },
+    /// A packet the machine refused after auth (it does not open or decode).
+    Refused {
+        /// The machine's error.
+        error: String,
+    },
+    /// Any other packet the machine handed up, by type.
+    Other {
+        /// The packet type.
+        packet_type: u8,
+    },
+}
+
+/// An event of one device, as [`CloudHub::subscribe`] delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubEvent {
+    /// The device's feed id.
+    pub feed_id: Arc<str>,
+    /// What happened.
+    pub kind: HubEventKind,
+}
+
+/// Counters of the whole server.
+#[derive(Debug, Default)]
+struct Counters {
+    open: AtomicU64,
+    online: AtomicU64,
+    accepted: AtomicU64,
+    authenticated: AtomicU64,
+    heartbeats: AtomicU64,
+    uploads: AtomicU64,
+    commands: AtomicU64,
+    answered: AtomicU64,
+    timeouts: AtomicU64,
+    errors: AtomicU64,
+    closed_auth_timeout: AtomicU64,
+    closed_refused: AtomicU64,
+}
+
+/// A snapshot of the server's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Connections open now.
+    pub open: u64,
+    /// Authenticated connections open now.
+    pub online: u64,
+    /// Connections accepted since start.
+    pub accepted: u64,
+    /// Successful auths since start.
+    pub authenticated: u64,
+    /// Heartbeats answered.
+    pub heartbeats: u64,
+    /// Uploads acknowledged.
+    pub uploads: u64,
+    /// Commands handed to devices.
+    pub commands: u64,
+    /// Commands answered.
+    pub answered: u64,
+    /// Commands timed out.
+    pub timeouts: u64,
+    /// Refused packets, framing errors, socket errors.
+    pub errors: u64,
+    /// Connections closed for not authenticating in time.
+    pub closed_auth_timeout: u64,
+    /// Connections closed for a refused auth or garbage before auth.
+    pub closed_refused: u64,
+}
+
+fn inc(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+fn dec(c: &AtomicU64) {
+    c.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// A command for one device's connection.
+#[derive(Debug)]
+struct Command {
+    biz_code: BizCode,
+    data: Vec<u8>,
+    reply: oneshot::Sender<Result<u32>>,
+}
+
+#[derive(Debug)]
+struct Session {
+    conn: u64,
+    tx: mpsc::Sender<Box<Command>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    cfg: ServerConfig,
+    keys: HashMap<Vec<u8>, AccessKey>,
+    sessions: Mutex<HashMap<Arc<str>, Session>>,
+    events: broadcast::Sender<HubEvent>,
+    counters: Counters,
+    clock: Clock,
+    next_conn: AtomicU64,
+}
+
+/// The cloud's side of all device connections: the key registry, the connected devices, their
+/// events and a way to command them. Cheap to clone.
+///
+/// # Examples
+/// ```no_run
+/// use joylink_tokio::cloud::{CloudHub, ServerConfig};
+/// use tokio_util::sync::CancellationToken;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let key = "25e35c9691ee91296facd5d28a4822bc".parse()?;
+/// let hub = CloudHub::new([("1234567890123456".to_string(), key)], ServerConfig::default());
+/// let mut events = hub.subscribe();
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:7000").await?;
+/// tokio::spawn(hub.clone().serve(listener, CancellationToken::new()));
+/// while let Ok(event) = events.recv().await {
+///     println!("{}: {:?}", event.feed_id, event.kind);
+///     if matches!(event.kind, joylink_tokio::cloud::HubEventKind::Online) {
+///         let serial = hub
+///             .send_command(&event.feed_id, 1002u32.into(), br#"{"cmd":{"power":"1"}}"#)
+///             .await?;
+///         println!("control {serial} sent");
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CloudHub {
+    inner: Arc<Inner>,
+}
+
+impl CloudHub {
+    /// A hub knowing the devices `keys` (feed id, accesskey).
+    pub fn new(keys: impl IntoIterator<Item = (String, AccessKey)>, cfg: ServerConfig) -> Self {
+        let (events, _) = broadcast::channel(cfg.event_capacity.max(1));
+        let keys = keys.into_iter().map(|(f, k)| (f.into_bytes(), k)).collect();
+        Self {
+            inner: Arc::new(Inner {
+                cfg,
+                keys,
+                sessions: Mutex::new(HashMap::new()),
+                events,
+                counters: Counters::default(),
+                clock: Clock::new(),
+                next_conn: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// Every device event from now on. A subscriber that falls more than
+    /// [`ServerConfig::event_capacity`] events behind misses the oldest (`RecvError::Lagged`).
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The server's counters now.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let c = &self.inner.counters;
+        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Stats {
+            open: l(&c.open),
+            online: l(&c.online),
+            accepted: l(&c.accepted),
+            authenticated: l(&c.authenticated),
+            heartbeats: l(&c.heartbeats),
+            uploads: l(&c.uploads),
+            commands: l(&c.commands),
+            answered: l(&c.answered),
+            timeouts: l(&c.timeouts),
+            errors: l(&c.errors),
+            closed_auth_timeout: l(&c.closed_auth_timeout),
+            closed_refused: l(&c.closed_refused),
+        }
+    }
+
+    /// Whether a connection holds `feed_id`, authenticated.
+    #[must_use]
+    pub fn is_online(&self, feed_id: &str) -> bool {
+        self.inner
+            .sessions
+            .lock()
+            .is_ok_and(|s| s.contains_key(feed_id))
+    }
+
+    /// Sends a type-11 request (control 1002, snapshot 1004, recipe 1050; spec 7.3.7–7.3.11)
+    /// through the connection that holds `feed_id`; returns the serial its
+    /// [`HubEventKind::ControlResponse`] or [`HubEventKind::Timeout`] will carry.
+    ///
+    /// # Errors
+    /// [`Error::NotOnline`] when no connection holds the device, [`Error::Session`] when its
+    /// machine refuses (e.g. too many requests outstanding), [`Error::Closed`] when the
+    /// connection ends meanwhile.
+    pub async fn send_command(&self, feed_id: &str, biz_code: BizCode, data: &[u8]) -> Result<u32> {
+        let tx = {
+            let sessions = self.inner.sessions.lock().map_err(|_| Error::Closed)?;
+            sessions
+                .get(feed_id)
+                .map(|s| s.tx.clone())
+                .ok_or_else(|| Error::NotOnline(feed_id.to_string()))?
+        };
+        let (reply, answer) = oneshot::channel();
+        // Boxed: tokio's channel allocates its slots in blocks of 32, so a thin item keeps
+        // each authenticated connection's channel at a few hundred bytes.
+        tx.send(Box::new(Command {
+            biz_code,
+            data: data.to_vec(),
+            reply,
+        }))
+        .await
+        .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Accepts connections on `listener` until `shutdown` is cancelled, one task each.
+    ///
+    /// # Errors
+    /// None in practice: accept errors (e.g. out of file descriptors) are counted and retried
+    /// after a pause.
+    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
+        loop {
+            let accepted = tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                a = listener.accept() => a,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let hub = self.clone();
+                    let stop = shutdown.clone();
+                    tokio::spawn(async move { hub.connection(stream, peer, stop).await });
+                }
+                Err(_) => {
+                    inc(&self.inner.counters.errors);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    fn emit(&self, feed_id: &Arc<str>, kind: HubEventKind) {
+        let _ = self.inner.events.send(HubEvent {
+            feed_id: feed_id.clone(),
+            kind,
+        });
+    }
+
+    fn register(&self, feed_id: &Arc<str>, conn: u64) -> mpsc::Receiver<Box<Command>> {
+        let (tx, rx) = mpsc::channel(self.inner.cfg.command_capacity.max(1));
+        if let Ok(mut s) = self.inner.sessions.lock() {
+            s.insert(feed_id.clone(), Session { conn, tx });
+        }
+        rx
+    }
+
+    fn unregister(&self, feed_id: &Arc<str>, conn: u64) {
+        if let Ok(mut s) = self.inner.sessions.lock()
+            && s.get(feed_id).is_some_and(|x| x.conn == conn)
+        {
+            s.remove(feed_id);
+        }
+    }
+
+    async fn connection(self, stream: TcpStream, _peer: SocketAddr, shutdown: CancellationToken) {
+        let c = &self.inner.counters;
+        inc(&c.accepted);
+        inc(&c.open);
+        let _ = stream.set_nodelay(true);
+        let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        let mut st = Conn {
+            cloud: Cloud::new(self.inner.cfg.cloud, self.inner.clock.now(), unix_now()),
+            tx: TxQueue::new(),
+            feed_id: None,
+            commands: None,
+        };
+        let reason = self.run(&stream, conn, &mut st, &shutdown).await;
+        st.cloud.connection_lost(self.inner.clock.now());
+        match reason {
+            CloseReason::AuthTimeout => inc(&c.closed_auth_timeout),
+            CloseReason::Refused => inc(&c.closed_refused),
+            _ => {}
+        }
+        if let Some(feed) = &st.feed_id {
+            dec(&c.online);
+            self.unregister(feed, conn);
+            self.emit(feed, HubEventKind::Offline { reason });
+        }
+        dec(&c.open);
+    }
+
+    async fn run(
+        &self,
+        stream: &TcpStream,
+        conn: u64,
+        st: &mut Conn,
+        shutdown: &CancellationToken,
+    ) -> CloseReason {
+        let inner = &*self.inner;
+        let clock = inner.clock;
+        let auth_deadline = tokio::time::Instant::now()
+            .checked_add(inner.cfg.auth_timeout)
+            .unwrap_or_else(tokio::time::Instant::now);
+        let mut rbuf = BytesMut::new();
+        let mut wbuf = BytesMut::new();
+        let mut codec = WanCodec::new(inner.cfg.max_frame_len);
+        loop {
+            let deadline = match (st.feed_id.is_some(), st.cloud.poll_timeout()) {
+                (false, t) => t.map_or(auth_deadline, |t| clock.to_tokio(t).min(auth_deadline)),
+                (true, Some(t)) => clock.to_tokio(t),
+                (true, None) => far_future(),
+            };
+            let step = tokio::select! {
+                () = shutdown.cancelled() => Step::Close(CloseReason::Shutdown),
+                r = stream.readable() => match r.and_then(|()| read_some(stream, &mut rbuf)) {
+                    Ok(Read::Data) => self.on_data(conn, st, &mut codec, &mut rbuf),
+                    Ok(Read::WouldBlock) => Step::Go,
+                    Ok(Read::Eof) => Step::Close(CloseReason::PeerClosed),
+                    Err(_) => Step::Close(CloseReason::Io),
+                },
+                cmd = recv(&mut st.commands) => match cmd {
+                    Some(cmd) => {
+                        let now = clock.now();
+                        let r = st.cloud.control(now, cmd.biz_code, &cmd.data, &mut st.tx);
+                        if r.is_ok() {
+                            inc(&inner.counters.commands);
+                        }
+                        let _ = cmd.reply.send(r.map_err(Error::from));
+                        Step::Go
+                    }
+                    None => Step::Close(CloseReason::Replaced),
+                },
+                r = stream.writable(), if !wbuf.is_empty() => match r {
+                    Ok(()) => Step::Go,
+                    Err(_) => Step::Close(CloseReason::Io),
+                },
+                () = tokio::time::sleep_until(deadline) => {
+                    if st.feed_id.is_none() && tokio::time::Instant::now() >= auth_deadline {
+                        Step::Close(CloseReason::AuthTimeout)
+                    } else {
+                        st.cloud.handle_timeout(clock.now());
+                        Step::Go
+                    }
+                }
+            };
+            shrink(&mut rbuf);
+            let step = match step {
+                Step::Go => self.drain_events(conn, st),
+                s => s,
+            };
+            if let Step::Close(r) = step {
+                return r;
+            }
+            if flush(stream, &mut wbuf, |b| st.tx.poll_transmit(b)).is_err() {
+                return CloseReason::Io;
+            }
+            if wbuf.len() > inner.cfg.max_pending_write {
+                return CloseReason::SlowReader;
+            }
+        }
+    }
+
+    /// Runs every whole frame in `rbuf` through the machine.
+    fn on_data(&self, conn: u64, st: &mut Conn, codec: &mut WanCodec, rbuf: &mut BytesMut) -> Step {
+        let inner = &*self.inner;
+        let c = &inner.counters;
+        loop {
+            let mut frame = match codec.decode(rbuf) {
+                Ok(Some(f)) => f,
+                Ok(None) => return Step::Go,
+                Err(_) => {
+                    inc(&c.errors);
+                    if st.feed_id.is_none() {
+                        return Step::Close(CloseReason::Refused);
+                    }
+                    // After auth the codec has resynchronised; go on.
+                    continue;
+                }
+            };
+            let ptype = packet_type(&frame);
+            let now = inner.clock.now();
+            let keys = &inner.keys;
+            let mut lookup = |feed: &[u8]| keys.get(feed).cloned();
+            let r = st
+                .cloud
+                .handle_packet(now, &mut frame, &mut lookup, &mut os_rng(), &mut st.tx);
+            let feed = st.feed_id.clone();
+            match r {
+                Ok(None) => {
+                    if ptype == 10 {
+                        inc(&c.heartbeats);
+                    }
+                }
+                Ok(Some(inc_)) => {
+                    let kind = match inc_ {
+                        CloudIncoming::Upload { data } => {
+                            inc(&c.uploads);
+                            HubEventKind::Upload {
+                                data: Bytes::copy_from_slice(data),
+                            }
+                        }
+                        CloudIncoming::ControlResponse {
+                            serial,
+                            biz_code,
+                            data,
+                        } => {
+                            inc(&c.answered);
+                            HubEventKind::ControlResponse {
+                                serial,
+                                biz_code: biz_code.value(),
+                                data: Bytes::copy_from_slice(data),
+                            }
+                        }
+                        _ => HubEventKind::Other { packet_type: ptype },
+                    };
+                    if let Some(f) = &feed {
+                        self.emit(f, kind);
+                    }
+                }
+                Err(e) => {
+                    inc(&c.errors);
+                    match &feed {
+                        // spec 7.1: a device that fails auth is disconnected.
+                        None => return Step::Close(CloseReason::Refused),
+                        Some(f) => self.emit(
+                            f,
+                            HubEventKind::Refused {
+                                error: e.to_string(),
+                            },
+                        ),
+                    }
+                }
+            }
+            if let Step::Close(r) = self.drain_events(conn, st) {
+                return Step::Close(r);
+            }
+        }
+    }
+
+    /// Hands the machine's events to the hub.
+    fn drain_events(&self, conn: u64, st: &mut Conn) -> Step {
+        let c = &self.inner.counters;
+        while let Some(e) = st.cloud.poll_event() {
+            match e {
+                CloudEvent::Authenticated => {
+                    let feed: Arc<str> =
+                        Arc::from(String::from_utf8_lossy(st.cloud.feed_id()).as_ref());
+                    if st.feed_id.is_none() {
+                        inc(&c.online);
+                    }
+                    inc(&c.authenticated);
+                    st.commands = Some(self.register(&feed, conn));
+                    self.emit(&feed, HubEventKind::Online);
+                    st.feed_id = Some(feed);
+                }
+                CloudEvent::Offline => return Step::Close(CloseReason::Silent),
+                CloudEvent::Timeout { serial, .. } => {
+                    inc(&c.timeouts);
+                    if let Some(f) = &st.feed_id {
+                        self.emit(f, HubEventKind::Timeout { serial });
+                    }
+                }
+                _ => {}
+            }
+        }
+        if st.cloud.state() == CloudState::Offline && st.feed_id.is_some() {
+            return Step::Close(CloseReason::Silent);
+        }
+        Step::Go
+    }
+}
+
+struct Conn {
+    cloud: Cloud,
+    tx: TxQueue<TX_CAP>,
+    feed_id: Option<Arc<str>>,
+    commands: Option<mpsc::Receiver<Box<Command>>>,
+}
+
+enum Step {
+    Go,
+    Close(CloseReason),
+}
+
+async fn recv(rx: &mut Option<mpsc::Receiver<Box<Command>>>) -> Option<Box<Command>> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now()
+        .checked_add(Duration::from_secs(86_400))
+        .unwrap_or_else(tokio::time::Instant::now)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The per-connection task's own memory (the machine, the send queue, the buffers' headers,
+    /// the timer) stays small: the 4 KiB-per-idle-connection budget is for the whole
+    /// connection, tokio's task header and the kernel's socket bookkeeping in user space included.
+    #[tokio::test]
+    async fn connection_task_is_small() {
+        let hub = CloudHub::new([], ServerConfig::default());
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let (_c, (s, peer)) = tokio::join!(TcpStream::connect(addr), async {
+            l.accept().await.unwrap()
+        });
+        let fut = hub.clone().connection(s, peer, CancellationToken::new());
+        let size = std::mem::size_of_val(&fut);
+        assert!(size <= 3 * 1024, "{size} bytes");
+        println!(
+            "connection future: {size} bytes, Cloud: {}",
+            std::mem::size_of::<Cloud>()
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! The device driver: the [`Device`] machine on a TCP connection to the cloud, reconnecting with
+//! exponential backoff.
+//!
+//! The driver adds no protocol: auth, heartbeats, the unanswered-request limit and replay checks
+//! are the machine's. The application sees the machine's events and packets through
+//! [`DeviceApp`] and answers through the `&mut Device` it is handed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use joylink_session::Instant;
+use joylink_session::wan::{Device, Event, Incoming};
+use joylink_wire::bytes;
+use tokio::net::TcpStream;
+use tokio_util::codec::Decoder as _;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, os_rng, packet_type};
+use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
+use crate::io::{Read, flush, read_some, shrink};
+
+/// Where to connect and how to back off.
+#[derive(Debug, Clone)]
+pub struct DriverConfig {
+    /// The cloud's address.
+    pub cloud: SocketAddr,
+    /// First pause after a failed or dropped connection (default 500 ms).
+    pub backoff_min: Duration,
+    /// Longest pause (default 30 s); each failure doubles the pause up to this, a successful
+    /// auth resets it.
+    pub backoff_max: Duration,
+    /// Connect attempts give up after this long (default 5 s).
+    pub connect_timeout: Duration,
+}
+
+impl DriverConfig {
+    /// Defaults for `cloud`.
+    #[must_use]
+    pub fn new(cloud: SocketAddr) -> Self {
+        Self {
+            cloud,
+            backoff_min: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A packet on the wire, seen by the driver (for statistics; the machine has handled it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Written to the cloud.
+    Sent,
+    /// Read from the cloud.
+    Received,
+}
+
+/// What the application wants after its own timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppAction {
+    /// Go on.
+    Continue,
+    /// Drop this connection (it will reconnect): fault injection, a network change.
+    Disconnect,
+    /// Close the connection and end [`run_device`].
+    Stop,
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Disconnect {
+    /// The cloud closed it.
+    PeerClosed,
+    /// A socket error or a framing error (the stream is lost).
+    Io,
+    /// The machine asked for a new connection ([`Event::Reconnect`], spec 7.3.1 注).
+    MachineReconnect,
+    /// The application asked ([`AppAction::Disconnect`]).
+    App,
+    /// Stopping.
+    Stop,
+}
+
+/// The application on top of the device machine. Every method has a default that does nothing.
+pub trait DeviceApp: Send {
+    /// A machine event. On [`Event::Authenticated`] a real device uploads its snapshot
+    /// ([`Device::upload`], spec 7.3.5 注); [`Event::Reconnect`] is acted on by the driver.
+    fn on_event(&mut self, device: &mut Device, now: Instant, event: Event) {
+        let _ = (device, now, event);
+    }
+    /// A cloud packet the application must act on (controls: answer with [`Device::respond`]).
+    fn on_incoming(&mut self, device: &mut Device, now: Instant, incoming: Incoming<'_>) {
+        let _ = (device, now, incoming);
+    }
+    /// Every whole packet written or read, by type (statistics).
+    fn on_packet(&mut self, dir: Dir, packet_type: u8) {
+        let _ = (dir, packet_type);
+    }
+    /// A TCP connection is up (before the auth request goes out).
+    fn on_connected(&mut self) {}
+    /// The connection ended.
+    fn on_disconnected(&mut self, why: Disconnect) {
+        let _ = why;
+    }
+    /// The application's own next deadline (uploads, fault injection).
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+    /// Runs the application's timer.
+    fn handle_timeout(&mut self, device: &mut Device, now: Instant) -> AppAction {
+        let _ = (device, now);
+        AppAction::Continue
+    }
+}
+
+/// Runs `device` against the cloud until `stop` is cancelled or the application returns
+/// [`AppAction::Stop`]: connect, let the machine authenticate and heartbeat, hand packets and
+/// events to `app`, and reconnect with backoff after every drop.
+///
+/// Returns the number of connections made.
+pub async fn run_device<A: DeviceApp>(
+    device: &mut Device,
+    cfg: &DriverConfig,
+    clock: Clock,
+    app: &mut A,
+    stop: &CancellationToken,
+) -> u64 {
+    let mut backoff = cfg.backoff_min;
+    let mut connections = 0u64;
+    loop {
+        let connect = tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(cfg.cloud));
+        let stream = tokio::select! {
+            () = stop.cancelled() => return connections,
+            s = connect => s.ok().and_then(Result::ok),
+        };
+        if let Some(stream) = stream {
+            connections = connections.saturating_add(1);
+            let _ = stream.set_nodelay(true);
+            app.on_connected();
+            let (why, authed) = session(device, &stream, clock, app, stop).await;
+            device.connection_lost(clock.now());
+            app.on_disconnected(why);
+            if why == Disconnect::Stop {
+                return connections;
+            }
+            if authed {
+                backoff = cfg.backoff_min;
+            }
+        }
+        // Jitter of up to half the pause, so a fleet that lost its server does not return at
+        // once.
+        let jitter = {
+            use rand_core::Rng as _;
+            let ms = u64::try_from(backoff.as_millis() / 2).unwrap_or(0).max(1);
+            Duration::from_millis(os_rng().next_u64().checked_rem(ms).unwrap_or(0))
+        };
+        tokio::select! {
+            () = stop.cancelled() => return connections,
+            () = tokio::time::sleep(backoff.saturating_add(jitter)) => {}
+        }
+        backoff = backoff.saturating_mul(2).min(cfg.backoff_max);
+    }
+}
+
+/// One connection; returns why it ended and whether the device authenticated on it.
+async fn session<A: DeviceApp>(
+    device: &mut Device,
+    stream: &TcpStream,
+    clock: Clock,
+    app: &mut A,
+    stop: &CancellationToken,
+) -> (Disconnect, bool) {
+    let mut authed = false;
+    if device.connected(clock.now(), &mut os_rng()).is_err() {
+        return (Disconnect::Io, authed);
+    }
+    let mut rbuf = BytesMut::new();
+    let mut wbuf = BytesMut::new();
+    let mut codec = WanCodec::new(DEFAULT_MAX_FRAME);
+    loop {
+        if let Some(why) = drain(device, clock.now(), app, &mut authed) {
+            return (why, authed);
+        }
+        let sent = flush(stream, &mut wbuf, |b| {
+            let n = device.poll_transmit(b)?;
+            // The send queue holds whole packets and `b` is as large as the queue: each
+            // chunk is a run of whole packets.
+            let mut rest = b.get(..n).unwrap_or_default();
+            while let Ok(h) = joylink_wire::Header::parse(rest.get(..16).unwrap_or_default()) {
+                app.on_packet(Dir::Sent, h.packet_type.value());
+                let len = 16usize
+                    .saturating_add(usize::from(h.opt_len))
+                    .saturating_add(usize::from(h.payload_len));
+                rest = rest.get(len..).unwrap_or_default();
+            }
+            Some(n)
+        });
+        if sent.is_err() {
+            return (Disconnect::Io, authed);
+        }
+        let deadline = [device.poll_timeout(), app.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|t| clock.to_tokio(t));
+        let step = tokio::select! {
+            () = stop.cancelled() => Some(Disconnect::Stop),
+            r = stream.readable() => match r.and_then(|()| read_some(stream, &mut rbuf)) {
+                Ok(Read::Data) => on_data(device, clock, app, &mut codec, &mut rbuf),
+                Ok(Read::WouldBlock) => None,
+                Ok(Read::Eof) => Some(Disconnect::PeerClosed),
+                Err(_) => Some(Disconnect::Io),
+            },
+            r = stream.writable(), if !wbuf.is_empty() => r.err().map(|_| Disconnect::Io),
+            () = sleep_opt(deadline) => {
+                let now = clock.now();
+                if device.poll_timeout().is_some_and(|t| t <= now)
+                    && device.handle_timeout(now).is_err()
+                {
+                    Some(Disconnect::Io)
+                } else if app.poll_timeout().is_some_and(|t| t <= now) {
+                    match app.handle_timeout(device, now) {
+                        AppAction::Continue => None,
+                        AppAction::Disconnect => Some(Disconnect::App),
+                        AppAction::Stop => Some(Disconnect::Stop),
+                    }
+                } else {
+                    None
+                }
+            }
+        };
+        shrink(&mut rbuf);
+        if let Some(why) = step {
+            return (why, authed);
+        }
+    }
+}
+
+fn on_data<A: DeviceApp>(
+    device: &mut Device,
+    clock: Clock,
+    app: &mut A,
+    codec: &mut WanCodec,
+    rbuf: &mut BytesMut,
+) -> Option<Disconnect> {
+    loop {
+        let mut frame = match codec.decode(rbuf) {
+            Ok(Some(f)) => f,
+            Ok(None) => return None,
+            // The stream is lost (the machine's own framer closes too).
+            Err(_) => return Some(Disconnect::Io),
+        };
+        app.on_packet(Dir::Received, packet_type(&frame));
+        let now = clock.now();
+        // Packets that do not open are dropped, as `Device::handle_input` does.
+        if let Ok(Some(inc)) = device.handle_packet(now, &mut frame) {
+            app.on_incoming(device, now, inc);
+        }
+    }
+}
+
+fn drain<A: DeviceApp>(
+    device: &mut Device,
+    now: Instant,
+    app: &mut A,
+    authed: &mut bool,
+) -> Option<Disconnect> {
+    let mut why = None;
+    while let Some(e) = device.poll_event() {
+        match e {
+            Event::Authenticated => *authed = true,
+            Event::Reconnect => why = Some(Disconnect::MachineReconnect),
+            _ => {}
+        }
+        app.on_event(device, now, e);
+    }
+    why
+}
+
+async fn sleep_opt(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod clock;
+pub mod cloud;
+pub mod codec;
+pub mod device;
+mod error;
+pub mod fleet;
+mod io;
+
+pub use clock::Clock;
+pub use error::{Error, Result};

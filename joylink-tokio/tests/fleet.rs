@@ -1,0 +1,110 @@
+//! Cloud server and fleet end to end on loopback: every device authenticates, every heartbeat
+//! and upload is answered, a command through the hub reaches its device and the answer comes
+//! back, random drops reconnect without losing anything.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use joylink_tokio::cloud::{HubEventKind, ServerConfig};
+use joylink_tokio::fleet::{FleetConfig, Progress, identity, run_fleet};
+
+fn fleet(addr: std::net::SocketAddr, devices: u64, secs: u64) -> FleetConfig {
+    FleetConfig {
+        cloud: addr,
+        devices,
+        seed: 7,
+        duration: Duration::from_secs(secs),
+        heartbeat_ms: 500,
+        upload_ms: Some(1_000),
+        fault_rate: 0.0,
+        connect_rate: 0,
+        drain: Duration::from_secs(2),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_devices_nothing_lost_and_commands_answered() {
+    let n = 500;
+    let (hub, addr, stop) = common::server(7, n, ServerConfig::default()).await;
+    let mut events = hub.subscribe();
+    let progress = Arc::new(Progress::default());
+    let run = tokio::spawn(run_fleet(fleet(addr, n, 6), progress.clone()));
+
+    // Once all are online, command a few of them through the hub.
+    assert!(
+        common::until(15, || hub.stats().online == n).await,
+        "{:?}",
+        hub.stats()
+    );
+    let mut serials = Vec::new();
+    for i in 0..5 {
+        let (feed, _) = identity(7, i);
+        let s = hub
+            .send_command(&feed, 1002u32.into(), br#"{"cmd":{"power":"0"}}"#)
+            .await
+            .unwrap();
+        serials.push((feed, s));
+    }
+    let mut answered = 0;
+    while answered < serials.len() {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("answer in time")
+            .unwrap();
+        if let HubEventKind::ControlResponse { serial, .. } = e.kind
+            && serials.contains(&(e.feed_id.to_string(), serial))
+        {
+            answered += 1;
+        }
+    }
+    assert!(matches!(
+        hub.send_command("nobody", 1002u32.into(), b"{}").await,
+        Err(joylink_tokio::Error::NotOnline(_))
+    ));
+
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.authenticated, n);
+    assert_eq!(report.lost, 0, "{report:?}");
+    assert!(report.passed());
+    // 6 s at 500 ms: about 11 heartbeats each.
+    assert!(
+        report.heartbeats_sent >= n * 8,
+        "{}",
+        report.heartbeats_sent
+    );
+    assert_eq!(report.heartbeats_sent, report.heartbeats_acked);
+    assert_eq!(report.uploads_sent, report.uploads_acked);
+    assert_eq!(report.controls_answered, 5);
+    assert!(report.rtt_quantile(0.99).is_some());
+    let st = hub.stats();
+    assert!(st.heartbeats >= report.heartbeats_acked, "{st:?}");
+    assert_eq!(st.answered, 5);
+    assert_eq!(st.errors, 0, "{st:?}");
+    stop.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_reconnect_and_lose_nothing() {
+    let n = 50;
+    let (hub, addr, stop) = common::server(7, n, ServerConfig::default()).await;
+    let mut cfg = fleet(addr, n, 6);
+    cfg.heartbeat_ms = 200;
+    cfg.fault_rate = 0.2;
+    let report = run_fleet(cfg, Arc::new(Progress::default())).await.unwrap();
+    assert!(report.faults > 0, "{report:?}");
+    assert!(report.reconnects >= report.faults, "{report:?}");
+    assert!(report.auths > n, "{report:?}");
+    assert_eq!(report.lost, 0, "{report:?}");
+    assert!(report.passed());
+    assert!(hub.stats().authenticated > n);
+    stop.cancel();
+}
