@@ -12,6 +12,7 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+mod activation;
 mod crc;
 mod ecdh;
 mod packet;
@@ -19,7 +20,11 @@ mod ptr;
 mod seal;
 mod status;
 mod timer;
+mod wan;
 
+pub use activation::{
+    JL_ACTIVATION_MAX_LEN, JL_ACTIVATION_VERSION, JlActivation, jl_activation_load, jl_activation_save,
+};
 pub use crc::{JlCrc32, jl_crc16, jl_crc32_final, jl_crc32_init, jl_crc32_update};
 pub use ecdh::{
     JL_DEVKEY_LEN, JL_PRIVATE_KEY_LEN, JL_PUBLIC_KEY_LEN, JL_SHARED_SECRET_LEN, JlEcdhShared,
@@ -34,6 +39,15 @@ pub use seal::{
     JlEncType, JlKey, JlOpened, jl_open_in_place, jl_seal_in_place, jl_sealed_len,
 };
 pub use status::JlStatus;
+pub use wan::{
+    JL_NO_DEADLINE, JL_WAN_RX_CAP, JL_WAN_TIMERS, JL_WAN_TX_CAP, JlRngFn, JlWanConfig, JlWanDevice,
+    JlWanEvent, JlWanEventKind, JlWanState, jl_wan_device_align, jl_wan_device_connected,
+    jl_wan_device_connection_lost, jl_wan_device_deinit, jl_wan_device_handle_timeout,
+    jl_wan_device_init, jl_wan_device_input, jl_wan_device_next_deadline, jl_wan_device_ota_status,
+    jl_wan_device_poll_event, jl_wan_device_poll_transmit, jl_wan_device_report_timer_result,
+    jl_wan_device_respond, jl_wan_device_set_unix_time, jl_wan_device_size, jl_wan_device_state,
+    jl_wan_device_upload,
+};
 pub use timer::{
     JL_TIME_EXP_LENIENT, JlCivilTime, jl_civil_from_seconds, jl_civil_to_seconds, jl_time_exp_next,
     jl_time_exp_parse,

@@ -57,6 +57,18 @@ pub enum JlStatus {
     /// The `time_exp` never fires after the given time (all its years are past, or it cannot
     /// fire before year 10000).
     JL_ERR_NO_NEXT_TIME = -16,
+    /// The call does not fit the session machine's state: a session call before authentication,
+    /// `jl_wan_device_input` while an event that borrows the receive buffer waits to be polled,
+    /// a device handle that `jl_wan_device_init` did not initialise (or that was deinitialised).
+    JL_ERR_STATE = -17,
+    /// A fixed capacity is exhausted: the machine's send queue is full (drain it with
+    /// `..._poll_transmit`), the timer table is full, an incoming frame is longer than the
+    /// receive buffer.
+    JL_ERR_CAPACITY = -18,
+    /// The caller's random-number callback returned non-zero.
+    JL_ERR_RNG = -19,
+    /// A persisted blob (`jl_activation_load`) has the wrong magic, version, length or CRC.
+    JL_ERR_CORRUPT = -20,
 }
 
 pub(crate) use JlStatus::*;
@@ -116,6 +128,19 @@ impl From<joylink_timer::Error> for JlStatus {
     }
 }
 
+impl From<joylink_session::Error> for JlStatus {
+    fn from(e: joylink_session::Error) -> Self {
+        use joylink_session::Error as E;
+        match e {
+            E::Wire(w) => w.into(),
+            E::Crypto(c) => c.into(),
+            E::Capacity => JL_ERR_CAPACITY,
+            E::State(_) => JL_ERR_STATE,
+            _ => JL_ERR_MALFORMED,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +164,10 @@ mod tests {
             JL_ERR_TIME_EXP,
             JL_ERR_BAD_TIME,
             JL_ERR_NO_NEXT_TIME,
+            JL_ERR_STATE,
+            JL_ERR_CAPACITY,
+            JL_ERR_RNG,
+            JL_ERR_CORRUPT,
         ];
         assert_eq!(ret(Ok(())), 0);
         for (i, s) in all.iter().enumerate() {
