@@ -31,6 +31,21 @@ extern "C" {
 #define JL_ACTIVATION_VERSION 1
 
 /*
+ Length of the control preamble (`timestamp, biz_code, serial`, 12 bytes, spec 7.3.7).
+ */
+#define JL_CONTROL_HEADER_LEN 12
+
+/*
+ Length of a heartbeat body (spec 7.3.3).
+ */
+#define JL_HEARTBEAT_LEN 8
+
+/*
+ Length of one `subdev_info` record (spec 7.3.15).
+ */
+#define JL_SUBDEV_INFO_LEN 37
+
+/*
  Length of a private key (20 bytes, big-endian).
  */
 #define JL_PRIVATE_KEY_LEN 20
@@ -300,7 +315,12 @@ typedef enum jl_status_t {
   /*
    A persisted blob (`jl_activation_load`) has the wrong magic, version, length or CRC.
    */
-  JL_ERR_CORRUPT = -20
+  JL_ERR_CORRUPT = -20,
+  /*
+   A timestamp is a replay (`jl_replay_accept`: equal to, or with the increasing rule not
+   after, the last one accepted) or more than 60 s away from a synchronised clock.
+   */
+  JL_ERR_REPLAY = -21
 } jl_status_t;
 
 /*
@@ -363,6 +383,12 @@ typedef enum jl_direction_t {
 } jl_direction_t;
 
 /*
+ A frame decoder (opaque; `jl_frame_decoder_size()` bytes aligned to
+ `jl_frame_decoder_align()`), assembling frames in storage the caller lends it.
+ */
+typedef struct jl_frame_decoder_t jl_frame_decoder_t;
+
+/*
  The device (opaque to C; `jl_wan_device_size()` bytes aligned to `jl_wan_device_align()`).
  */
 typedef struct jl_wan_device_t jl_wan_device_t;
@@ -400,6 +426,76 @@ typedef struct jl_activation_t {
    */
   uint16_t port;
 } jl_activation_t;
+
+/*
+ A type-11 (or 200/201) body: `timestamp, biz_code, serial, data[]` (spec 7.3.7–7.3.12).
+ */
+typedef struct jl_control_t {
+  /*
+   The sender's time.
+   */
+  uint32_t timestamp;
+  /*
+   1002 control, 1004 snapshot, 1050 recipe; answers 102 / 104 / 150.
+   */
+  uint32_t biz_code;
+  /*
+   Request serial, echoed in the answer.
+   */
+  uint32_t serial;
+  /*
+   The command or answer (JSON for JSON products); may be NULL when `data_len` is 0.
+   */
+  const uint8_t *data;
+  /*
+   Its length.
+   */
+  size_t data_len;
+} jl_control_t;
+
+/*
+ A type-5 heartbeat body (spec 7.3.3).
+ */
+typedef struct jl_heartbeat_t {
+  /*
+   Device time.
+   */
+  uint32_t timestamp;
+  /*
+   Firmware version number.
+   */
+  uint16_t version;
+  /*
+   Signal strength (shipped devices send 1).
+   */
+  uint16_t rssi;
+} jl_heartbeat_t;
+
+/*
+ One 37-byte `subdev_info` record of types 110/113 (spec 7.3.15).
+ */
+typedef struct jl_subdev_info_t {
+  /*
+   Firmware version (compat: SDK 2.0.9–2.0.19 put the state in its high byte).
+   */
+  uint16_t version;
+  /*
+   Signal strength, `0xFFFF` = none.
+   */
+  uint16_t rssi;
+  /*
+   The feed id, NUL-padded to 32 bytes on the wire; `feed_id_len` bytes are used.
+   */
+  uint8_t feed_id[32];
+  /*
+   0–32: the bytes before the first NUL when parsed.
+   */
+  uint8_t feed_id_len;
+  /*
+   0 online, 1 offline, 2 unbound, 3 unknown.
+   */
+  uint8_t state;
+} jl_subdev_info_t;
 
 /*
  State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
@@ -591,6 +687,26 @@ typedef struct jl_opened_t {
 } jl_opened_t;
 
 /*
+ Replay state for one peer (spec 4.4 item 4). Set it up with `jl_replay_init`; plain data,
+ so it can live anywhere and be copied.
+ */
+typedef struct jl_replay_guard_t {
+  /*
+   The last accepted timestamp (valid when `has_last` is 1).
+   */
+  uint32_t last;
+  /*
+   1 once a timestamp was accepted.
+   */
+  uint8_t has_last;
+  /*
+   1 = strictly increasing (what shipped devices check), 0 = only an equal timestamp is a
+   replay (the spec's rule).
+   */
+  uint8_t increasing;
+} jl_replay_guard_t;
+
+/*
  A civil date and time (the device's local time, which the caller chooses), 1970-01-01
  00:00:00 to 9999-12-31 23:59:59.
  */
@@ -732,6 +848,104 @@ int jl_activation_save(const struct jl_activation_t *a, uint8_t *buf, size_t cap
  `blob` readable for `len` bytes; `a` writable.
  */
 int jl_activation_load(const uint8_t *blob, size_t len, struct jl_activation_t *a);
+
+/*
+ Parses a control body (type 11 / 200 / 201 plaintext).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED` (under 12 bytes).
+
+ # Safety
+ `body` readable for `len` bytes (and alive while `out->data` is used); `out` writable.
+ */
+int jl_control_parse(const uint8_t *body, size_t len, struct jl_control_t *out);
+
+/*
+ Builds a control body (12-byte preamble + `data`). Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `c` readable, `c->data` readable for `c->data_len`; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_control_build(const struct jl_control_t *c, uint8_t *buf, size_t cap, size_t *out_len);
+
+/*
+ Parses a heartbeat body (exactly 8 bytes).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`, `JL_ERR_MALFORMED`
+ (trailing bytes).
+
+ # Safety
+ `body` readable for `len` bytes; `out` writable.
+ */
+int jl_heartbeat_parse(const uint8_t *body, size_t len, struct jl_heartbeat_t *out);
+
+/*
+ Builds a heartbeat body (8 bytes). Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `h` readable; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_heartbeat_build(const struct jl_heartbeat_t *h, uint8_t *buf, size_t cap, size_t *out_len);
+
+/*
+ Builds an upload body (type 12, spec 7.3.5): `timestamp ‖ data`. Buffer contract in the
+ module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `data` readable for `len`; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_upload_build(uint32_t timestamp,
+                    const uint8_t *data,
+                    size_t len,
+                    uint8_t *buf,
+                    size_t cap,
+                    size_t *out_len);
+
+/*
+ Parses a timestamped body (upload 12, OTA 7/8, and their answers): `*timestamp`, and `*data`
+ / `*data_len` = the bytes after it (pointing into `body`). Outputs written only on `JL_OK`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`.
+
+ # Safety
+ `body` readable for `len`; the three outputs writable.
+ */
+int jl_upload_parse(const uint8_t *body,
+                    size_t len,
+                    uint32_t *timestamp,
+                    const uint8_t **data,
+                    size_t *data_len);
+
+/*
+ Parses one 37-byte sub-device record (the `i`-th of a type 110/113 list starts at
+ `i * JL_SUBDEV_INFO_LEN` after the list's header).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
+ `JL_ERR_MALFORMED` (not exactly 37 bytes).
+
+ # Safety
+ `rec` readable for `len`; `out` writable.
+ */
+int jl_subdev_info_parse(const uint8_t *rec, size_t len, struct jl_subdev_info_t *out);
+
+/*
+ Builds one 37-byte sub-device record. Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`feed_id_len` > 32),
+ `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `s` readable; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_subdev_info_build(const struct jl_subdev_info_t *s,
+                         uint8_t *buf,
+                         size_t cap,
+                         size_t *out_len);
 
 /*
  CRC16 of `len` bytes at `data` as spec 1.2 defines it (CRC-16/IBM-3740: poly 0x1021, init
@@ -974,6 +1188,83 @@ int jl_open_in_place(uint8_t *buf,
                      int crc_policy,
                      const struct jl_key_t *key,
                      struct jl_opened_t *out);
+
+/*
+ Bytes a frame decoder needs (without its storage). Never fails.
+ */
+size_t jl_frame_decoder_size(void);
+
+/*
+ Alignment a frame decoder needs. Never fails.
+ */
+size_t jl_frame_decoder_align(void);
+
+/*
+ Creates a decoder in `mem` (`len` >= `jl_frame_decoder_size()`, aligned) that assembles
+ frames of at most `storage_len` bytes in `storage`, accepting `magic` (`JL_MAGIC_WAN`, or
+ `JL_MAGIC_LAN` for LAN packets over a stream); `*out` = the handle.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_BUFFER_TOO_SMALL` (`len` too small, or `storage_len`
+ under 16); `JL_ERR_INVALID_ARGUMENT` (misaligned `mem`, overlapping `mem`/`storage`);
+ `JL_ERR_BAD_MAGIC`. On error nothing is written.
+
+ # Safety
+ `mem` writable for `len` bytes and `storage` for `storage_len` bytes, both used by nothing
+ else until the decoder is no longer used (no deinit is needed: it holds no secrets);
+ `out` writable.
+ */
+int jl_frame_decoder_init(void *mem,
+                          size_t len,
+                          uint8_t *storage,
+                          size_t storage_len,
+                          uint32_t magic,
+                          struct jl_frame_decoder_t **out);
+
+/*
+ Feeds stream bytes. Consumes input until a frame is complete, the framing is lost, or the
+ input is used up; `*consumed` = bytes taken: call again with the rest.
+
+ On `JL_OK`, `*frame` / `*frame_len` = the whole packet (`header ‖ opt ‖ payload`) in the
+ storage when one is complete (decode or open it in place there; it is overwritten by the next
+ call), NULL / 0 when more input is needed. `JL_ERR_BAD_MAGIC` / `JL_ERR_TOO_LONG`: the stream
+ lost its framing; the decoder skips to the next magic if you go on feeding (or close the
+ connection); `*consumed` is valid, `*frame` NULL.
+
+ Returns also `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised); then
+ `*consumed` = 0 and `*frame` = NULL (when those pointers are valid).
+
+ # Safety
+ `dec` from `jl_frame_decoder_init`; `input` readable for `len`; the outputs writable.
+ */
+int jl_frame_decoder_feed(struct jl_frame_decoder_t *dec,
+                          const uint8_t *input,
+                          size_t len,
+                          size_t *consumed,
+                          uint8_t **frame,
+                          size_t *frame_len);
+
+/*
+ Starts a guard that has seen nothing; `increasing` 1 = strictly increasing timestamps
+ (shipped devices), 0 = the spec's "not equal" rule.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned, `increasing` > 1).
+
+ # Safety
+ `g` writable.
+ */
+int jl_replay_init(struct jl_replay_guard_t *g, uint8_t increasing);
+
+/*
+ Checks timestamp `ts` and records it when it passes. With `synced` = 1 the receiver's clock
+ reads `now` (seconds, same epoch) and `ts` must also be within ±60 s of it (spec 4.4 item 4).
+
+ Returns `JL_OK`; `JL_ERR_REPLAY` (a replay or outside the window: `*g` unchanged);
+ `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `g` readable and writable.
+ */
+int jl_replay_accept(struct jl_replay_guard_t *g, uint32_t ts, uint8_t synced, uint32_t now);
 
 /*
  Checks that `exp_len` bytes at `exp` are a valid `time_exp` (`"sec_min_hour_day_month_week_year"`,

@@ -27,7 +27,9 @@ use core::ffi::c_int;
 use joylink_wire::wan::firmware_crc32;
 
 use crate::ptr::{bytes, bytes_mut, check_struct, read, write};
-use crate::status::{JL_ERR_BUFFER_TOO_SMALL, JL_ERR_CORRUPT, JL_ERR_INVALID_ARGUMENT, Status, ret};
+use crate::status::{
+    JL_ERR_BUFFER_TOO_SMALL, JL_ERR_CORRUPT, JL_ERR_INVALID_ARGUMENT, Status, ret,
+};
 
 /// Longest activation blob (feed id 32 bytes, host 64 bytes).
 pub const JL_ACTIVATION_MAX_LEN: usize = 176;

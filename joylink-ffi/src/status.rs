@@ -69,6 +69,9 @@ pub enum JlStatus {
     JL_ERR_RNG = -19,
     /// A persisted blob (`jl_activation_load`) has the wrong magic, version, length or CRC.
     JL_ERR_CORRUPT = -20,
+    /// A timestamp is a replay (`jl_replay_accept`: equal to, or with the increasing rule not
+    /// after, the last one accepted) or more than 60 s away from a synchronised clock.
+    JL_ERR_REPLAY = -21,
 }
 
 pub(crate) use JlStatus::*;
@@ -113,6 +116,7 @@ impl From<joylink_crypto::Error> for JlStatus {
             | E::PublicKeyNotOnCurve
             | E::PublicKeyIdentity => JL_ERR_BAD_PUBLIC_KEY,
             E::EncTypeMismatch { .. } => JL_ERR_ENCTYPE_MISMATCH,
+            E::Replayed { .. } | E::OutsideWindow { .. } => JL_ERR_REPLAY,
             E::Wire(w) => w.into(),
             _ => JL_ERR_MALFORMED,
         }
@@ -168,6 +172,7 @@ mod tests {
             JL_ERR_CAPACITY,
             JL_ERR_RNG,
             JL_ERR_CORRUPT,
+            JL_ERR_REPLAY,
         ];
         assert_eq!(ret(Ok(())), 0);
         for (i, s) in all.iter().enumerate() {

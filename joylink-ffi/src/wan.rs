@@ -13,7 +13,9 @@ use core::ptr;
 
 use joylink_crypto::AccessKey;
 use joylink_session::Instant;
-use joylink_session::wan::{ControlRequest, Device, DeviceConfig, DeviceState, Event, Framer, Incoming};
+use joylink_session::wan::{
+    ControlRequest, Device, DeviceConfig, DeviceState, Event, Framer, Incoming,
+};
 use joylink_wire::BizCode;
 use joylink_wire::wan::OtaStatus;
 
@@ -38,7 +40,8 @@ const LIVE: u32 = 0x4a4c_5744; // "JLWD"
 
 /// The caller's random-number source: fill `len` bytes at `buf`, return 0, or non-zero on failure
 /// (the call that needed randomness then fails with `JL_ERR_RNG`). Must be a CSPRNG.
-pub type JlRngFn = Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> c_int>;
+pub type JlRngFn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> c_int>;
 
 /// What a device is (`jl_wan_device_init`). Strings are bytes with a length, not NUL-terminated.
 #[repr(C)]
@@ -389,7 +392,10 @@ pub unsafe extern "C" fn jl_wan_device_connected(dev: *mut JlWanDevice, now_ms: 
 /// # Safety
 /// As `jl_wan_device_connected`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn jl_wan_device_connection_lost(dev: *mut JlWanDevice, now_ms: u64) -> c_int {
+pub unsafe extern "C" fn jl_wan_device_connection_lost(
+    dev: *mut JlWanDevice,
+    now_ms: u64,
+) -> c_int {
     let r = (|| -> Status {
         // SAFETY: forwarded caller contract.
         let d = unsafe { device(dev) }?;
@@ -746,7 +752,10 @@ pub unsafe extern "C" fn jl_wan_device_set_unix_time(
 /// # Safety
 /// `dev` from `jl_wan_device_init`; `state` writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn jl_wan_device_state(dev: *mut JlWanDevice, state: *mut JlWanState) -> c_int {
+pub unsafe extern "C" fn jl_wan_device_state(
+    dev: *mut JlWanDevice,
+    state: *mut JlWanState,
+) -> c_int {
     let r = (|| -> Status {
         check_struct(state)?;
         // SAFETY: forwarded caller contract.

@@ -57,12 +57,26 @@ fn staticlib() -> PathBuf {
         return PathBuf::from(p);
     }
     // The same build as `c_program.rs` (one target dir: cargo locks it, the second test reuses it).
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("joylink-ffi-c").join("target");
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("joylink-ffi-c")
+        .join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(Command::new(cargo)
         .current_dir(crate_dir())
-        .args(["rustc", "-p", "joylink-ffi", "--lib", "--no-default-features"])
-        .args(["--profile", "ffi-dev", "--crate-type", "staticlib", "--target-dir"])
+        .args([
+            "rustc",
+            "-p",
+            "joylink-ffi",
+            "--lib",
+            "--no-default-features",
+        ])
+        .args([
+            "--profile",
+            "ffi-dev",
+            "--crate-type",
+            "staticlib",
+            "--target-dir",
+        ])
         .arg(&target)
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS"));
@@ -70,13 +84,29 @@ fn staticlib() -> PathBuf {
 }
 
 fn build(std: &str) -> PathBuf {
-    let exe = work_dir().join(format!("firmware-{std}"));
+    build_c(
+        &crate_dir().join("examples/firmware.c"),
+        &format!("firmware-{std}"),
+        std,
+    )
+}
+
+fn build_c(source: &Path, name: &str, std: &str) -> PathBuf {
+    let exe = work_dir().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     run(Command::new(cc)
-        .args([&format!("-std={std}"), "-pedantic", "-Wall", "-Wextra", "-Werror", "-g", "-O1"])
+        .args([
+            &format!("-std={std}"),
+            "-pedantic",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-g",
+            "-O1",
+        ])
         .arg("-I")
         .arg(crate_dir().join("include"))
-        .arg(crate_dir().join("examples/firmware.c"))
+        .arg(source)
         .arg(staticlib())
         .arg("-o")
         .arg(&exe));
@@ -178,7 +208,10 @@ impl Firmware {
     fn quit(mut self) {
         self.record_quit();
         let status = self.child.wait().unwrap();
-        assert!(status.success(), "firmware exited with {status} (valgrind errors or leaks?)");
+        assert!(
+            status.success(),
+            "firmware exited with {status} (valgrind errors or leaks?)"
+        );
     }
 
     fn record_quit(&mut self) {
@@ -203,7 +236,7 @@ struct CloudEnd {
 
 impl CloudEnd {
     /// Feeds device bytes to the cloud; returns the cloud's answer bytes.
-    fn from_device(&mut self, mut bytes: &[u8]) -> Vec<u8> {
+    fn hear_device(&mut self, mut bytes: &[u8]) -> Vec<u8> {
         let now = Instant(self.now);
         while let Some(frame) = self.rx.next_frame(&mut bytes).unwrap() {
             let key = self.key.clone();
@@ -246,7 +279,7 @@ fn settle(fw: &mut Firmware, c: &mut CloudEnd, mut to_device: Vec<u8>, mut to_cl
             return;
         }
         if !to_cloud.is_empty() {
-            let answer = c.from_device(&to_cloud);
+            let answer = c.hear_device(&to_cloud);
             to_device.extend(answer);
             to_cloud.clear();
         }
@@ -287,11 +320,17 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
 
     // First boot writes the factory activation record to "flash".
     fw.cloud_connected(&mut c);
-    assert!(fw.logs.iter().any(|l| l.starts_with("provisioned 113")), "{:?}", fw.logs);
+    assert!(
+        fw.logs.iter().any(|l| l.starts_with("provisioned 113")),
+        "{:?}",
+        fw.logs
+    );
     assert_eq!(c.cloud.state(), CloudState::Online);
     assert!(fw.logs.iter().any(|l| l.starts_with("authenticated")));
     assert!(
-        c.incoming.iter().any(|l| l.contains("upload") && l.contains(r#""current_value":"0""#)),
+        c.incoming
+            .iter()
+            .any(|l| l.contains("upload") && l.contains(r#""current_value":"0""#)),
         "{:?}",
         c.incoming
     );
@@ -303,7 +342,11 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
     run_until(&mut fw, &mut c, 61_000);
     assert_eq!(c.cloud.state(), CloudState::Online);
     assert!(fw.deadline.is_some_and(|d| d > 61_000));
-    assert_ne!(c.cloud.poll_timeout(), heard, "heartbeats move the cloud's silence deadline");
+    assert_ne!(
+        c.cloud.poll_timeout(),
+        heard,
+        "heartbeats move the cloud's silence deadline"
+    );
 
     // A cloud control: applied by the C code, answered with the new snapshot.
     let body = br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#;
@@ -313,7 +356,11 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
         .unwrap();
     let to_device = c.drain();
     settle(&mut fw, &mut c, to_device, Vec::new());
-    assert!(fw.logs.iter().any(|l| l.starts_with(&format!("control {serial} "))));
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l.starts_with(&format!("control {serial} ")))
+    );
     let answer = format!("response {serial} ");
     let resp = c.incoming.iter().find(|l| l.starts_with(&answer)).unwrap();
     assert!(resp.contains(r#""current_value":"1""#), "{resp}");
@@ -339,14 +386,30 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
     c.cloud.add_timer(Instant(c.now), &task, &mut c.tx).unwrap();
     let to_device = c.drain();
     settle(&mut fw, &mut c, to_device, Vec::new());
-    assert!(c.incoming.iter().any(|l| l.starts_with("timer answer")), "{:?}", c.incoming);
+    assert!(
+        c.incoming.iter().any(|l| l.starts_with("timer answer")),
+        "{:?}",
+        c.incoming
+    );
     assert_eq!(c.cloud.timer_ids().collect::<Vec<_>>(), [7]);
     let end = c.now + 61_000;
     run_until(&mut fw, &mut c, end);
-    assert!(fw.logs.iter().any(|l| l == "timer 7 power=1"), "{:?}", fw.logs);
-    assert!(c.incoming.iter().any(|l| l == "executed 7 0"), "{:?}", c.incoming);
+    assert!(
+        fw.logs.iter().any(|l| l == "timer 7 power=1"),
+        "{:?}",
+        fw.logs
+    );
+    assert!(
+        c.incoming.iter().any(|l| l == "executed 7 0"),
+        "{:?}",
+        c.incoming
+    );
     assert_eq!(c.cloud.state(), CloudState::Online);
-    assert!(!fw.logs.iter().any(|l| l.starts_with("input error") || l.starts_with("reconnect")));
+    assert!(
+        !fw.logs
+            .iter()
+            .any(|l| l.starts_with("input error") || l.starts_with("reconnect"))
+    );
 
     fw.quit();
 }
@@ -367,4 +430,36 @@ fn c99_firmware_runs_a_device_against_the_rust_cloud() {
 #[test]
 fn c89_firmware_runs_a_device_against_the_rust_cloud() {
     c_firmware_runs_a_device_against_the_rust_cloud("c89");
+}
+
+/// The codecs, frame decoder, replay guard, activation blob and the device's argument checks,
+/// called from C89 (`tests/c/test_wan_c_api.c`), under valgrind.
+#[test]
+fn c_api_of_the_wan_parts() {
+    let exe = build_c(
+        &crate_dir().join("tests/c/test_wan_c_api.c"),
+        "test_wan_c_api",
+        "c89",
+    );
+    let mut cmd = if valgrind() {
+        let mut c = Command::new("valgrind");
+        c.args([
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=all",
+            "-q",
+        ])
+        .arg(&exe);
+        c
+    } else {
+        Command::new(&exe)
+    };
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim() == "ok",
+        "{}\n{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
