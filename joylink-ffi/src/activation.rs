@@ -16,7 +16,7 @@
 //! | 73+f | 1 | server host length `s` (0–64) |
 //! | 74+f | s | server host |
 //! | 74+f+s | 2 | server port |
-//! | n−4 | 4 | CRC-32 over bytes `0..n−4` (the OTA CRC-32 of spec 9.1, `jl_crc32_*`) |
+//! | n−4 | 4 | CRC16 over bytes `0..n−4` (the packet CRC of spec 1.2, `jl_crc16`), little-endian, then the same two bytes inverted |
 //!
 //! `n` = 80 + f + s, at most `JL_ACTIVATION_MAX_LEN` (176). A later version appends fields
 //! before the CRC and raises the version byte; a loader refuses versions it does not know.
@@ -24,7 +24,7 @@
 
 use core::ffi::c_int;
 
-use joylink_wire::wan::firmware_crc32;
+use joylink_wire::crc16;
 
 use crate::ptr::{bytes, bytes_mut, check_struct, read, write};
 use crate::status::{
@@ -60,6 +60,15 @@ pub struct JlActivation {
 }
 
 /// The blob's length for `a`, or `JL_ERR_INVALID_ARGUMENT` for a length field out of range.
+/// The blob's check value: the packet CRC16 (spec 1.2) little-endian, then its complement.
+/// The packet CRC is in every image already, so the record costs no table of its own (the
+/// OTA CRC-32 would link a 16 KiB one); the complement makes an all-zero tail fail too.
+fn crc_of(data: &[u8]) -> [u8; 4] {
+    let c = crc16(data).to_le_bytes();
+    let [a, b] = c;
+    [a, b, !a, !b]
+}
+
 fn blob_len(a: &JlActivation) -> Status<usize> {
     let (f, s) = (usize::from(a.feed_id_len), usize::from(a.server_len));
     if f > a.feed_id.len() || s > a.server.len() {
@@ -95,10 +104,10 @@ fn encode(a: &JlActivation, out: &mut [u8]) -> Status<usize> {
         at = end;
     }
     let body = n.saturating_sub(4);
-    let crc = firmware_crc32(out.get(..body).unwrap_or_default());
+    let crc = crc_of(out.get(..body).unwrap_or_default());
     out.get_mut(body..n)
         .ok_or(JL_ERR_BUFFER_TOO_SMALL)?
-        .copy_from_slice(&crc.to_le_bytes());
+        .copy_from_slice(&crc);
     Ok(n)
 }
 
@@ -123,7 +132,7 @@ fn decode(blob: &[u8]) -> Status<JlActivation> {
     let blob = blob.get(..n).ok_or(JL_ERR_CORRUPT)?;
     let body = n.checked_sub(4).ok_or(JL_ERR_CORRUPT)?;
     let (data, crc) = blob.split_at(body);
-    if crc != firmware_crc32(data).to_le_bytes() {
+    if crc != crc_of(data) {
         return Err(JL_ERR_CORRUPT);
     }
     let mut a = JlActivation {
