@@ -770,3 +770,22 @@ pub unsafe extern "C" fn jl_wan_device_state(
     })();
     ret(r)
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    /// The C example reserves 6 KiB (`FW_DEVICE_MEM`); README and BENCHMARKS record the figures.
+    #[test]
+    fn device_memory_fits_what_the_example_reserves() {
+        let (size, align) = (jl_wan_device_size(), jl_wan_device_align());
+        std::println!(
+            "jl_wan_device_t {size} (align {align}); machine without buffers {}; framer {}",
+            size_of::<Device<JL_WAN_TIMERS, 0, 0>>(),
+            size_of::<Framer<JL_WAN_RX_CAP>>()
+        );
+        assert!(size <= 6144, "{size}");
+        assert!(align <= 8);
+    }
+}
