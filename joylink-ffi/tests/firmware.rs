@@ -17,6 +17,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::OnceLock;
 
 use joylink_crypto::AccessKey;
 use joylink_session::Instant;
@@ -52,7 +53,14 @@ fn run(cmd: &mut Command) {
 }
 
 /// `$JOYLINK_FFI_STATICLIB` or a fresh no_std `ffi-dev` build (as `c_program.rs`).
+/// Built once per test process: the tests run in parallel and must not link a library that
+/// another one is rewriting.
 fn staticlib() -> PathBuf {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(build_staticlib).clone()
+}
+
+fn build_staticlib() -> PathBuf {
     if let Some(p) = std::env::var_os("JOYLINK_FFI_STATICLIB") {
         return PathBuf::from(p);
     }
@@ -69,6 +77,8 @@ fn staticlib() -> PathBuf {
             "joylink-ffi",
             "--lib",
             "--no-default-features",
+            "--features",
+            "full",
         ])
         .args([
             "--profile",
