@@ -1357,8 +1357,9 @@ int jl_wan_device_init(void *mem,
                        struct jl_wan_device_t **out);
 
 /*
- Destroys a device: its keys are zeroed (the session key and accesskey zeroize on drop) and
- the handle becomes invalid (`JL_ERR_STATE` if used again). The memory is the caller's again.
+ Destroys a device: all of its memory is zeroed (the keys, and the last packet's plaintext in
+ the receive buffer) and the handle becomes invalid (`JL_ERR_STATE` if used again). The
+ memory is the caller's again.
 
  Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned), `JL_ERR_STATE` (not
  an initialised device).

@@ -327,8 +327,9 @@ pub unsafe extern "C" fn jl_wan_device_init(
     ret(r)
 }
 
-/// Destroys a device: its keys are zeroed (the session key and accesskey zeroize on drop) and
-/// the handle becomes invalid (`JL_ERR_STATE` if used again). The memory is the caller's again.
+/// Destroys a device: all of its memory is zeroed (the keys, and the last packet's plaintext in
+/// the receive buffer) and the handle becomes invalid (`JL_ERR_STATE` if used again). The
+/// memory is the caller's again.
 ///
 /// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned), `JL_ERR_STATE` (not
 /// an initialised device).
@@ -340,11 +341,12 @@ pub unsafe extern "C" fn jl_wan_device_deinit(dev: *mut JlWanDevice) -> c_int {
     let r = (|| -> Status {
         // SAFETY: forwarded caller contract.
         unsafe { device(dev) }?;
-        // SAFETY: initialised (checked by `device`); dropped once: the marker is cleared below
-        // with a raw write, so every later call sees `JL_ERR_STATE`.
+        // SAFETY: initialised (checked by `device`); dropped once, then every byte is zeroed
+        // (the marker too, so every later call sees `JL_ERR_STATE`). The memory belongs to the
+        // caller, so the writes cannot be optimised away.
         unsafe {
             ptr::drop_in_place(dev);
-            ptr::addr_of_mut!((*dev).live).write(0);
+            ptr::write_bytes(dev.cast::<u8>(), 0, size_of::<JlWanDevice>());
         }
         Ok(())
     })();

@@ -218,6 +218,14 @@ static void test_device_arguments(void) {
     /* Garbage from the "cloud": framing lost. */
     CHECK(jl_wan_device_input(dev, 1000, (const uint8_t *)"garbage garbage!", 16, &n) == JL_ERR_BAD_MAGIC);
     CHECK(jl_wan_device_deinit(dev) == JL_OK);
+    {
+        /* deinit leaves no key or plaintext behind: the whole memory is zero. */
+        size_t i, nonzero = 0;
+        for (i = 0; i < jl_wan_device_size(); i++) {
+            nonzero += mem.b[i] != 0;
+        }
+        CHECK(nonzero == 0);
+    }
 }
 
 int main(void) {
