@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # CI for joylink-ffi (called by the workspace's .ci/run):
-#   1. include/joylink.h is what cbindgen generates from the sources (cbindgen 0.29);
+#   1. include/joylink.h is what gen-header.sh (cbindgen 0.29 + one C89 rewrite) generates from
+#      the sources, and it compiles as C89 and C99 (-pedantic -Werror) and as C++98 and C++17;
 #   2. the firmware configuration of the static library (no_std, panic = "abort") builds in the
 #      ffi-dev AND ffi-release profiles, exports exactly the functions the header declares, and
 #      the C test program (tests/c/test_joylink.c) and README's C example, linked against each,
-#      pass under valgrind with zero errors (--error-exitcode=1).
+#      pass under valgrind with zero errors (--error-exitcode=1); so do the C firmware example
+#      (examples/firmware.c, against the Rust cloud machine) and the WAN C API tests
+#      (tests/firmware.rs);
+#   3. firmware.sh: the Cortex-M4 image per feature set, against flash-budget.txt.
 # Needs: cargo, cbindgen 0.29 (`cargo install cbindgen --version ^0.29 --locked`), a C compiler
 # (`cc` or $CC), valgrind, nm.
 set -euo pipefail
@@ -24,10 +28,9 @@ esac
 # the committed file as a side effect and shows no diff).
 fresh="$(mktemp)"
 trap 'rm -f "$fresh"' EXIT
-cbindgen --quiet --config cbindgen.toml --crate joylink-ffi --output "$fresh"
+./gen-header.sh "$fresh"
 if ! diff -u include/joylink.h "$fresh"; then
-  echo "include/joylink.h is out of date; regenerate it (from joylink-ffi/):" >&2
-  echo "  cbindgen --config cbindgen.toml --crate joylink-ffi --output include/joylink.h" >&2
+  echo "include/joylink.h is out of date; regenerate it: joylink-ffi/gen-header.sh" >&2
   exit 1
 fi
 if grep -q 'rust_eh_personality\|abort' include/joylink.h; then
@@ -35,11 +38,23 @@ if grep -q 'rust_eh_personality\|abort' include/joylink.h; then
   exit 1
 fi
 
+echo "== joylink-ffi: header compiles as C89, C99, C++98, C++17"
+hdr_dir="$(mktemp -d)"
+trap 'rm -f "$fresh"; rm -rf "$hdr_dir"' EXIT
+printf '#include "joylink.h"\nint main(void) { return JL_OK; }\n' > "$hdr_dir/h.c"
+cp "$hdr_dir/h.c" "$hdr_dir/h.cpp"
+for std in c89 c99; do
+  "${CC:-cc}" -std=$std -pedantic -Wall -Wextra -Werror -I include -c "$hdr_dir/h.c" -o "$hdr_dir/h.o"
+done
+for std in c++98 c++17; do
+  "${CXX:-c++}" -std=$std -pedantic -Wall -Wextra -Werror -I include -c "$hdr_dir/h.cpp" -o "$hdr_dir/h.o"
+done
+
 command -v valgrind >/dev/null || { echo "valgrind is required (apt-get install -y valgrind)" >&2; exit 1; }
 
 for profile in ffi-dev ffi-release; do
   echo "== joylink-ffi: no_std staticlib, profile $profile"
-  cargo rustc -p joylink-ffi --lib --no-default-features --profile "$profile" \
+  cargo rustc -p joylink-ffi --lib --no-default-features --features full --profile "$profile" \
     --crate-type staticlib --target-dir "$target_dir"
   lib="$target_dir/$profile/libjoylink_ffi.a"
 
@@ -54,6 +69,8 @@ for profile in ffi-dev ffi-release; do
 
   echo "== joylink-ffi: C tests against $lib (valgrind)"
   JOYLINK_FFI_STATICLIB="$lib" JOYLINK_FFI_VALGRIND=require \
-    cargo test -p joylink-ffi --test c_program --target-dir "$target_dir"
+    cargo test -p joylink-ffi --test c_program --test firmware --target-dir "$target_dir"
 done
+
+"$here/firmware.sh"
 echo "== joylink-ffi: ok"

@@ -6,7 +6,6 @@
  * allocates, reads a clock or draws random numbers; outputs go to caller memory only.
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
-
 #ifndef JOYLINK_H
 #define JOYLINK_H
 
@@ -17,314 +16,992 @@
 /* Offset in a packet buffer where jl_seal_in_place expects the body: 16 + opt_len + 4. */
 #define JL_BODY_OFFSET(opt_len) (JL_HEADER_LEN + (opt_len) + JL_TIMESTAMP_LEN)
 
-// Length of a private key (20 bytes, big-endian).
+#ifdef __cplusplus
+extern "C" {
+#endif /* __cplusplus */
+
+/*
+ Longest activation blob (feed id 32 bytes, host 64 bytes).
+ */
+#define JL_ACTIVATION_MAX_LEN 176
+
+/*
+ The blob format version `jl_activation_save` writes.
+ */
+#define JL_ACTIVATION_VERSION 1
+
+/*
+ Length of the control preamble (`timestamp, biz_code, serial`, 12 bytes, spec 7.3.7).
+ */
+#define JL_CONTROL_HEADER_LEN 12
+
+/*
+ Length of a heartbeat body (spec 7.3.3).
+ */
+#define JL_HEARTBEAT_LEN 8
+
+/*
+ Length of one `subdev_info` record (spec 7.3.15).
+ */
+#define JL_SUBDEV_INFO_LEN 37
+
+/*
+ Length of a private key (20 bytes, big-endian).
+ */
 #define JL_PRIVATE_KEY_LEN 20
 
-// Length of a compressed public key `02|03 ‖ X` (21 bytes), as sent in `opt`.
+/*
+ Length of a compressed public key `02|03 ‖ X` (21 bytes), as sent in `opt`.
+ */
 #define JL_PUBLIC_KEY_LEN 21
 
-// Length of a `devkey` string (42 hex characters), without the terminating NUL.
+/*
+ Length of a `devkey` string (42 hex characters), without the terminating NUL.
+ */
 #define JL_DEVKEY_LEN 42
 
-// Length of the ECDH shared secret (the 20-byte X coordinate).
+/*
+ Length of the ECDH shared secret (the 20-byte X coordinate).
+ */
 #define JL_SHARED_SECRET_LEN 20
 
-// Length of the packet header, 16 bytes (spec 3.2).
+/*
+ Length of the packet header, 16 bytes (spec 3.2).
+ */
 #define JL_HEADER_LEN 16
 
-// The LAN magic `0x123455BB` (APP ↔ device over UDP).
+/*
+ The LAN magic `0x123455BB` (APP ↔ device over UDP).
+ */
 #define JL_MAGIC_LAN 305419707
 
-// The WAN magic `0x123455CC` (device ↔ cloud over TCP).
+/*
+ The WAN magic `0x123455CC` (device ↔ cloud over TCP).
+ */
 #define JL_MAGIC_WAN 305419724
 
-// Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
+/*
+ Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
+ */
 #define JL_TIMESTAMP_LEN 4
 
-// Length of a key string (localkey, accesskey) and of a session key.
+/*
+ Length of a key string (localkey, accesskey) and of a session key.
+ */
 #define JL_KEY_LEN 32
 
-// The most PKCS#7 padding adds to a plaintext (a full AES block).
+/*
+ The most PKCS#7 padding adds to a plaintext (a full AES block).
+ */
 #define JL_MAX_PADDING 16
 
-// Key flag: copy binary IVs as SDK ≤ 2.0.12 does (every IV byte from the first 0x00 on is 0x00;
-// vectors/README "Old SDK IV bug"). Only for enctypes 2 and 4, and only for such old peers.
+/*
+ Key flag: copy binary IVs as SDK ≤ 2.0.12 does (every IV byte from the first 0x00 on is 0x00;
+ vectors/README "Old SDK IV bug"). Only for enctypes 2 and 4, and only for such old peers.
+ */
 #define JL_KEY_FLAG_LEGACY_IV 1
 
-// Key flag: open a packet whatever its `enctype` byte says (shipped WAN devices pick the key by
-// packet type and never read it).
+/*
+ Key flag: open a packet whatever its `enctype` byte says (shipped WAN devices pick the key by
+ packet type and never read it).
+ */
 #define JL_KEY_FLAG_ANY_ENCTYPE 2
 
-// `jl_time_exp_*` flag: accept empty fields between `_` (the spec's own example 3 prints
-// `0_1_22__11,15_*_*_*`). Without it the expression must have exactly seven fields.
+/*
+ `jl_time_exp_*` flag: accept empty fields between `_` (the spec's own example 3 prints
+ `0_1_22__11,15_*_*_*`). Without it the expression must have exactly seven fields.
+ */
 #define JL_TIME_EXP_LENIENT 1
 
-// Status returned by every `jl_` function (as an `int`): `JL_OK` (0) on success, a negative
-// value on failure.
-//
-// On failure nothing has been written to the caller's output buffers, except where a function
-// documents otherwise (a size-query output such as `*out_len` = bytes needed, output structs that
-// are zeroed, a payload wiped after `JL_ERR_DECRYPT`).
+/*
+ Timer tasks the C device keeps (each about 200 bytes of RAM).
+ */
+#define JL_WAN_TIMERS 4
+
+/*
+ Bytes of the device's send queue: whole sealed packets wait here for
+ `jl_wan_device_poll_transmit` (the largest the machine writes is a 1 KiB timer reply).
+ */
+#define JL_WAN_TX_CAP 2048
+
+/*
+ Largest packet the device receives (header included); a longer frame is a framing error.
+ */
+#define JL_WAN_RX_CAP 2048
+
+/*
+ `jl_wan_device_next_deadline` writes this when nothing is scheduled.
+ */
+#define JL_NO_DEADLINE UINT64_MAX
+
+/*
+ What `jl_wan_device_poll_event` reports (`jl_wan_event_t.kind`).
+ */
+typedef enum jl_wan_event_kind_t {
+  /*
+   Nothing to report.
+   */
+  JL_WAN_EVENT_NONE = 0,
+  /*
+   Auth answered, session key installed: upload a snapshot now (`jl_wan_device_upload`,
+   spec 7.3.5).
+   */
+  JL_WAN_EVENT_AUTHENTICATED = 1,
+  /*
+   Type 11 control / snapshot / recipe request (`biz_code`, `serial`, `data` = the command),
+   already checked against replay; answer with `jl_wan_device_respond`.
+   */
+  JL_WAN_EVENT_CONTROL = 2,
+  /*
+   Type 200 video command (`biz_code`, `serial`, `data` = JSON), checked against replay.
+   */
+  JL_WAN_EVENT_VIDEO = 3,
+  /*
+   Type 7 OTA order (`serial`, `data` = the order JSON: url, crc32, version), already
+   acknowledged; report progress with `jl_wan_device_ota_status`.
+   */
+  JL_WAN_EVENT_OTA_ORDER = 4,
+  /*
+   Type 15 answer to an info request (`serial`, `data` = JSON).
+   */
+  JL_WAN_EVENT_INFO = 5,
+  /*
+   Another cloud packet (`packet_type`, `data` = its plaintext when the machine does not
+   decode the type, else empty).
+   */
+  JL_WAN_EVENT_OTHER = 6,
+  /*
+   Timer task `timer_id` is due (spec 10): run `data` (its command) and call
+   `jl_wan_device_report_timer_result`.
+   */
+  JL_WAN_EVENT_TIMER_FIRED = 7,
+  /*
+   The cloud changed the timer table (persist it if you keep timers across reboots).
+   */
+  JL_WAN_EVENT_TIMERS_CHANGED = 8,
+  /*
+   A cloud packet was dropped as a replay (`serial`).
+   */
+  JL_WAN_EVENT_REPLAY_DROPPED = 9,
+  /*
+   Three requests went unanswered: close the TCP connection, open a new one and call
+   `jl_wan_device_connected` (spec 7.3.1 注).
+   */
+  JL_WAN_EVENT_RECONNECT = 10
+} jl_wan_event_kind_t;
+
+/*
+ The device's session state (`jl_wan_device_state`).
+ */
+typedef enum jl_wan_state_t {
+  /*
+   No connection.
+   */
+  JL_WAN_DISCONNECTED = 0,
+  /*
+   Auth request sent, no answer yet.
+   */
+  JL_WAN_AUTHENTICATING = 1,
+  /*
+   Session key installed.
+   */
+  JL_WAN_ONLINE = 2
+} jl_wan_state_t;
+
+/*
+ Status returned by every `jl_` function (as an `int`): `JL_OK` (0) on success, a negative
+ value on failure.
+
+ On failure nothing has been written to the caller's output buffers, except where a function
+ documents otherwise (a size-query output such as `*out_len` = bytes needed, output structs that
+ are zeroed, a payload wiped after `JL_ERR_DECRYPT`).
+ */
 typedef enum jl_status_t {
-  // Success.
+  /*
+   Success.
+   */
   JL_OK = 0,
-  // A required pointer argument was NULL (a data pointer may be NULL only when its length is 0).
+  /*
+   A required pointer argument was NULL (a data pointer may be NULL only when its length is 0).
+   */
   JL_ERR_NULL = -1,
-  // The caller's output buffer is too small; nothing was written. Functions with a
-  // `size_t *out_len` report the size needed in it.
+  /*
+   The caller's output buffer is too small; nothing was written. Functions with a
+   `size_t *out_len` report the size needed in it.
+   */
   JL_ERR_BUFFER_TOO_SMALL = -2,
-  // An argument is out of range: an unknown enctype, CRC policy or flag bit, a length above
-  // `PTRDIFF_MAX` or one that wraps the address space, a misaligned struct pointer, an input
-  // that overlaps the output buffer, or a fixed-size input of the wrong length.
+  /*
+   An argument is out of range: an unknown enctype, CRC policy or flag bit, a length above
+   `PTRDIFF_MAX` or one that wraps the address space, a misaligned struct pointer, an input
+   that overlaps the output buffer, or a fixed-size input of the wrong length.
+   */
   JL_ERR_INVALID_ARGUMENT = -3,
-  // The input is shorter than the format requires (e.g. fewer than 16 header bytes, or an
-  // enctype-0 payload without its 4-byte timestamp; an *encrypted* payload that decrypts to
-  // fewer bytes is `JL_ERR_DECRYPT`).
+  /*
+   The input is shorter than the format requires (e.g. fewer than 16 header bytes, or an
+   enctype-0 payload without its 4-byte timestamp; an *encrypted* payload that decrypts to
+   fewer bytes is `JL_ERR_DECRYPT`).
+   */
   JL_ERR_TRUNCATED = -4,
-  // The first 4 bytes are neither the LAN (`0x123455BB`) nor the WAN (`0x123455CC`) magic
-  // (spec 3.2); for a builder, the header's `magic` is neither.
+  /*
+   The first 4 bytes are neither the LAN (`0x123455BB`) nor the WAN (`0x123455CC`) magic
+   (spec 3.2); for a builder, the header's `magic` is neither.
+   */
   JL_ERR_BAD_MAGIC = -5,
-  // The buffer length differs from `16 + optlen + payloadlen` (spec 3.2).
+  /*
+   The buffer length differs from `16 + optlen + payloadlen` (spec 3.2).
+   */
   JL_ERR_LENGTH_MISMATCH = -6,
-  // The header CRC differs from CRC16 over `opt ‖ payload` and the caller asked to verify it.
+  /*
+   The header CRC differs from CRC16 over `opt ‖ payload` and the caller asked to verify it.
+   */
   JL_ERR_CRC_MISMATCH = -7,
-  // `opt` or `payload` is longer than 65535 bytes (the header's 16-bit length fields).
+  /*
+   `opt` or `payload` is longer than 65535 bytes (the header's 16-bit length fields).
+   */
   JL_ERR_TOO_LONG = -8,
-  // Any other malformed input reported by the codecs.
+  /*
+   Any other malformed input reported by the codecs.
+   */
   JL_ERR_MALFORMED = -9,
-  // The packet's `enctype` is not the one of the key it is opened with.
+  /*
+   The packet's `enctype` is not the one of the key it is opened with.
+   */
   JL_ERR_ENCTYPE_MISMATCH = -10,
-  // Decryption failed: wrong key, bad padding, a payload length that is not a non-zero
-  // multiple of 16, or a plaintext too short for its 4-byte timestamp. One value for all of
-  // them, on purpose (no padding oracle); the payload bytes of the buffer are all zero after it.
+  /*
+   Decryption failed: wrong key, bad padding, a payload length that is not a non-zero
+   multiple of 16, or a plaintext too short for its 4-byte timestamp. One value for all of
+   them, on purpose (no padding oracle); the payload bytes of the buffer are all zero after it.
+   */
   JL_ERR_DECRYPT = -11,
-  // A key has the wrong length or content (a key string must be 32 printable ASCII
-  // characters, a session key 32 bytes, an ECDH secret 20 bytes, a private key non-zero).
+  /*
+   A key has the wrong length or content (a key string must be 32 printable ASCII
+   characters, a session key 32 bytes, an ECDH secret 20 bytes, a private key non-zero).
+   */
   JL_ERR_BAD_KEY = -12,
-  // A public key is not a valid secp160r1 point (bad length, prefix or hex, a coordinate not
-  // below p, not on the curve, or the point at infinity).
+  /*
+   A public key is not a valid secp160r1 point (bad length, prefix or hex, a coordinate not
+   below p, not on the curve, or the point at infinity).
+   */
   JL_ERR_BAD_PUBLIC_KEY = -13,
-  // A `time_exp` string does not parse (spec chapter 10).
+  /*
+   A `time_exp` string does not parse (spec chapter 10).
+   */
   JL_ERR_TIME_EXP = -14,
-  // A civil time is invalid (year outside 1970–9999, day beyond the month, hour > 23, ...).
+  /*
+   A civil time is invalid (year outside 1970–9999, day beyond the month, hour > 23, ...).
+   */
   JL_ERR_BAD_TIME = -15,
-  // The `time_exp` never fires after the given time (all its years are past, or it cannot
-  // fire before year 10000).
+  /*
+   The `time_exp` never fires after the given time (all its years are past, or it cannot
+   fire before year 10000).
+   */
   JL_ERR_NO_NEXT_TIME = -16,
+  /*
+   The call does not fit the session machine's state: a session call before authentication,
+   `jl_wan_device_input` while an event that borrows the receive buffer waits to be polled,
+   a device handle that `jl_wan_device_init` did not initialise (or that was deinitialised).
+   */
+  JL_ERR_STATE = -17,
+  /*
+   A fixed capacity is exhausted: the machine's send queue is full (drain it with
+   `..._poll_transmit`), the timer table is full, an incoming frame is longer than the
+   receive buffer.
+   */
+  JL_ERR_CAPACITY = -18,
+  /*
+   The caller's random-number callback returned non-zero.
+   */
+  JL_ERR_RNG = -19,
+  /*
+   A persisted blob (`jl_activation_load`) has the wrong magic, version, length or CRC.
+   */
+  JL_ERR_CORRUPT = -20,
+  /*
+   A timestamp is a replay (`jl_replay_accept`: equal to, or with the increasing rule not
+   after, the last one accepted) or more than 60 s away from a synchronised clock.
+   */
+  JL_ERR_REPLAY = -21
 } jl_status_t;
 
-// What a decoder does with the header's CRC16 (the `crc_policy` argument).
+/*
+ What a decoder does with the header's CRC16 (the `crc_policy` argument).
+ */
 typedef enum jl_crc_policy_t {
-  // Reject a mismatching CRC with `JL_ERR_CRC_MISMATCH`.
+  /*
+   Reject a mismatching CRC with `JL_ERR_CRC_MISMATCH`.
+   */
   JL_CRC_VERIFY = 0,
-  // Decode anyway and report the result in `crc_ok`. Shipped SDK peers never check the CRC on
-  // receive (NOTES.md §2), so a receiver that must talk to sloppy peers uses this.
+  /*
+   Decode anyway and report the result in `crc_ok`. Shipped SDK peers never check the CRC on
+   receive (NOTES.md §2), so a receiver that must talk to sloppy peers uses this.
+   */
   JL_CRC_REPORT = 1,
-  // Do not compute the CRC (`crc_ok` is then true).
-  JL_CRC_IGNORE = 2,
+  /*
+   Do not compute the CRC (`crc_ok` is then true).
+   */
+  JL_CRC_IGNORE = 2
 } jl_crc_policy_t;
 
-// The `enctype` values (spec 3.6, plus 4 which every shipped SDK uses after WAN auth).
+/*
+ The `enctype` values (spec 3.6, plus 4 which every shipped SDK uses after WAN auth).
+ */
 typedef enum jl_enc_type_t {
-  // 0: in clear (the key bytes are ignored and may be NULL).
+  /*
+   0: in clear (the key bytes are ignored and may be NULL).
+   */
   JL_ENC_NONE = 0,
-  // 1: the spec's published static key (spec 4.2) — obfuscation only; no shipped SDK uses it.
+  /*
+   1: the spec's published static key (spec 4.2) — obfuscation only; no shipped SDK uses it.
+   */
   JL_ENC_STATIC = 1,
-  // 2: ECDH; key = the 20-byte shared secret (`jl_ecdh_shared_t.secret`).
+  /*
+   2: ECDH; key = the 20-byte shared secret (`jl_ecdh_shared_t.secret`).
+   */
   JL_ENC_ECDH = 2,
-  // 3: pre-shared; key = the 32-character localkey (LAN) or accesskey (WAN auth) as ASCII.
+  /*
+   3: pre-shared; key = the 32-character localkey (LAN) or accesskey (WAN auth) as ASCII.
+   */
   JL_ENC_PRESHARED = 3,
-  // 4: WAN session key; key = the 32 raw bytes from the auth answer.
-  JL_ENC_SESSION = 4,
+  /*
+   4: WAN session key; key = the 32 raw bytes from the auth answer.
+   */
+  JL_ENC_SESSION = 4
 } jl_enc_type_t;
 
-// Which way a packet travels, seen from the device (the `direction` argument).
+/*
+ Which way a packet travels, seen from the device (the `direction` argument).
+ */
 typedef enum jl_direction_t {
-  // App → device (LAN) or cloud → device (WAN).
+  /*
+   App → device (LAN) or cloud → device (WAN).
+   */
   JL_TO_DEVICE = 0,
-  // Device → app (LAN) or device → cloud (WAN).
-  JL_FROM_DEVICE = 1,
+  /*
+   Device → app (LAN) or device → cloud (WAN).
+   */
+  JL_FROM_DEVICE = 1
 } jl_direction_t;
 
-// State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
-// 0, no final XOR, as the SDK computes it — not the standard CRC-32; `"123456789"` gives
-// 0x2DFD2D88, NOTES.md §2). Any value is a valid state; `jl_crc32_init` sets 0.
+/*
+ A frame decoder (opaque; `jl_frame_decoder_size()` bytes aligned to
+ `jl_frame_decoder_align()`), assembling frames in storage the caller lends it.
+ */
+typedef struct jl_frame_decoder_t jl_frame_decoder_t;
+
+/*
+ The device (opaque to C; `jl_wan_device_size()` bytes aligned to `jl_wan_device_align()`).
+ */
+typedef struct jl_wan_device_t jl_wan_device_t;
+
+/*
+ What a device persists after activation (spec 6.3.2 write-key, 7.3.1).
+ */
+typedef struct jl_activation_t {
+  /*
+   The feed id, `feed_id_len` bytes (not NUL-terminated).
+   */
+  uint8_t feed_id[32];
+  /*
+   0–32.
+   */
+  uint8_t feed_id_len;
+  /*
+   The accesskey, 32 ASCII characters.
+   */
+  uint8_t access_key[32];
+  /*
+   The localkey, 32 ASCII characters.
+   */
+  uint8_t local_key[32];
+  /*
+   The cloud server host, `server_len` bytes.
+   */
+  uint8_t server[64];
+  /*
+   0–64.
+   */
+  uint8_t server_len;
+  /*
+   The cloud server port.
+   */
+  uint16_t port;
+} jl_activation_t;
+
+/*
+ A type-11 (or 200/201) body: `timestamp, biz_code, serial, data[]` (spec 7.3.7–7.3.12).
+ */
+typedef struct jl_control_t {
+  /*
+   The sender's time.
+   */
+  uint32_t timestamp;
+  /*
+   1002 control, 1004 snapshot, 1050 recipe; answers 102 / 104 / 150.
+   */
+  uint32_t biz_code;
+  /*
+   Request serial, echoed in the answer.
+   */
+  uint32_t serial;
+  /*
+   The command or answer (JSON for JSON products); may be NULL when `data_len` is 0.
+   */
+  const uint8_t *data;
+  /*
+   Its length.
+   */
+  size_t data_len;
+} jl_control_t;
+
+/*
+ A type-5 heartbeat body (spec 7.3.3).
+ */
+typedef struct jl_heartbeat_t {
+  /*
+   Device time.
+   */
+  uint32_t timestamp;
+  /*
+   Firmware version number.
+   */
+  uint16_t version;
+  /*
+   Signal strength (shipped devices send 1).
+   */
+  uint16_t rssi;
+} jl_heartbeat_t;
+
+/*
+ One 37-byte `subdev_info` record of types 110/113 (spec 7.3.15).
+ */
+typedef struct jl_subdev_info_t {
+  /*
+   Firmware version (compat: SDK 2.0.9–2.0.19 put the state in its high byte).
+   */
+  uint16_t version;
+  /*
+   Signal strength, `0xFFFF` = none.
+   */
+  uint16_t rssi;
+  /*
+   The feed id, NUL-padded to 32 bytes on the wire; `feed_id_len` bytes are used.
+   */
+  uint8_t feed_id[32];
+  /*
+   0–32: the bytes before the first NUL when parsed.
+   */
+  uint8_t feed_id_len;
+  /*
+   0 online, 1 offline, 2 unbound, 3 unknown.
+   */
+  uint8_t state;
+} jl_subdev_info_t;
+
+/*
+ State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
+ 0, no final XOR, as the SDK computes it — not the standard CRC-32; `"123456789"` gives
+ 0x2DFD2D88, NOTES.md §2). Any value is a valid state; `jl_crc32_init` sets 0.
+ */
 typedef struct jl_crc32_t {
-  // The CRC of everything fed so far (the spec's `make_crc` running value).
+  /*
+   The CRC of everything fed so far (the spec's `make_crc` running value).
+   */
   uint32_t state;
 } jl_crc32_t;
 
-// The result of `jl_ecdh_shared_secret`.
+/*
+ The result of `jl_ecdh_shared_secret`.
+ */
 typedef struct jl_ecdh_shared_t {
-  // The shared secret, X of `d · Q` (the key of a `JL_ENC_ECDH` `jl_key_t`).
+  /*
+   The shared secret, X of `d · Q` (the key of a `JL_ENC_ECDH` `jl_key_t`).
+   */
   uint8_t secret[JL_SHARED_SECRET_LEN];
-  // The AES-128 key of enctype 2: `secret[0..16]`.
+  /*
+   The AES-128 key of enctype 2: `secret[0..16]`.
+   */
   uint8_t aes_key[16];
-  // The CBC IV of enctype 2: `secret[4..20]` (spec 4.3).
+  /*
+   The CBC IV of enctype 2: `secret[4..20]` (spec 4.3).
+   */
   uint8_t aes_iv[16];
 } jl_ecdh_shared_t;
 
-// The 16-byte packet header `packet_t` (spec 3.2) as plain integers, little-endian on the wire.
+/*
+ The 16-byte packet header `packet_t` (spec 3.2) as plain integers, little-endian on the wire.
+ */
 typedef struct jl_header_t {
-  // `JL_MAGIC_LAN` or `JL_MAGIC_WAN`.
+  /*
+   `JL_MAGIC_LAN` or `JL_MAGIC_WAN`.
+   */
   uint32_t magic;
-  // Length of `opt` (ignored by the builders, which write the real length).
+  /*
+   Length of `opt` (ignored by the builders, which write the real length).
+   */
   uint16_t opt_len;
-  // Length of `payload` as sent (ignored by the builders).
+  /*
+   Length of `payload` as sent (ignored by the builders).
+   */
   uint16_t payload_len;
-  // Protocol version, 1.
+  /*
+   Protocol version, 1.
+   */
   uint8_t version;
-  // Packet type (spec 3.5: 1 scan, 2 write key, 3 JSON control, 4 script control, ...).
+  /*
+   Packet type (spec 3.5: 1 scan, 2 write key, 3 JSON control, 4 script control, ...).
+   */
   uint8_t packet_type;
-  // Fragment count, 0 when unfragmented.
+  /*
+   Fragment count, 0 when unfragmented.
+   */
   uint8_t total;
-  // 1-based fragment index, 0 when unfragmented.
+  /*
+   1-based fragment index, 0 when unfragmented.
+   */
   uint8_t index;
-  // Encryption type (`JL_ENC_*`; the sealing functions write the key's own).
+  /*
+   Encryption type (`JL_ENC_*`; the sealing functions write the key's own).
+   */
   uint8_t enc_type;
-  // Reserved, 0 (a fragment message id in fragmented scan replies).
+  /*
+   Reserved, 0 (a fragment message id in fragmented scan replies).
+   */
   uint8_t reserved;
-  // CRC16 of `opt ‖ payload` as stored (ignored by the builders, which compute it).
+  /*
+   CRC16 of `opt ‖ payload` as stored (ignored by the builders, which compute it).
+   */
   uint16_t crc;
 } jl_header_t;
 
-// A decoded packet: the header and pointers into the caller's buffer (no copies).
-//
-// `opt` points at `header.opt_len` bytes and `payload` at `header.payload_len` bytes inside the
-// decoded buffer; they are valid as long as that buffer is. On failure the whole struct is zeroed
-// (both pointers NULL).
+/*
+ A decoded packet: the header and pointers into the caller's buffer (no copies).
+
+ `opt` points at `header.opt_len` bytes and `payload` at `header.payload_len` bytes inside the
+ decoded buffer; they are valid as long as that buffer is. On failure the whole struct is zeroed
+ (both pointers NULL).
+ */
 typedef struct jl_packet_t {
-  // The header as received.
+  /*
+   The header as received.
+   */
   struct jl_header_t header;
-  // The `opt` section (`header.opt_len` bytes; never NULL on success, even when empty).
+  /*
+   The `opt` section (`header.opt_len` bytes; never NULL on success, even when empty).
+   */
   const uint8_t *opt;
-  // The `payload` section (`header.payload_len` bytes, still encrypted when `enc_type` ≠ 0).
+  /*
+   The `payload` section (`header.payload_len` bytes, still encrypted when `enc_type` ≠ 0).
+   */
   const uint8_t *payload;
-  // Whether the stored CRC matched (always true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+  /*
+   Whether the stored CRC matched (always true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+   */
   bool crc_ok;
 } jl_packet_t;
 
-// What a packet of one network, type and direction carries: one row of the packet table every
-// sender and receiver of joylink-rs uses (Rust: `joylink_wire::table`).
+/*
+ What a packet of one network, type and direction carries: one row of the packet table every
+ sender and receiver of joylink-rs uses (Rust: `joylink_wire::table`).
+ */
 typedef struct jl_packet_info_t {
-  // The enctype a shipped peer sends it with (`JL_ENC_*`); a LAN device drops a request with
-  // another one.
+  /*
+   The enctype a shipped peer sends it with (`JL_ENC_*`); a LAN device drops a request with
+   another one.
+   */
   uint8_t enc_type;
-  // Whether the plaintext starts with the 4-byte little-endian timestamp (every WAN packet and
-  // every encrypted LAN packet; not the enctype-0 LAN bodies).
+  /*
+   Whether the plaintext starts with the 4-byte little-endian timestamp (every WAN packet and
+   every encrypted LAN packet; not the enctype-0 LAN bodies).
+   */
   bool has_timestamp;
-  // The shortest valid plaintext: 4 with a timestamp, else 0.
+  /*
+   The shortest valid plaintext: 4 with a timestamp, else 0.
+   */
   size_t min_plaintext_len;
 } jl_packet_info_t;
 
-// A key and the enctype it is used with.
-//
-// | `enc_type` | `key` / `key_len` |
-// |---|---|
-// | 0, 1 | ignored (NULL allowed) |
-// | 2 | 20-byte ECDH shared secret |
-// | 3 | 32 ASCII characters of the localkey / accesskey (not hex-decoded) |
-// | 4 | 32-byte session key |
-//
-// # Security
-// Enctype 1's key is printed in the spec, and the protocol has no MAC: CBC keeps a passive
-// listener out but an active attacker can flip bits or replay packets.
+/*
+ A key and the enctype it is used with.
+
+ | `enc_type` | `key` / `key_len` |
+ |---|---|
+ | 0, 1 | ignored (NULL allowed) |
+ | 2 | 20-byte ECDH shared secret |
+ | 3 | 32 ASCII characters of the localkey / accesskey (not hex-decoded) |
+ | 4 | 32-byte session key |
+
+ # Security
+ Enctype 1's key is printed in the spec, and the protocol has no MAC: CBC keeps a passive
+ listener out but an active attacker can flip bits or replay packets.
+ */
 typedef struct jl_key_t {
-  // One of `jl_enc_type_t` (`JL_ENC_*`).
+  /*
+   One of `jl_enc_type_t` (`JL_ENC_*`).
+   */
   uint32_t enc_type;
-  // `JL_KEY_FLAG_*` bits, 0 normally.
+  /*
+   `JL_KEY_FLAG_*` bits, 0 normally.
+   */
   uint32_t flags;
-  // The key bytes.
+  /*
+   The key bytes.
+   */
   const uint8_t *key;
-  // Their length.
+  /*
+   Their length.
+   */
   size_t key_len;
 } jl_key_t;
 
-// An opened packet: header, opt, timestamp and body, pointing into the caller's buffer.
-//
-// On failure the struct is zeroed (pointers NULL).
+/*
+ An opened packet: header, opt, timestamp and body, pointing into the caller's buffer.
+
+ On failure the struct is zeroed (pointers NULL).
+ */
 typedef struct jl_opened_t {
-  // The header as received.
+  /*
+   The header as received.
+   */
   struct jl_header_t header;
-  // The `opt` section (`header.opt_len` bytes), e.g. the APP's public key for enctype 2.
+  /*
+   The `opt` section (`header.opt_len` bytes), e.g. the APP's public key for enctype 2.
+   */
   const uint8_t *opt;
-  // The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4). Replay checks
-  // (strictly increasing per peer) are the caller's.
+  /*
+   The timestamp, plaintext bytes 0..4 read little-endian (spec 4.4). Replay checks
+   (strictly increasing per peer) are the caller's.
+   */
   uint32_t timestamp;
-  // The decrypted body after the timestamp, inside the buffer.
+  /*
+   The decrypted body after the timestamp, inside the buffer.
+   */
   const uint8_t *body;
-  // Its length.
+  /*
+   Its length.
+   */
   size_t body_len;
-  // Whether the CRC matched (true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+  /*
+   Whether the CRC matched (true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+   */
   bool crc_ok;
 } jl_opened_t;
 
-// A civil date and time (the device's local time, which the caller chooses), 1970-01-01
-// 00:00:00 to 9999-12-31 23:59:59.
+/*
+ Replay state for one peer (spec 4.4 item 4). Set it up with `jl_replay_init`; plain data,
+ so it can live anywhere and be copied.
+ */
+typedef struct jl_replay_guard_t {
+  /*
+   The last accepted timestamp (valid when `has_last` is 1).
+   */
+  uint32_t last;
+  /*
+   1 once a timestamp was accepted.
+   */
+  uint8_t has_last;
+  /*
+   1 = strictly increasing (what shipped devices check), 0 = only an equal timestamp is a
+   replay (the spec's rule).
+   */
+  uint8_t increasing;
+} jl_replay_guard_t;
+
+/*
+ A civil date and time (the device's local time, which the caller chooses), 1970-01-01
+ 00:00:00 to 9999-12-31 23:59:59.
+ */
 typedef struct jl_civil_time_t {
-  // 1970–9999.
+  /*
+   1970–9999.
+   */
   uint16_t year;
-  // 1–12.
+  /*
+   1–12.
+   */
   uint8_t month;
-  // 1–31 (up to the month's length).
+  /*
+   1–31 (up to the month's length).
+   */
   uint8_t day;
-  // 0–23.
+  /*
+   0–23.
+   */
   uint8_t hour;
-  // 0–59.
+  /*
+   0–59.
+   */
   uint8_t minute;
-  // 0–59.
+  /*
+   0–59.
+   */
   uint8_t second;
 } jl_civil_time_t;
 
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
+/*
+ What a device is (`jl_wan_device_init`). Strings are bytes with a length, not NUL-terminated.
+ */
+typedef struct jl_wan_config_t {
+  /*
+   The feed id (at most 32 bytes, the SDK's `feedid[33]`).
+   */
+  const uint8_t *feed_id;
+  /*
+   Its length.
+   */
+  size_t feed_id_len;
+  /*
+   The product uuid (at most 16 bytes), sent in OTA reports.
+   */
+  const uint8_t *product_uuid;
+  /*
+   Its length.
+   */
+  size_t product_uuid_len;
+  /*
+   The accesskey: 32 printable ASCII characters (`JL_KEY_LEN`), used as text.
+   */
+  const uint8_t *access_key;
+  /*
+   Firmware version number sent in heartbeats (spec 7.3.3).
+   */
+  uint16_t version;
+  /*
+   RSSI sent in heartbeats (shipped devices send 1).
+   */
+  uint16_t rssi;
+  /*
+   Heartbeat interval in ms, at most 60 000 (spec 7.3.3); 0 = the shipped 15 000.
+   */
+  uint32_t heartbeat_ms;
+  /*
+   Pause between unanswered auth requests in ms; 0 = 2 000.
+   */
+  uint32_t auth_retry_ms;
+} jl_wan_config_t;
 
-// CRC16 of `len` bytes at `data` as spec 1.2 defines it (CRC-16/IBM-3740: poly 0x1021, init
-// 0xFFFF; `"123456789"` gives 0x29B1). A packet's CRC covers `opt ‖ payload`.
-//
-// Returns `JL_OK`, `JL_ERR_NULL` (`crc` NULL, or `data` NULL with `len` > 0),
-// `JL_ERR_INVALID_ARGUMENT`.
-//
-// # Safety
-// `data` readable for `len` bytes; `crc` a writable `uint16_t`.
+/*
+ The caller's random-number source: fill `len` bytes at `buf`, return 0, or non-zero on failure
+ (the call that needed randomness then fails with `JL_ERR_RNG`). Must be a CSPRNG.
+ */
+typedef int (*jl_rng_fn)(void *ctx, uint8_t *buf, size_t len);
+
+/*
+ One event (`jl_wan_device_poll_event`). Fields a kind does not use are 0 / NULL.
+
+ `data` points into the device's memory (the received packet, or the timer table): valid until
+ the next `jl_wan_device_input`, `jl_wan_device_handle_timeout`, `jl_wan_device_connected`,
+ `jl_wan_device_connection_lost` or `jl_wan_device_deinit`. Copy what you keep.
+ */
+typedef struct jl_wan_event_t {
+  /*
+   What happened.
+   */
+  enum jl_wan_event_kind_t kind;
+  /*
+   The packet type (`JL_WAN_EVENT_OTHER`).
+   */
+  uint8_t packet_type;
+  /*
+   The request's biz_code (control: 1002 control, 1004 snapshot, 1050 recipe; video).
+   */
+  uint32_t biz_code;
+  /*
+   The cloud's serial, to echo in the answer.
+   */
+  uint32_t serial;
+  /*
+   The timer task id (`JL_WAN_EVENT_TIMER_FIRED`).
+   */
+  int32_t timer_id;
+  /*
+   The body (see the kinds); NULL when empty.
+   */
+  const uint8_t *data;
+  /*
+   Its length.
+   */
+  size_t data_len;
+} jl_wan_event_t;
+
+/*
+ Writes the activation record as a blob to store in flash (layout in the README); `*out_len` =
+ its length (80 + feed id + host bytes, at most `JL_ACTIVATION_MAX_LEN`).
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`feed_id_len` > 32 or
+ `server_len` > 64); `JL_ERR_BUFFER_TOO_SMALL` (`*out_len` = the length needed, `buf`
+ untouched). On other errors `buf` is untouched and `*out_len` is 0.
+
+ # Safety
+ `a` a readable `jl_activation_t`; `buf` writable for `cap` bytes; `out_len` writable.
+ */
+int jl_activation_save(const struct jl_activation_t *a, uint8_t *buf, size_t cap, size_t *out_len);
+
+/*
+ Reads a blob `jl_activation_save` wrote (as read back from flash: `len` may be larger than
+ the blob, e.g. a whole flash page) into `*a`.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`; `JL_ERR_CORRUPT` (wrong magic or
+ version, a length beyond `len`, a CRC mismatch, fields that do not add up: treat the device
+ as not activated). `*a` is written only on `JL_OK`.
+
+ # Safety
+ `blob` readable for `len` bytes; `a` writable.
+ */
+int jl_activation_load(const uint8_t *blob, size_t len, struct jl_activation_t *a);
+
+/*
+ Parses a control body (type 11 / 200 / 201 plaintext).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED` (under 12 bytes).
+
+ # Safety
+ `body` readable for `len` bytes (and alive while `out->data` is used); `out` writable.
+ */
+int jl_control_parse(const uint8_t *body, size_t len, struct jl_control_t *out);
+
+/*
+ Builds a control body (12-byte preamble + `data`). Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `c` readable, `c->data` readable for `c->data_len`; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_control_build(const struct jl_control_t *c, uint8_t *buf, size_t cap, size_t *out_len);
+
+/*
+ Parses a heartbeat body (exactly 8 bytes).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`, `JL_ERR_MALFORMED`
+ (trailing bytes).
+
+ # Safety
+ `body` readable for `len` bytes; `out` writable.
+ */
+int jl_heartbeat_parse(const uint8_t *body, size_t len, struct jl_heartbeat_t *out);
+
+/*
+ Builds a heartbeat body (8 bytes). Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `h` readable; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_heartbeat_build(const struct jl_heartbeat_t *h, uint8_t *buf, size_t cap, size_t *out_len);
+
+/*
+ Builds an upload body (type 12, spec 7.3.5): `timestamp ‖ data`. Buffer contract in the
+ module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `data` readable for `len`; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_upload_build(uint32_t timestamp,
+                    const uint8_t *data,
+                    size_t len,
+                    uint8_t *buf,
+                    size_t cap,
+                    size_t *out_len);
+
+/*
+ Parses a timestamped body (upload 12, OTA 7/8, and their answers): `*timestamp`, and `*data`
+ / `*data_len` = the bytes after it (pointing into `body`). Outputs written only on `JL_OK`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`.
+
+ # Safety
+ `body` readable for `len`; the three outputs writable.
+ */
+int jl_upload_parse(const uint8_t *body,
+                    size_t len,
+                    uint32_t *timestamp,
+                    const uint8_t **data,
+                    size_t *data_len);
+
+/*
+ Parses one 37-byte sub-device record (the `i`-th of a type 110/113 list starts at
+ `i * JL_SUBDEV_INFO_LEN` after the list's header).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
+ `JL_ERR_MALFORMED` (not exactly 37 bytes).
+
+ # Safety
+ `rec` readable for `len`; `out` writable.
+ */
+int jl_subdev_info_parse(const uint8_t *rec, size_t len, struct jl_subdev_info_t *out);
+
+/*
+ Builds one 37-byte sub-device record. Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`feed_id_len` > 32),
+ `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `s` readable; `buf` writable for `cap`; `out_len` writable.
+ */
+int jl_subdev_info_build(const struct jl_subdev_info_t *s,
+                         uint8_t *buf,
+                         size_t cap,
+                         size_t *out_len);
+
+/*
+ CRC16 of `len` bytes at `data` as spec 1.2 defines it (CRC-16/IBM-3740: poly 0x1021, init
+ 0xFFFF; `"123456789"` gives 0x29B1). A packet's CRC covers `opt ‖ payload`.
+
+ Returns `JL_OK`, `JL_ERR_NULL` (`crc` NULL, or `data` NULL with `len` > 0),
+ `JL_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `data` readable for `len` bytes; `crc` a writable `uint16_t`.
+ */
 int jl_crc16(const uint8_t *data, size_t len, uint16_t *crc);
 
-// Starts a firmware CRC-32 (state 0).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned `ctx`).
-//
-// # Safety
-// `ctx` must point to writable memory for a `jl_crc32_t`.
+/*
+ Starts a firmware CRC-32 (state 0).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned `ctx`).
+
+ # Safety
+ `ctx` must point to writable memory for a `jl_crc32_t`.
+ */
 int jl_crc32_init(struct jl_crc32_t *ctx);
 
-// Feeds `len` bytes (a firmware chunk as it arrives; any chunking gives the same result).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`; `ctx` is unchanged on failure.
-//
-// # Safety
-// `ctx` must point to a readable and writable `jl_crc32_t`; `data` readable for `len` bytes.
+/*
+ Feeds `len` bytes (a firmware chunk as it arrives; any chunking gives the same result).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`; `ctx` is unchanged on failure.
+
+ # Safety
+ `ctx` must point to a readable and writable `jl_crc32_t`; `data` readable for `len` bytes.
+ */
 int jl_crc32_update(struct jl_crc32_t *ctx, const uint8_t *data, size_t len);
 
-// The CRC-32 of everything fed so far, to compare with the OTA order's `crc32` (spec 9.5).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`.
-//
-// # Safety
-// `ctx` must point to a readable `jl_crc32_t`; `crc` to a writable `uint32_t`.
+/*
+ The CRC-32 of everything fed so far, to compare with the OTA order's `crc32` (spec 9.5).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `ctx` must point to a readable `jl_crc32_t`; `crc` to a writable `uint32_t`.
+ */
 int jl_crc32_final(const struct jl_crc32_t *ctx, uint32_t *crc);
 
-// Makes a key pair from 20 caller-supplied random bytes, used as the private key as they are
-// (as micro-ecc's `uECC_make_key` does; every non-zero value is valid). Writes the private key
-// (a copy of `random`; `private_key` may equal `random`) and the 21-byte compressed public key.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`random_len` ≠ 20),
-// `JL_ERR_BUFFER_TOO_SMALL` (a capacity below 20 / 21; nothing written), `JL_ERR_BAD_KEY`
-// (20 zero bytes: draw again).
-//
-// # Safety
-// `random` must be readable for `random_len` bytes; `private_key` and `public_key` writable for
-// their capacities; the two outputs must not overlap each other.
+/*
+ Makes a key pair from 20 caller-supplied random bytes, used as the private key as they are
+ (as micro-ecc's `uECC_make_key` does; every non-zero value is valid). Writes the private key
+ (a copy of `random`; `private_key` may equal `random`) and the 21-byte compressed public key.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`random_len` ≠ 20),
+ `JL_ERR_BUFFER_TOO_SMALL` (a capacity below 20 / 21; nothing written), `JL_ERR_BAD_KEY`
+ (20 zero bytes: draw again).
+
+ # Safety
+ `random` must be readable for `random_len` bytes; `private_key` and `public_key` writable for
+ their capacities; the two outputs must not overlap each other.
+ */
 int jl_ecdh_keypair(const uint8_t *random,
                     size_t random_len,
                     uint8_t *private_key_out,
@@ -332,81 +1009,91 @@ int jl_ecdh_keypair(const uint8_t *random,
                     uint8_t *public_key_out,
                     size_t public_key_cap);
 
-// Writes the scan reply's `devkey` for a public key: 42 lowercase hex characters of the
-// compressed key and a terminating NUL (so `devkey_cap` must be at least 43).
-//
-// `public_key` may be the 21-byte compressed form, 41-byte `04 ‖ X ‖ Y` or 40-byte `X ‖ Y`;
-// it is validated first.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_PUBLIC_KEY`, `JL_ERR_BUFFER_TOO_SMALL`.
-//
-// # Safety
-// `public_key` readable for `public_key_len` bytes, `devkey` writable for `devkey_cap` bytes.
+/*
+ Writes the scan reply's `devkey` for a public key: 42 lowercase hex characters of the
+ compressed key and a terminating NUL (so `devkey_cap` must be at least 43).
+
+ `public_key` may be the 21-byte compressed form, 41-byte `04 ‖ X ‖ Y` or 40-byte `X ‖ Y`;
+ it is validated first.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_PUBLIC_KEY`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `public_key` readable for `public_key_len` bytes, `devkey` writable for `devkey_cap` bytes.
+ */
 int jl_ecdh_devkey(const uint8_t *public_key,
                    size_t public_key_len,
                    char *devkey,
                    size_t devkey_cap);
 
-// Parses a `devkey` (42 hex characters, either case; `devkey_len` excludes any NUL) into the
-// 21-byte compressed public key, after validating the point.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_PUBLIC_KEY`, `JL_ERR_BUFFER_TOO_SMALL`.
-//
-// # Safety
-// `devkey` readable for `devkey_len` bytes, `public_key` writable for `public_key_cap` bytes.
+/*
+ Parses a `devkey` (42 hex characters, either case; `devkey_len` excludes any NUL) into the
+ 21-byte compressed public key, after validating the point.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_PUBLIC_KEY`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `devkey` readable for `devkey_len` bytes, `public_key` writable for `public_key_cap` bytes.
+ */
 int jl_ecdh_parse_devkey(const char *devkey,
                          size_t devkey_len,
                          uint8_t *public_key,
                          size_t public_key_cap);
 
-// Derives the shared secret with a peer and enctype 2's AES key and IV (spec 4.3): `secret` =
-// X of `private · peer`, key = `secret[0..16]`, IV = `secret[4..20]`.
-//
-// The peer key (21-byte compressed from `opt`, 41-byte or 40-byte uncompressed) is fully
-// validated: a point off the curve, a coordinate ≥ p, a bad prefix or the point at infinity is
-// `JL_ERR_BAD_PUBLIC_KEY`. `*out` is zeroed on failure.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`private_key_len` ≠ 20),
-// `JL_ERR_BAD_KEY` (zero private key), `JL_ERR_BAD_PUBLIC_KEY`.
-//
-// # Safety
-// `private_key` and `peer_public_key` readable for their lengths; `out` writable.
+/*
+ Derives the shared secret with a peer and enctype 2's AES key and IV (spec 4.3): `secret` =
+ X of `private · peer`, key = `secret[0..16]`, IV = `secret[4..20]`.
+
+ The peer key (21-byte compressed from `opt`, 41-byte or 40-byte uncompressed) is fully
+ validated: a point off the curve, a coordinate ≥ p, a bad prefix or the point at infinity is
+ `JL_ERR_BAD_PUBLIC_KEY`. `*out` is zeroed on failure.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`private_key_len` ≠ 20),
+ `JL_ERR_BAD_KEY` (zero private key), `JL_ERR_BAD_PUBLIC_KEY`.
+
+ # Safety
+ `private_key` and `peer_public_key` readable for their lengths; `out` writable.
+ */
 int jl_ecdh_shared_secret(const uint8_t *private_key,
                           size_t private_key_len,
                           const uint8_t *peer_public_key,
                           size_t peer_public_key_len,
                           struct jl_ecdh_shared_t *out);
 
-// Decodes one complete packet (a UDP datagram or one WAN frame) and checks its CRC.
-//
-// Checks the magic, that `len == 16 + optlen + payloadlen` exactly, and the CRC16 over
-// `opt ‖ payload` as `crc_policy` (`JL_CRC_*`) says. Unknown types and enctypes are decoded
-// as they are. Nothing is copied: `out->opt` and `out->payload` point into `buf`.
-//
-// Returns `JL_OK`, or `JL_ERR_NULL` (`out` NULL, or `buf` NULL with `len` > 0),
-// `JL_ERR_INVALID_ARGUMENT` (unknown policy, misaligned `out`), `JL_ERR_TRUNCATED`,
-// `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`. On failure `*out`
-// (when `out` is usable) is zeroed.
-//
-// # Safety
-// `buf` must point to `len` readable bytes (or be NULL with `len` 0); `out` must point to
-// writable memory for a `jl_packet_t`.
+/*
+ Decodes one complete packet (a UDP datagram or one WAN frame) and checks its CRC.
+
+ Checks the magic, that `len == 16 + optlen + payloadlen` exactly, and the CRC16 over
+ `opt ‖ payload` as `crc_policy` (`JL_CRC_*`) says. Unknown types and enctypes are decoded
+ as they are. Nothing is copied: `out->opt` and `out->payload` point into `buf`.
+
+ Returns `JL_OK`, or `JL_ERR_NULL` (`out` NULL, or `buf` NULL with `len` > 0),
+ `JL_ERR_INVALID_ARGUMENT` (unknown policy, misaligned `out`), `JL_ERR_TRUNCATED`,
+ `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`. On failure `*out`
+ (when `out` is usable) is zeroed.
+
+ # Safety
+ `buf` must point to `len` readable bytes (or be NULL with `len` 0); `out` must point to
+ writable memory for a `jl_packet_t`.
+ */
 int jl_packet_decode(const uint8_t *buf, size_t len, int crc_policy, struct jl_packet_t *out);
 
-// Builds `header ‖ opt ‖ payload` into `buf` with the lengths and the CRC16 filled in
-// (spec 3.1, 1.2); the header's `opt_len`, `payload_len` and `crc` are ignored, every other
-// field is written as given.
-//
-// `*out_len` receives the packet length on success, and the length needed on
-// `JL_ERR_BUFFER_TOO_SMALL` (nothing written then), so `buf = NULL, buf_len = 0` asks for the
-// size. `opt` and `payload` may be NULL when their length is 0, and must not overlap `buf`.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BUFFER_TOO_SMALL`, `JL_ERR_TOO_LONG` (a section over
-// 65535 bytes), `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (overlap, bad lengths).
-//
-// # Safety
-// `header` must point to a readable `jl_header_t`; `opt`/`payload` to `opt_len`/`payload_len`
-// readable bytes; `buf` to `buf_len` writable bytes; `out_len` to a writable `size_t`.
+/*
+ Builds `header ‖ opt ‖ payload` into `buf` with the lengths and the CRC16 filled in
+ (spec 3.1, 1.2); the header's `opt_len`, `payload_len` and `crc` are ignored, every other
+ field is written as given.
+
+ `*out_len` receives the packet length on success, and the length needed on
+ `JL_ERR_BUFFER_TOO_SMALL` (nothing written then), so `buf = NULL, buf_len = 0` asks for the
+ size. `opt` and `payload` may be NULL when their length is 0, and must not overlap `buf`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BUFFER_TOO_SMALL`, `JL_ERR_TOO_LONG` (a section over
+ 65535 bytes), `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (overlap, bad lengths).
+
+ # Safety
+ `header` must point to a readable `jl_header_t`; `opt`/`payload` to `opt_len`/`payload_len`
+ readable bytes; `buf` to `buf_len` writable bytes; `out_len` to a writable `size_t`.
+ */
 int jl_packet_build(const struct jl_header_t *header,
                     const uint8_t *opt,
                     size_t opt_len,
@@ -416,49 +1103,55 @@ int jl_packet_build(const struct jl_header_t *header,
                     size_t buf_len,
                     size_t *out_len);
 
-// Looks up what a packet of `packet_type` on the network of `magic` (`JL_MAGIC_LAN` or
-// `JL_MAGIC_WAN`), sent in `direction` (`JL_TO_DEVICE` or `JL_FROM_DEVICE`), carries. Unknown
-// types get the network's default (LAN: enctype 3 with a timestamp; WAN: enctype 4).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (direction).
-// `*out` is zeroed on failure.
-//
-// # Safety
-// `out` must point to writable memory for a `jl_packet_info_t`.
+/*
+ Looks up what a packet of `packet_type` on the network of `magic` (`JL_MAGIC_LAN` or
+ `JL_MAGIC_WAN`), sent in `direction` (`JL_TO_DEVICE` or `JL_FROM_DEVICE`), carries. Unknown
+ types get the network's default (LAN: enctype 3 with a timestamp; WAN: enctype 4).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BAD_MAGIC`, `JL_ERR_INVALID_ARGUMENT` (direction).
+ `*out` is zeroed on failure.
+
+ # Safety
+ `out` must point to writable memory for a `jl_packet_info_t`.
+ */
 int jl_packet_info(uint32_t magic,
                    uint8_t packet_type,
                    int direction,
                    struct jl_packet_info_t *out);
 
-// Exact length of the packet `jl_seal_in_place` writes for `opt_len` bytes of opt and
-// `body_len` bytes of body (the 4-byte timestamp comes on top):
-// `16 + opt_len + 4 + body_len` in clear, `16 + opt_len + padded(4 + body_len)` encrypted.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (unknown enctype) or
-// `JL_ERR_TOO_LONG` (the payload or opt would not fit the 16-bit length fields).
-//
-// # Safety
-// `out_len` must point to a writable `size_t`.
+/*
+ Exact length of the packet `jl_seal_in_place` writes for `opt_len` bytes of opt and
+ `body_len` bytes of body (the 4-byte timestamp comes on top):
+ `16 + opt_len + 4 + body_len` in clear, `16 + opt_len + padded(4 + body_len)` encrypted.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (unknown enctype) or
+ `JL_ERR_TOO_LONG` (the payload or opt would not fit the 16-bit length fields).
+
+ # Safety
+ `out_len` must point to a writable `size_t`.
+ */
 int jl_sealed_len(uint32_t enc_type, size_t opt_len, size_t body_len, size_t *out_len);
 
-// Seals a packet in place: the caller has put the body at
-// `buf + JL_BODY_OFFSET(opt_len)` (= `16 + opt_len + 4`); this writes the header, copies `opt`
-// to `buf + 16`, writes `timestamp` little-endian before the body, encrypts
-// `timestamp ‖ body` in place with the key (PKCS#7 padding after it) and fills in the CRC16.
-//
-// From `header` the magic, version, type, total, index and reserved are used; `opt_len`,
-// `payload_len`, `crc` are computed and `enc_type` is the key's. `opt` may point anywhere,
-// including at `buf + 16` already (it is moved like `memmove`); NULL when `opt_len` is 0.
-//
-// `*out_len` receives the packet length (`jl_sealed_len`), or on `JL_ERR_BUFFER_TOO_SMALL`
-// the length needed (nothing written then; the body is untouched).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BUFFER_TOO_SMALL`, `JL_ERR_TOO_LONG`,
-// `JL_ERR_BAD_MAGIC`, `JL_ERR_BAD_KEY`, `JL_ERR_INVALID_ARGUMENT`.
-//
-// # Safety
-// `header`, `key` (and the bytes it points to) must be readable; `opt` readable for `opt_len`
-// bytes; `buf` writable for `buf_len` bytes; `out_len` a writable `size_t`.
+/*
+ Seals a packet in place: the caller has put the body at
+ `buf + JL_BODY_OFFSET(opt_len)` (= `16 + opt_len + 4`); this writes the header, copies `opt`
+ to `buf + 16`, writes `timestamp` little-endian before the body, encrypts
+ `timestamp ‖ body` in place with the key (PKCS#7 padding after it) and fills in the CRC16.
+
+ From `header` the magic, version, type, total, index and reserved are used; `opt_len`,
+ `payload_len`, `crc` are computed and `enc_type` is the key's. `opt` may point anywhere,
+ including at `buf + 16` already (it is moved like `memmove`); NULL when `opt_len` is 0.
+
+ `*out_len` receives the packet length (`jl_sealed_len`), or on `JL_ERR_BUFFER_TOO_SMALL`
+ the length needed (nothing written then; the body is untouched).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_BUFFER_TOO_SMALL`, `JL_ERR_TOO_LONG`,
+ `JL_ERR_BAD_MAGIC`, `JL_ERR_BAD_KEY`, `JL_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `header`, `key` (and the bytes it points to) must be readable; `opt` readable for `opt_len`
+ bytes; `buf` writable for `buf_len` bytes; `out_len` a writable `size_t`.
+ */
 int jl_seal_in_place(const struct jl_header_t *header,
                      const struct jl_key_t *key,
                      const uint8_t *opt,
@@ -469,55 +1162,136 @@ int jl_seal_in_place(const struct jl_header_t *header,
                      size_t buf_len,
                      size_t *out_len);
 
-// Opens a sealed packet in place: checks the header (magic, `len == 16 + optlen + payloadlen`),
-// the CRC as `crc_policy` says, that `enctype` is the key's (unless `JL_KEY_FLAG_ANY_ENCTYPE`),
-// decrypts the payload inside `buf` and splits off the 4-byte timestamp. This is joylink-crypto's
-// one `open`, so C and Rust behave the same.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
-// `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
-// `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`.
-//
-// `JL_ERR_DECRYPT` is the one answer for every failure once decryption has started: a wrong
-// key, bad padding, a payload length that is not a multiple of 16, a plaintext shorter than the
-// 4 timestamp bytes. After it, every payload byte is zero (from `buf + 16 + opt_len` to the
-// end): no decrypted byte is left behind. Every other error leaves the buffer unchanged
-// (`JL_ERR_TRUNCATED` then means a short header, or an enctype-0 payload shorter than its
-// timestamp). `*out` is zeroed on every failure.
-//
-// # Safety
-// `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);
-// `out` to writable memory for a `jl_opened_t`.
+/*
+ Opens a sealed packet in place: checks the header (magic, `len == 16 + optlen + payloadlen`),
+ the CRC as `crc_policy` says, that `enctype` is the key's (unless `JL_KEY_FLAG_ANY_ENCTYPE`),
+ decrypts the payload inside `buf` and splits off the 4-byte timestamp. This is joylink-crypto's
+ one `open`, so C and Rust behave the same.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
+ `JL_ERR_BAD_MAGIC`, `JL_ERR_LENGTH_MISMATCH`, `JL_ERR_CRC_MISMATCH`,
+ `JL_ERR_ENCTYPE_MISMATCH`, `JL_ERR_BAD_KEY`, `JL_ERR_DECRYPT`.
+
+ `JL_ERR_DECRYPT` is the one answer for every failure once decryption has started: a wrong
+ key, bad padding, a payload length that is not a multiple of 16, a plaintext shorter than the
+ 4 timestamp bytes. After it, every payload byte is zero (from `buf + 16 + opt_len` to the
+ end): no decrypted byte is left behind. Every other error leaves the buffer unchanged
+ (`JL_ERR_TRUNCATED` then means a short header, or an enctype-0 payload shorter than its
+ timestamp). `*out` is zeroed on every failure.
+
+ # Safety
+ `buf` must point to `len` writable bytes; `key` to a readable `jl_key_t` (and its bytes);
+ `out` to writable memory for a `jl_opened_t`.
+ */
 int jl_open_in_place(uint8_t *buf,
                      size_t len,
                      int crc_policy,
                      const struct jl_key_t *key,
                      struct jl_opened_t *out);
 
-// Checks that `exp_len` bytes at `exp` are a valid `time_exp` (`"sec_min_hour_day_month_week_year"`,
-// spec chapter 10; no NUL terminator is needed or counted).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (unknown flag), `JL_ERR_TIME_EXP`.
-//
-// # Safety
-// `exp` readable for `exp_len` bytes.
-int jl_time_exp_parse(const char *exp,
-                      size_t exp_len,
-                      uint32_t flags);
+/*
+ Bytes a frame decoder needs (without its storage). Never fails.
+ */
+size_t jl_frame_decoder_size(void);
 
-// The first time strictly after `*after` at which the `time_exp` fires, into `*next`.
-//
-// `*anchor` is the task's creation time: `/N` intervals count from it and such expressions fire
-// only after it (ignored by expressions without `/N`; see joylink-timer's `schedule` docs for the
-// full reading, e.g. day-of-month AND day-of-week). The cost does not depend on how far away
-// the firing is.
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TIME_EXP`,
-// `JL_ERR_BAD_TIME` (an invalid `after`/`anchor`), `JL_ERR_NO_NEXT_TIME` (never fires again;
-// `*next` is then zeroed).
-//
-// # Safety
-// `exp` readable for `exp_len` bytes; `after`, `anchor` readable; `next` writable.
+/*
+ Alignment a frame decoder needs. Never fails.
+ */
+size_t jl_frame_decoder_align(void);
+
+/*
+ Creates a decoder in `mem` (`len` >= `jl_frame_decoder_size()`, aligned) that assembles
+ frames of at most `storage_len` bytes in `storage`, accepting `magic` (`JL_MAGIC_WAN`, or
+ `JL_MAGIC_LAN` for LAN packets over a stream); `*out` = the handle.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_BUFFER_TOO_SMALL` (`len` too small, or `storage_len`
+ under 16); `JL_ERR_INVALID_ARGUMENT` (misaligned `mem`, overlapping `mem`/`storage`);
+ `JL_ERR_BAD_MAGIC`. On error nothing is written.
+
+ # Safety
+ `mem` writable for `len` bytes and `storage` for `storage_len` bytes, both used by nothing
+ else until the decoder is no longer used (no deinit is needed: it holds no secrets);
+ `out` writable.
+ */
+int jl_frame_decoder_init(void *mem,
+                          size_t len,
+                          uint8_t *storage,
+                          size_t storage_len,
+                          uint32_t magic,
+                          struct jl_frame_decoder_t **out);
+
+/*
+ Feeds stream bytes. Consumes input until a frame is complete, the framing is lost, or the
+ input is used up; `*consumed` = bytes taken: call again with the rest.
+
+ On `JL_OK`, `*frame` / `*frame_len` = the whole packet (`header ‖ opt ‖ payload`) in the
+ storage when one is complete (decode or open it in place there; it is overwritten by the next
+ call), NULL / 0 when more input is needed. `JL_ERR_BAD_MAGIC` / `JL_ERR_TOO_LONG`: the stream
+ lost its framing; the decoder skips to the next magic if you go on feeding (or close the
+ connection); `*consumed` is valid, `*frame` NULL.
+
+ Returns also `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised); then
+ `*consumed` = 0 and `*frame` = NULL (when those pointers are valid).
+
+ # Safety
+ `dec` from `jl_frame_decoder_init`; `input` readable for `len`; the outputs writable.
+ */
+int jl_frame_decoder_feed(struct jl_frame_decoder_t *dec,
+                          const uint8_t *input,
+                          size_t len,
+                          size_t *consumed,
+                          uint8_t **frame,
+                          size_t *frame_len);
+
+/*
+ Starts a guard that has seen nothing; `increasing` 1 = strictly increasing timestamps
+ (shipped devices), 0 = the spec's "not equal" rule.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned, `increasing` > 1).
+
+ # Safety
+ `g` writable.
+ */
+int jl_replay_init(struct jl_replay_guard_t *g, uint8_t increasing);
+
+/*
+ Checks timestamp `ts` and records it when it passes. With `synced` = 1 the receiver's clock
+ reads `now` (seconds, same epoch) and `ts` must also be within ±60 s of it (spec 4.4 item 4).
+
+ Returns `JL_OK`; `JL_ERR_REPLAY` (a replay or outside the window: `*g` unchanged);
+ `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `g` readable and writable.
+ */
+int jl_replay_accept(struct jl_replay_guard_t *g, uint32_t ts, uint8_t synced, uint32_t now);
+
+/*
+ Checks that `exp_len` bytes at `exp` are a valid `time_exp` (`"sec_min_hour_day_month_week_year"`,
+ spec chapter 10; no NUL terminator is needed or counted).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (unknown flag), `JL_ERR_TIME_EXP`.
+
+ # Safety
+ `exp` readable for `exp_len` bytes.
+ */
+int jl_time_exp_parse(const char *exp, size_t exp_len, uint32_t flags);
+
+/*
+ The first time strictly after `*after` at which the `time_exp` fires, into `*next`.
+
+ `*anchor` is the task's creation time: `/N` intervals count from it and such expressions fire
+ only after it (ignored by expressions without `/N`; see joylink-timer's `schedule` docs for the
+ full reading, e.g. day-of-month AND day-of-week). The cost does not depend on how far away
+ the firing is.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TIME_EXP`,
+ `JL_ERR_BAD_TIME` (an invalid `after`/`anchor`), `JL_ERR_NO_NEXT_TIME` (never fires again;
+ `*next` is then zeroed).
+
+ # Safety
+ `exp` readable for `exp_len` bytes; `after`, `anchor` readable; `next` writable.
+ */
 int jl_time_exp_next(const char *exp,
                      size_t exp_len,
                      uint32_t flags,
@@ -525,27 +1299,262 @@ int jl_time_exp_next(const char *exp,
                      const struct jl_civil_time_t *anchor,
                      struct jl_civil_time_t *next);
 
-// Converts seconds since 1970-01-01 00:00:00 into a civil time (no time zone is applied: add
-// your zone's offset first, e.g. +8 h for China).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BAD_TIME` (outside
-// 1970–9999).
-//
-// # Safety
-// `out` writable.
+/*
+ Converts seconds since 1970-01-01 00:00:00 into a civil time (no time zone is applied: add
+ your zone's offset first, e.g. +8 h for China).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BAD_TIME` (outside
+ 1970–9999).
+
+ # Safety
+ `out` writable.
+ */
 int jl_civil_from_seconds(int64_t seconds, struct jl_civil_time_t *out);
 
-// Converts a civil time into seconds since 1970-01-01 00:00:00 (the inverse of
-// `jl_civil_from_seconds`).
-//
-// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BAD_TIME`.
-//
-// # Safety
-// `t` readable; `seconds` writable.
+/*
+ Converts a civil time into seconds since 1970-01-01 00:00:00 (the inverse of
+ `jl_civil_from_seconds`).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BAD_TIME`.
+
+ # Safety
+ `t` readable; `seconds` writable.
+ */
 int jl_civil_to_seconds(const struct jl_civil_time_t *t, int64_t *seconds);
 
-#ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+/*
+ Bytes of memory a device needs (pass at least this to `jl_wan_device_init`). Never fails.
+ */
+size_t jl_wan_device_size(void);
 
-#endif  /* JOYLINK_H */
+/*
+ Alignment the device memory needs. Never fails.
+ */
+size_t jl_wan_device_align(void);
+
+/*
+ Creates a disconnected device in `mem` (`len` bytes, at least `jl_wan_device_size()`,
+ aligned to `jl_wan_device_align()`); `*out` = the handle (`mem` itself). Nothing is allocated.
+ `rng(rng_ctx, buf, len)` is called for randomness (the auth request's random number).
+
+ Returns `JL_OK`; `JL_ERR_NULL` (`mem`, `cfg`, `rng`, `out` or a string NULL);
+ `JL_ERR_BUFFER_TOO_SMALL` (`len` < size); `JL_ERR_INVALID_ARGUMENT` (`mem` misaligned, a feed
+ id over 32 or product uuid over 16 bytes, not UTF-8 or needing JSON escaping, a heartbeat
+ over 60 000 ms); `JL_ERR_BAD_KEY` (an accesskey that is not 32 printable ASCII characters).
+ On error `mem` and `*out` are untouched.
+
+ # Safety
+ `mem` writable for `len` bytes and not used otherwise until `jl_wan_device_deinit`; `cfg` a
+ readable `jl_wan_config_t` whose strings are readable for their lengths and the accesskey for
+ 32 bytes (all copied: they need not outlive the call); `out` writable. `rng` is called only
+ from this device's functions, with `rng_ctx`, and must write `len` bytes at `buf`.
+ */
+int jl_wan_device_init(void *mem,
+                       size_t len,
+                       const struct jl_wan_config_t *cfg,
+                       jl_rng_fn rng,
+                       void *rng_ctx,
+                       struct jl_wan_device_t **out);
+
+/*
+ Destroys a device: all of its memory is zeroed (the keys, and the last packet's plaintext in
+ the receive buffer) and the handle becomes invalid (`JL_ERR_STATE` if used again). The
+ memory is the caller's again.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned), `JL_ERR_STATE` (not
+ an initialised device).
+
+ # Safety
+ `dev` from `jl_wan_device_init`, not used through another pointer during the call.
+ */
+int jl_wan_device_deinit(struct jl_wan_device_t *dev);
+
+/*
+ A new TCP connection to the cloud is up: queues the auth request (type 9, spec 7.3.1) sealed
+ with the accesskey, with a random number from the callback. Send it with
+ `jl_wan_device_poll_transmit`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_STATE` (not initialised), `JL_ERR_RNG` (the callback
+ failed: the device is left disconnected, nothing is queued), `JL_ERR_CAPACITY`.
+
+ # Safety
+ `dev` from `jl_wan_device_init`, not used through another pointer during the call.
+ */
+int jl_wan_device_connected(struct jl_wan_device_t *dev, uint64_t now_ms);
+
+/*
+ The TCP connection dropped (EOF, error, or after `JL_WAN_EVENT_RECONNECT`): the session key
+ is forgotten, queued and partial bytes are dropped; the next `jl_wan_device_connected`
+ authenticates again (spec 7.3.1 注).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_STATE` (not initialised).
+
+ # Safety
+ As `jl_wan_device_connected`.
+ */
+int jl_wan_device_connection_lost(struct jl_wan_device_t *dev, uint64_t now_ms);
+
+/*
+ Feeds bytes read from the socket. Stops after the first packet that produces an event with a
+ body (control, OTA order, ...) so that the event can point into it: `*consumed` says how many
+ bytes were taken; poll the events, then call again with the rest. Packets that do not open or
+ decode are dropped silently, as shipped devices do (compat: the SDK checks neither CRC nor
+ enctype on receive).
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`; `JL_ERR_STATE` (not initialised,
+ or an event from the last call is not polled yet: nothing consumed); `JL_ERR_BAD_MAGIC` /
+ `JL_ERR_TOO_LONG` (framing lost: a header without the WAN magic, a packet over
+ `JL_WAN_RX_CAP`; close the connection and call `jl_wan_device_connection_lost`). After an
+ error `*consumed` holds the bytes taken before it (0 when the arguments are refused).
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `bytes` readable for `len` bytes; `consumed` writable.
+ */
+int jl_wan_device_input(struct jl_wan_device_t *dev,
+                        uint64_t now_ms,
+                        const uint8_t *bytes_in,
+                        size_t len,
+                        size_t *consumed);
+
+/*
+ The next event, oldest first; `kind` = `JL_WAN_EVENT_NONE` when there is none. Call it until
+ then after every `jl_wan_device_input` and `jl_wan_device_handle_timeout`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised);
+ `*event` is written only on `JL_OK`.
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `event` writable.
+ */
+int jl_wan_device_poll_event(struct jl_wan_device_t *dev, struct jl_wan_event_t *event);
+
+/*
+ Moves up to `cap` queued bytes to `buf` (write them to the socket); `*out_len` = how many,
+ 0 when nothing waits. Call until it gives 0 after every other call.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised).
+ On error `buf` is untouched and `*out_len` is 0 (when `out_len` itself is valid).
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `buf` writable for `cap` bytes; `out_len` writable.
+ */
+int jl_wan_device_poll_transmit(struct jl_wan_device_t *dev,
+                                uint8_t *buf,
+                                size_t cap,
+                                size_t *out_len);
+
+/*
+ When `jl_wan_device_handle_timeout` wants to run next, in the caller's milliseconds (the same
+ clock as every `now_ms`); `JL_NO_DEADLINE` when nothing is scheduled.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised);
+ `*deadline_ms` is written only on `JL_OK`.
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `deadline_ms` writable.
+ */
+int jl_wan_device_next_deadline(struct jl_wan_device_t *dev, uint64_t *deadline_ms);
+
+/*
+ Runs what is due at `now_ms`: auth retries, heartbeats (spec 7.3.3), the unanswered-request
+ limit, OTA status refreshes and timer firings. Then poll events and bytes.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_STATE` (not initialised), `JL_ERR_CAPACITY` (the send
+ queue is full: drain it).
+
+ # Safety
+ `dev` from `jl_wan_device_init`.
+ */
+int jl_wan_device_handle_timeout(struct jl_wan_device_t *dev, uint64_t now_ms);
+
+/*
+ Answers a `JL_WAN_EVENT_CONTROL` (type 11, spec 7.3.8/10/12): `biz_code` and `serial` as the
+ event gave them (the machine maps 1002 → 102, 1004 → 104, 1050 → 150), `data` the device's
+ snapshot or result.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised or
+ not authenticated), `JL_ERR_CAPACITY` (send queue full: nothing queued).
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `data` readable for `len` bytes (it may point into the
+ event's body).
+ */
+int jl_wan_device_respond(struct jl_wan_device_t *dev,
+                          uint64_t now_ms,
+                          uint32_t biz_code,
+                          uint32_t serial,
+                          const uint8_t *data,
+                          size_t len);
+
+/*
+ Uploads the device's snapshot (type 12, spec 7.3.5); due after `JL_WAN_EVENT_AUTHENTICATED`
+ and whenever the state changes on the device.
+
+ Returns as `jl_wan_device_respond`.
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `data` readable for `len` bytes.
+ */
+int jl_wan_device_upload(struct jl_wan_device_t *dev,
+                         uint64_t now_ms,
+                         const uint8_t *data,
+                         size_t len);
+
+/*
+ Reports that timer task `id` ran (1097, spec 10.8) with `code` (0 executed).
+
+ Returns as `jl_wan_device_respond`.
+
+ # Safety
+ `dev` from `jl_wan_device_init`.
+ */
+int jl_wan_device_report_timer_result(struct jl_wan_device_t *dev,
+                                      uint64_t now_ms,
+                                      int32_t id,
+                                      int32_t code);
+
+/*
+ Reports OTA progress (type 8, spec 9.6): `status` 0 download, 1 install, 2 done, 3 failed;
+ `desc` at most 32 bytes of text without characters JSON must escape. Until done or failed the
+ machine repeats the last report every 5 minutes.
+
+ Returns as `jl_wan_device_respond`, and `JL_ERR_INVALID_ARGUMENT` for a `desc` too long, not
+ UTF-8 or needing escaping.
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `desc` readable for `desc_len` bytes.
+ */
+int jl_wan_device_ota_status(struct jl_wan_device_t *dev,
+                             uint64_t now_ms,
+                             int32_t status,
+                             int32_t progress,
+                             const uint8_t *desc,
+                             size_t desc_len);
+
+/*
+ Sets the wall clock: `unix` seconds at `now_ms`. Without it the device takes the cloud's time
+ from the auth answer (spec 7.3.2); timers fire on this clock.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_STATE` (not initialised).
+
+ # Safety
+ `dev` from `jl_wan_device_init`.
+ */
+int jl_wan_device_set_unix_time(struct jl_wan_device_t *dev, uint64_t now_ms, uint32_t unix);
+
+/*
+ The session state.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised);
+ `*state` is written only on `JL_OK`.
+
+ # Safety
+ `dev` from `jl_wan_device_init`; `state` writable.
+ */
+int jl_wan_device_state(struct jl_wan_device_t *dev, enum jl_wan_state_t *state);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif /* __cplusplus */
+
+#endif /* JOYLINK_H */

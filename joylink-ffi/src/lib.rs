@@ -12,15 +12,35 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+mod activation;
+#[cfg(feature = "wan")]
+mod codec;
 mod crc;
+#[cfg(feature = "ecdh")]
 mod ecdh;
 mod packet;
 mod ptr;
 mod seal;
 mod status;
+#[cfg(feature = "wan")]
+mod stream;
+#[cfg(feature = "timers")]
 mod timer;
+#[cfg(feature = "wan")]
+mod wan;
 
+pub use activation::{
+    JL_ACTIVATION_MAX_LEN, JL_ACTIVATION_VERSION, JlActivation, jl_activation_load,
+    jl_activation_save,
+};
+#[cfg(feature = "wan")]
+pub use codec::{
+    JL_CONTROL_HEADER_LEN, JL_HEARTBEAT_LEN, JL_SUBDEV_INFO_LEN, JlControl, JlHeartbeat,
+    JlSubdevInfo, jl_control_build, jl_control_parse, jl_heartbeat_build, jl_heartbeat_parse,
+    jl_subdev_info_build, jl_subdev_info_parse, jl_upload_build, jl_upload_parse,
+};
 pub use crc::{JlCrc32, jl_crc16, jl_crc32_final, jl_crc32_init, jl_crc32_update};
+#[cfg(feature = "ecdh")]
 pub use ecdh::{
     JL_DEVKEY_LEN, JL_PRIVATE_KEY_LEN, JL_PUBLIC_KEY_LEN, JL_SHARED_SECRET_LEN, JlEcdhShared,
     jl_ecdh_devkey, jl_ecdh_keypair, jl_ecdh_parse_devkey, jl_ecdh_shared_secret,
@@ -34,9 +54,25 @@ pub use seal::{
     JlEncType, JlKey, JlOpened, jl_open_in_place, jl_seal_in_place, jl_sealed_len,
 };
 pub use status::JlStatus;
+#[cfg(feature = "wan")]
+pub use stream::{
+    JlFrameDecoder, JlReplayGuard, jl_frame_decoder_align, jl_frame_decoder_feed,
+    jl_frame_decoder_init, jl_frame_decoder_size, jl_replay_accept, jl_replay_init,
+};
+#[cfg(feature = "timers")]
 pub use timer::{
     JL_TIME_EXP_LENIENT, JlCivilTime, jl_civil_from_seconds, jl_civil_to_seconds, jl_time_exp_next,
     jl_time_exp_parse,
+};
+#[cfg(feature = "wan")]
+pub use wan::{
+    JL_NO_DEADLINE, JL_WAN_RX_CAP, JL_WAN_TIMERS, JL_WAN_TX_CAP, JlRngFn, JlWanConfig, JlWanDevice,
+    JlWanEvent, JlWanEventKind, JlWanState, jl_wan_device_align, jl_wan_device_connected,
+    jl_wan_device_connection_lost, jl_wan_device_deinit, jl_wan_device_handle_timeout,
+    jl_wan_device_init, jl_wan_device_input, jl_wan_device_next_deadline, jl_wan_device_ota_status,
+    jl_wan_device_poll_event, jl_wan_device_poll_transmit, jl_wan_device_report_timer_result,
+    jl_wan_device_respond, jl_wan_device_set_unix_time, jl_wan_device_size, jl_wan_device_state,
+    jl_wan_device_upload,
 };
 
 // No unwinding ever crosses the C boundary: a panic inside an `extern "C"` function aborts the

@@ -451,19 +451,19 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let header = std::fs::read_to_string(dir.join("include/joylink.h")).unwrap();
         let rust = std::fs::read_to_string(dir.join("../joylink-crypto/src/sealed.rs")).unwrap();
-        // The comment lines right above the declaration (cbindgen's c99 style, `//`).
+        // The comment block right above the declaration (cbindgen's "c" style, `/* ... */`: the
+        // header is C89).
         let lines: Vec<&str> = header.lines().collect();
         let at = lines
             .iter()
             .position(|l| l.starts_with("int jl_open_in_place("))
             .unwrap();
-        let mut doc: Vec<&str> = lines[..at]
+        assert_eq!(lines[at - 1].trim(), "*/");
+        let start = lines[..at]
             .iter()
-            .rev()
-            .take_while(|l| l.starts_with("//"))
-            .copied()
-            .collect();
-        doc.reverse();
+            .rposition(|l| l.starts_with("/*"))
+            .unwrap();
+        let doc: Vec<&str> = lines[start..at].to_vec();
         let c_doc = doc.join("\n");
         let c_doc = c_doc.as_str();
         let rust_doc = rust.split("pub fn open<").next().unwrap();

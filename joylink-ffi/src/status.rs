@@ -57,6 +57,21 @@ pub enum JlStatus {
     /// The `time_exp` never fires after the given time (all its years are past, or it cannot
     /// fire before year 10000).
     JL_ERR_NO_NEXT_TIME = -16,
+    /// The call does not fit the session machine's state: a session call before authentication,
+    /// `jl_wan_device_input` while an event that borrows the receive buffer waits to be polled,
+    /// a device handle that `jl_wan_device_init` did not initialise (or that was deinitialised).
+    JL_ERR_STATE = -17,
+    /// A fixed capacity is exhausted: the machine's send queue is full (drain it with
+    /// `..._poll_transmit`), the timer table is full, an incoming frame is longer than the
+    /// receive buffer.
+    JL_ERR_CAPACITY = -18,
+    /// The caller's random-number callback returned non-zero.
+    JL_ERR_RNG = -19,
+    /// A persisted blob (`jl_activation_load`) has the wrong magic, version, length or CRC.
+    JL_ERR_CORRUPT = -20,
+    /// A timestamp is a replay (`jl_replay_accept`: equal to, or with the increasing rule not
+    /// after, the last one accepted) or more than 60 s away from a synchronised clock.
+    JL_ERR_REPLAY = -21,
 }
 
 pub(crate) use JlStatus::*;
@@ -101,6 +116,7 @@ impl From<joylink_crypto::Error> for JlStatus {
             | E::PublicKeyNotOnCurve
             | E::PublicKeyIdentity => JL_ERR_BAD_PUBLIC_KEY,
             E::EncTypeMismatch { .. } => JL_ERR_ENCTYPE_MISMATCH,
+            E::Replayed { .. } | E::OutsideWindow { .. } => JL_ERR_REPLAY,
             E::Wire(w) => w.into(),
             _ => JL_ERR_MALFORMED,
         }
@@ -112,6 +128,19 @@ impl From<joylink_timer::Error> for JlStatus {
         match e {
             joylink_timer::Error::InvalidCivil { .. } => JL_ERR_BAD_TIME,
             _ => JL_ERR_TIME_EXP,
+        }
+    }
+}
+
+impl From<joylink_session::Error> for JlStatus {
+    fn from(e: joylink_session::Error) -> Self {
+        use joylink_session::Error as E;
+        match e {
+            E::Wire(w) => w.into(),
+            E::Crypto(c) => c.into(),
+            E::Capacity => JL_ERR_CAPACITY,
+            E::State(_) => JL_ERR_STATE,
+            _ => JL_ERR_MALFORMED,
         }
     }
 }
@@ -139,6 +168,11 @@ mod tests {
             JL_ERR_TIME_EXP,
             JL_ERR_BAD_TIME,
             JL_ERR_NO_NEXT_TIME,
+            JL_ERR_STATE,
+            JL_ERR_CAPACITY,
+            JL_ERR_RNG,
+            JL_ERR_CORRUPT,
+            JL_ERR_REPLAY,
         ];
         assert_eq!(ret(Ok(())), 0);
         for (i, s) in all.iter().enumerate() {

@@ -74,6 +74,8 @@ fn staticlib() -> &'static Path {
                 "joylink-ffi",
                 "--lib",
                 "--no-default-features",
+                "--features",
+                "full",
             ])
             .args([
                 "--profile",

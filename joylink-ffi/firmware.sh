@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The microcontroller target of joylink-ffi (issue 19), called by ci.sh:
+#   - builds the no_std static library for Cortex-M4 (thumbv7em-none-eabihf) with the
+#     `ffi-size` profile (ffi-release at opt-level "s") once per feature set;
+#   - links the C firmware example (examples/firmware.c with its stub network, FW_STUB_NET)
+#     with a tiny startup and linker script (firmware/) and --gc-sections, newlib-nano;
+#   - prints flash (.isr_vector + .text + .rodata + .ARM.exidx + .data) and static RAM
+#     (.data + .bss) per image, and the worst-case stack of the C ABI's entry points
+#     (firmware/stack.py, a static call-graph estimate over the disassembly);
+#   - fails when an image's flash or static RAM grows more than 10 % past flash-budget.txt.
+#     Raising a budget is a deliberate change: edit flash-budget.txt with a comment saying why.
+# Needs: rustup (or the target already installed), arm-none-eabi-gcc + newlib (Debian:
+# `apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi`, done here when missing and
+# run as root), python3.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+target=thumbv7em-none-eabihf
+cd "$here"
+
+if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+  rustup target add "$target"
+fi
+if ! command -v arm-none-eabi-gcc >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi
+  else
+    echo "arm-none-eabi-gcc missing: apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi" >&2
+    exit 1
+  fi
+fi
+
+out="$target_dir/firmware"
+mkdir -p "$out"
+cflags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections
+  -fdata-sections -std=c99 -pedantic -Wall -Wextra -Werror -fstack-usage -I include)
+
+# The vector table stores the stack top (an object address) as a handler: not ISO C.
+arm-none-eabi-gcc "${cflags[@]}" -Wno-pedantic -c firmware/startup.c -o "$out/startup.o"
+
+# name | joylink-ffi features | C switches of examples/firmware.c
+images=(
+  "lan||-DFW_WAN=0"
+  "lan+wan|wan|-DFW_WAN=1"
+  "lan+wan+ecdh|wan,ecdh|-DFW_WAN=1 -DFW_ECDH=1"
+  "lan+wan+ecdh+timers|full|-DFW_WAN=1 -DFW_ECDH=1 -DFW_TIMERS=1"
+)
+# The CRC16 a firmware chooses (joylink-wire features, added beside this work): the 256-entry
+# table (512 B) and the bitwise loop (no table) instead of slicing-by-16 (8 KiB). Measured when
+# joylink-wire offers them; their budget rows are optional until recorded.
+for crc in crc-table256 crc-bitwise; do
+  if grep -q "^$crc *=" ../joylink-wire/Cargo.toml; then
+    images+=("lan $crc|joylink-wire/$crc|-DFW_WAN=0")
+    images+=("lan+wan+ecdh+timers $crc|full,joylink-wire/$crc|-DFW_WAN=1 -DFW_ECDH=1 -DFW_TIMERS=1")
+  fi
+done
+
+printf '\n%-22s %8s %8s %8s %8s %8s   (bytes; flash = vectors+text+rodata+exidx+data, RAM = data+bss)\n' \
+  image text rodata flash data+bss budget
+fail=0
+report="$out/sizes.txt"
+: > "$report"
+for spec in "${images[@]}"; do
+  IFS='|' read -r name features defs <<< "$spec"
+  feat=()
+  [ -n "$features" ] && feat=(--features "$features")
+  cargo rustc -q -p joylink-ffi --lib --no-default-features "${feat[@]}" --profile ffi-size \
+    --crate-type staticlib --target "$target" --target-dir "$target_dir"
+  file="${name// /-}"
+  lib="$out/libjoylink_ffi-$file.a"
+  cp "$target_dir/$target/ffi-size/libjoylink_ffi.a" "$lib"
+  # shellcheck disable=SC2086 # the C switches are words
+  arm-none-eabi-gcc "${cflags[@]}" -DFW_STUB_NET $defs -c examples/firmware.c -o "$out/fw-$file.o"
+  elf="$out/fw-$file.elf"
+  arm-none-eabi-gcc "${cflags[@]}" -nostartfiles -T firmware/cortex-m4.ld -Wl,--gc-sections -Wl,--no-warn-execstack \
+    --specs=nano.specs -Wl,-Map="$out/fw-$file.map" \
+    "$out/startup.o" "$out/fw-$file.o" "$lib" -lc -lnosys -o "$elf"
+  read -r text rodata flash ram < <(arm-none-eabi-size -A "$elf" | awk '
+    $1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 } $1 == ".isr_vector" { v = $2 }
+    $1 == ".ARM.exidx" { x = $2 } $1 == ".data" { d = $2 } $1 == ".bss" { b = $2 }
+    END { print t + 0, r + 0, v + t + r + x + d, d + b }')
+  budget="$(awk -v n="${name// /:}" '$1 == n { print $2, $3 }' flash-budget.txt)"
+  printf '%-22s %8d %8d %8d %8d %8s\n' "$name" "$text" "$rodata" "$flash" "$ram" "${budget:-none}"
+  echo "${name// /:} $text $rodata $flash $ram" >> "$report"
+  if [ -z "$budget" ]; then
+    case "$name" in
+      *crc-*) echo "  (no budget recorded yet for $name: add '${name// /:} $flash $ram')" ;;
+      *) echo "  no budget for $name in flash-budget.txt" >&2; fail=1 ;;
+    esac
+    continue
+  fi
+  read -r bflash bram <<< "$budget"
+  if [ $((flash * 10)) -gt $((bflash * 11)) ] || [ $((ram * 10)) -gt $((bram * 11)) ]; then
+    echo "  $name: flash $flash / RAM $ram is more than 10 % over the budget $bflash / $bram" >&2
+    fail=1
+  fi
+done
+echo "  gateway: no image — the gateway session machine has no C ABI yet (joylink-ffi/README.md)"
+
+echo
+echo "== stack: worst case per entry point (static estimate, lan+wan+ecdh+timers image)"
+python3 firmware/stack.py "$out/fw-lan+wan+ecdh+timers.elf" | tee "$out/stack.txt"
+
+[ "$fail" = 0 ] || exit 1
+echo "== firmware: ok ($report)"

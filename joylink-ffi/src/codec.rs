@@ -1,0 +1,374 @@
+//! WAN body codecs a C device packs by hand otherwise: the type-11 control preamble, the type-5
+//! heartbeat, the type-12 upload and the 37-byte sub-device record (spec 7.3.3–7.3.15). Each is
+//! a thin wrapper over the joylink-wire codec; bodies are the *plaintext* after
+//! `jl_open_in_place` / before `jl_seal_in_place` (its `timestamp` is the body's first field).
+//!
+//! Timer tasks (type 13, spec 10) start with the same 12-byte preamble (`timestamp, biz_code,
+//! serial`): `jl_control_parse` reads it and leaves the task bytes in `data`. The task bodies
+//! themselves are handled by the WAN device machine (`JL_WAN_EVENT_TIMER_FIRED` gives the
+//! command); there is no C codec for them yet.
+//!
+//! Buffer contract of every `_build`: `*out_len` = the body length on `JL_OK`, the length needed
+//! on `JL_ERR_BUFFER_TOO_SMALL` (nothing written: `buf = NULL, cap = 0` asks for the size), 0 on
+//! any other error (nothing written). Inputs must not overlap `buf`. Every `_parse` writes its
+//! output struct only on `JL_OK`; pointers in it point into the caller's body.
+
+use core::ffi::c_int;
+
+use joylink_wire::wan::{Control, FEED_ID_LEN, Heartbeat, SubDevInfo, SubDevState, Timestamped};
+use joylink_wire::{BizCode, FixedText};
+
+use crate::ptr::{bytes, bytes_mut, check_struct, overlaps, read, write};
+use crate::status::{JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, Status, ret};
+
+/// Length of the control preamble (`timestamp, biz_code, serial`, 12 bytes, spec 7.3.7).
+pub const JL_CONTROL_HEADER_LEN: usize = 12;
+/// Length of a heartbeat body (spec 7.3.3).
+pub const JL_HEARTBEAT_LEN: usize = 8;
+/// Length of one `subdev_info` record (spec 7.3.15).
+pub const JL_SUBDEV_INFO_LEN: usize = 37;
+
+/// A type-11 (or 200/201) body: `timestamp, biz_code, serial, data[]` (spec 7.3.7–7.3.12).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct JlControl {
+    /// The sender's time.
+    pub timestamp: u32,
+    /// 1002 control, 1004 snapshot, 1050 recipe; answers 102 / 104 / 150.
+    pub biz_code: u32,
+    /// Request serial, echoed in the answer.
+    pub serial: u32,
+    /// The command or answer (JSON for JSON products); may be NULL when `data_len` is 0.
+    pub data: *const u8,
+    /// Its length.
+    pub data_len: usize,
+}
+
+/// A type-5 heartbeat body (spec 7.3.3).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JlHeartbeat {
+    /// Device time.
+    pub timestamp: u32,
+    /// Firmware version number.
+    pub version: u16,
+    /// Signal strength (shipped devices send 1).
+    pub rssi: u16,
+}
+
+/// One 37-byte `subdev_info` record of types 110/113 (spec 7.3.15).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JlSubdevInfo {
+    /// Firmware version (compat: SDK 2.0.9–2.0.19 put the state in its high byte).
+    pub version: u16,
+    /// Signal strength, `0xFFFF` = none.
+    pub rssi: u16,
+    /// The feed id, NUL-padded to 32 bytes on the wire; `feed_id_len` bytes are used.
+    pub feed_id: [u8; 32],
+    /// 0–32: the bytes before the first NUL when parsed.
+    pub feed_id_len: u8,
+    /// 0 online, 1 offline, 2 unbound, 3 unknown.
+    pub state: u8,
+}
+
+/// Runs a build with the contract above.
+///
+/// # Safety
+/// `buf` writable for `cap` bytes, `out_len` writable (forwarded contracts).
+unsafe fn build(
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+    inputs: &[(*const u8, usize)],
+    needed: usize,
+    emit: impl FnOnce(&mut [u8]) -> Result<usize, joylink_wire::Error>,
+) -> Status {
+    // SAFETY: forwarded caller contract.
+    unsafe { write(out_len, 0) }?;
+    if inputs.iter().any(|&(p, n)| overlaps(p, n, buf, cap)) {
+        return Err(JL_ERR_INVALID_ARGUMENT);
+    }
+    if cap < needed {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, needed) }?;
+        return Err(JL_ERR_BUFFER_TOO_SMALL);
+    }
+    // SAFETY: forwarded caller contract; no input overlaps `buf` (checked).
+    let out = unsafe { bytes_mut(buf, cap) }?;
+    let n = emit(out)?;
+    // SAFETY: forwarded caller contract.
+    unsafe { write(out_len, n) }
+}
+
+/// Parses a control body (type 11 / 200 / 201 plaintext).
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED` (under 12 bytes).
+///
+/// # Safety
+/// `body` readable for `len` bytes (and alive while `out->data` is used); `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_control_parse(
+    body: *const u8,
+    len: usize,
+    out: *mut JlControl,
+) -> c_int {
+    let r = (|| -> Status {
+        check_struct(out)?;
+        // SAFETY: forwarded caller contract.
+        let b = unsafe { bytes(body, len) }?;
+        let c = Control::parse(b)?;
+        let v = JlControl {
+            timestamp: c.timestamp,
+            biz_code: u32::from(c.biz_code),
+            serial: c.serial,
+            data: c.data.as_ptr(),
+            data_len: c.data.len(),
+        };
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out, v) }
+    })();
+    ret(r)
+}
+
+/// Builds a control body (12-byte preamble + `data`). Buffer contract in the module docs.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `c` readable, `c->data` readable for `c->data_len`; `buf` writable for `cap`; `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_control_build(
+    c: *const JlControl,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| -> Status {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, 0) }?;
+        // SAFETY: forwarded caller contract.
+        let c = unsafe { read(c) }?;
+        // SAFETY: forwarded caller contract.
+        let data = unsafe { bytes(c.data, c.data_len) }?;
+        let msg = Control {
+            timestamp: c.timestamp,
+            biz_code: BizCode::from(c.biz_code),
+            serial: c.serial,
+            data,
+        };
+        // SAFETY: forwarded caller contract.
+        unsafe {
+            build(
+                buf,
+                cap,
+                out_len,
+                &[(c.data, c.data_len)],
+                msg.buffer_len(),
+                |o| msg.emit(o),
+            )
+        }
+    })();
+    ret(r)
+}
+
+/// Parses a heartbeat body (exactly 8 bytes).
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`, `JL_ERR_MALFORMED`
+/// (trailing bytes).
+///
+/// # Safety
+/// `body` readable for `len` bytes; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_heartbeat_parse(
+    body: *const u8,
+    len: usize,
+    out: *mut JlHeartbeat,
+) -> c_int {
+    let r = (|| -> Status {
+        check_struct(out)?;
+        // SAFETY: forwarded caller contract.
+        let h = Heartbeat::parse(unsafe { bytes(body, len) }?)?;
+        let v = JlHeartbeat {
+            timestamp: h.timestamp,
+            version: h.version,
+            rssi: h.rssi,
+        };
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out, v) }
+    })();
+    ret(r)
+}
+
+/// Builds a heartbeat body (8 bytes). Buffer contract in the module docs.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `h` readable; `buf` writable for `cap`; `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_heartbeat_build(
+    h: *const JlHeartbeat,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| -> Status {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, 0) }?;
+        // SAFETY: forwarded caller contract.
+        let h = unsafe { read(h) }?;
+        let msg = Heartbeat {
+            timestamp: h.timestamp,
+            version: h.version,
+            rssi: h.rssi,
+        };
+        // SAFETY: forwarded caller contract.
+        unsafe { build(buf, cap, out_len, &[], JL_HEARTBEAT_LEN, |o| msg.emit(o)) }
+    })();
+    ret(r)
+}
+
+/// Builds an upload body (type 12, spec 7.3.5): `timestamp ‖ data`. Buffer contract in the
+/// module docs.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `data` readable for `len`; `buf` writable for `cap`; `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_upload_build(
+    timestamp: u32,
+    data: *const u8,
+    len: usize,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| -> Status {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, 0) }?;
+        // SAFETY: forwarded caller contract.
+        let d = unsafe { bytes(data, len) }?;
+        let msg = Timestamped { timestamp, data: d };
+        let needed = len.checked_add(4).ok_or(JL_ERR_INVALID_ARGUMENT)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { build(buf, cap, out_len, &[(data, len)], needed, |o| msg.emit(o)) }
+    })();
+    ret(r)
+}
+
+/// Parses a timestamped body (upload 12, OTA 7/8, and their answers): `*timestamp`, and `*data`
+/// / `*data_len` = the bytes after it (pointing into `body`). Outputs written only on `JL_OK`.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`.
+///
+/// # Safety
+/// `body` readable for `len`; the three outputs writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_upload_parse(
+    body: *const u8,
+    len: usize,
+    timestamp: *mut u32,
+    data: *mut *const u8,
+    data_len: *mut usize,
+) -> c_int {
+    let r = (|| -> Status {
+        check_struct(timestamp)?;
+        check_struct(data)?;
+        check_struct(data_len)?;
+        // SAFETY: forwarded caller contract.
+        let t = Timestamped::parse(unsafe { bytes(body, len) }?)?;
+        // SAFETY: forwarded caller contract (all three checked above).
+        unsafe {
+            write(timestamp, t.timestamp)?;
+            write(data, t.data.as_ptr())?;
+            write(data_len, t.data.len())
+        }
+    })();
+    ret(r)
+}
+
+/// Parses one 37-byte sub-device record (the `i`-th of a type 110/113 list starts at
+/// `i * JL_SUBDEV_INFO_LEN` after the list's header).
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_TRUNCATED`,
+/// `JL_ERR_MALFORMED` (not exactly 37 bytes).
+///
+/// # Safety
+/// `rec` readable for `len`; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_subdev_info_parse(
+    rec: *const u8,
+    len: usize,
+    out: *mut JlSubdevInfo,
+) -> c_int {
+    let r = (|| -> Status {
+        check_struct(out)?;
+        // SAFETY: forwarded caller contract.
+        let s = SubDevInfo::parse(unsafe { bytes(rec, len) }?)?;
+        let mut v = JlSubdevInfo {
+            version: s.version,
+            rssi: s.rssi,
+            feed_id: [0; 32],
+            feed_id_len: 0,
+            state: u8::from(s.state),
+        };
+        let text = s.feed_id.as_bytes();
+        let n = text.len().min(FEED_ID_LEN);
+        v.feed_id
+            .get_mut(..n)
+            .ok_or(JL_ERR_INVALID_ARGUMENT)?
+            .copy_from_slice(text.get(..n).unwrap_or_default());
+        v.feed_id_len = u8::try_from(n).map_err(|_| JL_ERR_INVALID_ARGUMENT)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out, v) }
+    })();
+    ret(r)
+}
+
+/// Builds one 37-byte sub-device record. Buffer contract in the module docs.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (`feed_id_len` > 32),
+/// `JL_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `s` readable; `buf` writable for `cap`; `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_subdev_info_build(
+    s: *const JlSubdevInfo,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| -> Status {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, 0) }?;
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { read(s) }?;
+        let feed = s
+            .feed_id
+            .get(..usize::from(s.feed_id_len))
+            .ok_or(JL_ERR_INVALID_ARGUMENT)?;
+        let rec = SubDevInfo {
+            version: s.version,
+            rssi: s.rssi,
+            feed_id: FixedText::new("feed_id", feed),
+            state: SubDevState::from(s.state),
+        };
+        // SAFETY: forwarded caller contract (`s` was copied: no overlap with `buf` matters).
+        unsafe { build(buf, cap, out_len, &[], JL_SUBDEV_INFO_LEN, |o| rec.emit(o)) }
+    })();
+    ret(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_constants_match_the_codecs() {
+        assert_eq!(JL_SUBDEV_INFO_LEN, joylink_wire::wan::SUBDEV_INFO_LEN);
+        assert_eq!(JL_CONTROL_HEADER_LEN, joylink_wire::wan::CONTROL_HEADER_LEN);
+    }
+}
