@@ -86,8 +86,9 @@ pub struct Incoming<'a> {
     pub peer_key: Option<PublicKey>,
     /// The typed body.
     pub message: Message<'a>,
-    /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 /// Opens a LAN packet in place and types its body: decodes the header and opt once
@@ -184,7 +185,7 @@ pub fn open<'a>(
         opt: opened.opt,
         peer_key,
         message,
-        crc_ok: opened.crc_ok,
+        crc_status: opened.crc_status,
     })
 }
 
@@ -313,8 +314,9 @@ pub fn seal_subdev_script(
 pub struct SubDevScriptOuter<'a> {
     /// The header as received.
     pub header: Header,
-    /// Whether the CRC matched.
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    pub crc_status: joylink_wire::CrcStatus,
     body: &'a mut [u8],
     layout: ResponseLayout,
 }
@@ -334,8 +336,9 @@ pub struct OpenedSubDevScript<'a> {
     pub feedid: FixedText<'a>,
     /// The decrypted `cmd[]` / `resp[]`.
     pub data: &'a [u8],
-    /// Whether the CRC matched.
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 impl<'a> SubDevScriptOuter<'a> {
@@ -370,7 +373,7 @@ impl<'a> SubDevScriptOuter<'a> {
             serial: parsed.serial,
             feedid: parsed.feedid,
             data,
-            crc_ok: self.crc_ok,
+            crc_status: self.crc_status,
         })
     }
 }
@@ -407,7 +410,7 @@ pub fn open_subdev_script<'a>(
     let opened = joylink_crypto::open(packet, outer, options)?;
     Ok(SubDevScriptOuter {
         header,
-        crc_ok: opened.crc_ok,
+        crc_status: opened.crc_status,
         body: opened.plaintext,
         layout,
     })

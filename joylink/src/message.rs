@@ -157,8 +157,9 @@ pub struct Opened<'a> {
     pub peer_key: Option<PublicKey>,
     /// The typed body.
     pub message: Message<'a>,
-    /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 /// Opens a received packet in place and types its body: [`lan::open`](crate::lan::open) for
@@ -187,7 +188,7 @@ pub fn open<'a>(
                 opt: i.opt,
                 peer_key: i.peer_key,
                 message: Message::Lan(i.message),
-                crc_ok: i.crc_ok,
+                crc_status: i.crc_status,
             })
         }
         Keys::Wan(keys) => {
@@ -197,7 +198,7 @@ pub fn open<'a>(
                 opt: o.opt,
                 peer_key: None,
                 message: Message::from_wan(o.message, direction)?,
-                crc_ok: o.crc_ok,
+                crc_status: o.crc_status,
             })
         }
     }

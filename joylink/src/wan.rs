@@ -63,8 +63,9 @@ pub struct OpenedWan<'a> {
     pub opt: &'a [u8],
     /// The typed body.
     pub message: WanMessage<'a>,
-    /// Whether the CRC matched (see [`CrcPolicy`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 impl<'a> OpenedWan<'a> {
@@ -185,7 +186,7 @@ pub fn open<'a>(
         header,
         opt: opened.opt,
         message,
-        crc_ok: opened.crc_ok,
+        crc_status: opened.crc_status,
     })
 }
 
