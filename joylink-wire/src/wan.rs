@@ -113,11 +113,8 @@ pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(
     what: &'static str,
     json: &'a [u8],
 ) -> Result<T> {
-    serde_json::from_slice(crate::fixed_text::trim_trailing_nul(json)).map_err(|e| Error::Json {
-        what,
-        line: e.line(),
-        column: e.column(),
-    })
+    serde_json::from_slice(crate::fixed_text::trim_trailing_nul(json))
+        .map_err(|e| crate::lan::json_error(what, &e))
 }
 
 #[cfg(feature = "json")]
@@ -125,11 +122,7 @@ pub(crate) fn to_json<T: serde::Serialize + ?Sized>(
     what: &'static str,
     value: &T,
 ) -> Result<alloc::vec::Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| Error::Json {
-        what,
-        line: e.line(),
-        column: e.column(),
-    })
+    serde_json::to_vec(value).map_err(|e| crate::lan::json_error(what, &e))
 }
 
 /// Gives a JSON document type `parse` (from bytes, borrowing) and `to_vec` (compact).
@@ -164,13 +157,8 @@ macro_rules! json_doc {
                 style: $crate::lan::Style,
             ) -> $crate::Result<alloc::vec::Vec<u8>> {
                 let mut out = alloc::vec::Vec::new();
-                $crate::lan::write_styled(self, style, &mut out).map_err(|e| {
-                    $crate::Error::Json {
-                        what: $what,
-                        line: e.line(),
-                        column: e.column(),
-                    }
-                })?;
+                $crate::lan::write_styled(self, style, &mut out)
+                    .map_err(|e| $crate::lan::json_error($what, &e))?;
                 Ok(out)
             }
         }

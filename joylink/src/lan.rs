@@ -119,7 +119,8 @@ pub struct Incoming<'a> {
 /// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
 /// (bad header or CRC under `crc`, wrong key or a plaintext too short for its body — one
 /// `Decrypt` value, the decrypted bytes wiped — invalid public key in an enctype 2 `opt`),
-/// [`Error::Json`]; [`Error::Wire`]`(`[`Fragment`](joylink_wire::Error::Fragment)`)` for one
+/// [`Error::Wire`]`(`[`Json`](joylink_wire::Error::Json)`)` for a bad JSON body;
+/// [`Error::Wire`]`(`[`Fragment`](joylink_wire::Error::Fragment)`)` for one
 /// fragment of a larger message (join them with [`Reassembler`](joylink_wire::Reassembler)
 /// and open the reassembled packet).
 #[cfg(feature = "json")]
@@ -166,7 +167,7 @@ pub fn open<'a>(
     if mode.encrypts() && binary {
         let short = matches!(
             joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction),
-            Err(e) if matches!(e.as_wire(), Some(joylink_wire::Error::Truncated { .. }))
+            Err(joylink_wire::Error::Truncated { .. })
         );
         if short {
             return Err(opened.reject().into());
@@ -194,7 +195,7 @@ pub fn open<'a>(
 /// goes into `opt` and the key is ECDH with [`LanKeys::peer_key`].
 ///
 /// # Errors
-/// [`Error::MissingKey`], [`Error::Json`], [`Error::Crypto`].
+/// [`Error::MissingKey`], [`Error::Wire`] (a bad JSON body), [`Error::Crypto`].
 #[cfg(feature = "json")]
 pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec::Vec<u8>> {
     let plaintext = message.to_plaintext()?;

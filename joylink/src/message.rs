@@ -58,7 +58,8 @@ impl<'a> Message<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Json`](crate::Error::Json) for a bad LAN JSON body (naming a missing field),
+    /// [`Error::Wire`](crate::Error::Wire)`(`[`Json`](joylink_wire::Error::Json)`)` for a bad
+    /// LAN JSON body (naming the body, with the line and column),
     /// [`Error::Wire`](crate::Error::Wire) for a body too short or malformed,
     /// [`Error::Timer`](crate::Error::Timer) for a bad type-13 body.
     pub fn parse(
@@ -251,7 +252,10 @@ mod tests {
             b"\0\0\0\0{",
             Direction::ToDevice,
         );
-        assert!(matches!(r, Err(Error::Json(_))), "{r:?}");
+        assert!(
+            matches!(r, Err(Error::Wire(joylink_wire::Error::Json { .. }))),
+            "{r:?}"
+        );
         let r = Message::parse(
             Magic::Lan,
             PacketType::JsonControl,
