@@ -33,7 +33,7 @@ pub use subdev_script::{
 };
 
 #[cfg(feature = "json")]
-mod borrow;
+pub(crate) mod borrow;
 #[cfg(feature = "json")]
 mod codes;
 #[cfg(feature = "json")]
@@ -76,6 +76,6 @@ pub use subdev::{
     AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,
 };
 #[cfg(feature = "json")]
-pub use value::{JsonNumber, RawJson, StreamValue};
+pub use value::{FeedId, JsonNumber, RawJson, StreamValue};
 #[cfg(feature = "json")]
 pub use write_key::{CloudIdentity, WriteKeyData, WriteKeyRequest, WriteKeyResponse};

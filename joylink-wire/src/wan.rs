@@ -38,6 +38,8 @@ mod heartbeat;
 mod info;
 mod message;
 mod ota;
+#[cfg(feature = "json")]
+mod standard;
 mod subdev;
 mod task;
 mod upload;
@@ -70,13 +72,15 @@ pub use subdev::{
     SubDevUploadResponse, SubDevUploadResponseBody,
 };
 #[cfg(feature = "json")]
+pub use standard::{ControlResponseDoc, UploadDoc};
+#[cfg(feature = "json")]
 pub use task::{SubTaskResult, TaskOutcome, TaskReportDoc};
 pub use task::{TaskReport, TaskReportBody, TaskReportResponse, TaskReportResponseBody};
 pub use upload::{Timestamped, TimestampedBody, Upload};
 pub use video::VideoResult;
 #[cfg(feature = "json")]
 pub use video::{
-    FeedIdValue, PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse,
+    PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse,
 };
 
 use crate::codec::{Writer, room};
