@@ -384,7 +384,11 @@ fn value() -> impl Strategy<Value = StreamValue<'static>> {
 }
 
 fn stream() -> impl Strategy<Value = Stream<'static>> {
-    ("[a-z_]{1,10}", value()).prop_map(|(id, v)| Stream::new(Cow::Owned(id), v))
+    ("[a-z_]{1,10}", value()).prop_map(|(id, v)| Stream {
+        stream_id: Cow::Owned(id),
+        current_value: v,
+        order: StreamKeyOrder::IdFirst,
+    })
 }
 
 fn streams() -> impl Strategy<Value = Vec<Stream<'static>>> {

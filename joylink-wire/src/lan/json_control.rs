@@ -49,9 +49,9 @@ pub struct Stream<'a> {
 
 impl<'a> Stream<'a> {
     /// A stream written `stream_id` first.
-    pub fn new(stream_id: impl Into<Cow<'a, str>>, current_value: impl Into<StreamValue<'a>>) -> Self {
+    pub fn new(stream_id: &'a str, current_value: impl Into<StreamValue<'a>>) -> Self {
         Self {
-            stream_id: stream_id.into(),
+            stream_id: Cow::Borrowed(stream_id),
             current_value: current_value.into(),
             order: StreamKeyOrder::IdFirst,
         }
