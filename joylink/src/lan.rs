@@ -87,7 +87,7 @@ pub struct Incoming<'a> {
     /// The typed body.
     pub message: Message<'a>,
     /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
-    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    /// under [`CrcPolicy::Ignore`]).
     pub crc_status: joylink_wire::CrcStatus,
 }
 
@@ -316,7 +316,7 @@ pub struct SubDevScriptOuter<'a> {
     /// The header as received.
     pub header: Header,
     /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
-    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    /// under [`CrcPolicy::Ignore`]).
     pub crc_status: joylink_wire::CrcStatus,
     body: &'a mut [u8],
     layout: ResponseLayout,
@@ -338,7 +338,7 @@ pub struct OpenedSubDevScript<'a> {
     /// The decrypted `cmd[]` / `resp[]`.
     pub data: &'a [u8],
     /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
-    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    /// under [`CrcPolicy::Ignore`]).
     pub crc_status: joylink_wire::CrcStatus,
 }
 

@@ -159,7 +159,7 @@ pub struct Opened<'a> {
     /// The typed body.
     pub message: Message<'a>,
     /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
-    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    /// under [`CrcPolicy::Ignore`]).
     pub crc_status: joylink_wire::CrcStatus,
 }
 

@@ -64,7 +64,7 @@ pub struct OpenedWan<'a> {
     /// The typed body.
     pub message: WanMessage<'a>,
     /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
-    /// under [`CrcPolicy::Ignore`](joylink_wire::CrcPolicy::Ignore)).
+    /// under [`CrcPolicy::Ignore`]).
     pub crc_status: joylink_wire::CrcStatus,
 }
 
