@@ -118,7 +118,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for LanRequest<'a> {
             LanCmd::AddSubDevice => LanRequestData::AddSubDevice(
                 serde_json::from_str(text).map_err(|e| D::Error::custom(DataError(e)))?,
             ),
-            LanCmd::Unknown(_) => LanRequestData::Other(RawJson::parse(text).map_err(D::Error::custom)?),
+            LanCmd::Unknown(_) => {
+                LanRequestData::Other(RawJson::parse(text).map_err(D::Error::custom)?)
+            }
         };
         Ok(LanRequest {
             cmd: w.cmd,

@@ -343,7 +343,13 @@ fn missing_required_fields_are_named() {
     )
     .unwrap_err();
     assert!(
-        matches!(e, joylink_wire::Error::Json { what: "task report", .. }),
+        matches!(
+            e,
+            joylink_wire::Error::Json {
+                what: "task report",
+                ..
+            }
+        ),
         "{e:?}"
     );
 }
@@ -377,9 +383,8 @@ fn value() -> impl Strategy<Value = StreamValue<'static>> {
         number().prop_map(StreamValue::Number),
         any::<bool>().prop_map(StreamValue::Bool),
         Just(StreamValue::Null),
-        prop::collection::vec(any::<i32>(), 0..4).prop_map(|v| StreamValue::Json(
-            RawJson::from_value(&v).unwrap()
-        )),
+        prop::collection::vec(any::<i32>(), 0..4)
+            .prop_map(|v| StreamValue::Json(RawJson::from_value(&v).unwrap())),
     ]
 }
 

@@ -58,9 +58,9 @@ pub use codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, Tr
 #[cfg(feature = "json")]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]
-pub use json_body::{JsonBody, Timestamped};
-#[cfg(feature = "json")]
 pub(crate) use json_body::json_error;
+#[cfg(feature = "json")]
+pub use json_body::{JsonBody, Timestamped};
 #[cfg(feature = "json")]
 pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,

@@ -64,6 +64,8 @@ pub use ota::{
     OtaOrder, OtaOrderData, OtaOrderResponse, OtaStatusData, OtaStatusReport, OtaStatusResponse,
 };
 pub use ota::{OtaStatus, VersionName};
+#[cfg(feature = "json")]
+pub use standard::{ControlResponseDoc, UploadDoc};
 pub use subdev::{
     FEED_ID_LEN, SUBDEV_CONTROL_HEADER_LEN, SUBDEV_HEARTBEAT_HEADER_LEN, SUBDEV_INFO_LEN,
     SUBDEV_UNBIND_HEADER_LEN, SUBDEV_UPLOAD_HEADER_LEN, SUBDEV_UPLOAD_RESPONSE_LEN, SubDevControl,
@@ -72,16 +74,12 @@ pub use subdev::{
     SubDevUploadResponse, SubDevUploadResponseBody,
 };
 #[cfg(feature = "json")]
-pub use standard::{ControlResponseDoc, UploadDoc};
-#[cfg(feature = "json")]
 pub use task::{SubTaskResult, TaskOutcome, TaskReportDoc};
 pub use task::{TaskReport, TaskReportBody, TaskReportResponse, TaskReportResponseBody};
 pub use upload::{Timestamped, TimestampedBody, Upload};
 pub use video::VideoResult;
 #[cfg(feature = "json")]
-pub use video::{
-    PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse,
-};
+pub use video::{PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse};
 
 use crate::codec::{Writer, room};
 use crate::{Error, FixedText, Result};

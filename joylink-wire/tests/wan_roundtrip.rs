@@ -8,9 +8,9 @@
     clippy::cast_possible_truncation
 )]
 
-use joylink_wire::wan::*;
 #[cfg(feature = "json")]
 use joylink_wire::lan::FeedId;
+use joylink_wire::wan::*;
 use joylink_wire::{BizCode, Direction, FixedText, PacketType, ResponseCode};
 use proptest::prelude::*;
 

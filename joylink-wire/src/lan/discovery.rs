@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn scan_response_missing_field_is_named() {
         let e = ScanResponse::parse(br#"{"devkey":"","mac":"m"}"#).unwrap_err();
-assert!(
+        assert!(
             matches!(e, crate::Error::Json { what: "ScanResponse", line: 1, column } if column > 0),
             "{e:?}"
         );

@@ -240,7 +240,7 @@ mod tests {
             br#"{"data":{"feedid":"1","accesskey":"a","localkey":"l","productuuid":"p"}}"#,
         )
         .unwrap_err();
-assert!(
+        assert!(
             matches!(e, crate::Error::Json { what: "SubDevAuthRequest", line: 1, column } if column > 0),
             "{e:?}"
         );

@@ -428,7 +428,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for FeedId<'a> {
         match StreamValue::deserialize(d)? {
             StreamValue::Number(n) => Ok(FeedId::Number(n)),
             StreamValue::String(s) => Ok(FeedId::Text(s)),
-            _ => Err(D::Error::custom("a feed id must be a JSON number or string")),
+            _ => Err(D::Error::custom(
+                "a feed id must be a JSON number or string",
+            )),
         }
     }
 }
@@ -546,7 +548,9 @@ mod tests {
             assert!(JsonNumber::parse(ok).is_ok(), "{ok}");
             assert!(JsonNumber::from_string(ok.into()).is_ok(), "{ok}");
         }
-        for bad in ["", "-", "01", "1.", ".5", "1e", "+1", "1x", "NaN", " 1", "true", "\"1\""] {
+        for bad in [
+            "", "-", "01", "1.", ".5", "1e", "+1", "1x", "NaN", " 1", "true", "\"1\"",
+        ] {
             assert!(JsonNumber::parse(bad).is_err(), "{bad}");
             assert!(JsonNumber::from_string(bad.into()).is_err(), "{bad}");
         }

@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn missing_localkey_is_named() {
         let e = WriteKeyRequest::parse(br#"{"data":{"feedid":"1","accesskey":"a"}}"#).unwrap_err();
-assert!(
+        assert!(
             matches!(e, crate::Error::Json { what: "WriteKeyRequest", line: 1, column } if column > 0),
             "{e:?}"
         );
