@@ -3,7 +3,7 @@
 //! 1024-byte pieces) or forges fragment headers from the input, with losses, duplicates,
 //! reordering, several senders and clock jumps. Checks: at most `N` messages in progress, every
 //! packet that comes out fits one slot and decodes as a whole packet (`total = 0`) with a CRC
-//! valid exactly when `crc_ok`, a packet made of genuine fragments is exactly its message (never
+//! valid exactly when `crc_status` is verified, a packet made of genuine fragments is exactly its message (never
 //! a mixture), and a message delivered whole in one go with no competition always comes out.
 #![no_main]
 
@@ -82,17 +82,17 @@ fuzz_target!(|data: &[u8]| {
         let Ok(mut d) = decode(packet, CrcPolicy::Ignore) else {
             return;
         };
-        d.crc_ok = crc_ok_in;
+        d.crc_status = joylink_wire::CrcStatus::from_match(crc_ok_in);
         if let Ok(ReassemblyStatus::Complete(m)) = r.push(sender, &d, now) {
             assert!(m.packet.len() <= CAP);
             let whole = decode(m.packet, CrcPolicy::Report).expect("a whole packet");
-            assert_eq!(whole.crc_ok, m.crc_ok);
+            assert_eq!(whole.crc_status, m.crc_status);
             assert_eq!((whole.header.total, whole.header.index), (0, 0));
             out.push((
                 m.sender,
                 whole.opt.to_vec(),
                 whole.payload.to_vec(),
-                m.crc_ok,
+                m.crc_status.is_verified(),
             ));
         }
         assert!(r.in_progress() <= N);

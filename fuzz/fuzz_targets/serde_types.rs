@@ -163,7 +163,7 @@ fn wire(selector: u8, text: &str) {
         27 => drop(round_trip!(text, wan::PushStream<'_>)),
         28 => drop(round_trip!(text, wan::VideoDevice<'_>)),
         29 => round_trip!(text, wan::VideoCommand<'_>, text),
-        30 => drop(round_trip!(text, wan::FeedIdValue<'_>)),
+        30 => drop(round_trip!(text, lan::FeedId<'_>)),
         31 => drop(round_trip!(text, lan::ScanRequest<'_>)),
         32 => drop(round_trip!(text, lan::ScanResponse<'_>)),
         33 => drop(round_trip!(text, lan::WriteKeyRequest<'_>)),

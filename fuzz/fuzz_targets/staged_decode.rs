@@ -6,7 +6,7 @@
 //! Input: one selector byte, then the packet. Selector bit 0: direction (1 = from the device);
 //! bits 1..=2: CRC policy (0 verify, 1 report, 2 and 3 ignore).
 //!
-//! Checks: `PartialDecode` agrees with `decode` (header, opt, payload, crc_ok) and fails exactly
+//! Checks: `PartialDecode` agrees with `decode` (header, opt, payload, crc_status) and fails exactly
 //! when it does; an open that fails with `Decrypt` leaves header and opt as they were and the
 //! payload all zero; any other failure leaves the buffer unchanged; a success returns at least
 //! the table's minimum plaintext, the timestamp where the table says there is one, and borrows
@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(*packet.header(), d.header);
     assert_eq!(packet.opt(), d.opt);
     assert_eq!(packet.payload(), d.payload);
-    assert_eq!(packet.crc_ok(), d.crc_ok);
+    assert_eq!(packet.crc_status(), d.crc_status);
     let header = d.header;
     let body_start = HEADER_LEN + d.opt.len();
 

@@ -96,6 +96,12 @@ impl Inspection {
     pub fn crc_ok(&self) -> bool {
         self.crc_computed == self.header.crc
     }
+
+    /// The CRC check as the library reports it (the CLI always computes the CRC, so never
+    /// `not_checked`).
+    pub fn crc_status(&self) -> joylink::wire::CrcStatus {
+        joylink::wire::CrcStatus::from_match(self.crc_ok())
+    }
 }
 
 /// The key option a packet needs (for messages and for choosing the mode).

@@ -67,6 +67,7 @@ pub fn to_json(ins: &Inspection) -> Value {
     doc.insert("magic".into(), json!(magic_name(h.magic)));
     doc.insert("header".into(), header_json(h));
     doc.insert("crc_ok".into(), json!(ins.crc_ok()));
+    doc.insert("crc_status".into(), json!(ins.crc_status().as_str()));
     doc.insert("crc_computed".into(), json!(ins.crc_computed));
     doc.insert("direction".into(), json!(direction_name(ins.direction)));
     doc.insert(

@@ -110,6 +110,7 @@ fn decode_unknown_type_and_raw_stdin() {
     assert_eq!(doc["body"]["kind"], "other");
     assert_eq!(doc["body"]["data_hex"], "6869");
     assert_eq!(doc["crc_ok"], false);
+    assert_eq!(doc["crc_status"], "mismatch");
     // The packet is shown, the CRC mismatch reported, and the exit status is 1.
     joylink()
         .args(["decode", "--raw"])

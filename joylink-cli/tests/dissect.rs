@@ -246,6 +246,7 @@ fn dissect_and_check(path: &Path, s: &Session, time_tolerance: f64) {
         assert_eq!(doc["body"]["kind"], kind);
         assert_eq!(doc["len"], len);
         assert_eq!(doc["crc_ok"], true);
+        assert_eq!(doc["crc_status"], "verified");
         assert!(doc["error"].is_null());
     }
     assert_eq!(docs[2]["body"]["biz_code"], 1004);

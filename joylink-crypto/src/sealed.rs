@@ -107,8 +107,8 @@ pub struct Opened<'a> {
     /// The whole decrypted payload, timestamp included (mutable, so a nested layer can be
     /// opened in place: spec 8.2).
     pub plaintext: &'a mut [u8],
-    /// Whether the CRC matched (`true` under `CrcPolicy::Ignore`).
-    pub crc_ok: bool,
+    /// What the CRC check found (`NotChecked` under `CrcPolicy::Ignore`).
+    pub crc_status: joylink_wire::CrcStatus,
     /// The rest of the payload after the plaintext (the padding), for [`Opened::reject`].
     padding: &'a mut [u8],
 }
@@ -293,7 +293,7 @@ pub fn open<'a>(
         opt: parts.opt,
         timestamp,
         plaintext,
-        crc_ok: parts.crc_ok,
+        crc_status: parts.crc_status,
         padding,
     })
 }

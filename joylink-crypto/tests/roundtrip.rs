@@ -101,7 +101,7 @@ fn roundtrip(mode: &Mode<'_>, opt: &[u8], ts: u32, body: &[u8]) {
     assert_eq!(o.body(), body);
     assert_eq!(o.opt, opt);
     assert_eq!(o.header.enc_type, mode.enc_type());
-    assert!(o.crc_ok);
+    assert_eq!(o.crc_status, joylink_wire::CrcStatus::Verified);
 }
 
 #[test]

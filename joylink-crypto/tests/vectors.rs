@@ -322,7 +322,7 @@ fn lan_sdk_receive_checks() {
                 let o = r.unwrap();
                 let pt = o.plaintext.to_vec();
                 assert_eq!(pt, hex_field(&c["sdk_plaintext"]), "{id}");
-                assert_eq!(o.crc_ok, id != "lanrx-02", "{id}");
+                assert_eq!(o.crc_status.is_verified(), id != "lanrx-02", "{id}");
             }
             ("lanrx-03" | "lanrx-04", false) => assert!(
                 matches!(

@@ -175,7 +175,8 @@ pub unsafe extern "C" fn jl_packet_decode(
             header: d.header.into(),
             opt: d.opt.as_ptr(),
             payload: d.payload.as_ptr(),
-            crc_ok: d.crc_ok,
+            // The C field keeps its meaning: `true` unless a computed CRC differed.
+            crc_ok: !d.crc_status.is_mismatch(),
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         unsafe { write(out, packet) }

@@ -348,7 +348,7 @@ pub unsafe extern "C" fn jl_open_in_place(
             timestamp: o.timestamp.unwrap_or_default(),
             body: body.as_ptr(),
             body_len: body.len(),
-            crc_ok: o.crc_ok,
+            crc_ok: !o.crc_status.is_mismatch(),
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         unsafe { write(out, opened) }

@@ -4,7 +4,7 @@
 //! On the wire these follow the 4-byte timestamp of the decrypted payload; this module sees only
 //! the JSON text.
 //!
-//! compat: NOTES.md §6.4 — the SDK core reads only `feedid` and hands the whole document to the
+//! compat §6.4: the SDK core reads only `feedid` and hands the whole document to the
 //! application, and the reply to type 3/103 travels as packet type 4. The `{"code":0,"data":[…]}`
 //! reply is the spec's convention; shipped SDK examples send `{"code":0, "feedid":"…"}`, which
 //! [`LanResponse`] also accepts (everything but `code` is optional).
@@ -15,9 +15,10 @@ use std::vec::Vec;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use joylink_wire::lan::{RawJson, Stream};
+
 use crate::control::ControlRequest;
 use crate::snapshot::SnapshotRequest;
-use crate::value::{RawJson, Stream};
 
 /// The envelope's `cmd` number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,7 +118,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for LanRequest<'a> {
             LanCmd::AddSubDevice => LanRequestData::AddSubDevice(
                 serde_json::from_str(text).map_err(|e| D::Error::custom(DataError(e)))?,
             ),
-            LanCmd::Unknown(_) => LanRequestData::Other(RawJson::from_borrowed(w.data)),
+            LanCmd::Unknown(_) => {
+                LanRequestData::Other(RawJson::parse(text).map_err(D::Error::custom)?)
+            }
         };
         Ok(LanRequest {
             cmd: w.cmd,
@@ -179,7 +182,7 @@ pub struct LanResponse<'a> {
 
 /// Reply to "add sub-device", type 105 (spec 6.3.5).
 ///
-/// compat: NOTES.md §6.6 — E207/E208 send `"msg": ""`; unknown keys are ignored.
+/// compat §6.6: E207/E208 send `"msg": ""`; unknown keys are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddSubDeviceResponse<'a> {
     /// 0 = success.

@@ -38,9 +38,10 @@ pub enum Error {
     /// message names the field: "missing field `stream_id`").
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
-    /// A JSON number is not valid number text (or a float that is NaN/infinite).
-    #[error("invalid json number {0:?}")]
-    InvalidNumber(String),
+    /// One of wire's JSON documents (or values) is malformed: [`joylink_wire::Error::Json`]
+    /// names it with the line and column.
+    #[error(transparent)]
+    Wire(#[from] joylink_wire::Error),
     /// The script (or a Rust translator) reported failure: its first return value was not 0
     /// (spec 13.2/13.3: `0: success; -1: fail`).
     #[error("{direction} returned error code {code}")]

@@ -8,13 +8,10 @@ mod error;
 mod lua;
 mod recipe;
 mod snapshot;
-mod task_report;
 mod translator;
-mod upload;
 mod value;
-mod video;
 
-pub use control::{ControlRequest, ControlResponse};
+pub use control::{ControlRequest, ControlResponseDoc};
 pub use envelope::{
     AddSubDevice, AddSubDeviceResponse, LanCmd, LanRequest, LanRequestData, LanResponse,
 };
@@ -23,8 +20,14 @@ pub use error::{Direction, Error, Result};
 pub use lua::{Limits, LuaTranslator};
 pub use recipe::{Recipe, RecipeResponse, RecipeStep};
 pub use snapshot::{SnapshotRequest, SnapshotResponse};
-pub use task_report::{TaskOutcome, TaskReport, TaskStepReport};
 pub use translator::{Jds2Pri, Pri2Jds, Translator};
-pub use upload::Upload;
-pub use value::{FeedId, JsonNumber, RawJson, Stream, StreamValue, find_stream};
-pub use video::{PUSH_STREAM, PushStream, VideoControl, VideoDevice, VideoResponse};
+pub use value::find_stream;
+
+/// The JSON values every document is built from: one definition, in joylink-wire.
+pub use joylink_wire::lan::{FeedId, JsonNumber, RawJson, Stream, StreamKeyOrder, StreamValue};
+/// The WAN JSON documents a script reads or writes (task report 7.3.13, video 7.3.25/26, upload
+/// 13.4.5): one definition, in joylink-wire.
+pub use joylink_wire::wan::{
+    PUSH_STREAM, PushStream, SubTaskResult, TaskOutcome, TaskReportDoc, UploadDoc, VideoCommand,
+    VideoControl, VideoDevice, VideoResponse, VideoResult,
+};

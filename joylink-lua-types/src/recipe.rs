@@ -5,7 +5,7 @@ use std::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::{FeedId, Stream};
+use joylink_wire::lan::{FeedId, Stream};
 
 /// Cloud recipe dispatch, biz_code 1050 (spec 13.4.6, WAN type 11, spec 7.3.11).
 ///

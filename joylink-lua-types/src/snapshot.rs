@@ -5,7 +5,7 @@ use std::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::Stream;
+use joylink_wire::lan::Stream;
 
 /// Snapshot request, biz_code 1004 (spec 13.4.3: "无", no body).
 ///

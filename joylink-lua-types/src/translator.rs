@@ -149,7 +149,7 @@ impl Jds2Pri {
 pub struct Pri2Jds {
     /// The standard JSON document, as the translator wrote it. Bytes, not `String`: the C engine
     /// passes script strings through unchecked, and a GBK-encoded script can emit GBK text.
-    /// Parse it with `serde_json::from_slice` into e.g. [`ControlResponse`](crate::ControlResponse).
+    /// Parse it with `serde_json::from_slice` into e.g. [`ControlResponseDoc`](crate::ControlResponseDoc).
     pub json: Vec<u8>,
     /// The biz_code of the document (102 control response, 104 snapshot, 0 upload, …).
     pub biz_code: BizCode,

@@ -87,7 +87,7 @@ fn plug_pri2jds_status() {
     // Control reply: biz 102 and the UTF-8 message written raw by cjson.encode.
     let out = t.pri2jds(BizCode::Control, &frame).unwrap();
     assert_eq!(out.biz_code, BizCode::ControlResponse);
-    let doc: joylink_lua_types::ControlResponse<'_> = serde_json::from_slice(&out.json).unwrap();
+    let doc: joylink_lua_types::ControlResponseDoc<'_> = serde_json::from_slice(&out.json).unwrap();
     assert_eq!(doc.msg.as_deref(), Some("控制成功"));
 
     // Unknown origin (bizcode 0): an upload, biz 0.

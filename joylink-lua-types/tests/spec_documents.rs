@@ -107,16 +107,20 @@ const C13_4_7: &str = r#"{
 #[test]
 fn spec_13_4_1_control_request() {
     let d: ControlRequest<'_> = round_trip(C13_4_1);
-    assert_eq!(d.streams, [Stream::new("switch", StreamValue::string("1"))]);
+    // The spec writes these `current_value` first; the order is kept so the text re-encodes.
+    assert_eq!(
+        d.streams,
+        [value_first(Stream::new("switch", StreamValue::string("1")))]
+    );
     assert_eq!(
         d.snapshot.unwrap(),
-        [Stream::new("switch", StreamValue::string("0"))]
+        [value_first(Stream::new("switch", StreamValue::string("0")))]
     );
 }
 
 #[test]
 fn spec_13_4_2_control_response() {
-    let d: ControlResponse<'_> = round_trip(C13_4_2);
+    let d: ControlResponseDoc<'_> = round_trip(C13_4_2);
     assert_eq!(d.code, 0);
     assert_eq!(d.msg.as_deref(), Some("控制成功"));
     assert!(
@@ -147,10 +151,10 @@ fn spec_13_4_4_snapshot_response_and_13_4_5_upload() {
         find_stream(&d.streams, "type").unwrap().current_value,
         StreamValue::int(1)
     );
-    let u: Upload<'_> = round_trip(C13_4_4);
+    let u: UploadDoc<'_> = round_trip(C13_4_4);
     assert_eq!(u.code, Some(0));
     assert_eq!(u.streams, d.streams);
-    let u: Upload<'_> = round_trip(r#"{"streams":[]}"#);
+    let u: UploadDoc<'_> = round_trip(r#"{"streams":[]}"#);
     assert_eq!(u.code, None);
 }
 
@@ -177,8 +181,16 @@ fn spec_13_4_6_recipe() {
     assert_eq!((d.sub_task[0].id, d.sub_task[0].index), (11760, 1));
     assert_eq!(
         d.sub_task[1].streams[1],
-        Stream::new("time", StreamValue::string("30"))
+        value_first(Stream::new("time", StreamValue::string("30")))
     );
+}
+
+/// A stream as the spec's examples write it: `current_value` before `stream_id`.
+fn value_first(s: Stream<'_>) -> Stream<'_> {
+    Stream {
+        order: StreamKeyOrder::ValueFirst,
+        ..s
+    }
 }
 
 #[test]
@@ -261,21 +273,21 @@ fn spec_7_3_13_task_report() {
           "startTime": "2015-05-07 16:03:53", "endTime": "2015-05-07 16:03:53" }
     ]
 }"#;
-    let d: TaskReport<'_> = round_trip(text);
+    let d: TaskReportDoc<'_> = round_trip(text);
     assert_eq!(d.task_id, StreamValue::string("123"));
-    assert_eq!(d.sub_task[0].outcome(), Some(TaskOutcome::Success));
-    assert_eq!(d.sub_task[1].start_time, "2015-05-07 16:03:53");
-    let n: TaskReport<'_> = round_trip(
+    assert_eq!(d.sub_tasks[0].outcome(), Some(TaskOutcome::Success));
+    assert_eq!(d.sub_tasks[1].start_time, "2015-05-07 16:03:53");
+    let n: TaskReportDoc<'_> = round_trip(
         r#"{"task_id":46,"subTask":[{"id":1,"index":1,"result":-1,"startTime":"","endTime":""}]}"#,
     );
     assert_eq!(n.task_id, StreamValue::int(46), "numbers stay numbers");
-    assert_eq!(n.sub_task[0].outcome(), Some(TaskOutcome::NotExecuted));
+    assert_eq!(n.sub_tasks[0].outcome(), Some(TaskOutcome::NotRun));
 }
 
 #[test]
 fn spec_7_3_25_26_video() {
     let req = r#"{   "control": [     {       "stream_id": "push_stream",       "current_value":         "{ \"resolution\":240,\"address\": \"rtsp://jdserver.com\"}"     }   ],   "feed_id": 10000,   "attribute": {     "serial": 87020   } }"#;
-    let d: VideoControl<'_> = round_trip(req);
+    let d: VideoCommand<'_> = round_trip(req);
     assert_eq!(
         d.push_stream().unwrap().unwrap(),
         PushStream {
@@ -293,27 +305,30 @@ fn spec_7_3_25_26_video() {
     let resp = r#"{   "result": 0,   "control_resp": "control_success",   "resolution": [     240,     360,     480   ],   "attribute": {     "serial": 87020   },   "device": {     "feed_id": "1294902345",     "access_key": "xxxxxxx"   } }"#;
     let r: VideoResponse<'_> = round_trip(resp);
     assert_eq!(r.resolution, [240, 360, 480]);
-    assert!(matches!(r.device.feed_id, FeedId::String(_)));
+    assert!(matches!(r.device.feed_id, FeedId::Text(_)));
     // A PushStream survives being put back into a string.
-    let s = PushStream {
+    let s = VideoControl::from_push_stream(&PushStream {
         resolution: 480,
         address: "rtsp://a/b".into(),
-    }
-    .to_stream()
+    })
     .unwrap();
-    assert_eq!(
-        PushStream::from_value(&s.current_value).unwrap().resolution,
-        480
-    );
-    assert!(PushStream::from_value(&StreamValue::int(1)).is_err());
+    assert_eq!(s.push_stream().unwrap().resolution, 480);
+    let not_a_document = VideoControl {
+        stream_id: PUSH_STREAM.into(),
+        current_value: "1".into(),
+    };
+    assert!(not_a_document.push_stream().is_err());
 }
 
 #[test]
 fn missing_required_fields_are_named() {
     let e = serde_json::from_str::<ControlRequest<'_>>(r#"{"snapshot":[]}"#).unwrap_err();
     assert!(e.to_string().contains("missing field `streams`"), "{e}");
-    let e = serde_json::from_str::<ControlResponse<'_>>(r#"{"streams":[]}"#).unwrap_err();
-    assert!(e.to_string().contains("missing field `code`"), "{e}");
+    let e = ControlResponseDoc::parse(br#"{"streams":[]}"#).unwrap_err();
+    assert!(
+        matches!(e, joylink_wire::Error::Json { what: "control response", line: 1, column } if column > 0),
+        "{e:?}"
+    );
     let e = serde_json::from_str::<Recipe<'_>>(r#"{"at":1,"code":1050,"subTask":[],"task_id":1}"#)
         .unwrap_err();
     assert!(e.to_string().contains("missing field `feed_id`"), "{e}");
@@ -323,16 +338,25 @@ fn missing_required_fields_are_named() {
         e.to_string().contains("in `data`: missing field `streams`"),
         "{e}"
     );
-    let e = serde_json::from_str::<TaskReport<'_>>(
-        r#"{"task_id":"1","subTask":[{"id":"1","index":"1","result":"0","startTime":""}]}"#,
+    let e = TaskReportDoc::parse(
+        br#"{"task_id":"1","subTask":[{"id":"1","index":"1","result":"0","startTime":""}]}"#,
     )
     .unwrap_err();
-    assert!(e.to_string().contains("endTime"), "{e}");
+    assert!(
+        matches!(
+            e,
+            joylink_wire::Error::Json {
+                what: "task report",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn unknown_fields_are_ignored() {
-    let d: ControlResponse<'_> =
+    let d: ControlResponseDoc<'_> =
         serde_json::from_str(r#"{"code":0,"extra":{"x":[1]},"msg":"m"}"#).unwrap();
     assert_eq!(
         serde_json::to_string(&d).unwrap(),
@@ -349,7 +373,7 @@ fn number() -> impl Strategy<Value = JsonNumber<'static>> {
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(|f| JsonNumber::from_f64(f).unwrap()),
-        "[1-9][0-9]{20,40}".prop_map(|s| JsonNumber::new(s).unwrap()),
+        "[1-9][0-9]{20,40}".prop_map(|s| JsonNumber::from_string(s).unwrap()),
     ]
 }
 
@@ -359,14 +383,17 @@ fn value() -> impl Strategy<Value = StreamValue<'static>> {
         number().prop_map(StreamValue::Number),
         any::<bool>().prop_map(StreamValue::Bool),
         Just(StreamValue::Null),
-        prop::collection::vec(any::<i32>(), 0..4).prop_map(|v| StreamValue::Json(
-            RawJson::new(serde_json::to_string(&v).unwrap()).unwrap()
-        )),
+        prop::collection::vec(any::<i32>(), 0..4)
+            .prop_map(|v| StreamValue::Json(RawJson::from_value(&v).unwrap())),
     ]
 }
 
 fn stream() -> impl Strategy<Value = Stream<'static>> {
-    ("[a-z_]{1,10}", value()).prop_map(|(id, v)| Stream::new(Cow::Owned(id), v))
+    ("[a-z_]{1,10}", value()).prop_map(|(id, v)| Stream {
+        stream_id: Cow::Owned(id),
+        current_value: v,
+        order: StreamKeyOrder::IdFirst,
+    })
 }
 
 fn streams() -> impl Strategy<Value = Vec<Stream<'static>>> {
@@ -380,7 +407,7 @@ fn opt_msg() -> impl Strategy<Value = Option<Cow<'static, str>>> {
 fn feed_id() -> impl Strategy<Value = FeedId<'static>> {
     prop_oneof![
         number().prop_map(FeedId::Number),
-        "[0-9]{1,20}".prop_map(|s| FeedId::String(Cow::Owned(s))),
+        "[0-9]{1,20}".prop_map(|s| FeedId::Text(Cow::Owned(s))),
     ]
 }
 
@@ -406,9 +433,9 @@ prop_round_trip!(
 );
 prop_round_trip!(
     prop_control_response,
-    ControlResponse<'_>,
+    ControlResponseDoc<'_>,
     (any::<i32>(), proptest::option::of(streams()), opt_msg())
-        .prop_map(|(code, streams, msg)| ControlResponse { code, streams, msg })
+        .prop_map(|(code, streams, msg)| ControlResponseDoc { code, streams, msg })
 );
 prop_round_trip!(
     prop_snapshot_response,
@@ -421,9 +448,9 @@ prop_round_trip!(
 );
 prop_round_trip!(
     prop_upload,
-    Upload<'_>,
+    UploadDoc<'_>,
     (proptest::option::of(any::<i32>()), streams())
-        .prop_map(|(code, streams)| Upload { code, streams })
+        .prop_map(|(code, streams)| UploadDoc { code, streams })
 );
 prop_round_trip!(
     prop_recipe,
@@ -457,13 +484,13 @@ prop_round_trip!(
 );
 prop_round_trip!(
     prop_task_report,
-    TaskReport<'_>,
+    TaskReportDoc<'_>,
     (
         value(),
         prop::collection::vec(
             (value(), value(), value(), ".{0,19}", ".{0,19}").prop_map(
                 |(id, index, result, s, e)| {
-                    TaskStepReport {
+                    SubTaskResult {
                         id,
                         index,
                         result,
@@ -475,7 +502,7 @@ prop_round_trip!(
             0..3
         )
     )
-        .prop_map(|(task_id, sub_task)| TaskReport { task_id, sub_task })
+        .prop_map(|(task_id, sub_tasks)| TaskReportDoc { task_id, sub_tasks })
 );
 prop_round_trip!(
     prop_lan_request,
@@ -524,7 +551,7 @@ prop_round_trip!(
     prop_video_response,
     VideoResponse<'_>,
     (
-        any::<i32>(),
+        any::<i32>().prop_map(VideoResult::from),
         ".{0,10}",
         prop::collection::vec(any::<u32>(), 0..4),
         feed_id(),
@@ -535,7 +562,7 @@ prop_round_trip!(
                 result,
                 control_resp: Cow::Owned(text),
                 resolution,
-                attribute: RawJson::new(r#"{"serial":87020}"#).unwrap(),
+                attribute: RawJson::parse(r#"{"serial":87020}"#).unwrap(),
                 device: VideoDevice {
                     feed_id,
                     access_key: "k".into()
@@ -546,19 +573,18 @@ prop_round_trip!(
 );
 prop_round_trip!(
     prop_video_control,
-    VideoControl<'_>,
+    VideoCommand<'_>,
     (any::<u32>(), "[a-z:/.]{0,20}", feed_id()).prop_map(|(resolution, address, feed_id)| {
-        VideoControl {
+        VideoCommand {
             control: vec![
-                PushStream {
+                VideoControl::from_push_stream(&PushStream {
                     resolution,
-                    address,
-                }
-                .to_stream()
+                    address: address.into(),
+                })
                 .unwrap(),
             ],
             feed_id,
-            attribute: RawJson::new(r#"{"serial":1}"#).unwrap(),
+            attribute: RawJson::parse(r#"{"serial":1}"#).unwrap(),
         }
     })
 );
@@ -569,6 +595,6 @@ proptest! {
         let _ = serde_json::from_str::<ControlRequest<'_>>(&text);
         let _ = serde_json::from_str::<LanRequest<'_>>(&text);
         let _ = serde_json::from_str::<Recipe<'_>>(&text);
-        let _ = serde_json::from_str::<VideoControl<'_>>(&text);
+        let _ = serde_json::from_str::<VideoCommand<'_>>(&text);
     }
 }

@@ -170,10 +170,10 @@ pub enum CrcPolicy {
     /// Reject a mismatch with [`Error::CrcMismatch`](crate::Error::CrcMismatch) (the default).
     #[default]
     Verify,
-    /// Decode anyway and report the result in [`Decoded::crc_ok`](crate::Decoded::crc_ok), as the
+    /// Decode anyway and report the result in [`Decoded::crc_status`](crate::Decoded::crc_status), as the
     /// SDK's peers effectively do (they never check). // compat: NOTES.md §2
     Report,
-    /// Do not compute the CRC at all (`crc_ok` is then `true`); for fuzzing and for callers that
+    /// Do not compute the CRC at all ([`CrcStatus::NotChecked`](crate::CrcStatus::NotChecked)); for fuzzing and for callers that
     /// check elsewhere.
     Ignore,
 }

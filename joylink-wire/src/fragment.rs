@@ -26,7 +26,7 @@ use crate::codes::{Magic, PacketType};
 use crate::crc::Crc16;
 use crate::error::{Error, Result};
 use crate::header::{HEADER_LEN, Header};
-use crate::packet::{Decoded, Packet, emit, packet_len};
+use crate::packet::{CrcStatus, Decoded, Packet, emit, packet_len};
 
 /// Payload bytes per LAN fragment, `JL_MAX_CUT_PACKET_LEN` = 1000 of SDK 2.0.x (E17 used 1024).
 pub const FRAGMENT_PIECE_LEN: usize = 1000;
@@ -298,8 +298,9 @@ pub struct Reassembled<'s, K> {
     pub sender: K,
     /// The fragments' `reserved` byte, the message id.
     pub message_id: u8,
-    /// Whether every fragment's CRC matched (as [`Decoded::crc_ok`] said for each).
-    pub crc_ok: bool,
+    /// The fragments' CRC statuses combined ([`CrcStatus::and`]): a mismatch when any fragment's
+    /// [`Decoded::crc_status`] was one, not checked when any was not checked, else verified.
+    pub crc_status: CrcStatus,
     /// The whole packet, `header ‖ opt ‖ payload`.
     pub packet: &'s mut [u8],
 }
@@ -358,7 +359,7 @@ struct Slot<K> {
     received: [u32; 8],
     count: u8,
     last_len: usize,
-    crc_ok: bool,
+    crc_status: CrcStatus,
 }
 
 impl<K> Slot<K> {
@@ -371,7 +372,7 @@ impl<K> Slot<K> {
             received: [0; 8],
             count: 0,
             last_len: 0,
-            crc_ok: true,
+            crc_status: CrcStatus::Verified,
         }
     }
 
@@ -685,7 +686,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
                 received: [0; 8],
                 count: 0,
                 last_len: 0,
-                crc_ok: true,
+                crc_status: CrcStatus::Verified,
             };
             if let Some(dst) = region.get_mut(HEADER_LEN..payload_at) {
                 dst.copy_from_slice(opt);
@@ -703,7 +704,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
         }
         slot.mark(h.index);
         slot.count = slot.count.saturating_add(1);
-        slot.crc_ok &= fragment.crc_ok;
+        slot.crc_status = slot.crc_status.and(fragment.crc_status);
         if is_last {
             slot.last_len = data.len();
         }
@@ -719,7 +720,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
         self.stats.completed = self.stats.completed.saturating_add(1);
         let joined = full_pieces.saturating_add(slot.last_len);
         let len = payload_at.saturating_add(joined);
-        let crc_ok = slot.crc_ok;
+        let crc_status = slot.crc_status;
         let first = slot.header;
         let packet = region.get_mut(..len).unwrap_or_default();
         let mut crc = Crc16::new();
@@ -731,14 +732,14 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
             total: 0,
             index: 0,
             reserved: 0,
-            crc: if crc_ok { crc } else { !crc },
+            crc: if crc_status.is_mismatch() { !crc } else { crc },
             ..first
         };
         Packet::new_unchecked(&mut *packet).set_header(&header)?;
         Ok(ReassemblyStatus::Complete(Reassembled {
             sender,
             message_id: first.reserved,
-            crc_ok,
+            crc_status,
             packet,
         }))
     }
@@ -897,7 +898,7 @@ mod tests {
                 ReassemblyStatus::Complete(m) => {
                     assert_eq!(i + 1, n);
                     assert_eq!(m.message_id, 5);
-                    assert!(m.crc_ok);
+                    assert_eq!(m.crc_status, CrcStatus::Verified);
                     // The same bytes the sender would have sent unfragmented.
                     let mut whole = std::vec![0u8; 16 + 21 + 3333];
                     let len = emit(&h, &opt, &payload, &mut whole).unwrap();
@@ -1141,12 +1142,17 @@ mod tests {
         else {
             panic!("expected completion")
         };
-        assert!(!m.crc_ok);
+        assert_eq!(m.crc_status, CrcStatus::Mismatch);
         assert!(matches!(
             decode(m.packet, CrcPolicy::Verify),
             Err(Error::CrcMismatch { .. })
         ));
-        assert!(!decode(m.packet, CrcPolicy::Report).unwrap().crc_ok);
+        assert!(
+            decode(m.packet, CrcPolicy::Report)
+                .unwrap()
+                .crc_status
+                .is_mismatch()
+        );
     }
 
     #[test]
@@ -1209,7 +1215,7 @@ mod tests {
             header: h,
             opt: &[],
             payload: b"{}",
-            crc_ok: true,
+            crc_status: CrcStatus::Verified,
         };
         let mut storage = [0u8; 1000];
         let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);

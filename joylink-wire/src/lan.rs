@@ -36,7 +36,7 @@ pub use subdev_script::{
 };
 
 #[cfg(feature = "json")]
-mod borrow;
+pub(crate) mod borrow;
 #[cfg(feature = "json")]
 mod codes;
 #[cfg(feature = "json")]
@@ -61,7 +61,9 @@ pub use codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, Tr
 #[cfg(feature = "json")]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]
-pub use json_body::{JsonBody, JsonError, Timestamped};
+pub(crate) use json_body::json_error;
+#[cfg(feature = "json")]
+pub use json_body::{JsonBody, Timestamped};
 #[cfg(feature = "json")]
 pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,
@@ -77,6 +79,6 @@ pub use subdev::{
     AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,
 };
 #[cfg(feature = "json")]
-pub use value::{JsonNumber, RawJson, StreamValue};
+pub use value::{FeedId, JsonNumber, RawJson, StreamValue};
 #[cfg(feature = "json")]
 pub use write_key::{CloudIdentity, WriteKeyData, WriteKeyRequest, WriteKeyResponse};

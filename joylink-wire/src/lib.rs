@@ -55,7 +55,9 @@ pub use fragment::{
 pub use frame::BytesFrameDecoder;
 pub use frame::{FrameDecoder, FrameStatus};
 pub use header::{HEADER_LEN, Header, VERSION};
-pub use packet::{Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len};
+pub use packet::{
+    CrcStatus, Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len,
+};
 pub use partial::{PartialDecode, Parts};
 #[cfg(feature = "alloc")]
 pub use secret::SecretText;

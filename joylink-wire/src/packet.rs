@@ -394,9 +394,89 @@ pub struct Decoded<'a> {
     pub opt: &'a [u8],
     /// The `payload` section (still encrypted when `enc_type` is not `None`).
     pub payload: &'a [u8],
-    /// Whether the stored CRC matched; always `true` under [`CrcPolicy::Verify`] (a mismatch is
-    /// an error) and [`CrcPolicy::Ignore`] (not computed).
-    pub crc_ok: bool,
+    /// What the CRC check found: [`CrcStatus::Verified`] under [`CrcPolicy::Verify`] (a mismatch
+    /// is an error there), verified or [`CrcStatus::Mismatch`] under [`CrcPolicy::Report`],
+    /// [`CrcStatus::NotChecked`] under [`CrcPolicy::Ignore`].
+    pub crc_status: CrcStatus,
+}
+
+/// The outcome of the CRC check of a received packet (spec 1.2, 3.2), as the [`CrcPolicy`] asked
+/// for it.
+///
+/// Three states rather than a `bool`, because "not computed" ([`CrcPolicy::Ignore`]) is neither
+/// a match nor a mismatch: a caller that logs or forwards the packet must not claim a check that
+/// did not happen.
+///
+/// # Examples
+/// ```
+/// use joylink_wire::{decode, CrcPolicy, CrcStatus};
+///
+/// let mut bytes = [0xbb, 0x55, 0x34, 0x12, 0, 0, 2, 0, 1, 1, 0, 0, 0, 0, 0x96, 0x66, b'{', b'}'];
+/// assert_eq!(decode(&bytes, CrcPolicy::Verify)?.crc_status, CrcStatus::Verified);
+/// bytes[14] ^= 1; // corrupt the stored CRC
+/// assert_eq!(decode(&bytes, CrcPolicy::Report)?.crc_status, CrcStatus::Mismatch);
+/// assert_eq!(decode(&bytes, CrcPolicy::Ignore)?.crc_status, CrcStatus::NotChecked);
+/// assert!(decode(&bytes, CrcPolicy::Verify).is_err());
+/// # Ok::<(), joylink_wire::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CrcStatus {
+    /// The CRC was computed and equals the header's `crc`.
+    Verified,
+    /// The CRC was computed and differs from the header's `crc` (only under
+    /// [`CrcPolicy::Report`]; [`CrcPolicy::Verify`] returns an error instead).
+    Mismatch,
+    /// The CRC was not computed ([`CrcPolicy::Ignore`]).
+    NotChecked,
+}
+
+impl CrcStatus {
+    /// The status of a CRC that was computed: verified when `matched`, a mismatch otherwise.
+    pub const fn from_match(matched: bool) -> Self {
+        if matched {
+            CrcStatus::Verified
+        } else {
+            CrcStatus::Mismatch
+        }
+    }
+
+    /// `true` only when the CRC was computed and matched.
+    pub const fn is_verified(self) -> bool {
+        matches!(self, CrcStatus::Verified)
+    }
+
+    /// `true` only when the CRC was computed and did not match.
+    pub const fn is_mismatch(self) -> bool {
+        matches!(self, CrcStatus::Mismatch)
+    }
+
+    /// The combined status of several packets (the fragments of one message): a mismatch if any
+    /// is one, else not checked if any was not checked, else verified.
+    #[must_use]
+    pub const fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (CrcStatus::Mismatch, _) | (_, CrcStatus::Mismatch) => CrcStatus::Mismatch,
+            (CrcStatus::NotChecked, _) | (_, CrcStatus::NotChecked) => CrcStatus::NotChecked,
+            (CrcStatus::Verified, CrcStatus::Verified) => CrcStatus::Verified,
+        }
+    }
+
+    /// Lower-case name for logs and JSON output: `verified`, `mismatch`, `not_checked`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CrcStatus::Verified => "verified",
+            CrcStatus::Mismatch => "mismatch",
+            CrcStatus::NotChecked => "not_checked",
+        }
+    }
+}
+
+impl core::fmt::Display for CrcStatus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Decodes one complete packet from `buf`, borrowing `opt` and `payload` (spec 3.1–3.4).
@@ -423,9 +503,9 @@ pub struct Decoded<'a> {
 pub fn decode(buf: &[u8], policy: CrcPolicy) -> Result<Decoded<'_>> {
     let packet = Packet::new_checked(buf)?;
     let header = packet.header();
-    let crc_ok = match policy {
-        CrcPolicy::Ignore => true,
-        CrcPolicy::Report => packet.crc_ok(),
+    let crc_status = match policy {
+        CrcPolicy::Ignore => CrcStatus::NotChecked,
+        CrcPolicy::Report => CrcStatus::from_match(packet.crc_ok()),
         CrcPolicy::Verify => {
             let computed = packet.computed_crc();
             if computed != header.crc {
@@ -434,14 +514,14 @@ pub fn decode(buf: &[u8], policy: CrcPolicy) -> Result<Decoded<'_>> {
                     computed,
                 });
             }
-            true
+            CrcStatus::Verified
         }
     };
     Ok(Decoded {
         header,
         opt: packet.opt(),
         payload: packet.payload(),
-        crc_ok,
+        crc_status,
     })
 }
 
@@ -608,7 +688,7 @@ mod tests {
         assert_eq!(d.header.packet_type, PacketType::Auth);
         assert_eq!(d.opt, &AUTH[16..36]);
         assert_eq!(d.payload, &AUTH[36..]);
-        assert!(d.crc_ok);
+        assert_eq!(d.crc_status, CrcStatus::Verified);
     }
 
     #[test]
@@ -732,10 +812,16 @@ mod tests {
             })
         );
         let d = decode(&b, CrcPolicy::Report).unwrap();
-        assert!(!d.crc_ok);
+        assert_eq!(d.crc_status, CrcStatus::Mismatch);
         assert_eq!(d.payload, b"{]");
-        assert!(decode(&b, CrcPolicy::Ignore).unwrap().crc_ok);
-        assert!(decode(&SCAN, CrcPolicy::Report).unwrap().crc_ok);
+        assert_eq!(
+            decode(&b, CrcPolicy::Ignore).unwrap().crc_status,
+            CrcStatus::NotChecked
+        );
+        assert_eq!(
+            decode(&SCAN, CrcPolicy::Report).unwrap().crc_status,
+            CrcStatus::Verified
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! id inside. Then `joylink_crypto::open` takes the [`PartialDecode`] and decrypts in place
 //! without parsing the header again or recomputing the CRC: the CRC is checked once, here.
 
-use crate::{CrcPolicy, Direction, Error, HEADER_LEN, Header, Result, decode, table};
+use crate::{CrcPolicy, CrcStatus, Direction, Error, HEADER_LEN, Header, Result, decode, table};
 
 /// A packet whose header, CRC and `opt` are decoded and whose payload is still sealed; borrows
 /// the caller's buffer mutably so the payload can be decrypted in place afterwards.
@@ -36,7 +36,7 @@ use crate::{CrcPolicy, Direction, Error, HEADER_LEN, Header, Result, decode, tab
 #[derive(Debug)]
 pub struct PartialDecode<'a> {
     header: Header,
-    crc_ok: bool,
+    crc_status: CrcStatus,
     opt: &'a [u8],
     payload: &'a mut [u8],
 }
@@ -46,8 +46,8 @@ pub struct PartialDecode<'a> {
 pub struct Parts<'a> {
     /// The header as received.
     pub header: Header,
-    /// Whether the CRC matched (`true` under [`CrcPolicy::Verify`] and [`CrcPolicy::Ignore`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`] under [`CrcPolicy::Ignore`]).
+    pub crc_status: CrcStatus,
     /// The `opt` section, in clear.
     pub opt: &'a [u8],
     /// The payload, still sealed.
@@ -63,7 +63,7 @@ impl<'a> PartialDecode<'a> {
     /// [`Error::CrcMismatch`] under [`CrcPolicy::Verify`].
     pub fn new(buf: &'a mut [u8], policy: CrcPolicy) -> Result<Self> {
         let d = decode(buf, policy)?;
-        let (header, crc_ok) = (d.header, d.crc_ok);
+        let (header, crc_status) = (d.header, d.crc_status);
         let opt_end = HEADER_LEN.saturating_add(usize::from(header.opt_len));
         let available = buf.len();
         let (front, payload) = buf.split_at_mut_checked(opt_end).ok_or(Error::Truncated {
@@ -73,7 +73,7 @@ impl<'a> PartialDecode<'a> {
         let opt: &'a [u8] = front.get(HEADER_LEN..).unwrap_or_default();
         Ok(Self {
             header,
-            crc_ok,
+            crc_status,
             opt,
             payload,
         })
@@ -84,9 +84,9 @@ impl<'a> PartialDecode<'a> {
         &self.header
     }
 
-    /// Whether the CRC matched (`true` under [`CrcPolicy::Verify`] and [`CrcPolicy::Ignore`]).
-    pub fn crc_ok(&self) -> bool {
-        self.crc_ok
+    /// What the CRC check found ([`CrcStatus::NotChecked`] under [`CrcPolicy::Ignore`]).
+    pub fn crc_status(&self) -> CrcStatus {
+        self.crc_status
     }
 
     /// The `opt` section, in clear (the feed id and random number of a type-9 request, the
@@ -110,7 +110,7 @@ impl<'a> PartialDecode<'a> {
     pub fn into_parts(self) -> Parts<'a> {
         Parts {
             header: self.header,
-            crc_ok: self.crc_ok,
+            crc_status: self.crc_status,
             opt: self.opt,
             payload: self.payload,
         }
@@ -130,7 +130,7 @@ mod tests {
         let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
         assert_eq!(p.opt(), b"opt!");
         assert_eq!(p.payload(), &[7u8; 16]);
-        assert!(p.crc_ok());
+        assert_eq!(p.crc_status(), CrcStatus::Verified);
         assert_eq!(p.entry(Direction::FromDevice).enc_type, EncType::PreShared);
         let parts = p.into_parts();
         parts.payload[0] = 1;
@@ -142,7 +142,9 @@ mod tests {
             Err(Error::CrcMismatch { .. })
         ));
         let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Report).unwrap();
-        assert!(!p.crc_ok());
+        assert_eq!(p.crc_status(), CrcStatus::Mismatch);
+        let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Ignore).unwrap();
+        assert_eq!(p.crc_status(), CrcStatus::NotChecked);
         assert!(matches!(
             PartialDecode::new(&mut buf[..n - 1], CrcPolicy::Ignore),
             Err(Error::LengthMismatch { .. })

@@ -38,6 +38,8 @@ mod heartbeat;
 mod info;
 mod message;
 mod ota;
+#[cfg(feature = "json")]
+mod standard;
 mod subdev;
 mod task;
 mod upload;
@@ -62,6 +64,8 @@ pub use ota::{
     OtaOrder, OtaOrderData, OtaOrderResponse, OtaStatusData, OtaStatusReport, OtaStatusResponse,
 };
 pub use ota::{OtaStatus, VersionName};
+#[cfg(feature = "json")]
+pub use standard::{ControlResponseDoc, UploadDoc};
 pub use subdev::{
     FEED_ID_LEN, SUBDEV_CONTROL_HEADER_LEN, SUBDEV_HEARTBEAT_HEADER_LEN, SUBDEV_INFO_LEN,
     SUBDEV_UNBIND_HEADER_LEN, SUBDEV_UPLOAD_HEADER_LEN, SUBDEV_UPLOAD_RESPONSE_LEN, SubDevControl,
@@ -75,9 +79,7 @@ pub use task::{TaskReport, TaskReportBody, TaskReportResponse, TaskReportRespons
 pub use upload::{Timestamped, TimestampedBody, Upload};
 pub use video::VideoResult;
 #[cfg(feature = "json")]
-pub use video::{
-    FeedIdValue, PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse,
-};
+pub use video::{PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse};
 
 use crate::codec::{Writer, room};
 use crate::{Error, FixedText, Result};
@@ -113,11 +115,8 @@ pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(
     what: &'static str,
     json: &'a [u8],
 ) -> Result<T> {
-    serde_json::from_slice(crate::fixed_text::trim_trailing_nul(json)).map_err(|e| Error::Json {
-        what,
-        line: e.line(),
-        column: e.column(),
-    })
+    serde_json::from_slice(crate::fixed_text::trim_trailing_nul(json))
+        .map_err(|e| crate::lan::json_error(what, &e))
 }
 
 #[cfg(feature = "json")]
@@ -125,11 +124,7 @@ pub(crate) fn to_json<T: serde::Serialize + ?Sized>(
     what: &'static str,
     value: &T,
 ) -> Result<alloc::vec::Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| Error::Json {
-        what,
-        line: e.line(),
-        column: e.column(),
-    })
+    serde_json::to_vec(value).map_err(|e| crate::lan::json_error(what, &e))
 }
 
 /// Gives a JSON document type `parse` (from bytes, borrowing) and `to_vec` (compact).
@@ -164,13 +159,8 @@ macro_rules! json_doc {
                 style: $crate::lan::Style,
             ) -> $crate::Result<alloc::vec::Vec<u8>> {
                 let mut out = alloc::vec::Vec::new();
-                $crate::lan::write_styled(self, style, &mut out).map_err(|e| {
-                    $crate::Error::Json {
-                        what: $what,
-                        line: e.line(),
-                        column: e.column(),
-                    }
-                })?;
+                $crate::lan::write_styled(self, style, &mut out)
+                    .map_err(|e| $crate::lan::json_error($what, &e))?;
                 Ok(out)
             }
         }

@@ -189,7 +189,7 @@ proptest! {
         prop_assert_eq!(d.header, expected);
         prop_assert_eq!(d.opt, &opt[..]);
         prop_assert_eq!(d.payload, &payload[..]);
-        prop_assert!(d.crc_ok);
+        prop_assert_eq!(d.crc_status, joylink_wire::CrcStatus::Verified);
         let mut manual = header_bytes(&expected);
         manual.extend_from_slice(&body);
         prop_assert_eq!(&buf, &manual);

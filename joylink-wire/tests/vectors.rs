@@ -108,7 +108,7 @@ fn check_packet(v: &Value, id: &str) {
     assert_header_fields(&d.header, &v["header"], id);
     assert_eq!(d.opt, &opt[..], "{id} opt");
     assert_eq!(d.payload, &payload[..], "{id} payload");
-    assert!(d.crc_ok, "{id}");
+    assert!(d.crc_status.is_verified(), "{id}");
 
     let mut body = opt.clone();
     body.extend_from_slice(&payload);
@@ -189,7 +189,8 @@ fn lan_receive_checks() {
     assert!(
         decode(&packet("lanrx-01"), CrcPolicy::Verify)
             .unwrap()
-            .crc_ok
+            .crc_status
+            .is_verified()
     );
 
     // Wrong crc: the SDK accepts it; Verify rejects, Report decodes and flags it.
@@ -198,7 +199,12 @@ fn lan_receive_checks() {
         decode(&p, CrcPolicy::Verify),
         Err(Error::CrcMismatch { .. })
     ));
-    assert!(!decode(&p, CrcPolicy::Report).unwrap().crc_ok);
+    assert!(
+        decode(&p, CrcPolicy::Report)
+            .unwrap()
+            .crc_status
+            .is_mismatch()
+    );
 
     let p = packet("lanrx-03");
     assert_eq!(

@@ -8,6 +8,8 @@
     clippy::cast_possible_truncation
 )]
 
+#[cfg(feature = "json")]
+use joylink_wire::lan::FeedId;
 use joylink_wire::wan::*;
 use joylink_wire::{BizCode, Direction, FixedText, PacketType, ResponseCode};
 use proptest::prelude::*;
@@ -171,7 +173,8 @@ fn video_documents() {
     // spec 7.3.25 (feed_id as a number there), current_value holds JSON inside a string
     let cmd = br#"{"control":[{"stream_id":"push_stream","current_value":"{ \"resolution\":240,\"address\": \"rtsp://jdserver.com\"}"}],"feed_id":10000,"attribute":{ "serial": 87020 }}"#;
     let c = VideoCommand::parse(cmd).unwrap();
-    assert_eq!(c.feed_id, FeedIdValue::Number(10000));
+    assert!(matches!(&c.feed_id, FeedId::Number(n) if n.as_u64() == Some(10000)));
+    assert_eq!(c.push_stream().unwrap(), c.control[0].push_stream().ok());
     let ps = c.control[0].push_stream().unwrap();
     assert_eq!(
         (ps.resolution, ps.address.as_ref()),
@@ -189,9 +192,9 @@ fn video_documents() {
         result: VideoResult::Success,
         control_resp: "control_success".into(),
         resolution: vec![240, 360, 480],
-        attribute: c.attribute,
+        attribute: c.attribute.clone(),
         device: VideoDevice {
-            feed_id: "1294902345".into(),
+            feed_id: FeedId::Text("1294902345".into()),
             access_key: "xxxxxxx".into(),
         },
         streams: None,
@@ -206,7 +209,7 @@ fn video_documents() {
     let string_id = br#"{"control":[],"feed_id":"10000","attribute":{}}"#;
     assert_eq!(
         VideoCommand::parse(string_id).unwrap().feed_id,
-        FeedIdValue::Text("10000".into())
+        FeedId::Text("10000".into())
     );
     // The spec's example values of 7.3.13 and 7.3.27/28.
     let report = br#"{"task_id":"123","subTask":[{"id":"23","index":"2","result":"-1","startTime":"2015-05-07 16:03:53","endTime":"2015-05-07 16:03:53"}]}"#;

@@ -1,23 +1,26 @@
 //! The facade's one error type, for LAN, WAN, the inner sub-device layer and typed dispatch.
 //!
 //! Lower crates' errors come in through one wrapping variant each ([`Error::Wire`],
-//! [`Error::Crypto`], [`Error::Timer`], [`Error::Json`]); the rest are the facade's own checks
-//! (which network, which enctype, which key).
+//! [`Error::Crypto`], [`Error::Timer`]); the rest are the facade's own checks (which network,
+//! which enctype, which key).
 //!
-//! **Not `Copy`, `Clone` or `PartialEq`**: with the `json` feature the enum holds a LAN
-//! [`JsonError`](joylink_wire::lan::JsonError), which wraps a `serde_json::Error` (none of the
-//! three). Features must not change an item's traits (they are additive), so the enum lacks them
-//! with or without `json`; match on it with `matches!`. The lower crates' errors stay `Copy`.
+//! A malformed JSON body, LAN or WAN, is
+//! [`Error::Wire`]`(`[`joylink_wire::Error::Json`]` { what, line, column })`: one shape for every
+//! document, without serde_json's error type in the public API. So the enum is `Clone`,
+//! `PartialEq` and `Eq` with or without the `json` feature, and a caller can compare errors
+//! with `==` in tests and store them in its own `Eq` types.
 
 use joylink_wire::{EncType, Magic, PacketType};
 
 /// Errors of the `joylink` facade.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A header or binary body is malformed, or a buffer is too small to encode into. The
-    /// framing errors of a LAN JSON plaintext (a payload shorter than its timestamp, …) arrive
-    /// here too, not under [`Error::Json`].
+    /// A header, binary body or JSON body is malformed, or a buffer is too small to encode
+    /// into. A JSON body that is not valid JSON or lacks a required key is
+    /// [`joylink_wire::Error::Json`], naming the body and the line and column of the problem;
+    /// the framing errors of a LAN JSON plaintext (a payload shorter than its timestamp, …) are
+    /// the binary variants (`Truncated`).
     #[error(transparent)]
     Wire(#[from] joylink_wire::Error),
     /// Opening or sealing failed: bad header, wrong key, bad padding — one `Decrypt` value for
@@ -27,12 +30,6 @@ pub enum Error {
     /// A type-13 (timer) body could not be decoded (spec chapter 10).
     #[error(transparent)]
     Timer(#[from] joylink_timer::Error),
-    /// A LAN JSON body is malformed or lacks a required field (named in the message). Always the
-    /// [`JsonError::Json`](joylink_wire::lan::JsonError::Json) case: `JsonError::Wire` converts
-    /// to [`Error::Wire`].
-    #[cfg(feature = "json")]
-    #[error(transparent)]
-    Json(joylink_wire::lan::JsonError),
     /// The packet's magic is not the network the function handles (a WAN packet given to
     /// `lan::open`, or the other way round).
     #[error("expected a {expected} packet, got {found}")]
@@ -74,17 +71,6 @@ pub enum Error {
     },
 }
 
-#[cfg(feature = "json")]
-impl From<joylink_wire::lan::JsonError> for Error {
-    /// Framing errors become [`Error::Wire`], so they are found in one place whatever the network.
-    fn from(e: joylink_wire::lan::JsonError) -> Self {
-        match e.as_wire() {
-            Some(w) => Error::Wire(w),
-            None => Error::Json(e),
-        }
-    }
-}
-
 /// `Result` with the facade's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
@@ -110,22 +96,49 @@ mod tests {
         assert!(e.to_string().starts_with("no session key"), "{e}");
     }
 
+    /// The promise of the module doc: the facade's error is `Clone + PartialEq + Eq` (and
+    /// `Send + Sync + 'static`, so it crosses threads and boxes as `dyn Error`), whatever the
+    /// features.
+    #[test]
+    fn error_is_clone_eq_send_sync() {
+        fn assert_traits<T: Clone + PartialEq + Eq + Send + Sync + core::error::Error + 'static>() {
+        }
+        assert_traits::<Error>();
+        let e = Error::Wire(joylink_wire::Error::Json {
+            what: "JsonControlRequest",
+            line: 1,
+            column: 2,
+        });
+        assert_eq!(e.clone(), e);
+        assert_ne!(e, Error::Crypto(joylink_crypto::Error::Decrypt));
+    }
+
     #[cfg(feature = "json")]
     #[test]
-    fn json_framing_errors_become_wire_errors() {
+    fn json_errors_are_wire_errors_with_a_position() {
         let short = joylink_wire::lan::decode(
             PacketType::JsonControl,
             b"ab",
             joylink_wire::Direction::ToDevice,
         );
         let e = Error::from(short.expect_err("two bytes hold no timestamp"));
-        assert!(matches!(e, Error::Wire(_)), "{e:?}");
+        assert!(
+            matches!(e, Error::Wire(joylink_wire::Error::Truncated { .. })),
+            "{e:?}"
+        );
         let bad = joylink_wire::lan::decode(
             PacketType::JsonControl,
             b"\0\0\0\0{",
             joylink_wire::Direction::ToDevice,
         );
         let e = Error::from(bad.expect_err("truncated JSON"));
-        assert!(matches!(e, Error::Json(_)), "{e:?}");
+        assert_eq!(
+            e,
+            Error::Wire(joylink_wire::Error::Json {
+                what: "JsonControlRequest",
+                line: 1,
+                column: 1
+            })
+        );
     }
 }

@@ -92,8 +92,9 @@ pub struct Incoming<'a> {
     pub peer_key: Option<PublicKey>,
     /// The typed body.
     pub message: Message<'a>,
-    /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`]).
+    pub crc_status: joylink_wire::CrcStatus,
     /// What [`open_lenient`] needed to read the packet (always `None` from [`open`]).
     pub quirk: Option<Quirk>,
 }
@@ -126,7 +127,8 @@ pub struct Incoming<'a> {
 /// [`Error::WrongNetwork`], [`Error::EncTypeNotAllowed`], [`Error::MissingKey`], [`Error::Crypto`]
 /// (bad header or CRC under `crc`, wrong key or a plaintext too short for its body — one
 /// `Decrypt` value, the decrypted bytes wiped — invalid public key in an enctype 2 `opt`),
-/// [`Error::Json`]; [`Error::Wire`]`(`[`Fragment`](joylink_wire::Error::Fragment)`)` for one
+/// [`Error::Wire`]`(`[`Json`](joylink_wire::Error::Json)`)` for a bad JSON body;
+/// [`Error::Wire`]`(`[`Fragment`](joylink_wire::Error::Fragment)`)` for one
 /// fragment of a larger message (join them with [`Reassembler`](joylink_wire::Reassembler)
 /// and open the reassembled packet).
 #[cfg(feature = "json")]
@@ -268,7 +270,7 @@ fn open_with<'a>(
     if mode.encrypts() && binary {
         let short = matches!(
             joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction),
-            Err(e) if matches!(e.as_wire(), Some(joylink_wire::Error::Truncated { .. }))
+            Err(joylink_wire::Error::Truncated { .. })
         );
         if short {
             return Err(opened.reject().into());
@@ -294,7 +296,7 @@ fn open_with<'a>(
         opt: opened.opt,
         peer_key,
         message,
-        crc_ok: opened.crc_ok,
+        crc_status: opened.crc_status,
         quirk,
     })
 }
@@ -304,7 +306,7 @@ fn open_with<'a>(
 /// goes into `opt` and the key is ECDH with [`LanKeys::peer_key`].
 ///
 /// # Errors
-/// [`Error::MissingKey`], [`Error::Json`], [`Error::Crypto`].
+/// [`Error::MissingKey`], [`Error::Wire`] (a bad JSON body), [`Error::Crypto`].
 #[cfg(feature = "json")]
 pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec::Vec<u8>> {
     let plaintext = message.to_plaintext()?;
@@ -427,8 +429,9 @@ pub fn seal_subdev_script(
 pub struct SubDevScriptOuter<'a> {
     /// The header as received.
     pub header: Header,
-    /// Whether the CRC matched.
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`]).
+    pub crc_status: joylink_wire::CrcStatus,
     body: &'a mut [u8],
     layout: ResponseLayout,
 }
@@ -448,8 +451,9 @@ pub struct OpenedSubDevScript<'a> {
     pub feedid: FixedText<'a>,
     /// The decrypted `cmd[]` / `resp[]`.
     pub data: &'a [u8],
-    /// Whether the CRC matched.
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`]).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 impl<'a> SubDevScriptOuter<'a> {
@@ -484,7 +488,7 @@ impl<'a> SubDevScriptOuter<'a> {
             serial: parsed.serial,
             feedid: parsed.feedid,
             data,
-            crc_ok: self.crc_ok,
+            crc_status: self.crc_status,
         })
     }
 }
@@ -521,7 +525,7 @@ pub fn open_subdev_script<'a>(
     let opened = joylink_crypto::open(packet, outer, options)?;
     Ok(SubDevScriptOuter {
         header,
-        crc_ok: opened.crc_ok,
+        crc_status: opened.crc_status,
         body: opened.plaintext,
         layout,
     })

@@ -58,7 +58,8 @@ impl<'a> Message<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Json`](crate::Error::Json) for a bad LAN JSON body (naming a missing field),
+    /// [`Error::Wire`](crate::Error::Wire)`(`[`Json`](joylink_wire::Error::Json)`)` for a bad
+    /// LAN JSON body (naming the body, with the line and column),
     /// [`Error::Wire`](crate::Error::Wire) for a body too short or malformed,
     /// [`Error::Timer`](crate::Error::Timer) for a bad type-13 body.
     pub fn parse(
@@ -157,8 +158,9 @@ pub struct Opened<'a> {
     pub peer_key: Option<PublicKey>,
     /// The typed body.
     pub message: Message<'a>,
-    /// Whether the CRC matched (`true` under [`CrcPolicy::Ignore`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`]).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 /// Opens a received packet in place and types its body: [`lan::open`](crate::lan::open) for
@@ -187,7 +189,7 @@ pub fn open<'a>(
                 opt: i.opt,
                 peer_key: i.peer_key,
                 message: Message::Lan(i.message),
-                crc_ok: i.crc_ok,
+                crc_status: i.crc_status,
             })
         }
         Keys::Wan(keys) => {
@@ -197,7 +199,7 @@ pub fn open<'a>(
                 opt: o.opt,
                 peer_key: None,
                 message: Message::from_wan(o.message, direction)?,
-                crc_ok: o.crc_ok,
+                crc_status: o.crc_status,
             })
         }
     }
@@ -250,7 +252,10 @@ mod tests {
             b"\0\0\0\0{",
             Direction::ToDevice,
         );
-        assert!(matches!(r, Err(Error::Json(_))), "{r:?}");
+        assert!(
+            matches!(r, Err(Error::Wire(joylink_wire::Error::Json { .. }))),
+            "{r:?}"
+        );
         let r = Message::parse(
             Magic::Lan,
             PacketType::JsonControl,

@@ -63,8 +63,9 @@ pub struct OpenedWan<'a> {
     pub opt: &'a [u8],
     /// The typed body.
     pub message: WanMessage<'a>,
-    /// Whether the CRC matched (see [`CrcPolicy`]).
-    pub crc_ok: bool,
+    /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
+    /// under [`CrcPolicy::Ignore`]).
+    pub crc_status: joylink_wire::CrcStatus,
 }
 
 impl<'a> OpenedWan<'a> {
@@ -185,7 +186,7 @@ pub fn open<'a>(
         header,
         opt: opened.opt,
         message,
-        crc_ok: opened.crc_ok,
+        crc_status: opened.crc_status,
     })
 }
 
@@ -306,4 +307,140 @@ pub fn seal_auth_response(
         &opt,
         buf,
     )
+}
+
+/// The cloud's side of auth (spec 7.2.2, 7.3.2): a fresh [`AuthResponse`] whose session key
+/// (32 bytes: AES key ‖ IV) and random number are drawn from the caller's `rng`, stamped with
+/// the cloud's `timestamp`. The library never picks random numbers itself (sans-IO).
+///
+/// **What goes in the random number:** a number the cloud draws, written both in the response's
+/// opt and in its sealed payload ([`seal_auth_response`] does both); the device checks that the
+/// two agree ([`AuthResponse::check_opt`], spec 7.3.2 注). It is not an echo of the device's
+/// number (compat §7.1: shipped devices send 1 and compare nothing).
+///
+/// # Examples
+/// The whole exchange as a cloud runs it: read the feed id from the type-9 opt *before* any key
+/// is known (staged decode), look up that device's accesskey, open, answer with a session key
+/// from the RNG; then the device opens the answer and both sides use the session key.
+/// ```
+/// use joylink::crypto::{AccessKey, Mode, OpenOptions, SessionKey};
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::wan::{AuthRequest, AuthRequestOpt, Heartbeat, WanMessage};
+/// use joylink::wire::{CrcPolicy, Direction, PartialDecode};
+/// # struct Rng(u64);
+/// # impl rand_core::TryRng for Rng {
+/// #     type Error = core::convert::Infallible;
+/// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(self.try_next_u64()? as u32) }
+/// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+/// #         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+/// #         Ok(self.0)
+/// #     }
+/// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+/// #         for b in dst { *b = self.try_next_u64()? as u8; }
+/// #         Ok(())
+/// #     }
+/// # }
+/// # impl rand_core::TryCryptoRng for Rng {}
+/// # let mut device_rng = Rng(1);
+/// # let mut cloud_rng = Rng(2); // use an OS-seeded CSPRNG in a real cloud
+///
+/// // The device's accesskey, known to the device and (by its feed id) to the cloud.
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// let lookup = |feed_id: &[u8]| (feed_id == b"6641580686479541614").then_some(&access_key);
+///
+/// // Device: the type-9 auth request.
+/// let mut packet = [0u8; 128];
+/// let sent = wan::seal_auth_request(
+///     b"6641580686479541614", &access_key, 1_700_000_000, &mut device_rng, &mut packet,
+/// )?;
+///
+/// // Cloud, step 1: the staged decode reads the clear opt; nothing is decrypted yet.
+/// let partial = PartialDecode::new(&mut packet[..sent.len], CrcPolicy::Verify)?;
+/// let opt = AuthRequestOpt::parse(partial.opt())?;
+/// let key = lookup(opt.feed_id).expect("a known device");
+/// // Cloud, step 2: open with that device's accesskey and check the two random numbers.
+/// let opened = joylink::crypto::open(partial, &Mode::AccessKey(key), OpenOptions::new())?;
+/// let request = AuthRequest::parse(opened.plaintext)?;
+/// request.check_opt(&opt)?;
+/// // Cloud, step 3: the answer, session key and random number from the cloud's RNG.
+/// let response = wan::auth_response(&mut cloud_rng, 1_700_000_001);
+/// let mut answer = [0u8; 128];
+/// let n = wan::seal_auth_response(&response, key, &mut answer)?;
+/// let cloud_session = SessionKey::new(*response.session_key.raw_secret_array());
+///
+/// // Device: open the answer with its accesskey and take the session key.
+/// let keys = WanKeys { access_key: &access_key, session_key: None };
+/// let got = wan::open(&mut answer[..n], &keys, Direction::ToDevice, CrcPolicy::Verify)?;
+/// let WanMessage::AuthResponse(r) = got.message else { unreachable!() };
+/// let device_session = SessionKey::new(*r.session_key.raw_secret_array());
+/// assert!(device_session == cloud_session);
+///
+/// // From now on both sides seal with the session key (enctype 4), e.g. a heartbeat.
+/// let keys = WanKeys { access_key: &access_key, session_key: Some(&device_session) };
+/// let hb = WanMessage::Heartbeat(Heartbeat { timestamp: 1_700_000_060, version: 1, rssi: 1 });
+/// let n = wan::seal(&hb, &keys, &[], &mut packet)?;
+/// let cloud_keys = WanKeys { access_key: key, session_key: Some(&cloud_session) };
+/// let got = wan::open(&mut packet[..n], &cloud_keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// assert!(matches!(got.message, WanMessage::Heartbeat(_)));
+/// # Ok::<(), joylink::Error>(())
+/// ```
+pub fn auth_response<R: rand_core::CryptoRng + ?Sized>(
+    rng: &mut R,
+    timestamp: u32,
+) -> AuthResponse {
+    let mut session_key = [0u8; joylink_wire::wan::SESSION_KEY_LEN];
+    rng.fill_bytes(&mut session_key);
+    let response = AuthResponse {
+        timestamp,
+        random: rng.next_u32(),
+        session_key: joylink_wire::Secret::new(session_key),
+    };
+    // The stack copy is a secret too.
+    zeroize::Zeroize::zeroize(&mut session_key);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter "RNG": every byte drawn is visible, so the test sees where each went.
+    struct Counter(u8);
+    impl rand_core::TryRng for Counter {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+            let mut b = [0u8; 4];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+        fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+            let mut b = [0u8; 8];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u64::from_le_bytes(b))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
+            for b in dst {
+                self.0 = self.0.wrapping_add(1);
+                *b = self.0;
+            }
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for Counter {}
+
+    #[test]
+    fn auth_response_draws_key_and_random_from_the_callers_rng() {
+        let mut rng = Counter(0);
+        let r = auth_response(&mut rng, 77);
+        assert_eq!(r.timestamp, 77);
+        let expected: [u8; 32] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap_or(0));
+        assert_eq!(r.session_key.raw_secret_array(), &expected);
+        assert_eq!(r.random, u32::from_le_bytes([33, 34, 35, 36]));
+        // A second draw gives another key.
+        let again = auth_response(&mut rng, 77);
+        assert_ne!(
+            again.session_key.raw_secret_array(),
+            r.session_key.raw_secret_array()
+        );
+    }
 }

@@ -246,7 +246,8 @@ fn full_lan_exchange() {
     };
     assert!(matches!(
         open(&mut p, &wrong_keys, Direction::ToDevice, CrcPolicy::Verify),
-        Err(Error::Crypto(joylink_crypto::Error::Decrypt)) | Err(Error::Json(_))
+        Err(Error::Crypto(joylink_crypto::Error::Decrypt))
+            | Err(Error::Wire(joylink_wire::Error::Json { .. }))
     ));
 
     // 4. Script control (type 4) and its binary reply.

@@ -424,11 +424,11 @@ fn device_cloud_session() {
         matches!(o.message, WanMessage::ControlResponse(c) if c.biz_code == BizCode::RecipeResponse && c.serial == 90)
     );
     let doc = TaskReportDoc {
-        task_id: Cow::Borrowed("123"),
+        task_id: "123".into(),
         sub_tasks: vec![SubTaskResult {
-            id: Cow::Borrowed("23"),
-            index: Cow::Borrowed("2"),
-            result: Cow::Borrowed("0"),
+            id: "23".into(),
+            index: "2".into(),
+            result: "0".into(),
             start_time: Cow::Borrowed("2015-05-07 16:03:53"),
             end_time: Cow::Borrowed("2015-05-07 16:05:53"),
         }],

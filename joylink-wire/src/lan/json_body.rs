@@ -1,5 +1,5 @@
-//! What every JSON body shares: parse from plaintext bytes, write in a [`Style`], the error type,
-//! and the 4-byte timestamp prefix most of them travel behind.
+//! What every JSON body shares: parse from plaintext bytes, write in a [`Style`], the one JSON
+//! error shape ([`Error::Json`]), and the 4-byte timestamp prefix most of them travel behind.
 
 use alloc::vec::Vec;
 
@@ -9,40 +9,25 @@ use crate::fixed_text::trim_trailing_nul;
 use crate::lan::printer::{self, Style};
 use crate::{Error, Result};
 
-/// Why a JSON body could not be decoded or encoded.
+/// The [`Error::Json`] for a serde_json failure on the document `what`: its line and column,
+/// without serde_json's (heap-allocated, non-`Clone`) error in the public API.
 ///
-/// Wire's [`Error`] is `Copy` and `no_std` without `alloc`, so it cannot carry serde_json's error;
-/// this type (behind `json`) can. Its `Display` is serde_json's message, which names a missing
-/// field (`missing field `feedid``), an unknown enum value or a type mismatch, with the line and
-/// column.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum JsonError {
-    /// The binary framing around the JSON is wrong (a plaintext shorter than its 4-byte timestamp,
-    /// a script body shorter than 12 bytes, …).
-    #[error(transparent)]
-    Wire(#[from] Error),
-    /// The JSON text is malformed, lacks a required field, or holds a value of the wrong kind.
-    #[error("json: {0}")]
-    Json(#[from] serde_json::Error),
+/// One shape for every JSON document of the crate, LAN bodies and WAN documents alike, so a
+/// caller's error type stays `Copy + Eq` whatever it parses.
+pub(crate) fn json_error(what: &'static str, e: &serde_json::Error) -> Error {
+    Error::Json {
+        what,
+        line: e.line(),
+        column: e.column(),
+    }
 }
 
-impl JsonError {
-    /// The serde_json error, if this is one.
-    pub fn as_json(&self) -> Option<&serde_json::Error> {
-        match self {
-            JsonError::Json(e) => Some(e),
-            JsonError::Wire(_) => None,
-        }
-    }
-
-    /// The wire error, if this is one.
-    pub fn as_wire(&self) -> Option<Error> {
-        match self {
-            JsonError::Wire(e) => Some(*e),
-            JsonError::Json(_) => None,
-        }
-    }
+/// The name a body's errors carry: the type's own name (`JsonControlRequest`), without its path
+/// or generic arguments.
+pub(crate) fn body_name<T: ?Sized>() -> &'static str {
+    let full = core::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
 }
 
 /// A LAN JSON body: parsed from the plaintext's bytes (borrowing), written in a [`Style`].
@@ -52,7 +37,8 @@ impl JsonError {
 /// refuse real devices. Every key any examined SDK or the spec sends has a field, so nothing a
 /// known peer sends is lost; parts the protocol leaves open (the server's `opt`, an unknown
 /// command's `data`, object stream values) are kept as raw JSON text. A missing *required* field
-/// is a [`JsonError::Json`] naming it; which fields are required is listed on each type.
+/// is an [`Error::Json`] whose `what` names the body and whose `line`/`column` point where the
+/// object ended without it; which fields are required is listed on each type.
 pub trait JsonBody<'a>: Serialize + Deserialize<'a> {
     /// How a shipped device (or app) writes this body (NOTES.md §6.1).
     const STYLE: Style;
@@ -63,24 +49,24 @@ pub trait JsonBody<'a>: Serialize + Deserialize<'a> {
     /// rely on zeroed buffers, so a peer that sends a trailing NUL is understood; so here.
     ///
     /// # Errors
-    /// [`JsonError::Json`] for bad JSON, a missing required field or a wrong value kind.
-    fn parse(text: &'a [u8]) -> Result<Self, JsonError> {
+    /// [`Error::Json`] for bad JSON, a missing required field or a wrong value kind.
+    fn parse(text: &'a [u8]) -> Result<Self> {
         parse_with(text, |_| None)
     }
 
     /// Appends the JSON text in `style` to `out`.
     ///
     /// # Errors
-    /// [`JsonError::Json`] when a value cannot be serialized (not for the types of this module).
-    fn write_json(&self, style: Style, out: &mut Vec<u8>) -> Result<(), JsonError> {
-        Ok(printer::write(self, style, out)?)
+    /// [`Error::Json`] when a value cannot be serialized (not for the types of this module).
+    fn write_json(&self, style: Style, out: &mut Vec<u8>) -> Result<()> {
+        printer::write(self, style, out).map_err(|e| json_error(body_name::<Self>(), &e))
     }
 
     /// The JSON text in [`JsonBody::STYLE`].
     ///
     /// # Errors
     /// As [`JsonBody::write_json`].
-    fn to_json(&self) -> Result<Vec<u8>, JsonError> {
+    fn to_json(&self) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.write_json(Self::STYLE, &mut out)?;
         Ok(out)
@@ -93,18 +79,19 @@ pub trait JsonBody<'a>: Serialize + Deserialize<'a> {
 pub(crate) fn parse_with<'a, T: Deserialize<'a>>(
     text: &'a [u8],
     fast: impl FnOnce(&'a str) -> Option<T>,
-) -> Result<T, JsonError> {
+) -> Result<T> {
     let text = trim_trailing_nul(text);
     // One UTF-8 check of the whole text, then serde_json's `str` reader, which checks nothing
     // again: the slice reader would check each string and each raw value on its own. Text that
     // is not UTF-8 goes to the slice reader for the error it has always given.
-    Ok(match core::str::from_utf8(text) {
+    let parsed = match core::str::from_utf8(text) {
         Ok(s) => match fast(s) {
-            Some(t) => t,
-            None => serde_json::from_str(s)?,
+            Some(t) => return Ok(t),
+            None => serde_json::from_str(s),
         },
-        Err(_) => serde_json::from_slice(text)?,
-    })
+        Err(_) => serde_json::from_slice(text),
+    };
+    parsed.map_err(|e| json_error(body_name::<T>(), &e))
 }
 
 /// A body behind the plaintext's 4-byte little-endian timestamp (NOTES.md §5: types 2, 3, 102,
@@ -121,8 +108,8 @@ impl<'a, B: JsonBody<'a>> Timestamped<B> {
     /// Splits off the timestamp and parses the JSON after it.
     ///
     /// # Errors
-    /// [`JsonError::Wire`]`(Truncated)` below 4 bytes, then as [`JsonBody::parse`].
-    pub fn parse(plaintext: &'a [u8]) -> Result<Self, JsonError> {
+    /// [`Error::Truncated`] below 4 bytes, then as [`JsonBody::parse`].
+    pub fn parse(plaintext: &'a [u8]) -> Result<Self> {
         let (ts, text) = plaintext.split_first_chunk::<4>().ok_or(Error::Truncated {
             needed: 4,
             available: plaintext.len(),
@@ -137,7 +124,7 @@ impl<'a, B: JsonBody<'a>> Timestamped<B> {
     ///
     /// # Errors
     /// As [`JsonBody::write_json`].
-    pub fn to_plaintext(&self, style: Style) -> Result<Vec<u8>, JsonError> {
+    pub fn to_plaintext(&self, style: Style) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         out.extend_from_slice(&self.timestamp.to_le_bytes());
         self.body.write_json(style, &mut out)?;

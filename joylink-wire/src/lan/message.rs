@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use crate::lan::discovery::{ScanRequest, ScanResponse};
-use crate::lan::json_body::{JsonBody, JsonError, Timestamped};
+use crate::lan::json_body::{JsonBody, Timestamped};
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
 use crate::lan::quirk::Quirk;
 use crate::lan::script_control::{Control, ControlResponse, is_script_response};
@@ -75,17 +75,18 @@ pub enum Message<'a> {
 /// let m = lan::decode(PacketType::Scan, br#"{"cmd":2,"uuid":"5708AB","status":0}"#, Direction::ToDevice)?;
 /// let Message::ScanRequest(r) = m else { unreachable!() };
 /// assert_eq!(r.product_uuid(), Some("5708AB"));
-/// # Ok::<(), joylink_wire::lan::JsonError>(())
+/// # Ok::<(), joylink_wire::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`JsonError::Wire`] for a binary body or timestamp that is too short, [`JsonError::Json`] for
-/// bad JSON or a missing required field (named in the message).
+/// [`Error::Truncated`](crate::Error::Truncated) (and the other binary errors) for a binary body
+/// or timestamp that is too short, [`Error::Json`](crate::Error::Json) for bad JSON, a missing
+/// required field or a type-103 request without `feedid` (`what` names the body).
 pub fn decode(
     packet_type: PacketType,
     plaintext: &[u8],
     direction: Direction,
-) -> Result<Message<'_>, JsonError> {
+) -> crate::Result<Message<'_>> {
     use Direction::{FromDevice, ToDevice};
     Ok(match (packet_type, direction) {
         (PacketType::Scan, ToDevice) => Message::ScanRequest(ScanRequest::parse(plaintext)?),
@@ -117,9 +118,12 @@ pub fn decode(
         (PacketType::SubDevJsonControl, ToDevice) => {
             let t: Timestamped<JsonControlRequest<'_>> = Timestamped::parse(plaintext)?;
             if t.body.feedid.is_none() {
-                return Err(JsonError::Json(
-                    <serde_json::Error as serde::de::Error>::missing_field("feedid"),
-                ));
+                // Valid JSON, but type 103 requires the key: no position to report.
+                return Err(crate::Error::Json {
+                    what: "JsonControlRequest without feedid",
+                    line: 0,
+                    column: 0,
+                });
             }
             Message::SubDevJsonControl(t)
         }
@@ -161,7 +165,7 @@ pub fn decode(
 /// let (m, quirk) = lan::decode_lenient(PacketType::JsonControl, br#"{"code":0}"#, Direction::FromDevice)?;
 /// assert_eq!(quirk, Some(Quirk::NoTimestamp));
 /// assert!(matches!(m, Message::JsonControlResponse(t) if t.body.code == 0 && t.timestamp == 0));
-/// # Ok::<(), joylink_wire::lan::JsonError>(())
+/// # Ok::<(), joylink_wire::Error>(())
 /// ```
 ///
 /// # Errors
@@ -170,7 +174,7 @@ pub fn decode_lenient(
     packet_type: PacketType,
     plaintext: &[u8],
     direction: Direction,
-) -> Result<(Message<'_>, Option<Quirk>), JsonError> {
+) -> crate::Result<(Message<'_>, Option<Quirk>)> {
     let strict = match decode(packet_type, plaintext, direction) {
         Ok(m) => return Ok((m, None)),
         Err(e) => e,
@@ -255,15 +259,16 @@ impl Message<'_> {
     /// write-key answer, compact otherwise), binary bodies as they are.
     ///
     /// # Errors
-    /// [`JsonError`] only if serialization fails (it does not for these types).
-    pub fn to_plaintext(&self) -> Result<Vec<u8>, JsonError> {
-        fn ts<'b, B: JsonBody<'b>>(t: &Timestamped<B>) -> Result<Vec<u8>, JsonError> {
+    /// [`Error::Json`](crate::Error::Json) only if serialization fails (it does not for these
+    /// types).
+    pub fn to_plaintext(&self) -> crate::Result<Vec<u8>> {
+        fn ts<'b, B: JsonBody<'b>>(t: &Timestamped<B>) -> crate::Result<Vec<u8>> {
             t.to_plaintext(B::STYLE)
         }
         fn bin(
             len: usize,
             emit: impl FnOnce(&mut [u8]) -> crate::Result<usize>,
-        ) -> Result<Vec<u8>, JsonError> {
+        ) -> crate::Result<Vec<u8>> {
             let mut out = alloc::vec![0u8; len];
             let n = emit(&mut out)?;
             out.truncate(n);

@@ -30,19 +30,32 @@ impl<'a> RawJson<'a> {
     /// Validates `text` as one JSON value and borrows it (surrounding whitespace is kept).
     ///
     /// # Errors
-    /// The serde_json error when `text` is not exactly one JSON value.
-    pub fn parse(text: &'a str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str::<&'a RawValue>(text).map(|r| Self(Cow::Borrowed(r)))
+    /// [`Error::Json`](crate::Error::Json) (`what` = `"raw json"`) when `text` is not exactly one
+    /// JSON value.
+    pub fn parse(text: &'a str) -> crate::Result<Self> {
+        serde_json::from_str::<&'a RawValue>(text)
+            .map(|r| Self(Cow::Borrowed(r)))
+            .map_err(|e| crate::lan::json_error("raw json", &e))
+    }
+
+    /// Validates owned `text` as one JSON value (for text built at run time).
+    ///
+    /// # Errors
+    /// As [`RawJson::parse`].
+    pub fn from_string(text: String) -> crate::Result<RawJson<'static>> {
+        RawValue::from_string(text)
+            .map(|b| RawJson(Cow::Owned(b)))
+            .map_err(|e| crate::lan::json_error("raw json", &e))
     }
 
     /// Serializes `value` compactly into an owned raw value.
     ///
     /// # Errors
-    /// The serde_json error when `value` cannot be serialized.
-    pub fn from_value<T: Serialize + ?Sized>(
-        value: &T,
-    ) -> Result<RawJson<'static>, serde_json::Error> {
-        serde_json::value::to_raw_value(value).map(|b| RawJson(Cow::Owned(b)))
+    /// [`Error::Json`](crate::Error::Json) when `value` cannot be serialized.
+    pub fn from_value<T: Serialize + ?Sized>(value: &T) -> crate::Result<RawJson<'static>> {
+        serde_json::value::to_raw_value(value)
+            .map(|b| RawJson(Cow::Owned(b)))
+            .map_err(|e| crate::lan::json_error("raw json", &e))
     }
 
     /// The JSON text.
@@ -103,13 +116,27 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
 pub struct JsonNumber<'a>(RawJson<'a>);
 
 impl<'a> JsonNumber<'a> {
-    /// Parses number text (`-12`, `1.5e3`, `18446744073709551616`, …).
+    /// Parses number text (`-12`, `1.5e3`, `18446744073709551616`, …): exactly one number of the
+    /// RFC 8259 grammar, no surrounding whitespace, no other kind.
     ///
     /// # Errors
-    /// The serde_json error when `text` is not JSON, or a custom one when it is another kind.
-    pub fn parse(text: &'a str) -> Result<Self, serde_json::Error> {
-        let raw = RawJson::parse(text)?;
-        Self::from_raw(raw)
+    /// [`Error::Json`](crate::Error::Json) (`what` = `"json number"`) otherwise.
+    pub fn parse(text: &'a str) -> crate::Result<Self> {
+        if !is_json_number(text) {
+            return Err(not_a_number());
+        }
+        Self::from_raw(RawJson::parse(text)?).map_err(|_| not_a_number())
+    }
+
+    /// As [`JsonNumber::parse`], for owned text built at run time (a script's output).
+    ///
+    /// # Errors
+    /// As [`JsonNumber::parse`].
+    pub fn from_string(text: String) -> crate::Result<JsonNumber<'static>> {
+        if !is_json_number(&text) {
+            return Err(not_a_number());
+        }
+        Ok(JsonNumber(RawJson::from_string(text)?))
     }
 
     pub(crate) fn from_raw(raw: RawJson<'a>) -> Result<Self, serde_json::Error> {
@@ -136,7 +163,7 @@ impl<'a> JsonNumber<'a> {
         self.0.get()
     }
 
-    /// The value as `i64` when it is an integer in range.
+    /// The value as `i64` when it is an integer in range (no fraction, no exponent).
     pub fn as_i64(&self) -> Option<i64> {
         self.as_str().parse().ok()
     }
@@ -155,6 +182,48 @@ impl<'a> JsonNumber<'a> {
     pub fn into_owned(self) -> JsonNumber<'static> {
         JsonNumber(self.0.into_owned())
     }
+}
+
+fn not_a_number() -> crate::Error {
+    crate::Error::Json {
+        what: "json number",
+        line: 0,
+        column: 0,
+    }
+}
+
+/// RFC 8259 `number = [ minus ] int [ frac ] [ exp ]`, nothing else (no whitespace).
+fn is_json_number(text: &str) -> bool {
+    let mut b = text.as_bytes();
+    if let Some((b'-', rest)) = b.split_first() {
+        b = rest;
+    }
+    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    // int: "0" or [1-9][0-9]*
+    let n = digits(b);
+    if n == 0 || (n > 1 && b.first() == Some(&b'0')) {
+        return false;
+    }
+    b = b.get(n..).unwrap_or_default();
+    if let Some((b'.', rest)) = b.split_first() {
+        let n = digits(rest);
+        if n == 0 {
+            return false;
+        }
+        b = rest.get(n..).unwrap_or_default();
+    }
+    if let Some((b'e' | b'E', rest)) = b.split_first() {
+        let rest = match rest.split_first() {
+            Some((b'+' | b'-', r)) => r,
+            _ => rest,
+        };
+        let n = digits(rest);
+        if n == 0 {
+            return false;
+        }
+        b = rest.get(n..).unwrap_or_default();
+    }
+    b.is_empty()
 }
 
 fn int_number(text: String) -> JsonNumber<'static> {
@@ -229,6 +298,25 @@ pub enum StreamValue<'a> {
 }
 
 impl<'a> StreamValue<'a> {
+    /// A string value (`StreamValue::string("1")` is the spec's request form, spec 13.4.1).
+    pub fn string(s: impl Into<Cow<'a, str>>) -> Self {
+        StreamValue::String(s.into())
+    }
+
+    /// An integer value (the spec's response form, spec 13.4.4).
+    pub fn int(i: i64) -> StreamValue<'static> {
+        StreamValue::Number(JsonNumber::from(i))
+    }
+
+    /// The value as a float, from a number or a string holding one (may round).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            StreamValue::Number(n) => n.as_f64(),
+            StreamValue::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// The string, if this is a JSON string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -288,6 +376,63 @@ fn plain_str(text: &str) -> Option<&str> {
         .strip_prefix('"')?
         .strip_suffix('"')?;
     (!inner.contains(['\\', '"'])).then_some(inner)
+}
+
+impl<'a> From<JsonNumber<'a>> for StreamValue<'a> {
+    fn from(n: JsonNumber<'a>) -> Self {
+        StreamValue::Number(n)
+    }
+}
+
+/// A device's cloud id in a JSON document: the spec writes it as a number (`"feed_id":
+/// 144093466370504020`, 13.4.6; `10000`, 7.3.25) and as a string (`"feed_id": "1294902345"`,
+/// 7.3.26). Kept as sent, a number with its exact digits (it may not fit an `f64`, or a `u64`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[doc(alias = "feedid")]
+pub enum FeedId<'a> {
+    /// Sent as a JSON string.
+    Text(Cow<'a, str>),
+    /// Sent as a JSON number; exact text kept.
+    Number(JsonNumber<'a>),
+}
+
+impl FeedId<'_> {
+    /// The id's digits, whichever kind it was sent as.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FeedId::Number(n) => n.as_str(),
+            FeedId::Text(s) => s,
+        }
+    }
+
+    /// An owned copy that no longer borrows the input.
+    pub fn into_owned(self) -> FeedId<'static> {
+        match self {
+            FeedId::Number(n) => FeedId::Number(n.into_owned()),
+            FeedId::Text(s) => FeedId::Text(Cow::Owned(s.into_owned())),
+        }
+    }
+}
+
+impl Serialize for FeedId<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FeedId::Number(n) => n.serialize(s),
+            FeedId::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for FeedId<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match StreamValue::deserialize(d)? {
+            StreamValue::Number(n) => Ok(FeedId::Number(n)),
+            StreamValue::String(s) => Ok(FeedId::Text(s)),
+            _ => Err(D::Error::custom(
+                "a feed id must be a JSON number or string",
+            )),
+        }
+    }
 }
 
 impl<'a> From<&'a str> for StreamValue<'a> {
@@ -395,5 +540,31 @@ mod tests {
         assert_eq!(JsonNumber::from_f64(1.5).unwrap().as_str(), "1.5");
         assert!(JsonNumber::from_f64(f64::NAN).is_none());
         assert!(JsonNumber::parse("\"1\"").is_err());
+    }
+
+    #[test]
+    fn number_grammar() {
+        for ok in ["0", "-0", "1", "-12", "1.5", "1e3", "1E+3", "2.5e-7"] {
+            assert!(JsonNumber::parse(ok).is_ok(), "{ok}");
+            assert!(JsonNumber::from_string(ok.into()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "-", "01", "1.", ".5", "1e", "+1", "1x", "NaN", " 1", "true", "\"1\"",
+        ] {
+            assert!(JsonNumber::parse(bad).is_err(), "{bad}");
+            assert!(JsonNumber::from_string(bad.into()).is_err(), "{bad}");
+        }
+        assert_eq!(JsonNumber::from_f64(24.0).unwrap().as_str(), "24.0");
+    }
+
+    #[test]
+    fn feed_id_kinds() {
+        let a: FeedId<'_> = serde_json::from_str("144093466370504020").unwrap();
+        assert!(matches!(a, FeedId::Number(_)));
+        assert_eq!(a.as_str(), "144093466370504020");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "144093466370504020");
+        let b: FeedId<'_> = serde_json::from_str(r#""1294902345""#).unwrap();
+        assert_eq!(b, FeedId::Text(Cow::Borrowed("1294902345")));
+        assert!(serde_json::from_str::<FeedId<'_>>("true").is_err());
     }
 }

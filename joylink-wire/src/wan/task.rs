@@ -156,13 +156,20 @@ mod json {
     use alloc::vec::Vec;
     use serde::{Deserialize, Serialize};
 
+    use crate::lan::StreamValue;
+
     /// The `report[]` JSON of a task report (spec 7.3.13): a recipe id and the result of each
-    /// step. Every value is a string in the spec, numbers included.
+    /// step.
+    ///
+    /// The spec writes every id as a *string* (`"task_id": "123"`) while the recipe dispatch
+    /// (13.4.6) uses numbers, and scripts send either: the ids and `result` keep their JSON kind
+    /// ([`StreamValue`], read with [`StreamValue::as_i64`]) so a report re-encodes as received.
+    /// Unknown keys are ignored; every key listed is required.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct TaskReportDoc<'a> {
         /// Recipe id (菜谱 id).
         #[serde(borrow)]
-        pub task_id: Cow<'a, str>,
+        pub task_id: StreamValue<'a>,
         /// One entry per step.
         #[serde(borrow, rename = "subTask")]
         #[doc(alias = "subTask")]
@@ -174,13 +181,14 @@ mod json {
     pub struct SubTaskResult<'a> {
         /// Step id (步骤 id).
         #[serde(borrow)]
-        pub id: Cow<'a, str>,
+        pub id: StreamValue<'a>,
         /// Position of the step (顺序 id).
         #[serde(borrow)]
-        pub index: Cow<'a, str>,
-        /// `"0"` success, `"1"` failure, `"-1"` not run; see [`SubTaskResult::outcome`].
+        pub index: StreamValue<'a>,
+        /// `"0"` success, `"1"` failure, `"-1"` not run (or the same as numbers); see
+        /// [`SubTaskResult::outcome`].
         #[serde(borrow)]
-        pub result: Cow<'a, str>,
+        pub result: StreamValue<'a>,
         /// Start time, `"2015-05-07 16:03:53"`.
         #[serde(borrow, rename = "startTime")]
         #[doc(alias = "startTime")]
@@ -203,13 +211,14 @@ mod json {
     }
 
     impl SubTaskResult<'_> {
-        /// The result as a [`TaskOutcome`], `None` for any other text.
+        /// The result as a [`TaskOutcome`], from a number or a numeric string; `None` for any
+        /// other value.
         #[must_use]
         pub fn outcome(&self) -> Option<TaskOutcome> {
-            match self.result.as_ref() {
-                "0" => Some(TaskOutcome::Success),
-                "1" => Some(TaskOutcome::Failure),
-                "-1" => Some(TaskOutcome::NotRun),
+            match self.result.as_i64()? {
+                0 => Some(TaskOutcome::Success),
+                1 => Some(TaskOutcome::Failure),
+                -1 => Some(TaskOutcome::NotRun),
                 _ => None,
             }
         }

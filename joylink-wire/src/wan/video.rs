@@ -36,38 +36,45 @@ mod json {
     use alloc::string::String;
     use alloc::vec::Vec;
     use serde::{Deserialize, Serialize};
-    use serde_json::value::RawValue;
 
     use super::VideoResult;
     use crate::Result;
+    use crate::lan::{FeedId, RawJson, Stream};
 
     /// The `stream_id` of the push command.
     pub const PUSH_STREAM: &str = "push_stream";
 
-    /// A feed id that the spec's example sends as a number (`"feed_id": 10000`) and its field
-    /// table as a string (NOTES.md §13); both are accepted and re-emitted as received.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(untagged)]
-    pub enum FeedIdValue<'a> {
-        /// A JSON string.
-        Text(#[serde(borrow)] Cow<'a, str>),
-        /// A JSON number.
-        Number(u64),
-    }
-
     /// The cloud's video command (spec 7.3.25 `cmd[]`).
-    #[derive(Debug, Clone, Serialize, Deserialize)]
+    ///
+    /// Unknown keys are ignored; all three keys are required.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct VideoCommand<'a> {
         /// What to set.
         #[serde(borrow)]
         pub control: Vec<VideoControl<'a>>,
-        /// The device's feed id.
+        /// The device's feed id: a number in the spec's example (`10000`), a string in its
+        /// field table (compat §13); kept as sent.
         #[serde(borrow)]
-        pub feed_id: FeedIdValue<'a>,
+        pub feed_id: FeedId<'a>,
         /// Control attributes (today `{"serial":…}`): the device must copy them into its
         /// response untouched, so they are kept as the exact JSON text received.
         #[serde(borrow)]
-        pub attribute: &'a RawValue,
+        pub attribute: RawJson<'a>,
+    }
+
+    impl VideoCommand<'_> {
+        /// The first `push_stream` control's document, if the command carries one.
+        ///
+        /// # Errors
+        /// [`Error::Json`](crate::Error::Json) when its `current_value` is not a
+        /// [`PushStream`] document.
+        pub fn push_stream(&self) -> Result<Option<PushStream<'_>>> {
+            self.control
+                .iter()
+                .find(|c| c.stream_id == PUSH_STREAM)
+                .map(VideoControl::push_stream)
+                .transpose()
+        }
     }
 
     /// One entry of [`VideoCommand::control`].
@@ -119,7 +126,9 @@ mod json {
     }
 
     /// The device's video response (spec 7.3.26 `resp[]`).
-    #[derive(Debug, Clone, Serialize, Deserialize)]
+    ///
+    /// Unknown keys are ignored; `streams` (in the field table, not in the example) is optional.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct VideoResponse<'a> {
         /// The outcome.
         pub result: VideoResult,
@@ -130,21 +139,21 @@ mod json {
         pub resolution: Vec<u32>,
         /// The command's `attribute`, copied untouched.
         #[serde(borrow)]
-        pub attribute: &'a RawValue,
+        pub attribute: RawJson<'a>,
         /// The device's identity.
         #[serde(borrow)]
         pub device: VideoDevice<'a>,
         /// After a successful control, the current value of every stream (spec field table).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub streams: Option<serde_json::Value>,
+        #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+        pub streams: Option<Vec<Stream<'a>>>,
     }
 
     /// `device` of a [`VideoResponse`].
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct VideoDevice<'a> {
-        /// Feed id.
+        /// Feed id (a string in the spec's example; a number is kept as one).
         #[serde(borrow)]
-        pub feed_id: Cow<'a, str>,
+        pub feed_id: FeedId<'a>,
         /// The device's access key, as the spec's response carries it (a [`Secret`]:
         /// redacted in `Debug`, compared in constant time).
         ///
