@@ -50,7 +50,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
         assert_eq!(msg.packet_type(), ty, "{id}");
         assert_eq!(msg.direction(), dir, "{id}");
         // Re-encode byte for byte.
-        let mut out = vec![0xa5; msg.buffer_len()];
+        let mut out = vec![0xa5; msg.buffer_len().unwrap()];
         assert_eq!(msg.emit(&mut out), Ok(plaintext.len()), "{id}");
         assert_eq!(out, plaintext, "{id} re-encoding");
 

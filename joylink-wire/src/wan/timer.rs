@@ -43,7 +43,10 @@ pub struct TaskRequest<'a> {
 }
 
 /// `simplified_time_task_req_t`: the query reply (194) and the snapshot (1101).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Equal to another when the preambles, the `feedid` texts (not their padding) and the tasks
+/// are.
+#[derive(Debug, Clone, Copy)]
 pub struct SimplifiedTaskRequest<'a> {
     /// Preamble.
     pub preamble: ControlHeader,
@@ -53,6 +56,16 @@ pub struct SimplifiedTaskRequest<'a> {
     /// `task_num` + `simplified_tasks[]` (no task may have a `label`).
     pub tasks: List<'a, Task<'a>>,
 }
+
+impl PartialEq for SimplifiedTaskRequest<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.preamble == other.preamble
+            && self.feedid.as_bytes() == other.feedid.as_bytes()
+            && self.tasks == other.tasks
+    }
+}
+
+impl Eq for SimplifiedTaskRequest<'_> {}
 
 /// `time_task_ids_req_t`: ids to delete, query, stop or restart (1093–1096, 1099); an empty
 /// list means "all" (spec 10.3, 10.5, 10.6).
