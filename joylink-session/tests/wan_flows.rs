@@ -13,7 +13,7 @@ use joylink_session::wan::{
     CloudEvent, CloudState, DeviceConfig, DeviceState, OtaOrderSpec, RequestKind,
 };
 use joylink_session::{Error, Instant};
-use joylink_timer::{
+use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
 use joylink_wire::BizCode;
@@ -339,7 +339,7 @@ fn ota_without_status_fails_after_ten_minutes() {
 fn every_minute_task(id: i32, cmd: &'static [Cmd<'static>]) -> Task<'static> {
     Task {
         version: 0,
-        label: Some(joylink_timer::Label::default()),
+        label: Some(joylink_wire::wan::timer::Label::default()),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id,
