@@ -24,7 +24,8 @@ pub enum Error {
     /// every decryption failure, never which — or a public key is invalid.
     #[error(transparent)]
     Crypto(#[from] joylink_crypto::Error),
-    /// A type-13 (timer) body could not be decoded (spec chapter 10).
+    /// A `time_exp` or a civil time of [`timer`](crate::timer) is invalid (spec chapter 10); a
+    /// type-13 body that does not decode is [`Error::Wire`].
     #[error(transparent)]
     Timer(#[from] joylink_timer::Error),
     /// A LAN JSON body is malformed or lacks a required field (named in the message). Always the

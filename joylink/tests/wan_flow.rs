@@ -527,7 +527,7 @@ fn every_wan_vector_opens_and_reseals_byte_for_byte() {
         let mut buf = packet_bytes.clone();
         let o =
             open(&mut buf, &keys, dir, CrcPolicy::Verify).unwrap_or_else(|e| panic!("{id}: {e}"));
-        let mut plain = vec![0u8; o.message.buffer_len()];
+        let mut plain = vec![0u8; o.message.buffer_len().unwrap()];
         o.message.emit(&mut plain).unwrap();
         assert_eq!(plain, hex_field(&v["plaintext"]), "{id} plaintext");
         let mut out = vec![0u8; packet_bytes.len() + 32];
