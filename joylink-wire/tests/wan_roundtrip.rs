@@ -111,8 +111,14 @@ proptest! {
         let dir = if up { Direction::FromDevice } else { Direction::ToDevice };
         if let Ok(m) = WanMessage::parse(PacketType::from(ty), &data, dir) {
             let mut out = vec![0; m.buffer_len().unwrap()];
-            prop_assert_eq!(m.emit(&mut out), Ok(data.len()));
-            prop_assert_eq!(out, data.clone());
+            prop_assert_eq!(m.emit(&mut out), Ok(out.len()));
+            if let WanMessage::Timer(_) = m {
+                // The SDK's padded timer replies lose their padding; the rest decodes the same.
+                prop_assert!(out.len() <= data.len());
+                prop_assert_eq!(WanMessage::parse(PacketType::from(ty), &out, dir).unwrap(), m);
+            } else {
+                prop_assert_eq!(out, data.clone());
+            }
         }
         // Views never panic either, even unchecked over short input.
         let _ = (ControlBody::new_unchecked(&data[..]).data(), SubDevControlBody::new_unchecked(&data[..]).feed_id());

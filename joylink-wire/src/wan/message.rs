@@ -10,7 +10,9 @@ use crate::{Direction, PacketType, Result};
 /// A decoded WAN body (spec chapter 7, 9.5/9.6, 12), borrowing the caller's plaintext.
 ///
 /// Built by [`WanMessage::parse`] from an opened packet's type, its plaintext and who sent it;
-/// [`WanMessage::emit`] writes the plaintext back byte for byte. Types 9 carries its opt
+/// [`WanMessage::emit`] writes the plaintext back byte for byte, except the padding of the SDK's
+/// fixed-size timer replies (zeros after a 194, uninitialised ids after a 193/195/196, see
+/// [`TimerMessage`]), which is not kept. Types 9 carries its opt
 /// outside the plaintext: see [`AuthRequestOpt`](super::AuthRequestOpt) and
 /// [`AuthResponseOpt`](super::AuthResponseOpt).
 #[derive(Debug, Clone, PartialEq, Eq)]
