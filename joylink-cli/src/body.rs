@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
 use joylink::wire::wan::TimerMessage;
 use joylink::wire::lan::{self, JsonBody, Message, Style};
-use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevState, WanMessage};
+use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevOnline, WanMessage};
 use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
 use serde_json::{Map, Value, json};
 
@@ -669,7 +669,7 @@ fn parse_direction(obj: &Map<String, Value>) -> Result<Option<Direction>> {
 }
 
 /// The `devices` of a body: `(version, rssi, feed_id, state)` each.
-fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevState)>> {
+fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevOnline)>> {
     get(obj, "devices")?
         .as_array()
         .ok_or_else(|| usage("body: `devices` must be an array"))?
@@ -684,13 +684,13 @@ fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevState
                 get_u16(o, "version")?,
                 get_u16(o, "rssi")?,
                 get_str(o, "feed_id")?,
-                SubDevState::from(state),
+                SubDevOnline::from(state),
             ))
         })
         .collect()
 }
 
-fn records<'a>(parsed: &'a [(u16, u16, &str, SubDevState)]) -> Vec<SubDevInfo<'a>> {
+fn records<'a>(parsed: &'a [(u16, u16, &str, SubDevOnline)]) -> Vec<SubDevInfo<'a>> {
     parsed
         .iter()
         .map(|(version, rssi, feed_id, state)| SubDevInfo {

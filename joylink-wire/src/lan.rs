@@ -54,7 +54,7 @@ mod value;
 mod write_key;
 
 #[cfg(feature = "json")]
-pub use codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, TranType};
+pub use codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevAuthState, TranType};
 #[cfg(feature = "json")]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]

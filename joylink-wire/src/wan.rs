@@ -70,10 +70,10 @@ pub use ota::{
 };
 pub use ota::{OtaStatus, VersionName};
 pub use subdev::{
-    FEED_ID_LEN, SUBDEV_CONTROL_HEADER_LEN, SUBDEV_HEARTBEAT_HEADER_LEN, SUBDEV_INFO_LEN,
+    SUBDEV_CONTROL_HEADER_LEN, SUBDEV_HEARTBEAT_HEADER_LEN, SUBDEV_INFO_LEN,
     SUBDEV_UNBIND_HEADER_LEN, SUBDEV_UPLOAD_HEADER_LEN, SUBDEV_UPLOAD_RESPONSE_LEN, SubDevControl,
     SubDevControlBody, SubDevHeartbeat, SubDevHeartbeatBody, SubDevInfo, SubDevIter, SubDevList,
-    SubDevState, SubDevUnbind, SubDevUnbindBody, SubDevUpload, SubDevUploadBody,
+    SubDevOnline, SubDevUnbind, SubDevUnbindBody, SubDevUpload, SubDevUploadBody,
     SubDevUploadResponse, SubDevUploadResponseBody,
 };
 #[cfg(feature = "json")]

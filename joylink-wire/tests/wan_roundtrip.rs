@@ -87,7 +87,7 @@ proptest! {
     fn record_bodies_round_trip(ts in any::<u32>(), s in any::<u32>(), b in biz(), v in any::<u16>(),
                                 recs in proptest::collection::vec((any::<u16>(), any::<u16>(), text32(), any::<u8>()), 0..8)) {
         let infos: Vec<SubDevInfo<'_>> = recs.iter().map(|(v, r, f, st)| SubDevInfo {
-            version: *v, rssi: *r, feed_id: FixedText::new("feed_id", f), state: SubDevState::from(*st) }).collect();
+            version: *v, rssi: *r, feed_id: FixedText::new("feed_id", f), state: SubDevOnline::from(*st) }).collect();
         let x = SubDevHeartbeat { timestamp: ts, version: v, rssi: v ^ 3, devices: SubDevList::from_records(&infos) };
         prop_assert_eq!(x.buffer_len(), 10 + 37 * infos.len());
         check!(x, SubDevHeartbeat::parse);

@@ -25,7 +25,7 @@ use joylink::wire::lan::{
 };
 use joylink::wire::wan::{
     AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
-    OtaStatusResponse, SubDevInfo, SubDevList, SubDevState, SubDevUpload, Timestamped, WanMessage,
+    OtaStatusResponse, SubDevInfo, SubDevList, SubDevOnline, SubDevUpload, Timestamped, WanMessage,
 };
 use joylink::wire::{BizCode, Direction, FixedText, Magic, ResponseCode};
 use rand_core::{Infallible, TryCryptoRng, TryRng};
@@ -657,7 +657,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         version: 1,
         rssi: 80,
         feed_id: FixedText::new("feed_id", sub_feed.as_bytes()),
-        state: SubDevState::Online,
+        state: SubDevOnline::Online,
     }];
     let hb = WanMessage::SubDevHeartbeat(joylink::wire::wan::SubDevHeartbeat {
         timestamp: d.now(),

@@ -13,7 +13,7 @@ use joylink_wire::wan::timer::{
     TaskCodeResponse as TimerCode, TaskRequest, TimerMessage,
 };
 use joylink_wire::wan::{
-    AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevState,
+    AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevOnline,
     TaskReportResponse, Timestamped, WanMessage,
 };
 use joylink_wire::{BizCode, CrcPolicy, Direction, PacketType, ResponseCode};
@@ -734,9 +734,9 @@ impl Cloud {
                         dst.copy_from_slice(raw.get(..dst.len()).unwrap_or_default());
                     }
                     let state = match d.state {
-                        SubDevState::Online => 0,
-                        SubDevState::Offline => 1,
-                        SubDevState::Unbound => 2,
+                        SubDevOnline::Online => 0,
+                        SubDevOnline::Offline => 1,
+                        SubDevOnline::Unbound => 2,
                         _ => 3,
                     };
                     *slot = Some(SubDevEntry { feed_id, state });

@@ -18,8 +18,8 @@ use list::{Item, add, count_i32, read_count};
 use task::{read_tasks, tasks_len, write_tasks};
 
 use crate::codec::{Reader, Writer, room};
-use crate::wan::{FEED_ID_LEN, check_fixed, put_fixed};
-use crate::{BizCode, ControlHeader, Direction, Error, FixedText, Result};
+use crate::wan::{check_fixed, put_fixed};
+use crate::{BizCode, ControlHeader, Direction, Error, FEEDID_LEN, FixedText, Result};
 
 /// `time_task_rsp_t` (16 bytes): the `code` reply (190, 191, 192; 200 — spec 10, 10.11).
 ///
@@ -378,7 +378,7 @@ impl<'a> TimerMessage<'a> {
             }
             Layout::Simplified => {
                 let n = read_count(&mut r, "task_num", 0)?;
-                let feedid = FixedText::new("feedid", r.take(FEED_ID_LEN)?);
+                let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
                 let tasks = List::read(&mut r, n, TaskForm::Simplified)?;
                 // compat §9: the SDK's 194 is a 243-byte struct padded with zeros.
                 let rest = r.rest();
@@ -534,8 +534,8 @@ impl<'a> TimerMessage<'a> {
                 tasks_len(&m.tasks, TaskForm::Full)?
             }
             M::QueryResponse(m) | M::ReportSnapshot(m) => {
-                check_fixed("feedid", &m.feedid, FEED_ID_LEN)?;
-                add(FEED_ID_LEN, tasks_len(&m.tasks, TaskForm::Simplified)?)?
+                check_fixed("feedid", &m.feedid, FEEDID_LEN)?;
+                add(FEEDID_LEN, tasks_len(&m.tasks, TaskForm::Simplified)?)?
             }
             M::Delete(m) | M::Query(m) | M::Stop(m) | M::Restart(m) | M::ReportDelete(m) => {
                 list_len(&m.ids, "ids_num")?
@@ -580,7 +580,7 @@ impl<'a> TimerMessage<'a> {
             M::QueryResponse(m) | M::ReportSnapshot(m) => {
                 // Spec order: task_num, then feedid, then the tasks.
                 w.i32_le(count_i32("task_num", m.tasks.len())?)?;
-                put_fixed(&mut w, &m.feedid, FEED_ID_LEN)?;
+                put_fixed(&mut w, &m.feedid, FEEDID_LEN)?;
                 m.tasks.write(&mut w, TaskForm::Simplified)
             }
             M::Delete(m) | M::Query(m) | M::Stop(m) | M::Restart(m) | M::ReportDelete(m) => {

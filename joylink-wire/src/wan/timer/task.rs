@@ -2,8 +2,8 @@
 
 use super::list::{Item, List, add, count_i32, negative, read_count};
 use crate::codec::{Reader, Writer};
-use crate::wan::{FEED_ID_LEN, check_fixed, put_fixed};
-use crate::{Error, FixedText, Result};
+use crate::wan::{check_fixed, put_fixed};
+use crate::{Error, FEEDID_LEN, FixedText, Result};
 
 /// Size of `name` (spec 10).
 pub const NAME_LEN: usize = 128;
@@ -408,7 +408,7 @@ impl<'a> Item<'a> for Task<'a> {
         }
         let label = match form {
             TaskForm::Full => Some(Label {
-                feedid: FixedText::new("feedid", r.take(FEED_ID_LEN)?),
+                feedid: FixedText::new("feedid", r.take(FEEDID_LEN)?),
                 name: FixedText::new("name", r.take(NAME_LEN)?),
             }),
             TaskForm::Simplified => None,
@@ -455,9 +455,9 @@ impl<'a> Item<'a> for Task<'a> {
     fn encoded_len(&self, form: TaskForm) -> Result<usize> {
         let label = match (form, &self.label) {
             (TaskForm::Full, Some(l)) => {
-                check_fixed("feedid", &l.feedid, FEED_ID_LEN)?;
+                check_fixed("feedid", &l.feedid, FEEDID_LEN)?;
                 check_fixed("name", &l.name, NAME_LEN)?;
-                FEED_ID_LEN + NAME_LEN
+                FEEDID_LEN + NAME_LEN
             }
             (TaskForm::Simplified, None) => 0,
             (TaskForm::Full, None) => return Err(Error::TaskForm { expected: "full" }),
@@ -492,7 +492,7 @@ impl<'a> Item<'a> for Task<'a> {
         w.i32_le(self.body.mode())?;
         w.i32_le(self.version)?;
         if let (TaskForm::Full, Some(l)) = (form, &self.label) {
-            put_fixed(w, &l.feedid, FEED_ID_LEN)?;
+            put_fixed(w, &l.feedid, FEEDID_LEN)?;
             put_fixed(w, &l.name, NAME_LEN)?;
         }
         self.body.head().write(w)?;
