@@ -10,8 +10,8 @@
 
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
-use joylink::wire::wan::TimerMessage;
 use joylink::wire::lan::{self, JsonBody, Message, Style};
+use joylink::wire::wan::TimerMessage;
 use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevOnline, WanMessage};
 use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
 use serde_json::{Map, Value, json};

@@ -10,10 +10,10 @@
 
 use joylink_session::wan::sim::Pair;
 use joylink_session::wan::{CloudState, DeviceConfig, DeviceState};
+use joylink_wire::BizCode;
 use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
-use joylink_wire::BizCode;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -13,11 +13,11 @@ use joylink_session::wan::{
     CloudEvent, CloudState, DeviceConfig, DeviceState, OtaOrderSpec, RequestKind,
 };
 use joylink_session::{Error, Instant};
+use joylink_wire::BizCode;
+use joylink_wire::wan::OtaStatus;
 use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
-use joylink_wire::BizCode;
-use joylink_wire::wan::OtaStatus;
 
 const KEY: &str = "25e35c9691ee91296facd5d28a4822bc";
 const CMD: &[u8] = br#"{"streams":[{"stream_id":"power","current_value":"0"}]}"#;

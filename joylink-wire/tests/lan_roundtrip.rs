@@ -16,8 +16,8 @@ use joylink_wire::lan::{
     self, AddSubDevData, AddSubDevRequest, AppIdentity, CloudIdentity, Control, ControlData,
     ControlResponse, DebugInfo, DevType, DeviceIdentity, JsonBody, JsonCommand, JsonControlRequest,
     JsonControlResponse, JsonNumber, LanControl, RawJson, ScanRequest, ScanResponse, ScanStatus,
-    Stream, StreamKeyOrder, StreamValue, Style, SubDevAuthData, SubDevAuthRequest, SubDevControl,
-    SubDevControlResponse, SubDevProtocol, SubDevResponse, SubDevAuthState, SubDevice, Timestamped,
+    Stream, StreamKeyOrder, StreamValue, Style, SubDevAuthData, SubDevAuthRequest, SubDevAuthState,
+    SubDevControl, SubDevControlResponse, SubDevProtocol, SubDevResponse, SubDevice, Timestamped,
     TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
 };
 use joylink_wire::{BizCode, Direction, FixedText, PacketType};

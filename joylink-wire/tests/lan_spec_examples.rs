@@ -27,8 +27,8 @@
 use joylink_wire::lan::{
     self, AddSubDevRequest, DevType, JsonBody, JsonCommand, JsonControlRequest,
     JsonControlResponse, LanControl, Message, ScanRequest, ScanResponse, ScanStatus,
-    StreamKeyOrder, StreamValue, SubDevAuthRequest, SubDevProtocol, SubDevResponse, SubDevAuthState,
-    TranType, WriteKeyRequest, WriteKeyResponse,
+    StreamKeyOrder, StreamValue, SubDevAuthRequest, SubDevAuthState, SubDevProtocol,
+    SubDevResponse, TranType, WriteKeyRequest, WriteKeyResponse,
 };
 use joylink_wire::{Direction, PacketType};
 

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use joylink_test_vectors::{Value, by_id, hex_field, load, u64_field, vectors};
 use joylink_wire::lan::{
     self, DevType, JsonCommand, LanControl, Message, ScanStatus, StreamKeyOrder, StreamValue,
-    SubDevProtocol, SubDevAuthState, TranType,
+    SubDevAuthState, SubDevProtocol, TranType,
 };
 use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, PacketType, decode};
 

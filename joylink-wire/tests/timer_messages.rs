@@ -8,7 +8,12 @@
     missing_docs
 )]
 
-use joylink_wire::wan::timer::{BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, IdsRequest, IdsResponse, Label, List, PeriodTask, ReceivedResult, ReportNewResponse, ResultReport, ResultReportResponse, SimplifiedTaskRequest, Task, TaskBody, TaskCodeResponse, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState, TimerMessage};
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, IdsRequest, IdsResponse, Label,
+    List, PeriodTask, ReceivedResult, ReportNewResponse, ResultReport, ResultReportResponse,
+    SimplifiedTaskRequest, Task, TaskBody, TaskCodeResponse, TaskHead, TaskRequest, TaskResult,
+    TaskSource, TaskState, TimerMessage,
+};
 use joylink_wire::{BizCode, ControlHeader, Direction, Error, FixedText};
 
 /// Hex pieces, concatenated (whitespace ignored).
@@ -734,7 +739,17 @@ fn encoder_validation() {
     let TimerMessage::Add(r) = TimerMessage::parse(&out[..n], Direction::ToDevice).unwrap() else {
         panic!()
     };
-    assert_eq!(r.tasks.iter().next().unwrap().label.unwrap().feedid.as_bytes(), b"a");
+    assert_eq!(
+        r.tasks
+            .iter()
+            .next()
+            .unwrap()
+            .label
+            .unwrap()
+            .feedid
+            .as_bytes(),
+        b"a"
+    );
     t.label = Some(Label::new(&[b'a'; 33], b""));
     assert_eq!(
         form(t),

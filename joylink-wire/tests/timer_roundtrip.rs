@@ -9,7 +9,12 @@
     missing_docs
 )]
 
-use joylink_wire::wan::timer::{BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, IdsRequest, IdsResponse, Label, List, PeriodTask, ReceivedResult, ReportNewResponse, ResultReport, ResultReportResponse, SimplifiedTaskRequest, Task, TaskBody, TaskCodeResponse, TaskHead, TaskRequest, TaskResult, TimerMessage};
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, IdsRequest, IdsResponse, Label,
+    List, PeriodTask, ReceivedResult, ReportNewResponse, ResultReport, ResultReportResponse,
+    SimplifiedTaskRequest, Task, TaskBody, TaskCodeResponse, TaskHead, TaskRequest, TaskResult,
+    TimerMessage,
+};
 use joylink_wire::{BizCode, ControlHeader, Direction, FixedText};
 use proptest::prelude::*;
 

@@ -192,7 +192,10 @@ pub fn open<'a>(
 /// Exact length of the packet [`seal`] writes for `message` with `opt_len` bytes of opt.
 pub fn sealed_len(message: &WanMessage<'_>, keys: &WanKeys<'_>, opt_len: usize) -> Result<usize> {
     let mode = keys.mode(message.packet_type())?;
-    Ok(packet_len(opt_len, mode.payload_len(message.buffer_len()?))?)
+    Ok(packet_len(
+        opt_len,
+        mode.payload_len(message.buffer_len()?),
+    )?)
 }
 
 /// Seals `message` into a WAN packet in `buf` (header with version 1, total/index/reserved 0,

@@ -11,10 +11,10 @@
 
 use joylink::lan::LanKeys;
 use joylink::wan::{WanKeys, seal};
+use joylink::wire::wan::TimerMessage;
 use joylink::{Error, Keys, Message, open};
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, PrivateKey, SessionKey};
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
-use joylink::wire::wan::TimerMessage;
 use joylink_wire::lan::Message as Lan;
 use joylink_wire::wan::WanMessage as Wan;
 use joylink_wire::{BizCode, CrcPolicy, Direction, Magic, PacketType, ResponseCode, decode};
@@ -313,7 +313,10 @@ fn type_13_is_opened_and_handed_to_the_timer_decoder() {
     )
     .unwrap();
     assert!(
-        matches!(m, Message::Wan(Wan::Timer(TimerMessage::SupportResponse(_)))),
+        matches!(
+            m,
+            Message::Wan(Wan::Timer(TimerMessage::SupportResponse(_)))
+        ),
         "{m:?}"
     );
 }

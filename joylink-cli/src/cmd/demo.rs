@@ -10,18 +10,18 @@ use anyhow::{Context, Result, bail};
 use joylink::crypto::{AccessKey, KeyPair, LocalKey, Mode, SessionKey};
 use joylink::lan::{LanKeys, SubDevScript, seal_subdev_script, seal_vec, subdev_script_len};
 use joylink::timer::TimeExp;
-use joylink::wire::ControlHeader;
-use joylink::wire::wan::timer::{
-    BaseTask, Cmd, CmdTrank, ExpText, Label, List, ResultReport, Task, TaskBody,
-    TaskCodeResponse as TimerCode, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState,
-    TimerMessage,
-};
 use joylink::wan::{WanKeys, seal_auth_request, seal_auth_response};
+use joylink::wire::ControlHeader;
 use joylink::wire::lan::Timestamped as LanTimestamped;
 use joylink::wire::lan::{
     AddSubDevRequest, ControlData, DevType, JsonControlRequest, JsonControlResponse, LanControl,
     Message, RawJson, ScanRequest, ScanResponse, ScanStatus, Stream, StreamValue, Style,
     SubDevProtocol, SubDevResponse, TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
+};
+use joylink::wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Label, List, ResultReport, Task, TaskBody,
+    TaskCodeResponse as TimerCode, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState,
+    TimerMessage,
 };
 use joylink::wire::wan::{
     AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
@@ -755,4 +755,3 @@ impl DemoRng {
         rand_core::Rng::next_u32(self)
     }
 }
-

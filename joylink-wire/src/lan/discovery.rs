@@ -9,7 +9,9 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::lan::borrow;
-use crate::lan::codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevAuthState, TranType};
+use crate::lan::codes::{
+    DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType,
+};
 use crate::lan::json_body::JsonBody;
 use crate::lan::printer::Style;
 use crate::lan::value::{self, RawJson, StreamValue};

@@ -197,8 +197,7 @@ impl<'a> WanMessage<'a> {
     /// A timer message the encoder refuses (see [`TimerMessage::buffer_len`]); every other body
     /// has a length.
     pub fn buffer_len(&self) -> Result<usize> {
-        Ok(
-        match self {
+        Ok(match self {
             Self::AuthRequest(m) => m.buffer_len(),
             Self::AuthResponse(m) => m.buffer_len(),
             Self::Heartbeat(m) => m.buffer_len(),

@@ -51,7 +51,7 @@ impl<'a> SubDevControl<'a> {
     /// Parses a body.
     ///
     /// # Errors
-    /// [`Error::Truncated`] below 44 bytes.
+    /// [`Error::Truncated`](crate::Error::Truncated) below 44 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let h = ControlHeader::read(&mut r)?;
@@ -72,7 +72,7 @@ impl<'a> SubDevControl<'a> {
     /// Writes the body.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`], [`Error::TooLong`] for a feed id over 32 bytes.
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall), [`Error::TooLong`](crate::Error::TooLong) for a feed id over 32 bytes.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         crate::wan::check_fixed("feed_id", &self.feed_id, FEEDID_LEN)?;
         let mut w = Writer::new(crate::wan::room(self.buffer_len(), buf)?);

@@ -1,9 +1,9 @@
 //! Gateway heartbeat with its sub-devices, type 110 (spec 7.3.15; compat §7.5).
 
 use super::SubDevList;
+use crate::Result;
 use crate::codec::{Reader, Writer};
 use crate::view::body_view;
-use crate::Result;
 
 /// Length of the packed type 110 header `timestamp, version, rssi, num`.
 pub const SUBDEV_HEARTBEAT_HEADER_LEN: usize = 10;
@@ -58,8 +58,8 @@ impl<'a> SubDevHeartbeat<'a> {
     /// Parses a body.
     ///
     /// # Errors
-    /// [`Error::Truncated`] (also when `num` claims more records than present),
-    /// [`Error::TrailingData`].
+    /// [`Error::Truncated`](crate::Error::Truncated) (also when `num` claims more records than present),
+    /// [`Error::TrailingData`](crate::Error::TrailingData).
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let timestamp = r.u32_le()?;
@@ -84,7 +84,7 @@ impl<'a> SubDevHeartbeat<'a> {
     /// Writes the body.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`], [`Error::TooLong`] (more than 65535 records, a feed id over
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall), [`Error::TooLong`](crate::Error::TooLong) (more than 65535 records, a feed id over
     /// 32 bytes); nothing written.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         self.devices.check()?;
@@ -101,11 +101,11 @@ impl<'a> SubDevHeartbeat<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{SubDevOnline, test_record as record};
     use super::*;
+    use crate::Error;
     use std::vec;
     use std::vec::Vec;
-    use super::super::{SubDevOnline, test_record as record};
-    use crate::Error;
     #[test]
     fn heartbeat_layout_packed() {
         // spec 7.3.15 packed (compat §7.5): 10-byte header + 37-byte records

@@ -57,7 +57,7 @@ impl<'a> SubDevUnbind<'a> {
     /// Parses a body.
     ///
     /// # Errors
-    /// As [`SubDevHeartbeat::parse`].
+    /// As [`SubDevHeartbeat::parse`](super::SubDevHeartbeat::parse).
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let h = ControlHeader::read(&mut r)?;
@@ -80,7 +80,7 @@ impl<'a> SubDevUnbind<'a> {
     /// Writes the body.
     ///
     /// # Errors
-    /// As [`SubDevHeartbeat::emit`].
+    /// As [`SubDevHeartbeat::emit`](super::SubDevHeartbeat::emit).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         self.write(self.timestamp, self.biz_code, None, buf)
     }
@@ -90,7 +90,7 @@ impl<'a> SubDevUnbind<'a> {
     /// (160), the same serial and records, every state [`SubDevOnline::Unbound`].
     ///
     /// # Errors
-    /// As [`SubDevHeartbeat::emit`].
+    /// As [`SubDevHeartbeat::emit`](super::SubDevHeartbeat::emit).
     pub fn emit_answer(&self, timestamp: u32, buf: &mut [u8]) -> Result<usize> {
         self.write(
             timestamp,
@@ -119,10 +119,10 @@ impl<'a> SubDevUnbind<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_record as record;
     use super::*;
     use std::vec;
     use std::vec::Vec;
-    use super::super::test_record as record;
     #[test]
     fn unbind_layout_and_answer() {
         // spec 7.3.23 packed (compat §7.8): 14-byte header

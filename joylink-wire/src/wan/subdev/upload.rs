@@ -44,7 +44,7 @@ impl<'a> SubDevUpload<'a> {
     /// Parses a body.
     ///
     /// # Errors
-    /// [`Error::Truncated`] below 36 bytes.
+    /// [`Error::Truncated`](crate::Error::Truncated) below 36 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         Ok(Self {
@@ -62,7 +62,7 @@ impl<'a> SubDevUpload<'a> {
     /// Writes the body.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`], [`Error::TooLong`] for a feed id over 32 bytes.
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall), [`Error::TooLong`](crate::Error::TooLong) for a feed id over 32 bytes.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         crate::wan::check_fixed("feed_id", &self.feed_id, FEEDID_LEN)?;
         let mut w = Writer::new(crate::wan::room(self.buffer_len(), buf)?);
@@ -108,7 +108,7 @@ impl<'a> SubDevUploadResponse<'a> {
     /// Parses the body (exactly 40 bytes).
     ///
     /// # Errors
-    /// [`Error::Truncated`], [`Error::TrailingData`].
+    /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let v = Self {
@@ -128,7 +128,7 @@ impl<'a> SubDevUploadResponse<'a> {
     /// Writes the body.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`], [`Error::TooLong`] for a feed id over 32 bytes.
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall), [`Error::TooLong`](crate::Error::TooLong) for a feed id over 32 bytes.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         crate::wan::check_fixed("feed_id", &self.feed_id, FEEDID_LEN)?;
         let mut w = Writer::new(crate::wan::room(SUBDEV_UPLOAD_RESPONSE_LEN, buf)?);
