@@ -12,11 +12,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use joylink_timer::{
-    BaseTask, Cmd, CmdTrank, Direction, ExpText, Label, List, Preamble, Task, TaskBody, TaskHead,
-    TaskRequest, TaskSource, TaskState, Text, TimeExp, TimerMessage,
+use joylink_timer::TimeExp;
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Label, List, Task, TaskBody, TaskHead, TaskRequest,
+    TaskSource, TaskState, TimerMessage,
 };
-use joylink_wire::BizCode;
+use joylink_wire::{BizCode, ControlHeader, Direction};
 
 fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("timer/time_exp");
@@ -65,10 +66,7 @@ fn codec(c: &mut Criterion) {
     let cmds = [Cmd(&[0xaa, 0x55, 0x01, 0x02])];
     let tasks = [Task {
         version: 1,
-        label: Some(Label {
-            feed_id: Text(b"123456789012345678"),
-            name: Text(b"lamp"),
-        }),
+        label: Some(Label::new(b"123456789012345678", b"lamp")),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id: 5,
@@ -80,7 +78,7 @@ fn codec(c: &mut Criterion) {
         }),
     }; 4];
     let msg = TimerMessage::Add(TaskRequest {
-        preamble: Preamble::new(1, BizCode::TimerAdd, 2),
+        preamble: ControlHeader::new(1, BizCode::TimerAdd, 2),
         tasks: List::from_slice(&tasks),
     });
     let len = msg.buffer_len().unwrap();

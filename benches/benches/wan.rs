@@ -66,7 +66,7 @@ fn open_parse(c: &mut Criterion) {
                     let m =
                         WanMessage::parse(o.header.packet_type, o.plaintext, Direction::ToDevice)
                             .unwrap();
-                    black_box(m.buffer_len());
+                    black_box(m.buffer_len().unwrap());
                 },
                 BatchSize::SmallInput,
             )

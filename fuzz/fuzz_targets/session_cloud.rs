@@ -8,7 +8,7 @@ use joylink_session::Instant;
 use joylink_session::wan::{
     Cloud, CloudConfig, Device, DeviceConfig, Framer, OtaOrderSpec, TxQueue,
 };
-use joylink_timer::{
+use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
 use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
@@ -151,7 +151,7 @@ fuzz_target!(|data: &[u8]| {
                 let id = i32::from(op);
                 let task = Task {
                     version: 0,
-                    label: Some(joylink_timer::Label::default()),
+                    label: Some(joylink_wire::wan::timer::Label::default()),
                     body: TaskBody::Base(BaseTask {
                         head: TaskHead {
                             id,

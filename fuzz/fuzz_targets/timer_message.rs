@@ -3,7 +3,8 @@
 //! iterate.
 #![no_main]
 
-use joylink_timer::{Direction, TimerMessage};
+use joylink_wire::Direction;
+use joylink_wire::wan::TimerMessage;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -17,9 +17,17 @@ fuzz_target!(|data: &[u8]| {
     for dir in [Direction::ToDevice, Direction::FromDevice] {
         if let Ok(m) = WanMessage::parse(PacketType::from(ty), body, dir) {
             assert_eq!(m.packet_type(), PacketType::from(ty));
-            let mut out = vec![0xa5; m.buffer_len()];
-            assert_eq!(m.emit(&mut out), Ok(body.len()));
-            assert_eq!(out, body);
+            let len = m.buffer_len().expect("a decoded message is encodable");
+            let mut out = vec![0xa5; len];
+            assert_eq!(m.emit(&mut out), Ok(len));
+            if let WanMessage::Timer(_) = m {
+                // The SDK's padded timer replies (zeros after a 194, uninitialised ids after a
+                // 193/195/196) are not re-emitted; what is re-emitted decodes the same.
+                assert!(len <= body.len());
+                assert_eq!(WanMessage::parse(PacketType::from(ty), &out, dir), Ok(m));
+            } else {
+                assert_eq!(out, body);
+            }
         }
     }
     let _ = ControlBody::new_unchecked(body).data();

@@ -10,9 +10,9 @@
 
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
-use joylink::timer::TimerMessage;
 use joylink::wire::lan::{self, JsonBody, Message, Style};
-use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevState, WanMessage};
+use joylink::wire::wan::TimerMessage;
+use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevOnline, WanMessage};
 use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
 use serde_json::{Map, Value, json};
 
@@ -298,7 +298,6 @@ pub fn to_json(
     Ok(match msg {
         joylink::Message::Lan(m) => lan_body(m, enc_type, direction, plaintext, keys),
         joylink::Message::Wan(m) => wan_body(m, direction, plaintext, opt, keys),
-        joylink::Message::Timer(t) => timer_body(&t, direction, plaintext),
         _ => other(has_timestamp(magic, enc_type), direction, plaintext),
     })
 }
@@ -434,6 +433,9 @@ fn wan_body(
         put_code(&mut obj, c);
         Body::new(kind, ts, obj)
     };
+    if let WanMessage::Timer(t) = &msg {
+        return timer_body(t, direction, plaintext);
+    }
     let control = |kind: &str, c: &wan::Control<'_>| {
         let mut obj = object(kind);
         biz_fields(&mut obj, c.biz_code, c.serial);
@@ -552,7 +554,7 @@ fn wan_body(
     }
 }
 
-/// Type 13 (spec chapter 10), typed by joylink-timer through the facade: the preamble, the
+/// Type 13 (spec chapter 10), typed by the WAN decoder (`WanMessage::Timer`): the preamble, the
 /// message's name (`timer_kind`) and its fields; `data_hex` keeps the bytes after the 12-byte
 /// preamble (what `encode` reads back).
 fn timer_body(msg: &TimerMessage<'_>, direction: Direction, plaintext: &[u8]) -> Body {
@@ -667,7 +669,7 @@ fn parse_direction(obj: &Map<String, Value>) -> Result<Option<Direction>> {
 }
 
 /// The `devices` of a body: `(version, rssi, feed_id, state)` each.
-fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevState)>> {
+fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevOnline)>> {
     get(obj, "devices")?
         .as_array()
         .ok_or_else(|| usage("body: `devices` must be an array"))?
@@ -682,13 +684,13 @@ fn feed_ids(obj: &Map<String, Value>) -> Result<Vec<(u16, u16, &str, SubDevState
                 get_u16(o, "version")?,
                 get_u16(o, "rssi")?,
                 get_str(o, "feed_id")?,
-                SubDevState::from(state),
+                SubDevOnline::from(state),
             ))
         })
         .collect()
 }
 
-fn records<'a>(parsed: &'a [(u16, u16, &str, SubDevState)]) -> Vec<SubDevInfo<'a>> {
+fn records<'a>(parsed: &'a [(u16, u16, &str, SubDevOnline)]) -> Vec<SubDevInfo<'a>> {
     parsed
         .iter()
         .map(|(version, rssi, feed_id, state)| SubDevInfo {

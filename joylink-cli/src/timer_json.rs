@@ -1,8 +1,9 @@
-//! The fields of a type-13 timer message (spec chapter 10) as JSON, from joylink-timer's typed
-//! [`TimerMessage`]: what `decode` shows for the `timer` body besides the preamble. Names are
-//! documented in the crate README.
+//! The fields of a type-13 timer message (spec chapter 10) as JSON, from the WAN decoder's typed
+//! [`TimerMessage`]: what `decode` shows for the `timer` body besides the preamble; expressions
+//! are read by joylink-timer. Names are documented in the crate README.
 
-use joylink::timer::{
+use joylink::timer::TimeExp;
+use joylink::wire::wan::timer::{
     CmdTrank, ExpText, List, Task, TaskBody, TaskSource, TaskState, TimerMessage,
 };
 use serde_json::{Map, Value, json};
@@ -22,7 +23,7 @@ pub fn put_fields(obj: &mut Map<String, Value>, msg: &TimerMessage<'_>) {
         M::Query(r) => ("query", json!({"ids": ids(&r.ids)})),
         M::QueryResponse(r) => (
             "query_response",
-            json!({"feed_id": text(r.feed_id.as_bytes()), "tasks": tasks(&r.tasks)}),
+            json!({"feed_id": text(r.feedid.as_bytes()), "tasks": tasks(&r.tasks)}),
         ),
         M::Stop(r) => ("stop", json!({"ids": ids(&r.ids)})),
         M::StopResponse(r) => ("stop_response", ids_response(r.code, r.ids.as_ref())),
@@ -51,7 +52,7 @@ pub fn put_fields(obj: &mut Map<String, Value>, msg: &TimerMessage<'_>) {
         M::ReportUpdateResponse(c) => ("report_update_response", json!({"code": c.code})),
         M::ReportSnapshot(r) => (
             "report_snapshot",
-            json!({"feed_id": text(r.feed_id.as_bytes()), "tasks": tasks(&r.tasks)}),
+            json!({"feed_id": text(r.feedid.as_bytes()), "tasks": tasks(&r.tasks)}),
         ),
         M::ReportSnapshotResponse(r) => (
             "report_snapshot_response",
@@ -81,7 +82,7 @@ fn text(bytes: &[u8]) -> Value {
 /// A `time_exp_t`: its text, and `…_error` when it is not a valid expression.
 fn put_exp(obj: &mut Map<String, Value>, name: &str, exp: &ExpText<'_>) {
     obj.insert(name.to_owned(), text(exp.0));
-    if let Err(e) = exp.parse() {
+    if let Err(e) = TimeExp::parse_bytes(exp.as_bytes()) {
         obj.insert(format!("{name}_error"), json!(e.to_string()));
     }
 }
@@ -135,7 +136,7 @@ fn task(t: &Task<'_>) -> Value {
     o.insert("state".into(), json!(state_name(head.state)));
     o.insert("source".into(), json!(source_name(head.source)));
     if let Some(label) = &t.label {
-        o.insert("feed_id".into(), text(label.feed_id.as_bytes()));
+        o.insert("feed_id".into(), text(label.feedid.as_bytes()));
         o.insert("name".into(), text(label.name.as_bytes()));
     }
     match &t.body {

@@ -733,7 +733,7 @@ fn sealed_answer(session: &[u8], serial: u32, data: &[u8]) -> Vec<u8> {
         serial,
         data,
     });
-    let len = m.buffer_len();
+    let len = m.buffer_len().unwrap();
     let mut p = vec![0u8; joylink::crypto::sealed_len(&mode, 0, len)];
     m.emit(&mut p[16..16 + len]).unwrap();
     let h = Header::new(Magic::Wan, m.packet_type(), EncType::SessionKey);

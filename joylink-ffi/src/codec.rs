@@ -15,7 +15,8 @@
 
 use core::ffi::c_int;
 
-use joylink_wire::wan::{Control, FEED_ID_LEN, Heartbeat, SubDevInfo, SubDevState, Timestamped};
+use joylink_wire::FEEDID_LEN;
+use joylink_wire::wan::{Control, Heartbeat, SubDevInfo, SubDevOnline, Timestamped};
 use joylink_wire::{BizCode, FixedText};
 
 use crate::ptr::{bytes, bytes_mut, check_struct, overlaps, read, write};
@@ -315,7 +316,7 @@ pub unsafe extern "C" fn jl_subdev_info_parse(
             state: u8::from(s.state),
         };
         let text = s.feed_id.as_bytes();
-        let n = text.len().min(FEED_ID_LEN);
+        let n = text.len().min(FEEDID_LEN);
         v.feed_id
             .get_mut(..n)
             .ok_or(JL_ERR_INVALID_ARGUMENT)?
@@ -354,7 +355,7 @@ pub unsafe extern "C" fn jl_subdev_info_build(
             version: s.version,
             rssi: s.rssi,
             feed_id: FixedText::new("feed_id", feed),
-            state: SubDevState::from(s.state),
+            state: SubDevOnline::from(s.state),
         };
         // SAFETY: forwarded caller contract (`s` was copied: no overlap with `buf` matters).
         unsafe { build(buf, cap, out_len, &[], JL_SUBDEV_INFO_LEN, |o| rec.emit(o)) }
@@ -369,6 +370,6 @@ mod tests {
     #[test]
     fn c_constants_match_the_codecs() {
         assert_eq!(JL_SUBDEV_INFO_LEN, joylink_wire::wan::SUBDEV_INFO_LEN);
-        assert_eq!(JL_CONTROL_HEADER_LEN, joylink_wire::wan::CONTROL_HEADER_LEN);
+        assert_eq!(JL_CONTROL_HEADER_LEN, joylink_wire::CONTROL_HEADER_LEN);
     }
 }

@@ -23,10 +23,10 @@ use joylink_crypto::AccessKey;
 use joylink_session::Instant;
 use joylink_session::wan::sim::SimRng;
 use joylink_session::wan::{Cloud, CloudConfig, CloudIncoming, CloudState, Framer, TxQueue};
-use joylink_timer::{
+use joylink_wire::BizCode;
+use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
-use joylink_wire::BizCode;
 
 const FEED: &[u8] = b"1234567890123456";
 const KEY: &str = "25e35c9691ee91296facd5d28a4822bc";
@@ -382,7 +382,7 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
         .unwrap();
     let task = Task {
         version: 0,
-        label: Some(joylink_timer::Label::default()),
+        label: Some(joylink_wire::wan::timer::Label::new(b"", b"")),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id: 7,

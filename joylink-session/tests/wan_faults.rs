@@ -10,10 +10,10 @@
 
 use joylink_session::wan::sim::Pair;
 use joylink_session::wan::{CloudState, DeviceConfig, DeviceState};
-use joylink_timer::{
+use joylink_wire::BizCode;
+use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
-use joylink_wire::BizCode;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ static CMD: [Cmd<'static>; 1] = [Cmd(b"power=1")];
 fn task(id: i32) -> Task<'static> {
     Task {
         version: 0,
-        label: Some(joylink_timer::Label::default()),
+        label: Some(joylink_wire::wan::timer::Label::default()),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id,

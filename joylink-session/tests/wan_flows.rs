@@ -13,11 +13,11 @@ use joylink_session::wan::{
     CloudEvent, CloudState, DeviceConfig, DeviceState, OtaOrderSpec, RequestKind,
 };
 use joylink_session::{Error, Instant};
-use joylink_timer::{
-    BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
-};
 use joylink_wire::BizCode;
 use joylink_wire::wan::OtaStatus;
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
+};
 
 const KEY: &str = "25e35c9691ee91296facd5d28a4822bc";
 const CMD: &[u8] = br#"{"streams":[{"stream_id":"power","current_value":"0"}]}"#;
@@ -339,7 +339,7 @@ fn ota_without_status_fails_after_ten_minutes() {
 fn every_minute_task(id: i32, cmd: &'static [Cmd<'static>]) -> Task<'static> {
     Task {
         version: 0,
-        label: Some(joylink_timer::Label::default()),
+        label: Some(joylink_wire::wan::timer::Label::default()),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id,
@@ -584,7 +584,7 @@ fn local_timer_report_is_repeated_after_a_drop() {
 #[test]
 fn cloud_keeps_the_sub_device_states_of_a_gateway() {
     use joylink_wire::FixedText;
-    use joylink_wire::wan::{SubDevHeartbeat, SubDevInfo, SubDevList, SubDevState, WanMessage};
+    use joylink_wire::wan::{SubDevHeartbeat, SubDevInfo, SubDevList, SubDevOnline, WanMessage};
     let mut p = online(21);
     let pad = |s: &str| {
         let mut a = [0u8; 32];
@@ -592,7 +592,7 @@ fn cloud_keeps_the_sub_device_states_of_a_gateway() {
         a
     };
     let (fa, fb) = (pad("3039237988000962"), pad("456224334682547976"));
-    let send = |p: &mut Pair, states: [SubDevState; 2]| {
+    let send = |p: &mut Pair, states: [SubDevOnline; 2]| {
         let records = [
             SubDevInfo {
                 version: 1,
@@ -618,7 +618,7 @@ fn cloud_keeps_the_sub_device_states_of_a_gateway() {
             .unwrap();
         p.run_for(1_000);
     };
-    send(&mut p, [SubDevState::Online, SubDevState::Offline]);
+    send(&mut p, [SubDevOnline::Online, SubDevOnline::Offline]);
     let got: Vec<([u8; 32], u8)> = p
         .cloud
         .sub_devices()
@@ -626,7 +626,7 @@ fn cloud_keeps_the_sub_device_states_of_a_gateway() {
         .collect();
     assert_eq!(got, [(fa, 0), (fb, 1)]);
     assert!(p.cloud_log.contains(&CloudRec::SubDevices));
-    send(&mut p, [SubDevState::Offline, SubDevState::Online]);
+    send(&mut p, [SubDevOnline::Offline, SubDevOnline::Online]);
     let got: Vec<u8> = p.cloud.sub_devices().map(|d| d.state).collect();
     assert_eq!(got, [1, 0]);
     // A type-110 heartbeat keeps the gateway online like a type-10 one.

@@ -40,7 +40,7 @@ fn big_answer(p: &Pair, serial: u32, len: usize) -> (Vec<u8>, Vec<u8>) {
     });
     let key = p.cloud.session_key().unwrap();
     let mode = Mode::Session(&key);
-    let plain_len = m.buffer_len();
+    let plain_len = m.buffer_len().unwrap();
     let mut packet = vec![0u8; joylink_crypto::sealed_len(&mode, 0, plain_len)];
     m.emit(&mut packet[HEADER_LEN..HEADER_LEN + plain_len])
         .unwrap();

@@ -15,7 +15,7 @@ use joylink_session::wan::{
     Gateway, GatewayIncoming, RequestKind, SubDevice, TxQueue, open_inner,
 };
 use joylink_test_vectors::{Value, by_id, hex_field, u64_field, vectors};
-use joylink_wire::wan::SubDevState;
+use joylink_wire::wan::SubDevOnline;
 use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
 
 const GW_FEED: &str = "1234567890123456";
@@ -115,7 +115,7 @@ fn heartbeat_110_equals_the_vector() {
         )
         .unwrap();
         sub.version = s["version"].as_u64().unwrap() as u16;
-        sub.state = SubDevState::from(s["state"].as_u64().unwrap() as u8);
+        sub.state = SubDevOnline::from(s["state"].as_u64().unwrap() as u8);
         g.add_sub(sub).unwrap();
     }
     let due = g.poll_timeout().unwrap();
@@ -234,7 +234,7 @@ fn unbind_113_is_answered_as_the_vector_and_empties_the_table() {
         panic!("{got:?}");
     };
     assert_eq!(devices.len(), 2);
-    assert!(devices.iter().all(|d| d.state == SubDevState::Unbound));
+    assert!(devices.iter().all(|d| d.state == SubDevOnline::Unbound));
     let left: Vec<_> = g.sub_devices().map(|(_, s)| s.feed_id().to_vec()).collect();
     assert_eq!(left, vec![b"stays".to_vec()]);
     assert_eq!(hex::encode(drain(&mut g)), rsp["packet"].as_str().unwrap());
@@ -386,7 +386,7 @@ fn cloud_learns_sub_device_states_from_110() {
     assert_eq!(subs[0].feed_id_text(), SUB_FEED);
     assert_eq!(subs[0].state, 0);
     // The sub-device goes offline: the next heartbeat says so.
-    l.gw.sub_mut(0).unwrap().state = SubDevState::Offline;
+    l.gw.sub_mut(0).unwrap().state = SubDevOnline::Offline;
     l.tick(15_000);
     assert_eq!(l.cloud.sub_devices().next().unwrap().state, 1);
 }
@@ -598,7 +598,7 @@ mod faults {
                     }
                     Op::State(i, s) => {
                         if let Some(sub) = l.gw.sub_mut(i) {
-                            sub.state = SubDevState::from(s);
+                            sub.state = SubDevOnline::from(s);
                         }
                     }
                     Op::AddSecond => {

@@ -227,7 +227,7 @@ impl CivilTime {
         days_from_civil(self.year, self.month, self.day)
     }
 
-    /// Day of the week, 0 = Sunday … 6 = Saturday (the `time_exp` week numbering, NOTES.md §9).
+    /// Day of the week, 0 = Sunday … 6 = Saturday (the `time_exp` week numbering, compat §9).
     #[must_use]
     pub const fn weekday(&self) -> u8 {
         weekday_from_days(self.days_since_epoch())

@@ -1,8 +1,8 @@
 //! The crate's one error type.
 //!
-//! Every parser and decoder of the crate returns one of these variants instead of panicking; every
-//! encoder returns [`Error::BufferTooSmall`] before writing anything when the caller's buffer is
-//! short. The enum is `Copy` and carries no heap data, so it is usable in `no_std` firmware.
+//! Every parser of the crate returns one of these variants instead of panicking. The enum is
+//! `Copy` and carries no heap data, so it is usable in `no_std` firmware. The type-13 codecs are
+//! `joylink_wire::wan::timer`'s and report `joylink_wire::Error`.
 
 use core::fmt;
 
@@ -19,7 +19,7 @@ pub enum ExpField {
     Day,
     /// Month, 1–12 (月).
     Month,
-    /// Day of the week, 0 = Sunday … 6 = Saturday (周). // compat: NOTES.md §9
+    /// Day of the week, 0 = Sunday … 6 = Saturday (周). // compat: compat §9
     Week,
     /// Year, 1970–9999 (年).
     Year,
@@ -113,79 +113,6 @@ impl fmt::Display for ExpReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An error of the wire layer (header, codes).
-    #[error("wire: {0}")]
-    Wire(#[from] joylink_wire::Error),
-    /// The caller's output buffer is shorter than what the encoder must write; nothing was written.
-    #[error("output buffer too small: {needed} bytes needed, {available} available")]
-    BufferTooSmall {
-        /// Bytes the encoder needs.
-        needed: usize,
-        /// Bytes the caller's buffer holds.
-        available: usize,
-    },
-    /// The input ends before the format says it should.
-    #[error("input truncated: {needed} bytes needed, {available} available")]
-    Truncated {
-        /// Bytes the format requires at this point.
-        needed: usize,
-        /// Bytes actually present.
-        available: usize,
-    },
-    /// Bytes left over after a complete structure (`what` names it), where the format allows none.
-    #[error("{len} trailing bytes after {what}")]
-    TrailingData {
-        /// The structure that ended early.
-        what: &'static str,
-        /// How many bytes were left.
-        len: usize,
-    },
-    /// A length or count field holds a value the format cannot have (negative, or not matching
-    /// the bytes it describes).
-    #[error("{field} has invalid value {value}")]
-    BadLength {
-        /// The field concerned (`"cmd_t.len"`, `"task_num"`, …).
-        field: &'static str,
-        /// The value read.
-        value: i64,
-    },
-    /// A variable part is longer than its length field can express.
-    #[error("{field} too long: {len} bytes, at most {max}")]
-    TooLong {
-        /// The field concerned.
-        field: &'static str,
-        /// Its length.
-        len: usize,
-        /// The largest length allowed.
-        max: usize,
-    },
-    /// A fixed-size text field (`feedid[32]`, `name[128]`) given to an encoder contains a NUL
-    /// byte, which the receiver would read as the end of the text.
-    #[error("{field} contains a NUL byte")]
-    NulInText {
-        /// The field concerned.
-        field: &'static str,
-    },
-    /// A fixed-size text field is not UTF-8 (only returned by the `to_str` accessors; decoding
-    /// itself accepts any bytes).
-    #[error("{field} is not UTF-8")]
-    NotUtf8 {
-        /// The field concerned.
-        field: &'static str,
-    },
-    /// `task_t.mode` is not 0–3 (spec 10): the union's layout is unknown, so the rest of the list
-    /// cannot be read.
-    #[error("unknown task mode {0}")]
-    UnknownTaskMode(i32),
-    /// A full (`task_t`) list was given a simplified task or the other way round.
-    #[error("task form mismatch: expected the {expected} form")]
-    TaskForm {
-        /// `"full"` or `"simplified"`.
-        expected: &'static str,
-    },
-    /// The payload's `biz_code` is not a timer code (spec 10).
-    #[error("biz_code {0} is not a timer code")]
-    NotTimer(u32),
     /// A `time_exp` has the wrong number of `_`-separated fields (7 are required).
     #[error("time_exp has {found} fields, 7 required")]
     FieldCount {

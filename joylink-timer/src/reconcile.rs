@@ -9,6 +9,8 @@
 //! Pure functions over the caller's lists: no allocation, `O(n·m)` comparisons (task lists are
 //! a few dozen entries).
 
+use joylink_wire::wan::timer::Task;
+
 /// The identity and revision of a task, as compared by 10.12.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskKey {
@@ -18,8 +20,8 @@ pub struct TaskKey {
     pub version: i32,
 }
 
-impl From<&crate::Task<'_>> for TaskKey {
-    fn from(t: &crate::Task<'_>) -> TaskKey {
+impl From<&Task<'_>> for TaskKey {
+    fn from(t: &Task<'_>) -> TaskKey {
         TaskKey {
             id: t.id(),
             version: t.version,

@@ -1,6 +1,6 @@
 //! When a [`TimeExp`] fires: [`TimeExp::next_after`] and the [`Firings`] iterator.
 //!
-//! # The reading this crate defines (no SDK implements one, NOTES.md §9)
+//! # The reading this crate defines (no SDK implements one, compat §9)
 //!
 //! A civil time `t` *matches* when every field accepts it:
 //!

@@ -1,13 +1,13 @@
 //! The `time_exp` expression of spec 10: `sec_min_hour_day_month_week_year`.
 //!
-//! No shipped SDK parses it (NOTES.md §9), so this module defines the reference reading:
+//! No shipped SDK parses it (compat §9), so this module defines the reference reading:
 //!
 //! * exactly seven `_`-separated fields, in the order second, minute, hour, day of month, month,
 //!   day of week, year;
 //! * each field is `*` (any value), a decimal value, a comma list of values (`1,3,5`), or `/N`
 //!   (every `N` units, counted from the task's creation time; see [`crate::schedule`]);
 //! * ranges: sec 0–59, min 0–59, hour 0–23, day 1–31, month 1–12, week 0–6 with **0 = Sunday**
-//!   (spec example 2 writes Mon/Wed/Fri as `1,3,5`; NOTES.md §9), year 1970–9999;
+//!   (spec example 2 writes Mon/Wed/Fri as `1,3,5`; compat §9), year 1970–9999;
 //! * `/N` limits: sec ≤ 60, min ≤ 60, hour ≤ 24, day ≤ 31, month ≤ 12, week ≤ 52, year ≤ 400;
 //! * the text is ASCII; numbers are plain digits (leading zeros accepted, written without).
 //!
@@ -41,7 +41,7 @@ pub enum Strictness {
     #[default]
     Strict,
     /// Runs of `_` count as one separator and leading/trailing `_` are ignored, so the spec's
-    /// example 3 `0_1_22__11,15_*_*_*` reads as `0_1_22_11,15_*_*_*`. // compat: NOTES.md §9
+    /// example 3 `0_1_22__11,15_*_*_*` reads as `0_1_22_11,15_*_*_*`. // compat: compat §9
     Lenient,
 }
 

@@ -288,7 +288,7 @@ fn spec_examples_fire_as_the_spec_says() {
     let e4 = TimeExp::parse("0_1_22_*_*_*_*").unwrap();
     let got: Vec<_> = e4.firings(now, now).take(2).collect();
     assert_eq!(got, [t(2015, 1, 1, 22, 1, 0), t(2015, 1, 2, 22, 1, 0)]);
-    // 5: every 2 seconds / minutes / hours / days / years (NOTES.md §9's intended five).
+    // 5: every 2 seconds / minutes / hours / days / years (compat §9's intended five).
     let a = t(2015, 1, 1, 10, 20, 30);
     let cases = [
         ("/2_*_*_*_*_*_*", 2i64),

@@ -1,32 +1,57 @@
-//! The `timestamp u32, biz_code u32, serial u32` header that opens every control-style body: LAN
-//! script control 4 and 104 (spec 6.3.4, 6.3.8), WAN control 11, async result 14, sub-device
-//! control 111 and unbind 113 (spec 7.3.7, 12, 7.3.19, 7.3.23). The layout is one C struct prefix
-//! in the SDK, so it is read and written in one place.
+//! The `timestamp u32, biz_code u32, serial u32` preamble that opens every control-style body: LAN
+//! script control 4 and 104 (spec 6.3.4, 6.3.8), WAN control 11, timers 13 (spec 10), async
+//! result 14, sub-device control 111 and unbind 113 (spec 7.3.7, 12, 7.3.19, 7.3.23). The layout
+//! is one C struct prefix in the SDK, so it is declared, read and written in one place.
 
 use crate::codec::{Reader, Writer, room};
 use crate::{BizCode, Result};
 
-/// The three leading fields of a control-style body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ControlHeader {
-    /// The sender's time.
-    pub(crate) timestamp: u32,
-    /// What is asked or answered.
-    pub(crate) biz_code: BizCode,
+/// The three leading fields of a control-style body (12 bytes, [`CONTROL_HEADER_LEN`]).
+///
+/// The type-13 messages carry it as their `preamble`; the bodies of types 4, 11, 14, 111 and
+/// 113 spell its fields out but read and write them through it.
+///
+/// ```
+/// use joylink_wire::{BizCode, ControlHeader};
+/// let request = ControlHeader::new(0x5f5e_1000, BizCode::TimerAdd, 7);
+/// let reply = request.reply();
+/// assert_eq!((reply.biz_code, reply.serial), (BizCode::TimerAddResponse, 7));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ControlHeader {
+    /// The sender's time (the replay-protection timestamp, compat §5).
+    pub timestamp: u32,
+    /// What is asked or answered, as read (aliases kept, so a body re-encodes exactly).
+    pub biz_code: BizCode,
     /// The sequence number a reply echoes.
-    pub(crate) serial: u32,
+    pub serial: u32,
 }
+
+/// Bytes of a [`ControlHeader`] on the wire.
+pub const CONTROL_HEADER_LEN: usize = ControlHeader::LEN;
 
 impl ControlHeader {
     /// Bytes on the wire.
-    pub(crate) const LEN: usize = 12;
+    pub const LEN: usize = 12;
 
     /// The header of a body's three fields.
-    pub(crate) const fn new(timestamp: u32, biz_code: BizCode, serial: u32) -> Self {
+    #[must_use]
+    pub const fn new(timestamp: u32, biz_code: BizCode, serial: u32) -> Self {
         Self {
             timestamp,
             biz_code,
             serial,
+        }
+    }
+
+    /// The header of the reply to this request: same timestamp and serial, `biz_code` mapped as
+    /// SDK 2.1.22 does ([`BizCode::response`]).
+    #[must_use]
+    pub const fn reply(&self) -> Self {
+        Self {
+            timestamp: self.timestamp,
+            biz_code: self.biz_code.response(),
+            serial: self.serial,
         }
     }
 

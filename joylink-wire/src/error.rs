@@ -127,6 +127,13 @@ pub enum Error {
         /// The number in the payload.
         payload: u32,
     },
+    /// Type 13: a task list of the full form (`task_t`, with `feedid` and `name`) was given a task
+    /// without a label, or a simplified list (`simplified_task_t`) one with a label (spec 10).
+    #[error("task form mismatch: expected the {expected} form")]
+    TaskForm {
+        /// `"full"` or `"simplified"`.
+        expected: &'static str,
+    },
     /// A firmware version name is not in the `1.2.1.20151030_release` format of spec 9.
     #[error("invalid version name: {reason}")]
     InvalidVersionName {

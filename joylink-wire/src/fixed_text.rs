@@ -13,6 +13,10 @@
 
 use crate::{Error, Result};
 
+/// Width of every `feedid` field (spec 6.3.8, 7.3.15, 7.3.19, 10): sub-device script control on
+/// the LAN, the sub-device bodies of the WAN, timer tasks and snapshots.
+pub const FEEDID_LEN: usize = 32;
+
 /// A borrowed NUL-padded text field of a binary body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FixedText<'a> {

@@ -57,7 +57,7 @@ mod value;
 mod write_key;
 
 #[cfg(feature = "json")]
-pub use codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, TranType};
+pub use codes::{DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType};
 #[cfg(feature = "json")]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]

@@ -43,10 +43,11 @@ pub use codes::{
     BizCode, EncType, HardwareError, MAGIC_LAN, MAGIC_WAN, Magic, PacketType, ResponseCode,
     UnknownCode,
 };
+pub use control_header::{CONTROL_HEADER_LEN, ControlHeader};
 pub use crc::{Crc16, CrcPolicy, crc16};
 pub use direction::Direction;
 pub use error::{Error, Result};
-pub use fixed_text::{FixedText, write_fixed_text};
+pub use fixed_text::{FEEDID_LEN, FixedText, write_fixed_text};
 pub use fragment::{
     FRAGMENT_PIECE_LEN, Fragment, REASSEMBLY_TIMEOUT_MS, Reassembled, Reassembler, ReassemblyStats,
     ReassemblyStatus, Splitter, WAN_FRAGMENT_PIECE_LEN, fragment_piece_len,

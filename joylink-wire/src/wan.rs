@@ -9,7 +9,8 @@
 //! [`Error::Truncated`]. Nothing here allocates except the JSON documents of feature `json`.
 //!
 //! [`WanMessage::parse`] is the single entry point from (type, plaintext, direction) to a typed
-//! message. The OTA firmware checksum is [`FirmwareCrc32`] / [`firmware_crc32`].
+//! message; every WAN type with a body has its typed arm, timers (type 13) included
+//! ([`timer::TimerMessage`]). The OTA firmware checksum is [`FirmwareCrc32`] / [`firmware_crc32`].
 //!
 //! ```
 //! use joylink_wire::wan::{Control, WanMessage};
@@ -42,6 +43,12 @@ mod ota;
 mod standard;
 mod subdev;
 mod task;
+#[allow(
+    private_interfaces,
+    reason = "the sealed `Item` trait of a timer `List` reads and writes through the \
+              crate-private cursors; it cannot be named or implemented outside the crate"
+)]
+pub mod timer;
 mod upload;
 mod video;
 
@@ -52,7 +59,7 @@ pub use auth::{
     AuthRequest, AuthRequestBody, AuthRequestOpt, AuthResponse, AuthResponseBody, AuthResponseOpt,
     SESSION_KEY_LEN,
 };
-pub use control::{CONTROL_HEADER_LEN, Control, ControlBody};
+pub use control::{Control, ControlBody};
 pub use firmware_crc::{FIRMWARE_CRC32_POLY, FirmwareCrc32, firmware_crc32};
 pub use heartbeat::{CodeResponse, CodeResponseBody, Heartbeat, HeartbeatBody};
 pub use info::{INFO_FETCH_HEADER_LEN, InfoFetch, InfoFetchBody};
@@ -67,15 +74,16 @@ pub use ota::{OtaStatus, VersionName};
 #[cfg(feature = "json")]
 pub use standard::{ControlResponseDoc, UploadDoc};
 pub use subdev::{
-    FEED_ID_LEN, SUBDEV_CONTROL_HEADER_LEN, SUBDEV_HEARTBEAT_HEADER_LEN, SUBDEV_INFO_LEN,
+    SUBDEV_CONTROL_HEADER_LEN, SUBDEV_HEARTBEAT_HEADER_LEN, SUBDEV_INFO_LEN,
     SUBDEV_UNBIND_HEADER_LEN, SUBDEV_UPLOAD_HEADER_LEN, SUBDEV_UPLOAD_RESPONSE_LEN, SubDevControl,
     SubDevControlBody, SubDevHeartbeat, SubDevHeartbeatBody, SubDevInfo, SubDevIter, SubDevList,
-    SubDevState, SubDevUnbind, SubDevUnbindBody, SubDevUpload, SubDevUploadBody,
+    SubDevOnline, SubDevUnbind, SubDevUnbindBody, SubDevUpload, SubDevUploadBody,
     SubDevUploadResponse, SubDevUploadResponseBody,
 };
 #[cfg(feature = "json")]
 pub use task::{SubTaskResult, TaskOutcome, TaskReportDoc};
 pub use task::{TaskReport, TaskReportBody, TaskReportResponse, TaskReportResponseBody};
+pub use timer::TimerMessage;
 pub use upload::{Timestamped, TimestampedBody, Upload};
 pub use video::VideoResult;
 #[cfg(feature = "json")]

@@ -16,8 +16,8 @@ use joylink_wire::lan::{
     self, AddSubDevData, AddSubDevRequest, AppIdentity, CloudIdentity, Control, ControlData,
     ControlResponse, DebugInfo, DevType, DeviceIdentity, JsonBody, JsonCommand, JsonControlRequest,
     JsonControlResponse, JsonNumber, LanControl, RawJson, ScanRequest, ScanResponse, ScanStatus,
-    Stream, StreamKeyOrder, StreamValue, Style, SubDevAuthData, SubDevAuthRequest, SubDevControl,
-    SubDevControlResponse, SubDevProtocol, SubDevResponse, SubDevState, SubDevice, Timestamped,
+    Stream, StreamKeyOrder, StreamValue, Style, SubDevAuthData, SubDevAuthRequest, SubDevAuthState,
+    SubDevControl, SubDevControlResponse, SubDevProtocol, SubDevResponse, SubDevice, Timestamped,
     TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
 };
 use joylink_wire::{BizCode, Direction, FixedText, PacketType};
@@ -118,7 +118,7 @@ fn sub_device() -> impl Strategy<Value = SubDevice<'static>> {
         .prop_map(
             |((st, pr, mac, pu, lc, tt, feedid), (dk, dav, sns, cid, fw, mc), (dbg, dt))| {
                 SubDevice {
-                    state: SubDevState::from(st),
+                    state: SubDevAuthState::from(st),
                     protocol: SubDevProtocol::from(pr),
                     mac,
                     productuuid: pu,

@@ -27,8 +27,8 @@
 use joylink_wire::lan::{
     self, AddSubDevRequest, DevType, JsonBody, JsonCommand, JsonControlRequest,
     JsonControlResponse, LanControl, Message, ScanRequest, ScanResponse, ScanStatus,
-    StreamKeyOrder, StreamValue, SubDevAuthRequest, SubDevProtocol, SubDevResponse, SubDevState,
-    TranType, WriteKeyRequest, WriteKeyResponse,
+    StreamKeyOrder, StreamValue, SubDevAuthRequest, SubDevAuthState, SubDevProtocol,
+    SubDevResponse, TranType, WriteKeyRequest, WriteKeyResponse,
 };
 use joylink_wire::{Direction, PacketType};
 
@@ -95,7 +95,7 @@ fn discovery_6_3_1() {
     let sub = &r.subdev.as_ref().unwrap()[0];
     assert_eq!(
         (sub.state, sub.protocol),
-        (SubDevState::Waiting, SubDevProtocol::Zigbee)
+        (SubDevAuthState::Waiting, SubDevProtocol::Zigbee)
     );
     assert_eq!(sub.firmware_version.as_deref(), Some("aae7_001"));
     assert_eq!(sub.devtype, Some(DevType::Normal));

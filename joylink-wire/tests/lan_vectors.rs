@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use joylink_test_vectors::{Value, by_id, hex_field, load, u64_field, vectors};
 use joylink_wire::lan::{
     self, DevType, JsonCommand, LanControl, Message, ScanStatus, StreamKeyOrder, StreamValue,
-    SubDevProtocol, SubDevState, TranType,
+    SubDevAuthState, SubDevProtocol, TranType,
 };
 use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, PacketType, decode};
 
@@ -165,7 +165,7 @@ fn check_scan_response(r: &lan::ScanResponse<'_>, v: &Value, id: &str) {
                 );
                 assert_eq!(
                     g.state,
-                    SubDevState::from(i32::try_from(i(&w["state"])).unwrap()),
+                    SubDevAuthState::from(i32::try_from(i(&w["state"])).unwrap()),
                     "{id}"
                 );
                 assert_eq!(

@@ -89,7 +89,7 @@ proptest! {
     fn record_bodies_round_trip(ts in any::<u32>(), s in any::<u32>(), b in biz(), v in any::<u16>(),
                                 recs in proptest::collection::vec((any::<u16>(), any::<u16>(), text32(), any::<u8>()), 0..8)) {
         let infos: Vec<SubDevInfo<'_>> = recs.iter().map(|(v, r, f, st)| SubDevInfo {
-            version: *v, rssi: *r, feed_id: FixedText::new("feed_id", f), state: SubDevState::from(*st) }).collect();
+            version: *v, rssi: *r, feed_id: FixedText::new("feed_id", f), state: SubDevOnline::from(*st) }).collect();
         let x = SubDevHeartbeat { timestamp: ts, version: v, rssi: v ^ 3, devices: SubDevList::from_records(&infos) };
         prop_assert_eq!(x.buffer_len(), 10 + 37 * infos.len());
         check!(x, SubDevHeartbeat::parse);
@@ -112,9 +112,15 @@ proptest! {
     fn arbitrary_bytes_never_panic_and_reencode(ty in any::<u8>(), up in any::<bool>(), data in bytes(400)) {
         let dir = if up { Direction::FromDevice } else { Direction::ToDevice };
         if let Ok(m) = WanMessage::parse(PacketType::from(ty), &data, dir) {
-            let mut out = vec![0; m.buffer_len()];
-            prop_assert_eq!(m.emit(&mut out), Ok(data.len()));
-            prop_assert_eq!(out, data.clone());
+            let mut out = vec![0; m.buffer_len().unwrap()];
+            prop_assert_eq!(m.emit(&mut out), Ok(out.len()));
+            if let WanMessage::Timer(_) = m {
+                // The SDK's padded timer replies lose their padding; the rest decodes the same.
+                prop_assert!(out.len() <= data.len());
+                prop_assert_eq!(WanMessage::parse(PacketType::from(ty), &out, dir).unwrap(), m);
+            } else {
+                prop_assert_eq!(out, data.clone());
+            }
         }
         // Views never panic either, even unchecked over short input.
         let _ = (ControlBody::new_unchecked(&data[..]).data(), SubDevControlBody::new_unchecked(&data[..]).feed_id());

@@ -10,7 +10,7 @@
 )]
 
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
-use joylink_wire::wan::{AuthRequestOpt, AuthResponseOpt, SubDevState, WanMessage};
+use joylink_wire::wan::{AuthRequestOpt, AuthResponseOpt, SubDevOnline, WanMessage};
 #[cfg(feature = "json")]
 use joylink_wire::wan::{OtaOrder, OtaOrderResponse, OtaStatus, OtaStatusReport};
 use joylink_wire::{BizCode, CrcPolicy, Direction, PacketType, ResponseCode, decode};
@@ -50,7 +50,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
         assert_eq!(msg.packet_type(), ty, "{id}");
         assert_eq!(msg.direction(), dir, "{id}");
         // Re-encode byte for byte.
-        let mut out = vec![0xa5; msg.buffer_len()];
+        let mut out = vec![0xa5; msg.buffer_len().unwrap()];
         assert_eq!(msg.emit(&mut out), Ok(plaintext.len()), "{id}");
         assert_eq!(out, plaintext, "{id} re-encoding");
 
@@ -188,7 +188,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
             WanMessage::SubDevUnbindResponse(u) => {
                 assert_eq!(u.timestamp, time("device_time"));
                 assert_eq!(u.biz_code, BizCode::UnbindResponse);
-                assert!(u.devices.iter().all(|d| d.state == SubDevState::Unbound));
+                assert!(u.devices.iter().all(|d| d.state == SubDevOnline::Unbound));
             }
             WanMessage::OtaOrder(o) => {
                 assert_eq!(o.timestamp, time("server_time"));

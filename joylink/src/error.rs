@@ -27,7 +27,8 @@ pub enum Error {
     /// every decryption failure, never which — or a public key is invalid.
     #[error(transparent)]
     Crypto(#[from] joylink_crypto::Error),
-    /// A type-13 (timer) body could not be decoded (spec chapter 10).
+    /// A `time_exp` or a civil time of [`timer`](crate::timer) is invalid (spec chapter 10); a
+    /// type-13 body that does not decode is [`Error::Wire`].
     #[error(transparent)]
     Timer(#[from] joylink_timer::Error),
     /// The packet's magic is not the network the function handles (a WAN packet given to

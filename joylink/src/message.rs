@@ -1,18 +1,17 @@
-//! One typed message for every packet: LAN bodies, WAN bodies and type-13 timer bodies, from an
-//! opened packet and its direction, so a caller never matches on type numbers.
+//! One typed message for every packet: LAN bodies and WAN bodies (type-13 timer bodies
+//! included), from an opened packet and its direction, so a caller never matches on type numbers.
 //!
 //! [`Message::parse`] is the single entry point for a plaintext you opened yourself:
 //! the network (the header's [`Magic`]) picks the decoder —
-//! [`joylink_wire::lan::decode`] for the LAN, [`WanMessage::parse`] for the WAN — and a WAN type
-//! 13 goes on to [`TimerMessage::parse`] (spec chapter 10), so it arrives typed too.
+//! [`joylink_wire::lan::decode`] for the LAN, [`WanMessage::parse`] for the WAN, which types a
+//! type 13 by its biz_code too ([`WanMessage::Timer`], spec chapter 10).
 //! [`open`] does the whole receive path from the packet bytes and the keys, through
 //! [`lan::open`](crate::lan::open) or [`wan::open`](crate::wan::open).
 //!
-//! Behind the `json` feature, since the LAN bodies are JSON. Without it, WAN and timer bodies
-//! are still typed by [`wan::open`](crate::wan::open) and [`TimerMessage::parse`].
+//! Behind the `json` feature, since the LAN bodies are JSON. Without it, WAN bodies (timers
+//! included) are still typed by [`wan::open`](crate::wan::open).
 
 use joylink_crypto::PublicKey;
-use joylink_timer::TimerMessage;
 use joylink_wire::wan::WanMessage;
 use joylink_wire::{CrcPolicy, Direction, Header, Magic, PacketType, lan};
 
@@ -22,7 +21,7 @@ use crate::wan::WanKeys;
 
 /// A typed JoyLink message of either network, borrowing the plaintext it was decoded from.
 ///
-/// A WAN type 13 is always [`Message::Timer`], never `Wan(WanMessage::Timer(_))`.
+/// A WAN type 13 is `Wan(WanMessage::Timer(_))`, typed by its biz_code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 #[expect(
@@ -33,10 +32,8 @@ use crate::wan::WanKeys;
 pub enum Message<'a> {
     /// A LAN body (spec chapter 6): app ↔ device over UDP.
     Lan(lan::Message<'a>),
-    /// A WAN body (spec chapter 7, 9.5/9.6, 12) other than type 13: device ↔ cloud over TCP.
+    /// A WAN body (spec chapter 7, 9.5/9.6, 10, 12): device ↔ cloud over TCP.
     Wan(WanMessage<'a>),
-    /// A WAN type-13 timer body (spec chapter 10), by its biz_code.
-    Timer(TimerMessage<'a>),
 }
 
 impl<'a> Message<'a> {
@@ -60,8 +57,8 @@ impl<'a> Message<'a> {
     /// # Errors
     /// [`Error::Wire`](crate::Error::Wire)`(`[`Json`](joylink_wire::Error::Json)`)` for a bad
     /// LAN JSON body (naming the body, with the line and column),
-    /// [`Error::Wire`](crate::Error::Wire) for a body too short or malformed,
-    /// [`Error::Timer`](crate::Error::Timer) for a bad type-13 body.
+    /// [`Error::Wire`](crate::Error::Wire) for a body too short or malformed (a type-13 body
+    /// included).
     pub fn parse(
         network: Magic,
         packet_type: PacketType,
@@ -74,25 +71,12 @@ impl<'a> Message<'a> {
                 plaintext,
                 direction,
             )?)),
-            Magic::Wan => Self::from_wan(
-                WanMessage::parse(packet_type, plaintext, direction)?,
+            Magic::Wan => Ok(Message::Wan(WanMessage::parse(
+                packet_type,
+                plaintext,
                 direction,
-            ),
+            )?)),
         }
-    }
-
-    /// Completes a [`WanMessage`] (from [`wan::open`](crate::wan::open), say, with options
-    /// [`open`] does not take): a type-13 body is decoded by joylink-timer, the rest is wrapped.
-    ///
-    /// # Errors
-    /// [`Error::Timer`](crate::Error::Timer) for a bad type-13 body.
-    pub fn from_wan(message: WanMessage<'a>, direction: Direction) -> Result<Self> {
-        Ok(match message {
-            WanMessage::Timer(plaintext) => {
-                Message::Timer(TimerMessage::parse(plaintext, timer_direction(direction))?)
-            }
-            other => Message::Wan(other),
-        })
     }
 
     /// The network the message travels on.
@@ -100,7 +84,7 @@ impl<'a> Message<'a> {
     pub fn network(&self) -> Magic {
         match self {
             Message::Lan(_) => Magic::Lan,
-            Message::Wan(_) | Message::Timer(_) => Magic::Wan,
+            Message::Wan(_) => Magic::Wan,
         }
     }
 
@@ -111,7 +95,6 @@ impl<'a> Message<'a> {
         match self {
             Message::Lan(m) => m.packet_type(),
             Message::Wan(m) => m.packet_type(),
-            Message::Timer(_) => PacketType::Timer,
         }
     }
 }
@@ -122,17 +105,10 @@ impl<'a> From<lan::Message<'a>> for Message<'a> {
     }
 }
 
-impl<'a> From<TimerMessage<'a>> for Message<'a> {
-    fn from(m: TimerMessage<'a>) -> Self {
-        Message::Timer(m)
-    }
-}
-
-/// joylink-timer keeps its own `Direction` (it does not depend on the wire crate's); same meaning.
-fn timer_direction(direction: Direction) -> joylink_timer::Direction {
-    match direction {
-        Direction::ToDevice => joylink_timer::Direction::ToDevice,
-        Direction::FromDevice => joylink_timer::Direction::FromDevice,
+/// A WAN message (from [`wan::open`](crate::wan::open) with options [`open`] does not take, say).
+impl<'a> From<WanMessage<'a>> for Message<'a> {
+    fn from(m: WanMessage<'a>) -> Self {
+        Message::Wan(m)
     }
 }
 
@@ -165,16 +141,14 @@ pub struct Opened<'a> {
 
 /// Opens a received packet in place and types its body: [`lan::open`](crate::lan::open) for
 /// [`Keys::Lan`] (which also checks the type/enctype table), [`wan::open`](crate::wan::open)
-/// with `crc` for [`Keys::Wan`] (key by packet type, type 9's random numbers checked), then
-/// [`Message::from_wan`] for the timer bodies.
+/// with `crc` for [`Keys::Wan`] (key by packet type, type 9's random numbers checked).
 ///
-/// For the lenient WAN checks of shipped devices (NOTES.md §2, §3.2) call
-/// [`wan::open`](crate::wan::open) with its `OpenOptions` and then [`Message::from_wan`].
+/// For the lenient WAN checks of shipped devices (compat §2, §3.2) call
+/// [`wan::open`](crate::wan::open) with its `OpenOptions` (its message converts with `From`).
 ///
 /// # Errors
 /// [`Error::WrongNetwork`](crate::Error::WrongNetwork) when the magic is not the network of
-/// `keys`, and every error of [`lan::open`](crate::lan::open) / [`wan::open`](crate::wan::open)
-/// / [`Message::from_wan`].
+/// `keys`, and every error of [`lan::open`](crate::lan::open) / [`wan::open`](crate::wan::open).
 pub fn open<'a>(
     buf: &'a mut [u8],
     keys: &Keys<'_>,
@@ -198,7 +172,7 @@ pub fn open<'a>(
                 header: o.header,
                 opt: o.opt,
                 peer_key: None,
-                message: Message::from_wan(o.message, direction)?,
+                message: Message::Wan(o.message),
                 crc_status: o.crc_status,
             })
         }
@@ -209,6 +183,7 @@ pub fn open<'a>(
 mod tests {
     use super::*;
     use crate::Error;
+    use joylink_wire::wan::TimerMessage;
 
     #[test]
     fn lan_scan_request_is_typed() {
@@ -230,18 +205,18 @@ mod tests {
     }
 
     #[test]
-    fn wan_type_13_goes_to_the_timer_decoder() {
+    fn wan_type_13_is_typed_by_the_wan_decoder() {
         // spec 10.1: timestamp 1, biz_code 1090 (0x442, support query), serial 7.
         let pt = [1, 0, 0, 0, 0x42, 0x04, 0, 0, 7, 0, 0, 0];
         let m = Message::parse(Magic::Wan, PacketType::Timer, &pt, Direction::ToDevice).unwrap();
         assert_eq!(m.packet_type(), PacketType::Timer);
-        let Message::Timer(TimerMessage::SupportQuery(p)) = m else {
+        let Message::Wan(WanMessage::Timer(TimerMessage::SupportQuery(p))) = m else {
             panic!("{m:?}")
         };
         assert_eq!((p.timestamp, p.serial), (1, 7));
-        // Too short for the 12-byte preamble: the timer crate's error.
+        // Too short for the 12-byte preamble: the wire crate's error.
         let r = Message::parse(Magic::Wan, PacketType::Timer, &pt[..5], Direction::ToDevice);
-        assert!(matches!(r, Err(Error::Timer(_))), "{r:?}");
+        assert!(matches!(r, Err(Error::Wire(_))), "{r:?}");
     }
 
     #[test]

@@ -193,7 +193,10 @@ pub fn open<'a>(
 /// Exact length of the packet [`seal`] writes for `message` with `opt_len` bytes of opt.
 pub fn sealed_len(message: &WanMessage<'_>, keys: &WanKeys<'_>, opt_len: usize) -> Result<usize> {
     let mode = keys.mode(message.packet_type())?;
-    Ok(packet_len(opt_len, mode.payload_len(message.buffer_len()))?)
+    Ok(packet_len(
+        opt_len,
+        mode.payload_len(message.buffer_len()?),
+    )?)
 }
 
 /// Seals `message` into a WAN packet in `buf` (header with version 1, total/index/reserved 0,
@@ -223,7 +226,7 @@ fn seal_with(
 ) -> Result<usize> {
     let packet_type = message.packet_type();
     let mode = keys.mode(packet_type)?;
-    let plaintext_len = message.buffer_len();
+    let plaintext_len = message.buffer_len()?;
     let total = packet_len(opt_len, mode.payload_len(plaintext_len))?;
     let too_small = joylink_wire::Error::BufferTooSmall {
         needed: total,

@@ -11,10 +11,10 @@
 
 use joylink::lan::LanKeys;
 use joylink::wan::{WanKeys, seal};
+use joylink::wire::wan::TimerMessage;
 use joylink::{Error, Keys, Message, open};
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, PrivateKey, SessionKey};
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
-use joylink_timer::TimerMessage;
 use joylink_wire::lan::Message as Lan;
 use joylink_wire::wan::WanMessage as Wan;
 use joylink_wire::{BizCode, CrcPolicy, Direction, Magic, PacketType, ResponseCode, decode};
@@ -287,7 +287,8 @@ fn type_13_is_opened_and_handed_to_the_timer_decoder() {
         0x05, 0x00, 0x00, 0x00, // serial 5
     ];
     let mut buf = [0u8; 64];
-    let n = seal(&Wan::Timer(&query), &wan_keys, &[], &mut buf).unwrap();
+    let query_msg = TimerMessage::parse(&query, Direction::ToDevice).unwrap();
+    let n = seal(&Wan::Timer(query_msg), &wan_keys, &[], &mut buf).unwrap();
     let o = open(
         &mut buf[..n],
         &Keys::Wan(wan_keys),
@@ -296,7 +297,7 @@ fn type_13_is_opened_and_handed_to_the_timer_decoder() {
     )
     .unwrap();
     assert_eq!(o.message.packet_type(), PacketType::Timer);
-    let Message::Timer(TimerMessage::SupportQuery(p)) = o.message else {
+    let Message::Wan(Wan::Timer(TimerMessage::SupportQuery(p))) = o.message else {
         panic!("{:?}", o.message)
     };
     assert_eq!((p.timestamp, p.serial), (0x7654_3210, 5));
@@ -313,7 +314,10 @@ fn type_13_is_opened_and_handed_to_the_timer_decoder() {
     )
     .unwrap();
     assert!(
-        matches!(m, Message::Timer(TimerMessage::SupportResponse(_))),
+        matches!(
+            m,
+            Message::Wan(Wan::Timer(TimerMessage::SupportResponse(_)))
+        ),
         "{m:?}"
     );
 }

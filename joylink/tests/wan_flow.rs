@@ -20,7 +20,7 @@ use joylink_test_vectors::{TestRng, Value, hex_field, vectors};
 use joylink_wire::wan::{
     AuthResponse, CodeResponse, Control, FirmwareCrc32, Heartbeat, OtaOrder, OtaOrderData,
     OtaOrderResponse, OtaStatus, OtaStatusData, OtaStatusReport, SubDevControl, SubDevHeartbeat,
-    SubDevInfo, SubDevList, SubDevState, SubTaskResult, TaskOutcome, TaskReport, TaskReportDoc,
+    SubDevInfo, SubDevList, SubDevOnline, SubTaskResult, TaskOutcome, TaskReport, TaskReportDoc,
     TaskReportResponse, Timestamped, VersionName, WanMessage, firmware_crc32,
 };
 use joylink_wire::{BizCode, CrcPolicy, Direction, FixedText, PacketType, ResponseCode};
@@ -221,13 +221,13 @@ fn device_cloud_session() {
             version: 13,
             rssi: 0xffff,
             feed_id: FixedText::new("feed_id", &fa),
-            state: SubDevState::Online,
+            state: SubDevOnline::Online,
         },
         SubDevInfo {
             version: 10,
             rssi: 0xffff,
             feed_id: FixedText::new("feed_id", &fb),
-            state: SubDevState::Offline,
+            state: SubDevOnline::Offline,
         },
     ];
     let shb = SubDevHeartbeat {
@@ -250,8 +250,8 @@ fn device_cloud_session() {
     assert_eq!(
         states,
         [
-            ("3039237988000962", SubDevState::Online),
-            ("456224334682547976", SubDevState::Offline)
+            ("3039237988000962", SubDevOnline::Online),
+            ("456224334682547976", SubDevOnline::Offline)
         ]
     );
 
@@ -527,7 +527,7 @@ fn every_wan_vector_opens_and_reseals_byte_for_byte() {
         let mut buf = packet_bytes.clone();
         let o =
             open(&mut buf, &keys, dir, CrcPolicy::Verify).unwrap_or_else(|e| panic!("{id}: {e}"));
-        let mut plain = vec![0u8; o.message.buffer_len()];
+        let mut plain = vec![0u8; o.message.buffer_len().unwrap()];
         o.message.emit(&mut plain).unwrap();
         assert_eq!(plain, hex_field(&v["plaintext"]), "{id} plaintext");
         let mut out = vec![0u8; packet_bytes.len() + 32];

@@ -13,21 +13,23 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use joylink::crypto::{AccessKey, KeyPair, LocalKey, Mode, SessionKey};
 use joylink::lan::{LanKeys, SubDevScript, seal_subdev_script, seal_vec, subdev_script_len};
-use joylink::timer::{
-    BaseTask, Cmd, CmdTrank, CodeResponse as TimerCode, ExpText, Label, List, Preamble,
-    ResultReport, Task, TaskBody, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState, Text,
-    TimeExp, TimerMessage,
-};
+use joylink::timer::TimeExp;
 use joylink::wan::{WanKeys, seal_auth_request, seal_auth_response};
+use joylink::wire::ControlHeader;
 use joylink::wire::lan::Timestamped as LanTimestamped;
 use joylink::wire::lan::{
     AddSubDevRequest, ControlData, DevType, JsonControlRequest, JsonControlResponse, LanControl,
     Message, RawJson, ScanRequest, ScanResponse, ScanStatus, Stream, StreamValue, Style,
     SubDevProtocol, SubDevResponse, TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
 };
+use joylink::wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Label, List, ResultReport, Task, TaskBody,
+    TaskCodeResponse as TimerCode, TaskHead, TaskRequest, TaskResult, TaskSource, TaskState,
+    TimerMessage,
+};
 use joylink::wire::wan::{
     AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
-    OtaStatusResponse, SubDevInfo, SubDevList, SubDevState, SubDevUpload, Timestamped, WanMessage,
+    OtaStatusResponse, SubDevInfo, SubDevList, SubDevOnline, SubDevUpload, Timestamped, WanMessage,
 };
 use joylink::wire::{BizCode, Direction, FixedText, Magic, ResponseCode};
 use rand_core::{Infallible, TryCryptoRng, TryRng};
@@ -289,7 +291,7 @@ impl Demo {
         self.deliver(from, to, &pkt, receiver, direction)
     }
 
-    /// A type-13 message: emitted by joylink-timer, sealed as a WAN body, handed over.
+    /// A type-13 message: sealed as a WAN body, handed over.
     fn timer(
         &mut self,
         (from, to): (&str, &str),
@@ -298,10 +300,9 @@ impl Demo {
         receiver: &Keys,
         direction: Direction,
     ) -> Result<Inspection> {
-        let pt = emit(msg.buffer_len()?, |b| msg.emit(b))?;
         self.wan(
             (from, to),
-            &WanMessage::Timer(&pt),
+            &WanMessage::Timer(*msg),
             keys,
             receiver,
             direction,
@@ -626,10 +627,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let cmds = [Cmd(&power_on)];
     let task = Task {
         version: 0,
-        label: Some(Label {
-            feed_id: Text(feed_id.as_bytes()),
-            name: Text(b"wake up"),
-        }),
+        label: Some(Label::new(feed_id.as_bytes(), b"wake up")),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id: 7,
@@ -641,7 +639,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }),
     };
     let tasks = [task];
-    let pre = Preamble::new(d.now(), BizCode::TimerAdd, rng.next_u32_demo());
+    let pre = ControlHeader::new(d.now(), BizCode::TimerAdd, rng.next_u32_demo());
     let add = TimerMessage::Add(TaskRequest {
         preamble: pre,
         tasks: List::from_slice(&tasks),
@@ -670,7 +668,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         code: 0,
     }];
     let report = TimerMessage::ReportResult(ResultReport {
-        preamble: Preamble::new(d.now(), BizCode::TimerReportResult, rng.next_u32_demo()),
+        preamble: ControlHeader::new(d.now(), BizCode::TimerReportResult, rng.next_u32_demo()),
         results: List::from_slice(&results),
     });
     d.timer(dev_cloud, &report, &wkeys, &cloud_keys, up)?;
@@ -684,7 +682,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         version: 1,
         rssi: 80,
         feed_id: FixedText::new("feed_id", sub_feed.as_bytes()),
-        state: SubDevState::Online,
+        state: SubDevOnline::Online,
     }];
     let hb = WanMessage::SubDevHeartbeat(joylink::wire::wan::SubDevHeartbeat {
         timestamp: d.now(),
@@ -806,14 +804,4 @@ impl DemoRng {
     fn next_u32_demo(&mut self) -> u32 {
         rand_core::Rng::next_u32(self)
     }
-}
-
-fn emit<E>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<Vec<u8>>
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    let mut v = vec![0u8; len];
-    let n = f(&mut v)?;
-    v.truncate(n);
-    Ok(v)
 }

@@ -5,12 +5,12 @@
 //! broken connection; the result is one line per recovery and a summary of every flow.
 
 use joylink::crypto::KeyPair;
-use joylink::timer::{
-    BaseTask, Cmd, CmdTrank, ExpText, Label, Task, TaskBody, TaskHead, TaskSource, TaskState, Text,
-};
 use joylink::wire::BizCode;
 use joylink::wire::lan::{ControlData, JsonControlRequest, ScanStatus, Stream, SubDevProtocol};
 use joylink::wire::wan::OtaStatus;
+use joylink::wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Label, Task, TaskBody, TaskHead, TaskSource, TaskState,
+};
 use joylink_session::Instant;
 use joylink_session::lan::{
     self, App, AppEvent, DeviceInfo, Event, FixedStr, RequestHandle, SocketAddr,
@@ -578,10 +578,7 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
     let cmds = [Cmd(&power)];
     let task = Task {
         version: 0,
-        label: Some(Label {
-            feed_id: Text(DEV_FEED.as_bytes()),
-            name: Text(b"every minute"),
-        }),
+        label: Some(Label::new(DEV_FEED.as_bytes(), b"every minute")),
         body: TaskBody::Base(BaseTask {
             head: TaskHead {
                 id: 7,

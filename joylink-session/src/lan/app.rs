@@ -770,7 +770,7 @@ impl App {
                     s.mac.to_string(),
                     s.productuuid.to_string(),
                     s.feedid.to_string(),
-                    s.state == joylink_wire::lan::SubDevState::Authorized,
+                    s.state == joylink_wire::lan::SubDevAuthState::Authorized,
                 )
             })
             .collect();

@@ -603,8 +603,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     fn on_scan(&mut self, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
         use alloc::borrow::Cow;
         use joylink_wire::lan::{
-            DevType, LanControl, Message, ScanResponse, ScanStatus, StreamValue, SubDevProtocol,
-            SubDevState, SubDevice, TranType,
+            DevType, LanControl, Message, ScanResponse, ScanStatus, StreamValue, SubDevAuthState,
+            SubDevProtocol, SubDevice, TranType,
         };
         let opened = crate::sealing::open_plain(datagram, &Mode::None, false)?;
         let Ok(Message::ScanRequest(req)) = joylink_wire::lan::decode(
@@ -641,8 +641,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             })
             .map(|s| SubDevice {
                 state: match s.state {
-                    SubDeviceState::Waiting => SubDevState::Waiting,
-                    SubDeviceState::Authorized => SubDevState::Authorized,
+                    SubDeviceState::Waiting => SubDevAuthState::Waiting,
+                    SubDeviceState::Authorized => SubDevAuthState::Authorized,
                 },
                 protocol: SubDevProtocol::from(s.protocol),
                 mac: Cow::Borrowed(s.mac.as_str()),

@@ -7,13 +7,13 @@
 //! resumed there — the serialized form contains the session key: store it like a secret.
 
 use joylink_crypto::{AccessKey, EncTypeCheck, Mode, SessionKey};
-use joylink_timer::{
-    CodeResponse as TimerCode, Direction as TimerDirection, IdsRequest, IdsResponse, List,
-    Preamble, ReceivedResult, ReportNewResponse, ResultReportResponse, Task, TaskRequest,
-    TimerMessage,
+use joylink_wire::ControlHeader;
+use joylink_wire::wan::timer::{
+    IdsRequest, IdsResponse, List, ReceivedResult, ReportNewResponse, ResultReportResponse, Task,
+    TaskCodeResponse as TimerCode, TaskRequest, TimerMessage,
 };
 use joylink_wire::wan::{
-    AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevState,
+    AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevOnline,
     TaskReportResponse, Timestamped, WanMessage,
 };
 use joylink_wire::{
@@ -195,12 +195,12 @@ pub enum CloudIncoming<'a> {
         /// The device's result code.
         code: i32,
     },
-    /// A timer answer matched by serial (190–196), with the payload.
+    /// A timer answer matched by serial (190–196), decoded.
     TimerAnswer {
         /// The request's serial.
         serial: u32,
-        /// The whole type-13 payload.
-        payload: &'a [u8],
+        /// The answer.
+        message: TimerMessage<'a>,
     },
     /// The device asks for information (type 15); answer with [`Cloud::answer_info`].
     InfoRequest {
@@ -625,9 +625,11 @@ impl Cloud {
         msg: &TimerMessage<'_>,
         tx: &mut TxQueue<N>,
     ) -> Result<()> {
-        let mut buf = [0u8; 1024];
-        let n = msg.emit(&mut buf).map_err(|_| Error::Capacity)?;
-        self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()), tx)
+        // Validated and sized before anything is queued.
+        if msg.buffer_len().map_err(|_| Error::Capacity)? > 1024 {
+            return Err(Error::Capacity);
+        }
+        self.send(&WanMessage::Timer(*msg), tx)
     }
 
     /// Adds a timer task on the device (1091, spec 10.2); returns the serial. The task id counts
@@ -644,7 +646,7 @@ impl Cloud {
         let serial = self.allocate(now, RequestKind::TimerAdd, task.id())?;
         let tasks = [*task];
         let msg = TimerMessage::Add(TaskRequest {
-            preamble: Preamble::new(self.ts(now), BizCode::TimerAdd, serial),
+            preamble: ControlHeader::new(self.ts(now), BizCode::TimerAdd, serial),
             tasks: List::from_slice(&tasks),
         });
         self.send_timer(&msg, tx)
@@ -666,7 +668,7 @@ impl Cloud {
     ) -> Result<u32> {
         let serial = self.allocate(now, RequestKind::Timer, 0)?;
         let req = IdsRequest {
-            preamble: Preamble::new(self.ts(now), biz_code, serial),
+            preamble: ControlHeader::new(self.ts(now), biz_code, serial),
             ids: List::from_slice(ids),
         };
         let msg = match biz_code {
@@ -829,9 +831,9 @@ impl Cloud {
                         dst.copy_from_slice(raw.get(..dst.len()).unwrap_or_default());
                     }
                     let state = match d.state {
-                        SubDevState::Online => 0,
-                        SubDevState::Offline => 1,
-                        SubDevState::Unbound => 2,
+                        SubDevOnline::Online => 0,
+                        SubDevOnline::Offline => 1,
+                        SubDevOnline::Unbound => 2,
                         _ => 3,
                     };
                     *slot = Some(SubDevEntry {
@@ -892,7 +894,7 @@ impl Cloud {
                 self.send(&WanMessage::OtaStatusResponse(reply), tx)?;
                 Some(CloudIncoming::OtaStatus { status, progress })
             }
-            WanMessage::Timer(payload) => self.handle_timer(now, payload, tx)?,
+            WanMessage::Timer(msg) => self.handle_timer(now, msg, tx)?,
             WanMessage::InfoFetchRequest(i) => Some(CloudIncoming::InfoRequest {
                 serial: i.serial,
                 info: i.info,
@@ -1005,13 +1007,11 @@ impl Cloud {
     fn handle_timer<'a, const N: usize>(
         &mut self,
         now: Instant,
-        payload: &'a [u8],
+        msg: TimerMessage<'a>,
         tx: &mut TxQueue<N>,
     ) -> Result<Option<CloudIncoming<'a>>> {
-        let msg = TimerMessage::parse(payload, TimerDirection::FromDevice)
-            .map_err(|_| Error::State("timer payload"))?;
         let pre = *msg.preamble();
-        let reply = Preamble {
+        let reply = ControlHeader {
             timestamp: self.ts(now),
             ..pre.reply()
         };
@@ -1116,7 +1116,7 @@ impl Cloud {
                         }
                         Some(CloudIncoming::TimerAnswer {
                             serial: pre.serial,
-                            payload,
+                            message: msg,
                         })
                     }
                     None => Some(CloudIncoming::Unmatched { serial: pre.serial }),
@@ -1125,7 +1125,7 @@ impl Cloud {
             _ => Some(match self.release(pre.serial) {
                 Some(_) => CloudIncoming::TimerAnswer {
                     serial: pre.serial,
-                    payload,
+                    message: msg,
                 },
                 None => CloudIncoming::Unmatched { serial: pre.serial },
             }),

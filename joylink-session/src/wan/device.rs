@@ -7,10 +7,10 @@
 //! [`Device::handle_timeout`], and drains [`Device::poll_event`].
 
 use joylink_crypto::{AccessKey, EncTypeCheck, Mode, SessionKey};
-use joylink_timer::{
-    CodeResponse as TimerCode, Direction as TimerDirection, IdsResponse, Label, List, Preamble,
-    ResultReport, SimplifiedTaskRequest, Task, TaskBody, TaskRequest, TaskResult, Text,
-    TimerMessage,
+use joylink_wire::ControlHeader;
+use joylink_wire::wan::timer::{
+    IdsRequest, IdsResponse, Label, List, ResultReport, SimplifiedTaskRequest, Task, TaskBody,
+    TaskCodeResponse as TimerCode, TaskRequest, TaskResult, TimerMessage,
 };
 use joylink_wire::wan::{
     AuthRequest, AuthRequestOpt, AuthResponseOpt, Control, Heartbeat, InfoFetch, OtaStatus,
@@ -699,8 +699,8 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
                     json: o.data,
                 })
             }
-            WanMessage::Timer(payload) => {
-                self.handle_timer(now, payload)?;
+            WanMessage::Timer(msg) => {
+                self.handle_timer(now, msg)?;
                 None
             }
             WanMessage::SubDevHeartbeatResponse(r) => {
@@ -937,7 +937,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         let results = [TaskResult { id, step: 1, code }];
         self.own_serial = self.own_serial.wrapping_add(1);
         let msg = TimerMessage::ReportResult(ResultReport {
-            preamble: Preamble::new(self.ts(now), BizCode::TimerReportResult, self.own_serial),
+            preamble: ControlHeader::new(self.ts(now), BizCode::TimerReportResult, self.own_serial),
             results: List::from_slice(&results),
         });
         self.send_timer(&msg)
@@ -949,7 +949,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
     /// As [`Device::respond`].
     pub fn report_timer_snapshot(&mut self, now: Instant) -> Result<()> {
         self.own_serial = self.own_serial.wrapping_add(1);
-        let pre = Preamble::new(self.ts(now), BizCode::TimerReportSnapshot, self.own_serial);
+        let pre = ControlHeader::new(self.ts(now), BizCode::TimerReportSnapshot, self.own_serial);
         self.timer_list_reply(pre)
     }
 
@@ -981,13 +981,10 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             return Ok(());
         }
         self.own_serial = self.own_serial.wrapping_add(1);
-        let pre = Preamble::new(self.ts(now), BizCode::TimerReportAdd, self.own_serial);
+        let pre = ControlHeader::new(self.ts(now), BizCode::TimerReportAdd, self.own_serial);
         let mut buf = [0u8; TIMER_SCRATCH];
         let feed = self.cfg.feed_id().as_bytes();
-        let label = Label {
-            feed_id: Text(feed),
-            name: Text(b""),
-        };
+        let label = Label::new(feed, b"");
         let n = self.timers.with_tasks(
             |id| id == 0,
             Some(label),
@@ -1000,7 +997,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             },
         );
         let n = n.map_err(|_| Error::Capacity)?;
-        self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()))
+        self.send_timer_bytes(&buf, n)
     }
 
     /// Deletes task `id` on the device (a button on the device) and reports it (1099, 10.10).
@@ -1013,20 +1010,31 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         }
         let ids = [id];
         self.own_serial = self.own_serial.wrapping_add(1);
-        let msg = TimerMessage::ReportDelete(joylink_timer::IdsRequest {
-            preamble: Preamble::new(self.ts(now), BizCode::TimerReportDelete, self.own_serial),
+        let msg = TimerMessage::ReportDelete(IdsRequest {
+            preamble: ControlHeader::new(self.ts(now), BizCode::TimerReportDelete, self.own_serial),
             ids: List::from_slice(&ids),
         });
         self.send_timer(&msg)
     }
 
     fn send_timer(&mut self, msg: &TimerMessage<'_>) -> Result<()> {
-        let mut buf = [0u8; TIMER_SCRATCH];
-        let n = msg.emit(&mut buf).map_err(|_| Error::Capacity)?;
-        self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()))
+        // Validated (and sized) first, so a message the table cannot describe is refused
+        // before anything is queued.
+        if msg.buffer_len().map_err(|_| Error::Capacity)? > TIMER_SCRATCH {
+            return Err(Error::Capacity);
+        }
+        self.send(&WanMessage::Timer(*msg))
     }
 
-    fn timer_list_reply(&mut self, preamble: Preamble) -> Result<()> {
+    /// Sends a timer message the table encoded into `buf` (its tasks borrow the table, so it is
+    /// encoded inside [`TimerTable::with_tasks`] and decoded back here).
+    fn send_timer_bytes(&mut self, buf: &[u8], n: usize) -> Result<()> {
+        let bytes = buf.get(..n).unwrap_or_default();
+        let msg = TimerMessage::parse(bytes, Direction::FromDevice)?;
+        self.send(&WanMessage::Timer(msg))
+    }
+
+    fn timer_list_reply(&mut self, preamble: ControlHeader) -> Result<()> {
         // A device-made task without its id yet (0) is not listed: its 1098 report follows.
         let mut buf = [0u8; TIMER_SCRATCH];
         let feed = self.cfg.feed_id().as_bytes();
@@ -1036,22 +1044,19 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             |tasks| {
                 TimerMessage::QueryResponse(SimplifiedTaskRequest {
                     preamble,
-                    feed_id: Text(feed),
+                    feedid: joylink_wire::FixedText::new("feedid", feed),
                     tasks: List::from_slice(tasks),
                 })
                 .emit(&mut buf)
             },
         );
         let n = n.map_err(|_| Error::Capacity)?;
-        self.send(&WanMessage::Timer(buf.get(..n).unwrap_or_default()))
+        self.send_timer_bytes(&buf, n)
     }
 
     /// Type 13 from the cloud: management requests are applied and answered (spec 10.1–10.7),
     /// answers to the device's reports are taken note of.
-    fn handle_timer(&mut self, now: Instant, payload: &[u8]) -> Result<()> {
-        let Ok(msg) = TimerMessage::parse(payload, TimerDirection::ToDevice) else {
-            return Ok(());
-        };
+    fn handle_timer(&mut self, now: Instant, msg: TimerMessage<'_>) -> Result<()> {
         let pre = *msg.preamble();
         let is_request = matches!(
             msg,
@@ -1067,7 +1072,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             self.push_event(Event::ReplayDropped { serial: pre.serial });
             return Ok(());
         }
-        let reply = Preamble {
+        let reply = ControlHeader {
             timestamp: self.ts(now),
             ..pre.reply()
         };

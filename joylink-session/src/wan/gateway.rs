@@ -19,9 +19,10 @@
 //! way out of the table is the cloud's 113, which arrives on an online session by construction.
 
 use joylink_crypto::{AccessKey, Mode};
+use joylink_wire::FEEDID_LEN;
 use joylink_wire::wan::{
-    FEED_ID_LEN, SUBDEV_INFO_LEN, SubDevControl, SubDevHeartbeat, SubDevInfo, SubDevList,
-    SubDevState, SubDevUnbind, SubDevUpload, WanMessage,
+    SUBDEV_INFO_LEN, SubDevControl, SubDevHeartbeat, SubDevInfo, SubDevList, SubDevOnline,
+    SubDevUnbind, SubDevUpload, WanMessage,
 };
 use joylink_wire::{BizCode, FixedText, HEADER_LEN, Header, PacketType};
 
@@ -37,7 +38,7 @@ const STATE_OFFSET: usize = 36;
 /// One sub-device as the gateway's WAN side knows it (spec 7.3.15 `subdev_info`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubDevice {
-    feed_id: [u8; FEED_ID_LEN],
+    feed_id: [u8; FEEDID_LEN],
     feed_len: u8,
     /// Its accesskey: the inner layer of 111 and 112 (spec 8.4.2).
     pub access_key: AccessKey,
@@ -47,7 +48,7 @@ pub struct SubDevice {
     /// uninitialised; 0 by default here, the spec's "meaningless" is `0xFFFF`).
     pub rssi: u16,
     /// Online, offline, ... as listed in the 110 heartbeat.
-    pub state: SubDevState,
+    pub state: SubDevOnline,
 }
 
 impl SubDevice {
@@ -59,7 +60,7 @@ impl SubDevice {
         if feed_id.is_empty() || feed_id.contains(&0) {
             return Err(Error::State("sub-device feed id"));
         }
-        let mut f = [0u8; FEED_ID_LEN];
+        let mut f = [0u8; FEEDID_LEN];
         f.get_mut(..feed_id.len())
             .ok_or(Error::State("sub-device feed id"))?
             .copy_from_slice(feed_id);
@@ -69,7 +70,7 @@ impl SubDevice {
             access_key,
             version: 0,
             rssi: 0,
-            state: SubDevState::Online,
+            state: SubDevOnline::Online,
         })
     }
 
@@ -262,7 +263,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                 version: 0,
                 rssi: 0,
                 feed_id: FixedText::new("feed_id", &[]),
-                state: SubDevState::Online,
+                state: SubDevOnline::Online,
             };
             let mut records = [blank; SUBS];
             let mut n = 0usize;
@@ -365,7 +366,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                 for record in region.chunks_exact_mut(SUBDEV_INFO_LEN) {
                     let feed = FixedText::new(
                         "feed_id",
-                        record.get(4..4 + FEED_ID_LEN).unwrap_or_default(),
+                        record.get(4..4 + FEEDID_LEN).unwrap_or_default(),
                     );
                     if let Some(i) = self.find_sub(feed.as_bytes())
                         && let Some(slot) = self.subs.get_mut(i)
@@ -374,7 +375,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                     }
                     // spec 7.3.24 / compat: the answer echoes every record with state 2.
                     if let Some(s) = record.get_mut(STATE_OFFSET) {
-                        *s = u8::from(SubDevState::Unbound);
+                        *s = u8::from(SubDevOnline::Unbound);
                     }
                 }
                 let region: &'a [u8] = region;

@@ -5,7 +5,7 @@
 
 use joylink_crypto::AccessKey;
 use joylink_wire::wan::{
-    SubDevControl, SubDevInfo, SubDevList, SubDevState, SubDevUnbind, SubDevUpload,
+    SubDevControl, SubDevInfo, SubDevList, SubDevOnline, SubDevUnbind, SubDevUpload,
     SubDevUploadResponse, WanMessage,
 };
 use joylink_wire::{BizCode, FixedText, ResponseCode};
@@ -84,7 +84,7 @@ impl Cloud {
             version: 0,
             rssi: 0,
             feed_id: FixedText::new("feed_id", &[]),
-            state: SubDevState::Online,
+            state: SubDevOnline::Online,
         };
         let mut records = [blank; SUBDEV_CAP];
         for (slot, feed) in records.iter_mut().zip(feed_ids) {
@@ -93,7 +93,7 @@ impl Cloud {
                 version: known.map_or(0, |e| e.version),
                 rssi: 0,
                 feed_id: FixedText::new("feed_id", feed),
-                state: SubDevState::from(known.map_or(0, |e| e.state)),
+                state: SubDevOnline::from(known.map_or(0, |e| e.state)),
             };
         }
         let serial = self.allocate(now, RequestKind::SubUnbind, 0)?;

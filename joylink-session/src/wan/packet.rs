@@ -17,7 +17,7 @@ pub(crate) fn seal(
     opt: &[u8],
     buf: &mut [u8],
 ) -> Result<usize> {
-    let plaintext_len = message.buffer_len();
+    let plaintext_len = message.buffer_len()?;
     let total = joylink_crypto::sealed_len(mode, opt.len(), plaintext_len);
     let too_small = joylink_wire::Error::BufferTooSmall {
         needed: total,

@@ -6,9 +6,9 @@
 //! base tasks (mode 0) with at most one command of at most [`CMD_CAP`] bytes and an expression of
 //! at most [`EXP_CAP`] characters; anything larger is refused with a non-zero code, never cut.
 
-use joylink_timer::{
-    BaseTask, CivilTime, Cmd, CmdTrank, ExpText, Label, Task, TaskBody, TaskHead, TaskSource,
-    TaskState, TimeExp,
+use joylink_timer::{CivilTime, TimeExp};
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, ExpText, Label, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
 
 /// Longest stored time expression (the spec allows 127; real ones are about 20).
@@ -119,7 +119,7 @@ impl<const T: usize> TimerTable<T> {
         let TaskBody::Base(base) = task.body else {
             return false;
         };
-        let Ok(exp) = base.exp.parse() else {
+        let Ok(exp) = TimeExp::parse_bytes(base.exp.as_bytes()) else {
             return false;
         };
         let mut cmds = base.cmds.cmds.iter();

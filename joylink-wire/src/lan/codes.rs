@@ -53,7 +53,7 @@ enum_with_unknown! {
 
 enum_with_unknown! {
     /// Sub-device `state` in a scan reply (spec 6.3.1).
-    pub enum SubDevState(i32) {
+    pub enum SubDevAuthState(i32) {
         /// 0: authorized.
         Authorized = 0 => "authorized",
         /// 1: waiting for authorization.

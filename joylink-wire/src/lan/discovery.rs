@@ -9,7 +9,9 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::lan::borrow;
-use crate::lan::codes::{DevType, LanControl, ScanStatus, SubDevProtocol, SubDevState, TranType};
+use crate::lan::codes::{
+    DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType,
+};
 use crate::lan::json_body::JsonBody;
 use crate::lan::printer::Style;
 use crate::lan::value::{self, RawJson, StreamValue};
@@ -360,7 +362,7 @@ pub struct DeviceIdentity<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubDevice<'a> {
     /// `state`.
-    pub state: SubDevState,
+    pub state: SubDevAuthState,
     /// `protocol`.
     pub protocol: SubDevProtocol,
     /// `mac`: MAC or id of the sub-device.

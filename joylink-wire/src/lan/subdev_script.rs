@@ -21,8 +21,8 @@ use crate::control_header::ControlHeader;
 use crate::view::body_view;
 use crate::{BizCode, Error, FixedText, Result, write_fixed_text};
 
-/// Width of the `feedid` field.
-pub const FEEDID_LEN: usize = 32;
+/// Width of the `feedid` field: the crate's one [`FEEDID_LEN`](crate::FEEDID_LEN).
+pub use crate::FEEDID_LEN;
 
 /// Length of the fixed part before the inner `cmd[]`/`resp[]`.
 pub const SUBDEV_SCRIPT_FIXED_LEN: usize = 44;

@@ -1,12 +1,8 @@
 //! Cloud control, snapshot and recipe dispatch with their answers, type 11 (spec 7.3.7–7.3.12;
 //! NOTES.md §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
 
-use crate::control_header::ControlHeader;
 use crate::view::body_view;
-use crate::{BizCode, Result};
-
-/// Length of the fixed part `timestamp, biz_code, serial`.
-pub const CONTROL_HEADER_LEN: usize = ControlHeader::LEN;
+use crate::{BizCode, CONTROL_HEADER_LEN, ControlHeader, Result};
 
 body_view! {
     /// View of a type 11 body: `timestamp u32, biz_code u32, serial u32, cmd[]/resp[]`.

@@ -3,14 +3,16 @@
 use super::{
     AsyncResult, AuthRequest, AuthResponse, CodeResponse, Control, Heartbeat, InfoFetch,
     SubDevControl, SubDevHeartbeat, SubDevUnbind, SubDevUpload, SubDevUploadResponse, TaskReport,
-    TaskReportResponse, Timestamped,
+    TaskReportResponse, TimerMessage, Timestamped,
 };
 use crate::{Direction, PacketType, Result};
 
 /// A decoded WAN body (spec chapter 7, 9.5/9.6, 12), borrowing the caller's plaintext.
 ///
 /// Built by [`WanMessage::parse`] from an opened packet's type, its plaintext and who sent it;
-/// [`WanMessage::emit`] writes the plaintext back byte for byte. Types 9 carries its opt
+/// [`WanMessage::emit`] writes the plaintext back byte for byte, except the padding of the SDK's
+/// fixed-size timer replies (zeros after a 194, uninitialised ids after a 193/195/196, see
+/// [`TimerMessage`]), which is not kept. Types 9 carries its opt
 /// outside the plaintext: see [`AuthRequestOpt`](super::AuthRequestOpt) and
 /// [`AuthResponseOpt`](super::AuthResponseOpt).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +34,9 @@ pub enum WanMessage<'a> {
     Control(Control<'a>),
     /// Type 11, device → cloud: the answer (spec 7.3.8/10/12).
     ControlResponse(Control<'a>),
-    /// Type 13, either way: timer tasks, handed to `joylink-timer` as they are.
-    Timer(&'a [u8]),
+    /// Type 13, either way: timer tasks by biz_code (spec chapter 10); the direction tells the
+    /// spec's colliding numbers apart and [`TimerMessage::direction`] gives it back.
+    Timer(TimerMessage<'a>),
     /// Type 14, device → cloud (spec 12).
     AsyncResult(AsyncResult<'a>),
     /// Type 15, device → cloud (spec 7.3.27).
@@ -106,7 +109,7 @@ impl<'a> WanMessage<'a> {
             (T::Upload, Down) => Self::UploadResponse(CodeResponse::parse(plaintext)?),
             (T::CloudControl, Down) => Self::Control(Control::parse(plaintext)?),
             (T::CloudControl, Up) => Self::ControlResponse(Control::parse(plaintext)?),
-            (T::Timer, _) => Self::Timer(plaintext),
+            (T::Timer, _) => Self::Timer(TimerMessage::parse(plaintext, direction)?),
             (T::AsyncResult, Up) => Self::AsyncResult(AsyncResult::parse(plaintext)?),
             (T::InfoFetch, Up) => Self::InfoFetchRequest(InfoFetch::parse(plaintext)?),
             (T::InfoFetch, Down) => Self::InfoFetchResponse(InfoFetch::parse(plaintext)?),
@@ -165,11 +168,11 @@ impl<'a> WanMessage<'a> {
         }
     }
 
-    /// Who sends this message. [`WanMessage::Timer`] travels both ways; it reports
-    /// [`Direction::FromDevice`], so pass the direction explicitly where it matters.
+    /// Who sends this message.
     #[must_use]
     pub fn direction(&self) -> Direction {
         match self {
+            Self::Timer(m) => m.direction(),
             Self::AuthResponse(_)
             | Self::HeartbeatResponse(_)
             | Self::UploadResponse(_)
@@ -189,9 +192,12 @@ impl<'a> WanMessage<'a> {
     }
 
     /// Bytes [`WanMessage::emit`] writes.
-    #[must_use]
-    pub fn buffer_len(&self) -> usize {
-        match self {
+    ///
+    /// # Errors
+    /// A timer message the encoder refuses (see [`TimerMessage::buffer_len`]); every other body
+    /// has a length.
+    pub fn buffer_len(&self) -> Result<usize> {
+        Ok(match self {
             Self::AuthRequest(m) => m.buffer_len(),
             Self::AuthResponse(m) => m.buffer_len(),
             Self::Heartbeat(m) => m.buffer_len(),
@@ -207,7 +213,7 @@ impl<'a> WanMessage<'a> {
             | Self::ControlResponse(m)
             | Self::VideoRequest(m)
             | Self::VideoResponse(m) => m.buffer_len(),
-            Self::Timer(b) => b.len(),
+            Self::Timer(m) => return m.buffer_len(),
             Self::AsyncResult(m) => m.buffer_len(),
             Self::InfoFetchRequest(m) | Self::InfoFetchResponse(m) => m.buffer_len(),
             Self::TaskReport(m) => m.buffer_len(),
@@ -218,7 +224,7 @@ impl<'a> WanMessage<'a> {
             Self::SubDevUploadResponse(m) => m.buffer_len(),
             Self::SubDevUnbind(m) | Self::SubDevUnbindResponse(m) => m.buffer_len(),
             Self::Other { plaintext, .. } => plaintext.len(),
-        }
+        })
     }
 
     /// Writes the plaintext; returns its length.
@@ -252,7 +258,8 @@ impl<'a> WanMessage<'a> {
             Self::SubDevUpload(m) => m.emit(buf),
             Self::SubDevUploadResponse(m) => m.emit(buf),
             Self::SubDevUnbind(m) | Self::SubDevUnbindResponse(m) => m.emit(buf),
-            Self::Timer(b) | Self::Other { plaintext: b, .. } => {
+            Self::Timer(m) => m.emit(buf),
+            Self::Other { plaintext: b, .. } => {
                 let out = super::room(b.len(), buf)?;
                 out.copy_from_slice(b);
                 Ok(b.len())
@@ -297,11 +304,24 @@ mod tests {
                 ..
             }
         ));
-        let m = WanMessage::parse(PacketType::Timer, &ctl, Direction::ToDevice).unwrap();
-        assert_eq!(m, WanMessage::Timer(&ctl));
+        // Type 13 is typed, and its direction comes from the biz_code (1090 is a request).
+        let query = [1, 0, 0, 0, 0x42, 4, 0, 0, 1, 0, 0, 0];
+        let m = WanMessage::parse(PacketType::Timer, &query, Direction::ToDevice).unwrap();
+        assert!(matches!(
+            m,
+            WanMessage::Timer(crate::wan::timer::TimerMessage::SupportQuery(_))
+        ));
+        assert_eq!(m.direction(), Direction::ToDevice);
+        assert_eq!(m.buffer_len(), Ok(12));
         let mut out = [0u8; 12];
         assert_eq!(m.emit(&mut out), Ok(12));
-        assert_eq!(out, ctl);
+        assert_eq!(out, query);
+        // 190 answers it, from the device.
+        let reply = [1, 0, 0, 0, 190, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+        let m = WanMessage::parse(PacketType::Timer, &reply, Direction::FromDevice).unwrap();
+        assert_eq!(m.direction(), Direction::FromDevice);
+        // A non-timer biz_code in a type 13 is an error, not an untyped body.
+        assert!(WanMessage::parse(PacketType::Timer, &ctl, Direction::ToDevice).is_err());
         assert_eq!(
             WanMessage::parse(PacketType::Auth, &ctl, Direction::FromDevice),
             Err(Error::TrailingData {

@@ -1,77 +1,34 @@
-//! Type-13 payloads (spec 10); documented on [`TimerMessage`].
+//! Timer tasks, type 13 (spec chapter 10): every timer `biz_code` as one [`TimerMessage`].
+//!
+//! Every payload starts with the [`ControlHeader`] `timestamp ‖ biz_code ‖ serial` that types
+//! 4, 11, 14 and 111 share; the rest is documented on [`TimerMessage`] and, for the tasks, on
+//! [`Task`]. Time itself (parsing a `time_exp`, the next firing, snapshot reconciliation) is
+//! `joylink-timer`'s: this module only moves the bytes.
 
-use joylink_wire::BizCode;
+mod list;
+mod task;
 
-use crate::codec::{Item, List, Reader, Writer, add, check_room, count_i32, read_count};
-use crate::error::{Error, Result};
-use crate::task::{FEED_ID_LEN, Task, TaskForm, Text, read_tasks, tasks_len, write_tasks};
+pub use list::{List, ListIter};
+pub use task::{
+    BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, Label, MAX_EXP_LEN, NAME_LEN,
+    PERIOD_LEN, PeriodTask, Task, TaskBody, TaskForm, TaskHead, TaskSource, TaskState,
+};
 
-/// Which way a payload travels; needed only to tell the spec's replies 1100/1101 from the
-/// device reports 1100/1101.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// APP/cloud → device (requests 1090–1096, replies to reports).
-    ToDevice,
-    /// Device → APP/cloud (replies 190–196, reports 1097–1101).
-    FromDevice,
-}
+use list::{Item, add, count_i32, read_count};
+use task::{read_tasks, tasks_len, write_tasks};
 
-/// Size of the [`Preamble`].
-pub const PREAMBLE_LEN: usize = 12;
-
-/// `timestamp`, `biz_code`, `serial`: the start of every type-13 payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Preamble {
-    /// `timestamp` (the replay-protection timestamp, NOTES.md §5).
-    pub timestamp: u32,
-    /// `biz_code` as read or to be written (aliases kept).
-    pub biz_code: BizCode,
-    /// `serial`; a reply echoes the request's (except the SDK's 190, see the module docs).
-    pub serial: u32,
-}
-
-impl Preamble {
-    /// A preamble with the given code.
-    #[must_use]
-    pub const fn new(timestamp: u32, biz_code: BizCode, serial: u32) -> Preamble {
-        Preamble {
-            timestamp,
-            biz_code,
-            serial,
-        }
-    }
-
-    /// The preamble of the reply to this request: same timestamp and serial, `biz_code` mapped
-    /// as SDK 2.1.22 does ([`BizCode::response`]).
-    #[must_use]
-    pub const fn reply(&self) -> Preamble {
-        Preamble {
-            timestamp: self.timestamp,
-            biz_code: self.biz_code.response(),
-            serial: self.serial,
-        }
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Preamble> {
-        Ok(Preamble {
-            timestamp: r.u32()?,
-            biz_code: BizCode::from(r.u32()?),
-            serial: r.u32()?,
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) {
-        w.u32(self.timestamp);
-        w.u32(self.biz_code.into());
-        w.u32(self.serial);
-    }
-}
+use crate::codec::{Reader, Writer, room};
+use crate::wan::{check_fixed, put_fixed};
+use crate::{BizCode, ControlHeader, Direction, Error, FEEDID_LEN, FixedText, Result};
 
 /// `time_task_rsp_t` (16 bytes): the `code` reply (190, 191, 192; 200 — spec 10, 10.11).
+///
+/// Not the 8-byte `{timestamp, code}` [`CodeResponse`](crate::wan::CodeResponse) of types 10,
+/// 12 and 110: this one starts with the whole control preamble.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CodeResponse {
+pub struct TaskCodeResponse {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `code`: 0 success / supported, non-zero failure.
     pub code: i32,
 }
@@ -80,29 +37,42 @@ pub struct CodeResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskRequest<'a> {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `task_num` + `tasks[]` (every task must have a `label`).
     pub tasks: List<'a, Task<'a>>,
 }
 
 /// `simplified_time_task_req_t`: the query reply (194) and the snapshot (1101).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Equal to another when the preambles, the `feedid` texts (not their padding) and the tasks
+/// are.
+#[derive(Debug, Clone, Copy)]
 pub struct SimplifiedTaskRequest<'a> {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `feedid[32]` of the device.
-    #[doc(alias = "feedid")]
-    pub feed_id: Text<'a>,
+    #[doc(alias = "feed_id")]
+    pub feedid: FixedText<'a>,
     /// `task_num` + `simplified_tasks[]` (no task may have a `label`).
     pub tasks: List<'a, Task<'a>>,
 }
+
+impl PartialEq for SimplifiedTaskRequest<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.preamble == other.preamble
+            && self.feedid.as_bytes() == other.feedid.as_bytes()
+            && self.tasks == other.tasks
+    }
+}
+
+impl Eq for SimplifiedTaskRequest<'_> {}
 
 /// `time_task_ids_req_t`: ids to delete, query, stop or restart (1093–1096, 1099); an empty
 /// list means "all" (spec 10.3, 10.5, 10.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdsRequest<'a> {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `ids_num` + `ids[]`.
     pub ids: List<'a, i32>,
 }
@@ -111,7 +81,7 @@ pub struct IdsRequest<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdsResponse<'a> {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `code`.
     pub code: i32,
     /// `ids_num` + `ids[]`, or `None` when they are absent or inconsistent with the payload
@@ -133,18 +103,18 @@ pub struct TaskResult {
 impl<'a> Item<'a> for TaskResult {
     fn read(r: &mut Reader<'a>, _: TaskForm) -> Result<TaskResult> {
         Ok(TaskResult {
-            id: r.i32()?,
+            id: r.i32_le()?,
             step: r.u8()?,
-            code: r.i32()?,
+            code: r.i32_le()?,
         })
     }
     fn encoded_len(&self, _: TaskForm) -> Result<usize> {
         Ok(9)
     }
-    fn write(&self, w: &mut Writer<'_>, _: TaskForm) {
-        w.i32(self.id);
-        w.u8(self.step);
-        w.i32(self.code);
+    fn write(&self, w: &mut Writer<'_>, _: TaskForm) -> Result<()> {
+        w.i32_le(self.id)?;
+        w.u8(self.step)?;
+        w.i32_le(self.code)
     }
 }
 
@@ -160,16 +130,16 @@ pub struct ReceivedResult {
 impl<'a> Item<'a> for ReceivedResult {
     fn read(r: &mut Reader<'a>, _: TaskForm) -> Result<ReceivedResult> {
         Ok(ReceivedResult {
-            id: r.i32()?,
+            id: r.i32_le()?,
             step: r.u8()?,
         })
     }
     fn encoded_len(&self, _: TaskForm) -> Result<usize> {
         Ok(5)
     }
-    fn write(&self, w: &mut Writer<'_>, _: TaskForm) {
-        w.i32(self.id);
-        w.u8(self.step);
+    fn write(&self, w: &mut Writer<'_>, _: TaskForm) -> Result<()> {
+        w.i32_le(self.id)?;
+        w.u8(self.step)
     }
 }
 
@@ -177,7 +147,7 @@ impl<'a> Item<'a> for ReceivedResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResultReport<'a> {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `num` + `result[]`.
     pub results: List<'a, TaskResult>,
 }
@@ -187,7 +157,7 @@ pub struct ResultReport<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResultReportResponse<'a> {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `num` + `received[]`.
     pub received: List<'a, ReceivedResult>,
 }
@@ -196,7 +166,7 @@ pub struct ResultReportResponse<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReportNewResponse {
     /// Preamble.
-    pub preamble: Preamble,
+    pub preamble: ControlHeader,
     /// `code`.
     pub code: i32,
     /// `id`: the new task's id.
@@ -205,20 +175,20 @@ pub struct ReportNewResponse {
 
 /// A decoded type-13 payload.
 ///
-/// All structures are packed little-endian (NOTES.md §7.11) and begin with the 12-byte
-/// [`Preamble`] `timestamp, biz_code, serial` (`unsigned int` each). Decoders borrow from the
+/// All structures are packed little-endian (compat §7.11) and begin with the 12-byte
+/// [`ControlHeader`] `timestamp, biz_code, serial` (`unsigned int` each). Decoders borrow from the
 /// caller's (decrypted) payload; encoders write into the caller's buffer.
 ///
-/// # biz_code numbers (NOTES.md §10)
+/// # biz_code numbers (compat §10)
 ///
 /// Shipped devices use 1100/200 (report update) and 1101/201 (report snapshot) where chapter 10
 /// says 10100/1100 and 10101/1101; chapter 3.7 numbers the requests 1902…1909. The constructors
 /// of this module emit the device numbers; the decoder accepts the spec's numbers as aliases and
-/// keeps the number it read in [`Preamble::biz_code`], so a message re-encodes to the same
+/// keeps the number it read in [`ControlHeader::biz_code`], so a message re-encodes to the same
 /// bytes. The spec's reply numbers 1100/1101 collide with the device requests 1100/1101: the
 /// [`Direction`] passed to [`TimerMessage::parse`] tells them apart.
 ///
-/// # Uninitialised fields in shipped replies (NOTES.md §9)
+/// # Uninitialised fields in shipped replies (compat §9)
 ///
 /// The SDK answers with fixed-size structs and leaves some fields uninitialised:
 /// * 190: `serial` is stack garbage — do not match a 190 to its request by serial;
@@ -230,13 +200,13 @@ pub struct ReportNewResponse {
 ///
 /// # Examples
 /// ```
-/// use joylink_timer::{Direction, IdsRequest, List, Preamble, TimerMessage};
-/// use joylink_wire::BizCode;
+/// use joylink_wire::wan::timer::{IdsRequest, List, TimerMessage};
+/// use joylink_wire::{BizCode, ControlHeader, Direction};
 ///
 /// // Spec 10.3: delete tasks 7 and 9.
 /// let ids = [7, 9];
 /// let msg = TimerMessage::Delete(IdsRequest {
-///     preamble: Preamble::new(0x5f5e_1000, BizCode::TimerDelete, 42),
+///     preamble: ControlHeader::new(0x5f5e_1000, BizCode::TimerDelete, 42),
 ///     ids: List::from_slice(&ids),
 /// });
 /// let mut buf = [0u8; 64];
@@ -250,23 +220,23 @@ pub struct ReportNewResponse {
 /// if let TimerMessage::Delete(req) = back {
 ///     assert_eq!(req.ids.iter().collect::<Vec<_>>(), [7, 9]);
 /// }
-/// # Ok::<(), joylink_timer::Error>(())
+/// # Ok::<(), joylink_wire::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimerMessage<'a> {
     /// 1090 `time_task_query_t`: does the device support timers (10.1).
-    SupportQuery(Preamble),
+    SupportQuery(ControlHeader),
     /// 190: 0 = supported.
-    SupportResponse(CodeResponse),
+    SupportResponse(TaskCodeResponse),
     /// 1091: add tasks (10.2).
     Add(TaskRequest<'a>),
     /// 191.
-    AddResponse(CodeResponse),
+    AddResponse(TaskCodeResponse),
     /// 1092 (alias 1902): update tasks (10.4).
     Update(TaskRequest<'a>),
     /// 192.
-    UpdateResponse(CodeResponse),
+    UpdateResponse(TaskCodeResponse),
     /// 1093 (alias 1903): delete tasks (10.3).
     Delete(IdsRequest<'a>),
     /// 193: ids not deleted.
@@ -298,7 +268,7 @@ pub enum TimerMessage<'a> {
     /// 1100 (spec 10100): a task updated on the device (10.11).
     ReportUpdate(TaskRequest<'a>),
     /// 200 (spec 1100, [`Direction::ToDevice`]).
-    ReportUpdateResponse(CodeResponse),
+    ReportUpdateResponse(TaskCodeResponse),
     /// 1101 (spec 10101): the device's task snapshot (10.12).
     ReportSnapshot(SimplifiedTaskRequest<'a>),
     /// 201 (spec 1101, [`Direction::ToDevice`]): the ids the cloud received.
@@ -320,10 +290,7 @@ enum Layout {
 }
 
 fn no_trailing(r: &Reader<'_>, what: &'static str) -> Result<()> {
-    match r.remaining() {
-        0 => Ok(()),
-        len => Err(Error::TrailingData { what, len }),
-    }
+    r.expect_empty(what)
 }
 
 fn read_ids<'a>(r: &mut Reader<'a>) -> Result<List<'a, i32>> {
@@ -335,12 +302,12 @@ impl<'a> TimerMessage<'a> {
     /// Decodes a type-13 payload (plaintext, after decryption).
     ///
     /// # Errors
-    /// [`Error::Truncated`] for a short payload, [`Error::NotTimer`] for a non-timer
-    /// `biz_code`, [`Error::BadLength`] / [`Error::UnknownTaskMode`] for inconsistent lists,
-    /// [`Error::TrailingData`] for bytes after the structure.
+    /// [`Error::Truncated`] for a short payload, [`Error::OutOfRange`] for a non-timer
+    /// `biz_code` (field `"timer biz_code"`), a negative count or length, or an unknown
+    /// `task_t.mode`, [`Error::TrailingData`] for bytes after the structure.
     pub fn parse(payload: &'a [u8], direction: Direction) -> Result<TimerMessage<'a>> {
         let mut r = Reader::new(payload);
-        let p = Preamble::read(&mut r)?;
+        let p = ControlHeader::read(&mut r)?;
         use BizCode as B;
         use TimerMessage as M;
         let kind = match (p.biz_code.canonical(), direction) {
@@ -378,7 +345,12 @@ impl<'a> TimerMessage<'a> {
             (B::TimerReportResult, _) => Layout::Results,
             (B::TimerReportResultResponse, _) => Layout::Received,
             (B::TimerReportAddResponse, _) => Layout::NewId,
-            (other, _) => return Err(Error::NotTimer(other.into())),
+            (other, _) => {
+                return Err(Error::OutOfRange {
+                    field: "timer biz_code",
+                    value: other.value(),
+                });
+            }
         };
         let body = match kind {
             Layout::Query => {
@@ -386,15 +358,15 @@ impl<'a> TimerMessage<'a> {
                 return Ok(M::SupportQuery(p));
             }
             Layout::Code => {
-                let code = r.i32()?;
+                let code = r.i32_le()?;
                 no_trailing(&r, "time_task_rsp_t")?;
-                return Ok(Self::code_variant(CodeResponse { preamble: p, code }));
+                return Ok(Self::code_variant(TaskCodeResponse { preamble: p, code }));
             }
             Layout::NewId => {
                 let m = ReportNewResponse {
                     preamble: p,
-                    code: r.i32()?,
-                    id: r.i32()?,
+                    code: r.i32_le()?,
+                    id: r.i32_le()?,
                 };
                 no_trailing(&r, "time_task_report_new_rsp_t")?;
                 return Ok(M::ReportAddResponse(m));
@@ -406,18 +378,19 @@ impl<'a> TimerMessage<'a> {
             }
             Layout::Simplified => {
                 let n = read_count(&mut r, "task_num", 0)?;
-                let feed_id = Text::read_fixed::<FEED_ID_LEN>(&mut r)?;
+                let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
                 let tasks = List::read(&mut r, n, TaskForm::Simplified)?;
-                // compat: NOTES.md §9 — the SDK's 194 is a 243-byte struct padded with zeros.
-                if r.rest().iter().any(|b| *b != 0) {
+                // compat §9: the SDK's 194 is a 243-byte struct padded with zeros.
+                let rest = r.rest();
+                if rest.iter().any(|b| *b != 0) {
                     return Err(Error::TrailingData {
                         what: "simplified_time_task_req_t",
-                        len: r.remaining(),
+                        len: rest.len(),
                     });
                 }
                 Body::Simplified(SimplifiedTaskRequest {
                     preamble: p,
-                    feed_id,
+                    feedid,
                     tasks,
                 })
             }
@@ -427,7 +400,7 @@ impl<'a> TimerMessage<'a> {
                 Body::IdsReq(IdsRequest { preamble: p, ids })
             }
             Layout::IdsRsp => {
-                let code = r.i32()?;
+                let code = r.i32_le()?;
                 let ids = ids_if_consistent(r.rest());
                 Body::IdsRsp(IdsResponse {
                     preamble: p,
@@ -474,7 +447,7 @@ impl<'a> TimerMessage<'a> {
         })
     }
 
-    fn code_variant(c: CodeResponse) -> TimerMessage<'a> {
+    fn code_variant(c: TaskCodeResponse) -> TimerMessage<'a> {
         match c.preamble.biz_code.canonical() {
             BizCode::TimerSupportResponse => TimerMessage::SupportResponse(c),
             BizCode::TimerAddResponse => TimerMessage::AddResponse(c),
@@ -483,9 +456,42 @@ impl<'a> TimerMessage<'a> {
         }
     }
 
+    /// Who sends this message: the requests 1090–1096 and the answers to the device's reports
+    /// travel to the device, the replies 190–196 and the reports 1097–1101 from it (spec 10).
+    #[must_use]
+    pub const fn direction(&self) -> Direction {
+        use TimerMessage as M;
+        match self {
+            M::SupportQuery(_)
+            | M::Add(_)
+            | M::Update(_)
+            | M::Delete(_)
+            | M::Query(_)
+            | M::Stop(_)
+            | M::Restart(_)
+            | M::ReportResultResponse(_)
+            | M::ReportAddResponse(_)
+            | M::ReportDeleteResponse(_)
+            | M::ReportUpdateResponse(_)
+            | M::ReportSnapshotResponse(_) => Direction::ToDevice,
+            M::SupportResponse(_)
+            | M::AddResponse(_)
+            | M::UpdateResponse(_)
+            | M::DeleteResponse(_)
+            | M::QueryResponse(_)
+            | M::StopResponse(_)
+            | M::RestartResponse(_)
+            | M::ReportResult(_)
+            | M::ReportAdd(_)
+            | M::ReportDelete(_)
+            | M::ReportUpdate(_)
+            | M::ReportSnapshot(_) => Direction::FromDevice,
+        }
+    }
+
     /// The preamble.
     #[must_use]
-    pub const fn preamble(&self) -> &Preamble {
+    pub const fn preamble(&self) -> &ControlHeader {
         use TimerMessage as M;
         match self {
             M::SupportQuery(p) => p,
@@ -513,7 +519,7 @@ impl<'a> TimerMessage<'a> {
     ///
     /// # Errors
     /// [`Error::TooLong`] (a `time_exp` over 127 bytes, a text over its field, more than 255
-    /// commands, counts beyond `i32`), [`Error::NulInText`], [`Error::TaskForm`] (a task with a
+    /// commands, counts beyond `i32`), [`Error::TaskForm`] (a task with a
     /// label in a simplified list or without one in a full list).
     pub fn buffer_len(&self) -> Result<usize> {
         use TimerMessage as M;
@@ -528,8 +534,8 @@ impl<'a> TimerMessage<'a> {
                 tasks_len(&m.tasks, TaskForm::Full)?
             }
             M::QueryResponse(m) | M::ReportSnapshot(m) => {
-                Text::check_fixed::<FEED_ID_LEN>(&m.feed_id, "feedid")?;
-                add(FEED_ID_LEN, tasks_len(&m.tasks, TaskForm::Simplified)?)?
+                check_fixed("feedid", &m.feedid, FEEDID_LEN)?;
+                add(FEEDID_LEN, tasks_len(&m.tasks, TaskForm::Simplified)?)?
             }
             M::Delete(m) | M::Query(m) | M::Stop(m) | M::Restart(m) | M::ReportDelete(m) => {
                 list_len(&m.ids, "ids_num")?
@@ -545,7 +551,7 @@ impl<'a> TimerMessage<'a> {
             M::ReportResult(m) => list_len(&m.results, "num")?,
             M::ReportResultResponse(m) => list_len(&m.received, "num")?,
         };
-        add(PREAMBLE_LEN, body)
+        add(ControlHeader::LEN, body)
     }
 
     /// Writes the payload into `buf` and returns its length.
@@ -556,46 +562,44 @@ impl<'a> TimerMessage<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         use TimerMessage as M;
         let len = self.buffer_len()?;
-        check_room(len, buf)?;
-        let mut w = Writer::new(buf);
-        self.preamble().write(&mut w);
+        let mut w = Writer::new(room(len, buf)?);
+        self.preamble().write(&mut w)?;
         match self {
-            M::SupportQuery(_) => {}
+            M::SupportQuery(_) => Ok(()),
             M::SupportResponse(m)
             | M::AddResponse(m)
             | M::UpdateResponse(m)
-            | M::ReportUpdateResponse(m) => {
-                w.i32(m.code);
-            }
+            | M::ReportUpdateResponse(m) => w.i32_le(m.code),
             M::ReportAddResponse(m) => {
-                w.i32(m.code);
-                w.i32(m.id);
+                w.i32_le(m.code)?;
+                w.i32_le(m.id)
             }
             M::Add(m) | M::Update(m) | M::ReportAdd(m) | M::ReportUpdate(m) => {
                 write_tasks(&mut w, &m.tasks, TaskForm::Full)
             }
             M::QueryResponse(m) | M::ReportSnapshot(m) => {
                 // Spec order: task_num, then feedid, then the tasks.
-                w.i32(i32::try_from(m.tasks.len()).unwrap_or(0));
-                m.feed_id.write_fixed::<FEED_ID_LEN>(&mut w);
-                m.tasks.write(&mut w, TaskForm::Simplified);
+                w.i32_le(count_i32("task_num", m.tasks.len())?)?;
+                put_fixed(&mut w, &m.feedid, FEEDID_LEN)?;
+                m.tasks.write(&mut w, TaskForm::Simplified)
             }
             M::Delete(m) | M::Query(m) | M::Stop(m) | M::Restart(m) | M::ReportDelete(m) => {
-                write_list(&mut w, &m.ids)
+                write_list(&mut w, &m.ids, "ids_num")
             }
             M::DeleteResponse(m)
             | M::StopResponse(m)
             | M::RestartResponse(m)
             | M::ReportDeleteResponse(m)
             | M::ReportSnapshotResponse(m) => {
-                w.i32(m.code);
-                if let Some(ids) = &m.ids {
-                    write_list(&mut w, ids);
+                w.i32_le(m.code)?;
+                match &m.ids {
+                    Some(ids) => write_list(&mut w, ids, "ids_num"),
+                    None => Ok(()),
                 }
             }
-            M::ReportResult(m) => write_list(&mut w, &m.results),
-            M::ReportResultResponse(m) => write_list(&mut w, &m.received),
-        }
+            M::ReportResult(m) => write_list(&mut w, &m.results, "num"),
+            M::ReportResultResponse(m) => write_list(&mut w, &m.received, "num"),
+        }?;
         Ok(len)
     }
 }
@@ -608,12 +612,12 @@ enum Body<'a> {
 }
 
 /// `ids_num` + `ids[]` after `code`, if they describe exactly the remaining bytes, or if
-/// `ids_num` is 0 followed by the SDK's single spare slot. // compat: NOTES.md §9
+/// `ids_num` is 0 followed by the SDK's single spare slot. // compat: compat §9
 fn ids_if_consistent(rest: &[u8]) -> Option<List<'_, i32>> {
     let mut r = Reader::new(rest);
-    let n = usize::try_from(r.i32().ok()?).ok()?;
+    let n = usize::try_from(r.i32_le().ok()?).ok()?;
     let needed = n.checked_mul(4)?;
-    if needed == r.remaining() || (n == 0 && r.remaining() == 4) {
+    if needed == r.left() || (n == 0 && r.left() == 4) {
         List::read(&mut r, n, TaskForm::Full).ok()
     } else {
         None
@@ -625,7 +629,11 @@ fn list_len<'a, T: Item<'a>>(l: &List<'a, T>, field: &'static str) -> Result<usi
     add(4, l.encoded_len(TaskForm::Full)?)
 }
 
-fn write_list<'a, T: Item<'a>>(w: &mut Writer<'_>, l: &List<'a, T>) {
-    w.i32(i32::try_from(l.len()).unwrap_or(0));
-    l.write(w, TaskForm::Full);
+fn write_list<'a, T: Item<'a>>(
+    w: &mut Writer<'_>,
+    l: &List<'a, T>,
+    field: &'static str,
+) -> Result<()> {
+    w.i32_le(count_i32(field, l.len())?)?;
+    l.write(w, TaskForm::Full)
 }

@@ -9,13 +9,13 @@
     missing_docs
 )]
 
-use joylink_timer::{
-    BaseTask, Cmd, CmdTrank, CodeResponse, CountdownTask, CycleTask, Direction, ExpText,
-    IdsRequest, IdsResponse, Label, List, PeriodTask, Preamble, ReceivedResult, ReportNewResponse,
-    ResultReport, ResultReportResponse, SimplifiedTaskRequest, Task, TaskBody, TaskHead,
-    TaskRequest, TaskResult, Text, TimerMessage,
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, IdsRequest, IdsResponse, Label,
+    List, PeriodTask, ReceivedResult, ReportNewResponse, ResultReport, ResultReportResponse,
+    SimplifiedTaskRequest, Task, TaskBody, TaskCodeResponse, TaskHead, TaskRequest, TaskResult,
+    TimerMessage,
 };
-use joylink_wire::BizCode;
+use joylink_wire::{BizCode, ControlHeader, Direction, FixedText};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -128,10 +128,7 @@ fn build<'a>(o: &'a OwnedTask, c1: &'a [Cmd<'a>], c2: &'a [Cmd<'a>], full: bool)
             stop_cmds: CmdTrank::new(c2),
         }),
     };
-    let label = full.then(|| Label {
-        feed_id: Text(&o.feed_id),
-        name: Text(&o.name),
-    });
+    let label = full.then(|| Label::new(&o.feed_id, &o.name));
     Task {
         version: o.version,
         label,
@@ -162,7 +159,7 @@ const TASK_CODES: [(BizCode, Direction); 7] = [
 ];
 
 fn every_message_kind(
-    p: Preamble,
+    p: ControlHeader,
     ids: &[i32],
     tasks: &[Task<'_>],
     simple: &[Task<'_>],
@@ -173,8 +170,8 @@ fn every_message_kind(
 ) -> Result<(), TestCaseError> {
     use BizCode as B;
     use Direction::{FromDevice as F, ToDevice as T};
-    let pre = |b: BizCode| Preamble { biz_code: b, ..p };
-    let code_rsp = |b| CodeResponse {
+    let pre = |b: BizCode| ControlHeader { biz_code: b, ..p };
+    let code_rsp = |b| TaskCodeResponse {
         preamble: pre(b),
         code,
     };
@@ -260,7 +257,7 @@ fn every_message_kind(
         (
             TimerMessage::QueryResponse(SimplifiedTaskRequest {
                 preamble: pre(B::TimerQueryResponse),
-                feed_id: Text(b"feed"),
+                feedid: FixedText::new("feedid", b"feed"),
                 tasks: List::from_slice(simple),
             }),
             F,
@@ -268,7 +265,7 @@ fn every_message_kind(
         (
             TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
                 preamble: pre(B::SpecTimerReportSnapshot),
-                feed_id: Text(b""),
+                feedid: FixedText::new("feedid", b""),
                 tasks: List::from_slice(simple),
             }),
             F,
@@ -276,7 +273,7 @@ fn every_message_kind(
         (
             TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
                 preamble: pre(B::TimerReportSnapshot),
-                feed_id: Text(&[7; 32]),
+                feedid: FixedText::new("feedid", &[7; 32]),
                 tasks: List::from_slice(simple),
             }),
             F,
@@ -319,7 +316,7 @@ proptest! {
         let simple: Vec<Task<'_>> = owned.iter().zip(&cmds).map(|(o, (a, b))| build(o, a, b, false)).collect();
         let results: Vec<TaskResult> = results.iter().map(|&(id, step, code)| TaskResult { id, step, code }).collect();
         let received: Vec<ReceivedResult> = results.iter().map(|r| ReceivedResult { id: r.id, step: r.step }).collect();
-        let p = Preamble::new(ts, BizCode::Unspecified, serial);
+        let p = ControlHeader::new(ts, BizCode::Unspecified, serial);
         every_message_kind(p, &ids, &full, &simple, &results, &received, code, roundtrip)?;
     }
 
@@ -343,7 +340,7 @@ proptest! {
                 if let TimerMessage::Add(r) = m {
                     for t in r.tasks.iter() {
                         if let TaskBody::Base(b) = t.body {
-                            let _ = b.exp.parse();
+                            prop_assert!(b.exp.as_bytes().len() <= 127);
                             prop_assert!(b.cmds.cmds.iter().count() <= 255);
                         }
                     }

@@ -1,116 +1,14 @@
-//! Checked little-endian cursors and the borrowed [`List`] of variable-length items.
+//! The borrowed [`List`] of variable-length type-13 items (`ids[]`, `result[]`, `cmds[]`,
+//! `tasks[]`), read and written through the crate's checked cursors.
 //!
-//! Layout rule for every type-13 structure: **packed, little-endian, no padding** (NOTES.md
+//! Layout rule for every type-13 structure: **packed, little-endian, no padding** (compat
 //! §7.11): `int`/`unsigned int` are 4 bytes, `char` is 1 byte.
 
 use core::fmt;
 
-use crate::error::{Error, Result};
-use crate::task::TaskForm;
-
-/// A cursor over borrowed input that never panics.
-#[derive(Debug, Clone)]
-pub struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) fn new(buf: &'a [u8]) -> Reader<'a> {
-        Reader { buf, pos: 0 }
-    }
-
-    pub(crate) fn remaining(&self) -> usize {
-        self.buf.len().saturating_sub(self.pos)
-    }
-
-    pub(crate) fn rest(&self) -> &'a [u8] {
-        self.buf.get(self.pos..).unwrap_or(&[])
-    }
-
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let (head, _) = self.rest().split_at_checked(n).ok_or(Error::Truncated {
-            needed: self.pos.saturating_add(n),
-            available: self.buf.len(),
-        })?;
-        self.pos = self.pos.saturating_add(n);
-        Ok(head)
-    }
-
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
-        let b = self.take(N)?;
-        b.first_chunk::<N>().ok_or(Error::Truncated {
-            needed: N,
-            available: b.len(),
-        })
-    }
-
-    pub(crate) fn u8(&mut self) -> Result<u8> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    pub(crate) fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(*self.array::<4>()?))
-    }
-
-    pub(crate) fn i32(&mut self) -> Result<i32> {
-        Ok(i32::from_le_bytes(*self.array::<4>()?))
-    }
-}
-
-/// A cursor over the caller's output buffer. Encoders check the total length first, so writes
-/// never fall off the end; if one would, it is dropped rather than panicking.
-#[derive(Debug)]
-pub struct Writer<'b> {
-    buf: &'b mut [u8],
-    pos: usize,
-}
-
-impl<'b> Writer<'b> {
-    pub(crate) fn new(buf: &'b mut [u8]) -> Writer<'b> {
-        Writer { buf, pos: 0 }
-    }
-
-    pub(crate) fn put(&mut self, bytes: &[u8]) {
-        let end = self.pos.saturating_add(bytes.len());
-        if let Some(dst) = self.buf.get_mut(self.pos..end) {
-            dst.copy_from_slice(bytes);
-        }
-        self.pos = end;
-    }
-
-    pub(crate) fn zeros(&mut self, n: usize) {
-        let end = self.pos.saturating_add(n);
-        if let Some(dst) = self.buf.get_mut(self.pos..end) {
-            dst.fill(0);
-        }
-        self.pos = end;
-    }
-
-    pub(crate) fn u8(&mut self, v: u8) {
-        self.put(&[v]);
-    }
-
-    pub(crate) fn u32(&mut self, v: u32) {
-        self.put(&v.to_le_bytes());
-    }
-
-    pub(crate) fn i32(&mut self, v: i32) {
-        self.put(&v.to_le_bytes());
-    }
-}
-
-/// Checks `buf` can take `needed` bytes.
-pub(crate) fn check_room(needed: usize, buf: &[u8]) -> Result<()> {
-    if buf.len() < needed {
-        Err(Error::BufferTooSmall {
-            needed,
-            available: buf.len(),
-        })
-    } else {
-        Ok(())
-    }
-}
+use super::task::TaskForm;
+use crate::codec::{Reader, Writer};
+use crate::{Error, Result};
 
 /// Adds byte counts; an overflow (impossible for real inputs) reports `TooLong`.
 pub(crate) fn add(a: usize, b: usize) -> Result<usize> {
@@ -123,7 +21,7 @@ pub(crate) fn add(a: usize, b: usize) -> Result<usize> {
 
 pub(crate) mod sealed {
     use super::{Reader, Result, Writer};
-    use crate::task::TaskForm;
+    use crate::wan::timer::task::TaskForm;
 
     /// An element of a [`super::List`]: how to read, size and write one. Only task elements
     /// look at the [`TaskForm`]; the others ignore it.
@@ -133,7 +31,7 @@ pub(crate) mod sealed {
         /// Validates the element for `form` and returns its encoded size.
         fn encoded_len(&self, form: TaskForm) -> Result<usize>;
         /// Writes it (after [`Item::encoded_len`] succeeded).
-        fn write(&self, w: &mut Writer<'_>, form: TaskForm);
+        fn write(&self, w: &mut Writer<'_>, form: TaskForm) -> Result<()>;
     }
 }
 pub(crate) use sealed::Item;
@@ -196,12 +94,12 @@ impl<'a, T> List<'a, T> {
 impl<'a, T: Item<'a>> List<'a, T> {
     /// Reads `count` elements from `r`, validating all of them.
     pub(crate) fn read(r: &mut Reader<'a>, count: usize, form: TaskForm) -> Result<List<'a, T>> {
-        let start = r.rest();
-        let before = r.remaining();
+        let start = r.clone().rest();
+        let before = r.left();
         for _ in 0..count {
             T::read(r, form)?;
         }
-        let used = before.saturating_sub(r.remaining());
+        let used = before.saturating_sub(r.left());
         Ok(List {
             inner: Inner::Encoded {
                 bytes: start.get(..used).unwrap_or(&[]),
@@ -239,10 +137,10 @@ impl<'a, T: Item<'a>> List<'a, T> {
         }
     }
 
-    pub(crate) fn write(&self, w: &mut Writer<'_>, form: TaskForm) {
+    pub(crate) fn write(&self, w: &mut Writer<'_>, form: TaskForm) -> Result<()> {
         match self.inner {
             Inner::Encoded { bytes, form: f, .. } if f == form => w.put(bytes),
-            _ => self.iter().for_each(|e| e.write(w, form)),
+            _ => self.iter().try_for_each(|e| e.write(w, form)),
         }
     }
 }
@@ -302,13 +200,13 @@ impl<'a, T: Item<'a>> Iterator for ListIter<'a, T> {
 
 impl<'a> Item<'a> for i32 {
     fn read(r: &mut Reader<'a>, _: TaskForm) -> Result<i32> {
-        r.i32()
+        r.i32_le()
     }
     fn encoded_len(&self, _: TaskForm) -> Result<usize> {
         Ok(4)
     }
-    fn write(&self, w: &mut Writer<'_>, _: TaskForm) {
-        w.i32(*self);
+    fn write(&self, w: &mut Writer<'_>, _: TaskForm) -> Result<()> {
+        w.i32_le(*self)
     }
 }
 
@@ -319,16 +217,13 @@ pub(crate) fn read_count(
     field: &'static str,
     min_item: usize,
 ) -> Result<usize> {
-    let n = r.i32()?;
-    let count = usize::try_from(n).map_err(|_| Error::BadLength {
-        field,
-        value: i64::from(n),
-    })?;
+    let n = r.i32_le()?;
+    let count = usize::try_from(n).map_err(|_| negative(field, n))?;
     let needed = count.saturating_mul(min_item);
-    if needed > r.remaining() {
+    if needed > r.left() {
         return Err(Error::Truncated {
             needed,
-            available: r.remaining(),
+            available: r.left(),
         });
     }
     Ok(count)
@@ -341,4 +236,12 @@ pub(crate) fn count_i32(field: &'static str, n: usize) -> Result<i32> {
         len: n,
         max: i32::MAX as usize,
     })
+}
+
+/// A negative C `int` where a length or count belongs.
+pub(crate) const fn negative(field: &'static str, n: i32) -> Error {
+    Error::OutOfRange {
+        field,
+        value: n.cast_unsigned(),
+    }
 }

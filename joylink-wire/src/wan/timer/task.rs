@@ -1,11 +1,10 @@
 //! Timer tasks (spec 10); the layout choices are documented on [`Task`].
 
-use crate::codec::{Item, List, Reader, Writer, add, count_i32, read_count};
-use crate::error::{Error, Result};
-use crate::time_exp::{Strictness, TimeExp};
+use super::list::{Item, List, add, count_i32, negative, read_count};
+use crate::codec::{Reader, Writer};
+use crate::wan::{check_fixed, put_fixed};
+use crate::{Error, FEEDID_LEN, FixedText, Result};
 
-/// Size of `feedid` (spec 10).
-pub const FEED_ID_LEN: usize = 32;
 /// Size of `name` (spec 10).
 pub const NAME_LEN: usize = 128;
 /// Size of `period` in a period task (spec 10).
@@ -13,79 +12,26 @@ pub const PERIOD_LEN: usize = 31;
 /// Largest `time_exp_t.len` this crate reads or writes (C `char`, possibly signed).
 pub const MAX_EXP_LEN: usize = 127;
 
-/// A fixed-size, NUL-padded text field as it was read (before the first NUL), or as it will be
-/// written.
+/// The `time_exp_t` of a task: its text, kept as bytes as it travels.
+///
+/// The wire layer does not read the expression; `joylink-timer` does
+/// (`TimeExp::parse_bytes(exp.as_bytes())`), so the codec stays free of calendar rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Text<'a>(pub &'a [u8]);
+pub struct ExpText<'a>(pub &'a [u8]);
 
-impl<'a> Text<'a> {
-    /// The text's bytes (without padding).
+impl<'a> ExpText<'a> {
+    /// The expression's bytes (`sec_min_hour_day_month_week_year`, spec 10).
     #[must_use]
     pub const fn as_bytes(&self) -> &'a [u8] {
         self.0
     }
 
-    /// The text as UTF-8.
-    ///
-    /// # Errors
-    /// [`Error::NotUtf8`] when the bytes are not UTF-8 (`field` is only used in the error).
-    pub fn to_str(&self) -> Result<&'a str> {
-        core::str::from_utf8(self.0).map_err(|_| Error::NotUtf8 { field: "text" })
-    }
-
-    pub(crate) fn read_fixed<const N: usize>(r: &mut Reader<'a>) -> Result<Text<'a>> {
-        let raw = r.take(N)?;
-        let end = raw.iter().position(|b| *b == 0).unwrap_or(raw.len());
-        Ok(Text(raw.get(..end).unwrap_or(raw)))
-    }
-
-    pub(crate) fn check_fixed<const N: usize>(&self, field: &'static str) -> Result<()> {
-        if self.0.len() > N {
-            return Err(Error::TooLong {
-                field,
-                len: self.0.len(),
-                max: N,
-            });
-        }
-        if self.0.contains(&0) {
-            return Err(Error::NulInText { field });
-        }
-        Ok(())
-    }
-
-    pub(crate) fn write_fixed<const N: usize>(&self, w: &mut Writer<'_>) {
-        w.put(self.0);
-        w.zeros(N.saturating_sub(self.0.len()));
-    }
-}
-
-/// The `time_exp_t` of a task: its text, kept as bytes (parse it with [`ExpText::parse`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct ExpText<'a>(pub &'a [u8]);
-
-impl<'a> ExpText<'a> {
-    /// Parses the text strictly.
-    ///
-    /// # Errors
-    /// As [`TimeExp::parse_bytes`].
-    pub fn parse(&self) -> Result<TimeExp> {
-        TimeExp::parse_bytes(self.0)
-    }
-
-    /// Parses the text with the given [`Strictness`].
-    ///
-    /// # Errors
-    /// As [`TimeExp::parse_bytes_with`].
-    pub fn parse_with(&self, strictness: Strictness) -> Result<TimeExp> {
-        TimeExp::parse_bytes_with(self.0, strictness)
-    }
-
     fn read(r: &mut Reader<'a>) -> Result<ExpText<'a>> {
         let len = r.u8()?;
         if usize::from(len) > MAX_EXP_LEN {
-            return Err(Error::BadLength {
+            return Err(Error::OutOfRange {
                 field: "time_exp_t.len",
-                value: i64::from(len),
+                value: u32::from(len),
             });
         }
         Ok(ExpText(r.take(usize::from(len))?))
@@ -102,9 +48,9 @@ impl<'a> ExpText<'a> {
         Ok(self.0.len().saturating_add(1))
     }
 
-    fn write(&self, w: &mut Writer<'_>) {
-        w.u8(u8::try_from(self.0.len()).unwrap_or(0));
-        w.put(self.0);
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
+        w.u8(u8::try_from(self.0.len()).unwrap_or(0))?;
+        w.put(self.0)
     }
 }
 
@@ -114,20 +60,17 @@ pub struct Cmd<'a>(pub &'a [u8]);
 
 impl<'a> Item<'a> for Cmd<'a> {
     fn read(r: &mut Reader<'a>, _: TaskForm) -> Result<Cmd<'a>> {
-        let n = r.i32()?;
-        let len = usize::try_from(n).map_err(|_| Error::BadLength {
-            field: "cmd_t.len",
-            value: i64::from(n),
-        })?;
+        let n = r.i32_le()?;
+        let len = usize::try_from(n).map_err(|_| negative("cmd_t.len", n))?;
         Ok(Cmd(r.take(len)?))
     }
     fn encoded_len(&self, _: TaskForm) -> Result<usize> {
         count_i32("cmd_t.len", self.0.len())?;
         add(4, self.0.len())
     }
-    fn write(&self, w: &mut Writer<'_>, _: TaskForm) {
-        w.i32(i32::try_from(self.0.len()).unwrap_or(0));
-        w.put(self.0);
+    fn write(&self, w: &mut Writer<'_>, _: TaskForm) -> Result<()> {
+        w.i32_le(i32::try_from(self.0.len()).unwrap_or(0))?;
+        w.put(self.0)
     }
 }
 
@@ -148,18 +91,15 @@ impl<'a> CmdTrank<'a> {
     }
 
     fn read(r: &mut Reader<'a>) -> Result<CmdTrank<'a>> {
-        let n = r.i32()?;
-        let len = usize::try_from(n).map_err(|_| Error::BadLength {
-            field: "cmd_trank_t.len",
-            value: i64::from(n),
-        })?;
+        let n = r.i32_le()?;
+        let len = usize::try_from(n).map_err(|_| negative("cmd_trank_t.len", n))?;
         let num = r.u8()?;
         let mut inner = Reader::new(r.take(len)?);
         let cmds = List::read(&mut inner, usize::from(num), TaskForm::Full)?;
-        if inner.remaining() != 0 {
-            return Err(Error::BadLength {
+        if inner.any_left() {
+            return Err(Error::OutOfRange {
                 field: "cmd_trank_t.len",
-                value: i64::from(n),
+                value: n.cast_unsigned(),
             });
         }
         Ok(CmdTrank { cmds })
@@ -178,11 +118,11 @@ impl<'a> CmdTrank<'a> {
         add(5, body)
     }
 
-    fn write(&self, w: &mut Writer<'_>) {
-        let body = self.cmds.encoded_len(TaskForm::Full).unwrap_or(0);
-        w.i32(i32::try_from(body).unwrap_or(0));
-        w.u8(u8::try_from(self.cmds.len()).unwrap_or(0));
-        self.cmds.write(w, TaskForm::Full);
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
+        let body = self.cmds.encoded_len(TaskForm::Full)?;
+        w.i32_le(count_i32("cmd_trank_t.len", body)?)?;
+        w.u8(u8::try_from(self.cmds.len()).unwrap_or(0))?;
+        self.cmds.write(w, TaskForm::Full)
     }
 }
 
@@ -217,7 +157,7 @@ macro_rules! byte_code {
 
 byte_code! {
     /// `state` of a task (spec 10: "0: 停止 1: 开始"; the SDK's comment has them the other way
-    /// round, nothing depends on it — we follow the spec, NOTES.md §9).
+    /// round, nothing depends on it — we follow the spec, compat §9).
     TaskState { /// 0: stopped.
     Stopped = 0, /// 1: started.
     Started = 1 }
@@ -232,13 +172,50 @@ byte_code! {
 }
 
 /// The `feedid` and `name` that start each task of the full form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+///
+/// Two labels are equal when their texts are (the padding a decoded field carries is not
+/// compared), like the elements of a [`List`].
+#[derive(Debug, Clone, Copy)]
 pub struct Label<'a> {
     /// `feedid[32]`.
-    #[doc(alias = "feedid")]
-    pub feed_id: Text<'a>,
+    #[doc(alias = "feed_id")]
+    pub feedid: FixedText<'a>,
     /// `name[128]`.
-    pub name: Text<'a>,
+    pub name: FixedText<'a>,
+}
+
+impl<'a> Label<'a> {
+    /// A label from the texts (each written NUL-padded to its field).
+    #[must_use]
+    pub const fn new(feedid: &'a [u8], name: &'a [u8]) -> Label<'a> {
+        Label {
+            feedid: FixedText::new("feedid", feedid),
+            name: FixedText::new("name", name),
+        }
+    }
+}
+
+impl PartialEq for Label<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.feedid.as_bytes() == other.feedid.as_bytes()
+            && self.name.as_bytes() == other.name.as_bytes()
+    }
+}
+
+impl Eq for Label<'_> {}
+
+impl core::hash::Hash for Label<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.feedid.as_bytes().hash(state);
+        self.name.as_bytes().hash(state);
+    }
+}
+
+impl Default for Label<'_> {
+    /// Both texts empty.
+    fn default() -> Self {
+        Label::new(b"", b"")
+    }
 }
 
 /// Fields every task kind has after the label: `id`, `state`, `type`.
@@ -256,15 +233,15 @@ pub struct TaskHead {
 impl TaskHead {
     fn read(r: &mut Reader<'_>) -> Result<TaskHead> {
         Ok(TaskHead {
-            id: r.i32()?,
+            id: r.i32_le()?,
             state: r.u8()?.into(),
             source: r.u8()?.into(),
         })
     }
-    fn write(&self, w: &mut Writer<'_>) {
-        w.i32(self.id);
-        w.u8(self.state.into());
-        w.u8(self.source.into());
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
+        w.i32_le(self.id)?;
+        w.u8(self.state.into())?;
+        w.u8(self.source.into())
     }
 }
 
@@ -378,9 +355,9 @@ pub enum TaskForm {
 
 /// A `task_t` (full form, `label` is `Some`) or `simplified_task_t` (`label` is `None`).
 ///
-/// # Layout choices (no shipped SDK encodes tasks, NOTES.md §9)
+/// # Layout choices (no shipped SDK encodes tasks, compat §9)
 ///
-/// * Packed, little-endian, no padding; `int` = 4 bytes (`i32`), `char` = 1 byte (NOTES.md
+/// * Packed, little-endian, no padding; `int` = 4 bytes (`i32`), `char` = 1 byte (compat
 ///   §7.11).
 /// * `time_exp_t` = `len: u8` + `len` ASCII bytes, `len ≤ 127` both ways (C's `char` may be
 ///   signed, so a longer text would read as a negative length on a peer).
@@ -390,17 +367,17 @@ pub enum TaskForm {
 /// * `task_t` = `mode: i32` + `version: i32` + the variant selected by `mode` (0 base, 1 period,
 ///   2 cycle, 3 countdown) with its own length: the `task_u` union is **not** padded to its
 ///   largest member (variable-length members make that size meaningless). The SDK's
-///   `JLTimeTask_t` has no `version`; we follow the spec. // compat: NOTES.md §9
+///   `JLTimeTask_t` has no `version`; we follow the spec. // compat: compat §9
 /// * The full form starts each variant with `feedid[32]` and `name[128]`, the simplified form
 ///   omits them.
 ///
 /// # Fixed-size text (`feedid[32]`, `name[128]`)
 ///
-/// NUL-padded. A decoder takes the bytes before the first NUL, or **all** of them when the
-/// field is full (no NUL — as `strncpy` leaves it); bytes after the first NUL are ignored.
-/// Decoding accepts any bytes; [`Text::to_str`] reports non-UTF-8 as [`Error::NotUtf8`].
-/// An encoder writes the text and NUL-pads it; a text as long as the field is written without a
-/// NUL, a longer one is [`Error::TooLong`], one containing a NUL is [`Error::NulInText`].
+/// A [`FixedText`], as in every other body: the text is the bytes before the first NUL, or
+/// **all** of them when the field is full (no NUL — as `strncpy` leaves it). Decoding accepts
+/// any bytes and keeps the whole field, so a decoded task re-encodes byte for byte;
+/// [`FixedText::to_str`] reports non-UTF-8. An encoder writes the text and NUL-pads it; a text
+/// longer than the field is [`Error::TooLong`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Task<'a> {
     /// `version`: 0 when added, +1 on each update (spec 10); the cloud compares it (10.12).
@@ -421,15 +398,18 @@ impl<'a> Task<'a> {
 
 impl<'a> Item<'a> for Task<'a> {
     fn read(r: &mut Reader<'a>, form: TaskForm) -> Result<Task<'a>> {
-        let mode = r.i32()?;
-        let version = r.i32()?;
+        let mode = r.i32_le()?;
+        let version = r.i32_le()?;
         if !(0..=3).contains(&mode) {
-            return Err(Error::UnknownTaskMode(mode));
+            return Err(Error::OutOfRange {
+                field: "task_t.mode",
+                value: mode.cast_unsigned(),
+            });
         }
         let label = match form {
             TaskForm::Full => Some(Label {
-                feed_id: Text::read_fixed::<FEED_ID_LEN>(r)?,
-                name: Text::read_fixed::<NAME_LEN>(r)?,
+                feedid: FixedText::new("feedid", r.take(FEEDID_LEN)?),
+                name: FixedText::new("name", r.take(NAME_LEN)?),
             }),
             TaskForm::Simplified => None,
         };
@@ -446,21 +426,21 @@ impl<'a> Item<'a> for Task<'a> {
                 stop_exp: ExpText::read(r)?,
                 repeat_flag: r.u8()?,
                 period_type: r.u8()?,
-                period: *r.array::<PERIOD_LEN>()?,
+                period: *r.take_array::<PERIOD_LEN>()?,
                 start_cmds: CmdTrank::read(r)?,
                 stop_cmds: CmdTrank::read(r)?,
             }),
             2 => TaskBody::Cycle(CycleTask {
                 head,
-                action_interval: r.i32()?,
-                sleep_interval: r.i32()?,
-                times: r.i32()?,
+                action_interval: r.i32_le()?,
+                sleep_interval: r.i32_le()?,
+                times: r.i32_le()?,
                 action_cmds: CmdTrank::read(r)?,
                 sleep_cmds: CmdTrank::read(r)?,
             }),
             _ => TaskBody::Countdown(CountdownTask {
                 head,
-                interval: r.i32()?,
+                interval: r.i32_le()?,
                 action_cmds: CmdTrank::read(r)?,
                 stop_cmds: CmdTrank::read(r)?,
             }),
@@ -475,9 +455,9 @@ impl<'a> Item<'a> for Task<'a> {
     fn encoded_len(&self, form: TaskForm) -> Result<usize> {
         let label = match (form, &self.label) {
             (TaskForm::Full, Some(l)) => {
-                l.feed_id.check_fixed::<FEED_ID_LEN>("feedid")?;
-                l.name.check_fixed::<NAME_LEN>("name")?;
-                FEED_ID_LEN + NAME_LEN
+                check_fixed("feedid", &l.feedid, FEEDID_LEN)?;
+                check_fixed("name", &l.name, NAME_LEN)?;
+                FEEDID_LEN + NAME_LEN
             }
             (TaskForm::Simplified, None) => 0,
             (TaskForm::Full, None) => return Err(Error::TaskForm { expected: "full" }),
@@ -508,41 +488,42 @@ impl<'a> Item<'a> for Task<'a> {
         add(add(fixed, label)?, body)
     }
 
-    fn write(&self, w: &mut Writer<'_>, form: TaskForm) {
-        w.i32(self.body.mode());
-        w.i32(self.version);
+    fn write(&self, w: &mut Writer<'_>, form: TaskForm) -> Result<()> {
+        w.i32_le(self.body.mode())?;
+        w.i32_le(self.version)?;
         if let (TaskForm::Full, Some(l)) = (form, &self.label) {
-            l.feed_id.write_fixed::<FEED_ID_LEN>(w);
-            l.name.write_fixed::<NAME_LEN>(w);
+            put_fixed(w, &l.feedid, FEEDID_LEN)?;
+            put_fixed(w, &l.name, NAME_LEN)?;
         }
-        self.body.head().write(w);
+        self.body.head().write(w)?;
         match &self.body {
             TaskBody::Base(t) => {
-                t.exp.write(w);
-                t.cmds.write(w);
+                t.exp.write(w)?;
+                t.cmds.write(w)?;
             }
             TaskBody::Period(t) => {
-                t.start_exp.write(w);
-                t.stop_exp.write(w);
-                w.u8(t.repeat_flag);
-                w.u8(t.period_type);
-                w.put(&t.period);
-                t.start_cmds.write(w);
-                t.stop_cmds.write(w);
+                t.start_exp.write(w)?;
+                t.stop_exp.write(w)?;
+                w.u8(t.repeat_flag)?;
+                w.u8(t.period_type)?;
+                w.put(&t.period)?;
+                t.start_cmds.write(w)?;
+                t.stop_cmds.write(w)?;
             }
             TaskBody::Cycle(t) => {
-                w.i32(t.action_interval);
-                w.i32(t.sleep_interval);
-                w.i32(t.times);
-                t.action_cmds.write(w);
-                t.sleep_cmds.write(w);
+                w.i32_le(t.action_interval)?;
+                w.i32_le(t.sleep_interval)?;
+                w.i32_le(t.times)?;
+                t.action_cmds.write(w)?;
+                t.sleep_cmds.write(w)?;
             }
             TaskBody::Countdown(t) => {
-                w.i32(t.interval);
-                t.action_cmds.write(w);
-                t.stop_cmds.write(w);
+                w.i32_le(t.interval)?;
+                t.action_cmds.write(w)?;
+                t.stop_cmds.write(w)?;
             }
         }
+        Ok(())
     }
 }
 
@@ -559,7 +540,12 @@ pub(crate) fn tasks_len<'a>(tasks: &List<'a, Task<'a>>, form: TaskForm) -> Resul
     add(4, tasks.encoded_len(form)?)
 }
 
-pub(crate) fn write_tasks<'a>(w: &mut Writer<'_>, tasks: &List<'a, Task<'a>>, form: TaskForm) {
-    w.i32(i32::try_from(tasks.len()).unwrap_or(0));
-    tasks.write(w, form);
+/// Writes `task_num` then the tasks.
+pub(crate) fn write_tasks<'a>(
+    w: &mut Writer<'_>,
+    tasks: &List<'a, Task<'a>>,
+    form: TaskForm,
+) -> Result<()> {
+    w.i32_le(count_i32("task_num", tasks.len())?)?;
+    tasks.write(w, form)
 }

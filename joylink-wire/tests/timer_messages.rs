@@ -1,5 +1,5 @@
 //! Every timer biz_code, both directions: a byte layout written by hand from spec 10 (field by
-//! field, packed little-endian, NOTES.md §7.11), decoded and re-encoded.
+//! field, packed little-endian, compat §7.11), decoded and re-encoded.
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,
@@ -8,13 +8,13 @@
     missing_docs
 )]
 
-use joylink_timer::{
-    BaseTask, Cmd, CmdTrank, CodeResponse, CountdownTask, CycleTask, Direction, Error, ExpText,
-    IdsRequest, IdsResponse, Label, List, PeriodTask, Preamble, ReceivedResult, ReportNewResponse,
-    ResultReport, ResultReportResponse, SimplifiedTaskRequest, Task, TaskBody, TaskHead,
-    TaskRequest, TaskResult, TaskSource, TaskState, Text, TimerMessage,
+use joylink_wire::wan::timer::{
+    BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, IdsRequest, IdsResponse, Label,
+    List, PeriodTask, ReceivedResult, ReportNewResponse, ResultReport, ResultReportResponse,
+    SimplifiedTaskRequest, Task, TaskBody, TaskCodeResponse, TaskHead, TaskRequest, TaskResult,
+    TaskSource, TaskState, TimerMessage,
 };
-use joylink_wire::BizCode;
+use joylink_wire::{BizCode, ControlHeader, Direction, Error, FixedText};
 
 /// Hex pieces, concatenated (whitespace ignored).
 fn h(parts: &[&str]) -> Vec<u8> {
@@ -31,8 +31,8 @@ fn ascii_padded(s: &str, n: usize) -> String {
 const TS: &str = "04030201";
 const SERIAL: &str = "07000000";
 
-fn pre(biz: BizCode) -> Preamble {
-    Preamble::new(0x0102_0304, biz, 7)
+fn pre(biz: BizCode) -> ControlHeader {
+    ControlHeader::new(0x0102_0304, biz, 7)
 }
 
 /// Checks: parse(bytes) == msg, emit(msg) == bytes, emit into a short buffer fails untouched.
@@ -72,10 +72,7 @@ const NO_CMDS: CmdTrank<'static> = CmdTrank::new(&[]);
 fn base_task() -> Task<'static> {
     Task {
         version: 1,
-        label: Some(Label {
-            feed_id: Text(b"abc"),
-            name: Text(b"lamp"),
-        }),
+        label: Some(Label::new(b"abc", b"lamp")),
         body: TaskBody::Base(BaseTask {
             head: head(5, TaskState::Started, TaskSource::User),
             exp: ExpText(b"0_1_22_*_*_*_*"),
@@ -185,7 +182,7 @@ fn support_1090_and_190() {
     check(
         &h(&[TS, "be000000", SERIAL, "00000000"]),
         Direction::FromDevice,
-        TimerMessage::SupportResponse(CodeResponse {
+        TimerMessage::SupportResponse(TaskCodeResponse {
             preamble: pre(BizCode::TimerSupportResponse),
             code: 0,
         }),
@@ -207,7 +204,7 @@ fn add_1091_base_task_and_191() {
     check(
         &h(&[TS, "bf000000", SERIAL, "03000000"]),
         Direction::FromDevice,
-        TimerMessage::AddResponse(CodeResponse {
+        TimerMessage::AddResponse(TaskCodeResponse {
             preamble: pre(BizCode::TimerAddResponse),
             code: 3,
         }),
@@ -217,12 +214,12 @@ fn add_1091_base_task_and_191() {
         let t = req.tasks.iter().next().unwrap();
         assert_eq!(t.id(), 5);
         let TaskBody::Base(b) = t.body else { panic!() };
-        assert_eq!(b.exp.parse().unwrap().to_string(), "0_1_22_*_*_*_*");
+        assert_eq!(b.exp.as_bytes(), b"0_1_22_*_*_*_*");
         assert_eq!(
             b.cmds.cmds.iter().map(|c| c.0).collect::<Vec<_>>(),
             [&[0xaa, 0x55][..]]
         );
-        assert_eq!(t.label.unwrap().feed_id.to_str().unwrap(), "abc");
+        assert_eq!(t.label.unwrap().feedid.to_str().unwrap(), "abc");
     } else {
         panic!()
     }
@@ -230,10 +227,7 @@ fn add_1091_base_task_and_191() {
 
 #[test]
 fn update_1092_period_task_alias_1902_and_192() {
-    let label = Label {
-        feed_id: Text(b""),
-        name: Text(b""),
-    };
+    let label = Label::new(b"", b"");
     let tasks = [period_task(Some(label))];
     let full = ["01000000 00000000", &"00".repeat(160), &period_tail()].concat();
     let bytes = h(&[TS, "44040000", SERIAL, "01000000", &full]);
@@ -258,7 +252,7 @@ fn update_1092_period_task_alias_1902_and_192() {
     check(
         &h(&[TS, "c0000000", SERIAL, "ffffffff"]),
         Direction::FromDevice,
-        TimerMessage::UpdateResponse(CodeResponse {
+        TimerMessage::UpdateResponse(TaskCodeResponse {
             preamble: pre(BizCode::TimerUpdateResponse),
             code: -1,
         }),
@@ -308,7 +302,7 @@ fn ids_rsp_case(
             ids: Some(List::from_slice(&IDS)),
         }),
     );
-    // The SDK's 24-byte reply: ids_num 0 and one uninitialised slot (NOTES.md §9).
+    // The SDK's 24-byte reply: ids_num 0 and one uninitialised slot (compat §9).
     let sdk = h(&[TS, hex_biz, SERIAL, "00000000 00000000 deadbeef"]);
     let m = TimerMessage::parse(&sdk, dir).unwrap();
     assert_eq!(
@@ -371,11 +365,11 @@ fn query_1094_and_194() {
     ]);
     let msg = TimerMessage::QueryResponse(SimplifiedTaskRequest {
         preamble: pre(BizCode::TimerQueryResponse),
-        feed_id: Text(b"feed-1"),
+        feedid: FixedText::new("feedid", b"feed-1"),
         tasks: List::from_slice(&tasks),
     });
     check(&bytes, Direction::FromDevice, msg);
-    // The SDK's 243-byte reply: task_num 0 then zeros (NOTES.md §9).
+    // The SDK's 243-byte reply: task_num 0 then zeros (compat §9).
     let mut sdk = h(&[TS, "c2000000", SERIAL, "00000000"]);
     sdk.resize(243, 0);
     let m = TimerMessage::parse(&sdk, Direction::FromDevice).unwrap();
@@ -383,7 +377,7 @@ fn query_1094_and_194() {
         panic!()
     };
     assert!(r.tasks.is_empty());
-    assert_eq!(r.feed_id, Text(b""));
+    assert_eq!(r.feedid.as_bytes(), b"");
     sdk[200] = 1;
     assert_eq!(
         TimerMessage::parse(&sdk, Direction::FromDevice),
@@ -463,10 +457,7 @@ fn report_result_1097_and_197() {
 
 #[test]
 fn report_add_1098_cycle_task_and_198() {
-    let label = Label {
-        feed_id: Text(b"f"),
-        name: Text(b"n"),
-    };
+    let label = Label::new(b"f", b"n");
     let tasks = [cycle_task(Some(label))];
     for (biz, hex_biz) in [
         (BizCode::TimerReportAdd, "4a040000"),
@@ -529,10 +520,7 @@ fn report_delete_1099_and_199() {
 
 #[test]
 fn report_update_1100_alias_10100_and_200_alias_1100() {
-    let label = Label {
-        feed_id: Text(&[b'x'; 32]),
-        name: Text(b""),
-    };
+    let label = Label::new(&[b'x'; 32], b"");
     let tasks = [countdown_task(Some(label))];
     for (biz, hex_biz) in [
         (BizCode::TimerReportUpdate, "4c040000"),
@@ -561,7 +549,7 @@ fn report_update_1100_alias_10100_and_200_alias_1100() {
     check(
         &h(&[TS, "c8000000", SERIAL, "00000000"]),
         Direction::ToDevice,
-        TimerMessage::ReportUpdateResponse(CodeResponse {
+        TimerMessage::ReportUpdateResponse(TaskCodeResponse {
             preamble: pre(BizCode::TimerReportUpdateResponse),
             code: 0,
         }),
@@ -569,7 +557,7 @@ fn report_update_1100_alias_10100_and_200_alias_1100() {
     check(
         &h(&[TS, "4c040000", SERIAL, "00000000"]),
         Direction::ToDevice,
-        TimerMessage::ReportUpdateResponse(CodeResponse {
+        TimerMessage::ReportUpdateResponse(TaskCodeResponse {
             preamble: pre(BizCode::TimerReportUpdate),
             code: 0,
         }),
@@ -598,7 +586,7 @@ fn report_snapshot_1101_alias_10101_and_201_alias_1101() {
             Direction::FromDevice,
             TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
                 preamble: pre(biz),
-                feed_id: Text(b"feed"),
+                feedid: FixedText::new("feedid", b"feed"),
                 tasks: List::from_slice(&tasks),
             }),
         );
@@ -643,7 +631,10 @@ fn errors() {
     // Not a timer code.
     assert_eq!(
         TimerMessage::parse(&h(&[TS, "ea030000", SERIAL]), Direction::ToDevice),
-        Err(Error::NotTimer(1002))
+        Err(Error::OutOfRange {
+            field: "timer biz_code",
+            value: 1002
+        })
     );
     // Short preamble.
     assert_eq!(
@@ -667,9 +658,9 @@ fn errors() {
             &h(&[TS, "45040000", SERIAL, "ffffffff"]),
             Direction::ToDevice
         ),
-        Err(Error::BadLength {
+        Err(Error::OutOfRange {
             field: "ids_num",
-            value: -1
+            value: u32::MAX
         })
     );
     // Unknown mode.
@@ -684,7 +675,10 @@ fn errors() {
             ]),
             Direction::ToDevice
         ),
-        Err(Error::UnknownTaskMode(4))
+        Err(Error::OutOfRange {
+            field: "task_t.mode",
+            value: 4
+        })
     );
     // cmd_trank_t.len not matching its commands.
     let mut bad = base_task_bytes();
@@ -695,7 +689,7 @@ fn errors() {
             &h(&[TS, "43040000", SERIAL, "01000000", &bad]),
             Direction::ToDevice
         ),
-        Err(Error::BadLength {
+        Err(Error::OutOfRange {
             field: "cmd_trank_t.len",
             value: 7
         })
@@ -707,7 +701,7 @@ fn errors() {
             &h(&[TS, "43040000", SERIAL, "01000000", &long]),
             Direction::ToDevice
         ),
-        Err(Error::BadLength {
+        Err(Error::OutOfRange {
             field: "time_exp_t.len",
             value: 128
         })
@@ -730,15 +724,33 @@ fn encoder_validation() {
         Err(Error::TaskForm { expected: "full" })
     );
     let mut t = base_task();
-    t.label = Some(Label {
-        feed_id: Text(b"a\0b"),
-        name: Text(b""),
-    });
-    assert_eq!(form(t), Err(Error::NulInText { field: "feedid" }));
-    t.label = Some(Label {
-        feed_id: Text(&[b'a'; 33]),
-        name: Text(b""),
-    });
+    // A NUL inside a text is written as given (like every fixed text of the wire crate); the
+    // receiver reads the text up to it.
+    t.label = Some(Label::new(b"a\0b", b""));
+    let n = form(t).unwrap();
+    let tasks = [t];
+    let mut out = [0u8; 1024];
+    TimerMessage::Add(TaskRequest {
+        preamble: pre(BizCode::TimerAdd),
+        tasks: List::from_slice(&tasks),
+    })
+    .emit(&mut out)
+    .unwrap();
+    let TimerMessage::Add(r) = TimerMessage::parse(&out[..n], Direction::ToDevice).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        r.tasks
+            .iter()
+            .next()
+            .unwrap()
+            .label
+            .unwrap()
+            .feedid
+            .as_bytes(),
+        b"a"
+    );
+    t.label = Some(Label::new(&[b'a'; 33], b""));
     assert_eq!(
         form(t),
         Err(Error::TooLong {
@@ -747,10 +759,7 @@ fn encoder_validation() {
             max: 32
         })
     );
-    t.label = Some(Label {
-        feed_id: Text(b""),
-        name: Text(&[b'n'; 129]),
-    });
+    t.label = Some(Label::new(b"", &[b'n'; 129]));
     assert_eq!(
         form(t),
         Err(Error::TooLong {
@@ -779,7 +788,7 @@ fn encoder_validation() {
     let tasks = [base_task()];
     let snap = TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
         preamble: pre(BizCode::TimerReportSnapshot),
-        feed_id: Text(b""),
+        feedid: FixedText::new("feedid", b""),
         tasks: List::from_slice(&tasks),
     });
     assert_eq!(
@@ -823,15 +832,16 @@ fn text_fields_full_and_non_utf8() {
     let TimerMessage::Add(r) = m else { panic!() };
     let t = r.tasks.iter().next().unwrap();
     let l = t.label.unwrap();
-    assert_eq!(l.feed_id.as_bytes(), b"ab");
+    assert_eq!(l.feedid.as_bytes(), b"ab");
     assert_eq!(l.name.as_bytes(), &[0xff; 128][..]);
-    assert_eq!(l.name.to_str(), Err(Error::NotUtf8 { field: "text" }));
+    assert_eq!(l.name.to_str(), Err(Error::InvalidUtf8 { field: "name" }));
     // Re-encoding the decoded message reproduces the received bytes (the list is kept encoded).
     let mut buf = [0u8; 512];
     let n = m.emit(&mut buf).unwrap();
     assert_eq!(&buf[..n], &bytes[..]);
-    // Encoding the decoded task afresh writes the 128 bytes without a NUL, and zero padding
-    // after "ab" (the ignored byte is gone).
+    // Encoding the decoded task afresh writes the 128 bytes without a NUL, and the feedid field
+    // as received (a decoded `FixedText` keeps its whole field, as in every other body), so
+    // even the byte after the NUL survives.
     let fresh = [t];
     let m = TimerMessage::Add(TaskRequest {
         preamble: r.preamble,
@@ -841,5 +851,6 @@ fn text_fields_full_and_non_utf8() {
     assert_eq!(n, bytes.len());
     // preamble 12 + task_num 4 + mode 4 + version 4 = 24: feedid at 24..56, name at 56..184.
     assert_eq!(&buf[56..184], &[0xff; 128][..]);
-    assert_eq!(&buf[24..28], b"ab\0\0");
+    assert_eq!(&buf[24..28], b"ab\0c");
+    assert_eq!(&buf[..n], &bytes[..]);
 }
