@@ -1,6 +1,7 @@
 //! AES-128-CBC with PKCS#7 padding, in place on the caller's buffer (spec 1.1 "AES128
 //! CBC/PKCS#5 padding": PKCS#5 is the spec's name; on 16-byte blocks it is PKCS#7), on
-//! RustCrypto's `aes` (AES-NI picked at run time) and `cbc`.
+//! RustCrypto's `aes` (AES-NI picked at run time) and `cbc`, or on any block-cipher backend
+//! through [`PreparedKey`](crate::PreparedKey), which keeps the expanded key schedules.
 //!
 //! # Padding
 //! A plaintext of `n` bytes always gains 1 to 16 bytes of padding: a full block of 16 × 0x10 when
@@ -21,13 +22,13 @@
 //! library's *answers*; it cannot remove it from a protocol peer's: see the crate's "Security"
 //! section.
 
-use aes::Aes128;
-use cipher::block_padding::{NoPadding, Pkcs7};
-use cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use cipher::block_padding::NoPadding;
+use cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
 use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess};
 use zeroize::Zeroize;
 
-use crate::{Error, KeyIv, Result};
+use crate::prepared::Aes128Backend;
+use crate::{Error, KeyIv, PreparedKey, Result};
 
 /// AES block size.
 pub const BLOCK_LEN: usize = 16;
@@ -45,14 +46,31 @@ pub const fn padded_len(len: usize) -> usize {
 /// # Errors
 /// [`Error::BufferTooSmall`] when `buf` is shorter than `padded_len(msg_len)` (nothing written).
 pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<usize> {
+    // One-shot: the schedule is expanded for this call (keep a `PreparedKey` to expand it once).
+    PreparedKey::<aes::Aes128>::new(key, joylink_wire::EncType::PreShared)
+        .encrypt_in_place(buf, msg_len)
+}
+
+/// CBC encryption on a borrowed, already expanded cipher (no schedule is copied): the padding is
+/// written with one fill, then the blocks are chained.
+pub(crate) fn encrypt_with<C: Aes128Backend>(
+    cipher: &C,
+    iv: &[u8; BLOCK_LEN],
+    buf: &mut [u8],
+    msg_len: usize,
+) -> Result<usize> {
     let needed = padded_len(msg_len);
     let available = buf.len();
     let Some(region) = buf.get_mut(..needed) else {
         return Err(Error::BufferTooSmall { needed, available });
     };
-    let enc =
-        cbc::Encryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
-    enc.encrypt_padded::<Pkcs7>(region, msg_len)
+    // PKCS#7: 1..=16 bytes, each the pad length (`needed - msg_len` is in 1..=16 here).
+    let pad = needed.saturating_sub(msg_len);
+    if let Some(tail) = region.get_mut(msg_len..) {
+        tail.fill(u8::try_from(pad).unwrap_or(0));
+    }
+    let enc = cbc::Encryptor::<&C>::inner_iv_init(cipher, iv.into());
+    enc.encrypt_padded::<NoPadding>(region, needed)
         .map(<[u8]>::len)
         .map_err(|_| Error::BufferTooSmall { needed, available })
 }
@@ -67,11 +85,24 @@ pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<u
 /// `buf` is zero: no decrypted byte is left behind.
 pub fn decrypt_in_place<'a>(key: &KeyIv, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
     if buf.is_empty() || !buf.len().is_multiple_of(BLOCK_LEN) {
+        // Refused before the key is expanded.
         buf.zeroize();
         return Err(Error::Decrypt);
     }
-    let dec =
-        cbc::Decryptor::<Aes128>::new(key.raw_secret_key().into(), key.raw_secret_iv().into());
+    PreparedKey::<aes::Aes128>::new(key, joylink_wire::EncType::PreShared).decrypt_in_place(buf)
+}
+
+/// CBC decryption on a borrowed, already expanded cipher, with the constant-time padding check.
+pub(crate) fn decrypt_with<'a, C: Aes128Backend>(
+    cipher: &C,
+    iv: &[u8; BLOCK_LEN],
+    buf: &'a mut [u8],
+) -> Result<&'a mut [u8]> {
+    if buf.is_empty() || !buf.len().is_multiple_of(BLOCK_LEN) {
+        buf.zeroize();
+        return Err(Error::Decrypt);
+    }
+    let dec = cbc::Decryptor::<&C>::inner_iv_init(cipher, iv.into());
     // Every block is decrypted; the padding is checked below, without early returns.
     if dec.decrypt_padded::<NoPadding>(buf).is_err() {
         buf.zeroize();

@@ -20,12 +20,12 @@ pub fn update(state: u16, data: &[u8]) -> u16 {
 /// after one byte has been XORed into its high half.
 #[inline]
 pub(super) const fn byte(mut crc: u16) -> u16 {
-    let mut bit = 0;
+    let mut bit: u8 = 0;
     while bit < 8 {
         // Branch-free: subtracting the top bit from 0 gives 0 or 0xFFFF.
         let mask = 0u16.wrapping_sub(crc >> 15);
         crc = (crc << 1) ^ (0x1021 & mask);
-        bit += 1;
+        bit = bit.wrapping_add(1);
     }
     crc
 }

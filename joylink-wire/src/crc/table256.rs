@@ -30,7 +30,7 @@ const fn make_table() -> [u16; 256] {
     let mut i = 0;
     while i < 256 {
         table[i] = super::bitwise::byte((i as u16) << 8);
-        i += 1;
+        i = i.wrapping_add(1);
     }
     table
 }
