@@ -59,7 +59,9 @@ pub struct Fixture {
 pub const SIZES: [usize; 3] = [64, 256, 1024];
 
 fn plaintext(len: usize) -> Vec<u8> {
-    let mut p: Vec<u8> = (0..len).map(|i| b"{\"cmd\":5,\"data\":{}}"[i % 19]).collect();
+    let mut p: Vec<u8> = (0..len)
+        .map(|i| b"{\"cmd\":5,\"data\":{}}"[i % 19])
+        .collect();
     p[..4].copy_from_slice(&1_700_000_000u32.to_le_bytes());
     p
 }
@@ -211,7 +213,14 @@ impl Fixture {
         } else {
             Mode::Session(&self.session)
         };
-        seal(&wan_header(PacketType::Heartbeat), &mode, 0, 8, &mut self.buf).unwrap()
+        seal(
+            &wan_header(PacketType::Heartbeat),
+            &mode,
+            0,
+            8,
+            &mut self.buf,
+        )
+        .unwrap()
     }
 
     /// Raw AES-128-CBC encryption of 8 bytes (one block with its padding).
