@@ -93,7 +93,7 @@ fn wan(c: &mut Criterion) {
 
 fn crc16(c: &mut Criterion) {
     use joylink_wire::crc::{bitwise, simd, slice16, table256};
-    let data: Vec<u8> = (0..1024u32).map(|i| (i * 31 >> 2) as u8).collect();
+    let data: Vec<u8> = (0..1024u32).map(|i| ((i * 31) >> 2) as u8).collect();
     for len in [64usize, 256, 1024] {
         let d = &data[..len];
         let mut g = c.benchmark_group(format!("packet/crc16_{len}"));

@@ -12,7 +12,13 @@
 //! References: `ref_aes` is RustCrypto's `cbc` + `aes` on the same bytes with the key expanded
 //! per call (as the SDK comparison counts it), `ref_aes_prepared` the same with the schedule made
 //! once (the floor of any CBC packet path), `ref_memcpy` the copy of the packet.
-#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
 
 use aes::Aes128;
 use cipher::block_padding::Pkcs7;
