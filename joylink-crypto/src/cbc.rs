@@ -1,7 +1,7 @@
 //! AES-128-CBC with PKCS#7 padding, in place on the caller's buffer (spec 1.1 "AES128
 //! CBC/PKCS#5 padding": PKCS#5 is the spec's name; on 16-byte blocks it is PKCS#7), on
 //! RustCrypto's `aes` (AES-NI picked at run time) and `cbc`, or on any block-cipher backend
-//! through [`PreparedKey`](crate::PreparedKey), which keeps the expanded key schedules.
+//! through [`PreparedKey`], which keeps the expanded key schedules.
 //!
 //! # Padding
 //! A plaintext of `n` bytes always gains 1 to 16 bytes of padding: a full block of 16 × 0x10 when
