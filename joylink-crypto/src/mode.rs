@@ -5,7 +5,7 @@
 
 use joylink_wire::EncType;
 
-use crate::{AccessKey, KeyIv, LocalKey, Result, SessionKey, SharedSecret, StaticKey, cbc};
+use crate::{AccessKey, CbcKey, KeyIv, LocalKey, Result, SessionKey, SharedSecret, StaticKey, cbc};
 
 /// How a payload is encrypted, with its key.
 #[derive(Debug, Clone, Copy)]
@@ -24,17 +24,22 @@ pub enum Mode<'k> {
     /// Enctype 4 with the session key: every WAN packet after auth.
     /// compat: NOTES.md §3.2 — absent from the spec's table (3.6), used by every shipped SDK.
     Session(&'k SessionKey),
+    /// A key whose AES schedules were expanded once ([`PreparedKey`](crate::PreparedKey), on
+    /// any backend): its `enctype` is the one it was prepared for. The other key modes expand the
+    /// key on every packet; this one never does.
+    Prepared(&'k dyn CbcKey),
 }
 
 impl Mode<'_> {
     /// The `enctype` header value of this mode.
-    pub const fn enc_type(&self) -> EncType {
+    pub fn enc_type(&self) -> EncType {
         match self {
             Mode::None => EncType::None,
             Mode::Static => EncType::Static,
             Mode::Ecdh(_) => EncType::Ecdh,
             Mode::LocalKey(_) | Mode::AccessKey(_) => EncType::PreShared,
             Mode::Session(_) => EncType::SessionKey,
+            Mode::Prepared(k) => k.enc_type(),
         }
     }
 
@@ -43,7 +48,8 @@ impl Mode<'_> {
         !matches!(self, Mode::None)
     }
 
-    /// The AES key and IV, `None` for [`Mode::None`].
+    /// The AES key and IV, `None` for [`Mode::None`] and for [`Mode::Prepared`] (whose key is
+    /// only kept expanded).
     pub fn key_iv(&self) -> Option<KeyIv> {
         match self {
             Mode::None => None,
@@ -52,6 +58,7 @@ impl Mode<'_> {
             Mode::LocalKey(k) => Some(KeyIv::from_local_key(k)),
             Mode::AccessKey(k) => Some(KeyIv::from_access_key(k)),
             Mode::Session(k) => Some(KeyIv::from_session_key(k)),
+            Mode::Prepared(_) => None,
         }
     }
 
@@ -71,6 +78,9 @@ impl Mode<'_> {
     /// # Errors
     /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
     pub fn seal_in_place(&self, buf: &mut [u8], msg_len: usize) -> Result<usize> {
+        if let Mode::Prepared(k) = self {
+            return k.encrypt_in_place(buf, msg_len);
+        }
         match self.key_iv() {
             Some(k) => cbc::encrypt_in_place(&k, buf, msg_len),
             None if msg_len <= buf.len() => Ok(msg_len),
@@ -88,6 +98,9 @@ impl Mode<'_> {
     /// [`Error::Decrypt`](crate::Error::Decrypt), one value for every failure; every byte of
     /// `buf` is zero afterwards.
     pub fn open_in_place<'a>(&self, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
+        if let Mode::Prepared(k) = self {
+            return k.decrypt_in_place(buf);
+        }
         match self.key_iv() {
             Some(k) => cbc::decrypt_in_place(&k, buf),
             None => Ok(buf),

@@ -1,9 +1,76 @@
 //! CRC16 of spec 1.2 and the caller's policy for a mismatching `crc` field.
 //!
 //! The spec's loop is the byte-wise form of CRC-16/IBM-3740 (a.k.a. CRC-16/CCITT-FALSE): width 16,
-//! poly 0x1021, init 0xFFFF, no reflection, no final XOR, check value 0x29B1 (NOTES.md §2). A
+//! poly 0x1021, init 0xFFFF, no reflection, no final XOR, check value 0x29B1 (compat §2). A
 //! packet's CRC covers `opt ‖ payload` exactly as sent (after encryption), header excluded, and is
 //! stored little-endian in header bytes 14–15.
+//!
+//! # Which implementation
+//! The CRC is half the cost of opening a packet with AES-NI when it is computed a byte (or 16
+//! bytes) at a time, so the implementation is picked per target:
+//!
+//! | build | implementation | flash | speed (x86-64, see BENCHMARKS.md) |
+//! |---|---|---:|---|
+//! | `std` on x86_64 / aarch64 | carry-less multiply ([`simd`], the `crc-fast` crate) | its code | ~25–40 ns for 256–1 024 B |
+//! | default (`no_std`) | slicing-by-16 ([`slice16`]) | 8 KiB table | ~0.4 ns/byte |
+//! | feature `crc-table256` | one 256-entry table ([`table256`]) | 512 B table | ~1.3 ns/byte |
+//! | feature `crc-bitwise` | the spec's bit loop ([`bitwise`]) | no table | ~5 ns/byte |
+//!
+//! A firmware picks the portable one with the features (the smallest asked for wins when several
+//! are on); a server gets the SIMD one from `std` without asking. Pieces shorter than
+//! [`SIMD_MIN_LEN`] always take the portable path (the SIMD set-up costs more than it saves).
+//! Every implementation is compiled and tested against the spec's loop whatever is picked;
+//! unused ones cost nothing in a linked image.
+
+pub mod bitwise;
+#[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub mod simd;
+pub mod slice16;
+pub mod table256;
+
+/// Pieces shorter than this skip the SIMD CRC (only matters where it is compiled in).
+pub const SIMD_MIN_LEN: usize = 32;
+
+/// The portable implementation the features pick (see the module docs).
+#[inline(always)]
+fn portable(state: u16, data: &[u8]) -> u16 {
+    if cfg!(feature = "crc-bitwise") {
+        bitwise::update(state, data)
+    } else if cfg!(feature = "crc-table256") {
+        table256::update(state, data)
+    } else {
+        slice16::update(state, data)
+    }
+}
+
+/// Continues the CRC `state` over `data` with the implementation this build picked.
+#[inline]
+fn update(state: u16, data: &[u8]) -> u16 {
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
+    if data.len() >= SIMD_MIN_LEN {
+        return simd::update(state, data);
+    }
+    portable(state, data)
+}
+
+/// The name of the implementation [`crc16`] uses for a piece of `len` bytes in this build
+/// (`"simd"`, `"slice16"`, `"table256"` or `"bitwise"`), for benches and diagnostics.
+#[must_use]
+pub const fn implementation(len: usize) -> &'static str {
+    if cfg!(all(
+        feature = "std",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) && len >= SIMD_MIN_LEN
+    {
+        "simd"
+    } else if cfg!(feature = "crc-bitwise") {
+        "bitwise"
+    } else if cfg!(feature = "crc-table256") {
+        "table256"
+    } else {
+        "slice16"
+    }
+}
 
 /// CRC16 of `data` as spec 1.2 defines it (CRC-16/IBM-3740). The empty input gives `0xFFFF`.
 ///
@@ -14,12 +81,11 @@
 /// ```
 #[must_use]
 pub fn crc16(data: &[u8]) -> u16 {
-    let mut c = Crc16::new();
-    c.update(data);
-    c.finish()
+    update(Crc16::INIT, data)
 }
 
-/// Streaming CRC16 (spec 1.2), for data that arrives in pieces (`opt`, then `payload`).
+/// Streaming CRC16 (spec 1.2), for data that arrives in pieces (`opt`, then `payload`). Every
+/// implementation continues from a state, so the pieces cost what one piece would.
 ///
 /// # Examples
 /// ```
@@ -45,53 +111,7 @@ impl Crc16 {
 
     /// Feeds `data`.
     pub fn update(&mut self, data: &[u8]) {
-        let mut crc = self.state;
-        let (chunks, tail) = data.as_chunks::<16>();
-        for &[
-            b0,
-            b1,
-            b2,
-            b3,
-            b4,
-            b5,
-            b6,
-            b7,
-            b8,
-            b9,
-            b10,
-            b11,
-            b12,
-            b13,
-            b14,
-            b15,
-        ] in chunks
-        {
-            // Slicing-by-16: the CRC register is folded into the first two bytes, then each byte
-            // goes through the table that shifts it past the bytes after it; the sixteen lookups
-            // are independent, so the CPU overlaps them.
-            let [hi, lo] = crc.to_be_bytes();
-            crc = t(15, b0 ^ hi)
-                ^ t(14, b1 ^ lo)
-                ^ t(13, b2)
-                ^ t(12, b3)
-                ^ t(11, b4)
-                ^ t(10, b5)
-                ^ t(9, b6)
-                ^ t(8, b7)
-                ^ t(7, b8)
-                ^ t(6, b9)
-                ^ t(5, b10)
-                ^ t(4, b11)
-                ^ t(3, b12)
-                ^ t(2, b13)
-                ^ t(1, b14)
-                ^ t(0, b15);
-        }
-        for &b in tail {
-            let [hi, _] = crc.to_be_bytes();
-            crc = (crc << 8) ^ t(0, hi ^ b);
-        }
-        self.state = crc;
+        self.state = update(self.state, data);
     }
 
     /// The CRC of everything fed so far.
@@ -107,62 +127,10 @@ impl Default for Crc16 {
     }
 }
 
-/// `TABLES[0]` is the byte-at-a-time table of the MSB-first polynomial 0x1021; `TABLES[k]` pushes
-/// a byte through `k` further zero bytes (slicing-by-16, 8 KiB). Equivalent to the spec 1.2 loop, which the
-/// property tests check against a direct port of it and against the `crc` crate's catalogue.
-static TABLES: [[u16; 256]; 16] = make_tables();
-
-#[expect(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation,
-    reason = "only evaluated at compile time (a `static` initialiser): a bad index is a build error"
-)]
-const fn make_tables() -> [[u16; 256]; 16] {
-    let mut tables = [[0u16; 256]; 16];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = (i as u16) << 8;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-            bit += 1;
-        }
-        tables[0][i] = crc;
-        i += 1;
-    }
-    let mut k = 1;
-    while k < 16 {
-        let mut i = 0;
-        while i < 256 {
-            let prev = tables[k - 1][i];
-            tables[k][i] = (prev << 8) ^ tables[0][(prev >> 8) as usize];
-            i += 1;
-        }
-        k += 1;
-    }
-    tables
-}
-
-/// Table lookup; `k < 16` and a `u8` index are always in range, so the fallback is never taken
-/// (and the bounds checks compile away).
-#[inline(always)]
-fn t(k: usize, b: u8) -> u16 {
-    TABLES
-        .get(k)
-        .and_then(|row| row.get(usize::from(b)))
-        .copied()
-        .unwrap_or(0)
-}
-
 /// What a decoder does when the header's `crc` differs from the CRC of `opt ‖ payload`
 /// (smoltcp's checksum-capabilities idea: a caller value, not a bool).
 ///
-/// No shipped SDK verifies the CRC on receive (NOTES.md §2), so gateways talking to old or odd
+/// No shipped SDK verifies the CRC on receive (compat §2), so gateways talking to old or odd
 /// peers may need [`CrcPolicy::Report`]; strict peers keep the default [`CrcPolicy::Verify`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -170,8 +138,8 @@ pub enum CrcPolicy {
     /// Reject a mismatch with [`Error::CrcMismatch`](crate::Error::CrcMismatch) (the default).
     #[default]
     Verify,
-    /// Decode anyway and report the result in [`Decoded::crc_status`](crate::Decoded::crc_status), as the
-    /// SDK's peers effectively do (they never check). // compat: NOTES.md §2
+    /// Decode anyway and report the result in [`Decoded::crc_status`](crate::Decoded::crc_status),
+    /// as the SDK's peers effectively do (they never check). // compat §2
     Report,
     /// Do not compute the CRC at all ([`CrcStatus::NotChecked`](crate::CrcStatus::NotChecked)); for fuzzing and for callers that
     /// check elsewhere.
@@ -182,7 +150,7 @@ pub enum CrcPolicy {
 mod tests {
     use super::*;
 
-    // Check values of NOTES.md §2 (computed from the spec's loop and the CRC catalogue).
+    // Check values of compat §2 (computed from the spec's loop and the CRC catalogue).
     #[test]
     fn known_values() {
         assert_eq!(crc16(b""), 0xFFFF);

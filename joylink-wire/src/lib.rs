@@ -19,7 +19,7 @@ mod macros;
 mod codec;
 mod codes;
 mod control_header;
-mod crc;
+pub mod crc;
 mod direction;
 mod error;
 mod fixed_text;
