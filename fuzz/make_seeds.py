@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = os.path.join(HERE, "..", "vectors")
 SEEDS = os.path.join(HERE, "seeds")
 LAN_JSON_TYPES = [1, 2, 3, 4, 102, 103, 104, 105, 200]  # fuzz_targets/lan_json.rs
-TIME_EXPS = [  # spec chapter 10 examples, with NOTES.md §9's readings of examples 3 and 5
+TIME_EXPS = [  # spec chapter 10 examples, with compat §9's readings of examples 3 and 5
     "0_1_22_*_*_1,3,5_*", "0_0_8_*_*_*_*", "0_1_22__11,15_*_*_*", "0_1_22_11,15_*_*_*",
     "/2_*_*_*_*_*_*", "*_/2_*_*_*_*_*", "*_*_/2_*_*_*_*", "*_*_*_/2_*_*_*", "*_*_*_*_*_*_/2",
     "0_30_7_1_1_*_2027",

@@ -5,7 +5,7 @@
 //! 111 and 112 (spec 8.2) is opened with `--sub-localkey` / `--sub-accesskey` through
 //! [`joylink::open_inner`]. Encoding builds the library's reprs from the JSON and emits them;
 //! JSON bodies are written compactly in the key order given. The timestamp prefix is not part
-//! of the body: it is the packet's `timestamp` field (NOTES.md §5). Field names are documented
+//! of the body: it is the packet's `timestamp` field (compat §5). Field names are documented
 //! in the crate README and stable.
 
 use anyhow::{Result, anyhow, bail};
@@ -83,7 +83,7 @@ fn styled(v: &Value, style: Style) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Length of the timestamp prefix (NOTES.md §5).
+/// Length of the timestamp prefix (compat §5).
 pub const TS_LEN: usize = 4;
 
 /// A typed body as JSON.
@@ -121,7 +121,7 @@ impl Body {
 
 /// Whether a plaintext starts with the 4-byte timestamp: every WAN body and every encrypted
 /// LAN body does; the enctype-0 LAN bodies (discovery, write-key and sub-auth answers) do not
-/// (NOTES.md §5).
+/// (compat §5).
 pub fn has_timestamp(magic: Magic, enc_type: EncType) -> bool {
     magic == Magic::Wan || enc_type != EncType::None
 }
@@ -211,7 +211,7 @@ fn devices_json(list: &SubDevList<'_>) -> Value {
     )
 }
 
-/// The sub-device key that seals an inner layer (spec 8.2; NOTES.md §3.3).
+/// The sub-device key that seals an inner layer (spec 8.2; compat §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SubKey {
     /// LAN type 104: the sub-device's localkey.

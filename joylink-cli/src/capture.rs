@@ -1,6 +1,6 @@
 //! Reading captures: pcap and pcapng (through `pcap-file`), Ethernet / Linux cooked / raw IP,
 //! IPv4 and IPv6, UDP and TCP (parsed by hand: only the fields the dissector needs), and TCP
-//! stream reassembly into JoyLink frames with joylink-wire's frame decoder (NOTES.md §8).
+//! stream reassembly into JoyLink frames with joylink-wire's frame decoder (compat §8).
 
 use std::collections::HashMap;
 use std::io::Read;

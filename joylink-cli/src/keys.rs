@@ -7,7 +7,7 @@ use joylink::crypto::{AccessKey, KeyPair, LocalKey, PRIVATE_KEY_LEN, PrivateKey,
 
 use crate::usage;
 
-/// Keys a packet may need, as given on the command line (spec 4.3, 4.4; NOTES.md §3.2).
+/// Keys a packet may need, as given on the command line (spec 4.3, 4.4; compat §3.2).
 #[derive(Debug, Clone, Default, Args)]
 pub struct KeyArgs {
     /// LAN localkey, 32 ASCII characters (enctype 3 on the LAN).

@@ -19,7 +19,7 @@ pub fn magic_name(m: Magic) -> &'static str {
     }
 }
 
-/// A timestamp as UTC civil time (the protocol's timestamps are Unix seconds, NOTES.md §5).
+/// A timestamp as UTC civil time (the protocol's timestamps are Unix seconds, compat §5).
 pub fn utc(ts: u32) -> Option<String> {
     CivilTime::from_seconds_since_epoch(i64::from(ts)).map(|t| format!("{t} UTC"))
 }

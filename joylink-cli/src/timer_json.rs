@@ -70,7 +70,7 @@ fn ids(list: &List<'_, i32>) -> Vec<i32> {
     list.iter().collect()
 }
 
-/// `code` and `ids` (`null` when the SDK left them uninitialised, NOTES.md §9).
+/// `code` and `ids` (`null` when the SDK left them uninitialised, compat §9).
 fn ids_response(code: i32, list: Option<&List<'_, i32>>) -> Value {
     json!({"code": code, "ids": list.map(ids)})
 }

@@ -38,7 +38,7 @@ fn help_for_every_subcommand() {
 
 #[test]
 fn decode_scan_request_without_keys() {
-    // NOTES.md §15: the discovery request `{}` (crc 0x6696).
+    // compat §15: the discovery request `{}` (crc 0x6696).
     joylink()
         .args([
             "decode",

@@ -110,7 +110,7 @@ fn check_all(file: &str) -> usize {
         if let Some(p) = v["plaintext"].as_str() {
             assert_eq!(doc["plaintext_hex"], p, "{id}: plaintext");
         }
-        // The timestamp prefix: the sender's time (NOTES.md §5).
+        // The timestamp prefix: the sender's time (compat §5).
         let ts = ["timestamp", "device_time", "server_time"]
             .iter()
             .find_map(|k| {

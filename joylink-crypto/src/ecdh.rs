@@ -1,4 +1,4 @@
-//! ECDH on secp160r1 as JoyLink uses it (spec 1.1, 4.3, 6.3.1, 6.3.2; NOTES.md §4).
+//! ECDH on secp160r1 as JoyLink uses it (spec 1.1, 4.3, 6.3.1, 6.3.2; compat §4).
 //!
 //! - private key: 20 bytes, big-endian, any non-zero value (2^160 < n, so no reduction);
 //! - public key: 21 bytes compressed, `0x02 | (y & 1)` followed by X — sent raw in the `opt` of
@@ -6,7 +6,7 @@
 //! - shared secret: the 20-byte X coordinate of `d · Q`, unhashed; AES key = bytes 0..16, IV =
 //!   bytes 4..20 ([`KeyIv::from_shared_secret`](crate::KeyIv::from_shared_secret)).
 //!
-//! Peer keys are fully validated (compat: NOTES.md §4 — the SDK checks nothing; a valid peer never
+//! Peer keys are fully validated (compat §4 — the SDK checks nothing; a valid peer never
 //! sends what we refuse). Secrets zeroize on drop; scalar multiplication is constant-time.
 //!
 //! # Security
@@ -115,7 +115,7 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
-/// A private key with its public key, as a device holds it from boot (NOTES.md §4: regenerated
+/// A private key with its public key, as a device holds it from boot (compat §4: regenerated
 /// on every boot by shipped devices).
 #[derive(Clone)]
 pub struct KeyPair {
@@ -207,7 +207,7 @@ impl PublicKey {
     ///
     /// # Errors
     /// Each reason has its own variant: [`Error::PublicKeyLength`], [`Error::PublicKeyPrefix`]
-    /// (compat: NOTES.md §4 — micro-ecc reads only bit 0 of the prefix; we accept only 2 and 3),
+    /// (compat §4 — micro-ecc reads only bit 0 of the prefix; we accept only 2 and 3),
     /// [`Error::PublicKeyOutOfRange`] (a coordinate ≥ p), [`Error::PublicKeyNotOnCurve`],
     /// [`Error::PublicKeyIdentity`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
@@ -318,7 +318,7 @@ impl PublicKey {
         out
     }
 
-    /// The scan reply's `devkey`: 42 lowercase hex characters of the compressed key (NOTES.md §4).
+    /// The scan reply's `devkey`: 42 lowercase hex characters of the compressed key (compat §4).
     pub fn to_devkey(&self) -> DevKey {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; DEVKEY_LEN];

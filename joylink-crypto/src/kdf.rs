@@ -1,4 +1,4 @@
-//! AES key and IV derivation for each key source (spec 4.2, 4.3, 4.4; NOTES.md §3.3).
+//! AES key and IV derivation for each key source (spec 4.2, 4.3, 4.4; compat §3.3).
 //!
 //! | source | AES key | IV |
 //! | --- | --- | --- |
@@ -47,7 +47,7 @@ impl KeyIv {
         Self::new(StaticKey::KEY, StaticKey::IV)
     }
 
-    /// Key = localkey characters 0..16, IV = characters 16..32 (spec 4.4; compat: NOTES.md §3.3,
+    /// Key = localkey characters 0..16, IV = characters 16..32 (spec 4.4; compat §3.3,
     /// the ASCII characters are used, not their hex decoding).
     pub fn from_local_key(k: &LocalKey) -> Self {
         let (key, iv) = halves(k.raw_secret_bytes());
@@ -70,7 +70,7 @@ impl KeyIv {
     /// Key = secret bytes 0..16, IV = bytes 4..20 (spec 4.3 "后 16 字节 (4-19 字节)": the two
     /// overlap in bytes 4..16), with the secret's [`IvCompat`].
     ///
-    /// compat: NOTES.md §3.3 — the SDK's dead enctype 2 *encrypt* path uses the peer's public key
+    /// compat §3.3 — the SDK's dead enctype 2 *encrypt* path uses the peer's public key
     /// bytes 4..20 as IV; we use secret[4..20] both ways, as its decrypt path does.
     pub fn from_shared_secret(s: &SharedSecret) -> Self {
         let bytes = s.raw_secret_bytes();
@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn strncpy_iv_zeroes_after_first_nul() {
-        // compat: NOTES.md §3.1 — bytes from the first 0x00 on become 0x00.
+        // compat §3.1 — bytes from the first 0x00 on become 0x00.
         let mut s = [0u8; 32];
         for (i, b) in s.iter_mut().enumerate() {
             *b = u8::try_from(i).unwrap().wrapping_add(1);

@@ -14,7 +14,7 @@ pub const KEY_LEN: usize = 32;
 
 /// How a peer copies a binary IV (ECDH secret bytes 4..20, session key bytes 16..32).
 ///
-/// compat: NOTES.md §3.1 and vectors/README "Old SDK IV bug": devices on SDK ≤ 2.0.12 copy
+/// compat §3.1 and vectors/README "Old SDK IV bug": devices on SDK ≤ 2.0.12 copy
 /// the IV with `strncpy`, so every IV byte from the first 0x00 onward is 0x00. Standard CBC (the
 /// spec, SDK ≥ 2.0.15) is the default; a cloud or gateway that knows a peer runs old firmware turns
 /// [`IvCompat::LegacyStrncpy`] on for that peer's key only. ASCII key strings contain no 0x00, so
@@ -71,7 +71,7 @@ macro_rules! key_string {
             #[doc = concat!("Takes the ", $what, " as the cloud/APP hands it out: 32 printable ASCII")]
             /// characters (normally lowercase hex), used as they are — never hex-decoded.
             ///
-            /// compat: NOTES.md §3.3 — AES key = characters 0..16, IV = characters 16..32.
+            /// compat §3.3 — AES key = characters 0..16, IV = characters 16..32.
             ///
             /// # Errors
             /// [`Error::KeyLength`] unless exactly 32 bytes, [`Error::KeyNotAscii`] for a byte
@@ -123,8 +123,8 @@ key_string!(
 );
 
 /// The WAN session key (spec 7.3.2): 32 raw bytes from the cloud's auth answer, key = bytes
-/// 0..16, IV = bytes 16..32 (compat: NOTES.md §3.3; every WAN packet after auth carries
-/// enctype 4, NOTES.md §3.2).
+/// 0..16, IV = bytes 16..32 (compat §3.3; every WAN packet after auth carries
+/// enctype 4, compat §3.2).
 #[derive(Clone, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct SessionKey {
     bytes: [u8; KEY_LEN],
@@ -188,7 +188,7 @@ impl fmt::Debug for SessionKey {
 ///
 /// # Security
 /// This key is printed in the public spec: enctype 1 only hides the payload from a casual look.
-/// compat: NOTES.md §3.2 — no shipped SDK implements enctype 1 (it sends such payloads in clear
+/// compat §3.2 — no shipped SDK implements enctype 1 (it sends such payloads in clear
 /// and cannot decrypt them); this crate implements what the spec says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StaticKey;

@@ -1,4 +1,4 @@
-//! The encryption modes as one typed API (spec 3.6 and chapter 4; NOTES.md §3.2).
+//! The encryption modes as one typed API (spec 3.6 and chapter 4; compat §3.2).
 //!
 //! A [`Mode`] pairs an `enctype` with the key it needs, so a wrong combination cannot be written:
 //! enctype 2 cannot be used without a [`SharedSecret`], enctype 4 without a [`SessionKey`].
@@ -13,7 +13,7 @@ pub enum Mode<'k> {
     /// Enctype 0 (spec 4.1): the payload is sent in clear.
     None,
     /// Enctype 1 (spec 4.2): the spec's published static key — obfuscation only.
-    /// compat: NOTES.md §3.2, no shipped SDK implements it.
+    /// compat §3.2, no shipped SDK implements it.
     Static,
     /// Enctype 2 (spec 4.3): key and IV from the ECDH shared secret (LAN types 2 and 102).
     Ecdh(&'k SharedSecret),
@@ -22,7 +22,7 @@ pub enum Mode<'k> {
     /// Enctype 3 (spec 4.4) with the WAN accesskey (WAN auth, type 9).
     AccessKey(&'k AccessKey),
     /// Enctype 4 with the session key: every WAN packet after auth.
-    /// compat: NOTES.md §3.2 — absent from the spec's table (3.6), used by every shipped SDK.
+    /// compat §3.2 — absent from the spec's table (3.6), used by every shipped SDK.
     Session(&'k SessionKey),
     /// A key whose AES schedules were expanded once ([`PreparedKey`](crate::PreparedKey), on
     /// any backend): its `enctype` is the one it was prepared for. The other key modes expand the

@@ -1,7 +1,7 @@
 //! The 4-byte timestamp at the start of every encrypted body (spec 4.3, 4.4 "[4 个字节时间戳]",
 //! 6.3.x "小端在前"), and the LAN replay rule of spec 4.4 item 4.
 //!
-//! compat: NOTES.md §5 — the timestamp is a `u32`, little-endian, the first 4 bytes of the
+//! compat §5 — the timestamp is a `u32`, little-endian, the first 4 bytes of the
 //! *plaintext*; for the WAN binary structs it is the struct's own first field.
 
 use crate::{Error, Result};
@@ -19,7 +19,7 @@ pub enum ReplayRule {
     /// Spec 4.4 item 4: only a timestamp *equal* to the last one is a replay ("与上次相同的直接
     /// 忽略").
     NotEqual,
-    /// What shipped devices do (compat: NOTES.md §5, `joylink_is_usr_timestamp_ok`): a timestamp
+    /// What shipped devices do (compat §5, `joylink_is_usr_timestamp_ok`): a timestamp
     /// must be strictly greater than the last one accepted.
     Increasing,
 }

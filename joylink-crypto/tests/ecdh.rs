@@ -155,7 +155,7 @@ fn secrets_print_redacted() {
     );
 }
 
-/// compat: NOTES.md §3.1 — SDK ≤ 2.0.12 truncates a binary IV at its first 0x00. ecdh-01's IV
+/// compat §3.1 — SDK ≤ 2.0.12 truncates a binary IV at its first 0x00. ecdh-01's IV
 /// `4a96f7f15d8d04369ceb0008819a5004` has a 0x00 at byte 10, so an old device uses
 /// `4a96f7f15d8d04369ceb000000000000`. In CBC only the first plaintext block depends on the IV:
 /// P1' = P1 ⊕ IV ⊕ IV'. The expected bytes below are that hand computation.

@@ -151,7 +151,7 @@ fn ecdh_every_vector() {
 
 #[test]
 fn notes_section_4_example() {
-    // NOTES.md §4 independent check (pure Python + openssl pkeyutl).
+    // compat §4 independent check (pure Python + openssl pkeyutl).
     let d: [u8; 20] = hex::decode("0102030405060708090a0b0c0d0e0f1011121314")
         .unwrap()
         .try_into()
@@ -315,7 +315,7 @@ fn lan_sdk_receive_checks() {
         let key: LocalKey = c["key"]["key_string"].as_str().unwrap().parse().unwrap();
         let mode = Mode::LocalKey(&key);
         let mut buf = hex_field(&c["packet"]);
-        // The SDK never checks the CRC (NOTES.md §2): report it instead of refusing.
+        // The SDK never checks the CRC (compat §2): report it instead of refusing.
         let r = open_with(&mut buf, &mode, CrcPolicy::Report, OpenOptions::new());
         match (id, c["sdk_accepts"].as_bool().unwrap()) {
             (_, true) => {
@@ -339,7 +339,7 @@ fn lan_sdk_receive_checks() {
             }
             ("lanrx-07", false) => {
                 // A scan (type 1) with enctype 3: the enctype is the key's, so the crypto layer
-                // opens it; the (type, enctype) table of NOTES.md §3.4 is the LAN layer's job.
+                // opens it; the (type, enctype) table of compat §3.4 is the LAN layer's job.
                 let o = r.unwrap();
                 assert_eq!(o.header.packet_type, joylink_wire::PacketType::Scan, "{id}");
             }

@@ -333,7 +333,7 @@ typedef enum jl_crc_policy_t {
   JL_CRC_VERIFY = 0,
   /*
    Decode anyway and report the result in `crc_ok`. Shipped SDK peers never check the CRC on
-   receive (NOTES.md §2), so a receiver that must talk to sloppy peers uses this.
+   receive (compat §2), so a receiver that must talk to sloppy peers uses this.
    */
   JL_CRC_REPORT = 1,
   /*
@@ -500,7 +500,7 @@ typedef struct jl_subdev_info_t {
 /*
  State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
  0, no final XOR, as the SDK computes it — not the standard CRC-32; `"123456789"` gives
- 0x2DFD2D88, NOTES.md §2). Any value is a valid state; `jl_crc32_init` sets 0.
+ 0x2DFD2D88, compat §2). Any value is a valid state; `jl_crc32_init` sets 0.
  */
 typedef struct jl_crc32_t {
   /*

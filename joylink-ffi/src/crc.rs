@@ -29,7 +29,7 @@ pub unsafe extern "C" fn jl_crc16(data: *const u8, len: usize, crc: *mut u16) ->
 
 /// State of a streaming OTA firmware CRC-32 (spec 9.1: reflected poly 0xEDB88320, initial value
 /// 0, no final XOR, as the SDK computes it — not the standard CRC-32; `"123456789"` gives
-/// 0x2DFD2D88, NOTES.md §2). Any value is a valid state; `jl_crc32_init` sets 0.
+/// 0x2DFD2D88, compat §2). Any value is a valid state; `jl_crc32_init` sets 0.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JlCrc32 {

@@ -1,4 +1,4 @@
-//! secp160r1 ECDH as JoyLink uses it (spec 4.3, 6.3.1; NOTES.md §4): `jl_ecdh_keypair`,
+//! secp160r1 ECDH as JoyLink uses it (spec 4.3, 6.3.1; compat §4): `jl_ecdh_keypair`,
 //! `jl_ecdh_devkey`, `jl_ecdh_parse_devkey`, `jl_ecdh_shared_secret`.
 //!
 //! # Security

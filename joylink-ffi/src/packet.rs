@@ -27,7 +27,7 @@ pub enum JlCrcPolicy {
     /// Reject a mismatching CRC with `JL_ERR_CRC_MISMATCH`.
     JL_CRC_VERIFY = 0,
     /// Decode anyway and report the result in `crc_ok`. Shipped SDK peers never check the CRC on
-    /// receive (NOTES.md §2), so a receiver that must talk to sloppy peers uses this.
+    /// receive (compat §2), so a receiver that must talk to sloppy peers uses this.
     JL_CRC_REPORT = 1,
     /// Do not compute the CRC (`crc_ok` is then true).
     JL_CRC_IGNORE = 2,

@@ -1,7 +1,7 @@
 //! Every standard document of spec 13.4, "6.4.2" (= 6.3.3), 6.3.5, 6.3.7, 7.3.13 and 7.3.25–26,
 //! parsed from the spec's own example text, round-tripped, and property-tested.
 //!
-//! Fixes made to the spec's example text (only obvious JSON typos; NOTES.md §13):
+//! Fixes made to the spec's example text (only obvious JSON typos; compat §13):
 //! * all: `// …` and `(…)` / `/* … */` comments removed (JSON has no comments).
 //! * 13.4.1: the opening `{` sits in a separate code block; joined.
 //! * 13.4.4: trailing comma after the `streams` array, and the fifth stream
@@ -223,7 +223,7 @@ fn spec_6_3_3_lan_json() {
     assert_eq!(data[1].current_value, StreamValue::string("on"));
     let fail: LanResponse<'_> = round_trip(r#"{ "code":1, "msg":"err reason" }"#);
     assert_eq!((fail.code, fail.msg.as_deref()), (1, Some("err reason")));
-    // compat: NOTES.md §6.4 — what SDK examples actually send.
+    // compat §6.4 — what SDK examples actually send.
     let sdk: LanResponse<'_> = round_trip(r#"{"code":0, "feedid":"123"}"#);
     assert_eq!(sdk.feedid.as_deref(), Some("123"));
 }

@@ -1,7 +1,7 @@
 //! Crate-private checked cursors over bytes, little-endian (rustls's `codec::Reader` shape).
 //!
 //! Every multi-byte integer of the protocol is little-endian because the SDK `memcpy`s its structs
-//! (NOTES.md §1). Neither cursor ever panics: a short input is [`Error::Truncated`], a short output
+//! (compat §1). Neither cursor ever panics: a short input is [`Error::Truncated`], a short output
 //! [`Error::BufferTooSmall`], leftover input [`Error::TrailingData`]. The LAN and WAN body modules
 //! decode and encode through these.
 

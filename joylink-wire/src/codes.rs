@@ -46,7 +46,7 @@ impl<T: core::fmt::Debug> core::fmt::Debug for UnknownCode<T> {
 }
 
 /// Magic of LAN (UDP) packets, `0x123455BB`; on the wire `BB 55 34 12` (spec 3.2, little-endian
-/// as shipped, NOTES.md §1).
+/// as shipped, compat §1).
 pub const MAGIC_LAN: u32 = 0x1234_55BB;
 /// Magic of WAN (TCP, device ↔ cloud) packets, `0x123455CC`; on the wire `CC 55 34 12` (spec 3.2).
 pub const MAGIC_WAN: u32 = 0x1234_55CC;
@@ -55,7 +55,7 @@ pub const MAGIC_WAN: u32 = 0x1234_55CC;
 ///
 /// Only two values are valid; anything else is [`Error::BadMagic`], since a packet with another
 /// magic is not a JoyLink V1.79 packet at all (the pre-2.0 `0x55AA` protocol, JoyLink 3.0's
-/// `"JYLK"`, or garbage on a stream, NOTES.md §12).
+/// `"JYLK"`, or garbage on a stream, compat §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Magic {
@@ -117,14 +117,14 @@ impl core::fmt::Display for Magic {
 }
 
 enum_with_unknown! {
-    /// The header's `type` byte (spec 3.5), plus the types shipped SDKs also send (NOTES.md §12).
+    /// The header's `type` byte (spec 3.5), plus the types shipped SDKs also send (compat §12).
     ///
     /// 200 and 201 mean two things: on the WAN they are the spec's video push-address request and
     /// response (spec 7.3.25/7.3.26); on the LAN the SDK's agent gateway uses them for "add
     /// sub-device" and "delete sub-device" (`PT_AGENT_ADD_SUBDEV`, `PT_AGENT_DEL_SUBDEV`). The enum
     /// names them after the spec; [`PacketType::AGENT_ADD_SUBDEV`] and
     /// [`PacketType::AGENT_DEL_SUBDEV`] are the same values under the agent names. Decide by magic
-    /// (LAN = agent, WAN = video). // compat: NOTES.md §12
+    /// (LAN = agent, WAN = video). // compat §12
     #[doc(alias = "type")]
     pub enum PacketType(u8) {
         /// 1: discovery (搜索, spec 6.3.1), LAN, enctype 0.
@@ -132,7 +132,7 @@ enum_with_unknown! {
         /// 2: write key / device authorisation (设备授权, spec 6.3.2), LAN, enctype 2 (reply 0).
         WriteKey = 2 => "write key",
         /// 3: JSON control (数据交互 JSON, spec "6.4.2"), LAN; the SDK replies with type 4
-        /// (NOTES.md §6.4).
+        /// (compat §6.4).
         JsonControl = 3 => "json control",
         /// 4: script control (数据交互 脚本, spec 6.3.4), LAN.
         ScriptControl = 4 => "script control",
@@ -156,9 +156,9 @@ enum_with_unknown! {
         InfoFetch = 15 => "info fetch",
         /// 16: task (cloud recipe) report (任务上报, spec 7.3.13/7.3.14); no SDK code.
         TaskReport = 16 => "task report",
-        /// 17: model code upload (`PT_MODEL_CODE`), SDK-only. // compat: NOTES.md §12
+        /// 17: model code upload (`PT_MODEL_CODE`), SDK-only. // compat §12
         ModelCode = 17 => "model code",
-        /// 18: SDK version report (`PT_SDK_VERSION`), SDK 2.1.22 only. // compat: NOTES.md §12
+        /// 18: SDK version report (`PT_SDK_VERSION`), SDK 2.1.22 only. // compat §12
         SdkVersion = 18 => "sdk version",
         /// 102: sub-device authorisation (子设备授权, spec 6.3.6), LAN.
         SubDevAuth = 102 => "sub-device auth",
@@ -178,7 +178,7 @@ enum_with_unknown! {
         SubDevUnbind = 113 => "sub-device unbind",
         /// 200: WAN: the cloud's video push-address request (spec 7.3.25). LAN: the agent
         /// gateway's `PT_AGENT_ADD_SUBDEV` ([`PacketType::AGENT_ADD_SUBDEV`]).
-        /// // compat: NOTES.md §12
+        /// // compat §12
         #[doc(alias = "PT_AGENT_ADD_SUBDEV")]
         VideoRequest = 200 => "video request / agent add sub-device",
         /// 201: WAN: the device's video push-address response (spec 7.3.26). LAN: the agent
@@ -200,15 +200,15 @@ enum_with_unknown! {
 
 impl PacketType {
     /// 200 under its LAN agent-gateway name `PT_AGENT_ADD_SUBDEV` (same value as
-    /// [`PacketType::VideoRequest`]). // compat: NOTES.md §12
+    /// [`PacketType::VideoRequest`]). // compat §12
     pub const AGENT_ADD_SUBDEV: PacketType = PacketType::VideoRequest;
     /// 201 under its LAN agent-gateway name `PT_AGENT_DEL_SUBDEV` (same value as
-    /// [`PacketType::VideoResponse`]). // compat: NOTES.md §12
+    /// [`PacketType::VideoResponse`]). // compat §12
     pub const AGENT_DEL_SUBDEV: PacketType = PacketType::VideoResponse;
 }
 
 enum_with_unknown! {
-    /// The header's `enctype` byte (spec 3.6, plus 4 from the SDK, NOTES.md §3.2).
+    /// The header's `enctype` byte (spec 3.6, plus 4 from the SDK, compat §3.2).
     ///
     /// The header decodes whatever byte is present; only the crypto layer refuses a mode it cannot
     /// open (`Unknown`, and `Static`, which no SDK implements).
@@ -217,7 +217,7 @@ enum_with_unknown! {
         /// 0: not encrypted (不加密): discovery, write-key and sub-auth replies.
         None = 0 => "none",
         /// 1: static AES key (静态 AES 密钥, spec 4.2). Never implemented by any SDK: the sender
-        /// copies the plaintext and no receiver decrypts it. // compat: NOTES.md §3.2
+        /// copies the plaintext and no receiver decrypts it. // compat §3.2
         Static = 1 => "static aes",
         /// 2: ECDH-negotiated key (ECDH 协商密钥, spec 4.3): LAN types 2 and 102 requests.
         Ecdh = 2 => "ecdh",
@@ -225,13 +225,13 @@ enum_with_unknown! {
         /// for WAN type 9.
         PreShared = 3 => "pre-shared key",
         /// 4: session key (`ET_SESSIONKEYAES`), missing from spec 3.6 but carried by every WAN
-        /// packet after auth. // compat: NOTES.md §3.2
+        /// packet after auth. // compat §3.2
         SessionKey = 4 => "session key",
     }
 }
 
 enum_with_unknown! {
-    /// The `biz_code` of script-control payloads (spec 3.7, chapter 10; NOTES.md §10).
+    /// The `biz_code` of script-control payloads (spec 3.7, chapter 10; compat §10).
     ///
     /// Timer codes: the spec's two tables disagree (3.7 says 1902…1909, chapter 10 says
     /// 1092…1099 and 10100/10101 with replies 1100/1101) and the SDK uses 1090…1101 with replies
@@ -300,12 +300,12 @@ enum_with_unknown! {
         /// 199: report-delete response.
         TimerReportDeleteResponse = 199 => "timer report delete response",
         /// 1100: device reports an updated task, as the SDK sends it (`E_TIMETASK_BIZCODE`);
-        /// spec 10.11 says 10100. // compat: NOTES.md §10
+        /// spec 10.11 says 10100. // compat §10
         TimerReportUpdate = 1100 => "timer report update",
         /// 200: report-update response (SDK).
         TimerReportUpdateResponse = 200 => "timer report update response",
         /// 1101: device reports its task snapshot, as the SDK sends it; spec 10.12 says 10101.
-        /// // compat: NOTES.md §10
+        /// // compat §10
         TimerReportSnapshot = 1101 => "timer report snapshot",
         /// 201: report-snapshot response (SDK).
         TimerReportSnapshotResponse = 201 => "timer report snapshot response",
@@ -334,7 +334,7 @@ enum_with_unknown! {
 
 impl BizCode {
     /// Maps a spec-only alias (1902…1909, 10100, 10101) to the code devices send (1092…1099,
-    /// 1100, 1101); every other code is returned unchanged. // compat: NOTES.md §10
+    /// 1100, 1101); every other code is returned unchanged. // compat §10
     #[must_use]
     pub const fn canonical(self) -> BizCode {
         match self {
@@ -353,7 +353,7 @@ impl BizCode {
     }
 
     /// The biz_code of the reply to this request, as SDK 2.1.22 computes it
-    /// (`joylink_packet_script_ctrl_rsp`, NOTES.md §10): with `q = n / 100`, `q == 10` gives
+    /// (`joylink_packet_script_ctrl_rsp`, compat §10): with `q = n / 100`, `q == 10` gives
     /// `n % 100 + 100`, `q == 19` gives `n - 1710`, anything else is echoed. So 1002→102,
     /// 1004→104, 1050→150, 1060→160, 1090…1099→190…199 and 1902…1909→192…199.
     ///
@@ -413,7 +413,7 @@ impl BizCode {
 
 enum_with_unknown! {
     /// Response `code` values (spec, table "响应（Code）码定义"), plus the SDK's -2001
-    /// (NOTES.md §11). No SDK has them as an enum; they appear as JSON `code` numbers.
+    /// (compat §11). No SDK has them as an enum; they appear as JSON `code` numbers.
     ///
     /// The video `result` of spec 7.3.26 reuses some numbers with other meanings: keep it apart.
     pub enum ResponseCode(i32) {
@@ -478,14 +478,14 @@ enum_with_unknown! {
         /// 100: unsupported operation (不支持的操作).
         UnsupportedOperation = 100 => "unsupported operation",
         /// -2001: write key refused because the device is already activated
-        /// (`E_RET_ERROR_DEV_ACTIVED`, SDK 2.0.7+). // compat: NOTES.md §11
+        /// (`E_RET_ERROR_DEV_ACTIVED`, SDK 2.0.7+). // compat §11
         DeviceAlreadyActivated = -2001 => "device already activated",
     }
 }
 
 enum_with_unknown! {
     /// Error codes a main board returns to the JoyLink module in split designs (spec, table
-    /// "硬件的错误码"). An MCU-UART convention; no SDK code uses it (NOTES.md §11).
+    /// "硬件的错误码"). An MCU-UART convention; no SDK code uses it (compat §11).
     pub enum HardwareError(u8) {
         /// 0: success (成功).
         Ok = 0 => "ok",

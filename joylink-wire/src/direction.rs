@@ -2,7 +2,7 @@
 //!
 //! Many JoyLink packet types use one number for a request and its answer (spec 3.5: type 11 is both the
 //! cloud's control and the device's reply; LAN type 4 carries both script control and the answers to
-//! types 3 and 103, NOTES.md §6.4), so a body can only be typed once the caller says who sent it.
+//! types 3 and 103, compat §6.4), so a body can only be typed once the caller says who sent it.
 
 /// The direction of a packet, seen from the device.
 ///

@@ -32,7 +32,7 @@ pub enum Error {
     #[error("bad magic 0x{0:08x}")]
     BadMagic(u32),
     /// The buffer length differs from `16 + optlen + payloadlen` (spec 3.2; the SDK drops such a
-    /// datagram, NOTES.md §1).
+    /// datagram, compat §1).
     #[error("length mismatch: header declares {declared} bytes, buffer holds {actual}")]
     LengthMismatch {
         /// `16 + optlen + payloadlen` as the header declares it.

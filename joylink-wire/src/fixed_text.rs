@@ -1,6 +1,6 @@
 //! NUL-padded fixed-width text fields such as `feedid[32]` and `id[32]` (spec 6.3.8, 7.3.15, 12).
 //!
-//! The C SDK copies these with `strncpy`/`memcpy` into zeroed arrays (NOTES.md §7), so on the wire a
+//! The C SDK copies these with `strncpy`/`memcpy` into zeroed arrays (compat §7), so on the wire a
 //! field is the text followed by NUL bytes up to its width. Two edge cases are defined here because
 //! shipped peers produce them:
 //!
@@ -83,7 +83,7 @@ pub fn write_fixed_text(field: &'static str, text: &[u8], out: &mut [u8]) -> Res
 }
 
 /// `bytes` without its trailing NULs: C peers may count a terminating NUL (or hand over a zeroed
-/// buffer) in the length of a JSON text (spec 7.3.27 leaves it open; NOTES.md §6). Both the LAN and
+/// buffer) in the length of a JSON text (spec 7.3.27 leaves it open; compat §6). Both the LAN and
 /// the WAN JSON bodies drop them before parsing.
 #[cfg(feature = "json")]
 pub(crate) fn trim_trailing_nul(bytes: &[u8]) -> &[u8] {

@@ -1,6 +1,6 @@
 //! The 16-byte packet header `packet_t` (spec 3.2), as a plain-data repr.
 //!
-//! Layout, little-endian as shipped (the SDK `memcpy`s `JLPacketHead_t`, NOTES.md §1):
+//! Layout, little-endian as shipped (the SDK `memcpy`s `JLPacketHead_t`, compat §1):
 //!
 //! | bytes | field | |
 //! |---|---|---|
@@ -39,7 +39,7 @@ pub(crate) mod field {
 pub const HEADER_LEN: usize = field::CRC.end;
 
 /// The header `version` every SDK writes and the LAN receiver requires (spec 3.2 "版本号从 1 开始",
-/// NOTES.md §1).
+/// compat §1).
 pub const VERSION: u8 = 1;
 
 /// The packet header `packet_t` (spec 3.2) as plain data.
@@ -51,7 +51,7 @@ pub const VERSION: u8 = 1;
 /// ```
 /// use joylink_wire::{EncType, Header, Magic, PacketType};
 ///
-/// // The discovery request header of NOTES.md §15 (crc of `{}`).
+/// // The discovery request header of compat §15 (crc of `{}`).
 /// let bytes = [0xbb, 0x55, 0x34, 0x12, 0, 0, 2, 0, 1, 1, 0, 0, 0, 0, 0x96, 0x66];
 /// let h = Header::parse(&bytes)?;
 /// assert_eq!(h.magic, Magic::Lan);
@@ -82,7 +82,7 @@ pub struct Header {
     /// Packet type (`type`, spec 3.5).
     #[doc(alias = "type")]
     pub packet_type: PacketType,
-    /// Number of fragments; 0 or 1 when unfragmented (NOTES.md §1).
+    /// Number of fragments; 0 or 1 when unfragmented (compat §1).
     pub total: u8,
     /// 1-based fragment index; 0 when unfragmented.
     pub index: u8,
@@ -97,7 +97,7 @@ pub struct Header {
 
 impl Header {
     /// A header as the SDK writes an unfragmented packet: `version = 1`, `total = index =
-    /// reserved = 0` (NOTES.md §14.1), lengths and CRC zero (the packet emitter fills them).
+    /// reserved = 0` (compat §14.1), lengths and CRC zero (the packet emitter fills them).
     #[must_use]
     pub const fn new(magic: Magic, packet_type: PacketType, enc_type: EncType) -> Self {
         Header {
@@ -192,7 +192,7 @@ impl Header {
     }
 
     /// `true` when the packet is one fragment of a larger message (`total > 1`); the SDK treats
-    /// `total` 0 and 1 as unfragmented (NOTES.md §1).
+    /// `total` 0 and 1 as unfragmented (compat §1).
     #[must_use]
     pub const fn is_fragment(&self) -> bool {
         self.total > 1
@@ -203,7 +203,7 @@ impl Header {
 mod tests {
     use super::*;
 
-    // NOTES.md §15.13: WAN auth request header built independently (Python).
+    // compat §15.13: WAN auth request header built independently (Python).
     static AUTH: [u8; 16] = [
         0xcc, 0x55, 0x34, 0x12, 0x14, 0x00, 0x10, 0x00, 0x01, 0x09, 0x00, 0x00, 0x03, 0x00, 0x18,
         0x1d,

@@ -1,6 +1,6 @@
 //! LAN bodies (spec chapter 6): discovery, authorization, JSON and script control, sub-devices.
 //!
-//! | type | app → device | device → app | enctype (NOTES.md §3.5) |
+//! | type | app → device | device → app | enctype (compat §3.5) |
 //! |---|---|---|---|
 //! | 1 | [`ScanRequest`] | [`ScanResponse`] | 0 / 0 |
 //! | 2 | [`WriteKeyRequest`] | [`WriteKeyResponse`] | 2 / 0 |
@@ -19,7 +19,7 @@
 //! JSON kind and exact number text ([`StreamValue`]).
 //!
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
-//! in front of most bodies is part of it (NOTES.md §5, [`Timestamped`]).
+//! in front of most bodies is part of it (compat §5, [`Timestamped`]).
 
 mod quirk;
 mod script_control;

@@ -95,7 +95,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Checks that the buffer holds exactly one packet: at least 16 bytes, a LAN or WAN magic,
     /// and a length of exactly `16 + optlen + payloadlen` (the SDK drops datagrams with trailing
-    /// bytes, NOTES.md §1). The CRC is not checked here (see [`decode`], [`Packet::crc_ok`]).
+    /// bytes, compat §1). The CRC is not checked here (see [`decode`], [`Packet::crc_ok`]).
     ///
     /// # Errors
     /// [`Error::Truncated`] (shorter than a header), [`Error::BadMagic`],
@@ -542,7 +542,7 @@ pub fn decode(buf: &[u8], policy: CrcPolicy) -> Result<Decoded<'_>> {
 /// let header = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
 /// let mut buf = [0u8; 64];
 /// let n = emit(&header, &[], b"{}", &mut buf)?;
-/// // NOTES.md §15: the discovery request `{}`, crc 0x6696.
+/// // compat §15: the discovery request `{}`, crc 0x6696.
 /// assert_eq!(
 ///     &buf[..n],
 ///     &[0xbb, 0x55, 0x34, 0x12, 0, 0, 2, 0, 1, 1, 0, 0, 0, 0, 0x96, 0x66, b'{', b'}']
@@ -596,13 +596,13 @@ impl core::fmt::Display for Header {
 mod tests {
     use super::*;
 
-    // NOTES.md §15: discovery request `{}` (crc 0x6696), computed independently.
+    // compat §15: discovery request `{}` (crc 0x6696), computed independently.
     static SCAN: [u8; 18] = [
         0xbb, 0x55, 0x34, 0x12, 0x00, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x96,
         0x66, b'{', b'}',
     ];
 
-    // NOTES.md §15.13: WAN auth request (opt = feedid ‖ random 1, payload AES of {ts, random}).
+    // compat §15.13: WAN auth request (opt = feedid ‖ random 1, payload AES of {ts, random}).
     static AUTH: [u8; 52] = [
         0xcc, 0x55, 0x34, 0x12, 0x14, 0x00, 0x10, 0x00, 0x01, 0x09, 0x00, 0x00, 0x03, 0x00, 0x18,
         0x1d, // header

@@ -4,7 +4,7 @@
 //!
 //! Every binary body has a zero-copy view (`…Body<T: AsRef<[u8]>>`, checked with `new_checked`,
 //! getters/setters per field) and a plain repr borrowing the caller's bytes with `parse`, `emit`
-//! and `buffer_len`. All layouts are packed little-endian (NOTES.md §7.11). Arrays
+//! and `buffer_len`. All layouts are packed little-endian (compat §7.11). Arrays
 //! (`subdev_info[]`) are iterated, never collected; a `num` claiming more entries than present is
 //! [`Error::Truncated`]. Nothing here allocates except the JSON documents of feature `json`.
 //!
@@ -158,7 +158,7 @@ macro_rules! json_doc {
 
             /// Serializes in `style`: [`Style::Cjson`](crate::lan::Style::Cjson) gives the
             /// bytes a shipped device sends (it builds these documents with `cJSON_Print()`,
-            /// NOTES.md §6.1, e.g. the `otastat` report of vector wan-26).
+            /// compat §6.1, e.g. the `otastat` report of vector wan-26).
             ///
             /// # Errors
             /// [`Error::Json`](crate::Error::Json) (not expected for this type).

@@ -12,7 +12,7 @@
 //! - 6.3.6 request: the two blocks joined, trailing comma after `"tcpaes"` removed;
 //! - 6.3.7 failure answer: trailing comma after `"feedid"` removed.
 //!
-//! (NOTES.md §13 lists the same typos.) The binary structs of 6.3.4 / 6.3.8 have no example
+//! (compat §13 lists the same typos.) The binary structs of 6.3.4 / 6.3.8 have no example
 //! bytes; their layout is tested in the unit tests and against the vectors.
 #![cfg(feature = "json")]
 #![allow(

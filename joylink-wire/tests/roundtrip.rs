@@ -33,7 +33,7 @@ fn spec_crc16(buffer: &[u8]) -> u16 {
 
 const CATALOG: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740);
 
-/// The 16 header bytes built by hand as `struct "<IHHBBBBBBH"` (NOTES.md §1), independent of the
+/// The 16 header bytes built by hand as `struct "<IHHBBBBBBH"` (compat §1), independent of the
 /// crate's encoder.
 fn header_bytes(h: &Header) -> Vec<u8> {
     let magic = match h.magic {

@@ -167,7 +167,7 @@ fn wan_packet_framing() {
         let bytes = hex_field(&v["packet"]);
         let d = decode(&bytes, CrcPolicy::Verify).unwrap();
         assert_eq!(d.header.magic, Magic::Wan, "{id}");
-        // compat: NOTES.md §3.2 — enctype 3 for auth, 4 (missing from spec 3.6) afterwards.
+        // compat §3.2 — enctype 3 for auth, 4 (missing from spec 3.6) afterwards.
         let expected = if d.header.packet_type == PacketType::Auth {
             EncType::PreShared
         } else {

@@ -88,7 +88,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                 assert_eq!(h.timestamp, time("device_time"));
                 assert_eq!(u64::from(h.version), num(&v["version"]));
                 assert_eq!(u64::from(h.rssi), num(&v["rssi"]));
-                assert_eq!(h.rssi, 1, "compat: NOTES.md §7.2, rssi is always 1");
+                assert_eq!(h.rssi, 1, "compat §7.2, rssi is always 1");
             }
             WanMessage::HeartbeatResponse(c) => {
                 assert_eq!(c.timestamp, time("server_time"));
@@ -127,7 +127,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
             WanMessage::SubDevHeartbeat(h) => {
                 assert_eq!(h.timestamp, time("device_time"));
                 assert_eq!(u64::from(h.version), num(&v["version"]));
-                assert_eq!(h.rssi, 0, "compat: NOTES.md §7.5");
+                assert_eq!(h.rssi, 0, "compat §7.5");
                 let subs = v["sub_devices"].as_array().unwrap();
                 assert_eq!(h.devices.len(), subs.len());
                 assert_eq!(plaintext.len(), 10 + 37 * subs.len(), "packed layout");
@@ -231,7 +231,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                     assert_eq!(r.data.status, OtaStatus::Install);
                     assert_eq!(r.data.status_desc, s["ota_status_desc"].as_str().unwrap());
                     assert_eq!(i64::from(r.data.progress), num(&s["ota_progress"]) as i64);
-                    // A device sends this document in cJSON_Print's layout (NOTES.md §6.1):
+                    // A device sends this document in cJSON_Print's layout (compat §6.1):
                     // re-encoding in that style gives the SDK's very bytes.
                     assert_eq!(
                         r.to_vec_styled(joylink_wire::lan::Style::Cjson).unwrap(),

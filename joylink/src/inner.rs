@@ -4,7 +4,7 @@
 //! A gateway relays commands to its sub-devices with two layers of encryption: the inner
 //! `cmd[]`/`resp[]`/`data[]` is sealed with the **sub-device's** key, then the whole body with the
 //! gateway's. The inner key is the sub-device's localkey on the LAN ([`Mode::LocalKey`], type
-//! 104) and its accesskey on the WAN ([`Mode::AccessKey`], types 111/112; NOTES.md §3.3,
+//! 104) and its accesskey on the WAN ([`Mode::AccessKey`], types 111/112; compat §3.3,
 //! §7.6/§7.7): `AES-CBC(key = key[0..16], IV = key[16..32])` of the bytes as they are, no
 //! timestamp.
 //!

@@ -373,7 +373,7 @@ pub const fn subdev_script_len(outer: &Mode<'_>, inner: &Mode<'_>, data_len: usi
 /// Writes a whole type-104 packet into `buf` with both layers (spec 6.3.8, 8.2): `data` sealed
 /// with `inner` (the sub-device's localkey), then the 44-byte fixed part plus that ciphertext
 /// sealed with `outer` (the gateway's localkey, enctype 3). The layout is the spec's, for both
-/// directions (NOTES.md §6.9 recommendation). Returns [`subdev_script_len`].
+/// directions (compat §6.9 recommendation). Returns [`subdev_script_len`].
 ///
 /// # Errors
 /// [`Error::Wire`]`(TooLong)` for a feedid above 32 bytes, [`Error::Crypto`]`(BufferTooSmall)`

@@ -38,7 +38,7 @@ pub enum Message<'a> {
 
 impl<'a> Message<'a> {
     /// Types the plaintext of an opened packet: `network` is the header's magic, `plaintext` the
-    /// whole decrypted payload (timestamp included where the type has one, NOTES.md §5),
+    /// whole decrypted payload (timestamp included where the type has one, compat §5),
     /// `direction` who sent it (one type number carries a request and its answer).
     ///
     /// Types without a body of their own come back as the `Other` variant of
@@ -89,7 +89,7 @@ impl<'a> Message<'a> {
     }
 
     /// The header type the message travels in (for a LAN answer to type 3/103, type 4: what a
-    /// shipped device sends, NOTES.md §6.4).
+    /// shipped device sends, compat §6.4).
     #[must_use]
     pub fn packet_type(&self) -> PacketType {
         match self {

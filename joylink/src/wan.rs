@@ -2,7 +2,7 @@
 //! [`WanMessage`], sealing messages back into packets, the auth
 //! exchange with the caller's RNG.
 //!
-//! Keys (spec 7.1, 8.4; NOTES.md §3.3, §3.5): type 9 is sealed with the device's **accesskey**
+//! Keys (spec 7.1, 8.4; compat §3.3, §3.5): type 9 is sealed with the device's **accesskey**
 //! (enctype 3), every other WAN packet with the **session key** the cloud issued in the auth
 //! answer (enctype 4). Inside 111/112 the `cmd[]`/`resp[]`/`data[]` is sealed a second time with
 //! the **sub-device's accesskey** (spec 8.2, 8.4.2) — see the crate's
@@ -38,7 +38,7 @@ pub struct WanKeys<'k> {
 }
 
 impl<'k> WanKeys<'k> {
-    /// The mode a packet of `packet_type` is sealed with (spec 7.1; NOTES.md §3.5).
+    /// The mode a packet of `packet_type` is sealed with (spec 7.1; compat §3.5).
     ///
     /// # Errors
     /// [`Error::MissingKey`] for a type other than 9 before auth.
@@ -258,7 +258,7 @@ pub struct AuthSent {
 
 /// The device's auth request (spec 7.2.1, 7.3.1): `opt = feed_id ‖ random`, payload
 /// `{timestamp, random}` sealed with the accesskey. The random number comes from `rng`
-/// (compat: NOTES.md §7.1 — shipped devices always send 1; the spec asks for a random number).
+/// (compat §7.1 — shipped devices always send 1; the spec asks for a random number).
 ///
 /// # Errors
 /// [`Error::Wire`] (`BufferTooSmall`, `TooLong` for a feed id over 65531 bytes).

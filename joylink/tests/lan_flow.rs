@@ -48,7 +48,7 @@ fn receive<'a>(packet: &'a mut [u8], receiver: &LanKeys<'_>, dir: Direction) -> 
 #[test]
 fn full_lan_exchange() {
     let mut rng = TestRng(0x5eed);
-    // The device regenerates its key pair on every boot (NOTES.md §4); the app has its own.
+    // The device regenerates its key pair on every boot (compat §4); the app has its own.
     let device_pair = KeyPair::generate(&mut rng);
     let app_pair = KeyPair::generate(&mut rng);
 
@@ -201,7 +201,7 @@ fn full_lan_exchange() {
         panic!()
     };
     assert_eq!(c.streams[0].current_value.as_str(), Some("1"));
-    // The device answers as type 4 (NOTES.md §6.4); value kinds survive.
+    // The device answers as type 4 (compat §6.4); value kinds survive.
     let reply =
         JsonControlResponse::success(vec![Stream::new("switch", 1), Stream::new("light", "on")]);
     let mut p = transmit(
@@ -453,7 +453,7 @@ fn full_lan_exchange() {
 
 #[test]
 fn shipped_gateway_104_reply_layout() {
-    // NOTES.md §6.9: feedid at offset 0, 12 leftover bytes, then the inner ciphertext.
+    // compat §6.9: feedid at offset 0, 12 leftover bytes, then the inner ciphertext.
     let gw: LocalKey = "62e3af29dfaa061b340b2f87ce748c7e".parse().unwrap();
     let sub: LocalKey = "22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse().unwrap();
     let resp = b"{\"code\":0}";

@@ -266,7 +266,7 @@ impl Demo {
 
 impl Demo {
     /// Seals a typed LAN message as a shipped peer sends it (`joylink::lan::seal_vec`: the
-    /// type and enctype of NOTES.md §3.5, the body in the SDK's layout) and hands it over.
+    /// type and enctype of compat §3.5, the body in the SDK's layout) and hands it over.
     fn lan(
         &mut self,
         (from, to): (&str, &str),

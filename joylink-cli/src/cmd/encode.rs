@@ -50,7 +50,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = body::Layout::Compact)]
     pub style: body::Layout,
     /// Encryption: `none`, `static`, `ecdh`, `pre-shared` (localkey / accesskey), `session` or
-    /// 0–4. Default: what shipped peers use for this message (NOTES.md §3.5).
+    /// 0–4. Default: what shipped peers use for this message (compat §3.5).
     #[arg(long = "enctype", value_name = "E")]
     pub enc_type: Option<String>,
     /// The opt section in hex (default: our public key for enctype 2, the auth opt for type 9).

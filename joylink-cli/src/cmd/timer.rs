@@ -48,7 +48,7 @@ pub struct NextArgs {
     /// times printed are local (default `+00:00`).
     #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true)]
     pub utc_offset: Option<String>,
-    /// Accept doubled `_` as in the spec's example 3 (NOTES.md §9).
+    /// Accept doubled `_` as in the spec's example 3 (compat §9).
     #[arg(long)]
     pub lenient: bool,
     /// Print one JSON document, written as the times are found (a large `-n` streams).
@@ -61,7 +61,7 @@ pub struct NextArgs {
 pub struct CheckArgs {
     /// The expression.
     pub expr: String,
-    /// Accept doubled `_` as in the spec's example 3 (NOTES.md §9).
+    /// Accept doubled `_` as in the spec's example 3 (compat §9).
     #[arg(long)]
     pub lenient: bool,
     /// Print one JSON document.

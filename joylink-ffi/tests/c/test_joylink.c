@@ -134,7 +134,7 @@ static void test_crc32(void) {
     CHECK_RC(jl_crc32_init(&one), JL_OK);
     CHECK_RC(jl_crc32_update(&one, (const uint8_t *)"123456789", 9), JL_OK);
     CHECK_RC(jl_crc32_final(&one, &a), JL_OK);
-    CHECK(a == 0x2DFD2D88u); /* init 0, no final xor (NOTES.md §2), not 0xCBF43926 */
+    CHECK(a == 0x2DFD2D88u); /* init 0, no final xor (compat §2), not 0xCBF43926 */
 
     CHECK_RC(jl_crc32_init(&one), JL_OK);
     CHECK_RC(jl_crc32_update(&one, image, sizeof image), JL_OK);

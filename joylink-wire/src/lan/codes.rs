@@ -6,7 +6,7 @@ use crate::macros::enum_with_unknown;
 enum_with_unknown! {
     /// Scan request `status`: which devices the app looks for (spec 6.3.1).
     ///
-    /// compat: NOTES.md §6.2 — shipped devices answer every scan whatever the status says.
+    /// compat §6.2 — shipped devices answer every scan whatever the status says.
     pub enum ScanStatus(i32) {
         /// 0: every device.
         All = 0 => "all devices",

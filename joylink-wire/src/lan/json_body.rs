@@ -33,19 +33,19 @@ pub(crate) fn body_name<T: ?Sized>() -> &'static str {
 /// A LAN JSON body: parsed from the plaintext's bytes (borrowing), written in a [`Style`].
 ///
 /// **Unknown fields are ignored** (the one rule for every body of this module): shipped SDK
-/// versions and vendor ports add keys (NOTES.md §6.2, §12), and a parser that refused them would
+/// versions and vendor ports add keys (compat §6.2, §12), and a parser that refused them would
 /// refuse real devices. Every key any examined SDK or the spec sends has a field, so nothing a
 /// known peer sends is lost; parts the protocol leaves open (the server's `opt`, an unknown
 /// command's `data`, object stream values) are kept as raw JSON text. A missing *required* field
 /// is an [`Error::Json`] whose `what` names the body and whose `line`/`column` point where the
 /// object ended without it; which fields are required is listed on each type.
 pub trait JsonBody<'a>: Serialize + Deserialize<'a> {
-    /// How a shipped device (or app) writes this body (NOTES.md §6.1).
+    /// How a shipped device (or app) writes this body (compat §6.1).
     const STYLE: Style;
 
     /// Parses the JSON text (trailing NULs ignored).
     ///
-    /// compat: NOTES.md §6 — the SDK never NUL-terminates JSON on the wire, but its receivers
+    /// compat §6 — the SDK never NUL-terminates JSON on the wire, but its receivers
     /// rely on zeroed buffers, so a peer that sends a trailing NUL is understood; so here.
     ///
     /// # Errors
@@ -94,7 +94,7 @@ pub(crate) fn parse_with<'a, T: Deserialize<'a>>(
     parsed.map_err(|e| json_error(body_name::<T>(), &e))
 }
 
-/// A body behind the plaintext's 4-byte little-endian timestamp (NOTES.md §5: types 2, 3, 102,
+/// A body behind the plaintext's 4-byte little-endian timestamp (compat §5: types 2, 3, 102,
 /// 103, 105 and the answers to 3/103/105).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timestamped<B> {

@@ -3,7 +3,7 @@
 //! Request: app → device, enctype 3 (localkey), `timestamp ‖ {"cmd":4|5, ["feedid":…,] "data":…}`.
 //! Answer: `timestamp ‖ {"code":…, …}` with the same key.
 //!
-//! compat: NOTES.md §6.4, §6.8 — shipped devices send the answer to both 3 and 103 as packet
+//! compat §6.4, §6.8 — shipped devices send the answer to both 3 and 103 as packet
 //! **type 4**; the SDK core does not interpret `cmd`/`data` (the application does), and sample
 //! applications answer `{"code":0, "feedid":"…"}` without `data`.
 

@@ -15,7 +15,7 @@ use crate::{Direction, EncType, PacketType};
 /// A typed LAN message (spec chapter 6), borrowing from the plaintext it was decoded from.
 ///
 /// Variants are named after what the message *is*; [`Message::packet_type`] and
-/// [`Message::enc_type`] give what a shipped peer puts in the header when sending it (NOTES.md
+/// [`Message::enc_type`] give what a shipped peer puts in the header when sending it (compat
 /// §3.5), and [`Message::to_plaintext`] the payload before encryption, in the shipped layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -30,7 +30,7 @@ pub enum Message<'a> {
     WriteKeyResponse(WriteKeyResponse<'a>),
     /// Type 3, app → device.
     JsonControl(Timestamped<JsonControlRequest<'a>>),
-    /// The answer to type 3 or 103: received as type 4 from shipped devices (NOTES.md §6.4), as
+    /// The answer to type 3 or 103: received as type 4 from shipped devices (compat §6.4), as
     /// type 3 / 103 from spec-following ones; sent as type 4.
     JsonControlResponse(Timestamped<JsonControlResponse<'a>>),
     /// Type 4, app → device.
@@ -67,7 +67,7 @@ pub enum Message<'a> {
 /// Decodes the plaintext of an opened LAN packet.
 ///
 /// `plaintext` is the whole decrypted payload, timestamp included where the type has one
-/// (NOTES.md §5); `direction` says who sent it, since one type number carries a request and its
+/// (compat §5); `direction` says who sent it, since one type number carries a request and its
 /// answer.
 ///
 /// ```
@@ -225,7 +225,7 @@ impl Message<'_> {
 
     /// The header `type` a shipped peer sends this message with.
     ///
-    /// compat: NOTES.md §6.4 — [`Message::JsonControlResponse`] goes out as type 4.
+    /// compat §6.4 — [`Message::JsonControlResponse`] goes out as type 4.
     pub fn packet_type(&self) -> PacketType {
         match self {
             Message::ScanRequest(_) | Message::ScanResponse(_) => PacketType::Scan,

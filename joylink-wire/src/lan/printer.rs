@@ -1,6 +1,6 @@
 //! How JSON bodies are written: compact, the SDK's cJSON pretty print, or its `sprintf` style.
 //!
-//! compat: NOTES.md §6.1 — shipped devices build most replies with cJSON 1.x's `cJSON_Print()`:
+//! compat §6.1 — shipped devices build most replies with cJSON 1.x's `cJSON_Print()`:
 //! `{\n\t"key":\t<value>,\n\t…\n}`, tab indentation, array elements separated by `", "`, objects
 //! inside arrays one level deeper (`[{\n\t\t\t"k":\t"v"\n\t\t}, {…}]`), an empty object `{\n}`
 //! (with `depth − 1` tabs before `}` when nested), `[]` for an empty array, no trailing newline.

@@ -1,7 +1,7 @@
 //! Script control, LAN type 4 (spec 6.3.4): the binary `control` / `control_resp` structs.
 //!
 //! ```text
-//! offset  size  field                      (all little-endian, packed; NOTES.md §5, §6.5)
+//! offset  size  field                      (all little-endian, packed; compat §5, §6.5)
 //!      0     4  timestamp   u32           the plaintext's 4-byte timestamp *is* this field
 //!      4     4  biz_code    u32           1002 control / 1004 snapshot; replies 102 / 104
 //!      8     4  serial      u32           the reply echoes the request's serial
@@ -11,7 +11,7 @@
 //! The two structs have the same layout; [`ScriptBody`] views either, [`Control`] and
 //! [`ControlResponse`] are the plain reprs. Neither needs `alloc`.
 //!
-//! compat: NOTES.md §6.4 — a device also answers LAN types 3 and 103 with packet *type 4*
+//! compat §6.4 — a device also answers LAN types 3 and 103 with packet *type 4*
 //! carrying `timestamp ‖ JSON` instead of this struct. [`is_script_response`] tells the two apart.
 
 use crate::control_header::ControlHeader;
@@ -45,9 +45,9 @@ body_view! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Control<'a> {
-    /// The app's timestamp (replay check, NOTES.md §5).
+    /// The app's timestamp (replay check, compat §5).
     pub timestamp: u32,
-    /// 1002 control or 1004 snapshot; from SDK 2.0.9 a device ignores other codes (NOTES.md §6.5).
+    /// 1002 control or 1004 snapshot; from SDK 2.0.9 a device ignores other codes (compat §6.5).
     pub biz_code: BizCode,
     /// Control sequence number.
     pub serial: u32,
@@ -101,7 +101,7 @@ impl<'a> Control<'a> {
 pub struct ControlResponse<'a> {
     /// The device's timestamp.
     pub timestamp: u32,
-    /// The reply code: 102 for 1002, 104 for 1004 ([`BizCode::response`], NOTES.md §10).
+    /// The reply code: 102 for 1002, 104 for 1004 ([`BizCode::response`], compat §10).
     pub biz_code: BizCode,
     /// The request's serial, echoed.
     pub serial: u32,
@@ -141,7 +141,7 @@ impl<'a> ControlResponse<'a> {
 /// Whether a device → app type-4 plaintext is a script reply ([`ControlResponse`]) rather than
 /// the `timestamp ‖ JSON` answer to a type 3 / 103 request.
 ///
-/// compat: NOTES.md §6.4 — both arrive as type 4. Every biz_code is below 65536, so a script
+/// compat §6.4 — both arrive as type 4. Every biz_code is below 65536, so a script
 /// reply has bytes 6 and 7 zero; JSON text never contains a NUL byte, so a JSON answer never
 /// does. A plaintext shorter than 12 bytes cannot be a script reply.
 pub fn is_script_response(plaintext: &[u8]) -> bool {

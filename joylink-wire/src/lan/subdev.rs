@@ -3,7 +3,7 @@
 //!
 //! 105: enctype 3 with the gateway's localkey both ways, `timestamp ‖ JSON` both ways.
 //! 102: request enctype 2 (app ↔ gateway ECDH), `timestamp ‖ JSON`; answer enctype 0, no
-//! timestamp, cJSON layout, sent three times (NOTES.md §6.6, §6.7).
+//! timestamp, cJSON layout, sent three times (compat §6.6, §6.7).
 
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
@@ -19,7 +19,7 @@ use crate::{Secret, SecretText};
 
 /// Add a sub-device (type 105): `{"cmd":6, "data":{mac, productuuid, protocol}}`.
 ///
-/// Required: `data`. compat: NOTES.md §6.6 — devices ignore `cmd`, so it is optional.
+/// Required: `data`. compat §6.6 — devices ignore `cmd`, so it is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddSubDevRequest<'a> {
     /// `cmd`: 6.
@@ -66,7 +66,7 @@ pub struct AddSubDevData<'a> {
 
 /// The gateway's answer to 105 and 102: `{code, msg, mac, productuuid}`.
 ///
-/// Required: `mac`, `productuuid`. compat: NOTES.md §6.7 — a gateway already active answers 102
+/// Required: `mac`, `productuuid`. compat §6.7 — a gateway already active answers 102
 /// with only `mac` and `productuuid`, so `code` and `msg` are optional; SDK 2.0.7/2.0.8 spell the
 /// success `"sucess"` and send `""` as the 105 `msg`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +123,7 @@ impl<'a> JsonBody<'a> for SubDevAuthRequest<'a> {
 
 /// `data` of the sub-device authorization, in the spec's key order (= vector lan-17).
 ///
-/// Required: `feedid`, `accesskey`, `localkey`, `productuuid`, `mac`. compat: NOTES.md §6.7 —
+/// Required: `feedid`, `accesskey`, `localkey`, `productuuid`, `mac`. compat §6.7 —
 /// gateways ignore `server`, `joylink_server`, `tcpaes`, `opt`; SDK ≥ 2.0.9 reads `lancon`,
 /// `trantype`, ≥ 2.0.12 `cloudAuthValue`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

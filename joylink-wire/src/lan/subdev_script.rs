@@ -1,7 +1,7 @@
 //! Sub-device script control, LAN type 104 (spec 6.3.8): `subdev_control` / `subdev_control_resp`.
 //!
 //! ```text
-//! offset  size  field                      (little-endian, packed; NOTES.md §6.9)
+//! offset  size  field                      (little-endian, packed; compat §6.9)
 //!      0     4  timestamp   u32
 //!      4     4  biz_code    u32
 //!      8     4  serial      u32
@@ -12,7 +12,7 @@
 //! The whole body is then sealed with the gateway's localkey; `joylink::lan` provides the nested
 //! seal/open. Here `cmd[]`/`resp[]` are opaque (still encrypted) bytes.
 //!
-//! compat: NOTES.md §6.9 — every shipped gateway writes its *reply* wrongly: feedid at offset 0,
+//! compat §6.9 — every shipped gateway writes its *reply* wrongly: feedid at offset 0,
 //! bytes 32..44 left over from the decrypted request, no timestamp/biz/serial.
 //! [`ResponseLayout::Shipped`] reads that; we always *write* [`ResponseLayout::Spec`].
 
@@ -88,7 +88,7 @@ pub enum ResponseLayout {
     /// spec 6.3.8: `timestamp, biz_code, serial, feedid[32], resp[]` (what this crate writes).
     #[default]
     Spec,
-    /// What every shipped gateway sends (NOTES.md §6.9): `feedid[32]` at offset 0, 12 bytes of
+    /// What every shipped gateway sends (compat §6.9): `feedid[32]` at offset 0, 12 bytes of
     /// leftovers, resp[] at 44. Timestamp, biz_code and serial read as 0 / `Unspecified`.
     Shipped,
 }
@@ -230,7 +230,7 @@ impl<'a> SubDevControlResponse<'a> {
         SUBDEV_SCRIPT_FIXED_LEN.saturating_add(self.resp.len())
     }
 
-    /// Writes the reply in the spec layout (NOTES.md §6.9 recommendation).
+    /// Writes the reply in the spec layout (compat §6.9 recommendation).
     ///
     /// # Errors
     /// [`Error::TooLong`] for a feedid above 32 bytes, [`Error::BufferTooSmall`]; nothing written.
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn shipped_reply_layout() {
-        // NOTES.md §6.9: feedid at 0, 12 leftover bytes, resp at 44.
+        // compat §6.9: feedid at 0, 12 leftover bytes, resp at 44.
         let mut b = [0x77u8; 46];
         b[..32].fill(0);
         b[..4].copy_from_slice(b"f123");

@@ -2,7 +2,7 @@
 //!
 //! Request: app → device, enctype 2 (ECDH with the key in `opt`), plaintext `timestamp ‖ JSON`.
 //! Answer: enctype 0, **no timestamp**, `{"code":0, "msg":"write accesskey ok"}` in the SDK's
-//! `sprintf` layout, sent three times (NOTES.md §6.3).
+//! `sprintf` layout, sent three times (compat §6.3).
 
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
@@ -33,7 +33,7 @@ impl<'a> JsonBody<'a> for WriteKeyRequest<'a> {
 /// Required: `feedid`, `accesskey`, `localkey` (what a device cannot work without). Optional: the
 /// rest. Key order as the vectors' app (lan-04): `lancon`/`trantype` before the server lists.
 ///
-/// compat: NOTES.md §6.3 — devices use only `joylink_server[0]` ("host:port"); `server` and
+/// compat §6.3 — devices use only `joylink_server[0]` ("host:port"); `server` and
 /// `tcpaes` are ignored; SDK ≥ 2.0.7 reads `c_idt` (inside `data`), ≥ 2.0.12 `javs_server`,
 /// `opengw_server`, `router_server`, `ps_th_c2d`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

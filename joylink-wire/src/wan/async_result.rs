@@ -1,6 +1,6 @@
 //! Asynchronous control result, type 14 (spec chapter 12 `async_task_response`): the device
 //! reports an action it took without an immediate cloud control (a timer, its own panel, a
-//! remote). No shipped SDK implements it (NOTES.md §7.10); the struct is packed (NOTES.md §7.11),
+//! remote). No shipped SDK implements it (compat §7.10); the struct is packed (compat §7.11),
 //! so `tasktimestamp` sits at the unaligned offset 45.
 
 use crate::codec::{Reader, Writer};

@@ -1,11 +1,11 @@
-//! Cloud authentication, type 9 (spec 7.2.1, 7.2.2, 7.3.1, 7.3.2; NOTES.md §7.1).
+//! Cloud authentication, type 9 (spec 7.2.1, 7.2.2, 7.3.1, 7.3.2; compat §7.1).
 //!
 //! The device sends `opt = feed_id ‖ random_num` in clear and the payload `{timestamp,
 //! random_num}` sealed with its accesskey (enctype 3); the cloud answers `opt = random_num` and
 //! `{timestamp, random_num, session_key[32]}`, also under the accesskey. Every later WAN body is
 //! sealed with the session key (enctype 4).
 //!
-//! compat: NOTES.md §7.1 — shipped devices always send `random_num = 1` and never check the
+//! compat §7.1 — shipped devices always send `random_num = 1` and never check the
 //! cloud's numbers. A device built on this crate should draw a real random number (the facade takes
 //! the caller's RNG); a cloud must accept 1.
 
@@ -19,7 +19,7 @@ pub const SESSION_KEY_LEN: usize = 32;
 /// The device's opt (spec 7.2.1): the feed id, variable length, no NUL and no length prefix,
 /// followed by the random number (u32 LE).
 ///
-/// compat: NOTES.md §7.1 — the spec's open question "是否需要改成 32 定长" was resolved as
+/// compat §7.1 — the spec's open question "是否需要改成 32 定长" was resolved as
 /// *variable*: `optlen = strlen(feedid) + 4`, so the only split is `opt[..len-4]`/`opt[len-4..]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -181,7 +181,7 @@ fixed_repr! {
 impl AuthResponse {
     /// The check the spec asks of the device (7.3.2 注): the opt's random number equals the
     /// payload's. It does not compare with the device's own number: the cloud draws its own
-    /// (compat: NOTES.md §7.1, shipped devices check nothing at all).
+    /// (compat §7.1, shipped devices check nothing at all).
     ///
     /// # Errors
     /// [`Error::RandomMismatch`].

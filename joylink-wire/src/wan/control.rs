@@ -1,5 +1,5 @@
 //! Cloud control, snapshot and recipe dispatch with their answers, type 11 (spec 7.3.7–7.3.12;
-//! NOTES.md §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
+//! compat §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
 
 use crate::view::body_view;
 use crate::{BizCode, CONTROL_HEADER_LEN, ControlHeader, Result};
@@ -24,7 +24,7 @@ body_view! {
 /// A cloud request or a device answer of type 11 (spec 7.3.7 `control`, 7.3.8 `control_resp`,
 /// 7.3.9/7.3.10 snapshot, 7.3.11/7.3.12 recipe), typed by its [`BizCode`].
 ///
-/// The answer carries the request's `serial` and `biz_code.response()` (NOTES.md §10); `data` is
+/// The answer carries the request's `serial` and `biz_code.response()` (compat §10); `data` is
 /// the script's command (request) or the result + snapshot (answer), JSON for JSON products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -33,7 +33,7 @@ pub struct Control<'a> {
     pub timestamp: u32,
     /// What is asked or answered.
     pub biz_code: BizCode,
-    /// The cloud's sequence number (compat: NOTES.md §5, SDK 2.0.19 requires it to grow).
+    /// The cloud's sequence number (compat §5, SDK 2.0.19 requires it to grow).
     pub serial: u32,
     /// `cmd[]` or `resp[]`.
     pub data: &'a [u8],
@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn layout() {
-        // spec 7.3.7 / NOTES.md §15 item 11: ts 0x5F5E1000, biz 1004 (ec 03), serial 1, "{}"
+        // spec 7.3.7 / compat §15 item 11: ts 0x5F5E1000, biz 1004 (ec 03), serial 1, "{}"
         let bytes = b"\x00\x10\x5e\x5f\xec\x03\x00\x00\x01\x00\x00\x00{}";
         let c = Control::parse(bytes).unwrap();
         assert_eq!(c.timestamp, 0x5f5e_1000);

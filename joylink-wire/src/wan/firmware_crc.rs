@@ -1,4 +1,4 @@
-//! The OTA firmware CRC-32 exactly as devices compute it (spec 9.1; NOTES.md §2).
+//! The OTA firmware CRC-32 exactly as devices compute it (spec 9.1; compat §2).
 //!
 //! The spec gives a reflected table for the polynomial 0xEDB88320 and the update loop
 //! `crc = (crc >> 8) ^ table[(crc ^ byte) & 0xff]`, but not the initial value. The SDK passes
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn check_value_and_table() {
-        // NOTES.md §2 / §15 item 2
+        // compat §2 / §15 item 2
         assert_eq!(firmware_crc32(b"123456789"), 0x2DFD_2D88);
         assert_eq!(firmware_crc32(b""), 0);
         // The well-known first entries of the reflected CRC-32 table.
@@ -142,7 +142,7 @@ mod tests {
                 "len {len}"
             );
         }
-        // 4 KiB split into odd chunk sizes (NOTES.md §15 item 2)
+        // 4 KiB split into odd chunk sizes (compat §15 item 2)
         let mut c = FirmwareCrc32::new();
         let mut rest = &data[..];
         let mut size = 1;

@@ -1,4 +1,4 @@
-//! Heartbeat, type 10 (spec 7.3.3, 7.3.4; NOTES.md §7.2), and the `{timestamp, code}` answer the
+//! Heartbeat, type 10 (spec 7.3.3, 7.3.4; compat §7.2), and the `{timestamp, code}` answer the
 //! cloud also sends for types 12 and 110.
 
 use crate::ResponseCode;
@@ -39,7 +39,7 @@ pub struct Heartbeat {
     pub timestamp: u32,
     /// Firmware version number; must match what the cloud has on record.
     pub version: u16,
-    /// Signal strength 0–100 %. compat: NOTES.md §7.2 — shipped devices always send 1.
+    /// Signal strength 0–100 %. compat §7.2 — shipped devices always send 1.
     pub rssi: u16,
 }
 
@@ -50,7 +50,7 @@ fixed_repr! { Heartbeat, "heartbeat", 8; timestamp: u32 as u32, version: u16 as 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CodeResponse {
-    /// Server time; shipped devices store it as `cloud_timestamp` (NOTES.md §5).
+    /// Server time; shipped devices store it as `cloud_timestamp` (compat §5).
     pub timestamp: u32,
     /// Result code. The spec declares `unsigned int`; the code table has negative values, so
     /// the 4 bytes are read as `i32` (bit-exact either way).
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn heartbeat_layout() {
-        // spec 7.3.3: ts 0x5F5E1000, version 8, rssi 1 (NOTES.md §15 item 15)
+        // spec 7.3.3: ts 0x5F5E1000, version 8, rssi 1 (compat §15 item 15)
         let bytes = [0x00, 0x10, 0x5e, 0x5f, 0x08, 0x00, 0x01, 0x00];
         let h = Heartbeat::parse(&bytes).unwrap();
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Information fetch, type 15 (spec 7.3.27, 7.3.28): the device asks for weather, air quality…
 //! and the cloud answers, both as a length-prefixed JSON string. No shipped SDK implements it
-//! (NOTES.md §7.10).
+//! (compat §7.10).
 
 use crate::codec::{Reader, Writer};
 use crate::view::body_view;
@@ -28,7 +28,7 @@ body_view! {
 
 /// A device's fetch request (7.3.27, device → cloud) or the cloud's answer (7.3.28).
 ///
-/// `length` is redundant with the payload length (NOTES.md §13); it is checked: it must cover
+/// `length` is redundant with the payload length (compat §13); it is checked: it must cover
 /// exactly the bytes after it. Whether `info` ends with a NUL the spec does not say; a NUL
 /// counted in `length` stays part of `info` (the JSON parsers skip it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

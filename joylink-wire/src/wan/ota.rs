@@ -1,4 +1,4 @@
-//! OTA firmware upgrade, types 7 and 8 (spec 9, 9.5, 9.6; NOTES.md §7.9): the version-name
+//! OTA firmware upgrade, types 7 and 8 (spec 9, 9.5, 9.6; compat §7.9): the version-name
 //! format, the status codes and (feature `json`) the JSON documents of the order, its
 //! acknowledgement, the status report and its answer. The binary envelope of both types is
 //! [`Timestamped`](super::Timestamped) (`ts ‖ JSON`); the firmware CRC-32 is
@@ -152,7 +152,7 @@ mod json {
 
     /// The OTA order of spec 9.5 (type 7, cloud → device), after the timestamp.
     ///
-    /// compat: NOTES.md §7.9 — the SDK reads `serial` and `data` and ignores `cmd`; the cloud of
+    /// compat §7.9 — the SDK reads `serial` and `data` and ignores `cmd`; the cloud of
     /// vector wan-24 sends no `cmd` at all, so it is optional. Serializing gives the keys in the
     /// spec's order without spaces.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +171,7 @@ mod json {
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct OtaOrderData<'a> {
         /// Feed id of the device to upgrade; a gateway forwards orders for a sub-device
-        /// (NOTES.md §7.9, `sub_feedid` in the acknowledgement).
+        /// (compat §7.9, `sub_feedid` in the acknowledgement).
         #[serde(borrow, rename = "feedid")]
         #[doc(alias = "feedid")]
         pub feed_id: Cow<'a, str>,
@@ -186,7 +186,7 @@ mod json {
         #[serde(borrow, rename = "versionname")]
         #[doc(alias = "versionname")]
         pub version_name: Cow<'a, str>,
-        /// The firmware's [`FirmwareCrc32`](crate::wan::FirmwareCrc32). compat: NOTES.md §7.9 —
+        /// The firmware's [`FirmwareCrc32`](crate::wan::FirmwareCrc32). compat §7.9 —
         /// the SDK reads it as a double and converts to `unsigned int`, so an integral float is
         /// accepted too.
         #[serde(deserialize_with = "crc32_number")]
@@ -194,7 +194,7 @@ mod json {
         /// HTTP URL of the firmware.
         #[serde(borrow)]
         pub url: Cow<'a, str>,
-        /// SDK 2.1.22's `upgradetype` (NOTES.md §12), absent in the spec.
+        /// SDK 2.1.22's `upgradetype` (compat §12), absent in the spec.
         #[serde(
             default,
             rename = "upgradetype",
@@ -239,7 +239,7 @@ mod json {
     /// The device's acknowledgement of an OTA order (spec 9.5 响应, type 7, device → cloud).
     ///
     /// Serializes as the SDK writes it: `{"code":0,"serial":N,"msg":"success"}` (no spaces), with
-    /// `"sub_feedid"` last when the order was for a sub-device (NOTES.md §7.9).
+    /// `"sub_feedid"` last when the order was for a sub-device (compat §7.9).
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct OtaOrderResponse<'a> {
         /// Always 0 in the SDK.

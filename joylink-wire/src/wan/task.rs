@@ -1,5 +1,5 @@
 //! Task (cloud recipe) report, type 16 (spec 7.3.13, 7.3.14). No shipped SDK implements it
-//! (NOTES.md §7.10); the layout follows the spec, packed (NOTES.md §7.11).
+//! (compat §7.10); the layout follows the spec, packed (compat §7.11).
 
 use crate::codec::{Reader, Writer, fixed_repr};
 use crate::view::body_view;

@@ -1,6 +1,6 @@
 //! Bodies that are a timestamp followed by bytes: data upload, type 12 (spec 7.3.5), and the
 //! `ts ‖ JSON` bodies of OTA (types 7, 8; spec 9.5, 9.6) and model-code upload (type 17,
-//! NOTES.md §12).
+//! compat §12).
 
 use crate::Result;
 use crate::codec::{Reader, Writer};
@@ -20,7 +20,7 @@ body_view! {
 }
 
 /// A timestamp followed by bytes: the upload of spec 7.3.5 (`data[]` = the snapshot the script
-/// produced, JSON for JSON products, never NUL-terminated, NOTES.md §7.3) and the `ts ‖ JSON`
+/// produced, JSON for JSON products, never NUL-terminated, compat §7.3) and the `ts ‖ JSON`
 /// bodies of types 7, 8 and 17.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

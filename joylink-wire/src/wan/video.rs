@@ -2,7 +2,7 @@
 //! the type 11 one ([`Control`](super::Control): `timestamp, biz_code, serial, cmd[]/resp[]`);
 //! this module holds the result codes and (feature `json`) the JSON documents.
 //!
-//! compat: NOTES.md §12 — on the LAN the SDK's agent gateway uses 200/201 for something else;
+//! compat §12 — on the LAN the SDK's agent gateway uses 200/201 for something else;
 //! only WAN packets are decoded as video here. No shipped SDK implements these types.
 
 use crate::macros::enum_with_unknown;
@@ -10,7 +10,7 @@ use crate::macros::enum_with_unknown;
 enum_with_unknown! {
     /// `result` of a video response (spec 7.3.26). The numbers overlap the general response
     /// codes with other meanings (1 is "auth failed" here), so they have their own type
-    /// (NOTES.md §11).
+    /// (compat §11).
     pub enum VideoResult(i32) {
         /// 0: success.
         Success = 0 => "success",
