@@ -469,7 +469,14 @@ mod tests {
         for json in [&br#"{"productuuid":"p"}"#[..], br#"{"mac":"m"}"#] {
             let e = ScanResponse::parse(json).unwrap_err();
             assert!(
-                matches!(e, crate::Error::Json { what: "ScanResponse", line: 1, .. }),
+                matches!(
+                    e,
+                    crate::Error::Json {
+                        what: "ScanResponse",
+                        line: 1,
+                        ..
+                    }
+                ),
                 "{e:?}"
             );
         }
