@@ -18,26 +18,10 @@ use joylink_session::lan::{
 use joylink_wire::{Header, Magic, PacketType};
 use libfuzzer_sys::fuzz_target;
 
-/// Lays `opt ‖ plaintext` out after the header and seals it with joylink-crypto's one `seal`.
-fn seal_payload(
-    header: &joylink_wire::Header,
-    mode: &joylink_crypto::Mode<'_>,
-    opt: &[u8],
-    plaintext: &[u8],
-    buf: &mut [u8],
-) -> Result<usize, joylink_crypto::Error> {
-    let start = 16 + opt.len();
-    let end = start + plaintext.len();
-    if buf.len() < end {
-        return Err(joylink_crypto::Error::BufferTooSmall {
-            needed: end,
-            available: buf.len(),
-        });
-    }
-    buf[16..start].copy_from_slice(opt);
-    buf[start..end].copy_from_slice(plaintext);
-    joylink_crypto::seal(header, mode, opt.len(), plaintext.len(), buf)
-}
+#[path = "common.rs"]
+#[allow(dead_code)]
+mod common;
+use common::seal_payload;
 
 const LOCAL_TYPES: [u8; 5] = [3, 4, 103, 104, 105];
 

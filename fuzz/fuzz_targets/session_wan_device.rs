@@ -11,48 +11,10 @@ use joylink_wire::wan::OtaStatus;
 use joylink_wire::{EncType, Header, Magic, PacketType};
 use libfuzzer_sys::fuzz_target;
 
-/// Lays `opt ‖ plaintext` out after the header and seals it with joylink-crypto's one `seal`.
-fn seal_payload(
-    header: &joylink_wire::Header,
-    mode: &joylink_crypto::Mode<'_>,
-    opt: &[u8],
-    plaintext: &[u8],
-    buf: &mut [u8],
-) -> Result<usize, joylink_crypto::Error> {
-    let start = 16 + opt.len();
-    let end = start + plaintext.len();
-    if buf.len() < end {
-        return Err(joylink_crypto::Error::BufferTooSmall {
-            needed: end,
-            available: buf.len(),
-        });
-    }
-    buf[16..start].copy_from_slice(opt);
-    buf[start..end].copy_from_slice(plaintext);
-    joylink_crypto::seal(header, mode, opt.len(), plaintext.len(), buf)
-}
-
-struct Rng(u64);
-impl rand_core::TryRng for Rng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for b in dst {
-            *b = self.try_next_u32()? as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for Rng {}
+#[path = "common.rs"]
+#[allow(dead_code)]
+mod common;
+use common::{Rng, seal_payload};
 
 const SESSION: [u8; 32] = [0x5a; 32];
 
