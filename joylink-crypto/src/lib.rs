@@ -12,6 +12,7 @@ extern crate std;
 pub mod cbc;
 mod ecdh;
 mod error;
+mod inner;
 mod kdf;
 mod key;
 mod mode;
@@ -25,6 +26,7 @@ pub use ecdh::{
     SHARED_SECRET_LEN, SharedSecret,
 };
 pub use error::{Error, Result};
+pub use inner::{inner_sealed_len, open_inner, seal_inner};
 pub use kdf::KeyIv;
 pub use key::{AccessKey, IvCompat, KEY_LEN, LocalKey, SessionKey, StaticKey};
 pub use mode::Mode;

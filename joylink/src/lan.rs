@@ -41,7 +41,7 @@ use joylink_wire::{
 use joylink_wire::{Direction, lan::Message};
 
 use crate::error::{Error, Result};
-use crate::inner::{open_inner_in_place, seal_inner};
+use joylink_crypto::seal_inner;
 
 /// The checks before any key is used: a LAN magic and the enctype the packet must travel with.
 fn check_header(header: &Header, expected: EncType) -> Result<()> {
@@ -478,7 +478,7 @@ impl<'a> SubDevScriptOuter<'a> {
                 needed: SUBDEV_SCRIPT_FIXED_LEN,
                 available: 0,
             })?;
-        let data = open_inner_in_place(inner, data)?;
+        let data = inner.open_in_place(data)?;
         let fixed: &'a [u8] = fixed;
         let parsed = joylink_wire::lan::SubDevControlResponse::parse_with(fixed, self.layout)?;
         Ok(OpenedSubDevScript {

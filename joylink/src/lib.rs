@@ -10,7 +10,6 @@ pub use joylink_timer as timer;
 pub use joylink_wire as wire;
 
 mod error;
-mod inner;
 #[cfg(feature = "json")]
 mod message;
 
@@ -22,7 +21,8 @@ pub mod lan;
 pub mod wan;
 
 pub use error::{Error, Result};
-pub use inner::{inner_sealed_len, open_inner, seal_inner};
+/// The sub-device inner layer (spec 8.2), defined once in joylink-crypto.
+pub use joylink_crypto::{inner_sealed_len, open_inner, seal_inner};
 #[cfg(feature = "json")]
 pub use message::{Keys, Message, Opened, open};
 

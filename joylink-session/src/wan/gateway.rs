@@ -469,14 +469,15 @@ fn span(base: usize, part: &[u8]) -> Result<core::ops::Range<usize>> {
 /// # Errors
 /// [`Error::Capacity`] when `out` is too short.
 pub fn seal_inner(key: &AccessKey, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
-    let mode = Mode::AccessKey(key);
-    let needed = mode.payload_len(plaintext.len());
-    let region = out.get_mut(..needed).ok_or(Error::Capacity)?;
-    region
-        .get_mut(..plaintext.len())
-        .ok_or(Error::Capacity)?
-        .copy_from_slice(plaintext);
-    Ok(mode.seal_in_place(region, plaintext.len())?)
+    joylink_crypto::seal_inner(&Mode::AccessKey(key), plaintext, out).map_err(short_is_capacity)
+}
+
+/// The inner layer is joylink-crypto's; a buffer too short is this crate's [`Error::Capacity`].
+fn short_is_capacity(e: joylink_crypto::Error) -> Error {
+    match e {
+        joylink_crypto::Error::BufferTooSmall { .. } => Error::Capacity,
+        e => Error::Crypto(e),
+    }
 }
 
 /// Opens the inner layer of a 111 answer or a 112 upload the cloud received
@@ -498,9 +499,10 @@ pub fn seal_inner(key: &AccessKey, plaintext: &[u8], out: &mut [u8]) -> Result<u
 /// [`Error::Capacity`] when `out` is shorter than `ciphertext`, [`Error::Crypto`] (the one
 /// `Decrypt`) when it does not open.
 pub fn open_inner<'b>(key: &AccessKey, ciphertext: &[u8], out: &'b mut [u8]) -> Result<&'b [u8]> {
-    let dst = out.get_mut(..ciphertext.len()).ok_or(Error::Capacity)?;
-    dst.copy_from_slice(ciphertext);
-    Ok(Mode::AccessKey(key).open_in_place(dst)?)
+    match joylink_crypto::open_inner(&Mode::AccessKey(key), ciphertext, out) {
+        Ok(plain) => Ok(plain),
+        Err(e) => Err(short_is_capacity(e)),
+    }
 }
 
 #[cfg(test)]

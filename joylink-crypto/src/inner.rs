@@ -9,12 +9,10 @@
 //! timestamp.
 //!
 //! # Security
-//! AES-CBC without a MAC (see `joylink_crypto::cbc`): the inner layer only keeps the holder of
+//! AES-CBC without a MAC (see [`crate::cbc`]): the inner layer only keeps the holder of
 //! the gateway's key from reading a sub-device's commands; it authenticates nothing.
 
-use joylink_crypto::Mode;
-
-use crate::error::Result;
+use crate::{Mode, Result};
 
 /// Length of the inner ciphertext [`seal_inner`] writes for `len` plaintext bytes.
 pub const fn inner_sealed_len(inner: &Mode<'_>, len: usize) -> usize {
@@ -25,49 +23,40 @@ pub const fn inner_sealed_len(inner: &Mode<'_>, len: usize) -> usize {
 /// `out`; returns [`inner_sealed_len`].
 ///
 /// ```
-/// use joylink::crypto::{AccessKey, Mode};
+/// use joylink_crypto::{AccessKey, Mode};
 /// let key: AccessKey = "1ff4654e25e7d359be09ef3a6e1f0bc1".parse()?;
 /// let inner = Mode::AccessKey(&key);
 /// let mut out = [0u8; 32];
-/// let n = joylink::seal_inner(&inner, b"{\"cmd\":1}", &mut out)?;
-/// assert_eq!(n, joylink::inner_sealed_len(&inner, 9));
+/// let n = joylink_crypto::seal_inner(&inner, b"{\"cmd\":1}", &mut out)?;
+/// assert_eq!(n, joylink_crypto::inner_sealed_len(&inner, 9));
 /// let mut scratch = [0u8; 32];
-/// assert_eq!(joylink::open_inner(&inner, &out[..n], &mut scratch)?, b"{\"cmd\":1}");
+/// assert_eq!(joylink_crypto::open_inner(&inner, &out[..n], &mut scratch)?, b"{\"cmd\":1}");
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 ///
 /// # Errors
-/// [`Error::Crypto`](crate::Error::Crypto)`(BufferTooSmall)` when `out` is short (nothing
+/// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) when `out` is short (nothing
 /// written).
 pub fn seal_inner(inner: &Mode<'_>, plaintext: &[u8], out: &mut [u8]) -> Result<usize> {
     let needed = inner_sealed_len(inner, plaintext.len());
     let available = out.len();
-    let too_small = joylink_crypto::Error::BufferTooSmall { needed, available };
+    let too_small = crate::Error::BufferTooSmall { needed, available };
     let region = out.get_mut(..needed).ok_or(too_small)?;
     region
         .get_mut(..plaintext.len())
         .ok_or(too_small)?
         .copy_from_slice(plaintext);
-    Ok(inner.seal_in_place(region, plaintext.len())?)
-}
-
-/// Opens the inner layer in place; returns the plaintext (a prefix of `buf`).
-///
-/// # Errors
-/// [`Error::Crypto`](crate::Error::Crypto)`(Decrypt)` — one value for every failure; every byte
-/// of `buf` is zero afterwards.
-pub(crate) fn open_inner_in_place<'a>(inner: &Mode<'_>, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
-    Ok(inner.open_in_place(buf)?)
+    inner.seal_in_place(region, plaintext.len())
 }
 
 /// Opens the inner layer: `ciphertext` (borrowed immutably, e.g. the `data` of an opened
 /// [`SubDevControl`](joylink_wire::wan::SubDevControl) or
 /// [`SubDevUpload`](joylink_wire::wan::SubDevUpload)) is copied into `out` and decrypted there;
 /// returns the plaintext, a prefix of `out`. (LAN type 104 opens its inner layer in place,
-/// through [`SubDevScriptOuter::open_inner`](crate::lan::SubDevScriptOuter::open_inner).)
+/// through `joylink::lan::SubDevScriptOuter::open_inner`.)
 ///
 /// # Errors
-/// [`Error::Crypto`](crate::Error::Crypto): `BufferTooSmall` when `out` is shorter than the
+/// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) when `out` is shorter than the
 /// ciphertext, `Decrypt` (the bytes copied to `out` are zero afterwards).
 pub fn open_inner<'b>(
     inner: &Mode<'_>,
@@ -77,19 +66,20 @@ pub fn open_inner<'b>(
     let available = out.len();
     let dst = out
         .get_mut(..ciphertext.len())
-        .ok_or(joylink_crypto::Error::BufferTooSmall {
+        .ok_or(crate::Error::BufferTooSmall {
             needed: ciphertext.len(),
             available,
         })?;
     dst.copy_from_slice(ciphertext);
-    open_inner_in_place(inner, dst)
+    // On failure every byte of `dst` is zero afterwards (the one `Decrypt`).
+    inner.open_in_place(dst)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Error;
-    use joylink_crypto::{AccessKey, LocalKey};
+    use crate::{AccessKey, LocalKey};
 
     fn access_key() -> AccessKey {
         "1ff4654e25e7d359be09ef3a6e1f0bc1".parse().unwrap()
@@ -119,19 +109,19 @@ mod tests {
         let r = seal_inner(&Mode::AccessKey(&ak), b"x", &mut out);
         assert!(matches!(
             r,
-            Err(Error::Crypto(joylink_crypto::Error::BufferTooSmall {
+            Err(Error::BufferTooSmall {
                 needed: 16,
                 available: 15
-            }))
+            })
         ));
         assert_eq!(out, [0xa5; 15]);
         let mut small = [0u8; 8];
         assert!(matches!(
             open_inner(&Mode::AccessKey(&ak), &[0u8; 16], &mut small),
-            Err(Error::Crypto(joylink_crypto::Error::BufferTooSmall {
+            Err(Error::BufferTooSmall {
                 needed: 16,
                 available: 8
-            }))
+            })
         ));
     }
 
@@ -142,15 +132,15 @@ mod tests {
         let mut out = [0u8; 16];
         seal_inner(&Mode::AccessKey(&ak), b"abc", &mut out).unwrap();
         // With the wrong key either the padding fails (one `Decrypt`) or the bytes are garbage.
-        let r = open_inner_in_place(&Mode::AccessKey(&other), &mut out);
+        let r = Mode::AccessKey(&other).open_in_place(&mut out);
         match r {
-            Err(e) => assert!(matches!(e, Error::Crypto(joylink_crypto::Error::Decrypt))),
+            Err(e) => assert!(matches!(e, Error::Decrypt)),
             Ok(p) => assert_ne!(p, b"abc"),
         }
         let mut ragged = [0u8; 15];
         assert!(matches!(
-            open_inner_in_place(&Mode::AccessKey(&ak), &mut ragged),
-            Err(Error::Crypto(joylink_crypto::Error::Decrypt))
+            Mode::AccessKey(&ak).open_in_place(&mut ragged),
+            Err(Error::Decrypt)
         ));
     }
 }
