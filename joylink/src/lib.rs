@@ -6,6 +6,8 @@
 extern crate std;
 
 pub use joylink_crypto as crypto;
+/// The sans-IO endpoints (device, app, gateway, cloud machines).
+pub use joylink_session as session;
 pub use joylink_timer as timer;
 pub use joylink_wire as wire;
 
