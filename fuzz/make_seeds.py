@@ -142,6 +142,11 @@ def main():
     forged = bytes([0x80, 3, 9, 200, 0x81, 2, 9, 1, 0x80, 2, 0x21, 2]) + in_order
     for name, script in (("in-order", in_order), ("reversed", reversed_), ("lossy", lossy), ("forged", forged)):
         write("reassembler", name, head + script)
+    # serde_types selector 0x7F: joylink-session's persisted wan::Cloud (a fresh connection, as
+    # serde_json writes it), and the same with a feed id length past its 32-byte field.
+    cloud = '{"cfg":{"offline_after_ms":120000,"request_timeout_ms":10000,"ota_silence_ms":600000,"max_skew_secs":null},"state":"AwaitingAuth","feed_id":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"feed_len":0,"session":null,"last_auth_ts":0,"auth_random":null,"last_heard":5,"clock":[5,1700000000],"next_serial":0,"pending":[null,null,null,null],"subdevs":[null,null,null,null],"timer_ids":[null,null,null,null,null,null,null,null],"ota":null,"events":[null,null,null,null]}'
+    write("serde_types", "session-cloud", b"\x7f" + cloud.encode())
+    write("serde_types", "session-cloud-bad-len", b"\x7f" + cloud.replace('"feed_len":0', '"feed_len":99').replace('"state":"AwaitingAuth"', '"state":"Online"').encode())
     # timer_message: spec 10.1 "is timer supported" request: ts, biz 1090, serial (no vectors exist).
     write("timer_message", "spec-10.1", bytes.fromhex("00e1f505" "42040000" "07000000"))
 

@@ -1,5 +1,6 @@
-//! Arbitrary JSON into every public serde type of joylink-timer and joylink-wire (joylink-crypto
-//! has none of its own: its `serde` feature only forwards to wire). Input: a selector byte, then
+//! Arbitrary JSON into every public serde type of joylink-timer, joylink-wire and joylink-session
+//! (its persisted `wan::Cloud`; joylink-crypto has none of its own: its `serde` feature only
+//! forwards to wire). Input: a selector byte, then
 //! the JSON text.
 //!
 //! For every value that deserializes: no panic while using it (`next_after`, `firings`,
@@ -191,6 +192,22 @@ fn wire(selector: u8, text: &str) {
     }
 }
 
+/// A cloud session as a node persists it (joylink-session's `wan::Cloud`, feature `serde`): what
+/// reads back serializes to the same text, and the machine can be driven without a panic.
+fn session(text: &str) {
+    use joylink_session::Instant;
+    use joylink_session::wan::Cloud;
+    if let Ok(mut cloud) = serde_json::from_str::<Cloud>(text) {
+        let json = serde_json::to_string(&cloud).expect("a deserialized cloud serializes");
+        let back: Cloud = serde_json::from_str(&json)
+            .unwrap_or_else(|e| panic!("its own output {json} does not read back: {e}"));
+        assert_eq!(serde_json::to_string(&back).expect("serializes"), json);
+        let _ = (cloud.state(), cloud.poll_timeout());
+        cloud.handle_timeout(Instant(u64::MAX / 2));
+        let _ = (cloud.state(), cloud.poll_timeout());
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
@@ -198,8 +215,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = core::str::from_utf8(rest) else {
         return;
     };
-    // Bit 7 picks the crate, the low bits the type.
-    if selector & 0x80 == 0 {
+    // 0x7F: joylink-session's persisted cloud; otherwise bit 7 picks the crate, the low bits the type.
+    if selector == 0x7F {
+        session(text);
+    } else if selector & 0x80 == 0 {
         timer(selector % 8, text);
     } else {
         wire(selector & 0x3F, text);
