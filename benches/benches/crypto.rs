@@ -6,7 +6,7 @@ use aes::Aes128;
 use cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use joylink_crypto::{KeyIv, Mode, OpenOptions, PrivateKey, SessionKey, open, seal, sealed_len};
-use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 use std::hint::black_box;
 
 const SIZES: [usize; 3] = [64, 256, 1024];
@@ -39,7 +39,7 @@ fn open_bench(c: &mut Criterion) {
             bch.iter_batched_ref(
                 || packet.clone(),
                 |buf| {
-                    let p = PartialDecode::new(buf, CrcPolicy::Verify).unwrap();
+                    let p = PartialParse::new(buf, CrcPolicy::Verify).unwrap();
                     let o = open(p, black_box(&mode), OpenOptions::new()).unwrap();
                     black_box(o.body().len());
                 },
@@ -50,7 +50,7 @@ fn open_bench(c: &mut Criterion) {
             bch.iter_batched_ref(
                 || packet.clone(),
                 |buf| {
-                    let p = PartialDecode::new(buf, CrcPolicy::Ignore).unwrap();
+                    let p = PartialParse::new(buf, CrcPolicy::Ignore).unwrap();
                     let o = open(p, black_box(&mode), OpenOptions::new()).unwrap();
                     black_box(o.body().len());
                 },

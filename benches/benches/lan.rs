@@ -20,7 +20,7 @@ use joylink_wire::lan::{
     self, Control, ControlData, JsonBody, JsonControlRequest, Message, Stream, Timestamped,
 };
 use joylink_wire::{
-    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse,
 };
 
 const LOCALKEY: &str = "be4d957a4da771d609ab383e548014a0";
@@ -48,7 +48,7 @@ fn type3_plaintext() -> Vec<u8> {
         timestamp: 1_700_000_000,
         body,
     }
-    .to_plaintext(JsonControlRequest::STYLE)
+    .emit(JsonControlRequest::STYLE)
     .unwrap()
 }
 
@@ -84,9 +84,9 @@ fn bench_packet(c: &mut Criterion, name: &str, packet_type: PacketType, plaintex
     g.bench_function(format!("open_parse/{size}"), |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&packet));
-            let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+            let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
             let opened = open(p, &mode, OpenOptions::new()).unwrap();
-            let m = lan::decode(
+            let m = lan::parse(
                 opened.header.packet_type,
                 &*opened.plaintext,
                 Direction::ToDevice,
@@ -149,7 +149,7 @@ fn bar_plaintext() -> Vec<u8> {
             timestamp: 1_700_000_000,
             body,
         }
-        .to_plaintext(JsonControlRequest::STYLE)
+        .emit(JsonControlRequest::STYLE)
         .unwrap();
         if p.len() >= 224 {
             assert!(p.len() <= 239, "{}", p.len());
@@ -174,7 +174,7 @@ fn lan_bar(c: &mut Criterion) {
     g.bench_function("crc_decrypt/256", |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&packet));
-            let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+            let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
             let opened = open(p, &mode, OpenOptions::new()).unwrap();
             black_box((opened.timestamp, opened.body().len()));
         })
@@ -182,9 +182,9 @@ fn lan_bar(c: &mut Criterion) {
     g.bench_function("crc_decrypt_parse/256", |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&packet));
-            let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+            let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
             let opened = open(p, &mode, OpenOptions::new()).unwrap();
-            let m = lan::decode(
+            let m = lan::parse(
                 opened.header.packet_type,
                 &*opened.plaintext,
                 Direction::ToDevice,

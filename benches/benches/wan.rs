@@ -9,7 +9,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use joylink_crypto::{Mode, OpenOptions, SessionKey, open, seal, sealed_len};
 use joylink_wire::wan::{Control, FirmwareCrc32, Heartbeat, WanMessage, firmware_crc32};
 use joylink_wire::{
-    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse,
 };
 use std::hint::black_box;
 
@@ -61,7 +61,7 @@ fn open_parse(c: &mut Criterion) {
             b.iter_batched_ref(
                 || packet.clone(),
                 |buf| {
-                    let p = PartialDecode::new(buf, CrcPolicy::Verify).unwrap();
+                    let p = PartialParse::new(buf, CrcPolicy::Verify).unwrap();
                     let o = open(p, black_box(&mode), OpenOptions::new()).unwrap();
                     let m =
                         WanMessage::parse(o.header.packet_type, o.plaintext, Direction::ToDevice)

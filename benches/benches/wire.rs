@@ -12,7 +12,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use joylink_wire::{
     CrcPolicy, EncType, FrameDecoder, FrameStatus, HEADER_LEN, Header, Magic, PacketType, crc16,
-    decode, emit,
+    emit, parse,
 };
 use std::hint::black_box;
 
@@ -50,12 +50,12 @@ fn packet_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("wire/packet");
     g.throughput(Throughput::Bytes(len as u64));
     g.bench_function("decode_verify/272", |b| {
-        b.iter(|| decode(black_box(&bytes), CrcPolicy::Verify).unwrap())
+        b.iter(|| parse(black_box(&bytes), CrcPolicy::Verify).unwrap())
     });
     g.bench_function("decode_ignore/272", |b| {
-        b.iter(|| decode(black_box(&bytes), CrcPolicy::Ignore).unwrap())
+        b.iter(|| parse(black_box(&bytes), CrcPolicy::Ignore).unwrap())
     });
-    let d = decode(&bytes, CrcPolicy::Verify).unwrap();
+    let d = parse(&bytes, CrcPolicy::Verify).unwrap();
     let mut out = vec![0u8; len];
     g.bench_function("emit/272", |b| {
         b.iter(|| emit(&d.header, d.opt, black_box(d.payload), black_box(&mut out)).unwrap())

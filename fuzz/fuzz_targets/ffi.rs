@@ -5,7 +5,7 @@
 //! output structs are zeroed on failure, and the results agree with the Rust crates.
 //!
 //! Input: a selector byte, then the data. `sel & 3` picks the family:
-//! - 0 packet: `jl_packet_decode` with each CRC policy; `jl_open_in_place` on a copy with each key
+//! - 0 packet: `jl_packet_parse` with each CRC policy; `jl_open_in_place` on a copy with each key
 //!   kind (none, static, ECDH, localkey, accesskey, session key; legacy-IV flag off and on).
 //!   Bits 2..=3 pick open's CRC policy (3 = ignore), bit 4 sets `JL_KEY_FLAG_ANY_ENCTYPE`.
 //!   Bit 5 ("seal first"): the payload is taken as plaintext, encrypted with the key under test and
@@ -265,18 +265,23 @@ fn key_iv(enc_type: u32, key: &[u8], legacy: bool) -> Option<joylink_crypto::Key
     }
 }
 
-/// `jl_packet_decode` with `policy`, checked against the ABI's promises.
+/// `jl_packet_parse` with `policy`, checked against the ABI's promises.
 fn decode(input: &[u8], policy: c_int) -> (JlStatus, JlPacket) {
     let mut b = Guarded::new(input);
     let mut out = Fenced::<JlPacket>::new();
     // SAFETY: `b` holds `b.len` readable bytes; `out` points to an aligned `jl_packet_t`.
-    let s = unsafe { jl_packet_decode(b.ptr(), b.len, policy, out.ptr()) };
+    let s = unsafe { jl_packet_parse(b.ptr(), b.len, policy, out.ptr()) };
     b.check();
     assert_eq!(b.bytes(), input, "decode wrote to its input");
     let p = out.get();
-    let s = status(s, DECODE, "jl_packet_decode");
+    let s = status(s, DECODE, "jl_packet_parse");
     if s != JL_OK {
-        assert!(header_is_zero(&p.header) && p.opt.is_null() && p.payload.is_null() && !p.crc_ok);
+        assert!(
+            header_is_zero(&p.header)
+                && p.opt.is_null()
+                && p.payload.is_null()
+                && p.crc_status == JL_CRC_NOT_CHECKED
+        );
         return (s, p);
     }
     let (opt_len, payload_len) = (
@@ -289,7 +294,12 @@ fn decode(input: &[u8], policy: c_int) -> (JlStatus, JlPacket) {
     assert_eq!(p.opt.addr(), b.base() + 16);
     assert_eq!(p.payload.addr(), b.base() + 16 + opt_len);
     let crc_matches = joylink_wire::crc16(&input[16..]) == p.header.crc;
-    assert_eq!(p.crc_ok, policy != 1 || crc_matches);
+    let expected = match (policy, crc_matches) {
+        (2, _) => JL_CRC_NOT_CHECKED,
+        (_, true) => JL_CRC_VERIFIED,
+        (_, false) => JL_CRC_MISMATCH,
+    };
+    assert_eq!(p.crc_status, expected);
     assert!(policy != 0 || crc_matches);
     (s, p)
 }
@@ -298,13 +308,16 @@ fn packet(sel: u8, input: &[u8]) {
     let results = POLICIES.map(|p| decode(input, p));
     let [(verify, _), (report, rp), (ignore, _)] = results;
     assert_eq!(report, ignore);
-    assert_eq!(verify == JL_OK, report == JL_OK && rp.crc_ok);
+    assert_eq!(
+        verify == JL_OK,
+        report == JL_OK && rp.crc_status == JL_CRC_VERIFIED
+    );
     // Arguments the ABI rejects.
     for bad_policy in [3, -1] {
         assert_eq!(decode(input, bad_policy).0, JL_ERR_INVALID_ARGUMENT);
     }
     // SAFETY: NULL `out` is rejected before `buf` is read; `input` is readable for its length.
-    let s = unsafe { jl_packet_decode(input.as_ptr(), input.len(), 0, ptr::null_mut()) };
+    let s = unsafe { jl_packet_parse(input.as_ptr(), input.len(), 0, ptr::null_mut()) };
     assert_eq!(s, JL_ERR_NULL as c_int);
 
     let policy = [0, 1, 2, 2][usize::from(sel >> 2 & 3)];
@@ -337,7 +350,7 @@ fn packet(sel: u8, input: &[u8]) {
             match s {
                 JL_OK => {
                     assert_eq!(o.header, h);
-                    assert_eq!(o.crc_ok, dp.crc_ok);
+                    assert_eq!(o.crc_status, dp.crc_status);
                     assert_eq!(o.opt.addr(), c.base() + 16);
                     assert_eq!(c.bytes()[..body_start], input[..body_start]);
                     let ts = &c.bytes()[body_start..body_start + 4];
@@ -385,7 +398,7 @@ fn open(input: &[u8], policy: c_int, key: &JlKey) -> (JlStatus, JlOpened, Guarde
         assert!(c.holds(o.body, o.body_len));
     } else {
         assert!(header_is_zero(&o.header) && o.opt.is_null() && o.body.is_null());
-        assert!(o.timestamp == 0 && o.body_len == 0 && !o.crc_ok);
+        assert!(o.timestamp == 0 && o.body_len == 0 && o.crc_status == JL_CRC_NOT_CHECKED);
     }
     if !matches!(s, JL_OK | JL_ERR_DECRYPT) {
         assert_eq!(c.bytes(), input, "failed open changed the buffer");
@@ -473,7 +486,7 @@ fn seal_then_open(sel: u8, input: &[u8], policy: c_int, key: &JlKey, key_bytes: 
         // SAFETY: `o.body` points to `o.body_len` bytes inside `c` (checked by `open`).
         let body = unsafe { std::slice::from_raw_parts(o.body, o.body_len) };
         assert_eq!(body, &plain[4..]);
-        assert!(o.crc_ok);
+        assert_eq!(o.crc_status, JL_CRC_VERIFIED);
     }
 }
 

@@ -5,7 +5,7 @@
 #![no_main]
 
 use joylink_wire::bytes::BytesMut;
-use joylink_wire::{BytesFrameDecoder, CrcPolicy, Error, FrameDecoder, FrameStatus, Magic, decode};
+use joylink_wire::{BytesFrameDecoder, CrcPolicy, Error, FrameDecoder, FrameStatus, Magic, parse};
 use libfuzzer_sys::fuzz_target;
 
 type Run = (Vec<Vec<u8>>, Vec<Error>, u64);
@@ -25,7 +25,7 @@ fn run(data: &[u8], chunk: usize, max: usize, magic: Magic) -> Run {
                 Ok(FrameStatus::Partial) => break,
                 Ok(FrameStatus::Complete { frame, rest }) => {
                     assert!(frame.len() <= bound);
-                    let d = decode(frame, CrcPolicy::Ignore).expect("frames are well framed");
+                    let d = parse(frame, CrcPolicy::Ignore).expect("frames are well framed");
                     assert_eq!(d.header.magic, magic);
                     frames.push(frame.to_vec());
                     input = rest;

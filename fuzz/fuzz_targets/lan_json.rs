@@ -1,4 +1,4 @@
-//! Arbitrary plaintext through `joylink_wire::lan::decode` for every LAN packet type and both
+//! Arbitrary plaintext through `joylink_wire::lan::parse` for every LAN packet type and both
 //! directions: it never panics, and whatever decodes re-encodes to a fixed point
 //! (encode → decode → encode gives the same bytes).
 #![no_main]
@@ -18,12 +18,12 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Direction::FromDevice
     };
-    let Ok(m) = lan::decode(ty, plaintext, dir) else {
+    let Ok(m) = lan::parse(ty, plaintext, dir) else {
         return;
     };
-    let once = m.to_plaintext().expect("a decoded message encodes");
-    let again = lan::decode(m.packet_type(), &once, dir)
-        .or_else(|_| lan::decode(ty, &once, dir))
+    let once = m.emit().expect("a decoded message encodes");
+    let again = lan::parse(m.packet_type(), &once, dir)
+        .or_else(|_| lan::parse(ty, &once, dir))
         .expect("an encoded message decodes");
-    assert_eq!(again.to_plaintext().expect("encodes"), once);
+    assert_eq!(again.emit().expect("encodes"), once);
 });

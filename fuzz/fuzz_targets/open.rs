@@ -7,7 +7,7 @@ use joylink_crypto::{
     EncTypeCheck, Error, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, open, seal,
     sealed_len,
 };
-use joylink_wire::{CrcPolicy, HEADER_LEN, PartialDecode};
+use joylink_wire::{CrcPolicy, HEADER_LEN, PartialParse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let options = OpenOptions::new().enc_type(EncTypeCheck::Ignore);
     for mode in &modes {
         let mut buf = data.to_vec();
-        let Ok(packet) = PartialDecode::new(&mut buf, CrcPolicy::Ignore) else {
+        let Ok(packet) = PartialParse::new(&mut buf, CrcPolicy::Ignore) else {
             continue;
         };
         let body_start = HEADER_LEN + packet.opt().len();
@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
         out[HEADER_LEN..HEADER_LEN + opt.len()].copy_from_slice(&opt);
         out[HEADER_LEN + opt.len()..][..plaintext.len()].copy_from_slice(&plaintext);
         let n = seal(&header, mode, opt.len(), plaintext.len(), &mut out).unwrap();
-        let p = PartialDecode::new(&mut out[..n], CrcPolicy::Verify).unwrap();
+        let p = PartialParse::new(&mut out[..n], CrcPolicy::Verify).unwrap();
         let again = open(p, mode, OpenOptions::new()).unwrap();
         assert_eq!(again.timestamp, Some(ts));
         assert_eq!(&*again.plaintext, &plaintext[..]);

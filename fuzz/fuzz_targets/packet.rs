@@ -3,7 +3,7 @@
 #![no_main]
 
 use joylink_wire::{
-    CrcPolicy, Header, Packet, Reassembler, ReassemblyStatus, Splitter, decode, emit,
+    CrcPolicy, Header, Packet, Reassembler, ReassemblyStatus, Splitter, emit, parse,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let checked = view.check_len().is_ok();
 
     for policy in [CrcPolicy::Verify, CrcPolicy::Report, CrcPolicy::Ignore] {
-        let Ok(d) = decode(data, policy) else {
+        let Ok(d) = parse(data, policy) else {
             continue;
         };
         assert!(checked);
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         let mut buf = vec![0u8; data.len()];
         let n = emit(&d.header, d.opt, d.payload, &mut buf).expect("same length fits");
         assert_eq!(n, data.len());
-        let again = decode(&buf, CrcPolicy::Verify).expect("emitted packet decodes");
+        let again = parse(&buf, CrcPolicy::Verify).expect("emitted packet decodes");
         assert_eq!(again.opt, d.opt);
         assert_eq!(again.payload, d.payload);
         assert_eq!(again.header.crc, view.computed_crc());
@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
             let total = splitter.total();
             for f in splitter {
                 let n = f.emit(&mut out).expect("fragment fits");
-                let fd = decode(&out[..n], CrcPolicy::Verify).expect("fragment decodes");
+                let fd = parse(&out[..n], CrcPolicy::Verify).expect("fragment decodes");
                 if total > 0 {
                     if let ReassemblyStatus::Complete(m) =
                         r.push((), &fd, 0).expect("fragment accepted")

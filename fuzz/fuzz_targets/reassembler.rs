@@ -8,8 +8,8 @@
 #![no_main]
 
 use joylink_wire::{
-    CrcPolicy, EncType, Header, Magic, PacketType, Reassembler, ReassemblyStatus, Splitter, decode,
-    emit, packet_len,
+    CrcPolicy, EncType, Header, Magic, PacketType, Reassembler, ReassemblyStatus, Splitter, emit,
+    packet_len, parse,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -79,13 +79,13 @@ fuzz_target!(|data: &[u8]| {
                 crc_ok_in: bool,
                 now: u64,
                 out: &mut Vec<(u8, Vec<u8>, Vec<u8>, bool)>| {
-        let Ok(mut d) = decode(packet, CrcPolicy::Ignore) else {
+        let Ok(mut d) = parse(packet, CrcPolicy::Ignore) else {
             return;
         };
         d.crc_status = joylink_wire::CrcStatus::from_match(crc_ok_in);
         if let Ok(ReassemblyStatus::Complete(m)) = r.push(sender, &d, now) {
             assert!(m.packet.len() <= CAP);
-            let whole = decode(m.packet, CrcPolicy::Report).expect("a whole packet");
+            let whole = parse(m.packet, CrcPolicy::Report).expect("a whole packet");
             assert_eq!(whole.crc_status, m.crc_status);
             assert_eq!((whole.header.total, whole.header.index), (0, 0));
             out.push((

@@ -1,4 +1,4 @@
-//! The staged decode: arbitrary bytes through `joylink_wire::PartialDecode` (header, CRC and
+//! The staged decode: arbitrary bytes through `joylink_wire::PartialParse` (header, CRC and
 //! cleartext opt first), the key looked up from what travels in clear — the feed id of a type-9
 //! opt, as a cloud does, or the network and type — and then `joylink_crypto::open` without
 //! parsing the header again.
@@ -6,7 +6,7 @@
 //! Input: one selector byte, then the packet. Selector bit 0: direction (1 = from the device);
 //! bits 1..=2: CRC policy (0 verify, 1 report, 2 and 3 ignore).
 //!
-//! Checks: `PartialDecode` agrees with `decode` (header, opt, payload, crc_status) and fails exactly
+//! Checks: `PartialParse` agrees with `decode` (header, opt, payload, crc_status) and fails exactly
 //! when it does; an open that fails with `Decrypt` leaves header and opt as they were and the
 //! payload all zero; any other failure leaves the buffer unchanged; a success returns at least
 //! the table's minimum plaintext, the timestamp where the table says there is one, and borrows
@@ -16,7 +16,7 @@
 use joylink_crypto::{AccessKey, Error, LocalKey, Mode, OpenOptions, SessionKey, open};
 use joylink_wire::wan::AuthRequestOpt;
 use joylink_wire::{
-    CrcPolicy, Direction, EncType, HEADER_LEN, Magic, PacketType, PartialDecode, decode,
+    CrcPolicy, Direction, EncType, HEADER_LEN, Magic, PacketType, PartialParse, parse,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -47,15 +47,15 @@ fuzz_target!(|data: &[u8]| {
     ][usize::from(sel >> 1 & 3)];
 
     let mut buf = input.to_vec();
-    let decoded = decode(input, policy);
-    let packet = match PartialDecode::new(&mut buf, policy) {
+    let decoded = parse(input, policy);
+    let packet = match PartialParse::new(&mut buf, policy) {
         Ok(p) => p,
         Err(e) => {
-            assert_eq!(decoded.err(), Some(e), "PartialDecode and decode disagree");
+            assert_eq!(decoded.err(), Some(e), "PartialParse and decode disagree");
             return;
         }
     };
-    let d = decoded.expect("decode fails where PartialDecode succeeds");
+    let d = decoded.expect("decode fails where PartialParse succeeds");
     assert_eq!(*packet.header(), d.header);
     assert_eq!(packet.opt(), d.opt);
     assert_eq!(packet.payload(), d.payload);

@@ -5,7 +5,7 @@
 use joylink::crypto::{EncTypeCheck, Mode, OpenOptions, PublicKey, SharedSecret, open};
 use joylink::wire::wan::{AuthRequestOpt, AuthResponseOpt};
 use joylink::wire::{
-    self, BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, PartialDecode,
+    self, BizCode, CrcPolicy, Direction, EncType, Header, Magic, PacketType, PartialParse,
     ResponseCode,
 };
 use serde_json::{Value, json};
@@ -321,7 +321,7 @@ pub fn inspect(
     keys: &Keys,
     direction: Option<Direction>,
 ) -> Result<Inspection, wire::Error> {
-    let decoded = wire::decode(bytes, CrcPolicy::Report)?;
+    let decoded = wire::parse(bytes, CrcPolicy::Report)?;
     let header = decoded.header;
     let crc_computed = {
         let mut c = wire::Crc16::new();
@@ -403,7 +403,7 @@ pub fn inspect(
     let options = OpenOptions::new()
         .enc_type(EncTypeCheck::Ignore)
         .timestamp(false);
-    let opened = PartialDecode::new(&mut buf, CrcPolicy::Ignore)
+    let opened = PartialParse::new(&mut buf, CrcPolicy::Ignore)
         .map_err(joylink::crypto::Error::from)
         .and_then(|p| open(p, &mode, options));
     let plaintext = match opened {

@@ -693,7 +693,7 @@ fn dissect_warns_about_unreadable_links_and_cut_captures() {
 /// packet's CRC; `broken` sends the last slice empty, as that SDK does with two or more.
 fn wan_fragments(packet: &[u8], broken: bool) -> Vec<Vec<u8>> {
     use joylink::wire::{Header, Splitter, crc16};
-    let whole = joylink::wire::decode(packet, joylink::wire::CrcPolicy::Verify).unwrap();
+    let whole = joylink::wire::parse(packet, joylink::wire::CrcPolicy::Verify).unwrap();
     let s = Splitter::new(
         &whole.header,
         whole.opt,

@@ -58,7 +58,7 @@ impl<T> Aes128Backend for T where
 ///
 /// ```
 /// use joylink_crypto::{LocalKey, Mode, PreparedKey, open, seal};
-/// use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+/// use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 ///
 /// let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse()?;
 /// // Once per key (e.g. when the device learns its localkey) ...
@@ -69,7 +69,7 @@ impl<T> Aes128Backend for T where
 /// let mut buf = [0u8; 64];
 /// buf[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&7u32.to_le_bytes());
 /// let n = seal(&header, &mode, 0, 4, &mut buf)?;
-/// let opened = open(PartialDecode::new(&mut buf[..n], CrcPolicy::Verify)?, &mode, Default::default())?;
+/// let opened = open(PartialParse::new(&mut buf[..n], CrcPolicy::Verify)?, &mode, Default::default())?;
 /// assert_eq!(opened.timestamp, Some(7));
 /// // The same bytes as the one-shot mode.
 /// # let mut again = [0u8; 64];

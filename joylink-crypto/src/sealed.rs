@@ -14,7 +14,7 @@
 //! region of the buffer is zero: no decrypted byte, and no hint of how far decryption got, is left
 //! behind. Every other error happens before decryption and leaves the buffer as it was.
 
-use joylink_wire::{HEADER_LEN, Header, Packet, PartialDecode};
+use joylink_wire::{HEADER_LEN, Header, Packet, PartialParse};
 use zeroize::Zeroize;
 
 use crate::timestamp::TIMESTAMP_LEN;
@@ -33,7 +33,7 @@ pub enum EncTypeCheck {
 }
 
 /// How [`open`] checks and splits a packet. The CRC is checked once, by the
-/// [`PartialDecode`] that [`open`] takes.
+/// [`PartialParse`] that [`open`] takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OpenOptions {
     enc_type: EncTypeCheck,
@@ -155,7 +155,7 @@ pub const fn sealed_len(mode: &Mode<'_>, opt_len: usize, plaintext_len: usize) -
 ///
 /// ```
 /// use joylink_crypto::{open, seal, sealed_len, LocalKey, Mode, OpenOptions};
-/// use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+/// use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 ///
 /// let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse()?;
 /// let mode = Mode::LocalKey(&key);
@@ -168,7 +168,7 @@ pub const fn sealed_len(mode: &Mode<'_>, opt_len: usize, plaintext_len: usize) -
 /// let n = seal(&header, &mode, 0, 4 + body.len(), &mut buf)?;
 /// assert_eq!(n, sealed_len(&mode, 0, 4 + body.len())); // 16 + 32
 ///
-/// let packet = PartialDecode::new(&mut buf[..n], CrcPolicy::Verify)?;
+/// let packet = PartialParse::new(&mut buf[..n], CrcPolicy::Verify)?;
 /// let opened = open(packet, &mode, OpenOptions::new())?;
 /// assert_eq!(opened.timestamp, Some(1_700_000_000));
 /// assert_eq!(opened.body(), body);
@@ -213,16 +213,16 @@ pub fn seal(
 /// Opens a packet in place: checks the enctype as `options` say, decrypts the payload inside the
 /// caller's buffer and, when `options` say the plaintext has one, splits off the timestamp.
 ///
-/// `packet` is the [`PartialDecode`] of the buffer, which has already checked the header and the
+/// `packet` is the [`PartialParse`] of the buffer, which has already checked the header and the
 /// CRC (once) and lets the caller pick the key from the header and the cleartext `opt` first.
 ///
 /// ```
 /// use joylink_crypto::{open, AccessKey, Error, Mode, OpenOptions};
-/// use joylink_wire::{CrcPolicy, PartialDecode, wan::AuthRequestOpt};
+/// use joylink_wire::{CrcPolicy, PartialParse, wan::AuthRequestOpt};
 ///
 /// // A cloud receives a device's type-9 auth request (golden vector wan-01) ...
 /// let mut buf = hex("cc55341217001000010900000300f052363634313538303638363437393534313631340100000057c8e99910354f461b12a99a394b89da");
-/// let packet = PartialDecode::new(&mut buf, CrcPolicy::Verify)?;
+/// let packet = PartialParse::new(&mut buf, CrcPolicy::Verify)?;
 /// // ... reads the feed id in clear, looks up that device's accesskey ...
 /// let feed_id = AuthRequestOpt::parse(packet.opt())?.feed_id;
 /// assert_eq!(feed_id, b"6641580686479541614");
@@ -235,7 +235,7 @@ pub fn seal(
 /// // A wrong key is one `Decrypt` error, and the payload bytes are wiped.
 /// let mut buf = hex("cc55341217001000010900000300f052363634313538303638363437393534313631340100000057c8e99910354f461b12a99a394b89da");
 /// let wrong: AccessKey = "00000000000000000000000000000000".parse()?;
-/// let packet = PartialDecode::new(&mut buf, CrcPolicy::Verify)?;
+/// let packet = PartialParse::new(&mut buf, CrcPolicy::Verify)?;
 /// assert_eq!(open(packet, &Mode::AccessKey(&wrong), OpenOptions::new()), Err(Error::Decrypt));
 /// assert_eq!(&buf[16 + 23..], &[0u8; 16]);
 /// # fn hex(s: &str) -> Vec<u8> {
@@ -252,7 +252,7 @@ pub fn seal(
 /// [`Error::EncTypeMismatch`], and [`Error::Wire`]`(Truncated)` for an enctype-0 payload that
 /// short (nothing is decrypted in clear): every other error leaves the buffer unchanged.
 pub fn open<'a>(
-    packet: PartialDecode<'a>,
+    packet: PartialParse<'a>,
     mode: &Mode<'_>,
     options: OpenOptions,
 ) -> Result<Opened<'a>> {

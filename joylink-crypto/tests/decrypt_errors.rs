@@ -10,7 +10,7 @@
 )]
 
 use joylink_crypto::{Error, LocalKey, Mode, OpenOptions, open, seal};
-use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 
 fn key() -> LocalKey {
     "be4d957a4da771d609ab383e548014a0".parse().unwrap()
@@ -27,7 +27,7 @@ fn sealed(mode: &Mode<'_>, plaintext: &[u8]) -> Vec<u8> {
 }
 
 fn open_default(buf: &mut [u8], mode: &Mode<'_>) -> Result<Option<u32>, Error> {
-    let p = PartialDecode::new(buf, CrcPolicy::Verify)?;
+    let p = PartialParse::new(buf, CrcPolicy::Verify)?;
     open(p, mode, OpenOptions::new()).map(|o| o.timestamp)
 }
 
@@ -52,7 +52,7 @@ fn short_plaintext_is_the_same_error_as_bad_padding_and_is_wiped() {
     }
     // Without a timestamp, the same plaintexts open fine.
     let mut buf = sealed(&mode, b"ab");
-    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
     let o = open(p, &mode, OpenOptions::new().timestamp(false)).unwrap();
     assert_eq!((o.timestamp, &*o.plaintext), (None, &b"ab"[..]));
 }
@@ -86,7 +86,7 @@ fn wrong_key_wipes_the_payload_and_nothing_else_changes_on_other_errors() {
 
     // Errors before decryption leave the buffer exactly as it was.
     let mut buf = packet.clone();
-    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
     let session = joylink_crypto::SessionKey::new([1; 32]);
     assert!(matches!(
         open(p, &Mode::Session(&session), OpenOptions::new()),
@@ -112,14 +112,14 @@ fn min_len_is_the_same_error_too() {
     let k = key();
     let mode = Mode::LocalKey(&k);
     let mut buf = sealed(&mode, &[9u8; 43]);
-    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
     assert_eq!(
         open(p, &mode, OpenOptions::new().timestamp(false).min_len(44)).err(),
         Some(Error::Decrypt)
     );
     assert!(buf[HEADER_LEN..].iter().all(|&b| b == 0));
     let mut buf = sealed(&mode, &[9u8; 44]);
-    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
     let o = open(p, &mode, OpenOptions::new().min_len(44)).unwrap();
     assert_eq!(o.plaintext.len(), 44);
 }
@@ -129,7 +129,7 @@ fn reject_wipes_plaintext_and_padding() {
     let k = key();
     let mode = Mode::LocalKey(&k);
     let mut buf = sealed(&mode, b"\x01\x02\x03\x04secret");
-    let p = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
     let o = open(p, &mode, OpenOptions::new()).unwrap();
     assert_eq!(o.body(), b"secret");
     assert_eq!(o.reject(), Error::Decrypt);

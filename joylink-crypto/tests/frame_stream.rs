@@ -12,12 +12,12 @@
 )]
 
 use joylink_crypto::{AccessKey, Error, Mode, OpenOptions, Opened, SessionKey, open, seal};
-use joylink_wire::PartialDecode;
+use joylink_wire::PartialParse;
 
 /// Opens a whole packet in place (staged decode, then the one `open`), timestamp split off.
 fn open_packet<'a>(buf: &'a mut [u8], mode: &Mode<'_>) -> Result<Opened<'a>, Error> {
     open(
-        PartialDecode::new(buf, CrcPolicy::Verify)?,
+        PartialParse::new(buf, CrcPolicy::Verify)?,
         mode,
         OpenOptions::new(),
     )
@@ -25,7 +25,7 @@ fn open_packet<'a>(buf: &'a mut [u8], mode: &Mode<'_>) -> Result<Opened<'a>, Err
 use joylink_test_vectors::{Value, hex_field, vectors};
 use joylink_wire::{
     CrcPolicy, EncType, FrameDecoder, FrameStatus, Header, Magic, PacketType, Reassembler,
-    ReassemblyStatus, Splitter, decode,
+    ReassemblyStatus, Splitter, parse,
 };
 
 enum Key {
@@ -136,7 +136,7 @@ fn wan_fragments(body_len: usize) -> (Vec<Vec<u8>>, Vec<u8>, SessionKey) {
     sealed[16..20].copy_from_slice(&1_700_000_000u32.to_le_bytes());
     sealed[20..20 + body_len].copy_from_slice(&body);
     let n = seal(&header, &mode, 0, 4 + body_len, &mut sealed).unwrap();
-    let whole = decode(&sealed[..n], CrcPolicy::Verify).unwrap();
+    let whole = parse(&sealed[..n], CrcPolicy::Verify).unwrap();
     let id = (whole.header.crc & 0xff) as u8; // the gateway SDK's message id
     let fragments = Splitter::new(&whole.header, whole.opt, whole.payload, id)
         .unwrap()
@@ -171,7 +171,7 @@ fn wan_fragments_are_joined_before_decryption() {
             FrameStatus::Resync { error, .. } => panic!("{error}"),
             FrameStatus::Complete { frame, rest } => {
                 input = rest;
-                let d = decode(frame, CrcPolicy::Verify).unwrap();
+                let d = parse(frame, CrcPolicy::Verify).unwrap();
                 if let ReassemblyStatus::Complete(m) = r.push(7, &d, 0).unwrap() {
                     let o = open_packet(m.packet, &Mode::Session(&key)).unwrap();
                     assert_eq!(o.timestamp, Some(1_700_000_000));
@@ -203,7 +203,7 @@ fn the_sdks_empty_last_slice_is_a_decrypt_error_not_a_hang() {
         .enumerate()
     {
         match r
-            .push((), &decode(p, CrcPolicy::Verify).unwrap(), 0)
+            .push((), &parse(p, CrcPolicy::Verify).unwrap(), 0)
             .unwrap()
         {
             ReassemblyStatus::Incomplete { .. } => assert!(i < 2),
@@ -218,7 +218,7 @@ fn the_sdks_empty_last_slice_is_a_decrypt_error_not_a_hang() {
     let mut out = None;
     for p in &next {
         if let ReassemblyStatus::Complete(m) = r
-            .push((), &decode(p, CrcPolicy::Verify).unwrap(), 1)
+            .push((), &parse(p, CrcPolicy::Verify).unwrap(), 1)
             .unwrap()
         {
             out = Some(

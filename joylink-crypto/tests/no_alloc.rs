@@ -7,7 +7,7 @@
 )]
 
 use joylink_crypto::{LocalKey, Mode, OpenOptions, PrivateKey, SessionKey, open, seal};
-use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 
 #[test]
 fn seal_and_open_do_not_allocate() {
@@ -32,7 +32,7 @@ fn seal_and_open_do_not_allocate() {
             buf[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&42u32.to_le_bytes());
             buf[HEADER_LEN + 4..HEADER_LEN + 304].copy_from_slice(&body);
             let n = seal(&header, &mode, 0, 304, &mut buf).unwrap();
-            let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
+            let p = PartialParse::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
             let o = open(p, &mode, OpenOptions::new()).unwrap();
             assert_eq!(o.timestamp, Some(42));
             assert_eq!(o.body().len(), 300);

@@ -19,7 +19,7 @@ use cipher::{
 use joylink_crypto::{
     KeyIv, LocalKey, Mode, OpenOptions, PreparedKey, SessionKey, cbc, open, seal,
 };
-use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 
 static EXPANSIONS: AtomicUsize = AtomicUsize::new(0);
 
@@ -74,7 +74,7 @@ fn prepared_path_expands_the_key_once_and_never_per_packet() {
         let mut one_shot = vec![0u8; buf.len()];
         let m = seal_body(&Mode::LocalKey(&key), &body, &mut one_shot);
         assert_eq!(buf[..n], one_shot[..m], "len {len}");
-        let packet = PartialDecode::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
+        let packet = PartialParse::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
         let opened = open(packet, &mode, OpenOptions::new()).unwrap();
         assert_eq!(opened.body(), &body[..]);
     }

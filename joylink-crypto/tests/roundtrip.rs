@@ -11,7 +11,7 @@
 use joylink_crypto::{
     AccessKey, Error, LocalKey, Mode, OpenOptions, PrivateKey, SessionKey, open, seal, sealed_len,
 };
-use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+use joylink_wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 use proptest::prelude::*;
 
 /// Lays `opt ‖ ts ‖ body` out in `buf` and seals it in place.
@@ -36,7 +36,7 @@ fn open_with<'a>(
     mode: &Mode<'_>,
     crc: CrcPolicy,
 ) -> Result<joylink_crypto::Opened<'a>, Error> {
-    open(PartialDecode::new(buf, crc)?, mode, OpenOptions::new())
+    open(PartialParse::new(buf, crc)?, mode, OpenOptions::new())
 }
 
 struct Keys {

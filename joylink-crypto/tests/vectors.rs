@@ -12,7 +12,7 @@ use joylink_crypto::{
     SessionKey, SharedSecret, cbc, open, seal,
 };
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
-use joylink_wire::{CrcPolicy, HEADER_LEN, Header, PartialDecode};
+use joylink_wire::{CrcPolicy, HEADER_LEN, Header, PartialParse};
 
 fn open_with<'a>(
     buf: &'a mut [u8],
@@ -20,7 +20,7 @@ fn open_with<'a>(
     crc: CrcPolicy,
     options: OpenOptions,
 ) -> Result<joylink_crypto::Opened<'a>, Error> {
-    open(PartialDecode::new(buf, crc)?, mode, options)
+    open(PartialParse::new(buf, crc)?, mode, options)
 }
 
 fn arr<const N: usize>(v: &Value) -> [u8; N] {

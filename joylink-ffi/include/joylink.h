@@ -81,6 +81,21 @@ extern "C" {
 #define JL_MAGIC_WAN 305419724
 
 /*
+ `crc_status`: the stored CRC was computed and matched.
+ */
+#define JL_CRC_VERIFIED 0
+
+/*
+ `crc_status`: the stored CRC was computed and did not match (only under `JL_CRC_REPORT`).
+ */
+#define JL_CRC_MISMATCH 1
+
+/*
+ `crc_status`: the CRC was not computed (`JL_CRC_IGNORE`): neither good nor bad is known.
+ */
+#define JL_CRC_NOT_CHECKED 2
+
+/*
  Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
  */
 #define JL_TIMESTAMP_LEN 4
@@ -332,12 +347,12 @@ typedef enum jl_crc_policy_t {
    */
   JL_CRC_VERIFY = 0,
   /*
-   Decode anyway and report the result in `crc_ok`. Shipped SDK peers never check the CRC on
+   Decode anyway and report the result in `crc_status`. Shipped SDK peers never check the CRC on
    receive (compat §2), so a receiver that must talk to sloppy peers uses this.
    */
   JL_CRC_REPORT = 1,
   /*
-   Do not compute the CRC (`crc_ok` is then true).
+   Do not compute the CRC (`crc_status` is then `JL_CRC_NOT_CHECKED`).
    */
   JL_CRC_IGNORE = 2
 } jl_crc_policy_t;
@@ -594,9 +609,10 @@ typedef struct jl_packet_t {
    */
   const uint8_t *payload;
   /*
-   Whether the stored CRC matched (always true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+   What the CRC check found: `JL_CRC_VERIFIED` (always, under `JL_CRC_VERIFY`),
+   `JL_CRC_MISMATCH` (only under `JL_CRC_REPORT`) or `JL_CRC_NOT_CHECKED` (`JL_CRC_IGNORE`).
    */
-  bool crc_ok;
+  uint8_t crc_status;
 } jl_packet_t;
 
 /*
@@ -681,9 +697,10 @@ typedef struct jl_opened_t {
    */
   size_t body_len;
   /*
-   Whether the CRC matched (true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
+   What the CRC check found (`JL_CRC_VERIFIED`, `JL_CRC_MISMATCH`, `JL_CRC_NOT_CHECKED`), as
+   in `jl_packet_t`.
    */
-  bool crc_ok;
+  uint8_t crc_status;
 } jl_opened_t;
 
 /*
@@ -1076,7 +1093,7 @@ int jl_ecdh_shared_secret(const uint8_t *private_key,
  `buf` must point to `len` readable bytes (or be NULL with `len` 0); `out` must point to
  writable memory for a `jl_packet_t`.
  */
-int jl_packet_decode(const uint8_t *buf, size_t len, int crc_policy, struct jl_packet_t *out);
+int jl_packet_parse(const uint8_t *buf, size_t len, int crc_policy, struct jl_packet_t *out);
 
 /*
  Builds `header ‖ opt ‖ payload` into `buf` with the lengths and the CRC16 filled in

@@ -77,7 +77,7 @@ fn blob_len(a: &JlActivation) -> Status<usize> {
     Ok(FIXED.saturating_add(f).saturating_add(s))
 }
 
-fn encode(a: &JlActivation, out: &mut [u8]) -> Status<usize> {
+fn emit(a: &JlActivation, out: &mut [u8]) -> Status<usize> {
     let n = blob_len(a)?;
     let (f, s) = (usize::from(a.feed_id_len), usize::from(a.server_len));
     let total = u16::try_from(n).map_err(|_| JL_ERR_INVALID_ARGUMENT)?;
@@ -119,7 +119,7 @@ fn take<'a>(b: &'a [u8], at: &mut usize, n: usize) -> Status<&'a [u8]> {
     Ok(s)
 }
 
-fn decode(blob: &[u8]) -> Status<JlActivation> {
+fn parse(blob: &[u8]) -> Status<JlActivation> {
     let head = blob.get(..8).ok_or(JL_ERR_CORRUPT)?;
     if head.get(..4) != Some(&MAGIC[..]) || head.get(4) != Some(&JL_ACTIVATION_VERSION) {
         return Err(JL_ERR_CORRUPT);
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn jl_activation_save(
         }
         // SAFETY: forwarded caller contract.
         let out = unsafe { bytes_mut(buf, cap) }?;
-        let n = encode(&a, out)?;
+        let n = emit(&a, out)?;
         // SAFETY: forwarded caller contract.
         unsafe { write(out_len, n) }
     })();
@@ -227,7 +227,7 @@ pub unsafe extern "C" fn jl_activation_load(
         check_struct(a)?;
         // SAFETY: forwarded caller contract.
         let b = unsafe { bytes(blob, len) }?;
-        let v = decode(b)?;
+        let v = parse(b)?;
         // SAFETY: forwarded caller contract.
         unsafe { write(a, v) }
     })();
@@ -258,39 +258,39 @@ mod tests {
     fn round_trip_and_layout() {
         let a = sample();
         let mut buf = [0u8; JL_ACTIVATION_MAX_LEN + 8];
-        let n = encode(&a, &mut buf).unwrap_or(0);
+        let n = emit(&a, &mut buf).unwrap_or(0);
         assert_eq!(n, 80 + 16 + 13);
         assert_eq!(&buf[..4], b"JLAC");
         assert_eq!(buf[4], 1);
         assert_eq!(u16::from_le_bytes([buf[6], buf[7]]) as usize, n);
-        assert_eq!(decode(&buf[..n]), Ok(a));
+        assert_eq!(parse(&buf[..n]), Ok(a));
         // A flash page holds the blob followed by erased bytes: still loads.
         buf[n..].fill(0xff);
-        assert_eq!(decode(&buf), Ok(a));
+        assert_eq!(parse(&buf), Ok(a));
     }
 
     #[test]
     fn every_single_bit_flip_is_refused() {
         let a = sample();
         let mut buf = [0u8; JL_ACTIVATION_MAX_LEN];
-        let n = encode(&a, &mut buf).unwrap_or(0);
+        let n = emit(&a, &mut buf).unwrap_or(0);
         for i in 0..n {
             for bit in 0..8 {
                 let mut b = buf;
                 b[i] ^= 1 << bit;
-                assert!(decode(&b[..n]).is_err(), "flip at {i}.{bit} accepted");
+                assert!(parse(&b[..n]).is_err(), "flip at {i}.{bit} accepted");
             }
         }
-        assert_eq!(decode(&[0xff; 200]), Err(JL_ERR_CORRUPT));
-        assert_eq!(decode(&[0; 200]), Err(JL_ERR_CORRUPT));
-        assert_eq!(decode(&buf[..n - 1]), Err(JL_ERR_CORRUPT));
+        assert_eq!(parse(&[0xff; 200]), Err(JL_ERR_CORRUPT));
+        assert_eq!(parse(&[0; 200]), Err(JL_ERR_CORRUPT));
+        assert_eq!(parse(&buf[..n - 1]), Err(JL_ERR_CORRUPT));
     }
 
     #[test]
     fn bad_lengths_and_small_buffers() {
         let mut a = sample();
         let mut small = [0u8; 80];
-        assert_eq!(encode(&a, &mut small), Err(JL_ERR_BUFFER_TOO_SMALL));
+        assert_eq!(emit(&a, &mut small), Err(JL_ERR_BUFFER_TOO_SMALL));
         a.feed_id_len = 33;
         assert_eq!(blob_len(&a), Err(JL_ERR_INVALID_ARGUMENT));
         let mut max = sample();

@@ -46,8 +46,9 @@ pub use ecdh::{
     jl_ecdh_devkey, jl_ecdh_keypair, jl_ecdh_parse_devkey, jl_ecdh_shared_secret,
 };
 pub use packet::{
-    JL_HEADER_LEN, JL_MAGIC_LAN, JL_MAGIC_WAN, JlCrcPolicy, JlDirection, JlHeader, JlPacket,
-    JlPacketInfo, jl_packet_build, jl_packet_decode, jl_packet_info,
+    JL_CRC_MISMATCH, JL_CRC_NOT_CHECKED, JL_CRC_VERIFIED, JL_HEADER_LEN, JL_MAGIC_LAN,
+    JL_MAGIC_WAN, JlCrcPolicy, JlDirection, JlHeader, JlPacket, JlPacketInfo, jl_packet_build,
+    jl_packet_info, jl_packet_parse,
 };
 pub use seal::{
     JL_KEY_FLAG_ANY_ENCTYPE, JL_KEY_FLAG_LEGACY_IV, JL_KEY_LEN, JL_MAX_PADDING, JL_TIMESTAMP_LEN,

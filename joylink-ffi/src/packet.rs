@@ -1,9 +1,9 @@
-//! Packet decode and build (spec 3.1–3.4): `jl_packet_decode`, `jl_packet_build`.
+//! Packet decode and build (spec 3.1–3.4): `jl_packet_parse`, `jl_packet_build`.
 
 use core::ffi::c_int;
 use core::ptr;
 
-use joylink_wire::{CrcPolicy, EncType, Header, Magic, PacketType};
+use joylink_wire::{CrcPolicy, CrcStatus, EncType, Header, Magic, PacketType};
 
 use crate::ptr::{bytes, bytes_mut, overlaps, read, write};
 use crate::status::{JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JlStatus, Status, ret};
@@ -26,11 +26,28 @@ const _: () = assert!(JL_MAGIC_WAN == joylink_wire::MAGIC_WAN);
 pub enum JlCrcPolicy {
     /// Reject a mismatching CRC with `JL_ERR_CRC_MISMATCH`.
     JL_CRC_VERIFY = 0,
-    /// Decode anyway and report the result in `crc_ok`. Shipped SDK peers never check the CRC on
+    /// Decode anyway and report the result in `crc_status`. Shipped SDK peers never check the CRC on
     /// receive (compat §2), so a receiver that must talk to sloppy peers uses this.
     JL_CRC_REPORT = 1,
-    /// Do not compute the CRC (`crc_ok` is then true).
+    /// Do not compute the CRC (`crc_status` is then `JL_CRC_NOT_CHECKED`).
     JL_CRC_IGNORE = 2,
+}
+
+/// `crc_status`: the stored CRC was computed and matched.
+pub const JL_CRC_VERIFIED: u8 = 0;
+/// `crc_status`: the stored CRC was computed and did not match (only under `JL_CRC_REPORT`).
+pub const JL_CRC_MISMATCH: u8 = 1;
+/// `crc_status`: the CRC was not computed (`JL_CRC_IGNORE`): neither good nor bad is known.
+pub const JL_CRC_NOT_CHECKED: u8 = 2;
+
+/// The C value of a [`CrcStatus`]: three states, because "not computed" is neither a match nor a
+/// mismatch (a `bool` here used to say `true` for a CRC nobody checked).
+pub(crate) const fn crc_status(s: CrcStatus) -> u8 {
+    match s {
+        CrcStatus::Verified => JL_CRC_VERIFIED,
+        CrcStatus::Mismatch => JL_CRC_MISMATCH,
+        CrcStatus::NotChecked => JL_CRC_NOT_CHECKED,
+    }
 }
 
 pub(crate) fn crc_policy(p: c_int) -> Status<CrcPolicy> {
@@ -117,8 +134,9 @@ pub struct JlPacket {
     pub opt: *const u8,
     /// The `payload` section (`header.payload_len` bytes, still encrypted when `enc_type` ≠ 0).
     pub payload: *const u8,
-    /// Whether the stored CRC matched (always true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
-    pub crc_ok: bool,
+    /// What the CRC check found: `JL_CRC_VERIFIED` (always, under `JL_CRC_VERIFY`),
+    /// `JL_CRC_MISMATCH` (only under `JL_CRC_REPORT`) or `JL_CRC_NOT_CHECKED` (`JL_CRC_IGNORE`).
+    pub crc_status: u8,
 }
 
 impl JlPacket {
@@ -137,7 +155,7 @@ impl JlPacket {
         },
         opt: ptr::null(),
         payload: ptr::null(),
-        crc_ok: false,
+        crc_status: JL_CRC_NOT_CHECKED,
     };
 }
 
@@ -156,7 +174,7 @@ impl JlPacket {
 /// `buf` must point to `len` readable bytes (or be NULL with `len` 0); `out` must point to
 /// writable memory for a `jl_packet_t`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn jl_packet_decode(
+pub unsafe extern "C" fn jl_packet_parse(
     buf: *const u8,
     len: usize,
     crc_policy: c_int,
@@ -170,13 +188,12 @@ pub unsafe extern "C" fn jl_packet_decode(
         let policy = self::crc_policy(crc_policy)?;
         // SAFETY: forwarded caller contract (`buf` readable for `len`).
         let data = unsafe { bytes(buf, len) }?;
-        let d = joylink_wire::decode(data, policy)?;
+        let d = joylink_wire::parse(data, policy)?;
         let packet = JlPacket {
             header: d.header.into(),
             opt: d.opt.as_ptr(),
             payload: d.payload.as_ptr(),
-            // The C field keeps its meaning: `true` unless a computed CRC differed.
-            crc_ok: !d.crc_status.is_mismatch(),
+            crc_status: crc_status(d.crc_status),
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         unsafe { write(out, packet) }

@@ -7,7 +7,7 @@ use core::ptr;
 use joylink_crypto::{
     EncTypeCheck, IvCompat, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, TIMESTAMP_LEN,
 };
-use joylink_wire::{HEADER_LEN, Header, PartialDecode};
+use joylink_wire::{HEADER_LEN, Header, PartialParse};
 
 use crate::packet::{JlHeader, crc_policy};
 use crate::ptr::{bytes, bytes_mut, check_bytes, check_struct, read, write};
@@ -270,8 +270,9 @@ pub struct JlOpened {
     pub body: *const u8,
     /// Its length.
     pub body_len: usize,
-    /// Whether the CRC matched (true under `JL_CRC_VERIFY` and `JL_CRC_IGNORE`).
-    pub crc_ok: bool,
+    /// What the CRC check found (`JL_CRC_VERIFIED`, `JL_CRC_MISMATCH`, `JL_CRC_NOT_CHECKED`), as
+    /// in `jl_packet_t`.
+    pub crc_status: u8,
 }
 
 impl JlOpened {
@@ -292,7 +293,7 @@ impl JlOpened {
         timestamp: 0,
         body: ptr::null(),
         body_len: 0,
-        crc_ok: false,
+        crc_status: crate::packet::JL_CRC_NOT_CHECKED,
     };
 }
 
@@ -338,7 +339,7 @@ pub unsafe extern "C" fn jl_open_in_place(
         };
         // SAFETY: forwarded caller contract (`buf` writable for `len`, not otherwise accessed).
         let data = unsafe { bytes_mut(buf, len) }?;
-        let packet = PartialDecode::new(data, policy)?;
+        let packet = PartialParse::new(data, policy)?;
         // joylink-crypto wipes the payload itself on every error after decryption starts.
         let o = joylink_crypto::open(packet, &store.mode(), OpenOptions::new().enc_type(check))?;
         let body = o.body();
@@ -348,7 +349,7 @@ pub unsafe extern "C" fn jl_open_in_place(
             timestamp: o.timestamp.unwrap_or_default(),
             body: body.as_ptr(),
             body_len: body.len(),
-            crc_ok: !o.crc_status.is_mismatch(),
+            crc_status: crate::packet::crc_status(o.crc_status),
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         unsafe { write(out, opened) }
@@ -396,7 +397,7 @@ mod tests {
 
     fn rust_open(buf: &mut [u8]) -> Result<(), joylink_crypto::Error> {
         let key = LocalKey::from_ascii(LOCALKEY).unwrap();
-        let p = PartialDecode::new(buf, CrcPolicy::Verify)?;
+        let p = PartialParse::new(buf, CrcPolicy::Verify)?;
         joylink_crypto::open(p, &Mode::LocalKey(&key), OpenOptions::new()).map(|_| ())
     }
 

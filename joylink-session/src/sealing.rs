@@ -3,7 +3,7 @@
 //! decode, then open. Typed WAN bodies go through `wan::packet`, which encodes them in place.
 
 use joylink_crypto::{Mode, OpenOptions, Opened};
-use joylink_wire::{CrcPolicy, HEADER_LEN, Header, PartialDecode};
+use joylink_wire::{CrcPolicy, HEADER_LEN, Header, PartialParse};
 
 use crate::{Error, Result};
 
@@ -47,7 +47,7 @@ pub(crate) fn open_plain<'a>(
     mode: &Mode<'_>,
     timestamp: bool,
 ) -> Result<Opened<'a>> {
-    let packet = PartialDecode::new(buf, CrcPolicy::Verify)?;
+    let packet = PartialParse::new(buf, CrcPolicy::Verify)?;
     // A fragment's payload is a slice of a larger message: reassemble first (spec 3.2).
     packet.header().check_unfragmented()?;
     Ok(joylink_crypto::open(

@@ -272,7 +272,7 @@ fn fragmented_scan_reply_is_reassembled_in_any_order() {
             .iter()
             .filter(|d| d.from == dev_addr())
             .filter(|d| {
-                joylink_wire::decode(&d.data, joylink_wire::CrcPolicy::Verify)
+                joylink_wire::parse(&d.data, joylink_wire::CrcPolicy::Verify)
                     .unwrap()
                     .header
                     .total
@@ -350,7 +350,7 @@ fn invalid_curve_point_is_refused_silently() {
         .unwrap()
         .data
         .clone();
-    let h = joylink_wire::decode(&packet, joylink_wire::CrcPolicy::Verify)
+    let h = joylink_wire::parse(&packet, joylink_wire::CrcPolicy::Verify)
         .unwrap()
         .header;
     assert_eq!(
@@ -1066,7 +1066,7 @@ fn pairs_with_a_nul_in_the_iv() -> (KeyPair, KeyPair, SharedSecret) {
 fn old_device_reads(secret: &SharedSecret, datagram: &[u8]) -> Option<PacketType> {
     let legacy = secret.clone().with_iv_compat(IvCompat::LegacyStrncpy);
     let mut buf = datagram.to_vec();
-    let packet = joylink_wire::PartialDecode::new(&mut buf, CrcPolicy::Verify).ok()?;
+    let packet = joylink_wire::PartialParse::new(&mut buf, CrcPolicy::Verify).ok()?;
     let t = packet.header().packet_type;
     let opened = joylink_crypto::open(
         packet,
@@ -1074,7 +1074,7 @@ fn old_device_reads(secret: &SharedSecret, datagram: &[u8]) -> Option<PacketType
         joylink_crypto::OpenOptions::new().timestamp(true),
     )
     .ok()?;
-    joylink_wire::lan::decode(t, opened.plaintext, Direction::ToDevice).ok()?;
+    joylink_wire::lan::parse(t, opened.plaintext, Direction::ToDevice).ok()?;
     Some(t)
 }
 
@@ -1089,7 +1089,7 @@ fn app_finds_and_remembers_the_truncated_iv() {
     let devkey = device_pair.public_key().to_devkey();
     let mut scan = ScanResponse::new("ACCF23A1B2C3", "5708AB");
     scan.devkey = Some(devkey.as_str().into());
-    let plain = Message::ScanResponse(scan).to_plaintext().unwrap();
+    let plain = Message::ScanResponse(scan).emit().unwrap();
     let header = Header::new(Magic::Lan, PacketType::Scan, EncType::None);
     let mut p = vec![0u8; 16 + plain.len()];
     seal_payload(&header, &joylink_crypto::Mode::None, &plain, &mut p);

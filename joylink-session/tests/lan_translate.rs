@@ -78,7 +78,7 @@ fn open_answer(dev: &mut Device) -> Vec<u8> {
     let (_, n) = dev.poll_transmit(&mut out).unwrap();
     let key: LocalKey = LOCALKEY.parse().unwrap();
     let packet =
-        joylink_wire::PartialDecode::new(&mut out[..n], joylink_wire::CrcPolicy::Verify).unwrap();
+        joylink_wire::PartialParse::new(&mut out[..n], joylink_wire::CrcPolicy::Verify).unwrap();
     let opened = joylink_crypto::open(
         packet,
         &Mode::LocalKey(&key),

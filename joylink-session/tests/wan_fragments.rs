@@ -52,7 +52,7 @@ fn big_answer(p: &Pair, serial: u32, len: usize) -> (Vec<u8>, Vec<u8>) {
 
 /// The fragments the Linux SDK sends for `packet`: `broken` reproduces its empty last slice.
 fn fragments(packet: &[u8], broken: bool) -> Vec<Vec<u8>> {
-    let whole = joylink_wire::decode(packet, CrcPolicy::Verify).unwrap();
+    let whole = joylink_wire::parse(packet, CrcPolicy::Verify).unwrap();
     let id = whole.header.crc as u8;
     let s = Splitter::new(&whole.header, whole.opt, whole.payload, id).unwrap();
     assert!(s.total() >= 2, "the answer must need fragments");

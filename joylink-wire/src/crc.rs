@@ -138,7 +138,7 @@ pub enum CrcPolicy {
     /// Reject a mismatch with [`Error::CrcMismatch`](crate::Error::CrcMismatch) (the default).
     #[default]
     Verify,
-    /// Decode anyway and report the result in [`Decoded::crc_status`](crate::Decoded::crc_status),
+    /// Decode anyway and report the result in [`Parsed::crc_status`](crate::Parsed::crc_status),
     /// as the SDK's peers effectively do (they never check). // compat §2
     Report,
     /// Do not compute the CRC at all ([`CrcStatus::NotChecked`](crate::CrcStatus::NotChecked)); for fuzzing and for callers that

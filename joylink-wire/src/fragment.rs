@@ -26,7 +26,7 @@ use crate::codes::{Magic, PacketType};
 use crate::crc::Crc16;
 use crate::error::{Error, Result};
 use crate::header::{HEADER_LEN, Header};
-use crate::packet::{CrcStatus, Decoded, Packet, emit, packet_len};
+use crate::packet::{CrcStatus, Packet, Parsed, emit, packet_len};
 
 /// Payload bytes per LAN fragment, `JL_MAX_CUT_PACKET_LEN` = 1000 of SDK 2.0.x (E17 used 1024).
 pub const FRAGMENT_PIECE_LEN: usize = 1000;
@@ -299,7 +299,7 @@ pub struct Reassembled<'s, K> {
     /// The fragments' `reserved` byte, the message id.
     pub message_id: u8,
     /// The fragments' CRC statuses combined ([`CrcStatus::and`]): a mismatch when any fragment's
-    /// [`Decoded::crc_status`] was one, not checked when any was not checked, else verified.
+    /// [`Parsed::crc_status`] was one, not checked when any was not checked, else verified.
     pub crc_status: CrcStatus,
     /// The whole packet, `header ‖ opt ‖ payload`.
     pub packet: &'s mut [u8],
@@ -415,7 +415,7 @@ impl<K> Slot<K> {
 /// # Examples
 /// ```
 /// use joylink_wire::{
-///     decode, CrcPolicy, EncType, Header, Magic, PacketType, ReassemblyStatus, Reassembler,
+///     parse, CrcPolicy, EncType, Header, Magic, PacketType, ReassemblyStatus, Reassembler,
 ///     Splitter,
 /// };
 ///
@@ -435,10 +435,10 @@ impl<K> Slot<K> {
 /// let now_ms = 0; // the caller's clock
 /// let mut whole = None;
 /// for p in &packets {
-///     let fragment = decode(p, CrcPolicy::Verify)?;
+///     let fragment = parse(p, CrcPolicy::Verify)?;
 ///     if let ReassemblyStatus::Complete(m) = reassembler.push(1, &fragment, now_ms)? {
 ///         // A whole packet, as if sent unfragmented: decode (or open) it like any other.
-///         let packet = decode(m.packet, CrcPolicy::Verify)?;
+///         let packet = parse(m.packet, CrcPolicy::Verify)?;
 ///         assert_eq!(packet.header.total, 0);
 ///         whole = Some(packet.payload.to_vec());
 ///     }
@@ -556,7 +556,7 @@ impl<'s, K: Copy + Eq, const N: usize> Reassembler<'s, K, N> {
     pub fn push(
         &mut self,
         sender: K,
-        fragment: &Decoded<'_>,
+        fragment: &Parsed<'_>,
         now: u64,
     ) -> Result<ReassemblyStatus<'_, K>> {
         let h = &fragment.header;
@@ -750,7 +750,7 @@ mod tests {
     use super::*;
     use crate::codes::EncType;
     use crate::crc::CrcPolicy;
-    use crate::packet::decode;
+    use crate::packet::parse;
     use std::vec::Vec;
 
     fn scan_header() -> Header {
@@ -776,8 +776,8 @@ mod tests {
         (0..len).map(|i| (i * 7 + 3) as u8).collect()
     }
 
-    fn d(p: &[u8]) -> Decoded<'_> {
-        decode(p, CrcPolicy::Verify).unwrap()
+    fn d(p: &[u8]) -> Parsed<'_> {
+        parse(p, CrcPolicy::Verify).unwrap()
     }
 
     /// Pushes and returns the completed packet's payload, if any.
@@ -1137,18 +1137,18 @@ mod tests {
         let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
         let _ = r.push((), &d(&a[0]), 0).unwrap();
         let ReassemblyStatus::Complete(m) = r
-            .push((), &decode(&bent, CrcPolicy::Report).unwrap(), 0)
+            .push((), &parse(&bent, CrcPolicy::Report).unwrap(), 0)
             .unwrap()
         else {
             panic!("expected completion")
         };
         assert_eq!(m.crc_status, CrcStatus::Mismatch);
         assert!(matches!(
-            decode(m.packet, CrcPolicy::Verify),
+            parse(m.packet, CrcPolicy::Verify),
             Err(Error::CrcMismatch { .. })
         ));
         assert!(
-            decode(m.packet, CrcPolicy::Report)
+            parse(m.packet, CrcPolicy::Report)
                 .unwrap()
                 .crc_status
                 .is_mismatch()
@@ -1211,7 +1211,7 @@ mod tests {
         let mut h = scan_header();
         h.total = 1;
         h.index = 1;
-        let frag = Decoded {
+        let frag = Parsed {
             header: h,
             opt: &[],
             payload: b"{}",
@@ -1223,6 +1223,6 @@ mod tests {
             panic!("expected completion")
         };
         assert_eq!(m.payload(), b"{}");
-        assert_eq!(decode(m.packet, CrcPolicy::Verify).unwrap().payload, b"{}");
+        assert_eq!(parse(m.packet, CrcPolicy::Verify).unwrap().payload, b"{}");
     }
 }

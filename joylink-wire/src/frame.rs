@@ -103,7 +103,7 @@ pub enum FrameStatus<'s, 'i> {
 ///
 /// # Examples
 /// ```
-/// use joylink_wire::{decode, CrcPolicy, FrameDecoder, FrameStatus, Magic};
+/// use joylink_wire::{parse, CrcPolicy, FrameDecoder, FrameStatus, Magic};
 ///
 /// // Two LAN discovery requests with garbage between them, arriving in arbitrary pieces.
 /// let one = [0xbb, 0x55, 0x34, 0x12, 0, 0, 2, 0, 1, 1, 0, 0, 0, 0, 0x96, 0x66, b'{', b'}'];
@@ -119,7 +119,7 @@ pub enum FrameStatus<'s, 'i> {
 ///             FrameStatus::Partial => break,
 ///             FrameStatus::Complete { frame, rest } => {
 ///                 // `frame` is `&mut [u8]`: it could be decrypted in place here.
-///                 assert_eq!(decode(frame, CrcPolicy::Verify)?.payload, b"{}");
+///                 assert_eq!(parse(frame, CrcPolicy::Verify)?.payload, b"{}");
 ///                 frames += 1;
 ///                 input = rest;
 ///             }
@@ -327,7 +327,7 @@ mod bytes_decoder {
     use bytes::{Buf, BytesMut};
 
     /// [`FrameDecoder`](super::FrameDecoder) over the caller's `bytes::BytesMut` (feature
-    /// `alloc`), in the shape of tokio-util's `Decoder::decode(&mut self, src: &mut BytesMut)`, so
+    /// `alloc`), in the shape of tokio-util's `Decoder::parse(&mut self, src: &mut BytesMut)`, so
     /// an async adapter is a one-line impl.
     ///
     /// The decoder holds no bytes: the caller appends what the socket returned to its buffer and

@@ -13,7 +13,7 @@
 //!
 //! The binary bodies of types 4 and 104 are zero-copy views ([`ScriptBody`],
 //! [`SubDevScriptBody`]) and plain reprs with `parse`/`emit`/`buffer_len`; they need neither
-//! `alloc` nor `json`. The JSON bodies, [`decode`] and [`Message`] are behind the `json` feature:
+//! `alloc` nor `json`. The JSON bodies, [`parse`] and [`Message`] are behind the `json` feature:
 //! they borrow strings from the plaintext (`Cow<'a, str>`), ignore unknown keys, and name a
 //! missing required key in their error ([`JsonBody`] states the rule). Stream values keep their
 //! JSON kind and exact number text ([`StreamValue`]).
@@ -69,7 +69,7 @@ pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,
 };
 #[cfg(feature = "json")]
-pub use message::{Message, decode, decode_lenient};
+pub use message::{Message, parse, parse_lenient};
 #[cfg(feature = "json")]
 pub use printer::Style;
 #[cfg(feature = "json")]

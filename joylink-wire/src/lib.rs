@@ -57,9 +57,9 @@ pub use frame::BytesFrameDecoder;
 pub use frame::{FrameDecoder, FrameStatus};
 pub use header::{HEADER_LEN, Header, VERSION};
 pub use packet::{
-    CrcStatus, Decoded, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, decode, emit, packet_len,
+    CrcStatus, MAX_PACKET_LEN, MAX_SECTION_LEN, Packet, Parsed, emit, packet_len, parse,
 };
-pub use partial::{PartialDecode, Parts};
+pub use partial::{PartialParse, Parts};
 #[cfg(feature = "alloc")]
 pub use secret::SecretText;
 pub use secret::{Secret, SecretValue};

@@ -3,7 +3,7 @@
 //!
 //! Two levels, as in smoltcp: [`Packet`] is a view over a buffer for callers that read or patch
 //! single fields (route on `type`, fix `index`, refresh the CRC after encrypting in place);
-//! [`decode`] / [`emit`] work with the plain-data [`Header`] and borrowed `opt`/`payload` slices.
+//! [`parse`] / [`emit`] work with the plain-data [`Header`] and borrowed `opt`/`payload` slices.
 
 use crate::codec::Writer;
 use crate::codes::{EncType, Magic, PacketType};
@@ -95,7 +95,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Checks that the buffer holds exactly one packet: at least 16 bytes, a LAN or WAN magic,
     /// and a length of exactly `16 + optlen + payloadlen` (the SDK drops datagrams with trailing
-    /// bytes, compat §1). The CRC is not checked here (see [`decode`], [`Packet::crc_ok`]).
+    /// bytes, compat §1). The CRC is not checked here (see [`parse`], [`Packet::crc_ok`]).
     ///
     /// # Errors
     /// [`Error::Truncated`] (shorter than a header), [`Error::BadMagic`],
@@ -387,7 +387,7 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for Packet<T> {
 
 /// A decoded packet: the header and its sections, borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decoded<'a> {
+pub struct Parsed<'a> {
     /// The header as received (its `crc` is the stored value).
     pub header: Header,
     /// The `opt` section.
@@ -409,14 +409,14 @@ pub struct Decoded<'a> {
 ///
 /// # Examples
 /// ```
-/// use joylink_wire::{decode, CrcPolicy, CrcStatus};
+/// use joylink_wire::{parse, CrcPolicy, CrcStatus};
 ///
 /// let mut bytes = [0xbb, 0x55, 0x34, 0x12, 0, 0, 2, 0, 1, 1, 0, 0, 0, 0, 0x96, 0x66, b'{', b'}'];
-/// assert_eq!(decode(&bytes, CrcPolicy::Verify)?.crc_status, CrcStatus::Verified);
+/// assert_eq!(parse(&bytes, CrcPolicy::Verify)?.crc_status, CrcStatus::Verified);
 /// bytes[14] ^= 1; // corrupt the stored CRC
-/// assert_eq!(decode(&bytes, CrcPolicy::Report)?.crc_status, CrcStatus::Mismatch);
-/// assert_eq!(decode(&bytes, CrcPolicy::Ignore)?.crc_status, CrcStatus::NotChecked);
-/// assert!(decode(&bytes, CrcPolicy::Verify).is_err());
+/// assert_eq!(parse(&bytes, CrcPolicy::Report)?.crc_status, CrcStatus::Mismatch);
+/// assert_eq!(parse(&bytes, CrcPolicy::Ignore)?.crc_status, CrcStatus::NotChecked);
+/// assert!(parse(&bytes, CrcPolicy::Verify).is_err());
 /// # Ok::<(), joylink_wire::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -491,16 +491,16 @@ impl core::fmt::Display for CrcStatus {
 ///
 /// # Examples
 /// ```
-/// use joylink_wire::{decode, CrcPolicy, PacketType};
+/// use joylink_wire::{parse, CrcPolicy, PacketType};
 ///
 /// let bytes = [0xbb, 0x55, 0x34, 0x12, 0, 0, 2, 0, 1, 1, 0, 0, 0, 0, 0x96, 0x66, b'{', b'}'];
-/// let d = decode(&bytes, CrcPolicy::Verify)?;
+/// let d = parse(&bytes, CrcPolicy::Verify)?;
 /// assert_eq!(d.header.packet_type, PacketType::Scan);
 /// assert_eq!(d.payload, b"{}");
 /// assert!(d.opt.is_empty());
 /// # Ok::<(), joylink_wire::Error>(())
 /// ```
-pub fn decode(buf: &[u8], policy: CrcPolicy) -> Result<Decoded<'_>> {
+pub fn parse(buf: &[u8], policy: CrcPolicy) -> Result<Parsed<'_>> {
     let packet = Packet::new_checked(buf)?;
     let header = packet.header();
     let crc_status = match policy {
@@ -517,7 +517,7 @@ pub fn decode(buf: &[u8], policy: CrcPolicy) -> Result<Decoded<'_>> {
             CrcStatus::Verified
         }
     };
-    Ok(Decoded {
+    Ok(Parsed {
         header,
         opt: packet.opt(),
         payload: packet.payload(),
@@ -684,7 +684,7 @@ mod tests {
 
     #[test]
     fn test_parse() {
-        let d = decode(&AUTH, CrcPolicy::Verify).unwrap();
+        let d = parse(&AUTH, CrcPolicy::Verify).unwrap();
         assert_eq!(d.header.packet_type, PacketType::Auth);
         assert_eq!(d.opt, &AUTH[16..36]);
         assert_eq!(d.payload, &AUTH[36..]);
@@ -761,7 +761,7 @@ mod tests {
     #[test]
     fn decode_truncated() {
         assert_eq!(
-            decode(&SCAN[..10], CrcPolicy::Verify),
+            parse(&SCAN[..10], CrcPolicy::Verify),
             Err(Error::Truncated {
                 needed: 16,
                 available: 10
@@ -774,7 +774,7 @@ mod tests {
         let mut b = SCAN;
         b[3] = 0x13;
         assert_eq!(
-            decode(&b, CrcPolicy::Ignore),
+            parse(&b, CrcPolicy::Ignore),
             Err(Error::BadMagic(0x1334_55bb))
         );
     }
@@ -782,7 +782,7 @@ mod tests {
     #[test]
     fn decode_length_mismatch() {
         assert_eq!(
-            decode(&SCAN[..17], CrcPolicy::Verify),
+            parse(&SCAN[..17], CrcPolicy::Verify),
             Err(Error::LengthMismatch {
                 declared: 18,
                 actual: 17
@@ -791,7 +791,7 @@ mod tests {
         let mut long = [0u8; 19];
         long[..18].copy_from_slice(&SCAN);
         assert_eq!(
-            decode(&long, CrcPolicy::Verify),
+            parse(&long, CrcPolicy::Verify),
             Err(Error::LengthMismatch {
                 declared: 18,
                 actual: 19
@@ -805,21 +805,21 @@ mod tests {
         b[17] = b']';
         let computed = crate::crc16(b"{]");
         assert_eq!(
-            decode(&b, CrcPolicy::Verify),
+            parse(&b, CrcPolicy::Verify),
             Err(Error::CrcMismatch {
                 expected: 0x6696,
                 computed
             })
         );
-        let d = decode(&b, CrcPolicy::Report).unwrap();
+        let d = parse(&b, CrcPolicy::Report).unwrap();
         assert_eq!(d.crc_status, CrcStatus::Mismatch);
         assert_eq!(d.payload, b"{]");
         assert_eq!(
-            decode(&b, CrcPolicy::Ignore).unwrap().crc_status,
+            parse(&b, CrcPolicy::Ignore).unwrap().crc_status,
             CrcStatus::NotChecked
         );
         assert_eq!(
-            decode(&SCAN, CrcPolicy::Report).unwrap().crc_status,
+            parse(&SCAN, CrcPolicy::Report).unwrap().crc_status,
             CrcStatus::Verified
         );
     }

@@ -1,4 +1,4 @@
-//! Staged decoding, in the manner of quinn-proto's `PartialDecode`: the header and the cleartext
+//! Staged decoding, in the manner of quinn-proto's `PartialParse`: the header and the cleartext
 //! `opt` first, the sealed payload left as it is, so the receiver can pick the key from what
 //! travels in clear before it needs one.
 //!
@@ -6,16 +6,16 @@
 //! [`AuthRequestOpt`](crate::wan::AuthRequestOpt)) and looks up that device's accesskey; a LAN
 //! device reads the peer's public key from the enctype-2 opt (spec 4.3); a gateway opens the outer
 //! layer of a sub-device packet with its own key and then picks the sub-device's key by the feed
-//! id inside. Then `joylink_crypto::open` takes the [`PartialDecode`] and decrypts in place
+//! id inside. Then `joylink_crypto::open` takes the [`PartialParse`] and decrypts in place
 //! without parsing the header again or recomputing the CRC: the CRC is checked once, here.
 
-use crate::{CrcPolicy, CrcStatus, Direction, Error, HEADER_LEN, Header, Result, decode, table};
+use crate::{CrcPolicy, CrcStatus, Direction, Error, HEADER_LEN, Header, Result, parse, table};
 
 /// A packet whose header, CRC and `opt` are decoded and whose payload is still sealed; borrows
 /// the caller's buffer mutably so the payload can be decrypted in place afterwards.
 ///
 /// ```
-/// use joylink_wire::{CrcPolicy, PartialDecode, wan::AuthRequestOpt};
+/// use joylink_wire::{CrcPolicy, PartialParse, wan::AuthRequestOpt};
 ///
 /// // A device's type-9 auth request (golden vector wan-01): the feed id is readable before any
 /// // key is known.
@@ -23,7 +23,7 @@ use crate::{CrcPolicy, CrcStatus, Direction, Error, HEADER_LEN, Header, Result, 
 ///     "cc55341217001000010900000300f0523636343135383036383634373935343136313401000000\
 ///      57c8e99910354f461b12a99a394b89da",
 /// );
-/// let partial = PartialDecode::new(&mut packet, CrcPolicy::Verify)?;
+/// let partial = PartialParse::new(&mut packet, CrcPolicy::Verify)?;
 /// let opt = AuthRequestOpt::parse(partial.opt())?;
 /// assert_eq!(opt.feed_id, b"6641580686479541614");
 /// assert_eq!(partial.payload().len(), 16); // still sealed with the device's accesskey
@@ -34,14 +34,14 @@ use crate::{CrcPolicy, CrcStatus, Direction, Error, HEADER_LEN, Header, Result, 
 /// # Ok::<(), joylink_wire::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct PartialDecode<'a> {
+pub struct PartialParse<'a> {
     header: Header,
     crc_status: CrcStatus,
     opt: &'a [u8],
     payload: &'a mut [u8],
 }
 
-/// The pieces of a [`PartialDecode`], for the code that opens the payload.
+/// The pieces of a [`PartialParse`], for the code that opens the payload.
 #[derive(Debug)]
 pub struct Parts<'a> {
     /// The header as received.
@@ -54,15 +54,15 @@ pub struct Parts<'a> {
     pub payload: &'a mut [u8],
 }
 
-impl<'a> PartialDecode<'a> {
+impl<'a> PartialParse<'a> {
     /// Decodes the header of the one packet `buf` holds (magic, `16 + optlen + payloadlen ==
     /// buf.len()`) and checks its CRC as `policy` says; nothing is decrypted.
     ///
     /// # Errors
-    /// As [`decode`]: [`Error::Truncated`], [`Error::BadMagic`], [`Error::LengthMismatch`],
+    /// As [`parse`]: [`Error::Truncated`], [`Error::BadMagic`], [`Error::LengthMismatch`],
     /// [`Error::CrcMismatch`] under [`CrcPolicy::Verify`].
     pub fn new(buf: &'a mut [u8], policy: CrcPolicy) -> Result<Self> {
-        let d = decode(buf, policy)?;
+        let d = parse(buf, policy)?;
         let (header, crc_status) = (d.header, d.crc_status);
         let opt_end = HEADER_LEN.saturating_add(usize::from(header.opt_len));
         let available = buf.len();
@@ -127,7 +127,7 @@ mod tests {
         let h = Header::new(Magic::Wan, PacketType::Auth, EncType::PreShared);
         let mut buf = [0u8; 64];
         let n = emit(&h, b"opt!", &[7u8; 16], &mut buf).unwrap();
-        let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
+        let p = PartialParse::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
         assert_eq!(p.opt(), b"opt!");
         assert_eq!(p.payload(), &[7u8; 16]);
         assert_eq!(p.crc_status(), CrcStatus::Verified);
@@ -138,15 +138,15 @@ mod tests {
 
         buf[n - 1] ^= 1;
         assert!(matches!(
-            PartialDecode::new(&mut buf[..n], CrcPolicy::Verify),
+            PartialParse::new(&mut buf[..n], CrcPolicy::Verify),
             Err(Error::CrcMismatch { .. })
         ));
-        let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Report).unwrap();
+        let p = PartialParse::new(&mut buf[..n], CrcPolicy::Report).unwrap();
         assert_eq!(p.crc_status(), CrcStatus::Mismatch);
-        let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Ignore).unwrap();
+        let p = PartialParse::new(&mut buf[..n], CrcPolicy::Ignore).unwrap();
         assert_eq!(p.crc_status(), CrcStatus::NotChecked);
         assert!(matches!(
-            PartialDecode::new(&mut buf[..n - 1], CrcPolicy::Ignore),
+            PartialParse::new(&mut buf[..n - 1], CrcPolicy::Ignore),
             Err(Error::LengthMismatch { .. })
         ));
     }

@@ -1,5 +1,5 @@
 //! What shipped modules outside JD's 2.0.19 SDK send to an APP (compat §16), built byte by byte in
-//! their layouts, read by `lan::decode_lenient`; the strict `lan::decode` still refuses them.
+//! their layouts, read by `lan::parse_lenient`; the strict `lan::parse` still refuses them.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use joylink_wire::lan::{self, Message, Quirk, WriteKeyResponse};
@@ -12,7 +12,7 @@ const FROM: Direction = Direction::FromDevice;
 fn write_key_reply_with_and_without_prefix() {
     for msg in ["write accesskey ok", "success"] {
         let json = format!(r#"{{"code":0, "msg":"{msg}"}}"#);
-        let (m, q) = lan::decode_lenient(PacketType::WriteKey, json.as_bytes(), FROM).unwrap();
+        let (m, q) = lan::parse_lenient(PacketType::WriteKey, json.as_bytes(), FROM).unwrap();
         assert_eq!(q, None);
         let Message::WriteKeyResponse(r) = m else {
             panic!("{m:?}")
@@ -22,13 +22,13 @@ fn write_key_reply_with_and_without_prefix() {
 
         let mut prefixed = 0x6553_f100u32.to_le_bytes().to_vec();
         prefixed.extend_from_slice(json.as_bytes());
-        assert!(lan::decode(PacketType::WriteKey, &prefixed, FROM).is_err());
-        let (m, q) = lan::decode_lenient(PacketType::WriteKey, &prefixed, FROM).unwrap();
+        assert!(lan::parse(PacketType::WriteKey, &prefixed, FROM).is_err());
+        let (m, q) = lan::parse_lenient(PacketType::WriteKey, &prefixed, FROM).unwrap();
         assert_eq!(q, Some(Quirk::WriteKeyPrefix));
         assert!(matches!(m, Message::WriteKeyResponse(r) if r.is_success() && r.msg == msg));
     }
     let refused = br#"{"code":-2001, "msg":"dev is alread actived"}"#;
-    let (m, _) = lan::decode_lenient(PacketType::WriteKey, refused, FROM).unwrap();
+    let (m, _) = lan::parse_lenient(PacketType::WriteKey, refused, FROM).unwrap();
     assert!(matches!(m, Message::WriteKeyResponse(r) if !r.is_success()));
     assert_eq!(WriteKeyResponse::OK_E17, "success");
 }
@@ -43,8 +43,8 @@ fn control_response_layout_under_type_3() {
     p.extend_from_slice(&102u32.to_le_bytes());
     p.extend_from_slice(&serial.to_le_bytes());
     p.extend_from_slice(json);
-    assert!(lan::decode(PacketType::JsonControl, &p, FROM).is_err());
-    let (m, q) = lan::decode_lenient(PacketType::JsonControl, &p, FROM).unwrap();
+    assert!(lan::parse(PacketType::JsonControl, &p, FROM).is_err());
+    let (m, q) = lan::parse_lenient(PacketType::JsonControl, &p, FROM).unwrap();
     assert_eq!(q, Some(Quirk::ScriptLayoutUnderJsonType));
     let Message::ScriptControlResponse(r) = m else {
         panic!("{m:?}")
@@ -58,8 +58,8 @@ fn control_response_layout_under_type_3() {
 #[test]
 fn type_3_reply_without_timestamp() {
     let json = br#"{"code":0,"data":[{"stream_id":"power","current_value":"1"}]}"#;
-    assert!(lan::decode(PacketType::JsonControl, json, FROM).is_err());
-    let (m, q) = lan::decode_lenient(PacketType::JsonControl, json, FROM).unwrap();
+    assert!(lan::parse(PacketType::JsonControl, json, FROM).is_err());
+    let (m, q) = lan::parse_lenient(PacketType::JsonControl, json, FROM).unwrap();
     assert_eq!(q, Some(Quirk::NoTimestamp));
     let Message::JsonControlResponse(t) = m else {
         panic!("{m:?}")
@@ -70,14 +70,14 @@ fn type_3_reply_without_timestamp() {
     let mut p = 7u32.to_le_bytes().to_vec();
     p.extend_from_slice(json);
     assert_eq!(
-        lan::decode_lenient(PacketType::JsonControl, &p, FROM)
+        lan::parse_lenient(PacketType::JsonControl, &p, FROM)
             .unwrap()
             .1,
         None
     );
     // Garbage stays an error, and requests (app → device) get no fallback.
-    assert!(lan::decode_lenient(PacketType::JsonControl, b"\x01\x02\x03\x04xx", FROM).is_err());
-    assert!(lan::decode_lenient(PacketType::JsonControl, json, Direction::ToDevice).is_err());
+    assert!(lan::parse_lenient(PacketType::JsonControl, b"\x01\x02\x03\x04xx", FROM).is_err());
+    assert!(lan::parse_lenient(PacketType::JsonControl, json, Direction::ToDevice).is_err());
 }
 
 /// compat §6.4: a type-3 request without `cmd` (the SDK core does not read it).
@@ -85,10 +85,10 @@ fn type_3_reply_without_timestamp() {
 fn type_3_request_without_cmd() {
     let mut p = 9u32.to_le_bytes().to_vec();
     p.extend_from_slice(br#"{"data":{"streams":[{"stream_id":"power","current_value":1}]}}"#);
-    let m = lan::decode(PacketType::JsonControl, &p, Direction::ToDevice).unwrap();
+    let m = lan::parse(PacketType::JsonControl, &p, Direction::ToDevice).unwrap();
     let Message::JsonControl(t) = &m else {
         panic!("{m:?}")
     };
     assert_eq!(t.body.command.cmd(), None);
-    assert_eq!(m.to_plaintext().unwrap(), p);
+    assert_eq!(m.emit().unwrap(), p);
 }

@@ -393,7 +393,7 @@ macro_rules! glue {
                     .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&out))))?;
                 prop_assert_eq!(&back, self);
                 let t = Timestamped { timestamp: 0x0102_0304, body: self.clone() };
-                let p = t.to_plaintext(style).unwrap();
+                let p = t.emit(style).unwrap();
                 let back = Timestamped::<$t<'_>>::parse(&p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
                 prop_assert_eq!(back.timestamp, t.timestamp);
                 prop_assert_eq!(&back.body, self);
@@ -469,7 +469,7 @@ proptest! {
         prop_assert_eq!(ControlResponse::parse(&buf).unwrap(), r);
         // Through the dispatcher: a script reply stays a script reply (biz codes < 65536).
         if biz < 0x1_0000 {
-            let m = lan::decode(PacketType::ScriptControl, &buf, Direction::FromDevice).unwrap();
+            let m = lan::parse(PacketType::ScriptControl, &buf, Direction::FromDevice).unwrap();
             prop_assert_eq!(m, lan::Message::ScriptControlResponse(r));
         }
     }
@@ -490,9 +490,9 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(ty in prop_oneof![Just(1u8), Just(2), Just(3), Just(4), Just(102), Just(103), Just(104), Just(105), any::<u8>()], bytes in vec(any::<u8>(), 0..128)) {
         for dir in [Direction::ToDevice, Direction::FromDevice] {
-            if let Ok(m) = lan::decode(PacketType::from(ty), &bytes, dir) {
+            if let Ok(m) = lan::parse(PacketType::from(ty), &bytes, dir) {
                 // Whatever decodes also encodes.
-                let _ = m.to_plaintext().unwrap();
+                let _ = m.emit().unwrap();
             }
         }
     }
@@ -503,8 +503,8 @@ proptest! {
         for prefix in [&[][..], &[1, 2, 3, 4][..]] {
             let p = [prefix, &text].concat();
             for dir in [Direction::ToDevice, Direction::FromDevice] {
-                if let Ok(m) = lan::decode(PacketType::from(ty), &p, dir) {
-                    let _ = m.to_plaintext().unwrap();
+                if let Ok(m) = lan::parse(PacketType::from(ty), &p, dir) {
+                    let _ = m.emit().unwrap();
                 }
             }
         }

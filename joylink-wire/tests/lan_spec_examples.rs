@@ -296,7 +296,7 @@ fn sub_device_json_control_6_3_7() {
 }"#;
     let p = with_ts(snapshot);
     let Message::SubDevJsonControl(t) =
-        lan::decode(PacketType::SubDevJsonControl, &p, Direction::ToDevice).unwrap()
+        lan::parse(PacketType::SubDevJsonControl, &p, Direction::ToDevice).unwrap()
     else {
         panic!()
     };
@@ -317,7 +317,7 @@ fn sub_device_json_control_6_3_7() {
     }
 }"#;
     let p = with_ts(control);
-    let m = lan::decode(PacketType::SubDevJsonControl, &p, Direction::ToDevice).unwrap();
+    let m = lan::parse(PacketType::SubDevJsonControl, &p, Direction::ToDevice).unwrap();
     assert!(
         matches!(m, Message::SubDevJsonControl(ref t) if matches!(t.body.command, JsonCommand::Control(_)))
     );
@@ -339,7 +339,7 @@ fn sub_device_json_control_6_3_7() {
     let p = with_ts(ok);
     // Spec: answered as type 103; shipped devices: as type 4. Both decode to the same message.
     for ty in [PacketType::SubDevJsonControl, PacketType::ScriptControl] {
-        let Message::JsonControlResponse(t) = lan::decode(ty, &p, Direction::FromDevice).unwrap()
+        let Message::JsonControlResponse(t) = lan::parse(ty, &p, Direction::FromDevice).unwrap()
         else {
             panic!()
         };
@@ -358,7 +358,7 @@ fn sub_device_json_control_6_3_7() {
 
     // A type-103 request must name its sub-device.
     let p = with_ts(br#"{"cmd":4,"data":{}}"#);
-    let e = lan::decode(PacketType::SubDevJsonControl, &p, Direction::ToDevice).unwrap_err();
+    let e = lan::parse(PacketType::SubDevJsonControl, &p, Direction::ToDevice).unwrap_err();
     assert!(
         matches!(e, joylink_wire::Error::Json { what, .. } if what.contains("feedid")),
         "{e:?}"

@@ -1,6 +1,6 @@
 //! Every LAN vector of JD's C SDK (`vectors/lan_packets.json`, read at run time) through
-//! `lan::decode`: the typed fields equal the vector's inputs (device record, timestamps, biz
-//! codes, …), and `Message::to_plaintext` re-encodes the very plaintext the SDK produced, with the
+//! `lan::parse`: the typed fields equal the vector's inputs (device record, timestamps, biz
+//! codes, …), and `Message::emit` re-encodes the very plaintext the SDK produced, with the
 //! header type and enctype a shipped peer uses.
 #![cfg(feature = "json")]
 #![allow(
@@ -19,7 +19,7 @@ use joylink_wire::lan::{
     self, DevType, JsonCommand, LanControl, Message, ScanStatus, StreamKeyOrder, StreamValue,
     SubDevAuthState, SubDevProtocol, TranType,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, PacketType, decode};
+use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, PacketType, parse};
 
 fn s(v: &Value) -> &str {
     v.as_str()
@@ -318,13 +318,13 @@ fn every_lan_vector_decodes_and_reencodes() {
         let id = s(&v["id"]);
         let (ptype, enctype, plaintext) = parts(v);
         let dir = direction(v);
-        let m = lan::decode(PacketType::from(ptype), &plaintext, dir)
+        let m = lan::parse(PacketType::from(ptype), &plaintext, dir)
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         check_fields(&m, v, &list);
         assert_eq!(m.direction(), dir, "{id}");
         assert_eq!(u8::from(m.packet_type()), ptype, "{id}: header type");
         assert_eq!(u8::from(m.enc_type()), enctype, "{id}: enctype");
-        let again = m.to_plaintext().unwrap();
+        let again = m.emit().unwrap();
         assert_eq!(
             again,
             plaintext,
@@ -342,10 +342,10 @@ fn enctype_0_vectors_carry_the_plaintext_as_payload() {
             continue;
         }
         let packet = hex_field(&v["packet"]);
-        let d = decode(&packet, CrcPolicy::Verify).unwrap();
+        let d = parse(&packet, CrcPolicy::Verify).unwrap();
         assert_eq!(d.header.enc_type, EncType::None);
-        let m = lan::decode(d.header.packet_type, d.payload, direction(v)).unwrap();
-        assert_eq!(m.to_plaintext().unwrap(), d.payload, "{}", s(&v["id"]));
+        let m = lan::parse(d.header.packet_type, d.payload, direction(v)).unwrap();
+        assert_eq!(m.emit().unwrap(), d.payload, "{}", s(&v["id"]));
     }
 }
 
@@ -354,7 +354,7 @@ fn sdk_receive_check_plaintext_is_a_snapshot_request() {
     let checks = load("lan_packets.json")["sdk_receive_checks"]["vectors"].clone();
     let accepted = by_id(checks.as_array().unwrap(), "lanrx-01");
     let plaintext = hex_field(&accepted["sdk_plaintext"]);
-    let m = lan::decode(PacketType::JsonControl, &plaintext, Direction::ToDevice).unwrap();
+    let m = lan::parse(PacketType::JsonControl, &plaintext, Direction::ToDevice).unwrap();
     let Message::JsonControl(t) = m else {
         panic!("{m:?}")
     };

@@ -1,4 +1,4 @@
-//! The packet paths allocate nothing: decode, emit, the view's setters, the frame decoder, the
+//! The packet paths allocate nothing: parse, emit, the view's setters, the frame decoder, the
 //! splitter and the reassembler, measured with a counting global allocator.
 #![allow(
     clippy::indexing_slicing,
@@ -11,7 +11,7 @@
 
 use joylink_wire::{
     CrcPolicy, EncType, FrameDecoder, FrameStatus, Header, Magic, Packet, PacketType, Reassembler,
-    ReassemblyStatus, Splitter, crc16, decode, emit,
+    ReassemblyStatus, Splitter, crc16, emit, parse,
 };
 
 fn assert_no_alloc(what: &str, f: impl FnOnce()) {
@@ -33,7 +33,7 @@ fn packet_decode_emit_and_view_allocate_nothing() {
     let bytes = buf;
     assert_no_alloc("decode", || {
         for policy in [CrcPolicy::Verify, CrcPolicy::Report, CrcPolicy::Ignore] {
-            let d = decode(&bytes[..len], policy).unwrap();
+            let d = parse(&bytes[..len], policy).unwrap();
             assert_eq!(d.payload.len(), 256);
         }
         let _ = Header::parse(&bytes).unwrap();
@@ -89,7 +89,7 @@ fn splitter_and_reassembler_allocate_nothing() {
         }
         let mut r: Reassembler<'_, u8, 2> = Reassembler::new(&mut storage);
         for i in [2, 0, 1] {
-            let d = decode(&packets[i][..lens[i]], CrcPolicy::Verify).unwrap();
+            let d = parse(&packets[i][..lens[i]], CrcPolicy::Verify).unwrap();
             if let ReassemblyStatus::Complete(m) = r.push(7, &d, i as u64).unwrap() {
                 done = m.payload() == &payload[..];
             }
@@ -125,7 +125,7 @@ fn json_control_parse_allocates_only_its_lists() {
     let mut parsed = None;
     let info = allocation_counter::measure(|| {
         parsed =
-            Some(lan::decode(PacketType::JsonControl, &plaintext, Direction::ToDevice).unwrap());
+            Some(lan::parse(PacketType::JsonControl, &plaintext, Direction::ToDevice).unwrap());
     });
     std::eprintln!("json control parse: {info:?}");
     let Some(Message::JsonControl(t)) = parsed else {

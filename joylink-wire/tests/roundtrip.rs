@@ -12,7 +12,7 @@
 use joylink_wire::{
     BizCode, CrcPolicy, EncType, Error, FrameDecoder, FrameStatus, HEADER_LEN, HardwareError,
     Header, MAGIC_LAN, MAGIC_WAN, Magic, Packet, PacketType, Reassembler, ReassemblyStatus,
-    ResponseCode, Splitter, crc16, decode, emit, packet_len,
+    ResponseCode, Splitter, crc16, emit, packet_len, parse,
 };
 use proptest::prelude::*;
 
@@ -177,7 +177,7 @@ proptest! {
         let len = packet_len(opt.len(), payload.len()).unwrap();
         let mut buf = vec![0u8; len];
         prop_assert_eq!(emit(&h, &opt, &payload, &mut buf), Ok(len));
-        let d = decode(&buf, CrcPolicy::Verify).unwrap();
+        let d = parse(&buf, CrcPolicy::Verify).unwrap();
         let mut body = opt.clone();
         body.extend_from_slice(&payload);
         let expected = Header {
@@ -207,7 +207,7 @@ proptest! {
         data in proptest::collection::vec(any::<u8>(), 0..300),
         policy in any_policy(),
     ) {
-        let _ = decode(&data, policy);
+        let _ = parse(&data, policy);
         let _ = Header::parse(&data);
         let p = Packet::new_unchecked(&data[..]);
         let _ = (p.header(), p.opt(), p.payload(), p.crc_ok(), p.check_len());
@@ -226,7 +226,7 @@ proptest! {
         data.extend_from_slice(&opt_len.to_le_bytes());
         data.extend_from_slice(&payload_len.to_le_bytes());
         data.extend_from_slice(&rest);
-        match decode(&data, policy) {
+        match parse(&data, policy) {
             Ok(d) => {
                 prop_assert_eq!(data.len(), HEADER_LEN + usize::from(opt_len) + usize::from(payload_len));
                 prop_assert_eq!(d.opt.len(), usize::from(opt_len));
@@ -300,13 +300,13 @@ proptest! {
         let mut r: Reassembler<'_, (), 1> = Reassembler::new(&mut storage);
         let n = packets.len();
         for (i, p) in packets.iter().enumerate() {
-            let d = decode(p, CrcPolicy::Verify).unwrap();
+            let d = parse(p, CrcPolicy::Verify).unwrap();
             prop_assert_eq!(d.header.reserved, id);
             match r.push((), &d, 0).unwrap() {
                 ReassemblyStatus::Incomplete { .. } => prop_assert!(i + 1 < n),
                 ReassemblyStatus::Complete(m) => {
                     prop_assert_eq!(i + 1, n);
-                    let whole = decode(m.packet, CrcPolicy::Verify).unwrap();
+                    let whole = parse(m.packet, CrcPolicy::Verify).unwrap();
                     prop_assert_eq!(whole.payload, &payload[..]);
                     prop_assert_eq!(whole.opt, &opt[..]);
                 }
@@ -361,11 +361,11 @@ proptest! {
         let mut r: Reassembler<'_, u8, N> = Reassembler::new(&mut storage).with_timeout(1000);
         let mut now = 0u64;
         let push_one = |r: &mut Reassembler<'_, u8, N>, sender: u8, p: &[u8], now: u64| -> Option<(u8, Vec<u8>, Vec<u8>, usize)> {
-            let d = decode(p, CrcPolicy::Verify).unwrap();
+            let d = parse(p, CrcPolicy::Verify).unwrap();
             match r.push(sender, &d, now) {
                 Ok(ReassemblyStatus::Complete(m)) => {
                     let len = m.packet.len();
-                    let whole = decode(m.packet, CrcPolicy::Verify).expect("a whole packet");
+                    let whole = parse(m.packet, CrcPolicy::Verify).expect("a whole packet");
                     Some((m.sender, whole.opt.to_vec(), whole.payload.to_vec(), len))
                 }
                 _ => None,

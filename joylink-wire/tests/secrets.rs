@@ -81,7 +81,7 @@ mod json {
             LOCAL_FIRST = format_args!("{:04x}", u32::from(LOCAL.as_bytes()[0]))
         );
         let p = plaintext(&json);
-        let m = lan::decode(PacketType::WriteKey, &p, Direction::ToDevice).unwrap();
+        let m = lan::parse(PacketType::WriteKey, &p, Direction::ToDevice).unwrap();
         let text = both(&m);
         assert!(
             text.contains("123"),
@@ -98,7 +98,7 @@ mod json {
         assert_eq!(t.body.data, WriteKeyData::new("123", ACCESS, LOCAL));
         assert_ne!(t.body.data, WriteKeyData::new("123", LOCAL, ACCESS));
         // And the request re-encodes the keys themselves.
-        let again = m.to_plaintext().unwrap();
+        let again = m.emit().unwrap();
         assert!(
             std::str::from_utf8(&again).unwrap().contains(ACCESS),
             "encoding must carry the key"
@@ -112,8 +112,8 @@ mod json {
             timestamp: 7,
             body: lan::SubDevAuthRequest { data },
         });
-        let p = m.to_plaintext().unwrap();
-        let back = lan::decode(PacketType::SubDevAuth, &p, Direction::ToDevice).unwrap();
+        let p = m.emit().unwrap();
+        let back = lan::parse(PacketType::SubDevAuth, &p, Direction::ToDevice).unwrap();
         assert_eq!(back, m);
         for v in [both(&m), both(&back)] {
             assert!(v.contains("M1"), "{v}");

@@ -13,7 +13,7 @@
 
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
 use joylink_wire::table::{self, BodyKind};
-use joylink_wire::{CrcPolicy, Direction, decode};
+use joylink_wire::{CrcPolicy, Direction, parse};
 
 fn direction(v: &Value) -> Direction {
     match v["direction"].as_str().unwrap() {
@@ -66,7 +66,7 @@ fn table_agrees_with_every_golden_packet() {
     let mut with_ts = 0;
     for file in ["lan_packets.json", "wan_packets.json"] {
         for (id, bytes, d, plaintext, ts) in packets(file) {
-            let h = decode(&bytes, CrcPolicy::Verify).unwrap().header;
+            let h = parse(&bytes, CrcPolicy::Verify).unwrap().header;
             let e = table::lookup(h.magic, h.packet_type, d);
             assert_eq!(e.enc_type, h.enc_type, "{id}: enctype");
             checked += 1;

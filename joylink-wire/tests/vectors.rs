@@ -13,8 +13,8 @@
 use joylink_test_vectors::{Value, by_id, hex_field, load, u64_field, vectors};
 use joylink_wire::{
     Crc16, CrcPolicy, EncType, Error, FrameDecoder, FrameStatus, HEADER_LEN, Header, MAGIC_LAN,
-    MAGIC_WAN, Magic, Packet, PacketType, Reassembler, ReassemblyStatus, Splitter, crc16, decode,
-    emit,
+    MAGIC_WAN, Magic, Packet, PacketType, Reassembler, ReassemblyStatus, Splitter, crc16, emit,
+    parse,
 };
 
 fn num(v: &Value) -> u64 {
@@ -104,7 +104,7 @@ fn check_packet(v: &Value, id: &str) {
     let packet = hex_field(&v["packet"]);
     let opt = hex_field(&v["opt"]);
     let payload = hex_field(&v["payload"]);
-    let d = decode(&packet, CrcPolicy::Verify).unwrap_or_else(|e| panic!("{id}: {e}"));
+    let d = parse(&packet, CrcPolicy::Verify).unwrap_or_else(|e| panic!("{id}: {e}"));
     assert_header_fields(&d.header, &v["header"], id);
     assert_eq!(d.opt, &opt[..], "{id} opt");
     assert_eq!(d.payload, &payload[..], "{id} payload");
@@ -148,7 +148,7 @@ fn lan_packet_framing() {
         } else {
             check_packet(v, id);
             let bytes = hex_field(&v["packet"]);
-            let d = decode(&bytes, CrcPolicy::Verify).unwrap();
+            let d = parse(&bytes, CrcPolicy::Verify).unwrap();
             assert_eq!(d.header.magic, Magic::Lan, "{id}");
             checked += 1;
         }
@@ -165,7 +165,7 @@ fn wan_packet_framing() {
         let id = v["id"].as_str().unwrap();
         check_packet(v, id);
         let bytes = hex_field(&v["packet"]);
-        let d = decode(&bytes, CrcPolicy::Verify).unwrap();
+        let d = parse(&bytes, CrcPolicy::Verify).unwrap();
         assert_eq!(d.header.magic, Magic::Wan, "{id}");
         // compat §3.2 — enctype 3 for auth, 4 (missing from spec 3.6) afterwards.
         let expected = if d.header.packet_type == PacketType::Auth {
@@ -187,7 +187,7 @@ fn lan_receive_checks() {
     let packet = |id: &str| hex_field(&by_id(checks, id)["packet"]);
 
     assert!(
-        decode(&packet("lanrx-01"), CrcPolicy::Verify)
+        parse(&packet("lanrx-01"), CrcPolicy::Verify)
             .unwrap()
             .crc_status
             .is_verified()
@@ -196,11 +196,11 @@ fn lan_receive_checks() {
     // Wrong crc: the SDK accepts it; Verify rejects, Report decodes and flags it.
     let p = packet("lanrx-02");
     assert!(matches!(
-        decode(&p, CrcPolicy::Verify),
+        parse(&p, CrcPolicy::Verify),
         Err(Error::CrcMismatch { .. })
     ));
     assert!(
-        decode(&p, CrcPolicy::Report)
+        parse(&p, CrcPolicy::Report)
             .unwrap()
             .crc_status
             .is_mismatch()
@@ -208,7 +208,7 @@ fn lan_receive_checks() {
 
     let p = packet("lanrx-03");
     assert_eq!(
-        decode(&p, CrcPolicy::Verify),
+        parse(&p, CrcPolicy::Verify),
         Err(Error::LengthMismatch {
             declared: p.len() - 1,
             actual: p.len()
@@ -216,7 +216,7 @@ fn lan_receive_checks() {
     );
     let p = packet("lanrx-04");
     assert_eq!(
-        decode(&p, CrcPolicy::Verify),
+        parse(&p, CrcPolicy::Verify),
         Err(Error::LengthMismatch {
             declared: p.len() + 1,
             actual: p.len()
@@ -224,20 +224,20 @@ fn lan_receive_checks() {
     );
     // type/enctype pairing is the LAN layer's check; the packet layer decodes what is there.
     let p5 = packet("lanrx-05");
-    let d5 = decode(&p5, CrcPolicy::Report).unwrap();
+    let d5 = parse(&p5, CrcPolicy::Report).unwrap();
     assert_eq!(
         (d5.header.packet_type, d5.header.enc_type),
         (PacketType::JsonControl, EncType::None)
     );
     let p7 = packet("lanrx-07");
-    let d7 = decode(&p7, CrcPolicy::Report).unwrap();
+    let d7 = parse(&p7, CrcPolicy::Report).unwrap();
     assert_eq!(
         (d7.header.packet_type, d7.header.enc_type),
         (PacketType::Scan, EncType::PreShared)
     );
     // WAN magic: a valid packet, for the WAN; the LAN layer refuses it by magic.
     let p6 = packet("lanrx-06");
-    let d6 = decode(&p6, CrcPolicy::Report).unwrap();
+    let d6 = parse(&p6, CrcPolicy::Report).unwrap();
     assert_eq!(d6.header.magic, Magic::Wan);
 }
 
@@ -258,7 +258,7 @@ fn lan21_fragments_through_splitter_and_reassembler() {
 
     // Splitter: the SDK's header (type 1, enctype 0, version 1) and the reassembled payload give
     // the SDK's fragments byte for byte.
-    let first = decode(&fragments[0], CrcPolicy::Verify).unwrap().header;
+    let first = parse(&fragments[0], CrcPolicy::Verify).unwrap().header;
     let header = Header::new(first.magic, first.packet_type, first.enc_type);
     let splitter = Splitter::new(&header, &[], &payload, reserved).unwrap();
     assert_eq!(splitter.total(), 2);
@@ -283,7 +283,7 @@ fn lan21_fragments_through_splitter_and_reassembler() {
         let mut r: Reassembler<'_, (), 2> = Reassembler::new(&mut storage);
         let mut result = None;
         for i in order {
-            let d = decode(&fragments[i], CrcPolicy::Verify).unwrap();
+            let d = parse(&fragments[i], CrcPolicy::Verify).unwrap();
             assert!(d.header.is_fragment());
             match r.push((), &d, 0).unwrap() {
                 ReassemblyStatus::Incomplete { received, total } => {
@@ -291,7 +291,7 @@ fn lan21_fragments_through_splitter_and_reassembler() {
                 }
                 ReassemblyStatus::Complete(m) => {
                     assert_eq!(m.message_id, reserved);
-                    let whole = decode(m.packet, CrcPolicy::Verify).unwrap();
+                    let whole = parse(m.packet, CrcPolicy::Verify).unwrap();
                     assert_eq!((whole.header.total, whole.header.index), (0, 0));
                     assert_eq!(whole.header.packet_type, first.packet_type);
                     result = Some(whole.payload.to_vec());

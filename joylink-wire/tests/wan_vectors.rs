@@ -13,7 +13,7 @@ use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
 use joylink_wire::wan::{AuthRequestOpt, AuthResponseOpt, SubDevOnline, WanMessage};
 #[cfg(feature = "json")]
 use joylink_wire::wan::{OtaOrder, OtaOrderResponse, OtaStatus, OtaStatusReport};
-use joylink_wire::{BizCode, CrcPolicy, Direction, PacketType, ResponseCode, decode};
+use joylink_wire::{BizCode, CrcPolicy, Direction, PacketType, ResponseCode, parse};
 
 fn direction(v: &Value) -> Direction {
     match v["direction"].as_str().unwrap() {
@@ -41,7 +41,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
     for v in &list {
         let id = v["id"].as_str().unwrap();
         let packet = hex_field(&v["packet"]);
-        let d = decode(&packet, CrcPolicy::Verify).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let d = parse(&packet, CrcPolicy::Verify).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(d.opt, hex_field(&v["opt"]).as_slice(), "{id} opt");
         let ty = d.header.packet_type;
         let dir = direction(v);

@@ -4,7 +4,7 @@
 //! Run with `cargo run --example quickstart`.
 
 use joylink::crypto::{LocalKey, Mode, OpenOptions, open, seal, sealed_len};
-use joylink::wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode};
+use joylink::wire::{CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The 32-character localkey the app received when it bound the device (spec 6.3.2). Its ASCII
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // What a device sees first: the header and opt, with the CRC checked, no key needed.
     let mut rx = packet.to_vec();
-    let partial = PartialDecode::new(&mut rx, CrcPolicy::Verify)?;
+    let partial = PartialParse::new(&mut rx, CrcPolicy::Verify)?;
     println!("header: {}", partial.header());
 
     // Then it decrypts in place with the localkey and splits off the timestamp.

@@ -117,7 +117,7 @@ mod tests {
     #[cfg(feature = "json")]
     #[test]
     fn json_errors_are_wire_errors_with_a_position() {
-        let short = joylink_wire::lan::decode(
+        let short = joylink_wire::lan::parse(
             PacketType::JsonControl,
             b"ab",
             joylink_wire::Direction::ToDevice,
@@ -127,7 +127,7 @@ mod tests {
             matches!(e, Error::Wire(joylink_wire::Error::Truncated { .. })),
             "{e:?}"
         );
-        let bad = joylink_wire::lan::decode(
+        let bad = joylink_wire::lan::parse(
             PacketType::JsonControl,
             b"\0\0\0\0{",
             joylink_wire::Direction::ToDevice,

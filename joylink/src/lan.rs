@@ -16,7 +16,7 @@
 //!
 //! Every packet is sealed by `joylink_crypto::seal` and opened by `joylink_crypto::open` (one
 //! core for the facade, the C ABI and the CLI); the header is decoded and the CRC checked once,
-//! by a [`PartialDecode`].
+//! by a [`PartialParse`].
 //!
 //! Errors are the crate's [`Error`].
 //!
@@ -35,7 +35,7 @@ use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, Sub
 #[cfg(feature = "json")]
 use joylink_wire::table::BodyKind;
 use joylink_wire::{
-    BizCode, CrcPolicy, EncType, FixedText, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+    BizCode, CrcPolicy, EncType, FixedText, HEADER_LEN, Header, Magic, PacketType, PartialParse,
 };
 #[cfg(feature = "json")]
 use joylink_wire::{Direction, lan::Message};
@@ -100,7 +100,7 @@ pub struct Incoming<'a> {
 }
 
 /// Opens a LAN packet in place and types its body: decodes the header and opt once
-/// ([`PartialDecode`]), checks the magic and the enctype against [`joylink_wire::table`], picks
+/// ([`PartialParse`]), checks the magic and the enctype against [`joylink_wire::table`], picks
 /// the key, opens with `joylink_crypto::open` and types the plaintext.
 ///
 /// ```
@@ -144,7 +144,7 @@ pub fn open<'a>(
 /// [`open`] for the APP side, lenient to what shipped modules send (compat §16); the
 /// [`Incoming::quirk`] says which reading it needed, so a session can remember it per peer.
 ///
-/// - Device → app: the fallbacks of [`decode_lenient`](joylink_wire::lan::decode_lenient)
+/// - Device → app: the fallbacks of [`parse_lenient`](joylink_wire::lan::parse_lenient)
 ///   when the strict reading fails — a write-key answer behind 4 bytes (compat §16.2, the
 ///   third-party Python client HAM), the control-response layout under type 3 and a type-3
 ///   answer without a timestamp (compat §16.1, the HiFlying module port).
@@ -208,7 +208,7 @@ pub fn open_lenient<'a>(
 /// first 0x00 (about 6 % of key pairs, compat §3.1) and the keys do not already say so.
 #[cfg(feature = "json")]
 fn truncated_iv_differs(buf: &[u8], keys: &LanKeys<'_>, crc: CrcPolicy) -> bool {
-    let Ok(packet) = joylink_wire::decode(buf, crc) else {
+    let Ok(packet) = joylink_wire::parse(buf, crc) else {
         return false;
     };
     if packet.header.enc_type != EncType::Ecdh || keys.iv_compat != IvCompat::Standard {
@@ -233,7 +233,7 @@ fn open_with<'a>(
     iv: IvCompat,
     lenient: bool,
 ) -> Result<Incoming<'a>> {
-    let packet = PartialDecode::new(buf, crc)?;
+    let packet = PartialParse::new(buf, crc)?;
     let header = *packet.header();
     // A fragment's payload is a slice of a larger message: reassemble first (spec 3.2).
     header.check_unfragmented()?;
@@ -269,7 +269,7 @@ fn open_with<'a>(
             && joylink_wire::lan::is_script_response(opened.plaintext));
     if mode.encrypts() && binary {
         let short = matches!(
-            joylink_wire::lan::decode(header.packet_type, opened.plaintext, direction),
+            joylink_wire::lan::parse(header.packet_type, opened.plaintext, direction),
             Err(joylink_wire::Error::Truncated { .. })
         );
         if short {
@@ -278,10 +278,10 @@ fn open_with<'a>(
     }
     let plaintext: &'a [u8] = opened.plaintext;
     let (message, quirk) = if lenient {
-        joylink_wire::lan::decode_lenient(header.packet_type, plaintext, direction)?
+        joylink_wire::lan::parse_lenient(header.packet_type, plaintext, direction)?
     } else {
         (
-            joylink_wire::lan::decode(header.packet_type, plaintext, direction)?,
+            joylink_wire::lan::parse(header.packet_type, plaintext, direction)?,
             None,
         )
     };
@@ -302,14 +302,14 @@ fn open_with<'a>(
 }
 
 /// Seals a message into a packet as a shipped peer sends it: [`Message::packet_type`],
-/// [`Message::enc_type`], [`Message::to_plaintext`]; for enctype 2 the own compressed public key
+/// [`Message::enc_type`], [`Message::emit`]; for enctype 2 the own compressed public key
 /// goes into `opt` and the key is ECDH with [`LanKeys::peer_key`].
 ///
 /// # Errors
 /// [`Error::MissingKey`], [`Error::Wire`] (a bad JSON body), [`Error::Crypto`].
 #[cfg(feature = "json")]
 pub fn seal_vec(message: &Message<'_>, keys: &LanKeys<'_>) -> Result<alloc::vec::Vec<u8>> {
-    let plaintext = message.to_plaintext()?;
+    let plaintext = message.emit()?;
     let header = Header::new(Magic::Lan, message.packet_type(), message.enc_type());
     let missing = |key| Error::MissingKey {
         key,
@@ -508,7 +508,7 @@ pub fn open_subdev_script<'a>(
     layout: ResponseLayout,
     crc: CrcPolicy,
 ) -> Result<SubDevScriptOuter<'a>> {
-    let packet = PartialDecode::new(buf, crc)?;
+    let packet = PartialParse::new(buf, crc)?;
     let header = *packet.header();
     if header.packet_type != PacketType::SubDevScriptControl {
         return Err(Error::WrongPacketType {

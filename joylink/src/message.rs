@@ -3,7 +3,7 @@
 //!
 //! [`Message::parse`] is the single entry point for a plaintext you opened yourself:
 //! the network (the header's [`Magic`]) picks the decoder —
-//! [`joylink_wire::lan::decode`] for the LAN, [`WanMessage::parse`] for the WAN, which types a
+//! [`joylink_wire::lan::parse`] for the LAN, [`WanMessage::parse`] for the WAN, which types a
 //! type 13 by its biz_code too ([`WanMessage::Timer`], spec chapter 10).
 //! [`open`] does the whole receive path from the packet bytes and the keys, through
 //! [`lan::open`](crate::lan::open) or [`wan::open`](crate::wan::open).
@@ -66,11 +66,7 @@ impl<'a> Message<'a> {
         direction: Direction,
     ) -> Result<Self> {
         match network {
-            Magic::Lan => Ok(Message::Lan(lan::decode(
-                packet_type,
-                plaintext,
-                direction,
-            )?)),
+            Magic::Lan => Ok(Message::Lan(lan::parse(packet_type, plaintext, direction)?)),
             Magic::Wan => Ok(Message::Wan(WanMessage::parse(
                 packet_type,
                 plaintext,

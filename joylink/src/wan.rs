@@ -23,7 +23,7 @@
 use joylink_crypto::{AccessKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
 use joylink_wire::wan::{AuthRequest, AuthRequestOpt, AuthResponse, AuthResponseOpt, WanMessage};
 use joylink_wire::{
-    CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode, packet_len,
+    CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse, packet_len,
 };
 
 use crate::error::{Error, Result};
@@ -78,7 +78,7 @@ impl<'a> OpenedWan<'a> {
     }
 }
 
-/// How [`open`] checks a WAN packet: the CRC policy (checked once, by the [`PartialDecode`]) and
+/// How [`open`] checks a WAN packet: the CRC policy (checked once, by the [`PartialParse`]) and
 /// whether the header's enctype must be the one the key's mode has.
 ///
 /// compat: shipped devices check neither the CRC nor the enctype of cloud packets; a Rust device
@@ -118,7 +118,7 @@ impl From<CrcPolicy> for WanOpenOptions {
 /// of 1, what shipped devices send, is accepted.
 ///
 /// A cloud that must find the accesskey first (by the feed id in the type-9 opt) decodes the
-/// packet with [`PartialDecode`] and opens it with `joylink_crypto::open`; this function is the
+/// packet with [`PartialParse`] and opens it with `joylink_crypto::open`; this function is the
 /// path for a peer that already holds its keys.
 ///
 /// ```
@@ -149,7 +149,7 @@ pub fn open<'a>(
     options: impl Into<WanOpenOptions>,
 ) -> Result<OpenedWan<'a>> {
     let options = options.into();
-    let packet = PartialDecode::new(buf, options.crc)?;
+    let packet = PartialParse::new(buf, options.crc)?;
     let header = *packet.header();
     // A fragment carries a slice of ciphertext: reassemble first (spec 3.2).
     header.check_unfragmented()?;
@@ -329,7 +329,7 @@ pub fn seal_auth_response(
 /// use joylink::crypto::{AccessKey, Mode, OpenOptions, SessionKey};
 /// use joylink::wan::{self, WanKeys};
 /// use joylink::wire::wan::{AuthRequest, AuthRequestOpt, Heartbeat, WanMessage};
-/// use joylink::wire::{CrcPolicy, Direction, PartialDecode};
+/// use joylink::wire::{CrcPolicy, Direction, PartialParse};
 /// # struct Rng(u64);
 /// # impl rand_core::TryRng for Rng {
 /// #     type Error = core::convert::Infallible;
@@ -358,7 +358,7 @@ pub fn seal_auth_response(
 /// )?;
 ///
 /// // Cloud, step 1: the staged decode reads the clear opt; nothing is decrypted yet.
-/// let partial = PartialDecode::new(&mut packet[..sent.len], CrcPolicy::Verify)?;
+/// let partial = PartialParse::new(&mut packet[..sent.len], CrcPolicy::Verify)?;
 /// let opt = AuthRequestOpt::parse(partial.opt())?;
 /// let key = lookup(opt.feed_id).expect("a known device");
 /// // Cloud, step 2: open with that device's accesskey and check the two random numbers.

@@ -21,7 +21,7 @@ use joylink_test_vectors::{hex_field, vectors};
 use joylink_wire::lan::ResponseLayout;
 use joylink_wire::wan::AuthRequestOpt;
 use joylink_wire::{
-    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse,
 };
 
 /// A cloud serving several devices: every golden type-9 request is opened with the accesskey
@@ -43,7 +43,7 @@ fn cloud_finds_the_accesskey_by_the_feed_id_before_decrypting() {
             continue;
         }
         let mut buf = hex_field(&v["packet"]);
-        let packet = PartialDecode::new(&mut buf, CrcPolicy::Verify).unwrap();
+        let packet = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
         assert_eq!(packet.header().packet_type, PacketType::Auth);
         assert_eq!(packet.payload(), &hex_field(&v["payload"])[..]);
         let feed_id = AuthRequestOpt::parse(packet.opt()).unwrap().feed_id;

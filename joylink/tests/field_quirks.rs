@@ -165,7 +165,7 @@ fn truncated_iv_retry() {
         ..LanKeys::default()
     };
     let p = lan::seal_vec(&request, &old).unwrap();
-    let h = joylink::wire::decode(&p, CrcPolicy::Verify).unwrap().header;
+    let h = joylink::wire::parse(&p, CrcPolicy::Verify).unwrap().header;
     assert_eq!(h.enc_type, EncType::Ecdh);
     let receiver = LanKeys {
         key_pair: Some(&device),

@@ -12,7 +12,7 @@ use joylink::Error;
 use joylink::lan::{LanKeys, open};
 use joylink_test_vectors::{by_id, hex_field, vectors};
 use joylink_wire::lan::Message;
-use joylink_wire::{CrcPolicy, Direction, Reassembler, ReassemblyStatus, decode};
+use joylink_wire::{CrcPolicy, Direction, Reassembler, ReassemblyStatus, parse};
 
 fn lan21() -> Vec<Vec<u8>> {
     let list = vectors("lan_packets.json");
@@ -52,7 +52,7 @@ fn the_reassembled_reply_opens_like_a_whole_one() {
         let peer = "192.168.1.20:4320".parse().unwrap();
         let mut opened = false;
         for i in order {
-            let d = decode(&fragments[i], CrcPolicy::Verify).unwrap();
+            let d = parse(&fragments[i], CrcPolicy::Verify).unwrap();
             if let ReassemblyStatus::Complete(m) = r.push(peer, &d, 0).unwrap() {
                 assert_eq!(m.sender, peer);
                 let incoming = open(

@@ -26,14 +26,14 @@ use joylink_wire::lan::{
     SubDevProtocol, SubDevResponse, Timestamped, TranType, WriteKeyData, WriteKeyRequest,
     WriteKeyResponse,
 };
-use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, PacketType, decode};
+use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, PacketType, parse};
 
 fn header_of(packet: &[u8]) -> joylink_wire::Header {
-    decode(packet, CrcPolicy::Verify).unwrap().header
+    parse(packet, CrcPolicy::Verify).unwrap().header
 }
 
 fn payload_of(packet: &[u8]) -> Vec<u8> {
-    decode(packet, CrcPolicy::Verify).unwrap().payload.to_vec()
+    parse(packet, CrcPolicy::Verify).unwrap().payload.to_vec()
 }
 
 /// Sends `message` from one side and opens it on the other; returns the received packet bytes.
@@ -392,12 +392,12 @@ fn full_lan_exchange() {
     // The gateway's key alone shows the fixed part but not the command.
     let mut outer_only = p.clone();
     let opened = joylink_crypto::open(
-        joylink_wire::PartialDecode::new(&mut outer_only, CrcPolicy::Verify).unwrap(),
+        joylink_wire::PartialParse::new(&mut outer_only, CrcPolicy::Verify).unwrap(),
         &Mode::LocalKey(&device_localkey),
         joylink_crypto::OpenOptions::new(),
     )
     .unwrap();
-    let Message::SubDevScriptControl(c) = joylink_wire::lan::decode(
+    let Message::SubDevScriptControl(c) = joylink_wire::lan::parse(
         PacketType::SubDevScriptControl,
         opened.plaintext,
         Direction::ToDevice,

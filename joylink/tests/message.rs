@@ -17,7 +17,7 @@ use joylink_crypto::{AccessKey, KeyPair, LocalKey, PrivateKey, SessionKey};
 use joylink_test_vectors::{Value, hex_field, u64_field, vectors};
 use joylink_wire::lan::Message as Lan;
 use joylink_wire::wan::WanMessage as Wan;
-use joylink_wire::{BizCode, CrcPolicy, Direction, Magic, PacketType, ResponseCode, decode};
+use joylink_wire::{BizCode, CrcPolicy, Direction, Magic, PacketType, ResponseCode, parse};
 
 /// The variant each vector must decode to, from the vector's own description (`what`).
 const EXPECTED: &[(&str, &str)] = &[
@@ -160,7 +160,7 @@ fn every_vector_plaintext_through_the_one_entry_point() {
                 (PacketType::Scan, hex_field(&v["reassembled_payload"]))
             } else {
                 let packet = hex_field(&v["packet"]);
-                let header = decode(&packet, CrcPolicy::Verify).unwrap().header;
+                let header = parse(&packet, CrcPolicy::Verify).unwrap().header;
                 assert_eq!(header.magic, magic, "{id}");
                 (header.packet_type, hex_field(&v["plaintext"]))
             };

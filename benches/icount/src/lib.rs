@@ -28,7 +28,7 @@ use joylink_crypto::{
 };
 use joylink_wire::wan::{Control, Heartbeat, WanMessage};
 use joylink_wire::{
-    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialDecode,
+    BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse,
 };
 
 /// The LAN localkey of the cases.
@@ -152,7 +152,7 @@ impl Fixture {
         } else {
             Mode::LocalKey(&self.local)
         };
-        let p = PartialDecode::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
+        let p = PartialParse::new(&mut buf[..n], CrcPolicy::Verify).unwrap();
         open(p, &mode, OpenOptions::new()).unwrap().plaintext.len()
     }
 
@@ -246,7 +246,7 @@ impl Fixture {
         } else {
             Mode::Session(&self.session)
         };
-        let p = PartialDecode::new(&mut self.buf[..n], CrcPolicy::Verify).unwrap();
+        let p = PartialParse::new(&mut self.buf[..n], CrcPolicy::Verify).unwrap();
         let ty = p.header().packet_type;
         let ts = p.entry(Direction::ToDevice).timestamp;
         let opened = open(p, &mode, OpenOptions::new().timestamp(ts)).unwrap();

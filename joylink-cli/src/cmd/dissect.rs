@@ -112,7 +112,7 @@ pub struct Args {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     /// Opened (or in clear) and typed.
-    Decoded,
+    Parsed,
     /// No key of the kind it needs was given.
     NoKey,
     /// Keys of its kind were given and none opened it.
@@ -215,7 +215,7 @@ fn outcome(ins: Inspection) -> (Inspection, Outcome) {
     let o = match &ins.problem {
         _ if !ins.crc_ok() => Outcome::Malformed,
         None if inner_missing(&ins) => Outcome::NoKey,
-        None => Outcome::Decoded,
+        None => Outcome::Parsed,
         Some(Problem::MissingKey(_)) => Outcome::NoKey,
         Some(Problem::Decrypt(_)) => Outcome::NotDecrypted,
         Some(_) => Outcome::Malformed,
@@ -300,7 +300,7 @@ impl Printer<'_> {
                     render::label(&ins),
                 );
                 let counter = match outcome {
-                    Outcome::Decoded => &mut self.decoded,
+                    Outcome::Parsed => &mut self.decoded,
                     Outcome::NoKey => &mut self.no_key,
                     Outcome::NotDecrypted => &mut self.not_decrypted,
                     Outcome::Malformed => &mut self.malformed,
@@ -414,7 +414,7 @@ impl Printer<'_> {
         seg: &Segment<'_>,
         bytes: &[u8],
     ) -> Option<Vec<u8>> {
-        let d = joylink::wire::decode(bytes, CrcPolicy::Ignore).ok()?;
+        let d = joylink::wire::parse(bytes, CrcPolicy::Ignore).ok()?;
         if !d.header.is_fragment() {
             return None;
         }
@@ -430,7 +430,7 @@ impl Printer<'_> {
         let list = self.fragments.entry(key).or_default();
         // A retransmitted fragment (same index) is kept once.
         let same_index = |p: &Vec<u8>| {
-            joylink::wire::decode(p, CrcPolicy::Ignore).is_ok_and(|q| q.header.index == h.index)
+            joylink::wire::parse(p, CrcPolicy::Ignore).is_ok_and(|q| q.header.index == h.index)
         };
         if !list.iter().any(same_index) {
             list.push(bytes.to_vec());
@@ -446,7 +446,7 @@ impl Printer<'_> {
         let mut r = Reassembler::<(), 1>::new(&mut storage);
         let mut whole = None;
         for p in &list {
-            let Ok(piece) = joylink::wire::decode(p, CrcPolicy::Ignore) else {
+            let Ok(piece) = joylink::wire::parse(p, CrcPolicy::Ignore) else {
                 continue;
             };
             match r.push((), &piece, 0) {

@@ -165,13 +165,13 @@ static void test_packet(void) {
     jl_packet_t p;
     jl_header_t h;
 
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
     CHECK(p.header.magic == JL_MAGIC_LAN);
     CHECK(p.header.opt_len == 0 && p.header.payload_len == payload_len);
     CHECK(p.header.version == 1 && p.header.packet_type == 3 && p.header.enc_type == JL_ENC_PRESHARED);
     CHECK(p.header.total == 0 && p.header.index == 0 && p.header.reserved == 0);
     CHECK(p.header.crc == (uint16_t)num_arg("lan09_crc"));
-    CHECK(p.crc_ok);
+    CHECK(p.crc_status == JL_CRC_VERIFIED);
     CHECK(p.payload == pkt + JL_HEADER_LEN); /* zero-copy: points into our buffer */
     CHECK(p.opt == pkt + JL_HEADER_LEN);
     CHECK(memcmp(p.payload, payload, payload_len) == 0);
@@ -200,22 +200,22 @@ static void test_packet(void) {
 
     /* decode errors: bad CRC (three policies), truncated, bad magic, length mismatch */
     pkt[n - 1] ^= 0x01;
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, &p), JL_ERR_CRC_MISMATCH);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_VERIFY, &p), JL_ERR_CRC_MISMATCH);
     CHECK(p.payload == NULL && p.opt == NULL && p.header.magic == 0); /* zeroed on failure */
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_REPORT, &p), JL_OK);
-    CHECK(!p.crc_ok);
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_IGNORE, &p), JL_OK);
-    CHECK(p.crc_ok);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_REPORT, &p), JL_OK);
+    CHECK(p.crc_status == JL_CRC_MISMATCH);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_IGNORE, &p), JL_OK);
+    CHECK(p.crc_status == JL_CRC_NOT_CHECKED); /* not computed: neither good nor bad */
     pkt[n - 1] ^= 0x01;
-    CHECK_RC(jl_packet_decode(pkt, 10, JL_CRC_VERIFY, &p), JL_ERR_TRUNCATED);
-    CHECK_RC(jl_packet_decode(pkt, n - 1, JL_CRC_VERIFY, &p), JL_ERR_LENGTH_MISMATCH);
+    CHECK_RC(jl_packet_parse(pkt, 10, JL_CRC_VERIFY, &p), JL_ERR_TRUNCATED);
+    CHECK_RC(jl_packet_parse(pkt, n - 1, JL_CRC_VERIFY, &p), JL_ERR_LENGTH_MISMATCH);
     pkt[0] ^= 0xFF;
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, &p), JL_ERR_BAD_MAGIC);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_VERIFY, &p), JL_ERR_BAD_MAGIC);
     pkt[0] ^= 0xFF;
-    CHECK_RC(jl_packet_decode(pkt, n, 7, &p), JL_ERR_INVALID_ARGUMENT);
-    CHECK_RC(jl_packet_decode(NULL, n, JL_CRC_VERIFY, &p), JL_ERR_NULL);
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, NULL), JL_ERR_NULL);
-    CHECK_RC(jl_packet_decode(NULL, 0, JL_CRC_VERIFY, &p), JL_ERR_TRUNCATED);
+    CHECK_RC(jl_packet_parse(pkt, n, 7, &p), JL_ERR_INVALID_ARGUMENT);
+    CHECK_RC(jl_packet_parse(NULL, n, JL_CRC_VERIFY, &p), JL_ERR_NULL);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_VERIFY, NULL), JL_ERR_NULL);
+    CHECK_RC(jl_packet_parse(NULL, 0, JL_CRC_VERIFY, &p), JL_ERR_TRUNCATED);
     free(pkt);
     free(payload);
 }
@@ -240,7 +240,7 @@ static void test_lan_exchange(void) {
     CHECK(o.timestamp == (uint32_t)num_arg("lan09_timestamp"));
     CHECK(o.body_len == plain_len - 4 && memcmp(o.body, plain + 4, o.body_len) == 0);
     CHECK(o.body == req + JL_HEADER_LEN + JL_TIMESTAMP_LEN); /* in place */
-    CHECK(o.header.packet_type == 3 && o.header.enc_type == JL_ENC_PRESHARED && o.crc_ok);
+    CHECK(o.header.packet_type == 3 && o.header.enc_type == JL_ENC_PRESHARED && o.crc_status == JL_CRC_VERIFIED);
 
     /* device side: seal the reply in place, byte-identical to the SDK's */
     CHECK_RC(jl_sealed_len(JL_ENC_PRESHARED, 0, json_len, &needed), JL_OK);
@@ -296,7 +296,7 @@ static void test_packet_info(void) {
         snprintf(name, sizeof name, "table_packet_%lu", i);
         pkt = hex_arg(name, &n);
         snprintf(name, sizeof name, "table_dir_%lu", i);
-        CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
+        CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
         CHECK_RC(jl_packet_info(p.header.magic, p.header.packet_type, (int)num_arg(name), &info), JL_OK);
         CHECK(info.enc_type == p.header.enc_type);
         CHECK(info.min_plaintext_len == (info.has_timestamp ? JL_TIMESTAMP_LEN : 0));
@@ -527,7 +527,7 @@ static void test_ecdh(void) {
     CHECK(memcmp(parsed, pub, sizeof pub) == 0);
 
     /* the APP's public key is the packet's opt (zero-copy from decode) */
-    CHECK_RC(jl_packet_decode(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
+    CHECK_RC(jl_packet_parse(pkt, n, JL_CRC_VERIFY, &p), JL_OK);
     CHECK(p.header.opt_len == JL_PUBLIC_KEY_LEN && p.header.enc_type == JL_ENC_ECDH);
     CHECK_RC(jl_ecdh_shared_secret(priv, sizeof priv, p.opt, p.header.opt_len, &s), JL_OK);
     CHECK(memcmp(s.secret, secret, secret_len) == 0);

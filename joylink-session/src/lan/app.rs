@@ -157,7 +157,7 @@ struct Pending {
 /// The app's LAN endpoint: one per app, talking to any number of devices.
 ///
 /// Lenient to what shipped modules send, with the readings of
-/// [`decode_lenient`](joylink_wire::lan::decode_lenient) and its [`Quirk`]s remembered per
+/// [`parse_lenient`](joylink_wire::lan::parse_lenient) and its [`Quirk`]s remembered per
 /// device ([`DeviceEntry::quirks`]):
 /// - a JSON answer as type 3 or 4; a script answer under type 3 and a type-3 answer without a
 ///   timestamp (compat §16.1, the HiFlying module port; an answer without a timestamp skips the
@@ -320,7 +320,7 @@ impl App {
         opt: &[u8],
     ) -> Result<()> {
         let plaintext = message
-            .to_plaintext()
+            .emit()
             .map_err(|_| Error::State("message does not encode"))?;
         let header = Header::new(Magic::Lan, message.packet_type(), mode.enc_type());
         let mut out =
@@ -637,7 +637,7 @@ impl App {
     /// [`Error::Wire`] / [`Error::Crypto`] for what does not decode or open, [`Error::Dropped`]
     /// for an answer nothing waits for (late, duplicate, unknown device).
     pub fn handle(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
-        let decoded = joylink_wire::decode(datagram, CrcPolicy::Verify)?;
+        let decoded = joylink_wire::parse(datagram, CrcPolicy::Verify)?;
         let header = decoded.header;
         if header.magic != Magic::Lan {
             return Err(Error::Dropped("not a LAN packet"));
@@ -653,7 +653,7 @@ impl App {
             }
             PacketType::WriteKey | PacketType::SubDevAuth => {
                 let payload = decoded.payload;
-                let (m, quirk) = joylink_wire::lan::decode_lenient(
+                let (m, quirk) = joylink_wire::lan::parse_lenient(
                     header.packet_type,
                     payload,
                     Direction::FromDevice,
@@ -676,7 +676,7 @@ impl App {
                     .localkey(from)
                     .map_err(|_| Error::Dropped("unknown device"))?;
                 let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
-                let m = joylink_wire::lan::decode(
+                let m = joylink_wire::lan::parse(
                     PacketType::AddSubDev,
                     o.plaintext,
                     Direction::FromDevice,
@@ -729,7 +729,7 @@ impl App {
             return Ok(());
         };
         let same_index = |p: &Vec<u8>| {
-            joylink_wire::decode(p, CrcPolicy::Ignore).is_ok_and(|q| q.header.index == h.index)
+            joylink_wire::parse(p, CrcPolicy::Ignore).is_ok_and(|q| q.header.index == h.index)
         };
         if !parts.iter().any(same_index) {
             parts.push(packet);
@@ -744,7 +744,7 @@ impl App {
         let mut r = Reassembler::<(), 1>::new(&mut storage);
         let mut payload = None;
         for p in &parts {
-            let q = joylink_wire::decode(p, CrcPolicy::Verify)?;
+            let q = joylink_wire::parse(p, CrcPolicy::Verify)?;
             if let ReassemblyStatus::Complete(m) = r.push((), &q, 0)? {
                 payload = Some(m.payload().to_vec());
             }
@@ -755,7 +755,7 @@ impl App {
 
     fn on_scan(&mut self, from: SocketAddr, payload: &[u8]) -> Result<()> {
         let Ok(Message::ScanResponse(r)) =
-            joylink_wire::lan::decode(PacketType::Scan, payload, Direction::FromDevice)
+            joylink_wire::lan::parse(PacketType::Scan, payload, Direction::FromDevice)
         else {
             return Err(Error::Dropped("scan reply does not parse"));
         };
@@ -886,10 +886,9 @@ impl App {
     ) -> Result<()> {
         // The application's JSON need not be a `{code, …}` answer: only the quirk is taken from
         // the typed reading, the bytes are passed on as they are.
-        let quirk =
-            joylink_wire::lan::decode_lenient(packet_type, plaintext, Direction::FromDevice)
-                .ok()
-                .and_then(|(_, q)| q);
+        let quirk = joylink_wire::lan::parse_lenient(packet_type, plaintext, Direction::FromDevice)
+            .ok()
+            .and_then(|(_, q)| q);
         if quirk == Some(Quirk::NoTimestamp) {
             let p = self
                 .take(|p| p.addr == from && matches!(p.kind, Kind::Json))

@@ -351,7 +351,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        let header = joylink_wire::decode(datagram, CrcPolicy::Verify)?.header;
+        let header = joylink_wire::parse(datagram, CrcPolicy::Verify)?.header;
         if header.magic != Magic::Lan {
             return Err(Error::Dropped("not a LAN packet"));
         }
@@ -607,7 +607,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             SubDevProtocol, SubDevice, TranType,
         };
         let opened = crate::sealing::open_plain(datagram, &Mode::None, false)?;
-        let Ok(Message::ScanRequest(req)) = joylink_wire::lan::decode(
+        let Ok(Message::ScanRequest(req)) = joylink_wire::lan::parse(
             PacketType::Scan,
             opened.plaintext,
             joylink_wire::Direction::ToDevice,
@@ -684,7 +684,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             subdev: (SUBS > 0 && !subdev.is_empty()).then_some(subdev),
         };
         let payload = Message::ScanResponse(reply)
-            .to_plaintext()
+            .emit()
             .map_err(|_| Error::Dropped("scan reply does not encode"))?;
         self.queue_clear(from, PacketType::Scan, &payload, 1)
     }
@@ -693,7 +693,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     /// Returns the timestamp and the whole plaintext (timestamp included).
     #[cfg(feature = "json")]
     fn open_ecdh<'a>(&self, datagram: &'a mut [u8]) -> Result<(u32, &'a [u8])> {
-        let decoded = joylink_wire::decode(datagram, CrcPolicy::Verify)?;
+        let decoded = joylink_wire::parse(datagram, CrcPolicy::Verify)?;
         let peer = PublicKey::from_bytes(decoded.opt)?;
         let secret = self.key_pair.private_key().diffie_hellman(&peer);
         let o = crate::sealing::open_plain(datagram, &Mode::Ecdh(&secret), true)?;
@@ -711,7 +711,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ) -> Result<Option<Event<'a>>> {
         use joylink_wire::lan::{Message, WriteKeyResponse};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let Ok(Message::WriteKeyRequest(req)) = joylink_wire::lan::decode(
+        let Ok(Message::WriteKeyRequest(req)) = joylink_wire::lan::parse(
             PacketType::WriteKey,
             plaintext,
             joylink_wire::Direction::ToDevice,
@@ -745,13 +745,13 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 msg: alloc::borrow::Cow::Borrowed("dev is alread actived"),
             };
             let payload = Message::WriteKeyResponse(reply)
-                .to_plaintext()
+                .emit()
                 .map_err(|_| Error::Dropped("reply does not encode"))?;
             self.queue_clear(from, PacketType::WriteKey, &payload, repeats)?;
             return Err(Error::Dropped("already activated with other keys"));
         }
         let payload = Message::WriteKeyResponse(WriteKeyResponse::ok())
-            .to_plaintext()
+            .emit()
             .map_err(|_| Error::Dropped("reply does not encode"))?;
         self.queue_clear(from, PacketType::WriteKey, &payload, repeats)?;
         if self.activation.is_some() {
@@ -772,7 +772,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ) -> Result<Option<Event<'a>>> {
         use joylink_wire::lan::{Message, SubDevResponse, Timestamped};
         let (ts, plaintext) = self.open_local_payload(datagram)?;
-        let Ok(Message::AddSubDevRequest(req)) = joylink_wire::lan::decode(
+        let Ok(Message::AddSubDevRequest(req)) = joylink_wire::lan::parse(
             PacketType::AddSubDev,
             plaintext,
             joylink_wire::Direction::ToDevice,
@@ -811,7 +811,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             timestamp: self.next_ts(now),
             body: reply,
         })
-        .to_plaintext()
+        .emit()
         .map_err(|_| Error::Dropped("reply does not encode"))?;
         let key = self.localkey()?.clone();
         let header = Header::new(Magic::Lan, PacketType::AddSubDev, EncType::PreShared);
@@ -838,7 +838,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ) -> Result<Option<Event<'a>>> {
         use joylink_wire::lan::{Message, SubDevResponse};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let Ok(Message::SubDevAuthRequest(req)) = joylink_wire::lan::decode(
+        let Ok(Message::SubDevAuthRequest(req)) = joylink_wire::lan::parse(
             PacketType::SubDevAuth,
             plaintext,
             joylink_wire::Direction::ToDevice,
@@ -863,7 +863,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         }
         let reply = SubDevResponse::success(&d.mac, &d.productuuid);
         let payload = Message::SubDevAuthResponse(reply)
-            .to_plaintext()
+            .emit()
             .map_err(|_| Error::Dropped("reply does not encode"))?;
         let repeats = self.write_key_repeats;
         self.queue_clear(from, PacketType::SubDevAuth, &payload, repeats)?;

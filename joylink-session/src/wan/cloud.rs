@@ -757,7 +757,7 @@ impl Cloud {
         rng: &mut R,
         tx: &mut TxQueue<N>,
     ) -> Result<Option<CloudIncoming<'a>>> {
-        let decoded = joylink_wire::decode(packet, CrcPolicy::Verify)?;
+        let decoded = joylink_wire::parse(packet, CrcPolicy::Verify)?;
         if decoded.header.total == 0 {
             return self.handle_packet(now, packet, keys, rng, tx);
         }
@@ -789,7 +789,7 @@ impl Cloud {
         rng: &mut R,
         tx: &mut TxQueue<N>,
     ) -> Result<Option<CloudIncoming<'a>>> {
-        let decoded = joylink_wire::decode(packet, CrcPolicy::Verify)?;
+        let decoded = joylink_wire::parse(packet, CrcPolicy::Verify)?;
         if decoded.header.packet_type == PacketType::Auth {
             self.handle_auth(now, packet, keys, rng, tx)?;
             return Ok(None);
@@ -932,7 +932,7 @@ impl Cloud {
         tx: &mut TxQueue<N>,
     ) -> Result<()> {
         // The feed id is in the clear opt: it names the key before anything is decrypted.
-        let decoded = joylink_wire::decode(packet, CrcPolicy::Verify)?;
+        let decoded = joylink_wire::parse(packet, CrcPolicy::Verify)?;
         let opt = AuthRequestOpt::parse(decoded.opt)?;
         if opt.feed_id.len() > 32 || opt.feed_id.is_empty() {
             return Err(Error::State("feed id length"));

@@ -4,7 +4,7 @@
 
 use joylink_crypto::{EncTypeCheck, Mode, OpenOptions};
 use joylink_wire::wan::WanMessage;
-use joylink_wire::{CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PartialDecode};
+use joylink_wire::{CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PartialParse};
 
 use crate::Result;
 
@@ -53,7 +53,7 @@ pub(crate) fn open<'a>(
     crc: CrcPolicy,
     enc_type: EncTypeCheck,
 ) -> Result<Opened<'a>> {
-    let packet = PartialDecode::new(buf, crc)?;
+    let packet = PartialParse::new(buf, crc)?;
     let header = *packet.header();
     // A fragment carries a slice of ciphertext: reassemble first (spec 3.2).
     header.check_unfragmented()?;

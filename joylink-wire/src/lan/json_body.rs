@@ -124,7 +124,7 @@ impl<'a, B: JsonBody<'a>> Timestamped<B> {
     ///
     /// # Errors
     /// As [`JsonBody::write_json`].
-    pub fn to_plaintext(&self, style: Style) -> Result<Vec<u8>> {
+    pub fn emit(&self, style: Style) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         out.extend_from_slice(&self.timestamp.to_le_bytes());
         self.body.write_json(style, &mut out)?;

@@ -175,7 +175,7 @@ impl JsonCommand<'_> {
 /// A JSON control request (type 3) or sub-device JSON control request (type 103, with `feedid`).
 ///
 /// Required: `data` once `cmd` is there; for type 103 also `feedid` (checked by
-/// [`crate::lan::decode`]). A request without `cmd` reads as [`JsonCommand::Absent`].
+/// [`crate::lan::parse`]). A request without `cmd` reads as [`JsonCommand::Absent`].
 /// Written in the order `cmd`, `feedid`, `data` (vectors lan-07, lan-19).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonControlRequest<'a> {

@@ -16,7 +16,7 @@ use crate::{Direction, EncType, PacketType};
 ///
 /// Variants are named after what the message *is*; [`Message::packet_type`] and
 /// [`Message::enc_type`] give what a shipped peer puts in the header when sending it (compat
-/// §3.5), and [`Message::to_plaintext`] the payload before encryption, in the shipped layout.
+/// §3.5), and [`Message::emit`] the payload before encryption, in the shipped layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Message<'a> {
@@ -72,7 +72,7 @@ pub enum Message<'a> {
 ///
 /// ```
 /// use joylink_wire::{Direction, PacketType, lan::{self, Message}};
-/// let m = lan::decode(PacketType::Scan, br#"{"cmd":2,"uuid":"5708AB","status":0}"#, Direction::ToDevice)?;
+/// let m = lan::parse(PacketType::Scan, br#"{"cmd":2,"uuid":"5708AB","status":0}"#, Direction::ToDevice)?;
 /// let Message::ScanRequest(r) = m else { unreachable!() };
 /// assert_eq!(r.product_uuid(), Some("5708AB"));
 /// # Ok::<(), joylink_wire::Error>(())
@@ -82,7 +82,7 @@ pub enum Message<'a> {
 /// [`Error::Truncated`](crate::Error::Truncated) (and the other binary errors) for a binary body
 /// or timestamp that is too short, [`Error::Json`](crate::Error::Json) for bad JSON, a missing
 /// required field or a type-103 request without `feedid` (`what` names the body).
-pub fn decode(
+pub fn parse(
     packet_type: PacketType,
     plaintext: &[u8],
     direction: Direction,
@@ -147,7 +147,7 @@ pub fn decode(
     })
 }
 
-/// [`decode`], then, for what a device sends to the app, the readings of shipped modules that do
+/// [`parse`], then, for what a device sends to the app, the readings of shipped modules that do
 /// not follow the spec; says which [`Quirk`] it needed (`None` when the strict reading worked).
 ///
 /// Only when the strict reading fails, and only for the direction device → app:
@@ -162,7 +162,7 @@ pub fn decode(
 ///
 /// ```
 /// use joylink_wire::{Direction, PacketType, lan::{self, Message, Quirk}};
-/// let (m, quirk) = lan::decode_lenient(PacketType::JsonControl, br#"{"code":0}"#, Direction::FromDevice)?;
+/// let (m, quirk) = lan::parse_lenient(PacketType::JsonControl, br#"{"code":0}"#, Direction::FromDevice)?;
 /// assert_eq!(quirk, Some(Quirk::NoTimestamp));
 /// assert!(matches!(m, Message::JsonControlResponse(t) if t.body.code == 0 && t.timestamp == 0));
 /// # Ok::<(), joylink_wire::Error>(())
@@ -170,12 +170,12 @@ pub fn decode(
 ///
 /// # Errors
 /// The strict reading's error when no fallback reads the payload either.
-pub fn decode_lenient(
+pub fn parse_lenient(
     packet_type: PacketType,
     plaintext: &[u8],
     direction: Direction,
 ) -> crate::Result<(Message<'_>, Option<Quirk>)> {
-    let strict = match decode(packet_type, plaintext, direction) {
+    let strict = match parse(packet_type, plaintext, direction) {
         Ok(m) => return Ok((m, None)),
         Err(e) => e,
     };
@@ -261,9 +261,9 @@ impl Message<'_> {
     /// # Errors
     /// [`Error::Json`](crate::Error::Json) only if serialization fails (it does not for these
     /// types).
-    pub fn to_plaintext(&self) -> crate::Result<Vec<u8>> {
+    pub fn emit(&self) -> crate::Result<Vec<u8>> {
         fn ts<'b, B: JsonBody<'b>>(t: &Timestamped<B>) -> crate::Result<Vec<u8>> {
-            t.to_plaintext(B::STYLE)
+            t.emit(B::STYLE)
         }
         fn bin(
             len: usize,
