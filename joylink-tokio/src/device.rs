@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, os_rng, packet_type};
+use crate::clock::{Clock, os_rng, packet_type, sleep_opt};
 use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
 use crate::io::{Read, flush, read_some, shrink};
 
@@ -279,9 +279,3 @@ fn drain<A: DeviceApp>(
     why
 }
 
-async fn sleep_opt(t: Option<tokio::time::Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
-    }
-}
