@@ -278,4 +278,3 @@ fn drain<A: DeviceApp>(
     }
     why
 }
-

@@ -17,8 +17,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::{LanConfig, RECV_BUF};
-use crate::clock::{Clock, sleep_opt};
 use crate::Result;
+use crate::clock::{Clock, sleep_opt};
 
 /// What the device driver hands the application.
 #[derive(Debug)]
@@ -168,8 +168,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 }
 
-impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize>
-    core::fmt::Debug for LanDevice<PEERS, PENDING, TX, SUBS>
+impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize> core::fmt::Debug
+    for LanDevice<PEERS, PENDING, TX, SUBS>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LanDevice")
@@ -255,8 +255,8 @@ pub struct DeviceDriver<
     backlog: VecDeque<DeviceEvent>,
 }
 
-impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize>
-    core::fmt::Debug for DeviceDriver<PEERS, PENDING, TX, SUBS>
+impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize> core::fmt::Debug
+    for DeviceDriver<PEERS, PENDING, TX, SUBS>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("DeviceDriver")
@@ -446,10 +446,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 // Behind a backlog the channel is congested: a request is not worth queueing
                 // (the app times out after 500 ms), and it must not overtake an activation.
                 if !self.backlog.is_empty()
-                    || self
-                        .events
-                        .try_send(DeviceEvent::Request(request))
-                        .is_err()
+                    || self.events.try_send(DeviceEvent::Request(request)).is_err()
                 {
                     inc(&c.requests_dropped);
                 }
@@ -469,4 +466,3 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         self.backlog.push_back(owned);
     }
 }
-

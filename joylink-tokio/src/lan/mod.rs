@@ -117,12 +117,15 @@ pub async fn cloud_address(activation: &Activation) -> Result<SocketAddr> {
             "the activation names no server",
         )));
     }
-    tokio::net::lookup_host(server).await?.next().ok_or_else(|| {
-        Error::Io(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "the server does not resolve",
-        ))
-    })
+    tokio::net::lookup_host(server)
+        .await?
+        .next()
+        .ok_or_else(|| {
+            Error::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the server does not resolve",
+            ))
+        })
 }
 
 /// The WAN machine's configuration for an activated device: the feed id and accesskey the
@@ -191,5 +194,8 @@ pub async fn run_lan_and_wan<
     app: &mut A,
     stop: &CancellationToken,
 ) -> (Result<()>, u64) {
-    tokio::join!(lan.run(stop.clone()), run_device(wan, cfg, clock, app, stop))
+    tokio::join!(
+        lan.run(stop.clone()),
+        run_device(wan, cfg, clock, app, stop)
+    )
 }
