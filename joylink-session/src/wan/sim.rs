@@ -76,7 +76,7 @@ pub enum DevRec {
         serial: u32,
     },
     Reconnect,
-    /// [`Event::HeartbeatAcked`](crate::wan::Event::HeartbeatAcked).
+    /// [`Event::HeartbeatAcked`].
     HeartbeatAcked {
         count: u32,
     },

@@ -17,6 +17,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::{LanConfig, RECV_BUF};
+#[cfg(doc)]
+use crate::Error;
 use crate::Result;
 use crate::clock::{Clock, sleep_opt};
 

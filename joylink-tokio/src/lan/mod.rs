@@ -8,10 +8,10 @@
 //!   authorization arrive as [`DeviceEvent::Activated`] for the application to persist.
 //! - [`AppDriver`] runs the controller; its cloneable [`LanApp`] handle offers discovery,
 //!   authorization, control and snapshot as `async` methods that return the device's answer, or
-//!   [`Error::NoAnswer`](crate::Error::NoAnswer) once the machine's 500 ms response timeout
+//!   [`Error::NoAnswer`] once the machine's 500 ms response timeout
 //!   (spec 6.3.3) or its authorization retries have passed.
 //! - [`run_lan_and_wan`] runs a device's LAN driver and its WAN client
-//!   ([`run_device`](crate::device::run_device), reconnecting with backoff) side by side.
+//!   ([`run_device`], reconnecting with backoff) side by side.
 //!
 //! As everywhere in this crate, the drivers add no protocol: timestamps, replay checks, keys,
 //! retries, request matching and timeouts are the machines'. A driver owns the socket, the clock
