@@ -86,7 +86,8 @@ pub enum Disconnect {
 /// The application on top of the device machine. Every method has a default that does nothing.
 pub trait DeviceApp: Send {
     /// A machine event. On [`Event::Authenticated`] a real device uploads its snapshot
-    /// ([`Device::upload`], spec 7.3.5 注); [`Event::Reconnect`] is acted on by the driver.
+    /// ([`Device::upload`], spec 7.3.5 注); [`Event::Reconnect`] is acted on by the driver;
+    /// [`Event::HeartbeatAcked`] says the cloud answered (the fleet counts these).
     fn on_event(&mut self, device: &mut Device, now: Instant, event: Event) {
         let _ = (device, now, event);
     }
