@@ -549,3 +549,72 @@ async fn gateway_adds_authorizes_and_controls_a_sub_device() {
     app_stop.cancel();
     stop.cancel();
 }
+
+/// A translator between the wire's script bodies and the application: the application sees
+/// `cmd[]` translated and its answer goes out translated back; JSON requests pass untouched.
+#[tokio::test]
+async fn script_bodies_pass_through_the_translator() {
+    use joylink_session::lan::Translator;
+    struct Tagging;
+    impl Translator for Tagging {
+        fn command(
+            &mut self,
+            _: RequestKind,
+            cmd: &[u8],
+            out: &mut [u8],
+        ) -> joylink_session::Result<usize> {
+            if cmd == b"refuse" {
+                return Err(joylink_session::Error::Dropped("not understood"));
+            }
+            let t = [b"json:", cmd].concat();
+            out[..t.len()].copy_from_slice(&t);
+            Ok(t.len())
+        }
+        fn response(
+            &mut self,
+            _: RequestKind,
+            answer: &[u8],
+            out: &mut [u8],
+        ) -> joylink_session::Result<usize> {
+            let t = [answer, b"|lua"].concat();
+            out[..t.len()].copy_from_slice(&t);
+            Ok(t.len())
+        }
+    }
+    let machine: Device = Device::new(KeyPair::generate(&mut os_rng()), info());
+    let (driver, mut events) = DeviceDriver::bind(machine, &loopback()).await.unwrap();
+    let driver = driver.with_translator(Tagging);
+    let addr = driver.local_addr().unwrap();
+    let handle = driver.handle();
+    let stop = CancellationToken::new();
+    tokio::spawn(driver.run(stop.clone()));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    tokio::spawn(async move {
+        while let Some(e) = events.recv().await {
+            if let DeviceEvent::Request(r) = e {
+                s2.lock().unwrap().push(r.body.to_vec());
+                r.respond(b"{\"code\":0}").unwrap();
+            }
+        }
+    });
+    let (app, app_stop, _) = app().await;
+    authorized(&app, addr).await;
+    let r = app
+        .script_control(addr, BizCode::Control, b"power=1")
+        .await
+        .unwrap();
+    assert!(matches!(r, ResponseBody::Script { resp, .. } if resp == b"{\"code\":0}|lua"));
+    let r = app.snapshot(addr).await.unwrap();
+    assert_eq!(r, ResponseBody::Json(b"{\"code\":0}".to_vec()));
+    // Refused by the translator: never reaches the application, the app times out.
+    let r = app.script_control(addr, BizCode::Control, b"refuse").await;
+    assert!(matches!(r, Err(Error::NoAnswer)), "{r:?}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], b"json:power=1");
+    assert!(seen[1].starts_with(br#"{"cmd":4"#));
+    assert_eq!(handle.stats().refused, 1);
+    app_stop.cancel();
+    stop.cancel();
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use joylink_session::lan::{
-    Activation, Device, Event, MAX_DATAGRAM, RequestId, RequestKind, SubDeviceEntry,
+    Activation, Device, Event, MAX_DATAGRAM, RequestId, RequestKind, SubDeviceEntry, Translator,
 };
 use joylink_wire::bytes;
 use tokio::net::UdpSocket;
@@ -76,15 +76,16 @@ impl core::fmt::Debug for IncomingRequest {
 
 impl IncomingRequest {
     /// Answers the request: the machine frames and seals `body` ([`Device::respond`]: the
-    /// snapshot JSON, sent as type 4 like shipped devices) and the driver sends it. Callable
-    /// from any task; does not wait.
+    /// snapshot JSON, sent as type 4 like shipped devices; through the driver's
+    /// [`Translator`] first for a script request) and the driver sends it. Callable from any
+    /// task; does not wait.
     ///
     /// # Errors
     /// As [`Device::respond`]: [`Error::Session`] when the request expired
     /// ([`PENDING_TTL_MS`](joylink_session::lan::PENDING_TTL_MS) after it arrived), the answer
-    /// does not fit one datagram, or the transmit queue is full.
+    /// does not fit one datagram, the transmit queue is full, or the translator refuses.
     pub fn respond(self, body: &[u8]) -> Result<()> {
-        self.responder.respond(self.id, body)
+        self.responder.respond(self.id, self.kind, body)
     }
 }
 
@@ -121,11 +122,17 @@ fn inc(c: &AtomicU64) {
 
 /// The answer path from an [`IncomingRequest`] to the machine, whatever its capacities.
 trait Respond: Send + Sync {
-    fn respond(&self, id: RequestId, body: &[u8]) -> Result<()>;
+    fn respond(&self, id: RequestId, kind: RequestKind, body: &[u8]) -> Result<()>;
+}
+
+/// The machine and the translator its script bodies pass through.
+struct Machine<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize> {
+    device: Device<PEERS, PENDING, TX, SUBS>,
+    translator: Option<Box<dyn Translator + Send>>,
 }
 
 struct Shared<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize> {
-    device: Mutex<Device<PEERS, PENDING, TX, SUBS>>,
+    machine: Mutex<Machine<PEERS, PENDING, TX, SUBS>>,
     /// Something was queued in the machine outside the driver's loop.
     wake: Notify,
     clock: Clock,
@@ -135,16 +142,27 @@ struct Shared<const PEERS: usize, const PENDING: usize, const TX: usize, const S
 impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize>
     Shared<PEERS, PENDING, TX, SUBS>
 {
-    fn lock(&self) -> MutexGuard<'_, Device<PEERS, PENDING, TX, SUBS>> {
-        self.device.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Machine<PEERS, PENDING, TX, SUBS>> {
+        self.machine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usize> Respond
     for Shared<PEERS, PENDING, TX, SUBS>
 {
-    fn respond(&self, id: RequestId, body: &[u8]) -> Result<()> {
-        let r = self.lock().respond(id, self.clock.now(), body);
+    fn respond(&self, id: RequestId, kind: RequestKind, body: &[u8]) -> Result<()> {
+        let now = self.clock.now();
+        let r = {
+            let mut m = self.lock();
+            let Machine { device, translator } = &mut *m;
+            match translator {
+                Some(t) => {
+                    let mut scratch = [0u8; MAX_DATAGRAM];
+                    device.respond_translated(id, kind, now, body, &mut **t, &mut scratch)
+                }
+                None => device.respond(id, now, body),
+            }
+        };
         self.wake.notify_one();
         Ok(r?)
     }
@@ -186,7 +204,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     /// Runs `f` on the machine (read its activation or sub-device table, restore a row); the
     /// driver then sends whatever `f` queued.
     pub fn with_machine<R>(&self, f: impl FnOnce(&mut Device<PEERS, PENDING, TX, SUBS>) -> R) -> R {
-        let r = f(&mut self.shared.lock());
+        let r = f(&mut self.shared.lock().device);
         self.shared.wake.notify_one();
         r
     }
@@ -301,7 +319,10 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ) -> (Self, mpsc::Receiver<DeviceEvent>) {
         let (events, rx) = mpsc::channel(queue.max(1));
         let shared = Arc::new(Shared {
-            device: Mutex::new(device),
+            machine: Mutex::new(Machine {
+                device,
+                translator: None,
+            }),
             wake: Notify::new(),
             clock: Clock::new(),
             counters: Counters::default(),
@@ -313,6 +334,17 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             backlog: VecDeque::new(),
         };
         (driver, rx)
+    }
+
+    /// Passes the bodies of script requests (type 4, 104) through `translator` before they
+    /// reach the application, and its answers back (spec 6.3.4: a device whose firmware speaks
+    /// JSON while its product is configured for script transport, or the other way round);
+    /// JSON requests are not touched. A request the translator refuses is not handed over (it
+    /// expires unanswered).
+    #[must_use]
+    pub fn with_translator(self, translator: impl Translator + Send + 'static) -> Self {
+        self.shared.lock().translator = Some(Box::new(translator));
+        self
     }
 
     /// The socket's address.
@@ -343,12 +375,18 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let clock = shared.clock;
         let mut rbuf = vec![0u8; RECV_BUF].into_boxed_slice();
         let mut tbuf = vec![0u8; MAX_DATAGRAM].into_boxed_slice();
+        // A translated script body (at most a datagram's worth).
+        let mut scratch = vec![0u8; MAX_DATAGRAM].into_boxed_slice();
         loop {
             self.transmit(&mut tbuf).await;
             if !self.deliver() {
                 return Ok(());
             }
-            let deadline = shared.lock().poll_timeout().map(|t| clock.to_tokio(t));
+            let deadline = shared
+                .lock()
+                .device
+                .poll_timeout()
+                .map(|t| clock.to_tokio(t));
             let backlog = !self.backlog.is_empty();
             let step = tokio::select! {
                 () = stop.cancelled() => Step::Stop,
@@ -375,9 +413,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 Step::Go => {}
                 Step::Datagram(n, from) => {
                     let data = rbuf.get_mut(..n).unwrap_or_default();
-                    self.on_datagram(from, data);
+                    self.on_datagram(from, data, &mut scratch);
                 }
-                Step::Timeout => shared.lock().handle_timeout(clock.now()),
+                Step::Timeout => shared.lock().device.handle_timeout(clock.now()),
             }
         }
     }
@@ -385,7 +423,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     /// Sends what the machine queued.
     async fn transmit(&self, buf: &mut [u8]) {
         loop {
-            let next = self.shared.lock().poll_transmit(buf);
+            let next = self.shared.lock().device.poll_transmit(buf);
             let Some((to, n)) = next else { return };
             let c = &self.shared.counters;
             match self
@@ -416,11 +454,17 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 
     /// Hands one datagram to the machine and its event to the application.
-    fn on_datagram(&mut self, from: SocketAddr, data: &mut [u8]) {
+    fn on_datagram(&mut self, from: SocketAddr, data: &mut [u8], scratch: &mut [u8]) {
         let c = &self.shared.counters;
         inc(&c.received);
-        let mut device = self.shared.lock();
-        let event = match device.handle(self.shared.clock.now(), from, data) {
+        let now = self.shared.clock.now();
+        let mut machine = self.shared.lock();
+        let Machine { device, translator } = &mut *machine;
+        let handled = match translator {
+            Some(t) => device.handle_translated(now, from, data, &mut **t, scratch),
+            None => device.handle(now, from, data),
+        };
+        let event = match handled {
             Ok(Some(e)) => e,
             Ok(None) => return,
             Err(_) => {
@@ -444,7 +488,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                     body: Bytes::copy_from_slice(r.body),
                     responder: self.shared.clone(),
                 };
-                drop(device);
+                drop(machine);
                 // Behind a backlog the channel is congested: a request is not worth queueing
                 // (the app times out after 500 ms), and it must not overtake an activation.
                 if !self.backlog.is_empty()
@@ -455,16 +499,16 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 return;
             }
             Event::Activated(a) => DeviceEvent::Activated(a),
-            Event::SubDeviceAdded { index } => match row(&device, index) {
+            Event::SubDeviceAdded { index } => match row(device, index) {
                 Some(entry) => DeviceEvent::SubDeviceAdded { index, entry },
                 None => return,
             },
-            Event::SubDeviceAuthorized { index } => match row(&device, index) {
+            Event::SubDeviceAuthorized { index } => match row(device, index) {
                 Some(entry) => DeviceEvent::SubDeviceAuthorized { index, entry },
                 None => return,
             },
         };
-        drop(device);
+        drop(machine);
         self.backlog.push_back(owned);
     }
 }
