@@ -24,7 +24,7 @@
 //! application's task; the datagram buffer is reused for the next packet at once.
 //!
 //! # Ports
-//! Spec 3.1 has devices listen on UDP port 80 or the backup 4320. Shipped devices bind 80 only
+//! Spec 6.1 has devices listen on UDP port 80 or the backup 4320. Shipped devices bind 80 only
 //! (compat §6), which needs privileges on Linux; [`DEVICE_PORT`] (4320) is this crate's default,
 //! and [`LanConfig::bind`] takes port 80 where apps that only know shipped devices must find it.
 
@@ -43,7 +43,7 @@ use tokio_util::sync::CancellationToken;
 use crate::device::{DeviceApp, DriverConfig, run_device};
 use crate::{Clock, Error, Result};
 
-/// The device drivers' default UDP port: the spec's backup port (spec 3.1), usable without
+/// The device drivers' default UDP port: the spec's backup port (spec 6.1), usable without
 /// privileges. Shipped devices use 80 (compat §6).
 pub const DEVICE_PORT: u16 = 4320;
 
@@ -198,4 +198,33 @@ pub async fn run_lan_and_wan<
         lan.run(stop.clone()),
         run_device(wan, cfg, clock, app, stop)
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn defaults_and_broadcast() {
+        let d = LanConfig::default();
+        assert_eq!(d, LanConfig::device());
+        assert_eq!(
+            (d.bind.port(), d.broadcast, d.queue),
+            (DEVICE_PORT, true, 16)
+        );
+        assert!(d.bind.ip().is_unspecified());
+        let a = LanConfig::app();
+        assert_eq!((a.bind.port(), a.broadcast), (0, true));
+        let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let s = bind(&a.with_bind(loopback)).await.unwrap();
+        assert!(s.broadcast().unwrap());
+        let s = bind(&LanConfig {
+            broadcast: false,
+            ..a.with_bind(loopback)
+        })
+        .await
+        .unwrap();
+        assert!(!s.broadcast().unwrap());
+    }
 }
