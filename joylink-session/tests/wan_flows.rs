@@ -93,6 +93,35 @@ fn heartbeats_are_at_most_60_s_apart_and_keep_the_device_online() {
     assert_eq!(p.connections, 1);
 }
 
+/// Every heartbeat the cloud answers is reported once by `Event::HeartbeatAcked`; heartbeats
+/// the cloud does not answer are not.
+#[test]
+fn answered_heartbeats_are_reported_and_unanswered_ones_are_not() {
+    let mut cfg = config();
+    cfg.heartbeat_ms = 1_000;
+    let mut p = Pair::new(cfg, 21);
+    p.run_for(10_500);
+    let sent = p.seen_by_cloud.iter().filter(|(_, t)| *t == 10).count();
+    let acked = |p: &Pair| -> u32 {
+        p.dev_log
+            .iter()
+            .map(|r| match r {
+                DevRec::HeartbeatAcked { count } => *count,
+                _ => 0,
+            })
+            .sum()
+    };
+    assert!(sent >= 9, "{sent}");
+    assert_eq!(acked(&p) as usize, sent);
+    // The cloud's answers stop reaching the device: its next heartbeats reach the cloud, none
+    // is reported.
+    let before = acked(&p);
+    p.device_muted = true;
+    p.run_for(2_500);
+    assert!(p.seen_by_cloud.iter().filter(|(_, t)| *t == 10).count() > sent);
+    assert_eq!(acked(&p), before);
+}
+
 #[test]
 fn silent_device_goes_offline_and_unanswered_device_reauthenticates() {
     let mut p = online(4);

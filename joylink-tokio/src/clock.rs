@@ -48,10 +48,27 @@ pub(crate) fn unix_now() -> u32 {
         .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
 }
 
-/// The OS random number generator as the machines take it (`rand_core::CryptoRng`). It panics
-/// only if the operating system cannot provide randomness at all.
-pub(crate) fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+/// The OS random number generator as the machines take it (`rand_core::CryptoRng`): for the
+/// key pairs of [`joylink_session::lan::Device::new`] and [`joylink_session::lan::App::new`]. It
+/// panics only if the operating system cannot provide randomness at all.
+///
+/// # Examples
+/// ```
+/// use joylink_crypto::KeyPair;
+/// let pair = KeyPair::generate(&mut joylink_tokio::os_rng());
+/// assert_ne!(pair.public_key(), KeyPair::generate(&mut joylink_tokio::os_rng()).public_key());
+/// ```
+#[must_use]
+pub fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+/// Sleeps until `t`, forever for `None` (a machine without a deadline).
+pub(crate) async fn sleep_opt(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The packet type byte of a whole frame (header byte 9, never encrypted), 0 for a short one.

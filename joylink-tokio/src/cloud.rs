@@ -2,12 +2,12 @@
 //! through which the rest of the cloud (a console, an MQTT bridge) sees every device's events
 //! and sends it commands without knowing which connection holds it.
 //!
-//! The driver adds no protocol: auth, heartbeat answers, serials and timeouts are the machine's.
-//! What it adds is resource policy: a connection that has not authenticated within
-//! [`ServerConfig::auth_timeout`] is closed (the machine has no deadline before auth), as is
-//! one the machine reports offline (silent), one whose peer does not read its answers
-//! ([`ServerConfig::max_pending_write`]), and one that fails auth or sends garbage before auth
-//! (spec 7.1: a device that fails auth is disconnected).
+//! The driver adds no protocol: auth, heartbeat answers, serials and timeouts are the machine's,
+//! the deadline before auth included ([`CloudConfig::auth_timeout_ms`]: the driver closes the
+//! connection when the machine reports [`CloudEvent::AuthTimeout`]), as is silence after auth.
+//! What the driver adds is resource policy: a connection whose peer does not read its answers
+//! ([`ServerConfig::max_pending_write`]) is closed, as is one that fails auth or sends garbage
+//! before auth (spec 7.1: a device that fails auth is disconnected).
 //!
 //! # Memory per connection
 //! The task holds the machine, its send queue ([`TX_CAP`] bytes) and an empty `BytesMut` while
@@ -41,10 +41,10 @@ pub const TX_CAP: usize = 1024;
 /// Server limits and the machines' configuration.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Each connection's [`Cloud`] configuration.
+    /// Each connection's [`Cloud`] configuration; its
+    /// [`auth_timeout_ms`](CloudConfig::auth_timeout_ms) closes a connection that does not
+    /// authenticate in time (default 10 s).
     pub cloud: CloudConfig,
-    /// A connection not authenticated after this long is closed (default 10 s).
-    pub auth_timeout: Duration,
     /// The largest accepted frame (default [`DEFAULT_MAX_FRAME`]).
     pub max_frame_len: usize,
     /// Answers a peer does not read, beyond which it is disconnected (default 16 KiB).
@@ -60,7 +60,6 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             cloud: CloudConfig::default(),
-            auth_timeout: Duration::from_secs(10),
             max_frame_len: DEFAULT_MAX_FRAME,
             max_pending_write: 16 * 1024,
             event_capacity: 65_536,
@@ -77,7 +76,7 @@ pub enum CloseReason {
     PeerClosed,
     /// A socket error.
     Io,
-    /// Not authenticated within [`ServerConfig::auth_timeout`].
+    /// Not authenticated within [`CloudConfig::auth_timeout_ms`] ([`CloudEvent::AuthTimeout`]).
     AuthTimeout,
     /// Auth refused (unknown device, bad key) or garbage before auth.
     Refused,
@@ -419,18 +418,15 @@ impl CloudHub {
     ) -> CloseReason {
         let inner = &*self.inner;
         let clock = inner.clock;
-        let auth_deadline = tokio::time::Instant::now()
-            .checked_add(inner.cfg.auth_timeout)
-            .unwrap_or_else(tokio::time::Instant::now);
         let mut rbuf = BytesMut::new();
         let mut wbuf = BytesMut::new();
         let mut codec = WanCodec::new(inner.cfg.max_frame_len);
         loop {
-            let deadline = match (st.feed_id.is_some(), st.cloud.poll_timeout()) {
-                (false, t) => t.map_or(auth_deadline, |t| clock.to_tokio(t).min(auth_deadline)),
-                (true, Some(t)) => clock.to_tokio(t),
-                (true, None) => far_future(),
-            };
+            // Before auth the machine's deadline is its auth deadline: never `None`.
+            let deadline = st
+                .cloud
+                .poll_timeout()
+                .map_or_else(far_future, |t| clock.to_tokio(t));
             let step = tokio::select! {
                 () = shutdown.cancelled() => Step::Close(CloseReason::Shutdown),
                 r = stream.readable() => match r.and_then(|()| read_some(stream, &mut rbuf)) {
@@ -456,12 +452,8 @@ impl CloudHub {
                     Err(_) => Step::Close(CloseReason::Io),
                 },
                 () = tokio::time::sleep_until(deadline) => {
-                    if st.feed_id.is_none() && tokio::time::Instant::now() >= auth_deadline {
-                        Step::Close(CloseReason::AuthTimeout)
-                    } else {
-                        st.cloud.handle_timeout(clock.now());
-                        Step::Go
-                    }
+                    st.cloud.handle_timeout(clock.now());
+                    Step::Go
                 }
             };
             shrink(&mut rbuf);
@@ -575,6 +567,7 @@ impl CloudHub {
                     st.feed_id = Some(feed);
                 }
                 CloudEvent::Offline => return Step::Close(CloseReason::Silent),
+                CloudEvent::AuthTimeout => return Step::Close(CloseReason::AuthTimeout),
                 CloudEvent::Timeout { serial, .. } => {
                     inc(&c.timeouts);
                     if let Some(f) = &st.feed_id {

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, os_rng, packet_type};
+use crate::clock::{Clock, os_rng, packet_type, sleep_opt};
 use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
 use crate::io::{Read, flush, read_some, shrink};
 
@@ -86,7 +86,8 @@ pub enum Disconnect {
 /// The application on top of the device machine. Every method has a default that does nothing.
 pub trait DeviceApp: Send {
     /// A machine event. On [`Event::Authenticated`] a real device uploads its snapshot
-    /// ([`Device::upload`], spec 7.3.5 注); [`Event::Reconnect`] is acted on by the driver.
+    /// ([`Device::upload`], spec 7.3.5 注); [`Event::Reconnect`] is acted on by the driver;
+    /// [`Event::HeartbeatAcked`] says the cloud answered (the fleet counts these).
     fn on_event(&mut self, device: &mut Device, now: Instant, event: Event) {
         let _ = (device, now, event);
     }
@@ -277,11 +278,4 @@ fn drain<A: DeviceApp>(
         app.on_event(device, now, e);
     }
     why
-}
-
-async fn sleep_opt(t: Option<tokio::time::Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
-    }
 }

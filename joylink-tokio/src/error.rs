@@ -16,9 +16,21 @@ pub enum Error {
     /// No connection holds this device (not connected or not authenticated).
     #[error("device {0} is not online")]
     NotOnline(String),
-    /// The device's connection ended before the request was handed to its machine.
+    /// The device's connection ended before the request was handed to its machine, or the
+    /// driver of a LAN handle has stopped.
     #[error("the connection closed")]
     Closed,
+    /// The device did not answer in time: the app machine's response timeout (500 ms, spec
+    /// 6.3.3) or its last authorization retry passed.
+    #[error("no answer from the device")]
+    NoAnswer,
+    /// The device answered with an error code (a refused authorization: -2001 when it is
+    /// already activated with other keys; a gateway's refused sub-device request).
+    #[error("the device refused: code {code}")]
+    Refused {
+        /// The answer's `code`.
+        code: i32,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -197,6 +197,17 @@ impl Sim {
 
 impl DeviceApp for Sim {
     fn on_event(&mut self, device: &mut Device, now: Instant, event: Event) {
+        if let Event::HeartbeatAcked { count } = event {
+            // The machine's word that the cloud answered: each answer settles the oldest
+            // heartbeat in flight (one connection, answers in order).
+            for _ in 0..count {
+                if let Some(t) = self.hb_in_flight.pop_front() {
+                    self.hb_acked = self.hb_acked.saturating_add(1);
+                    let us = u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX);
+                    self.rtt_us.push(us);
+                }
+            }
+        }
         if event == Event::Authenticated {
             if self.auths == 0 {
                 self.progress.authenticated.fetch_add(1, Ordering::Relaxed);
@@ -224,13 +235,6 @@ impl DeviceApp for Sim {
             (Dir::Sent, HEARTBEAT) => {
                 self.hb_sent = self.hb_sent.saturating_add(1);
                 self.hb_in_flight.push_back(tokio::time::Instant::now());
-            }
-            (Dir::Received, HEARTBEAT) => {
-                if let Some(t) = self.hb_in_flight.pop_front() {
-                    self.hb_acked = self.hb_acked.saturating_add(1);
-                    let us = u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX);
-                    self.rtt_us.push(us);
-                }
             }
             (Dir::Sent, UPLOAD) => {
                 self.up_sent = self.up_sent.saturating_add(1);

@@ -8,6 +8,7 @@ pub mod device;
 mod error;
 pub mod fleet;
 mod io;
+pub mod lan;
 
-pub use clock::Clock;
+pub use clock::{Clock, os_rng};
 pub use error::{Error, Result};

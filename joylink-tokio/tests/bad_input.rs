@@ -14,6 +14,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use joylink_session::wan::CloudConfig;
 use joylink_tokio::cloud::ServerConfig;
 use joylink_tokio::fleet::{FleetConfig, Progress, run_fleet};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -33,9 +34,12 @@ async fn read_to_close(s: &mut TcpStream) -> usize {
     }
 }
 
-fn cfg(auth_secs: u64) -> ServerConfig {
+fn cfg(auth_secs: u32) -> ServerConfig {
     ServerConfig {
-        auth_timeout: Duration::from_secs(auth_secs),
+        cloud: CloudConfig {
+            auth_timeout_ms: auth_secs * 1000,
+            ..CloudConfig::default()
+        },
         ..ServerConfig::default()
     }
 }
@@ -103,6 +107,32 @@ async fn slowloris_is_closed_at_the_auth_timeout() {
         "{at:?}"
     );
     assert_eq!(hub.stats().closed_auth_timeout, 1);
+    stop.cancel();
+}
+
+/// The deadline before auth is the machine's (`CloudConfig::auth_timeout_ms`, one place for the
+/// rule): a silent connection is closed when it passes, not before, whatever the value.
+#[tokio::test(start_paused = true)]
+async fn silent_connection_is_closed_at_the_machines_auth_deadline() {
+    let mut c = cfg(1);
+    c.cloud.auth_timeout_ms = 2_500;
+    let (hub, addr, stop) = common::server(1, 1, c).await;
+    let start = tokio::time::Instant::now();
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_400)).await;
+    assert_eq!(
+        hub.stats().closed_auth_timeout,
+        0,
+        "not before the deadline"
+    );
+    assert_eq!(hub.stats().open, 1);
+    assert_eq!(read_to_close(&mut s).await, 0);
+    let at = start.elapsed();
+    assert!(
+        at >= Duration::from_millis(2_500) && at < Duration::from_millis(2_700),
+        "{at:?}"
+    );
+    assert!(common::until(1, || hub.stats().closed_auth_timeout == 1).await);
     stop.cancel();
 }
 

@@ -91,7 +91,11 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let n = keys.len();
     let cfg = ServerConfig {
-        auth_timeout: Duration::from_secs(args.auth_timeout),
+        cloud: joylink_session::wan::CloudConfig {
+            auth_timeout_ms: u32::try_from(args.auth_timeout.saturating_mul(1000))
+                .unwrap_or(u32::MAX),
+            ..Default::default()
+        },
         ..ServerConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -67,7 +67,23 @@ pub struct CloudConfig {
     /// `None` (the default) skips it: compat — shipped devices often have no synced clock and one
     /// SDK sends milliseconds truncated to 32 bits, so only the caller can know.
     pub max_skew_secs: Option<u32>,
+    /// A connection that has not authenticated this long after it was accepted (or after
+    /// [`Cloud::connected`]) is reported with [`CloudEvent::AuthTimeout`] and the state turns
+    /// [`CloudState::Offline`]: the server closes it (default 10 s). Without a deadline a
+    /// connection that never completes its auth request (a slowloris, a port scanner) would hold
+    /// its resources forever; spec 7.1 closes a device that fails auth, this closes one that
+    /// never tries. Sessions persisted before the field existed read the default.
+    #[cfg_attr(feature = "serde", serde(default = "default_auth_timeout_ms"))]
+    pub auth_timeout_ms: u32,
 }
+
+#[cfg(feature = "serde")]
+const fn default_auth_timeout_ms() -> u32 {
+    DEFAULT_AUTH_TIMEOUT_MS
+}
+
+/// The default of [`CloudConfig::auth_timeout_ms`].
+pub const DEFAULT_AUTH_TIMEOUT_MS: u32 = 10_000;
 
 impl Default for CloudConfig {
     fn default() -> Self {
@@ -76,6 +92,7 @@ impl Default for CloudConfig {
             request_timeout_ms: 10_000,
             ota_silence_ms: 600_000,
             max_skew_secs: None,
+            auth_timeout_ms: DEFAULT_AUTH_TIMEOUT_MS,
         }
     }
 }
@@ -88,7 +105,8 @@ pub enum CloudState {
     AwaitingAuth,
     /// Authenticated and heard from recently.
     Online,
-    /// Connection lost or silent too long.
+    /// Connection lost, silent too long, or not authenticated in time
+    /// ([`CloudEvent::AuthTimeout`]).
     Offline,
 }
 
@@ -151,6 +169,9 @@ pub enum CloudEvent {
     OtaDone,
     /// The OTA reported failure or went silent for 10 minutes.
     OtaFailed,
+    /// No valid auth request within [`CloudConfig::auth_timeout_ms`] of the connection: the
+    /// state is now [`CloudState::Offline`]; close the connection.
+    AuthTimeout,
 }
 
 /// A device packet the application must look at; borrows the packet buffer.
@@ -288,7 +309,7 @@ struct OtaTrack {
     last_heard: Instant,
 }
 
-/// The cloud's state for one device connection: 496 bytes (`size_of` on x86_64; a unit test
+/// The cloud's state for one device connection: 504 bytes (`size_of` on x86_64; a unit test
 /// keeps it at most 512).
 ///
 /// # Examples
@@ -447,11 +468,23 @@ impl Cloud {
         self.session = None;
     }
 
-    /// The next deadline: offline detection, request timeouts, OTA silence.
+    /// When a connection still awaiting auth is given up: [`CloudConfig::auth_timeout_ms`]
+    /// after it was accepted (`last_heard` is the accept time until the first auth).
+    fn auth_deadline(&self) -> Option<Instant> {
+        (self.state == CloudState::AwaitingAuth).then(|| {
+            self.last_heard
+                .add_millis(u64::from(self.cfg.auth_timeout_ms))
+        })
+    }
+
+    /// The next deadline: the auth deadline, offline detection, request timeouts, OTA silence.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let mut t = self.pending.iter().flatten().map(|p| p.deadline).min();
         let mut min = |x: Instant| t = Some(t.map_or(x, |t| t.min(x)));
+        if let Some(a) = self.auth_deadline() {
+            min(a);
+        }
         if self.state == CloudState::Online {
             min(self
                 .last_heard
@@ -465,6 +498,10 @@ impl Cloud {
 
     /// Runs what is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.auth_deadline().is_some_and(|a| now >= a) {
+            self.state = CloudState::Offline;
+            self.push_event(CloudEvent::AuthTimeout);
+        }
         for i in 0..PENDING_CAP {
             if let Some(p) = self.pending.get(i).copied().flatten()
                 && now >= p.deadline
@@ -1134,6 +1171,7 @@ impl Cloud {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -1141,5 +1179,50 @@ mod tests {
     fn fits_in_512_bytes() {
         let size = core::mem::size_of::<Cloud>();
         assert!(size <= 512, "Cloud is {size} bytes");
+    }
+
+    /// A connection without an auth request is given up at the configured deadline, once; a
+    /// new connection (`connected`) starts a new deadline.
+    #[test]
+    fn connection_without_auth_times_out_once() {
+        let cfg = CloudConfig {
+            auth_timeout_ms: 3_000,
+            ..CloudConfig::default()
+        };
+        let mut c = Cloud::new(cfg, Instant(1_000), 1_700_000_000);
+        assert_eq!(c.poll_timeout(), Some(Instant(4_000)));
+        c.handle_timeout(Instant(3_999));
+        assert_eq!(
+            (c.state(), c.poll_event()),
+            (CloudState::AwaitingAuth, None)
+        );
+        c.handle_timeout(Instant(4_000));
+        assert_eq!(c.state(), CloudState::Offline);
+        assert_eq!(c.poll_event(), Some(CloudEvent::AuthTimeout));
+        assert_eq!(c.poll_timeout(), None);
+        c.handle_timeout(Instant(9_000));
+        assert_eq!(c.poll_event(), None, "reported once");
+        c.connected(Instant(10_000));
+        assert_eq!(c.poll_timeout(), Some(Instant(13_000)));
+        assert_eq!(
+            CloudConfig::default().auth_timeout_ms,
+            DEFAULT_AUTH_TIMEOUT_MS
+        );
+    }
+
+    /// A session persisted before `auth_timeout_ms` existed still loads, with the default.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn persisted_config_without_the_auth_deadline_reads_the_default() {
+        let cfg = CloudConfig {
+            auth_timeout_ms: 1,
+            ..CloudConfig::default()
+        };
+        let c = Cloud::new(cfg, Instant(0), 1_700_000_000);
+        let mut v = serde_json::to_value(&c).unwrap();
+        let removed = v["cfg"].as_object_mut().unwrap().remove("auth_timeout_ms");
+        assert_eq!(removed, Some(serde_json::json!(1)));
+        let back: Cloud = serde_json::from_value(v).unwrap();
+        assert_eq!(back.cfg.auth_timeout_ms, DEFAULT_AUTH_TIMEOUT_MS);
     }
 }

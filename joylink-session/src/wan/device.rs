@@ -228,6 +228,14 @@ pub enum Event {
         /// Its serial.
         serial: u32,
     },
+    /// The cloud answered heartbeats (type 10, or a gateway's type 110; spec 7.3.3, 7.3.15):
+    /// the connection is alive end to end. Answers arriving before the last one was polled are
+    /// merged into it, `count` says how many, so a caller that polls seldom loses neither the
+    /// count nor another event to them (the queue holds 8).
+    HeartbeatAcked {
+        /// Heartbeat answers this event stands for (at least 1).
+        count: u32,
+    },
 }
 
 const EVENT_CAP: usize = 8;
@@ -382,6 +390,17 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         if let Some(slot) = self.events.iter_mut().find(|s| s.is_none()) {
             *slot = Some(e);
         }
+    }
+
+    /// Queues [`Event::HeartbeatAcked`], merged into the newest queued event when that is one.
+    fn push_heartbeat_acked(&mut self) {
+        if let Some(Some(Event::HeartbeatAcked { count })) =
+            self.events.iter_mut().rev().find(|s| s.is_some())
+        {
+            *count = count.saturating_add(1);
+            return;
+        }
+        self.push_event(Event::HeartbeatAcked { count: 1 });
     }
 
     /// The next event, oldest first.
@@ -654,6 +673,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         Ok(match message {
             WanMessage::HeartbeatResponse(r) => {
                 self.cloud_ts = self.cloud_ts.max(r.timestamp);
+                self.push_heartbeat_acked();
                 None
             }
             WanMessage::Control(c) => {
@@ -705,6 +725,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             }
             WanMessage::SubDevHeartbeatResponse(r) => {
                 self.cloud_ts = self.cloud_ts.max(r.timestamp);
+                self.push_heartbeat_acked();
                 None
             }
             WanMessage::SubDevControl(c) => {
@@ -1164,5 +1185,55 @@ mod tests {
         );
         assert!(size <= 5536, "Device is {size} bytes");
         assert!(core::mem::size_of::<Device<4, 0, 0>>() <= 1440);
+    }
+
+    /// Two heartbeat answers read before the application polls become one event counting 2,
+    /// behind the events already queued.
+    #[test]
+    fn heartbeat_answers_merge_into_one_event() {
+        use crate::wan::{Cloud, CloudConfig, Framer, TxQueue};
+        let mut rng = joylink_test_vectors::TestRng(5);
+        let key: AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+        let mut cfg = DeviceConfig::new("1234567890123456", "ABCDEF", key.clone()).unwrap();
+        cfg.heartbeat_ms = 1_000;
+        let mut device: Device = Device::new(cfg);
+        let mut cloud = Cloud::new(CloudConfig::default(), Instant(0), 1_700_000_000);
+        let mut tx = TxQueue::<4096>::new();
+        let mut lookup = |_: &[u8]| Some(key.clone());
+        let mut pump = |device: &mut Device, cloud: &mut Cloud, tx: &mut TxQueue<4096>, now| {
+            let mut wire = [0u8; 4096];
+            let mut rx = Framer::<2048>::new();
+            while let Some(n) = device.poll_transmit(&mut wire) {
+                let mut input = &wire[..n];
+                while let Some(p) = rx.next_frame(&mut input).unwrap() {
+                    let _ = cloud.handle_packet(now, p, &mut lookup, &mut rng, tx);
+                }
+            }
+            while let Some(n) = tx.poll_transmit(&mut wire) {
+                device.handle_input(now, &wire[..n], |_, _| {}).unwrap();
+            }
+        };
+        device
+            .connected(Instant(0), &mut joylink_test_vectors::TestRng(6))
+            .unwrap();
+        pump(&mut device, &mut cloud, &mut tx, Instant(0));
+        assert_eq!(device.state(), DeviceState::Online);
+        // Two heartbeats out, both answered, nothing polled in between.
+        for t in [1_000, 2_000] {
+            device.handle_timeout(Instant(t)).unwrap();
+            pump(&mut device, &mut cloud, &mut tx, Instant(t));
+        }
+        assert_eq!(device.poll_event(), Some(Event::Authenticated));
+        assert_eq!(
+            device.poll_event(),
+            Some(Event::HeartbeatAcked { count: 2 })
+        );
+        assert_eq!(device.poll_event(), None);
+        device.handle_timeout(Instant(3_000)).unwrap();
+        pump(&mut device, &mut cloud, &mut tx, Instant(3_000));
+        assert_eq!(
+            device.poll_event(),
+            Some(Event::HeartbeatAcked { count: 1 })
+        );
     }
 }

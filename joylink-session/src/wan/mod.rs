@@ -27,8 +27,8 @@ pub mod sim;
 mod timers;
 
 pub use cloud::{
-    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, KeyLookup, OtaOrderSpec,
-    PENDING_CAP, RequestKind, SUBDEV_CAP, SubDevEntry, TIMER_IDS_CAP,
+    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, DEFAULT_AUTH_TIMEOUT_MS, KeyLookup,
+    OtaOrderSpec, PENDING_CAP, RequestKind, SUBDEV_CAP, SubDevEntry, TIMER_IDS_CAP,
 };
 pub use device::{
     ControlRequest, Device, DeviceConfig, DeviceState, Event, FEED_ID_CAP, Incoming,

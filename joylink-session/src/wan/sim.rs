@@ -58,13 +58,28 @@ impl rand_core::TryCryptoRng for SimRng {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DevRec {
     Authenticated,
-    Applied { serial: u32, data: Vec<u8> },
-    ReplayDropped { serial: u32 },
-    TimerFired { id: i32 },
+    Applied {
+        serial: u32,
+        data: Vec<u8>,
+    },
+    ReplayDropped {
+        serial: u32,
+    },
+    TimerFired {
+        id: i32,
+    },
     TimersChanged,
-    OtaOrder { serial: u32 },
-    Info { serial: u32 },
+    OtaOrder {
+        serial: u32,
+    },
+    Info {
+        serial: u32,
+    },
     Reconnect,
+    /// [`Event::HeartbeatAcked`].
+    HeartbeatAcked {
+        count: u32,
+    },
 }
 
 /// What the cloud side saw.
@@ -238,6 +253,9 @@ impl Pair {
                 Event::TimersChanged => self.dev_log.push(DevRec::TimersChanged),
                 Event::ReplayDropped { serial } => {
                     self.dev_log.push(DevRec::ReplayDropped { serial });
+                }
+                Event::HeartbeatAcked { count } => {
+                    self.dev_log.push(DevRec::HeartbeatAcked { count });
                 }
             }
         }
