@@ -310,6 +310,11 @@ impl fmt::Debug for PublicKey {
 pub struct DevKey([u8; DEVKEY_LEN]);
 
 impl DevKey {
+    /// The 42 ASCII bytes (what a C caller copies; no UTF-8 check, no panic path in firmware).
+    pub fn as_bytes(&self) -> &[u8; DEVKEY_LEN] {
+        &self.0
+    }
+
     /// The string.
     pub fn as_str(&self) -> &str {
         // Always ASCII hex by construction.
