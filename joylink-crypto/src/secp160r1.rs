@@ -118,6 +118,12 @@ impl Fe {
         out
     }
 
+    /// Overwrites the limbs with zeros (volatile writes, not elided), out of line.
+    #[inline(never)]
+    fn wipe(&mut self) {
+        self.0.zeroize();
+    }
+
     /// Whether the (reduced) value is odd: the `02`/`03` tag of a compressed key.
     pub(crate) fn is_odd(&self) -> bool {
         self.0.first().is_some_and(|l| l & 1 == 1)
@@ -154,28 +160,21 @@ impl Fe {
         Fe::sub_p_once(s, lo(c))
     }
 
+    /// `self − b` as `self + (p − b)`: `p − b` never borrows (`b < p`), and the sum goes through
+    /// the same conditional subtraction as [`Fe::add`] (one code path for both, less flash).
     pub(crate) fn sub(&self, b: &Fe) -> Fe {
         let mut d = [0u32; LIMBS];
         let mut borrow = 0u32;
-        for ((di, &x), &y) in d.iter_mut().zip(&self.0).zip(&b.0) {
-            let t = u64::from(x)
+        for ((di, &pi), &y) in d.iter_mut().zip(&P).zip(&b.0) {
+            let t = u64::from(pi)
                 .wrapping_sub(u64::from(y))
                 .wrapping_sub(u64::from(borrow));
             *di = lo(t);
             borrow = hi(t) & 1;
         }
-        // Negative: add p back (selected, not branched).
-        let neg = choice(borrow);
-        let mut c = 0u64;
-        for (di, &pi) in d.iter_mut().zip(&P) {
-            let addend = u32::conditional_select(&0, &pi, neg);
-            c = c
-                .wrapping_add(u64::from(*di))
-                .wrapping_add(u64::from(addend));
-            *di = lo(c);
-            c = u64::from(hi(c));
-        }
-        Fe(d)
+        // p − b ∈ (0, p]: p itself when b = 0, which the sum's conditional subtraction absorbs
+        // (self + p < 2p).
+        self.add(&Fe(d))
     }
 
     pub(crate) fn neg(&self) -> Fe {
@@ -276,6 +275,8 @@ impl Fe {
         (y.square() == *self).then_some(y)
     }
 
+    // Out of line: called for each coordinate, once per key bit (flash over speed).
+    #[inline(never)]
     fn conditional_assign(&mut self, other: &Fe, c: Choice) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             a.conditional_assign(b, c);
@@ -363,11 +364,59 @@ impl Affine {
 }
 
 /// A projective point `(X : Y : Z)`, `x = X/Z`, `y = Y/Z`; the identity is `(0 : 1 : 0)`.
-#[derive(Clone, Copy, Zeroize)]
+#[derive(Clone, Copy)]
 struct Proj {
     x: Fe,
     y: Fe,
     z: Fe,
+}
+
+/// Registers of [`Proj::add`]'s program: the inputs, `b`, five temporaries and the result.
+const REGS: usize = 15;
+const MUL: u16 = 0;
+const ADD: u16 = 1;
+const SUB: u16 = 2;
+// Register names (RCB 2015's).
+const X1: u8 = 0;
+const Y1: u8 = 1;
+const Z1: u8 = 2;
+const X2: u8 = 3;
+const Y2: u8 = 4;
+const Z2: u8 = 5;
+const BB: u8 = 6;
+const T0: u8 = 7;
+const T1: u8 = 8;
+const T2: u8 = 9;
+const T3: u8 = 10;
+const T4: u8 = 11;
+const X3: u8 = 12;
+const Y3: u8 = 13;
+const Z3: u8 = 14;
+
+/// Renes–Costello–Batina 2015, Algorithm 4 (complete addition, `a = −3`), step by step
+/// (three steps a line, in the paper's order 1–43): operation, destination, left, right.
+#[rustfmt::skip]
+const ADD_PROGRAM: [u16; 43] = [
+    step(MUL, T0, X1, X2), step(MUL, T1, Y1, Y2), step(MUL, T2, Z1, Z2),
+    step(ADD, T3, X1, Y1), step(ADD, T4, X2, Y2), step(MUL, T3, T3, T4),
+    step(ADD, T4, T0, T1), step(SUB, T3, T3, T4), step(ADD, T4, Y1, Z1),
+    step(ADD, X3, Y2, Z2), step(MUL, T4, T4, X3), step(ADD, X3, T1, T2),
+    step(SUB, T4, T4, X3), step(ADD, X3, X1, Z1), step(ADD, Y3, X2, Z2),
+    step(MUL, X3, X3, Y3), step(ADD, Y3, T0, T2), step(SUB, Y3, X3, Y3),
+    step(MUL, Z3, BB, T2), step(SUB, X3, Y3, Z3), step(ADD, Z3, X3, X3),
+    step(ADD, X3, X3, Z3), step(SUB, Z3, T1, X3), step(ADD, X3, T1, X3),
+    step(MUL, Y3, BB, Y3), step(ADD, T1, T2, T2), step(ADD, T2, T1, T2),
+    step(SUB, Y3, Y3, T2), step(SUB, Y3, Y3, T0), step(ADD, T1, Y3, Y3),
+    step(ADD, Y3, T1, Y3), step(ADD, T1, T0, T0), step(ADD, T0, T1, T0),
+    step(SUB, T0, T0, T2), step(MUL, T1, T4, Y3), step(MUL, T2, T0, Y3),
+    step(MUL, Y3, X3, Z3), step(ADD, Y3, Y3, T2), step(MUL, X3, T3, X3),
+    step(SUB, X3, X3, T1), step(MUL, Z3, T4, Z3), step(MUL, T1, T3, T0),
+    step(ADD, Z3, Z3, T1),
+];
+
+/// One step of [`ADD_PROGRAM`] in 16 bits: operation (2 bits) and three 4-bit registers.
+const fn step(op: u16, dst: u8, a: u8, b: u8) -> u16 {
+    (op << 12) | ((dst as u16) << 8) | ((a as u16) << 4) | (b as u16)
 }
 
 impl Proj {
@@ -379,35 +428,40 @@ impl Proj {
 
     /// Complete addition for `a = −3` (Renes–Costello–Batina 2015, Algorithm 4): correct for
     /// every pair of points, including `P + P` and the identity.
+    ///
+    /// The 43 steps run from a table ([`ADD_PROGRAM`]) over a small register file instead of
+    /// as straight-line code: about 350 bytes less flash for a few percent of speed. The table
+    /// is public and fixed, so the sequence of field operations is the same for every input.
     fn add(&self, q: &Proj) -> Proj {
-        let t0 = self.x.mul(&q.x); // 1
-        let t1 = self.y.mul(&q.y); // 2
-        let t2 = self.z.mul(&q.z); // 3
-        let t3 = self.x.add(&self.y).mul(&q.x.add(&q.y)); // 4-6
-        let t3 = t3.sub(&t0.add(&t1)); // 7-8
-        let t4 = self.y.add(&self.z).mul(&q.y.add(&q.z)); // 9-11
-        let t4 = t4.sub(&t1.add(&t2)); // 12-13
-        let x3 = self.x.add(&self.z).mul(&q.x.add(&q.z)); // 14-16
-        let y3 = x3.sub(&t0.add(&t2)); // 17-18
-        let z3 = B.mul(&t2); // 19
-        let x3 = y3.sub(&z3); // 20
-        let x3 = x3.add(&x3).add(&x3); // 21-22
-        let z3 = t1.sub(&x3); // 23
-        let x3 = t1.add(&x3); // 24
-        let y3 = B.mul(&y3); // 25
-        let t2 = t2.add(&t2).add(&t2); // 26-27
-        let y3 = y3.sub(&t2).sub(&t0); // 28-29
-        let y3 = y3.add(&y3).add(&y3); // 30-31
-        let t0 = t0.add(&t0).add(&t0).sub(&t2); // 32-34
-        let t1 = t4.mul(&y3); // 35
-        let t2 = t0.mul(&y3); // 36
-        let y3 = x3.mul(&z3).add(&t2); // 37-38
-        let x3 = x3.mul(&t3).sub(&t1); // 39-40
-        let z3 = z3.mul(&t4).add(&t3.mul(&t0)); // 41-43
+        let mut r = [Fe::ZERO; REGS];
+        for (slot, v) in r.iter_mut().zip([self.x, self.y, self.z, q.x, q.y, q.z, B]) {
+            *slot = v;
+        }
+        for &code in ADD_PROGRAM.iter() {
+            let op = code >> 12;
+            let [dst, a, b] = [8, 4, 0].map(|shift| usize::from((code >> shift) & 15));
+            let x = r.get(a).copied().unwrap_or_default();
+            let y = r.get(b).copied().unwrap_or_default();
+            let v = match op {
+                MUL => x.mul(&y),
+                ADD => x.add(&y),
+                _ => x.sub(&y),
+            };
+            if let Some(d) = r.get_mut(dst) {
+                *d = v;
+            }
+        }
+        let [.., x3, y3, z3] = r;
         Proj {
             x: x3,
             y: y3,
             z: z3,
+        }
+    }
+
+    fn zeroize(&mut self) {
+        for f in [&mut self.x, &mut self.y, &mut self.z] {
+            f.wipe();
         }
     }
 
@@ -425,7 +479,7 @@ impl Proj {
             x: self.x.mul(&zi),
             y: self.y.mul(&zi),
         };
-        zi.zeroize();
+        zi.wipe();
         (self.z != Fe::ZERO).then_some(out)
     }
 }

@@ -79,7 +79,11 @@ pub use wan::{
 // process (guaranteed since Rust 1.81), and firmware builds use `panic = "abort"` anyway. The
 // code itself is built to never panic (clippy denies unwrap/expect/panic/indexing/overflow).
 
-#[cfg(all(not(feature = "std"), not(test), not(all(target_os = "none", target_arch = "arm"))))]
+#[cfg(all(
+    not(feature = "std"),
+    not(test),
+    not(all(target_os = "none", target_arch = "arm"))
+))]
 unsafe extern "C" {
     /// C's `abort()` (libc, newlib, picolibc all have it).
     fn abort() -> !;
