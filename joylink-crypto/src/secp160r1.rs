@@ -142,11 +142,9 @@ impl Fe {
         }
         // Keep t when the sum overflowed 2^160 or the subtraction did not borrow.
         let keep_t = choice(carry | (borrow ^ 1));
-        let mut out = [0u32; LIMBS];
-        for ((o, si), ti) in out.iter_mut().zip(&s).zip(&t) {
-            *o = u32::conditional_select(si, ti, keep_t);
-        }
-        Fe(out)
+        let mut out = Fe(s);
+        out.conditional_assign(&Fe(t), keep_t);
+        out
     }
 
     pub(crate) fn add(&self, b: &Fe) -> Fe {
@@ -351,9 +349,11 @@ impl Affine {
         let mut t = Proj::IDENTITY;
         for &byte in k {
             for s in (0..8).rev() {
-                r = r.add(&r);
-                t = r.add(&base);
-                r.conditional_assign(&t, choice(u32::from(byte >> s)));
+                // t = 2r, r = t + base, then keep t where the bit is 0 (each result goes
+                // straight into its variable: no third point on the stack).
+                t = r.add(&r);
+                r = t.add(&base);
+                r.conditional_assign(&t, !choice(u32::from(byte >> s)));
             }
         }
         let out = r.to_affine();
@@ -433,19 +433,21 @@ impl Proj {
     /// as straight-line code: about 350 bytes less flash for a few percent of speed. The table
     /// is public and fixed, so the sequence of field operations is the same for every input.
     fn add(&self, q: &Proj) -> Proj {
-        let mut r = [Fe::ZERO; REGS];
-        for (slot, v) in r.iter_mut().zip([self.x, self.y, self.z, q.x, q.y, q.z, B]) {
-            *slot = v;
-        }
+        let z = Fe::ZERO;
+        // Built in place (no temporary array: stack matters on a microcontroller).
+        let mut r: [Fe; REGS] = [
+            self.x, self.y, self.z, q.x, q.y, q.z, B, z, z, z, z, z, z, z, z,
+        ];
         for &code in ADD_PROGRAM.iter() {
             let op = code >> 12;
             let [dst, a, b] = [8, 4, 0].map(|shift| usize::from((code >> shift) & 15));
-            let x = r.get(a).copied().unwrap_or_default();
-            let y = r.get(b).copied().unwrap_or_default();
-            let v = match op {
-                MUL => x.mul(&y),
-                ADD => x.add(&y),
-                _ => x.sub(&y),
+            let v = match (r.get(a), r.get(b)) {
+                (Some(x), Some(y)) => match op {
+                    MUL => x.mul(y),
+                    ADD => x.add(y),
+                    _ => x.sub(y),
+                },
+                _ => z,
             };
             if let Some(d) = r.get_mut(dst) {
                 *d = v;
@@ -473,7 +475,9 @@ impl Proj {
 
     /// The affine point, `None` for the identity (`Z = 0`; the caller's inputs exclude it, and
     /// the check is on the result, which is public).
-    fn to_affine(self) -> Option<Affine> {
+    // Out of line: its temporaries then do not add to the ladder's stack frame.
+    #[inline(never)]
+    fn to_affine(&self) -> Option<Affine> {
         let mut zi = self.z.invert();
         let out = Affine {
             x: self.x.mul(&zi),
