@@ -356,7 +356,7 @@ impl Affine {
                 r.conditional_assign(&t, !choice(u32::from(byte >> s)));
             }
         }
-        let out = r.to_affine();
+        let out = r.affine();
         r.zeroize();
         t.zeroize();
         out
@@ -477,7 +477,7 @@ impl Proj {
     /// the check is on the result, which is public).
     // Out of line: its temporaries then do not add to the ladder's stack frame.
     #[inline(never)]
-    fn to_affine(&self) -> Option<Affine> {
+    fn affine(&self) -> Option<Affine> {
         let mut zi = self.z.invert();
         let out = Affine {
             x: self.x.mul(&zi),
@@ -703,10 +703,10 @@ mod tests {
             y: G.y.neg(),
             z: Fe::ONE,
         };
-        assert!(p1.add(&m1).to_affine().is_none());
-        assert_eq!(p1.add(&p1).to_affine(), G.mul(&cases[2]));
-        assert_eq!(Proj::IDENTITY.add(&p1).to_affine(), Some(G));
-        assert!(Proj::IDENTITY.add(&Proj::IDENTITY).to_affine().is_none());
+        assert!(p1.add(&m1).affine().is_none());
+        assert_eq!(p1.add(&p1).affine(), G.mul(&cases[2]));
+        assert_eq!(Proj::IDENTITY.add(&p1).affine(), Some(G));
+        assert!(Proj::IDENTITY.add(&Proj::IDENTITY).affine().is_none());
         // Zero scalar: the identity.
         assert!(G.mul(&[0; 20]).is_none());
     }
