@@ -8,7 +8,7 @@
 #     (../shared/bench/sdk-2.0.19.md), the like-for-like comparison with its 16.8 KB;
 #   - uses newlib's mem* routines, not the (larger) copies in Rust's compiler_builtins: a first
 #     link finds which of them the image pulls from the Rust archive, the final link names
-#     those (-u) and puts -lc before the archive (firmware/README.md says why);
+#     those (-u) and puts -lc before the archive (README.md, "Flash and RAM");
 #   - prints flash (.isr_vector + .text + .rodata + .ARM.exidx + .data) and static RAM
 #     (.data + .bss) per image, the same for an empty main (the baseline the SDK figures
 #     subtract), and the worst-case stack of the C ABI's entry points
@@ -146,6 +146,8 @@ echo "  gateway: no image — the gateway session machine has no C ABI yet (joyl
 echo
 echo "== stack: worst case per entry point (static estimate, lan+wan+ecdh+timers image)"
 python3 firmware/stack.py "$out/fw-lan+wan+ecdh+timers.elf" | tee "$out/stack.txt"
+echo "== stack: the sdk-ops image (the codecs and CRC16 the example does not call; worst chains)"
+python3 firmware/stack.py --path "$out/fw-sdk-ops.elf" jl_ | sed 's/::h[0-9a-f]\{16\}//g' | tee -a "$out/stack.txt"
 
 [ "$fail" = 0 ] || exit 1
 echo "== firmware: ok ($report)"
