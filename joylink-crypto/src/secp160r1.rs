@@ -473,8 +473,9 @@ impl Proj {
         self.z.conditional_assign(&other.z, c);
     }
 
-    /// The affine point, `None` for the identity (`Z = 0`; the caller's inputs exclude it, and
-    /// the check is on the result, which is public).
+    /// The affine point, `None` for the identity (`Z = 0`; the caller's inputs exclude it).
+    /// `Z` is secret-derived, so it is tested by OR-ing all limbs (no early exit): only the
+    /// outcome, identity or not, decides the branch.
     // Out of line: its temporaries then do not add to the ladder's stack frame.
     #[inline(never)]
     fn affine(&self) -> Option<Affine> {
@@ -484,7 +485,8 @@ impl Proj {
             y: self.y.mul(&zi),
         };
         zi.wipe();
-        (self.z != Fe::ZERO).then_some(out)
+        let z_bits = self.z.0.iter().fold(0u32, |acc, &l| acc | l);
+        (z_bits != 0).then_some(out)
     }
 }
 
