@@ -121,6 +121,12 @@ for spec in "${images[@]}"; do
     echo "  $name: mem* still from compiler_builtins" >&2
     fail=1
   fi
+  # The bare-metal panic handler traps (udf): newlib's abort() and what it drags in must not be
+  # linked because of the library (the C examples never call abort themselves).
+  if arm-none-eabi-nm "$elf" | grep -qE ' T (abort|raise|_malloc_r)$'; then
+    echo "  $name: abort/raise/malloc linked (the panic handler should trap on bare-metal Arm)" >&2
+    fail=1
+  fi
   read -r text rodata flash ram < <(sizes "$elf")
   budget="$(awk -v n="${name// /:}" '$1 == n { print $2, $3 }' flash-budget.txt)"
   printf '%-22s %8d %8d %8d %8d %8s\n' "$name" "$text" "$rodata" "$flash" "$ram" "${budget:-none}"
@@ -148,6 +154,18 @@ echo "== stack: worst case per entry point (static estimate, lan+wan+ecdh+timers
 python3 firmware/stack.py "$out/fw-lan+wan+ecdh+timers.elf" | tee "$out/stack.txt"
 echo "== stack: the sdk-ops image (the codecs and CRC16 the example does not call; worst chains)"
 python3 firmware/stack.py --path "$out/fw-sdk-ops.elf" jl_ | sed 's/::h[0-9a-f]\{16\}//g' | tee -a "$out/stack.txt"
+# Stack budgets ("stack:<entry point> bytes" rows of flash-budget.txt), same 10 % rule.
+while read -r row bstack; do
+  fn="${row#stack:}"
+  got="$(awk -v f="$fn" '$2 == f { print $1; exit }' "$out/stack.txt")"
+  if [ -z "$got" ]; then
+    echo "  stack: $fn not found in the images" >&2
+    fail=1
+  elif [ $((got * 10)) -gt $((bstack * 11)) ]; then
+    echo "  stack: $fn needs $got bytes, more than 10 % over the budget $bstack" >&2
+    fail=1
+  fi
+done < <(awk '$1 ~ /^stack:/ { print $1, $2 }' flash-budget.txt)
 
 [ "$fail" = 0 ] || exit 1
 echo "== firmware: ok ($report)"
