@@ -13,7 +13,8 @@
 #     (.data + .bss) per image, the same for an empty main (the baseline the SDK figures
 #     subtract), and the worst-case stack of the C ABI's entry points
 #     (firmware/stack.py, a static call-graph estimate over the disassembly);
-#   - fails when an image's flash or static RAM grows more than 10 % past flash-budget.txt.
+#   - fails when an image's flash or static RAM, or an ECDH entry point's stack, grows more than
+#     10 % past flash-budget.txt, or when an image links newlib's abort (the panic must trap).
 #     Raising a budget is a deliberate change: edit flash-budget.txt with a comment saying why.
 # Needs: rustup (or the target already installed), arm-none-eabi-gcc + newlib (Debian:
 # `apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi`, done here when missing and
