@@ -7,7 +7,8 @@
 //!   bytes 4..20 ([`KeyIv::from_shared_secret`](crate::KeyIv::from_shared_secret)).
 //!
 //! Peer keys are fully validated (compat §4 — the SDK checks nothing; a valid peer never
-//! sends what we refuse). Secrets zeroize on drop; scalar multiplication is constant-time.
+//! sends what we refuse). Secrets zeroize on drop; scalar multiplication is constant-time in the
+//! private key (see the curve module for what that claim covers and what it does not).
 //!
 //! # Security
 //! secp160r1 offers about 80-bit security, far below today's 128-bit floor. It is implemented
@@ -15,17 +16,11 @@
 
 use core::fmt;
 
-use elliptic_curve::{
-    FieldBytes,
-    point::{AffineCoordinates, DecompressPoint},
-    sec1::{FromSec1Point, Sec1Point, ToSec1Point},
-    subtle::Choice,
-};
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::key::IvCompat;
-use crate::secp160r1::{AffinePoint, P_BYTES, ProjectivePoint, Scalar, Secp160r1};
+use crate::secp160r1::{Affine, Fe, G};
 use crate::{Error, Result};
 
 /// Length of a private key.
@@ -40,7 +35,6 @@ pub const SHARED_SECRET_LEN: usize = 20;
 /// A secp160r1 private key (20 bytes, non-zero).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct PrivateKey {
-    scalar: Scalar,
     bytes: [u8; PRIVATE_KEY_LEN],
 }
 
@@ -64,19 +58,12 @@ impl PrivateKey {
     /// # Errors
     /// [`Error::PrivateKeyZero`] for zero (every other value is below n).
     pub fn from_bytes(bytes: &[u8; PRIVATE_KEY_LEN]) -> Result<Self> {
-        let mut wide = [0u8; 21];
-        if let Some((_, tail)) = wide.split_last_chunk_mut::<PRIVATE_KEY_LEN>() {
-            tail.copy_from_slice(bytes);
+        // Constant-time zero test: OR of all bytes, then one comparison of the result.
+        let any = bytes.iter().fold(0u8, |acc, &b| acc | b);
+        if any == 0 {
+            return Err(Error::PrivateKeyZero);
         }
-        let scalar = Scalar::from_slice(&wide);
-        wide.zeroize();
-        match scalar {
-            Some(scalar) if !bool::from(scalar.is_zero()) => Ok(Self {
-                scalar,
-                bytes: *bytes,
-            }),
-            _ => Err(Error::PrivateKeyZero),
-        }
+        Ok(Self { bytes: *bytes })
     }
 
     /// The 20 key bytes (secret).
@@ -86,10 +73,10 @@ impl PrivateKey {
 
     /// The matching public key `d · G` (constant-time in `d`).
     pub fn public_key(&self) -> PublicKey {
-        // Inherent constant-time multiplication (fixed-window, no `mul_vartime`).
-        let p = ProjectivePoint::mul(&ProjectivePoint::from(AffinePoint::GENERATOR), &self.scalar);
+        // Constant-time double-and-add-always over the 160 key bits (`secp160r1.rs`). A
+        // non-zero key below 2^160 < n never gives the identity; G stands in for the impossible.
         PublicKey {
-            point: p.to_affine(),
+            point: G.mul(&self.bytes).unwrap_or(G),
         }
     }
 
@@ -98,13 +85,13 @@ impl PrivateKey {
     /// The result is never the point at infinity: `Q` is a validated non-identity point of a
     /// prime-order group and `0 < d < n`.
     pub fn diffie_hellman(&self, peer: &PublicKey) -> SharedSecret {
-        let p = ProjectivePoint::mul(&ProjectivePoint::from(peer.point), &self.scalar).to_affine();
-        let mut x = p.x();
-        let mut bytes = [0u8; SHARED_SECRET_LEN];
-        if let Some((_, tail)) = x.split_last_chunk::<SHARED_SECRET_LEN>() {
-            bytes.copy_from_slice(tail);
+        let mut p = peer.point.mul(&self.bytes);
+        // The identity is impossible (see above); it would give the all-zero secret.
+        let bytes = p.map_or([0; SHARED_SECRET_LEN], |p| p.x.to_be_bytes());
+        if let Some(p) = p.as_mut() {
+            p.x.zeroize();
+            p.y.zeroize();
         }
-        x.zeroize();
         SharedSecret::from_bytes(bytes)
     }
 }
@@ -182,19 +169,12 @@ impl fmt::Debug for KeyPair {
 /// A validated secp160r1 public key: on the curve, not the point at infinity.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PublicKey {
-    point: AffinePoint,
+    point: Affine,
 }
 
-fn x_checked(x: &[u8; 20]) -> Result<FieldBytes<Secp160r1>> {
-    // Public data: a variable-time comparison is fine.
-    if x.as_slice() >= P_BYTES.as_slice() {
-        return Err(Error::PublicKeyOutOfRange);
-    }
-    let mut fb = FieldBytes::<Secp160r1>::default();
-    if let Some((_, tail)) = fb.split_last_chunk_mut::<20>() {
-        tail.copy_from_slice(x);
-    }
-    Ok(fb)
+/// A coordinate, refused with [`Error::PublicKeyOutOfRange`] unless `< p` (public data).
+fn coordinate(x: &[u8; 20]) -> Result<Fe> {
+    Fe::from_be_bytes(x).ok_or(Error::PublicKeyOutOfRange)
 }
 
 impl PublicKey {
@@ -218,10 +198,7 @@ impl PublicKey {
                     return Err(Error::PublicKeyPrefix(tag));
                 }
                 let x: &[u8; 20] = x.try_into().map_err(|_| Error::PublicKeyLength(21))?;
-                let fb = x_checked(x)?;
-                let point: Option<AffinePoint> =
-                    AffinePoint::decompress(&fb, Choice::from(tag & 1)).into();
-                point
+                Affine::decompress(coordinate(x)?, tag & 1 == 1)
                     .map(|point| Self { point })
                     .ok_or(Error::PublicKeyNotOnCurve)
             }
@@ -246,11 +223,7 @@ impl PublicKey {
                     // micro-ecc's representation of the point at infinity.
                     return Err(Error::PublicKeyIdentity);
                 }
-                let fx = x_checked(x)?;
-                let fy = x_checked(y)?;
-                let sec1 = Sec1Point::<Secp160r1>::from_affine_coordinates(&fx, &fy, false);
-                let point: Option<AffinePoint> = AffinePoint::from_sec1_point(&sec1).into();
-                point
+                Affine::from_xy(coordinate(x)?, coordinate(y)?)
                     .map(|point| Self { point })
                     .ok_or(Error::PublicKeyNotOnCurve)
             }
@@ -293,27 +266,19 @@ impl PublicKey {
     /// The 21-byte compressed form, `0x02 | (y & 1)` then X, as sent in `opt` (spec 4.3).
     pub fn to_compressed(&self) -> [u8; PUBLIC_KEY_LEN] {
         let mut out = [0u8; PUBLIC_KEY_LEN];
-        let x = self.point.x();
         if let Some((tag, tail)) = out.split_first_mut() {
-            *tag = 2 | u8::from(bool::from(self.point.y_is_odd()));
-            if let Some((_, xs)) = x.split_last_chunk::<20>() {
-                tail.copy_from_slice(xs);
-            }
+            *tag = 2 | u8::from(self.point.y.is_odd());
+            tail.copy_from_slice(&self.point.x.to_be_bytes());
         }
         out
     }
 
     /// The 40-byte `X ‖ Y` form micro-ecc keeps internally (no tag).
     pub fn to_raw_uncompressed(&self) -> [u8; 40] {
-        let sec1 = self.point.to_sec1_point(false);
         let mut out = [0u8; 40];
-        if let (Some(x), Some(y)) = (sec1.x(), sec1.y())
-            && let (Some((_, xs)), Some((_, ys))) =
-                (x.split_last_chunk::<20>(), y.split_last_chunk::<20>())
-            && let Some((ox, oy)) = out.split_first_chunk_mut::<20>()
-        {
-            ox.copy_from_slice(xs);
-            oy.copy_from_slice(ys);
+        if let Some((ox, oy)) = out.split_first_chunk_mut::<20>() {
+            ox.copy_from_slice(&self.point.x.to_be_bytes());
+            oy.copy_from_slice(&self.point.y.to_be_bytes());
         }
         out
     }
@@ -345,6 +310,11 @@ impl fmt::Debug for PublicKey {
 pub struct DevKey([u8; DEVKEY_LEN]);
 
 impl DevKey {
+    /// The 42 ASCII bytes (what a C caller copies; no UTF-8 check, no panic path in firmware).
+    pub fn as_bytes(&self) -> &[u8; DEVKEY_LEN] {
+        &self.0
+    }
+
     /// The string.
     pub fn as_str(&self) -> &str {
         // Always ASCII hex by construction.

@@ -26,6 +26,8 @@ proptest! {
         let c = a.public_key().to_compressed();
         prop_assert_eq!(PublicKey::from_bytes(&c).unwrap(), *a.public_key());
         prop_assert_eq!(PublicKey::from_devkey(a.public_key().to_devkey().as_str()).unwrap(), *a.public_key());
+        let dk = a.public_key().to_devkey();
+        prop_assert_eq!(&dk.as_bytes()[..], dk.as_str().as_bytes());
         prop_assert_eq!(PublicKey::from_bytes(&a.public_key().to_raw_uncompressed()).unwrap(), *a.public_key());
     }
 

@@ -9,7 +9,8 @@ callback) are not followed, recursion is cut at the first repeat (marked), and a
 counted on top of the caller's frame (an over-estimate). Stable toolchains have no
 `-Z emit-stack-sizes`; this needs only binutils.
 
-Usage: stack.py image.elf [prefix ...]   (default prefixes: jl_ main)
+Usage: stack.py [--path] image.elf [prefix ...]   (default prefixes: jl_ main)
+  --path: also print each entry point's worst call chain with every function's frame.
 """
 import re
 import subprocess
@@ -91,9 +92,38 @@ def worst(funcs, name, stack, memo):
     return memo[name]
 
 
+def chain(funcs, name, memo):
+    """The worst call chain from `name`: [(function, frame bytes), ...]."""
+    out, seen = [], set()
+    while name and name not in seen:
+        seen.add(name)
+        f = funcs[name]
+        out.append((name, f["frame"]))
+        best, bw = None, 0
+        for c in sorted(f["calls"]):
+            if c != name and c in funcs:
+                w = worst(funcs, c, set(), memo)[0]
+                if w > bw:
+                    best, bw = c, w
+        name = best
+    return out
+
+
+def demangle(names):
+    try:
+        r = subprocess.run(["arm-none-eabi-c++filt"], input="\n".join(names), check=True,
+                           capture_output=True, text=True)
+        return r.stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return names
+
+
 def main():
-    elf = sys.argv[1]
-    prefixes = sys.argv[2:] or ["jl_", "main"]
+    args = sys.argv[1:]
+    path = "--path" in args
+    args = [a for a in args if a != "--path"]
+    elf = args[0]
+    prefixes = args[1:] or ["jl_", "main"]
     funcs = parse(elf)
     memo = {}
     rows = []
@@ -104,6 +134,10 @@ def main():
     for w, name, ind, rec in sorted(rows, reverse=True):
         notes = ", ".join(x for x, on in (("+ indirect calls", ind), ("recursion cut", rec)) if on)
         print(f"{w:7d}  {name}{'   (' + notes + ')' if notes else ''}")
+        if path:
+            c = chain(funcs, name, memo)
+            shown = demangle([n for n, _ in c])
+            print("           " + " > ".join(f"{n} {fr}" for n, (_, fr) in zip(shown, c)))
 
 
 if __name__ == "__main__":

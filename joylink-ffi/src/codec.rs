@@ -20,7 +20,7 @@ use joylink_wire::wan::{Control, Heartbeat, SubDevInfo, SubDevOnline, Timestampe
 use joylink_wire::{BizCode, FixedText};
 
 use crate::ptr::{bytes, bytes_mut, check_struct, overlaps, read, write};
-use crate::status::{JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, Status, ret};
+use crate::status::{JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JlStatus, Status, ret};
 
 /// Length of the control preamble (`timestamp, biz_code, serial`, 12 bytes, spec 7.3.7).
 pub const JL_CONTROL_HEADER_LEN: usize = 12;
@@ -118,13 +118,19 @@ pub unsafe extern "C" fn jl_control_parse(
         check_struct(out)?;
         // SAFETY: forwarded caller contract.
         let b = unsafe { bytes(body, len) }?;
-        let c = Control::parse(b)?;
+        // The C struct carries the raw biz code, so the preamble (spec 7.3.7: three u32 LE) is
+        // read as numbers here: going through `BizCode` and back links its value tables, 0.9 KB
+        // of Cortex-M4 flash (issue 19). A test checks this equals `Control::parse`.
+        let (head, data) = b
+            .split_first_chunk::<12>()
+            .ok_or(JlStatus::JL_ERR_TRUNCATED)?;
+        let [t0, t1, t2, t3, b0, b1, b2, b3, s0, s1, s2, s3] = *head;
         let v = JlControl {
-            timestamp: c.timestamp,
-            biz_code: u32::from(c.biz_code),
-            serial: c.serial,
-            data: c.data.as_ptr(),
-            data_len: c.data.len(),
+            timestamp: u32::from_le_bytes([t0, t1, t2, t3]),
+            biz_code: u32::from_le_bytes([b0, b1, b2, b3]),
+            serial: u32::from_le_bytes([s0, s1, s2, s3]),
+            data: data.as_ptr(),
+            data_len: data.len(),
         };
         // SAFETY: forwarded caller contract.
         unsafe { write(out, v) }
@@ -366,6 +372,50 @@ pub unsafe extern "C" fn jl_subdev_info_build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `jl_control_parse` reads the preamble as numbers; it must agree with `Control::parse`
+    /// (through `BizCode` and back) on every biz code, known or not, and on short input.
+    fn blank() -> JlControl {
+        JlControl {
+            timestamp: 0,
+            biz_code: 0,
+            serial: 0,
+            data: core::ptr::null(),
+            data_len: 0,
+        }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test")]
+    fn control_parse_matches_the_codec() {
+        let codes = (0u32..12_000).chain([65_535, 65_536, 0x7fff_ffff, u32::MAX]);
+        for code in codes {
+            let mut body = [0u8; 14];
+            body[..4].copy_from_slice(&0x0102_0304u32.to_le_bytes());
+            body[4..8].copy_from_slice(&code.to_le_bytes());
+            body[8..12].copy_from_slice(&77u32.to_le_bytes());
+            body[12..].copy_from_slice(b"ok");
+            let want = Control::parse(&body).unwrap();
+            let mut out = blank();
+            // SAFETY: valid local buffers.
+            let rc = unsafe { jl_control_parse(body.as_ptr(), body.len(), &mut out) };
+            assert_eq!(rc, 0);
+            assert_eq!(
+                (out.timestamp, out.biz_code, out.serial, out.data_len),
+                (want.timestamp, u32::from(want.biz_code), want.serial, 2)
+            );
+            assert_eq!(out.biz_code, code);
+            assert_eq!(out.data, body[12..].as_ptr());
+        }
+        for len in 0..12 {
+            let body = [0u8; 12];
+            let mut out = blank();
+            assert!(Control::parse(&body[..len]).is_err());
+            // SAFETY: valid local buffers.
+            let rc = unsafe { jl_control_parse(body.as_ptr(), len, &mut out) };
+            assert_eq!(rc, JlStatus::JL_ERR_TRUNCATED as c_int);
+        }
+    }
 
     #[test]
     fn c_constants_match_the_codecs() {

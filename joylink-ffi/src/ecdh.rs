@@ -142,7 +142,7 @@ pub unsafe extern "C" fn jl_ecdh_devkey(
         // the same size and alignment.
         let out = unsafe { bytes_mut(devkey.cast::<u8>(), needed) }?;
         let (text, nul) = out.split_at_mut(DEVKEY_LEN);
-        text.copy_from_slice(key.to_devkey().as_str().as_bytes());
+        text.copy_from_slice(key.to_devkey().as_bytes());
         nul.fill(0);
         Ok(())
     })();

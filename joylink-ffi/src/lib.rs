@@ -80,7 +80,11 @@ pub use wan::{
 // process (guaranteed since Rust 1.81), and firmware builds use `panic = "abort"` anyway. The
 // code itself is built to never panic (clippy denies unwrap/expect/panic/indexing/overflow).
 
-#[cfg(all(not(feature = "std"), not(test)))]
+#[cfg(all(
+    not(feature = "std"),
+    not(test),
+    not(all(target_os = "none", target_arch = "arm"))
+))]
 unsafe extern "C" {
     /// C's `abort()` (libc, newlib, picolibc all have it).
     fn abort() -> !;
@@ -88,11 +92,25 @@ unsafe extern "C" {
 
 /// The panic handler of the `no_std` build: a bug in this library stops the firmware the same
 /// way a failed C `assert` does.
+///
+/// On bare-metal Arm (`thumbv*-none-*`) it executes a permanently undefined instruction (`udf`),
+/// which raises the HardFault (or UsageFault) the firmware already handles for any crash — what
+/// Rust's own `abort` does there. Calling newlib's `abort()` instead would link `raise`,
+/// `signal`, `malloc` and `_sbrk` (about 1 KB of flash and 100 B of RAM, issue 19) for a path
+/// that only a bug can reach. Hosted `no_std` builds call C's `abort()`.
 #[cfg(all(not(feature = "std"), not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    #[cfg(all(target_os = "none", target_arch = "arm"))]
+    loop {
+        // SAFETY: `udf` only traps into the fault handler; it touches no memory or register.
+        unsafe { core::arch::asm!("udf #0", options(nomem, nostack)) }
+    }
+    #[cfg(not(all(target_os = "none", target_arch = "arm")))]
     // SAFETY: `abort` takes no arguments and never returns.
-    unsafe { abort() }
+    unsafe {
+        abort()
+    }
 }
 
 /// Why this symbol exists (not part of the API, never in `joylink.h`):
