@@ -64,3 +64,272 @@ pub(crate) fn split_ts(plaintext: &[u8]) -> Result<(u32, &[u8])> {
         .ok_or(Error::Crypto(joylink_crypto::Error::Decrypt))?;
     Ok((u32::from_le_bytes(*ts), rest))
 }
+
+/// Whether the machines keep their keys prepared (the AES schedules expanded once per key, issue
+/// 20), chosen per target: on where a word is 32 bits or less (microcontrollers, where the
+/// constant-time software AES expands a key in ~3 600 instructions, more than a heartbeat's
+/// encryption), off on 64-bit hosts (a prepared key is ~736 bytes there, because RustCrypto's
+/// `aes` keeps the 704-byte fixsliced schedule beside the AES-NI one, against ~370 on a
+/// Cortex-M4; with AES-NI an expansion costs only ~160 instructions). The build overrides it with
+/// `RUSTFLAGS='--cfg joylink_prepared_keys="on"'` or `="off"` (a cfg, not a feature, so that no
+/// dependency can turn it on behind the binary's back and change the machines' sizes).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const PREPARED_KEYS: bool = cfg!(any(
+    joylink_prepared_keys = "on",
+    all(
+        not(joylink_prepared_keys = "off"),
+        not(target_pointer_width = "64")
+    )
+));
+
+/// A prepared key on RustCrypto's AES (AES-NI / ARMv8 AES when the CPU has it, otherwise the
+/// constant-time fixsliced software AES); in unit tests on a wrapper that counts key expansions.
+#[cfg(not(test))]
+pub(crate) type PreparedAes = joylink_crypto::PreparedKey;
+/// A prepared key on a wrapper of RustCrypto's AES that counts key expansions (unit tests).
+#[cfg(test)]
+pub(crate) type PreparedAes = joylink_crypto::PreparedKey<counting::Counting>;
+
+/// A key as a machine keeps it, with its AES schedules expanded once (see [`PREPARED_KEYS`]):
+/// every packet then seals and opens through [`Mode::Prepared`] and never expands the key again.
+/// The key itself stays beside the schedules for the accessors that hand it out.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+pub(crate) struct PreparedKept<K> {
+    key: K,
+    cipher: PreparedAes,
+}
+
+/// A key as a machine keeps it where keys are not prepared: the mode expands it per packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+pub(crate) struct PlainKept<K> {
+    key: K,
+}
+
+/// The key kinds a machine keeps.
+pub(crate) trait KeptKind {
+    /// The one-shot mode of this key (the schedule expanded per packet).
+    fn one_shot(&self) -> Mode<'_>;
+    /// The key and IV with the `enctype` it is used under, to prepare.
+    fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType);
+}
+
+impl KeptKind for joylink_crypto::SessionKey {
+    fn one_shot(&self) -> Mode<'_> {
+        Mode::Session(self)
+    }
+    fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
+        (
+            joylink_crypto::KeyIv::from_session_key(self),
+            joylink_wire::EncType::SessionKey,
+        )
+    }
+}
+
+impl KeptKind for joylink_crypto::LocalKey {
+    fn one_shot(&self) -> Mode<'_> {
+        Mode::LocalKey(self)
+    }
+    fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
+        (
+            joylink_crypto::KeyIv::from_local_key(self),
+            joylink_wire::EncType::PreShared,
+        )
+    }
+}
+
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+impl<K: KeptKind> PreparedKept<K> {
+    /// Expands the key: the one key expansion for as long as the machine keeps it.
+    pub(crate) fn new(key: K) -> Self {
+        let (key_iv, enc_type) = key.key_iv();
+        let cipher = PreparedAes::new(&key_iv, enc_type);
+        Self { key, cipher }
+    }
+    /// The key.
+    pub(crate) fn key(&self) -> &K {
+        &self.key
+    }
+    /// The mode every packet uses: the expanded schedules, borrowed.
+    pub(crate) fn mode(&self) -> Mode<'_> {
+        Mode::Prepared(&self.cipher)
+    }
+}
+
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+impl<K: KeptKind> PlainKept<K> {
+    /// Keeps the key as it is.
+    pub(crate) fn new(key: K) -> Self {
+        Self { key }
+    }
+    /// The key.
+    pub(crate) fn key(&self) -> &K {
+        &self.key
+    }
+    /// The one-shot mode (the schedule expanded per packet).
+    pub(crate) fn mode(&self) -> Mode<'_> {
+        self.key.one_shot()
+    }
+}
+
+/// How the machines keep a key in this build ([`PREPARED_KEYS`]).
+#[cfg(any(
+    joylink_prepared_keys = "on",
+    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+))]
+pub(crate) type Kept<K> = PreparedKept<K>;
+/// How the machines keep a key in this build ([`PREPARED_KEYS`]).
+#[cfg(not(any(
+    joylink_prepared_keys = "on",
+    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+)))]
+pub(crate) type Kept<K> = PlainKept<K>;
+
+/// What keeping the session key prepared adds to a machine (0 where keys are not prepared): the
+/// size tests bound the machines without it, so that their documented figures stay comparable.
+#[cfg(test)]
+pub(crate) const KEPT_EXTRA: usize = if PREPARED_KEYS {
+    size_of::<Option<PreparedKept<joylink_crypto::SessionKey>>>()
+        .saturating_sub(size_of::<Option<PlainKept<joylink_crypto::SessionKey>>>())
+} else {
+    0
+};
+
+/// Key expansions counted per thread, for the tests of the prepared path.
+#[cfg(test)]
+pub(crate) mod counting {
+    use core::cell::Cell;
+
+    use cipher::consts::U16;
+    use cipher::{
+        BlockCipherDecClosure, BlockCipherDecrypt, BlockCipherEncClosure, BlockCipherEncrypt,
+        BlockSizeUser, Key, KeyInit, KeySizeUser,
+    };
+
+    std::thread_local! {
+        static EXPANSIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Key expansions on this thread so far (tests run on parallel threads).
+    pub(crate) fn expansions() -> usize {
+        EXPANSIONS.with(Cell::get)
+    }
+
+    /// RustCrypto's AES-128, counting its key expansions.
+    #[derive(Clone)]
+    pub(crate) struct Counting(aes::Aes128);
+
+    impl KeySizeUser for Counting {
+        type KeySize = U16;
+    }
+    impl BlockSizeUser for Counting {
+        type BlockSize = U16;
+    }
+    impl KeyInit for Counting {
+        fn new(key: &Key<Self>) -> Self {
+            EXPANSIONS.with(|c| c.set(c.get().saturating_add(1)));
+            Counting(aes::Aes128::new(key))
+        }
+    }
+    impl BlockCipherEncrypt for Counting {
+        fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
+            self.0.encrypt_with_backend(f);
+        }
+    }
+    impl BlockCipherDecrypt for Counting {
+        fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
+            self.0.decrypt_with_backend(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation
+    )]
+    extern crate std;
+
+    use joylink_crypto::{LocalKey, SessionKey};
+    use joylink_wire::{EncType, Magic, PacketType};
+
+    use super::counting::expansions;
+    use super::*;
+    use crate::wan::sim::Pair;
+    use crate::wan::{DeviceConfig, DeviceState};
+
+    fn seal_open(mode: &Mode<'_>, header: &Header, body: &[u8]) -> std::vec::Vec<u8> {
+        let mut plain = std::vec![0u8; 4 + body.len()];
+        plain[..4].copy_from_slice(&1_700_000_000u32.to_le_bytes());
+        plain[4..].copy_from_slice(body);
+        let mut buf = [0u8; 1200];
+        let n = seal_plain(header, mode, &[], &plain, &mut buf).unwrap();
+        let sealed = buf[..n].to_vec();
+        let opened = open_plain(&mut buf[..n], mode, true).unwrap();
+        assert_eq!(split_ts(opened.plaintext).unwrap().1, body);
+        sealed
+    }
+
+    /// A kept key expands once, when it is kept; its packets expand nothing and are the bytes of
+    /// the one-shot mode.
+    fn kept_key_expands_once<K: KeptKind + Clone>(key: K, header: &Header) {
+        let before = expansions();
+        let kept = PreparedKept::new(key);
+        assert_eq!(expansions(), before + 1);
+        for len in [0usize, 11, 12, 60, 252, 1000] {
+            let body = std::vec![0x3c; len];
+            let prepared = seal_open(&kept.mode(), header, &body);
+            let plain = PlainKept::new(kept.key().clone());
+            assert_eq!(prepared, seal_open(&plain.mode(), header, &body));
+        }
+        assert_eq!(expansions(), before + 1, "no key expansion per packet");
+    }
+
+    #[test]
+    fn kept_keys_expand_once_and_seal_the_same_bytes() {
+        let local: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let lan = Header::new(Magic::Lan, PacketType::JsonControl, EncType::PreShared);
+        kept_key_expands_once(local, &lan);
+        let session = SessionKey::new(core::array::from_fn(|i| (i as u8).wrapping_mul(37)));
+        let wan = Header::new(Magic::Wan, PacketType::Heartbeat, EncType::SessionKey);
+        kept_key_expands_once(session, &wan);
+    }
+
+    /// The WAN device machine: one key expansion at auth, none per packet afterwards (where the
+    /// build keeps keys prepared; otherwise the machine takes the one-shot path, which does not
+    /// go through the counting backend, and only the session's packets are checked).
+    #[test]
+    fn wan_device_expands_its_session_key_once_per_auth() {
+        let cfg = DeviceConfig::new(
+            "1234567890123456",
+            "ABCDEF",
+            "25e35c9691ee91296facd5d28a4822bc".parse().unwrap(),
+        )
+        .unwrap();
+        let before = expansions();
+        let mut p = Pair::new(cfg, 7);
+        p.run_for(1_000);
+        assert_eq!(p.device.state(), DeviceState::Online);
+        let after_auth = expansions();
+        let packets_before = p.seen_by_cloud.len();
+        // A few minutes of heartbeats and their answers.
+        p.run_for(200_000);
+        assert!(
+            p.seen_by_cloud.len() >= packets_before + 3,
+            "heartbeats were sent"
+        );
+        assert_eq!(p.device.state(), DeviceState::Online);
+        assert_eq!(expansions(), after_auth, "no key expansion per packet");
+        let per_auth = usize::from(PREPARED_KEYS);
+        assert_eq!(after_auth - before, per_auth);
+        // A new connection means a new auth and a new session key: one more expansion.
+        p.break_connection();
+        p.run_for(5_000);
+        assert_eq!(p.device.state(), DeviceState::Online);
+        assert_eq!(expansions(), after_auth + per_auth);
+    }
+}
