@@ -186,15 +186,83 @@ pub(crate) type Kept<K> = PreparedKept<K>;
 )))]
 pub(crate) type Kept<K> = PlainKept<K>;
 
+/// The LAN localkey's expanded schedules, kept beside the activation that holds the key (the
+/// key itself is part of the public `Activation`); empty where keys are not prepared. The owner
+/// calls [`LocalSchedules::set`] wherever the activation changes.
+#[derive(Clone, Default)]
+pub(crate) struct LocalSchedules {
+    #[cfg(any(
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))]
+    prepared: Option<PreparedAes>,
+}
+
+impl LocalSchedules {
+    /// Expands `key` (the one expansion per installed localkey), or forgets the schedules.
+    #[cfg_attr(
+        not(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        )),
+        allow(clippy::unused_self, unused_variables)
+    )]
+    pub(crate) fn set(&mut self, key: Option<&joylink_crypto::LocalKey>) {
+        #[cfg(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        ))]
+        {
+            self.prepared = key.map(|k| {
+                let (key_iv, enc_type) = k.key_iv();
+                PreparedAes::new(&key_iv, enc_type)
+            });
+        }
+    }
+
+    /// The mode of a localkey packet: the kept schedules of `key` where there are some.
+    #[cfg_attr(
+        not(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        )),
+        allow(clippy::unused_self)
+    )]
+    pub(crate) fn mode<'s>(&'s self, key: &'s joylink_crypto::LocalKey) -> Mode<'s> {
+        #[cfg(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        ))]
+        if let Some(p) = &self.prepared {
+            return Mode::Prepared(p);
+        }
+        Mode::LocalKey(key)
+    }
+}
+
+/// Secret schedules: never printed.
+impl core::fmt::Debug for LocalSchedules {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LocalSchedules { ... }")
+    }
+}
+
 /// What keeping the session key prepared adds to a machine (0 where keys are not prepared): the
 /// size tests bound the machines without it, so that their documented figures stay comparable.
 #[cfg(test)]
 pub(crate) const KEPT_EXTRA: usize = if PREPARED_KEYS {
+    // Rounded up to the alignment the field gets in the machine.
     size_of::<Option<PreparedKept<joylink_crypto::SessionKey>>>()
         .saturating_sub(size_of::<Option<PlainKept<joylink_crypto::SessionKey>>>())
+        .next_multiple_of(align_of::<PreparedAes>())
 } else {
     0
 };
+
+/// What keeping the localkey's schedules adds to the LAN device machine (0 where keys are not
+/// prepared).
+#[cfg(test)]
+pub(crate) const LOCAL_EXTRA: usize = size_of::<LocalSchedules>();
 
 /// Key expansions counted per thread, for the tests of the prepared path.
 #[cfg(test)]
@@ -247,6 +315,7 @@ pub(crate) mod counting {
 #[cfg(test)]
 mod tests {
     #![allow(
+        clippy::panic,
         clippy::unwrap_used,
         clippy::indexing_slicing,
         clippy::arithmetic_side_effects,
@@ -297,6 +366,57 @@ mod tests {
         let session = SessionKey::new(core::array::from_fn(|i| (i as u8).wrapping_mul(37)));
         let wan = Header::new(Magic::Wan, PacketType::Heartbeat, EncType::SessionKey);
         kept_key_expands_once(session, &wan);
+    }
+
+    /// The LAN device machine: one key expansion per installed localkey, none per packet (script
+    /// control in, answer out), where the build keeps keys prepared.
+    #[test]
+    fn lan_device_expands_its_localkey_once_per_activation() {
+        use crate::lan::FixedStr;
+        use crate::lan::{Activation, Device, DeviceInfo, Event};
+        use joylink_crypto::KeyPair;
+        use joylink_test_vectors::TestRng;
+
+        let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let mut d: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
+        let before = expansions();
+        d.set_activation(Some(Activation {
+            feedid: FixedStr::new("1").unwrap(),
+            accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
+            localkey: key.clone(),
+            server: FixedStr::EMPTY,
+        }));
+        let per_key = usize::from(PREPARED_KEYS);
+        assert_eq!(expansions(), before + per_key);
+        let peer = core::net::SocketAddr::from(([10, 0, 0, 2], 5000));
+        let header = Header::new(Magic::Lan, PacketType::ScriptControl, EncType::PreShared);
+        for ts in 1..=5u8 {
+            let plain = [ts, 0, 0, 0, 0xea, 0x03, 0, 0, ts, 0, 0, 0, b'g', b'o'];
+            let mut buf = [0u8; 128];
+            let n = seal_plain(&header, &Mode::LocalKey(&key), &[], &plain, &mut buf).unwrap();
+            let now = crate::Instant(u64::from(ts) * 1_000);
+            let Ok(Some(Event::Request(r))) = d.handle(now, peer, &mut buf[..n]) else {
+                panic!("request {ts}")
+            };
+            let id = r.id;
+            d.respond(id, now, b"{}").unwrap();
+            let mut out = [0u8; 1500];
+            let (_, len) = d.poll_transmit(&mut out).unwrap();
+            let o = open_plain(&mut out[..len], &Mode::LocalKey(&key), true).unwrap();
+            assert_eq!(o.header.packet_type, PacketType::ScriptControl);
+        }
+        assert_eq!(
+            expansions(),
+            before + per_key,
+            "no key expansion per packet"
+        );
+        // Reset: the schedules go with the key.
+        d.set_activation(None);
+        assert!(
+            d.handle(crate::Instant(9_000), peer, &mut [0u8; 64])
+                .is_err()
+        );
+        assert_eq!(expansions(), before + per_key);
     }
 
     /// The WAN device machine: one key expansion at auth, none per packet afterwards (where the
