@@ -539,7 +539,8 @@ pub unsafe extern "C" fn jl_prepared_key_clear(pk: *mut JlPreparedKey) -> c_int 
     ret(r)
 }
 
-/// `jl_seal_in_place` with a prepared key: the same bytes, no key expansion.
+/// `jl_seal_in_place` with a prepared key: the same bytes, no key expansion. `*out_len` receives
+/// the packet length, or on `JL_ERR_BUFFER_TOO_SMALL` the length needed (nothing written then).
 ///
 /// Returns what `jl_seal_in_place` returns, and `JL_ERR_STATE` for a key that is not
 /// initialised (or cleared).
