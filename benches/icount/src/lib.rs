@@ -59,6 +59,8 @@ pub struct Fixture {
     pub wan_control: Vec<u8>,
     /// Work buffer (big enough for every case).
     pub buf: Vec<u8>,
+    /// An online WAN device machine (with its cloud) for the machine-level heartbeat.
+    pub pair: Box<joylink_session::wan::sim::Pair>,
 }
 
 /// The sizes of the LAN cases.
@@ -133,6 +135,7 @@ impl Fixture {
             plain,
             wan_control,
             buf: vec![0u8; 2048],
+            pair: online_pair(),
         }
     }
 
@@ -229,6 +232,19 @@ impl Fixture {
         .unwrap()
     }
 
+    /// WAN heartbeat build through the device machine (`wan::Device::send_message` into its
+    /// send queue, then `poll_transmit` out): the session key is kept prepared where
+    /// joylink-session keeps keys prepared (per target, or `--cfg joylink_prepared_keys`).
+    pub fn wan_heartbeat_device(&mut self) -> usize {
+        let hb = WanMessage::Heartbeat(Heartbeat {
+            timestamp: 1_700_000_000,
+            version: 3,
+            rssi: 1,
+        });
+        self.pair.device.send_message(&hb).unwrap();
+        self.pair.device.poll_transmit(&mut self.buf).unwrap()
+    }
+
     /// Raw AES-128-CBC encryption of 8 bytes (one block with its padding).
     pub fn wan_heartbeat_ref_aes(&mut self, prepared: bool) -> usize {
         self.buf[..8].copy_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
@@ -280,6 +296,21 @@ impl Fixture {
         let k = core::hint::black_box(PreparedKey::from_local_key(&self.local));
         core::mem::size_of_val(&k)
     }
+}
+
+fn online_pair() -> Box<joylink_session::wan::sim::Pair> {
+    let cfg = joylink_session::wan::DeviceConfig::new(
+        "1234567890123456",
+        "ABCDEF",
+        "25e35c9691ee91296facd5d28a4822bc".parse().unwrap(),
+    )
+    .unwrap();
+    let mut p = Box::new(joylink_session::wan::sim::Pair::new(cfg, 1));
+    p.run_for(1_000);
+    assert_eq!(p.device.state(), joylink_session::wan::DeviceState::Online);
+    // Drain what auth queued (the snapshot upload waits for the caller).
+    while p.device.poll_transmit(&mut [0u8; 4096]).is_some() {}
+    p
 }
 
 fn encrypt_ref(aes: &Aes128, k: &KeyIv, buf: &mut [u8], len: usize, prepared: bool) -> usize {
