@@ -59,8 +59,8 @@ pub struct Fixture {
     pub wan_control: Vec<u8>,
     /// Work buffer (big enough for every case).
     pub buf: Vec<u8>,
-    /// An online WAN device machine (with its cloud) for the machine-level heartbeat.
-    pub pair: Box<joylink_session::wan::sim::Pair>,
+    /// An online WAN device machine for the machine-level heartbeat.
+    pub device: Box<joylink_session::wan::Device>,
 }
 
 /// The sizes of the LAN cases.
@@ -135,7 +135,7 @@ impl Fixture {
             plain,
             wan_control,
             buf: vec![0u8; 2048],
-            pair: online_pair(),
+            device: online_device(),
         }
     }
 
@@ -241,8 +241,8 @@ impl Fixture {
             version: 3,
             rssi: 1,
         });
-        self.pair.device.send_message(&hb).unwrap();
-        self.pair.device.poll_transmit(&mut self.buf).unwrap()
+        self.device.send_message(&hb).unwrap();
+        self.device.poll_transmit(&mut self.buf).unwrap()
     }
 
     /// Raw AES-128-CBC encryption of 8 bytes (one block with its padding).
@@ -298,19 +298,54 @@ impl Fixture {
     }
 }
 
-fn online_pair() -> Box<joylink_session::wan::sim::Pair> {
-    let cfg = joylink_session::wan::DeviceConfig::new(
-        "1234567890123456",
-        "ABCDEF",
-        "25e35c9691ee91296facd5d28a4822bc".parse().unwrap(),
-    )
-    .unwrap();
-    let mut p = Box::new(joylink_session::wan::sim::Pair::new(cfg, 1));
-    p.run_for(1_000);
-    assert_eq!(p.device.state(), joylink_session::wan::DeviceState::Online);
-    // Drain what auth queued (the snapshot upload waits for the caller).
-    while p.device.poll_transmit(&mut [0u8; 4096]).is_some() {}
-    p
+/// Not random at all: the auth exchange of the fixture only.
+struct CountingRng(u64);
+
+impl rand_core::TryRng for CountingRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.0 += 1;
+        Ok(self.0 as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 += 1;
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            self.0 += 1;
+            *b = self.0 as u8;
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for CountingRng {}
+
+/// A WAN device machine authenticated against joylink-session's cloud machine.
+fn online_device() -> Box<joylink_session::wan::Device> {
+    use joylink_session::Instant;
+    use joylink_session::wan::{Cloud, CloudConfig, Device, DeviceConfig, DeviceState, TxQueue};
+    let access_key: joylink_crypto::AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+    let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access_key.clone()).unwrap();
+    let mut device: Box<Device> = Box::new(Device::new(cfg));
+    let mut cloud = Cloud::new(CloudConfig::default(), Instant(0), 1_700_000_000);
+    let mut tx: TxQueue<4096> = TxQueue::new();
+    let mut rng = CountingRng(1);
+    let now = Instant(0);
+    cloud.connected(now);
+    device.connected(now, &mut rng).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = device.poll_transmit(&mut buf).unwrap();
+    let mut lookup = |_: &[u8]| Some(access_key.clone());
+    cloud
+        .handle_packet(now, &mut buf[..n], &mut lookup, &mut rng, &mut tx)
+        .unwrap();
+    let m = tx.poll_transmit(&mut buf).unwrap();
+    device.handle_input(now, &buf[..m], |_, _| {}).unwrap();
+    assert_eq!(device.state(), DeviceState::Online);
+    while device.poll_transmit(&mut buf).is_some() {}
+    device
 }
 
 fn encrypt_ref(aes: &Aes128, k: &KeyIv, buf: &mut [u8], len: usize, prepared: bool) -> usize {
