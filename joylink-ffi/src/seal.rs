@@ -837,6 +837,7 @@ mod prepared_tests {
         ];
         for key in &keys {
             let mut mem = Mem([0; 1024]);
+            std::println!("jl_prepared_key_size() = {}", jl_prepared_key_size());
             assert!(jl_prepared_key_size() <= mem.0.len());
             assert!(jl_prepared_key_align() <= 16);
             let mut pk: *mut JlPreparedKey = ptr::null_mut();
