@@ -17,6 +17,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
     missing_docs
 )]
 
