@@ -5,6 +5,9 @@
 #   benches/callgrind.sh --update   # the same, and rewrite benches/callgrind-baseline.txt
 #   AES=ni benches/callgrind.sh     # the default build (AES-NI, which valgrind emulates); no check
 #   CPUBITS=32 benches/callgrind.sh # soft AES with 32-bit words (a Cortex-M4's fixslice); no check
+#   SOFT=compact benches/callgrind.sh  # soft AES, RustCrypto's compact (semi-fixsliced) variant; no check
+#   PREPARED=on benches/callgrind.sh   # the session machines keep keys prepared (joylink-session's
+#                                      # `joylink_prepared_keys` cfg; on by default on 32-bit targets); no check
 #
 # Builds the `icount` binary (crate joylink-icount, release profile: lto, cgu=1) in its own target
 # directory, runs it at N and N/10 under `valgrind --tool=callgrind --toggle-collect` on each
@@ -26,8 +29,11 @@ command -v valgrind >/dev/null || { echo "valgrind is missing (apt-get install v
 flags=""
 if [[ "$aes" == soft ]]; then flags='--cfg aes_backend="soft"'; fi
 if [[ -n "${CPUBITS:-}" ]]; then flags="$flags --cfg cpubits=\"$CPUBITS\""; fi
-target="${CARGO_TARGET_DIR:-$root/target}/callgrind-$aes${CPUBITS:-}"
-echo "building icount ($aes${CPUBITS:+, cpubits=$CPUBITS}) in $target" >&2
+if [[ -n "${SOFT:-}" ]]; then flags="$flags --cfg aes_backend_soft=\"$SOFT\""; fi
+if [[ -n "${PREPARED:-}" ]]; then flags="$flags --cfg joylink_prepared_keys=\"$PREPARED\""; fi
+variant="$aes${CPUBITS:-}${SOFT:+-$SOFT}${PREPARED:+-prepared-$PREPARED}"
+target="${CARGO_TARGET_DIR:-$root/target}/callgrind-$variant"
+echo "building icount ($variant: RUSTFLAGS='$flags') in $target" >&2
 (cd "$root" && RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target" \
     cargo build --quiet --release -p joylink-icount --bin icount)
 bin="$target/release/icount"
@@ -66,7 +72,7 @@ while read -r c big small; do
     vs="-"
     if [[ -n "$b" && "$b" -gt 0 ]]; then
         vs=$(awk -v a="$per" -v b="$b" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }')
-        if [[ "$aes" == soft && -z "${CPUBITS:-}" ]] && (( per * 100 > b * 105 )); then
+        if [[ "$aes" == soft && -z "${CPUBITS:-}${SOFT:-}${PREPARED:-}" ]] && (( per * 100 > b * 105 )); then
             vs="$vs !"
             fail=1
         fi

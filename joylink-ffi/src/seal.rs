@@ -1,18 +1,20 @@
 //! Sealing and opening packets in place, for every enctype (spec 3.6, chapter 4):
 //! `jl_sealed_len`, `jl_seal_in_place`, `jl_open_in_place`.
 
-use core::ffi::c_int;
+use core::ffi::{c_int, c_void};
 use core::ptr;
 
 use joylink_crypto::{
-    EncTypeCheck, IvCompat, LocalKey, Mode, OpenOptions, SessionKey, SharedSecret, TIMESTAMP_LEN,
+    EncTypeCheck, IvCompat, LocalKey, Mode, OpenOptions, PreparedKey, SessionKey, SharedSecret,
+    TIMESTAMP_LEN,
 };
 use joylink_wire::{HEADER_LEN, Header, PartialParse};
 
 use crate::packet::{JlHeader, crc_policy};
 use crate::ptr::{bytes, bytes_mut, check_bytes, check_struct, read, write};
 use crate::status::{
-    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JlStatus, Status, ret,
+    JL_ERR_BAD_KEY, JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JL_ERR_NULL, JL_ERR_STATE,
+    JlStatus, Status, ret,
 };
 
 /// Length of the little-endian timestamp that starts every sealed plaintext (spec 4.4).
@@ -216,7 +218,41 @@ pub unsafe extern "C" fn jl_seal_in_place(
         let h: Header = unsafe { read(header) }?.to_header()?;
         // SAFETY: forwarded caller contract.
         let (store, _) = unsafe { load_key(key) }?;
-        let mode = store.mode();
+        // SAFETY: forwarded caller contract.
+        unsafe {
+            seal_with(
+                &h,
+                &store.mode(),
+                opt,
+                opt_len,
+                timestamp,
+                body_len,
+                buf,
+                buf_len,
+                out_len,
+            )
+        }
+    })();
+    ret(r)
+}
+
+/// The body of `jl_seal_in_place` and `jl_seal_in_place_prepared` once the key is a [`Mode`].
+///
+/// # Safety
+/// As `jl_seal_in_place` (`out_len` already checked writable and zeroed).
+#[allow(clippy::too_many_arguments)] // a C signature
+unsafe fn seal_with(
+    h: &Header,
+    mode: &Mode<'_>,
+    opt: *const u8,
+    opt_len: usize,
+    timestamp: u32,
+    body_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Status {
+    {
         let plain = body_len
             .checked_add(TIMESTAMP_LEN)
             .ok_or(JlStatus::JL_ERR_TOO_LONG)?;
@@ -246,11 +282,10 @@ pub unsafe extern "C" fn jl_seal_in_place(
             .ok_or(JL_ERR_BUFFER_TOO_SMALL)?;
         *ts = timestamp.to_le_bytes();
         // The one seal of joylink-crypto: opt and `timestamp ‖ body` are in place.
-        let n = joylink_crypto::seal(&h, &mode, opt_len, plain, out)?;
+        let n = joylink_crypto::seal(h, mode, opt_len, plain, out)?;
         // SAFETY: forwarded caller contract.
         unsafe { write(out_len, n) }
-    })();
-    ret(r)
+    }
 }
 
 /// An opened packet: header, opt, timestamp and body, pointing into the caller's buffer.
@@ -329,9 +364,28 @@ pub unsafe extern "C" fn jl_open_in_place(
         return ret(Err(e));
     }
     let r = (|| {
-        let policy = self::crc_policy(crc_policy)?;
         // SAFETY: forwarded caller contract.
         let (store, flags) = unsafe { load_key(key) }?;
+        // SAFETY: forwarded caller contract.
+        unsafe { open_with(buf, len, crc_policy, &store.mode(), flags, out) }
+    })();
+    ret(r)
+}
+
+/// The body of `jl_open_in_place` and `jl_open_in_place_prepared` once the key is a [`Mode`].
+///
+/// # Safety
+/// As `jl_open_in_place` (`out` already checked writable and zeroed).
+unsafe fn open_with(
+    buf: *mut u8,
+    len: usize,
+    crc_policy: c_int,
+    mode: &Mode<'_>,
+    flags: u32,
+    out: *mut JlOpened,
+) -> Status {
+    {
+        let policy = self::crc_policy(crc_policy)?;
         let check = if flags & JL_KEY_FLAG_ANY_ENCTYPE != 0 {
             EncTypeCheck::Ignore
         } else {
@@ -341,7 +395,7 @@ pub unsafe extern "C" fn jl_open_in_place(
         let data = unsafe { bytes_mut(buf, len) }?;
         let packet = PartialParse::new(data, policy)?;
         // joylink-crypto wipes the payload itself on every error after decryption starts.
-        let o = joylink_crypto::open(packet, &store.mode(), OpenOptions::new().enc_type(check))?;
+        let o = joylink_crypto::open(packet, mode, OpenOptions::new().enc_type(check))?;
         let body = o.body();
         let opened = JlOpened {
             header: o.header.into(),
@@ -353,6 +407,210 @@ pub unsafe extern "C" fn jl_open_in_place(
         };
         // SAFETY: forwarded caller contract (`out` writable, checked above).
         unsafe { write(out, opened) }
+    }
+}
+
+/// A key with its AES schedules expanded once (opaque to C; `jl_prepared_key_size()` bytes
+/// aligned to `jl_prepared_key_align()`, in the caller's memory).
+///
+/// `jl_seal_in_place` and `jl_open_in_place` expand the key of their `jl_key_t` on every call;
+/// with the constant-time software AES of a microcontroller that costs about 3 600 instructions,
+/// more than sealing a heartbeat. Whoever keeps a key (a LAN device its localkey, a gateway a
+/// peer's key) prepares it once with `jl_prepared_key_init` and seals and opens with
+/// `jl_seal_in_place_prepared` / `jl_open_in_place_prepared`: the same bytes, the same errors.
+pub struct JlPreparedKey {
+    live: u32,
+    flags: u32,
+    /// `None` for enctype 0 (nothing to expand).
+    key: Option<PreparedKey>,
+}
+
+const PREPARED_LIVE: u32 = 0x4a4c_504b; // "JLPK"
+
+impl JlPreparedKey {
+    fn mode(&self) -> Mode<'_> {
+        match &self.key {
+            Some(k) => Mode::Prepared(k),
+            None => Mode::None,
+        }
+    }
+}
+
+/// Borrows an initialised prepared key.
+///
+/// # Safety
+/// `pk` NULL or pointing to at least `jl_prepared_key_size()` readable bytes, not written through
+/// another pointer meanwhile.
+unsafe fn prepared<'a>(pk: *const JlPreparedKey) -> Status<&'a JlPreparedKey> {
+    check_struct(pk)?;
+    // SAFETY: non-NULL and aligned (checked), readable by the caller's contract; only the `u32`
+    // field is read before we know the struct is ours.
+    let live = unsafe { ptr::addr_of!((*pk).live).read() };
+    if live != PREPARED_LIVE {
+        return Err(JL_ERR_STATE);
+    }
+    // SAFETY: initialised by `jl_prepared_key_init` (marker checked), not mutated by contract.
+    Ok(unsafe { &*pk })
+}
+
+/// Bytes of memory a prepared key needs (pass at least this to `jl_prepared_key_init`). Never
+/// fails.
+#[unsafe(no_mangle)]
+pub extern "C" fn jl_prepared_key_size() -> usize {
+    size_of::<JlPreparedKey>()
+}
+
+/// Alignment the prepared key's memory needs. Never fails.
+#[unsafe(no_mangle)]
+pub extern "C" fn jl_prepared_key_align() -> usize {
+    align_of::<JlPreparedKey>()
+}
+
+/// Expands `key` once into `mem` (`len` bytes, at least `jl_prepared_key_size()`, aligned to
+/// `jl_prepared_key_align()`); `*out` = the handle (`mem` itself). The key bytes are copied (they
+/// need not outlive the call) and the flags kept. Nothing is allocated.
+///
+/// Returns `JL_OK`; `JL_ERR_NULL` (`mem`, `key`, `out`, or the key bytes NULL);
+/// `JL_ERR_BUFFER_TOO_SMALL` (`len` < size); `JL_ERR_INVALID_ARGUMENT` (`mem` misaligned, an
+/// unknown enctype or flag); `JL_ERR_BAD_KEY` (as `jl_seal_in_place`). On error `mem` and `*out`
+/// are untouched.
+///
+/// # Safety
+/// `mem` writable for `len` bytes and not used otherwise until `jl_prepared_key_clear`; `key` a
+/// readable `jl_key_t` (and its bytes); `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_prepared_key_init(
+    mem: *mut c_void,
+    len: usize,
+    key: *const JlKey,
+    out: *mut *mut JlPreparedKey,
+) -> c_int {
+    let r = (|| -> Status {
+        check_struct(out)?;
+        let mem = mem.cast::<JlPreparedKey>();
+        if mem.is_null() {
+            return Err(JL_ERR_NULL);
+        }
+        if !mem.is_aligned() {
+            return Err(JL_ERR_INVALID_ARGUMENT);
+        }
+        if len < size_of::<JlPreparedKey>() {
+            return Err(JL_ERR_BUFFER_TOO_SMALL);
+        }
+        // SAFETY: forwarded caller contract.
+        let (store, flags) = unsafe { load_key(key) }?;
+        let mode = store.mode();
+        // The one key expansion (enctype 0 has no key).
+        let key = mode.key_iv().map(|k| PreparedKey::new(&k, mode.enc_type()));
+        let value = JlPreparedKey {
+            live: PREPARED_LIVE,
+            flags,
+            key,
+        };
+        // SAFETY: `mem` is non-NULL, aligned and writable for the struct (checked, caller
+        // contract); whatever it held is not a value of ours (nothing is dropped).
+        unsafe { ptr::write(mem, value) };
+        // SAFETY: forwarded caller contract (`out` writable, checked).
+        unsafe { write(out, mem) }
+    })();
+    ret(r)
+}
+
+/// Wipes a prepared key: the schedules are zeroed and every later use returns `JL_ERR_STATE`.
+///
+/// Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned), `JL_ERR_STATE` (not
+/// initialised, or cleared already).
+///
+/// # Safety
+/// `pk` from `jl_prepared_key_init`, not used through another pointer during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_prepared_key_clear(pk: *mut JlPreparedKey) -> c_int {
+    let r = (|| -> Status {
+        // SAFETY: forwarded caller contract.
+        unsafe { prepared(pk) }?;
+        // SAFETY: initialised (checked above); dropped once (the schedules zeroize themselves),
+        // then every byte is zeroed, the marker too. The memory belongs to the caller, so the
+        // writes cannot be optimised away.
+        unsafe {
+            ptr::drop_in_place(pk);
+            ptr::write_bytes(pk.cast::<u8>(), 0, size_of::<JlPreparedKey>());
+        }
+        Ok(())
+    })();
+    ret(r)
+}
+
+/// `jl_seal_in_place` with a prepared key: the same bytes, no key expansion. `*out_len` receives
+/// the packet length, or on `JL_ERR_BUFFER_TOO_SMALL` the length needed (nothing written then).
+///
+/// Returns what `jl_seal_in_place` returns, and `JL_ERR_STATE` for a key that is not
+/// initialised (or cleared).
+///
+/// # Safety
+/// As `jl_seal_in_place`, with `key` from `jl_prepared_key_init`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // a C signature
+pub unsafe extern "C" fn jl_seal_in_place_prepared(
+    header: *const JlHeader,
+    key: *const JlPreparedKey,
+    opt: *const u8,
+    opt_len: usize,
+    timestamp: u32,
+    body_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> c_int {
+    let r = (|| {
+        // SAFETY: forwarded caller contract.
+        unsafe { write(out_len, 0) }?;
+        // SAFETY: forwarded caller contract.
+        let h: Header = unsafe { read(header) }?.to_header()?;
+        // SAFETY: forwarded caller contract.
+        let pk = unsafe { prepared(key) }?;
+        // SAFETY: forwarded caller contract.
+        unsafe {
+            seal_with(
+                &h,
+                &pk.mode(),
+                opt,
+                opt_len,
+                timestamp,
+                body_len,
+                buf,
+                buf_len,
+                out_len,
+            )
+        }
+    })();
+    ret(r)
+}
+
+/// `jl_open_in_place` with a prepared key (its flags as given to `jl_prepared_key_init`): the
+/// same checks and errors, no key expansion.
+///
+/// Returns what `jl_open_in_place` returns, and `JL_ERR_STATE` for a key that is not
+/// initialised (or cleared).
+///
+/// # Safety
+/// As `jl_open_in_place`, with `key` from `jl_prepared_key_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jl_open_in_place_prepared(
+    buf: *mut u8,
+    len: usize,
+    crc_policy: c_int,
+    key: *const JlPreparedKey,
+    out: *mut JlOpened,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    if let Err(e) = unsafe { write(out, JlOpened::ZERO) } {
+        return ret(Err(e));
+    }
+    let r = (|| {
+        // SAFETY: forwarded caller contract.
+        let pk = unsafe { prepared(key) }?;
+        // SAFETY: forwarded caller contract.
+        unsafe { open_with(buf, len, crc_policy, &pk.mode(), pk.flags, out) }
     })();
     ret(r)
 }
@@ -493,5 +751,190 @@ mod tests {
                 "sealed.rs lacks {promise:?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod prepared_tests {
+    use super::*;
+    use crate::status::JL_ERR_DECRYPT;
+    use joylink_wire::{EncType, Magic, PacketType};
+    use std::vec::Vec;
+
+    const LOCALKEY: &[u8; 32] = b"be4d957a4da771d609ab383e548014a0";
+
+    /// Room for a prepared key, aligned like one.
+    #[repr(C, align(16))]
+    struct Mem([u8; 1024]);
+
+    fn c_key(enc_type: u32, key: &[u8]) -> JlKey {
+        JlKey {
+            enc_type,
+            flags: 0,
+            key: key.as_ptr(),
+            key_len: key.len(),
+        }
+    }
+
+    fn c_header() -> JlHeader {
+        Header::new(Magic::Lan, PacketType::JsonControl, EncType::None).into()
+    }
+
+    fn seal_both(key: &JlKey, pk: *const JlPreparedKey, body: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let h = c_header();
+        let mut out = [Vec::new(), Vec::new()];
+        for (i, o) in out.iter_mut().enumerate() {
+            let mut buf = std::vec![0u8; 16 + 4 + body.len() + 16];
+            buf[20..20 + body.len()].copy_from_slice(body);
+            let mut n = 0usize;
+            // SAFETY: every pointer is a live local of the right size; `pk` is initialised.
+            let rc = unsafe {
+                if i == 0 {
+                    jl_seal_in_place(
+                        &h,
+                        key,
+                        ptr::null(),
+                        0,
+                        7,
+                        body.len(),
+                        buf.as_mut_ptr(),
+                        buf.len(),
+                        &mut n,
+                    )
+                } else {
+                    jl_seal_in_place_prepared(
+                        &h,
+                        pk,
+                        ptr::null(),
+                        0,
+                        7,
+                        body.len(),
+                        buf.as_mut_ptr(),
+                        buf.len(),
+                        &mut n,
+                    )
+                }
+            };
+            assert_eq!(rc, 0);
+            buf.truncate(n);
+            *o = buf;
+        }
+        let [a, b] = out;
+        (a, b)
+    }
+
+    /// A prepared key seals the bytes `jl_seal_in_place` seals and opens them, for every enctype;
+    /// a cleared key is refused with `JL_ERR_STATE`.
+    #[test]
+    fn prepared_key_seals_and_opens_like_the_one_shot_key() {
+        let secret = [0x5au8; 20];
+        let session: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let keys = [
+            c_key(0, &[]),
+            c_key(1, &[]),
+            c_key(2, &secret),
+            c_key(3, LOCALKEY),
+            c_key(4, &session),
+        ];
+        for key in &keys {
+            let mut mem = Mem([0; 1024]);
+            std::println!("jl_prepared_key_size() = {}", jl_prepared_key_size());
+            assert!(jl_prepared_key_size() <= mem.0.len());
+            assert!(jl_prepared_key_align() <= 16);
+            let mut pk: *mut JlPreparedKey = ptr::null_mut();
+            // SAFETY: `mem` is large and aligned enough (asserted), the rest are live locals.
+            let rc = unsafe {
+                jl_prepared_key_init(mem.0.as_mut_ptr().cast(), mem.0.len(), key, &mut pk)
+            };
+            assert_eq!(rc, 0, "enctype {}", key.enc_type);
+            for len in [0usize, 12, 60, 300] {
+                let body = std::vec![0x33u8; len];
+                let (one_shot, prep) = seal_both(key, pk, &body);
+                assert_eq!(one_shot, prep, "enctype {} len {len}", key.enc_type);
+                let mut buf = prep.clone();
+                let mut out = JlOpened::ZERO;
+                // SAFETY: live locals; `pk` initialised.
+                let rc = unsafe {
+                    jl_open_in_place_prepared(buf.as_mut_ptr(), buf.len(), 0, pk, &mut out)
+                };
+                assert_eq!(rc, 0);
+                assert_eq!((out.timestamp, out.body_len), (7, len));
+            }
+            // SAFETY: `pk` initialised, not used elsewhere.
+            assert_eq!(unsafe { jl_prepared_key_clear(pk) }, 0);
+            assert!(mem.0.iter().all(|&b| b == 0), "the schedules are wiped");
+            let (mut buf, mut out) = ([0u8; 64], JlOpened::ZERO);
+            // SAFETY: live locals; the key memory is zeroed, which the marker check refuses.
+            let rc =
+                unsafe { jl_open_in_place_prepared(buf.as_mut_ptr(), buf.len(), 0, pk, &mut out) };
+            assert_eq!(rc, JL_ERR_STATE as c_int);
+            // SAFETY: as above.
+            assert_eq!(unsafe { jl_prepared_key_clear(pk) }, JL_ERR_STATE as c_int);
+        }
+    }
+
+    #[test]
+    fn init_refuses_bad_memory_and_keys_and_writes_nothing() {
+        let mut mem = Mem([0xa5; 1024]);
+        let key = c_key(3, LOCALKEY);
+        let mut pk: *mut JlPreparedKey = ptr::null_mut();
+        let size = jl_prepared_key_size();
+        let base = mem.0.as_mut_ptr();
+        // SAFETY: every call gets live locals (or NULL / a short length, which it must refuse).
+        unsafe {
+            assert_eq!(
+                jl_prepared_key_init(base.cast(), size - 1, &key, &mut pk),
+                JL_ERR_BUFFER_TOO_SMALL as c_int
+            );
+            assert_eq!(
+                jl_prepared_key_init(base.add(1).cast(), size, &key, &mut pk),
+                JL_ERR_INVALID_ARGUMENT as c_int
+            );
+            assert_eq!(
+                jl_prepared_key_init(ptr::null_mut(), size, &key, &mut pk),
+                JL_ERR_NULL as c_int
+            );
+            let bad = c_key(3, b"short");
+            assert_eq!(
+                jl_prepared_key_init(base.cast(), size, &bad, &mut pk),
+                JL_ERR_BAD_KEY as c_int
+            );
+            let unknown = c_key(9, LOCALKEY);
+            assert_eq!(
+                jl_prepared_key_init(base.cast(), size, &unknown, &mut pk),
+                JL_ERR_INVALID_ARGUMENT as c_int
+            );
+        }
+        assert!(pk.is_null());
+        assert!(mem.0.iter().all(|&b| b == 0xa5), "nothing written");
+        // A wrong key opens to the one `JL_ERR_DECRYPT`.
+        let other = c_key(3, b"00000000000000000000000000000000");
+        // SAFETY: `mem` large and aligned enough.
+        let rc = unsafe { jl_prepared_key_init(base.cast(), size, &other, &mut pk) };
+        assert_eq!(rc, 0);
+        let mut n = 0usize;
+        let mut buf = [0u8; 64];
+        let h = c_header();
+        // SAFETY: live locals.
+        let rc = unsafe {
+            jl_seal_in_place(
+                &h,
+                &key,
+                ptr::null(),
+                0,
+                7,
+                20,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n,
+            )
+        };
+        assert_eq!(rc, 0);
+        let mut out = JlOpened::ZERO;
+        // SAFETY: live locals; `pk` initialised.
+        let rc = unsafe { jl_open_in_place_prepared(buf.as_mut_ptr(), n, 0, pk, &mut out) };
+        assert_eq!(rc, JL_ERR_DECRYPT as c_int);
+        // SAFETY: `pk` initialised.
+        assert_eq!(unsafe { jl_prepared_key_clear(pk) }, 0);
     }
 }

@@ -64,3 +64,392 @@ pub(crate) fn split_ts(plaintext: &[u8]) -> Result<(u32, &[u8])> {
         .ok_or(Error::Crypto(joylink_crypto::Error::Decrypt))?;
     Ok((u32::from_le_bytes(*ts), rest))
 }
+
+/// Whether the machines keep their keys prepared (the AES schedules expanded once per key, issue
+/// 20), chosen per target: on where a word is 32 bits or less (microcontrollers, where the
+/// constant-time software AES expands a key in ~3 600 instructions, more than a heartbeat's
+/// encryption), off on 64-bit hosts (a prepared key is ~736 bytes there, because RustCrypto's
+/// `aes` keeps the 704-byte fixsliced schedule beside the AES-NI one, against ~370 on a
+/// Cortex-M4; with AES-NI an expansion costs only ~160 instructions). The build overrides it with
+/// `RUSTFLAGS='--cfg joylink_prepared_keys="on"'` or `="off"` (a cfg, not a feature, so that no
+/// dependency can turn it on behind the binary's back and change the machines' sizes).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const PREPARED_KEYS: bool = cfg!(any(
+    joylink_prepared_keys = "on",
+    all(
+        not(joylink_prepared_keys = "off"),
+        not(target_pointer_width = "64")
+    )
+));
+
+/// A prepared key on RustCrypto's AES (AES-NI / ARMv8 AES when the CPU has it, otherwise the
+/// constant-time fixsliced software AES); in unit tests on a wrapper that counts key expansions.
+#[cfg(not(test))]
+pub(crate) type PreparedAes = joylink_crypto::PreparedKey;
+/// A prepared key on a wrapper of RustCrypto's AES that counts key expansions (unit tests).
+#[cfg(test)]
+pub(crate) type PreparedAes = joylink_crypto::PreparedKey<counting::Counting>;
+
+/// A key as a machine keeps it, with its AES schedules expanded once (see [`PREPARED_KEYS`]):
+/// every packet then seals and opens through [`Mode::Prepared`] and never expands the key again.
+/// The key itself stays beside the schedules for the accessors that hand it out.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+pub(crate) struct PreparedKept<K> {
+    key: K,
+    cipher: PreparedAes,
+}
+
+/// A key as a machine keeps it where keys are not prepared: the mode expands it per packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+pub(crate) struct PlainKept<K> {
+    key: K,
+}
+
+/// The key kinds a machine keeps.
+pub(crate) trait KeptKind {
+    /// The one-shot mode of this key (the schedule expanded per packet).
+    fn one_shot(&self) -> Mode<'_>;
+    /// The key and IV with the `enctype` it is used under, to prepare.
+    fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType);
+}
+
+impl KeptKind for joylink_crypto::SessionKey {
+    fn one_shot(&self) -> Mode<'_> {
+        Mode::Session(self)
+    }
+    fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
+        (
+            joylink_crypto::KeyIv::from_session_key(self),
+            joylink_wire::EncType::SessionKey,
+        )
+    }
+}
+
+impl KeptKind for joylink_crypto::LocalKey {
+    fn one_shot(&self) -> Mode<'_> {
+        Mode::LocalKey(self)
+    }
+    fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
+        (
+            joylink_crypto::KeyIv::from_local_key(self),
+            joylink_wire::EncType::PreShared,
+        )
+    }
+}
+
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+impl<K: KeptKind> PreparedKept<K> {
+    /// Expands the key: the one key expansion for as long as the machine keeps it.
+    pub(crate) fn new(key: K) -> Self {
+        let (key_iv, enc_type) = key.key_iv();
+        let cipher = PreparedAes::new(&key_iv, enc_type);
+        Self { key, cipher }
+    }
+    /// The key.
+    pub(crate) fn key(&self) -> &K {
+        &self.key
+    }
+    /// The mode every packet uses: the expanded schedules, borrowed.
+    pub(crate) fn mode(&self) -> Mode<'_> {
+        Mode::Prepared(&self.cipher)
+    }
+}
+
+#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+impl<K: KeptKind> PlainKept<K> {
+    /// Keeps the key as it is.
+    pub(crate) fn new(key: K) -> Self {
+        Self { key }
+    }
+    /// The key.
+    pub(crate) fn key(&self) -> &K {
+        &self.key
+    }
+    /// The one-shot mode (the schedule expanded per packet).
+    pub(crate) fn mode(&self) -> Mode<'_> {
+        self.key.one_shot()
+    }
+}
+
+/// How the machines keep a key in this build ([`PREPARED_KEYS`]).
+#[cfg(any(
+    joylink_prepared_keys = "on",
+    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+))]
+pub(crate) type Kept<K> = PreparedKept<K>;
+/// How the machines keep a key in this build ([`PREPARED_KEYS`]).
+#[cfg(not(any(
+    joylink_prepared_keys = "on",
+    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+)))]
+pub(crate) type Kept<K> = PlainKept<K>;
+
+/// The LAN localkey's expanded schedules, kept beside the activation that holds the key (the
+/// key itself is part of the public `Activation`); empty where keys are not prepared. The owner
+/// calls [`LocalSchedules::set`] wherever the activation changes.
+#[derive(Clone, Default)]
+pub(crate) struct LocalSchedules {
+    #[cfg(any(
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))]
+    prepared: Option<PreparedAes>,
+}
+
+impl LocalSchedules {
+    /// Expands `key` (the one expansion per installed localkey), or forgets the schedules.
+    #[cfg_attr(
+        not(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        )),
+        allow(clippy::unused_self, unused_variables)
+    )]
+    pub(crate) fn set(&mut self, key: Option<&joylink_crypto::LocalKey>) {
+        #[cfg(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        ))]
+        {
+            self.prepared = key.map(|k| {
+                let (key_iv, enc_type) = k.key_iv();
+                PreparedAes::new(&key_iv, enc_type)
+            });
+        }
+    }
+
+    /// The mode of a localkey packet: the kept schedules of `key` where there are some.
+    #[cfg_attr(
+        not(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        )),
+        allow(clippy::unused_self)
+    )]
+    pub(crate) fn mode<'s>(&'s self, key: &'s joylink_crypto::LocalKey) -> Mode<'s> {
+        #[cfg(any(
+            joylink_prepared_keys = "on",
+            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+        ))]
+        if let Some(p) = &self.prepared {
+            return Mode::Prepared(p);
+        }
+        Mode::LocalKey(key)
+    }
+}
+
+/// Secret schedules: never printed.
+impl core::fmt::Debug for LocalSchedules {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LocalSchedules { ... }")
+    }
+}
+
+/// What keeping the session key prepared adds to a machine (0 where keys are not prepared): the
+/// size tests bound the machines without it, so that their documented figures stay comparable.
+#[cfg(test)]
+pub(crate) const KEPT_EXTRA: usize = if PREPARED_KEYS {
+    // Rounded up to the alignment the field gets in the machine.
+    size_of::<Option<PreparedKept<joylink_crypto::SessionKey>>>()
+        .saturating_sub(size_of::<Option<PlainKept<joylink_crypto::SessionKey>>>())
+        .next_multiple_of(align_of::<PreparedAes>())
+} else {
+    0
+};
+
+/// What keeping the localkey's schedules adds to the LAN device machine (0 where keys are not
+/// prepared).
+#[cfg(test)]
+pub(crate) const LOCAL_EXTRA: usize = size_of::<LocalSchedules>();
+
+/// Key expansions counted per thread, for the tests of the prepared path.
+#[cfg(test)]
+pub(crate) mod counting {
+    use core::cell::Cell;
+
+    use cipher::consts::U16;
+    use cipher::{
+        BlockCipherDecClosure, BlockCipherDecrypt, BlockCipherEncClosure, BlockCipherEncrypt,
+        BlockSizeUser, Key, KeyInit, KeySizeUser,
+    };
+
+    std::thread_local! {
+        static EXPANSIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Key expansions on this thread so far (tests run on parallel threads).
+    pub(crate) fn expansions() -> usize {
+        EXPANSIONS.with(Cell::get)
+    }
+
+    /// RustCrypto's AES-128, counting its key expansions.
+    #[derive(Clone)]
+    pub(crate) struct Counting(aes::Aes128);
+
+    impl KeySizeUser for Counting {
+        type KeySize = U16;
+    }
+    impl BlockSizeUser for Counting {
+        type BlockSize = U16;
+    }
+    impl KeyInit for Counting {
+        fn new(key: &Key<Self>) -> Self {
+            EXPANSIONS.with(|c| c.set(c.get().saturating_add(1)));
+            Counting(aes::Aes128::new(key))
+        }
+    }
+    impl BlockCipherEncrypt for Counting {
+        fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
+            self.0.encrypt_with_backend(f);
+        }
+    }
+    impl BlockCipherDecrypt for Counting {
+        fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
+            self.0.decrypt_with_backend(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::panic,
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation
+    )]
+    extern crate std;
+
+    use joylink_crypto::{LocalKey, SessionKey};
+    use joylink_wire::{EncType, Magic, PacketType};
+
+    use super::counting::expansions;
+    use super::*;
+    use crate::wan::sim::Pair;
+    use crate::wan::{DeviceConfig, DeviceState};
+
+    fn seal_open(mode: &Mode<'_>, header: &Header, body: &[u8]) -> std::vec::Vec<u8> {
+        let mut plain = std::vec![0u8; 4 + body.len()];
+        plain[..4].copy_from_slice(&1_700_000_000u32.to_le_bytes());
+        plain[4..].copy_from_slice(body);
+        let mut buf = [0u8; 1200];
+        let n = seal_plain(header, mode, &[], &plain, &mut buf).unwrap();
+        let sealed = buf[..n].to_vec();
+        let opened = open_plain(&mut buf[..n], mode, true).unwrap();
+        assert_eq!(split_ts(opened.plaintext).unwrap().1, body);
+        sealed
+    }
+
+    /// A kept key expands once, when it is kept; its packets expand nothing and are the bytes of
+    /// the one-shot mode.
+    fn kept_key_expands_once<K: KeptKind + Clone>(key: K, header: &Header) {
+        let before = expansions();
+        let kept = PreparedKept::new(key);
+        assert_eq!(expansions(), before + 1);
+        for len in [0usize, 11, 12, 60, 252, 1000] {
+            let body = std::vec![0x3c; len];
+            let prepared = seal_open(&kept.mode(), header, &body);
+            let plain = PlainKept::new(kept.key().clone());
+            assert_eq!(prepared, seal_open(&plain.mode(), header, &body));
+        }
+        assert_eq!(expansions(), before + 1, "no key expansion per packet");
+    }
+
+    #[test]
+    fn kept_keys_expand_once_and_seal_the_same_bytes() {
+        let local: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let lan = Header::new(Magic::Lan, PacketType::JsonControl, EncType::PreShared);
+        kept_key_expands_once(local, &lan);
+        let session = SessionKey::new(core::array::from_fn(|i| (i as u8).wrapping_mul(37)));
+        let wan = Header::new(Magic::Wan, PacketType::Heartbeat, EncType::SessionKey);
+        kept_key_expands_once(session, &wan);
+    }
+
+    /// The LAN device machine: one key expansion per installed localkey, none per packet (script
+    /// control in, answer out), where the build keeps keys prepared.
+    #[test]
+    fn lan_device_expands_its_localkey_once_per_activation() {
+        use crate::lan::FixedStr;
+        use crate::lan::{Activation, Device, DeviceInfo, Event};
+        use joylink_crypto::KeyPair;
+        use joylink_test_vectors::TestRng;
+
+        let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let mut d: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
+        let before = expansions();
+        d.set_activation(Some(Activation {
+            feedid: FixedStr::new("1").unwrap(),
+            accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
+            localkey: key.clone(),
+            server: FixedStr::EMPTY,
+        }));
+        let per_key = usize::from(PREPARED_KEYS);
+        assert_eq!(expansions(), before + per_key);
+        let peer = core::net::SocketAddr::from(([10, 0, 0, 2], 5000));
+        let header = Header::new(Magic::Lan, PacketType::ScriptControl, EncType::PreShared);
+        for ts in 1..=5u8 {
+            let plain = [ts, 0, 0, 0, 0xea, 0x03, 0, 0, ts, 0, 0, 0, b'g', b'o'];
+            let mut buf = [0u8; 128];
+            let n = seal_plain(&header, &Mode::LocalKey(&key), &[], &plain, &mut buf).unwrap();
+            let now = crate::Instant(u64::from(ts) * 1_000);
+            let Ok(Some(Event::Request(r))) = d.handle(now, peer, &mut buf[..n]) else {
+                panic!("request {ts}")
+            };
+            let id = r.id;
+            d.respond(id, now, b"{}").unwrap();
+            let mut out = [0u8; 1500];
+            let (_, len) = d.poll_transmit(&mut out).unwrap();
+            let o = open_plain(&mut out[..len], &Mode::LocalKey(&key), true).unwrap();
+            assert_eq!(o.header.packet_type, PacketType::ScriptControl);
+        }
+        assert_eq!(
+            expansions(),
+            before + per_key,
+            "no key expansion per packet"
+        );
+        // Reset: the schedules go with the key.
+        d.set_activation(None);
+        assert!(
+            d.handle(crate::Instant(9_000), peer, &mut [0u8; 64])
+                .is_err()
+        );
+        assert_eq!(expansions(), before + per_key);
+    }
+
+    /// The WAN device machine: one key expansion at auth, none per packet afterwards (where the
+    /// build keeps keys prepared; otherwise the machine takes the one-shot path, which does not
+    /// go through the counting backend, and only the session's packets are checked).
+    #[test]
+    fn wan_device_expands_its_session_key_once_per_auth() {
+        let cfg = DeviceConfig::new(
+            "1234567890123456",
+            "ABCDEF",
+            "25e35c9691ee91296facd5d28a4822bc".parse().unwrap(),
+        )
+        .unwrap();
+        let before = expansions();
+        let mut p = Pair::new(cfg, 7);
+        p.run_for(1_000);
+        assert_eq!(p.device.state(), DeviceState::Online);
+        let after_auth = expansions();
+        let packets_before = p.seen_by_cloud.len();
+        // A few minutes of heartbeats and their answers.
+        p.run_for(200_000);
+        assert!(
+            p.seen_by_cloud.len() >= packets_before + 3,
+            "heartbeats were sent"
+        );
+        assert_eq!(p.device.state(), DeviceState::Online);
+        assert_eq!(expansions(), after_auth, "no key expansion per packet");
+        let per_auth = usize::from(PREPARED_KEYS);
+        assert_eq!(after_auth - before, per_auth);
+        // A new connection means a new auth and a new session key: one more expansion.
+        p.break_connection();
+        p.run_for(5_000);
+        assert_eq!(p.device.state(), DeviceState::Online);
+        assert_eq!(expansions(), after_auth + per_auth);
+    }
+}

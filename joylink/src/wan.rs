@@ -20,7 +20,7 @@
 //! attacker without it can still flip bits of the first plaintext block by editing the IV-free
 //! ciphertext prefix. Treat decoded values as untrusted input.
 
-use joylink_crypto::{AccessKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
+use joylink_crypto::{AccessKey, CbcKey, EncTypeCheck, Mode, OpenOptions, SessionKey};
 use joylink_wire::wan::{AuthRequest, AuthRequestOpt, AuthResponse, AuthResponseOpt, WanMessage};
 use joylink_wire::{
     CrcPolicy, Direction, EncType, HEADER_LEN, Header, Magic, PacketType, PartialParse, packet_len,
@@ -46,6 +46,68 @@ impl<'k> WanKeys<'k> {
         match (packet_type, self.session_key) {
             (PacketType::Auth, _) => Ok(Mode::AccessKey(self.access_key)),
             (_, Some(k)) => Ok(Mode::Session(k)),
+            (packet_type, None) => Err(Error::MissingKey {
+                key: "session key",
+                packet_type,
+            }),
+        }
+    }
+}
+
+/// Where [`open`], [`seal`] and [`sealed_len`] find the mode of a packet type: [`WanKeys`] (the
+/// keys as they are: the AES schedule is expanded for every packet) or [`PreparedWanKeys`] (the
+/// session key's schedules expanded once, for whoever keeps a connection).
+pub trait WanKeyring {
+    /// The mode a packet of `packet_type` is sealed and opened with (spec 7.1; compat §3.5).
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] for a type other than 9 before auth.
+    fn mode(&self, packet_type: PacketType) -> Result<Mode<'_>>;
+}
+
+impl WanKeyring for WanKeys<'_> {
+    fn mode(&self, packet_type: PacketType) -> Result<Mode<'_>> {
+        WanKeys::mode(self, packet_type)
+    }
+}
+
+/// The keys of one device ↔ cloud connection with the session key prepared (issue 20): its AES
+/// schedules were expanded once, when the session key arrived, so no packet of the session
+/// expands it again (with the constant-time software AES an expansion costs more than sealing a
+/// heartbeat). The accesskey stays a plain key: it seals one packet per connection.
+///
+/// ```
+/// use joylink::crypto::{AccessKey, PreparedKey, SessionKey};
+/// use joylink::wan::{self, PreparedWanKeys};
+/// use joylink::wire::{CrcPolicy, Direction, wan::{Heartbeat, WanMessage}};
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// // Once per session ...
+/// let session = PreparedKey::from_session_key(&SessionKey::new([7; 32]));
+/// let keys = PreparedWanKeys { access_key: &access_key, session_key: Some(&session) };
+/// // ... then every packet uses the expanded schedules.
+/// let hb = WanMessage::Heartbeat(Heartbeat { timestamp: 1_700_000_000, version: 1, rssi: 1 });
+/// let mut buf = [0u8; 128];
+/// let n = wan::seal(&hb, &keys, &[], &mut buf)?;
+/// let got = wan::open(&mut buf[..n], &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// assert!(matches!(got.message, WanMessage::Heartbeat(_)));
+/// # Ok::<(), joylink::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedWanKeys<'k> {
+    /// The device's accesskey (type 9).
+    pub access_key: &'k AccessKey,
+    /// The session key from the auth answer, prepared
+    /// ([`PreparedKey::from_session_key`](joylink_crypto::PreparedKey::from_session_key), on any
+    /// backend); `None` before auth.
+    pub session_key: Option<&'k dyn CbcKey>,
+}
+
+impl WanKeyring for PreparedWanKeys<'_> {
+    fn mode(&self, packet_type: PacketType) -> Result<Mode<'_>> {
+        match (packet_type, self.session_key) {
+            (PacketType::Auth, _) => Ok(Mode::AccessKey(self.access_key)),
+            (_, Some(k)) => Ok(Mode::Prepared(k)),
             (packet_type, None) => Err(Error::MissingKey {
                 key: "session key",
                 packet_type,
@@ -144,7 +206,7 @@ impl From<CrcPolicy> for WanOpenOptions {
 /// of a larger message: join them with [`Reassembler`](joylink_wire::Reassembler) first).
 pub fn open<'a>(
     buf: &'a mut [u8],
-    keys: &WanKeys<'_>,
+    keys: &impl WanKeyring,
     direction: Direction,
     options: impl Into<WanOpenOptions>,
 ) -> Result<OpenedWan<'a>> {
@@ -191,7 +253,11 @@ pub fn open<'a>(
 }
 
 /// Exact length of the packet [`seal`] writes for `message` with `opt_len` bytes of opt.
-pub fn sealed_len(message: &WanMessage<'_>, keys: &WanKeys<'_>, opt_len: usize) -> Result<usize> {
+pub fn sealed_len(
+    message: &WanMessage<'_>,
+    keys: &impl WanKeyring,
+    opt_len: usize,
+) -> Result<usize> {
     let mode = keys.mode(message.packet_type())?;
     Ok(packet_len(
         opt_len,
@@ -208,7 +274,7 @@ pub fn sealed_len(message: &WanMessage<'_>, keys: &WanKeys<'_>, opt_len: usize) 
 /// `TooLong`, body errors).
 pub fn seal(
     message: &WanMessage<'_>,
-    keys: &WanKeys<'_>,
+    keys: &impl WanKeyring,
     opt: &[u8],
     buf: &mut [u8],
 ) -> Result<usize> {
@@ -219,7 +285,7 @@ pub fn seal(
 /// `opt_len` bytes), so that no copy of it is needed.
 fn seal_with(
     message: &WanMessage<'_>,
-    keys: &WanKeys<'_>,
+    keys: &impl WanKeyring,
     opt_len: usize,
     write_opt: impl FnOnce(&mut [u8]),
     buf: &mut [u8],

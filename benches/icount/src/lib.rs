@@ -17,6 +17,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
     missing_docs
 )]
 
@@ -59,6 +60,8 @@ pub struct Fixture {
     pub wan_control: Vec<u8>,
     /// Work buffer (big enough for every case).
     pub buf: Vec<u8>,
+    /// An online WAN device machine for the machine-level heartbeat.
+    pub device: Box<joylink_session::wan::Device>,
 }
 
 /// The sizes of the LAN cases.
@@ -133,6 +136,7 @@ impl Fixture {
             plain,
             wan_control,
             buf: vec![0u8; 2048],
+            device: online_device(),
         }
     }
 
@@ -229,6 +233,19 @@ impl Fixture {
         .unwrap()
     }
 
+    /// WAN heartbeat build through the device machine (`wan::Device::send_message` into its
+    /// send queue, then `poll_transmit` out): the session key is kept prepared where
+    /// joylink-session keeps keys prepared (per target, or `--cfg joylink_prepared_keys`).
+    pub fn wan_heartbeat_device(&mut self) -> usize {
+        let hb = WanMessage::Heartbeat(Heartbeat {
+            timestamp: 1_700_000_000,
+            version: 3,
+            rssi: 1,
+        });
+        self.device.send_message(&hb).unwrap();
+        self.device.poll_transmit(&mut self.buf).unwrap()
+    }
+
     /// Raw AES-128-CBC encryption of 8 bytes (one block with its padding).
     pub fn wan_heartbeat_ref_aes(&mut self, prepared: bool) -> usize {
         self.buf[..8].copy_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
@@ -280,6 +297,56 @@ impl Fixture {
         let k = core::hint::black_box(PreparedKey::from_local_key(&self.local));
         core::mem::size_of_val(&k)
     }
+}
+
+/// Not random at all: the auth exchange of the fixture only.
+struct CountingRng(u64);
+
+impl rand_core::TryRng for CountingRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.0 += 1;
+        Ok(self.0 as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 += 1;
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            self.0 += 1;
+            *b = self.0 as u8;
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for CountingRng {}
+
+/// A WAN device machine authenticated against joylink-session's cloud machine.
+fn online_device() -> Box<joylink_session::wan::Device> {
+    use joylink_session::Instant;
+    use joylink_session::wan::{Cloud, CloudConfig, Device, DeviceConfig, DeviceState, TxQueue};
+    let access_key: joylink_crypto::AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+    let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access_key.clone()).unwrap();
+    let mut device: Box<Device> = Box::new(Device::new(cfg));
+    let mut cloud = Cloud::new(CloudConfig::default(), Instant(0), 1_700_000_000);
+    let mut tx: TxQueue<4096> = TxQueue::new();
+    let mut rng = CountingRng(1);
+    let now = Instant(0);
+    cloud.connected(now);
+    device.connected(now, &mut rng).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = device.poll_transmit(&mut buf).unwrap();
+    let mut lookup = |_: &[u8]| Some(access_key.clone());
+    cloud
+        .handle_packet(now, &mut buf[..n], &mut lookup, &mut rng, &mut tx)
+        .unwrap();
+    let m = tx.poll_transmit(&mut buf).unwrap();
+    device.handle_input(now, &buf[..m], |_, _| {}).unwrap();
+    assert_eq!(device.state(), DeviceState::Online);
+    while device.poll_transmit(&mut buf).is_some() {}
+    device
 }
 
 fn encrypt_ref(aes: &Aes128, k: &KeyIv, buf: &mut [u8], len: usize, prepared: bool) -> usize {

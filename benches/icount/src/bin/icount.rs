@@ -55,6 +55,7 @@ cases! {
     case_lan_seal_1024__ref_aes => |f| f.lan_seal_ref_aes(1024, false);
     case_wan_heartbeat_build__ours => |f| f.wan_heartbeat_build(false);
     case_wan_heartbeat_build__ours_prepared => |f| f.wan_heartbeat_build(true);
+    case_wan_heartbeat_build__ours_device => |f| f.wan_heartbeat_device();
     case_wan_heartbeat_build__ref_aes => |f| f.wan_heartbeat_ref_aes(false);
     case_wan_heartbeat_build__ref_aes_prepared => |f| f.wan_heartbeat_ref_aes(true);
     case_wan_type11_open_256__ours => |f| f.wan_control_open(false);
