@@ -74,13 +74,18 @@ extern "C" {
  Largest datagram the machines send or accept (the receive buffer of shipped devices);
  `jl_lan_device_poll_transmit` needs a buffer of at least this size.
  */
-#define JL_LAN_MAX_DATAGRAM MAX_DATAGRAM
+#define JL_LAN_MAX_DATAGRAM 1400
 
 /*
  Requests that can wait for `jl_lan_device_respond` at once (each expires after
  `JL_LAN_REQUEST_TTL_MS`).
  */
 #define JL_LAN_REQUESTS 4
+
+/*
+ How long a request waits for `jl_lan_device_respond` (the app gives up after 500 ms).
+ */
+#define JL_LAN_REQUEST_TTL_MS 2000
 
 /*
  `jl_addr_t.family` of an IPv4 address.

@@ -120,7 +120,11 @@ fn row_of(e: &SubDeviceEntry) -> JlSubDevice {
         ..EMPTY
     };
     put(&mut r.mac, &mut r.mac_len, e.mac.as_str());
-    put(&mut r.product_uuid, &mut r.product_uuid_len, e.productuuid.as_str());
+    put(
+        &mut r.product_uuid,
+        &mut r.product_uuid_len,
+        e.productuuid.as_str(),
+    );
     put(&mut r.feed_id, &mut r.feed_id_len, e.feedid.as_str());
     if let Some(k) = &e.accesskey {
         r.access_key = *k.raw_secret_bytes();
@@ -253,15 +257,9 @@ mod tests {
         let r = row_of(&e);
         assert_eq!((r.in_use, r.authorized, r.mac_len), (1, 1, 12));
         assert_eq!(entry_of(&r), Ok(e));
-        let waiting = JlSubDevice {
-            authorized: 0,
-            ..r
-        };
+        let waiting = JlSubDevice { authorized: 0, ..r };
         assert_eq!(entry_of(&waiting).map(|e| e.localkey), Ok(None));
-        let bad = JlSubDevice {
-            authorized: 2,
-            ..r
-        };
+        let bad = JlSubDevice { authorized: 2, ..r };
         assert_eq!(entry_of(&bad), Err(JL_ERR_INVALID_ARGUMENT));
         let long = JlSubDevice { mac_len: 33, ..r };
         assert_eq!(entry_of(&long), Err(JL_ERR_INVALID_ARGUMENT));

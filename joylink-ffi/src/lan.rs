@@ -20,7 +20,7 @@ use core::ptr;
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, PrivateKey};
 use joylink_session::Instant;
 use joylink_session::lan::{
-    Activation, Device, DeviceInfo, Event, FixedStr, MAX_DATAGRAM, RequestId, RequestKind,
+    Activation, Device, DeviceInfo, Event, FixedStr, RequestId, RequestKind,
 };
 use zeroize::Zeroize;
 
@@ -34,12 +34,12 @@ use crate::status::{
 
 /// Largest datagram the machines send or accept (the receive buffer of shipped devices);
 /// `jl_lan_device_poll_transmit` needs a buffer of at least this size.
-pub const JL_LAN_MAX_DATAGRAM: usize = MAX_DATAGRAM;
+pub const JL_LAN_MAX_DATAGRAM: usize = 1400;
 /// Requests that can wait for `jl_lan_device_respond` at once (each expires after
 /// `JL_LAN_REQUEST_TTL_MS`).
 pub const JL_LAN_REQUESTS: usize = 4;
 /// How long a request waits for `jl_lan_device_respond` (the app gives up after 500 ms).
-pub const JL_LAN_REQUEST_TTL_MS: u64 = joylink_session::lan::PENDING_TTL_MS;
+pub const JL_LAN_REQUEST_TTL_MS: u64 = 2000;
 /// `jl_addr_t.family` of an IPv4 address.
 pub const JL_ADDR_IPV4: u8 = 4;
 /// `jl_addr_t.family` of an IPv6 address.
@@ -896,9 +896,14 @@ mod tests {
 
     #[test]
     fn addresses_round_trip() {
-        let v4: SocketAddr = "192.168.1.9:4320".parse().unwrap_or(SocketAddr::from(([0; 4], 0)));
+        let v4: SocketAddr = "192.168.1.9:4320"
+            .parse()
+            .unwrap_or(SocketAddr::from(([0; 4], 0)));
         let a = JlAddr::from_socket_addr(v4);
-        assert_eq!((a.family, &a.ip[..4], a.port), (4, &[192, 168, 1, 9][..], 4320));
+        assert_eq!(
+            (a.family, &a.ip[..4], a.port),
+            (4, &[192, 168, 1, 9][..], 4320)
+        );
         assert_eq!(a.to_socket_addr(), Ok(v4));
         let v6 = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 80, 0, 3));
         let a = JlAddr::from_socket_addr(v6);
@@ -934,6 +939,13 @@ mod tests {
         assert_eq!(&c.server[..usize::from(c.server_len)], b"live.smart.jd.com");
         assert_eq!(c.port, 2002);
         assert_eq!(activation_of(&c), Ok(a));
+    }
+
+    /// cbindgen needs literals; they must stay the machine's figures.
+    #[test]
+    fn c_constants_match_the_machine() {
+        assert_eq!(JL_LAN_MAX_DATAGRAM, joylink_session::lan::MAX_DATAGRAM);
+        assert_eq!(JL_LAN_REQUEST_TTL_MS, joylink_session::lan::PENDING_TTL_MS);
     }
 
     #[test]

@@ -69,11 +69,11 @@ pub use packet::{
     JL_MAGIC_WAN, JlCrcPolicy, JlDirection, JlHeader, JlPacket, JlPacketInfo, jl_packet_build,
     jl_packet_info, jl_packet_parse,
 };
+pub use rng::JlRngFn;
 pub use seal::{
     JL_KEY_FLAG_ANY_ENCTYPE, JL_KEY_FLAG_LEGACY_IV, JL_KEY_LEN, JL_MAX_PADDING, JL_TIMESTAMP_LEN,
     JlEncType, JlKey, JlOpened, jl_open_in_place, jl_seal_in_place, jl_sealed_len,
 };
-pub use rng::JlRngFn;
 pub use status::JlStatus;
 #[cfg(feature = "wan")]
 pub use stream::{

@@ -39,7 +39,6 @@ pub const JL_NO_DEADLINE: u64 = u64::MAX;
 /// Marks an initialised device (a cheap guard against a handle that was never initialised).
 const LIVE: u32 = 0x4a4c_5744; // "JLWD"
 
-
 /// What a device is (`jl_wan_device_init`). Strings are bytes with a length, not NUL-terminated.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
