@@ -34,6 +34,10 @@
 #ifndef FW_WAN
 #define FW_WAN 1
 #endif
+/* FW_GATEWAY=1 (host port): the device is a gateway (spec chapter 8) with sub-devices. */
+#ifndef FW_GATEWAY
+#define FW_GATEWAY 0
+#endif
 
 static void fw_log(const char *what, long a, const uint8_t *text, size_t len);
 static void fw_send(const uint8_t *bytes, size_t len);
@@ -273,9 +277,13 @@ static void fw_log(const char *what, long a, const uint8_t *text, size_t len) {
 
 /* ------------------------------------------------------ the LAN machine, no heap either */
 
-/* jl_lan_device_size() bytes; boot() checks the figure and the alignment. */
+/* jl_lan_device_size() (jl_gateway_size()) bytes; boot() checks the figure and the alignment. */
 #ifndef FW_LAN_MEM
+#if FW_GATEWAY
+#define FW_LAN_MEM 10240
+#else
 #define FW_LAN_MEM 8192
+#endif
 #endif
 static union {
     uint64_t align_u64;
@@ -317,6 +325,46 @@ static void on_activated(void) {
     }
 }
 
+#if FW_GATEWAY
+/* The sub-device table in "flash" (rows hold keys: a real port stores them like the
+ * activation record), and each sub-device's "power". */
+static jl_sub_device_t sub_flash[JL_GATEWAY_SUBS];
+static int sub_power[JL_GATEWAY_SUBS];
+
+static void on_sub_device(const jl_lan_event_t *ev) {
+    jl_sub_device_t *row;
+    if (ev->sub_device < 0 || ev->sub_device >= JL_GATEWAY_SUBS) {
+        return;
+    }
+    row = &sub_flash[ev->sub_device];
+    if (jl_gateway_sub_device(lan, (size_t)ev->sub_device, row) != JL_OK) {
+        return;
+    }
+    if (ev->kind == JL_LAN_EVENT_SUBDEV_ADDED) {
+        fw_log("sub added", ev->sub_device, row->mac, row->mac_len);
+    } else {
+        fw_log("sub authorized", ev->sub_device, row->feed_id, row->feed_id_len);
+    }
+}
+
+static void on_sub_control(uint64_t now, const jl_lan_event_t *ev) {
+    static char sub_snapshot[] =
+        "{\"code\":0,\"streams\":[{\"stream_id\":\"power\",\"current_value\":\"0\"}]}";
+    const uint8_t *p = find(ev->data, ev->data_len, "power=");
+    int i = ev->sub_device;
+    if (i < 0 || i >= JL_GATEWAY_SUBS) {
+        return;
+    }
+    if (p != NULL && (size_t)(p - ev->data) + 6 < ev->data_len) {
+        sub_power[i] = p[6] == '1';
+    }
+    sub_snapshot[strlen(sub_snapshot) - 5] = sub_power[i] ? '1' : '0';
+    fw_log("sub control", i, ev->data, ev->data_len);
+    jl_lan_device_respond(lan, now, ev->request_id, (const uint8_t *)sub_snapshot,
+                          strlen(sub_snapshot));
+}
+#endif
+
 static void on_datagram(uint64_t now, const jl_addr_t *from, uint8_t *pkt, size_t len) {
     jl_lan_event_t ev;
     int rc = jl_lan_device_input(lan, now, from, pkt, len);
@@ -340,6 +388,15 @@ static void on_datagram(uint64_t now, const jl_addr_t *from, uint8_t *pkt, size_
                 jl_wan_device_upload(dev, now, (const uint8_t *)snapshot, strlen(snapshot));
             }
             break;
+#if FW_GATEWAY
+        case JL_LAN_EVENT_SUBDEV_ADDED:
+        case JL_LAN_EVENT_SUBDEV_AUTHORIZED:
+            on_sub_device(&ev);
+            break;
+        case JL_LAN_EVENT_SUB_SCRIPT_REQUEST:
+            on_sub_control(now, &ev);
+            break;
+#endif
         default:
             fw_log("lan event", (long)ev.kind, ev.data, ev.data_len);
             break;
@@ -352,10 +409,18 @@ static int boot(void) {
     static const char mac[] = "EA2D9AB01132";
     jl_lan_config_t cfg;
     int rc;
+#if FW_GATEWAY
+    size_t i;
+    if (jl_gateway_size() > sizeof lan_mem.bytes || jl_gateway_align() > sizeof(uint64_t)) {
+        fw_log("lan memory too small", (long)jl_gateway_size(), NULL, 0);
+        return -1;
+    }
+#else
     if (jl_lan_device_size() > sizeof lan_mem.bytes || jl_lan_device_align() > sizeof(uint64_t)) {
         fw_log("lan memory too small", (long)jl_lan_device_size(), NULL, 0);
         return -1;
     }
+#endif
     memset(&cfg, 0, sizeof cfg);
     cfg.mac = (const uint8_t *)mac;
     cfg.mac_len = sizeof mac - 1;
@@ -364,7 +429,14 @@ static int boot(void) {
     cfg.firmware_version = (const uint8_t *)"1.0.0";
     cfg.firmware_version_len = 5;
     cfg.lancon = 1;
+#if FW_GATEWAY
+    rc = jl_gateway_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+    for (i = 0; rc == JL_OK && i < JL_GATEWAY_SUBS; i++) {
+        rc = jl_gateway_set_sub_device(lan, i, &sub_flash[i]); /* in_use 0: stays empty */
+    }
+#else
     rc = jl_lan_device_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+#endif
     if (rc != JL_OK) {
         return rc;
     }

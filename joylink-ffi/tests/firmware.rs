@@ -30,7 +30,7 @@ use joylink_session::lan::{App, AppEvent, RequestHandle, ResponseBody};
 use joylink_session::wan::sim::SimRng;
 use joylink_session::wan::{Cloud, CloudConfig, CloudIncoming, CloudState, Framer, TxQueue};
 use joylink_wire::BizCode;
-use joylink_wire::lan::{JsonControlRequest, ScanStatus};
+use joylink_wire::lan::{JsonControlRequest, ScanStatus, SubDevProtocol};
 use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
@@ -120,14 +120,15 @@ fn build(std: &str) -> PathBuf {
         &format!("firmware-{std}"),
         std,
         &staticlib_std(),
+        &[],
     )
 }
 
 fn build_c(source: &Path, name: &str, std: &str) -> PathBuf {
-    build_c_with(source, name, std, &staticlib())
+    build_c_with(source, name, std, &staticlib(), &[])
 }
 
-fn build_c_with(source: &Path, name: &str, std: &str, lib: &Path) -> PathBuf {
+fn build_c_with(source: &Path, name: &str, std: &str, lib: &Path, defines: &[&str]) -> PathBuf {
     let exe = work_dir().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     run(Command::new(cc)
@@ -140,6 +141,7 @@ fn build_c_with(source: &Path, name: &str, std: &str, lib: &Path) -> PathBuf {
             "-g",
             "-O1",
         ])
+        .args(defines)
         .arg("-I")
         .arg(crate_dir().join("include"))
         .arg(source)
@@ -727,4 +729,133 @@ fn c_api_of_the_wan_parts() {
         stdout,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The example built as a gateway (`-DFW_GATEWAY=1`): the app authorizes it, adds a sub-device,
+/// authorizes the sub-device and controls it (type 104, the inner layer under the sub-device's
+/// key); the gateway lists it in its scan reply; after a reboot the table comes back from the
+/// C code's "flash" and the sub-device is still controllable. Under valgrind.
+#[test]
+fn c_gateway_adds_and_controls_a_sub_device() {
+    const SUB_MAC: &str = "AABBCCDDEEFF";
+    const SUB_FEED: &str = "sub-feed-0001";
+    const SUB_KEY: &str = "0123456789abcdef0123456789abcdef";
+    let exe = build_c_with(
+        &crate_dir().join("examples/firmware.c"),
+        "firmware-gateway",
+        "c99",
+        &staticlib_std(),
+        &["-DFW_GATEWAY=1"],
+    );
+    let mut fw = Firmware::spawn(&exe);
+    let mut lan = AppEnd {
+        app: App::new(&mut SimRng(6)),
+        events: Vec::new(),
+        tcp: Vec::new(),
+    };
+    let mut now = 1_000;
+    let bcast = SocketAddr::from(([255, 255, 255, 255], 80));
+    lan.app.discover(bcast, None, ScanStatus::All).unwrap();
+    lan.settle(&mut fw, now);
+    assert_eq!(lan.app.device(dev_addr()).unwrap().devtype, 1, "a gateway");
+    now += 1_000;
+    let feed = std::str::from_utf8(FEED).unwrap();
+    let h = lan
+        .app
+        .authorize(Instant(now), dev_addr(), feed, KEY, LOCALKEY, None)
+        .unwrap();
+    lan.settle(&mut fw, now);
+    assert!(
+        lan.events.contains(&AppEvent::Authorized(h)),
+        "{:?}",
+        lan.events
+    );
+
+    // Add (type 105), then authorize (type 102, ECDH) the sub-device.
+    now += 1_000;
+    let h = lan
+        .app
+        .add_sub_device(
+            Instant(now),
+            dev_addr(),
+            SUB_MAC,
+            "SUBUUID",
+            SubDevProtocol::Zigbee,
+        )
+        .unwrap();
+    lan.settle(&mut fw, now);
+    assert!(
+        lan.events.contains(&AppEvent::SubDevice(h, 0)),
+        "{:?}",
+        lan.events
+    );
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l == &format!("sub added 0 {SUB_MAC}")),
+        "{:?}",
+        fw.logs
+    );
+    now += 1_000;
+    let h = lan
+        .app
+        .authorize_sub_device(
+            Instant(now),
+            dev_addr(),
+            [SUB_FEED, SUB_KEY, SUB_KEY, "SUBUUID", SUB_MAC],
+        )
+        .unwrap();
+    lan.settle(&mut fw, now);
+    assert!(
+        lan.events.contains(&AppEvent::SubDevice(h, 0)),
+        "{:?}",
+        lan.events
+    );
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l == &format!("sub authorized 0 {SUB_FEED}"))
+    );
+
+    // The scan reply lists it, authorized.
+    now += 1_000;
+    lan.app.discover(bcast, None, ScanStatus::All).unwrap();
+    lan.settle(&mut fw, now);
+    let subs = &lan.app.device(dev_addr()).unwrap().sub_devices;
+    assert!(
+        subs.iter()
+            .any(|(m, u, f, auth)| m == SUB_MAC && u == "SUBUUID" && f == SUB_FEED && *auth),
+        "{subs:?}"
+    );
+
+    // Sub-device script control (type 104), answered by the C code for that sub-device.
+    let control = |fw: &mut Firmware, lan: &mut AppEnd, now: u64, cmd: &[u8]| {
+        let h = lan
+            .app
+            .sub_script_control(Instant(now), dev_addr(), SUB_FEED, BizCode::Control, cmd)
+            .unwrap();
+        lan.settle(fw, now);
+        lan.response(h)
+    };
+    now += 1_000;
+    let on = control(&mut fw, &mut lan, now, b"power=1");
+    assert!(on.contains(r#""current_value":"1""#), "{on}");
+    assert!(
+        fw.logs.iter().any(|l| l == "sub control 0 power=1"),
+        "{:?}",
+        fw.logs
+    );
+
+    // Reboot: activation and sub-device table from flash.
+    now += 1_000;
+    fw.record(b'R', now, &[]);
+    now += 1_000;
+    let off = control(&mut fw, &mut lan, now, b"power=0");
+    assert!(off.contains(r#""current_value":"0""#), "{off}");
+    assert!(
+        !fw.logs.iter().any(|l| l.starts_with("lan drop")),
+        "{:?}",
+        fw.logs
+    );
+    fw.quit();
 }
