@@ -707,9 +707,14 @@ typedef struct jl_lan_device_t {
 
 /*
  One row of a gateway's sub-device table (`jl_gateway_sub_device`). Strings are bytes with a
- length; the keys are 32 ASCII characters, meaningful only when `authorized` is 1.
+ length; the keys are 32 ASCII characters, meaningful only when `authorized` is 1. The struct
+ has no padding (every byte is written), so a firmware may store it in flash as it is.
  */
 typedef struct jl_sub_device_t {
+  /*
+   Radio protocol (0 Wi-Fi, 1 Zigbee, 2 Bluetooth, 3 433 MHz).
+   */
+  int32_t protocol;
   /*
    0: the slot is empty (every other field is 0).
    */
@@ -719,33 +724,33 @@ typedef struct jl_sub_device_t {
    */
   uint8_t authorized;
   /*
-   Radio protocol (0 Wi-Fi, 1 Zigbee, 2 Bluetooth, 3 433 MHz).
-   */
-  int32_t protocol;
-  /*
-   MAC text.
-   */
-  uint8_t mac[32];
-  /*
    0–32.
    */
   uint8_t mac_len;
-  /*
-   Product uuid.
-   */
-  uint8_t product_uuid[16];
   /*
    0–16.
    */
   uint8_t product_uuid_len;
   /*
-   Feed id (empty while waiting).
-   */
-  uint8_t feed_id[32];
-  /*
    0–32.
    */
   uint8_t feed_id_len;
+  /*
+   0 (written as 0, ignored when read).
+   */
+  uint8_t reserved[3];
+  /*
+   MAC text.
+   */
+  uint8_t mac[32];
+  /*
+   Product uuid.
+   */
+  uint8_t product_uuid[16];
+  /*
+   Feed id (empty while waiting).
+   */
+  uint8_t feed_id[32];
   /*
    The sub-device's accesskey.
    */
@@ -757,7 +762,8 @@ typedef struct jl_sub_device_t {
 } jl_sub_device_t;
 
 /*
- A UDP peer (the sender of a datagram, the destination of an answer).
+ A UDP peer (the sender of a datagram, the destination of an answer). No padding: every byte
+ is a field.
  */
 typedef struct jl_addr_t {
   /*
@@ -765,9 +771,9 @@ typedef struct jl_addr_t {
    */
   uint8_t family;
   /*
-   The address in network byte order: 4 bytes for IPv4 (the other 12 are 0), 16 for IPv6.
+   0.
    */
-  uint8_t ip[16];
+  uint8_t reserved;
   /*
    The UDP port (host byte order).
    */
@@ -776,6 +782,10 @@ typedef struct jl_addr_t {
    IPv6 scope id (link-local interface index); 0 for IPv4.
    */
   uint32_t scope_id;
+  /*
+   The address in network byte order: 4 bytes for IPv4 (the other 12 are 0), 16 for IPv6.
+   */
+  uint8_t ip[16];
 } jl_addr_t;
 
 /*

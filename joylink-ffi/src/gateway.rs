@@ -18,28 +18,31 @@ use crate::status::{JL_ERR_INVALID_ARGUMENT, JL_ERR_STATE, Status, ret};
 pub const JL_GATEWAY_SUBS: usize = 8;
 
 /// One row of a gateway's sub-device table (`jl_gateway_sub_device`). Strings are bytes with a
-/// length; the keys are 32 ASCII characters, meaningful only when `authorized` is 1.
+/// length; the keys are 32 ASCII characters, meaningful only when `authorized` is 1. The struct
+/// has no padding (every byte is written), so a firmware may store it in flash as it is.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JlSubDevice {
+    /// Radio protocol (0 Wi-Fi, 1 Zigbee, 2 Bluetooth, 3 433 MHz).
+    pub protocol: i32,
     /// 0: the slot is empty (every other field is 0).
     pub in_use: u8,
     /// 1: keys stored (spec 6.3.1 `state` 0); 0: added, waiting for its keys (`state` 1).
     pub authorized: u8,
-    /// Radio protocol (0 Wi-Fi, 1 Zigbee, 2 Bluetooth, 3 433 MHz).
-    pub protocol: i32,
-    /// MAC text.
-    pub mac: [u8; 32],
     /// 0–32.
     pub mac_len: u8,
-    /// Product uuid.
-    pub product_uuid: [u8; 16],
     /// 0–16.
     pub product_uuid_len: u8,
-    /// Feed id (empty while waiting).
-    pub feed_id: [u8; 32],
     /// 0–32.
     pub feed_id_len: u8,
+    /// 0 (written as 0, ignored when read).
+    pub reserved: [u8; 3],
+    /// MAC text.
+    pub mac: [u8; 32],
+    /// Product uuid.
+    pub product_uuid: [u8; 16],
+    /// Feed id (empty while waiting).
+    pub feed_id: [u8; 32],
     /// The sub-device's accesskey.
     pub access_key: [u8; 32],
     /// The sub-device's localkey (the inner layer of type 104).
@@ -47,6 +50,7 @@ pub struct JlSubDevice {
 }
 
 const EMPTY: JlSubDevice = JlSubDevice {
+    reserved: [0; 3],
     in_use: 0,
     authorized: 0,
     protocol: 0,
@@ -242,6 +246,12 @@ pub unsafe extern "C" fn jl_gateway_set_sub_device(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every byte of a row is a field: what is written to flash is fully initialised.
+    #[test]
+    fn row_has_no_padding() {
+        assert_eq!(size_of::<JlSubDevice>(), 4 + 8 + 32 + 16 + 32 + 32 + 32);
+    }
 
     #[test]
     fn rows_round_trip() {

@@ -58,18 +58,21 @@ pub(crate) const LIVE_DEVICE: u32 = 0x4a4c_4c44; // "JLLD"
 #[cfg(feature = "gateway")]
 pub(crate) const LIVE_GATEWAY: u32 = 0x4a4c_4757; // "JLGW"
 
-/// A UDP peer (the sender of a datagram, the destination of an answer).
+/// A UDP peer (the sender of a datagram, the destination of an answer). No padding: every byte
+/// is a field.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JlAddr {
     /// `JL_ADDR_IPV4` or `JL_ADDR_IPV6`.
     pub family: u8,
-    /// The address in network byte order: 4 bytes for IPv4 (the other 12 are 0), 16 for IPv6.
-    pub ip: [u8; 16],
+    /// 0.
+    pub reserved: u8,
     /// The UDP port (host byte order).
     pub port: u16,
     /// IPv6 scope id (link-local interface index); 0 for IPv4.
     pub scope_id: u32,
+    /// The address in network byte order: 4 bytes for IPv4 (the other 12 are 0), 16 for IPv6.
+    pub ip: [u8; 16],
 }
 
 impl JlAddr {
@@ -101,6 +104,7 @@ impl JlAddr {
                 ip[..4].copy_from_slice(&[a, b, c, d]);
                 Self {
                     family: JL_ADDR_IPV4,
+                    reserved: 0,
                     ip,
                     port: v4.port(),
                     scope_id: 0,
@@ -108,6 +112,7 @@ impl JlAddr {
             }
             SocketAddr::V6(v6) => Self {
                 family: JL_ADDR_IPV6,
+                reserved: 0,
                 ip: v6.ip().octets(),
                 port: v6.port(),
                 scope_id: v6.scope_id(),
@@ -117,6 +122,7 @@ impl JlAddr {
 
     const ZERO: Self = Self {
         family: 0,
+        reserved: 0,
         ip: [0; 16],
         port: 0,
         scope_id: 0,
@@ -909,6 +915,7 @@ mod tests {
         let a = JlAddr::from_socket_addr(v6);
         assert_eq!((a.family, a.ip[15], a.scope_id), (6, 1, 3));
         assert_eq!(a.to_socket_addr(), Ok(v6));
+        assert_eq!(size_of::<JlAddr>(), 24, "no padding");
         let bad = JlAddr { family: 5, ..a };
         assert_eq!(bad.to_socket_addr(), Err(JL_ERR_INVALID_ARGUMENT));
     }

@@ -703,11 +703,19 @@ fn c89_firmware_runs_a_device_against_the_rust_cloud() {
 /// called from C89 (`tests/c/test_wan_c_api.c`), under valgrind.
 #[test]
 fn c_api_of_the_wan_parts() {
-    let exe = build_c(
-        &crate_dir().join("tests/c/test_wan_c_api.c"),
-        "test_wan_c_api",
-        "c89",
-    );
+    run_c_test("test_wan_c_api");
+}
+
+/// The LAN device and gateway machines' C API (`tests/c/test_lan_c_api.c`, C89, against the
+/// no_std library: script control, activation, the sub-device table, every argument and state
+/// error), under valgrind.
+#[test]
+fn c_api_of_the_lan_machines() {
+    run_c_test("test_lan_c_api");
+}
+
+fn run_c_test(name: &str) {
+    let exe = build_c(&crate_dir().join(format!("tests/c/{name}.c")), name, "c89");
     let mut cmd = if valgrind() {
         let mut c = Command::new("valgrind");
         c.args([
