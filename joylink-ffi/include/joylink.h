@@ -161,6 +161,11 @@ extern "C" {
 #define JL_TIME_EXP_LENIENT 1
 
 /*
+ Length of a timer `code` answer (`time_task_rsp_t`: preamble + `code`, spec 10).
+ */
+#define JL_TIMER_CODE_RESPONSE_LEN 16
+
+/*
  Timer tasks the C device keeps (each about 200 bytes of RAM).
  */
 #define JL_WAN_TIMERS 4
@@ -1043,6 +1048,95 @@ typedef struct jl_civil_time_t {
 } jl_civil_time_t;
 
 /*
+ A cloud timer request (type 13, `jl_timer_request_parse`).
+ */
+typedef struct jl_timer_request_t {
+  /*
+   The sender's time.
+   */
+  uint32_t timestamp;
+  /*
+   What it asks (spec 10: 1090 support, 1091 add, 1092 update, 1093 delete, 1094 query,
+   1095 stop, 1096 restart; the cloud's answers to reports).
+   */
+  uint32_t biz_code;
+  /*
+   Request serial, echoed in the answer.
+   */
+  uint32_t serial;
+  /*
+   Tasks it carries (add, update): read them with `jl_timer_request_task`.
+   */
+  size_t task_count;
+  /*
+   Task ids it names (delete, query, stop, restart): `jl_timer_request_id`.
+   */
+  size_t id_count;
+} jl_timer_request_t;
+
+/*
+ One task of a request (`jl_timer_request_task`). Fields a mode does not use are 0 / NULL.
+ */
+typedef struct jl_timer_task_t {
+  /*
+   0 base (a `time_exp` and commands), 1 period, 2 cycle, 3 countdown.
+   */
+  int32_t mode;
+  /*
+   Task format version.
+   */
+  int32_t version;
+  /*
+   Task id.
+   */
+  int32_t id;
+  /*
+   0 stopped, 1 started (spec 10).
+   */
+  uint8_t state;
+  /*
+   Who made it (0 user, ...).
+   */
+  uint8_t source;
+  /*
+   The `time_exp` (base), the start expression (period); for `jl_time_exp_parse`.
+   */
+  const uint8_t *exp;
+  /*
+   Its length.
+   */
+  size_t exp_len;
+  /*
+   The stop expression (period).
+   */
+  const uint8_t *stop_exp;
+  /*
+   Its length.
+   */
+  size_t stop_exp_len;
+  /*
+   Seconds: action interval (cycle), countdown interval (countdown).
+   */
+  int32_t interval;
+  /*
+   Sleep interval (cycle).
+   */
+  int32_t sleep_interval;
+  /*
+   Repetitions (cycle).
+   */
+  int32_t times;
+  /*
+   Commands of list 0: the commands (base), start (period), action (cycle, countdown).
+   */
+  size_t cmd_count;
+  /*
+   Commands of list 1: stop (period, countdown), sleep (cycle).
+   */
+  size_t cmd2_count;
+} jl_timer_task_t;
+
+/*
  What a device is (`jl_wan_device_init`). Strings are bytes with a length, not NUL-terminated.
  */
 typedef struct jl_wan_config_t {
@@ -1851,6 +1945,82 @@ int jl_civil_from_seconds(int64_t seconds, struct jl_civil_time_t *out);
  `t` readable; `seconds` writable.
  */
 int jl_civil_to_seconds(const struct jl_civil_time_t *t, int64_t *seconds);
+
+/*
+ Parses a cloud timer request (type 13 plaintext, cloud → device): the preamble and how many
+ tasks or ids it carries.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`; `JL_ERR_TRUNCATED`;
+ `JL_ERR_MALFORMED` (not a timer biz_code, a negative count or length, an unknown task mode,
+ trailing bytes). `*out` is written only on `JL_OK`.
+
+ # Safety
+ `body` readable for `len` bytes; `out` writable.
+ */
+int jl_timer_request_parse(const uint8_t *body, size_t len, struct jl_timer_request_t *out);
+
+/*
+ Task `index` (from 0 to `task_count - 1`) of a request `jl_timer_request_parse` accepted.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`index` out of range, a request
+ without tasks); the parse errors of `jl_timer_request_parse`. `*out` is written only on
+ `JL_OK`; its pointers point into `body`.
+
+ # Safety
+ `body` readable for `len` bytes (and alive while `out`'s pointers are used); `out` writable.
+ */
+int jl_timer_request_task(const uint8_t *body,
+                          size_t len,
+                          size_t index,
+                          struct jl_timer_task_t *out);
+
+/*
+ Command `cmd_index` of list `list` (0 or 1, see `jl_timer_task_t.cmd_count` /
+ `cmd2_count`) of task `task_index`: `*cmd` / `*cmd_len` = the command's bytes in `body`
+ (what `JL_WAN_EVENT_TIMER_FIRED` gives a machine-driven device).
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (an index or list out of range);
+ the parse errors of `jl_timer_request_parse`. Outputs written only on `JL_OK`.
+
+ # Safety
+ `body` readable for `len` bytes; `cmd` and `cmd_len` writable.
+ */
+int jl_timer_task_cmd(const uint8_t *body,
+                      size_t len,
+                      size_t task_index,
+                      size_t list,
+                      size_t cmd_index,
+                      const uint8_t **cmd,
+                      size_t *cmd_len);
+
+/*
+ Id `index` (from 0 to `id_count - 1`) of a delete / query / stop / restart request.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`index` out of range, a request
+ without ids); the parse errors of `jl_timer_request_parse`. `*id` is written only on `JL_OK`.
+
+ # Safety
+ `body` readable for `len` bytes; `id` writable.
+ */
+int jl_timer_request_id(const uint8_t *body, size_t len, size_t index, int32_t *id);
+
+/*
+ Builds the 16-byte `code` answer (`time_task_rsp_t`) to a support query, add or update
+ (`biz_code` the answer's: 190, 191, 192; `serial` the request's; `code` 0 success).
+ Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `buf` writable for `cap` bytes; `out_len` writable.
+ */
+int jl_timer_code_response_build(uint32_t timestamp,
+                                 uint32_t biz_code,
+                                 uint32_t serial,
+                                 int32_t code,
+                                 uint8_t *buf,
+                                 size_t cap,
+                                 size_t *out_len);
 
 /*
  Bytes of memory a device needs (pass at least this to `jl_wan_device_init`). Never fails.

@@ -32,6 +32,8 @@ mod stream;
 #[cfg(feature = "timers")]
 mod timer;
 #[cfg(feature = "wan")]
+mod timer_task;
+#[cfg(feature = "wan")]
 mod wan;
 
 pub use activation::{
@@ -84,6 +86,11 @@ pub use stream::{
 pub use timer::{
     JL_TIME_EXP_LENIENT, JlCivilTime, jl_civil_from_seconds, jl_civil_to_seconds, jl_time_exp_next,
     jl_time_exp_parse,
+};
+#[cfg(feature = "wan")]
+pub use timer_task::{
+    JL_TIMER_CODE_RESPONSE_LEN, JlTimerRequest, JlTimerTask, jl_timer_code_response_build,
+    jl_timer_request_id, jl_timer_request_parse, jl_timer_request_task, jl_timer_task_cmd,
 };
 #[cfg(feature = "wan")]
 pub use wan::{
