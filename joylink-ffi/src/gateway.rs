@@ -245,7 +245,20 @@ pub unsafe extern "C" fn jl_gateway_set_sub_device(
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+
+    /// The C example reserves 10 KiB for a gateway (`FW_LAN_MEM` with `FW_GATEWAY`).
+    #[test]
+    fn memory_size() {
+        std::println!(
+            "jl_gateway_size {} (align {})",
+            jl_gateway_size(),
+            jl_gateway_align()
+        );
+        assert!(jl_gateway_size() <= 10240, "{}", jl_gateway_size());
+        assert!(jl_gateway_align() <= 8);
+    }
 
     /// Every byte of a row is a field: what is written to flash is fully initialised.
     #[test]

@@ -955,6 +955,7 @@ mod tests {
         assert_eq!(JL_LAN_REQUEST_TTL_MS, joylink_session::lan::PENDING_TTL_MS);
     }
 
+    /// The C example reserves 8 KiB (`FW_LAN_MEM`); the README records the figure.
     #[test]
     fn memory_sizes() {
         std::println!(
@@ -963,6 +964,7 @@ mod tests {
             jl_lan_device_align()
         );
         assert!(jl_lan_device_size() >= size_of::<Machine<0>>());
+        assert!(jl_lan_device_size() <= 8192, "{}", jl_lan_device_size());
         assert!(jl_lan_device_align() <= 8);
     }
 }
