@@ -661,9 +661,10 @@ pub unsafe extern "C" fn jl_lan_device_deinit(dev: *mut JlLanDevice) -> c_int {
 /// Stores the activation a device kept in flash (after a reboot), or forgets it when `a` is NULL
 /// (a factory reset: the device answers write-key again).
 ///
-/// Returns `JL_OK`; `JL_ERR_INVALID_ARGUMENT` (lengths out of range, `host:port` over 64 bytes,
-/// not UTF-8); `JL_ERR_BAD_KEY` (a key that is not 32 printable ASCII characters);
-/// `JL_ERR_STATE` (not initialised). On error the device is unchanged.
+/// Returns `JL_OK`; `JL_ERR_NULL` (`dev`); `JL_ERR_INVALID_ARGUMENT` (misaligned, lengths out
+/// of range, `host:port` over 64 bytes, not UTF-8); `JL_ERR_BAD_KEY` (a key that is not 32
+/// printable ASCII characters); `JL_ERR_STATE` (not initialised). On error the device is
+/// unchanged.
 ///
 /// # Safety
 /// `dev` from `jl_lan_device_init` / `jl_gateway_init`; `a` NULL or a readable
