@@ -34,9 +34,18 @@
 #ifndef FW_WAN
 #define FW_WAN 1
 #endif
-/* FW_GATEWAY=1 (host port): the device is a gateway (spec chapter 8) with sub-devices. */
+/* FW_GATEWAY=1: the device is a gateway (spec chapter 8) with sub-devices. */
 #ifndef FW_GATEWAY
 #define FW_GATEWAY 0
+#endif
+/* The LAN session machine (jl_lan_device_*): always in the host port; in the stub port with
+ * FW_LAN_MACHINE=1 (ffi feature `lan`, `gateway` with FW_GATEWAY=1), else the stub does the LAN
+ * side with the packet functions. */
+#ifndef FW_STUB_NET
+#undef FW_LAN_MACHINE
+#define FW_LAN_MACHINE 1
+#elif !defined(FW_LAN_MACHINE)
+#define FW_LAN_MACHINE 0
 #endif
 
 static void fw_log(const char *what, long a, const uint8_t *text, size_t len);
@@ -99,6 +108,24 @@ static int load_activation(void) {
 }
 #endif
 
+#if FW_WAN || FW_LAN_MACHINE
+/* The random-number source. A real device reads its TRNG here; this xorshift is a stand-in for
+ * the test and the size image only (NOT a CSPRNG). */
+static uint32_t rng_state = 0x2545f491u;
+static int fw_rng(void *ctx, uint8_t *buf, size_t len) {
+    size_t i;
+    (void)ctx;
+    for (i = 0; i < len; i++) {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 17;
+        rng_state ^= rng_state << 5;
+        buf[i] = (uint8_t)rng_state;
+    }
+    return 0;
+}
+
+#endif
+
 #if FW_WAN
 /* ---------------------------------------------------------------- device memory, no heap */
 
@@ -114,21 +141,6 @@ static union {
 static jl_wan_device_t *dev;
 
 /* ------------------------------------------------------------------------- platform port */
-
-/* The random-number source. A real device reads its TRNG here; this xorshift is a stand-in for
- * the test and the size image only (NOT a CSPRNG). */
-static uint32_t rng_state = 0x2545f491u;
-static int fw_rng(void *ctx, uint8_t *buf, size_t len) {
-    size_t i;
-    (void)ctx;
-    for (i = 0; i < len; i++) {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 17;
-        rng_state ^= rng_state << 5;
-        buf[i] = (uint8_t)rng_state;
-    }
-    return 0;
-}
 
 static void drain_events(uint64_t now) {
     jl_wan_event_t ev;
@@ -225,6 +237,26 @@ static int boot(void) {
 #endif
 #endif /* FW_WAN */
 
+#if FW_LAN_MACHINE
+/* ------------------------------------------------------ the LAN machine, no heap either */
+
+/* jl_lan_device_size() (jl_gateway_size()) bytes; boot() checks the figure and the alignment. */
+#ifndef FW_LAN_MEM
+#if FW_GATEWAY
+#define FW_LAN_MEM 10240
+#else
+#define FW_LAN_MEM 8192
+#endif
+#endif
+static union {
+    uint64_t align_u64;
+    void *align_ptr;
+    unsigned char bytes[FW_LAN_MEM];
+} lan_mem;
+static jl_lan_device_t *lan;
+
+#endif
+
 #ifndef FW_STUB_NET
 /* ------------------------------------------------------- host port: the test harness pipes */
 #include <stdio.h>
@@ -274,23 +306,6 @@ static void fw_log(const char *what, long a, const uint8_t *text, size_t len) {
     }
     put_record('L', line, n);
 }
-
-/* ------------------------------------------------------ the LAN machine, no heap either */
-
-/* jl_lan_device_size() (jl_gateway_size()) bytes; boot() checks the figure and the alignment. */
-#ifndef FW_LAN_MEM
-#if FW_GATEWAY
-#define FW_LAN_MEM 10240
-#else
-#define FW_LAN_MEM 8192
-#endif
-#endif
-static union {
-    uint64_t align_u64;
-    void *align_ptr;
-    unsigned char bytes[FW_LAN_MEM];
-} lan_mem;
-static jl_lan_device_t *lan;
 
 /* A datagram to `to`: the harness record is the address (19 bytes) and the datagram. */
 static void fw_sendto(const jl_addr_t *to, const uint8_t *bytes, size_t len) {
@@ -589,6 +604,7 @@ static void fw_log(const char *what, long a, const uint8_t *text, size_t len) {
     (void)len;
 }
 
+#if !FW_LAN_MACHINE
 /* A LAN control datagram (spec 6.3.5, enctype 3 with the localkey): open it, apply it, answer
  * with the snapshot (type 4) sealed with the same key. */
 static void lan_datagram(uint8_t *pkt, size_t len, size_t cap) {
@@ -614,6 +630,67 @@ static void lan_datagram(uint8_t *pkt, size_t len, size_t cap) {
         fw_send(pkt, n);
     }
 }
+
+#endif
+
+#if FW_LAN_MACHINE
+/* The LAN machine on the stub UDP port: requests answered with the snapshot, keys to flash. */
+static void lan_machine(uint8_t *pkt, size_t len) {
+    static uint8_t out[JL_LAN_MAX_DATAGRAM];
+    jl_addr_t from, to;
+    jl_lan_event_t ev;
+    size_t n = 0;
+    memset(&from, 0, sizeof from);
+    from.family = JL_ADDR_IPV4;
+    from.port = 4320;
+    if (jl_lan_device_input(lan, stub_now, &from, pkt, len) == JL_OK) {
+        while (jl_lan_device_poll_event(lan, &ev) == JL_OK && ev.kind != JL_LAN_EVENT_NONE) {
+            if (ev.kind == JL_LAN_EVENT_ACTIVATED) {
+                if (jl_lan_device_activation(lan, &act) == JL_OK) {
+                    jl_activation_save(&act, flash_page, sizeof flash_page, &n);
+                }
+            } else if (ev.request_id != 0) {
+                apply(ev.data, ev.data_len);
+                jl_lan_device_respond(lan, stub_now, ev.request_id, (const uint8_t *)snapshot,
+                                      strlen(snapshot));
+            }
+#if FW_GATEWAY
+            else if (ev.sub_device >= 0) {
+                jl_sub_device_t row;
+                if (jl_gateway_sub_device(lan, (size_t)ev.sub_device, &row) == JL_OK) {
+                    fw_send(row.mac, row.mac_len);
+                }
+            }
+#endif
+        }
+    }
+    jl_lan_device_handle_timeout(lan, stub_now);
+    while (jl_lan_device_poll_transmit(lan, out, sizeof out, &n, &to) == JL_OK && n > 0) {
+        fw_send(out, n);
+    }
+}
+
+static int lan_boot(void) {
+    jl_lan_config_t cfg;
+    int rc;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mac = (const uint8_t *)"EA2D9AB01132";
+    cfg.mac_len = 12;
+    cfg.lancon = 1;
+#if FW_GATEWAY
+    if (jl_gateway_size() > sizeof lan_mem.bytes) {
+        return -1;
+    }
+    rc = jl_gateway_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+#else
+    if (jl_lan_device_size() > sizeof lan_mem.bytes) {
+        return -1;
+    }
+    rc = jl_lan_device_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+#endif
+    return rc != JL_OK ? rc : jl_lan_device_set_activation(lan, &act);
+}
+#endif
 
 #if FW_ECDH
 /* The write-key step (spec 6.3.2): a key pair from 20 random bytes, the devkey for the scan
@@ -659,6 +736,11 @@ int main(void) {
         return 1;
     }
 #endif
+#if FW_LAN_MACHINE
+    if (lan_boot() != JL_OK) {
+        return 1;
+    }
+#endif
     for (;;) {
         n = stub_udp_len;
         if (n > sizeof udp) {
@@ -668,7 +750,11 @@ int main(void) {
             udp[i] = stub_udp[i];
         }
         if (n > 0) {
+#if FW_LAN_MACHINE
+            lan_machine(udp, n);
+#else
             lan_datagram(udp, n, sizeof udp);
+#endif
         }
 #if FW_ECDH
         if (n > 41) {
@@ -698,6 +784,9 @@ int main(void) {
     }
 #if FW_WAN
     jl_wan_device_deinit(dev);
+#endif
+#if FW_LAN_MACHINE
+    jl_lan_device_deinit(lan);
 #endif
     return 0;
 }
