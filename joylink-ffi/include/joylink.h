@@ -1466,8 +1466,11 @@ size_t jl_gateway_align(void);
 /*
  Creates a gateway (scan replies say `devtype` 1 and list its sub-devices), with an empty
  sub-device table, in `mem` (`len` >= `jl_gateway_size()`, aligned to `jl_gateway_align()`);
- `*out` = the handle for the `jl_lan_device_*` functions. Arguments, randomness and errors as
+ `*out` = the handle for the `jl_lan_device_*` functions. Arguments and randomness as
  `jl_lan_device_init`.
+
+ Returns as `jl_lan_device_init` (`JL_ERR_BUFFER_TOO_SMALL` for `len` <
+ `jl_gateway_size()`); on error `mem` and `*out` are untouched.
 
  # Safety
  As `jl_lan_device_init`.
