@@ -4,21 +4,26 @@
  * the TCP socket, the clock, the flash and the random numbers, and the machine tells it what to
  * send, when to wake up and what happened.
  *
- * What the device does: at boot it loads its activation record from flash (and writes the
- * factory one on first boot); on a new connection it authenticates (type 9), uploads its
- * snapshot, sends heartbeats, applies cloud controls ("power" on/off) and answers them, and
- * runs the timer tasks the cloud adds, reporting each run.
+ * What the device does: at boot it creates its LAN session machine (discovery, write-key, LAN
+ * control) and loads its activation record from flash. Until it has one, the APP finds it with a
+ * scan and authorizes it (write-key): the device stores the keys it receives in flash and starts
+ * its WAN session. On a TCP connection it authenticates (type 9), uploads its snapshot, sends
+ * heartbeats, applies cloud and LAN controls ("power" on/off) and answers them, and runs the
+ * timer tasks the cloud adds, reporting each run.
  *
  * Two network ports, chosen at compile time:
  *  - default (host): a test harness on stdin/stdout (joylink-ffi/tests/firmware.rs runs the Rust
- *    cloud machine on the other end). Records in:  tag(1) now_ms(8, LE) len(4, LE) bytes,
- *    tag 'C' = connection up, 'D' = bytes from the socket, 'T' = timer tick, 'Q' = quit.
- *    Records out: 'D' len bytes (to the socket), 'L' len text (log), 'N' deadline(8),
- *    then '.' when the record is handled.
+ *    app and cloud machines on the other end). Records in:  tag(1) now_ms(8, LE) len(4, LE)
+ *    bytes, tag 'C' = TCP connection up, 'D' = bytes from the TCP socket, 'U' = a UDP datagram
+ *    (bytes = sender family(1) ip(16) port(2, LE), then the datagram), 'T' = timer tick,
+ *    'R' = reboot (flash survives), 'Q' = quit. Records out: 'D' len bytes (to the TCP socket),
+ *    'U' len bytes (a datagram: destination as above, then the datagram), 'L' len text (log),
+ *    'N' deadline(8), then '.' when the record is handled.
  *  - FW_STUB_NET (microcontroller image, joylink-ffi/firmware.sh): a stub socket and a stub
  *    UDP port in volatile memory, enough for the linker to keep every path a real port uses.
  *    FW_WAN=0 leaves the WAN session out (a LAN-only device); FW_ECDH=1 adds the write-key
- *    ECDH, FW_TIMERS=1 a local time_exp schedule: one image per joylink-ffi feature set.
+ *    ECDH, FW_TIMERS=1 a local time_exp schedule: one image per joylink-ffi feature set. The
+ *    stub port provisions factory keys and does the LAN side with the packet functions.
  *
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
@@ -28,6 +33,19 @@
 
 #ifndef FW_WAN
 #define FW_WAN 1
+#endif
+/* FW_GATEWAY=1: the device is a gateway (spec chapter 8) with sub-devices. */
+#ifndef FW_GATEWAY
+#define FW_GATEWAY 0
+#endif
+/* The LAN session machine (jl_lan_device_*): always in the host port; in the stub port with
+ * FW_LAN_MACHINE=1 (ffi feature `lan`, `gateway` with FW_GATEWAY=1), else the stub does the LAN
+ * side with the packet functions. */
+#ifndef FW_STUB_NET
+#undef FW_LAN_MACHINE
+#define FW_LAN_MACHINE 1
+#elif !defined(FW_LAN_MACHINE)
+#define FW_LAN_MACHINE 0
 #endif
 
 static void fw_log(const char *what, long a, const uint8_t *text, size_t len);
@@ -63,7 +81,8 @@ static void apply(const uint8_t *cmd, size_t len) {
     snapshot[strlen(snapshot) - 5] = power ? '1' : '0';
 }
 
-/* Boot: the activation record from flash, or the factory one on first boot. */
+#ifdef FW_STUB_NET
+/* Boot of the size image: the activation record from flash, or factory keys on first boot. */
 static int load_activation(void) {
     static const char factory_feed[] = "1234567890123456";
     static const char factory_key[] = "25e35c9691ee91296facd5d28a4822bc";
@@ -87,6 +106,25 @@ static int load_activation(void) {
     fw_log("provisioned", (long)len, NULL, 0);
     return jl_activation_load(flash_page, sizeof flash_page, &act);
 }
+#endif
+
+#if FW_WAN || FW_LAN_MACHINE
+/* The random-number source. A real device reads its TRNG here; this xorshift is a stand-in for
+ * the test and the size image only (NOT a CSPRNG). */
+static uint32_t rng_state = 0x2545f491u;
+static int fw_rng(void *ctx, uint8_t *buf, size_t len) {
+    size_t i;
+    (void)ctx;
+    for (i = 0; i < len; i++) {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 17;
+        rng_state ^= rng_state << 5;
+        buf[i] = (uint8_t)rng_state;
+    }
+    return 0;
+}
+
+#endif
 
 #if FW_WAN
 /* ---------------------------------------------------------------- device memory, no heap */
@@ -103,21 +141,6 @@ static union {
 static jl_wan_device_t *dev;
 
 /* ------------------------------------------------------------------------- platform port */
-
-/* The random-number source. A real device reads its TRNG here; this xorshift is a stand-in for
- * the test and the size image only (NOT a CSPRNG). */
-static uint32_t rng_state = 0x2545f491u;
-static int fw_rng(void *ctx, uint8_t *buf, size_t len) {
-    size_t i;
-    (void)ctx;
-    for (i = 0; i < len; i++) {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 17;
-        rng_state ^= rng_state << 5;
-        buf[i] = (uint8_t)rng_state;
-    }
-    return 0;
-}
 
 static void drain_events(uint64_t now) {
     jl_wan_event_t ev;
@@ -187,17 +210,12 @@ static void on_tick(uint64_t now) {
     drain_events(now);
 }
 
-/* Boot: activation record, then the WAN device in its static memory. */
-static int boot(void) {
+/* The WAN device in its static memory, with the keys in `act`. */
+static int wan_boot(void) {
     jl_wan_config_t cfg;
-    int rc;
     if (jl_wan_device_size() > sizeof device_mem.bytes || jl_wan_device_align() > sizeof(uint64_t)) {
         fw_log("device memory too small", (long)jl_wan_device_size(), NULL, 0);
         return -1;
-    }
-    rc = load_activation();
-    if (rc != JL_OK) {
-        return rc;
     }
     memset(&cfg, 0, sizeof cfg);
     cfg.feed_id = act.feed_id;
@@ -210,7 +228,34 @@ static int boot(void) {
     cfg.heartbeat_ms = 15000;
     return jl_wan_device_init(device_mem.bytes, sizeof device_mem.bytes, &cfg, fw_rng, NULL, &dev);
 }
+
+#ifdef FW_STUB_NET
+static int boot(void) {
+    int rc = load_activation();
+    return rc != JL_OK ? rc : wan_boot();
+}
+#endif
 #endif /* FW_WAN */
+
+#if FW_LAN_MACHINE
+/* ------------------------------------------------------ the LAN machine, no heap either */
+
+/* jl_lan_device_size() (jl_gateway_size()) bytes; boot() checks the figure and the alignment. */
+#ifndef FW_LAN_MEM
+#if FW_GATEWAY
+#define FW_LAN_MEM 10240
+#else
+#define FW_LAN_MEM 8192
+#endif
+#endif
+static union {
+    uint64_t align_u64;
+    void *align_ptr;
+    unsigned char bytes[FW_LAN_MEM];
+} lan_mem;
+static jl_lan_device_t *lan;
+
+#endif
 
 #ifndef FW_STUB_NET
 /* ------------------------------------------------------- host port: the test harness pipes */
@@ -262,6 +307,197 @@ static void fw_log(const char *what, long a, const uint8_t *text, size_t len) {
     put_record('L', line, n);
 }
 
+/* A datagram to `to`: the harness record is the address (19 bytes) and the datagram. */
+static void fw_sendto(const jl_addr_t *to, const uint8_t *bytes, size_t len) {
+    static uint8_t rec[19 + JL_LAN_MAX_DATAGRAM];
+    rec[0] = to->family;
+    memcpy(rec + 1, to->ip, 16);
+    rec[17] = (uint8_t)(to->port & 0xff);
+    rec[18] = (uint8_t)(to->port >> 8);
+    memcpy(rec + 19, bytes, len);
+    put_record('U', rec, 19 + len);
+}
+
+static int wan_online(void) {
+    jl_wan_state_t st;
+    return dev != NULL && jl_wan_device_state(dev, &st) == JL_OK && st == JL_WAN_ONLINE;
+}
+
+/* The app authorized the device: keys to flash, then the WAN session can start. */
+static void on_activated(void) {
+    size_t len = 0;
+    int rc = jl_lan_device_activation(lan, &act);
+    if (rc == JL_OK) {
+        rc = jl_activation_save(&act, flash_page, sizeof flash_page, &len);
+    }
+    if (rc != JL_OK) {
+        fw_log("activation not saved", rc, NULL, 0);
+        return;
+    }
+    fw_log("activated", (long)len, act.server, act.server_len);
+    if (dev == NULL && wan_boot() != JL_OK) {
+        fw_log("wan boot failed", 0, NULL, 0);
+    }
+}
+
+#if FW_GATEWAY
+/* The sub-device table in "flash" (rows hold keys: a real port stores them like the
+ * activation record), and each sub-device's "power". */
+static jl_sub_device_t sub_flash[JL_GATEWAY_SUBS];
+static int sub_power[JL_GATEWAY_SUBS];
+
+static void on_sub_device(const jl_lan_event_t *ev) {
+    jl_sub_device_t *row;
+    if (ev->sub_device < 0 || ev->sub_device >= JL_GATEWAY_SUBS) {
+        return;
+    }
+    row = &sub_flash[ev->sub_device];
+    if (jl_gateway_sub_device(lan, (size_t)ev->sub_device, row) != JL_OK) {
+        return;
+    }
+    if (ev->kind == JL_LAN_EVENT_SUBDEV_ADDED) {
+        fw_log("sub added", ev->sub_device, row->mac, row->mac_len);
+    } else {
+        fw_log("sub authorized", ev->sub_device, row->feed_id, row->feed_id_len);
+    }
+}
+
+static void on_sub_control(uint64_t now, const jl_lan_event_t *ev) {
+    static char sub_snapshot[] =
+        "{\"code\":0,\"streams\":[{\"stream_id\":\"power\",\"current_value\":\"0\"}]}";
+    const uint8_t *p = find(ev->data, ev->data_len, "power=");
+    int i = ev->sub_device;
+    if (i < 0 || i >= JL_GATEWAY_SUBS) {
+        return;
+    }
+    if (p != NULL && (size_t)(p - ev->data) + 6 < ev->data_len) {
+        sub_power[i] = p[6] == '1';
+    }
+    sub_snapshot[strlen(sub_snapshot) - 5] = sub_power[i] ? '1' : '0';
+    fw_log("sub control", i, ev->data, ev->data_len);
+    jl_lan_device_respond(lan, now, ev->request_id, (const uint8_t *)sub_snapshot,
+                          strlen(sub_snapshot));
+}
+#endif
+
+static void on_datagram(uint64_t now, const jl_addr_t *from, uint8_t *pkt, size_t len) {
+    jl_lan_event_t ev;
+    int rc = jl_lan_device_input(lan, now, from, pkt, len);
+    if (rc != JL_OK) {
+        fw_log("lan drop", rc, NULL, 0); /* not for us, a replay, a bad key: keep receiving */
+        return;
+    }
+    while (jl_lan_device_poll_event(lan, &ev) == JL_OK && ev.kind != JL_LAN_EVENT_NONE) {
+        switch (ev.kind) {
+        case JL_LAN_EVENT_ACTIVATED:
+            on_activated();
+            break;
+        case JL_LAN_EVENT_JSON_REQUEST:
+        case JL_LAN_EVENT_SCRIPT_REQUEST:
+            /* ev.data points into pkt (decrypted in place): use it before the next datagram. */
+            apply(ev.data, ev.data_len);
+            fw_log("lan control", (long)ev.serial, ev.data, ev.data_len);
+            jl_lan_device_respond(lan, now, ev.request_id, (const uint8_t *)snapshot,
+                                  strlen(snapshot));
+            if (wan_online()) { /* the cloud learns about the change too (spec 7.3.5) */
+                jl_wan_device_upload(dev, now, (const uint8_t *)snapshot, strlen(snapshot));
+            }
+            break;
+#if FW_GATEWAY
+        case JL_LAN_EVENT_SUBDEV_ADDED:
+        case JL_LAN_EVENT_SUBDEV_AUTHORIZED:
+            on_sub_device(&ev);
+            break;
+        case JL_LAN_EVENT_SUB_SCRIPT_REQUEST:
+            on_sub_control(now, &ev);
+            break;
+#endif
+        default:
+            fw_log("lan event", (long)ev.kind, ev.data, ev.data_len);
+            break;
+        }
+    }
+}
+
+/* Boot: the LAN machine, the activation record from flash, and the WAN machine once activated. */
+static int boot(void) {
+    static const char mac[] = "EA2D9AB01132";
+    jl_lan_config_t cfg;
+    int rc;
+#if FW_GATEWAY
+    size_t i;
+    if (jl_gateway_size() > sizeof lan_mem.bytes || jl_gateway_align() > sizeof(uint64_t)) {
+        fw_log("lan memory too small", (long)jl_gateway_size(), NULL, 0);
+        return -1;
+    }
+#else
+    if (jl_lan_device_size() > sizeof lan_mem.bytes || jl_lan_device_align() > sizeof(uint64_t)) {
+        fw_log("lan memory too small", (long)jl_lan_device_size(), NULL, 0);
+        return -1;
+    }
+#endif
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mac = (const uint8_t *)mac;
+    cfg.mac_len = sizeof mac - 1;
+    cfg.product_uuid = (const uint8_t *)"ABCDEF";
+    cfg.product_uuid_len = 6;
+    cfg.firmware_version = (const uint8_t *)"1.0.0";
+    cfg.firmware_version_len = 5;
+    cfg.lancon = 1;
+#if FW_GATEWAY
+    rc = jl_gateway_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+    for (i = 0; rc == JL_OK && i < JL_GATEWAY_SUBS; i++) {
+        rc = jl_gateway_set_sub_device(lan, i, &sub_flash[i]); /* in_use 0: stays empty */
+    }
+#else
+    rc = jl_lan_device_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+#endif
+    if (rc != JL_OK) {
+        return rc;
+    }
+    if (jl_activation_load(flash_page, sizeof flash_page, &act) != JL_OK) {
+        fw_log("waiting for activation", 0, NULL, 0);
+        return JL_OK; /* erased flash: the app authorizes us over the LAN */
+    }
+    rc = jl_lan_device_set_activation(lan, &act);
+    if (rc != JL_OK) {
+        return rc;
+    }
+    fw_log("activation loaded", (long)act.feed_id_len, act.feed_id, act.feed_id_len);
+    return wan_boot();
+}
+
+/* Power off: both machines zero their memory (keys, the private key). */
+static int shutdown_all(void) {
+    int rc = jl_lan_device_deinit(lan);
+    lan = NULL;
+    if (dev != NULL) {
+        if (jl_wan_device_deinit(dev) != JL_OK) {
+            rc = -1;
+        }
+        dev = NULL;
+    }
+    return rc;
+}
+
+static void flush_lan(void) {
+    uint8_t out[JL_LAN_MAX_DATAGRAM];
+    size_t n = 0;
+    jl_addr_t to;
+    while (jl_lan_device_poll_transmit(lan, out, sizeof out, &n, &to) == JL_OK && n > 0) {
+        fw_sendto(&to, out, n);
+    }
+}
+
+static uint64_t next_deadline(void) {
+    uint64_t a = JL_NO_DEADLINE, b = JL_NO_DEADLINE;
+    jl_lan_device_next_deadline(lan, &a);
+    if (dev != NULL) {
+        jl_wan_device_next_deadline(dev, &b);
+    }
+    return a < b ? a : b;
+}
+
 static int get_bytes(uint8_t *p, size_t n) {
     return fread(p, 1, n, stdin) == n ? 0 : -1;
 }
@@ -275,7 +511,7 @@ int main(void) {
         return 1;
     }
     for (;;) {
-        uint64_t now = 0, deadline = JL_NO_DEADLINE;
+        uint64_t now = 0, deadline;
         uint32_t len = 0;
         int i, tag = getchar();
         if (tag == EOF || get_bytes(head, 12) != 0) {
@@ -291,15 +527,39 @@ int main(void) {
         }
         if (tag == 'Q') {
             break;
+        } else if (tag == 'R') {
+            shutdown_all();
+            if (boot() != JL_OK) {
+                break;
+            }
         } else if (tag == 'C') {
-            jl_wan_device_connected(dev, now);
-        } else if (tag == 'D') {
+            if (dev == NULL) {
+                fw_log("not activated", 0, NULL, 0);
+            } else {
+                jl_wan_device_connected(dev, now);
+            }
+        } else if (tag == 'D' && dev != NULL) {
             on_bytes(now, in, len);
+        } else if (tag == 'U' && len >= 19) {
+            jl_addr_t from;
+            memset(&from, 0, sizeof from);
+            from.family = in[0];
+            memcpy(from.ip, in + 1, 16);
+            from.port = (uint16_t)(in[17] | (in[18] << 8));
+            on_datagram(now, &from, in + 19, len - 19);
         } else if (tag == 'T') {
-            on_tick(now);
+            if (jl_lan_device_next_deadline(lan, &deadline) == JL_OK && deadline <= now) {
+                jl_lan_device_handle_timeout(lan, now);
+            }
+            if (dev != NULL) {
+                on_tick(now);
+            }
         }
-        flush();
-        jl_wan_device_next_deadline(dev, &deadline);
+        flush_lan();
+        if (dev != NULL) {
+            flush();
+        }
+        deadline = next_deadline();
         putchar('N');
         for (i = 0; i < 8; i++) {
             putchar((int)((deadline >> (8 * i)) & 0xff));
@@ -307,8 +567,7 @@ int main(void) {
         putchar('.');
         fflush(stdout);
     }
-    /* Zeroes the keys in device memory. */
-    rc = jl_wan_device_deinit(dev);
+    rc = shutdown_all();
     fflush(stdout);
     return rc == JL_OK ? 0 : 1;
 }
@@ -345,6 +604,7 @@ static void fw_log(const char *what, long a, const uint8_t *text, size_t len) {
     (void)len;
 }
 
+#if !FW_LAN_MACHINE
 /* A LAN control datagram (spec 6.3.5, enctype 3 with the localkey): open it, apply it, answer
  * with the snapshot (type 4) sealed with the same key. */
 static void lan_datagram(uint8_t *pkt, size_t len, size_t cap) {
@@ -370,6 +630,67 @@ static void lan_datagram(uint8_t *pkt, size_t len, size_t cap) {
         fw_send(pkt, n);
     }
 }
+
+#endif
+
+#if FW_LAN_MACHINE
+/* The LAN machine on the stub UDP port: requests answered with the snapshot, keys to flash. */
+static void lan_machine(uint8_t *pkt, size_t len) {
+    static uint8_t out[JL_LAN_MAX_DATAGRAM];
+    jl_addr_t from, to;
+    jl_lan_event_t ev;
+    size_t n = 0;
+    memset(&from, 0, sizeof from);
+    from.family = JL_ADDR_IPV4;
+    from.port = 4320;
+    if (jl_lan_device_input(lan, stub_now, &from, pkt, len) == JL_OK) {
+        while (jl_lan_device_poll_event(lan, &ev) == JL_OK && ev.kind != JL_LAN_EVENT_NONE) {
+            if (ev.kind == JL_LAN_EVENT_ACTIVATED) {
+                if (jl_lan_device_activation(lan, &act) == JL_OK) {
+                    jl_activation_save(&act, flash_page, sizeof flash_page, &n);
+                }
+            } else if (ev.request_id != 0) {
+                apply(ev.data, ev.data_len);
+                jl_lan_device_respond(lan, stub_now, ev.request_id, (const uint8_t *)snapshot,
+                                      strlen(snapshot));
+            }
+#if FW_GATEWAY
+            else if (ev.sub_device >= 0) {
+                jl_sub_device_t row;
+                if (jl_gateway_sub_device(lan, (size_t)ev.sub_device, &row) == JL_OK) {
+                    fw_send(row.mac, row.mac_len);
+                }
+            }
+#endif
+        }
+    }
+    jl_lan_device_handle_timeout(lan, stub_now);
+    while (jl_lan_device_poll_transmit(lan, out, sizeof out, &n, &to) == JL_OK && n > 0) {
+        fw_send(out, n);
+    }
+}
+
+static int lan_boot(void) {
+    jl_lan_config_t cfg;
+    int rc;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mac = (const uint8_t *)"EA2D9AB01132";
+    cfg.mac_len = 12;
+    cfg.lancon = 1;
+#if FW_GATEWAY
+    if (jl_gateway_size() > sizeof lan_mem.bytes) {
+        return -1;
+    }
+    rc = jl_gateway_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+#else
+    if (jl_lan_device_size() > sizeof lan_mem.bytes) {
+        return -1;
+    }
+    rc = jl_lan_device_init(lan_mem.bytes, sizeof lan_mem.bytes, &cfg, fw_rng, NULL, &lan);
+#endif
+    return rc != JL_OK ? rc : jl_lan_device_set_activation(lan, &act);
+}
+#endif
 
 #if FW_ECDH
 /* The write-key step (spec 6.3.2): a key pair from 20 random bytes, the devkey for the scan
@@ -415,6 +736,11 @@ int main(void) {
         return 1;
     }
 #endif
+#if FW_LAN_MACHINE
+    if (lan_boot() != JL_OK) {
+        return 1;
+    }
+#endif
     for (;;) {
         n = stub_udp_len;
         if (n > sizeof udp) {
@@ -424,7 +750,11 @@ int main(void) {
             udp[i] = stub_udp[i];
         }
         if (n > 0) {
+#if FW_LAN_MACHINE
+            lan_machine(udp, n);
+#else
             lan_datagram(udp, n, sizeof udp);
+#endif
         }
 #if FW_ECDH
         if (n > 41) {
@@ -454,6 +784,9 @@ int main(void) {
     }
 #if FW_WAN
     jl_wan_device_deinit(dev);
+#endif
+#if FW_LAN_MACHINE
+    jl_lan_device_deinit(lan);
 #endif
     return 0;
 }

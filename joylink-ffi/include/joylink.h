@@ -66,6 +66,38 @@ extern "C" {
 #define JL_SHARED_SECRET_LEN 20
 
 /*
+ Sub-devices a gateway keeps (slots 0 to `JL_GATEWAY_SUBS - 1`).
+ */
+#define JL_GATEWAY_SUBS 8
+
+/*
+ Largest datagram the machines send or accept (the receive buffer of shipped devices);
+ `jl_lan_device_poll_transmit` needs a buffer of at least this size.
+ */
+#define JL_LAN_MAX_DATAGRAM 1400
+
+/*
+ Requests that can wait for `jl_lan_device_respond` at once (each expires after
+ `JL_LAN_REQUEST_TTL_MS`).
+ */
+#define JL_LAN_REQUESTS 4
+
+/*
+ How long a request waits for `jl_lan_device_respond` (the app gives up after 500 ms).
+ */
+#define JL_LAN_REQUEST_TTL_MS 2000
+
+/*
+ `jl_addr_t.family` of an IPv4 address.
+ */
+#define JL_ADDR_IPV4 4
+
+/*
+ `jl_addr_t.family` of an IPv6 address.
+ */
+#define JL_ADDR_IPV6 6
+
+/*
  Length of the packet header, 16 bytes (spec 3.2).
  */
 #define JL_HEADER_LEN 16
@@ -129,6 +161,11 @@ extern "C" {
 #define JL_TIME_EXP_LENIENT 1
 
 /*
+ Length of a timer `code` answer (`time_task_rsp_t`: preamble + `code`, spec 10).
+ */
+#define JL_TIMER_CODE_RESPONSE_LEN 16
+
+/*
  Timer tasks the C device keeps (each about 200 bytes of RAM).
  */
 #define JL_WAN_TIMERS 4
@@ -148,6 +185,50 @@ extern "C" {
  `jl_wan_device_next_deadline` writes this when nothing is scheduled.
  */
 #define JL_NO_DEADLINE UINT64_MAX
+
+/*
+ What `jl_lan_device_poll_event` reports (`jl_lan_event_t.kind`).
+ */
+typedef enum jl_lan_event_kind_t {
+  /*
+   Nothing to report.
+   */
+  JL_LAN_EVENT_NONE = 0,
+  /*
+   JSON control or snapshot request (type 3, spec 6.3.3/6.3.4; `data` = the JSON after the
+   timestamp, `"cmd"` 4 snapshot, 5 control): answer with `jl_lan_device_respond` and the
+   JSON answer.
+   */
+  JL_LAN_EVENT_JSON_REQUEST = 1,
+  /*
+   JSON request for a gateway's sub-device (type 103; the JSON names its `feedid`).
+   */
+  JL_LAN_EVENT_SUB_JSON_REQUEST = 2,
+  /*
+   Script control (type 4, spec 6.3.5: `biz_code`, `serial`, `data` = `cmd[]`): apply it
+   and answer with the snapshot JSON.
+   */
+  JL_LAN_EVENT_SCRIPT_REQUEST = 3,
+  /*
+   Script control of sub-device `sub_device` (type 104; `data` = the inner `cmd[]`, already
+   opened with the sub-device's key): answer with its snapshot JSON.
+   */
+  JL_LAN_EVENT_SUB_SCRIPT_REQUEST = 4,
+  /*
+   The app authorized the device (write-key, spec 6.3.2): read the keys with
+   `jl_lan_device_activation` and store them in flash (`jl_activation_save`).
+   */
+  JL_LAN_EVENT_ACTIVATED = 5,
+  /*
+   The gateway added sub-device `sub_device` to its table (type 105, spec 6.3.7).
+   */
+  JL_LAN_EVENT_SUBDEV_ADDED = 6,
+  /*
+   The gateway stored the keys of sub-device `sub_device` (type 102, spec 6.3.8): persist
+   its row (`jl_gateway_sub_device`).
+   */
+  JL_LAN_EVENT_SUBDEV_AUTHORIZED = 7
+} jl_lan_event_kind_t;
 
 /*
  What `jl_wan_device_poll_event` reports (`jl_wan_event_t.kind`).
@@ -543,6 +624,218 @@ typedef struct jl_ecdh_shared_t {
 } jl_ecdh_shared_t;
 
 /*
+ What a LAN device tells about itself in its scan reply (spec 6.3.1), for `jl_lan_device_init`
+ and `jl_gateway_init`. Strings are bytes with a length (not NUL-terminated), UTF-8 without
+ characters JSON must escape; a NULL string with length 0 is empty.
+ */
+typedef struct jl_lan_config_t {
+  /*
+   MAC address text, e.g. `EA2D9AB01132` (at most 32 bytes).
+   */
+  const uint8_t *mac;
+  /*
+   Its length.
+   */
+  size_t mac_len;
+  /*
+   Product uuid (at most 16 bytes).
+   */
+  const uint8_t *product_uuid;
+  /*
+   Its length.
+   */
+  size_t product_uuid_len;
+  /*
+   `CID` (at most 16 bytes).
+   */
+  const uint8_t *cid;
+  /*
+   Its length.
+   */
+  size_t cid_len;
+  /*
+   `firmwareVersion` (at most 32 bytes).
+   */
+  const uint8_t *firmware_version;
+  /*
+   Its length.
+   */
+  size_t firmware_version_len;
+  /*
+   `modelCode` (at most 64 bytes).
+   */
+  const uint8_t *model_code;
+  /*
+   Its length.
+   */
+  size_t model_code_len;
+  /*
+   `joySdkVersion` (at most 16 bytes; empty: not sent, like SDKs before 2.0.12, and neither
+   are `noSnapshot` and `batchBind`).
+   */
+  const uint8_t *joy_sdk_version;
+  /*
+   Its length.
+   */
+  size_t joy_sdk_version_len;
+  /*
+   `lancon`: 1 when LAN control is allowed.
+   */
+  int32_t lancon;
+  /*
+   `trantype` (spec 6.3.1).
+   */
+  int32_t trantype;
+  /*
+   `noSnapshot`.
+   */
+  int32_t no_snapshot;
+  /*
+   `batchBind`.
+   */
+  int32_t batch_bind;
+} jl_lan_config_t;
+
+/*
+ The caller's random-number source: fill `len` bytes at `buf`, return 0, or non-zero on failure
+ (the call that needed randomness then fails with `JL_ERR_RNG`). Must be a CSPRNG.
+ */
+typedef int (*jl_rng_fn)(void *ctx, uint8_t *buf, size_t len);
+
+/*
+ A LAN device or gateway (opaque to C; `jl_lan_device_size()` / `jl_gateway_size()` bytes
+ aligned to `jl_lan_device_align()` / `jl_gateway_align()`).
+ */
+typedef struct jl_lan_device_t {
+  uint32_t live;
+} jl_lan_device_t;
+
+/*
+ One row of a gateway's sub-device table (`jl_gateway_sub_device`). Strings are bytes with a
+ length; the keys are 32 ASCII characters, meaningful only when `authorized` is 1. The struct
+ has no padding (every byte is written), so a firmware may store it in flash as it is.
+ */
+typedef struct jl_sub_device_t {
+  /*
+   Radio protocol (0 Wi-Fi, 1 Zigbee, 2 Bluetooth, 3 433 MHz).
+   */
+  int32_t protocol;
+  /*
+   0: the slot is empty (every other field is 0).
+   */
+  uint8_t in_use;
+  /*
+   1: keys stored (spec 6.3.1 `state` 0); 0: added, waiting for its keys (`state` 1).
+   */
+  uint8_t authorized;
+  /*
+   0–32.
+   */
+  uint8_t mac_len;
+  /*
+   0–16.
+   */
+  uint8_t product_uuid_len;
+  /*
+   0–32.
+   */
+  uint8_t feed_id_len;
+  /*
+   0 (written as 0, ignored when read).
+   */
+  uint8_t reserved[3];
+  /*
+   MAC text.
+   */
+  uint8_t mac[32];
+  /*
+   Product uuid.
+   */
+  uint8_t product_uuid[16];
+  /*
+   Feed id (empty while waiting).
+   */
+  uint8_t feed_id[32];
+  /*
+   The sub-device's accesskey.
+   */
+  uint8_t access_key[32];
+  /*
+   The sub-device's localkey (the inner layer of type 104).
+   */
+  uint8_t local_key[32];
+} jl_sub_device_t;
+
+/*
+ A UDP peer (the sender of a datagram, the destination of an answer). No padding: every byte
+ is a field.
+ */
+typedef struct jl_addr_t {
+  /*
+   `JL_ADDR_IPV4` or `JL_ADDR_IPV6`.
+   */
+  uint8_t family;
+  /*
+   0.
+   */
+  uint8_t reserved;
+  /*
+   The UDP port (host byte order).
+   */
+  uint16_t port;
+  /*
+   IPv6 scope id (link-local interface index); 0 for IPv4.
+   */
+  uint32_t scope_id;
+  /*
+   The address in network byte order: 4 bytes for IPv4 (the other 12 are 0), 16 for IPv6.
+   */
+  uint8_t ip[16];
+} jl_addr_t;
+
+/*
+ One event (`jl_lan_device_poll_event`). Fields a kind does not use are 0 / NULL
+ (`sub_device` is -1).
+
+ `data` points into the datagram buffer the caller passed to `jl_lan_device_input` (decrypted
+ there in place): valid as long as the caller leaves that buffer alone. Copy what you keep.
+ */
+typedef struct jl_lan_event_t {
+  /*
+   What happened.
+   */
+  enum jl_lan_event_kind_t kind;
+  /*
+   The request to answer (`jl_lan_device_respond`); 0 for kinds that are not requests.
+   */
+  uint32_t request_id;
+  /*
+   The script request's biz_code (1002 control, 1004 snapshot).
+   */
+  uint32_t biz_code;
+  /*
+   The script request's serial (echoed by the answer).
+   */
+  uint32_t serial;
+  /*
+   The sub-device's slot in the gateway's table, -1 when none.
+   */
+  int32_t sub_device;
+  /*
+   Who sent the request.
+   */
+  struct jl_addr_t peer;
+  /*
+   The request body (see the kinds); NULL when empty.
+   */
+  const uint8_t *data;
+  /*
+   Its length.
+   */
+  size_t data_len;
+} jl_lan_event_t;
+
+/*
  The 16-byte packet header `packet_t` (spec 3.2) as plain integers, little-endian on the wire.
  */
 typedef struct jl_header_t {
@@ -755,6 +1048,95 @@ typedef struct jl_civil_time_t {
 } jl_civil_time_t;
 
 /*
+ A cloud timer request (type 13, `jl_timer_request_parse`).
+ */
+typedef struct jl_timer_request_t {
+  /*
+   The sender's time.
+   */
+  uint32_t timestamp;
+  /*
+   What it asks (spec 10: 1090 support, 1091 add, 1092 update, 1093 delete, 1094 query,
+   1095 stop, 1096 restart; the cloud's answers to reports).
+   */
+  uint32_t biz_code;
+  /*
+   Request serial, echoed in the answer.
+   */
+  uint32_t serial;
+  /*
+   Tasks it carries (add, update): read them with `jl_timer_request_task`.
+   */
+  size_t task_count;
+  /*
+   Task ids it names (delete, query, stop, restart): `jl_timer_request_id`.
+   */
+  size_t id_count;
+} jl_timer_request_t;
+
+/*
+ One task of a request (`jl_timer_request_task`). Fields a mode does not use are 0 / NULL.
+ */
+typedef struct jl_timer_task_t {
+  /*
+   0 base (a `time_exp` and commands), 1 period, 2 cycle, 3 countdown.
+   */
+  int32_t mode;
+  /*
+   Task format version.
+   */
+  int32_t version;
+  /*
+   Task id.
+   */
+  int32_t id;
+  /*
+   0 stopped, 1 started (spec 10).
+   */
+  uint8_t state;
+  /*
+   Who made it (0 user, ...).
+   */
+  uint8_t source;
+  /*
+   The `time_exp` (base), the start expression (period); for `jl_time_exp_parse`.
+   */
+  const uint8_t *exp;
+  /*
+   Its length.
+   */
+  size_t exp_len;
+  /*
+   The stop expression (period).
+   */
+  const uint8_t *stop_exp;
+  /*
+   Its length.
+   */
+  size_t stop_exp_len;
+  /*
+   Seconds: action interval (cycle), countdown interval (countdown).
+   */
+  int32_t interval;
+  /*
+   Sleep interval (cycle).
+   */
+  int32_t sleep_interval;
+  /*
+   Repetitions (cycle).
+   */
+  int32_t times;
+  /*
+   Commands of list 0: the commands (base), start (period), action (cycle, countdown).
+   */
+  size_t cmd_count;
+  /*
+   Commands of list 1: stop (period, countdown), sleep (cycle).
+   */
+  size_t cmd2_count;
+} jl_timer_task_t;
+
+/*
  What a device is (`jl_wan_device_init`). Strings are bytes with a length, not NUL-terminated.
  */
 typedef struct jl_wan_config_t {
@@ -795,12 +1177,6 @@ typedef struct jl_wan_config_t {
    */
   uint32_t auth_retry_ms;
 } jl_wan_config_t;
-
-/*
- The caller's random-number source: fill `len` bytes at `buf`, return 0, or non-zero on failure
- (the call that needed randomness then fails with `JL_ERR_RNG`). Must be a CSPRNG.
- */
-typedef int (*jl_rng_fn)(void *ctx, uint8_t *buf, size_t len);
 
 /*
  One event (`jl_wan_device_poll_event`). Fields a kind does not use are 0 / NULL.
@@ -1078,6 +1454,241 @@ int jl_ecdh_shared_secret(const uint8_t *private_key,
                           struct jl_ecdh_shared_t *out);
 
 /*
+ Bytes of memory a gateway needs (pass at least this to `jl_gateway_init`). Never fails.
+ */
+size_t jl_gateway_size(void);
+
+/*
+ Alignment the gateway memory needs. Never fails.
+ */
+size_t jl_gateway_align(void);
+
+/*
+ Creates a gateway (scan replies say `devtype` 1 and list its sub-devices), with an empty
+ sub-device table, in `mem` (`len` >= `jl_gateway_size()`, aligned to `jl_gateway_align()`);
+ `*out` = the handle for the `jl_lan_device_*` functions. Arguments and randomness as
+ `jl_lan_device_init`.
+
+ Returns as `jl_lan_device_init` (`JL_ERR_BUFFER_TOO_SMALL` for `len` <
+ `jl_gateway_size()`); on error `mem` and `*out` are untouched.
+
+ # Safety
+ As `jl_lan_device_init`.
+ */
+int jl_gateway_init(void *mem,
+                    size_t len,
+                    const struct jl_lan_config_t *cfg,
+                    jl_rng_fn rng,
+                    void *rng_ctx,
+                    struct jl_lan_device_t **out);
+
+/*
+ Row `index` of the gateway's sub-device table (`out->in_use` = 0 for an empty slot).
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`index` >= `JL_GATEWAY_SUBS`);
+ `JL_ERR_STATE` (not initialised, or a plain device). `*out` is written only on `JL_OK`; it
+ holds the sub-device's keys: wipe it after storing it.
+
+ # Safety
+ `dev` from `jl_gateway_init`; `out` writable.
+ */
+int jl_gateway_sub_device(struct jl_lan_device_t *dev, size_t index, struct jl_sub_device_t *out);
+
+/*
+ Restores row `index` of the sub-device table (at boot, from flash), or empties it when `row`
+ is NULL or `row->in_use` is 0 (the sub-device was removed).
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`index` out of range, lengths out
+ of range, text not UTF-8, `authorized` not 0 or 1); `JL_ERR_BAD_KEY` (an authorized row's key
+ that is not 32 printable ASCII characters); `JL_ERR_STATE` (not initialised, or a plain
+ device). On error the table is unchanged.
+
+ # Safety
+ `dev` from `jl_gateway_init`; `row` NULL or a readable `jl_sub_device_t`.
+ */
+int jl_gateway_set_sub_device(struct jl_lan_device_t *dev,
+                              size_t index,
+                              const struct jl_sub_device_t *row);
+
+/*
+ Bytes of memory a LAN device needs (pass at least this to `jl_lan_device_init`). Never fails.
+ */
+size_t jl_lan_device_size(void);
+
+/*
+ Alignment the LAN device memory needs. Never fails.
+ */
+size_t jl_lan_device_align(void);
+
+/*
+ Creates a LAN device, not activated, in `mem` (`len` bytes, at least `jl_lan_device_size()`,
+ aligned to `jl_lan_device_align()`); `*out` = the handle (`mem` itself). Nothing is
+ allocated. `rng(rng_ctx, buf, 20)` is called once, here, for the device's secp160r1 key pair
+ (its public key is the scan reply's `devkey`; shipped devices make a new pair at every boot).
+ After a reboot, hand the stored keys back with `jl_lan_device_set_activation`.
+
+ Returns `JL_OK`; `JL_ERR_NULL` (`mem`, `cfg`, `rng`, `out`, or a string with a length but
+ NULL); `JL_ERR_BUFFER_TOO_SMALL` (`len` < size); `JL_ERR_INVALID_ARGUMENT` (`mem`
+ misaligned, a string too long, not UTF-8 or needing JSON escaping); `JL_ERR_RNG` (the
+ callback failed). On error `mem` and `*out` are untouched.
+
+ # Safety
+ `mem` writable for `len` bytes and not used otherwise until `jl_lan_device_deinit`; `cfg` a
+ readable `jl_lan_config_t` whose strings are readable for their lengths (copied: they need
+ not outlive the call); `out` writable; `rng` writes `len` bytes at `buf`.
+ */
+int jl_lan_device_init(void *mem,
+                       size_t len,
+                       const struct jl_lan_config_t *cfg,
+                       jl_rng_fn rng,
+                       void *rng_ctx,
+                       struct jl_lan_device_t **out);
+
+/*
+ Destroys a LAN device or gateway: all of its memory is zeroed (keys, the private key, the
+ queued datagrams) and the handle becomes invalid (`JL_ERR_STATE` if used again).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned), `JL_ERR_STATE` (not
+ an initialised device).
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`, not used through another pointer during
+ the call.
+ */
+int jl_lan_device_deinit(struct jl_lan_device_t *dev);
+
+/*
+ Stores the activation a device kept in flash (after a reboot), or forgets it when `a` is NULL
+ (a factory reset: the device answers write-key again).
+
+ Returns `JL_OK`; `JL_ERR_NULL` (`dev`); `JL_ERR_INVALID_ARGUMENT` (misaligned, lengths out
+ of range, `host:port` over 64 bytes, not UTF-8); `JL_ERR_BAD_KEY` (a key that is not 32
+ printable ASCII characters); `JL_ERR_STATE` (not initialised). On error the device is
+ unchanged.
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `a` NULL or a readable
+ `jl_activation_t`.
+ */
+int jl_lan_device_set_activation(struct jl_lan_device_t *dev, const struct jl_activation_t *a);
+
+/*
+ The keys the device holds (after `JL_LAN_EVENT_ACTIVATED`, or as set): feed id, accesskey,
+ localkey and `joylink_server[0]` split into host and port. Save them with
+ `jl_activation_save`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised,
+ or not activated); `*a` is written only on `JL_OK`.
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `a` writable.
+ */
+int jl_lan_device_activation(struct jl_lan_device_t *dev, struct jl_activation_t *a);
+
+/*
+ Feeds one received UDP datagram (`len` bytes at `datagram`, from `*from`), at `now_ms`. The
+ datagram is decrypted **in place**: afterwards the buffer holds the plaintext (and a request
+ event points into it). Answers (scan reply, write-key answer) are queued for
+ `jl_lan_device_poll_transmit`; requests and activations become an event for
+ `jl_lan_device_poll_event`.
+
+ Returns `JL_OK` (handled; maybe nothing to do); `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (an
+ unknown address family); `JL_ERR_STATE` (not initialised, or the last event is not polled
+ yet: the datagram is untouched); `JL_ERR_CAPACITY` (all `JL_LAN_REQUESTS` requests wait for
+ an answer, or the send queue is full). The machine drops a datagram that does not decode, open
+ or follow the rules with the codec's status (`JL_ERR_CRC_MISMATCH`, `JL_ERR_DECRYPT`,
+ `JL_ERR_BAD_PUBLIC_KEY`, ...) or `JL_ERR_MALFORMED` (replayed timestamp, enctype not allowed
+ for its type, not activated, unknown sub-device, a body it does not serve): keep receiving.
+ After any error no event is reported; the buffer's content is unspecified (partly decrypted
+ or wiped), and a write-key with keys other than the stored ones still queues the refusal.
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `from` readable; `datagram` readable and
+ writable for `len` bytes.
+ */
+int jl_lan_device_input(struct jl_lan_device_t *dev,
+                        uint64_t now_ms,
+                        const struct jl_addr_t *from,
+                        uint8_t *datagram,
+                        size_t len);
+
+/*
+ The event of the last datagram; `kind` = `JL_LAN_EVENT_NONE` when there is none. Call it after
+ every `jl_lan_device_input`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised);
+ `*event` is written only on `JL_OK`.
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `event` writable.
+ */
+int jl_lan_device_poll_event(struct jl_lan_device_t *dev, struct jl_lan_event_t *event);
+
+/*
+ Moves the next queued datagram to `buf` and its destination to `*to` (send it with
+ `sendto`); `*out_len` = its length, 0 when nothing waits. Call until it gives 0 after every
+ other call.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`; `JL_ERR_STATE` (not initialised);
+ `JL_ERR_BUFFER_TOO_SMALL` (`cap` < `JL_LAN_MAX_DATAGRAM`: `*out_len` = that size, nothing
+ dequeued). On error `buf` and `*to` are untouched and `*out_len` is 0 (but see above).
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `buf` writable for `cap` bytes;
+ `out_len` and `to` writable.
+ */
+int jl_lan_device_poll_transmit(struct jl_lan_device_t *dev,
+                                uint8_t *buf,
+                                size_t cap,
+                                size_t *out_len,
+                                struct jl_addr_t *to);
+
+/*
+ When `jl_lan_device_handle_timeout` wants to run next (the oldest unanswered request's
+ expiry), in the caller's milliseconds; `JL_NO_DEADLINE` when nothing is scheduled.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised);
+ `*deadline_ms` is written only on `JL_OK`.
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `deadline_ms` writable.
+ */
+int jl_lan_device_next_deadline(struct jl_lan_device_t *dev, uint64_t *deadline_ms);
+
+/*
+ Frees the slots of requests not answered within `JL_LAN_REQUEST_TTL_MS` of `now_ms` (their
+ `request_id` is refused afterwards).
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_STATE` (not initialised).
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`.
+ */
+int jl_lan_device_handle_timeout(struct jl_lan_device_t *dev, uint64_t now_ms);
+
+/*
+ Answers request `request_id` (from a `JL_LAN_EVENT_*_REQUEST`) with `data`: the JSON answer
+ for a JSON request (sent as type 4 like shipped devices), the snapshot JSON for a script
+ request (framed with the response biz_code and the request's serial; for a sub-device in the
+ spec's layout, the inner layer under its key). Queued for `jl_lan_device_poll_transmit`.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`; `JL_ERR_STATE` (not initialised,
+ an unknown, answered or expired `request_id`, the sub-device was removed);
+ `JL_ERR_BUFFER_TOO_SMALL` (the answer does not fit one `JL_LAN_MAX_DATAGRAM` datagram);
+ `JL_ERR_CAPACITY` (send queue full). After any error but the first `JL_ERR_STATE` the request
+ is gone (nothing queued): the app retries.
+
+ # Safety
+ `dev` from `jl_lan_device_init` / `jl_gateway_init`; `data` readable for `len` bytes (it may
+ point into the request's datagram).
+ */
+int jl_lan_device_respond(struct jl_lan_device_t *dev,
+                          uint64_t now_ms,
+                          uint32_t request_id,
+                          const uint8_t *data,
+                          size_t len);
+
+/*
  Decodes one complete packet (a UDP datagram or one WAN frame) and checks its CRC.
 
  Checks the magic, that `len == 16 + optlen + payloadlen` exactly, and the CRC16 over
@@ -1338,6 +1949,82 @@ int jl_civil_from_seconds(int64_t seconds, struct jl_civil_time_t *out);
  `t` readable; `seconds` writable.
  */
 int jl_civil_to_seconds(const struct jl_civil_time_t *t, int64_t *seconds);
+
+/*
+ Parses a cloud timer request (type 13 plaintext, cloud → device): the preamble and how many
+ tasks or ids it carries.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT`; `JL_ERR_TRUNCATED`;
+ `JL_ERR_MALFORMED` (not a timer biz_code, a negative count or length, an unknown task mode,
+ trailing bytes). `*out` is written only on `JL_OK`.
+
+ # Safety
+ `body` readable for `len` bytes; `out` writable.
+ */
+int jl_timer_request_parse(const uint8_t *body, size_t len, struct jl_timer_request_t *out);
+
+/*
+ Task `index` (from 0 to `task_count - 1`) of a request `jl_timer_request_parse` accepted.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`index` out of range, a request
+ without tasks); the parse errors of `jl_timer_request_parse`. `*out` is written only on
+ `JL_OK`; its pointers point into `body`.
+
+ # Safety
+ `body` readable for `len` bytes (and alive while `out`'s pointers are used); `out` writable.
+ */
+int jl_timer_request_task(const uint8_t *body,
+                          size_t len,
+                          size_t index,
+                          struct jl_timer_task_t *out);
+
+/*
+ Command `cmd_index` of list `list` (0 or 1, see `jl_timer_task_t.cmd_count` /
+ `cmd2_count`) of task `task_index`: `*cmd` / `*cmd_len` = the command's bytes in `body`
+ (what `JL_WAN_EVENT_TIMER_FIRED` gives a machine-driven device).
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (an index or list out of range);
+ the parse errors of `jl_timer_request_parse`. Outputs written only on `JL_OK`.
+
+ # Safety
+ `body` readable for `len` bytes; `cmd` and `cmd_len` writable.
+ */
+int jl_timer_task_cmd(const uint8_t *body,
+                      size_t len,
+                      size_t task_index,
+                      size_t list,
+                      size_t cmd_index,
+                      const uint8_t **cmd,
+                      size_t *cmd_len);
+
+/*
+ Id `index` (from 0 to `id_count - 1`) of a delete / query / stop / restart request.
+
+ Returns `JL_OK`; `JL_ERR_NULL`; `JL_ERR_INVALID_ARGUMENT` (`index` out of range, a request
+ without ids); the parse errors of `jl_timer_request_parse`. `*id` is written only on `JL_OK`.
+
+ # Safety
+ `body` readable for `len` bytes; `id` writable.
+ */
+int jl_timer_request_id(const uint8_t *body, size_t len, size_t index, int32_t *id);
+
+/*
+ Builds the 16-byte `code` answer (`time_task_rsp_t`) to a support query, add or update
+ (`biz_code` the answer's: 190, 191, 192; `serial` the request's; `code` 0 success).
+ Buffer contract in the module docs.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT`, `JL_ERR_BUFFER_TOO_SMALL`.
+
+ # Safety
+ `buf` writable for `cap` bytes; `out_len` writable.
+ */
+int jl_timer_code_response_build(uint32_t timestamp,
+                                 uint32_t biz_code,
+                                 uint32_t serial,
+                                 int32_t code,
+                                 uint8_t *buf,
+                                 size_t cap,
+                                 size_t *out_len);
 
 /*
  Bytes of memory a device needs (pass at least this to `jl_wan_device_init`). Never fails.

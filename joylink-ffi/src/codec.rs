@@ -4,9 +4,9 @@
 //! `jl_open_in_place` / before `jl_seal_in_place` (its `timestamp` is the body's first field).
 //!
 //! Timer tasks (type 13, spec 10) start with the same 12-byte preamble (`timestamp, biz_code,
-//! serial`): `jl_control_parse` reads it and leaves the task bytes in `data`. The task bodies
-//! themselves are handled by the WAN device machine (`JL_WAN_EVENT_TIMER_FIRED` gives the
-//! command); there is no C codec for them yet.
+//! serial`): `jl_control_parse` reads it and leaves the task bytes in `data`. The WAN device
+//! machine handles the task bodies itself (`JL_WAN_EVENT_TIMER_FIRED` gives the command); C code
+//! with its own timer table reads them with `jl_timer_request_*` (`timer_task.rs`).
 //!
 //! Buffer contract of every `_build`: `*out_len` = the body length on `JL_OK`, the length needed
 //! on `JL_ERR_BUFFER_TOO_SMALL` (nothing written: `buf = NULL, cap = 0` asks for the size), 0 on

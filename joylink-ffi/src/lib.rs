@@ -18,14 +18,21 @@ mod codec;
 mod crc;
 #[cfg(feature = "ecdh")]
 mod ecdh;
+#[cfg(feature = "gateway")]
+mod gateway;
+#[cfg(feature = "lan")]
+mod lan;
 mod packet;
 mod ptr;
+mod rng;
 mod seal;
 mod status;
 #[cfg(feature = "wan")]
 mod stream;
 #[cfg(feature = "timers")]
 mod timer;
+#[cfg(feature = "wan")]
+mod timer_task;
 #[cfg(feature = "wan")]
 mod wan;
 
@@ -45,11 +52,26 @@ pub use ecdh::{
     JL_DEVKEY_LEN, JL_PRIVATE_KEY_LEN, JL_PUBLIC_KEY_LEN, JL_SHARED_SECRET_LEN, JlEcdhShared,
     jl_ecdh_devkey, jl_ecdh_keypair, jl_ecdh_parse_devkey, jl_ecdh_shared_secret,
 };
+#[cfg(feature = "gateway")]
+pub use gateway::{
+    JL_GATEWAY_SUBS, JlSubDevice, jl_gateway_align, jl_gateway_init, jl_gateway_set_sub_device,
+    jl_gateway_size, jl_gateway_sub_device,
+};
+#[cfg(feature = "lan")]
+pub use lan::{
+    JL_ADDR_IPV4, JL_ADDR_IPV6, JL_LAN_MAX_DATAGRAM, JL_LAN_REQUEST_TTL_MS, JL_LAN_REQUESTS,
+    JlAddr, JlLanConfig, JlLanDevice, JlLanEvent, JlLanEventKind, jl_lan_device_activation,
+    jl_lan_device_align, jl_lan_device_deinit, jl_lan_device_handle_timeout, jl_lan_device_init,
+    jl_lan_device_input, jl_lan_device_next_deadline, jl_lan_device_poll_event,
+    jl_lan_device_poll_transmit, jl_lan_device_respond, jl_lan_device_set_activation,
+    jl_lan_device_size,
+};
 pub use packet::{
     JL_CRC_MISMATCH, JL_CRC_NOT_CHECKED, JL_CRC_VERIFIED, JL_HEADER_LEN, JL_MAGIC_LAN,
     JL_MAGIC_WAN, JlCrcPolicy, JlDirection, JlHeader, JlPacket, JlPacketInfo, jl_packet_build,
     jl_packet_info, jl_packet_parse,
 };
+pub use rng::JlRngFn;
 pub use seal::{
     JL_KEY_FLAG_ANY_ENCTYPE, JL_KEY_FLAG_LEGACY_IV, JL_KEY_LEN, JL_MAX_PADDING, JL_TIMESTAMP_LEN,
     JlEncType, JlKey, JlOpened, jl_open_in_place, jl_seal_in_place, jl_sealed_len,
@@ -66,8 +88,13 @@ pub use timer::{
     jl_time_exp_parse,
 };
 #[cfg(feature = "wan")]
+pub use timer_task::{
+    JL_TIMER_CODE_RESPONSE_LEN, JlTimerRequest, JlTimerTask, jl_timer_code_response_build,
+    jl_timer_request_id, jl_timer_request_parse, jl_timer_request_task, jl_timer_task_cmd,
+};
+#[cfg(feature = "wan")]
 pub use wan::{
-    JL_NO_DEADLINE, JL_WAN_RX_CAP, JL_WAN_TIMERS, JL_WAN_TX_CAP, JlRngFn, JlWanConfig, JlWanDevice,
+    JL_NO_DEADLINE, JL_WAN_RX_CAP, JL_WAN_TIMERS, JL_WAN_TX_CAP, JlWanConfig, JlWanDevice,
     JlWanEvent, JlWanEventKind, JlWanState, jl_wan_device_align, jl_wan_device_connected,
     jl_wan_device_connection_lost, jl_wan_device_deinit, jl_wan_device_handle_timeout,
     jl_wan_device_init, jl_wan_device_input, jl_wan_device_next_deadline, jl_wan_device_ota_status,

@@ -20,6 +20,7 @@ use joylink_wire::BizCode;
 use joylink_wire::wan::OtaStatus;
 
 use crate::ptr::{bytes, bytes_mut, check_struct, read, write};
+pub use crate::rng::JlRngFn;
 use crate::status::{
     JL_ERR_BUFFER_TOO_SMALL, JL_ERR_INVALID_ARGUMENT, JL_ERR_NULL, JL_ERR_RNG, JL_ERR_STATE,
     Status, ret,
@@ -37,11 +38,6 @@ pub const JL_NO_DEADLINE: u64 = u64::MAX;
 
 /// Marks an initialised device (a cheap guard against a handle that was never initialised).
 const LIVE: u32 = 0x4a4c_5744; // "JLWD"
-
-/// The caller's random-number source: fill `len` bytes at `buf`, return 0, or non-zero on failure
-/// (the call that needed randomness then fails with `JL_ERR_RNG`). Must be a CSPRNG.
-pub type JlRngFn =
-    Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> c_int>;
 
 /// What a device is (`jl_wan_device_init`). Strings are bytes with a length, not NUL-terminated.
 #[repr(C)]

@@ -1,10 +1,13 @@
-//! Runs the C firmware example (`examples/firmware.c`) against the Rust cloud machine: the C
-//! program is the device (the WAN machine through the C ABI), this test is its TCP peer and
-//! its clock, talking over the program's stdin/stdout (record format in the C file's header).
+//! Runs the C firmware example (`examples/firmware.c`) against the Rust app and cloud machines:
+//! the C program is the device (the LAN and WAN machines through the C ABI), this test is its
+//! UDP and TCP peers and its clock, talking over the program's stdin/stdout (record format in
+//! the C file's header).
 //! Under valgrind when it is installed (zero errors, no leak), as `c_program.rs` does.
 //!
-//! The flow: auth, snapshot upload, heartbeats, a cloud control applied and answered, a timer
-//! task added by the cloud firing and reported, then a clean shutdown.
+//! The flow: LAN discovery, authorization (write-key; the keys go to flash), LAN script and
+//! JSON control, WAN auth with the written keys, snapshot upload, heartbeats, a cloud control
+//! applied and answered, a timer task added by the cloud firing and reported, a reboot that
+//! restores the keys from flash, then a clean shutdown.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -19,17 +22,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::OnceLock;
 
+use std::net::SocketAddr;
+
 use joylink_crypto::AccessKey;
 use joylink_session::Instant;
+use joylink_session::lan::{App, AppEvent, RequestHandle, ResponseBody};
 use joylink_session::wan::sim::SimRng;
 use joylink_session::wan::{Cloud, CloudConfig, CloudIncoming, CloudState, Framer, TxQueue};
 use joylink_wire::BizCode;
+use joylink_wire::lan::{JsonControlRequest, ScanStatus, SubDevProtocol};
 use joylink_wire::wan::timer::{
     BaseTask, Cmd, CmdTrank, ExpText, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
 
 const FEED: &[u8] = b"1234567890123456";
 const KEY: &str = "25e35c9691ee91296facd5d28a4822bc";
+const LOCALKEY: &str = "d2fd57fd06c7ef0bf04f69db14ab707f";
 const START_UNIX: u32 = 1_700_000_000;
 
 fn crate_dir() -> PathBuf {
@@ -60,13 +68,26 @@ fn staticlib() -> PathBuf {
     LIB.get_or_init(build_staticlib).clone()
 }
 
+/// The static library with `std` (which, for now, turns on joylink-session's `json`: the LAN
+/// machine's discovery and write-key allocate). The firmware example needs them; once the LAN
+/// machine serves them without `alloc`, the example links `staticlib()` like the other tests.
+fn staticlib_std() -> PathBuf {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| cargo_staticlib("joylink-ffi-c-std", "std,full"))
+        .clone()
+}
+
 fn build_staticlib() -> PathBuf {
     if let Some(p) = std::env::var_os("JOYLINK_FFI_STATICLIB") {
         return PathBuf::from(p);
     }
     // The same build as `c_program.rs` (one target dir: cargo locks it, the second test reuses it).
+    cargo_staticlib("joylink-ffi-c", "full")
+}
+
+fn cargo_staticlib(dir: &str, features: &str) -> PathBuf {
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("joylink-ffi-c")
+        .join(dir)
         .join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(Command::new(cargo)
@@ -78,7 +99,7 @@ fn build_staticlib() -> PathBuf {
             "--lib",
             "--no-default-features",
             "--features",
-            "full",
+            features,
         ])
         .args([
             "--profile",
@@ -94,14 +115,20 @@ fn build_staticlib() -> PathBuf {
 }
 
 fn build(std: &str) -> PathBuf {
-    build_c(
+    build_c_with(
         &crate_dir().join("examples/firmware.c"),
         &format!("firmware-{std}"),
         std,
+        &staticlib_std(),
+        &[],
     )
 }
 
 fn build_c(source: &Path, name: &str, std: &str) -> PathBuf {
+    build_c_with(source, name, std, &staticlib(), &[])
+}
+
+fn build_c_with(source: &Path, name: &str, std: &str, lib: &Path, defines: &[&str]) -> PathBuf {
     let exe = work_dir().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     run(Command::new(cc)
@@ -114,10 +141,13 @@ fn build_c(source: &Path, name: &str, std: &str) -> PathBuf {
             "-g",
             "-O1",
         ])
+        .args(defines)
         .arg("-I")
         .arg(crate_dir().join("include"))
         .arg(source)
-        .arg(staticlib())
+        .arg(lib)
+        // What a `std` static library needs from the system (none of it for the no_std one).
+        .args(["-lpthread", "-ldl", "-lm"])
         .arg("-o")
         .arg(&exe));
     exe
@@ -143,6 +173,8 @@ struct Firmware {
     stdout: ChildStdout,
     logs: Vec<String>,
     deadline: Option<u64>,
+    /// Datagrams the device sent: (destination, bytes).
+    udp: Vec<(SocketAddr, Vec<u8>)>,
 }
 
 impl Firmware {
@@ -174,6 +206,7 @@ impl Firmware {
             stdout,
             logs: Vec::new(),
             deadline: None,
+            udp: Vec::new(),
         }
     }
 
@@ -197,13 +230,16 @@ impl Firmware {
                     let d = u64::from_le_bytes(d);
                     self.deadline = (d != u64::MAX).then_some(d);
                 }
-                tag @ (b'D' | b'L') => {
+                tag @ (b'D' | b'L' | b'U') => {
                     let mut n = [0u8; 4];
                     self.stdout.read_exact(&mut n).unwrap();
                     let mut body = vec![0u8; u32::from_le_bytes(n) as usize];
                     self.stdout.read_exact(&mut body).unwrap();
                     if tag == b'D' {
                         sent.extend_from_slice(&body);
+                    } else if tag == b'U' {
+                        let to = addr_from_record(&body[..19]);
+                        self.udp.push((to, body[19..].to_vec()));
                     } else {
                         let line = String::from_utf8(body).unwrap();
                         eprintln!("device: {line}");
@@ -328,13 +364,91 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
         incoming: Vec::new(),
     };
 
-    // First boot writes the factory activation record to "flash".
-    fw.cloud_connected(&mut c);
+    let mut lan = AppEnd {
+        app: App::new(&mut SimRng(5)),
+        events: Vec::new(),
+        tcp: Vec::new(),
+    };
+
+    // First boot: erased flash, so no WAN session until the app authorizes the device.
+    fw.record(b'C', 0, &[]);
     assert!(
-        fw.logs.iter().any(|l| l.starts_with("provisioned 113")),
+        fw.logs
+            .iter()
+            .any(|l| l.starts_with("waiting for activation"))
+    );
+    assert!(fw.logs.iter().any(|l| l.starts_with("not activated")));
+
+    // LAN discovery: a broadcast scan, answered with the device record and its devkey.
+    c.now = 1_000;
+    lan.app
+        .discover(
+            SocketAddr::from(([255, 255, 255, 255], 80)),
+            None,
+            ScanStatus::All,
+        )
+        .unwrap();
+    lan.settle(&mut fw, c.now);
+    assert!(
+        lan.events.contains(&AppEvent::Discovered(dev_addr())),
+        "{:?}",
+        lan.events
+    );
+    let entry = lan.app.device(dev_addr()).unwrap();
+    assert_eq!(
+        (entry.mac.as_str(), entry.productuuid.as_str()),
+        ("EA2D9AB01132", "ABCDEF")
+    );
+    assert!(entry.devkey.is_some() && entry.feedid.is_empty());
+
+    // Authorization (write-key, ECDH): the C code stores the keys in flash and starts WAN.
+    c.now = 2_000;
+    let feed = std::str::from_utf8(FEED).unwrap();
+    let h = lan
+        .app
+        .authorize(
+            Instant(c.now),
+            dev_addr(),
+            feed,
+            KEY,
+            LOCALKEY,
+            Some("live.smart.jd.com:2002"),
+        )
+        .unwrap();
+    lan.settle(&mut fw, c.now);
+    assert!(
+        lan.events.contains(&AppEvent::Authorized(h)),
+        "{:?}",
+        lan.events
+    );
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l == "activated 113 live.smart.jd.com"),
         "{:?}",
         fw.logs
     );
+
+    // LAN control with the written localkey: script control on, a JSON snapshot, then off.
+    c.now = 3_000;
+    let on = lan.script(&mut fw, c.now, b"power=1");
+    assert!(on.contains(r#""current_value":"1""#), "{on}");
+    c.now = 4_000;
+    let h = lan
+        .app
+        .json_control(Instant(c.now), dev_addr(), JsonControlRequest::snapshot())
+        .unwrap();
+    lan.settle(&mut fw, c.now);
+    let snap = lan.response(h);
+    assert!(snap.contains(r#""current_value":"1""#), "{snap}");
+    c.now = 5_000;
+    let off = lan.script(&mut fw, c.now, b"power=0");
+    assert!(off.contains(r#""current_value":"0""#), "{off}");
+    assert_eq!(fw.deadline, None, "every LAN request is answered");
+
+    // WAN: auth with the accesskey the app wrote, snapshot upload.
+    c.now = 10_000;
+    fw.cloud_connected(&mut c);
     assert_eq!(c.cloud.state(), CloudState::Online);
     assert!(fw.logs.iter().any(|l| l.starts_with("authenticated")));
     assert!(
@@ -345,7 +459,7 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
         c.incoming
     );
     // The device's deadline is its first heartbeat (15 s).
-    assert_eq!(fw.deadline, Some(15_000));
+    assert_eq!(fw.deadline, Some(25_000));
 
     // Heartbeats for a minute keep the device online and the cloud answering.
     let heard = c.cloud.poll_timeout();
@@ -421,7 +535,150 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
             .any(|l| l.starts_with("input error") || l.starts_with("reconnect"))
     );
 
+    // A LAN control while online is also uploaded to the cloud.
+    c.now += 1_000;
+    let uploads = c.incoming.len();
+    lan.script(&mut fw, c.now, b"power=0");
+    let to_cloud = std::mem::take(&mut lan.tcp);
+    settle(&mut fw, &mut c, Vec::new(), to_cloud);
+    assert!(
+        c.incoming[uploads..]
+            .iter()
+            .any(|l| l.starts_with("upload") && l.contains(r#""current_value":"0""#)),
+        "{:?}",
+        c.incoming
+    );
+
+    // Reboot: the keys come back from flash; LAN control and WAN auth work with them.
+    c.now += 1_000;
+    fw.record(b'R', c.now, &[]);
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l == "activation loaded 16 1234567890123456"),
+        "{:?}",
+        fw.logs
+    );
+    c.now += 1_000;
+    let on = lan.script(&mut fw, c.now, b"power=1");
+    assert!(on.contains(r#""current_value":"1""#), "{on}");
+    c.cloud.connection_lost(Instant(c.now));
+    fw.cloud_connected(&mut c);
+    assert_eq!(c.cloud.state(), CloudState::Online);
+    assert_eq!(
+        fw.logs
+            .iter()
+            .filter(|l| l.starts_with("authenticated"))
+            .count(),
+        2
+    );
+    assert!(
+        !fw.logs.iter().any(|l| l.starts_with("lan drop")),
+        "{:?}",
+        fw.logs
+    );
+
     fw.quit();
+}
+
+fn app_addr() -> SocketAddr {
+    SocketAddr::from(([192, 168, 1, 2], 9000))
+}
+
+fn dev_addr() -> SocketAddr {
+    SocketAddr::from(([192, 168, 1, 50], 4320))
+}
+
+/// The harness's address record: family (4/6), ip (16 bytes), port (LE).
+fn addr_record(a: SocketAddr) -> Vec<u8> {
+    let mut r = vec![0u8; 19];
+    match a {
+        SocketAddr::V4(v4) => {
+            r[0] = 4;
+            r[1..5].copy_from_slice(&v4.ip().octets());
+        }
+        SocketAddr::V6(v6) => {
+            r[0] = 6;
+            r[1..17].copy_from_slice(&v6.ip().octets());
+        }
+    }
+    r[17..19].copy_from_slice(&a.port().to_le_bytes());
+    r
+}
+
+fn addr_from_record(b: &[u8]) -> SocketAddr {
+    let port = u16::from_le_bytes([b[17], b[18]]);
+    match b[0] {
+        4 => SocketAddr::from(([b[1], b[2], b[3], b[4]], port)),
+        6 => SocketAddr::from((<[u8; 16]>::try_from(&b[1..17]).unwrap(), port)),
+        f => panic!("address family {f}"),
+    }
+}
+
+/// The app's end of the LAN.
+struct AppEnd {
+    app: App,
+    events: Vec<AppEvent>,
+    /// TCP bytes the device wrote while handling datagrams (uploads), for the cloud.
+    tcp: Vec<u8>,
+}
+
+impl AppEnd {
+    /// Delivers the app's datagrams to the device and the device's datagrams to the app until
+    /// both are quiet.
+    fn settle(&mut self, fw: &mut Firmware, now: u64) {
+        for _ in 0..16 {
+            let mut moved = false;
+            let mut buf = [0u8; 1500];
+            while let Some((_, n)) = self.app.poll_transmit(&mut buf) {
+                let mut rec = addr_record(app_addr());
+                rec.extend_from_slice(&buf[..n]);
+                let tcp = fw.record(b'U', now, &rec);
+                self.tcp.extend(tcp);
+                moved = true;
+            }
+            for (to, mut d) in std::mem::take(&mut fw.udp) {
+                assert_eq!(to, app_addr());
+                // Repeated answers (write-key is sent 3 times) are refused by the app.
+                let _ = self.app.handle(Instant(now), dev_addr(), &mut d);
+                moved = true;
+            }
+            while let Some(e) = self.app.poll_event() {
+                self.events.push(e);
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("the LAN exchange does not settle");
+    }
+
+    /// The answer to request `h` as text.
+    fn response(&self, h: RequestHandle) -> String {
+        self.events
+            .iter()
+            .find_map(|e| match e {
+                AppEvent::Response(r, ResponseBody::Json(b)) if *r == h => {
+                    Some(String::from_utf8_lossy(b).into_owned())
+                }
+                AppEvent::Response(r, ResponseBody::Script { resp, biz_code, .. }) if *r == h => {
+                    assert_eq!(*biz_code, BizCode::ControlResponse);
+                    Some(String::from_utf8_lossy(resp).into_owned())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no answer to {h:?}: {:?}", self.events))
+    }
+
+    /// A script control (type 4) and its answer.
+    fn script(&mut self, fw: &mut Firmware, now: u64, cmd: &[u8]) -> String {
+        let h = self
+            .app
+            .script_control(Instant(now), dev_addr(), BizCode::Control, cmd)
+            .unwrap();
+        self.settle(fw, now);
+        self.response(h)
+    }
 }
 
 impl Firmware {
@@ -446,11 +703,19 @@ fn c89_firmware_runs_a_device_against_the_rust_cloud() {
 /// called from C89 (`tests/c/test_wan_c_api.c`), under valgrind.
 #[test]
 fn c_api_of_the_wan_parts() {
-    let exe = build_c(
-        &crate_dir().join("tests/c/test_wan_c_api.c"),
-        "test_wan_c_api",
-        "c89",
-    );
+    run_c_test("test_wan_c_api");
+}
+
+/// The LAN device and gateway machines' C API (`tests/c/test_lan_c_api.c`, C89, against the
+/// no_std library: script control, activation, the sub-device table, every argument and state
+/// error), under valgrind.
+#[test]
+fn c_api_of_the_lan_machines() {
+    run_c_test("test_lan_c_api");
+}
+
+fn run_c_test(name: &str) {
+    let exe = build_c(&crate_dir().join(format!("tests/c/{name}.c")), name, "c89");
     let mut cmd = if valgrind() {
         let mut c = Command::new("valgrind");
         c.args([
@@ -472,4 +737,133 @@ fn c_api_of_the_wan_parts() {
         stdout,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The example built as a gateway (`-DFW_GATEWAY=1`): the app authorizes it, adds a sub-device,
+/// authorizes the sub-device and controls it (type 104, the inner layer under the sub-device's
+/// key); the gateway lists it in its scan reply; after a reboot the table comes back from the
+/// C code's "flash" and the sub-device is still controllable. Under valgrind.
+#[test]
+fn c_gateway_adds_and_controls_a_sub_device() {
+    const SUB_MAC: &str = "AABBCCDDEEFF";
+    const SUB_FEED: &str = "sub-feed-0001";
+    const SUB_KEY: &str = "0123456789abcdef0123456789abcdef";
+    let exe = build_c_with(
+        &crate_dir().join("examples/firmware.c"),
+        "firmware-gateway",
+        "c99",
+        &staticlib_std(),
+        &["-DFW_GATEWAY=1"],
+    );
+    let mut fw = Firmware::spawn(&exe);
+    let mut lan = AppEnd {
+        app: App::new(&mut SimRng(6)),
+        events: Vec::new(),
+        tcp: Vec::new(),
+    };
+    let mut now = 1_000;
+    let bcast = SocketAddr::from(([255, 255, 255, 255], 80));
+    lan.app.discover(bcast, None, ScanStatus::All).unwrap();
+    lan.settle(&mut fw, now);
+    assert_eq!(lan.app.device(dev_addr()).unwrap().devtype, 1, "a gateway");
+    now += 1_000;
+    let feed = std::str::from_utf8(FEED).unwrap();
+    let h = lan
+        .app
+        .authorize(Instant(now), dev_addr(), feed, KEY, LOCALKEY, None)
+        .unwrap();
+    lan.settle(&mut fw, now);
+    assert!(
+        lan.events.contains(&AppEvent::Authorized(h)),
+        "{:?}",
+        lan.events
+    );
+
+    // Add (type 105), then authorize (type 102, ECDH) the sub-device.
+    now += 1_000;
+    let h = lan
+        .app
+        .add_sub_device(
+            Instant(now),
+            dev_addr(),
+            SUB_MAC,
+            "SUBUUID",
+            SubDevProtocol::Zigbee,
+        )
+        .unwrap();
+    lan.settle(&mut fw, now);
+    assert!(
+        lan.events.contains(&AppEvent::SubDevice(h, 0)),
+        "{:?}",
+        lan.events
+    );
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l == &format!("sub added 0 {SUB_MAC}")),
+        "{:?}",
+        fw.logs
+    );
+    now += 1_000;
+    let h = lan
+        .app
+        .authorize_sub_device(
+            Instant(now),
+            dev_addr(),
+            [SUB_FEED, SUB_KEY, SUB_KEY, "SUBUUID", SUB_MAC],
+        )
+        .unwrap();
+    lan.settle(&mut fw, now);
+    assert!(
+        lan.events.contains(&AppEvent::SubDevice(h, 0)),
+        "{:?}",
+        lan.events
+    );
+    assert!(
+        fw.logs
+            .iter()
+            .any(|l| l == &format!("sub authorized 0 {SUB_FEED}"))
+    );
+
+    // The scan reply lists it, authorized.
+    now += 1_000;
+    lan.app.discover(bcast, None, ScanStatus::All).unwrap();
+    lan.settle(&mut fw, now);
+    let subs = &lan.app.device(dev_addr()).unwrap().sub_devices;
+    assert!(
+        subs.iter()
+            .any(|(m, u, f, auth)| m == SUB_MAC && u == "SUBUUID" && f == SUB_FEED && *auth),
+        "{subs:?}"
+    );
+
+    // Sub-device script control (type 104), answered by the C code for that sub-device.
+    let control = |fw: &mut Firmware, lan: &mut AppEnd, now: u64, cmd: &[u8]| {
+        let h = lan
+            .app
+            .sub_script_control(Instant(now), dev_addr(), SUB_FEED, BizCode::Control, cmd)
+            .unwrap();
+        lan.settle(fw, now);
+        lan.response(h)
+    };
+    now += 1_000;
+    let on = control(&mut fw, &mut lan, now, b"power=1");
+    assert!(on.contains(r#""current_value":"1""#), "{on}");
+    assert!(
+        fw.logs.iter().any(|l| l == "sub control 0 power=1"),
+        "{:?}",
+        fw.logs
+    );
+
+    // Reboot: activation and sub-device table from flash.
+    now += 1_000;
+    fw.record(b'R', now, &[]);
+    now += 1_000;
+    let off = control(&mut fw, &mut lan, now, b"power=0");
+    assert!(off.contains(r#""current_value":"0""#), "{off}");
+    assert!(
+        !fw.logs.iter().any(|l| l.starts_with("lan drop")),
+        "{:?}",
+        fw.logs
+    );
+    fw.quit();
 }

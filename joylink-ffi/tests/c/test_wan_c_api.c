@@ -228,7 +228,34 @@ static void test_device_arguments(void) {
     }
 }
 
+static void test_timer_codecs(void) {
+    /* The 16-byte code answer to an add (191), read back as the cloud reads it. */
+    uint8_t buf[16];
+    size_t n = 0;
+    jl_timer_request_t req;
+    jl_timer_task_t task;
+    int32_t id = 0;
+    memset(buf, 0xa5, sizeof buf);
+    CHECK(jl_timer_code_response_build(7, 191, 9, 0, buf, 15, &n) == JL_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == JL_TIMER_CODE_RESPONSE_LEN && buf[0] == 0xa5);
+    CHECK(jl_timer_code_response_build(7, 191, 9, 0, NULL, 0, &n) == JL_ERR_BUFFER_TOO_SMALL);
+    CHECK(jl_timer_code_response_build(7, 191, 9, 0, buf, sizeof buf, &n) == JL_OK && n == 16);
+    CHECK(buf[0] == 7 && buf[4] == 191 && buf[8] == 9 && buf[12] == 0);
+    CHECK(jl_timer_request_parse(buf, n, &req) == JL_OK);
+    CHECK(req.biz_code == 191 && req.serial == 9 && req.task_count == 0 && req.id_count == 0);
+    /* It carries no task and no id. */
+    CHECK(jl_timer_request_task(buf, n, 0, &task) == JL_ERR_INVALID_ARGUMENT);
+    CHECK(jl_timer_request_id(buf, n, 0, &id) == JL_ERR_INVALID_ARGUMENT);
+    CHECK(jl_timer_request_parse(buf, 11, &req) == JL_ERR_TRUNCATED);
+    CHECK(jl_timer_request_parse(buf, n, NULL) == JL_ERR_NULL);
+    /* A control preamble with a biz_code that is not a timer's. */
+    buf[4] = 0xea;
+    buf[5] = 0x03;
+    CHECK(jl_timer_request_parse(buf, n, &req) == JL_ERR_MALFORMED);
+}
+
 int main(void) {
+    test_timer_codecs();
     test_heartbeat();
     test_control();
     test_upload_and_subdev();
