@@ -19,6 +19,9 @@ pub enum Error {
     /// The device's connection ended before the request was handed to its machine.
     #[error("the connection closed")]
     Closed,
+    /// A broker URL the MQTT bridge cannot use, or its client failed (feature `mqtt`).
+    #[error("mqtt: {0}")]
+    Mqtt(String),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -8,6 +8,8 @@ pub mod device;
 mod error;
 pub mod fleet;
 mod io;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
