@@ -109,7 +109,13 @@ impl MqttBridge {
         let delay = cfg.reconnect_delay;
         let poller = tokio::spawn(async move {
             loop {
-                let n = match eventloop.poll().await {
+                // The bridge is gone (ended or aborted): drop the connection with it, so that
+                // the broker publishes this node's last will.
+                let polled = tokio::select! {
+                    () = net_tx.closed() => return,
+                    p = eventloop.poll() => p,
+                };
+                let n = match polled {
                     Ok(Event::Incoming(Packet::ConnAck(a))) => {
                         (a.code == ConnectReturnCode::Success).then_some(Net::Up)
                     }
