@@ -47,9 +47,24 @@ const N: usize = 200;
 
 fn cloud(listen: &str, url: &str, node: &str, log: &std::path::Path) -> Proc {
     let child = joylink()
-        .args(["cloud", "--listen", listen, "--fleet-seed", SEED, "--fleet-count", "200"])
+        .args([
+            "cloud",
+            "--listen",
+            listen,
+            "--fleet-seed",
+            SEED,
+            "--fleet-count",
+            "200",
+        ])
         .args(["--quiet", "--status-secs", "1", "--duration", "60"])
-        .args(["--mqtt", url, "--node-id", node, "--unknown-timeout-ms", "3000"])
+        .args([
+            "--mqtt",
+            url,
+            "--node-id",
+            node,
+            "--unknown-timeout-ms",
+            "3000",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())
@@ -63,7 +78,15 @@ fn feeds() -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("devices.json");
     let st = joylink()
-        .args(["fleet", "--cloud", "127.0.0.1:1", "--devices", "200", "--seed", SEED])
+        .args([
+            "fleet",
+            "--cloud",
+            "127.0.0.1:1",
+            "--devices",
+            "200",
+            "--seed",
+            SEED,
+        ])
         .arg("--write-devices")
         .arg(&path)
         .status()
@@ -79,28 +102,43 @@ fn online_at(seen: &[Seen], feeds: &[String], node: Option<&str>) -> usize {
     let st = device_states(seen);
     feeds
         .iter()
-        .filter(|f| st.get(*f).is_some_and(|(on, n)| *on && node.is_none_or(|x| x == n)))
+        .filter(|f| {
+            st.get(*f)
+                .is_some_and(|(on, n)| *on && node.is_none_or(|x| x == n))
+        })
         .count()
 }
 
 fn responses(seen: &[Seen], prefix: &str) -> HashMap<String, Value> {
     seen.iter()
         .filter(|s| s.topic.contains("/response/"))
-        .filter(|s| s.json["request_id"].as_str().is_some_and(|r| r.starts_with(prefix)))
-        .map(|s| (s.json["request_id"].as_str().unwrap().to_string(), s.json.clone()))
+        .filter(|s| {
+            s.json["request_id"]
+                .as_str()
+                .is_some_and(|r| r.starts_with(prefix))
+        })
+        .map(|s| {
+            (
+                s.json["request_id"].as_str().unwrap().to_string(),
+                s.json.clone(),
+            )
+        })
         .collect()
 }
 
 async fn command_all(obs: &Observer, feeds: &[String], prefix: &str) {
     for (i, f) in feeds.iter().enumerate() {
         let cmd = json!({ "request_id": format!("{prefix}{i}"), "data": {"cmd": {"power": "1"}} });
-        obs.publish(&format!("joylink/device/{f}/cmd/control"), &cmd).await;
+        obs.publish(&format!("joylink/device/{f}/cmd/control"), &cmd)
+            .await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_cloud_processes_serve_a_fleet_and_survive_a_killed_node() {
-    let Some(broker) = Broker::start() else { return };
+    let Some(broker) = Broker::start() else {
+        return;
+    };
     let url = broker.url();
     let dir = tempfile::tempdir().unwrap();
     let feeds = feeds();
@@ -112,31 +150,63 @@ async fn two_cloud_processes_serve_a_fleet_and_survive_a_killed_node() {
     let _b = cloud(&lb, &url, "cli-b", &dir.path().join("b.log"));
     obs.wait_for(20, "both nodes online", |s| {
         ["cli-a", "cli-b"].iter().all(|n| {
-            s.iter().any(|m| m.topic == format!("joylink/node/{n}/status") && m.json["state"] == "online")
+            s.iter().any(|m| {
+                m.topic == format!("joylink/node/{n}/status") && m.json["state"] == "online"
+            })
         })
     })
     .await;
     let t0 = Instant::now();
     let _fleet = Proc(
         joylink()
-            .args(["fleet", "--cloud", &la, "--cloud", &lb, "--devices", "200", "--seed", SEED])
-            .args(["--duration", "45", "--heartbeat-ms", "1000", "--connect-rate", "0"])
+            .args([
+                "fleet",
+                "--cloud",
+                &la,
+                "--cloud",
+                &lb,
+                "--devices",
+                "200",
+                "--seed",
+                SEED,
+            ])
+            .args([
+                "--duration",
+                "45",
+                "--heartbeat-ms",
+                "1000",
+                "--connect-rate",
+                "0",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    obs.wait_for(30, "200 devices online", |s| online_at(s, &feeds, None) == N)
-        .await;
+    obs.wait_for(30, "200 devices online", |s| {
+        online_at(s, &feeds, None) == N
+    })
+    .await;
     let seen = obs.seen.lock().unwrap().clone();
-    let (on_a, on_b) = (online_at(&seen, &feeds, Some("cli-a")), online_at(&seen, &feeds, Some("cli-b")));
-    println!("200 devices online after {:?}: {on_a} at cli-a, {on_b} at cli-b", t0.elapsed());
-    assert_eq!((on_a, on_b), (100, 100), "the fleet spreads over both nodes");
+    let (on_a, on_b) = (
+        online_at(&seen, &feeds, Some("cli-a")),
+        online_at(&seen, &feeds, Some("cli-b")),
+    );
+    println!(
+        "200 devices online after {:?}: {on_a} at cli-a, {on_b} at cli-b",
+        t0.elapsed()
+    );
+    assert_eq!(
+        (on_a, on_b),
+        (100, 100),
+        "the fleet spreads over both nodes"
+    );
 
     let t1 = Instant::now();
     command_all(&obs, &feeds, "p1-").await;
-    obs.wait_for(30, "200 responses", |s| responses(s, "p1-").len() == N).await;
+    obs.wait_for(30, "200 responses", |s| responses(s, "p1-").len() == N)
+        .await;
     println!("200 of 200 responses in {:?}", t1.elapsed());
     let holders = device_states(&seen);
     let r = responses(&obs.seen.lock().unwrap(), "p1-");
@@ -155,11 +225,16 @@ async fn two_cloud_processes_serve_a_fleet_and_survive_a_killed_node() {
         online_at(s, &feeds, Some("cli-b")) == N
     })
     .await;
-    println!("cli-a killed: all 200 devices online at cli-b after {:?}", t2.elapsed());
+    println!(
+        "cli-a killed: all 200 devices online at cli-b after {:?}",
+        t2.elapsed()
+    );
     let after: Vec<Seen> = obs.seen.lock().unwrap()[mark..].to_vec();
-    assert!(after
-        .iter()
-        .any(|s| s.topic == "joylink/node/cli-a/status" && s.json["state"] == "offline"));
+    assert!(
+        after
+            .iter()
+            .any(|s| s.topic == "joylink/node/cli-a/status" && s.json["state"] == "offline")
+    );
     let offline: BTreeSet<&str> = after
         .iter()
         .filter(|s| s.topic.contains("/device/") && s.json["state"] == "offline")
@@ -173,20 +248,33 @@ async fn two_cloud_processes_serve_a_fleet_and_survive_a_killed_node() {
         .filter(|s| s.json["state"] == "online" && s.json["node"] == "cli-b")
         .filter_map(|s| s.json["feedid"].as_str())
         .collect();
-    assert!(moved.iter().all(|f| online_b.contains(f.as_str())), "online statuses appear");
+    assert!(
+        moved.iter().all(|f| online_b.contains(f.as_str())),
+        "online statuses appear"
+    );
 
     let t3 = Instant::now();
     command_all(&obs, &feeds, "p2-").await;
-    obs.wait_for(30, "200 responses after the kill", |s| responses(s, "p2-").len() == N)
-        .await;
+    obs.wait_for(30, "200 responses after the kill", |s| {
+        responses(s, "p2-").len() == N
+    })
+    .await;
     println!("200 of 200 responses through cli-b in {:?}", t3.elapsed());
-    assert!(responses(&obs.seen.lock().unwrap(), "p2-")
-        .values()
-        .all(|x| x["ok"] == true && x["node"] == "cli-b"));
+    assert!(
+        responses(&obs.seen.lock().unwrap(), "p2-")
+            .values()
+            .all(|x| x["ok"] == true && x["node"] == "cli-b")
+    );
     // The status line carries the bridge's counters.
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let log = std::fs::read_to_string(dir.path().join("b.log")).unwrap();
-    let last = log.lines().filter(|l| l.starts_with("status:")).last().unwrap_or_default();
-    assert!(last.contains("mqtt up") && last.contains("dropped 0"), "{last}");
+    let last = log
+        .lines()
+        .rfind(|l| l.starts_with("status:"))
+        .unwrap_or_default();
+    assert!(
+        last.contains("mqtt up") && last.contains("dropped 0"),
+        "{last}"
+    );
     drop(broker);
 }

@@ -285,7 +285,12 @@ pub enum HubRequest {
 }
 
 impl HubRequest {
-    fn send(&self, cloud: &mut Cloud, now: joylink_session::Instant, tx: &mut TxQueue<TX_CAP>) -> joylink_session::Result<u32> {
+    fn send(
+        &self,
+        cloud: &mut Cloud,
+        now: joylink_session::Instant,
+        tx: &mut TxQueue<TX_CAP>,
+    ) -> joylink_session::Result<u32> {
         match self {
             Self::Control { biz_code, data } => cloud.control(now, *biz_code, data, tx),
             Self::Ota {
@@ -455,8 +460,8 @@ impl CloudHub {
         // Boxed: tokio's channel allocates its slots in blocks of 32, so a thin item keeps
         // each authenticated connection's channel at a few hundred bytes.
         tx.send(Box::new(Command { request, reply }))
-        .await
-        .map_err(|_| Error::Closed)?;
+            .await
+            .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
     }
 

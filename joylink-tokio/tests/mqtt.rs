@@ -52,7 +52,10 @@ async fn node(url: &str, id: &str, seed: u64, n: u64, buffer: usize, unknown_ms:
     let task = tokio::spawn(bridge.clone().run(stop.clone()));
     let t = Instant::now();
     while !bridge.stats().connected {
-        assert!(t.elapsed() < Duration::from_secs(10), "node {id} did not connect");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "node {id} did not connect"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Node {
@@ -86,7 +89,10 @@ fn validator(path: &str) -> jsonschema::Validator {
 
 fn check(topic: &str, v: &Value) {
     let path = schema_for(topic);
-    let errors: Vec<String> = validator(&path).iter_errors(v).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator(&path)
+        .iter_errors(v)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{topic}: {v} against {path}: {errors:?}");
 }
 
@@ -95,17 +101,33 @@ fn check_all(seen: &[Seen]) {
     let mut cache: HashMap<String, jsonschema::Validator> = HashMap::new();
     for s in seen {
         let path = schema_for(&s.topic);
-        let v = cache.entry(path.clone()).or_insert_with(|| validator(&path));
+        let v = cache
+            .entry(path.clone())
+            .or_insert_with(|| validator(&path));
         let errors: Vec<String> = v.iter_errors(&s.json).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{}: {} against {path}: {errors:?}", s.topic, s.json);
+        assert!(
+            errors.is_empty(),
+            "{}: {} against {path}: {errors:?}",
+            s.topic,
+            s.json
+        );
     }
 }
 
 fn responses_ok(seen: &[Seen], prefix: &str) -> HashMap<String, Value> {
     seen.iter()
         .filter(|s| s.topic.contains("/response/"))
-        .filter(|s| s.json["request_id"].as_str().is_some_and(|r| r.starts_with(prefix)))
-        .map(|s| (s.json["request_id"].as_str().unwrap().to_string(), s.json.clone()))
+        .filter(|s| {
+            s.json["request_id"]
+                .as_str()
+                .is_some_and(|r| r.starts_with(prefix))
+        })
+        .map(|s| {
+            (
+                s.json["request_id"].as_str().unwrap().to_string(),
+                s.json.clone(),
+            )
+        })
         .collect()
 }
 
@@ -123,7 +145,9 @@ async fn command_all(obs: &Observer, feeds: &[String], prefix: &str) {
 /// commands reach them again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
-    let Some(broker) = Broker::start() else { return };
+    let Some(broker) = Broker::start() else {
+        return;
+    };
     let url = broker.url();
     let obs = Observer::connect(broker.port, "observer-1").await;
     let (seed, n) = (7u64, 200u64);
@@ -153,12 +177,17 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
     let states = obs_states(&obs);
     assert_eq!(obs_online(&states, &feeds, Some("node-a")), 100, "spread");
     assert_eq!(obs_online(&states, &feeds, Some("node-b")), 100, "spread");
-    println!("200 devices online over 2 nodes after {:?}", started.elapsed());
+    println!(
+        "200 devices online over 2 nodes after {:?}",
+        started.elapsed()
+    );
 
     let t0 = Instant::now();
     command_all(&obs, &feeds, "one-").await;
-    obs.wait_for(20, "200 responses", |s| responses_ok(s, "one-").len() == 200)
-        .await;
+    obs.wait_for(20, "200 responses", |s| {
+        responses_ok(s, "one-").len() == 200
+    })
+    .await;
     println!("200 of 200 responses in {:?}", t0.elapsed());
     let snapshot: Value = serde_json::from_slice(SNAPSHOT).unwrap();
     let responses = responses_ok(&obs.seen.lock().unwrap(), "one-");
@@ -168,7 +197,11 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
         assert_eq!(r["feedid"], f.as_str());
         assert_eq!(r["biz_code"], 102);
         assert_eq!(r["data"], snapshot, "the device's document, unchanged");
-        assert_eq!(r["node"].as_str(), Some(states[f].1.as_str()), "answered by its holder");
+        assert_eq!(
+            r["node"].as_str(),
+            Some(states[f].1.as_str()),
+            "answered by its holder"
+        );
     }
     // Exactly one response per command (the second copy through the shared subscription is
     // not executed twice).
@@ -189,7 +222,10 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
         obs_online(&broker::device_states(s), &feeds, Some("node-b")) == 200
     })
     .await;
-    println!("node a lost: its 100 devices online at node b after {:?}", t1.elapsed());
+    println!(
+        "node a lost: its 100 devices online at node b after {:?}",
+        t1.elapsed()
+    );
     let after: Vec<Seen> = obs.seen.lock().unwrap()[mark..].to_vec();
     assert!(
         after
@@ -208,8 +244,14 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
         .filter_map(|s| s.json["feedid"].as_str())
         .collect();
     assert!(!offline.is_empty(), "offline statuses for node a's devices");
-    assert!(offline.iter().all(|f| lost.iter().any(|l| l == f)), "only node a's devices");
-    assert!(lost.iter().all(|f| online_b.contains(f.as_str())), "each online again at b");
+    assert!(
+        offline.iter().all(|f| lost.iter().any(|l| l == f)),
+        "only node a's devices"
+    );
+    assert!(
+        lost.iter().all(|f| online_b.contains(f.as_str())),
+        "each online again at b"
+    );
 
     let t2 = Instant::now();
     command_all(&obs, &feeds, "two-").await;
@@ -219,7 +261,11 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
     .await;
     println!("200 of 200 responses through node b in {:?}", t2.elapsed());
     let responses = responses_ok(&obs.seen.lock().unwrap(), "two-");
-    assert!(responses.values().all(|r| r["ok"] == true && r["node"] == "node-b"));
+    assert!(
+        responses
+            .values()
+            .all(|r| r["ok"] == true && r["node"] == "node-b")
+    );
     assert!(b.bridge.stats().commands >= 300);
     check_all(&obs.seen.lock().unwrap());
     fleet.abort();
@@ -290,7 +336,9 @@ fn seqs_in(seen: &[Seen], feed: &str) -> BTreeSet<u64> {
 /// how long it is away, and 3 s at 20 events/s is already 6 times the small bound.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
-    let Some(mut broker) = Broker::start() else { return };
+    let Some(mut broker) = Broker::start() else {
+        return;
+    };
     let url = broker.url();
     let obs = Observer::connect(broker.port, "observer-3").await;
     let big = node(&url, "node-big", 31, 1, 10_000, 5_000).await;
@@ -302,9 +350,17 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
         feeds.push(feed.clone());
         let stop = stop.clone();
         tokio::spawn(async move {
-            let mut d: Device = Device::new(DeviceConfig::new(&feed, "SEQ001", key.parse().unwrap()).unwrap());
+            let mut d: Device =
+                Device::new(DeviceConfig::new(&feed, "SEQ001", key.parse().unwrap()).unwrap());
             let mut app = Counter { next: 0, at: None };
-            run_device(&mut d, &DriverConfig::new(addr), Clock::new(), &mut app, &stop).await
+            run_device(
+                &mut d,
+                &DriverConfig::new(addr),
+                Clock::new(),
+                &mut app,
+                &stop,
+            )
+            .await
         });
     }
     obs.wait_for(10, "uploads flowing", |s| {
@@ -316,7 +372,11 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     tokio::task::block_in_place(|| broker.stop());
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(!big.bridge.stats().connected && !small.bridge.stats().connected);
-    assert_eq!((big.hub.stats().online, small.hub.stats().online), before, "devices stay");
+    assert_eq!(
+        (big.hub.stats().online, small.hub.stats().online),
+        before,
+        "devices stay"
+    );
     let buffered = (big.bridge.stats().buffered, small.bridge.stats().buffered);
     tokio::task::block_in_place(|| broker.restart());
     println!("broker away {:?}; buffered then {buffered:?}", t.elapsed());
@@ -324,7 +384,10 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     assert_eq!(buffered.1, 10, "the small buffer is full");
     let t = Instant::now();
     while !(big.bridge.stats().connected && small.bridge.stats().connected) {
-        assert!(t.elapsed() < Duration::from_secs(10), "nodes did not reconnect");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "nodes did not reconnect"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -342,17 +405,30 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     let (pb, ps) = (big.hub.stats().uploads, small.hub.stats().uploads);
     let (sb, ss) = (seqs(&obs, &feeds[0]), seqs(&obs, &feeds[1]));
     let (db, ds) = (big.bridge.stats().dropped, small.bridge.stats().dropped);
-    println!("big: produced {pb} received {} dropped {db}; small: produced {ps} received {} dropped {ds}", sb.len(), ss.len());
+    println!(
+        "big: produced {pb} received {} dropped {db}; small: produced {ps} received {} dropped {ds}",
+        sb.len(),
+        ss.len()
+    );
     assert_eq!(db, 0);
     assert_eq!(sb.len() as u64, pb, "within the bound nothing is lost");
-    assert_eq!(sb.iter().copied().collect::<Vec<_>>(), (0..pb).collect::<Vec<_>>());
+    assert_eq!(
+        sb.iter().copied().collect::<Vec<_>>(),
+        (0..pb).collect::<Vec<_>>()
+    );
     assert!(ds > 0, "the outage overflowed the small buffer");
     assert_eq!(ps - ss.len() as u64, ds, "every drop is counted");
     // The oldest went: what is missing is one run of consecutive events.
     let missing: Vec<u64> = (0..ps).filter(|s| !ss.contains(s)).collect();
     assert_eq!(missing.len() as u64, ds);
     assert_eq!(missing.last().unwrap() - missing[0] + 1, ds, "{missing:?}");
-    assert!(small.bridge.stats().to_string().contains(&format!("dropped {ds}")));
+    assert!(
+        small
+            .bridge
+            .stats()
+            .to_string()
+            .contains(&format!("dropped {ds}"))
+    );
     check_all(&obs.seen.lock().unwrap());
     big.stop.cancel();
     small.stop.cancel();
@@ -363,7 +439,9 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
 /// `bad_request`; a timer add gets `unsupported`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
-    let Some(broker) = Broker::start() else { return };
+    let Some(broker) = Broker::start() else {
+        return;
+    };
     let url = broker.url();
     let obs = Observer::connect(broker.port, "observer-4").await;
     let a = node(&url, "node-a", 41, 1, 100, 1_000).await;
@@ -375,8 +453,10 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
         &json!({ "request_id": "u1" }),
     )
     .await;
-    obs.wait_for(10, "the not_online answer", |s| !responses_ok(s, "u1").is_empty())
-        .await;
+    obs.wait_for(10, "the not_online answer", |s| {
+        !responses_ok(s, "u1").is_empty()
+    })
+    .await;
     let waited = t0.elapsed();
     println!("not_online after {waited:?}");
     assert!(waited >= Duration::from_millis(1_000), "{waited:?}");
@@ -390,15 +470,31 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     let stop = CancellationToken::new();
     let (f2, s2, addr) = (feed.clone(), stop.clone(), a.addr);
     tokio::spawn(async move {
-        let mut d: Device = Device::new(DeviceConfig::new(&f2, "SEQ001", key.parse().unwrap()).unwrap());
-        run_device(&mut d, &DriverConfig::new(addr), Clock::new(), &mut Counter { next: 0, at: None }, &s2).await
+        let mut d: Device =
+            Device::new(DeviceConfig::new(&f2, "SEQ001", key.parse().unwrap()).unwrap());
+        run_device(
+            &mut d,
+            &DriverConfig::new(addr),
+            Clock::new(),
+            &mut Counter { next: 0, at: None },
+            &s2,
+        )
+        .await
     });
-    obs.wait_for(10, "device online", |s| broker::device_states(s).get(&feed).is_some_and(|x| x.0))
-        .await;
-    obs.publish(&t.command(&feed, CommandKind::Control), &json!({ "request_id": "u2", "data": 5 }))
-        .await;
-    obs.publish(&t.command(&feed, CommandKind::TimerAdd), &json!({ "request_id": "u3" }))
-        .await;
+    obs.wait_for(10, "device online", |s| {
+        broker::device_states(s).get(&feed).is_some_and(|x| x.0)
+    })
+    .await;
+    obs.publish(
+        &t.command(&feed, CommandKind::Control),
+        &json!({ "request_id": "u2", "data": 5 }),
+    )
+    .await;
+    obs.publish(
+        &t.command(&feed, CommandKind::TimerAdd),
+        &json!({ "request_id": "u3" }),
+    )
+    .await;
     obs.wait_for(10, "error answers", |s| {
         !responses_ok(s, "u2").is_empty() && !responses_ok(s, "u3").is_empty()
     })
@@ -435,10 +531,25 @@ fn commands_become_hub_requests() {
         br#"{"request_id":"o","product_uuid":"P","version":2,"version_name":"v2","crc32":7,"url":"http://x/f"}"#,
     )
     .unwrap();
-    assert!(matches!(c.request, HubRequest::Ota { version: 2, crc32: 7, .. }));
-    let u = payload::parse_command(CommandKind::Unbind, br#"{"request_id":"u","feed_ids":["S1"]}"#)
-        .unwrap();
-    assert_eq!(u.request, HubRequest::UnbindSubs { feed_ids: vec!["S1".into()] });
+    assert!(matches!(
+        c.request,
+        HubRequest::Ota {
+            version: 2,
+            crc32: 7,
+            ..
+        }
+    ));
+    let u = payload::parse_command(
+        CommandKind::Unbind,
+        br#"{"request_id":"u","feed_ids":["S1"]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        u.request,
+        HubRequest::UnbindSubs {
+            feed_ids: vec!["S1".into()]
+        }
+    );
 }
 
 /// Every payload the node builds matches its published schema, every command the schemas
@@ -447,29 +558,69 @@ fn commands_become_hub_requests() {
 fn payloads_match_their_schemas() {
     let t = Topics::new("joylink");
     let f = "F1D0000001";
-    check(&t.node_status("n1"), &payload::node_status("n1", true, Some(1)));
-    check(&t.node_status("n1"), &payload::node_status("n1", false, None));
-    check(&t.device_status(f), &payload::device_status(f, "n1", true, None, 1));
-    check(&t.device_status(f), &payload::device_status(f, "n1", false, Some("node_lost"), 1));
+    check(
+        &t.node_status("n1"),
+        &payload::node_status("n1", true, Some(1)),
+    );
+    check(
+        &t.node_status("n1"),
+        &payload::node_status("n1", false, None),
+    );
+    check(
+        &t.device_status(f),
+        &payload::device_status(f, "n1", true, None, 1),
+    );
+    check(
+        &t.device_status(f),
+        &payload::device_status(f, "n1", false, Some("node_lost"), 1),
+    );
     let snap: Value = serde_json::from_slice(SNAPSHOT).unwrap();
     use joylink_tokio::mqtt::topics::EventKind as E;
     for (k, ty, fields) in [
-        (E::Upload, 12, json!({ "data": payload::document(SNAPSHOT) })),
-        (E::Upload, 12, json!({ "data": payload::document(b"garbage") })),
+        (
+            E::Upload,
+            12,
+            json!({ "data": payload::document(SNAPSHOT) }),
+        ),
+        (
+            E::Upload,
+            12,
+            json!({ "data": payload::document(b"garbage") }),
+        ),
         (E::Ota, 8, json!({ "status": 1, "progress": 40 })),
-        (E::Timer, 13, json!({ "biz_code": 1097, "id": 3, "code": 0 })),
+        (
+            E::Timer,
+            13,
+            json!({ "biz_code": 1097, "id": 3, "code": 0 }),
+        ),
         (E::Async, 14, json!({})),
         (E::Task, 16, json!({ "data": { "task": 1 } })),
     ] {
         check(&t.event(f, k), &payload::event(f, "n1", 1, ty, fields));
     }
     let r = t.response(f, CommandKind::Control);
-    check(&r, &payload::response_ok("r", f, "n1", 1, 5, json!({ "biz_code": 102, "data": snap })));
+    check(
+        &r,
+        &payload::response_ok("r", f, "n1", 1, 5, json!({ "biz_code": 102, "data": snap })),
+    );
     check(&r, &payload::response_ok("r", f, "n1", 1, 5, json!({})));
-    for code in [ErrorCode::NotOnline, ErrorCode::Timeout, ErrorCode::Offline, ErrorCode::BadRequest, ErrorCode::Refused, ErrorCode::Unsupported] {
-        check(&r, &payload::response_error(Some("r"), f, "n1", 1, code, "m"));
+    for code in [
+        ErrorCode::NotOnline,
+        ErrorCode::Timeout,
+        ErrorCode::Offline,
+        ErrorCode::BadRequest,
+        ErrorCode::Refused,
+        ErrorCode::Unsupported,
+    ] {
+        check(
+            &r,
+            &payload::response_error(Some("r"), f, "n1", 1, code, "m"),
+        );
     }
-    check(&r, &payload::response_error(None, f, "n1", 1, ErrorCode::BadRequest, "m"));
+    check(
+        &r,
+        &payload::response_error(None, f, "n1", 1, ErrorCode::BadRequest, "m"),
+    );
     // The schemas refuse a success without serial, an error without its error.
     let v = validator(&schema_for(&r));
     assert!(!v.is_valid(&json!({"request_id":"r","feedid":f,"node":"n","ts":1,"ok":true})));
@@ -477,15 +628,33 @@ fn payloads_match_their_schemas() {
 
     // Commands: an example of each kind the schema accepts is one the node parses.
     let examples = [
-        (CommandKind::Control, json!({"request_id":"r","data":{"cmd":{"power":"1"}}})),
+        (
+            CommandKind::Control,
+            json!({"request_id":"r","data":{"cmd":{"power":"1"}}}),
+        ),
         (CommandKind::Snapshot, json!({"request_id":"r"})),
-        (CommandKind::Recipe, json!({"request_id":"r","data":{"recipe":1}})),
-        (CommandKind::Ota, json!({"request_id":"r","product_uuid":"P","version":2,"version_name":"v","crc32":1,"url":"u"})),
-        (CommandKind::TimerDelete, json!({"request_id":"r","ids":[1]})),
+        (
+            CommandKind::Recipe,
+            json!({"request_id":"r","data":{"recipe":1}}),
+        ),
+        (
+            CommandKind::Ota,
+            json!({"request_id":"r","product_uuid":"P","version":2,"version_name":"v","crc32":1,"url":"u"}),
+        ),
+        (
+            CommandKind::TimerDelete,
+            json!({"request_id":"r","ids":[1]}),
+        ),
         (CommandKind::TimerQuery, json!({"request_id":"r"})),
         (CommandKind::TimerStop, json!({"request_id":"r","ids":[]})),
-        (CommandKind::TimerRestart, json!({"request_id":"r","ids":[2,3]})),
-        (CommandKind::Unbind, json!({"request_id":"r","feed_ids":["S1"]})),
+        (
+            CommandKind::TimerRestart,
+            json!({"request_id":"r","ids":[2,3]}),
+        ),
+        (
+            CommandKind::Unbind,
+            json!({"request_id":"r","feed_ids":["S1"]}),
+        ),
     ];
     for (k, ex) in &examples {
         let topic = t.command(f, *k);
@@ -502,6 +671,12 @@ fn payloads_match_their_schemas() {
         assert!(!v.is_valid(&json!({"data":{}})), "{k:?}");
         assert!(payload::parse_command(k, br#"{"data":{}}"#).is_err());
     }
-    assert!(!validator(&schema_for(&t.command(f, CommandKind::Control))).is_valid(&json!({"request_id":"r"})));
-    assert!(!validator(&schema_for(&t.command(f, CommandKind::Ota))).is_valid(&json!({"request_id":"r","version":1})));
+    assert!(
+        !validator(&schema_for(&t.command(f, CommandKind::Control)))
+            .is_valid(&json!({"request_id":"r"}))
+    );
+    assert!(
+        !validator(&schema_for(&t.command(f, CommandKind::Ota)))
+            .is_valid(&json!({"request_id":"r","version":1}))
+    );
 }

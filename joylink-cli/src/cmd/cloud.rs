@@ -168,7 +168,11 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
             });
         }
         let mqtt_stats = bridge.as_ref().map(|(b, _)| b.clone());
-        tokio::spawn(status(hub.clone(), mqtt_stats.clone(), args.status_secs.max(1)));
+        tokio::spawn(status(
+            hub.clone(),
+            mqtt_stats.clone(),
+            args.status_secs.max(1),
+        ));
         tokio::spawn(stdin_commands(hub.clone(), stop.clone()));
         let until = async {
             match args.duration {

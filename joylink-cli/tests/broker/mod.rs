@@ -111,7 +111,10 @@ impl Broker {
         self.child = Some(child);
         let t = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(t.elapsed() < Duration::from_secs(10), "mosquitto did not start");
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "mosquitto did not start"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -196,7 +199,10 @@ impl Observer {
                 }
             }
         });
-        client.subscribe("joylink/#", QoS::AtLeastOnce).await.unwrap();
+        client
+            .subscribe("joylink/#", QoS::AtLeastOnce)
+            .await
+            .unwrap();
         tokio::time::timeout(Duration::from_secs(10), ready_rx)
             .await
             .expect("observer subscribed")
@@ -229,7 +235,10 @@ impl Observer {
             if cond(&self.seen.lock().unwrap()) {
                 return;
             }
-            assert!(t.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+            assert!(
+                t.elapsed() < Duration::from_secs(secs),
+                "timed out waiting for {what}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -58,7 +58,10 @@ impl MqttBridge {
     pub fn new(hub: CloudHub, cfg: MqttConfig) -> Result<Self> {
         let (host, port) = parse_url(&cfg.url)?;
         if !valid_level(&cfg.node_id) {
-            return Err(Error::Mqtt(format!("node id {:?}: one topic level", cfg.node_id)));
+            return Err(Error::Mqtt(format!(
+                "node id {:?}: one topic level",
+                cfg.node_id
+            )));
         }
         if !valid_level(&cfg.share_group) {
             return Err(Error::Mqtt(format!("share group {:?}", cfg.share_group)));
@@ -119,7 +122,9 @@ impl MqttBridge {
                     Ok(Event::Incoming(Packet::ConnAck(a))) => {
                         (a.code == ConnectReturnCode::Success).then_some(Net::Up)
                     }
-                    Ok(Event::Incoming(Packet::Publish(p))) => Some(Net::Publish(p.topic, p.payload)),
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        Some(Net::Publish(p.topic, p.payload))
+                    }
                     Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
                     Ok(_) => None,
                     Err(_) => {
@@ -160,7 +165,10 @@ impl MqttBridge {
         }
         st.goodbye(&client).await;
         let _ = client.disconnect().await;
-        if tokio::time::timeout(Duration::from_secs(2), poller).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(2), poller)
+            .await
+            .is_err()
+        {
             // The broker is away; the task ends with the runtime.
         }
         Ok(())
@@ -360,7 +368,13 @@ impl<'a> State<'a> {
                 for s in lost {
                     if let Some(p) = self.pending.remove(&(feed.clone(), s)) {
                         let msg = "the device went offline before answering";
-                        self.respond_err(feed, p.kind, Some(&p.request_id), ErrorCode::Offline, msg);
+                        self.respond_err(
+                            feed,
+                            p.kind,
+                            Some(&p.request_id),
+                            ErrorCode::Offline,
+                            msg,
+                        );
                     }
                 }
                 let why = payload::reason_name(*reason);
@@ -374,7 +388,12 @@ impl<'a> State<'a> {
                 }
             }
             HubEventKind::Upload { data } => {
-                self.event(feed, EventKind::Upload, 12, json!({ "data": payload::document(data) }));
+                self.event(
+                    feed,
+                    EventKind::Upload,
+                    12,
+                    json!({ "data": payload::document(data) }),
+                );
             }
             HubEventKind::OtaStatus { status, progress } => {
                 let f = json!({ "status": status, "progress": progress });
@@ -385,7 +404,12 @@ impl<'a> State<'a> {
                 self.event(feed, EventKind::Timer, 13, f);
             }
             HubEventKind::TaskReport { data } => {
-                self.event(feed, EventKind::Task, 16, json!({ "data": payload::document(data) }));
+                self.event(
+                    feed,
+                    EventKind::Task,
+                    16,
+                    json!({ "data": payload::document(data) }),
+                );
             }
             HubEventKind::Other { packet_type: 14 } => {
                 self.event(feed, EventKind::Async, 14, json!({}));
@@ -514,7 +538,8 @@ impl<'a> State<'a> {
                 return;
             }
         };
-        let sent = tokio::time::timeout(HAND_OVER, self.sh.hub.send_request(feed, cmd.request)).await;
+        let sent =
+            tokio::time::timeout(HAND_OVER, self.sh.hub.send_request(feed, cmd.request)).await;
         match sent {
             Ok(Ok(serial)) => {
                 add(&self.sh.counters.commands, 1);
@@ -544,13 +569,21 @@ impl<'a> State<'a> {
     fn expire(&mut self) {
         let now = Instant::now();
         while self.watch.front().is_some_and(|w| w.deadline <= now) {
-            let Some(w) = self.watch.pop_front() else { break };
+            let Some(w) = self.watch.pop_front() else {
+                break;
+            };
             let held_somewhere = self.sh.hub.is_online(&w.feed)
                 || self.statuses.get(&w.feed).is_some_and(|(on, _)| *on);
             if !held_somewhere {
                 add(&self.sh.counters.not_online, 1);
                 let msg = "no node holds the device";
-                self.respond_err(&w.feed, w.kind, w.request_id.as_deref(), ErrorCode::NotOnline, msg);
+                self.respond_err(
+                    &w.feed,
+                    w.kind,
+                    w.request_id.as_deref(),
+                    ErrorCode::NotOnline,
+                    msg,
+                );
             }
         }
     }
@@ -607,10 +640,12 @@ impl<'a> State<'a> {
         let held: Vec<Arc<str>> = self.held.drain().collect();
         let mut msgs: Vec<Message> = held
             .iter()
-            .filter_map(|f| match self.status_msg(f, false, self.node(), Some("shutdown")) {
-                Ctrl::Pub(m) => Some(m),
-                _ => None,
-            })
+            .filter_map(
+                |f| match self.status_msg(f, false, self.node(), Some("shutdown")) {
+                    Ctrl::Pub(m) => Some(m),
+                    _ => None,
+                },
+            )
             .collect();
         msgs.push(Message {
             topic: self.sh.topics.node_status(self.node()),
@@ -621,7 +656,10 @@ impl<'a> State<'a> {
         });
         for m in msgs {
             let r = client.publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload);
-            if tokio::time::timeout(Duration::from_secs(1), r).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(1), r)
+                .await
+                .is_err()
+            {
                 return;
             }
         }

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_url("mqtt://127.0.0.1:1999").unwrap(), ("127.0.0.1".into(), 1999));
+        assert_eq!(
+            parse_url("mqtt://127.0.0.1:1999").unwrap(),
+            ("127.0.0.1".into(), 1999)
+        );
         assert_eq!(parse_url("tcp://broker/").unwrap(), ("broker".into(), 1883));
         assert_eq!(parse_url("broker:18").unwrap(), ("broker".into(), 18));
         for bad in ["mqtts://b:1", "mqtt://:1", "mqtt://b:x", "mqtt://b/path:1"] {

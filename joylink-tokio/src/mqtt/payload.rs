@@ -33,13 +33,7 @@ pub fn node_status(node: &str, online: bool, ts: Option<u64>) -> Value {
 
 /// `device/<feedid>/status`: `{"feedid", "state", "node", "ts", "reason"?}`.
 #[must_use]
-pub fn device_status(
-    feed: &str,
-    node: &str,
-    online: bool,
-    reason: Option<&str>,
-    ts: u64,
-) -> Value {
+pub fn device_status(feed: &str, node: &str, online: bool, reason: Option<&str>, ts: u64) -> Value {
     let mut v = json!({
         "feedid": feed,
         "state": if online { "online" } else { "offline" },
@@ -213,7 +207,12 @@ pub fn parse_command(kind: CommandKind, payload: &[u8]) -> Result<Command, (Erro
             data,
         })
     };
-    let timers = |biz: u32| ids().map(|ids| HubRequest::Timers { biz_code: biz.into(), ids });
+    let timers = |biz: u32| {
+        ids().map(|ids| HubRequest::Timers {
+            biz_code: biz.into(),
+            ids,
+        })
+    };
     let request = match kind {
         CommandKind::Control => {
             if !o.get("data").is_some_and(Value::is_object) {
@@ -294,9 +293,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.request_id, "r1");
-        assert!(matches!(c.request, HubRequest::Control { ref data, .. } if data == br#"{"cmd":{"power":"1"}}"#));
-        let t = parse_command(CommandKind::TimerDelete, br#"{"request_id":"r","ids":[3,4]}"#)
-            .unwrap();
+        assert!(
+            matches!(c.request, HubRequest::Control { ref data, .. } if data == br#"{"cmd":{"power":"1"}}"#)
+        );
+        let t = parse_command(
+            CommandKind::TimerDelete,
+            br#"{"request_id":"r","ids":[3,4]}"#,
+        )
+        .unwrap();
         assert!(matches!(t.request, HubRequest::Timers { ref ids, .. } if ids == &[3, 4]));
         for (k, p) in [
             (CommandKind::Control, &br#"{"data":{}}"#[..]),
@@ -306,7 +310,11 @@ mod tests {
             (CommandKind::Unbind, br#"{"request_id":"r"}"#),
             (CommandKind::Snapshot, b"nope"),
         ] {
-            assert_eq!(parse_command(k, p).unwrap_err().0, ErrorCode::BadRequest, "{k:?}");
+            assert_eq!(
+                parse_command(k, p).unwrap_err().0,
+                ErrorCode::BadRequest,
+                "{k:?}"
+            );
         }
         assert_eq!(
             parse_command(CommandKind::TimerAdd, br#"{"request_id":"r"}"#)
@@ -314,7 +322,10 @@ mod tests {
                 .0,
             ErrorCode::Unsupported
         );
-        assert_eq!(request_id(br#"{"request_id":"x","data":5}"#).as_deref(), Some("x"));
+        assert_eq!(
+            request_id(br#"{"request_id":"x","data":5}"#).as_deref(),
+            Some("x")
+        );
         assert_eq!(request_id(b"{}"), None);
     }
 }

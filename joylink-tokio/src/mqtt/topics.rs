@@ -216,7 +216,10 @@ mod tests {
             t.parse(&t.device_status("F1")),
             Some(Parsed::DeviceStatus("F1"))
         );
-        assert_eq!(t.parse(&t.node_status("n1")), Some(Parsed::NodeStatus("n1")));
+        assert_eq!(
+            t.parse(&t.node_status("n1")),
+            Some(Parsed::NodeStatus("n1"))
+        );
         assert_eq!(
             t.parse("joylink/prod/device/F1/cmd/launch"),
             Some(Parsed::Command("F1", None))
