@@ -41,7 +41,7 @@ struct Node {
 
 async fn node(url: &str, id: &str, seed: u64, n: u64, buffer: usize, unknown_ms: u64) -> Node {
     let mut sc = ServerConfig::default();
-    sc.cloud.request_timeout_ms = 3_000;
+    sc.cloud.request_timeout_ms = 1_000;
     let (hub, addr, stop) = common::server(seed, n, sc).await;
     let mut m = MqttConfig::new(url, id);
     m.buffer = buffer;
@@ -368,6 +368,7 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     })
     .await;
     let before = (big.hub.stats().online, small.hub.stats().online);
+    let mark = obs.seen.lock().unwrap().len();
     let t = Instant::now();
     tokio::task::block_in_place(|| broker.stop());
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -429,6 +430,25 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
             .to_string()
             .contains(&format!("dropped {ds}"))
     );
+    // Back on the broker, each node said again that it and its device are online.
+    let again = obs.seen.lock().unwrap()[mark..].to_vec();
+    for (n, f) in [(&big, &feeds[0]), (&small, &feeds[1])] {
+        assert_eq!(n.bridge.stats().connects, 2);
+        let status = format!("joylink/device/{f}/status");
+        assert!(
+            again
+                .iter()
+                .any(|s| s.topic == status && s.json["state"] == "online")
+        );
+    }
+    for id in ["node-big", "node-small"] {
+        let status = format!("joylink/node/{id}/status");
+        assert!(
+            again
+                .iter()
+                .any(|s| s.topic == status && s.json["state"] == "online")
+        );
+    }
     check_all(&obs.seen.lock().unwrap());
     big.stop.cancel();
     small.stop.cancel();
@@ -436,7 +456,8 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
 
 /// (4) A command for a device that no node holds: exactly one node answers, `not_online`,
 /// after the unknown-device timeout. A malformed command for a held device gets
-/// `bad_request`; a timer add gets `unsupported`.
+/// `bad_request`; a timer add gets `unsupported`; a device that does not answer gets `timeout`,
+/// one that disconnects before answering gets `offline`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     let Some(broker) = Broker::start() else {
@@ -499,6 +520,26 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
         !responses_ok(s, "u2").is_empty() && !responses_ok(s, "u3").is_empty()
     })
     .await;
+    // A device that does not answer (this one never does): `timeout` after the machine's
+    // request timeout (1 s here). Then one that disconnects first: `offline`.
+    let t4 = Instant::now();
+    let control = json!({ "request_id": "u4", "data": {"cmd": {"power": "1"}} });
+    obs.publish(&t.command(&feed, CommandKind::Control), &control)
+        .await;
+    obs.wait_for(10, "the timeout answer", |s| {
+        !responses_ok(s, "u4").is_empty()
+    })
+    .await;
+    assert!(t4.elapsed() >= Duration::from_millis(1_000));
+    let control = json!({ "request_id": "u5", "data": {"cmd": {"power": "0"}} });
+    obs.publish(&t.command(&feed, CommandKind::Control), &control)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.cancel();
+    obs.wait_for(10, "the offline answer", |s| {
+        !responses_ok(s, "u5").is_empty()
+    })
+    .await;
     // No duplicate answer from the other node, even after its timeout.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let seen = obs.seen.lock().unwrap().clone();
@@ -507,8 +548,13 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
             .filter(|s| s.topic.contains("/response/") && s.json["request_id"] == id)
             .count()
     };
-    assert_eq!((count("u1"), count("u2"), count("u3")), (1, 1, 1));
+    let counts: Vec<usize> = ["u1", "u2", "u3", "u4", "u5"].map(count).to_vec();
+    assert_eq!(counts, [1; 5]);
     let r = responses_ok(&seen, "u");
+    assert_eq!(r["u4"]["error"]["code"], "timeout");
+    assert_eq!(r["u5"]["error"]["code"], "offline");
+    let st = broker::device_states(&seen);
+    assert_eq!(st[&feed], (false, "node-a".to_string()));
     assert_eq!(r["u2"]["error"]["code"], "bad_request");
     assert_eq!(r["u3"]["error"]["code"], "unsupported");
     assert_eq!(r["u2"]["node"], "node-a");
