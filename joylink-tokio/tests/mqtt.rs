@@ -520,6 +520,19 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
         !responses_ok(s, "u2").is_empty() && !responses_ok(s, "u3").is_empty()
     })
     .await;
+    // Without a request id: answered once, with a null request id.
+    obs.publish(
+        &t.command(&feed, CommandKind::Snapshot),
+        &json!({ "data": {} }),
+    )
+    .await;
+    let nulls = |s: &[Seen]| {
+        s.iter()
+            .filter(|m| m.topic.contains("/response/") && m.json["request_id"].is_null())
+            .count()
+    };
+    obs.wait_for(10, "the anonymous bad request's answer", |s| nulls(s) == 1)
+        .await;
     // A device that does not answer (this one never does): `timeout` after the machine's
     // request timeout (1 s here). Then one that disconnects first: `offline`.
     let t4 = Instant::now();
@@ -550,6 +563,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     };
     let counts: Vec<usize> = ["u1", "u2", "u3", "u4", "u5"].map(count).to_vec();
     assert_eq!(counts, [1; 5]);
+    assert_eq!(nulls(&seen), 1);
     let r = responses_ok(&seen, "u");
     assert_eq!(r["u4"]["error"]["code"], "timeout");
     assert_eq!(r["u5"]["error"]["code"], "offline");
@@ -559,11 +573,12 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     assert_eq!(r["u3"]["error"]["code"], "unsupported");
     assert_eq!(r["u2"]["node"], "node-a");
     assert_eq!(a.bridge.stats().not_online + b.bridge.stats().not_online, 1);
-    // Everything but the deliberately malformed command matches its schema.
-    let valid: Vec<Seen> = seen
-        .into_iter()
-        .filter(|s| !(s.topic.contains("/cmd/") && s.json["request_id"] == "u2"))
-        .collect();
+    // Everything but the deliberately malformed commands matches its schema.
+    let malformed = |s: &Seen| {
+        s.topic.contains("/cmd/")
+            && (s.json["request_id"] == "u2" || s.json["request_id"].is_null())
+    };
+    let valid: Vec<Seen> = seen.iter().filter(|s| !malformed(s)).cloned().collect();
     check_all(&valid);
     stop.cancel();
     drop(broker);

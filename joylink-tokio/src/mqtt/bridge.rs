@@ -449,10 +449,17 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Whether this command was seen already (through the other subscription).
-    fn seen_before(&mut self, feed: &str, request_id: Option<&str>) -> bool {
-        let Some(id) = request_id else { return false };
-        let key = (feed.to_string(), id.to_string());
+    /// Whether this command was seen already (through the other subscription). Commands are
+    /// told apart by request id; one without (a bad request) by its bytes.
+    fn seen_before(&mut self, feed: &str, request_id: Option<&str>, body: &[u8]) -> bool {
+        let id = match request_id {
+            Some(id) => id.to_string(),
+            None => format!(
+                "\0{}",
+                String::from_utf8_lossy(body.get(..256).unwrap_or(body))
+            ),
+        };
+        let key = (feed.to_string(), id);
         if !self.seen.insert(key.clone()) {
             return true;
         }
@@ -470,11 +477,14 @@ impl<'a> State<'a> {
         match sh.topics.parse(topic) {
             Some(Parsed::Command(feed, Some(kind))) => {
                 let rid = payload::request_id(body);
-                if self.seen_before(feed, rid.as_deref()) {
+                if self.seen_before(feed, rid.as_deref(), body) {
                     return;
                 }
                 if sh.hub.is_online(feed) {
                     self.execute(feed, kind, body).await;
+                } else if self.statuses.get(feed).is_some_and(|(on, _)| *on) {
+                    // Another node holds it: it subscribed before it said so, and answers.
+                    add(&sh.counters.ignored, 1);
                 } else {
                     add(&sh.counters.ignored, 1);
                     self.watch.push_back(Watch {
