@@ -23,7 +23,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use joylink_crypto::AccessKey;
-use joylink_session::wan::{Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, TxQueue};
+use joylink_session::wan::{
+    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, OtaOrderSpec, TxQueue,
+};
+use joylink_wire::wan::timer::TimerMessage;
 use joylink_wire::{BizCode, bytes};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -125,7 +128,49 @@ pub enum HubEventKind {
         /// The machine's error.
         error: String,
     },
-    /// Any other packet the machine handed up, by type.
+    /// The device acknowledged an OTA order sent with [`CloudHub::send_request`] (type 7,
+    /// spec 9.5).
+    OtaAck {
+        /// The order's serial.
+        serial: u32,
+    },
+    /// An OTA status report (type 8, spec 9.6), already answered.
+    OtaStatus {
+        /// `status` (0 download, 1 install, 2 done, 3 failed).
+        status: i32,
+        /// `progress`.
+        progress: i32,
+    },
+    /// A timer task ran (type 13, 1097, spec 10.8), already answered with 197.
+    TimerExecuted {
+        /// The task id.
+        id: i32,
+        /// The device's result code.
+        code: i32,
+    },
+    /// The answer to a timer request sent with [`CloudHub::send_request`] (type 13, 190–196,
+    /// spec ch. 10), matched by serial.
+    TimerAnswer {
+        /// The request's serial.
+        serial: u32,
+        /// The answer's biz_code (191 add, 193 delete, 194 query, ...).
+        biz_code: u32,
+        /// The answer's `code` (0 success; for a query, the number of tasks listed).
+        code: i32,
+    },
+    /// A recipe task report (type 16, spec 7.3.29), already answered.
+    TaskReport {
+        /// The report JSON.
+        data: Bytes,
+    },
+    /// A gateway answered a sub-device unbind sent with [`CloudHub::send_request`] (type 113,
+    /// spec 7.3.24).
+    SubDevUnbound {
+        /// The request's serial.
+        serial: u32,
+    },
+    /// Any other packet the machine handed up, by type (type 14, the async results, among them:
+    /// the machine hands up only its type).
     Other {
         /// The packet type.
         packet_type: u8,
@@ -195,11 +240,87 @@ fn dec(c: &AtomicU64) {
     c.fetch_sub(1, Ordering::Relaxed);
 }
 
+/// A request for one device, as [`CloudHub::send_request`] takes it: each variant is one of the
+/// [`Cloud`] machine's request calls, owned so that it can cross to the connection's task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HubRequest {
+    /// Type 11 by biz_code: control 1002, snapshot 1004, recipe 1050 (spec 7.3.7–7.3.11);
+    /// answered by [`HubEventKind::ControlResponse`].
+    Control {
+        /// The biz_code.
+        biz_code: BizCode,
+        /// The JSON body.
+        data: Vec<u8>,
+    },
+    /// An OTA order (type 7, spec 9.5); acknowledged by [`HubEventKind::OtaAck`], then
+    /// [`HubEventKind::OtaStatus`] reports.
+    Ota {
+        /// `productuuid`.
+        product_uuid: String,
+        /// `version`.
+        version: i32,
+        /// `versionname`.
+        version_name: String,
+        /// `crc32` of the firmware.
+        crc32: u32,
+        /// `url`.
+        url: String,
+    },
+    /// Delete 1093, query 1094, stop 1095 or restart 1096 timer tasks by id (empty: all; spec
+    /// 10.3–10.7); answered by [`HubEventKind::TimerAnswer`].
+    Timers {
+        /// The biz_code.
+        biz_code: BizCode,
+        /// The task ids.
+        ids: Vec<i32>,
+    },
+    /// Unbind sub-devices of a gateway (type 113, spec 7.3.23); answered by
+    /// [`HubEventKind::SubDevUnbound`].
+    UnbindSubs {
+        /// The sub-devices' feed ids.
+        feed_ids: Vec<String>,
+    },
+}
+
+impl HubRequest {
+    fn send(
+        &self,
+        cloud: &mut Cloud,
+        now: joylink_session::Instant,
+        tx: &mut TxQueue<TX_CAP>,
+    ) -> joylink_session::Result<u32> {
+        match self {
+            Self::Control { biz_code, data } => cloud.control(now, *biz_code, data, tx),
+            Self::Ota {
+                product_uuid,
+                version,
+                version_name,
+                crc32,
+                url,
+            } => {
+                let order = OtaOrderSpec {
+                    product_uuid,
+                    version: *version,
+                    version_name,
+                    crc32: *crc32,
+                    url,
+                };
+                cloud.start_ota(now, &order, tx)
+            }
+            Self::Timers { biz_code, ids } => cloud.manage_timers(now, *biz_code, ids, tx),
+            Self::UnbindSubs { feed_ids } => {
+                let feeds: Vec<&[u8]> = feed_ids.iter().map(String::as_bytes).collect();
+                cloud.unbind_subs(now, &feeds, tx)
+            }
+        }
+    }
+}
+
 /// A command for one device's connection.
 #[derive(Debug)]
 struct Command {
-    biz_code: BizCode,
-    data: Vec<u8>,
+    request: HubRequest,
     reply: oneshot::Sender<Result<u32>>,
 }
 
@@ -314,6 +435,19 @@ impl CloudHub {
     /// machine refuses (e.g. too many requests outstanding), [`Error::Closed`] when the
     /// connection ends meanwhile.
     pub async fn send_command(&self, feed_id: &str, biz_code: BizCode, data: &[u8]) -> Result<u32> {
+        let request = HubRequest::Control {
+            biz_code,
+            data: data.to_vec(),
+        };
+        self.send_request(feed_id, request).await
+    }
+
+    /// Sends any [`HubRequest`] through the connection that holds `feed_id`; returns the serial
+    /// its answer or [`HubEventKind::Timeout`] will carry.
+    ///
+    /// # Errors
+    /// As [`CloudHub::send_command`].
+    pub async fn send_request(&self, feed_id: &str, request: HubRequest) -> Result<u32> {
         let tx = {
             let sessions = self.inner.sessions.lock().map_err(|_| Error::Closed)?;
             sessions
@@ -324,13 +458,9 @@ impl CloudHub {
         let (reply, answer) = oneshot::channel();
         // Boxed: tokio's channel allocates its slots in blocks of 32, so a thin item keeps
         // each authenticated connection's channel at a few hundred bytes.
-        tx.send(Box::new(Command {
-            biz_code,
-            data: data.to_vec(),
-            reply,
-        }))
-        .await
-        .map_err(|_| Error::Closed)?;
+        tx.send(Box::new(Command { request, reply }))
+            .await
+            .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
     }
 
@@ -438,7 +568,7 @@ impl CloudHub {
                 cmd = recv(&mut st.commands) => match cmd {
                     Some(cmd) => {
                         let now = clock.now();
-                        let r = st.cloud.control(now, cmd.biz_code, &cmd.data, &mut st.tx);
+                        let r = cmd.request.send(&mut st.cloud, now, &mut st.tx);
                         if r.is_ok() {
                             inc(&inner.counters.commands);
                         }
@@ -524,6 +654,27 @@ impl CloudHub {
                                 data: Bytes::copy_from_slice(data),
                             }
                         }
+                        CloudIncoming::OtaAck { serial } => HubEventKind::OtaAck { serial },
+                        CloudIncoming::OtaStatus { status, progress } => {
+                            HubEventKind::OtaStatus { status, progress }
+                        }
+                        CloudIncoming::TimerExecuted { id, code } => {
+                            HubEventKind::TimerExecuted { id, code }
+                        }
+                        CloudIncoming::TimerAnswer { serial, message } => {
+                            let (biz_code, code) = timer_answer(&message);
+                            HubEventKind::TimerAnswer {
+                                serial,
+                                biz_code,
+                                code,
+                            }
+                        }
+                        CloudIncoming::TaskReport { report } => HubEventKind::TaskReport {
+                            data: Bytes::copy_from_slice(report),
+                        },
+                        CloudIncoming::SubDevUnbound { serial } => {
+                            HubEventKind::SubDevUnbound { serial }
+                        }
                         _ => HubEventKind::Other { packet_type: ptype },
                     };
                     if let Some(f) = &feed {
@@ -600,6 +751,23 @@ async fn recv(rx: &mut Option<mpsc::Receiver<Box<Command>>>) -> Option<Box<Comma
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The biz_code and `code` of a timer answer (a query's `code` is its number of tasks).
+fn timer_answer(m: &TimerMessage<'_>) -> (u32, i32) {
+    match m {
+        TimerMessage::SupportResponse(c)
+        | TimerMessage::AddResponse(c)
+        | TimerMessage::UpdateResponse(c) => (c.preamble.biz_code.value(), c.code),
+        TimerMessage::DeleteResponse(r)
+        | TimerMessage::StopResponse(r)
+        | TimerMessage::RestartResponse(r) => (r.preamble.biz_code.value(), r.code),
+        TimerMessage::QueryResponse(q) => (
+            q.preamble.biz_code.value(),
+            i32::try_from(q.tasks.iter().count()).unwrap_or(i32::MAX),
+        ),
+        _ => (0, 0),
     }
 }
 

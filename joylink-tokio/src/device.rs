@@ -25,6 +25,10 @@ use crate::io::{Read, flush, read_some, shrink};
 pub struct DriverConfig {
     /// The cloud's address.
     pub cloud: SocketAddr,
+    /// Further addresses of the same cloud (other front-end nodes). After a refused or dropped
+    /// connection the device tries the next address, in the order `cloud`, `alternates[0]`, ...,
+    /// round and round: a lost node's devices move to the others.
+    pub alternates: Vec<SocketAddr>,
     /// First pause after a failed or dropped connection (default 500 ms).
     pub backoff_min: Duration,
     /// Longest pause (default 30 s); each failure doubles the pause up to this, a successful
@@ -40,6 +44,7 @@ impl DriverConfig {
     pub fn new(cloud: SocketAddr) -> Self {
         Self {
             cloud,
+            alternates: Vec::new(),
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
@@ -130,8 +135,16 @@ pub async fn run_device<A: DeviceApp>(
 ) -> u64 {
     let mut backoff = cfg.backoff_min;
     let mut connections = 0u64;
+    let addrs: Vec<SocketAddr> = std::iter::once(cfg.cloud)
+        .chain(cfg.alternates.iter().copied())
+        .collect();
+    let mut at = 0usize;
     loop {
-        let connect = tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(cfg.cloud));
+        let addr = addrs.get(at).copied().unwrap_or(cfg.cloud);
+        // Whatever happens to this connection, the next attempt goes to the next address
+        // (with one address: the same).
+        at = at.saturating_add(1).checked_rem(addrs.len()).unwrap_or(0);
+        let connect = tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(addr));
         let stream = tokio::select! {
             () = stop.cancelled() => return connections,
             s = connect => s.ok().and_then(Result::ok),
@@ -148,6 +161,11 @@ pub async fn run_device<A: DeviceApp>(
             }
             if authed {
                 backoff = cfg.backoff_min;
+                if addrs.len() > 1 {
+                    // A connection that worked was dropped: try the next node at once (the
+                    // jittered pause below still spreads a lost node's devices out).
+                    backoff = backoff.min(Duration::from_millis(100));
+                }
             }
         }
         // Jitter of up to half the pause, so a fleet that lost its server does not return at

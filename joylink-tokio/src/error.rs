@@ -31,6 +31,9 @@ pub enum Error {
         /// The answer's `code`.
         code: i32,
     },
+    /// A broker URL the MQTT bridge cannot use, or its client failed (feature `mqtt`).
+    #[error("mqtt: {0}")]
+    Mqtt(String),
 }
 
 /// `Result` with this crate's [`Error`].

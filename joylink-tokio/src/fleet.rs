@@ -45,6 +45,10 @@ pub fn identity(seed: u64, i: u64) -> (String, String) {
 pub struct FleetConfig {
     /// The cloud.
     pub cloud: SocketAddr,
+    /// Further nodes of the same cloud: device `i` starts at address `i mod n` of `cloud`
+    /// followed by these, and after a dropped or refused connection moves on to the next one
+    /// ([`DriverConfig::alternates`]).
+    pub alternates: Vec<SocketAddr>,
     /// How many devices.
     pub devices: u64,
     /// The identity seed ([`identity`]).
@@ -291,6 +295,19 @@ impl DeviceApp for Sim {
     }
 }
 
+/// Device `i`'s driver: its list of addresses rotated so that the fleet spreads evenly.
+fn driver_config(cfg: &FleetConfig, i: u64) -> DriverConfig {
+    let all: Vec<SocketAddr> = std::iter::once(cfg.cloud)
+        .chain(cfg.alternates.iter().copied())
+        .collect();
+    let n = u64::try_from(all.len()).unwrap_or(1).max(1);
+    let first = usize::try_from(i.checked_rem(n).unwrap_or(0)).unwrap_or(0);
+    let mut rotated = all.iter().cycle().skip(first).take(all.len()).copied();
+    let mut d = DriverConfig::new(rotated.next().unwrap_or(cfg.cloud));
+    d.alternates = rotated.collect();
+    d
+}
+
 /// Runs the fleet to the end of its duration and returns the summary. `progress` can be read
 /// meanwhile (a progress bar).
 ///
@@ -336,7 +353,7 @@ pub async fn run_fleet(cfg: FleetConfig, progress: Arc<Progress>) -> crate::Resu
             lost: 0,
             rtt_us: Vec::new(),
         };
-        let dcfg = DriverConfig::new(cfg.cloud);
+        let dcfg = driver_config(&cfg, i);
         let stop = stop.clone();
         let conns = connections.clone();
         tasks.push(tokio::spawn(async move {
@@ -376,4 +393,40 @@ pub async fn run_fleet(cfg: FleetConfig, progress: Arc<Progress>) -> crate::Resu
         .saturating_sub(report.authenticated);
     report.rtt_us.sort_unstable();
     Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Devices spread round-robin over the nodes, each with every other node as its fallbacks
+    /// in order.
+    #[test]
+    fn devices_spread_over_the_nodes() {
+        let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
+        let c: SocketAddr = "127.0.0.1:3".parse().unwrap();
+        let cfg = FleetConfig {
+            cloud: a,
+            alternates: vec![b, c],
+            devices: 6,
+            seed: 1,
+            duration: Duration::from_secs(1),
+            heartbeat_ms: 1000,
+            upload_ms: None,
+            fault_rate: 0.0,
+            connect_rate: 0,
+            drain: Duration::from_secs(1),
+        };
+        let firsts: Vec<_> = (0..6).map(|i| driver_config(&cfg, i).cloud).collect();
+        assert_eq!(firsts, [a, b, c, a, b, c]);
+        let d = driver_config(&cfg, 1);
+        assert_eq!(d.alternates, [c, a]);
+        let single = FleetConfig {
+            alternates: Vec::new(),
+            ..cfg
+        };
+        assert!(driver_config(&single, 5).alternates.is_empty());
+    }
 }

@@ -9,6 +9,8 @@ mod error;
 pub mod fleet;
 mod io;
 pub mod lan;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
 
 pub use clock::{Clock, os_rng};
 pub use error::{Error, Result};

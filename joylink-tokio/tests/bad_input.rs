@@ -154,6 +154,7 @@ async fn two_thousand_unauthenticated_connections_cost_little_and_are_closed() {
     let device = tokio::spawn(run_fleet(
         FleetConfig {
             cloud: addr,
+            alternates: Vec::new(),
             devices: 1,
             seed: 3,
             duration: Duration::from_secs(6),

@@ -20,6 +20,7 @@ use joylink_tokio::fleet::{FleetConfig, Progress, identity, run_fleet};
 fn fleet(addr: std::net::SocketAddr, devices: u64, secs: u64) -> FleetConfig {
     FleetConfig {
         cloud: addr,
+        alternates: Vec::new(),
         devices,
         seed: 7,
         duration: Duration::from_secs(secs),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow};
 use joylink_tokio::cloud::{CloudHub, HubEvent, HubEventKind, ServerConfig};
 use joylink_tokio::fleet::identity;
+use joylink_tokio::mqtt::{MqttBridge, MqttConfig};
 use tokio::io::AsyncBufReadExt as _;
 use tokio_util::sync::CancellationToken;
 
@@ -41,6 +42,26 @@ pub struct Args {
     /// Stop after this many seconds (default: run until stdin closes or Ctrl-C).
     #[arg(long)]
     pub duration: Option<u64>,
+    /// Bridge to an MQTT broker (`mqtt://host:port`): every device event is published, commands
+    /// are taken from it (topics: joylink-tokio's `mqtt` module docs, docs/mqtt.md).
+    #[arg(long, value_name = "URL")]
+    pub mqtt: Option<String>,
+    /// This node's id on the broker (unique per node; default `node-<pid>`).
+    #[arg(long, requires = "mqtt")]
+    pub node_id: Option<String>,
+    /// Base topic (default `joylink`).
+    #[arg(long, requires = "mqtt", default_value = "joylink")]
+    pub mqtt_base: String,
+    /// Events and responses buffered while the broker is away; past it the oldest are dropped
+    /// and counted.
+    #[arg(long, requires = "mqtt", default_value_t = 10_000)]
+    pub mqtt_buffer: usize,
+    /// Milliseconds after which a command for a device no node holds is answered `not_online`.
+    #[arg(long, requires = "mqtt", default_value_t = 15_000)]
+    pub unknown_timeout_ms: u64,
+    /// Milliseconds a command waits for the device's answer (the machine's request timeout).
+    #[arg(long, default_value_t = 10_000)]
+    pub request_timeout_ms: u32,
 }
 
 /// Reads the registry file.
@@ -90,7 +111,7 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let n = keys.len();
-    let cfg = ServerConfig {
+    let mut cfg = ServerConfig {
         cloud: joylink_session::wan::CloudConfig {
             auth_timeout_ms: u32::try_from(args.auth_timeout.saturating_mul(1000))
                 .unwrap_or(u32::MAX),
@@ -98,6 +119,7 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         },
         ..ServerConfig::default()
     };
+    cfg.cloud.request_timeout_ms = args.request_timeout_ms.max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -111,6 +133,23 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
             listener.local_addr()?
         ));
         let stop = CancellationToken::new();
+        let bridge = match &args.mqtt {
+            Some(url) => {
+                let node = args
+                    .node_id
+                    .clone()
+                    .unwrap_or_else(|| format!("node-{}", std::process::id()));
+                let mut m = MqttConfig::new(url, &node);
+                m.base.clone_from(&args.mqtt_base);
+                m.buffer = args.mqtt_buffer;
+                m.unknown_timeout = Duration::from_millis(args.unknown_timeout_ms);
+                let bridge = MqttBridge::new(hub.clone(), m)?;
+                crate::errln(&format!("joylink cloud: node {node} on the broker {url}"));
+                let task = tokio::spawn(bridge.clone().run(stop.clone()));
+                Some((bridge, task))
+            }
+            None => None,
+        };
         let server = tokio::spawn(hub.clone().serve(listener, stop.clone()));
         let json = args.json;
         let quiet = args.quiet;
@@ -132,7 +171,12 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
                 }
             });
         }
-        tokio::spawn(status(hub.clone(), args.status_secs.max(1)));
+        let mqtt_stats = bridge.as_ref().map(|(b, _)| b.clone());
+        tokio::spawn(status(
+            hub.clone(),
+            mqtt_stats.clone(),
+            args.status_secs.max(1),
+        ));
         tokio::spawn(stdin_commands(hub.clone(), stop.clone()));
         let until = async {
             match args.duration {
@@ -147,7 +191,10 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         }
         stop.cancel();
         let _ = server.await;
-        crate::errln(&status_line(&hub, 0, 1.0));
+        if let Some((_, task)) = bridge {
+            let _ = task.await;
+        }
+        crate::errln(&status_line(&hub, mqtt_stats.as_ref(), 0, 1.0));
         Ok(std::process::ExitCode::SUCCESS)
     })
 }
@@ -187,13 +234,14 @@ fn render(e: &HubEvent, json: bool) -> String {
     }
 }
 
-fn status_line(hub: &CloudHub, hb_delta: u64, secs: f64) -> String {
+fn status_line(hub: &CloudHub, mqtt: Option<&MqttBridge>, hb_delta: u64, secs: f64) -> String {
     let s = hub.stats();
     #[allow(clippy::cast_precision_loss)]
     let rate = hb_delta as f64 / secs;
+    let mqtt = mqtt.map_or_else(String::new, |b| format!(" {}", b.stats()));
     format!(
         "status: connected {} authenticated {} heartbeats/s {rate:.0} heartbeats {} uploads {} \
-         controls sent {} answered {} timeouts {} errors {} closed(auth-timeout {} refused {})",
+         controls sent {} answered {} timeouts {} errors {} closed(auth-timeout {} refused {}){mqtt}",
         s.open,
         s.online,
         s.heartbeats,
@@ -207,7 +255,7 @@ fn status_line(hub: &CloudHub, hb_delta: u64, secs: f64) -> String {
     )
 }
 
-async fn status(hub: CloudHub, secs: u64) {
+async fn status(hub: CloudHub, mqtt: Option<MqttBridge>, secs: u64) {
     let mut last = 0;
     let mut tick = tokio::time::interval(Duration::from_secs(secs));
     tick.tick().await;
@@ -215,7 +263,12 @@ async fn status(hub: CloudHub, secs: u64) {
         tick.tick().await;
         let hb = hub.stats().heartbeats;
         #[allow(clippy::cast_precision_loss)]
-        crate::errln(&status_line(&hub, hb.saturating_sub(last), secs as f64));
+        crate::errln(&status_line(
+            &hub,
+            mqtt.as_ref(),
+            hb.saturating_sub(last),
+            secs as f64,
+        ));
         last = hb;
     }
 }

@@ -14,9 +14,12 @@ use joylink_tokio::fleet::{FleetConfig, FleetReport, Progress, identity, run_fle
 /// `joylink fleet` options.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The cloud's address.
-    #[arg(long)]
-    pub cloud: SocketAddr,
+    /// The cloud's address; several nodes of one cloud as `--cloud A --cloud B` or
+    /// `--cloud A,B`. Devices are spread over them round-robin, and a device whose connection
+    /// is dropped or refused reconnects to the next one (killing a node moves its devices to
+    /// the others).
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub cloud: Vec<SocketAddr>,
     /// Number of devices.
     #[arg(long)]
     pub devices: u64,
@@ -76,7 +79,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Err(crate::usage("--fault-rate is a chance between 0 and 1"));
     }
     let cfg = FleetConfig {
-        cloud: args.cloud,
+        cloud: *args
+            .cloud
+            .first()
+            .ok_or_else(|| crate::usage("--cloud ADDR"))?,
+        alternates: args.cloud.iter().skip(1).copied().collect(),
         devices: args.devices,
         seed: args.seed,
         duration: Duration::from_secs(args.duration),

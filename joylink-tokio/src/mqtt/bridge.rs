@@ -1,0 +1,684 @@
+//! The bridge task: hub events out to the broker, commands in from it.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use joylink_wire::bytes::Bytes;
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, Event, LastWill, MqttOptions, Outgoing, Packet, QoS,
+};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{MqttConfig, parse_url};
+use super::outbox::{Message, Outbox};
+use super::payload::{self, ErrorCode};
+use super::stats::{Counters, MqttStats, add};
+use super::topics::{CommandKind, EventKind, Parsed, Topics, valid_level};
+use crate::cloud::{CloudHub, HubEvent, HubEventKind};
+use crate::{Error, Result};
+
+/// Commands remembered to drop the second copy a node gets when both its per-device and the
+/// shared subscription match.
+const SEEN_CAP: usize = 8192;
+/// Requests the client's channel holds before `try_publish` reports it full.
+const CLIENT_CAP: usize = 1024;
+/// Largest message in or out (a device's snapshot is far smaller; the frame bound is 64 KiB).
+const MAX_PACKET: usize = 256 * 1024;
+/// How long handing a command to a device's connection may take.
+const HAND_OVER: Duration = Duration::from_secs(5);
+
+/// A [`CloudHub`] on an MQTT broker: publishes every device event and takes commands for the
+/// devices this node holds (see the module docs for the contract). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct MqttBridge {
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    hub: CloudHub,
+    cfg: MqttConfig,
+    host: String,
+    port: u16,
+    topics: Topics,
+    counters: Counters,
+}
+
+impl MqttBridge {
+    /// A bridge for `hub` as `cfg` says; nothing connects before [`MqttBridge::run`].
+    ///
+    /// # Errors
+    /// [`Error::Mqtt`] for a bad URL, a node id or share group that is not one topic level, or
+    /// a base topic with wildcards.
+    pub fn new(hub: CloudHub, cfg: MqttConfig) -> Result<Self> {
+        let (host, port) = parse_url(&cfg.url)?;
+        if !valid_level(&cfg.node_id) {
+            return Err(Error::Mqtt(format!(
+                "node id {:?}: one topic level",
+                cfg.node_id
+            )));
+        }
+        if !valid_level(&cfg.share_group) {
+            return Err(Error::Mqtt(format!("share group {:?}", cfg.share_group)));
+        }
+        let base = cfg.base.trim_matches('/');
+        if base.is_empty() || base.starts_with('$') || base.contains(['+', '#', '\0']) {
+            return Err(Error::Mqtt(format!("base topic {:?}", cfg.base)));
+        }
+        Ok(Self {
+            inner: Arc::new(Shared {
+                topics: Topics::new(base),
+                hub,
+                cfg,
+                host,
+                port,
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    /// The counters now.
+    #[must_use]
+    pub fn stats(&self) -> MqttStats {
+        self.inner.counters.snapshot()
+    }
+
+    /// Runs until `shutdown` is cancelled: connects (and reconnects) to the broker, publishes
+    /// events, executes commands. On shutdown it marks its devices and itself offline.
+    ///
+    /// # Errors
+    /// None in practice: a lost broker is retried for ever.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
+        let sh = &*self.inner;
+        let cfg = &sh.cfg;
+        let mut opts = MqttOptions::new(cfg.node_id.clone(), sh.host.clone(), sh.port);
+        opts.set_keep_alive(cfg.keep_alive.max(Duration::from_secs(1)));
+        opts.set_clean_session(true);
+        opts.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+        let will = payload::node_status(&cfg.node_id, false, None).to_string();
+        opts.set_last_will(LastWill::new(
+            sh.topics.node_status(&cfg.node_id),
+            will,
+            QoS::AtLeastOnce,
+            true,
+        ));
+        let (client, mut eventloop) = AsyncClient::new(opts, CLIENT_CAP);
+        let (net_tx, mut net_rx) = mpsc::channel(1024);
+        let delay = cfg.reconnect_delay;
+        let poller = tokio::spawn(async move {
+            loop {
+                // The bridge is gone (ended or aborted): drop the connection with it, so that
+                // the broker publishes this node's last will.
+                let polled = tokio::select! {
+                    () = net_tx.closed() => return,
+                    p = eventloop.poll() => p,
+                };
+                let n = match polled {
+                    Ok(Event::Incoming(Packet::ConnAck(a))) => {
+                        (a.code == ConnectReturnCode::Success).then_some(Net::Up)
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        Some(Net::Publish(p.topic, p.payload))
+                    }
+                    Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+                    Ok(_) => None,
+                    Err(_) => {
+                        if net_tx.send(Net::Down).await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(delay).await;
+                        None
+                    }
+                };
+                if let Some(n) = n
+                    && net_tx.send(n).await.is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut st = State::new(sh);
+        let mut events = sh.hub.subscribe();
+        loop {
+            let wake = st.next_wake();
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                e = events.recv() => match e {
+                    Ok(e) => st.on_hub(&e),
+                    Err(broadcast::error::RecvError::Lagged(n)) => add(&sh.counters.lagged, n),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                n = net_rx.recv() => match n {
+                    Some(Net::Up) => st.on_up(),
+                    Some(Net::Down) => st.on_down(),
+                    Some(Net::Publish(t, p)) => st.on_publish(&t, &p).await,
+                    None => break,
+                },
+                () = sleep_opt(wake) => st.expire(),
+            }
+            st.drain(&client);
+        }
+        st.goodbye(&client).await;
+        let _ = client.disconnect().await;
+        if tokio::time::timeout(Duration::from_secs(2), poller)
+            .await
+            .is_err()
+        {
+            // The broker is away; the task ends with the runtime.
+        }
+        Ok(())
+    }
+}
+
+/// What the broker connection reports to the bridge.
+enum Net {
+    Up,
+    Down,
+    Publish(String, Bytes),
+}
+
+/// Something to do on the broker connection that is not a buffered event.
+enum Ctrl {
+    Sub(String),
+    Unsub(String),
+    Pub(Message),
+}
+
+/// A command this node handed to a device, awaiting its answer.
+struct Pending {
+    request_id: String,
+    kind: CommandKind,
+}
+
+/// A command for a device this node does not hold, answered `not_online` at `deadline` unless
+/// some node holds the device by then.
+struct Watch {
+    deadline: Instant,
+    feed: String,
+    request_id: Option<String>,
+    kind: CommandKind,
+}
+
+struct State<'a> {
+    sh: &'a Shared,
+    connected: bool,
+    held: HashSet<Arc<str>>,
+    /// Devices that went offline while the broker was away, with why.
+    left: HashMap<Arc<str>, &'static str>,
+    /// The broker's view of every device: online, and by which node.
+    statuses: HashMap<String, (bool, String)>,
+    pending: HashMap<(Arc<str>, u32), Pending>,
+    seen: HashSet<(String, String)>,
+    seen_order: VecDeque<(String, String)>,
+    watch: VecDeque<Watch>,
+    ctrl: VecDeque<Ctrl>,
+    outbox: Outbox,
+}
+
+impl<'a> State<'a> {
+    fn new(sh: &'a Shared) -> Self {
+        Self {
+            sh,
+            connected: false,
+            held: HashSet::new(),
+            left: HashMap::new(),
+            statuses: HashMap::new(),
+            pending: HashMap::new(),
+            seen: HashSet::new(),
+            seen_order: VecDeque::new(),
+            watch: VecDeque::new(),
+            ctrl: VecDeque::new(),
+            outbox: Outbox::new(sh.cfg.buffer),
+        }
+    }
+
+    fn node(&self) -> &str {
+        &self.sh.cfg.node_id
+    }
+
+    fn ts() -> u64 {
+        u64::from(crate::clock::unix_now())
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        let drain = (self.connected && !(self.ctrl.is_empty() && self.outbox.is_empty()))
+            .then(|| Instant::now().checked_add(Duration::from_millis(10)))
+            .flatten();
+        [drain, self.watch.front().map(|w| w.deadline)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn status_msg(&self, feed: &str, online: bool, node: &str, reason: Option<&str>) -> Ctrl {
+        Ctrl::Pub(Message {
+            topic: self.sh.topics.device_status(feed),
+            payload: payload::device_status(feed, node, online, reason, Self::ts())
+                .to_string()
+                .into_bytes(),
+            retain: true,
+        })
+    }
+
+    fn publish(&mut self, topic: String, v: &Value) {
+        self.outbox.push(Message {
+            topic,
+            payload: v.to_string().into_bytes(),
+            retain: false,
+        });
+        self.sh
+            .counters
+            .dropped
+            .store(self.outbox.dropped(), Ordering::Relaxed);
+    }
+
+    fn event(&mut self, feed: &str, kind: EventKind, packet_type: u8, fields: Value) {
+        let v = payload::event(feed, self.node(), Self::ts(), packet_type, fields);
+        self.publish(self.sh.topics.event(feed, kind), &v);
+    }
+
+    fn respond_ok(&mut self, feed: &str, serial: u32, p: &Pending, fields: Value) {
+        let v = payload::response_ok(&p.request_id, feed, self.node(), Self::ts(), serial, fields);
+        add(&self.sh.counters.responses, 1);
+        self.publish(self.sh.topics.response(feed, p.kind), &v);
+    }
+
+    fn respond_err(
+        &mut self,
+        feed: &str,
+        kind: CommandKind,
+        request_id: Option<&str>,
+        code: ErrorCode,
+        message: &str,
+    ) {
+        let v = payload::response_error(request_id, feed, self.node(), Self::ts(), code, message);
+        add(&self.sh.counters.responses, 1);
+        self.publish(self.sh.topics.response(feed, kind), &v);
+    }
+
+    fn on_up(&mut self) {
+        self.connected = true;
+        self.sh.counters.connected.store(true, Ordering::Relaxed);
+        add(&self.sh.counters.connects, 1);
+        // A clean session: the broker forgot our subscriptions, and a restarted broker may
+        // have forgotten retained statuses too. Say everything again.
+        self.ctrl.clear();
+        let t = &self.sh.topics;
+        self.ctrl
+            .push_back(Ctrl::Sub(t.shared_commands(&self.sh.cfg.share_group)));
+        self.ctrl.push_back(Ctrl::Sub(t.all_device_status()));
+        self.ctrl.push_back(Ctrl::Sub(t.all_node_status()));
+        self.ctrl.push_back(Ctrl::Pub(Message {
+            topic: t.node_status(self.node()),
+            payload: payload::node_status(self.node(), true, Some(Self::ts()))
+                .to_string()
+                .into_bytes(),
+            retain: true,
+        }));
+        let held: Vec<Arc<str>> = self.held.iter().cloned().collect();
+        for f in held {
+            self.ctrl.push_back(Ctrl::Sub(t.device_commands(&f)));
+            let m = self.status_msg(&f, true, self.node(), None);
+            self.ctrl.push_back(m);
+        }
+        let left: Vec<_> = self.left.drain().collect();
+        for (f, why) in left {
+            let m = self.status_msg(&f, false, self.node(), Some(why));
+            self.ctrl.push_back(m);
+        }
+    }
+
+    fn on_down(&mut self) {
+        self.connected = false;
+        self.sh.counters.connected.store(false, Ordering::Relaxed);
+        // Subscriptions and statuses are said again on the next connection.
+        self.ctrl.clear();
+    }
+
+    fn on_hub(&mut self, e: &HubEvent) {
+        let feed = &e.feed_id;
+        match &e.kind {
+            HubEventKind::Online => {
+                self.held.insert(feed.clone());
+                self.left.remove(feed);
+                if self.connected {
+                    self.ctrl
+                        .push_back(Ctrl::Sub(self.sh.topics.device_commands(feed)));
+                    let m = self.status_msg(feed, true, self.node(), None);
+                    self.ctrl.push_back(m);
+                }
+            }
+            HubEventKind::Offline { reason } => {
+                if self.sh.hub.is_online(feed) {
+                    // A newer connection of the same device on this node replaced this one.
+                    return;
+                }
+                self.held.remove(feed);
+                let lost: Vec<u32> = self
+                    .pending
+                    .keys()
+                    .filter(|(f, _)| f == feed)
+                    .map(|(_, s)| *s)
+                    .collect();
+                for s in lost {
+                    if let Some(p) = self.pending.remove(&(feed.clone(), s)) {
+                        let msg = "the device went offline before answering";
+                        self.respond_err(
+                            feed,
+                            p.kind,
+                            Some(&p.request_id),
+                            ErrorCode::Offline,
+                            msg,
+                        );
+                    }
+                }
+                let why = payload::reason_name(*reason);
+                if self.connected {
+                    self.ctrl
+                        .push_back(Ctrl::Unsub(self.sh.topics.device_commands(feed)));
+                    let m = self.status_msg(feed, false, self.node(), Some(why));
+                    self.ctrl.push_back(m);
+                } else {
+                    self.left.insert(feed.clone(), why);
+                }
+            }
+            HubEventKind::Upload { data } => {
+                self.event(
+                    feed,
+                    EventKind::Upload,
+                    12,
+                    json!({ "data": payload::document(data) }),
+                );
+            }
+            HubEventKind::OtaStatus { status, progress } => {
+                let f = json!({ "status": status, "progress": progress });
+                self.event(feed, EventKind::Ota, 8, f);
+            }
+            HubEventKind::TimerExecuted { id, code } => {
+                let f = json!({ "biz_code": 1097, "id": id, "code": code });
+                self.event(feed, EventKind::Timer, 13, f);
+            }
+            HubEventKind::TaskReport { data } => {
+                self.event(
+                    feed,
+                    EventKind::Task,
+                    16,
+                    json!({ "data": payload::document(data) }),
+                );
+            }
+            HubEventKind::Other { packet_type: 14 } => {
+                self.event(feed, EventKind::Async, 14, json!({}));
+            }
+            HubEventKind::ControlResponse {
+                serial,
+                biz_code,
+                data,
+            } => {
+                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                    let f = json!({ "biz_code": biz_code, "data": payload::document(data) });
+                    self.respond_ok(feed, *serial, &p, f);
+                }
+            }
+            HubEventKind::TimerAnswer {
+                serial,
+                biz_code,
+                code,
+            } => {
+                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                    let f = json!({ "biz_code": biz_code, "code": code });
+                    self.respond_ok(feed, *serial, &p, f);
+                }
+            }
+            HubEventKind::OtaAck { serial } | HubEventKind::SubDevUnbound { serial } => {
+                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                    self.respond_ok(feed, *serial, &p, json!({}));
+                }
+            }
+            HubEventKind::Timeout { serial } => {
+                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                    let msg = "the device did not answer in time";
+                    self.respond_err(feed, p.kind, Some(&p.request_id), ErrorCode::Timeout, msg);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether this command was seen already (through the other subscription). Commands are
+    /// told apart by request id; one without (a bad request) by its bytes.
+    fn seen_before(&mut self, feed: &str, request_id: Option<&str>, body: &[u8]) -> bool {
+        let id = match request_id {
+            Some(id) => id.to_string(),
+            None => format!(
+                "\0{}",
+                String::from_utf8_lossy(body.get(..256).unwrap_or(body))
+            ),
+        };
+        let key = (feed.to_string(), id);
+        if !self.seen.insert(key.clone()) {
+            return true;
+        }
+        self.seen_order.push_back(key);
+        if self.seen_order.len() > SEEN_CAP
+            && let Some(old) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        false
+    }
+
+    async fn on_publish(&mut self, topic: &str, body: &[u8]) {
+        let sh = self.sh;
+        match sh.topics.parse(topic) {
+            Some(Parsed::Command(feed, Some(kind))) => {
+                let rid = payload::request_id(body);
+                if self.seen_before(feed, rid.as_deref(), body) {
+                    return;
+                }
+                if sh.hub.is_online(feed) {
+                    self.execute(feed, kind, body).await;
+                } else if self.statuses.get(feed).is_some_and(|(on, _)| *on) {
+                    // Another node holds it: it subscribed before it said so, and answers.
+                    add(&sh.counters.ignored, 1);
+                } else {
+                    add(&sh.counters.ignored, 1);
+                    self.watch.push_back(Watch {
+                        deadline: Instant::now()
+                            .checked_add(sh.cfg.unknown_timeout)
+                            .unwrap_or_else(Instant::now),
+                        feed: feed.to_string(),
+                        request_id: rid,
+                        kind,
+                    });
+                }
+            }
+            Some(Parsed::DeviceStatus(feed)) => {
+                let v: Option<Value> = serde_json::from_slice(body).ok();
+                let Some(v) = v else {
+                    self.statuses.remove(feed);
+                    return;
+                };
+                let online = v.get("state").and_then(Value::as_str) == Some("online");
+                let node = v.get("node").and_then(Value::as_str).unwrap_or_default();
+                if !online && node != self.node() && self.held.contains(feed) {
+                    // Another node marked offline a device that reconnected here (its old
+                    // node was lost): say again that it is online, here.
+                    let m = self.status_msg(feed, true, self.node(), None);
+                    self.ctrl.push_back(m);
+                }
+                self.statuses
+                    .insert(feed.to_string(), (online, node.to_string()));
+            }
+            Some(Parsed::NodeStatus(node)) => {
+                let v: Option<Value> = serde_json::from_slice(body).ok();
+                let offline = v
+                    .as_ref()
+                    .and_then(|v| v.get("state"))
+                    .and_then(Value::as_str)
+                    != Some("online");
+                if offline && node != self.node() {
+                    // A lost node cannot say its devices are offline: its peers do.
+                    let orphans: Vec<String> = self
+                        .statuses
+                        .iter()
+                        .filter(|(f, (on, n))| *on && n == node && !self.held.contains(f.as_str()))
+                        .map(|(f, _)| f.clone())
+                        .collect();
+                    for f in orphans {
+                        let m = self.status_msg(&f, false, node, Some("node_lost"));
+                        self.ctrl.push_back(m);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    async fn execute(&mut self, feed: &str, kind: CommandKind, body: &[u8]) {
+        let cmd = match payload::parse_command(kind, body) {
+            Ok(c) => c,
+            Err((code, msg)) => {
+                let rid = payload::request_id(body);
+                self.respond_err(feed, kind, rid.as_deref(), code, &msg);
+                return;
+            }
+        };
+        let sent =
+            tokio::time::timeout(HAND_OVER, self.sh.hub.send_request(feed, cmd.request)).await;
+        match sent {
+            Ok(Ok(serial)) => {
+                add(&self.sh.counters.commands, 1);
+                let p = Pending {
+                    request_id: cmd.request_id,
+                    kind,
+                };
+                self.pending.insert((Arc::from(feed), serial), p);
+            }
+            Ok(Err(Error::NotOnline(_))) => {
+                let msg = "no node holds the device";
+                add(&self.sh.counters.not_online, 1);
+                self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::NotOnline, msg);
+            }
+            Ok(Err(e)) => {
+                let msg = e.to_string();
+                self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::Refused, &msg);
+            }
+            Err(_) => {
+                let msg = "the device's connection did not take the request";
+                self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::Refused, msg);
+            }
+        }
+    }
+
+    /// Answers the watched commands whose time is up and whose device no node holds.
+    fn expire(&mut self) {
+        let now = Instant::now();
+        while self.watch.front().is_some_and(|w| w.deadline <= now) {
+            let Some(w) = self.watch.pop_front() else {
+                break;
+            };
+            let held_somewhere = self.sh.hub.is_online(&w.feed)
+                || self.statuses.get(&w.feed).is_some_and(|(on, _)| *on);
+            if !held_somewhere {
+                add(&self.sh.counters.not_online, 1);
+                let msg = "no node holds the device";
+                self.respond_err(
+                    &w.feed,
+                    w.kind,
+                    w.request_id.as_deref(),
+                    ErrorCode::NotOnline,
+                    msg,
+                );
+            }
+        }
+    }
+
+    /// Hands what waits to the broker connection, while there is one.
+    fn drain(&mut self, client: &AsyncClient) {
+        let c = &self.sh.counters;
+        if self.connected {
+            while let Some(x) = self.ctrl.pop_front() {
+                let r = match &x {
+                    Ctrl::Sub(t) => client.try_subscribe(t.clone(), QoS::AtLeastOnce),
+                    Ctrl::Unsub(t) => client.try_unsubscribe(t.clone()),
+                    Ctrl::Pub(m) => client.try_publish(
+                        m.topic.clone(),
+                        QoS::AtLeastOnce,
+                        m.retain,
+                        m.payload.clone(),
+                    ),
+                };
+                if r.is_err() {
+                    self.ctrl.push_front(x);
+                    break;
+                }
+                if matches!(x, Ctrl::Pub(_)) {
+                    add(&c.published, 1);
+                }
+            }
+            while self.ctrl.is_empty()
+                && let Some(m) = self.outbox.pop()
+            {
+                let r = client.try_publish(
+                    m.topic.clone(),
+                    QoS::AtLeastOnce,
+                    m.retain,
+                    m.payload.clone(),
+                );
+                if r.is_err() {
+                    self.outbox.unpop(m);
+                    break;
+                }
+                add(&c.published, 1);
+            }
+        }
+        let n = u64::try_from(self.outbox.len()).unwrap_or(u64::MAX);
+        c.buffered.store(n, Ordering::Relaxed);
+    }
+
+    /// On shutdown: this node's devices and the node itself go offline.
+    async fn goodbye(&mut self, client: &AsyncClient) {
+        if !self.connected {
+            return;
+        }
+        self.drain(client);
+        let held: Vec<Arc<str>> = self.held.drain().collect();
+        let mut msgs: Vec<Message> = held
+            .iter()
+            .filter_map(
+                |f| match self.status_msg(f, false, self.node(), Some("shutdown")) {
+                    Ctrl::Pub(m) => Some(m),
+                    _ => None,
+                },
+            )
+            .collect();
+        msgs.push(Message {
+            topic: self.sh.topics.node_status(self.node()),
+            payload: payload::node_status(self.node(), false, Some(Self::ts()))
+                .to_string()
+                .into_bytes(),
+            retain: true,
+        });
+        for m in msgs {
+            let r = client.publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload);
+            if tokio::time::timeout(Duration::from_secs(1), r)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+async fn sleep_opt(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
