@@ -33,7 +33,7 @@ use joylink_crypto::AccessKey;
 use joylink_session::wan::{Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, TxQueue};
 use joylink_wire::{BizCode, bytes};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, oneshot};
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
@@ -41,6 +41,9 @@ use crate::clock::{Clock, os_rng, packet_type, unix_now};
 use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
 use crate::io::{Read, read_drained, write_or_keep, write_pending};
 use crate::{Error, Result};
+
+mod inbox;
+use inbox::{CommandRx, CommandTx, SendError, inbox};
 
 /// Bytes of the send queue the machines write their packets into: one per worker thread, not
 /// per connection, emptied into the socket (or the connection's pending bytes) before the
@@ -216,7 +219,7 @@ struct Command {
 #[derive(Debug)]
 struct Session {
     conn: u64,
-    tx: mpsc::Sender<Box<Command>>,
+    tx: CommandTx,
 }
 
 #[derive(Debug)]
@@ -321,8 +324,9 @@ impl CloudHub {
     ///
     /// # Errors
     /// [`Error::NotOnline`] when no connection holds the device, [`Error::Session`] when its
-    /// machine refuses (e.g. too many requests outstanding), [`Error::Closed`] when the
-    /// connection ends meanwhile.
+    /// machine refuses (e.g. too many requests outstanding) or when
+    /// [`ServerConfig::command_capacity`] commands wait for the connection already (`Capacity`),
+    /// [`Error::Closed`] when the connection ends meanwhile.
     pub async fn send_command(&self, feed_id: &str, biz_code: BizCode, data: &[u8]) -> Result<u32> {
         let tx = {
             let sessions = self.inner.sessions.lock().map_err(|_| Error::Closed)?;
@@ -332,15 +336,16 @@ impl CloudHub {
                 .ok_or_else(|| Error::NotOnline(feed_id.to_string()))?
         };
         let (reply, answer) = oneshot::channel();
-        // Boxed: tokio's channel allocates its slots in blocks of 32, so a thin item keeps
-        // each authenticated connection's channel at a few hundred bytes.
         tx.send(Box::new(Command {
             biz_code,
             data: data.to_vec(),
             reply,
         }))
         .await
-        .map_err(|_| Error::Closed)?;
+        .map_err(|e| match e {
+            SendError::Full => Error::Session(joylink_session::Error::Capacity),
+            SendError::Closed => Error::Closed,
+        })?;
         answer.await.map_err(|_| Error::Closed)?
     }
 
@@ -376,10 +381,15 @@ impl CloudHub {
         });
     }
 
-    fn register(&self, feed_id: &Arc<str>, conn: u64) -> mpsc::Receiver<Box<Command>> {
-        let (tx, rx) = mpsc::channel(self.inner.cfg.command_capacity.max(1));
-        if let Ok(mut s) = self.inner.sessions.lock() {
-            s.insert(feed_id.clone(), Session { conn, tx });
+    fn register(&self, feed_id: &Arc<str>, conn: u64) -> CommandRx {
+        let (tx, rx) = inbox(self.inner.cfg.command_capacity);
+        let old = match self.inner.sessions.lock() {
+            Ok(mut s) => s.insert(feed_id.clone(), Session { conn, tx }),
+            Err(_) => None,
+        };
+        // The older connection of the same device ends ([`CloseReason::Replaced`]).
+        if let Some(old) = old {
+            old.tx.close();
         }
         rx
     }
@@ -691,7 +701,7 @@ struct Conn {
     partial: Vec<u8>,
     pending: Vec<u8>,
     feed_id: Option<Arc<str>>,
-    commands: Option<mpsc::Receiver<Box<Command>>>,
+    commands: Option<CommandRx>,
 }
 
 /// One worker thread's buffers, shared by all its connections: a connection uses them only
