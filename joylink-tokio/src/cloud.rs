@@ -23,7 +23,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
@@ -355,16 +355,22 @@ impl CloudHub {
     /// None in practice: accept errors (e.g. out of file descriptors) are counted and retried
     /// after a pause.
     pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
+        let stop = Arc::new(Stop::default());
+        let watch = {
+            let (stop, shutdown) = (stop.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                shutdown.cancelled().await;
+                stop.set();
+            })
+        };
         loop {
             let accepted = tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
+                () = shutdown.cancelled() => break,
                 a = listener.accept() => a,
             };
             match accepted {
                 Ok((stream, _peer)) => {
-                    let hub = self.clone();
-                    let stop = shutdown.clone();
-                    tokio::spawn(hub.connection(stream, stop));
+                    tokio::spawn(self.clone().connection(stream, stop.clone()));
                 }
                 Err(_) => {
                     inc(&self.inner.counters.errors);
@@ -372,6 +378,8 @@ impl CloudHub {
                 }
             }
         }
+        let _ = watch.await;
+        Ok(())
     }
 
     fn emit(&self, feed_id: &Arc<str>, kind: HubEventKind) {
@@ -402,7 +410,7 @@ impl CloudHub {
         }
     }
 
-    async fn connection(self, stream: TcpStream, shutdown: CancellationToken) {
+    async fn connection(self, stream: TcpStream, stop: Arc<Stop>) {
         let c = &self.inner.counters;
         inc(&c.accepted);
         inc(&c.open);
@@ -416,7 +424,7 @@ impl CloudHub {
             feed_id: None,
             commands: None,
         };
-        let reason = self.run(&stream, conn, &mut st, &shutdown).await;
+        let reason = self.run(&stream, conn, &mut st, &stop).await;
         st.cloud.connection_lost(self.inner.clock.now());
         match reason {
             CloseReason::AuthTimeout => inc(&c.closed_auth_timeout),
@@ -437,13 +445,7 @@ impl CloudHub {
     /// timer is reset only when the machine's deadline moves *earlier* (a heartbeat moves the
     /// offline deadline later: the timer then fires early once per
     /// [`offline_after_ms`](CloudConfig::offline_after_ms), finds nothing due and is re-armed).
-    async fn run(
-        &self,
-        stream: &TcpStream,
-        conn: u64,
-        st: &mut Conn,
-        shutdown: &CancellationToken,
-    ) -> CloseReason {
+    async fn run(&self, stream: &TcpStream, conn: u64, st: &mut Conn, stop: &Stop) -> CloseReason {
         let clock = self.inner.clock;
         // Before auth the machine's deadline is its auth deadline: never `None`.
         let mut armed = st
@@ -452,12 +454,21 @@ impl CloudHub {
             .map_or_else(far_future, |t| clock.to_tokio(t));
         let sleep = tokio::time::sleep_until(armed);
         tokio::pin!(sleep);
-        let cancelled = shutdown.cancelled();
-        tokio::pin!(cancelled);
+        // Polled once, to leave the task's waker with the server's stop signal; afterwards a
+        // wake-up checks the flag only (the shared signal's lock is not taken per packet).
+        let stopped = stop.notify.notified();
+        tokio::pin!(stopped);
+        let mut stop_armed = false;
         loop {
             let wake = std::future::poll_fn(|cx| {
-                if cancelled.as_mut().poll(cx).is_ready() {
+                if stop.flag.load(Ordering::Acquire) {
                     return Poll::Ready(Wake::Shutdown);
+                }
+                if !stop_armed {
+                    stop_armed = true;
+                    if stopped.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Wake::Shutdown);
+                    }
                 }
                 if let Some(rx) = &mut st.commands
                     && let Poll::Ready(cmd) = rx.poll_recv(cx)
@@ -740,6 +751,23 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
 }
 
+/// The shutdown of one [`CloudHub::serve`] as its connections see it: a flag they check on
+/// every wake-up (an atomic load) and a notification that wakes them once. A cancellation
+/// token's future would take the token's lock, shared by every connection, on each poll.
+#[derive(Debug, Default)]
+struct Stop {
+    flag: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Stop {
+    /// The flag first, then the wake-up: a woken connection always sees the flag.
+    fn set(&self) {
+        self.flag.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+}
+
 /// Why a connection's task woke up.
 enum Wake {
     Shutdown,
@@ -779,7 +807,7 @@ mod tests {
         let (_c, (s, _)) = tokio::join!(TcpStream::connect(addr), async {
             l.accept().await.unwrap()
         });
-        let fut = hub.clone().connection(s, CancellationToken::new());
+        let fut = hub.clone().connection(s, Arc::new(Stop::default()));
         let size = std::mem::size_of_val(&fut);
         let conn = std::mem::size_of::<Conn>();
         println!(
