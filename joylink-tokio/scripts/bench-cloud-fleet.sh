@@ -10,6 +10,7 @@ TICK=$(getconf CLK_TCK)
 rss() { awk '/^VmRSS:/ {print $2}' /proc/$1/status; }          # KiB
 hbs() { grep -o "heartbeats [0-9]*" /tmp/bench-cloud.err | tail -1 | cut -d" " -f2; }
 cpu() { awk '{print $14 + $15}' /proc/$1/stat; }                # ticks (user + system)
+sys() { awk '{print $15}' /proc/$1/stat; }                      # ticks (system)
 "$BIN" cloud --listen 127.0.0.1:$PORT --fleet-seed 1 --fleet-count "$N" --quiet \
     --status-secs 1 --duration $(( D + 60 )) </dev/null 2>/tmp/bench-cloud.err &
 CLOUD=$!
@@ -21,15 +22,15 @@ FLEET=$!
 # Ramp-up: N / 2000 s plus auth; then measure a steady window.
 RAMP=$(( N / 2000 + 4 ))
 sleep $RAMP
-RSS1=$(rss $CLOUD); C1=$(cpu $CLOUD); T1=$(date +%s.%N); H1=$(hbs)
+RSS1=$(rss $CLOUD); C1=$(cpu $CLOUD); S1=$(sys $CLOUD); T1=$(date +%s.%N); H1=$(hbs)
 WIN=$(( D - RAMP - 2 ))
 sleep $WIN
-C2=$(cpu $CLOUD); T2=$(date +%s.%N); H2=$(hbs); RSS2=$(rss $CLOUD)
+C2=$(cpu $CLOUD); S2=$(sys $CLOUD); T2=$(date +%s.%N); H2=$(hbs); RSS2=$(rss $CLOUD)
 wait $FLEET || true
 kill -INT $CLOUD; wait $CLOUD || true
-python3 - "$N" "$D" "$RSS0" "$RSS1" "$RSS2" "$C1" "$C2" "$T1" "$T2" "$TICK" "$H1" "$H2" <<'PY'
+python3 - "$N" "$D" "$RSS0" "$RSS1" "$RSS2" "$C1" "$C2" "$T1" "$T2" "$TICK" "$H1" "$H2" "$S1" "$S2" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, sys
-n, d, rss0, rss1, rss2, c1, c2, t1, t2, tick, h1, h2 = sys.argv[1:]
+n, d, rss0, rss1, rss2, c1, c2, t1, t2, tick, h1, h2, s1, s2, load = sys.argv[1:]
 n=int(n); r=json.load(open('/tmp/bench-fleet.json'))
 cpu=(int(c2)-int(c1))/int(tick); wall=float(t2)-float(t1)
 hb=int(h2)-int(h1)  # status lines are 1 s apart: about one second of skew
@@ -37,7 +38,8 @@ print(json.dumps({
   "devices": n, "duration_s": int(d), "window_s": round(wall,1),
   "rss_base_kib": int(rss0), "rss_loaded_kib": int(rss1), "rss_end_kib": int(rss2),
   "rss_per_conn_bytes": round((int(rss1)-int(rss0))*1024/n),
-  "server_cpu_s": round(cpu,2), "server_cpu_share": round(cpu/wall,3),
+  "server_cpu_s": round(cpu,2), "server_sys_s": round((int(s2)-int(s1))/int(tick),2),
+  "server_cpu_share": round(cpu/wall,3), "load_avg_1m": float(load),
   "hb_per_s": round(hb/wall), "hb_per_cpu_s": round(hb/cpu) if cpu>0 else None,
   "fleet": r}))
 PY

@@ -74,3 +74,69 @@ pub(crate) fn shrink(buf: &mut BytesMut) {
         *buf = BytesMut::new();
     }
 }
+
+/// Reads what the socket holds into the spare capacity of `buf` (reserve first) without
+/// zeroing or copying. A read that leaves spare capacity has drained the socket: tokio's
+/// readiness is cleared at once (the readiness captured *before* the read, so data arriving
+/// meanwhile wakes the task again), which saves the second read that would only find
+/// `WouldBlock`.
+pub(crate) fn read_drained(stream: &TcpStream, buf: &mut BytesMut) -> io::Result<Read> {
+    let spare = buf.capacity().saturating_sub(buf.len());
+    let mut got = None;
+    let r = stream.try_io(tokio::io::Interest::READABLE, || {
+        let n = stream.try_read_buf(buf)?;
+        got = Some(n);
+        if n > 0 && n < spare {
+            // Drained: clear readiness, keep the bytes.
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(n)
+        }
+    });
+    match (r, got) {
+        (_, Some(0)) => Ok(Read::Eof),
+        (_, Some(_)) => Ok(Read::Data),
+        (Err(e), None) if e.kind() == io::ErrorKind::WouldBlock => Ok(Read::WouldBlock),
+        (Err(e), None) => Err(e),
+        (Ok(_), None) => Ok(Read::WouldBlock),
+    }
+}
+
+/// Writes `data` if nothing is pending, else (or what the socket does not take) appends it to
+/// `pending`, which the next writable event drains.
+pub(crate) fn write_or_keep(
+    stream: &TcpStream,
+    pending: &mut Vec<u8>,
+    data: &[u8],
+) -> io::Result<()> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    if !pending.is_empty() {
+        pending.extend_from_slice(data);
+        return Ok(());
+    }
+    match stream.try_write(data) {
+        Ok(w) => pending.extend_from_slice(data.get(w..).unwrap_or_default()),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => pending.extend_from_slice(data),
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Writes what of `pending` the socket takes now; frees its memory once it is empty.
+pub(crate) fn write_pending(stream: &TcpStream, pending: &mut Vec<u8>) -> io::Result<()> {
+    while !pending.is_empty() {
+        match stream.try_write(pending) {
+            Ok(n) => {
+                pending.drain(..n.min(pending.len()));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    if pending.is_empty() && pending.capacity() > 0 {
+        *pending = Vec::new();
+    }
+    Ok(())
+}

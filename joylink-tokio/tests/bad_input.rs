@@ -203,3 +203,24 @@ async fn two_thousand_unauthenticated_connections_cost_little_and_are_closed() {
     assert!(report.heartbeats_acked >= 40, "{report:?}");
     stop.cancel();
 }
+
+/// Cancelling `serve`'s token closes every connection it accepted, the ones that are already
+/// waiting for their next packet included (they do not poll the token: the server wakes them).
+#[tokio::test]
+async fn shutdown_closes_waiting_connections() {
+    let (hub, addr, stop) = common::server(1, 1, cfg(60)).await;
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(TcpStream::connect(addr).await.unwrap());
+    }
+    assert!(common::until(5, || hub.stats().open == 3).await);
+    // Let the connections go idle before the shutdown.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.cancel();
+    for s in &mut conns {
+        tokio::time::timeout(Duration::from_secs(5), read_to_close(s))
+            .await
+            .expect("closed at shutdown, long before the auth timeout");
+    }
+    assert!(common::until(5, || hub.stats().open == 0).await);
+}
