@@ -21,6 +21,9 @@
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (compat §5, [`Timestamped`]).
 
+#[cfg(feature = "json-core")]
+pub mod core_json;
+mod printer;
 mod quirk;
 mod script_control;
 mod subdev_script;
@@ -48,8 +51,6 @@ mod json_control;
 #[cfg(feature = "json")]
 mod message;
 #[cfg(feature = "json")]
-mod printer;
-#[cfg(feature = "json")]
 mod subdev;
 #[cfg(feature = "json")]
 mod value;
@@ -70,7 +71,6 @@ pub use json_control::{
 };
 #[cfg(feature = "json")]
 pub use message::{Message, parse, parse_lenient};
-#[cfg(feature = "json")]
 pub use printer::Style;
 #[cfg(feature = "json")]
 pub(crate) use printer::write as write_styled;
