@@ -74,7 +74,9 @@ fn drain_equal<const P: usize, const Q: usize, const T: usize, const S: usize>(
 ) {
     let mut out = [0u8; MAX_DATAGRAM];
     for i in 0..times {
-        let (to, n) = dev.poll_transmit(&mut out).unwrap_or_else(|| panic!("answer {i} missing"));
+        let (to, n) = dev
+            .poll_transmit(&mut out)
+            .unwrap_or_else(|| panic!("answer {i} missing"));
         assert_eq!(to, app_addr());
         assert_eq!(hex::encode(&out[..n]), hex::encode(want), "answer {i}");
     }
@@ -96,7 +98,9 @@ fn scan_is_answered_with_the_vectors_bytes_without_allocating() {
     let mut bad = hex_field(&v["in_reply_to"]);
     let at = bad.len() - 1;
     bad[at] = b'x';
-    let fixed = joylink_wire::parse(&bad, joylink_wire::CrcPolicy::Ignore).unwrap().header;
+    let fixed = joylink_wire::parse(&bad, joylink_wire::CrcPolicy::Ignore)
+        .unwrap()
+        .header;
     let mut h = fixed;
     h.crc = joylink_wire::crc16(&bad[16..]);
     h.emit(&mut bad[..16]).unwrap();
@@ -117,7 +121,9 @@ fn write_key_is_accepted_and_answered_like_the_sdk_without_allocating() {
         DeviceInfo::default(),
     );
     let mut request = hex_field(&reply_v["in_reply_to"]);
-    let event = no_alloc("write key", || dev.handle(Instant(0), app_addr(), &mut request));
+    let event = no_alloc("write key", || {
+        dev.handle(Instant(0), app_addr(), &mut request)
+    });
     let Ok(Some(Event::Activated(a))) = event else {
         panic!("{event:?}")
     };
@@ -154,7 +160,10 @@ fn gateway_adds_and_authorizes_a_sub_device_like_the_sdk_without_allocating() {
     // Add (105): the answer is sealed with the gateway's localkey behind the device time.
     let add = by_id(&list, "lan-16");
     let d = &add["device"];
-    let mut gw: Gateway = Gateway::new(KeyPair::from_private_key(PrivateKey::from_bytes(&[0x11; 20]).unwrap()), info_of(d));
+    let mut gw: Gateway = Gateway::new(
+        KeyPair::from_private_key(PrivateKey::from_bytes(&[0x11; 20]).unwrap()),
+        info_of(d),
+    );
     gw.set_activation(Some(activation_of(d)));
     let time = add["device_time"].as_u64().unwrap();
     let mut request = hex_field(&add["in_reply_to"]);
@@ -164,14 +173,18 @@ fn gateway_adds_and_authorizes_a_sub_device_like_the_sdk_without_allocating() {
     assert_eq!(event.unwrap(), Some(Event::SubDeviceAdded { index: 0 }));
     drain_equal(&mut gw, &hex_field(&add["packet"]), 1);
     let (_, row) = gw.sub_devices().next().unwrap();
-    assert_eq!((row.mac.as_str(), row.productuuid.as_str(), row.protocol), ("701923F88581", "7D13F6", 1));
+    assert_eq!(
+        (row.mac.as_str(), row.productuuid.as_str(), row.protocol),
+        ("701923F88581", "7D13F6", 1)
+    );
     assert_eq!(row.state, SubDeviceState::Waiting);
 
     // Authorize (102): ECDH with the gateway's key, answered in clear three times.
     let auth = by_id(&list, "lan-18");
     let auth_req = by_id(&list, "lan-17");
     let d = &auth["device"];
-    let mut gw: Gateway = Gateway::new(key_pair(&auth_req["key"]["device_private_key"]), info_of(d));
+    let mut gw: Gateway =
+        Gateway::new(key_pair(&auth_req["key"]["device_private_key"]), info_of(d));
     gw.set_activation(Some(activation_of(d)));
     gw.set_sub_device(
         0,
@@ -190,10 +203,16 @@ fn gateway_adds_and_authorizes_a_sub_device_like_the_sdk_without_allocating() {
     let event = no_alloc("sub-device authorization", || {
         gw.handle(Instant(0), app_addr(), &mut request)
     });
-    assert_eq!(event.unwrap(), Some(Event::SubDeviceAuthorized { index: 0 }));
+    assert_eq!(
+        event.unwrap(),
+        Some(Event::SubDeviceAuthorized { index: 0 })
+    );
     drain_equal(&mut gw, &hex_field(&auth["packet"]), 3);
     let (_, row) = gw.sub_devices().next().unwrap();
     assert_eq!(row.state, SubDeviceState::Authorized);
     assert_eq!(row.feedid.as_str(), "135902253148451506");
-    assert_eq!(row.localkey, Some("22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse().unwrap()));
+    assert_eq!(
+        row.localkey,
+        Some("22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse().unwrap())
+    );
 }

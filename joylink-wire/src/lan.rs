@@ -18,6 +18,10 @@
 //! missing required key in their error ([`JsonBody`] states the rule). Stream values keep their
 //! JSON kind and exact number text ([`StreamValue`]).
 //!
+//! A device's own documents (scan, write-key, sub-device add and authorization) also exist
+//! without an allocator in `core_json` (feature `json-core`, serde-json-core): borrowed twins
+//! of the `json` types, written into the caller's buffer, tested byte-equal to them.
+//!
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (compat §5, [`Timestamped`]).
 

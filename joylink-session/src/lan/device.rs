@@ -692,9 +692,13 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             subdev: (SUBS > 0 && subs.clone().next().is_some()).then_some(Seq(subdev)),
         };
         let mut payload = [0u8; SCAN_REPLY_CAP];
-        let n = core_json::emit(&reply, Style::Cjson, &mut payload)
-            .map_err(|_| Error::Capacity)?;
-        self.queue_clear(from, PacketType::Scan, payload.get(..n).unwrap_or_default(), 1)
+        let n = core_json::emit(&reply, Style::Cjson, &mut payload).map_err(|_| Error::Capacity)?;
+        self.queue_clear(
+            from,
+            PacketType::Scan,
+            payload.get(..n).unwrap_or_default(),
+            1,
+        )
     }
 
     /// Opens an ECDH request (types 2, 102): the peer's key in `opt` must be a valid point.
@@ -722,7 +726,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let data = &req.data;
         let localkey: LocalKey = data.localkey.as_str().parse()?;
         let accesskey: AccessKey = data.accesskey.as_str().parse()?;
-        let feedid = FixedStr::new(data.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
+        let feedid =
+            FixedStr::new(data.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         let server = data
             .joylink_server
             .0
@@ -746,7 +751,12 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 msg: WRITE_KEY_ALREADY_ACTIVATED,
             };
             let n = core_json::emit(&reply, Style::Sprintf, &mut payload)?;
-            self.queue_clear(from, PacketType::WriteKey, payload.get(..n).unwrap_or_default(), repeats)?;
+            self.queue_clear(
+                from,
+                PacketType::WriteKey,
+                payload.get(..n).unwrap_or_default(),
+                repeats,
+            )?;
             return Err(Error::Dropped("already activated with other keys"));
         }
         let reply = WriteKeyResponse {
@@ -754,7 +764,12 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             msg: WRITE_KEY_OK,
         };
         let n = core_json::emit(&reply, Style::Sprintf, &mut payload)?;
-        self.queue_clear(from, PacketType::WriteKey, payload.get(..n).unwrap_or_default(), repeats)?;
+        self.queue_clear(
+            from,
+            PacketType::WriteKey,
+            payload.get(..n).unwrap_or_default(),
+            repeats,
+        )?;
         if self.activation.is_some() {
             // The app's retry after a lost answer: answered again, reported once.
             return Ok(None);
@@ -811,7 +826,11 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let mut payload = [0u8; SUB_REPLY_CAP];
         let ts = self.next_ts(now);
         put(&mut payload, 0, &ts.to_le_bytes())?;
-        let n = core_json::emit(&reply, Style::Cjson, payload.get_mut(4..).unwrap_or_default())?;
+        let n = core_json::emit(
+            &reply,
+            Style::Cjson,
+            payload.get_mut(4..).unwrap_or_default(),
+        )?;
         let payload = payload.get(..n.saturating_add(4)).unwrap_or_default();
         let key = self.localkey()?.clone();
         let header = Header::new(Magic::Lan, PacketType::AddSubDev, EncType::PreShared);
@@ -837,8 +856,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ) -> Result<Option<Event<'a>>> {
         use joylink_wire::lan::core_json::{self, SubDevAuthRequest, SubDevResponse};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let req: SubDevAuthRequest<'_> = core_json::parse(plaintext.get(4..).unwrap_or_default())
-            .map_err(|_| Error::Dropped("sub-auth body does not parse"))?;
+        let req: SubDevAuthRequest<'_> =
+            core_json::parse(plaintext.get(4..).unwrap_or_default())
+                .map_err(|_| Error::Dropped("sub-auth body does not parse"))?;
         let d = &req.data;
         let index = self
             .subs
@@ -864,7 +884,12 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let mut payload = [0u8; SUB_REPLY_CAP];
         let n = core_json::emit(&reply, Style::Cjson, &mut payload)?;
         let repeats = self.write_key_repeats;
-        self.queue_clear(from, PacketType::SubDevAuth, payload.get(..n).unwrap_or_default(), repeats)?;
+        self.queue_clear(
+            from,
+            PacketType::SubDevAuth,
+            payload.get(..n).unwrap_or_default(),
+            repeats,
+        )?;
         Ok(Some(Event::SubDeviceAuthorized { index }))
     }
 }

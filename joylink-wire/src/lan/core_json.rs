@@ -60,7 +60,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string without escapes")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> core::result::Result<Self::Value, E> {
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                v: &'de str,
+            ) -> core::result::Result<Self::Value, E> {
                 if v.contains('\\') {
                     return Err(E::custom("escaped string"));
                 }
@@ -84,7 +87,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for First<'a> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an array of strings")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Self::Value, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> core::result::Result<Self::Value, A::Error> {
                 let first = seq.next_element::<Text<'de>>()?;
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(First(first))
@@ -385,6 +391,7 @@ pub fn emit<T: Serialize + ?Sized>(value: &T, style: Style, out: &mut [u8]) -> R
 }
 
 #[cfg(all(test, feature = "json"))]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::lan::{self as json_lan, JsonBody};
@@ -452,7 +459,8 @@ mod tests {
                 }),
             };
             assert_eq!(
-                std::string::String::from_utf8(emitted(&twin, json_lan::ScanResponse::STYLE)).unwrap(),
+                std::string::String::from_utf8(emitted(&twin, json_lan::ScanResponse::STYLE))
+                    .unwrap(),
                 std::string::String::from_utf8(text).unwrap(),
                 "{id}: core encoder"
             );
@@ -463,7 +471,11 @@ mod tests {
     fn write_key_replies_equal_the_vectors() {
         for (id, code, msg) in [
             ("lan-05", 0, json_lan::WriteKeyResponse::OK),
-            ("lan-06", -2001, json_lan::WriteKeyResponse::ALREADY_ACTIVATED),
+            (
+                "lan-06",
+                -2001,
+                json_lan::WriteKeyResponse::ALREADY_ACTIVATED,
+            ),
         ] {
             let text = plaintext(id);
             let r = WriteKeyResponse { code, msg };
@@ -488,7 +500,11 @@ mod tests {
                 mac: &j.mac,
                 productuuid: &j.productuuid,
             };
-            assert_eq!(emitted(&r, json_lan::SubDevResponse::STYLE), &text[skip..], "{id}");
+            assert_eq!(
+                emitted(&r, json_lan::SubDevResponse::STYLE),
+                &text[skip..],
+                "{id}"
+            );
         }
     }
 
@@ -507,14 +523,24 @@ mod tests {
         assert_eq!(c.feedid.as_str(), j.feedid);
         assert_eq!(c.accesskey.as_str(), j.accesskey.raw_secret_str());
         assert_eq!(c.localkey.as_str(), j.localkey.raw_secret_str());
-        let server = j.joylink_server.as_ref().and_then(|s| s.first()).map(|s| &**s);
+        let server = j
+            .joylink_server
+            .as_ref()
+            .and_then(|s| s.first())
+            .map(|s| &**s);
         assert_eq!(c.joylink_server.0.map(|s| s.as_str()), server);
-        assert!(!std::format!("{c:?}").contains(c.localkey.as_str()), "redacted");
+        assert!(
+            !std::format!("{c:?}").contains(c.localkey.as_str()),
+            "redacted"
+        );
 
         let text = plaintext("lan-15");
         let j = json_lan::AddSubDevRequest::parse(&text[4..]).unwrap().data;
         let c = parse::<AddSubDevRequest>(&text[4..]).unwrap().data;
-        assert_eq!((c.mac.as_str(), c.productuuid.as_str()), (&*j.mac, &*j.productuuid));
+        assert_eq!(
+            (c.mac.as_str(), c.productuuid.as_str()),
+            (&*j.mac, &*j.productuuid)
+        );
         assert_eq!(c.protocol, j.protocol.value());
 
         let text = plaintext("lan-17");
@@ -534,8 +560,12 @@ mod tests {
 
     #[test]
     fn escapes_missing_keys_and_trailing_text_are_refused() {
-        let ok = br#"{"data":{"feedid":"1","accesskey":"a","localkey":"l","server":["https:\/\/x"]}}"#;
-        assert!(parse::<WriteKeyRequest>(ok).is_ok(), "an escape in a skipped key is fine");
+        let ok =
+            br#"{"data":{"feedid":"1","accesskey":"a","localkey":"l","server":["https:\/\/x"]}}"#;
+        assert!(
+            parse::<WriteKeyRequest>(ok).is_ok(),
+            "an escape in a skipped key is fine"
+        );
         for bad in [
             &br#"{"data":{"feedid":"1\"","accesskey":"a","localkey":"l"}}"#[..],
             br#"{"data":{"feedid":"1","accesskey":"a"}}"#,
@@ -545,15 +575,31 @@ mod tests {
             b"",
         ] {
             assert!(
-                matches!(parse::<WriteKeyRequest>(bad), Err(Error::Json { what: "WriteKeyRequest", .. })),
+                matches!(
+                    parse::<WriteKeyRequest>(bad),
+                    Err(Error::Json {
+                        what: "WriteKeyRequest",
+                        ..
+                    })
+                ),
                 "{}",
                 std::string::String::from_utf8_lossy(bad)
             );
         }
-        assert_eq!(parse::<ScanRequest>(b"{\"status\":2}\0\0").unwrap().status, Some(2));
+        assert_eq!(
+            parse::<ScanRequest>(b"{\"status\":2}\0\0").unwrap().status,
+            Some(2)
+        );
         let mut small = [0u8; 10];
         assert!(matches!(
-            emit(&WriteKeyResponse { code: 0, msg: "write accesskey ok" }, Style::Sprintf, &mut small),
+            emit(
+                &WriteKeyResponse {
+                    code: 0,
+                    msg: "write accesskey ok"
+                },
+                Style::Sprintf,
+                &mut small
+            ),
             Err(Error::BufferTooSmall { .. })
         ));
     }

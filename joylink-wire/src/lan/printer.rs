@@ -262,6 +262,7 @@ fn respace(io: &mut impl Io, style: Style) {
 }
 
 #[cfg(all(test, feature = "json"))]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -271,7 +272,11 @@ mod tests {
             return src.to_vec();
         }
         let mut out = Vec::new();
-        let mut io = VecIo { src, at: 0, out: &mut out };
+        let mut io = VecIo {
+            src,
+            at: 0,
+            out: &mut out,
+        };
         respace(&mut io, style);
         out
     }
@@ -329,7 +334,12 @@ mod tests {
                 let mut buf = [0u8; 256];
                 buf[..src.len()].copy_from_slice(src);
                 let n = respace_in_place(&mut buf, src.len(), style).unwrap();
-                assert_eq!(&buf[..n], &want[..], "{style:?} {}", std::str::from_utf8(src).unwrap());
+                assert_eq!(
+                    &buf[..n],
+                    &want[..],
+                    "{style:?} {}",
+                    std::str::from_utf8(src).unwrap()
+                );
                 // One byte short of the result: refused, whatever the style.
                 let mut short = std::vec![0u8; want.len() - 1];
                 if src.len() <= short.len() {
