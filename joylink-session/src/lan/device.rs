@@ -728,11 +728,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let accesskey: AccessKey = data.accesskey.as_str().parse()?;
         let feedid =
             FixedStr::new(data.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
-        let server = data
-            .joylink_server
-            .0
-            .and_then(|s| FixedStr::new(s.as_str()))
-            .unwrap_or_default();
+        let server = data.server().and_then(FixedStr::new).unwrap_or_default();
         self.check_replay(from, ts, now)?;
         let activation = Activation {
             feedid,

@@ -224,9 +224,17 @@ pub struct WriteKeyData<'a> {
     /// `localkey` (secret: redacted in `Debug`).
     #[serde(borrow)]
     pub localkey: Text<'a>,
-    /// `joylink_server[0]`, `host:port`.
+    /// `joylink_server[0]`, `host:port` (absent, `null` and `[]` all read `None`).
     #[serde(borrow, default)]
-    pub joylink_server: First<'a>,
+    pub joylink_server: Option<First<'a>>,
+}
+
+impl<'a> WriteKeyData<'a> {
+    /// `joylink_server[0]`: the one server shipped devices use (compat §6.3).
+    #[must_use]
+    pub fn server(&self) -> Option<&'a str> {
+        self.joylink_server.and_then(|f| f.0).map(|t| t.as_str())
+    }
 }
 
 impl fmt::Debug for WriteKeyData<'_> {
@@ -347,7 +355,7 @@ fn name<T: ?Sized>() -> &'static str {
 ///
 /// let text = br#"{"data":{"feedid":"1","accesskey":"a","localkey":"l","opt":{"type":1},"joylink_server":["h:2002","x"]}}"#;
 /// let r: WriteKeyRequest = core_json::parse(text)?;
-/// assert_eq!(r.data.joylink_server.0.map(|s| s.as_str()), Some("h:2002"));
+/// assert_eq!(r.data.server(), Some("h:2002"));
 /// assert!(core_json::parse::<WriteKeyRequest>(br#"{"data":{"feedid":"\u0031","accesskey":"a","localkey":"l"}}"#).is_err());
 /// # Ok::<(), joylink_wire::Error>(())
 /// ```
@@ -528,7 +536,7 @@ mod tests {
             .as_ref()
             .and_then(|s| s.first())
             .map(|s| &**s);
-        assert_eq!(c.joylink_server.0.map(|s| s.as_str()), server);
+        assert_eq!(c.server(), server);
         assert!(
             !std::format!("{c:?}").contains(c.localkey.as_str()),
             "redacted"
