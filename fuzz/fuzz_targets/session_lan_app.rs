@@ -82,8 +82,15 @@ fn setup() -> App {
     let mut now = Instant(1_000);
     app.discover(addr(0), None, ScanStatus::All).unwrap();
     exchange(&mut app, &mut gw, now);
-    app.authorize(now, addr(0), "535168101345473045", "399aa4c6e8f7311c7659b7f7c9935e65", LOCALKEY, None)
-        .unwrap();
+    app.authorize(
+        now,
+        addr(0),
+        "535168101345473045",
+        "399aa4c6e8f7311c7659b7f7c9935e65",
+        LOCALKEY,
+        None,
+    )
+    .unwrap();
     exchange(&mut app, &mut gw, now);
     now = now.add_millis(1_000);
     app.add_sub_device(now, addr(0), SUB[4], SUB[3], SubDevProtocol::from(1))
@@ -153,7 +160,9 @@ fuzz_target!(|data: &[u8]| {
             3 => app.handle_timeout(now),
             _ => {
                 let issued = match hi % 6 {
-                    0 => app.discover(addr(*peer), None, ScanStatus::from(i32::from(*peer % 3))).map(|()| None),
+                    0 => app
+                        .discover(addr(*peer), None, ScanStatus::from(i32::from(*peer % 3)))
+                        .map(|()| None),
                     1 => {
                         let req = match JsonControlRequest::parse(bytes) {
                             Ok(r) => r,
@@ -161,15 +170,30 @@ fuzz_target!(|data: &[u8]| {
                         };
                         app.json_control(now, from, req).map(Some)
                     }
-                    2 => app.script_control(now, from, BizCode::Control, bytes).map(Some),
+                    2 => app
+                        .script_control(now, from, BizCode::Control, bytes)
+                        .map(Some),
                     3 => app
                         .sub_script_control(now, from, SUB_FEEDID, BizCode::Snapshot, bytes)
                         .map(Some),
                     4 => app
-                        .add_sub_device(now, from, SUB[4], SUB[3], SubDevProtocol::from(i32::from(*step % 4)))
+                        .add_sub_device(
+                            now,
+                            from,
+                            SUB[4],
+                            SUB[3],
+                            SubDevProtocol::from(i32::from(*step % 4)),
+                        )
                         .map(Some),
                     _ => app
-                        .authorize(now, from, "1", "961745eaa28c7ff6854b94a91ce19a91", LOCALKEY, None)
+                        .authorize(
+                            now,
+                            from,
+                            "1",
+                            "961745eaa28c7ff6854b94a91ce19a91",
+                            LOCALKEY,
+                            None,
+                        )
                         .map(Some),
                 };
                 if let Ok(Some(_)) = issued {
@@ -179,13 +203,24 @@ fuzz_target!(|data: &[u8]| {
         }
         while let Some(e) = app.poll_event() {
             if let AppEvent::Discovered(a) = e {
-                assert!(scanned_from.iter().enumerate().any(|(i, s)| *s && addr(i as u8) == a));
+                assert!(
+                    scanned_from
+                        .iter()
+                        .enumerate()
+                        .any(|(i, s)| *s && addr(i as u8) == a)
+                );
             }
         }
         let listed = app.devices().len();
         let peers = scanned_from.iter().filter(|s| **s).count();
-        assert!(listed <= peers, "{listed} devices from {peers} peers that sent a scan reply");
-        assert!(app.pending() <= commands, "more waiting than commands given");
+        assert!(
+            listed <= peers,
+            "{listed} devices from {peers} peers that sent a scan reply"
+        );
+        assert!(
+            app.pending() <= commands,
+            "more waiting than commands given"
+        );
         while let Some((_, k)) = app.poll_transmit(&mut out) {
             assert!(k <= MAX_DATAGRAM);
         }

@@ -96,16 +96,15 @@ fuzz_target!(|data: &[u8]| {
             .min(rest.len().saturating_sub(1));
         let body = rest.get(1..1 + len).unwrap_or_default();
         input = rest.get(1 + len..).unwrap_or_default();
-        let answer_all = |g: &mut Gateway<SUBS, 2, 2048, 1024>, inc: GatewayIncoming<'_>| {
-            match inc {
-                GatewayIncoming::SubControl { request, cmd } => {
-                    let _ = g.respond_sub(now, request, cmd);
-                }
-                GatewayIncoming::Device(Incoming::Control { request, .. }) => {
-                    let _ = g.device_mut().respond(now, request, b"{}");
-                }
-                _ => {}
+        let answer_all = |g: &mut Gateway<SUBS, 2, 2048, 1024>, inc: GatewayIncoming<'_>| match inc
+        {
+            GatewayIncoming::SubControl { request, cmd } => {
+                let _ = g.respond_sub(now, request, cmd);
             }
+            GatewayIncoming::Device(Incoming::Control { request, .. }) => {
+                let _ = g.device_mut().respond(now, request, b"{}");
+            }
+            _ => {}
         };
         match op % 7 {
             0 => {
@@ -132,8 +131,13 @@ fuzz_target!(|data: &[u8]| {
                 let (sel, cmd) = body.split_first().unwrap_or((&0, &[]));
                 let mut plain = Vec::with_capacity(44 + cmd.len() + 16);
                 plain.extend_from_slice(&auth_ts.wrapping_add(u32::from(*sel >> 4)).to_le_bytes());
-                plain.extend_from_slice(&[1002u32, 1004, 1001][usize::from(*sel) % 3].to_le_bytes());
-                serial = if sel & 8 == 0 { serial.wrapping_add(1) } else { serial };
+                plain
+                    .extend_from_slice(&[1002u32, 1004, 1001][usize::from(*sel) % 3].to_le_bytes());
+                serial = if sel & 8 == 0 {
+                    serial.wrapping_add(1)
+                } else {
+                    serial
+                };
                 plain.extend_from_slice(&serial.to_le_bytes());
                 let feed = FEEDS[usize::from(*sel) % 4];
                 let mut f = [0u8; 32];
@@ -175,7 +179,10 @@ fuzz_target!(|data: &[u8]| {
         while let Some(n) = gw.poll_transmit(&mut out) {
             assert!(n <= out.len());
             total += n;
-            assert!(total <= 2048, "the send queue hands out more than its 2048 bytes");
+            assert!(
+                total <= 2048,
+                "the send queue hands out more than its 2048 bytes"
+            );
         }
     }
 });
