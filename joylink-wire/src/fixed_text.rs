@@ -85,7 +85,7 @@ pub fn write_fixed_text(field: &'static str, text: &[u8], out: &mut [u8]) -> Res
 /// `bytes` without its trailing NULs: C peers may count a terminating NUL (or hand over a zeroed
 /// buffer) in the length of a JSON text (spec 7.3.27 leaves it open; compat §6). Both the LAN and
 /// the WAN JSON bodies drop them before parsing.
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub(crate) fn trim_trailing_nul(bytes: &[u8]) -> &[u8] {
     let end = bytes
         .iter()

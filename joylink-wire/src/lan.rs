@@ -18,9 +18,16 @@
 //! missing required key in their error ([`JsonBody`] states the rule). Stream values keep their
 //! JSON kind and exact number text ([`StreamValue`]).
 //!
+//! A device's own documents (scan, write-key, sub-device add and authorization) also exist
+//! without an allocator in `core_json` (feature `json-core`, serde-json-core): borrowed twins
+//! of the `json` types, written into the caller's buffer, tested byte-equal to them.
+//!
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (compat §5, [`Timestamped`]).
 
+#[cfg(feature = "json-core")]
+pub mod core_json;
+mod printer;
 mod quirk;
 mod script_control;
 mod subdev_script;
@@ -48,8 +55,6 @@ mod json_control;
 #[cfg(feature = "json")]
 mod message;
 #[cfg(feature = "json")]
-mod printer;
-#[cfg(feature = "json")]
 mod subdev;
 #[cfg(feature = "json")]
 mod value;
@@ -70,7 +75,6 @@ pub use json_control::{
 };
 #[cfg(feature = "json")]
 pub use message::{Message, parse, parse_lenient};
-#[cfg(feature = "json")]
 pub use printer::Style;
 #[cfg(feature = "json")]
 pub(crate) use printer::write as write_styled;

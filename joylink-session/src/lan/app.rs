@@ -187,7 +187,7 @@ struct Pending {
 /// # let _ = n;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct App {
     key_pair: KeyPair,
     devices: Vec<DeviceEntry>,

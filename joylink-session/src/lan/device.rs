@@ -3,7 +3,7 @@
 use core::net::SocketAddr;
 
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, Mode, PublicKey};
-use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl};
+use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, Style, SubDevControl};
 use joylink_wire::{BizCode, CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType};
 
 use super::fixed::FixedStr;
@@ -15,6 +15,24 @@ use crate::{Error, Instant, Result};
 /// How long a request waits for the application's [`Device::respond`] before its slot is freed.
 /// The app gives up after 500 ms; a late answer is useless to it.
 pub const PENDING_TTL_MS: u64 = 2_000;
+
+/// Largest scan reply the device writes: four 1000-byte fragments (a gateway with its
+/// sub-devices). It is written into a buffer of this size on the stack of [`Device::handle`],
+/// then split into the transmit queue; a larger reply is not sent ([`Error::Capacity`]).
+pub const SCAN_REPLY_CAP: usize = 4_000;
+
+/// Room for an add-sub-device or sub-device authorization answer: the timestamp and
+/// `{code, msg, mac, productuuid}` with a mac of 32 and a uuid of 16 characters.
+const SUB_REPLY_CAP: usize = 160;
+
+/// `msg` of a write-key success from SDK 2.0.x/2.1 (the vectors' lan-05).
+const WRITE_KEY_OK: &str = "write accesskey ok";
+/// `msg` of code -2001, spelt as the SDK spells it (lan-06).
+const WRITE_KEY_ALREADY_ACTIVATED: &str = "dev is alread actived";
+/// `msg` of a sub-device answer (lan-16, lan-18).
+const SUB_DEVICE_OK: &str = "success";
+/// `msg` of a refused add (a full table).
+const SUB_DEVICE_FAILED: &str = "failed";
 
 /// Which scans the device answers (spec 6.3.1 `status`: 0 all, 1 waiting, 2 authorized).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -175,17 +193,40 @@ struct Pending {
 /// (`Device` = `Device<8, 4, 4, 0>`) the machine takes **6 944 bytes** on x86-64, 5 600 of them
 /// the transmit queue (4 × 1400); a [`Gateway`] (`Device<8, 4, 4, 8>`) takes 8 192 bytes
 /// (`size_of`, printed and bounded by this module's tests: `cargo test -p joylink-session
-/// --features json --lib state_size -- --nocapture`).
+/// --lib state_size -- --nocapture`).
 ///
-/// Events come back from [`Device::handle`] itself and borrow the decrypted datagram, so a
-/// request body is never copied and the machine keeps no event queue. A reply that needs more
-/// than `TX` datagrams (a scan reply of a gateway with many sub-devices, cut into 1000-byte
-/// fragments) is not sent whole: size `TX` for the largest scan reply.
+/// # Why `handle` returns the event instead of queueing it for a `poll_event`
+/// The event of a datagram comes back from [`Device::handle`] itself, and an
+/// [`Event::Request`] borrows the datagram the caller handed in, decrypted in place:
+/// - **zero copy**: the request body is read where it was received, never copied;
+/// - **no body buffer in the machine**: a queue of events that outlive the call would have to
+///   own their bodies, i.e. `PENDING` × [`MAX_DATAGRAM`] more bytes of a firmware's RAM for
+///   what the caller's receive buffer already holds;
+/// - **nothing to queue**: one datagram raises at most one event, and nothing but a datagram
+///   raises one ([`Device::handle_timeout`] only frees request slots), so a return value
+///   carries every event there is.
 ///
-/// JSON bodies (types 1, 2, 3, 102, 103, 105) are parsed and written with joylink-wire's codecs,
-/// which need the `json` feature (a transient allocation per packet). Without it the machine
-/// still runs with no allocator, serving script control (type 4, 104) and dropping JSON-bodied
-/// packets with [`Error::Dropped`].
+/// The WAN machines differ on both counts, which is why they do queue: one chunk of stream
+/// bytes may hold several packets, so their requests reach a callback per packet (still
+/// borrowing the framer's buffer, not queued), and their state events (authenticated, replay
+/// dropped, timer fired, ...) also come from timeouts, not only from input, and outlive the
+/// chunk that caused them; those are small owned values in a fixed queue (`poll_event`).
+///
+/// A reply that needs more than `TX` datagrams (a scan reply of a gateway with many
+/// sub-devices, cut into 1000-byte fragments) is not sent whole: size `TX` for the largest scan
+/// reply (at most [`SCAN_REPLY_CAP`] bytes).
+///
+/// # No allocator on the whole LAN flow
+/// Discovery (1), authorization (2), JSON control and snapshot (3, 103), add sub-device (105)
+/// and sub-device authorization (102) run without `alloc`: their JSON is read in place and
+/// written into fixed buffers with joylink-wire's `lan::core_json` documents (the `json` types'
+/// twins, proven byte-equal on the golden vectors), so a `no_std` firmware (and the C ABI) is
+/// discovered and activated like any device. A scan reply is written into a
+/// [`SCAN_REPLY_CAP`]-byte buffer on the stack of [`Device::handle`], the other answers into
+/// buffers of at most [`MAX_DATAGRAM`] bytes. A string the device reads (feedid, keys, server,
+/// MAC, uuid) that holds a JSON escape is refused ([`Error::Dropped`], nothing stored, nothing
+/// sent): shipped apps never escape these hex, digit and `host:port` strings, and taking one
+/// with its backslashes would store a wrong key.
 ///
 /// ```
 /// use joylink_crypto::KeyPair;
@@ -223,10 +264,8 @@ pub struct Device<
     next_id: u32,
     tx: TxQueue<TX>,
     subs: [Option<SubDeviceEntry>; SUBS],
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     message_id: u8,
     last_ts: u32,
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     write_key_repeats: u8,
 }
 
@@ -367,11 +406,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             return Err(Error::Dropped("enctype not allowed for this type"));
         }
         match header.packet_type {
-            #[cfg(feature = "json")]
             PacketType::Scan => self.on_scan(from, datagram).map(|()| None),
-            #[cfg(feature = "json")]
             PacketType::WriteKey => self.on_write_key(now, from, datagram),
-            #[cfg(feature = "json")]
             PacketType::JsonControl | PacketType::SubDevJsonControl => {
                 let sub = header.packet_type == PacketType::SubDevJsonControl;
                 if sub && SUBS == 0 {
@@ -382,9 +418,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 let kind = RequestKind::Json { sub_device: sub };
                 self.new_request(now, from, kind, body).map(Some)
             }
-            #[cfg(feature = "json")]
             PacketType::AddSubDev if SUBS > 0 => self.on_add_sub(now, from, datagram),
-            #[cfg(feature = "json")]
             PacketType::SubDevAuth if SUBS > 0 => self.on_sub_auth(now, from, datagram),
             PacketType::ScriptControl => {
                 let (ts, body) = self.open_local_payload(datagram)?;
@@ -431,7 +465,6 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 
     /// Opens a localkey packet; returns the timestamp and the body after it.
-    #[cfg(feature = "json")]
     fn open_local<'a>(&self, datagram: &'a mut [u8]) -> Result<(u32, &'a [u8])> {
         let mode = Self::local_mode(&self.activation, &self.local)?;
         let o = crate::sealing::open_plain(datagram, &mode, true)?;
@@ -585,7 +618,6 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 
     /// Queues `payload` (clear, enctype 0) `repeats` times, fragmenting above 1000 bytes.
-    #[cfg(feature = "json")]
     fn queue_clear(
         &mut self,
         to: SocketAddr,
@@ -607,27 +639,16 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 
     /// Spec 6.3.1: answers a scan with the device record (and a gateway's sub-devices).
-    #[cfg(feature = "json")]
     fn on_scan(&mut self, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
-        use alloc::borrow::Cow;
-        use joylink_wire::lan::{
-            DevType, LanControl, Message, ScanResponse, ScanStatus, StreamValue, SubDevAuthState,
-            SubDevProtocol, SubDevice, TranType,
-        };
+        use joylink_wire::lan::core_json::{self, ScanRequest, ScanResponse, Seq, SubDevice};
         let opened = crate::sealing::open_plain(datagram, &Mode::None, false)?;
-        let Ok(Message::ScanRequest(req)) = joylink_wire::lan::parse(
-            PacketType::Scan,
-            opened.plaintext,
-            joylink_wire::Direction::ToDevice,
-        ) else {
-            // Shipped devices answer only valid JSON.
-            return Err(Error::Dropped("scan body is not JSON"));
-        };
-        let status = req.status.unwrap_or(ScanStatus::All);
+        // Shipped devices answer only valid JSON.
+        let req: ScanRequest = core_json::parse(opened.plaintext)
+            .map_err(|_| Error::Dropped("scan body is not JSON"))?;
+        let status = req.status.unwrap_or(0);
         let activated = self.activation.is_some();
         if self.scan_policy == ScanPolicy::Status
-            && ((status == ScanStatus::Waiting && activated)
-                || (status == ScanStatus::Authorized && !activated))
+            && ((status == 1 && activated) || (status == 2 && !activated))
         {
             return Err(Error::Dropped("scan status does not match"));
         }
@@ -638,68 +659,58 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .map(|a| a.feedid)
             .unwrap_or_default();
         let info = &self.info;
-        let subdev: alloc::vec::Vec<SubDevice<'_>> = self
-            .subs
-            .iter()
-            .flatten()
-            .filter(|s| match status {
-                ScanStatus::Waiting => s.state == SubDeviceState::Waiting,
-                ScanStatus::Authorized => s.state == SubDeviceState::Authorized,
-                _ => true,
-            })
-            .map(|s| SubDevice {
-                state: match s.state {
-                    SubDeviceState::Waiting => SubDevAuthState::Waiting,
-                    SubDeviceState::Authorized => SubDevAuthState::Authorized,
-                },
-                protocol: SubDevProtocol::from(s.protocol),
-                mac: Cow::Borrowed(s.mac.as_str()),
-                productuuid: Cow::Borrowed(s.productuuid.as_str()),
-                lancon: LanControl::Enabled,
-                trantype: TranType::from(info.trantype),
-                feedid: Cow::Borrowed(s.feedid.as_str()),
-                devkey: None,
-                dev_auth_value: None,
-                sub_no_snapshot: None,
-                cid: None,
-                firmware_version: None,
-                model_code: None,
-                dbg: None,
-                devtype: None,
-            })
-            .collect();
-        let reply = ScanResponse {
-            code: Some(StreamValue::from(0)),
-            msg: Some(StreamValue::from(ScanResponse::SCAN_OK)),
-            devkey: Some(Cow::Borrowed(devkey.as_str())),
-            mac: Cow::Borrowed(info.mac.as_str()),
-            productuuid: Cow::Borrowed(info.productuuid.as_str()),
-            feedid: Some(Cow::Borrowed(feedid.as_str())),
-            lancon: Some(LanControl::from(info.lancon)),
-            trantype: Some(TranType::from(info.trantype)),
-            devtype: Some(DevType::from(info.devtype)),
-            cid: Some(Cow::Borrowed(info.cid.as_str())),
-            firmware_version: Some(Cow::Borrowed(info.firmware_version.as_str())),
-            model_code: Some(Cow::Borrowed(info.model_code.as_str())),
-            joy_sdk_version: (!info.joy_sdk_version.is_empty())
-                .then(|| Cow::Borrowed(info.joy_sdk_version.as_str())),
-            no_snapshot: (!info.joy_sdk_version.is_empty()).then_some(info.no_snapshot),
-            no_snap_short: None,
-            batch_bind: (!info.joy_sdk_version.is_empty()).then_some(info.batch_bind),
-            dbg: None,
-            opt: None,
-            d_idt: None,
-            subdev: (SUBS > 0 && !subdev.is_empty()).then_some(subdev),
+        let listed = move |s: &&SubDeviceEntry| match status {
+            1 => s.state == SubDeviceState::Waiting,
+            2 => s.state == SubDeviceState::Authorized,
+            _ => true,
         };
-        let payload = Message::ScanResponse(reply)
-            .emit()
-            .map_err(|_| Error::Dropped("scan reply does not encode"))?;
-        self.queue_clear(from, PacketType::Scan, &payload, 1)
+        let subs = self.subs.iter().flatten().filter(listed);
+        let subdev = subs.clone().map(|s| SubDevice {
+            state: match s.state {
+                SubDeviceState::Waiting => 1,
+                SubDeviceState::Authorized => 0,
+            },
+            protocol: s.protocol,
+            mac: s.mac.as_str(),
+            productuuid: s.productuuid.as_str(),
+            lancon: 1,
+            trantype: info.trantype,
+            feedid: s.feedid.as_str(),
+            devkey: None,
+            dev_auth_value: None,
+            sub_no_snapshot: None,
+        });
+        let sdk = (!info.joy_sdk_version.is_empty()).then_some(());
+        let reply = ScanResponse {
+            code: 0,
+            msg: ScanResponse::SCAN_OK,
+            devkey: devkey.as_str(),
+            mac: info.mac.as_str(),
+            productuuid: info.productuuid.as_str(),
+            feedid: feedid.as_str(),
+            lancon: info.lancon,
+            trantype: info.trantype,
+            devtype: info.devtype,
+            cid: info.cid.as_str(),
+            firmware_version: info.firmware_version.as_str(),
+            model_code: info.model_code.as_str(),
+            joy_sdk_version: sdk.map(|()| info.joy_sdk_version.as_str()),
+            no_snapshot: sdk.map(|()| info.no_snapshot),
+            batch_bind: sdk.map(|()| info.batch_bind),
+            subdev: (SUBS > 0 && subs.clone().next().is_some()).then_some(Seq(subdev)),
+        };
+        let mut payload = [0u8; SCAN_REPLY_CAP];
+        let n = core_json::emit(&reply, Style::Cjson, &mut payload).map_err(|_| Error::Capacity)?;
+        self.queue_clear(
+            from,
+            PacketType::Scan,
+            payload.get(..n).unwrap_or_default(),
+            1,
+        )
     }
 
     /// Opens an ECDH request (types 2, 102): the peer's key in `opt` must be a valid point.
     /// Returns the timestamp and the whole plaintext (timestamp included).
-    #[cfg(feature = "json")]
     fn open_ecdh<'a>(&self, datagram: &'a mut [u8]) -> Result<(u32, &'a [u8])> {
         let decoded = joylink_wire::parse(datagram, CrcPolicy::Verify)?;
         let peer = PublicKey::from_bytes(decoded.opt)?;
@@ -710,32 +721,22 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 
     /// Spec 6.3.2: stores the keys and answers (enctype 0, no timestamp, 3 times).
-    #[cfg(feature = "json")]
     fn on_write_key<'a>(
         &mut self,
         now: Instant,
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        use joylink_wire::lan::{Message, WriteKeyResponse};
+        use joylink_wire::lan::core_json::{self, WriteKeyRequest, WriteKeyResponse};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let Ok(Message::WriteKeyRequest(req)) = joylink_wire::lan::parse(
-            PacketType::WriteKey,
-            plaintext,
-            joylink_wire::Direction::ToDevice,
-        ) else {
-            return Err(Error::Dropped("write-key body does not parse"));
-        };
-        let data = &req.body.data;
-        let localkey: LocalKey = data.localkey.raw_secret_str().parse()?;
-        let accesskey: AccessKey = data.accesskey.raw_secret_str().parse()?;
-        let feedid = FixedStr::new(&data.feedid).ok_or(Error::Dropped("feedid too long"))?;
-        let server = data
-            .joylink_server
-            .as_ref()
-            .and_then(|s| s.first())
-            .and_then(|s| FixedStr::new(s))
-            .unwrap_or_default();
+        let req: WriteKeyRequest<'_> = core_json::parse(plaintext.get(4..).unwrap_or_default())
+            .map_err(|_| Error::Dropped("write-key body does not parse"))?;
+        let data = &req.data;
+        let localkey: LocalKey = data.localkey.as_str().parse()?;
+        let accesskey: AccessKey = data.accesskey.as_str().parse()?;
+        let feedid =
+            FixedStr::new(data.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
+        let server = data.server().and_then(FixedStr::new).unwrap_or_default();
         self.check_replay(from, ts, now)?;
         let activation = Activation {
             feedid,
@@ -744,24 +745,35 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             server,
         };
         let repeats = self.write_key_repeats;
+        let mut payload = [0u8; 64];
         if let Some(current) = &self.activation
             && current != &activation
         {
             // Shipped devices refuse new keys while activated (the app must reset it first).
             let reply = WriteKeyResponse {
                 code: -2001,
-                msg: alloc::borrow::Cow::Borrowed("dev is alread actived"),
+                msg: WRITE_KEY_ALREADY_ACTIVATED,
             };
-            let payload = Message::WriteKeyResponse(reply)
-                .emit()
-                .map_err(|_| Error::Dropped("reply does not encode"))?;
-            self.queue_clear(from, PacketType::WriteKey, &payload, repeats)?;
+            let n = core_json::emit(&reply, Style::Sprintf, &mut payload)?;
+            self.queue_clear(
+                from,
+                PacketType::WriteKey,
+                payload.get(..n).unwrap_or_default(),
+                repeats,
+            )?;
             return Err(Error::Dropped("already activated with other keys"));
         }
-        let payload = Message::WriteKeyResponse(WriteKeyResponse::ok())
-            .emit()
-            .map_err(|_| Error::Dropped("reply does not encode"))?;
-        self.queue_clear(from, PacketType::WriteKey, &payload, repeats)?;
+        let reply = WriteKeyResponse {
+            code: 0,
+            msg: WRITE_KEY_OK,
+        };
+        let n = core_json::emit(&reply, Style::Sprintf, &mut payload)?;
+        self.queue_clear(
+            from,
+            PacketType::WriteKey,
+            payload.get(..n).unwrap_or_default(),
+            repeats,
+        )?;
         if self.activation.is_some() {
             // The app's retry after a lost answer: answered again, reported once.
             return Ok(None);
@@ -772,32 +784,26 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     }
 
     /// Spec 6.3.5: adds a sub-device to the table and answers with its mac and uuid.
-    #[cfg(feature = "json")]
     fn on_add_sub<'a>(
         &mut self,
         now: Instant,
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        use joylink_wire::lan::{Message, SubDevResponse, Timestamped};
+        use joylink_wire::lan::core_json::{self, AddSubDevRequest, SubDevResponse};
         let (ts, plaintext) = self.open_local_payload(datagram)?;
-        let Ok(Message::AddSubDevRequest(req)) = joylink_wire::lan::parse(
-            PacketType::AddSubDev,
-            plaintext,
-            joylink_wire::Direction::ToDevice,
-        ) else {
-            return Err(Error::Dropped("add-sub-device body does not parse"));
-        };
+        let req: AddSubDevRequest<'_> = core_json::parse(plaintext.get(4..).unwrap_or_default())
+            .map_err(|_| Error::Dropped("add-sub-device body does not parse"))?;
         self.check_replay(from, ts, now)?;
-        let d = &req.body.data;
-        let mac = FixedStr::new(&d.mac).ok_or(Error::Dropped("mac too long"))?;
-        let productuuid = FixedStr::new(&d.productuuid).ok_or(Error::Dropped("uuid too long"))?;
+        let d = &req.data;
+        let mac = FixedStr::new(d.mac.as_str()).ok_or(Error::Dropped("mac too long"))?;
+        let productuuid =
+            FixedStr::new(d.productuuid.as_str()).ok_or(Error::Dropped("uuid too long"))?;
         let existing = self
             .subs
             .iter()
             .position(|s| s.as_ref().is_some_and(|s| s.mac == mac));
         let index = existing.or_else(|| self.subs.iter().position(Option::is_none));
-        let mut reply = SubDevResponse::success(&d.mac, &d.productuuid);
         if let Some(i) = index
             && existing.is_none()
             && let Some(slot) = self.subs.get_mut(i)
@@ -805,27 +811,36 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             *slot = Some(SubDeviceEntry {
                 mac,
                 productuuid,
-                protocol: d.protocol.value(),
+                protocol: d.protocol,
                 state: SubDeviceState::Waiting,
                 feedid: FixedStr::EMPTY,
                 localkey: None,
                 accesskey: None,
             });
         }
-        if index.is_none() {
-            reply.code = Some(-1);
-            reply.msg = Some(alloc::borrow::Cow::Borrowed("failed"));
-        }
-        let payload = Message::AddSubDevResponse(Timestamped {
-            timestamp: self.next_ts(now),
-            body: reply,
-        })
-        .emit()
-        .map_err(|_| Error::Dropped("reply does not encode"))?;
+        let (code, msg) = match index {
+            Some(_) => (0, SUB_DEVICE_OK),
+            None => (-1, SUB_DEVICE_FAILED),
+        };
+        let reply = SubDevResponse {
+            code,
+            msg,
+            mac: d.mac.as_str(),
+            productuuid: d.productuuid.as_str(),
+        };
+        let mut payload = [0u8; SUB_REPLY_CAP];
+        let ts = self.next_ts(now);
+        put(&mut payload, 0, &ts.to_le_bytes())?;
+        let n = core_json::emit(
+            &reply,
+            Style::Cjson,
+            payload.get_mut(4..).unwrap_or_default(),
+        )?;
+        let payload = payload.get(..n.saturating_add(4)).unwrap_or_default();
         let mode = Self::local_mode(&self.activation, &self.local)?;
         let header = Header::new(Magic::Lan, PacketType::AddSubDev, EncType::PreShared);
         let queued = self.tx.push_with(from, |buf| {
-            crate::sealing::seal_plain(&header, &mode, &[], &payload, buf)
+            crate::sealing::seal_plain(&header, &mode, &[], payload, buf)
         })?;
         if !queued {
             return Err(Error::Capacity);
@@ -838,31 +853,26 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
 
     /// Spec 6.3.6: stores a sub-device's keys (ECDH request, clear answer without timestamp).
     /// An unknown mac gets no answer at all.
-    #[cfg(feature = "json")]
     fn on_sub_auth<'a>(
         &mut self,
         now: Instant,
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        use joylink_wire::lan::{Message, SubDevResponse};
+        use joylink_wire::lan::core_json::{self, SubDevAuthRequest, SubDevResponse};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let Ok(Message::SubDevAuthRequest(req)) = joylink_wire::lan::parse(
-            PacketType::SubDevAuth,
-            plaintext,
-            joylink_wire::Direction::ToDevice,
-        ) else {
-            return Err(Error::Dropped("sub-auth body does not parse"));
-        };
-        let d = &req.body.data;
+        let req: SubDevAuthRequest<'_> =
+            core_json::parse(plaintext.get(4..).unwrap_or_default())
+                .map_err(|_| Error::Dropped("sub-auth body does not parse"))?;
+        let d = &req.data;
         let index = self
             .subs
             .iter()
-            .position(|s| s.as_ref().is_some_and(|s| s.mac.as_str() == d.mac))
+            .position(|s| s.as_ref().is_some_and(|s| s.mac.as_str() == d.mac.as_str()))
             .ok_or(Error::Dropped("unknown sub-device"))?;
-        let localkey: LocalKey = d.localkey.raw_secret_str().parse()?;
-        let accesskey: AccessKey = d.accesskey.raw_secret_str().parse()?;
-        let feedid = FixedStr::new(&d.feedid).ok_or(Error::Dropped("feedid too long"))?;
+        let localkey: LocalKey = d.localkey.as_str().parse()?;
+        let accesskey: AccessKey = d.accesskey.as_str().parse()?;
+        let feedid = FixedStr::new(d.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
             s.feedid = feedid;
@@ -870,12 +880,21 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             s.accesskey = Some(accesskey);
             s.state = SubDeviceState::Authorized;
         }
-        let reply = SubDevResponse::success(&d.mac, &d.productuuid);
-        let payload = Message::SubDevAuthResponse(reply)
-            .emit()
-            .map_err(|_| Error::Dropped("reply does not encode"))?;
+        let reply = SubDevResponse {
+            code: 0,
+            msg: SUB_DEVICE_OK,
+            mac: d.mac.as_str(),
+            productuuid: d.productuuid.as_str(),
+        };
+        let mut payload = [0u8; SUB_REPLY_CAP];
+        let n = core_json::emit(&reply, Style::Cjson, &mut payload)?;
         let repeats = self.write_key_repeats;
-        self.queue_clear(from, PacketType::SubDevAuth, &payload, repeats)?;
+        self.queue_clear(
+            from,
+            PacketType::SubDevAuth,
+            payload.get(..n).unwrap_or_default(),
+            repeats,
+        )?;
         Ok(Some(Event::SubDeviceAuthorized { index }))
     }
 }
@@ -982,17 +1001,29 @@ mod tests {
         assert_eq!(d.poll_timeout(), None);
     }
 
-    #[cfg(not(feature = "json"))]
+    /// JSON control needs no allocator either: with or without `json`, the body reaches the
+    /// application in place and the answer goes out as type 4.
     #[test]
-    fn without_json_json_bodies_are_dropped() {
+    fn json_control_is_served_in_every_configuration() {
         let mut d = activated();
         let mut buf = [0u8; 128];
         let n = sealed(PacketType::JsonControl, b"\x01\0\0\0{\"cmd\":4}", &mut buf);
-        assert!(matches!(
-            d.handle(Instant(0), peer(), &mut buf[..n]),
-            Err(Error::Dropped(_))
-        ));
-        assert_eq!(d.poll_transmit(&mut [0u8; MAX_DATAGRAM]), None);
+        let ev = d.handle(Instant(0), peer(), &mut buf[..n]).unwrap();
+        let Some(Event::Request(r)) = ev else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(
+            (r.body, r.kind),
+            (&b"{\"cmd\":4}"[..], RequestKind::Json { sub_device: false })
+        );
+        let id = r.id;
+        d.respond(id, Instant(1_000), br#"{"code":0}"#).unwrap();
+        let mut out = [0u8; MAX_DATAGRAM];
+        let (_, len) = d.poll_transmit(&mut out).unwrap();
+        let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
+        let o = crate::sealing::open_plain(&mut out[..len], &Mode::LocalKey(&key), true).unwrap();
+        assert_eq!(o.header.packet_type, PacketType::ScriptControl);
+        assert_eq!(&o.plaintext[4..], br#"{"code":0}"#);
     }
 
     #[test]

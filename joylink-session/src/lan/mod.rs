@@ -24,7 +24,7 @@ pub use app::{
 
 pub use device::{
     Activation, Device, DeviceInfo, Event, Gateway, PENDING_TTL_MS, Request, RequestId,
-    RequestKind, ScanPolicy, SubDeviceEntry, SubDeviceState,
+    RequestKind, SCAN_REPLY_CAP, ScanPolicy, SubDeviceEntry, SubDeviceState,
 };
 pub use fixed::FixedStr;
 pub use replay::{ReplayPolicy, ReplayTable};
