@@ -485,6 +485,18 @@ typedef enum jl_direction_t {
 typedef struct jl_frame_decoder_t jl_frame_decoder_t;
 
 /*
+ A key with its AES schedules expanded once (opaque to C; `jl_prepared_key_size()` bytes
+ aligned to `jl_prepared_key_align()`, in the caller's memory).
+
+ `jl_seal_in_place` and `jl_open_in_place` expand the key of their `jl_key_t` on every call;
+ with the constant-time software AES of a microcontroller that costs about 3 600 instructions,
+ more than sealing a heartbeat. Whoever keeps a key (a LAN device its localkey, a gateway a
+ peer's key) prepares it once with `jl_prepared_key_init` and seals and opens with
+ `jl_seal_in_place_prepared` / `jl_open_in_place_prepared`: the same bytes, the same errors.
+ */
+typedef struct jl_prepared_key_t jl_prepared_key_t;
+
+/*
  The device (opaque to C; `jl_wan_device_size()` bytes aligned to `jl_wan_device_align()`).
  */
 typedef struct jl_wan_device_t jl_wan_device_t;
@@ -1816,6 +1828,83 @@ int jl_open_in_place(uint8_t *buf,
                      int crc_policy,
                      const struct jl_key_t *key,
                      struct jl_opened_t *out);
+
+/*
+ Bytes of memory a prepared key needs (pass at least this to `jl_prepared_key_init`). Never
+ fails.
+ */
+size_t jl_prepared_key_size(void);
+
+/*
+ Alignment the prepared key's memory needs. Never fails.
+ */
+size_t jl_prepared_key_align(void);
+
+/*
+ Expands `key` once into `mem` (`len` bytes, at least `jl_prepared_key_size()`, aligned to
+ `jl_prepared_key_align()`); `*out` = the handle (`mem` itself). The key bytes are copied (they
+ need not outlive the call) and the flags kept. Nothing is allocated.
+
+ Returns `JL_OK`; `JL_ERR_NULL` (`mem`, `key`, `out`, or the key bytes NULL);
+ `JL_ERR_BUFFER_TOO_SMALL` (`len` < size); `JL_ERR_INVALID_ARGUMENT` (`mem` misaligned, an
+ unknown enctype or flag); `JL_ERR_BAD_KEY` (as `jl_seal_in_place`). On error `mem` and `*out`
+ are untouched.
+
+ # Safety
+ `mem` writable for `len` bytes and not used otherwise until `jl_prepared_key_clear`; `key` a
+ readable `jl_key_t` (and its bytes); `out` writable.
+ */
+int jl_prepared_key_init(void *mem,
+                         size_t len,
+                         const struct jl_key_t *key,
+                         struct jl_prepared_key_t **out);
+
+/*
+ Wipes a prepared key: the schedules are zeroed and every later use returns `JL_ERR_STATE`.
+
+ Returns `JL_OK`, `JL_ERR_NULL`, `JL_ERR_INVALID_ARGUMENT` (misaligned), `JL_ERR_STATE` (not
+ initialised, or cleared already).
+
+ # Safety
+ `pk` from `jl_prepared_key_init`, not used through another pointer during the call.
+ */
+int jl_prepared_key_clear(struct jl_prepared_key_t *pk);
+
+/*
+ `jl_seal_in_place` with a prepared key: the same bytes, no key expansion. `*out_len` receives
+ the packet length, or on `JL_ERR_BUFFER_TOO_SMALL` the length needed (nothing written then).
+
+ Returns what `jl_seal_in_place` returns, and `JL_ERR_STATE` for a key that is not
+ initialised (or cleared).
+
+ # Safety
+ As `jl_seal_in_place`, with `key` from `jl_prepared_key_init`.
+ */
+int jl_seal_in_place_prepared(const struct jl_header_t *header,
+                              const struct jl_prepared_key_t *key,
+                              const uint8_t *opt,
+                              size_t opt_len,
+                              uint32_t timestamp,
+                              size_t body_len,
+                              uint8_t *buf,
+                              size_t buf_len,
+                              size_t *out_len);
+
+/*
+ `jl_open_in_place` with a prepared key (its flags as given to `jl_prepared_key_init`): the
+ same checks and errors, no key expansion.
+
+ Returns what `jl_open_in_place` returns, and `JL_ERR_STATE` for a key that is not
+ initialised (or cleared).
+
+ # Safety
+ As `jl_open_in_place`, with `key` from `jl_prepared_key_init`.
+ */
+int jl_open_in_place_prepared(uint8_t *buf,
+                              size_t len,
+                              int crc_policy,
+                              const struct jl_prepared_key_t *key,
+                              struct jl_opened_t *out);
 
 /*
  Bytes a frame decoder needs (without its storage). Never fails.

@@ -9,9 +9,9 @@
 //! event's `data` points into it (no copy, no receive buffer in the device memory).
 //!
 //! Discovery (type 1), write-key (type 2), JSON control (3/103) and the gateway's add and
-//! sub-device authorization (105/102) need joylink-session's `json` feature today (it
-//! allocates); without it the machine drops those datagrams (`JL_ERR_MALFORMED`) and serves script
-//! control (4/104). The functions are the same either way.
+//! sub-device authorization (105/102) work without an allocator: the machine reads and writes
+//! their JSON with fixed buffers (the scan reply is built in a 4 000-byte buffer on the stack of
+//! [`jl_lan_device_input`]).
 
 use core::ffi::{c_int, c_void};
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};

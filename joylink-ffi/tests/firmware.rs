@@ -68,15 +68,6 @@ fn staticlib() -> PathBuf {
     LIB.get_or_init(build_staticlib).clone()
 }
 
-/// The static library with `std` (which, for now, turns on joylink-session's `json`: the LAN
-/// machine's discovery and write-key allocate). The firmware example needs them; once the LAN
-/// machine serves them without `alloc`, the example links `staticlib()` like the other tests.
-fn staticlib_std() -> PathBuf {
-    static LIB: OnceLock<PathBuf> = OnceLock::new();
-    LIB.get_or_init(|| cargo_staticlib("joylink-ffi-c-std", "std,full"))
-        .clone()
-}
-
 fn build_staticlib() -> PathBuf {
     if let Some(p) = std::env::var_os("JOYLINK_FFI_STATICLIB") {
         return PathBuf::from(p);
@@ -119,7 +110,7 @@ fn build(std: &str) -> PathBuf {
         &crate_dir().join("examples/firmware.c"),
         &format!("firmware-{std}"),
         std,
-        &staticlib_std(),
+        &staticlib(),
         &[],
     )
 }
@@ -146,8 +137,6 @@ fn build_c_with(source: &Path, name: &str, std: &str, lib: &Path, defines: &[&st
         .arg(crate_dir().join("include"))
         .arg(source)
         .arg(lib)
-        // What a `std` static library needs from the system (none of it for the no_std one).
-        .args(["-lpthread", "-ldl", "-lm"])
         .arg("-o")
         .arg(&exe));
     exe
@@ -752,7 +741,7 @@ fn c_gateway_adds_and_controls_a_sub_device() {
         &crate_dir().join("examples/firmware.c"),
         "firmware-gateway",
         "c99",
-        &staticlib_std(),
+        &staticlib(),
         &["-DFW_GATEWAY=1"],
     );
     let mut fw = Firmware::spawn(&exe);
