@@ -25,6 +25,8 @@ mod quirk;
 mod script_control;
 mod subdev_script;
 
+/// The timestamp prefix of the JSON bodies: the crate's one [`Timestamped`](crate::Timestamped).
+pub use crate::Timestamped;
 pub use quirk::Quirk;
 
 pub use script_control::{
@@ -61,9 +63,9 @@ pub use codes::{DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol
 #[cfg(feature = "json")]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]
-pub(crate) use json_body::json_error;
+pub use json_body::JsonBody;
 #[cfg(feature = "json")]
-pub use json_body::{JsonBody, Timestamped};
+pub(crate) use json_body::json_error;
 #[cfg(feature = "json")]
 pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,

@@ -393,7 +393,7 @@ macro_rules! glue {
                     .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&out))))?;
                 prop_assert_eq!(&back, self);
                 let t = Timestamped { timestamp: 0x0102_0304, body: self.clone() };
-                let p = t.emit(style).unwrap();
+                let p = t.to_json(style).unwrap();
                 let back = Timestamped::<$t<'_>>::parse(&p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
                 prop_assert_eq!(back.timestamp, t.timestamp);
                 prop_assert_eq!(&back.body, self);

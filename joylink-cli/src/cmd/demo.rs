@@ -594,7 +594,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     d.step("snapshot upload (type 12)");
     let up_msg = WanMessage::Upload(Timestamped {
         timestamp: d.now(),
-        data: SNAPSHOT_ON,
+        body: SNAPSHOT_ON,
     });
     d.wan(dev_cloud, &up_msg, &wkeys, &cloud_keys, up)?;
     let ack = WanMessage::UploadResponse(ok_code(d.now()));
@@ -717,7 +717,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     .to_vec_styled(Style::Cjson)?;
     let msg = WanMessage::OtaStatus(Timestamped {
         timestamp: d.now(),
-        data: &ota,
+        body: &ota,
     });
     d.wan(dev_cloud, &msg, &wkeys, &cloud_keys, up)?;
     let ota_ok = OtaStatusResponse {
@@ -727,7 +727,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     .to_vec()?;
     let msg = WanMessage::OtaStatusResponse(Timestamped {
         timestamp: d.now(),
-        data: &ota_ok,
+        body: &ota_ok,
     });
     d.wan(cloud_dev, &msg, &wkeys, &device_keys, down)?;
 

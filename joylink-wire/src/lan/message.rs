@@ -2,8 +2,9 @@
 
 use alloc::vec::Vec;
 
+use crate::Timestamped;
 use crate::lan::discovery::{ScanRequest, ScanResponse};
-use crate::lan::json_body::{JsonBody, Timestamped};
+use crate::lan::json_body::JsonBody;
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
 use crate::lan::quirk::Quirk;
 use crate::lan::script_control::{Control, ControlResponse, is_script_response};
@@ -263,7 +264,7 @@ impl Message<'_> {
     /// types).
     pub fn emit(&self) -> crate::Result<Vec<u8>> {
         fn ts<'b, B: JsonBody<'b>>(t: &Timestamped<B>) -> crate::Result<Vec<u8>> {
-            t.emit(B::STYLE)
+            t.to_json(B::STYLE)
         }
         fn bin(
             len: usize,

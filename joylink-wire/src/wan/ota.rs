@@ -1,7 +1,7 @@
 //! OTA firmware upgrade, types 7 and 8 (spec 9, 9.5, 9.6; compat §7.9): the version-name
 //! format, the status codes and (feature `json`) the JSON documents of the order, its
 //! acknowledgement, the status report and its answer. The binary envelope of both types is
-//! [`Timestamped`](super::Timestamped) (`ts ‖ JSON`); the firmware CRC-32 is
+//! [`Timestamped`](crate::Timestamped) (`ts ‖ JSON`); the firmware CRC-32 is
 //! [`FirmwareCrc32`](super::FirmwareCrc32).
 
 use crate::macros::enum_with_unknown;
