@@ -29,12 +29,9 @@ mod subdev_script;
 pub use crate::Timestamped;
 pub use quirk::Quirk;
 
-pub use script_control::{
-    Control, ControlResponse, SCRIPT_FIXED_LEN, ScriptBody, is_script_response,
-};
+pub use script_control::{Control, ControlResponse, ScriptBody, is_script_response};
 pub use subdev_script::{
-    FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse,
-    SubDevScriptBody,
+    ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse, SubDevScriptBody,
 };
 
 #[cfg(feature = "json")]

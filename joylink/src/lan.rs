@@ -30,8 +30,9 @@ extern crate alloc;
 #[cfg(feature = "json")]
 use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, PublicKey, SharedSecret};
 use joylink_crypto::{Mode, OpenOptions};
+use joylink_wire::FEEDID_LEN;
 pub use joylink_wire::lan::Quirk;
-use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
+use joylink_wire::lan::{ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
 #[cfg(feature = "json")]
 use joylink_wire::table::BodyKind;
 use joylink_wire::{
@@ -460,7 +461,7 @@ impl<'a> SubDevScriptOuter<'a> {
     /// The sub-device's feedid.
     pub fn feedid(&self) -> FixedText<'_> {
         let range = match self.layout {
-            ResponseLayout::Spec => 12..SUBDEV_SCRIPT_FIXED_LEN,
+            ResponseLayout::Spec => joylink_wire::CONTROL_HEADER_LEN..SUBDEV_SCRIPT_FIXED_LEN,
             _ => 0..FEEDID_LEN,
         };
         FixedText::new("feedid", self.body.get(range).unwrap_or_default())

@@ -19,16 +19,14 @@
 use crate::codec::{Reader, Writer, room};
 use crate::control_header::ControlHeader;
 use crate::view::body_view;
-use crate::{BizCode, Error, FixedText, Result, write_fixed_text};
+use crate::{BizCode, CONTROL_HEADER_LEN, Error, FEEDID_LEN, FixedText, Result, write_fixed_text};
 
-/// Width of the `feedid` field: the crate's one [`FEEDID_LEN`](crate::FEEDID_LEN).
-pub use crate::FEEDID_LEN;
+/// Length of the fixed part before the inner `cmd[]`/`resp[]`: the control preamble, then
+/// `feedid[32]` (44 bytes).
+pub const SUBDEV_SCRIPT_FIXED_LEN: usize = CONTROL_HEADER_LEN + FEEDID_LEN;
 
-/// Length of the fixed part before the inner `cmd[]`/`resp[]`.
-pub const SUBDEV_SCRIPT_FIXED_LEN: usize = 44;
-
-/// Where `feedid[32]` sits in the spec layout.
-const FEEDID: core::ops::Range<usize> = 12..SUBDEV_SCRIPT_FIXED_LEN;
+/// Where `feedid[32]` sits in the spec layout: right after the control preamble.
+const FEEDID: core::ops::Range<usize> = CONTROL_HEADER_LEN..SUBDEV_SCRIPT_FIXED_LEN;
 
 body_view! {
     /// A zero-copy view of a type-104 body in the spec layout (either direction).
