@@ -367,7 +367,7 @@ fn lan_body(
             c.timestamp,
             c.biz_code,
             c.serial,
-            &c.feedid,
+            &c.feed_id,
             "cmd",
             c.cmd,
         ),
@@ -376,7 +376,7 @@ fn lan_body(
             c.timestamp,
             c.biz_code,
             c.serial,
-            &c.feedid,
+            &c.feed_id,
             "resp",
             c.resp,
         ),
@@ -799,7 +799,7 @@ pub fn from_json(
                 timestamp: ts,
                 biz_code: BizCode::from(get_u32(obj, "biz_code")?),
                 serial: get_u32(obj, "serial")?,
-                feedid: FixedText::new("feedid", feedid.as_bytes()),
+                feed_id: FixedText::new("feedid", feedid.as_bytes()),
                 cmd: &cmd,
             };
             (emit_with(c.buffer_len(), |b| c.emit(b))?, Down)
@@ -811,7 +811,7 @@ pub fn from_json(
                 timestamp: ts,
                 biz_code: BizCode::from(get_u32(obj, "biz_code")?),
                 serial: get_u32(obj, "serial")?,
-                feedid: FixedText::new("feedid", feedid.as_bytes()),
+                feed_id: FixedText::new("feedid", feedid.as_bytes()),
                 resp: &resp,
             };
             (emit_with(c.buffer_len(), |b| c.emit(b))?, Up)

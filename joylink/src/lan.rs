@@ -412,7 +412,7 @@ pub fn seal_subdev_script(
     view.set_timestamp(script.timestamp)?;
     view.set_biz_code(script.biz_code)?;
     view.set_serial(script.serial)?;
-    view.set_feedid(script.feedid)?;
+    view.set_feed_id(script.feedid)?;
     seal_inner(inner, script.data, view.data_mut())?;
     let header = Header::new(
         Magic::Lan,
@@ -487,7 +487,7 @@ impl<'a> SubDevScriptOuter<'a> {
             timestamp: parsed.timestamp,
             biz_code: parsed.biz_code,
             serial: parsed.serial,
-            feedid: parsed.feedid,
+            feedid: parsed.feed_id,
             data,
             crc_status: self.crc_status,
         })

@@ -345,7 +345,7 @@ fn device_cloud_session() {
         code: 0,
         serial: got.serial,
         msg: Cow::Borrowed("success"),
-        sub_feedid: None,
+        sub_feed_id: None,
     };
     let ack_json = ack.to_vec().unwrap();
     assert_eq!(ack_json, br#"{"code":0,"serial":5,"msg":"success"}"#);

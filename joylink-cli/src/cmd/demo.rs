@@ -437,7 +437,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         devkey: Some(devkey.as_str().into()),
         mac: "EA2D9AB01132".into(),
         productuuid: PRODUCT_UUID.into(),
-        feedid: Some("".into()),
+        feed_id: Some("".into()),
         lancon: Some(LanControl::Enabled),
         trantype: Some(TranType::Lua),
         devtype: Some(DevType::Normal),

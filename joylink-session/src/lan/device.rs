@@ -546,7 +546,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let plain_len = opened.plaintext.len();
         let c = SubDevControl::parse(opened.plaintext)?;
         let (ts, biz_code, serial) = (c.timestamp, c.biz_code, c.serial);
-        let feedid = c.feedid;
+        let feedid = c.feed_id;
         let index = self
             .subs
             .iter()
@@ -649,7 +649,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 productuuid: Cow::Borrowed(s.productuuid.as_str()),
                 lancon: LanControl::Enabled,
                 trantype: TranType::from(info.trantype),
-                feedid: Cow::Borrowed(s.feedid.as_str()),
+                feed_id: Cow::Borrowed(s.feedid.as_str()),
                 devkey: None,
                 dev_auth_value: None,
                 sub_no_snapshot: None,
@@ -666,7 +666,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             devkey: Some(Cow::Borrowed(devkey.as_str())),
             mac: Cow::Borrowed(info.mac.as_str()),
             productuuid: Cow::Borrowed(info.productuuid.as_str()),
-            feedid: Some(Cow::Borrowed(feedid.as_str())),
+            feed_id: Some(Cow::Borrowed(feedid.as_str())),
             lancon: Some(LanControl::from(info.lancon)),
             trantype: Some(TranType::from(info.trantype)),
             devtype: Some(DevType::from(info.devtype)),
@@ -721,7 +721,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let data = &req.body.data;
         let localkey: LocalKey = data.localkey.raw_secret_str().parse()?;
         let accesskey: AccessKey = data.accesskey.raw_secret_str().parse()?;
-        let feedid = FixedStr::new(&data.feedid).ok_or(Error::Dropped("feedid too long"))?;
+        let feedid = FixedStr::new(&data.feed_id).ok_or(Error::Dropped("feedid too long"))?;
         let server = data
             .joylink_server
             .as_ref()
@@ -853,7 +853,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .ok_or(Error::Dropped("unknown sub-device"))?;
         let localkey: LocalKey = d.localkey.raw_secret_str().parse()?;
         let accesskey: AccessKey = d.accesskey.raw_secret_str().parse()?;
-        let feedid = FixedStr::new(&d.feedid).ok_or(Error::Dropped("feedid too long"))?;
+        let feedid = FixedStr::new(&d.feed_id).ok_or(Error::Dropped("feedid too long"))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
             s.feedid = feedid;

@@ -1044,7 +1044,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             |tasks| {
                 TimerMessage::QueryResponse(SimplifiedTaskRequest {
                     preamble,
-                    feedid: joylink_wire::FixedText::new("feedid", feed),
+                    feed_id: joylink_wire::FixedText::new("feedid", feed),
                     tasks: List::from_slice(tasks),
                 })
                 .emit(&mut buf)

@@ -118,7 +118,7 @@ pub fn parse(
         }
         (PacketType::SubDevJsonControl, ToDevice) => {
             let t: Timestamped<JsonControlRequest<'_>> = Timestamped::parse(plaintext)?;
-            if t.body.feedid.is_none() {
+            if t.body.feed_id.is_none() {
                 // Valid JSON, but type 103 requires the key: no position to report.
                 return Err(crate::Error::Json {
                     what: "JsonControlRequest without feedid",

@@ -251,7 +251,8 @@ mod json {
         pub msg: Cow<'a, str>,
         /// The sub-device's feed id when a gateway acknowledges for it.
         #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-        pub sub_feedid: Option<Cow<'a, str>>,
+        #[serde(rename = "sub_feedid")]
+        pub sub_feed_id: Option<Cow<'a, str>>,
     }
 
     /// The device's status report (spec 9.6, type 8, device → cloud): `{"cmd":"otastat",
