@@ -25,7 +25,7 @@ mod quirk;
 mod script_control;
 mod subdev_script;
 
-/// The timestamp prefix of the JSON bodies: the crate's one [`Timestamped`](crate::Timestamped).
+/// The timestamp prefix of the JSON bodies: the crate's one [`Timestamped`].
 pub use crate::Timestamped;
 pub use quirk::Quirk;
 

@@ -378,7 +378,7 @@ fn full_lan_exchange() {
         timestamp: 1_007,
         biz_code: BizCode::Control,
         serial: 9,
-        feedid: sub_feedid.as_bytes(),
+        feed_id: sub_feedid.as_bytes(),
         data: br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#,
     };
     let mut p = vec![0u8; subdev_script_len(&outer_app, &inner_app, script.data.len())];
@@ -415,7 +415,7 @@ fn full_lan_exchange() {
     let outer_gw = Mode::LocalKey(&device_localkey);
     let outer =
         open_subdev_script(&mut p, &outer_gw, ResponseLayout::Spec, CrcPolicy::Verify).unwrap();
-    assert_eq!(outer.feedid().to_str().unwrap(), gateway_sub_feedid);
+    assert_eq!(outer.feed_id().to_str().unwrap(), gateway_sub_feedid);
     let opened = outer.open_inner(&Mode::LocalKey(&gateway_sub_key)).unwrap();
     assert_eq!(
         (opened.timestamp, opened.biz_code, opened.serial),
@@ -436,7 +436,7 @@ fn full_lan_exchange() {
         timestamp: 2_007,
         biz_code: BizCode::Control.response(),
         serial: 9,
-        feedid: gateway_sub_feedid.as_bytes(),
+        feed_id: gateway_sub_feedid.as_bytes(),
         data: br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#,
     };
     let inner_gw = Mode::LocalKey(&gateway_sub_key);
@@ -478,7 +478,7 @@ fn shipped_gateway_104_reply_layout() {
         CrcPolicy::Verify,
     )
     .unwrap();
-    assert_eq!(outer.feedid().as_bytes(), b"1234");
+    assert_eq!(outer.feed_id().as_bytes(), b"1234");
     let opened = outer.open_inner(&Mode::LocalKey(&sub)).unwrap();
     assert_eq!((opened.serial, opened.data), (0, &resp[..]));
 }

@@ -544,7 +544,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         timestamp: d.now(),
         biz_code: BizCode::Control,
         serial: rng.next_u32_demo(),
-        feedid: sub_feed.as_bytes(),
+        feed_id: sub_feed.as_bytes(),
         data: &light_on,
     };
     let (outer, inner) = (Mode::LocalKey(&gw_local), Mode::LocalKey(&sub_local));
