@@ -48,7 +48,7 @@ fn type3_plaintext() -> Vec<u8> {
         timestamp: 1_700_000_000,
         body,
     }
-    .emit(JsonControlRequest::STYLE)
+    .to_json(JsonControlRequest::STYLE)
     .unwrap()
 }
 
@@ -149,7 +149,7 @@ fn bar_plaintext() -> Vec<u8> {
             timestamp: 1_700_000_000,
             body,
         }
-        .emit(JsonControlRequest::STYLE)
+        .to_json(JsonControlRequest::STYLE)
         .unwrap();
         if p.len() >= 224 {
             assert!(p.len() <= 239, "{}", p.len());

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         v.timestamp(),
         v.biz_code(),
         v.serial(),
-        v.feedid().to_str(),
+        v.feed_id().to_str(),
         v.data(),
     );
 
@@ -36,14 +36,14 @@ fuzz_target!(|data: &[u8]| {
                 back.timestamp,
                 back.biz_code,
                 back.serial,
-                back.feedid.as_bytes(),
+                back.feed_id.as_bytes(),
                 back.cmd
             ),
             (
                 c.timestamp,
                 c.biz_code,
                 c.serial,
-                c.feedid.as_bytes(),
+                c.feed_id.as_bytes(),
                 c.cmd
             )
         );

@@ -23,7 +23,7 @@ pub fn put_fields(obj: &mut Map<String, Value>, msg: &TimerMessage<'_>) {
         M::Query(r) => ("query", json!({"ids": ids(&r.ids)})),
         M::QueryResponse(r) => (
             "query_response",
-            json!({"feed_id": text(r.feedid.as_bytes()), "tasks": tasks(&r.tasks)}),
+            json!({"feed_id": text(r.feed_id.as_bytes()), "tasks": tasks(&r.tasks)}),
         ),
         M::Stop(r) => ("stop", json!({"ids": ids(&r.ids)})),
         M::StopResponse(r) => ("stop_response", ids_response(r.code, r.ids.as_ref())),
@@ -52,7 +52,7 @@ pub fn put_fields(obj: &mut Map<String, Value>, msg: &TimerMessage<'_>) {
         M::ReportUpdateResponse(c) => ("report_update_response", json!({"code": c.code})),
         M::ReportSnapshot(r) => (
             "report_snapshot",
-            json!({"feed_id": text(r.feedid.as_bytes()), "tasks": tasks(&r.tasks)}),
+            json!({"feed_id": text(r.feed_id.as_bytes()), "tasks": tasks(&r.tasks)}),
         ),
         M::ReportSnapshotResponse(r) => (
             "report_snapshot_response",
@@ -136,7 +136,7 @@ fn task(t: &Task<'_>) -> Value {
     o.insert("state".into(), json!(state_name(head.state)));
     o.insert("source".into(), json!(source_name(head.source)));
     if let Some(label) = &t.label {
-        o.insert("feed_id".into(), text(label.feedid.as_bytes()));
+        o.insert("feed_id".into(), text(label.feed_id.as_bytes()));
         o.insert("name".into(), text(label.name.as_bytes()));
     }
     match &t.body {

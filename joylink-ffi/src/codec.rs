@@ -257,7 +257,7 @@ pub unsafe extern "C" fn jl_upload_build(
         unsafe { write(out_len, 0) }?;
         // SAFETY: forwarded caller contract.
         let d = unsafe { bytes(data, len) }?;
-        let msg = Timestamped { timestamp, data: d };
+        let msg = Timestamped { timestamp, body: d };
         let needed = len.checked_add(4).ok_or(JL_ERR_INVALID_ARGUMENT)?;
         // SAFETY: forwarded caller contract.
         unsafe { build(buf, cap, out_len, &[(data, len)], needed, |o| msg.emit(o)) }
@@ -285,12 +285,12 @@ pub unsafe extern "C" fn jl_upload_parse(
         check_struct(data)?;
         check_struct(data_len)?;
         // SAFETY: forwarded caller contract.
-        let t = Timestamped::parse(unsafe { bytes(body, len) }?)?;
+        let t = Timestamped::<&[u8]>::parse(unsafe { bytes(body, len) }?)?;
         // SAFETY: forwarded caller contract (all three checked above).
         unsafe {
             write(timestamp, t.timestamp)?;
-            write(data, t.data.as_ptr())?;
-            write(data_len, t.data.len())
+            write(data, t.body.as_ptr())?;
+            write(data_len, t.body.len())
         }
     })();
     ret(r)

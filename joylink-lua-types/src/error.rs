@@ -3,25 +3,38 @@
 use std::string::String;
 
 /// Which of the two script entry points an error came from (spec 13.2, 13.3).
+///
+/// Not a second [`joylink_wire::Direction`]: that one says which way a *packet* travels, this
+/// one names a *Lua function*. Each function serves one packet direction, which
+/// [`ScriptFunction::direction`] gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
+pub enum ScriptFunction {
     /// `jds2pri`: JD standard JSON → device private bytes (spec 13.2).
     Jds2Pri,
     /// `pri2jds`: device private bytes → JD standard JSON (spec 13.3).
     Pri2Jds,
 }
 
-impl Direction {
-    /// The Lua function name the spec gives this direction.
+impl ScriptFunction {
+    /// The Lua function name the spec gives this entry point.
     pub const fn function_name(self) -> &'static str {
         match self {
-            Direction::Jds2Pri => "jds2pri",
-            Direction::Pri2Jds => "pri2jds",
+            ScriptFunction::Jds2Pri => "jds2pri",
+            ScriptFunction::Pri2Jds => "pri2jds",
+        }
+    }
+
+    /// The packet direction whose body the function produces: `jds2pri` writes the command a
+    /// device receives, `pri2jds` the JSON a device's answer or report becomes.
+    pub const fn direction(self) -> joylink_wire::Direction {
+        match self {
+            ScriptFunction::Jds2Pri => joylink_wire::Direction::ToDevice,
+            ScriptFunction::Pri2Jds => joylink_wire::Direction::FromDevice,
         }
     }
 }
 
-impl core::fmt::Display for Direction {
+impl core::fmt::Display for ScriptFunction {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.function_name())
     }
@@ -47,7 +60,7 @@ pub enum Error {
     #[error("{direction} returned error code {code}")]
     ScriptFailed {
         /// Which function failed.
-        direction: Direction,
+        direction: ScriptFunction,
         /// The code it returned (non-zero).
         code: i64,
     },
@@ -55,7 +68,7 @@ pub enum Error {
     #[error("{direction} must return 3 values (code, ...), it returned {got}")]
     ReturnCount {
         /// Which function.
-        direction: Direction,
+        direction: ScriptFunction,
         /// How many values it returned.
         got: usize,
     },
@@ -63,7 +76,7 @@ pub enum Error {
     #[error("{direction} return value #{index} ({name}): expected {expected}, got {got}")]
     ReturnType {
         /// Which function.
-        direction: Direction,
+        direction: ScriptFunction,
         /// 1-based position of the value.
         index: usize,
         /// What the value means ("code", "length", "bytes", "json", "bizcode").
@@ -91,7 +104,7 @@ pub enum Error {
     #[error("{} raised an error: {message}", OptDirection(direction))]
     Runtime {
         /// Which function.
-        direction: Option<Direction>,
+        direction: Option<ScriptFunction>,
         /// Lua's message (with traceback when Lua gave one).
         message: String,
     },
@@ -124,8 +137,22 @@ impl core::fmt::Display for OptDirection<'_> {
     }
 }
 
-/// Display helper for `Option<Direction>`.
-pub(crate) struct OptDirection<'a>(pub(crate) &'a Option<Direction>);
+/// Display helper for `Option<ScriptFunction>`.
+pub(crate) struct OptDirection<'a>(pub(crate) &'a Option<ScriptFunction>);
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::ScriptFunction;
+    use joylink_wire::Direction;
+
+    #[test]
+    fn each_script_function_serves_one_packet_direction() {
+        assert_eq!(ScriptFunction::Jds2Pri.direction(), Direction::ToDevice);
+        assert_eq!(ScriptFunction::Pri2Jds.direction(), Direction::FromDevice);
+        assert_eq!(ScriptFunction::Jds2Pri.to_string(), "jds2pri");
+        assert_eq!(ScriptFunction::Pri2Jds.to_string(), "pri2jds");
+    }
+}

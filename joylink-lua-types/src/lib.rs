@@ -2,7 +2,6 @@
 #![forbid(unsafe_code)]
 
 mod control;
-mod envelope;
 mod error;
 #[cfg(feature = "lua")]
 mod lua;
@@ -12,10 +11,7 @@ mod translator;
 mod value;
 
 pub use control::{ControlRequest, ControlResponseDoc};
-pub use envelope::{
-    AddSubDevice, AddSubDeviceResponse, LanCmd, LanRequest, LanRequestData, LanResponse,
-};
-pub use error::{Direction, Error, Result};
+pub use error::{Error, Result, ScriptFunction};
 #[cfg(feature = "lua")]
 pub use lua::{Limits, LuaTranslator};
 pub use recipe::{Recipe, RecipeResponse, RecipeStep};
@@ -23,6 +19,12 @@ pub use snapshot::{SnapshotRequest, SnapshotResponse};
 pub use translator::{Jds2Pri, Pri2Jds, Translator};
 pub use value::find_stream;
 
+/// The LAN JSON envelopes a script's input arrives in and its answer leaves in (spec 6.3.3 type 3,
+/// 6.3.5 type 105, 6.3.7 type 103): one definition, in joylink-wire.
+pub use joylink_wire::lan::{
+    AddSubDevData, AddSubDevRequest, JsonBody, JsonCommand, JsonControlRequest,
+    JsonControlResponse, SubDevProtocol, SubDevResponse,
+};
 /// The JSON values every document is built from: one definition, in joylink-wire.
 pub use joylink_wire::lan::{FeedId, JsonNumber, RawJson, Stream, StreamKeyOrder, StreamValue};
 /// The WAN JSON documents a script reads or writes (task report 7.3.13, video 7.3.25/26, upload

@@ -48,7 +48,7 @@ use joylink_wire::BizCode;
 use mlua::chunk::ChunkMode;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Value, VmState};
 
-use crate::error::{Direction, Error, Result};
+use crate::error::{Error, Result, ScriptFunction};
 use crate::translator::{Jds2Pri, Pri2Jds, Translator};
 
 /// How often the instruction hook runs.
@@ -399,7 +399,7 @@ impl LuaTranslator {
     /// Runs `f` under a fresh instruction budget and maps its error.
     fn run<T>(
         &self,
-        direction: Option<Direction>,
+        direction: Option<ScriptFunction>,
         f: impl FnOnce() -> mlua::Result<T>,
     ) -> Result<T> {
         self.budget.used.set(0);
@@ -414,7 +414,7 @@ impl LuaTranslator {
         result.map_err(|e| self.classify(direction, e))
     }
 
-    fn classify(&self, direction: Option<Direction>, e: mlua::Error) -> Error {
+    fn classify(&self, direction: Option<ScriptFunction>, e: mlua::Error) -> Error {
         match e {
             mlua::Error::MemoryError(_) => Error::MemoryLimit {
                 limit: self.limits.memory,
@@ -437,7 +437,7 @@ impl LuaTranslator {
         }
     }
 
-    fn function(&self, direction: Direction) -> Result<Function> {
+    fn function(&self, direction: ScriptFunction) -> Result<Function> {
         match self
             .lua
             .globals()
@@ -449,7 +449,7 @@ impl LuaTranslator {
     }
 
     /// Calls `direction`'s function and checks the error code and the count of results.
-    fn call(&self, direction: Direction, args: MultiValue) -> Result<Vec<Value>> {
+    fn call(&self, direction: ScriptFunction, args: MultiValue) -> Result<Vec<Value>> {
         let func = self.function(direction)?;
         let values: Vec<Value> = self
             .run(Some(direction), || func.call::<MultiValue>(args))?
@@ -478,7 +478,7 @@ impl LuaTranslator {
 
 impl Translator for LuaTranslator {
     fn jds2pri(&mut self, biz_code: BizCode, cmd: &str) -> Result<Jds2Pri> {
-        let d = Direction::Jds2Pri;
+        let d = ScriptFunction::Jds2Pri;
         let cmd = self
             .lua
             .create_string(cmd)
@@ -530,7 +530,7 @@ impl Translator for LuaTranslator {
     }
 
     fn pri2jds(&mut self, biz_code: BizCode, bin: &[u8]) -> Result<Pri2Jds> {
-        let d = Direction::Pri2Jds;
+        let d = ScriptFunction::Pri2Jds;
         let s = self
             .lua
             .create_string(bin)
@@ -582,7 +582,7 @@ impl Translator for LuaTranslator {
 
 /// Reads a code/length/biz_code the way the C engine's `lua_tointeger` would, minus its silent
 /// truncation: integers, integral floats (`24.0`) and numeric strings are accepted.
-fn integer(direction: Direction, index: usize, name: &'static str, v: &Value) -> Result<i64> {
+fn integer(direction: ScriptFunction, index: usize, name: &'static str, v: &Value) -> Result<i64> {
     let bad = |got: String| Error::ReturnType {
         direction,
         index,

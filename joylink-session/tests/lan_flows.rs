@@ -723,7 +723,7 @@ fn gateway_adds_authorizes_and_controls_a_sub_device() {
         .json_control(
             now,
             dev_addr(),
-            JsonControlRequest::snapshot().with_feedid(sub_feedid),
+            JsonControlRequest::snapshot().with_feed_id(sub_feedid),
         )
         .unwrap();
     w.run_for(1_000);

@@ -32,14 +32,13 @@ mod quirk;
 mod script_control;
 mod subdev_script;
 
+/// The timestamp prefix of the JSON bodies: the crate's one [`Timestamped`].
+pub use crate::Timestamped;
 pub use quirk::Quirk;
 
-pub use script_control::{
-    Control, ControlResponse, SCRIPT_FIXED_LEN, ScriptBody, is_script_response,
-};
+pub use script_control::{Control, ControlResponse, ScriptBody, is_script_response};
 pub use subdev_script::{
-    FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse,
-    SubDevScriptBody,
+    ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse, SubDevScriptBody,
 };
 
 #[cfg(feature = "json")]
@@ -66,9 +65,9 @@ pub use codes::{DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol
 #[cfg(feature = "json")]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]
-pub(crate) use json_body::json_error;
+pub use json_body::JsonBody;
 #[cfg(feature = "json")]
-pub use json_body::{JsonBody, Timestamped};
+pub(crate) use json_body::json_error;
 #[cfg(feature = "json")]
 pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,

@@ -29,6 +29,7 @@ mod header;
 mod packet;
 mod partial;
 mod secret;
+mod timestamped;
 mod view;
 
 pub mod lan;
@@ -63,3 +64,4 @@ pub use partial::{PartialParse, Parts};
 #[cfg(feature = "alloc")]
 pub use secret::SecretText;
 pub use secret::{Secret, SecretValue};
+pub use timestamped::{Timestamped, TimestampedBody, TimestampedPayload};

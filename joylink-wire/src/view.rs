@@ -119,12 +119,80 @@ macro_rules! body_view {
     (
         @impl $name:ident, $min:expr;
         ints { $( $(#[$fattr:meta])* $get:ident, $set:ident : $ty:ty as $raw:ident @ $off:expr ),* $(,)? }
+        texts {}
+        repr $repr:ident, $what:literal;
+    ) => {
+        $crate::view::body_view!(
+            @impl $name, $min;
+            ints { $( $(#[$fattr])* $get, $set : $ty as $raw @ $off ),* }
+            texts {}
+            @what $what;
+        );
+
+            // The repr's fields are the view's fields: they must tile the body exactly.
+            const _: () = assert!(
+                $crate::view::tiles(&[$( ($off, core::mem::size_of::<$raw>()) ),*], $min),
+                concat!("body_view!: the fields of ", stringify!($name), " do not tile its ", stringify!($min), " bytes")
+            );
+
+            impl $repr {
+                /// Length on the wire.
+                pub const LEN: usize = $min;
+
+                #[doc = concat!("Parses exactly [`Self::LEN`] bytes through the view [`", stringify!($name), "`].")]
+                ///
+                /// # Errors
+                /// [`Error::Truncated`](crate::Error::Truncated) when shorter,
+                /// [`Error::TrailingData`](crate::Error::TrailingData) when longer.
+                pub fn parse(bytes: &[u8]) -> $crate::Result<Self> {
+                    let view = $name::new_checked(bytes)?;
+                    Ok(Self { $( $get: view.$get(), )* })
+                }
+
+                /// Always [`Self::LEN`].
+                pub const fn buffer_len(&self) -> usize {
+                    Self::LEN
+                }
+
+                #[doc = concat!("Writes the [`Self::LEN`] bytes through the view [`", stringify!($name), "`].")]
+                ///
+                /// # Errors
+                /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+                pub fn emit(&self, buf: &mut [u8]) -> $crate::Result<usize> {
+                    let mut view = $name::new_unchecked($crate::codec::room(Self::LEN, buf)?);
+                    $( view.$set(self.$get)?; )*
+                    Ok(Self::LEN)
+                }
+            }
+
+            #[doc = concat!("The repr [`", stringify!($repr), "`] this view parses into.")]
+            impl<T: AsRef<[u8]>> $name<T> {
+                /// The typed value of the fields (the repr), after [`Self::check_len`].
+                ///
+                /// # Errors
+                /// As [`Self::check_len`].
+                pub fn to_repr(&self) -> $crate::Result<$repr> {
+                    self.check_len()?;
+                    Ok($repr { $( $get: self.$get(), )* })
+                }
+            }
+            };
+    (
+        @impl $name:ident, $min:expr;
+        ints { $( $(#[$fattr:meta])* $get:ident, $set:ident : $ty:ty as $raw:ident @ $off:expr ),* $(,)? }
         texts { $( $(#[$tattr:meta])* $tget:ident, $tset:ident @ $toff:expr, $tlen:expr ),* $(,)? }
         $( tail $(#[$tailattr:meta])* $tail:ident, $tail_mut:ident @ $tail_off:expr; )?
+        $( @what $what:literal; )?
     ) => {
         impl<T: AsRef<[u8]>> $name<T> {
             /// Length of the fixed part; a body shorter than this fails [`Self::check_len`].
             pub const MIN_LEN: usize = $min;
+
+            /// `true` when the body has no variable tail: it is exactly [`Self::MIN_LEN`] bytes.
+            const EXACT: bool = true $( && stringify!($tail).is_empty() )?;
+
+            /// The name a [`TrailingData`](crate::Error::TrailingData) error carries.
+            const WHAT: &'static str = { let w = stringify!($name); $( let _ = w; let w = $what; )? w };
 
             /// Wraps a buffer without checking it (getters of a short buffer read 0).
             pub const fn new_unchecked(buffer: T) -> Self {
@@ -141,16 +209,22 @@ macro_rules! body_view {
                 Ok(view)
             }
 
-            /// Checks that the buffer holds the fixed part ([`Self::MIN_LEN`] bytes).
+            /// Checks the buffer's length: the fixed part ([`Self::MIN_LEN`] bytes) must be there,
+            /// and a body without a variable tail must be exactly that long (the one strictness
+            /// rule of every view and of the repr parsed through it).
             ///
             /// # Errors
-            /// [`Error::Truncated`](crate::Error::Truncated) when it is shorter.
+            /// [`Error::Truncated`](crate::Error::Truncated) when it is shorter,
+            /// [`Error::TrailingData`](crate::Error::TrailingData) when a body without a tail is
+            /// longer.
             pub fn check_len(&self) -> $crate::Result<()> {
                 let available = self.buffer.as_ref().len();
-                if available < Self::MIN_LEN {
-                    Err($crate::Error::Truncated { needed: Self::MIN_LEN, available })
-                } else {
-                    Ok(())
+                match available.checked_sub(Self::MIN_LEN) {
+                    None => Err($crate::Error::Truncated { needed: Self::MIN_LEN, available }),
+                    Some(extra) if extra > 0 && Self::EXACT => {
+                        Err($crate::Error::TrailingData { what: Self::WHAT, len: extra })
+                    }
+                    Some(_) => Ok(()),
                 }
             }
 
@@ -219,7 +293,37 @@ macro_rules! body_view {
                 }
             }
         )?
+
     };
+}
+
+/// `true` when the `(offset, size)` fields cover `0..len` exactly once (no gap, no overlap).
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "evaluated at compile time only (a `const` assertion): an overflow or a bad index \
+              fails the build, not a run"
+)]
+pub(crate) const fn tiles(fields: &[(usize, usize)], len: usize) -> bool {
+    let mut covered = 0usize;
+    let mut i = 0;
+    while i < fields.len() {
+        let (off, size) = fields[i];
+        if off > len || size > len - off {
+            return false;
+        }
+        let mut j = 0;
+        while j < fields.len() {
+            let (o2, s2) = fields[j];
+            if i != j && off < o2 + s2 && o2 < off + size {
+                return false;
+            }
+            j += 1;
+        }
+        covered += size;
+        i += 1;
+    }
+    covered == len
 }
 
 pub(crate) use body_view;

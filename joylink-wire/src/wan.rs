@@ -49,9 +49,9 @@ mod task;
               crate-private cursors; it cannot be named or implemented outside the crate"
 )]
 pub mod timer;
-mod upload;
 mod video;
 
+pub use crate::timestamped::{Timestamped, TimestampedBody, TimestampedPayload};
 pub use async_result::{
     ASYNC_RESULT_HEADER_LEN, ASYNC_TEXT_LEN, AsyncResult, AsyncResultBody, ControlType,
 };
@@ -84,7 +84,9 @@ pub use subdev::{
 pub use task::{SubTaskResult, TaskOutcome, TaskReportDoc};
 pub use task::{TaskReport, TaskReportBody, TaskReportResponse, TaskReportResponseBody};
 pub use timer::TimerMessage;
-pub use upload::{Timestamped, TimestampedBody, Upload};
+
+/// The device's data upload (spec 7.3.5, type 12): `timestamp, data[]`.
+pub type Upload<'a> = Timestamped<&'a [u8]>;
 pub use video::VideoResult;
 #[cfg(feature = "json")]
 pub use video::{PUSH_STREAM, PushStream, VideoCommand, VideoControl, VideoDevice, VideoResponse};

@@ -124,7 +124,7 @@ fn sub_device() -> impl Strategy<Value = SubDevice<'static>> {
                     productuuid: pu,
                     lancon: LanControl::from(lc),
                     trantype: TranType::from(tt),
-                    feedid,
+                    feed_id: feedid,
                     devkey: dk,
                     dev_auth_value: dav,
                     sub_no_snapshot: sns,
@@ -190,7 +190,7 @@ fn scan_response(with_raw: bool) -> impl Strategy<Value = ScanResponse<'static>>
                     devkey,
                     mac,
                     productuuid: pu,
-                    feedid,
+                    feed_id: feedid,
                     lancon: lc.map(LanControl::from),
                     trantype: tt.map(TranType::from),
                     devtype: dt.map(DevType::from),
@@ -247,7 +247,7 @@ fn write_key_request(with_raw: bool) -> impl Strategy<Value = WriteKeyRequest<'s
         .prop_map(
             |((f, a, l, pu, lc, tt, s, js), (tcp, opt, sig, javs, ogw, rs, ps))| WriteKeyRequest {
                 data: WriteKeyData {
-                    feedid: f,
+                    feed_id: f,
                     accesskey: a.into(),
                     localkey: l.into(),
                     productuuid: pu,
@@ -287,7 +287,10 @@ fn json_control_request(with_raw: bool) -> BoxedStrategy<JsonControlRequest<'sta
         .boxed()
     };
     (otext(), command)
-        .prop_map(|(feedid, command)| JsonControlRequest { feedid, command })
+        .prop_map(|(feedid, command)| JsonControlRequest {
+            feed_id: feedid,
+            command,
+        })
         .boxed()
 }
 
@@ -300,7 +303,7 @@ fn json_control_response(with_raw: bool) -> impl Strategy<Value = JsonControlRes
     )
         .prop_map(|(code, feedid, msg, data)| JsonControlResponse {
             code,
-            feedid,
+            feed_id: feedid,
             msg,
             data,
         })
@@ -321,7 +324,7 @@ fn sub_auth_request(with_raw: bool) -> impl Strategy<Value = SubDevAuthRequest<'
         .prop_map(
             |((f, a, l, s, js, tcp), (lc, tt, opt, pu, mac, cav))| SubDevAuthRequest {
                 data: SubDevAuthData {
-                    feedid: f,
+                    feed_id: f,
                     accesskey: a.into(),
                     localkey: l.into(),
                     server: s,
@@ -393,7 +396,7 @@ macro_rules! glue {
                     .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&out))))?;
                 prop_assert_eq!(&back, self);
                 let t = Timestamped { timestamp: 0x0102_0304, body: self.clone() };
-                let p = t.emit(style).unwrap();
+                let p = t.to_json(style).unwrap();
                 let back = Timestamped::<$t<'_>>::parse(&p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
                 prop_assert_eq!(back.timestamp, t.timestamp);
                 prop_assert_eq!(&back.body, self);
@@ -476,15 +479,15 @@ proptest! {
 
     #[test]
     fn subdev_script_bodies_round_trip(ts in any::<u32>(), biz in any::<u32>(), serial in any::<u32>(), f in feedid(), data in vec(any::<u8>(), 0..64)) {
-        let c = SubDevControl { timestamp: ts, biz_code: BizCode::from(biz), serial, feedid: FixedText::new("feedid", &f), cmd: &data };
+        let c = SubDevControl { timestamp: ts, biz_code: BizCode::from(biz), serial, feed_id: FixedText::new("feedid", &f), cmd: &data };
         let mut buf = vec![0xa5; c.buffer_len()];
         prop_assert_eq!(c.emit(&mut buf).unwrap(), buf.len());
         let back = SubDevControl::parse(&buf).unwrap();
-        prop_assert_eq!((back.timestamp, back.biz_code, back.serial, back.feedid.as_bytes(), back.cmd), (ts, c.biz_code, serial, &f[..], &data[..]));
-        let r = SubDevControlResponse { timestamp: ts, biz_code: BizCode::from(biz), serial, feedid: FixedText::new("feedid", &f), resp: &data };
+        prop_assert_eq!((back.timestamp, back.biz_code, back.serial, back.feed_id.as_bytes(), back.cmd), (ts, c.biz_code, serial, &f[..], &data[..]));
+        let r = SubDevControlResponse { timestamp: ts, biz_code: BizCode::from(biz), serial, feed_id: FixedText::new("feedid", &f), resp: &data };
         r.emit(&mut buf).unwrap();
         let back = SubDevControlResponse::parse(&buf).unwrap();
-        prop_assert_eq!((back.timestamp, back.serial, back.feedid.as_bytes(), back.resp), (ts, serial, &f[..], &data[..]));
+        prop_assert_eq!((back.timestamp, back.serial, back.feed_id.as_bytes(), back.resp), (ts, serial, &f[..], &data[..]));
     }
 
     #[test]

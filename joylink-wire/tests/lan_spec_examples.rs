@@ -122,7 +122,7 @@ fn write_key_6_3_2() {
     }
 }"#;
     let r = WriteKeyRequest::parse(req).unwrap();
-    assert_eq!(r.data.feedid, "1234567890123456");
+    assert_eq!(r.data.feed_id, "1234567890123456");
     assert_eq!(
         r.data.localkey.raw_secret_str(),
         "25e35c9691ee91296facd5d28a4822bc"
@@ -301,7 +301,7 @@ fn sub_device_json_control_6_3_7() {
         panic!()
     };
     assert_eq!(
-        (t.timestamp, t.body.feedid.as_deref()),
+        (t.timestamp, t.body.feed_id.as_deref()),
         (7, Some("XXXXXXX"))
     );
     let control = br#"{
@@ -343,7 +343,7 @@ fn sub_device_json_control_6_3_7() {
         else {
             panic!()
         };
-        assert_eq!(t.body.feedid.as_deref(), Some("XXXXXXX"));
+        assert_eq!(t.body.feed_id.as_deref(), Some("XXXXXXX"));
     }
     let err = br#"{
   "code":1,
@@ -352,7 +352,7 @@ fn sub_device_json_control_6_3_7() {
 }"#;
     let r = JsonControlResponse::parse(err).unwrap();
     assert_eq!(
-        (r.code, r.msg.as_deref(), r.feedid.as_deref()),
+        (r.code, r.msg.as_deref(), r.feed_id.as_deref()),
         (1, Some("err reason"), Some("XXXXXXX"))
     );
 

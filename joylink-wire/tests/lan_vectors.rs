@@ -86,7 +86,7 @@ fn check_scan_response(r: &lan::ScanResponse<'_>, v: &Value, id: &str) {
     );
     assert_eq!(r.mac, s(&d["mac"]), "{id}");
     assert_eq!(r.productuuid, s(&d["productuuid"]), "{id}");
-    assert_eq!(r.feedid.as_deref(), Some(s(&d["feedid"])), "{id}");
+    assert_eq!(r.feed_id.as_deref(), Some(s(&d["feedid"])), "{id}");
     assert_eq!(r.cid.as_deref(), Some(s(&d["CID"])), "{id}");
     assert_eq!(
         r.firmware_version.as_deref(),
@@ -156,7 +156,7 @@ fn check_scan_response(r: &lan::ScanResponse<'_>, v: &Value, id: &str) {
             for (g, w) in got.iter().zip(subs) {
                 assert_eq!(g.mac, s(&w["mac"]), "{id}");
                 assert_eq!(g.productuuid, s(&w["productuuid"]), "{id}");
-                assert_eq!(g.feedid, s(&w["feedid"]), "{id}");
+                assert_eq!(g.feed_id, s(&w["feedid"]), "{id}");
                 assert_eq!(g.devkey.as_deref(), Some(s(&w["devkey"])), "{id}");
                 assert_eq!(
                     g.dev_auth_value.as_deref(),
@@ -197,7 +197,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             let want = &text.unwrap()["data"];
             assert_eq!(u64::from(t.timestamp), u64_field(&v["timestamp"]));
             let d = &t.body.data;
-            assert_eq!(d.feedid, s(&want["feedid"]));
+            assert_eq!(d.feed_id, s(&want["feedid"]));
             assert_eq!(d.accesskey.raw_secret_str(), s(&want["accesskey"]));
             assert_eq!(d.localkey.raw_secret_str(), s(&want["localkey"]));
             assert_eq!(d.productuuid.as_deref(), Some(s(&want["productuuid"])));
@@ -211,7 +211,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             );
             assert_eq!(d.opt.as_ref().unwrap().get(), r#"{"type":1,"std":1}"#);
             assert!(
-                matches!(d.feedid, Cow::Borrowed(_)),
+                matches!(d.feed_id, Cow::Borrowed(_)),
                 "strings borrow from the plaintext"
             );
         }
@@ -227,7 +227,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
         ("lan-07" | "lan-19", Message::JsonControl(t) | Message::SubDevJsonControl(t)) => {
             let want = text.unwrap();
             assert_eq!(u64::from(t.timestamp), u64_field(&v["timestamp"]));
-            assert_eq!(t.body.feedid.as_deref(), want["feedid"].as_str());
+            assert_eq!(t.body.feed_id.as_deref(), want["feedid"].as_str());
             let JsonCommand::Control(c) = &t.body.command else {
                 panic!("{id}: control expected")
             };
@@ -246,7 +246,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             let want: Value = serde_json::from_str(s(&v["app_response_json"])).unwrap();
             assert_eq!(u64::from(t.timestamp), u64_field(&v["device_time"]));
             assert_eq!(i64::from(t.body.code), i(&want["code"]));
-            assert_eq!(t.body.feedid.as_deref(), want["feedid"].as_str());
+            assert_eq!(t.body.feed_id.as_deref(), want["feedid"].as_str());
             check_streams(t.body.data.as_ref().unwrap(), &want["data"], id);
         }
         ("lan-11" | "lan-13", Message::ScriptControl(c)) => {
@@ -290,7 +290,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             assert_eq!(u64::from(t.timestamp), u64_field(&v["timestamp"]));
             let d = &t.body.data;
             for (got, key) in [
-                (&*d.feedid, "feedid"),
+                (&*d.feed_id, "feedid"),
                 (d.accesskey.raw_secret_str(), "accesskey"),
                 (d.localkey.raw_secret_str(), "localkey"),
                 (&*d.productuuid, "productuuid"),

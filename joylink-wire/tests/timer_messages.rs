@@ -219,7 +219,7 @@ fn add_1091_base_task_and_191() {
             b.cmds.cmds.iter().map(|c| c.0).collect::<Vec<_>>(),
             [&[0xaa, 0x55][..]]
         );
-        assert_eq!(t.label.unwrap().feedid.to_str().unwrap(), "abc");
+        assert_eq!(t.label.unwrap().feed_id.to_str().unwrap(), "abc");
     } else {
         panic!()
     }
@@ -365,7 +365,7 @@ fn query_1094_and_194() {
     ]);
     let msg = TimerMessage::QueryResponse(SimplifiedTaskRequest {
         preamble: pre(BizCode::TimerQueryResponse),
-        feedid: FixedText::new("feedid", b"feed-1"),
+        feed_id: FixedText::new("feedid", b"feed-1"),
         tasks: List::from_slice(&tasks),
     });
     check(&bytes, Direction::FromDevice, msg);
@@ -377,7 +377,7 @@ fn query_1094_and_194() {
         panic!()
     };
     assert!(r.tasks.is_empty());
-    assert_eq!(r.feedid.as_bytes(), b"");
+    assert_eq!(r.feed_id.as_bytes(), b"");
     sdk[200] = 1;
     assert_eq!(
         TimerMessage::parse(&sdk, Direction::FromDevice),
@@ -586,7 +586,7 @@ fn report_snapshot_1101_alias_10101_and_201_alias_1101() {
             Direction::FromDevice,
             TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
                 preamble: pre(biz),
-                feedid: FixedText::new("feedid", b"feed"),
+                feed_id: FixedText::new("feedid", b"feed"),
                 tasks: List::from_slice(&tasks),
             }),
         );
@@ -746,7 +746,7 @@ fn encoder_validation() {
             .unwrap()
             .label
             .unwrap()
-            .feedid
+            .feed_id
             .as_bytes(),
         b"a"
     );
@@ -788,7 +788,7 @@ fn encoder_validation() {
     let tasks = [base_task()];
     let snap = TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
         preamble: pre(BizCode::TimerReportSnapshot),
-        feedid: FixedText::new("feedid", b""),
+        feed_id: FixedText::new("feedid", b""),
         tasks: List::from_slice(&tasks),
     });
     assert_eq!(
@@ -832,7 +832,7 @@ fn text_fields_full_and_non_utf8() {
     let TimerMessage::Add(r) = m else { panic!() };
     let t = r.tasks.iter().next().unwrap();
     let l = t.label.unwrap();
-    assert_eq!(l.feedid.as_bytes(), b"ab");
+    assert_eq!(l.feed_id.as_bytes(), b"ab");
     assert_eq!(l.name.as_bytes(), &[0xff; 128][..]);
     assert_eq!(l.name.to_str(), Err(Error::InvalidUtf8 { field: "name" }));
     // Re-encoding the decoded message reproduces the received bytes (the list is kept encoded).

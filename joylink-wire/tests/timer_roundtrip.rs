@@ -257,7 +257,7 @@ fn every_message_kind(
         (
             TimerMessage::QueryResponse(SimplifiedTaskRequest {
                 preamble: pre(B::TimerQueryResponse),
-                feedid: FixedText::new("feedid", b"feed"),
+                feed_id: FixedText::new("feedid", b"feed"),
                 tasks: List::from_slice(simple),
             }),
             F,
@@ -265,7 +265,7 @@ fn every_message_kind(
         (
             TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
                 preamble: pre(B::SpecTimerReportSnapshot),
-                feedid: FixedText::new("feedid", b""),
+                feed_id: FixedText::new("feedid", b""),
                 tasks: List::from_slice(simple),
             }),
             F,
@@ -273,7 +273,7 @@ fn every_message_kind(
         (
             TimerMessage::ReportSnapshot(SimplifiedTaskRequest {
                 preamble: pre(B::TimerReportSnapshot),
-                feedid: FixedText::new("feedid", &[7; 32]),
+                feed_id: FixedText::new("feedid", &[7; 32]),
                 tasks: List::from_slice(simple),
             }),
             F,

@@ -66,8 +66,8 @@ proptest! {
                                   feed in bytes(40), f32 in text32(), id in text32(), ct in any::<u8>(), c in code()) {
         let x = AuthRequestOpt { feed_id: &feed, random: s };
         check!(x, AuthRequestOpt::parse);
-        let x = Timestamped { timestamp: ts, data: &data };
-        check!(x, Timestamped::parse);
+        let x = Timestamped { timestamp: ts, body: &data[..] };
+        check!(x, Timestamped::<&[u8]>::parse);
         let x = Control { timestamp: ts, biz_code: b, serial: s, data: &data };
         check!(x, Control::parse);
         let x = TaskReport { timestamp: ts, serial: s, report: &data };

@@ -195,7 +195,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                 assert_eq!(o.text().unwrap(), v["plaintext_text"].as_str().unwrap());
                 #[cfg(feature = "json")]
                 {
-                    let order = OtaOrder::parse(o.data).unwrap();
+                    let order = OtaOrder::parse(o.body).unwrap();
                     assert_eq!(order.serial, 34660);
                     assert_eq!(order.cmd, None);
                     assert_eq!(order.data.feed_id, "9553204650184286");
@@ -204,19 +204,19 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                     assert_eq!(order.data.version_name, "v9.8");
                     assert_eq!(order.data.crc32, 1_481_697_514);
                     assert_eq!(order.data.url, "http://ota.example.com/be2e9306.bin");
-                    assert_eq!(order.to_vec().unwrap(), o.data, "{id} json re-encoding");
+                    assert_eq!(order.to_vec().unwrap(), o.body, "{id} json re-encoding");
                 }
             }
             WanMessage::OtaOrderResponse(o) => {
                 assert_eq!(o.timestamp, time("device_time"));
                 #[cfg(feature = "json")]
                 {
-                    let ack = OtaOrderResponse::parse(o.data).unwrap();
+                    let ack = OtaOrderResponse::parse(o.body).unwrap();
                     assert_eq!(
                         (ack.code, ack.serial, ack.msg.as_ref()),
                         (0, 34660, "success")
                     );
-                    assert_eq!(ack.to_vec().unwrap(), o.data, "{id} json re-encoding");
+                    assert_eq!(ack.to_vec().unwrap(), o.body, "{id} json re-encoding");
                 }
             }
             WanMessage::OtaStatus(o) => {
@@ -224,7 +224,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                 #[cfg(feature = "json")]
                 {
                     let s = &v["ota_status"];
-                    let r = OtaStatusReport::parse(o.data).unwrap();
+                    let r = OtaStatusReport::parse(o.body).unwrap();
                     assert_eq!(r.cmd, "otastat");
                     assert_eq!(r.data.feed_id, s["ota_feedid"].as_str().unwrap());
                     assert_eq!(r.data.product_uuid, s["ota_uuid"].as_str().unwrap());
@@ -235,7 +235,7 @@ fn every_wan_vector_decodes_to_its_fields_and_reencodes() {
                     // re-encoding in that style gives the SDK's very bytes.
                     assert_eq!(
                         r.to_vec_styled(joylink_wire::lan::Style::Cjson).unwrap(),
-                        o.data,
+                        o.body,
                         "{id} cJSON re-encoding"
                     );
                 }

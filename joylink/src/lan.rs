@@ -30,8 +30,9 @@ extern crate alloc;
 #[cfg(feature = "json")]
 use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, PublicKey, SharedSecret};
 use joylink_crypto::{Mode, OpenOptions};
+use joylink_wire::FEEDID_LEN;
 pub use joylink_wire::lan::Quirk;
-use joylink_wire::lan::{FEEDID_LEN, ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
+use joylink_wire::lan::{ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody};
 #[cfg(feature = "json")]
 use joylink_wire::table::BodyKind;
 use joylink_wire::{
@@ -358,7 +359,7 @@ pub struct SubDevScript<'a> {
     /// Serial (the reply echoes the request's).
     pub serial: u32,
     /// The sub-device's feedid (at most 32 bytes).
-    pub feedid: &'a [u8],
+    pub feed_id: &'a [u8],
     /// The plaintext command or answer; sealed with the sub-device's key.
     pub data: &'a [u8],
 }
@@ -384,10 +385,10 @@ pub fn seal_subdev_script(
     inner: &Mode<'_>,
     buf: &mut [u8],
 ) -> Result<usize> {
-    if script.feedid.len() > FEEDID_LEN {
+    if script.feed_id.len() > FEEDID_LEN {
         return Err(joylink_wire::Error::TooLong {
             field: "feedid",
-            len: script.feedid.len(),
+            len: script.feed_id.len(),
             max: FEEDID_LEN,
         }
         .into());
@@ -411,7 +412,7 @@ pub fn seal_subdev_script(
     view.set_timestamp(script.timestamp)?;
     view.set_biz_code(script.biz_code)?;
     view.set_serial(script.serial)?;
-    view.set_feedid(script.feedid)?;
+    view.set_feed_id(script.feed_id)?;
     seal_inner(inner, script.data, view.data_mut())?;
     let header = Header::new(
         Magic::Lan,
@@ -424,7 +425,7 @@ pub fn seal_subdev_script(
 /// A type-104 packet with its outer layer opened: the fixed fields are readable, the inner
 /// `cmd[]`/`resp[]` is still sealed (the gateway picks the sub-device's key by [`feedid`]).
 ///
-/// [`feedid`]: SubDevScriptOuter::feedid
+/// [`feedid`]: SubDevScriptOuter::feed_id
 #[derive(Debug)]
 pub struct SubDevScriptOuter<'a> {
     /// The header as received.
@@ -448,7 +449,7 @@ pub struct OpenedSubDevScript<'a> {
     /// Serial (0 for a shipped gateway's reply).
     pub serial: u32,
     /// The sub-device's feedid.
-    pub feedid: FixedText<'a>,
+    pub feed_id: FixedText<'a>,
     /// The decrypted `cmd[]` / `resp[]`.
     pub data: &'a [u8],
     /// What the CRC check found ([`CrcStatus::NotChecked`](joylink_wire::CrcStatus::NotChecked)
@@ -458,9 +459,9 @@ pub struct OpenedSubDevScript<'a> {
 
 impl<'a> SubDevScriptOuter<'a> {
     /// The sub-device's feedid.
-    pub fn feedid(&self) -> FixedText<'_> {
+    pub fn feed_id(&self) -> FixedText<'_> {
         let range = match self.layout {
-            ResponseLayout::Spec => 12..SUBDEV_SCRIPT_FIXED_LEN,
+            ResponseLayout::Spec => joylink_wire::CONTROL_HEADER_LEN..SUBDEV_SCRIPT_FIXED_LEN,
             _ => 0..FEEDID_LEN,
         };
         FixedText::new("feedid", self.body.get(range).unwrap_or_default())
@@ -486,7 +487,7 @@ impl<'a> SubDevScriptOuter<'a> {
             timestamp: parsed.timestamp,
             biz_code: parsed.biz_code,
             serial: parsed.serial,
-            feedid: parsed.feedid,
+            feed_id: parsed.feed_id,
             data,
             crc_status: self.crc_status,
         })

@@ -143,7 +143,7 @@ fn subdev_script_is_type_104_only_and_44_bytes_at_least() {
         timestamp: 1,
         biz_code: BizCode::Control,
         serial: 7,
-        feedid: b"1234",
+        feed_id: b"1234",
         data: b"{\"cmd\":1}",
     };
     let mut p = vec![0u8; 128];
@@ -158,7 +158,7 @@ fn subdev_script_is_type_104_only_and_44_bytes_at_least() {
         CrcPolicy::Verify,
     )
     .unwrap();
-    assert_eq!(outer.feedid().as_bytes(), b"1234");
+    assert_eq!(outer.feed_id().as_bytes(), b"1234");
     assert_eq!(
         outer.open_inner(&Mode::LocalKey(&sub)).unwrap().data,
         b"{\"cmd\":1}"

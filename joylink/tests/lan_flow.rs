@@ -85,7 +85,7 @@ fn full_lan_exchange() {
         devkey: Some(Cow::Borrowed(devkey.as_str())),
         mac: Cow::Borrowed("EA2D9AB01132"),
         productuuid: Cow::Borrowed("5708AB"),
-        feedid: Some(Cow::Borrowed("")),
+        feed_id: Some(Cow::Borrowed("")),
         lancon: Some(LanControl::Enabled),
         trantype: Some(TranType::Lua),
         devtype: Some(DevType::Gateway),
@@ -328,7 +328,7 @@ fn full_lan_exchange() {
         panic!()
     };
     let gateway_sub_key: LocalKey = t.body.data.localkey.raw_secret_str().parse().unwrap();
-    let gateway_sub_feedid = t.body.data.feedid.to_string();
+    let gateway_sub_feedid = t.body.data.feed_id.to_string();
     let mut p = transmit(&Message::SubDevAuthResponse(ok.clone()), &device_keys);
     let h = header_of(&p);
     assert_eq!(
@@ -340,7 +340,7 @@ fn full_lan_exchange() {
     assert!(matches!(&got.message, Message::SubDevAuthResponse(r) if r.code == Some(0)));
 
     // 6. Sub-device JSON control (103, gateway localkey; answered as type 4 with feedid).
-    let req = JsonControlRequest::snapshot().with_feedid(sub_feedid);
+    let req = JsonControlRequest::snapshot().with_feed_id(sub_feedid);
     let mut p = transmit(
         &Message::SubDevJsonControl(Timestamped {
             timestamp: 1_006,
@@ -353,9 +353,9 @@ fn full_lan_exchange() {
     let Message::SubDevJsonControl(t) = &got.message else {
         panic!()
     };
-    assert_eq!(t.body.feedid.as_deref(), Some(sub_feedid));
+    assert_eq!(t.body.feed_id.as_deref(), Some(sub_feedid));
     let mut reply = JsonControlResponse::success(vec![Stream::new("power", "11")]);
-    reply.feedid = Some(Cow::Borrowed(sub_feedid));
+    reply.feed_id = Some(Cow::Borrowed(sub_feedid));
     let mut p = transmit(
         &Message::JsonControlResponse(Timestamped {
             timestamp: 2_006,
@@ -366,7 +366,7 @@ fn full_lan_exchange() {
     assert_eq!(header_of(&p).packet_type, PacketType::ScriptControl);
     let got = receive(&mut p, &app_keys, Direction::FromDevice);
     assert!(
-        matches!(&got.message, Message::JsonControlResponse(t) if t.body.feedid.as_deref() == Some(sub_feedid))
+        matches!(&got.message, Message::JsonControlResponse(t) if t.body.feed_id.as_deref() == Some(sub_feedid))
     );
 
     // 7. Sub-device script control (104) with nested keys: inner = sub-device localkey, outer =
@@ -378,7 +378,7 @@ fn full_lan_exchange() {
         timestamp: 1_007,
         biz_code: BizCode::Control,
         serial: 9,
-        feedid: sub_feedid.as_bytes(),
+        feed_id: sub_feedid.as_bytes(),
         data: br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#,
     };
     let mut p = vec![0u8; subdev_script_len(&outer_app, &inner_app, script.data.len())];
@@ -406,7 +406,7 @@ fn full_lan_exchange() {
         panic!()
     };
     assert_eq!(
-        (c.timestamp, c.serial, c.feedid.to_str().unwrap()),
+        (c.timestamp, c.serial, c.feed_id.to_str().unwrap()),
         (1_007, 9, sub_feedid)
     );
     assert_ne!(c.cmd, script.data);
@@ -415,7 +415,7 @@ fn full_lan_exchange() {
     let outer_gw = Mode::LocalKey(&device_localkey);
     let outer =
         open_subdev_script(&mut p, &outer_gw, ResponseLayout::Spec, CrcPolicy::Verify).unwrap();
-    assert_eq!(outer.feedid().to_str().unwrap(), gateway_sub_feedid);
+    assert_eq!(outer.feed_id().to_str().unwrap(), gateway_sub_feedid);
     let opened = outer.open_inner(&Mode::LocalKey(&gateway_sub_key)).unwrap();
     assert_eq!(
         (opened.timestamp, opened.biz_code, opened.serial),
@@ -436,7 +436,7 @@ fn full_lan_exchange() {
         timestamp: 2_007,
         biz_code: BizCode::Control.response(),
         serial: 9,
-        feedid: gateway_sub_feedid.as_bytes(),
+        feed_id: gateway_sub_feedid.as_bytes(),
         data: br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#,
     };
     let inner_gw = Mode::LocalKey(&gateway_sub_key);
@@ -478,7 +478,7 @@ fn shipped_gateway_104_reply_layout() {
         CrcPolicy::Verify,
     )
     .unwrap();
-    assert_eq!(outer.feedid().as_bytes(), b"1234");
+    assert_eq!(outer.feed_id().as_bytes(), b"1234");
     let opened = outer.open_inner(&Mode::LocalKey(&sub)).unwrap();
     assert_eq!((opened.serial, opened.data), (0, &resp[..]));
 }

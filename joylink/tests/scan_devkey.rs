@@ -18,7 +18,7 @@ fn reply(devkey: &str) -> ScanResponse<'_> {
         devkey: Some(Cow::Borrowed(devkey)),
         mac: Cow::Borrowed("EA2D9AB01132"),
         productuuid: Cow::Borrowed("5708AB"),
-        feedid: Some(Cow::Borrowed("")),
+        feed_id: Some(Cow::Borrowed("")),
         lancon: Some(LanControl::Enabled),
         trantype: Some(TranType::Lua),
         devtype: Some(DevType::Normal),

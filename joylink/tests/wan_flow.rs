@@ -141,7 +141,7 @@ fn device_cloud_session() {
     let mut p = packet(
         &WanMessage::Upload(Timestamped {
             timestamp: t_dev,
-            data: snapshot,
+            body: snapshot,
         }),
         &dev,
     );
@@ -150,7 +150,7 @@ fn device_cloud_session() {
     let WanMessage::Upload(u) = o.message else {
         panic!()
     };
-    assert_eq!(u.data, snapshot);
+    assert_eq!(u.body, snapshot);
     let mut p = packet(
         &WanMessage::UploadResponse(CodeResponse {
             timestamp: t_cloud,
@@ -329,7 +329,7 @@ fn device_cloud_session() {
     let mut p = packet(
         &WanMessage::OtaOrder(Timestamped {
             timestamp: t_cloud,
-            data: &json,
+            body: &json,
         }),
         &cloud,
     );
@@ -337,7 +337,7 @@ fn device_cloud_session() {
     let WanMessage::OtaOrder(body) = o.message else {
         panic!()
     };
-    let got = OtaOrder::parse(body.data).unwrap();
+    let got = OtaOrder::parse(body.body).unwrap();
     assert_eq!(got, order);
     let v: VersionName = got.data.version_name.parse().unwrap();
     assert_eq!((v.major, v.minor, v.patch, v.year), (1, 2, 1, 2015));
@@ -345,7 +345,7 @@ fn device_cloud_session() {
         code: 0,
         serial: got.serial,
         msg: Cow::Borrowed("success"),
-        sub_feedid: None,
+        sub_feed_id: None,
     };
     let ack_json = ack.to_vec().unwrap();
     assert_eq!(ack_json, br#"{"code":0,"serial":5,"msg":"success"}"#);
@@ -353,7 +353,7 @@ fn device_cloud_session() {
     let mut p = packet(
         &WanMessage::OtaOrderResponse(Timestamped {
             timestamp: t_dev,
-            data: &ack_json,
+            body: &ack_json,
         }),
         &dev,
     );
@@ -361,7 +361,7 @@ fn device_cloud_session() {
     let WanMessage::OtaOrderResponse(b) = o.message else {
         panic!()
     };
-    assert_eq!(OtaOrderResponse::parse(b.data).unwrap(), ack);
+    assert_eq!(OtaOrderResponse::parse(b.body).unwrap(), ack);
 
     // The device downloads in chunks and checks the CRC as it goes.
     let mut crc = FirmwareCrc32::new();
@@ -473,7 +473,7 @@ fn send_status(
     let mut p = packet(
         &WanMessage::OtaStatus(Timestamped {
             timestamp: *t_dev,
-            data: &json,
+            body: &json,
         }),
         dev,
     );
@@ -481,12 +481,12 @@ fn send_status(
     let WanMessage::OtaStatus(b) = o.message else {
         panic!()
     };
-    let seen = OtaStatusReport::parse(b.data).unwrap();
+    let seen = OtaStatusReport::parse(b.body).unwrap();
     assert_eq!(&seen, report);
     let mut p = packet(
         &WanMessage::OtaStatusResponse(Timestamped {
             timestamp: *t_dev,
-            data: br#"{"code":0,"msg":"success"}"#,
+            body: br#"{"code":0,"msg":"success"}"#,
         }),
         cloud,
     );

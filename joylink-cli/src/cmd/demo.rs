@@ -437,7 +437,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         devkey: Some(devkey.as_str().into()),
         mac: "EA2D9AB01132".into(),
         productuuid: PRODUCT_UUID.into(),
-        feedid: Some("".into()),
+        feed_id: Some("".into()),
         lancon: Some(LanControl::Enabled),
         trantype: Some(TranType::Lua),
         devtype: Some(DevType::Normal),
@@ -544,7 +544,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         timestamp: d.now(),
         biz_code: BizCode::Control,
         serial: rng.next_u32_demo(),
-        feedid: sub_feed.as_bytes(),
+        feed_id: sub_feed.as_bytes(),
         data: &light_on,
     };
     let (outer, inner) = (Mode::LocalKey(&gw_local), Mode::LocalKey(&sub_local));
@@ -594,7 +594,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     d.step("snapshot upload (type 12)");
     let up_msg = WanMessage::Upload(Timestamped {
         timestamp: d.now(),
-        data: SNAPSHOT_ON,
+        body: SNAPSHOT_ON,
     });
     d.wan(dev_cloud, &up_msg, &wkeys, &cloud_keys, up)?;
     let ack = WanMessage::UploadResponse(ok_code(d.now()));
@@ -717,7 +717,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     .to_vec_styled(Style::Cjson)?;
     let msg = WanMessage::OtaStatus(Timestamped {
         timestamp: d.now(),
-        data: &ota,
+        body: &ota,
     });
     d.wan(dev_cloud, &msg, &wkeys, &cloud_keys, up)?;
     let ota_ok = OtaStatusResponse {
@@ -727,7 +727,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     .to_vec()?;
     let msg = WanMessage::OtaStatusResponse(Timestamped {
         timestamp: d.now(),
-        data: &ota_ok,
+        body: &ota_ok,
     });
     d.wan(cloud_dev, &msg, &wkeys, &device_keys, down)?;
 

@@ -526,7 +526,7 @@ impl App {
     ) -> Result<RequestHandle> {
         let key = self.localkey(addr)?;
         let ts = self.next_ts(now);
-        let sub = request.feedid.is_some();
+        let sub = request.feed_id.is_some();
         let t = Timestamped {
             timestamp: ts,
             body: request,
@@ -769,7 +769,7 @@ impl App {
                 (
                     s.mac.to_string(),
                     s.productuuid.to_string(),
-                    s.feedid.to_string(),
+                    s.feed_id.to_string(),
                     s.state == joylink_wire::lan::SubDevAuthState::Authorized,
                 )
             })
@@ -785,7 +785,7 @@ impl App {
             devkey,
             mac: r.mac.to_string(),
             productuuid: r.productuuid.to_string(),
-            feedid: r.feedid.as_deref().unwrap_or_default().to_string(),
+            feedid: r.feed_id.as_deref().unwrap_or_default().to_string(),
             devtype: r.devtype.map_or(0, |t| t.value()),
             sub_devices: subs,
             localkey,
@@ -941,7 +941,7 @@ impl App {
             let Ok(r) = SubDevControlResponse::parse_with(&plain, layout) else {
                 continue;
             };
-            let Ok(feedid) = r.feedid.to_str() else {
+            let Ok(feedid) = r.feed_id.to_str() else {
                 continue;
             };
             let Some(key) = entry

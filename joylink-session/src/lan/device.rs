@@ -587,7 +587,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let plain_len = opened.plaintext.len();
         let c = SubDevControl::parse(opened.plaintext)?;
         let (ts, biz_code, serial) = (c.timestamp, c.biz_code, c.serial);
-        let feedid = c.feedid;
+        let feedid = c.feed_id;
         let index = self
             .subs
             .iter()
@@ -675,7 +675,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             productuuid: s.productuuid.as_str(),
             lancon: 1,
             trantype: info.trantype,
-            feedid: s.feedid.as_str(),
+            feed_id: s.feedid.as_str(),
             devkey: None,
             dev_auth_value: None,
             sub_no_snapshot: None,
@@ -687,7 +687,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             devkey: devkey.as_str(),
             mac: info.mac.as_str(),
             productuuid: info.productuuid.as_str(),
-            feedid: feedid.as_str(),
+            feed_id: feedid.as_str(),
             lancon: info.lancon,
             trantype: info.trantype,
             devtype: info.devtype,
@@ -735,7 +735,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let localkey: LocalKey = data.localkey.as_str().parse()?;
         let accesskey: AccessKey = data.accesskey.as_str().parse()?;
         let feedid =
-            FixedStr::new(data.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
+            FixedStr::new(data.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         let server = data.server().and_then(FixedStr::new).unwrap_or_default();
         self.check_replay(from, ts, now)?;
         let activation = Activation {
@@ -872,7 +872,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .ok_or(Error::Dropped("unknown sub-device"))?;
         let localkey: LocalKey = d.localkey.as_str().parse()?;
         let accesskey: AccessKey = d.accesskey.as_str().parse()?;
-        let feedid = FixedStr::new(d.feedid.as_str()).ok_or(Error::Dropped("feedid too long"))?;
+        let feedid = FixedStr::new(d.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
             s.feedid = feedid;

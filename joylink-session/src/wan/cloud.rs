@@ -647,7 +647,7 @@ impl Cloud {
         .inspect_err(|_| self.unallocate(serial))?;
         let m = WanMessage::OtaOrder(Timestamped {
             timestamp: self.ts(now),
-            data: json.get(..n).unwrap_or_default(),
+            body: json.get(..n).unwrap_or_default(),
         });
         self.send(&m, tx).inspect_err(|_| self.unallocate(serial))?;
         self.ota = Some(OtaTrack {
@@ -884,7 +884,7 @@ impl Cloud {
             }
             WanMessage::Upload(u) => {
                 self.send(&WanMessage::UploadResponse(ok), tx)?;
-                Some(CloudIncoming::Upload { data: u.data })
+                Some(CloudIncoming::Upload { data: u.body })
             }
             WanMessage::ControlResponse(c) => Some(match self.release(c.serial) {
                 Some(_) => CloudIncoming::ControlResponse {
@@ -895,7 +895,7 @@ impl Cloud {
                 None => CloudIncoming::Unmatched { serial: c.serial },
             }),
             WanMessage::OtaOrderResponse(a) => {
-                let serial = find_int(a.data, "serial")
+                let serial = find_int(a.body, "serial")
                     .and_then(|s| u32::try_from(s).ok())
                     .unwrap_or(0);
                 Some(match self.release(serial) {
@@ -904,10 +904,10 @@ impl Cloud {
                 })
             }
             WanMessage::OtaStatus(st) => {
-                let status = find_int(st.data, "status")
+                let status = find_int(st.body, "status")
                     .and_then(|s| i32::try_from(s).ok())
                     .unwrap_or(-1);
-                let progress = find_int(st.data, "progress")
+                let progress = find_int(st.body, "progress")
                     .and_then(|s| i32::try_from(s).ok())
                     .unwrap_or(0);
                 if let Some(o) = self.ota.as_mut() {
@@ -926,7 +926,7 @@ impl Cloud {
                 }
                 let reply = Timestamped {
                     timestamp: self.ts(now),
-                    data: br#"{"code":0,"msg":"success"}"#,
+                    body: &br#"{"code":0,"msg":"success"}"#[..],
                 };
                 self.send(&WanMessage::OtaStatusResponse(reply), tx)?;
                 Some(CloudIncoming::OtaStatus { status, progress })

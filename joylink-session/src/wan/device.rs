@@ -714,13 +714,13 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
                     return Ok(None);
                 }
                 self.cloud_ts = o.timestamp;
-                let serial = super::json::find_int(o.data, "serial")
+                let serial = super::json::find_int(o.body, "serial")
                     .and_then(|s| u32::try_from(s).ok())
                     .unwrap_or(0);
                 self.ota_ack(now, serial)?;
                 Some(Incoming::OtaOrder {
                     serial,
-                    json: o.data,
+                    json: o.body,
                 })
             }
             WanMessage::Timer(msg) => {
@@ -817,7 +817,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
     pub fn upload(&mut self, now: Instant, snapshot: &[u8]) -> Result<()> {
         let m = WanMessage::Upload(Timestamped {
             timestamp: self.ts(now),
-            data: snapshot,
+            body: snapshot,
         });
         self.send(&m)?;
         self.sync_timers(now)
@@ -890,7 +890,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         })?;
         let m = WanMessage::OtaOrderResponse(Timestamped {
             timestamp: self.ts(now),
-            data: json.get(..n).unwrap_or_default(),
+            body: json.get(..n).unwrap_or_default(),
         });
         self.send(&m)
     }
@@ -948,7 +948,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
         })?;
         let m = WanMessage::OtaStatus(Timestamped {
             timestamp: self.ts(now),
-            data: json.get(..n).unwrap_or_default(),
+            body: json.get(..n).unwrap_or_default(),
         });
         self.send(&m)
     }
@@ -1069,7 +1069,7 @@ impl<const T: usize, const TX: usize, const RX: usize> Device<T, TX, RX> {
             |tasks| {
                 TimerMessage::QueryResponse(SimplifiedTaskRequest {
                     preamble,
-                    feedid: joylink_wire::FixedText::new("feedid", feed),
+                    feed_id: joylink_wire::FixedText::new("feedid", feed),
                     tasks: List::from_slice(tasks),
                 })
                 .emit(&mut buf)

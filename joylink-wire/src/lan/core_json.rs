@@ -125,7 +125,8 @@ pub struct ScanResponse<'a, S> {
     /// `productuuid`.
     pub productuuid: &'a str,
     /// `feedid`: `""` before activation.
-    pub feedid: &'a str,
+    #[serde(rename = "feedid")]
+    pub feed_id: &'a str,
     /// `lancon`.
     pub lancon: i32,
     /// `trantype`.
@@ -177,7 +178,8 @@ pub struct SubDevice<'a> {
     /// `trantype`.
     pub trantype: i32,
     /// `feedid`.
-    pub feedid: &'a str,
+    #[serde(rename = "feedid")]
+    pub feed_id: &'a str,
     /// `devkey` (`""` from shipped gateways; `None`: not sent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devkey: Option<&'a str>,
@@ -216,8 +218,8 @@ pub struct WriteKeyRequest<'a> {
 #[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct WriteKeyData<'a> {
     /// `feedid`.
-    #[serde(borrow)]
-    pub feedid: Text<'a>,
+    #[serde(borrow, rename = "feedid")]
+    pub feed_id: Text<'a>,
     /// `accesskey` (secret: redacted in `Debug`).
     #[serde(borrow)]
     pub accesskey: Text<'a>,
@@ -240,7 +242,7 @@ impl<'a> WriteKeyData<'a> {
 impl fmt::Debug for WriteKeyData<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WriteKeyData")
-            .field("feedid", &self.feedid)
+            .field("feed_id", &self.feed_id)
             .field("accesskey", &"<redacted>")
             .field("localkey", &"<redacted>")
             .field("joylink_server", &self.joylink_server)
@@ -293,8 +295,8 @@ pub struct SubDevAuthRequest<'a> {
 #[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct SubDevAuthData<'a> {
     /// `feedid`.
-    #[serde(borrow)]
-    pub feedid: Text<'a>,
+    #[serde(borrow, rename = "feedid")]
+    pub feed_id: Text<'a>,
     /// `accesskey` (secret: redacted in `Debug`).
     #[serde(borrow)]
     pub accesskey: Text<'a>,
@@ -312,7 +314,7 @@ pub struct SubDevAuthData<'a> {
 impl fmt::Debug for SubDevAuthData<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SubDevAuthData")
-            .field("feedid", &self.feedid)
+            .field("feed_id", &self.feed_id)
             .field("accesskey", &"<redacted>")
             .field("localkey", &"<redacted>")
             .field("productuuid", &self.productuuid)
@@ -441,7 +443,7 @@ mod tests {
                 devkey: s(&r.devkey),
                 mac: &r.mac,
                 productuuid: &r.productuuid,
-                feedid: s(&r.feedid),
+                feed_id: s(&r.feed_id),
                 lancon: r.lancon.unwrap().value(),
                 trantype: r.trantype.unwrap().value(),
                 devtype: r.devtype.unwrap().value(),
@@ -459,7 +461,7 @@ mod tests {
                         productuuid: &d.productuuid,
                         lancon: d.lancon.value(),
                         trantype: d.trantype.value(),
-                        feedid: &d.feedid,
+                        feed_id: &d.feed_id,
                         devkey: d.devkey.as_deref(),
                         dev_auth_value: d.dev_auth_value.as_deref(),
                         sub_no_snapshot: d.sub_no_snapshot,
@@ -528,7 +530,7 @@ mod tests {
         let text = plaintext("lan-04");
         let j = json_lan::WriteKeyRequest::parse(&text[4..]).unwrap().data;
         let c = parse::<WriteKeyRequest>(&text[4..]).unwrap().data;
-        assert_eq!(c.feedid.as_str(), j.feedid);
+        assert_eq!(c.feed_id.as_str(), j.feed_id);
         assert_eq!(c.accesskey.as_str(), j.accesskey.raw_secret_str());
         assert_eq!(c.localkey.as_str(), j.localkey.raw_secret_str());
         let server = j
@@ -555,9 +557,9 @@ mod tests {
         let j = json_lan::SubDevAuthRequest::parse(&text[4..]).unwrap().data;
         let c = parse::<SubDevAuthRequest>(&text[4..]).unwrap().data;
         assert_eq!(
-            [c.feedid, c.accesskey, c.localkey, c.productuuid, c.mac].map(|t| t.as_str()),
+            [c.feed_id, c.accesskey, c.localkey, c.productuuid, c.mac].map(|t| t.as_str()),
             [
-                &*j.feedid,
+                &*j.feed_id,
                 j.accesskey.raw_secret_str(),
                 j.localkey.raw_secret_str(),
                 &*j.productuuid,

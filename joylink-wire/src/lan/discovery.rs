@@ -132,7 +132,8 @@ pub struct ScanResponse<'a> {
         deserialize_with = "borrow::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub feedid: Option<Cow<'a, str>>,
+    #[serde(rename = "feedid")]
+    pub feed_id: Option<Cow<'a, str>>,
     /// `lancon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lancon: Option<LanControl>,
@@ -231,7 +232,7 @@ impl<'a> ScanResponse<'a> {
             devkey: None,
             mac: Cow::Borrowed(mac),
             productuuid: Cow::Borrowed(productuuid),
-            feedid: None,
+            feed_id: None,
             lancon: None,
             trantype: None,
             devtype: None,
@@ -377,7 +378,8 @@ pub struct SubDevice<'a> {
     pub trantype: TranType,
     /// `feedid`.
     #[serde(borrow)]
-    pub feedid: Cow<'a, str>,
+    #[serde(rename = "feedid")]
+    pub feed_id: Cow<'a, str>,
     /// `devkey` (the spec: "not needed for sub-devices"; the SDK sends `""`).
     #[serde(
         borrow,

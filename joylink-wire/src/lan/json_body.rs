@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fixed_text::trim_trailing_nul;
 use crate::lan::printer::{self, Style};
-use crate::{Error, Result};
+use crate::{Error, Result, Timestamped, TimestampedPayload};
 
 /// The [`Error::Json`] for a serde_json failure on the document `what`: its line and column,
 /// without serde_json's (heap-allocated, non-`Clone`) error in the public API.
@@ -94,37 +94,22 @@ pub(crate) fn parse_with<'a, T: Deserialize<'a>>(
     parsed.map_err(|e| json_error(body_name::<T>(), &e))
 }
 
-/// A body behind the plaintext's 4-byte little-endian timestamp (compat §5: types 2, 3, 102,
-/// 103, 105 and the answers to 3/103/105).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timestamped<B> {
-    /// The sender's timestamp (replay check, spec 4.4).
-    pub timestamp: u32,
-    /// The JSON body.
-    pub body: B,
+/// Every JSON body can follow a [`Timestamped`]'s timestamp (compat §5: types 2, 3, 102, 103,
+/// 105 and the answers to 3/103/105).
+impl<'a, B: JsonBody<'a>> TimestampedPayload<'a> for B {
+    fn parse_payload(bytes: &'a [u8]) -> Result<Self> {
+        B::parse(bytes)
+    }
 }
 
+/// Writing a JSON body behind its timestamp. Named as [`JsonBody::to_json`], not `emit`: the
+/// raw-bytes form's `emit` writes into the caller's buffer, this one allocates.
 impl<'a, B: JsonBody<'a>> Timestamped<B> {
-    /// Splits off the timestamp and parses the JSON after it.
-    ///
-    /// # Errors
-    /// [`Error::Truncated`] below 4 bytes, then as [`JsonBody::parse`].
-    pub fn parse(plaintext: &'a [u8]) -> Result<Self> {
-        let (ts, text) = plaintext.split_first_chunk::<4>().ok_or(Error::Truncated {
-            needed: 4,
-            available: plaintext.len(),
-        })?;
-        Ok(Self {
-            timestamp: u32::from_le_bytes(*ts),
-            body: B::parse(text)?,
-        })
-    }
-
     /// The plaintext: timestamp then the JSON in `style`.
     ///
     /// # Errors
     /// As [`JsonBody::write_json`].
-    pub fn emit(&self, style: Style) -> Result<Vec<u8>> {
+    pub fn to_json(&self, style: Style) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         out.extend_from_slice(&self.timestamp.to_le_bytes());
         self.body.write_json(style, &mut out)?;

@@ -180,7 +180,7 @@ impl JsonCommand<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonControlRequest<'a> {
     /// `feedid`: the sub-device addressed (type 103 only).
-    pub feedid: Option<Cow<'a, str>>,
+    pub feed_id: Option<Cow<'a, str>>,
     /// `cmd` with its `data`.
     pub command: JsonCommand<'a>,
 }
@@ -189,7 +189,7 @@ impl<'a> JsonControlRequest<'a> {
     /// A snapshot request (`cmd` 4).
     pub fn snapshot() -> Self {
         Self {
-            feedid: None,
+            feed_id: None,
             command: JsonCommand::Snapshot,
         }
     }
@@ -197,15 +197,15 @@ impl<'a> JsonControlRequest<'a> {
     /// A control request (`cmd` 5).
     pub fn control(data: ControlData<'a>) -> Self {
         Self {
-            feedid: None,
+            feed_id: None,
             command: JsonCommand::Control(data),
         }
     }
 
     /// The same request addressed to a sub-device (type 103).
     #[must_use]
-    pub fn with_feedid(mut self, feedid: &'a str) -> Self {
-        self.feedid = Some(Cow::Borrowed(feedid));
+    pub fn with_feed_id(mut self, feed_id: &'a str) -> Self {
+        self.feed_id = Some(Cow::Borrowed(feed_id));
         self
     }
 }
@@ -220,14 +220,14 @@ impl Serialize for EmptyObject {
 
 impl Serialize for JsonControlRequest<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = usize::from(self.feedid.is_some())
+        let n = usize::from(self.feed_id.is_some())
             .saturating_add(usize::from(self.command.cmd().is_some()))
             .saturating_add(1);
         let mut st = s.serialize_struct("JsonControlRequest", n)?;
         if let Some(cmd) = self.command.cmd() {
             st.serialize_field("cmd", &cmd)?;
         }
-        if let Some(f) = &self.feedid {
+        if let Some(f) = &self.feed_id {
             st.serialize_field("feedid", f)?;
         }
         match &self.command {
@@ -247,7 +247,8 @@ impl Serialize for JsonControlRequest<'_> {
 struct RequestFields<'a> {
     cmd: i64,
     #[serde(borrow, default, deserialize_with = "borrow::option")]
-    feedid: Option<Cow<'a, str>>,
+    #[serde(rename = "feedid")]
+    feed_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     data: RawJson<'a>,
 }
@@ -270,7 +271,7 @@ impl<'a> RequestFields<'a> {
             },
         };
         Ok(JsonControlRequest {
-            feedid: self.feedid,
+            feed_id: self.feed_id,
             command,
         })
     }
@@ -295,7 +296,7 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut cmd: Option<i64> = None;
-        let mut feedid: Option<Option<Cow<'a, str>>> = None;
+        let mut feed_id: Option<Option<Cow<'a, str>>> = None;
         let mut command: Option<JsonCommand<'a>> = None;
         // `data` seen before `cmd`.
         let mut raw_data: Option<RawJson<'a>> = None;
@@ -308,10 +309,10 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
                     cmd = Some(map.next_value()?);
                 }
                 "feedid" => {
-                    if feedid.is_some() {
+                    if feed_id.is_some() {
                         return Err(de::Error::duplicate_field("feedid"));
                     }
-                    feedid = Some(map.next_value::<Option<borrow::Text<'a>>>()?.map(|t| t.0));
+                    feed_id = Some(map.next_value::<Option<borrow::Text<'a>>>()?.map(|t| t.0));
                 }
                 "data" => {
                     if command.is_some() || raw_data.is_some() {
@@ -339,14 +340,14 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
                 }
             }
         }
-        let feedid = feedid.unwrap_or_default();
+        let feed_id = feed_id.unwrap_or_default();
         let Some(cmd) = cmd else {
             let command = JsonCommand::Absent { data: raw_data };
-            return Ok(JsonControlRequest { feedid, command });
+            return Ok(JsonControlRequest { feed_id, command });
         };
         match (command, raw_data) {
-            (Some(command), _) => Ok(JsonControlRequest { feedid, command }),
-            (None, Some(data)) => RequestFields { cmd, feedid, data }.into_request(),
+            (Some(command), _) => Ok(JsonControlRequest { feed_id, command }),
+            (None, Some(data)) => RequestFields { cmd, feed_id, data }.into_request(),
             (None, None) => Err(de::Error::missing_field("data")),
         }
     }
@@ -388,7 +389,8 @@ pub struct JsonControlResponse<'a> {
         deserialize_with = "borrow::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub feedid: Option<Cow<'a, str>>,
+    #[serde(rename = "feedid")]
+    pub feed_id: Option<Cow<'a, str>>,
     /// `msg`: the failure reason.
     #[serde(
         borrow,
@@ -407,7 +409,7 @@ impl<'a> JsonControlResponse<'a> {
     pub fn success(data: Vec<Stream<'a>>) -> Self {
         Self {
             code: 0,
-            feedid: None,
+            feed_id: None,
             msg: None,
             data: Some(data),
         }
@@ -417,7 +419,7 @@ impl<'a> JsonControlResponse<'a> {
     pub fn failure(code: i32, msg: &'a str) -> Self {
         Self {
             code,
-            feedid: None,
+            feed_id: None,
             msg: Some(Cow::Borrowed(msg)),
             data: None,
         }

@@ -2,8 +2,9 @@
 
 use alloc::vec::Vec;
 
+use crate::Timestamped;
 use crate::lan::discovery::{ScanRequest, ScanResponse};
-use crate::lan::json_body::{JsonBody, Timestamped};
+use crate::lan::json_body::JsonBody;
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
 use crate::lan::quirk::Quirk;
 use crate::lan::script_control::{Control, ControlResponse, is_script_response};
@@ -117,7 +118,7 @@ pub fn parse(
         }
         (PacketType::SubDevJsonControl, ToDevice) => {
             let t: Timestamped<JsonControlRequest<'_>> = Timestamped::parse(plaintext)?;
-            if t.body.feedid.is_none() {
+            if t.body.feed_id.is_none() {
                 // Valid JSON, but type 103 requires the key: no position to report.
                 return Err(crate::Error::Json {
                     what: "JsonControlRequest without feedid",
@@ -263,7 +264,7 @@ impl Message<'_> {
     /// types).
     pub fn emit(&self) -> crate::Result<Vec<u8>> {
         fn ts<'b, B: JsonBody<'b>>(t: &Timestamped<B>) -> crate::Result<Vec<u8>> {
-            t.emit(B::STYLE)
+            t.to_json(B::STYLE)
         }
         fn bin(
             len: usize,

@@ -16,17 +16,14 @@
 
 use crate::control_header::ControlHeader;
 use crate::view::body_view;
-use crate::{BizCode, Result};
-
-/// Length of the fixed part (timestamp, biz_code, serial) before `cmd[]`/`resp[]`.
-pub const SCRIPT_FIXED_LEN: usize = 12;
+use crate::{BizCode, CONTROL_HEADER_LEN, Result};
 
 body_view! {
     /// A zero-copy view of a type-4 body (either direction).
     ///
     /// After [`ScriptBody::new_checked`] no getter panics; no setter invalidates
     /// [`ScriptBody::check_len`].
-    pub struct ScriptBody, min_len = SCRIPT_FIXED_LEN;
+    pub struct ScriptBody, min_len = CONTROL_HEADER_LEN;
     ints {
         /// The timestamp (the plaintext's first four bytes).
         timestamp, set_timestamp: u32 as u32 @ 0,
@@ -38,7 +35,7 @@ body_view! {
     texts {}
     tail
         /// `cmd[]` of a request or `resp[]` of a reply: everything after the fixed part.
-        data, data_mut @ SCRIPT_FIXED_LEN;
+        data, data_mut @ CONTROL_HEADER_LEN;
 }
 
 /// `control`: a script-control request, app → device (spec 6.3.4).
@@ -83,7 +80,7 @@ impl<'a> Control<'a> {
 
     /// Exact number of bytes [`Control::emit`] writes.
     pub const fn buffer_len(&self) -> usize {
-        SCRIPT_FIXED_LEN.saturating_add(self.cmd.len())
+        CONTROL_HEADER_LEN.saturating_add(self.cmd.len())
     }
 
     /// Writes the struct into `buf`, returns [`Control::buffer_len`].
@@ -126,7 +123,7 @@ impl<'a> ControlResponse<'a> {
 
     /// Exact number of bytes [`ControlResponse::emit`] writes.
     pub const fn buffer_len(&self) -> usize {
-        SCRIPT_FIXED_LEN.saturating_add(self.resp.len())
+        CONTROL_HEADER_LEN.saturating_add(self.resp.len())
     }
 
     /// Writes the struct into `buf`, returns [`ControlResponse::buffer_len`].
@@ -145,7 +142,7 @@ impl<'a> ControlResponse<'a> {
 /// reply has bytes 6 and 7 zero; JSON text never contains a NUL byte, so a JSON answer never
 /// does. A plaintext shorter than 12 bytes cannot be a script reply.
 pub fn is_script_response(plaintext: &[u8]) -> bool {
-    plaintext.len() >= SCRIPT_FIXED_LEN && matches!(plaintext.get(6..8), Some([0, 0]))
+    plaintext.len() >= CONTROL_HEADER_LEN && matches!(plaintext.get(6..8), Some([0, 0]))
 }
 
 #[cfg(test)]

@@ -130,7 +130,8 @@ impl<'a> JsonBody<'a> for SubDevAuthRequest<'a> {
 pub struct SubDevAuthData<'a> {
     /// `feedid` of the sub-device.
     #[serde(borrow)]
-    pub feedid: Cow<'a, str>,
+    #[serde(rename = "feedid")]
+    pub feed_id: Cow<'a, str>,
     /// `accesskey` of the sub-device (inner key of its WAN packets 111/112).
     ///
     /// A [`Secret`]: redacted in `Debug`, compared in constant time.
@@ -195,14 +196,14 @@ pub struct SubDevAuthData<'a> {
 impl<'a> SubDevAuthData<'a> {
     /// The required keys, everything else absent.
     pub fn new(
-        feedid: &'a str,
+        feed_id: &'a str,
         accesskey: &'a str,
         localkey: &'a str,
         productuuid: &'a str,
         mac: &'a str,
     ) -> Self {
         Self {
-            feedid: Cow::Borrowed(feedid),
+            feed_id: Cow::Borrowed(feed_id),
             accesskey: Secret::borrowed(accesskey),
             localkey: Secret::borrowed(localkey),
             server: None,

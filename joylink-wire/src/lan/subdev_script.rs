@@ -19,16 +19,14 @@
 use crate::codec::{Reader, Writer, room};
 use crate::control_header::ControlHeader;
 use crate::view::body_view;
-use crate::{BizCode, Error, FixedText, Result, write_fixed_text};
+use crate::{BizCode, CONTROL_HEADER_LEN, Error, FEEDID_LEN, FixedText, Result, write_fixed_text};
 
-/// Width of the `feedid` field: the crate's one [`FEEDID_LEN`](crate::FEEDID_LEN).
-pub use crate::FEEDID_LEN;
+/// Length of the fixed part before the inner `cmd[]`/`resp[]`: the control preamble, then
+/// `feedid[32]` (44 bytes).
+pub const SUBDEV_SCRIPT_FIXED_LEN: usize = CONTROL_HEADER_LEN + FEEDID_LEN;
 
-/// Length of the fixed part before the inner `cmd[]`/`resp[]`.
-pub const SUBDEV_SCRIPT_FIXED_LEN: usize = 44;
-
-/// Where `feedid[32]` sits in the spec layout.
-const FEEDID: core::ops::Range<usize> = 12..SUBDEV_SCRIPT_FIXED_LEN;
+/// Where `feedid[32]` sits in the spec layout: right after the control preamble.
+const FEEDID: core::ops::Range<usize> = CONTROL_HEADER_LEN..SUBDEV_SCRIPT_FIXED_LEN;
 
 body_view! {
     /// A zero-copy view of a type-104 body in the spec layout (either direction).
@@ -55,7 +53,7 @@ body_view! {
 // `Truncated`, both public behaviour older than the shared macro.
 impl<'a, T: AsRef<[u8]> + ?Sized> SubDevScriptBody<&'a T> {
     /// The sub-device's feedid field.
-    pub fn feedid(&self) -> FixedText<'a> {
+    pub fn feed_id(&self) -> FixedText<'a> {
         FixedText::new(
             "feedid",
             self.buffer.as_ref().get(FEEDID).unwrap_or_default(),
@@ -68,7 +66,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> SubDevScriptBody<T> {
     ///
     /// # Errors
     /// [`Error::TooLong`] above 32 bytes; [`Error::Truncated`] when the buffer lacks the field.
-    pub fn set_feedid(&mut self, feedid: &[u8]) -> Result<()> {
+    pub fn set_feed_id(&mut self, feed_id: &[u8]) -> Result<()> {
         let available = self.buffer.as_ref().len();
         let out = self
             .buffer
@@ -78,7 +76,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> SubDevScriptBody<T> {
                 needed: SUBDEV_SCRIPT_FIXED_LEN,
                 available,
             })?;
-        write_fixed_text("feedid", feedid, out)
+        write_fixed_text("feedid", feed_id, out)
     }
 }
 
@@ -96,16 +94,16 @@ pub enum ResponseLayout {
 fn parse_spec(bytes: &[u8]) -> Result<(ControlHeader, FixedText<'_>, &[u8])> {
     let mut r = Reader::new(bytes);
     let header = ControlHeader::read(&mut r)?;
-    let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
-    Ok((header, feedid, r.rest()))
+    let feed_id = FixedText::new("feedid", r.take(FEEDID_LEN)?);
+    Ok((header, feed_id, r.rest()))
 }
 
 /// Writes the spec layout; the feedid is its text, NUL-padded (received padding is not kept).
-fn emit_spec(header: ControlHeader, feedid: &[u8], data: &[u8], buf: &mut [u8]) -> Result<usize> {
-    if feedid.len() > FEEDID_LEN {
+fn emit_spec(header: ControlHeader, feed_id: &[u8], data: &[u8], buf: &mut [u8]) -> Result<usize> {
+    if feed_id.len() > FEEDID_LEN {
         return Err(Error::TooLong {
             field: "feedid",
-            len: feedid.len(),
+            len: feed_id.len(),
             max: FEEDID_LEN,
         });
     }
@@ -114,8 +112,8 @@ fn emit_spec(header: ControlHeader, feedid: &[u8], data: &[u8], buf: &mut [u8]) 
         buf,
     )?);
     header.write(&mut w)?;
-    w.put(feedid)?;
-    w.fill(0, FEEDID_LEN.saturating_sub(feedid.len()))?;
+    w.put(feed_id)?;
+    w.fill(0, FEEDID_LEN.saturating_sub(feed_id.len()))?;
     w.put(data)?;
     Ok(w.written())
 }
@@ -130,7 +128,7 @@ pub struct SubDevControl<'a> {
     /// Control sequence number.
     pub serial: u32,
     /// The sub-device's feedid (text before the padding).
-    pub feedid: FixedText<'a>,
+    pub feed_id: FixedText<'a>,
     /// `cmd[]`, encrypted with the sub-device's localkey (inner layer, spec 8.2).
     pub cmd: &'a [u8],
 }
@@ -141,12 +139,12 @@ impl<'a> SubDevControl<'a> {
     /// # Errors
     /// [`Error::Truncated`] below 44 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (h, feedid, cmd) = parse_spec(bytes)?;
+        let (h, feed_id, cmd) = parse_spec(bytes)?;
         Ok(Self {
             timestamp: h.timestamp,
             biz_code: h.biz_code,
             serial: h.serial,
-            feedid,
+            feed_id,
             cmd,
         })
     }
@@ -163,7 +161,7 @@ impl<'a> SubDevControl<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         emit_spec(
             ControlHeader::new(self.timestamp, self.biz_code, self.serial),
-            self.feedid.as_bytes(),
+            self.feed_id.as_bytes(),
             self.cmd,
             buf,
         )
@@ -180,7 +178,7 @@ pub struct SubDevControlResponse<'a> {
     /// The request's serial (0 in the shipped layout).
     pub serial: u32,
     /// The sub-device's feedid.
-    pub feedid: FixedText<'a>,
+    pub feed_id: FixedText<'a>,
     /// `resp[]`, encrypted with the sub-device's localkey.
     pub resp: &'a [u8],
 }
@@ -201,24 +199,24 @@ impl<'a> SubDevControlResponse<'a> {
     pub fn parse_with(bytes: &'a [u8], layout: ResponseLayout) -> Result<Self> {
         match layout {
             ResponseLayout::Spec => {
-                let (h, feedid, resp) = parse_spec(bytes)?;
+                let (h, feed_id, resp) = parse_spec(bytes)?;
                 Ok(Self {
                     timestamp: h.timestamp,
                     biz_code: h.biz_code,
                     serial: h.serial,
-                    feedid,
+                    feed_id,
                     resp,
                 })
             }
             ResponseLayout::Shipped => {
                 let mut r = Reader::new(bytes);
-                let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
+                let feed_id = FixedText::new("feedid", r.take(FEEDID_LEN)?);
                 r.take(SUBDEV_SCRIPT_FIXED_LEN.saturating_sub(FEEDID_LEN))?;
                 Ok(Self {
                     timestamp: 0,
                     biz_code: BizCode::Unspecified,
                     serial: 0,
-                    feedid,
+                    feed_id,
                     resp: r.rest(),
                 })
             }
@@ -237,7 +235,7 @@ impl<'a> SubDevControlResponse<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         emit_spec(
             ControlHeader::new(self.timestamp, self.biz_code, self.serial),
-            self.feedid.as_bytes(),
+            self.feed_id.as_bytes(),
             self.resp,
             buf,
         )
@@ -266,10 +264,10 @@ mod tests {
         assert_eq!(v.timestamp(), 1);
         assert_eq!(v.biz_code(), BizCode::Control);
         assert_eq!(v.serial(), 9);
-        assert_eq!(v.feedid().to_str(), Ok("f123"));
+        assert_eq!(v.feed_id().to_str(), Ok("f123"));
         assert_eq!(v.data(), &[0xde, 0xad]);
         let c = SubDevControl::parse(&bytes).unwrap();
-        assert_eq!(c.feedid.as_bytes(), b"f123");
+        assert_eq!(c.feed_id.as_bytes(), b"f123");
         assert_eq!(c.cmd, &[0xde, 0xad]);
     }
 
@@ -280,7 +278,7 @@ mod tests {
         v.set_timestamp(1).unwrap();
         v.set_biz_code(BizCode::Control).unwrap();
         v.set_serial(9).unwrap();
-        v.set_feedid(b"f123").unwrap();
+        v.set_feed_id(b"f123").unwrap();
         v.data_mut().copy_from_slice(&[0xde, 0xad]);
         assert_eq!(buf, sample());
 
@@ -288,7 +286,7 @@ mod tests {
             timestamp: 1,
             biz_code: BizCode::Control,
             serial: 9,
-            feedid: FixedText::new("feedid", b"f123"),
+            feed_id: FixedText::new("feedid", b"f123"),
             cmd: &[0xde, 0xad],
         };
         let mut out = [0xa5u8; 46];
@@ -304,7 +302,7 @@ mod tests {
         b[..4].copy_from_slice(b"f123");
         b[44..].copy_from_slice(&[1, 2]);
         let r = SubDevControlResponse::parse_with(&b, ResponseLayout::Shipped).unwrap();
-        assert_eq!(r.feedid.as_bytes(), b"f123");
+        assert_eq!(r.feed_id.as_bytes(), b"f123");
         assert_eq!(r.resp, &[1, 2]);
         assert_eq!((r.timestamp, r.serial), (0, 0));
     }
@@ -331,7 +329,7 @@ mod tests {
             timestamp: 0,
             biz_code: BizCode::Control,
             serial: 0,
-            feedid: FixedText::new("feedid", &long),
+            feed_id: FixedText::new("feedid", &long),
             cmd: &[],
         };
         let mut out = [0xa5u8; 64];
@@ -346,7 +344,7 @@ mod tests {
         assert_eq!(out, [0xa5; 64]);
         let mut v = SubDevScriptBody::new_unchecked(&mut out[..10]);
         assert_eq!(
-            v.set_feedid(b"x"),
+            v.set_feed_id(b"x"),
             Err(Error::Truncated {
                 needed: 44,
                 available: 10

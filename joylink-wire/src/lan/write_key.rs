@@ -40,7 +40,8 @@ impl<'a> JsonBody<'a> for WriteKeyRequest<'a> {
 pub struct WriteKeyData<'a> {
     /// `feedid`: at most 32 characters.
     #[serde(borrow)]
-    pub feedid: Cow<'a, str>,
+    #[serde(rename = "feedid")]
+    pub feed_id: Cow<'a, str>,
     /// `accesskey`: 32 hex characters, used as ASCII (WAN key).
     ///
     /// A [`Secret`]: redacted in `Debug`, compared in constant time.
@@ -131,9 +132,9 @@ pub struct WriteKeyData<'a> {
 
 impl<'a> WriteKeyData<'a> {
     /// The three required keys, everything else absent.
-    pub fn new(feedid: &'a str, accesskey: &'a str, localkey: &'a str) -> Self {
+    pub fn new(feed_id: &'a str, accesskey: &'a str, localkey: &'a str) -> Self {
         Self {
-            feedid: Cow::Borrowed(feedid),
+            feed_id: Cow::Borrowed(feed_id),
             accesskey: Secret::borrowed(accesskey),
             localkey: Secret::borrowed(localkey),
             productuuid: None,

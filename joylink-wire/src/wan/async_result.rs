@@ -7,12 +7,17 @@ use crate::codec::{Reader, Writer};
 use crate::control_header::ControlHeader;
 use crate::macros::enum_with_unknown;
 use crate::view::body_view;
-use crate::{BizCode, FixedText, Result};
+use crate::{BizCode, CONTROL_HEADER_LEN, FEEDID_LEN, FixedText, Result};
 
-/// Width of `feedid` and `id`.
+/// Width of the task `id` (the `feedid` before it is the crate's one [`FEEDID_LEN`]).
 pub const ASYNC_TEXT_LEN: usize = 32;
-/// Length of the fixed part: `4 + 4 + 4 + 32 + 1 + 4 + 32`.
-pub const ASYNC_RESULT_HEADER_LEN: usize = 81;
+/// Length of the fixed part: the control preamble (12), `feedid[32]`, `controltype u8`,
+/// `tasktimestamp u32`, `id[32]`: 81 bytes.
+pub const ASYNC_RESULT_HEADER_LEN: usize = ID_OFF + ASYNC_TEXT_LEN;
+/// Offsets after the preamble and the feedid.
+const CONTROL_TYPE_OFF: usize = CONTROL_HEADER_LEN + FEEDID_LEN;
+const TASK_TS_OFF: usize = CONTROL_TYPE_OFF + 1;
+const ID_OFF: usize = TASK_TS_OFF + 4;
 
 enum_with_unknown! {
     /// `controltype` of spec chapter 12: what made the device act.
@@ -37,15 +42,15 @@ body_view! {
         /// Sequence number.
         serial, set_serial: u32 as u32 @ 8,
         /// What made the device act.
-        control_type, set_control_type: ControlType as u8 @ 44,
+        control_type, set_control_type: ControlType as u8 @ CONTROL_TYPE_OFF,
         /// When the action ran.
-        task_timestamp, set_task_timestamp: u32 as u32 @ 45,
+        task_timestamp, set_task_timestamp: u32 as u32 @ TASK_TS_OFF,
     }
     texts {
         /// The device's feed id (NUL-padded).
-        feed_id, set_feed_id @ 12, ASYNC_TEXT_LEN,
+        feed_id, set_feed_id @ CONTROL_HEADER_LEN, FEEDID_LEN,
         /// The task id (NUL-padded; may be empty for panel/remote control).
-        id, set_id @ 49, ASYNC_TEXT_LEN,
+        id, set_id @ ID_OFF, ASYNC_TEXT_LEN,
     }
     tail
         /// The result of the action.
@@ -88,7 +93,7 @@ impl<'a> AsyncResult<'a> {
             timestamp: h.timestamp,
             biz_code: h.biz_code,
             serial: h.serial,
-            feed_id: FixedText::new("feed_id", r.take(ASYNC_TEXT_LEN)?),
+            feed_id: FixedText::new("feed_id", r.take(FEEDID_LEN)?),
             control_type: ControlType::from(r.u8()?),
             task_timestamp: r.u32_le()?,
             id: FixedText::new("id", r.take(ASYNC_TEXT_LEN)?),
@@ -107,11 +112,11 @@ impl<'a> AsyncResult<'a> {
     /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall), [`Error::TooLong`](crate::Error::TooLong)
     /// for a text wider than 32 bytes (nothing written).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        super::check_fixed("feed_id", &self.feed_id, ASYNC_TEXT_LEN)?;
+        super::check_fixed("feed_id", &self.feed_id, FEEDID_LEN)?;
         super::check_fixed("id", &self.id, ASYNC_TEXT_LEN)?;
         let mut w = Writer::new(super::room(self.buffer_len(), buf)?);
         ControlHeader::new(self.timestamp, self.biz_code, self.serial).write(&mut w)?;
-        super::put_fixed(&mut w, &self.feed_id, ASYNC_TEXT_LEN)?;
+        super::put_fixed(&mut w, &self.feed_id, FEEDID_LEN)?;
         w.u8(self.control_type.into())?;
         w.u32_le(self.task_timestamp)?;
         super::put_fixed(&mut w, &self.id, ASYNC_TEXT_LEN)?;

@@ -102,6 +102,7 @@ body_view! {
         random, set_random: u32 as u32 @ 4,
     }
     texts {}
+    repr AuthRequest, "auth request";
 }
 
 body_view! {
@@ -130,8 +131,6 @@ pub struct AuthRequest {
     #[doc(alias = "random_num")]
     pub random: u32,
 }
-
-fixed_repr! { AuthRequest, "auth request", 8; timestamp: u32 as u32, random: u32 as u32 }
 
 impl AuthRequest {
     /// The check the spec asks of the cloud (7.3.1 注): the opt's random number equals the

@@ -2,7 +2,6 @@
 //! cloud also sends for types 12 and 110.
 
 use crate::ResponseCode;
-use crate::codec::fixed_repr;
 use crate::view::body_view;
 
 body_view! {
@@ -17,6 +16,7 @@ body_view! {
         rssi, set_rssi: u16 as u16 @ 6,
     }
     texts {}
+    repr Heartbeat, "heartbeat";
 }
 
 body_view! {
@@ -29,6 +29,7 @@ body_view! {
         code, set_code: ResponseCode as i32 @ 4,
     }
     texts {}
+    repr CodeResponse, "code response";
 }
 
 /// A device heartbeat (spec 7.3.3, type 10, device → cloud), every ≤ 60 s (the SDK: 15 s).
@@ -43,8 +44,6 @@ pub struct Heartbeat {
     pub rssi: u16,
 }
 
-fixed_repr! { Heartbeat, "heartbeat", 8; timestamp: u32 as u32, version: u16 as u16, rssi: u16 as u16 }
-
 /// The cloud's `{timestamp, code}` answer to a heartbeat (spec 7.3.4, type 10), an upload (7.3.6,
 /// type 12) or a gateway heartbeat (7.3.16, type 110).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,8 +55,6 @@ pub struct CodeResponse {
     /// the 4 bytes are read as `i32` (bit-exact either way).
     pub code: ResponseCode,
 }
-
-fixed_repr! { CodeResponse, "code response", 8; timestamp: u32 as u32, code: ResponseCode as i32 }
 
 #[cfg(test)]
 mod tests {
@@ -88,8 +85,8 @@ mod tests {
         assert_eq!(
             Heartbeat::parse(&bytes[..7]),
             Err(Error::Truncated {
-                needed: 2,
-                available: 1
+                needed: 8,
+                available: 7
             })
         );
     }
@@ -115,5 +112,38 @@ mod tests {
                 len: 4
             })
         );
+    }
+
+    /// The one strictness rule: a body declared with a `repr` has no tail, so its view and its
+    /// repr accept exactly the same lengths (the fixed length, nothing shorter, nothing longer),
+    /// with the same error, and the repr is the view's fields.
+    #[test]
+    fn view_and_repr_accept_the_same_bytes() {
+        use crate::wan::{
+            AuthRequest, AuthRequestBody, TaskReportResponse, TaskReportResponseBody,
+        };
+        macro_rules! same {
+            ($view:ident, $repr:ident) => {
+                let bytes: std::vec::Vec<u8> = (1..=$repr::LEN as u8 + 3).collect();
+                for n in 0..=bytes.len() {
+                    let b = &bytes[..n];
+                    let view = $view::new_checked(b).and_then(|v| v.to_repr());
+                    assert_eq!(view, $repr::parse(b), "{} {n}", stringify!($repr));
+                    assert_eq!(view.is_ok(), n == $repr::LEN, "{} {n}", stringify!($repr));
+                }
+                let r = $repr::parse(&bytes[..$repr::LEN]).unwrap();
+                let mut out = [0u8; 64];
+                assert_eq!(r.emit(&mut out), Ok($repr::LEN));
+                assert_eq!(&out[..$repr::LEN], &bytes[..$repr::LEN]);
+                assert!(matches!(
+                    $view::new_checked(&bytes[..$repr::LEN + 1]),
+                    Err(Error::TrailingData { len: 1, .. })
+                ));
+            };
+        }
+        same!(HeartbeatBody, Heartbeat);
+        same!(CodeResponseBody, CodeResponse);
+        same!(AuthRequestBody, AuthRequest);
+        same!(TaskReportResponseBody, TaskReportResponse);
     }
 }

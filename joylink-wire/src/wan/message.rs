@@ -27,7 +27,7 @@ pub enum WanMessage<'a> {
     /// Type 10, cloud → device (spec 7.3.4).
     HeartbeatResponse(CodeResponse),
     /// Type 12, device → cloud (spec 7.3.5).
-    Upload(Timestamped<'a>),
+    Upload(Timestamped<&'a [u8]>),
     /// Type 12, cloud → device (spec 7.3.6).
     UploadResponse(CodeResponse),
     /// Type 11, cloud → device: control, snapshot or recipe by biz_code (spec 7.3.7/9/11).
@@ -48,13 +48,13 @@ pub enum WanMessage<'a> {
     /// Type 16, cloud → device (spec 7.3.14).
     TaskReportResponse(TaskReportResponse),
     /// Type 7, cloud → device: `ts ‖` OTA order JSON (spec 9.5).
-    OtaOrder(Timestamped<'a>),
+    OtaOrder(Timestamped<&'a [u8]>),
     /// Type 7, device → cloud: `ts ‖` acknowledgement JSON (spec 9.5).
-    OtaOrderResponse(Timestamped<'a>),
+    OtaOrderResponse(Timestamped<&'a [u8]>),
     /// Type 8, device → cloud: `ts ‖` `otastat` JSON (spec 9.6).
-    OtaStatus(Timestamped<'a>),
+    OtaStatus(Timestamped<&'a [u8]>),
     /// Type 8, cloud → device: `ts ‖` answer JSON (spec 9.6).
-    OtaStatusResponse(Timestamped<'a>),
+    OtaStatusResponse(Timestamped<&'a [u8]>),
     /// Type 110, device → cloud (spec 7.3.15).
     SubDevHeartbeat(SubDevHeartbeat<'a>),
     /// Type 110, cloud → device (spec 7.3.16).

@@ -1,7 +1,7 @@
 //! OTA firmware upgrade, types 7 and 8 (spec 9, 9.5, 9.6; compat §7.9): the version-name
 //! format, the status codes and (feature `json`) the JSON documents of the order, its
 //! acknowledgement, the status report and its answer. The binary envelope of both types is
-//! [`Timestamped`](super::Timestamped) (`ts ‖ JSON`); the firmware CRC-32 is
+//! [`Timestamped`](crate::Timestamped) (`ts ‖ JSON`); the firmware CRC-32 is
 //! [`FirmwareCrc32`](super::FirmwareCrc32).
 
 use crate::macros::enum_with_unknown;
@@ -251,7 +251,8 @@ mod json {
         pub msg: Cow<'a, str>,
         /// The sub-device's feed id when a gateway acknowledges for it.
         #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-        pub sub_feedid: Option<Cow<'a, str>>,
+        #[serde(rename = "sub_feedid")]
+        pub sub_feed_id: Option<Cow<'a, str>>,
     }
 
     /// The device's status report (spec 9.6, type 8, device → cloud): `{"cmd":"otastat",

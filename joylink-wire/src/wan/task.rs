@@ -1,7 +1,7 @@
 //! Task (cloud recipe) report, type 16 (spec 7.3.13, 7.3.14). No shipped SDK implements it
 //! (compat §7.10); the layout follows the spec, packed (compat §7.11).
 
-use crate::codec::{Reader, Writer, fixed_repr};
+use crate::codec::{Reader, Writer};
 use crate::view::body_view;
 use crate::{ResponseCode, Result};
 
@@ -32,6 +32,7 @@ body_view! {
         code, set_code: ResponseCode as i32 @ 8,
     }
     texts {}
+    repr TaskReportResponse, "task report response";
 }
 
 /// The device's task report (spec 7.3.13, type 16, device → cloud).
@@ -90,11 +91,6 @@ pub struct TaskReportResponse {
     pub code: ResponseCode,
 }
 
-fixed_repr! {
-    TaskReportResponse, "task report response", 12;
-    timestamp: u32 as u32, serial: u32 as u32, code: ResponseCode as i32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,8 +136,8 @@ mod tests {
         assert_eq!(
             TaskReportResponse::parse(&bytes[..11]),
             Err(Error::Truncated {
-                needed: 4,
-                available: 3
+                needed: 12,
+                available: 11
             })
         );
     }

@@ -51,8 +51,8 @@ pub struct SimplifiedTaskRequest<'a> {
     /// Preamble.
     pub preamble: ControlHeader,
     /// `feedid[32]` of the device.
-    #[doc(alias = "feed_id")]
-    pub feedid: FixedText<'a>,
+    #[doc(alias = "feedid")]
+    pub feed_id: FixedText<'a>,
     /// `task_num` + `simplified_tasks[]` (no task may have a `label`).
     pub tasks: List<'a, Task<'a>>,
 }
@@ -60,7 +60,7 @@ pub struct SimplifiedTaskRequest<'a> {
 impl PartialEq for SimplifiedTaskRequest<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.preamble == other.preamble
-            && self.feedid.as_bytes() == other.feedid.as_bytes()
+            && self.feed_id.as_bytes() == other.feed_id.as_bytes()
             && self.tasks == other.tasks
     }
 }
@@ -378,7 +378,7 @@ impl<'a> TimerMessage<'a> {
             }
             Layout::Simplified => {
                 let n = read_count(&mut r, "task_num", 0)?;
-                let feedid = FixedText::new("feedid", r.take(FEEDID_LEN)?);
+                let feed_id = FixedText::new("feedid", r.take(FEEDID_LEN)?);
                 let tasks = List::read(&mut r, n, TaskForm::Simplified)?;
                 // compat §9: the SDK's 194 is a 243-byte struct padded with zeros.
                 let rest = r.rest();
@@ -390,7 +390,7 @@ impl<'a> TimerMessage<'a> {
                 }
                 Body::Simplified(SimplifiedTaskRequest {
                     preamble: p,
-                    feedid,
+                    feed_id,
                     tasks,
                 })
             }
@@ -534,7 +534,7 @@ impl<'a> TimerMessage<'a> {
                 tasks_len(&m.tasks, TaskForm::Full)?
             }
             M::QueryResponse(m) | M::ReportSnapshot(m) => {
-                check_fixed("feedid", &m.feedid, FEEDID_LEN)?;
+                check_fixed("feedid", &m.feed_id, FEEDID_LEN)?;
                 add(FEEDID_LEN, tasks_len(&m.tasks, TaskForm::Simplified)?)?
             }
             M::Delete(m) | M::Query(m) | M::Stop(m) | M::Restart(m) | M::ReportDelete(m) => {
@@ -580,7 +580,7 @@ impl<'a> TimerMessage<'a> {
             M::QueryResponse(m) | M::ReportSnapshot(m) => {
                 // Spec order: task_num, then feedid, then the tasks.
                 w.i32_le(count_i32("task_num", m.tasks.len())?)?;
-                put_fixed(&mut w, &m.feedid, FEEDID_LEN)?;
+                put_fixed(&mut w, &m.feed_id, FEEDID_LEN)?;
                 m.tasks.write(&mut w, TaskForm::Simplified)
             }
             M::Delete(m) | M::Query(m) | M::Stop(m) | M::Restart(m) | M::ReportDelete(m) => {

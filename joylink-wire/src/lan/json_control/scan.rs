@@ -22,13 +22,13 @@ pub(super) fn request(text: &str) -> Option<JsonControlRequest<'_>> {
     let mut c = Cursor { text, pos: 0 };
     c.eat(b'{')?;
     let mut cmd = None;
-    let mut feedid = None;
+    let mut feed_id = None;
     let mut data = None;
     loop {
         match c.key()? {
             "cmd" if cmd.is_none() => cmd = Some(c.cmd()?),
-            "feedid" if feedid.is_none() => {
-                feedid = Some(if c.literal(b"null") {
+            "feedid" if feed_id.is_none() => {
+                feed_id = Some(if c.literal(b"null") {
                     None
                 } else {
                     Some(c.string()?)
@@ -48,7 +48,7 @@ pub(super) fn request(text: &str) -> Option<JsonControlRequest<'_>> {
         return None;
     }
     Some(JsonControlRequest {
-        feedid: feedid.flatten().map(Cow::Borrowed),
+        feed_id: feed_id.flatten().map(Cow::Borrowed),
         command: JsonCommand::Control(data?),
     })
 }

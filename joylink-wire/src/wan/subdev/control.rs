@@ -7,7 +7,7 @@ use crate::view::body_view;
 use crate::{BizCode, FEEDID_LEN, FixedText, Result};
 
 /// Length of the type 111 header `timestamp, biz_code, serial, feedid[32]`.
-pub const SUBDEV_CONTROL_HEADER_LEN: usize = 44;
+pub const SUBDEV_CONTROL_HEADER_LEN: usize = crate::CONTROL_HEADER_LEN + FEEDID_LEN;
 
 body_view! {
     /// View of a sub-device control request or answer (spec 7.3.19–7.3.22, type 111):
@@ -23,7 +23,7 @@ body_view! {
     }
     texts {
         /// The sub-device's feed id.
-        feed_id, set_feed_id @ 12, FEEDID_LEN,
+        feed_id, set_feed_id @ crate::CONTROL_HEADER_LEN, FEEDID_LEN,
     }
     tail
         /// `cmd[]`/`resp[]` sealed with the sub-device's accesskey.

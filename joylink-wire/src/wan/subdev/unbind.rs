@@ -7,7 +7,7 @@ use crate::view::body_view;
 use crate::{BizCode, Result};
 
 /// Length of the packed type 113 header `timestamp, biz_code, serial, num`.
-pub const SUBDEV_UNBIND_HEADER_LEN: usize = 14;
+pub const SUBDEV_UNBIND_HEADER_LEN: usize = crate::CONTROL_HEADER_LEN + 2;
 
 body_view! {
     /// View of a sub-device unbind request or answer (spec 7.3.23/7.3.24, type 113): packed
@@ -21,7 +21,7 @@ body_view! {
         /// The cloud's sequence number.
         serial, set_serial: u32 as u32 @ 8,
         /// Number of records that follow.
-        num, set_num: u16 as u16 @ 12,
+        num, set_num: u16 as u16 @ crate::CONTROL_HEADER_LEN,
     }
     texts {}
     tail

@@ -6,9 +6,9 @@ use crate::view::body_view;
 use crate::{FEEDID_LEN, FixedText, ResponseCode, Result};
 
 /// Length of the type 112 header `timestamp, feedid[32]`.
-pub const SUBDEV_UPLOAD_HEADER_LEN: usize = 36;
+pub const SUBDEV_UPLOAD_HEADER_LEN: usize = 4 + FEEDID_LEN;
 /// Length of the type 112 answer `timestamp, feedid[32], code`.
-pub const SUBDEV_UPLOAD_RESPONSE_LEN: usize = 40;
+pub const SUBDEV_UPLOAD_RESPONSE_LEN: usize = SUBDEV_UPLOAD_HEADER_LEN + 4;
 
 body_view! {
     /// View of a sub-device upload (spec 7.3.17, type 112): `timestamp u32, feedid[32]`, then

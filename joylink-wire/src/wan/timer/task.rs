@@ -178,8 +178,8 @@ byte_code! {
 #[derive(Debug, Clone, Copy)]
 pub struct Label<'a> {
     /// `feedid[32]`.
-    #[doc(alias = "feed_id")]
-    pub feedid: FixedText<'a>,
+    #[doc(alias = "feedid")]
+    pub feed_id: FixedText<'a>,
     /// `name[128]`.
     pub name: FixedText<'a>,
 }
@@ -187,9 +187,9 @@ pub struct Label<'a> {
 impl<'a> Label<'a> {
     /// A label from the texts (each written NUL-padded to its field).
     #[must_use]
-    pub const fn new(feedid: &'a [u8], name: &'a [u8]) -> Label<'a> {
+    pub const fn new(feed_id: &'a [u8], name: &'a [u8]) -> Label<'a> {
         Label {
-            feedid: FixedText::new("feedid", feedid),
+            feed_id: FixedText::new("feedid", feed_id),
             name: FixedText::new("name", name),
         }
     }
@@ -197,7 +197,7 @@ impl<'a> Label<'a> {
 
 impl PartialEq for Label<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.feedid.as_bytes() == other.feedid.as_bytes()
+        self.feed_id.as_bytes() == other.feed_id.as_bytes()
             && self.name.as_bytes() == other.name.as_bytes()
     }
 }
@@ -206,7 +206,7 @@ impl Eq for Label<'_> {}
 
 impl core::hash::Hash for Label<'_> {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.feedid.as_bytes().hash(state);
+        self.feed_id.as_bytes().hash(state);
         self.name.as_bytes().hash(state);
     }
 }
@@ -408,7 +408,7 @@ impl<'a> Item<'a> for Task<'a> {
         }
         let label = match form {
             TaskForm::Full => Some(Label {
-                feedid: FixedText::new("feedid", r.take(FEEDID_LEN)?),
+                feed_id: FixedText::new("feedid", r.take(FEEDID_LEN)?),
                 name: FixedText::new("name", r.take(NAME_LEN)?),
             }),
             TaskForm::Simplified => None,
@@ -455,7 +455,7 @@ impl<'a> Item<'a> for Task<'a> {
     fn encoded_len(&self, form: TaskForm) -> Result<usize> {
         let label = match (form, &self.label) {
             (TaskForm::Full, Some(l)) => {
-                check_fixed("feedid", &l.feedid, FEEDID_LEN)?;
+                check_fixed("feedid", &l.feed_id, FEEDID_LEN)?;
                 check_fixed("name", &l.name, NAME_LEN)?;
                 FEEDID_LEN + NAME_LEN
             }
@@ -492,7 +492,7 @@ impl<'a> Item<'a> for Task<'a> {
         w.i32_le(self.body.mode())?;
         w.i32_le(self.version)?;
         if let (TaskForm::Full, Some(l)) = (form, &self.label) {
-            put_fixed(w, &l.feedid, FEEDID_LEN)?;
+            put_fixed(w, &l.feed_id, FEEDID_LEN)?;
             put_fixed(w, &l.name, NAME_LEN)?;
         }
         self.body.head().write(w)?;
