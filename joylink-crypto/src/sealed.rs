@@ -111,6 +111,9 @@ pub struct Opened<'a> {
     pub crc_status: joylink_wire::CrcStatus,
     /// The rest of the payload after the plaintext (the padding), for [`Opened::reject`].
     padding: &'a mut [u8],
+    /// Whether the payload was decrypted (a mode other than `None`), for
+    /// [`Opened::refuse_short`].
+    encrypted: bool,
 }
 
 impl Opened<'_> {
@@ -123,6 +126,53 @@ impl Opened<'_> {
         self.plaintext.zeroize();
         self.padding.zeroize();
         Error::Decrypt
+    }
+
+    /// Types the plaintext with `parse` (for its length only) and refuses a body too short for
+    /// its struct the way a failed decryption is refused ([`Opened::reject`]: one
+    /// [`Error::Decrypt`], the payload wiped), so a wrong key whose garbage happens to end in
+    /// valid padding is not told apart from bad padding by a `Truncated`. A clear payload (mode
+    /// `None`) keeps its `Truncated`: nothing secret is involved. Any other result of `parse` —
+    /// success or another error — returns the packet unchanged; the caller then parses it for
+    /// the lifetime of the buffer (`parse` sees only a short borrow).
+    ///
+    /// # Errors
+    /// [`Error::Decrypt`] for a decrypted body `parse` finds truncated.
+    ///
+    /// # Examples
+    /// ```
+    /// use joylink_crypto::{open, seal, AccessKey, Mode, OpenOptions};
+    /// use joylink_wire::{CrcPolicy, Header, Magic, PacketType, PartialParse, HEADER_LEN};
+    ///
+    /// let key: AccessKey = "00112233445566778899aabbccddeeff".parse()?;
+    /// let mode = Mode::AccessKey(&key);
+    /// let header = Header::new(Magic::Wan, PacketType::Heartbeat, mode.enc_type());
+    /// let mut buf = [0u8; 64];
+    /// // A heartbeat of 4 bytes where the struct needs 8: refused like a wrong key.
+    /// buf[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&[1, 2, 3, 4]);
+    /// let n = seal(&header, &mode, 0, 4, &mut buf)?;
+    /// let opened = open(PartialParse::new(&mut buf[..n], CrcPolicy::Verify)?, &mode, OpenOptions::new())?;
+    /// let short = |p: &[u8]| if p.len() < 8 {
+    ///     Err(joylink_wire::Error::Truncated { needed: 8, available: p.len() })
+    /// } else {
+    ///     Ok(())
+    /// };
+    /// assert_eq!(opened.refuse_short(short).err(), Some(joylink_crypto::Error::Decrypt));
+    /// # Ok::<(), joylink_crypto::Error>(())
+    /// ```
+    pub fn refuse_short(
+        self,
+        parse: impl FnOnce(&[u8]) -> joylink_wire::Result<()>,
+    ) -> Result<Self> {
+        let short = matches!(
+            parse(&*self.plaintext),
+            Err(joylink_wire::Error::Truncated { .. })
+        );
+        if short && self.encrypted {
+            Err(self.reject())
+        } else {
+            Ok(self)
+        }
     }
 
     /// The plaintext after the timestamp (all of it when opened without one).
@@ -295,5 +345,6 @@ pub fn open<'a>(
         plaintext,
         crc_status: parts.crc_status,
         padding,
+        encrypted: mode.encrypts(),
     })
 }

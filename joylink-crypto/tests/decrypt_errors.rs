@@ -135,3 +135,51 @@ fn reject_wipes_plaintext_and_padding() {
     assert_eq!(o.reject(), Error::Decrypt);
     assert!(buf[HEADER_LEN..].iter().all(|&b| b == 0));
 }
+
+/// A struct parser that needs `n` bytes: `Truncated` below, `Ok` from `n` on.
+fn needs(n: usize) -> impl Fn(&[u8]) -> joylink_wire::Result<()> {
+    move |p: &[u8]| {
+        if p.len() < n {
+            Err(joylink_wire::Error::Truncated {
+                needed: n,
+                available: p.len(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn refuse_short_is_the_same_error_for_any_length_and_clear_payloads_keep_truncated() {
+    let k = key();
+    let mode = Mode::LocalKey(&k);
+    for len in [4usize, 5, 15, 16, 17, 40] {
+        // One byte short of what the parser needs: Decrypt, payload wiped.
+        let mut buf = sealed(&mode, &vec![7u8; len]);
+        let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
+        let o = open(p, &mode, OpenOptions::new()).unwrap();
+        assert_eq!(o.refuse_short(needs(len + 1)).err(), Some(Error::Decrypt));
+        assert!(buf[HEADER_LEN..].iter().all(|&b| b == 0), "len {len}");
+        // Long enough: the packet comes back untouched.
+        let mut buf = sealed(&mode, &vec![7u8; len]);
+        let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
+        let o = open(p, &mode, OpenOptions::new()).unwrap();
+        let o = o.refuse_short(needs(len)).unwrap();
+        assert_eq!(o.plaintext.len(), len);
+    }
+    // Another parse error is the caller's to report, not a Decrypt.
+    let mut buf = sealed(&mode, &[7u8; 8]);
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let o = open(p, &mode, OpenOptions::new()).unwrap();
+    assert!(
+        o.refuse_short(|_| Err(joylink_wire::Error::TrailingData { what: "x", len: 1 }))
+            .is_ok()
+    );
+    // A clear payload: nothing secret, the packet comes back for the caller's Truncated.
+    let none = Mode::None;
+    let mut buf = sealed(&none, &[7u8; 8]);
+    let p = PartialParse::new(&mut buf, CrcPolicy::Verify).unwrap();
+    let o = open(p, &none, OpenOptions::new()).unwrap();
+    assert!(o.refuse_short(needs(9)).is_ok());
+}

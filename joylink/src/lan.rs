@@ -261,21 +261,16 @@ fn open_with<'a>(
         _ => Mode::LocalKey(keys.local_key.ok_or(missing("localkey"))?),
     };
     let options = OpenOptions::new().timestamp(entry.timestamp);
-    let opened = joylink_crypto::open(packet, &mode, options)?;
+    let mut opened = joylink_crypto::open(packet, &mode, options)?;
     // A binary body too short for its struct is refused like bad padding (one `Decrypt`, the
-    // payload wiped). Checked on a short borrow first: parsing a struct is cheap, and the typed
-    // message below must borrow the plaintext for `'a`.
+    // payload wiped).
     let binary = matches!(entry.body, BodyKind::Struct | BodyKind::ScriptStruct)
         || (entry.body == BodyKind::StructOrJson
             && joylink_wire::lan::is_script_response(opened.plaintext));
-    if mode.encrypts() && binary {
-        let short = matches!(
-            joylink_wire::lan::parse(header.packet_type, opened.plaintext, direction),
-            Err(joylink_wire::Error::Truncated { .. })
-        );
-        if short {
-            return Err(opened.reject().into());
-        }
+    if binary {
+        opened = opened.refuse_short(|p| {
+            joylink_wire::lan::parse(header.packet_type, p, direction).map(drop)
+        })?;
     }
     let plaintext: &'a [u8] = opened.plaintext;
     let (message, quirk) = if lenient {

@@ -226,17 +226,10 @@ pub fn open<'a>(
     let open_options = OpenOptions::new()
         .enc_type(options.enc_type)
         .timestamp(entry.timestamp);
-    let opened = joylink_crypto::open(packet, &mode, open_options)?;
     // A struct too short for its fixed fields is refused like bad padding (one `Decrypt`, the
-    // payload wiped). Checked on a short borrow first (a struct parses in a few loads): the
-    // typed message below must borrow the plaintext for `'a`.
-    let short = matches!(
-        WanMessage::parse(header.packet_type, opened.plaintext, direction),
-        Err(joylink_wire::Error::Truncated { .. })
-    );
-    if short && mode.encrypts() {
-        return Err(opened.reject().into());
-    }
+    // payload wiped).
+    let opened = joylink_crypto::open(packet, &mode, open_options)?
+        .refuse_short(|p| WanMessage::parse(header.packet_type, p, direction).map(drop))?;
     let plaintext: &'a [u8] = opened.plaintext;
     let message = WanMessage::parse(header.packet_type, plaintext, direction)?;
     match &message {

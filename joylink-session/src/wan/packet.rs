@@ -61,14 +61,8 @@ pub(crate) fn open<'a>(
     let options = OpenOptions::new()
         .enc_type(enc_type)
         .timestamp(entry.timestamp);
-    let opened = joylink_crypto::open(packet, mode, options)?;
-    let short = matches!(
-        WanMessage::parse(header.packet_type, opened.plaintext, direction),
-        Err(joylink_wire::Error::Truncated { .. })
-    );
-    if short && mode.encrypts() {
-        return Err(opened.reject().into());
-    }
+    let opened = joylink_crypto::open(packet, mode, options)?
+        .refuse_short(|p| WanMessage::parse(header.packet_type, p, direction).map(drop))?;
     let opt = opened.opt;
     let plaintext: &'a [u8] = opened.plaintext;
     let message = WanMessage::parse(header.packet_type, plaintext, direction)?;
