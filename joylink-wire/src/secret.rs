@@ -195,6 +195,30 @@ impl<const N: usize> Codec for Secret<[u8; N]> {
     }
 }
 
+/// A binary key persists as its bytes (a cloud machine's saved session: joylink-session's
+/// `wan::Cloud` with `serde`): the serialized form holds the key, store it like one. The array
+/// sizes a key has in this protocol (16 and 32 bytes) are the ones serde supports.
+#[cfg(feature = "serde")]
+impl<const N: usize> serde::Serialize for Secret<[u8; N]>
+where
+    [u8; N]: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// Reads the bytes [`Serialize`](serde::Serialize) wrote.
+#[cfg(feature = "serde")]
+impl<'de, const N: usize> serde::Deserialize<'de> for Secret<[u8; N]>
+where
+    [u8; N]: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        <[u8; N]>::deserialize(d).map(Self)
+    }
+}
+
 /// A key text serializes as the JSON string it is on the wire (encoding a request needs it);
 /// serializing a message for display therefore shows it — redaction is `Debug`'s job.
 #[cfg(all(feature = "serde", feature = "alloc"))]

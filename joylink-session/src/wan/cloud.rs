@@ -285,22 +285,9 @@ pub struct OtaOrderSpec<'s> {
     pub url: &'s str,
 }
 
-/// The 32 session-key bytes, wiped on drop and never printed.
-#[derive(Clone, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-struct Secret([u8; 32]);
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl core::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Secret { ... }")
-    }
-}
+/// The 32 session-key bytes of a connection: wire's `Secret` (wiped on drop, redacted in
+/// `Debug`, compared in constant time, serialized as its bytes for a persisted session).
+type Secret = joylink_wire::Secret<[u8; 32]>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -409,7 +396,9 @@ impl Cloud {
     /// The session key of this connection.
     #[must_use]
     pub fn session_key(&self) -> Option<SessionKey> {
-        self.session.as_ref().map(|s| SessionKey::new(s.0))
+        self.session
+            .as_ref()
+            .map(|s| SessionKey::new(*s.raw_secret_array()))
     }
 
     /// The gateway's sub-devices as last reported.
@@ -540,7 +529,7 @@ impl Cloud {
             .session
             .as_ref()
             .ok_or(Error::State("device not authenticated"))?;
-        let key = SessionKey::new(s.0);
+        let key = SessionKey::new(*s.raw_secret_array());
         let mode = Mode::Session(&key);
         tx.push_with(|b| seal(msg, &mode, &[], b))?;
         Ok(())
@@ -835,7 +824,7 @@ impl Cloud {
             .session
             .as_ref()
             .ok_or(Error::State("device not authenticated"))?;
-        let key = SessionKey::new(s.0);
+        let key = SessionKey::new(*s.raw_secret_array());
         let Opened { message, .. } = open(
             packet,
             &Mode::Session(&key),
@@ -1011,7 +1000,7 @@ impl Cloud {
             // is on its way): answer with the same key, or the device would keep the first
             // answer's key while the cloud switched to the second one's.
             Some(s) if self.state == CloudState::Online && self.auth_random == Some(req.random) => {
-                key = s.0;
+                key = *s.raw_secret_array();
             }
             _ => rng.fill_bytes(&mut key),
         }
@@ -1021,7 +1010,7 @@ impl Cloud {
             session_key: key.into(),
         };
         key.zeroize();
-        let stored = Secret(*resp.session_key.raw_secret_array());
+        let stored = Secret::new(*resp.session_key.raw_secret_array());
         let ropt = AuthResponseOpt {
             random: resp.random,
         };
