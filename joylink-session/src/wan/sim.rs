@@ -157,6 +157,8 @@ pub struct Pair {
     pub wire: Vec<StreamRecord>,
     /// The session key of every authentication, in order (to decrypt a capture of `wire`).
     pub session_keys: Vec<joylink_crypto::SessionKey>,
+    /// When each connection broke, and its number (for a capture of `wire`).
+    pub breaks: Vec<(Instant, u32)>,
 }
 
 /// Unix time at the start of every simulation.
@@ -194,6 +196,7 @@ impl Pair {
             connections: 0,
             wire: Vec::new(),
             session_keys: Vec::new(),
+            breaks: Vec::new(),
         };
         p.connect();
         p
@@ -219,6 +222,7 @@ impl Pair {
             return;
         }
         self.connected = false;
+        self.breaks.push((self.now, self.connections));
         for (_, _, i) in self.to_cloud.drain(..).chain(self.to_device.drain(..)) {
             if let Some(r) = self.wire.get_mut(i) {
                 r.delivered = false;
@@ -533,6 +537,7 @@ mod tests {
         let in_flight = p.wire.len() - 1;
         p.break_connection();
         assert!(!p.wire[in_flight].delivered && !p.wire[in_flight].to_device);
+        assert_eq!(p.breaks, [(now, 1)]);
         p.run_for(3_000);
         assert_eq!(p.session_keys.len(), 2);
         assert_ne!(
