@@ -607,7 +607,8 @@ fn wan_device(run: &mut Run, rec: &mut Recorder, seed: u64, (loss, duplicate): (
         .collect();
     rec.wan(Ipv4Addr::new(192, 168, 1, 20), &chunks, &p.breaks);
     for (i, k) in p.session_keys.iter().enumerate() {
-        rec.keys.push(session_entry("device", "192.168.1.20", i + 1, k));
+        rec.keys
+            .push(session_entry("device", "192.168.1.20", i + 1, k));
     }
     rec.next_phase(p.now);
 }
@@ -626,9 +627,7 @@ fn wan_device_flows(run: &mut Run, p: &mut Pair, seed: u64, loss: f64, duplicate
     let hb_before = p.seen_by_cloud.iter().filter(|(_, t)| *t == 10).count();
     p.run_for(16_000);
     let hb = p.seen_by_cloud.iter().filter(|(_, t)| *t == 10).count() > hb_before
-        || w.wait(p, run, &|p| {
-            p.seen_by_cloud.iter().any(|(_, t)| *t == 10)
-        });
+        || w.wait(p, run, &|p| p.seen_by_cloud.iter().any(|(_, t)| *t == 10));
     run.flow("heartbeat", hb);
     let up = p.cloud_log.iter().any(|r| matches!(r, CloudRec::Upload(_)));
     run.flow("upload", up);
