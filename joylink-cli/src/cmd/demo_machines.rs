@@ -107,13 +107,17 @@ struct Recorder {
 impl Recorder {
     fn at(&mut self, t: Instant) {
         let ms = Duration::from_millis(t.0);
-        self.capture
-            .at(Duration::from_secs(START_UNIX) + self.base + ms);
+        self.capture.at(Duration::from_secs(START_UNIX)
+            .saturating_add(self.base)
+            .saturating_add(ms));
     }
 
     /// Ends a phase that ran until `end` (the next starts a second later).
     fn next_phase(&mut self, end: Instant) {
-        self.base += Duration::from_millis(end.0) + Duration::from_secs(1);
+        self.base = self
+            .base
+            .saturating_add(Duration::from_millis(end.0))
+            .saturating_add(Duration::from_secs(1));
     }
 
     /// The LAN's datagrams as the senders addressed them (a broadcast once).
@@ -607,8 +611,12 @@ fn wan_device(run: &mut Run, rec: &mut Recorder, seed: u64, (loss, duplicate): (
         .collect();
     rec.wan(Ipv4Addr::new(192, 168, 1, 20), &chunks, &p.breaks);
     for (i, k) in p.session_keys.iter().enumerate() {
-        rec.keys
-            .push(session_entry("device", "192.168.1.20", i + 1, k));
+        rec.keys.push(session_entry(
+            "device",
+            "192.168.1.20",
+            i.saturating_add(1),
+            k,
+        ));
     }
     rec.next_phase(p.now);
 }
@@ -997,7 +1005,11 @@ fn wan_gateway(
     run.flow("re-auth", reauth);
     rec.wan(Ipv4Addr::new(192, 168, 1, 30), &l.wire, &l.breaks);
     for (i, k) in l.session_keys.iter().enumerate() {
-        rec.keys
-            .push(session_entry("gateway", "192.168.1.30", i + 1, k));
+        rec.keys.push(session_entry(
+            "gateway",
+            "192.168.1.30",
+            i.saturating_add(1),
+            k,
+        ));
     }
 }
