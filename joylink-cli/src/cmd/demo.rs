@@ -724,7 +724,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .iter()
             .map(|(f, ok)| ((*f).to_owned(), Value::Bool(*ok)))
             .collect();
-        // stdout stays one document per packet (what `dissect --json` of the capture gives).
+        // stdout stays one document per packet of the walk above (JSON Lines).
         crate::errln(
             &json!({"summary": flows, "recoveries": outcome.recoveries,
                     "completed": outcome.all_completed()})

@@ -8,8 +8,8 @@
 //! `Pair::wire`, and the gateway link's own record here) into a capture, with the keys the
 //! machines used, for `demo --pcap/--keys`. The capture is what the senders sent: a datagram or
 //! stream chunk the network lost is in it (nothing answers it), a copy the network duplicated is
-//! not (the receiver drops it by the replay rule), a captured WAN packet replayed to the device
-//! is (a segment from the cloud), and a broken connection ends with a reset.
+//! not (its sender sent it once), a captured WAN packet replayed to the device is (a segment
+//! from the cloud), and a broken connection ends with a reset.
 
 use joylink::crypto::KeyPair;
 use joylink::wire::BizCode;
