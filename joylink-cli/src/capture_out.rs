@@ -1,7 +1,8 @@
 //! Writing a capture: the demo's traffic as Ethernet/IPv4 frames in a pcap file, UDP for the
 //! LAN (the device side on port 4320, spec 6.1) and TCP for the WAN (the device opens the
-//! connection, spec 7.1), with a handshake, sequence and acknowledgement numbers, checksums and
-//! timestamps, so that `dissect` (and Wireshark) read it as a real capture.
+//! connection, spec 7.1), with a handshake, sequence and acknowledgement numbers, a reset when
+//! the connection breaks, checksums and the caller's timestamps, so that `dissect` (and
+//! Wireshark) read it as a real capture.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -11,10 +12,6 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use pcap_file::pcap::{PcapPacket, PcapWriter};
 
-/// The device side's LAN port (spec 6.1).
-pub const LAN_PORT: u16 = 4320;
-/// The app's LAN port in the demo's capture.
-pub const APP_PORT: u16 = 50_000;
 /// The cloud's WAN port in the demo's capture.
 pub const CLOUD_PORT: u16 = 2002;
 
@@ -26,11 +23,16 @@ struct Conn {
     server_next: u32,
 }
 
+/// One TCP connection of a capture: the client (who opens it: the device), the server (the
+/// cloud, on [`CLOUD_PORT`]) and the connection's number (a reconnect is a new connection, on a
+/// new client port).
+pub type TcpConn = (Ipv4Addr, Ipv4Addr, u32);
+
 /// Frames of a capture being built, in order.
 #[derive(Debug, Default)]
 pub struct CaptureBuilder {
     frames: Vec<(Duration, Vec<u8>)>,
-    conns: HashMap<(Ipv4Addr, Ipv4Addr), Conn>,
+    conns: HashMap<TcpConn, Conn>,
     time: Duration,
 }
 
@@ -58,17 +60,15 @@ fn len16(n: usize) -> u16 {
 }
 
 impl CaptureBuilder {
-    /// A capture starting at `start` (seconds since the epoch).
-    pub fn new(start: u32) -> Self {
-        CaptureBuilder {
-            time: Duration::from_secs(u64::from(start)),
-            ..CaptureBuilder::default()
-        }
+    /// An empty capture.
+    pub fn new() -> Self {
+        CaptureBuilder::default()
     }
 
-    fn tick(&mut self) -> Duration {
-        self.time = self.time.saturating_add(Duration::from_millis(10));
-        self.time
+    /// Sets the time (since the epoch) of the frames that follow; the capture's time never goes
+    /// back (an earlier `at` keeps the last frame's time).
+    pub fn at(&mut self, at: Duration) {
+        self.time = self.time.max(at);
     }
 
     fn ipv4(&mut self, src: Ipv4Addr, dst: Ipv4Addr, proto: u8, l4: &[u8]) {
@@ -93,8 +93,7 @@ impl CaptureBuilder {
         ip[10..12].copy_from_slice(&sum.to_be_bytes());
         f.extend_from_slice(&ip);
         f.extend_from_slice(l4);
-        let t = self.tick();
-        self.frames.push((t, f));
+        self.frames.push((self.time, f));
     }
 
     /// One UDP datagram.
@@ -141,35 +140,13 @@ impl CaptureBuilder {
         self.ipv4(src.0, dst.0, 6, &l4);
     }
 
-    /// One TCP segment of the connection between `client` (who opens it: the device) and
-    /// `server`; the handshake is written before the first one.
-    pub fn tcp(&mut self, client: Ipv4Addr, server: Ipv4Addr, from_client: bool, payload: &[u8]) {
-        const SYN: u8 = 0x02;
+    /// One TCP segment of connection `id` (who opens it: the device); the handshake is
+    /// written before the first one.
+    pub fn tcp(&mut self, id: TcpConn, from_client: bool, payload: &[u8]) {
         const ACK: u8 = 0x10;
         const PSH: u8 = 0x08;
-        let next_port = 40_000u16.saturating_add(len16(self.conns.len()));
-        let conn = match self.conns.get(&(client, server)).copied() {
-            Some(c) => c,
-            None => {
-                let c = Conn {
-                    client_port: next_port,
-                    client_next: 1_000,
-                    server_next: 5_000,
-                };
-                let (cl, sv) = ((client, c.client_port), (server, CLOUD_PORT));
-                self.tcp_segment(cl, sv, c.client_next.wrapping_sub(1), 0, SYN, &[]);
-                self.tcp_segment(
-                    sv,
-                    cl,
-                    c.server_next.wrapping_sub(1),
-                    c.client_next,
-                    SYN | ACK,
-                    &[],
-                );
-                self.tcp_segment(cl, sv, c.client_next, c.server_next, ACK, &[]);
-                c
-            }
-        };
+        let (client, server, _) = id;
+        let conn = self.open(id);
         let (cl, sv) = ((client, conn.client_port), (server, CLOUD_PORT));
         let n = u32::try_from(payload.len()).unwrap_or(u32::MAX);
         let mut next = conn;
@@ -194,7 +171,53 @@ impl CaptureBuilder {
             );
             next.server_next = conn.server_next.wrapping_add(n);
         }
-        self.conns.insert((client, server), next);
+        self.conns.insert(id, next);
+    }
+
+    /// The state of connection `id`, opening it (the three-way handshake) when it is new.
+    fn open(&mut self, id: TcpConn) -> Conn {
+        const SYN: u8 = 0x02;
+        const ACK: u8 = 0x10;
+        if let Some(c) = self.conns.get(&id) {
+            return *c;
+        }
+        let (client, server, _) = id;
+        let c = Conn {
+            client_port: 40_000u16.saturating_add(len16(self.conns.len())),
+            client_next: 1_000,
+            server_next: 5_000,
+        };
+        let (cl, sv) = ((client, c.client_port), (server, CLOUD_PORT));
+        self.tcp_segment(cl, sv, c.client_next.wrapping_sub(1), 0, SYN, &[]);
+        self.tcp_segment(
+            sv,
+            cl,
+            c.server_next.wrapping_sub(1),
+            c.client_next,
+            SYN | ACK,
+            &[],
+        );
+        self.tcp_segment(cl, sv, c.client_next, c.server_next, ACK, &[]);
+        self.conns.insert(id, c);
+        c
+    }
+
+    /// Connection `id` broke: a reset from the client (nothing when it never carried data).
+    pub fn tcp_reset(&mut self, id: TcpConn) {
+        const RST: u8 = 0x04;
+        const ACK: u8 = 0x10;
+        let Some(c) = self.conns.get(&id).copied() else {
+            return;
+        };
+        let (client, server, _) = id;
+        self.tcp_segment(
+            (client, c.client_port),
+            (server, CLOUD_PORT),
+            c.client_next,
+            c.server_next,
+            RST | ACK,
+            &[],
+        );
     }
 
     /// Writes the pcap file (Ethernet, microsecond timestamps).
@@ -233,12 +256,12 @@ mod tests {
 
     #[test]
     fn checksums_verify_to_zero() {
-        let mut b = CaptureBuilder::new(1_700_000_000);
+        let mut b = CaptureBuilder::new();
         let (a, d) = (
             Ipv4Addr::new(192, 168, 1, 10),
             Ipv4Addr::new(192, 168, 1, 20),
         );
-        b.udp((a, APP_PORT), (d, LAN_PORT), b"odd");
+        b.udp((a, 50_000), (d, 4320), b"odd");
         let f = &b.frames[0].1;
         // IPv4 header.
         assert_eq!(checksum(&[&f[14..34]]), 0);
@@ -249,22 +272,37 @@ mod tests {
 
     #[test]
     fn tcp_opens_with_a_handshake_and_counts_sequence_numbers() {
-        let mut b = CaptureBuilder::new(0);
+        let mut b = CaptureBuilder::new();
         let (dev, cloud) = (
             Ipv4Addr::new(192, 168, 1, 20),
             Ipv4Addr::new(203, 0, 113, 1),
         );
-        b.tcp(dev, cloud, true, b"hello");
-        b.tcp(dev, cloud, true, b"again");
-        b.tcp(dev, cloud, false, b"answer");
-        assert_eq!(b.len(), 6);
+        let (first, second) = ((dev, cloud, 1), (dev, cloud, 2));
+        b.at(Duration::from_millis(20));
+        b.tcp(first, true, b"hello");
+        b.tcp(first, true, b"again");
+        b.at(Duration::from_millis(10));
+        b.tcp(first, false, b"answer");
+        b.tcp_reset(first);
+        b.at(Duration::from_millis(30));
+        b.tcp(second, true, b"new");
+        assert_eq!(b.len(), 11);
         let seq = |i: usize| u32::from_be_bytes(b.frames[i].1[38..42].try_into().unwrap());
+        let port = |i: usize| u16::from_be_bytes(b.frames[i].1[34..36].try_into().unwrap());
         let flags = |i: usize| b.frames[i].1[47];
         assert_eq!(flags(0), 0x02);
         assert_eq!(flags(1), 0x12);
         assert_eq!(seq(3), 1_000);
         assert_eq!(seq(4), 1_005);
         assert_eq!(seq(5), 5_000);
-        assert!(b.frames.windows(2).all(|w| w[0].0 < w[1].0));
+        // The reset follows the client's last byte; the next connection is a new port.
+        assert_eq!((flags(6), seq(6)), (0x14, 1_010));
+        assert_eq!(flags(7), 0x02);
+        assert_ne!(port(7), port(0));
+        assert_eq!(seq(10), 1_000);
+        // Time never goes back.
+        assert!(b.frames.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert_eq!(b.frames[5].0, Duration::from_millis(20));
+        assert_eq!(b.frames[10].0, Duration::from_millis(30));
     }
 }

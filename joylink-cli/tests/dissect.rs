@@ -25,6 +25,7 @@ use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
 use pcap_file::{DataLink, Endianness};
+use predicates::prelude::*;
 use serde_json::Value;
 
 const APP: [u8; 4] = [192, 168, 1, 10];
@@ -482,56 +483,65 @@ fn dissect_tries_every_key_and_fails_on_what_none_opens() {
         .stderr(predicates::str::contains("unknown field \"localky\""));
 }
 
-/// `joylink demo --pcap x.pcap --keys k.json` then `joylink dissect x.pcap --keys k.json`:
-/// every packet of the demo is decoded, the sub-devices' inner layers included, 0 failures; the
-/// kinds and bytes are the demo's, in order.
-#[test]
-fn demo_capture_and_keys_round_trip_through_dissect() {
-    let dir = tempfile::tempdir().unwrap();
-    let (pcap, keys) = (temp(&dir, "x.pcap"), temp(&dir, "k.json"));
-    let demo = stdout_json_lines(
-        joylink()
-            .args(["demo", "--json", "--pcap"])
-            .arg(&pcap)
-            .arg("--keys")
-            .arg(&keys),
+/// Runs `joylink demo EXTRA --pcap --keys` into `dir` under `name`; the capture's and the keys
+/// file's bytes, and the demo's stderr.
+fn demo_capture(dir: &tempfile::TempDir, name: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>, String) {
+    let (pcap, keys) = (
+        temp(dir, &format!("{name}.pcap")),
+        temp(dir, &format!("{name}.json")),
     );
-    assert!(demo.len() >= 20);
+    let out = joylink()
+        .arg("demo")
+        .args(extra)
+        .arg("--pcap")
+        .arg(&pcap)
+        .arg("--keys")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    (
+        std::fs::read(&pcap).unwrap(),
+        std::fs::read(&keys).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `joylink dissect --json --keys` of a capture in `dir`: every packet decoded (0 undecodable,
+/// the sub-devices' inner layers opened); the documents.
+fn dissect_all(dir: &tempfile::TempDir, name: &str) -> Vec<Value> {
+    let (pcap, keys) = (
+        temp(dir, &format!("{name}.pcap")),
+        temp(dir, &format!("{name}.json")),
+    );
     let docs = stdout_json_lines(
         joylink()
             .args(["dissect", "--json", "--keys"])
             .arg(&keys)
             .arg(&pcap),
     );
-    assert_eq!(docs.len(), demo.len());
-    let mut inner = 0;
-    for (got, sent) in docs.iter().zip(&demo) {
+    for got in &docs {
         assert!(got["error"].is_null(), "{got:#}");
-        assert_eq!(got["crc_ok"], true);
-        assert_eq!(got["body"]["kind"], sent["body"]["kind"], "{got:#}");
-        assert_eq!(got["direction"], sent["direction"]);
-        assert_eq!(got["len"], sent["len"]);
-        assert_eq!(got["plaintext_hex"], sent["plaintext_hex"]);
+        assert_eq!(got["crc_ok"], true, "{got:#}");
         if let Some(i) = got["body"].get("inner") {
             assert!(i.get("json").is_some(), "inner layer not opened: {got:#}");
-            inner += 1;
         }
-        // LAN over UDP with the device side on 4320, WAN over TCP.
+        // LAN over UDP with the device side on 4320, WAN over TCP to the cloud's 2002.
         let lan = got["magic"] == "lan";
         assert_eq!(got["transport"], if lan { "udp" } else { "tcp" });
-        if lan {
-            let device_side = if got["direction"] == "to_device" {
-                "dst"
-            } else {
-                "src"
-            };
-            assert!(
-                got[device_side].as_str().unwrap().ends_with(":4320"),
-                "{got:#}"
-            );
-        }
+        let device_side = if got["direction"] == "to_device" {
+            "dst"
+        } else {
+            "src"
+        };
+        let cloud_side = if device_side == "dst" { "src" } else { "dst" };
+        let (side, port) = if lan {
+            (device_side, ":4320")
+        } else {
+            (cloud_side, "203.0.113.1:2002")
+        };
+        assert!(got[side].as_str().unwrap().ends_with(port), "{got:#}");
     }
-    assert!(inner >= 2, "sub-device inner layers: {inner}");
     joylink()
         .args(["dissect", "--keys"])
         .arg(&keys)
@@ -540,12 +550,104 @@ fn demo_capture_and_keys_round_trip_through_dissect() {
         .success()
         .stderr(predicates::str::contains(format!(
             "{n} joylink packets: {n} decoded, 0 not decrypted, 0 without a key, 0 malformed",
-            n = demo.len()
+            n = docs.len()
         )));
+    docs
+}
+
+/// The (magic, kind) of every dissected packet.
+fn kinds(docs: &[Value]) -> Vec<(String, String)> {
+    docs.iter()
+        .map(|d| {
+            (
+                d["magic"].as_str().unwrap().to_owned(),
+                d["body"]["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `joylink demo --pcap x.pcap --keys k.json` writes what the session machines exchanged, and
+/// `joylink dissect x.pcap --keys k.json` decodes every packet of it with the keys the machines
+/// used: every flow is there (scan, write-key, controls, sub-devices, WAN auth, heartbeats, a
+/// type-11 control, OTA, timers, the gateway's 110–113), and the same seed gives the same bytes.
+#[test]
+fn demo_capture_and_keys_round_trip_through_dissect() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, keys, stderr) = demo_capture(&dir, "x", &[]);
+    assert!(stderr.contains("0 sent but never delivered"), "{stderr}");
+    let (pcap2, keys2, _) = demo_capture(&dir, "y", &[]);
+    assert!(pcap == pcap2 && keys == keys2, "two runs, two captures");
+    let (other, _, _) = demo_capture(&dir, "z", &["--seed", "5"]);
+    assert_ne!(pcap, other, "the seed reaches the capture");
+
+    let docs = dissect_all(&dir, "x");
+    let seen = kinds(&docs);
+    let has = |magic: &str, kind: &str| seen.iter().any(|(m, k)| m == magic && k == kind);
+    for (magic, kind) in [
+        ("lan", "scan_request"),
+        ("lan", "scan_response"),
+        ("lan", "write_key_request"),
+        ("lan", "write_key_response"),
+        ("lan", "json_control"),
+        ("lan", "json_control_response"),
+        ("lan", "add_subdev_request"),
+        ("lan", "subdev_auth_request"),
+        ("lan", "subdev_script_control"),
+        ("lan", "subdev_script_control_response"),
+        ("wan", "auth_request"),
+        ("wan", "auth_response"),
+        ("wan", "heartbeat"),
+        ("wan", "heartbeat_response"),
+        ("wan", "upload"),
+        ("wan", "control"),
+        ("wan", "control_response"),
+        ("wan", "ota_order"),
+        ("wan", "ota_status"),
+        ("wan", "timer"),
+        ("wan", "subdev_heartbeat"),
+        ("wan", "subdev_upload"),
+        ("wan", "subdev_control"),
+        ("wan", "subdev_unbind"),
+    ] {
+        assert!(has(magic, kind), "{magic} {kind} missing from {seen:?}");
+    }
+    // The app's scan went once to the broadcast address, as the app addressed it, and both
+    // the device and the gateway answered it.
+    assert_eq!(docs[0]["dst"], "255.255.255.255:4320");
+    assert_eq!(docs[0]["src"], "192.168.1.10:50000");
+    let answers: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["body"]["kind"] == "scan_response")
+        .map(|d| &d["src"])
+        .collect();
+    assert!(answers.contains(&&Value::from("192.168.1.20:4320")));
+    assert!(answers.contains(&&Value::from("192.168.1.30:4320")));
+    // Three sub-device inner layers opened: LAN 104 both ways, WAN 111/112.
+    let inner = docs
+        .iter()
+        .filter(|d| d["body"].get("inner").is_some())
+        .count();
+    assert!(inner >= 4, "sub-device inner layers: {inner}");
+    // The gateway's deliberate re-auth is a second connection with a second auth request.
+    let auths = seen.iter().filter(|(_, k)| k == "auth_request").count();
+    assert!(
+        auths >= 3,
+        "device auth, gateway auth, gateway re-auth: {auths}"
+    );
+    // Capture time follows the simulated clock: never back.
+    let times: Vec<f64> = docs.iter().map(|d| d["time"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+
     // Without the keys file nothing is decrypted that needs a key, and that is no failure.
-    joylink().arg("dissect").arg(&pcap).assert().success();
-    // A wrong sub-device accesskey: the sub-device upload's inner layer is not decrypted.
-    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
+    joylink()
+        .arg("dissect")
+        .arg(temp(&dir, "x.pcap"))
+        .assert()
+        .success();
+    // A wrong sub-device accesskey: the sub-device layers of 111/112 are not decrypted.
+    let path = temp(&dir, "x.json");
+    let mut file: Value = serde_json::from_slice(&keys).unwrap();
     let sub = file["keys"]
         .as_array_mut()
         .unwrap()
@@ -553,14 +655,62 @@ fn demo_capture_and_keys_round_trip_through_dissect() {
         .find(|e| e["name"] == "sub-device")
         .unwrap();
     sub["accesskey"] = Value::String("0".repeat(32));
-    std::fs::write(&keys, file.to_string()).unwrap();
+    std::fs::write(&path, file.to_string()).unwrap();
     joylink()
         .args(["dissect", "--keys"])
-        .arg(&keys)
-        .arg(&pcap)
+        .arg(&path)
+        .arg(temp(&dir, "x.pcap"))
         .assert()
         .code(1)
-        .stderr(predicates::str::contains("1 not decrypted"));
+        .stderr(
+            predicates::str::contains(" not decrypted")
+                .and(predicates::str::contains(" 0 not decrypted").not()),
+        );
+}
+
+/// Under `--loss` and `--duplicate` the capture still dissects completely with the keys file
+/// (every session key of every re-authentication is in it); the losses are in the capture
+/// (sent, never delivered), each broken connection is followed by a new one (a new client
+/// port, a new auth), and the capture is still the same for the same seed.
+#[test]
+fn demo_capture_under_faults_dissects_and_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = ["--loss", "0.2", "--duplicate", "0.1", "--seed", "2"];
+    let (pcap, _, stderr) = demo_capture(&dir, "f", &faults);
+    assert!(
+        !stderr.contains(" 0 sent but never delivered"),
+        "losses expected in the capture: {stderr}"
+    );
+    let (again, _, _) = demo_capture(&dir, "g", &faults);
+    assert_eq!(pcap, again);
+    let docs = dissect_all(&dir, "f");
+    let keys: Value =
+        serde_json::from_slice(&std::fs::read(temp(&dir, "f.json")).unwrap()).unwrap();
+    let sessions = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["sessionkey"].is_string())
+        .count();
+    let auths = kinds(&docs)
+        .iter()
+        .filter(|(_, k)| k == "auth_response")
+        .count();
+    assert!(
+        sessions >= 3 && auths >= sessions,
+        "{sessions} keys, {auths} auths"
+    );
+    let mut ports: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["transport"] == "tcp" && d["direction"] == "from_device")
+        .map(|d| d["src"].as_str().unwrap())
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    assert!(
+        ports.len() >= 3,
+        "one connection per (re)connect: {ports:?}"
+    );
 }
 
 /// The fragments of a gateway's scan answer (vector lan-21, in reverse order) are shown each,

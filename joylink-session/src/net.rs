@@ -38,6 +38,29 @@ pub struct Datagram {
     pub data: Vec<u8>,
 }
 
+/// One datagram as its sender put it on the wire, for a capture ([`SimNet::wire`]): the
+/// address as the sender gave it (a broadcast stays one record to the broadcast address), the
+/// time it was sent, and how many copies the network let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireRecord {
+    /// When it was sent (the network's clock).
+    pub at: Instant,
+    /// Sender.
+    pub from: SocketAddr,
+    /// Receiver as addressed: a broadcast address stays as it was given.
+    pub to: SocketAddr,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// Receivers it was addressed to (every other registered endpoint for a broadcast).
+    pub receivers: u32,
+    /// Copies the network scheduled for delivery: 0 when it lost every one, more than
+    /// `receivers` when it duplicated some.
+    pub copies: u32,
+    /// Not sent by an endpoint: a copy the network (or the harness, [`SimNet::inject`])
+    /// replayed.
+    pub replayed: bool,
+}
+
 /// Counters of what the network did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NetStats {
@@ -62,6 +85,7 @@ pub struct SimNet {
     endpoints: Vec<SocketAddr>,
     in_flight: Vec<(Instant, u64, Datagram)>,
     history: Vec<Datagram>,
+    wire: Vec<WireRecord>,
     seq: u64,
     stats: NetStats,
 }
@@ -81,6 +105,7 @@ impl SimNet {
             endpoints: Vec::new(),
             in_flight: Vec::new(),
             history: Vec::new(),
+            wire: Vec::new(),
             seq: 0,
             stats: NetStats::default(),
         }
@@ -138,6 +163,17 @@ impl SimNet {
         } else {
             alloc::vec![to]
         };
+        let record = self.wire.len();
+        self.wire.push(WireRecord {
+            at: self.now,
+            from,
+            to,
+            data: data.to_vec(),
+            receivers: u32::try_from(targets.len()).unwrap_or(u32::MAX),
+            copies: 0,
+            replayed: false,
+        });
+        let mut copies = 0u32;
         for to in targets {
             let d = Datagram {
                 from,
@@ -151,6 +187,7 @@ impl SimNet {
                 let pick = usize::try_from(self.below(len)).unwrap_or(0);
                 if let Some(old) = self.history.get(pick).cloned() {
                     self.stats.replayed = self.stats.replayed.saturating_add(1);
+                    self.record_replay(&old);
                     self.schedule(old);
                 }
             }
@@ -160,15 +197,41 @@ impl SimNet {
             }
             if self.chance(self.faults.duplicate) {
                 self.stats.duplicated = self.stats.duplicated.saturating_add(1);
+                copies = copies.saturating_add(1);
                 self.schedule(d.clone());
             }
+            copies = copies.saturating_add(1);
             self.schedule(d);
+        }
+        if let Some(r) = self.wire.get_mut(record) {
+            r.copies = copies;
         }
     }
 
     /// Re-delivers a copy of `datagram` now (a targeted replay).
     pub fn inject(&mut self, datagram: Datagram) {
+        self.record_replay(&datagram);
         self.schedule(datagram);
+    }
+
+    fn record_replay(&mut self, d: &Datagram) {
+        self.wire.push(WireRecord {
+            at: self.now,
+            from: d.from,
+            to: d.to,
+            data: d.data.clone(),
+            receivers: 1,
+            copies: 1,
+            replayed: true,
+        });
+    }
+
+    /// Every datagram put on the wire so far, in order: each send once as its sender addressed
+    /// it (with the copies the network let through: a lost one is here with 0 copies), and
+    /// each replay. What a capture at the senders shows.
+    #[must_use]
+    pub fn wire(&self) -> &[WireRecord] {
+        &self.wire
     }
 
     /// Every datagram sent so far, in order (for targeted replays).
@@ -259,5 +322,35 @@ mod tests {
             .collect();
         to.sort();
         assert_eq!(to, [a(2), a(3)]);
+    }
+
+    #[test]
+    fn wire_records_each_send_as_addressed_with_its_fate() {
+        let mut net = SimNet::new(3, Faults::default());
+        for p in 1..=3 {
+            net.register(a(p));
+        }
+        let bc = SocketAddr::new(SimNet::BROADCAST, 4320);
+        net.advance_to(Instant(5));
+        net.send(a(1), bc, b"scan");
+        net.set_faults(Faults {
+            drop: 1000,
+            ..Faults::default()
+        });
+        net.send(a(2), a(1), b"lost");
+        net.set_faults(Faults {
+            duplicate: 1000,
+            ..Faults::default()
+        });
+        net.send(a(3), a(1), b"twice");
+        net.inject(net.history()[0].clone());
+        let w = net.wire();
+        assert_eq!(w.len(), 4);
+        assert_eq!((w[0].to, w[0].receivers, w[0].copies), (bc, 2, 2));
+        assert_eq!(w[0].at, Instant(5));
+        assert_eq!((w[1].data.as_slice(), w[1].copies), (&b"lost"[..], 0));
+        assert_eq!((w[2].receivers, w[2].copies), (1, 2));
+        assert!(w[3].replayed && !w[2].replayed);
+        assert_eq!(w[3].to, a(2));
     }
 }

@@ -3,10 +3,11 @@
 //! First an annotated walk through the bytes: an app, a device, a gateway with one ZigBee
 //! sub-device, and the cloud exchange real packets built and sealed by the crates; every packet
 //! is decoded by its receiver with the receiver's own keys through the same code path as
-//! `joylink decode`, and printed (and written with `--pcap`, `--keys`, drawn with `--ladder`).
+//! `joylink decode`, and printed (drawn with `--ladder`).
 //! Then the joylink-session machines run every flow over a simulated network and clock, with
 //! `--loss`/`--duplicate` faults, print each recovery (retries, re-auth, replays dropped) and
-//! end with a one-line summary; the exit code is 0 only when every flow completed.
+//! end with a one-line summary; the exit code is 0 only when every flow completed. What the
+//! machines sent is written with `--pcap`, the keys they used with `--keys`.
 
 use std::process::ExitCode;
 
@@ -31,11 +32,10 @@ use joylink::wire::wan::{
     AuthResponse, CodeResponse, Control, Heartbeat, OtaStatus, OtaStatusData, OtaStatusReport,
     OtaStatusResponse, SubDevInfo, SubDevList, SubDevOnline, SubDevUpload, Timestamped, WanMessage,
 };
-use joylink::wire::{BizCode, Direction, FixedText, Magic, ResponseCode};
+use joylink::wire::{BizCode, Direction, FixedText, ResponseCode};
 use rand_core::{Infallible, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 
-use crate::capture_out::{APP_PORT, CaptureBuilder, LAN_PORT};
 use crate::cmd::{LadderArgs, draw_ladder};
 use crate::keys::Keys;
 use crate::ladder::Ladder;
@@ -59,13 +59,19 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub ladder: LadderArgs,
-    /// Also write the exchange as a pcap capture: the LAN as UDP (the device side on port
-    /// 4320), the WAN as TCP connections opened by the device and the gateway, each party at
-    /// its own IP address (app 192.168.1.10, device .20, gateway .30, cloud 203.0.113.1).
+    /// Also write what the session machines sent as a pcap capture, at the simulated times:
+    /// the LAN as UDP datagrams as each machine addressed them (the app 192.168.1.10:50000 to
+    /// the device .20 and the gateway .30 on port 4320, its scan once to 255.255.255.255:4320),
+    /// the WAN as TCP connections the device and the gateway open to the cloud 203.0.113.1:2002
+    /// (a new connection on each reconnect, a reset when one breaks). It holds what was sent:
+    /// with `--loss`, a lost datagram or a segment in flight when its connection broke is in
+    /// the capture, unanswered; a copy `--duplicate` made is not, a packet replayed to the device
+    /// is. The same seed and faults give the same bytes.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<std::path::PathBuf>,
-    /// Also write every key of the demo (app, device, gateway, sub-device) as a keys file for
-    /// `dissect --keys`.
+    /// Also write the keys the session machines used (localkeys, accesskeys, the devices' ECDH
+    /// private keys, every session key issued) as a keys file for `dissect --keys`, which then
+    /// decodes every packet of `--pcap`.
     #[arg(long, value_name = "FILE")]
     pub keys: Option<std::path::PathBuf>,
     /// Probability (0.0–1.0) that the simulated network loses a datagram, and that a WAN
@@ -89,18 +95,6 @@ fn probability(s: &str) -> Result<f64, String> {
 
 #[path = "demo_machines.rs"]
 mod machines;
-
-/// The IPv4 address of a party in the demo's capture (the sub-device talks ZigBee: none).
-fn address(party: &str) -> Option<std::net::Ipv4Addr> {
-    use std::net::Ipv4Addr;
-    match party {
-        APP => Some(Ipv4Addr::new(192, 168, 1, 10)),
-        DEVICE => Some(Ipv4Addr::new(192, 168, 1, 20)),
-        GATEWAY => Some(Ipv4Addr::new(192, 168, 1, 30)),
-        CLOUD => Some(Ipv4Addr::new(203, 0, 113, 1)),
-        _ => None,
-    }
-}
 
 /// The demo's deterministic RNG: SplitMix64. NOT a cryptographic generator — it stands in for
 /// one so that the demo prints the same bytes on every run; real peers use OS randomness
@@ -187,7 +181,6 @@ struct Demo {
     ladder: Ladder,
     clock: u32,
     count: u32,
-    capture: Option<CaptureBuilder>,
 }
 
 impl Demo {
@@ -229,20 +222,6 @@ impl Demo {
         }
         self.count = self.count.saturating_add(1);
         self.ladder.arrow(from, to, render::label(&ins));
-        if let (Some(c), Some(src), Some(dst)) = (&mut self.capture, address(from), address(to)) {
-            if ins.header.magic == Magic::Lan {
-                // The device side listens on the LAN port (spec 6.1).
-                let (sport, dport) = match direction {
-                    Direction::ToDevice => (APP_PORT, LAN_PORT),
-                    Direction::FromDevice => (LAN_PORT, APP_PORT),
-                };
-                c.udp((src, sport), (dst, dport), bytes);
-            } else if from == CLOUD {
-                c.tcp(dst, src, false, bytes);
-            } else {
-                c.tcp(src, dst, true, bytes);
-            }
-        }
         if self.quiet {
         } else if self.json {
             let mut doc =
@@ -337,10 +316,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ladder: Ladder::default(),
         clock: 1_700_000_000,
         count: 0,
-        capture: args
-            .pcap
-            .as_ref()
-            .map(|_| CaptureBuilder::new(1_700_000_000)),
     };
     for p in [APP, DEVICE, GATEWAY, SUBDEV, CLOUD] {
         d.ladder.party(p);
@@ -737,48 +712,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             d.count
         ));
     }
-    if let (Some(path), Some(c)) = (&args.pcap, &d.capture) {
-        let file =
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        c.write(std::io::BufWriter::new(file))
-            .with_context(|| format!("writing {}", path.display()))?;
-        crate::errln(&format!(
-            "capture written to {} ({} frames)",
-            path.display(),
-            c.len()
-        ));
-    }
-    if let Some(path) = &args.keys {
-        let pk = |p: &KeyPair| hex::encode(p.private_key().raw_secret_bytes());
-        let ip = |p: &str| address(p).map(|a| a.to_string());
-        // Every party's keys, one entry per device address or feedid (`dissect --keys`).
-        let doc = json!({"keys": [
-            {"name": "app", "address": ip(APP), "private_key": pk(&app_pair)},
-            {"name": "device", "address": ip(DEVICE), "feedid": feed_id,
-             "localkey": local_key_s, "accesskey": access_key_s,
-             "sessionkey": hex::encode(session), "private_key": pk(&device_pair)},
-            {"name": "gateway (it reuses the device's cloud session)", "address": ip(GATEWAY),
-             "localkey": gw_local_s, "accesskey": access_key_s,
-             "sessionkey": hex::encode(session)},
-            {"name": "sub-device", "feedid": sub_feed, "localkey": sub_local_s,
-             "accesskey": sub_access_s},
-        ]});
-        std::fs::write(path, serde_json::to_string_pretty(&doc)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-        crate::errln(&format!("keys written to {}", path.display()));
-    }
     draw_ladder(ladder_arg, &d.ladder, !d.quiet)?;
 
     // The same flows again, run by the joylink-session machines under the requested faults.
     let outcome = machines::run(args.seed, args.loss, args.duplicate, !d.json && !d.quiet);
     let summary = outcome.summary();
+    write_outputs(args, &outcome)?;
     if d.json {
         let flows: serde_json::Map<String, Value> = outcome
             .flows
             .iter()
             .map(|(f, ok)| ((*f).to_owned(), Value::Bool(*ok)))
             .collect();
-        // stdout stays one document per packet (what `dissect --json` of the capture gives).
+        // stdout stays one document per packet of the walk above (JSON Lines).
         crate::errln(
             &json!({"summary": flows, "recoveries": outcome.recoveries,
                     "completed": outcome.all_completed()})
@@ -794,6 +740,29 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Writes `--pcap` and `--keys` from what the machines did.
+fn write_outputs(args: &Args, outcome: &machines::Outcome) -> Result<()> {
+    if let Some(path) = &args.pcap {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let c = &outcome.capture;
+        c.write(std::io::BufWriter::new(file))
+            .with_context(|| format!("writing {}", path.display()))?;
+        crate::errln(&format!(
+            "capture written to {} ({} frames; {} sent but never delivered)",
+            path.display(),
+            c.len(),
+            outcome.lost
+        ));
+    }
+    if let Some(path) = &args.keys {
+        std::fs::write(path, serde_json::to_string_pretty(&outcome.keys)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        crate::errln(&format!("keys written to {}", path.display()));
+    }
+    Ok(())
 }
 
 impl DemoRng {

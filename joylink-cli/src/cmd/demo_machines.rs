@@ -3,6 +3,13 @@
 //! simulated TCP connection — run every flow under the requested faults. The application on each
 //! side retries what timed out, the machines retry authorization and re-authenticate after a
 //! broken connection; the result is one line per recovery and a summary of every flow.
+//!
+//! Everything the machines put on the wire is recorded (joylink-session's `SimNet::wire` and
+//! `Pair::wire`, and the gateway link's own record here) into a capture, with the keys the
+//! machines used, for `demo --pcap/--keys`. The capture is what the senders sent: a datagram or
+//! stream chunk the network lost is in it (nothing answers it), a copy the network duplicated is
+//! not (its sender sent it once), a captured WAN packet replayed to the device is (a segment
+//! from the cloud), and a broken connection ends with a reset.
 
 use joylink::crypto::KeyPair;
 use joylink::wire::BizCode;
@@ -21,8 +28,13 @@ use joylink_session::wan::{
     Cloud, CloudConfig, CloudIncoming, DeviceConfig, Framer, Gateway, GatewayIncoming,
     OtaOrderSpec, SubDevice, TxQueue,
 };
-use rand_core::Rng;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
+use rand_core::Rng;
+use serde_json::{Value, json};
+
+use crate::capture_out::{CaptureBuilder, TcpConn};
 use crate::outln;
 
 /// Attempts an application makes before it gives a flow up.
@@ -41,12 +53,23 @@ const SUB_MAC: &str = "701923F88581";
 const SUB_UUID: &str = "7D13F6";
 const SNAPSHOT: &[u8] = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
 
+/// The cloud's address in the capture.
+const CLOUD_IP: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+/// Unix time of the capture's first moment (the machines' clocks start at 0).
+const START_UNIX: u64 = 1_700_000_000;
+
 /// What the run reports.
 pub struct Outcome {
     /// Each flow, in the order it ran, and whether it completed.
     pub flows: Vec<(&'static str, bool)>,
     /// Recoveries seen (retries, re-auths, replays dropped).
     pub recoveries: u32,
+    /// Every datagram and stream chunk the machines sent, as a capture.
+    pub capture: CaptureBuilder,
+    /// Datagrams and chunks in the capture that never reached their receiver.
+    pub lost: usize,
+    /// The keys the machines used, as a `dissect --keys` file.
+    pub keys: Value,
 }
 
 impl Outcome {
@@ -70,6 +93,81 @@ impl Outcome {
             self.recoveries
         )
     }
+}
+
+/// The capture being built: the run's phases (LAN, device WAN, gateway WAN) each have their own
+/// clock from 0; `base` puts them one after the other.
+struct Recorder {
+    capture: CaptureBuilder,
+    base: Duration,
+    lost: usize,
+    keys: Vec<Value>,
+}
+
+impl Recorder {
+    fn at(&mut self, t: Instant) {
+        let ms = Duration::from_millis(t.0);
+        self.capture.at(Duration::from_secs(START_UNIX)
+            .saturating_add(self.base)
+            .saturating_add(ms));
+    }
+
+    /// Ends a phase that ran until `end` (the next starts a second later).
+    fn next_phase(&mut self, end: Instant) {
+        self.base = self
+            .base
+            .saturating_add(Duration::from_millis(end.0))
+            .saturating_add(Duration::from_secs(1));
+    }
+
+    /// The LAN's datagrams as the senders addressed them (a broadcast once).
+    fn lan(&mut self, net: &SimNet) {
+        for r in net.wire() {
+            let (IpAddr::V4(src), IpAddr::V4(dst)) = (r.from.ip(), r.to.ip()) else {
+                continue;
+            };
+            self.at(r.at);
+            self.capture
+                .udp((src, r.from.port()), (dst, r.to.port()), &r.data);
+            if r.copies == 0 {
+                self.lost = self.lost.saturating_add(1);
+            }
+        }
+    }
+
+    /// One TCP connection phase: `chunks` are (time, connection, to device, bytes, delivered),
+    /// `breaks` (time, connection).
+    fn wan(&mut self, client: Ipv4Addr, chunks: &[Chunk], breaks: &[(Instant, u32)]) {
+        // A break sorts after the chunks of its connection written at the same moment.
+        let mut events: Vec<(Instant, u32, Option<&Chunk>)> = chunks
+            .iter()
+            .map(|c| (c.at, c.connection, Some(c)))
+            .chain(breaks.iter().map(|(t, n)| (*t, *n, None)))
+            .collect();
+        events.sort_by_key(|(t, n, c)| (*t, *n, c.is_none()));
+        for (t, n, c) in events {
+            self.at(t);
+            let id: TcpConn = (client, CLOUD_IP, n);
+            match c {
+                Some(c) => {
+                    self.capture.tcp(id, !c.to_device, &c.data);
+                    if !c.delivered {
+                        self.lost = self.lost.saturating_add(1);
+                    }
+                }
+                None => self.capture.tcp_reset(id),
+            }
+        }
+    }
+}
+
+/// A stream chunk of a WAN connection.
+struct Chunk {
+    at: Instant,
+    connection: u32,
+    to_device: bool,
+    data: Vec<u8>,
+    delivered: bool,
 }
 
 fn addr(s: &str) -> SocketAddr {
@@ -252,6 +350,10 @@ fn cmd_json(stream: &str, value: &str) -> Vec<u8> {
 }
 
 /// Runs every flow; `loss` and `duplicate` are probabilities (0.0–1.0).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the LAN flows read best as one story"
+)]
 pub fn run(seed: u64, loss: f64, duplicate: f64, verbose: bool) -> Outcome {
     let per_mille = |p: f64| {
         let clamped = (p.clamp(0.0, 1.0) * 1000.0).round();
@@ -283,17 +385,29 @@ pub fn run(seed: u64, loss: f64, duplicate: f64, verbose: bool) -> Outcome {
     for a in [Lan::APP, Lan::DEV, Lan::GW] {
         net.register(addr(a));
     }
+    let app = App::new(&mut rng);
+    let (dev_pair, gw_pair) = (KeyPair::generate(&mut rng), KeyPair::generate(&mut rng));
+    let private = |p: &KeyPair| hex::encode(p.private_key().raw_secret_bytes());
+    let mut rec = Recorder {
+        capture: CaptureBuilder::new(),
+        base: Duration::ZERO,
+        lost: 0,
+        keys: vec![
+            json!({"name": "device", "address": "192.168.1.20", "feedid": DEV_FEED,
+                   "localkey": DEV_LOCAL, "accesskey": DEV_ACCESS,
+                   "private_key": private(&dev_pair)}),
+            json!({"name": "gateway", "address": "192.168.1.30", "feedid": GW_FEED,
+                   "localkey": GW_LOCAL, "accesskey": GW_ACCESS,
+                   "private_key": private(&gw_pair)}),
+            json!({"name": "sub-device", "feedid": SUB_FEED, "localkey": SUB_LOCAL,
+                   "accesskey": SUB_ACCESS}),
+        ],
+    };
     let mut lan = Lan {
         net,
-        app: App::new(&mut rng),
-        dev: lan::Device::new(
-            KeyPair::generate(&mut rng),
-            info("EA2D9AB01132", "5708AB", 0),
-        ),
-        gw: lan::Gateway::new(
-            KeyPair::generate(&mut rng),
-            info("EA2D9AB01133", "6A01CD", 1),
-        ),
+        app,
+        dev: lan::Device::new(dev_pair, info("EA2D9AB01132", "5708AB", 0)),
+        gw: lan::Gateway::new(gw_pair, info("EA2D9AB01133", "6A01CD", 1)),
         events: Vec::new(),
         authorized_subs: Vec::new(),
     };
@@ -400,13 +514,24 @@ pub fn run(seed: u64, loss: f64, duplicate: f64, verbose: bool) -> Outcome {
             answered,
         );
     run.flow("sub-device control", sub_ctl);
+    rec.lan(&lan.net);
+    rec.next_phase(lan.net.now());
 
-    wan_device(&mut run, seed, loss, duplicate);
-    wan_gateway(&mut run, seed, loss, &lan.authorized_subs);
+    wan_device(&mut run, &mut rec, seed, (loss, duplicate));
+    wan_gateway(&mut run, &mut rec, seed, loss, &lan.authorized_subs);
     Outcome {
         flows: run.flows,
         recoveries: run.recoveries,
+        capture: rec.capture,
+        lost: rec.lost,
+        keys: json!({ "keys": rec.keys }),
     }
+}
+
+/// A keys-file entry for the session key of one WAN connection of `name` at `address`.
+fn session_entry(name: &str, address: &str, n: usize, key: &joylink::crypto::SessionKey) -> Value {
+    json!({"name": format!("{name} session {n}"), "address": address,
+           "sessionkey": hex::encode(key.raw_secret_bytes())})
 }
 
 /// Breaks the connection with probability `p` (a lost TCP segment ends in a reset here).
@@ -463,8 +588,8 @@ fn replays(p: &Pair) -> usize {
         .count()
 }
 
-/// The device and its cloud (joylink-session's `wan::sim::Pair`).
-fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
+/// The device and its cloud (joylink-session's `wan::sim::Pair`), recorded into `rec`.
+fn wan_device(run: &mut Run, rec: &mut Recorder, seed: u64, (loss, duplicate): (f64, f64)) {
     let Ok(key) = DEV_ACCESS.parse() else {
         return;
     };
@@ -472,22 +597,45 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
         return;
     };
     let mut p = Pair::new(cfg, seed);
+    wan_device_flows(run, &mut p, seed, loss, duplicate);
+    let chunks: Vec<Chunk> = p
+        .wire
+        .iter()
+        .map(|r| Chunk {
+            at: r.at,
+            connection: r.connection,
+            to_device: r.to_device,
+            data: r.data.clone(),
+            delivered: r.delivered,
+        })
+        .collect();
+    rec.wan(Ipv4Addr::new(192, 168, 1, 20), &chunks, &p.breaks);
+    for (i, k) in p.session_keys.iter().enumerate() {
+        rec.keys.push(session_entry(
+            "device",
+            "192.168.1.20",
+            i.saturating_add(1),
+            k,
+        ));
+    }
+    rec.next_phase(p.now);
+}
+
+fn wan_device_flows(run: &mut Run, p: &mut Pair, seed: u64, loss: f64, duplicate: f64) {
     let mut w = WanFaults {
         rng: SimRng(seed ^ 0x5eed),
         loss,
         duplicate,
     };
     let online = |p: &Pair| p.device.state() == joylink_session::wan::DeviceState::Online;
-    let auth = w.wait(&mut p, run, &|p| {
+    let auth = w.wait(p, run, &|p| {
         p.dev_log.contains(&DevRec::Authenticated) && online(p)
     });
     run.flow("WAN auth", auth);
     let hb_before = p.seen_by_cloud.iter().filter(|(_, t)| *t == 10).count();
     p.run_for(16_000);
     let hb = p.seen_by_cloud.iter().filter(|(_, t)| *t == 10).count() > hb_before
-        || w.wait(&mut p, run, &|p| {
-            p.seen_by_cloud.iter().any(|(_, t)| *t == 10)
-        });
+        || w.wait(p, run, &|p| p.seen_by_cloud.iter().any(|(_, t)| *t == 10));
     run.flow("heartbeat", hb);
     let up = p.cloud_log.iter().any(|r| matches!(r, CloudRec::Upload(_)));
     run.flow("upload", up);
@@ -500,7 +648,7 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
                 "cloud control: no answer, the cloud sends it again (attempt {attempt})"
             ));
         }
-        w.wait(&mut p, run, &online);
+        w.wait(p, run, &online);
         let now = p.now;
         let Ok(serial) = p.cloud.control(
             now,
@@ -508,11 +656,11 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
             &cmd_json("power", "0"),
             &mut p.cloud_tx,
         ) else {
-            w.step(&mut p, run, 1_000);
+            w.step(p, run, 1_000);
             continue;
         };
         p.flush();
-        w.step(&mut p, run, 3_000);
+        w.step(p, run, 3_000);
         if p.cloud_log
             .iter()
             .any(|r| matches!(r, CloudRec::ControlResponse { serial: s, .. } if *s == serial))
@@ -537,7 +685,7 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
                 "OTA: order unanswered, the cloud orders again (attempt {attempt})"
             ));
         }
-        w.wait(&mut p, run, &online);
+        w.wait(p, run, &online);
         let spec = OtaOrderSpec {
             product_uuid: "5708AB",
             version: 2,
@@ -547,11 +695,11 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
         };
         let now = p.now;
         if p.cloud.start_ota(now, &spec, &mut p.cloud_tx).is_err() {
-            w.step(&mut p, run, 1_000);
+            w.step(p, run, 1_000);
             continue;
         }
         p.flush();
-        w.step(&mut p, run, 1_000);
+        w.step(p, run, 1_000);
         if p.dev_log
             .iter()
             .any(|r| matches!(r, DevRec::OtaOrder { .. }))
@@ -559,7 +707,7 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
             let now = p.now;
             let _ = p.device.ota_status(now, OtaStatus::Done, 100, "done");
             p.flush();
-            w.step(&mut p, run, 1_000);
+            w.step(p, run, 1_000);
         }
         if p.cloud_log.iter().any(|r| {
             matches!(
@@ -596,12 +744,12 @@ fn wan_device(run: &mut Run, seed: u64, loss: f64, duplicate: f64) {
                 "timer: not reported yet, the cloud adds it again (attempt {attempt})"
             ));
         }
-        w.wait(&mut p, run, &online);
+        w.wait(p, run, &online);
         let now = p.now;
         if p.cloud.add_timer(now, &task, &mut p.cloud_tx).is_ok() {
             p.flush();
         }
-        w.step(&mut p, run, 62_000);
+        w.step(p, run, 62_000);
         if p.cloud_log
             .iter()
             .any(|r| matches!(r, CloudRec::TimerExecuted { id: 7, .. }))
@@ -624,6 +772,12 @@ struct GwLink {
     connected: bool,
     seen: Vec<String>,
     applied: Vec<u32>,
+    /// The connection's number (1 for the first).
+    connection: u32,
+    /// What went over the connections, both ways, and when each broke (for the capture).
+    wire: Vec<Chunk>,
+    breaks: Vec<(Instant, u32)>,
+    session_keys: Vec<joylink::crypto::SessionKey>,
 }
 
 impl GwLink {
@@ -645,6 +799,17 @@ impl GwLink {
                 continue;
             }
             let now = self.now;
+            for (to_device, data) in [(false, &up), (true, &down)] {
+                if !data.is_empty() {
+                    self.wire.push(Chunk {
+                        at: now,
+                        connection: self.connection,
+                        to_device,
+                        data: data.clone(),
+                        delivered: true,
+                    });
+                }
+            }
             let mut applied = Vec::new();
             let _ = self.gw.handle_input(now, &down, |g, inc| {
                 if let GatewayIncoming::SubControl { request, .. } = inc {
@@ -655,6 +820,9 @@ impl GwLink {
             self.applied.extend(applied);
             while let Some(e) = self.gw.device_mut().poll_event() {
                 if e == joylink_session::wan::Event::Authenticated {
+                    if let Some(k) = self.gw.device().session_key() {
+                        self.session_keys.push(k.clone());
+                    }
                     let _ = self.gw.device_mut().upload(now, SNAPSHOT);
                 }
             }
@@ -691,11 +859,20 @@ impl GwLink {
         // A new connection a second later (the cloud's auth answer must carry a later time).
         self.now = self.now.add_millis(1_000);
         self.connected = true;
+        self.connection = self.connection.saturating_add(1);
         self.rx.reset();
         self.tx.clear();
         self.cloud.connected(self.now);
         let _ = self.gw.device_mut().connected(self.now, &mut self.rng);
         self.pump();
+    }
+
+    /// The TCP connection breaks: both sides notice.
+    fn break_link(&mut self) {
+        self.connected = false;
+        self.breaks.push((self.now, self.connection));
+        self.gw.device_mut().connection_lost(self.now);
+        self.cloud.connection_lost(self.now);
     }
 
     fn online(&self) -> bool {
@@ -704,7 +881,14 @@ impl GwLink {
     }
 }
 
-fn wan_gateway(run: &mut Run, seed: u64, loss: f64, subs: &[(String, joylink::crypto::AccessKey)]) {
+/// The gateway's WAN flows, recorded into `rec`.
+fn wan_gateway(
+    run: &mut Run,
+    rec: &mut Recorder,
+    seed: u64,
+    loss: f64,
+    subs: &[(String, joylink::crypto::AccessKey)],
+) {
     let (Ok(gw_key), Ok(sub_key)) = (
         GW_ACCESS.parse(),
         SUB_ACCESS.parse::<joylink::crypto::AccessKey>(),
@@ -724,6 +908,10 @@ fn wan_gateway(run: &mut Run, seed: u64, loss: f64, subs: &[(String, joylink::cr
         connected: false,
         seen: Vec::new(),
         applied: Vec::new(),
+        connection: 0,
+        wire: Vec::new(),
+        breaks: Vec::new(),
+        session_keys: Vec::new(),
     };
     // The sub-devices the LAN side authorized join the WAN table (spec 8.2 then 8.4).
     for (feed, access) in subs {
@@ -749,9 +937,7 @@ fn wan_gateway(run: &mut Run, seed: u64, loss: f64, subs: &[(String, joylink::cr
             }
             if chance(&mut faults, loss) {
                 run.recovered("gateway WAN: connection broken, the gateway authenticates again");
-                l.connected = false;
-                l.gw.device_mut().connection_lost(l.now);
-                l.cloud.connection_lost(l.now);
+                l.break_link();
                 l.tick(1_000);
                 continue;
             }
@@ -811,12 +997,19 @@ fn wan_gateway(run: &mut Run, seed: u64, loss: f64, subs: &[(String, joylink::cr
         });
     run.flow("gateway 113", unbind);
     // Re-auth: drop the connection on purpose; the gateway must come back online.
-    l.connected = false;
-    l.gw.device_mut().connection_lost(l.now);
-    l.cloud.connection_lost(l.now);
+    l.break_link();
     let reauth = attempt_flow(&mut l, run, "re-auth", &mut |l| {
         l.tick(100);
         l.online()
     });
     run.flow("re-auth", reauth);
+    rec.wan(Ipv4Addr::new(192, 168, 1, 30), &l.wire, &l.breaks);
+    for (i, k) in l.session_keys.iter().enumerate() {
+        rec.keys.push(session_entry(
+            "gateway",
+            "192.168.1.30",
+            i.saturating_add(1),
+            k,
+        ));
+    }
 }

@@ -99,6 +99,25 @@ pub enum CloudRec {
     Refused(Error),
 }
 
+/// One stream chunk as its sender wrote it onto the simulated connection, for a capture
+/// ([`Pair::wire`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamRecord {
+    /// When it was written (the pair's clock).
+    pub at: Instant,
+    /// The connection it was written on (1 for the first; each reconnect counts one more).
+    pub connection: u32,
+    /// Cloud → device (else device → cloud).
+    pub to_device: bool,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// It reached the other side; false when the link was muted or the connection broke
+    /// while it was in flight.
+    pub delivered: bool,
+    /// Written by the harness, not by a machine ([`Pair::inject_to_device`]: a replay).
+    pub injected: bool,
+}
+
 /// The device's snapshot in the simulation.
 pub const SNAPSHOT: &[u8] = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
 
@@ -111,8 +130,9 @@ pub struct Pair {
     pub cloud_tx: TxQueue<16384>,
     cloud_rx: Framer<4096>,
     capture: Framer<4096>,
-    to_cloud: VecDeque<(Instant, Vec<u8>)>,
-    to_device: VecDeque<(Instant, Vec<u8>)>,
+    /// In flight: arrival time, bytes, index in `wire`.
+    to_cloud: VecDeque<(Instant, Vec<u8>, usize)>,
+    to_device: VecDeque<(Instant, Vec<u8>, usize)>,
     pub rng: SimRng,
     pub keys: Vec<(Vec<u8>, AccessKey)>,
     /// One-way latency of the stream.
@@ -133,6 +153,12 @@ pub struct Pair {
     pub dev_log: Vec<DevRec>,
     pub cloud_log: Vec<CloudRec>,
     pub connections: u32,
+    /// Every chunk written onto the connection, both ways, in order (a capture of the stream).
+    pub wire: Vec<StreamRecord>,
+    /// The session key of every authentication, in order (to decrypt a capture of `wire`).
+    pub session_keys: Vec<joylink_crypto::SessionKey>,
+    /// When each connection broke, and its number (for a capture of `wire`).
+    pub breaks: Vec<(Instant, u32)>,
 }
 
 /// Unix time at the start of every simulation.
@@ -168,6 +194,9 @@ impl Pair {
             dev_log: Vec::new(),
             cloud_log: Vec::new(),
             connections: 0,
+            wire: Vec::new(),
+            session_keys: Vec::new(),
+            breaks: Vec::new(),
         };
         p.connect();
         p
@@ -193,8 +222,12 @@ impl Pair {
             return;
         }
         self.connected = false;
-        self.to_cloud.clear();
-        self.to_device.clear();
+        self.breaks.push((self.now, self.connections));
+        for (_, _, i) in self.to_cloud.drain(..).chain(self.to_device.drain(..)) {
+            if let Some(r) = self.wire.get_mut(i) {
+                r.delivered = false;
+            }
+        }
         self.device.connection_lost(self.now);
         self.cloud.connection_lost(self.now);
         self.reconnect_at = Some(self.now.add_millis(self.reconnect_ms));
@@ -203,13 +236,27 @@ impl Pair {
 
     /// Injects `packet` into the stream to the device (an attacker replaying a capture).
     pub fn inject_to_device(&mut self, packet: &[u8]) {
-        let at = self.deliver_at(&self.to_device.clone());
-        self.to_device.push_back((at, packet.to_vec()));
+        let at = self.deliver_at(&self.to_device);
+        let i = self.record(true, packet, true, true);
+        self.to_device.push_back((at, packet.to_vec(), i));
     }
 
-    fn deliver_at(&self, q: &VecDeque<(Instant, Vec<u8>)>) -> Instant {
+    fn deliver_at(&self, q: &VecDeque<(Instant, Vec<u8>, usize)>) -> Instant {
         let t = self.now.add_millis(self.latency_ms);
-        q.back().map_or(t, |(b, _)| (*b).max(t))
+        q.back().map_or(t, |(b, _, _)| (*b).max(t))
+    }
+
+    /// Records a chunk written onto the connection; its index in `wire`.
+    fn record(&mut self, to_device: bool, data: &[u8], delivered: bool, injected: bool) -> usize {
+        self.wire.push(StreamRecord {
+            at: self.now,
+            connection: self.connections,
+            to_device,
+            data: data.to_vec(),
+            delivered,
+            injected,
+        });
+        self.wire.len() - 1
     }
 
     /// Moves queued bytes onto the links and handles the applications' reactions.
@@ -219,14 +266,16 @@ impl Pair {
         if self.connected {
             while let Some(n) = self.device.poll_transmit(&mut buf) {
                 let at = self.deliver_at(&self.to_cloud);
+                let i = self.record(false, &buf[..n], !self.cloud_muted, false);
                 if !self.cloud_muted {
-                    self.to_cloud.push_back((at, buf[..n].to_vec()));
+                    self.to_cloud.push_back((at, buf[..n].to_vec(), i));
                 }
             }
             while let Some(n) = self.cloud_tx.poll_transmit(&mut buf) {
                 let at = self.deliver_at(&self.to_device);
+                let i = self.record(true, &buf[..n], !self.device_muted, false);
                 if !self.device_muted {
-                    self.to_device.push_back((at, buf[..n].to_vec()));
+                    self.to_device.push_back((at, buf[..n].to_vec(), i));
                 }
             }
         } else {
@@ -240,6 +289,9 @@ impl Pair {
             match e {
                 Event::Authenticated => {
                     self.dev_log.push(DevRec::Authenticated);
+                    if let Some(k) = self.device.session_key() {
+                        self.session_keys.push(k.clone());
+                    }
                     let _ = self.device.upload(self.now, SNAPSHOT);
                 }
                 Event::Reconnect => {
@@ -265,8 +317,12 @@ impl Pair {
     }
 
     fn deliver(&mut self) {
-        while self.to_device.front().is_some_and(|(t, _)| *t <= self.now) {
-            let Some((_, bytes)) = self.to_device.pop_front() else {
+        while self
+            .to_device
+            .front()
+            .is_some_and(|(t, _, _)| *t <= self.now)
+        {
+            let Some((_, bytes, _)) = self.to_device.pop_front() else {
                 break;
             };
             let mut input = &bytes[..];
@@ -296,8 +352,12 @@ impl Pair {
                 return;
             }
         }
-        while self.to_cloud.front().is_some_and(|(t, _)| *t <= self.now) {
-            let Some((_, bytes)) = self.to_cloud.pop_front() else {
+        while self
+            .to_cloud
+            .front()
+            .is_some_and(|(t, _, _)| *t <= self.now)
+        {
+            let Some((_, bytes, _)) = self.to_cloud.pop_front() else {
                 break;
             };
             let mut up = &bytes[..];
@@ -372,8 +432,8 @@ impl Pair {
         [
             self.device.poll_timeout(),
             self.cloud.poll_timeout(),
-            self.to_cloud.front().map(|(t, _)| *t),
-            self.to_device.front().map(|(t, _)| *t),
+            self.to_cloud.front().map(|(t, _, _)| *t),
+            self.to_device.front().map(|(t, _, _)| *t),
             self.reconnect_at,
         ]
         .into_iter()
@@ -427,5 +487,65 @@ impl Pair {
     /// How often `rec` appears in the cloud's log.
     pub fn cloud_count(&self, f: impl Fn(&CloudRec) -> bool) -> usize {
         self.cloud_log.iter().filter(|r| f(r)).count()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The frames of the chunks of `wire` that match `pick`, split by a fresh framer.
+    fn frames(wire: &[StreamRecord], pick: impl Fn(&StreamRecord) -> bool) -> Vec<Vec<u8>> {
+        let mut framer = Framer::<4096>::new();
+        let mut out = Vec::new();
+        for r in wire.iter().filter(|r| pick(r)) {
+            let mut input = &r.data[..];
+            while let Ok(Some(f)) = framer.next_frame(&mut input) {
+                out.push(f.to_vec());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn wire_records_both_directions_with_time_and_fate() {
+        let key = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
+        let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", key).unwrap();
+        let mut p = Pair::new(cfg, 9);
+        p.run_for(1_000);
+        assert_eq!(p.session_keys.len(), 1);
+        // Device → cloud: auth (9) first, then the upload (12); cloud → device: the answers,
+        // exactly the frames the device was handed.
+        let up: Vec<u8> = frames(&p.wire, |r| !r.to_device)
+            .iter()
+            .map(|f| f[9])
+            .collect();
+        assert_eq!(up.first(), Some(&9));
+        assert!(up.contains(&12), "{up:?}");
+        let down = frames(&p.wire, |r| r.to_device);
+        let captured: Vec<Vec<u8>> = p.captured.iter().map(|(_, f)| f.clone()).collect();
+        assert_eq!(down, captured);
+        assert!(p.wire.windows(2).all(|w| w[0].at <= w[1].at));
+        assert!(p.wire.iter().all(|r| r.delivered && r.connection == 1));
+
+        // Bytes in flight when the connection breaks are recorded as not delivered; the next
+        // connection's chunks carry its number and a second session key is recorded.
+        let now = p.now;
+        p.device.upload(now, SNAPSHOT).unwrap();
+        p.flush();
+        let in_flight = p.wire.len() - 1;
+        p.break_connection();
+        assert!(!p.wire[in_flight].delivered && !p.wire[in_flight].to_device);
+        assert_eq!(p.breaks, [(now, 1)]);
+        p.run_for(3_000);
+        assert_eq!(p.session_keys.len(), 2);
+        assert_ne!(
+            p.session_keys[0].raw_secret_bytes(),
+            p.session_keys[1].raw_secret_bytes()
+        );
+        assert!(p.wire.iter().any(|r| r.connection == 2 && r.delivered));
+        p.inject_to_device(&captured[0]);
+        assert!(p.wire.last().unwrap().injected);
     }
 }
