@@ -86,7 +86,7 @@ pub enum ErrorCode {
     BadRequest,
     /// The machine refused the request (too many outstanding, a field it cannot carry).
     Refused,
-    /// A kind the node does not carry yet.
+    /// A kind the node does not carry (none today; kept for kinds a later contract adds).
     Unsupported,
 }
 
@@ -167,7 +167,7 @@ fn valid_request_id(id: &str) -> bool {
 /// Reads a command of `kind`.
 ///
 /// # Errors
-/// The message for a `bad_request` (or `unsupported`) response.
+/// The error code and message of the response to a command that cannot be sent.
 pub fn parse_command(kind: CommandKind, payload: &[u8]) -> Result<Command, (ErrorCode, String)> {
     let bad = |m: &str| (ErrorCode::BadRequest, m.to_string());
     let v: Value = serde_json::from_slice(payload).map_err(|e| bad(&format!("not JSON: {e}")))?;

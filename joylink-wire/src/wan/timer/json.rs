@@ -1,35 +1,4 @@
-//! A timer task as a JSON object (feature `json`): the form `joylink decode` shows and an
-//! application (the cloud's MQTT bridge, a console) sends to add or modify a task (spec 10.2,
-//! 10.4). One definition for both directions: [`Task::to_json`] writes it, [`TaskDoc`] reads it
-//! back and lends it out as a [`Task`] ([`TaskDoc::with_task`]).
-//!
-//! The object: `id`, `version`, `mode` (0–3), `mode_name` (`base`, `period`, `cycle`,
-//! `countdown`), `state` (`started`/`stopped`), `source` (`user`/`remote`/`panel`), `feed_id`
-//! and `name` (the full form only), then by mode — base: `time_exp`, `cmds`; period:
-//! `start_exp`, `stop_exp`, `repeat_flag`, `period_type`, `period_days` (the indices of the days
-//! that are on), `start_cmds`, `stop_cmds`; cycle: `action_interval`, `sleep_interval`, `times`,
-//! `action_cmds`, `sleep_cmds`; countdown: `interval`, `action_cmds`, `stop_cmds`. A command is
-//! its text, or `{"hex": "…"}` when it is not printable UTF-8. A `state` or `source` outside the
-//! named codes is written as its number in a string (`"7"`); reading takes a name, a number or
-//! a number in a string. Reading needs `mode_name` or `mode`; `version`, `state`, `source`
-//! default to 0, `started`, `user`, command lists to empty.
-//!
-//! ```
-//! use joylink_wire::wan::timer::TaskDoc;
-//!
-//! let v = serde_json::json!({
-//!     "id": 7, "mode_name": "base", "feed_id": "1234567890123456", "name": "morning",
-//!     "time_exp": "0_30_7_*_*_1,3,5_*", "cmds": ["power=1"],
-//! });
-//! let doc = TaskDoc::from_json(&v)?;
-//! let back = doc.with_task(|task| {
-//!     assert_eq!(task.id(), 7);
-//!     task.to_json()
-//! });
-//! assert_eq!(back["time_exp"], "0_30_7_*_*_1,3,5_*");
-//! assert_eq!(back["cmds"][0], "power=1");
-//! # Ok::<(), joylink_wire::Error>(())
-//! ```
+//! A timer task as a JSON object (feature `json`); the form is documented on [`TaskDoc`].
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -73,11 +42,11 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
             .to_digit(16)
             .and_then(|d| u8::try_from(d).ok())
     };
-    let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    let pairs = s.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return None;
     }
-    b.chunks_exact(2)
+    pairs
         .map(|p| match p {
             [h, l] => Some(digit(*h)?.wrapping_mul(16) | digit(*l)?),
             _ => None,
@@ -114,7 +83,7 @@ fn source_name(s: TaskSource) -> String {
 }
 
 impl Task<'_> {
-    /// The task as the JSON object of [this module](self).
+    /// The task as the JSON object described on [`TaskDoc`].
     #[must_use]
     pub fn to_json(&self) -> Value {
         let head = self.body.head();
@@ -208,8 +177,39 @@ pub enum TaskBodyDoc {
     },
 }
 
-/// A timer task read from its JSON object (see [the module](self)), owning its bytes; a
-/// [`Task`] borrows them in [`TaskDoc::with_task`].
+/// A timer task read from its JSON object (feature `json`), owning its bytes: the form `joylink decode` shows and an
+/// application (the cloud's MQTT bridge, a console) sends to add or modify a task (spec 10.2,
+/// 10.4). One definition for both directions: [`Task::to_json`] writes it, [`TaskDoc`] reads it
+/// back and lends it out as a [`Task`] ([`TaskDoc::with_task`], which borrows its texts and
+/// commands).
+///
+/// The object: `id`, `version`, `mode` (0–3), `mode_name` (`base`, `period`, `cycle`,
+/// `countdown`), `state` (`started`/`stopped`), `source` (`user`/`remote`/`panel`), `feed_id`
+/// and `name` (the full form only), then by mode — base: `time_exp`, `cmds`; period:
+/// `start_exp`, `stop_exp`, `repeat_flag`, `period_type`, `period_days` (the indices of the days
+/// that are on), `start_cmds`, `stop_cmds`; cycle: `action_interval`, `sleep_interval`, `times`,
+/// `action_cmds`, `sleep_cmds`; countdown: `interval`, `action_cmds`, `stop_cmds`. A command is
+/// its text, or `{"hex": "…"}` when it is not printable UTF-8. A `state` or `source` outside the
+/// named codes is written as its number in a string (`"7"`); reading takes a name, a number or
+/// a number in a string. Reading needs `mode_name` or `mode`; `version`, `state`, `source`
+/// default to 0, `started`, `user`, command lists to empty.
+///
+/// ```
+/// use joylink_wire::wan::timer::TaskDoc;
+///
+/// let v = serde_json::json!({
+///     "id": 7, "mode_name": "base", "feed_id": "1234567890123456", "name": "morning",
+///     "time_exp": "0_30_7_*_*_1,3,5_*", "cmds": ["power=1"],
+/// });
+/// let doc = TaskDoc::from_json(&v)?;
+/// let back = doc.with_task(|task| {
+///     assert_eq!(task.id(), 7);
+///     task.to_json()
+/// });
+/// assert_eq!(back["time_exp"], "0_30_7_*_*_1,3,5_*");
+/// assert_eq!(back["cmds"][0], "power=1");
+/// # Ok::<(), joylink_wire::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskDoc {
     /// `version`.
