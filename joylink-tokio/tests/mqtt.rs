@@ -11,7 +11,6 @@
     clippy::cast_possible_truncation
 )]
 
-mod broker;
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
@@ -19,8 +18,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use broker::{Broker, Observer, Seen};
 use joylink_session::wan::{Device, DeviceConfig, Event};
+use joylink_test_broker::{Broker, Observer, Seen};
 use joylink_tokio::Clock;
 use joylink_tokio::cloud::{CloudHub, HubRequest, ServerConfig};
 use joylink_tokio::device::{AppAction, DeviceApp, DriverConfig, run_device};
@@ -171,7 +170,7 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
     ));
     let feeds: Vec<String> = (0..n).map(|i| identity(seed, i).0).collect();
     obs.wait_for(20, "200 devices online", |s| {
-        obs_online(&broker::device_states(s), &feeds, None) == 200
+        obs_online(&joylink_test_broker::device_states(s), &feeds, None) == 200
     })
     .await;
     let states = obs_states(&obs);
@@ -224,7 +223,11 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
     a.stop.cancel();
     let t1 = Instant::now();
     obs.wait_for(20, "all devices online at node b", |s| {
-        obs_online(&broker::device_states(s), &feeds, Some("node-b")) == 200
+        obs_online(
+            &joylink_test_broker::device_states(s),
+            &feeds,
+            Some("node-b"),
+        ) == 200
     })
     .await;
     println!(
@@ -513,7 +516,9 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
         .await
     });
     obs.wait_for(10, "device online", |s| {
-        broker::device_states(s).get(&feed).is_some_and(|x| x.0)
+        joylink_test_broker::device_states(s)
+            .get(&feed)
+            .is_some_and(|x| x.0)
     })
     .await;
     obs.publish(
@@ -577,7 +582,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     let r = responses_ok(&seen, "u");
     assert_eq!(r["u4"]["error"]["code"], "timeout");
     assert_eq!(r["u5"]["error"]["code"], "offline");
-    let st = broker::device_states(&seen);
+    let st = joylink_test_broker::device_states(&seen);
     assert_eq!(st[&feed], (false, "node-a".to_string()));
     assert_eq!(r["u2"]["error"]["code"], "bad_request");
     assert_eq!(r["u3"]["error"]["code"], "bad_request");
