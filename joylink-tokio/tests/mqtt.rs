@@ -342,11 +342,9 @@ fn seqs_in(seen: &[Seen], feed: &str) -> BTreeSet<u64> {
         .collect()
 }
 
-/// (3) The broker stops for 3 s and comes back. The devices stay connected and keep uploading
+/// (3) The broker stops for 10 s and comes back. The devices stay connected and keep uploading
 /// (20 a second each). A node whose buffer holds the whole outage loses nothing; a node with a
-/// buffer of 10 drops the oldest and counts exactly what it dropped. The outage is 3 s rather
-/// than 10: what is lost depends on how many events arrive while the broker is away, not on
-/// how long it is away, and 3 s at 20 events/s is already 6 times the small bound.
+/// buffer of 10 drops the oldest and counts exactly what it dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     let Some(mut broker) = Broker::start() else {
@@ -384,7 +382,7 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     let mark = obs.seen.lock().unwrap().len();
     let t = Instant::now();
     tokio::task::block_in_place(|| broker.stop());
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
     assert!(!big.bridge.stats().connected && !small.bridge.stats().connected);
     assert_eq!(
         (big.hub.stats().online, small.hub.stats().online),
@@ -394,7 +392,7 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
     let buffered = (big.bridge.stats().buffered, small.bridge.stats().buffered);
     tokio::task::block_in_place(|| broker.restart());
     println!("broker away {:?}; buffered then {buffered:?}", t.elapsed());
-    assert!(buffered.0 >= 40, "{buffered:?}");
+    assert!(buffered.0 >= 150, "{buffered:?}");
     assert_eq!(buffered.1, 10, "the small buffer is full");
     let t = Instant::now();
     while !(big.bridge.stats().connected && small.bridge.stats().connected) {
