@@ -11,13 +11,11 @@
     clippy::arithmetic_side_effects
 )]
 
-mod broker;
-
 use std::collections::{BTreeSet, HashMap};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use broker::{Broker, Observer, Seen, device_states};
+use joylink_test_broker::{Broker, Observer, Seen, device_states};
 use serde_json::{Value, json};
 
 /// A child process killed on drop.

@@ -431,6 +431,26 @@ fn timer_added_by_the_cloud_fires_and_is_reported() {
     assert_eq!(p.cloud.timer_ids().count(), 0);
 }
 
+static POWER_OFF: [Cmd<'static>; 1] = [Cmd(b"power=0")];
+
+#[test]
+fn timer_updated_by_the_cloud_replaces_the_task() {
+    let mut p = online(14);
+    p.cloud
+        .add_timer(p.now, &every_minute_task(7, &POWER_ON), &mut p.cloud_tx)
+        .unwrap();
+    p.run_for(1_000);
+    let mut task = every_minute_task(7, &POWER_OFF);
+    task.version = 1;
+    let s = p.cloud.update_timer(p.now, &task, &mut p.cloud_tx).unwrap();
+    p.run_for(1_000);
+    assert!(p.cloud_log.contains(&CloudRec::TimerAnswer { serial: s }));
+    assert!(!p.cloud.is_pending(s));
+    assert_eq!(p.device.timers().ids().collect::<Vec<_>>(), [7]);
+    assert_eq!(p.device.timer_command(7), Some(&b"power=0"[..]));
+    assert_eq!(p.cloud.timer_ids().collect::<Vec<_>>(), [7]);
+}
+
 #[test]
 fn timer_snapshot_after_reauth_brings_the_cloud_in_line() {
     let mut p = online(13);
@@ -680,4 +700,44 @@ fn slow_auth_answer_and_retries_still_agree_on_one_key() {
     p.run_for(10_000);
     assert_eq!(p.applied(), [s]);
     assert_eq!(p.connections, 1);
+}
+
+/// Type 14 (spec ch. 12) is handed up decoded: the cloud sees what the device did by itself.
+#[test]
+fn async_result_is_handed_up_decoded() {
+    use joylink_session::wan::CloudIncoming;
+    use joylink_wire::wan::{AsyncResult, ControlType};
+    use joylink_wire::{EncType, FixedText, Header, Magic, PacketType};
+    let mut p = online(15);
+    let ts = p.device.unix_time(p.now).unwrap();
+    let body = AsyncResult {
+        timestamp: ts,
+        biz_code: BizCode::Control,
+        serial: 9,
+        feed_id: FixedText::new("feed_id", b"1234567890123456"),
+        control_type: ControlType::PanelOrRemote,
+        task_timestamp: ts,
+        id: FixedText::new("id", b"t-1"),
+        resp: br#"{"power":"1"}"#,
+    };
+    let mut plain = vec![0u8; body.buffer_len()];
+    body.emit(&mut plain).unwrap();
+    let key = p.cloud.session_key().unwrap();
+    let mode = joylink_crypto::Mode::Session(&key);
+    let header = Header::new(Magic::Wan, PacketType::AsyncResult, EncType::SessionKey);
+    let mut pkt = vec![0u8; joylink_crypto::sealed_len(&mode, 0, plain.len())];
+    pkt[16..16 + plain.len()].copy_from_slice(&plain);
+    let n = joylink_crypto::seal(&header, &mode, 0, plain.len(), &mut pkt).unwrap();
+    pkt.truncate(n);
+    let mut none = |_: &[u8]| None::<AccessKey>;
+    let got = p
+        .cloud
+        .handle_packet(p.now, &mut pkt, &mut none, &mut p.rng, &mut p.cloud_tx)
+        .unwrap();
+    let Some(CloudIncoming::AsyncResult(a)) = got else {
+        panic!("{got:?}")
+    };
+    assert_eq!((a.biz_code, a.serial), (BizCode::Control, 9));
+    assert_eq!(a.id.as_bytes(), b"t-1");
+    assert_eq!(a.resp, br#"{"power":"1"}"#);
 }

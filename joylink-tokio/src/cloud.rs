@@ -31,9 +31,10 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use joylink_crypto::AccessKey;
 use joylink_session::wan::{
-    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, OtaOrderSpec, TxQueue,
+    Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, INNER_CAP, OtaOrderSpec, TxQueue,
+    open_inner,
 };
-use joylink_wire::wan::timer::TimerMessage;
+use joylink_wire::wan::timer::{TaskDoc, TimerMessage};
 use joylink_wire::{BizCode, bytes};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, oneshot};
@@ -182,8 +183,33 @@ pub enum HubEventKind {
         /// The request's serial.
         serial: u32,
     },
-    /// Any other packet the machine handed up, by type (type 14, the async results, among them:
-    /// the machine hands up only its type).
+    /// A gateway's sub-device upload (type 112, spec 7.3.17), already answered; the event's
+    /// feed id is the gateway's. The inner layer is opened here with the sub-device's accesskey
+    /// from the hub's key registry: a sub-device the registry does not know (or whose body does
+    /// not open) is reported as [`HubEventKind::Refused`] instead.
+    SubDevUpload {
+        /// The sub-device's feed id.
+        sub_feed_id: String,
+        /// The snapshot JSON, opened.
+        data: Bytes,
+    },
+    /// An asynchronous control result (type 14, spec ch. 12): an action the device took by
+    /// itself. Not answered (the spec defines no reply).
+    AsyncResult {
+        /// The action's biz_code.
+        biz_code: u32,
+        /// The report's serial.
+        serial: u32,
+        /// `controltype`: 0 a timer task, 1 the panel or a remote.
+        control_type: u8,
+        /// `tasktimestamp`: when the action ran (unix seconds).
+        task_timestamp: u32,
+        /// The task id (`id[32]`, empty for panel or remote control).
+        id: String,
+        /// `resp[]`: the result, usually a JSON document.
+        data: Bytes,
+    },
+    /// Any other packet the machine handed up, by type.
     Other {
         /// The packet type.
         packet_type: u8,
@@ -288,6 +314,17 @@ pub enum HubRequest {
         /// The task ids.
         ids: Vec<i32>,
     },
+    /// Add a timer task (1091, spec 10.2); answered by [`HubEventKind::TimerAnswer`] (191).
+    AddTimer {
+        /// The task (its JSON form, owned).
+        task: TaskDoc,
+    },
+    /// Replace a timer task of the same id (1092, spec 10.4); answered by
+    /// [`HubEventKind::TimerAnswer`] (192).
+    UpdateTimer {
+        /// The task (its JSON form, owned).
+        task: TaskDoc,
+    },
     /// Unbind sub-devices of a gateway (type 113, spec 7.3.23); answered by
     /// [`HubEventKind::SubDevUnbound`].
     UnbindSubs {
@@ -322,6 +359,8 @@ impl HubRequest {
                 cloud.start_ota(now, &order, tx)
             }
             Self::Timers { biz_code, ids } => cloud.manage_timers(now, *biz_code, ids, tx),
+            Self::AddTimer { task } => task.with_task(|t| cloud.add_timer(now, t, tx)),
+            Self::UpdateTimer { task } => task.with_task(|t| cloud.update_timer(now, t, tx)),
             Self::UnbindSubs { feed_ids } => {
                 let feeds: Vec<&[u8]> = feed_ids.iter().map(String::as_bytes).collect();
                 cloud.unbind_subs(now, &feeds, tx)
@@ -786,6 +825,17 @@ impl CloudHub {
                         CloudIncoming::SubDevUnbound { serial } => {
                             HubEventKind::SubDevUnbound { serial }
                         }
+                        CloudIncoming::SubDevUpload { feed_id, data } => {
+                            sub_upload(keys, feed_id.as_bytes(), data)
+                        }
+                        CloudIncoming::AsyncResult(a) => HubEventKind::AsyncResult {
+                            biz_code: a.biz_code.value(),
+                            serial: a.serial,
+                            control_type: a.control_type.into(),
+                            task_timestamp: a.task_timestamp,
+                            id: String::from_utf8_lossy(a.id.as_bytes()).into_owned(),
+                            data: Bytes::copy_from_slice(a.resp),
+                        },
                         _ => HubEventKind::Other { packet_type: ptype },
                     };
                     if let Some(f) = &feed {
@@ -931,6 +981,26 @@ enum Wake {
 enum Step {
     Go,
     Close(CloseReason),
+}
+
+/// A sub-device's upload (type 112) opened with its accesskey from the registry, or why not.
+fn sub_upload(keys: &HashMap<Vec<u8>, AccessKey>, sub: &[u8], sealed: &[u8]) -> HubEventKind {
+    let name = String::from_utf8_lossy(sub).into_owned();
+    let Some(key) = keys.get(sub) else {
+        return HubEventKind::Refused {
+            error: format!("sub-device upload from {name}: no accesskey for it"),
+        };
+    };
+    let mut out = [0u8; INNER_CAP];
+    match open_inner(key, sealed, &mut out) {
+        Ok(plain) => HubEventKind::SubDevUpload {
+            sub_feed_id: name,
+            data: Bytes::copy_from_slice(plain),
+        },
+        Err(e) => HubEventKind::Refused {
+            error: format!("sub-device upload from {name}: {e}"),
+        },
+    }
 }
 
 /// The biz_code and `code` of a timer answer (a query's `code` is its number of tasks).

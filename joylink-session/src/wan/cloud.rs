@@ -13,8 +13,8 @@ use joylink_wire::wan::timer::{
     TaskCodeResponse as TimerCode, TaskRequest, TimerMessage,
 };
 use joylink_wire::wan::{
-    AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch, SubDevOnline,
-    TaskReportResponse, Timestamped, WanMessage,
+    AsyncResult, AuthRequestOpt, AuthResponse, AuthResponseOpt, CodeResponse, Control, InfoFetch,
+    SubDevOnline, TaskReportResponse, Timestamped, WanMessage,
 };
 use joylink_wire::{
     BizCode, CrcPolicy, Direction, FixedText, PacketType, Reassembler, ReassemblyStatus,
@@ -263,7 +263,10 @@ pub enum CloudIncoming<'a> {
         /// The request's serial.
         serial: u32,
     },
-    /// Anything else (type 14 async results, sub-device uploads, ...): the plaintext body.
+    /// An asynchronous control result (type 14, spec ch. 12): an action the device took by
+    /// itself (a timer, its panel), decoded. Not answered (the spec defines no reply).
+    AsyncResult(AsyncResult<'a>),
+    /// Anything else the machine does not interpret, by packet type.
     Other {
         /// The packet type.
         packet_type: PacketType,
@@ -680,6 +683,29 @@ impl Cloud {
         Ok(serial)
     }
 
+    /// Replaces a timer task on the device (1092, spec 10.4) with `task` (same id; the cloud
+    /// raises its `version`, spec 10.12); returns the serial. Answered with 192 as a
+    /// [`CloudIncoming::TimerAnswer`].
+    ///
+    /// # Errors
+    /// As [`Cloud::control`].
+    pub fn update_timer<const N: usize>(
+        &mut self,
+        now: Instant,
+        task: &Task<'_>,
+        tx: &mut TxQueue<N>,
+    ) -> Result<u32> {
+        let serial = self.allocate(now, RequestKind::Timer, task.id())?;
+        let tasks = [*task];
+        let msg = TimerMessage::Update(TaskRequest {
+            preamble: ControlHeader::new(self.ts(now), BizCode::TimerUpdate, serial),
+            tasks: List::from_slice(&tasks),
+        });
+        self.send_timer(&msg, tx)
+            .inspect_err(|_| self.unallocate(serial))?;
+        Ok(serial)
+    }
+
     /// Deletes (1093), stops (1095), restarts (1096) or queries (1094) timer tasks by id (empty:
     /// all); returns the serial.
     ///
@@ -943,6 +969,7 @@ impl Cloud {
             }
             WanMessage::SubDevControlResponse(c) => Some(self.sub_control_answer(c)),
             WanMessage::SubDevUnbindResponse(u) => Some(self.sub_unbind_answer(&u)),
+            WanMessage::AsyncResult(a) => Some(CloudIncoming::AsyncResult(a)),
             other => Some(CloudIncoming::Other {
                 packet_type: other.packet_type(),
             }),

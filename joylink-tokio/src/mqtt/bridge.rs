@@ -19,7 +19,7 @@ use super::outbox::{Message, Outbox};
 use super::payload::{self, ErrorCode};
 use super::stats::{Counters, MqttStats, add};
 use super::topics::{CommandKind, EventKind, Parsed, Topics, valid_level};
-use crate::cloud::{CloudHub, HubEvent, HubEventKind};
+use crate::cloud::{CloudHub, HubEvent, HubEventKind, HubRequest};
 use crate::{Error, Result};
 
 /// Commands remembered to drop the second copy a node gets when both its per-device and the
@@ -411,8 +411,26 @@ impl<'a> State<'a> {
                     json!({ "data": payload::document(data) }),
                 );
             }
-            HubEventKind::Other { packet_type: 14 } => {
-                self.event(feed, EventKind::Async, 14, json!({}));
+            HubEventKind::SubDevUpload { sub_feed_id, data } => {
+                // On the sub-device's own subtree: the rest of the cloud addresses a
+                // sub-device by its feed id, whichever gateway carries it.
+                let f = json!({ "gateway": &**feed, "data": payload::document(data) });
+                self.event(sub_feed_id, EventKind::Upload, 112, f);
+            }
+            HubEventKind::AsyncResult {
+                biz_code,
+                serial,
+                control_type,
+                task_timestamp,
+                id,
+                data,
+            } => {
+                let f = json!({
+                    "biz_code": biz_code, "serial": serial, "control_type": control_type,
+                    "task_timestamp": task_timestamp, "id": id,
+                    "data": payload::document(data),
+                });
+                self.event(feed, EventKind::Async, 14, f);
             }
             HubEventKind::ControlResponse {
                 serial,
@@ -541,7 +559,16 @@ impl<'a> State<'a> {
 
     async fn execute(&mut self, feed: &str, kind: CommandKind, body: &[u8]) {
         let cmd = match payload::parse_command(kind, body) {
-            Ok(c) => c,
+            Ok(mut c) => {
+                if let HubRequest::AddTimer { task } | HubRequest::UpdateTimer { task } =
+                    &mut c.request
+                {
+                    // spec 10: a task of the full form names its device.
+                    task.label
+                        .get_or_insert_with(|| (feed.to_string(), String::new()));
+                }
+                c
+            }
             Err((code, msg)) => {
                 let rid = payload::request_id(body);
                 self.respond_err(feed, kind, rid.as_deref(), code, &msg);

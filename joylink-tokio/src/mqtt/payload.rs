@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use joylink_wire::wan::timer::TaskDoc;
+
 use super::topics::CommandKind;
 use crate::cloud::{CloseReason, HubRequest};
 
@@ -84,7 +86,7 @@ pub enum ErrorCode {
     BadRequest,
     /// The machine refused the request (too many outstanding, a field it cannot carry).
     Refused,
-    /// A kind the node does not carry yet.
+    /// A kind the node does not carry (none today; kept for kinds a later contract adds).
     Unsupported,
 }
 
@@ -165,7 +167,7 @@ fn valid_request_id(id: &str) -> bool {
 /// Reads a command of `kind`.
 ///
 /// # Errors
-/// The message for a `bad_request` (or `unsupported`) response.
+/// The error code and message of the response to a command that cannot be sent.
 pub fn parse_command(kind: CommandKind, payload: &[u8]) -> Result<Command, (ErrorCode, String)> {
     let bad = |m: &str| (ErrorCode::BadRequest, m.to_string());
     let v: Value = serde_json::from_slice(payload).map_err(|e| bad(&format!("not JSON: {e}")))?;
@@ -242,12 +244,21 @@ pub fn parse_command(kind: CommandKind, payload: &[u8]) -> Result<Command, (Erro
         CommandKind::TimerStop => timers(1095)?,
         CommandKind::TimerRestart => timers(1096)?,
         CommandKind::TimerAdd | CommandKind::TimerModify => {
-            return Err((
-                ErrorCode::Unsupported,
-                "timer tasks are added and modified through the session machine's binary task \
-                 form, not carried over MQTT yet"
-                    .to_string(),
-            ));
+            let task = o
+                .get("task")
+                .filter(|t| t.is_object())
+                .ok_or_else(|| bad("task: the timer task's JSON object"))?;
+            let task = TaskDoc::from_json(task).map_err(|e| match e {
+                joylink_wire::Error::Json { what, .. } => {
+                    bad(&format!("task.{what}: missing or not of its type"))
+                }
+                e => bad(&format!("task: {e}")),
+            })?;
+            if kind == CommandKind::TimerAdd {
+                HubRequest::AddTimer { task }
+            } else {
+                HubRequest::UpdateTimer { task }
+            }
         }
         CommandKind::Unbind => {
             let feeds = o
@@ -316,12 +327,35 @@ mod tests {
                 "{k:?}"
             );
         }
-        assert_eq!(
-            parse_command(CommandKind::TimerAdd, br#"{"request_id":"r"}"#)
-                .unwrap_err()
-                .0,
-            ErrorCode::Unsupported
+        let add = parse_command(
+            CommandKind::TimerAdd,
+            br#"{"request_id":"r","task":{"id":7,"mode_name":"base","time_exp":"0_*_*_*_*_*_*","cmds":["power=1"]}}"#,
+        )
+        .unwrap();
+        assert!(matches!(add.request, HubRequest::AddTimer { ref task } if task.head.id == 7));
+        let modify = parse_command(
+            CommandKind::TimerModify,
+            br#"{"request_id":"r","task":{"id":7,"version":1,"mode":3,"interval":60}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(modify.request, HubRequest::UpdateTimer { ref task } if task.version == 1)
         );
+        for p in [
+            &br#"{"request_id":"r"}"#[..],
+            br#"{"request_id":"r","task":[1]}"#,
+            br#"{"request_id":"r","task":{"mode_name":"base","time_exp":"x"}}"#,
+        ] {
+            let (code, msg) = parse_command(CommandKind::TimerAdd, p).unwrap_err();
+            assert_eq!(code, ErrorCode::BadRequest);
+            assert!(msg.starts_with("task"), "{msg}");
+        }
+        let (_, msg) = parse_command(
+            CommandKind::TimerAdd,
+            br#"{"request_id":"r","task":{"mode_name":"base","time_exp":"x"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(msg, "task.id: missing or not of its type");
         assert_eq!(
             request_id(br#"{"request_id":"x","data":5}"#).as_deref(),
             Some("x")

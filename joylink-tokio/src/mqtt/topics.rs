@@ -20,9 +20,9 @@ pub enum CommandKind {
     TimerStop,
     /// Timer tasks: restart (1096, spec 10.7).
     TimerRestart,
-    /// Timer tasks: add (1091, spec 10.2). Not carried yet: answered `unsupported`.
+    /// Timer tasks: add (1091, spec 10.2), the task in its JSON form.
     TimerAdd,
-    /// Timer tasks: modify (1092, spec 10.4). Not carried yet: answered `unsupported`.
+    /// Timer tasks: modify (1092, spec 10.4), the task in its JSON form.
     TimerModify,
     /// Unbind sub-devices of a gateway (type 113, spec 7.3.23).
     Unbind,

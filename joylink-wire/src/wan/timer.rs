@@ -5,8 +5,13 @@
 //! [`Task`]. Time itself (parsing a `time_exp`, the next firing, snapshot reconciliation) is
 //! `joylink-timer`'s: this module only moves the bytes.
 
+#[cfg(feature = "json")]
+mod json;
 mod list;
 mod task;
+
+#[cfg(feature = "json")]
+pub use json::{TaskBodyDoc, TaskDoc};
 
 pub use list::{List, ListIter};
 pub use task::{

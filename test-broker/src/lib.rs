@@ -1,7 +1,8 @@
-//! Test support (the same as joylink-tokio/tests/broker): a mosquitto child process on a free
-//! loopback port (killed on drop), and an MQTT observer that records every message under `joylink/#`.
+//! Test support for the MQTT tests of joylink-tokio and joylink-cli: a mosquitto child process
+//! on a free loopback port (killed on drop), and an MQTT observer that records every message
+//! under `joylink/#`. This crate is `publish = false` and only ever a dev-dependency (cargo
+//! drops a path-only dev-dependency from a packaged crate).
 #![allow(
-    dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -38,6 +39,7 @@ pub fn mosquitto() -> Option<PathBuf> {
 /// A mosquitto on 127.0.0.1:`port`, with persistence in a directory of its own (so that a
 /// restart keeps the observer's session, as a production broker would); killed on drop.
 pub struct Broker {
+    /// The loopback port it listens on.
     pub port: u16,
     bin: PathBuf,
     dir: PathBuf,
@@ -84,6 +86,7 @@ impl Broker {
         Some(b)
     }
 
+    /// `mqtt://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("mqtt://127.0.0.1:{}", self.port)
     }
@@ -153,19 +156,25 @@ impl Drop for Broker {
 /// One message seen on the broker.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// Its topic.
     pub topic: String,
+    /// Its payload, as JSON (`null` when it is not).
     pub json: serde_json::Value,
+    /// Whether the broker delivered it as retained.
     pub retain: bool,
 }
 
 /// An MQTT client subscribed to `joylink/#` (persistent session, QoS 1) recording everything.
 pub struct Observer {
+    /// The client, to publish commands with.
     pub client: AsyncClient,
+    /// Every message seen so far, in order.
     pub seen: Arc<Mutex<Vec<Seen>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Observer {
+    /// Connects as `id` to the broker on `port` and waits until subscribed.
     pub async fn connect(port: u16, id: &str) -> Self {
         let mut o = MqttOptions::new(id, "127.0.0.1", port);
         o.set_clean_session(false);
@@ -210,6 +219,7 @@ impl Observer {
         Self { client, seen, task }
     }
 
+    /// Publishes `json` on `topic`, QoS 1, not retained.
     pub async fn publish(&self, topic: &str, json: &serde_json::Value) {
         self.client
             .publish(topic, QoS::AtLeastOnce, false, json.to_string())
