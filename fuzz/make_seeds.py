@@ -149,6 +149,45 @@ def main():
     write("serde_types", "session-cloud-bad-len", b"\x7f" + cloud.replace('"feed_len":0', '"feed_len":99').replace('"state":"AwaitingAuth"', '"state":"Online"').encode())
     # timer_message: spec 10.1 "is timer supported" request: ts, biz 1090, serial (no vectors exist).
     write("timer_message", "spec-10.1", bytes.fromhex("00e1f505" "42040000" "07000000"))
+    ffi_lan_seeds()
+
+
+def ffi_lan_seeds():
+    """fuzz_targets/ffi_lan.rs: a config byte (bit 0 gateway, bit 1 activated at boot, bit 2 a
+    sub-device restored), then records [selector][time step][peer][len][bytes]; selector % 8:
+    0 raw, 1 + 8 * i sealed with the current localkey as type (3, 4, 103, 104, 105)[i], 2 / 10
+    ECDH type 2 / 102, 3 scan, 4 respond (| 16: with the datagram's bytes), 5 poll_transmit,
+    6 deadline and timeout, 7 persisted state. Sealed plaintexts start with the timestamp."""
+    def rec(sel, data, step=1, peer=1):
+        return bytes([sel, step, peer, len(data)]) + data
+
+    def ts(n):
+        return n.to_bytes(4, "little")
+
+    scan = rec(3, b'{"cmd":2,"uuid":"5708AB","status":0}', peer=0)
+    write_key = rec(2, ts(14) + b'{"data":{"feedid":"1","accesskey":"961745eaa28c7ff6854b94a91ce19a91",'
+                    b'"localkey":"5f3e1b2a4c6d8e9f0a1b2c3d4e5f6a7b"}}', peer=3)
+    get = rec(1, ts(10) + b'{"cmd":4}')
+    ctl = rec(1, ts(11) + b'{"cmd":5,"data":{"streams":[{"stream_id":"switch","current_value":"1"}]}}')
+    answer = rec(4, b'{"code":0,"streams":[{"stream_id":"switch","current_value":"1"}]}', step=2)
+    echo = rec(4 | 16, b"x" * 40)
+    script = rec(9, ts(12) + bytes.fromhex("ea030000070000000102"), peer=2)
+    add_sub = rec(33, ts(13) + b'{"cmd":105,"data":{"mac":"AABBCCDDEEFF","productuuid":"83453A","protocol":1}}')
+    sub_auth = rec(10, ts(16) + b'{"data":[{"mac":"AABBCCDDEEFF","feedid":"135902253148451599",'
+                   b'"accesskey":"961745eaa28c7ff6854b94a91ce19a91","localkey":"22dc6dd29b5b3b2f80cc44d6cb3aad1a"}]}', peer=3)
+    sub_script = rec(25, ts(15) + bytes.fromhex("ea03000009000000") + b"135902253148451506" + bytes(32))
+    small_tx = rec(5, b"")
+    tx = rec(5, b"x" * 40)
+    late = rec(6, b"", step=255) + rec(6, b"", step=255)
+    persist = rec(7, b"", step=0, peer=0) + rec(7, b"", step=1, peer=2) + rec(7, b"", step=9)
+    write("ffi_lan", "scan", b"\x00" + scan + tx)
+    write("ffi_lan", "write-key-then-control", b"\x00" + scan + write_key + persist[:4] + get + answer
+          + ctl + echo + script + answer + small_tx + late)
+    write("ffi_lan", "activated-json", b"\x02" + get + answer + ctl + late + answer + persist)
+    write("ffi_lan", "activated-script", b"\x02" + script + script + answer + small_tx + tx)
+    write("ffi_lan", "gateway", b"\x07" + scan + add_sub + sub_auth + sub_script + answer + get
+          + answer + persist + late)
+    write("ffi_lan", "gateway-write-key", b"\x01" + write_key + add_sub + scan + persist)
 
 
 if __name__ == "__main__":

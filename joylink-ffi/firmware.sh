@@ -13,7 +13,7 @@
 #     (.data + .bss) per image, the same for an empty main (the baseline the SDK figures
 #     subtract), and the worst-case stack of the C ABI's entry points
 #     (firmware/stack.py, a static call-graph estimate over the disassembly);
-#   - fails when an image's flash or static RAM, or an ECDH entry point's stack, grows more than
+#   - fails when an image's flash or static RAM, or a budgeted entry point's stack, grows more than
 #     10 % past flash-budget.txt, or when an image links newlib's abort (the panic must trap).
 #     Raising a budget is a deliberate change: edit flash-budget.txt with a comment saying why.
 # Needs: rustup (or the target already installed), arm-none-eabi-gcc + newlib (Debian:
@@ -53,6 +53,11 @@ images=(
   "lan+wan|wan|-DFW_WAN=1"
   "lan+wan+ecdh|wan,ecdh|-DFW_WAN=1 -DFW_ECDH=1"
   "lan+wan+ecdh+timers|full|-DFW_WAN=1 -DFW_ECDH=1 -DFW_TIMERS=1"
+  # The LAN session machine (jl_lan_device_*: discovery, write-key, JSON and script control)
+  # instead of the packet functions on the stub UDP port; LAN only.
+  "lan-machine|lan|-DFW_WAN=0 -DFW_LAN_MACHINE=1"
+  # A whole gateway: the full image with the LAN machine as a gateway (jl_gateway_*, 8 subs).
+  "gateway|full|-DFW_WAN=1 -DFW_ECDH=1 -DFW_TIMERS=1 -DFW_LAN_MACHINE=1 -DFW_GATEWAY=1"
   # The SDK's measured operations only (firmware/sdk_ops.c), with the CRC16 a small firmware
   # picks: the bitwise loop (no table); and with the 256-entry table.
   "sdk-ops|wan,ecdh,joylink-wire/crc-bitwise|@firmware/sdk_ops.c"
@@ -148,11 +153,15 @@ for spec in "${images[@]}"; do
     fail=1
   fi
 done
-echo "  gateway: no image — the gateway session machine has no C ABI yet (joylink-ffi/README.md)"
 
 echo
 echo "== stack: worst case per entry point (static estimate, lan+wan+ecdh+timers image)"
 python3 firmware/stack.py "$out/fw-lan+wan+ecdh+timers.elf" | tee "$out/stack.txt"
+echo "== stack: the LAN machine and the gateway (gateway image; lan-machine image for comparison)"
+python3 firmware/stack.py --path "$out/fw-gateway.elf" jl_lan_device_ jl_gateway_ |
+  sed 's/::h[0-9a-f]\{16\}//g' | tee -a "$out/stack.txt"
+python3 firmware/stack.py "$out/fw-lan-machine.elf" jl_lan_device_ | sed 's/^/  lan-machine:/' |
+  tee "$out/stack-lan-machine.txt"
 echo "== stack: the sdk-ops image (the codecs and CRC16 the example does not call; worst chains)"
 python3 firmware/stack.py --path "$out/fw-sdk-ops.elf" jl_ | sed 's/::h[0-9a-f]\{16\}//g' | tee -a "$out/stack.txt"
 # Stack budgets ("stack:<entry point> bytes" rows of flash-budget.txt), same 10 % rule.
