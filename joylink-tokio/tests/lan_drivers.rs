@@ -557,26 +557,26 @@ async fn script_bodies_pass_through_the_translator() {
     use joylink_session::lan::Translator;
     struct Tagging;
     impl Translator for Tagging {
-        fn command(
+        fn pri2jds(
             &mut self,
-            _: RequestKind,
+            biz: BizCode,
+            bin: &[u8],
+            out: &mut [u8],
+        ) -> joylink_session::Result<(usize, BizCode)> {
+            if bin == b"refuse" {
+                return Err(joylink_session::Error::Dropped("not understood"));
+            }
+            let t = [b"json:", bin].concat();
+            out[..t.len()].copy_from_slice(&t);
+            Ok((t.len(), biz))
+        }
+        fn jds2pri(
+            &mut self,
+            _: BizCode,
             cmd: &[u8],
             out: &mut [u8],
         ) -> joylink_session::Result<usize> {
-            if cmd == b"refuse" {
-                return Err(joylink_session::Error::Dropped("not understood"));
-            }
-            let t = [b"json:", cmd].concat();
-            out[..t.len()].copy_from_slice(&t);
-            Ok(t.len())
-        }
-        fn response(
-            &mut self,
-            _: RequestKind,
-            answer: &[u8],
-            out: &mut [u8],
-        ) -> joylink_session::Result<usize> {
-            let t = [answer, b"|lua"].concat();
+            let t = [cmd, b"|lua"].concat();
             out[..t.len()].copy_from_slice(&t);
             Ok(t.len())
         }
