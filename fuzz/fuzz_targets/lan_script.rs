@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let mut out = vec![0u8; c.buffer_len()];
         assert_eq!(c.emit(&mut out), Ok(data.len()));
         assert_eq!(out, data);
-        assert_eq!(ControlResponse::parse(data).map(|r| r.resp), Ok(c.cmd));
+        assert_eq!(ControlResponse::parse(data).map(|r| r.resp), Ok(c.data));
     }
     if let Ok(c) = SubDevControl::parse(data) {
         let mut out = vec![0u8; c.buffer_len()];

@@ -36,7 +36,8 @@ mod subdev_script;
 pub use crate::Timestamped;
 pub use quirk::Quirk;
 
-pub use script_control::{Control, ControlResponse, ScriptBody, is_script_response};
+pub use crate::Control;
+pub use script_control::{ControlResponse, ScriptBody, is_script_response};
 pub use subdev_script::{
     ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse, SubDevScriptBody,
 };

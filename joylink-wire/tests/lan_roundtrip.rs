@@ -463,7 +463,7 @@ fn feedid() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #[test]
     fn script_bodies_round_trip(ts in any::<u32>(), biz in any::<u32>(), serial in any::<u32>(), data in vec(any::<u8>(), 0..64)) {
-        let c = Control { timestamp: ts, biz_code: BizCode::from(biz), serial, cmd: &data };
+        let c = Control { timestamp: ts, biz_code: BizCode::from(biz), serial, data: &data };
         let mut buf = vec![0xa5; c.buffer_len()];
         prop_assert_eq!(c.emit(&mut buf).unwrap(), buf.len());
         prop_assert_eq!(Control::parse(&buf).unwrap(), c);

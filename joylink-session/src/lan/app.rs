@@ -557,7 +557,7 @@ impl App {
             timestamp: self.next_ts(now),
             biz_code,
             serial,
-            cmd,
+            data: cmd,
         });
         self.seal_to(addr, &m, &Mode::LocalKey(&key), &[])?;
         Ok(self.expect(now, addr, Kind::Script { serial }))

@@ -428,7 +428,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                     biz_code: c.biz_code,
                     serial: c.serial,
                 };
-                self.new_request(now, from, kind, c.cmd).map(Some)
+                self.new_request(now, from, kind, c.data).map(Some)
             }
             PacketType::SubDevScriptControl if SUBS > 0 => self.on_sub_script(now, from, datagram),
             _ => Err(Error::Dropped("not a request this device serves")),

@@ -2,12 +2,13 @@
 
 use alloc::vec::Vec;
 
+use crate::Control;
 use crate::Timestamped;
 use crate::lan::discovery::{ScanRequest, ScanResponse};
 use crate::lan::json_body::JsonBody;
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
 use crate::lan::quirk::Quirk;
-use crate::lan::script_control::{Control, ControlResponse, is_script_response};
+use crate::lan::script_control::{ControlResponse, is_script_response};
 use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
 use crate::lan::subdev_script::{SubDevControl, SubDevControlResponse};
 use crate::lan::write_key::{WriteKeyRequest, WriteKeyResponse};
