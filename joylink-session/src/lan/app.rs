@@ -9,7 +9,7 @@ use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, Mode, PublicKey, Shared
 use joylink_wire::lan::{
     AddSubDevRequest, Control, ControlResponse, JsonControlRequest, Message, Quirk, ResponseLayout,
     SUBDEV_SCRIPT_FIXED_LEN, ScanRequest, ScanStatus, SubDevAuthData, SubDevAuthRequest,
-    SubDevControlResponse, SubDevProtocol, Timestamped, WriteKeyData, WriteKeyRequest,
+    SubDevProtocol, SubDevScriptControlResponse, Timestamped, WriteKeyData, WriteKeyRequest,
     is_script_response,
 };
 use joylink_wire::{
@@ -938,7 +938,7 @@ impl App {
         let entry = self.entry(from)?;
         // The spec layout first; shipped gateways put the feedid at offset 0 and send no serial.
         for layout in [ResponseLayout::Spec, ResponseLayout::Shipped] {
-            let Ok(r) = SubDevControlResponse::parse_with(&plain, layout) else {
+            let Ok(r) = SubDevScriptControlResponse::parse_with(&plain, layout) else {
                 continue;
             };
             let Ok(feedid) = r.feed_id.to_str() else {

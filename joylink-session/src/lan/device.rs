@@ -3,7 +3,7 @@
 use core::net::SocketAddr;
 
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, Mode, PublicKey};
-use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, Style, SubDevControl};
+use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, Style, SubDevScriptControl};
 use joylink_wire::{BizCode, CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType};
 
 use super::fixed::FixedStr;
@@ -585,7 +585,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let opened = crate::sealing::open_plain(datagram, &mode, true)?;
         let start = HEADER_LEN.saturating_add(usize::from(opened.header.opt_len));
         let plain_len = opened.plaintext.len();
-        let c = SubDevControl::parse(opened.plaintext)?;
+        let c = SubDevScriptControl::parse(opened.plaintext)?;
         let (ts, biz_code, serial) = (c.timestamp, c.biz_code, c.serial);
         let feedid = c.feed_id;
         let index = self
