@@ -54,7 +54,7 @@ fn peer() -> SocketAddr {
 fn device() -> Device {
     let mut dev: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
     dev.set_activation(Some(Activation {
-        feedid: FixedStr::new("7882708419766653").unwrap(),
+        feed_id: FixedStr::new("7882708419766653").unwrap(),
         accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
         localkey: LOCALKEY.parse().unwrap(),
         server: FixedStr::EMPTY,
