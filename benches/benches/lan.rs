@@ -58,7 +58,7 @@ fn type4_plaintext() -> Vec<u8> {
         timestamp: 1_700_000_000,
         biz_code: BizCode::Control,
         serial: 7,
-        cmd,
+        data: cmd,
     };
     let mut out = vec![0u8; c.buffer_len()];
     c.emit(&mut out).unwrap();

@@ -5,7 +5,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use joylink_lua_types::{LuaTranslator, Translator};
+use joylink_lua_types::LuaTranslator;
 use joylink_wire::BizCode;
 use std::hint::black_box;
 

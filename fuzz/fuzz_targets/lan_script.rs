@@ -3,7 +3,7 @@
 #![no_main]
 
 use joylink_wire::lan::{
-    Control, ControlResponse, ResponseLayout, ScriptBody, SubDevControl, SubDevControlResponse,
+    Control, ControlResponse, ResponseLayout, ScriptBody, SubDevScriptControl, SubDevScriptControlResponse,
     SubDevScriptBody, is_script_response,
 };
 use libfuzzer_sys::fuzz_target;
@@ -25,12 +25,12 @@ fuzz_target!(|data: &[u8]| {
         let mut out = vec![0u8; c.buffer_len()];
         assert_eq!(c.emit(&mut out), Ok(data.len()));
         assert_eq!(out, data);
-        assert_eq!(ControlResponse::parse(data).map(|r| r.resp), Ok(c.cmd));
+        assert_eq!(ControlResponse::parse(data).map(|r| r.resp), Ok(c.data));
     }
-    if let Ok(c) = SubDevControl::parse(data) {
+    if let Ok(c) = SubDevScriptControl::parse(data) {
         let mut out = vec![0u8; c.buffer_len()];
         assert_eq!(c.emit(&mut out), Ok(data.len()));
-        let back = SubDevControl::parse(&out).expect("re-parses");
+        let back = SubDevScriptControl::parse(&out).expect("re-parses");
         assert_eq!(
             (
                 back.timestamp,
@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     for layout in [ResponseLayout::Spec, ResponseLayout::Shipped] {
-        if let Ok(r) = SubDevControlResponse::parse_with(data, layout) {
+        if let Ok(r) = SubDevScriptControlResponse::parse_with(data, layout) {
             assert_eq!(r.resp.len(), data.len() - 44);
         }
     }

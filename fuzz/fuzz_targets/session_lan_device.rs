@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let sub_local: LocalKey = "22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse().unwrap();
     let mut gw: Gateway<2> = Gateway::new(device_pair.clone(), DeviceInfo::default());
     gw.set_activation(Some(Activation {
-        feedid: FixedStr::new("7882708419766653").unwrap(),
+        feed_id: FixedStr::new("7882708419766653").unwrap(),
         accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
         localkey: local.clone(),
         server: FixedStr::EMPTY,
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
             productuuid: FixedStr::new("83453A").unwrap(),
             protocol: 1,
             state: SubDeviceState::Authorized,
-            feedid: FixedStr::new("135902253148451506").unwrap(),
+            feed_id: FixedStr::new("135902253148451506").unwrap(),
             localkey: Some(sub_local),
             accesskey: None,
         }),

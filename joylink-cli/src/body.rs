@@ -352,7 +352,7 @@ fn lan_body(
             c.biz_code,
             c.serial,
             "cmd",
-            c.cmd,
+            c.data,
         ),
         Message::ScriptControlResponse(c) => script(
             "script_control_response",
@@ -778,7 +778,7 @@ pub fn from_json(
                 timestamp: ts,
                 biz_code: BizCode::from(get_u32(obj, "biz_code")?),
                 serial: get_u32(obj, "serial")?,
-                cmd: &cmd,
+                data: &cmd,
             };
             (emit_with(c.buffer_len(), |b| c.emit(b))?, Down)
         }
@@ -795,7 +795,7 @@ pub fn from_json(
         (Magic::Lan, "subdev_script_control") => {
             let cmd = get_inner(obj, "cmd", SubKey::Local, keys)?;
             let feedid = get_str(obj, "feedid")?;
-            let c = lan::SubDevControl {
+            let c = lan::SubDevScriptControl {
                 timestamp: ts,
                 biz_code: BizCode::from(get_u32(obj, "biz_code")?),
                 serial: get_u32(obj, "serial")?,
@@ -807,7 +807,7 @@ pub fn from_json(
         (Magic::Lan, "subdev_script_control_response") => {
             let resp = get_inner(obj, "resp", SubKey::Local, keys)?;
             let feedid = get_str(obj, "feedid")?;
-            let c = lan::SubDevControlResponse {
+            let c = lan::SubDevScriptControlResponse {
                 timestamp: ts,
                 biz_code: BizCode::from(get_u32(obj, "biz_code")?),
                 serial: get_u32(obj, "serial")?,

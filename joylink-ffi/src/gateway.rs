@@ -132,7 +132,7 @@ fn row_of(e: &SubDeviceEntry) -> JlSubDevice {
         &mut r.product_uuid_len,
         e.productuuid.as_str(),
     );
-    put(&mut r.feed_id, &mut r.feed_id_len, e.feedid.as_str());
+    put(&mut r.feed_id, &mut r.feed_id_len, e.feed_id.as_str());
     if let Some(k) = &e.accesskey {
         r.access_key = *k.raw_secret_bytes();
     }
@@ -162,7 +162,7 @@ fn entry_of(r: &JlSubDevice) -> Status<SubDeviceEntry> {
         } else {
             SubDeviceState::Waiting
         },
-        feedid: text(&r.feed_id, r.feed_id_len)?,
+        feed_id: text(&r.feed_id, r.feed_id_len)?,
         localkey: if authorized {
             Some(LocalKey::from_ascii(&r.local_key)?)
         } else {
@@ -276,7 +276,7 @@ mod tests {
             productuuid: FixedStr::new("UUID01").unwrap_or_default(),
             protocol: 1,
             state: SubDeviceState::Authorized,
-            feedid: FixedStr::new("feed-7").unwrap_or_default(),
+            feed_id: FixedStr::new("feed-7").unwrap_or_default(),
             localkey: LocalKey::from_ascii(&[b'c'; 32]).ok(),
             accesskey: AccessKey::from_ascii(&[b'd'; 32]).ok(),
         };

@@ -515,7 +515,7 @@ impl<const SUBS: usize> Lan<SUBS> {
             server_len: 0,
             port: 0,
         };
-        let feed = a.feedid.as_str().as_bytes();
+        let feed = a.feed_id.as_str().as_bytes();
         copy_into(&mut out.feed_id, &mut out.feed_id_len, feed)?;
         // `joylink_server[0]` is `host:port`; a server without a port keeps port 0.
         let server = a.server.as_str();
@@ -583,7 +583,7 @@ fn activation_of(a: &JlActivation) -> Status<Activation> {
     }
     let server = text(server.get(..n).unwrap_or_default())?;
     Ok(Activation {
-        feedid: FixedStr::new(text(feed)?).ok_or(JL_ERR_INVALID_ARGUMENT)?,
+        feed_id: FixedStr::new(text(feed)?).ok_or(JL_ERR_INVALID_ARGUMENT)?,
         accesskey: AccessKey::from_ascii(&a.access_key)?,
         localkey: LocalKey::from_ascii(&a.local_key)?,
         server: FixedStr::new(server).ok_or(JL_ERR_INVALID_ARGUMENT)?,
@@ -926,7 +926,7 @@ mod tests {
     #[test]
     fn activation_round_trips_through_the_c_record() {
         let a = Activation {
-            feedid: FixedStr::new("1234567890123456").unwrap_or_default(),
+            feed_id: FixedStr::new("1234567890123456").unwrap_or_default(),
             accesskey: AccessKey::from_ascii(&[b'a'; 32]).unwrap_or_else(|_| unreachable!()),
             localkey: LocalKey::from_ascii(&[b'b'; 32]).unwrap_or_else(|_| unreachable!()),
             server: FixedStr::new("live.smart.jd.com:2002").unwrap_or_default(),

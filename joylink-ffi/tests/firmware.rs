@@ -388,7 +388,7 @@ fn c_firmware_runs_a_device_against_the_rust_cloud(std: &str) {
         (entry.mac.as_str(), entry.productuuid.as_str()),
         ("EA2D9AB01132", "ABCDEF")
     );
-    assert!(entry.devkey.is_some() && entry.feedid.is_empty());
+    assert!(entry.devkey.is_some() && entry.feed_id.is_empty());
 
     // Authorization (write-key, ECDH): the C code stores the keys in flash and starts WAN.
     c.now = 2_000;

@@ -40,7 +40,7 @@ impl core::fmt::Display for ScriptFunction {
     }
 }
 
-/// Errors of the JSON documents, the [`Translator`](crate::Translator) contract and the Lua runner.
+/// Errors of the JSON documents and the Lua runner (its own `jds2pri`/`pri2jds`).
 ///
 /// This crate is `std`, so variants may carry owned text (a Lua error message); the variants that
 /// describe the script's *results* carry the numbers the caller needs to log why a call failed.

@@ -12,11 +12,13 @@ mod value;
 
 pub use control::{ControlRequest, ControlResponseDoc};
 pub use error::{Error, Result, ScriptFunction};
+/// The script contract (spec 13.2, 13.3): one trait, defined with the device machine that calls it.
+pub use joylink_session::lan::Translator;
 #[cfg(feature = "lua")]
 pub use lua::{Limits, LuaTranslator};
 pub use recipe::{Recipe, RecipeResponse, RecipeStep};
 pub use snapshot::{SnapshotRequest, SnapshotResponse};
-pub use translator::{Jds2Pri, Pri2Jds, Translator};
+pub use translator::{Jds2Pri, Pri2Jds};
 pub use value::find_stream;
 
 /// The LAN JSON envelopes a script's input arrives in and its answer leaves in (spec 6.3.3 type 3,

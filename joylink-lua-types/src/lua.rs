@@ -48,8 +48,9 @@ use joylink_wire::BizCode;
 use mlua::chunk::ChunkMode;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Value, VmState};
 
+use crate::Translator;
 use crate::error::{Error, Result, ScriptFunction};
-use crate::translator::{Jds2Pri, Pri2Jds, Translator};
+use crate::translator::{Jds2Pri, Pri2Jds};
 
 /// How often the instruction hook runs.
 const HOOK_EVERY: u32 = 1_000;
@@ -61,7 +62,7 @@ const LOG_LINE_BYTES: usize = 256;
 ///
 /// # Examples
 /// ```
-/// use joylink_lua_types::{Error, Limits, LuaTranslator, Translator};
+/// use joylink_lua_types::{Error, Limits, LuaTranslator};
 /// use joylink_wire::BizCode;
 ///
 /// let limits = Limits::DEFAULT.with_instructions(100_000).with_memory(2 << 20);
@@ -141,7 +142,7 @@ struct Budget {
 /// A script in the shape of JD's own: it decodes every input, answers a control it does not
 /// recognise with `0, 0, nil`, and `print`s while it works.
 /// ```
-/// use joylink_lua_types::{Jds2Pri, LuaTranslator, SnapshotResponse, Translator};
+/// use joylink_lua_types::{Jds2Pri, LuaTranslator, SnapshotResponse};
 /// use joylink_wire::BizCode;
 ///
 /// let script = br#"
@@ -287,7 +288,7 @@ impl LuaTranslator {
     ///
     /// # Examples
     /// ```
-    /// use joylink_lua_types::{Jds2Pri, LuaTranslator, Translator};
+    /// use joylink_lua_types::{Jds2Pri, LuaTranslator};
     /// use joylink_wire::BizCode;
     /// // "ok" in GBK is plain ASCII; "控制" (BF D8 D6 C6) is not UTF-8.
     /// let mut t = LuaTranslator::new(
@@ -476,12 +477,27 @@ impl LuaTranslator {
     }
 }
 
-impl Translator for LuaTranslator {
-    fn jds2pri(&mut self, biz_code: BizCode, cmd: &str) -> Result<Jds2Pri> {
+/// The script's own functions, with owned results and the runner's detailed [`Error`]; the
+/// [`Translator`] implementation below writes the same results into a caller's buffer.
+impl LuaTranslator {
+    /// Calls the script's `jds2pri(bizcode, cmd)`: JD standard JSON -> private bytes (spec 13.2).
+    ///
+    /// `biz_code` says what `cmd` is (1002 control, 1004 snapshot, 1050 recipe, ..., spec 3.7).
+    /// `cmd` is always a JSON document: a snapshot request, which has no body (spec 13.4.3), is
+    /// passed as `{}` (what [`SnapshotRequest`](crate::SnapshotRequest) serializes to) or as the
+    /// request's body as received, never as an empty string, because real vendor scripts
+    /// `cjson.decode` every input whatever its biz_code. Bytes, not only `&str`: a GBK script
+    /// may be handed GBK text.
+    ///
+    /// # Errors
+    /// [`Error::ScriptFailed`] for a non-zero code, [`Error::ReturnCount`],
+    /// [`Error::ReturnType`], [`Error::LengthMismatch`] for results that break the contract, and
+    /// the runner's limits and runtime errors.
+    pub fn jds2pri(&mut self, biz_code: BizCode, cmd: impl AsRef<[u8]>) -> Result<Jds2Pri> {
         let d = ScriptFunction::Jds2Pri;
         let cmd = self
             .lua
-            .create_string(cmd)
+            .create_string(cmd.as_ref())
             .map_err(|e| self.classify(Some(d), e))?;
         let values = self.call(
             d,
@@ -529,7 +545,15 @@ impl Translator for LuaTranslator {
         }
     }
 
-    fn pri2jds(&mut self, biz_code: BizCode, bin: &[u8]) -> Result<Pri2Jds> {
+    /// Calls the script's `pri2jds(bizcode, length, bin)`: private bytes -> JD standard JSON
+    /// (spec 13.3).
+    ///
+    /// `biz_code` is the request's code when the bytes answer one, or `BizCode::from(0)` when
+    /// the caller cannot tell (spontaneous upload; "无法确定 bizcode 的产品，bizcode 可填入 0").
+    ///
+    /// # Errors
+    /// As [`LuaTranslator::jds2pri`].
+    pub fn pri2jds(&mut self, biz_code: BizCode, bin: &[u8]) -> Result<Pri2Jds> {
         let d = ScriptFunction::Pri2Jds;
         let s = self
             .lua
@@ -577,6 +601,45 @@ impl Translator for LuaTranslator {
             json,
             biz_code: BizCode::from(biz),
         })
+    }
+}
+
+/// Copies `bytes` into `out`, or [`joylink_session::Error::Capacity`] when it does not fit.
+fn put(out: &mut [u8], bytes: &[u8]) -> joylink_session::Result<usize> {
+    out.get_mut(..bytes.len())
+        .ok_or(joylink_session::Error::Capacity)?
+        .copy_from_slice(bytes);
+    Ok(bytes.len())
+}
+
+/// The script as the workspace's one translator contract (e.g. behind a device machine's
+/// `handle_translated`). The session error has no room for the runner's detail: every script
+/// failure is [`joylink_session::Error::Dropped`]; call [`LuaTranslator::jds2pri`] /
+/// [`LuaTranslator::pri2jds`] directly for the detailed [`Error`].
+impl Translator for LuaTranslator {
+    fn jds2pri(
+        &mut self,
+        biz_code: BizCode,
+        cmd: &[u8],
+        out: &mut [u8],
+    ) -> joylink_session::Result<usize> {
+        match LuaTranslator::jds2pri(self, biz_code, cmd)
+            .map_err(|_| joylink_session::Error::Dropped("the script's jds2pri failed"))?
+        {
+            Jds2Pri::Command(bytes) => put(out, &bytes),
+            Jds2Pri::NoCommand => Ok(0),
+        }
+    }
+
+    fn pri2jds(
+        &mut self,
+        biz_code: BizCode,
+        bin: &[u8],
+        out: &mut [u8],
+    ) -> joylink_session::Result<(usize, BizCode)> {
+        let doc = LuaTranslator::pri2jds(self, biz_code, bin)
+            .map_err(|_| joylink_session::Error::Dropped("the script's pri2jds failed"))?;
+        Ok((put(out, &doc.json)?, doc.biz_code))
     }
 }
 

@@ -543,3 +543,42 @@ fn require_bit32_returns_the_builtin_library() {
         Err(Error::Runtime { .. })
     ));
 }
+
+/// The runner behind the workspace's one `Translator` trait (what a device machine or gateway
+/// holds as `&mut dyn Translator`): the same results as its own methods, written into the
+/// caller's buffer; "no command" is length 0; a short buffer and a failing script are errors.
+#[test]
+fn the_runner_as_the_translator_trait() {
+    let mut t = plug();
+    let mut out = [0u8; 256];
+    let dynamic: &mut dyn Translator = &mut t;
+    let n = dynamic
+        .jds2pri(BizCode::Control, CONTROL.as_bytes(), &mut out)
+        .unwrap();
+    assert_eq!(&out[..n], [0xA5, 0x01, 0x01, 0x01, 0x01]);
+    assert_eq!(
+        dynamic.jds2pri(BizCode::Control, CONTROL.as_bytes(), &mut out[..4]),
+        Err(joylink_session::Error::Capacity)
+    );
+    assert!(matches!(
+        dynamic.jds2pri(BizCode::Snapshot, b"", &mut out),
+        Err(joylink_session::Error::Dropped(_))
+    ));
+    let frame = status_frame(1, 1255, 2203, 570, 123_456);
+    let (n, biz) = dynamic
+        .pri2jds(BizCode::Snapshot, &frame, &mut out)
+        .unwrap();
+    assert_eq!(biz, BizCode::SnapshotResponse);
+    assert_eq!(
+        out[..n],
+        t.pri2jds(BizCode::Snapshot, &frame).unwrap().json[..]
+    );
+
+    let mut none = script(
+        "function jds2pri(b, c) return 0, 0, nil end function pri2jds(b, l, s) return 0, '{}', 0 end",
+    );
+    assert_eq!(
+        Translator::jds2pri(&mut none, BizCode::Control, b"{}", &mut out),
+        Ok(0)
+    );
+}

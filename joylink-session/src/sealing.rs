@@ -381,7 +381,7 @@ mod tests {
         let mut d: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
         let before = expansions();
         d.set_activation(Some(Activation {
-            feedid: FixedStr::new("1").unwrap(),
+            feed_id: FixedStr::new("1").unwrap(),
             accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
             localkey: key.clone(),
             server: FixedStr::EMPTY,

@@ -200,7 +200,7 @@ fn discovery_fills_the_device_list() {
     let d = w.app.device(dev_addr()).unwrap();
     assert_eq!(d.devkey.as_ref(), Some(w.dev.public_key()));
     assert_eq!(
-        (d.mac.as_str(), d.productuuid.as_str(), d.feedid.as_str()),
+        (d.mac.as_str(), d.productuuid.as_str(), d.feed_id.as_str()),
         ("EA2D9AB01132", "5708AB", "")
     );
     assert!(!d.is_authorized());
@@ -241,7 +241,7 @@ fn sub_entry(i: usize, authorized: bool) -> SubDeviceEntry {
         } else {
             SubDeviceState::Waiting
         },
-        feedid: FixedStr::new(&format!("13590225314845{i:04}")).unwrap(),
+        feed_id: FixedStr::new(&format!("13590225314845{i:04}")).unwrap(),
         localkey: None,
         accesskey: None,
     }
@@ -295,7 +295,7 @@ fn authorization_installs_the_same_keys_on_both_sides() {
     assert!(w.events.contains(&AppEvent::Authorized(h)));
     assert_eq!(w.activations.len(), 1, "the device reports its keys once");
     let a = &w.activations[0];
-    assert_eq!(a.feedid.as_str(), FEEDID);
+    assert_eq!(a.feed_id.as_str(), FEEDID);
     assert_eq!(a.localkey, LOCALKEY.parse::<LocalKey>().unwrap());
     assert_eq!(a.accesskey, ACCESSKEY.parse().unwrap());
     assert_eq!(a.server.as_str(), "live.smart.jd.com:6001");
@@ -683,7 +683,7 @@ fn gateway_adds_authorizes_and_controls_a_sub_device() {
     );
     let (_, row) = w.dev.sub_devices().next().unwrap();
     assert_eq!(row.state, SubDeviceState::Authorized);
-    assert_eq!(row.feedid.as_str(), sub_feedid);
+    assert_eq!(row.feed_id.as_str(), sub_feedid);
     assert_eq!(row.localkey, Some(sub_key.parse().unwrap()));
 
     // 104: the command is sealed with the sub-device key inside the gateway's.
@@ -794,7 +794,7 @@ fn scan_reply_bytes_equal_the_vector() {
     };
     let mut dev: Device = Device::new(vector_key_pair(&d["device_private_key"]), info);
     dev.set_activation(Some(Activation {
-        feedid: FixedStr::new(s("feedid")).unwrap(),
+        feed_id: FixedStr::new(s("feedid")).unwrap(),
         accesskey: s("accesskey").parse().unwrap(),
         localkey: s("localkey").parse().unwrap(),
         server: FixedStr::EMPTY,
@@ -865,7 +865,7 @@ fn without_keys_nothing_but_discovery_and_authorization_is_served() {
     );
     // A type-3 packet in clear (enctype 0) is refused even with keys installed.
     dev.set_activation(Some(Activation {
-        feedid: FixedStr::new(FEEDID).unwrap(),
+        feed_id: FixedStr::new(FEEDID).unwrap(),
         accesskey: ACCESSKEY.parse().unwrap(),
         localkey: key,
         server: FixedStr::EMPTY,
@@ -1315,7 +1315,7 @@ mod sub_device_faults {
             }
             // What the app was told is true in the gateway's table.
             for feed in &told_authorized {
-                let row = w.dev.sub_devices().map(|(_, r)| r).find(|r| r.feedid.as_str() == *feed);
+                let row = w.dev.sub_devices().map(|(_, r)| r).find(|r| r.feed_id.as_str() == *feed);
                 prop_assert!(row.is_some_and(|r| r.state == SubDeviceState::Authorized), "{} not authorized", feed);
             }
             // No sub-device command applied twice.

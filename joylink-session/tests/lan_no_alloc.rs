@@ -51,7 +51,7 @@ fn info_of(d: &Value) -> DeviceInfo {
 fn activation_of(d: &Value) -> Activation {
     let s = |k: &str| d[k].as_str().unwrap();
     Activation {
-        feedid: FixedStr::new(s("feedid")).unwrap(),
+        feed_id: FixedStr::new(s("feedid")).unwrap(),
         accesskey: s("accesskey").parse().unwrap(),
         localkey: s("localkey").parse().unwrap(),
         server: FixedStr::EMPTY,
@@ -133,7 +133,7 @@ fn write_key_is_accepted_and_answered_like_the_sdk_without_allocating() {
         let at = text.find(&format!("\"{k}\":\"")).unwrap() + k.len() + 4;
         text[at..].split('"').next().unwrap().to_owned()
     };
-    assert_eq!(a.feedid.as_str(), field("feedid"));
+    assert_eq!(a.feed_id.as_str(), field("feedid"));
     assert_eq!(a.localkey, field("localkey").parse().unwrap());
     assert_eq!(a.accesskey, field("accesskey").parse().unwrap());
     assert_eq!(a.server.as_str(), "78.220.2.188:2002");
@@ -193,7 +193,7 @@ fn gateway_adds_and_authorizes_a_sub_device_like_the_sdk_without_allocating() {
             productuuid: FixedStr::new("83453A").unwrap(),
             protocol: 2,
             state: SubDeviceState::Waiting,
-            feedid: FixedStr::EMPTY,
+            feed_id: FixedStr::EMPTY,
             localkey: None,
             accesskey: None,
         }),
@@ -210,7 +210,7 @@ fn gateway_adds_and_authorizes_a_sub_device_like_the_sdk_without_allocating() {
     drain_equal(&mut gw, &hex_field(&auth["packet"]), 3);
     let (_, row) = gw.sub_devices().next().unwrap();
     assert_eq!(row.state, SubDeviceState::Authorized);
-    assert_eq!(row.feedid.as_str(), "135902253148451506");
+    assert_eq!(row.feed_id.as_str(), "135902253148451506");
     assert_eq!(
         row.localkey,
         Some("22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse().unwrap())

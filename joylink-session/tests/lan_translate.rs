@@ -9,7 +9,7 @@
 
 use joylink_crypto::{KeyPair, LocalKey, Mode};
 use joylink_session::lan::{
-    Activation, Device, DeviceInfo, Event, FixedStr, RequestKind, SocketAddr, Translator,
+    Activation, Device, DeviceInfo, Event, FixedStr, SocketAddr, Translator,
 };
 use joylink_session::{Error, Instant, Result};
 use joylink_test_vectors::TestRng;
@@ -17,26 +17,32 @@ use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
 
 const LOCALKEY: &str = "be4d957a4da771d609ab383e548014a0";
 
-/// A toy translator: the one-byte command `0x01` is `{"power":1}`; answers are prefixed.
-struct Toy;
+/// A toy translator: the one-byte private command `0x01` is `{"power":1}`; JSON answers become
+/// private bytes by a prefix. Records the biz_codes it was called with.
+#[derive(Default)]
+struct Toy {
+    seen: Vec<BizCode>,
+}
 
 impl Translator for Toy {
-    fn command(&mut self, _kind: RequestKind, cmd: &[u8], out: &mut [u8]) -> Result<usize> {
-        let json: &[u8] = match cmd {
+    fn pri2jds(&mut self, biz: BizCode, bin: &[u8], out: &mut [u8]) -> Result<(usize, BizCode)> {
+        self.seen.push(biz);
+        let json: &[u8] = match bin {
             [1] => br#"{"power":1}"#,
             _ => return Err(Error::Dropped("unknown command")),
         };
         out.get_mut(..json.len())
             .ok_or(Error::Capacity)?
             .copy_from_slice(json);
-        Ok(json.len())
+        Ok((json.len(), biz))
     }
 
-    fn response(&mut self, _kind: RequestKind, answer: &[u8], out: &mut [u8]) -> Result<usize> {
-        let n = answer.len() + 1;
+    fn jds2pri(&mut self, biz: BizCode, cmd: &[u8], out: &mut [u8]) -> Result<usize> {
+        self.seen.push(biz);
+        let n = cmd.len() + 1;
         let o = out.get_mut(..n).ok_or(Error::Capacity)?;
         o[0] = 0xAA;
-        o[1..].copy_from_slice(answer);
+        o[1..].copy_from_slice(cmd);
         Ok(n)
     }
 }
@@ -48,7 +54,7 @@ fn peer() -> SocketAddr {
 fn device() -> Device {
     let mut dev: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
     dev.set_activation(Some(Activation {
-        feedid: FixedStr::new("7882708419766653").unwrap(),
+        feed_id: FixedStr::new("7882708419766653").unwrap(),
         accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
         localkey: LOCALKEY.parse().unwrap(),
         server: FixedStr::EMPTY,
@@ -93,8 +99,9 @@ fn the_application_sees_and_answers_in_its_own_form() {
     let mut dev = device();
     let mut pkt = script(10, 7, &[1]);
     let mut scratch = [0u8; 64];
+    let mut toy = Toy::default();
     let got = dev
-        .handle_translated(Instant(0), peer(), &mut pkt, &mut Toy, &mut scratch)
+        .handle_translated(Instant(0), peer(), &mut pkt, &mut toy, &mut scratch)
         .unwrap();
     let Some(Event::Request(r)) = got else {
         panic!("{got:?}");
@@ -102,8 +109,10 @@ fn the_application_sees_and_answers_in_its_own_form() {
     assert_eq!(r.body, br#"{"power":1}"#);
     let (id, kind) = (r.id, r.kind);
     let mut out = [0u8; 64];
-    dev.respond_translated(id, kind, Instant(1), br#"{"code":0}"#, &mut Toy, &mut out)
+    dev.respond_translated(id, kind, Instant(1), br#"{"code":0}"#, &mut toy, &mut out)
         .unwrap();
+    // Both directions see the request's biz_code (1002, control).
+    assert_eq!(toy.seen, [BizCode::Control, BizCode::Control]);
     let plain = open_answer(&mut dev);
     // timestamp, biz_code 102, serial 7, then the translated answer.
     assert_eq!(&plain[4..8], &102u32.to_le_bytes());
@@ -116,7 +125,13 @@ fn a_refused_command_reaches_nobody_and_sends_nothing() {
     let mut dev = device();
     let mut pkt = script(10, 7, &[9]);
     let mut scratch = [0u8; 64];
-    let got = dev.handle_translated(Instant(0), peer(), &mut pkt, &mut Toy, &mut scratch);
+    let got = dev.handle_translated(
+        Instant(0),
+        peer(),
+        &mut pkt,
+        &mut Toy::default(),
+        &mut scratch,
+    );
     assert_eq!(got, Err(Error::Dropped("unknown command")));
     let mut out = [0u8; 1400];
     assert_eq!(dev.poll_transmit(&mut out), None);

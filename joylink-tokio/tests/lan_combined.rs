@@ -172,7 +172,7 @@ async fn until(mut f: impl FnMut() -> bool) -> bool {
 #[tokio::test]
 async fn an_activation_without_a_server_has_no_cloud_address() {
     let a = joylink_session::lan::Activation {
-        feedid: FixedStr::new(FEEDID).unwrap(),
+        feed_id: FixedStr::new(FEEDID).unwrap(),
         accesskey: ACCESSKEY.parse().unwrap(),
         localkey: LOCALKEY.parse().unwrap(),
         server: FixedStr::EMPTY,

@@ -148,7 +148,7 @@ async fn app_discovers_authorizes_and_controls_a_device() {
         (entry.mac.as_str(), entry.productuuid.as_str()),
         ("EA2D9AB01132", "5708AB")
     );
-    assert!(entry.feedid.is_empty(), "not activated yet");
+    assert!(entry.feed_id.is_empty(), "not activated yet");
     assert!(!entry.is_authorized());
 
     // Control before authorization is refused by the machine, nothing is sent.
@@ -172,7 +172,7 @@ async fn app_discovers_authorizes_and_controls_a_device() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let acts = dev.seen.activations.lock().unwrap().clone();
     assert_eq!(acts.len(), 1);
-    assert_eq!(acts[0].feedid.as_str(), FEEDID);
+    assert_eq!(acts[0].feed_id.as_str(), FEEDID);
     assert_eq!(acts[0].localkey, LOCALKEY.parse().unwrap());
     assert_eq!(acts[0].server.as_str(), "live.smart.jd.com:2002");
     assert_eq!(
@@ -204,7 +204,7 @@ async fn app_discovers_authorizes_and_controls_a_device() {
         .discover(dev.addr, None, ScanStatus::All, WAIT)
         .await
         .unwrap();
-    assert_eq!(again[0].feedid, FEEDID);
+    assert_eq!(again[0].feed_id, FEEDID);
     let st = dev.handle.stats();
     assert_eq!((st.requests, st.requests_dropped), (2, 0), "{st:?}");
     assert!(st.sent >= 2 + 3 + 2, "{st:?}");
@@ -539,7 +539,7 @@ async fn gateway_adds_authorizes_and_controls_a_sub_device() {
     assert_eq!((rows[0].0, rows[0].1), ("added", 0));
     assert_eq!(rows[0].2.state, SubDeviceState::Waiting);
     assert_eq!((rows[1].0, rows[1].1), ("authorized", 0));
-    assert_eq!(rows[1].2.feedid.as_str(), sub_feedid);
+    assert_eq!(rows[1].2.feed_id.as_str(), sub_feedid);
     assert_eq!(rows[1].2.localkey, Some(sub_key.parse().unwrap()));
     // A sub-device the gateway does not know: no answer, the machine's retries run out.
     let r = app
@@ -557,26 +557,26 @@ async fn script_bodies_pass_through_the_translator() {
     use joylink_session::lan::Translator;
     struct Tagging;
     impl Translator for Tagging {
-        fn command(
+        fn pri2jds(
             &mut self,
-            _: RequestKind,
+            biz: BizCode,
+            bin: &[u8],
+            out: &mut [u8],
+        ) -> joylink_session::Result<(usize, BizCode)> {
+            if bin == b"refuse" {
+                return Err(joylink_session::Error::Dropped("not understood"));
+            }
+            let t = [b"json:", bin].concat();
+            out[..t.len()].copy_from_slice(&t);
+            Ok((t.len(), biz))
+        }
+        fn jds2pri(
+            &mut self,
+            _: BizCode,
             cmd: &[u8],
             out: &mut [u8],
         ) -> joylink_session::Result<usize> {
-            if cmd == b"refuse" {
-                return Err(joylink_session::Error::Dropped("not understood"));
-            }
-            let t = [b"json:", cmd].concat();
-            out[..t.len()].copy_from_slice(&t);
-            Ok(t.len())
-        }
-        fn response(
-            &mut self,
-            _: RequestKind,
-            answer: &[u8],
-            out: &mut [u8],
-        ) -> joylink_session::Result<usize> {
-            let t = [answer, b"|lua"].concat();
+            let t = [cmd, b"|lua"].concat();
             out[..t.len()].copy_from_slice(&t);
             Ok(t.len())
         }

@@ -87,6 +87,81 @@ impl ControlHeader {
     }
 }
 
+/// A control-style body: a [`ControlHeader`] and the opaque bytes after it. One type for the
+/// bodies that are exactly that, in either direction: LAN script control, type 4 (spec 6.3.4
+/// `control` / `control_resp`, re-exported as `lan::Control`), WAN cloud control, type 11
+/// (spec 7.3.7 `control`, 7.3.8 `control_resp`, 7.3.9/7.3.10 snapshot, 7.3.11/7.3.12 recipe)
+/// and video 200/201 (spec 7.3.25, 7.3.26), re-exported as `wan::Control`.
+///
+/// An answer carries the request's `serial` and `biz_code.response()` (compat §10); `data` is
+/// the script's command (request) or the result + snapshot (answer), JSON for JSON products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Control<'a> {
+    /// The sender's time (the replay-protection timestamp, compat §5).
+    pub timestamp: u32,
+    /// What is asked or answered (1002 control, 1004 snapshot, 1050 recipe; 102, 104, 150);
+    /// from SDK 2.0.9 a LAN device ignores other codes (compat §6.5).
+    pub biz_code: BizCode,
+    /// The requester's sequence number, echoed in the answer (compat §5: SDK 2.0.19 requires
+    /// the cloud's to grow).
+    pub serial: u32,
+    /// `cmd[]` (request) or `resp[]` (answer).
+    pub data: &'a [u8],
+}
+
+impl<'a> Control<'a> {
+    /// Parses a body.
+    ///
+    /// ```
+    /// use joylink_wire::{BizCode, Control};
+    /// let bytes = [0x55, 0x44, 0x33, 0x22, 0xea, 0x03, 0, 0, 7, 0, 0, 0, b'{', b'}'];
+    /// let c = Control::parse(&bytes)?;
+    /// assert_eq!((c.timestamp, c.biz_code, c.serial, c.data), (0x2233_4455, BizCode::Control, 7, &b"{}"[..]));
+    /// let mut out = [0u8; 14];
+    /// assert_eq!(c.emit(&mut out)?, 14);
+    /// assert_eq!(out, bytes);
+    /// # Ok::<(), joylink_wire::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let (h, data) = ControlHeader::parse(bytes)?;
+        Ok(Self {
+            timestamp: h.timestamp,
+            biz_code: h.biz_code,
+            serial: h.serial,
+            data,
+        })
+    }
+
+    /// `12 + data.len()`.
+    pub const fn buffer_len(&self) -> usize {
+        self.data.len().saturating_add(CONTROL_HEADER_LEN)
+    }
+
+    /// Writes the body.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+        ControlHeader::new(self.timestamp, self.biz_code, self.serial).emit(self.data, buf)
+    }
+
+    /// The answer to this request: `timestamp` (the device's time), `biz_code.response()`, the
+    /// same `serial`, and `resp` as data.
+    #[must_use]
+    pub fn answer<'b>(&self, timestamp: u32, resp: &'b [u8]) -> Control<'b> {
+        Control {
+            timestamp,
+            biz_code: self.biz_code.response(),
+            serial: self.serial,
+            data: resp,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! | 4 | [`Control`] | [`ControlResponse`] | 3 / 3 |
 //! | 102 | [`SubDevAuthRequest`] | [`SubDevResponse`] | 2 / 0 |
 //! | 103 | [`JsonControlRequest`] with `feedid` | [`JsonControlResponse`] (sent as type 4) | 3 / 3 |
-//! | 104 | [`SubDevControl`] | [`SubDevControlResponse`] | 3 / 3, inner layer sub-device key |
+//! | 104 | [`SubDevScriptControl`] | [`SubDevScriptControlResponse`] | 3 / 3, inner layer sub-device key |
 //! | 105 | [`AddSubDevRequest`] | [`SubDevResponse`] | 3 / 3 |
 //!
 //! The binary bodies of types 4 and 104 are zero-copy views ([`ScriptBody`],
@@ -36,9 +36,11 @@ mod subdev_script;
 pub use crate::Timestamped;
 pub use quirk::Quirk;
 
-pub use script_control::{Control, ControlResponse, ScriptBody, is_script_response};
+pub use crate::Control;
+pub use script_control::{ControlResponse, ScriptBody, is_script_response};
 pub use subdev_script::{
-    ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevControl, SubDevControlResponse, SubDevScriptBody,
+    ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody, SubDevScriptControl,
+    SubDevScriptControlResponse,
 };
 
 #[cfg(feature = "json")]

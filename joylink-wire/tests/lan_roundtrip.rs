@@ -17,8 +17,8 @@ use joylink_wire::lan::{
     ControlResponse, DebugInfo, DevType, DeviceIdentity, JsonBody, JsonCommand, JsonControlRequest,
     JsonControlResponse, JsonNumber, LanControl, RawJson, ScanRequest, ScanResponse, ScanStatus,
     Stream, StreamKeyOrder, StreamValue, Style, SubDevAuthData, SubDevAuthRequest, SubDevAuthState,
-    SubDevControl, SubDevControlResponse, SubDevProtocol, SubDevResponse, SubDevice, Timestamped,
-    TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
+    SubDevProtocol, SubDevResponse, SubDevScriptControl, SubDevScriptControlResponse, SubDevice,
+    Timestamped, TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
 };
 use joylink_wire::{BizCode, Direction, FixedText, PacketType};
 use proptest::collection::vec;
@@ -463,7 +463,7 @@ fn feedid() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #[test]
     fn script_bodies_round_trip(ts in any::<u32>(), biz in any::<u32>(), serial in any::<u32>(), data in vec(any::<u8>(), 0..64)) {
-        let c = Control { timestamp: ts, biz_code: BizCode::from(biz), serial, cmd: &data };
+        let c = Control { timestamp: ts, biz_code: BizCode::from(biz), serial, data: &data };
         let mut buf = vec![0xa5; c.buffer_len()];
         prop_assert_eq!(c.emit(&mut buf).unwrap(), buf.len());
         prop_assert_eq!(Control::parse(&buf).unwrap(), c);
@@ -479,14 +479,14 @@ proptest! {
 
     #[test]
     fn subdev_script_bodies_round_trip(ts in any::<u32>(), biz in any::<u32>(), serial in any::<u32>(), f in feedid(), data in vec(any::<u8>(), 0..64)) {
-        let c = SubDevControl { timestamp: ts, biz_code: BizCode::from(biz), serial, feed_id: FixedText::new("feedid", &f), cmd: &data };
+        let c = SubDevScriptControl { timestamp: ts, biz_code: BizCode::from(biz), serial, feed_id: FixedText::new("feedid", &f), cmd: &data };
         let mut buf = vec![0xa5; c.buffer_len()];
         prop_assert_eq!(c.emit(&mut buf).unwrap(), buf.len());
-        let back = SubDevControl::parse(&buf).unwrap();
+        let back = SubDevScriptControl::parse(&buf).unwrap();
         prop_assert_eq!((back.timestamp, back.biz_code, back.serial, back.feed_id.as_bytes(), back.cmd), (ts, c.biz_code, serial, &f[..], &data[..]));
-        let r = SubDevControlResponse { timestamp: ts, biz_code: BizCode::from(biz), serial, feed_id: FixedText::new("feedid", &f), resp: &data };
+        let r = SubDevScriptControlResponse { timestamp: ts, biz_code: BizCode::from(biz), serial, feed_id: FixedText::new("feedid", &f), resp: &data };
         r.emit(&mut buf).unwrap();
-        let back = SubDevControlResponse::parse(&buf).unwrap();
+        let back = SubDevScriptControlResponse::parse(&buf).unwrap();
         prop_assert_eq!((back.timestamp, back.serial, back.feed_id.as_bytes(), back.resp), (ts, serial, &f[..], &data[..]));
     }
 

@@ -253,7 +253,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
             assert_eq!(u64::from(c.timestamp), u64_field(&v["timestamp"]));
             assert_eq!(u64::from(c.biz_code.value()), u64_field(&v["biz_code"]));
             assert_eq!(u64::from(c.serial), u64_field(&v["serial"]));
-            assert_eq!(c.cmd, hex_field(&v["cmd"]));
+            assert_eq!(c.data, hex_field(&v["cmd"]));
         }
         ("lan-12" | "lan-14", Message::ScriptControlResponse(c)) => {
             assert_eq!(u64::from(c.timestamp), u64_field(&v["device_time"]));

@@ -476,7 +476,8 @@ impl<'a> SubDevScriptOuter<'a> {
             })?;
         let data = inner.open_in_place(data)?;
         let fixed: &'a [u8] = fixed;
-        let parsed = joylink_wire::lan::SubDevControlResponse::parse_with(fixed, self.layout)?;
+        let parsed =
+            joylink_wire::lan::SubDevScriptControlResponse::parse_with(fixed, self.layout)?;
         Ok(OpenedSubDevScript {
             header: self.header,
             timestamp: parsed.timestamp,

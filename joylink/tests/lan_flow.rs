@@ -255,7 +255,7 @@ fn full_lan_exchange() {
         timestamp: 1_003,
         biz_code: BizCode::Control,
         serial: 7,
-        cmd: b"\x01\x02\x03",
+        data: b"\x01\x02\x03",
     };
     let mut p = transmit(&Message::ScriptControl(cmd), &app_keys);
     let got = receive(&mut p, &device_keys, Direction::ToDevice);

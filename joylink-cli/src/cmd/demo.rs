@@ -485,7 +485,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         timestamp: d.now(),
         biz_code: BizCode::Control,
         serial,
-        cmd: &cmd,
+        data: &cmd,
     };
     d.lan(app_dev, &Message::ScriptControl(c), &app_lan, &device_keys)?;
     let r = joylink::wire::lan::ControlResponse {

@@ -245,7 +245,7 @@ impl Lan {
                                 && let Some(key) = s.accesskey.clone()
                             {
                                 self.authorized_subs
-                                    .push((s.feedid.as_str().to_owned(), key));
+                                    .push((s.feed_id.as_str().to_owned(), key));
                             }
                         }
                         _ => {}

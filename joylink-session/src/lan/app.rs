@@ -9,7 +9,7 @@ use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, Mode, PublicKey, Shared
 use joylink_wire::lan::{
     AddSubDevRequest, Control, ControlResponse, JsonControlRequest, Message, Quirk, ResponseLayout,
     SUBDEV_SCRIPT_FIXED_LEN, ScanRequest, ScanStatus, SubDevAuthData, SubDevAuthRequest,
-    SubDevControlResponse, SubDevProtocol, Timestamped, WriteKeyData, WriteKeyRequest,
+    SubDevProtocol, SubDevScriptControlResponse, Timestamped, WriteKeyData, WriteKeyRequest,
     is_script_response,
 };
 use joylink_wire::{
@@ -49,7 +49,8 @@ pub struct DeviceEntry {
     /// Product uuid.
     pub productuuid: String,
     /// Feedid (empty before activation).
-    pub feedid: String,
+    #[doc(alias = "feedid")]
+    pub feed_id: String,
     /// `devtype` (1 gateway).
     pub devtype: i32,
     /// A gateway's sub-devices: `(mac, productuuid, feedid, authorized)`.
@@ -513,7 +514,7 @@ impl App {
         handle
     }
 
-    /// Sends a JSON control or snapshot (type 3; type 103 when `request.feedid` names a
+    /// Sends a JSON control or snapshot (type 3; type 103 when `request.feed_id` names a
     /// sub-device); the answer is matched as the oldest JSON command to that device.
     ///
     /// # Errors
@@ -557,7 +558,7 @@ impl App {
             timestamp: self.next_ts(now),
             biz_code,
             serial,
-            cmd,
+            data: cmd,
         });
         self.seal_to(addr, &m, &Mode::LocalKey(&key), &[])?;
         Ok(self.expect(now, addr, Kind::Script { serial }))
@@ -785,7 +786,7 @@ impl App {
             devkey,
             mac: r.mac.to_string(),
             productuuid: r.productuuid.to_string(),
-            feedid: r.feed_id.as_deref().unwrap_or_default().to_string(),
+            feed_id: r.feed_id.as_deref().unwrap_or_default().to_string(),
             devtype: r.devtype.map_or(0, |t| t.value()),
             sub_devices: subs,
             localkey,
@@ -820,7 +821,7 @@ impl App {
                     let key: LocalKey = localkey.parse()?;
                     if let Some(d) = self.devices.iter_mut().find(|d| d.addr == from) {
                         d.localkey = Some(key);
-                        d.feedid.clone_from(feedid);
+                        d.feed_id.clone_from(feedid);
                     }
                 }
                 if p.legacy_iv {
@@ -938,7 +939,7 @@ impl App {
         let entry = self.entry(from)?;
         // The spec layout first; shipped gateways put the feedid at offset 0 and send no serial.
         for layout in [ResponseLayout::Spec, ResponseLayout::Shipped] {
-            let Ok(r) = SubDevControlResponse::parse_with(&plain, layout) else {
+            let Ok(r) = SubDevScriptControlResponse::parse_with(&plain, layout) else {
                 continue;
             };
             let Ok(feedid) = r.feed_id.to_str() else {

@@ -3,7 +3,7 @@
 use core::net::SocketAddr;
 
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, Mode, PublicKey};
-use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, Style, SubDevControl};
+use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, Style, SubDevScriptControl};
 use joylink_wire::{BizCode, CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType};
 
 use super::fixed::FixedStr;
@@ -76,7 +76,8 @@ pub struct DeviceInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activation {
     /// The device's feedid.
-    pub feedid: FixedStr<32>,
+    #[doc(alias = "feedid")]
+    pub feed_id: FixedStr<32>,
     /// The cloud accesskey.
     pub accesskey: AccessKey,
     /// The LAN localkey.
@@ -170,7 +171,8 @@ pub struct SubDeviceEntry {
     /// Authorization state.
     pub state: SubDeviceState,
     /// Feedid (empty while waiting).
-    pub feedid: FixedStr<32>,
+    #[doc(alias = "feedid")]
+    pub feed_id: FixedStr<32>,
     /// The sub-device's localkey (inner layer of type 104).
     pub localkey: Option<LocalKey>,
     /// The sub-device's accesskey.
@@ -428,7 +430,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                     biz_code: c.biz_code,
                     serial: c.serial,
                 };
-                self.new_request(now, from, kind, c.cmd).map(Some)
+                self.new_request(now, from, kind, c.data).map(Some)
             }
             PacketType::SubDevScriptControl if SUBS > 0 => self.on_sub_script(now, from, datagram),
             _ => Err(Error::Dropped("not a request this device serves")),
@@ -554,7 +556,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 put(&mut plain, 0, &ts.to_le_bytes())?;
                 put(&mut plain, 4, &biz_code.response().value().to_le_bytes())?;
                 put(&mut plain, 8, &serial.to_le_bytes())?;
-                put(&mut plain, 12, sub.feedid.as_str().as_bytes())?;
+                put(&mut plain, 12, sub.feed_id.as_str().as_bytes())?;
                 let region = plain
                     .get_mut(SUBDEV_SCRIPT_FIXED_LEN..)
                     .ok_or(Error::Capacity)?;
@@ -585,7 +587,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let opened = crate::sealing::open_plain(datagram, &mode, true)?;
         let start = HEADER_LEN.saturating_add(usize::from(opened.header.opt_len));
         let plain_len = opened.plaintext.len();
-        let c = SubDevControl::parse(opened.plaintext)?;
+        let c = SubDevScriptControl::parse(opened.plaintext)?;
         let (ts, biz_code, serial) = (c.timestamp, c.biz_code, c.serial);
         let feedid = c.feed_id;
         let index = self
@@ -594,7 +596,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .position(|s| {
                 s.as_ref().is_some_and(|s| {
                     s.state == SubDeviceState::Authorized
-                        && feedid.to_str().ok() == Some(s.feedid.as_str())
+                        && feedid.to_str().ok() == Some(s.feed_id.as_str())
                 })
             })
             .ok_or(Error::Dropped("unknown sub-device"))?;
@@ -656,7 +658,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let feedid = self
             .activation
             .as_ref()
-            .map(|a| a.feedid)
+            .map(|a| a.feed_id)
             .unwrap_or_default();
         let info = &self.info;
         let listed = move |s: &&SubDeviceEntry| match status {
@@ -675,7 +677,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             productuuid: s.productuuid.as_str(),
             lancon: 1,
             trantype: info.trantype,
-            feed_id: s.feedid.as_str(),
+            feed_id: s.feed_id.as_str(),
             devkey: None,
             dev_auth_value: None,
             sub_no_snapshot: None,
@@ -739,7 +741,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let server = data.server().and_then(FixedStr::new).unwrap_or_default();
         self.check_replay(from, ts, now)?;
         let activation = Activation {
-            feedid,
+            feed_id: feedid,
             accesskey,
             localkey,
             server,
@@ -813,7 +815,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 productuuid,
                 protocol: d.protocol,
                 state: SubDeviceState::Waiting,
-                feedid: FixedStr::EMPTY,
+                feed_id: FixedStr::EMPTY,
                 localkey: None,
                 accesskey: None,
             });
@@ -875,7 +877,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let feedid = FixedStr::new(d.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
-            s.feedid = feedid;
+            s.feed_id = feedid;
             s.localkey = Some(localkey);
             s.accesskey = Some(accesskey);
             s.state = SubDeviceState::Authorized;
@@ -920,7 +922,7 @@ mod tests {
     fn activated() -> Device {
         let mut d: Device = Device::new(KeyPair::generate(&mut TestRng(3)), DeviceInfo::default());
         d.set_activation(Some(Activation {
-            feedid: FixedStr::new("1").unwrap(),
+            feed_id: FixedStr::new("1").unwrap(),
             accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse().unwrap(),
             localkey: "be4d957a4da771d609ab383e548014a0".parse().unwrap(),
             server: FixedStr::EMPTY,

@@ -336,9 +336,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         (driver, rx)
     }
 
-    /// Passes the bodies of script requests (type 4, 104) through `translator` before they
-    /// reach the application, and its answers back (spec 6.3.4: a device whose firmware speaks
-    /// JSON while its product is configured for script transport, or the other way round);
+    /// Passes the bodies of script requests (type 4, 104) through `translator`'s `pri2jds`
+    /// before they reach the application, and its answers back through `jds2pri` (spec 6.3.4: a
+    /// device whose firmware speaks JSON while its product is configured for script transport);
     /// JSON requests are not touched. A request the translator refuses is not handed over (it
     /// expires unanswered).
     #[must_use]

@@ -135,7 +135,7 @@ pub async fn cloud_address(activation: &Activation) -> Result<SocketAddr> {
 /// [`Error::Session`] when the machine refuses them (a feed id or uuid too long).
 pub fn wan_config(activation: &Activation, productuuid: &str) -> Result<wan::DeviceConfig> {
     Ok(wan::DeviceConfig::new(
-        activation.feedid.as_str(),
+        activation.feed_id.as_str(),
         productuuid,
         activation.accesskey.clone(),
     )?)

@@ -2,14 +2,15 @@
 
 use alloc::vec::Vec;
 
+use crate::Control;
 use crate::Timestamped;
 use crate::lan::discovery::{ScanRequest, ScanResponse};
 use crate::lan::json_body::JsonBody;
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
 use crate::lan::quirk::Quirk;
-use crate::lan::script_control::{Control, ControlResponse, is_script_response};
+use crate::lan::script_control::{ControlResponse, is_script_response};
 use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
-use crate::lan::subdev_script::{SubDevControl, SubDevControlResponse};
+use crate::lan::subdev_script::{SubDevScriptControl, SubDevScriptControlResponse};
 use crate::lan::write_key::{WriteKeyRequest, WriteKeyResponse};
 use crate::{Direction, EncType, PacketType};
 
@@ -46,10 +47,10 @@ pub enum Message<'a> {
     /// Type 103, app → gateway (`feedid` required).
     SubDevJsonControl(Timestamped<JsonControlRequest<'a>>),
     /// Type 104, app → gateway; `cmd` still sealed with the sub-device's key.
-    SubDevScriptControl(SubDevControl<'a>),
+    SubDevScriptControl(SubDevScriptControl<'a>),
     /// Type 104, gateway → app, read in the spec layout (for shipped gateways use
-    /// [`SubDevControlResponse::parse_with`] and [`ResponseLayout::Shipped`](crate::lan::ResponseLayout)).
-    SubDevScriptControlResponse(SubDevControlResponse<'a>),
+    /// [`SubDevScriptControlResponse::parse_with`] and [`ResponseLayout::Shipped`](crate::lan::ResponseLayout)).
+    SubDevScriptControlResponse(SubDevScriptControlResponse<'a>),
     /// Type 105, app → gateway.
     AddSubDevRequest(Timestamped<AddSubDevRequest<'a>>),
     /// Type 105, gateway → app.
@@ -129,10 +130,10 @@ pub fn parse(
             Message::SubDevJsonControl(t)
         }
         (PacketType::SubDevScriptControl, ToDevice) => {
-            Message::SubDevScriptControl(SubDevControl::parse(plaintext)?)
+            Message::SubDevScriptControl(SubDevScriptControl::parse(plaintext)?)
         }
         (PacketType::SubDevScriptControl, FromDevice) => {
-            Message::SubDevScriptControlResponse(SubDevControlResponse::parse(plaintext)?)
+            Message::SubDevScriptControlResponse(SubDevScriptControlResponse::parse(plaintext)?)
         }
         (PacketType::AddSubDev, ToDevice) => {
             Message::AddSubDevRequest(Timestamped::parse(plaintext)?)

@@ -8,8 +8,9 @@
 //!     12     …  cmd[] / resp[]            opaque: the script's bytes / the device's answer
 //! ```
 //!
-//! The two structs have the same layout; [`ScriptBody`] views either, [`Control`] and
-//! [`ControlResponse`] are the plain reprs. Neither needs `alloc`.
+//! The two structs have the same layout; [`ScriptBody`] views either, [`Control`](crate::Control) (the one
+//! control-style repr, shared with WAN type 11) and [`ControlResponse`] are the plain reprs.
+//! Neither needs `alloc`.
 //!
 //! compat §6.4 — a device also answers LAN types 3 and 103 with packet *type 4*
 //! carrying `timestamp ‖ JSON` instead of this struct. [`is_script_response`] tells the two apart.
@@ -36,60 +37,6 @@ body_view! {
     tail
         /// `cmd[]` of a request or `resp[]` of a reply: everything after the fixed part.
         data, data_mut @ CONTROL_HEADER_LEN;
-}
-
-/// `control`: a script-control request, app → device (spec 6.3.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Control<'a> {
-    /// The app's timestamp (replay check, compat §5).
-    pub timestamp: u32,
-    /// 1002 control or 1004 snapshot; from SDK 2.0.9 a device ignores other codes (compat §6.5).
-    pub biz_code: BizCode,
-    /// Control sequence number.
-    pub serial: u32,
-    /// `cmd[]`: the script's output, passed to the device's main board unchanged.
-    pub cmd: &'a [u8],
-}
-
-impl<'a> Control<'a> {
-    /// Parses a decrypted type-4 request plaintext.
-    ///
-    /// ```
-    /// use joylink_wire::{BizCode, lan::Control};
-    /// let bytes = [0x55, 0x44, 0x33, 0x22, 0xea, 0x03, 0, 0, 7, 0, 0, 0, b'{', b'}'];
-    /// let c = Control::parse(&bytes)?;
-    /// assert_eq!((c.timestamp, c.biz_code, c.serial, c.cmd), (0x2233_4455, BizCode::Control, 7, &b"{}"[..]));
-    /// let mut out = [0u8; 14];
-    /// assert_eq!(c.emit(&mut out)?, 14);
-    /// assert_eq!(out, bytes);
-    /// # Ok::<(), joylink_wire::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (h, cmd) = ControlHeader::parse(bytes)?;
-        Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            cmd,
-        })
-    }
-
-    /// Exact number of bytes [`Control::emit`] writes.
-    pub const fn buffer_len(&self) -> usize {
-        CONTROL_HEADER_LEN.saturating_add(self.cmd.len())
-    }
-
-    /// Writes the struct into `buf`, returns [`Control::buffer_len`].
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        ControlHeader::new(self.timestamp, self.biz_code, self.serial).emit(self.cmd, buf)
-    }
 }
 
 /// `control_resp`: a script-control reply, device → app (spec 6.3.4).
@@ -148,6 +95,7 @@ pub fn is_script_response(plaintext: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Control;
     use crate::Error;
 
     // spec 6.3.4 layout, hand-assembled: ts 0x01020304, biz 1004, serial 0x0a0b0c0d, resp "ok".

@@ -120,7 +120,7 @@ fn emit_spec(header: ControlHeader, feed_id: &[u8], data: &[u8], buf: &mut [u8])
 
 /// `subdev_control`: app → gateway (spec 6.3.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SubDevControl<'a> {
+pub struct SubDevScriptControl<'a> {
     /// The app's timestamp.
     pub timestamp: u32,
     /// 1002 control / 1004 snapshot.
@@ -133,7 +133,7 @@ pub struct SubDevControl<'a> {
     pub cmd: &'a [u8],
 }
 
-impl<'a> SubDevControl<'a> {
+impl<'a> SubDevScriptControl<'a> {
     /// Parses a decrypted (outer layer) type-104 request plaintext.
     ///
     /// # Errors
@@ -149,7 +149,7 @@ impl<'a> SubDevControl<'a> {
         })
     }
 
-    /// Exact number of bytes [`SubDevControl::emit`] writes.
+    /// Exact number of bytes [`SubDevScriptControl::emit`] writes.
     pub const fn buffer_len(&self) -> usize {
         SUBDEV_SCRIPT_FIXED_LEN.saturating_add(self.cmd.len())
     }
@@ -170,7 +170,7 @@ impl<'a> SubDevControl<'a> {
 
 /// `subdev_control_resp`: gateway → app (spec 6.3.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SubDevControlResponse<'a> {
+pub struct SubDevScriptControlResponse<'a> {
     /// The gateway's timestamp (0 in the shipped layout).
     pub timestamp: u32,
     /// The reply biz_code (`Unspecified` in the shipped layout).
@@ -183,7 +183,7 @@ pub struct SubDevControlResponse<'a> {
     pub resp: &'a [u8],
 }
 
-impl<'a> SubDevControlResponse<'a> {
+impl<'a> SubDevScriptControlResponse<'a> {
     /// Parses a decrypted (outer layer) type-104 reply in the spec layout.
     ///
     /// # Errors
@@ -223,7 +223,7 @@ impl<'a> SubDevControlResponse<'a> {
         }
     }
 
-    /// Exact number of bytes [`SubDevControlResponse::emit`] writes.
+    /// Exact number of bytes [`SubDevScriptControlResponse::emit`] writes.
     pub const fn buffer_len(&self) -> usize {
         SUBDEV_SCRIPT_FIXED_LEN.saturating_add(self.resp.len())
     }
@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(v.serial(), 9);
         assert_eq!(v.feed_id().to_str(), Ok("f123"));
         assert_eq!(v.data(), &[0xde, 0xad]);
-        let c = SubDevControl::parse(&bytes).unwrap();
+        let c = SubDevScriptControl::parse(&bytes).unwrap();
         assert_eq!(c.feed_id.as_bytes(), b"f123");
         assert_eq!(c.cmd, &[0xde, 0xad]);
     }
@@ -282,7 +282,7 @@ mod tests {
         v.data_mut().copy_from_slice(&[0xde, 0xad]);
         assert_eq!(buf, sample());
 
-        let c = SubDevControl {
+        let c = SubDevScriptControl {
             timestamp: 1,
             biz_code: BizCode::Control,
             serial: 9,
@@ -301,7 +301,7 @@ mod tests {
         b[..32].fill(0);
         b[..4].copy_from_slice(b"f123");
         b[44..].copy_from_slice(&[1, 2]);
-        let r = SubDevControlResponse::parse_with(&b, ResponseLayout::Shipped).unwrap();
+        let r = SubDevScriptControlResponse::parse_with(&b, ResponseLayout::Shipped).unwrap();
         assert_eq!(r.feed_id.as_bytes(), b"f123");
         assert_eq!(r.resp, &[1, 2]);
         assert_eq!((r.timestamp, r.serial), (0, 0));
@@ -318,14 +318,14 @@ mod tests {
             })
         );
         assert_eq!(
-            SubDevControl::parse(&bytes[..20]),
+            SubDevScriptControl::parse(&bytes[..20]),
             Err(Error::Truncated {
                 needed: 32,
                 available: 8
             })
         );
         let long = [b'1'; 33];
-        let c = SubDevControl {
+        let c = SubDevScriptControl {
             timestamp: 0,
             biz_code: BizCode::Control,
             serial: 0,

@@ -2,7 +2,7 @@
 //! compat §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
 
 use crate::view::body_view;
-use crate::{BizCode, CONTROL_HEADER_LEN, ControlHeader, Result};
+use crate::{BizCode, CONTROL_HEADER_LEN};
 
 body_view! {
     /// View of a type 11 body: `timestamp u32, biz_code u32, serial u32, cmd[]/resp[]`.
@@ -21,68 +21,10 @@ body_view! {
         data, data_mut @ CONTROL_HEADER_LEN;
 }
 
-/// A cloud request or a device answer of type 11 (spec 7.3.7 `control`, 7.3.8 `control_resp`,
-/// 7.3.9/7.3.10 snapshot, 7.3.11/7.3.12 recipe), typed by its [`BizCode`].
-///
-/// The answer carries the request's `serial` and `biz_code.response()` (compat §10); `data` is
-/// the script's command (request) or the result + snapshot (answer), JSON for JSON products.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Control<'a> {
-    /// The sender's time.
-    pub timestamp: u32,
-    /// What is asked or answered.
-    pub biz_code: BizCode,
-    /// The cloud's sequence number (compat §5, SDK 2.0.19 requires it to grow).
-    pub serial: u32,
-    /// `cmd[]` or `resp[]`.
-    pub data: &'a [u8],
-}
-
-impl<'a> Control<'a> {
-    /// Parses a body.
-    ///
-    /// # Errors
-    /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (h, data) = ControlHeader::parse(bytes)?;
-        Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            data,
-        })
-    }
-
-    /// `12 + data.len()`.
-    pub const fn buffer_len(&self) -> usize {
-        self.data.len().saturating_add(CONTROL_HEADER_LEN)
-    }
-
-    /// Writes the body.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        ControlHeader::new(self.timestamp, self.biz_code, self.serial).emit(self.data, buf)
-    }
-
-    /// The answer to this request: `timestamp` (the device's time), `biz_code.response()`, the
-    /// same `serial`, and `resp` as data.
-    #[must_use]
-    pub fn answer<'b>(&self, timestamp: u32, resp: &'b [u8]) -> Control<'b> {
-        Control {
-            timestamp,
-            biz_code: self.biz_code.response(),
-            serial: self.serial,
-            data: resp,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Control;
     use crate::Error;
 
     #[test]
