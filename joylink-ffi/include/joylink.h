@@ -1830,13 +1830,13 @@ int jl_open_in_place(uint8_t *buf,
                      struct jl_opened_t *out);
 
 /*
- Bytes of memory a prepared key needs (pass at least this to `jl_prepared_key_init`). Never
- fails.
+ Returns the bytes of memory a prepared key needs (pass at least this to
+ `jl_prepared_key_init`); never fails.
  */
 size_t jl_prepared_key_size(void);
 
 /*
- Alignment the prepared key's memory needs. Never fails.
+ Returns the alignment the prepared key's memory needs; never fails.
  */
 size_t jl_prepared_key_align(void);
 

@@ -453,14 +453,14 @@ unsafe fn prepared<'a>(pk: *const JlPreparedKey) -> Status<&'a JlPreparedKey> {
     Ok(unsafe { &*pk })
 }
 
-/// Bytes of memory a prepared key needs (pass at least this to `jl_prepared_key_init`). Never
-/// fails.
+/// Returns the bytes of memory a prepared key needs (pass at least this to
+/// `jl_prepared_key_init`); never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn jl_prepared_key_size() -> usize {
     size_of::<JlPreparedKey>()
 }
 
-/// Alignment the prepared key's memory needs. Never fails.
+/// Returns the alignment the prepared key's memory needs; never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn jl_prepared_key_align() -> usize {
     align_of::<JlPreparedKey>()
