@@ -18,7 +18,6 @@
 #![no_main]
 
 use std::ffi::c_int;
-use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::OnceLock;
 
@@ -27,8 +26,10 @@ use joylink_ffi::JlStatus::{self, *};
 use joylink_ffi::*;
 use libfuzzer_sys::fuzz_target;
 
-/// Guard bytes on each side of every caller buffer.
-const GUARD: usize = 64;
+#[path = "guard.rs"]
+mod guard;
+use guard::{Fenced, Guarded};
+
 /// `JL_CRC_VERIFY`, `JL_CRC_REPORT`, `JL_CRC_IGNORE`.
 const POLICIES: [c_int; 3] = [0, 1, 2];
 
@@ -41,95 +42,6 @@ const ECDH_SECRET: [u8; 20] =
 const LOCALKEY: &[u8; 32] = b"be4d957a4da771d609ab383e548014a0";
 const ACCESSKEY: &[u8; 32] = b"9da83e47290bb79a82f2e36f9dff0520";
 const SESSION: [u8; 32] = *b"\xe7\xbc\x4b\x5f\xe5\x94\x1d\xf4\xe7\xd8\xf9\x2b\x26\xa4\x7d\x1c\x5d\x19\x27\xb6\xa5\x43\x44\xec\xc3\x7a\xb4\x65\xc3\x65\x11\x1b";
-
-fn guard_byte(i: usize) -> u8 {
-    0xA5 ^ (i as u8).wrapping_mul(29)
-}
-
-/// A copy of some bytes with guard bytes before and after, as a C caller's buffer.
-struct Guarded {
-    v: Vec<u8>,
-    len: usize,
-}
-
-impl Guarded {
-    fn new(data: &[u8]) -> Self {
-        let mut v: Vec<u8> = (0..GUARD).map(guard_byte).collect();
-        v.extend_from_slice(data);
-        v.extend((0..GUARD).map(|i| guard_byte(i + 1000)));
-        Guarded { v, len: data.len() }
-    }
-
-    fn zeroed(len: usize) -> Self {
-        Self::new(&vec![0; len])
-    }
-
-    fn ptr(&mut self) -> *mut u8 {
-        self.v[GUARD..].as_mut_ptr()
-    }
-
-    fn bytes(&self) -> &[u8] {
-        &self.v[GUARD..GUARD + self.len]
-    }
-
-    fn base(&self) -> usize {
-        self.v[GUARD..].as_ptr().addr()
-    }
-
-    /// Panics unless the guard bytes are as written.
-    fn check(&self) {
-        for i in 0..GUARD {
-            assert_eq!(self.v[i], guard_byte(i), "write before the buffer");
-            assert_eq!(
-                self.v[GUARD + self.len + i],
-                guard_byte(i + 1000),
-                "write after the buffer"
-            );
-        }
-    }
-
-    /// Whether `[p, p + n)` lies inside the buffer.
-    fn holds(&self, p: *const u8, n: usize) -> bool {
-        !p.is_null() && p.addr() >= self.base() && p.addr() + n <= self.base() + self.len
-    }
-}
-
-/// An output struct between guard bytes, its bytes filled with a pattern before the call.
-#[repr(C)]
-struct Fenced<T> {
-    pre: [u8; GUARD],
-    val: MaybeUninit<T>,
-    post: [u8; GUARD],
-}
-
-impl<T: Copy> Fenced<T> {
-    fn new() -> Box<Self> {
-        let mut f = Box::new(Fenced {
-            pre: [0x5A; GUARD],
-            val: MaybeUninit::<T>::uninit(),
-            post: [0x5A; GUARD],
-        });
-        // SAFETY: `val` is valid for writes of `size_of::<T>()` bytes.
-        unsafe { ptr::write_bytes(f.val.as_mut_ptr().cast::<u8>(), 0xCC, size_of::<T>()) };
-        f
-    }
-
-    fn ptr(&mut self) -> *mut T {
-        self.val.as_mut_ptr()
-    }
-
-    /// The value after a call that wrote it, once the guards are checked.
-    fn get(&self) -> T {
-        assert!(
-            self.pre.iter().chain(&self.post).all(|&b| b == 0x5A),
-            "write outside the struct"
-        );
-        // SAFETY: every `jl_` function under test writes its output struct in full (with
-        // `ptr::write`) before returning whenever the pointer is non-NULL and aligned, as here;
-        // the callers only call `get` after such a call.
-        unsafe { self.val.assume_init() }
-    }
-}
 
 fn status(s: c_int, documented: &[JlStatus], what: &str) -> JlStatus {
     let found = documented.iter().copied().find(|d| *d as c_int == s);
@@ -271,7 +183,7 @@ fn decode(input: &[u8], policy: c_int) -> (JlStatus, JlPacket) {
     let mut out = Fenced::<JlPacket>::new();
     // SAFETY: `b` holds `b.len` readable bytes; `out` points to an aligned `jl_packet_t`.
     let s = unsafe { jl_packet_parse(b.ptr(), b.len, policy, out.ptr()) };
-    b.check();
+    b.check("the buffer");
     assert_eq!(b.bytes(), input, "decode wrote to its input");
     let p = out.get();
     let s = status(s, DECODE, "jl_packet_parse");
@@ -390,7 +302,7 @@ fn open(input: &[u8], policy: c_int, key: &JlKey) -> (JlStatus, JlOpened, Guarde
     // SAFETY: `c` holds `c.len` writable bytes; `key` is a live `jl_key_t` whose `key` points to
     // `key_len` readable bytes (static data); `out` points to an aligned `jl_opened_t`.
     let s = unsafe { jl_open_in_place(c.ptr(), c.len, policy, key, out.ptr()) };
-    c.check();
+    c.check("the buffer");
     let o = out.get();
     let s = status(s, OPEN, "jl_open_in_place");
     if s == JL_OK {
@@ -460,7 +372,7 @@ fn seal_then_open(sel: u8, input: &[u8], policy: c_int, key: &JlKey, key_bytes: 
             &mut n,
         )
     };
-    b.check();
+    b.check("the buffer");
     assert_eq!(status(s, BUILD, "jl_packet_build"), JL_OK);
     assert_eq!(n, needed);
     let built = b.bytes().to_vec();
@@ -516,8 +428,8 @@ fn shared(private: &[u8], peer: &[u8]) -> (JlStatus, [u8; 20]) {
     let mut out = Fenced::<JlEcdhShared>::new();
     // SAFETY: `d`, `q` readable for their lengths; `out` an aligned `jl_ecdh_shared_t`.
     let s = unsafe { jl_ecdh_shared_secret(d.ptr(), d.len, q.ptr(), q.len, out.ptr()) };
-    d.check();
-    q.check();
+    d.check("the buffer");
+    q.check("the buffer");
     assert!(d.bytes() == private && q.bytes() == peer);
     let o = out.get();
     let s = status(s, SHARED, "jl_ecdh_shared_secret");
@@ -537,8 +449,8 @@ fn ecdh(sel: u8, input: &[u8]) {
     let mut pk = Guarded::zeroed(cap);
     // SAFETY: `text` readable for its length, `pk` writable for `cap` bytes.
     let s = unsafe { jl_ecdh_parse_devkey(text.ptr().cast(), text.len, pk.ptr(), cap) };
-    text.check();
-    pk.check();
+    text.check("the buffer");
+    pk.check("the buffer");
     let s = status(s, PARSE_DEVKEY, "jl_ecdh_parse_devkey");
     if s != JL_OK {
         assert!(
@@ -551,7 +463,7 @@ fn ecdh(sel: u8, input: &[u8]) {
         pk = Guarded::zeroed(21);
         // SAFETY: as above with 21 bytes.
         let s = unsafe { jl_ecdh_parse_devkey(text.ptr().cast(), text.len, pk.ptr(), 21) };
-        pk.check();
+        pk.check("the buffer");
         assert_eq!(s, JL_OK as c_int, "too small, then not valid");
     } else if s != JL_OK {
         assert!(s != JL_ERR_BUFFER_TOO_SMALL || cap < 21);
@@ -562,7 +474,7 @@ fn ecdh(sel: u8, input: &[u8]) {
         let mut dk = Guarded::zeroed(43);
         // SAFETY: `key` readable for 21 bytes, `dk` writable for 43.
         let s = unsafe { jl_ecdh_devkey(key.as_ptr(), 21, dk.ptr().cast(), 43) };
-        dk.check();
+        dk.check("the buffer");
         assert_eq!(s, JL_OK as c_int);
         assert_eq!(dk.bytes()[42], 0);
         assert!(dk.bytes()[..42].eq_ignore_ascii_case(input));
@@ -573,7 +485,7 @@ fn ecdh(sel: u8, input: &[u8]) {
     let mut dk = Guarded::zeroed(43);
     // SAFETY: `input` readable for its length, `dk` writable for 43 bytes.
     let s = unsafe { jl_ecdh_devkey(input.as_ptr(), input.len(), dk.ptr().cast(), 43) };
-    dk.check();
+    dk.check("the buffer");
     let s = status(s, DEVKEY, "jl_ecdh_devkey");
     let (ss, secret) = shared(&ECDH_PRIVATE, input);
     assert_eq!(
@@ -602,8 +514,8 @@ fn ecdh(sel: u8, input: &[u8]) {
         let (mut dd, mut q) = (Guarded::zeroed(20), Guarded::zeroed(21));
         // SAFETY: `d` readable for 20 bytes; `dd`, `q` writable for 20 / 21 and disjoint.
         let s = unsafe { jl_ecdh_keypair(d.as_ptr(), 20, dd.ptr(), 20, q.ptr(), 21) };
-        dd.check();
-        q.check();
+        dd.check("the buffer");
+        q.check("the buffer");
         let s = status(s, KEYPAIR, "jl_ecdh_keypair");
         let (ss, secret) = shared(d, fixed_public_key());
         assert_eq!(s, ss);
@@ -674,7 +586,7 @@ fn time_exp(sel: u8, input: &[u8]) {
                 next.ptr(),
             )
         };
-        text.check();
+        text.check("the buffer");
         assert_eq!(text.bytes(), input);
         let n = next.get();
         let s = status(s, TIME_NEXT, "jl_time_exp_next");
@@ -738,7 +650,7 @@ fn crc(sel: u8, input: &[u8]) {
     let s = unsafe { jl_crc32_final(ctx.ptr(), c32.ptr()) };
     assert_eq!(status(s, CRC, "jl_crc32_final"), JL_OK);
     assert_eq!(c32.get(), joylink_wire::wan::firmware_crc32(input));
-    d.check();
+    d.check("the buffer");
     assert_eq!(d.bytes(), input);
 
     // A misaligned context is refused and left alone.

@@ -29,7 +29,6 @@
 #![no_main]
 
 use std::ffi::{c_int, c_void};
-use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::OnceLock;
 
@@ -42,125 +41,17 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 #[allow(dead_code)]
 mod common;
+#[path = "guard.rs"]
+mod guard;
 use common::seal_payload;
+use guard::{Fenced, GUARD, Guarded};
 
-/// Guard bytes on each side of every caller buffer.
-const GUARD: usize = 64;
 const LOCALKEY: &[u8; 32] = b"be4d957a4da771d609ab383e548014a0";
 const ACCESSKEY: &[u8; 32] = b"961745eaa28c7ff6854b94a91ce19a91";
 const SUB_LOCALKEY: &[u8; 32] = b"22dc6dd29b5b3b2f80cc44d6cb3aad1a";
 const LOCAL_TYPES: [u8; 5] = [3, 4, 103, 104, 105];
 /// The device's private key: what the RNG callback hands `jl_lan_device_init`.
 const DEVICE_PRIVATE: [u8; 20] = [0x11; 20];
-
-fn guard_byte(i: usize) -> u8 {
-    0xA5 ^ (i as u8).wrapping_mul(29)
-}
-
-/// A caller buffer of `len` bytes between guard bytes, aligned to 8 (the machine's memory).
-struct Guarded {
-    v: Vec<u64>,
-    len: usize,
-}
-
-impl Guarded {
-    fn new(data: &[u8]) -> Self {
-        let words = (2 * GUARD + data.len()).div_ceil(8);
-        let mut g = Guarded {
-            v: vec![0; words],
-            len: data.len(),
-        };
-        let all = g.all_mut();
-        for i in 0..GUARD {
-            all[i] = guard_byte(i);
-            all[GUARD + data.len() + i] = guard_byte(i + 1000);
-        }
-        all[GUARD..GUARD + data.len()].copy_from_slice(data);
-        g
-    }
-
-    fn all_mut(&mut self) -> &mut [u8] {
-        // SAFETY: the u64 storage viewed as bytes (alignment 1, same length in bytes).
-        unsafe {
-            std::slice::from_raw_parts_mut(self.v.as_mut_ptr().cast::<u8>(), self.v.len() * 8)
-        }
-    }
-
-    fn all(&self) -> &[u8] {
-        // SAFETY: as `all_mut`.
-        unsafe { std::slice::from_raw_parts(self.v.as_ptr().cast::<u8>(), self.v.len() * 8) }
-    }
-
-    fn ptr(&mut self) -> *mut u8 {
-        self.all_mut()[GUARD..].as_mut_ptr()
-    }
-
-    fn base(&self) -> usize {
-        self.all()[GUARD..].as_ptr().addr()
-    }
-
-    /// Panics unless the guard bytes are as written (compared as slices: one `memcmp`, not a
-    /// traced comparison per byte, which made up most of an execution's time).
-    fn check(&self, what: &str) {
-        static GUARDS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
-        let (pre, post) = GUARDS.get_or_init(|| {
-            (
-                (0..GUARD).map(guard_byte).collect(),
-                (0..GUARD).map(|i| guard_byte(i + 1000)).collect(),
-            )
-        });
-        let all = self.all();
-        assert!(all[..GUARD] == pre[..], "write before {what}");
-        assert!(
-            all[GUARD + self.len..GUARD + self.len + GUARD] == post[..],
-            "write after {what}"
-        );
-    }
-
-    /// Whether `[p, p + n)` lies inside the buffer.
-    fn holds(&self, p: *const u8, n: usize) -> bool {
-        !p.is_null() && p.addr() >= self.base() && p.addr() + n <= self.base() + self.len
-    }
-}
-
-/// An output struct between guard bytes, filled with a pattern before the call.
-#[repr(C)]
-struct Fenced<T> {
-    pre: [u8; GUARD],
-    val: MaybeUninit<T>,
-    post: [u8; GUARD],
-}
-
-impl<T: Copy> Fenced<T> {
-    fn new() -> Box<Self> {
-        let mut f = Box::new(Fenced {
-            pre: [0x5A; GUARD],
-            val: MaybeUninit::<T>::uninit(),
-            post: [0x5A; GUARD],
-        });
-        // SAFETY: `val` is valid for writes of `size_of::<T>()` bytes.
-        unsafe { ptr::write_bytes(f.val.as_mut_ptr().cast::<u8>(), 0xCC, size_of::<T>()) };
-        f
-    }
-
-    fn ptr(&mut self) -> *mut T {
-        self.val.as_mut_ptr()
-    }
-
-    fn check(&self) {
-        assert!(
-            self.pre == [0x5A; GUARD] && self.post == [0x5A; GUARD],
-            "write outside the struct"
-        );
-    }
-
-    /// The value after a call that returned `JL_OK` (which writes it in full).
-    fn get(&self) -> T {
-        self.check();
-        // SAFETY: only called after a `JL_OK`, with which every function here writes the struct.
-        unsafe { self.val.assume_init() }
-    }
-}
 
 fn status(s: c_int, documented: &[JlStatus], what: &str) -> JlStatus {
     let found = documented.iter().copied().find(|d| *d as c_int == s);

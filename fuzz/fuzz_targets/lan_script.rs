@@ -3,8 +3,8 @@
 #![no_main]
 
 use joylink_wire::lan::{
-    Control, ControlResponse, ResponseLayout, ScriptBody, SubDevScriptControl, SubDevScriptControlResponse,
-    SubDevScriptBody, is_script_response,
+    Control, ControlResponse, ResponseLayout, ScriptBody, SubDevScriptBody, SubDevScriptControl,
+    SubDevScriptControlResponse, is_script_response,
 };
 use libfuzzer_sys::fuzz_target;
 
