@@ -11,11 +11,11 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use joylink_test_broker::{Broker, Observer, Seen, device_states};
+use joylink_test_broker::{Broker, Observer, Seen, device_states, responses};
 use serde_json::{Value, json};
 
 /// A child process killed on drop.
@@ -105,23 +105,6 @@ fn online_at(seen: &[Seen], feeds: &[String], node: Option<&str>) -> usize {
                 .is_some_and(|(on, n)| *on && node.is_none_or(|x| x == n))
         })
         .count()
-}
-
-fn responses(seen: &[Seen], prefix: &str) -> HashMap<String, Value> {
-    seen.iter()
-        .filter(|s| s.topic.contains("/response/"))
-        .filter(|s| {
-            s.json["request_id"]
-                .as_str()
-                .is_some_and(|r| r.starts_with(prefix))
-        })
-        .map(|s| {
-            (
-                s.json["request_id"].as_str().unwrap().to_string(),
-                s.json.clone(),
-            )
-        })
-        .collect()
 }
 
 async fn command_all(obs: &Observer, feeds: &[String], prefix: &str) {

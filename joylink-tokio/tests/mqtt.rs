@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use joylink_session::wan::{Device, DeviceConfig, Event};
-use joylink_test_broker::{Broker, Observer, Seen};
+use joylink_test_broker::{Broker, Observer, Seen, responses as responses_to};
 use joylink_tokio::Clock;
 use joylink_tokio::cloud::{CloudHub, HubRequest, ServerConfig};
 use joylink_tokio::device::{AppAction, DeviceApp, DriverConfig, run_device};
@@ -113,23 +113,6 @@ fn check_all(seen: &[Seen]) {
     }
 }
 
-fn responses_ok(seen: &[Seen], prefix: &str) -> HashMap<String, Value> {
-    seen.iter()
-        .filter(|s| s.topic.contains("/response/"))
-        .filter(|s| {
-            s.json["request_id"]
-                .as_str()
-                .is_some_and(|r| r.starts_with(prefix))
-        })
-        .map(|s| {
-            (
-                s.json["request_id"].as_str().unwrap().to_string(),
-                s.json.clone(),
-            )
-        })
-        .collect()
-}
-
 async fn command_all(obs: &Observer, feeds: &[String], prefix: &str) {
     let t = Topics::new("joylink");
     for (i, f) in feeds.iter().enumerate() {
@@ -184,12 +167,12 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
     let t0 = Instant::now();
     command_all(&obs, &feeds, "one-").await;
     obs.wait_for(20, "200 responses", |s| {
-        responses_ok(s, "one-").len() == 200
+        responses_to(s, "one-").len() == 200
     })
     .await;
     println!("200 of 200 responses in {:?}", t0.elapsed());
     let snapshot: Value = serde_json::from_slice(SNAPSHOT).unwrap();
-    let responses = responses_ok(&obs.seen.lock().unwrap(), "one-");
+    let responses = responses_to(&obs.seen.lock().unwrap(), "one-");
     for (i, f) in feeds.iter().enumerate() {
         let r = &responses[&format!("one-{i}")];
         assert_eq!(r["ok"], true, "{r}");
@@ -264,11 +247,11 @@ async fn two_nodes_route_200_commands_and_take_over_a_lost_node() {
     let t2 = Instant::now();
     command_all(&obs, &feeds, "two-").await;
     obs.wait_for(20, "200 responses after the loss", |s| {
-        responses_ok(s, "two-").len() == 200
+        responses_to(s, "two-").len() == 200
     })
     .await;
     println!("200 of 200 responses through node b in {:?}", t2.elapsed());
-    let responses = responses_ok(&obs.seen.lock().unwrap(), "two-");
+    let responses = responses_to(&obs.seen.lock().unwrap(), "two-");
     let bad: Vec<&Value> = responses
         .values()
         .filter(|r| !(r["ok"] == true && r["node"] == "node-b"))
@@ -486,13 +469,13 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     )
     .await;
     obs.wait_for(10, "the not_online answer", |s| {
-        !responses_ok(s, "u1").is_empty()
+        !responses_to(s, "u1").is_empty()
     })
     .await;
     let waited = t0.elapsed();
     println!("not_online after {waited:?}");
     assert!(waited >= Duration::from_millis(1_000), "{waited:?}");
-    let r = &responses_ok(&obs.seen.lock().unwrap(), "u1")["u1"];
+    let r = &responses_to(&obs.seen.lock().unwrap(), "u1")["u1"];
     assert_eq!(r["ok"], false);
     assert_eq!(r["error"]["code"], "not_online");
     assert_eq!(r["feedid"], "NOBODY0001");
@@ -530,7 +513,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     )
     .await;
     obs.wait_for(10, "error answers", |s| {
-        !responses_ok(s, "u2").is_empty() && !responses_ok(s, "u3").is_empty()
+        !responses_to(s, "u2").is_empty() && !responses_to(s, "u3").is_empty()
     })
     .await;
     // Without a request id: answered once, with a null request id.
@@ -553,7 +536,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     obs.publish(&t.command(&feed, CommandKind::Control), &control)
         .await;
     obs.wait_for(10, "the timeout answer", |s| {
-        !responses_ok(s, "u4").is_empty()
+        !responses_to(s, "u4").is_empty()
     })
     .await;
     assert!(t4.elapsed() >= Duration::from_millis(1_000));
@@ -563,7 +546,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.cancel();
     obs.wait_for(10, "the offline answer", |s| {
-        !responses_ok(s, "u5").is_empty()
+        !responses_to(s, "u5").is_empty()
     })
     .await;
     // No duplicate answer from the other node, even after its timeout.
@@ -577,7 +560,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
     let counts: Vec<usize> = ["u1", "u2", "u3", "u4", "u5"].map(count).to_vec();
     assert_eq!(counts, [1; 5]);
     assert_eq!(nulls(&seen), 1);
-    let r = responses_ok(&seen, "u");
+    let r = responses_to(&seen, "u");
     assert_eq!(r["u4"]["error"]["code"], "timeout");
     assert_eq!(r["u5"]["error"]["code"], "offline");
     let st = joylink_test_broker::device_states(&seen);
@@ -692,7 +675,7 @@ async fn timer_tasks_sub_device_uploads_and_async_results_cross_the_broker() {
         &json!({"request_id": "t1", "task": task}),
     )
     .await;
-    obs.wait_for(10, "the add answer", |s| !responses_ok(s, "t1").is_empty())
+    obs.wait_for(10, "the add answer", |s| !responses_to(s, "t1").is_empty())
         .await;
     obs.publish(
         &t.command(&feed, CommandKind::TimerQuery),
@@ -700,7 +683,7 @@ async fn timer_tasks_sub_device_uploads_and_async_results_cross_the_broker() {
     )
     .await;
     obs.wait_for(10, "the query answer", |s| {
-        !responses_ok(s, "t2").is_empty()
+        !responses_to(s, "t2").is_empty()
     })
     .await;
     let modified = json!({"id": 7, "version": 1, "mode_name": "base",
@@ -711,7 +694,7 @@ async fn timer_tasks_sub_device_uploads_and_async_results_cross_the_broker() {
     )
     .await;
     obs.wait_for(10, "the modify answer", |s| {
-        !responses_ok(s, "t3").is_empty()
+        !responses_to(s, "t3").is_empty()
     })
     .await;
     // The device's own refusal travels as its code: this device's table keeps base tasks only.
@@ -722,11 +705,11 @@ async fn timer_tasks_sub_device_uploads_and_async_results_cross_the_broker() {
     )
     .await;
     obs.wait_for(10, "the refused modify's answer", |s| {
-        !responses_ok(s, "t4").is_empty()
+        !responses_to(s, "t4").is_empty()
     })
     .await;
     let seen = obs.seen.lock().unwrap().clone();
-    let r = responses_ok(&seen, "t");
+    let r = responses_to(&seen, "t");
     let answer = |id: &str| {
         let v = &r[id];
         (v["ok"].clone(), v["biz_code"].clone(), v["code"].clone())

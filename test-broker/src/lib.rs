@@ -275,6 +275,21 @@ pub fn device_states(seen: &[Seen]) -> std::collections::HashMap<String, (bool, 
     }
 }
 
+/// The responses in `seen` whose `request_id` starts with `prefix`: request id -> response.
+pub fn responses(
+    seen: &[Seen],
+    prefix: &str,
+) -> std::collections::HashMap<String, serde_json::Value> {
+    seen.iter()
+        .filter(|s| s.topic.contains("/response/"))
+        .filter_map(|s| {
+            let id = s.json["request_id"].as_str()?;
+            id.starts_with(prefix)
+                .then(|| (id.to_string(), s.json.clone()))
+        })
+        .collect()
+}
+
 impl Drop for Observer {
     fn drop(&mut self) {
         self.task.abort();
