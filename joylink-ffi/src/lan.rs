@@ -254,9 +254,6 @@ pub(crate) struct Lan<const SUBS: usize> {
     live: u32,
     /// The event of the last datagram, not yet polled.
     pending: Option<JlLanEvent>,
-    /// C request ids of the requests waiting for an answer (the machine's ids are opaque).
-    ids: [Option<(u32, RequestId)>; JL_LAN_REQUESTS],
-    next_id: u32,
     pub(crate) machine: Machine<SUBS>,
 }
 
@@ -410,8 +407,6 @@ pub(crate) unsafe fn init<const SUBS: usize>(
     unsafe {
         ptr::addr_of_mut!((*mem).machine).write(Machine::<SUBS>::new(keys, info));
         ptr::addr_of_mut!((*mem).pending).write(None);
-        ptr::addr_of_mut!((*mem).ids).write([None; JL_LAN_REQUESTS]);
-        ptr::addr_of_mut!((*mem).next_id).write(0);
         ptr::addr_of_mut!((*mem).live).write(live);
     }
     // SAFETY: forwarded caller contract.
@@ -419,24 +414,6 @@ pub(crate) unsafe fn init<const SUBS: usize>(
 }
 
 impl<const SUBS: usize> Lan<SUBS> {
-    /// The C id of a new request: the oldest mapping is replaced when all are taken (all
-    /// requests share one TTL, so the oldest is the one the machine has freed).
-    fn remember(&mut self, id: RequestId) -> u32 {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        let c_id = self.next_id;
-        let free = self.ids.iter().position(Option::is_none);
-        let oldest = self
-            .ids
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, e)| e.map_or(0, |(c, _)| c.wrapping_sub(c_id)))
-            .map(|(i, _)| i);
-        if let Some(slot) = free.or(oldest).and_then(|i| self.ids.get_mut(i)) {
-            *slot = Some((c_id, id));
-        }
-        c_id
-    }
-
     fn input(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Status {
         if self.pending.is_some() {
             return Err(JL_ERR_STATE);
@@ -448,7 +425,7 @@ impl<const SUBS: usize> Lan<SUBS> {
         let ev = match e {
             Event::Request(r) => {
                 let mut ev = JlLanEvent {
-                    request_id: self.remember(r.id),
+                    request_id: r.id.to_raw(),
                     peer: JlAddr::from_socket_addr(r.peer),
                     ..JlLanEvent::kind(JL_LAN_EVENT_JSON_REQUEST)
                 };
@@ -495,13 +472,8 @@ impl<const SUBS: usize> Lan<SUBS> {
     }
 
     fn respond(&mut self, now: Instant, c_id: u32, body: &[u8]) -> Status {
-        let slot = self
-            .ids
-            .iter_mut()
-            .find(|e| e.is_some_and(|(c, _)| c == c_id && c != 0))
-            .ok_or(JL_ERR_STATE)?;
-        let (_, id) = slot.take().ok_or(JL_ERR_STATE)?;
-        Ok(self.machine.respond(id, now, body)?)
+        // The machine refuses an id it does not know (answered, expired, never issued).
+        Ok(self.machine.respond(RequestId::from_raw(c_id), now, body)?)
     }
 
     fn activation(&self) -> Status<JlActivation> {
@@ -934,8 +906,6 @@ mod tests {
         let mut lan = Lan::<0> {
             live: LIVE_DEVICE,
             pending: None,
-            ids: [None; JL_LAN_REQUESTS],
-            next_id: 0,
             machine: Machine::<0>::new(
                 KeyPair::from_private_key(
                     PrivateKey::from_bytes(&[7; 20]).unwrap_or_else(|_| unreachable!()),

@@ -86,9 +86,26 @@ pub struct Activation {
     pub server: FixedStr<64>,
 }
 
-/// Identifies a request waiting for [`Device::respond`].
+/// Identifies a request waiting for [`Device::respond`]: a number that is never 0 and not reused
+/// while a request could still wait (it counts up). A binding that hands ids across a language
+/// boundary (the C ABI) passes the number and turns it back with [`RequestId::from_raw`]; an id
+/// the machine does not know, or no longer knows, is refused by `respond` ([`Error::State`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequestId(u32);
+
+impl RequestId {
+    /// The id as a number (never 0).
+    #[must_use]
+    pub const fn to_raw(self) -> u32 {
+        self.0
+    }
+
+    /// The id [`RequestId::to_raw`] gave.
+    #[must_use]
+    pub const fn from_raw(raw: u32) -> Self {
+        Self(raw)
+    }
+}
 
 /// What a request asks for; decides how [`Device::respond`] frames the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -495,8 +512,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .iter_mut()
             .find(|p| p.is_none())
             .ok_or(Error::Capacity)?;
+        // Never 0 (a C caller's "no request"), skipped when the counter wraps.
+        self.next_id = self.next_id.wrapping_add(1).max(1);
         let id = RequestId(self.next_id);
-        self.next_id = self.next_id.wrapping_add(1);
         *slot = Some(Pending {
             id,
             peer,
