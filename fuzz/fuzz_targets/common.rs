@@ -44,3 +44,30 @@ impl rand_core::TryRng for Rng {
     }
 }
 impl rand_core::TryCryptoRng for Rng {}
+
+/// The session key the WAN targets' auth answers install.
+pub const SESSION: [u8; 32] = [0x5a; 32];
+
+/// A genuine auth answer installing `SESSION`, with the cloud time `ts`.
+pub fn auth_answer(access: &joylink_crypto::AccessKey, ts: u32) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(40);
+    plain.extend_from_slice(&ts.to_le_bytes());
+    plain.extend_from_slice(&7u32.to_le_bytes());
+    plain.extend_from_slice(&SESSION);
+    let header = joylink_wire::Header::new(
+        joylink_wire::Magic::Wan,
+        joylink_wire::PacketType::Auth,
+        joylink_wire::EncType::PreShared,
+    );
+    let mut buf = vec![0u8; 128];
+    let n = seal_payload(
+        &header,
+        &joylink_crypto::Mode::AccessKey(access),
+        &7u32.to_le_bytes(),
+        &plain,
+        &mut buf,
+    )
+    .unwrap();
+    buf.truncate(n);
+    buf
+}

@@ -14,29 +14,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 #[allow(dead_code)]
 mod common;
-use common::{Rng, seal_payload};
-
-const SESSION: [u8; 32] = [0x5a; 32];
-
-/// A genuine auth answer installing `SESSION`, with the cloud time `ts`.
-fn answer(access: &AccessKey, ts: u32) -> Vec<u8> {
-    let mut plain = Vec::with_capacity(40);
-    plain.extend_from_slice(&ts.to_le_bytes());
-    plain.extend_from_slice(&7u32.to_le_bytes());
-    plain.extend_from_slice(&SESSION);
-    let header = Header::new(Magic::Wan, PacketType::Auth, EncType::PreShared);
-    let mut buf = vec![0u8; 128];
-    let n = seal_payload(
-        &header,
-        &Mode::AccessKey(access),
-        &7u32.to_le_bytes(),
-        &plain,
-        &mut buf,
-    )
-    .unwrap();
-    buf.truncate(n);
-    buf
-}
+use common::{Rng, SESSION, auth_answer as answer, seal_payload};
 
 fuzz_target!(|data: &[u8]| {
     let access: AccessKey = "25e35c9691ee91296facd5d28a4822bc".parse().unwrap();
