@@ -6,17 +6,17 @@ use std::time::Duration;
 
 /// Maps tokio's monotonic clock to the machines' [`Instant`] (milliseconds since `origin`).
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub struct TokioClock {
     origin: tokio::time::Instant,
 }
 
-impl Default for Clock {
+impl Default for TokioClock {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Clock {
+impl TokioClock {
     /// A clock whose origin is now.
     #[must_use]
     pub fn new() -> Self {

@@ -41,7 +41,7 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, os_rng, packet_type, unix_now};
+use crate::clock::{TokioClock, os_rng, packet_type, unix_now};
 use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
 use crate::io::{Read, read_drained, write_or_keep, write_pending};
 use crate::{Error, Result};
@@ -389,7 +389,7 @@ struct Inner {
     sessions: Mutex<HashMap<Arc<str>, Session>>,
     events: broadcast::Sender<HubEvent>,
     counters: Counters,
-    clock: Clock,
+    clock: TokioClock,
     next_conn: AtomicU64,
 }
 
@@ -435,7 +435,7 @@ impl CloudHub {
                 sessions: Mutex::new(HashMap::new()),
                 events,
                 counters: Counters::default(),
-                clock: Clock::new(),
+                clock: TokioClock::new(),
                 next_conn: AtomicU64::new(1),
             }),
         }

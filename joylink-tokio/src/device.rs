@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, os_rng, packet_type, sleep_opt};
+use crate::clock::{TokioClock, os_rng, packet_type, sleep_opt};
 use crate::codec::{DEFAULT_MAX_FRAME, WanCodec};
 use crate::io::{Read, flush, read_some, shrink};
 
@@ -129,7 +129,7 @@ pub trait DeviceApp: Send {
 pub async fn run_device<A: DeviceApp>(
     device: &mut Device,
     cfg: &DriverConfig,
-    clock: Clock,
+    clock: TokioClock,
     app: &mut A,
     stop: &CancellationToken,
 ) -> u64 {
@@ -187,7 +187,7 @@ pub async fn run_device<A: DeviceApp>(
 async fn session<A: DeviceApp>(
     device: &mut Device,
     stream: &TcpStream,
-    clock: Clock,
+    clock: TokioClock,
     app: &mut A,
     stop: &CancellationToken,
 ) -> (Disconnect, bool) {
@@ -259,7 +259,7 @@ async fn session<A: DeviceApp>(
 
 fn on_data<A: DeviceApp>(
     device: &mut Device,
-    clock: Clock,
+    clock: TokioClock,
     app: &mut A,
     codec: &mut WanCodec,
     rbuf: &mut BytesMut,

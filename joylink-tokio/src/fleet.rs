@@ -15,7 +15,7 @@ use joylink_session::Instant;
 use joylink_session::wan::{Device, DeviceConfig, Event, Incoming};
 use tokio_util::sync::CancellationToken;
 
-use crate::Clock;
+use crate::TokioClock;
 use crate::device::{AppAction, DeviceApp, Dir, Disconnect, DriverConfig, run_device};
 
 /// The snapshot every simulated device uploads and answers controls with.
@@ -314,7 +314,7 @@ fn driver_config(cfg: &FleetConfig, i: u64) -> DriverConfig {
 /// # Errors
 /// A device identity the machine refuses (cannot happen with [`identity`]).
 pub async fn run_fleet(cfg: FleetConfig, progress: Arc<Progress>) -> crate::Result<FleetReport> {
-    let clock = Clock::new();
+    let clock = TokioClock::new();
     let cfg = Arc::new(cfg);
     let stop = CancellationToken::new();
     let end = Instant(u64::try_from(cfg.duration.as_millis()).unwrap_or(u64::MAX));

@@ -12,5 +12,5 @@ pub mod lan;
 #[cfg(feature = "mqtt")]
 pub mod mqtt;
 
-pub use clock::{Clock, os_rng};
+pub use clock::{TokioClock, os_rng};
 pub use error::{Error, Result};

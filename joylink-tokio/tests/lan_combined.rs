@@ -17,7 +17,7 @@ use joylink_session::wan::{self, Incoming};
 use joylink_tokio::cloud::{CloudHub, HubEventKind, ServerConfig};
 use joylink_tokio::device::{DeviceApp, DriverConfig};
 use joylink_tokio::lan::{self, AppDriver, DeviceDriver, DeviceEvent, LanConfig};
-use joylink_tokio::{Clock, os_rng};
+use joylink_tokio::{TokioClock, os_rng};
 use joylink_wire::lan::ScanStatus;
 use tokio_util::sync::CancellationToken;
 
@@ -111,7 +111,7 @@ async fn lan_activation_then_lan_and_wan_together() {
             driver,
             &mut wan_device,
             &DriverConfig::new(cloud),
-            Clock::new(),
+            TokioClock::new(),
             &mut Wan,
             &s,
         )

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use joylink_session::wan::{Device, DeviceConfig, Event};
 use joylink_test_broker::{Broker, Observer, Seen, responses as responses_to};
-use joylink_tokio::Clock;
+use joylink_tokio::TokioClock;
 use joylink_tokio::cloud::{CloudHub, HubRequest, ServerConfig};
 use joylink_tokio::device::{AppAction, DeviceApp, DriverConfig, run_device};
 use joylink_tokio::fleet::{FleetConfig, Progress, SNAPSHOT, identity, run_fleet};
@@ -350,7 +350,7 @@ async fn broker_outage_loses_nothing_within_the_bound_and_counts_drops() {
             run_device(
                 &mut d,
                 &DriverConfig::new(addr),
-                Clock::new(),
+                TokioClock::new(),
                 &mut app,
                 &stop,
             )
@@ -490,7 +490,7 @@ async fn command_for_an_unknown_device_gets_not_online_after_the_timeout() {
         run_device(
             &mut d,
             &DriverConfig::new(addr),
-            Clock::new(),
+            TokioClock::new(),
             &mut Counter { next: 0, at: None },
             &s2,
         )
@@ -655,7 +655,7 @@ async fn timer_tasks_sub_device_uploads_and_async_results_cross_the_broker() {
         run_device(
             &mut d,
             &DriverConfig::new(addr),
-            Clock::new(),
+            TokioClock::new(),
             &mut app,
             &s2,
         )

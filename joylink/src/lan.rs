@@ -82,7 +82,7 @@ pub struct LanKeys<'k> {
 /// A received LAN packet, decrypted and typed; borrows the caller's buffer.
 #[cfg(feature = "json")]
 #[derive(Debug, Clone)]
-pub struct Incoming<'a> {
+pub struct OpenedLan<'a> {
     /// The header as received.
     pub header: Header,
     /// The opt section in clear (the sender's compressed public key for enctype 2).
@@ -138,12 +138,12 @@ pub fn open<'a>(
     keys: &LanKeys<'_>,
     direction: Direction,
     crc: CrcPolicy,
-) -> Result<Incoming<'a>> {
+) -> Result<OpenedLan<'a>> {
     open_with(buf, keys, direction, crc, keys.iv_compat, false)
 }
 
 /// [`open`] for the APP side, lenient to what shipped modules send (compat §16); the
-/// [`Incoming::quirk`] says which reading it needed, so a session can remember it per peer.
+/// [`OpenedLan::quirk`] says which reading it needed, so a session can remember it per peer.
 ///
 /// - Device → app: the fallbacks of [`parse_lenient`](joylink_wire::lan::parse_lenient)
 ///   when the strict reading fails — a write-key answer behind 4 bytes (compat §16.2, the
@@ -185,7 +185,7 @@ pub fn open_lenient<'a>(
     keys: &LanKeys<'_>,
     direction: Direction,
     crc: CrcPolicy,
-) -> Result<Incoming<'a>> {
+) -> Result<OpenedLan<'a>> {
     if !truncated_iv_differs(buf, keys, crc) {
         return open_with(buf, keys, direction, crc, keys.iv_compat, true);
     }
@@ -233,7 +233,7 @@ fn open_with<'a>(
     crc: CrcPolicy,
     iv: IvCompat,
     lenient: bool,
-) -> Result<Incoming<'a>> {
+) -> Result<OpenedLan<'a>> {
     let packet = PartialParse::new(buf, crc)?;
     let header = *packet.header();
     // A fragment's payload is a slice of a larger message: reassemble first (spec 3.2).
@@ -287,7 +287,7 @@ fn open_with<'a>(
         Message::ScanResponse(r) => r.device_key().and_then(|k| PublicKey::from_devkey(k).ok()),
         _ => opt_key,
     };
-    Ok(Incoming {
+    Ok(OpenedLan {
         header: opened.header,
         opt: opened.opt,
         peer_key,

@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 /// The sub-device inner layer (spec 8.2), defined once in joylink-crypto.
 pub use joylink_crypto::{inner_sealed_len, open_inner, seal_inner};
 #[cfg(feature = "json")]
-pub use message::{Keys, Message, Opened, open};
+pub use message::{Keys, Message, OpenedPacket, open};
 
 // The workspace README's examples run as doc-tests too (the file is outside this package, so only
 // under `cfg(doctest)`: `cargo package` never compiles it).

@@ -119,7 +119,7 @@ pub enum Keys<'k> {
 
 /// A received packet, checked, decrypted and typed; every slice borrows the caller's buffer.
 #[derive(Debug, Clone)]
-pub struct Opened<'a> {
+pub struct OpenedPacket<'a> {
     /// The header as received.
     pub header: Header,
     /// The opt section in clear: the sender's public key (LAN enctype 2), the feed id and random
@@ -150,11 +150,11 @@ pub fn open<'a>(
     keys: &Keys<'_>,
     direction: Direction,
     crc: CrcPolicy,
-) -> Result<Opened<'a>> {
+) -> Result<OpenedPacket<'a>> {
     match keys {
         Keys::Lan(keys) => {
             let i = crate::lan::open(buf, keys, direction, crc)?;
-            Ok(Opened {
+            Ok(OpenedPacket {
                 header: i.header,
                 opt: i.opt,
                 peer_key: i.peer_key,
@@ -164,7 +164,7 @@ pub fn open<'a>(
         }
         Keys::Wan(keys) => {
             let o = crate::wan::open(buf, keys, direction, crc)?;
-            Ok(Opened {
+            Ok(OpenedPacket {
                 header: o.header,
                 opt: o.opt,
                 peer_key: None,

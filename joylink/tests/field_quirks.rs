@@ -26,7 +26,7 @@ fn sealed(packet_type: PacketType, mode: &Mode<'_>, plain: &[u8]) -> Vec<u8> {
     out
 }
 
-fn lenient<'a>(p: &'a mut [u8], keys: &LanKeys<'_>) -> joylink::lan::Incoming<'a> {
+fn lenient<'a>(p: &'a mut [u8], keys: &LanKeys<'_>) -> joylink::lan::OpenedLan<'a> {
     lan::open_lenient(p, keys, Direction::FromDevice, CrcPolicy::Verify).unwrap()
 }
 

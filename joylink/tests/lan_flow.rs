@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use joylink::Error;
 use joylink::lan::{
-    Incoming, LanKeys, SubDevScript, open, open_subdev_script, seal_subdev_script, seal_vec,
+    OpenedLan, LanKeys, SubDevScript, open, open_subdev_script, seal_subdev_script, seal_vec,
     subdev_script_len,
 };
 use joylink_crypto::{KeyPair, LocalKey, Mode, PrivateKey, PublicKey};
@@ -41,7 +41,7 @@ fn transmit(message: &Message<'_>, sender: &LanKeys<'_>) -> Vec<u8> {
     seal_vec(message, sender).unwrap()
 }
 
-fn receive<'a>(packet: &'a mut [u8], receiver: &LanKeys<'_>, dir: Direction) -> Incoming<'a> {
+fn receive<'a>(packet: &'a mut [u8], receiver: &LanKeys<'_>, dir: Direction) -> OpenedLan<'a> {
     open(packet, receiver, dir, CrcPolicy::Verify).unwrap()
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::{LanConfig, RECV_BUF};
-use crate::clock::{Clock, os_rng, sleep_opt};
+use crate::clock::{TokioClock, os_rng, sleep_opt};
 use crate::{Error, Result};
 
 struct State {
@@ -33,7 +33,7 @@ struct Shared {
     state: Mutex<State>,
     /// A command queued datagrams: the driver sends them.
     wake: Notify,
-    clock: Clock,
+    clock: TokioClock,
     local: SocketAddr,
 }
 
@@ -134,7 +134,7 @@ impl AppDriver {
                 closed: false,
             }),
             wake: Notify::new(),
-            clock: Clock::new(),
+            clock: TokioClock::new(),
             local: socket.local_addr()?,
         });
         let handle = LanApp {

@@ -20,7 +20,7 @@ use super::{LanConfig, RECV_BUF};
 #[cfg(doc)]
 use crate::Error;
 use crate::Result;
-use crate::clock::{Clock, sleep_opt};
+use crate::clock::{TokioClock, sleep_opt};
 
 /// What the device driver hands the application.
 #[derive(Debug)]
@@ -135,7 +135,7 @@ struct Shared<const PEERS: usize, const PENDING: usize, const TX: usize, const S
     machine: Mutex<Machine<PEERS, PENDING, TX, SUBS>>,
     /// Something was queued in the machine outside the driver's loop.
     wake: Notify,
-    clock: Clock,
+    clock: TokioClock,
     counters: Counters,
 }
 
@@ -324,7 +324,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 translator: None,
             }),
             wake: Notify::new(),
-            clock: Clock::new(),
+            clock: TokioClock::new(),
             counters: Counters::default(),
         });
         let driver = Self {

@@ -41,7 +41,7 @@ use joylink_session::wan;
 use tokio_util::sync::CancellationToken;
 
 use crate::device::{DeviceApp, DriverConfig, run_device};
-use crate::{Clock, Error, Result};
+use crate::{Error, Result, TokioClock};
 
 /// The device drivers' default UDP port: the spec's backup port (spec 6.1), usable without
 /// privileges. Shipped devices use 80 (compat §6).
@@ -153,7 +153,7 @@ pub fn wan_config(activation: &Activation, productuuid: &str) -> Result<wan::Dev
 /// use joylink_session::wan;
 /// use joylink_tokio::device::{DeviceApp, DriverConfig};
 /// use joylink_tokio::lan::{self, DeviceDriver, DeviceEvent, LanConfig};
-/// use joylink_tokio::{Clock, os_rng};
+/// use joylink_tokio::{TokioClock, os_rng};
 /// use joylink_crypto::KeyPair;
 /// use tokio_util::sync::CancellationToken;
 ///
@@ -175,7 +175,7 @@ pub fn wan_config(activation: &Activation, productuuid: &str) -> Result<wan::Dev
 /// let cloud = lan::cloud_address(&saved).await?;
 /// let stop = CancellationToken::new();
 /// let (lan_result, connections) = lan::run_lan_and_wan(
-///     driver, &mut wan_device, &DriverConfig::new(cloud), Clock::new(), &mut Cloudless, &stop,
+///     driver, &mut wan_device, &DriverConfig::new(cloud), TokioClock::new(), &mut Cloudless, &stop,
 /// ).await;
 /// # let _ = (lan_result, connections);
 /// # Ok(()) }
@@ -190,7 +190,7 @@ pub async fn run_lan_and_wan<
     lan: DeviceDriver<PEERS, PENDING, TX, SUBS>,
     wan: &mut wan::Device,
     cfg: &DriverConfig,
-    clock: Clock,
+    clock: TokioClock,
     app: &mut A,
     stop: &CancellationToken,
 ) -> (Result<()>, u64) {

@@ -15,10 +15,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{MqttConfig, parse_url};
-use super::outbox::{Message, Outbox};
+use super::outbox::{Outbox, Publication};
 use super::payload::{self, ErrorCode};
 use super::stats::{Counters, MqttStats, add};
-use super::topics::{CommandKind, EventKind, Parsed, Topics, valid_level};
+use super::topics::{CommandKind, EventKind, Topic, Topics, valid_level};
 use crate::cloud::{CloudHub, HubEvent, HubEventKind, HubRequest};
 use crate::{Error, Result};
 
@@ -186,7 +186,7 @@ enum Net {
 enum Ctrl {
     Sub(String),
     Unsub(String),
-    Pub(Message),
+    Pub(Publication),
 }
 
 /// A command this node handed to a device, awaiting its answer.
@@ -256,7 +256,7 @@ impl<'a> State<'a> {
     }
 
     fn status_msg(&self, feed: &str, online: bool, node: &str, reason: Option<&str>) -> Ctrl {
-        Ctrl::Pub(Message {
+        Ctrl::Pub(Publication {
             topic: self.sh.topics.device_status(feed),
             payload: payload::device_status(feed, node, online, reason, Self::ts())
                 .to_string()
@@ -266,7 +266,7 @@ impl<'a> State<'a> {
     }
 
     fn publish(&mut self, topic: String, v: &Value) {
-        self.outbox.push(Message {
+        self.outbox.push(Publication {
             topic,
             payload: v.to_string().into_bytes(),
             retain: false,
@@ -313,7 +313,7 @@ impl<'a> State<'a> {
             .push_back(Ctrl::Sub(t.shared_commands(&self.sh.cfg.share_group)));
         self.ctrl.push_back(Ctrl::Sub(t.all_device_status()));
         self.ctrl.push_back(Ctrl::Sub(t.all_node_status()));
-        self.ctrl.push_back(Ctrl::Pub(Message {
+        self.ctrl.push_back(Ctrl::Pub(Publication {
             topic: t.node_status(self.node()),
             payload: payload::node_status(self.node(), true, Some(Self::ts()))
                 .to_string()
@@ -493,7 +493,7 @@ impl<'a> State<'a> {
     async fn on_publish(&mut self, topic: &str, body: &[u8]) {
         let sh = self.sh;
         match sh.topics.parse(topic) {
-            Some(Parsed::Command(feed, Some(kind))) => {
+            Some(Topic::Command(feed, Some(kind))) => {
                 let rid = payload::request_id(body);
                 if self.seen_before(feed, rid.as_deref(), body) {
                     return;
@@ -515,7 +515,7 @@ impl<'a> State<'a> {
                     });
                 }
             }
-            Some(Parsed::DeviceStatus(feed)) => {
+            Some(Topic::DeviceStatus(feed)) => {
                 let v: Option<Value> = serde_json::from_slice(body).ok();
                 let Some(v) = v else {
                     self.statuses.remove(feed);
@@ -532,7 +532,7 @@ impl<'a> State<'a> {
                 self.statuses
                     .insert(feed.to_string(), (online, node.to_string()));
             }
-            Some(Parsed::NodeStatus(node)) => {
+            Some(Topic::NodeStatus(node)) => {
                 let v: Option<Value> = serde_json::from_slice(body).ok();
                 let offline = v
                     .as_ref()
@@ -675,7 +675,7 @@ impl<'a> State<'a> {
         }
         self.drain(client);
         let held: Vec<Arc<str>> = self.held.drain().collect();
-        let mut msgs: Vec<Message> = held
+        let mut msgs: Vec<Publication> = held
             .iter()
             .filter_map(
                 |f| match self.status_msg(f, false, self.node(), Some("shutdown")) {
@@ -684,7 +684,7 @@ impl<'a> State<'a> {
                 },
             )
             .collect();
-        msgs.push(Message {
+        msgs.push(Publication {
             topic: self.sh.topics.node_status(self.node()),
             payload: payload::node_status(self.node(), false, Some(Self::ts()))
                 .to_string()

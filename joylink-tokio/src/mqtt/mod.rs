@@ -9,5 +9,5 @@ pub mod topics;
 
 pub use bridge::MqttBridge;
 pub use config::{MqttConfig, parse_url};
-pub use outbox::{Message, Outbox};
+pub use outbox::{Outbox, Publication};
 pub use stats::MqttStats;

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 /// One message for the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
+pub struct Publication {
     /// The topic.
     pub topic: String,
     /// The JSON payload.
@@ -22,7 +22,7 @@ pub struct Message {
 /// A FIFO of at most `bound` messages that drops its oldest when full.
 #[derive(Debug)]
 pub struct Outbox {
-    queue: VecDeque<Message>,
+    queue: VecDeque<Publication>,
     bound: usize,
     dropped: u64,
 }
@@ -39,7 +39,7 @@ impl Outbox {
     }
 
     /// Queues `m`; when full, first drops the oldest and counts it.
-    pub fn push(&mut self, m: Message) {
+    pub fn push(&mut self, m: Publication) {
         if self.queue.len() >= self.bound {
             self.queue.pop_front();
             self.dropped = self.dropped.saturating_add(1);
@@ -48,12 +48,12 @@ impl Outbox {
     }
 
     /// The oldest message, to publish.
-    pub fn pop(&mut self) -> Option<Message> {
+    pub fn pop(&mut self) -> Option<Publication> {
         self.queue.pop_front()
     }
 
     /// Puts back a message that could not be handed on (it stays the oldest).
-    pub fn unpop(&mut self, m: Message) {
+    pub fn unpop(&mut self, m: Publication) {
         self.queue.push_front(m);
     }
 
@@ -81,8 +81,8 @@ impl Outbox {
 mod tests {
     use super::*;
 
-    fn m(i: usize) -> Message {
-        Message {
+    fn m(i: usize) -> Publication {
+        Publication {
             topic: format!("t/{i}"),
             payload: Vec::new(),
             retain: false,

@@ -106,7 +106,7 @@ pub struct Topics {
 
 /// What a received topic is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed<'t> {
+pub enum Topic<'t> {
     /// `<base>/device/<feedid>/cmd/<kind>`; `None` for an unknown kind.
     Command(&'t str, Option<CommandKind>),
     /// `<base>/device/<feedid>/status`.
@@ -181,13 +181,13 @@ impl Topics {
 
     /// What `topic` is, `None` for a topic outside the contract.
     #[must_use]
-    pub fn parse<'t>(&self, topic: &'t str) -> Option<Parsed<'t>> {
+    pub fn parse<'t>(&self, topic: &'t str) -> Option<Topic<'t>> {
         let rest = topic.strip_prefix(self.base.as_str())?.strip_prefix('/')?;
         let mut it = rest.split('/');
         let parsed = match (it.next()?, it.next()?, it.next()?, it.next()) {
-            ("device", feed, "cmd", Some(kind)) => Parsed::Command(feed, CommandKind::parse(kind)),
-            ("device", feed, "status", None) => Parsed::DeviceStatus(feed),
-            ("node", node, "status", None) => Parsed::NodeStatus(node),
+            ("device", feed, "cmd", Some(kind)) => Topic::Command(feed, CommandKind::parse(kind)),
+            ("device", feed, "status", None) => Topic::DeviceStatus(feed),
+            ("node", node, "status", None) => Topic::NodeStatus(node),
             _ => return None,
         };
         it.next().is_none().then_some(parsed)
@@ -210,19 +210,16 @@ mod tests {
         let t = Topics::new("joylink/prod/");
         for k in CommandKind::ALL {
             let topic = t.command("F1", k);
-            assert_eq!(t.parse(&topic), Some(Parsed::Command("F1", Some(k))));
+            assert_eq!(t.parse(&topic), Some(Topic::Command("F1", Some(k))));
         }
         assert_eq!(
             t.parse(&t.device_status("F1")),
-            Some(Parsed::DeviceStatus("F1"))
+            Some(Topic::DeviceStatus("F1"))
         );
-        assert_eq!(
-            t.parse(&t.node_status("n1")),
-            Some(Parsed::NodeStatus("n1"))
-        );
+        assert_eq!(t.parse(&t.node_status("n1")), Some(Topic::NodeStatus("n1")));
         assert_eq!(
             t.parse("joylink/prod/device/F1/cmd/launch"),
-            Some(Parsed::Command("F1", None))
+            Some(Topic::Command("F1", None))
         );
         assert_eq!(t.parse("joylink/prod/device/F1/cmd/control/x"), None);
         assert_eq!(t.parse("joylink/other/device/F1/status"), None);
