@@ -45,26 +45,28 @@ pub use subdev_script::{
 
 #[cfg(feature = "json")]
 pub(crate) mod borrow;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod codes;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod discovery;
+#[cfg(any(feature = "json", feature = "json-core"))]
+mod flavor;
 #[cfg(feature = "json")]
 mod json_body;
 #[cfg(feature = "json")]
 mod json_control;
 #[cfg(feature = "json")]
 mod message;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod subdev;
 #[cfg(feature = "json")]
 mod value;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod write_key;
 
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use codes::{DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType};
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]
 pub use json_body::JsonBody;
@@ -80,10 +82,16 @@ pub use printer::Style;
 #[cfg(feature = "json")]
 pub(crate) use printer::write as write_styled;
 #[cfg(feature = "json")]
+pub use flavor::Json;
+#[cfg(any(feature = "json", feature = "json-core"))]
+pub use flavor::{
+    DefaultFlavor, First, Flavor, JsonCore, JsonField, Seq, Skipped, Text,
+};
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use subdev::{
     AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,
 };
 #[cfg(feature = "json")]
 pub use value::{FeedId, JsonNumber, RawJson, StreamValue};
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use write_key::{CloudIdentity, WriteKeyData, WriteKeyRequest, WriteKeyResponse};

@@ -107,12 +107,15 @@ mod json {
 
     #[test]
     fn subdev_auth_request_hides_both_keys() {
+        // Declared first, dropped last: `m` and `back` are compared, so (the documents being
+        // invariant in their lifetime) `m` borrows as long as `back`, which borrows `p`.
+        let p;
         let data = SubDevAuthData::new("9", ACCESS, LOCAL, "P1", "M1");
         let m = Message::SubDevAuthRequest(lan::Timestamped {
             timestamp: 7,
             body: lan::SubDevAuthRequest { data },
         });
-        let p = m.emit().unwrap();
+        p = m.emit().unwrap();
         let back = lan::parse(PacketType::SubDevAuth, &p, Direction::ToDevice).unwrap();
         assert_eq!(back, m);
         for v in [both(&m), both(&back)] {
