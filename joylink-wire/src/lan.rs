@@ -18,9 +18,12 @@
 //! missing required key in their error ([`JsonBody`] states the rule). Stream values keep their
 //! JSON kind and exact number text ([`StreamValue`]).
 //!
-//! A device's own documents (scan, write-key, sub-device add and authorization) also exist
-//! without an allocator in `core_json` (feature `json-core`, serde-json-core): borrowed twins
-//! of the `json` types, written into the caller's buffer, tested byte-equal to them.
+//! A device's own documents (scan, write-key, sub-device add and authorization) are declared
+//! once and also work without an allocator (feature `json-core`): each takes its field types
+//! from a [`Flavor`] — `Json` (the default with `json`: `Cow` strings, lenient values, every key
+//! kept) or [`JsonCore`] (strings read in place, only what a device keeps) — and
+//! `core_json::parse`/`core_json::emit` read and write the `JsonCore` flavor with
+//! serde-json-core into the caller's buffer, tested byte-equal to serde_json.
 //!
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (compat §5, [`Timestamped`]).
@@ -69,6 +72,10 @@ pub use codes::{DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol
 #[cfg(any(feature = "json", feature = "json-core"))]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
 #[cfg(feature = "json")]
+pub use flavor::Json;
+#[cfg(any(feature = "json", feature = "json-core"))]
+pub use flavor::{DefaultFlavor, First, Flavor, JsonCore, JsonField, Seq, Skipped, Text};
+#[cfg(feature = "json")]
 pub use json_body::JsonBody;
 #[cfg(feature = "json")]
 pub(crate) use json_body::json_error;
@@ -81,12 +88,6 @@ pub use message::{Message, parse, parse_lenient};
 pub use printer::Style;
 #[cfg(feature = "json")]
 pub(crate) use printer::write as write_styled;
-#[cfg(feature = "json")]
-pub use flavor::Json;
-#[cfg(any(feature = "json", feature = "json-core"))]
-pub use flavor::{
-    DefaultFlavor, First, Flavor, JsonCore, JsonField, Seq, Skipped, Text,
-};
 #[cfg(any(feature = "json", feature = "json-core"))]
 pub use subdev::{
     AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,

@@ -7,7 +7,7 @@
 //! a device reads and writes it in the [`JsonCore`] flavor: [`parse`] reads it with
 //! serde-json-core straight from the plaintext, [`emit`] writes it into the caller's buffer in
 //! the sender's [`Style`]. The same key names, key order and serde attributes serve serde_json
-//! (the [`Json`](super::Json) flavor), and the tests of this module check on the golden vectors
+//! (the `Json` flavor), and the tests of this module check on the golden vectors
 //! that both serializers write the very same bytes for one value and both parsers read the same
 //! values.
 //!

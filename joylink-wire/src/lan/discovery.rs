@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::lan::codes::{
     DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType,
 };
-use crate::lan::flavor::{self, DefaultFlavor, Flavor};
 #[cfg(feature = "json")]
 use crate::lan::flavor::Json;
+use crate::lan::flavor::{self, DefaultFlavor, Flavor};
 #[cfg(feature = "json")]
 use crate::lan::json_body::JsonBody;
 #[cfg(feature = "json")]
@@ -26,7 +26,7 @@ use crate::lan::printer::Style;
 /// The app's scan request (spec 6.3.1). No field is required.
 ///
 /// compat §6.2 — the spec names the product key `productuuid`, shipped devices read
-/// `uuid`; both are kept (as received) and [`ScanRequest::product_uuid`] reads either. `cmd` is
+/// `uuid`; both are kept (as received) and `ScanRequest::product_uuid` (`json`) reads either. `cmd` is
 /// ignored by devices and `{}` is a valid scan (HAM sends it). A device ([`JsonCore`]) reads only
 /// `status`.
 ///

@@ -1,30 +1,5 @@
-//! How one LAN document definition is read by two JSON readers: the [`Flavor`] of a document.
-//!
-//! Each document of a device's own flow (scan, write-key, sub-device add and authorization) is
-//! declared once — key names, key order, which keys are required, serde attributes — and takes
-//! the types of its string, key, list and raw-JSON fields from a flavor:
-//!
-//! | | [`Json`] (feature `json`, the default then) | [`JsonCore`] (no allocator) |
-//! |---|---|---|
-//! | reader / writer | serde_json, `JsonBody::parse` / `to_json` | serde-json-core, `core_json::parse` / `emit` |
-//! | kept string (`Str`) | `Cow<'a, str>`, escapes decoded | [`Text`]: the text in place, an escape refused |
-//! | key (`Secret`) | [`SecretText`](crate::SecretText) | `Secret<Text<'a>>` |
-//! | kept list (`joylink_server`) | `Vec<Cow<'a, str>>` | [`First`]: element 0 only (compat §6.3) |
-//! | what a device reads past (`Extra`, `ExtraList`, `Raw`) | `Cow`, `Vec<Cow>`, [`RawJson`](super::RawJson) | [`Skipped`] |
-//! | scan reply `code` / `msg` | [`StreamValue`](super::StreamValue) | `i32` / [`Text`] |
-//! | scan reply `subdev` list | `Vec<SubDevice>` | any iterator in [`Seq`] |
-//!
-//! So `lan::WriteKeyRequest<'_>` is what it always was for an app, a CLI or a cloud (every key
-//! kept, any kind the vendors send), and `lan::WriteKeyRequest<'_, JsonCore>` is what a `no_std`
-//! device reads: the same keys, only what it uses kept, no allocation.
-//!
-//! # Escaped strings without an allocator
-//! serde-json-core hands a string over as it stands between its quotes. The strings a device
-//! keeps (feedid, keys, `host:port`, MAC, product uuid) are digits, hex and punctuation that no
-//! JSON encoder escapes, and the shipped apps send them unescaped (the vectors' lan-04, lan-15,
-//! lan-17). A kept string ([`Text`]) that holds a `\` escape anyway is refused
-//! ([`Error::Json`](crate::Error::Json), nothing is stored) rather than taken with its
-//! backslashes; what a device reads past ([`Skipped`]) may hold escapes freely.
+//! The [`Flavor`] of a LAN document: which field types one definition is read and written
+//! with (serde_json or serde-json-core).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -42,7 +17,7 @@ use crate::Secret;
 
 /// A field type of a document: written by serde's `Serialize`, read borrowing from the text.
 ///
-/// Implemented for the field types of [`Json`] and [`JsonCore`]; the documents read every
+/// Implemented for the field types of the `Json` and [`JsonCore`] flavors; the documents read every
 /// flavored field through it (`deserialize_with`), so a `Cow` borrows whenever the JSON string
 /// has no escapes, also inside an `Option`.
 pub trait JsonField<'a>: Serialize + Clone + fmt::Debug + PartialEq + Eq + Sized {
@@ -84,10 +59,42 @@ pub(crate) fn option<'de: 'a, 'a, T: JsonField<'a>, D: Deserializer<'de>>(
     T::read_option(d)
 }
 
-/// The field types a document is read and written with (see the [module](self) table).
+/// The field types a document is read and written with: how one LAN document definition is
+/// read by two JSON readers.
 ///
-/// Sealed in effect: its field types must implement [`JsonField`], which only this crate's
-/// types do.
+/// Each document of a device's own flow (scan, write-key, sub-device add and authorization) is
+/// declared once — key names, key order, which keys are required, serde attributes — and takes
+/// the types of its string, key, list and raw-JSON fields from a flavor:
+///
+/// | | `Json` (feature `json`, the default then) | [`JsonCore`] (no allocator) |
+/// |---|---|---|
+/// | reader / writer | serde_json, `JsonBody::parse` / `to_json` | serde-json-core, `core_json::parse` / `emit` |
+/// | kept string (`Str`) | `Cow<'a, str>`, escapes decoded | [`Text`]: the text in place, an escape refused |
+/// | key (`Secret`) | `SecretText<'a>` | `Secret<Text<'a>>` |
+/// | kept list (`joylink_server`) | `Vec<Cow<'a, str>>` | [`First`]: element 0 only (compat §6.3) |
+/// | what a device reads past (`Extra`, `ExtraList`, `Raw`) | `Cow`, `Vec<Cow>`, `RawJson` | [`Skipped`] |
+/// | scan reply `code` / `msg` | `StreamValue` (any JSON kind, compat §16.1) | `i32` / [`Text`] |
+/// | scan reply `subdev` list | `Vec<SubDevice>` | any iterator in [`Seq`] |
+///
+/// So `lan::WriteKeyRequest<'_>` is what it always was for an app, a CLI or a cloud (every key
+/// kept, any kind the vendors send), and `lan::WriteKeyRequest<'_, JsonCore>` is what a `no_std`
+/// device reads: the same keys, only what it uses kept, no allocation.
+///
+/// # Escaped strings without an allocator
+/// serde-json-core hands a string over as it stands between its quotes. The strings a device
+/// keeps (feedid, keys, `host:port`, MAC, product uuid) are digits, hex and punctuation that no
+/// JSON encoder escapes, and the shipped apps send them unescaped (the vectors' lan-04, lan-15,
+/// lan-17). A kept string ([`Text`]) that holds a `\` escape anyway is refused
+/// ([`Error::Json`](crate::Error::Json), nothing is stored) rather than taken with its
+/// backslashes; what a device reads past ([`Skipped`]) may hold escapes freely.
+///
+/// Every field type implements [`JsonField`] (how it is read borrowing from the text).
+///
+/// # Lifetime
+/// A document's field types are projections of `Flavor<'a>`, so a document is *invariant* in
+/// `'a`: a `ScanResponse<'static>` does not shorten to a `ScanResponse<'a>`. To compare a parsed
+/// document with one built from `'static` text, build the expected value where it is compared
+/// (a `fn expected<'a>() -> WriteKeyRequest<'a>` called there) rather than before the buffer.
 pub trait Flavor<'a>: Clone + Copy + fmt::Debug + Default + PartialEq + Eq {
     /// A string the reader keeps.
     type Str: JsonField<'a> + From<&'a str> + core::ops::Deref<Target = str>;
@@ -149,7 +156,7 @@ impl<'a> Flavor<'a> for JsonCore {
 /// [`JsonCore`].
 #[cfg(feature = "json")]
 pub type DefaultFlavor = Json;
-/// The flavor a document has when none is named: [`Json`] with the `json` feature, else
+/// The flavor a document has when none is named: `Json` with the `json` feature, else
 /// [`JsonCore`].
 #[cfg(not(feature = "json"))]
 pub type DefaultFlavor = JsonCore;
@@ -164,8 +171,7 @@ impl<'a> JsonField<'a> for Cow<'a, str> {
 #[cfg(feature = "json")]
 impl<'a> JsonField<'a> for Vec<Cow<'a, str>> {
     fn read<'de: 'a, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<super::borrow::Text<'a>>::deserialize(d)
-            .map(|v| v.into_iter().map(|t| t.0).collect())
+        Vec::<super::borrow::Text<'a>>::deserialize(d).map(|v| v.into_iter().map(|t| t.0).collect())
     }
 }
 
@@ -200,8 +206,8 @@ impl<'a> JsonField<'a> for i32 {
     }
 }
 
-/// A JSON string read in place: the text between its quotes, which holds no escape (see the
-/// [module](self) docs for why an escape is refused).
+/// A JSON string read in place: the text between its quotes, which holds no escape (see
+/// [`Flavor`] for why an escape is refused).
 #[derive(Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
 pub struct Text<'a>(pub &'a str);
 
@@ -409,7 +415,10 @@ mod tests {
         assert_eq!(f.0.map(|t| t.as_str()), Some("a"));
         assert_eq!(serde_json::to_string(&f).unwrap(), r#"["a"]"#);
         let f: First = serde_json::from_str("[]").unwrap();
-        assert_eq!((f.0, serde_json::to_string(&f).unwrap().as_str()), (None, "[]"));
+        assert_eq!(
+            (f.0, serde_json::to_string(&f).unwrap().as_str()),
+            (None, "[]")
+        );
         let (s, _) = serde_json_core::from_str::<crate::lan::ScanRequest<JsonCore>>(
             r#"{"uuid":{"a":["\"",1.5e3,null]},"productuuid":"\u0041"}"#,
         )
@@ -417,7 +426,10 @@ mod tests {
         assert_eq!((s.uuid, s.productuuid), (Some(Skipped), Some(Skipped)));
         assert!(serde_json::from_str::<Text>(r#""a\"""#).is_err());
         assert!(serde_json_core::from_str::<Text>(r#""a\"""#).is_err());
-        assert_eq!(serde_json_core::from_str::<Text>(r#""ab""#).unwrap().0, Text("ab"));
+        assert_eq!(
+            serde_json_core::from_str::<Text>(r#""ab""#).unwrap().0,
+            Text("ab")
+        );
         let key: Secret<Text> = "k3y".into();
         assert_eq!(key.raw_secret_str(), "k3y");
         assert!(!std::format!("{key:?}").contains("k3y"));

@@ -11,9 +11,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lan::codes::{LanControl, TranType};
-use crate::lan::flavor::{self, DefaultFlavor, Flavor, JsonCore};
 #[cfg(feature = "json")]
 use crate::lan::flavor::Json;
+use crate::lan::flavor::{self, DefaultFlavor, Flavor, JsonCore};
 #[cfg(feature = "json")]
 use crate::lan::json_body::JsonBody;
 #[cfg(feature = "json")]
