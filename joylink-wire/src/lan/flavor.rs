@@ -90,6 +90,23 @@ pub(crate) fn option<'de: 'a, 'a, T: JsonField<'a>, D: Deserializer<'de>>(
 ///
 /// Every field type implements [`JsonField`] (how it is read borrowing from the text).
 ///
+/// ```
+/// use joylink_wire::lan::{JsonCore, SubDevResponse, Text};
+///
+/// // A gateway's answer in the no-allocator flavor; serde_json writes and reads it as well.
+/// let answer = SubDevResponse::<JsonCore> {
+///     code: Some(0),
+///     msg: Some(Text("success")),
+///     mac: Text("701923F88581"),
+///     productuuid: Text("7D13F6"),
+/// };
+/// let json = serde_json::to_string(&answer)?;
+/// assert_eq!(json, r#"{"code":0,"msg":"success","mac":"701923F88581","productuuid":"7D13F6"}"#);
+/// let back: SubDevResponse<JsonCore> = serde_json::from_str(&json)?;
+/// assert_eq!(back, answer);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
 /// # Lifetime
 /// A document's field types are projections of `Flavor<'a>`, so a document is *invariant* in
 /// `'a`: a `ScanResponse<'static>` does not shorten to a `ScanResponse<'a>`. To compare a parsed
@@ -405,6 +422,18 @@ mod tests {
             Cow::Borrowed("s")
         ));
         assert_eq!(d.server(), Some("h:1"));
+    }
+
+    /// The `Json` flavor's scan reply keeps a present `null` `code` as a value, not as absent,
+    /// so it is written back.
+    #[test]
+    fn json_flavor_keeps_a_null_code() {
+        let text = br#"{"code":null,"mac":"m","productuuid":"p"}"#;
+        let r = crate::lan::ScanResponse::parse(text).unwrap();
+        assert_eq!(r.code, Some(crate::lan::StreamValue::Null));
+        let mut out = Vec::new();
+        r.write_json(crate::lan::Style::Compact, &mut out).unwrap();
+        assert_eq!(out, text);
     }
 
     /// `First` keeps element 0 and writes it back as a one-element array; `Skipped` reads any
