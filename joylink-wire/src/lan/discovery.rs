@@ -273,17 +273,16 @@ impl<'a, F: Flavor<'a>, L> ScanResponse<'a, F, L> {
     /// the hex is a point on the curve is for joylink-crypto to decide.
     ///
     /// ```
-    /// use joylink_wire::lan::{JsonBody, ScanResponse};
+    /// use joylink_wire::lan::{JsonCore, ScanResponse, Text};
     ///
-    /// let reply = |devkey: &str| format!(
-    ///     r#"{{"devkey":"{devkey}","mac":"m","productuuid":"p","feedid":"","lancon":1,"trantype":1,"devtype":0,"CID":"","firmwareVersion":"","modelCode":""}}"#
-    /// );
     /// let key = "02c00e0a9b5c4d0011f4c1974b1a9934d3c88c3d55";
-    /// assert_eq!(ScanResponse::parse(reply(key).as_bytes())?.device_key(), Some(key));
-    /// let r = reply("");
-    /// let r = ScanResponse::parse(r.as_bytes())?;
-    /// assert_eq!((r.device_key(), &*r.mac), (None, "m"));
-    /// # Ok::<(), joylink_wire::Error>(())
+    /// let mut r = ScanResponse::<JsonCore, ()>::with_flavor("m", "p");
+    /// r.devkey = Some(Text(key));
+    /// assert_eq!(r.device_key(), Some(key));
+    /// r.devkey = Some(Text("")); // a module before activation
+    /// assert_eq!(r.device_key(), None);
+    /// r.devkey = None;
+    /// assert_eq!(r.device_key(), None);
     /// ```
     pub fn device_key(&self) -> Option<&str> {
         let key: &str = self.devkey.as_deref()?;
