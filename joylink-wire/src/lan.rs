@@ -18,9 +18,12 @@
 //! missing required key in their error ([`JsonBody`] states the rule). Stream values keep their
 //! JSON kind and exact number text ([`StreamValue`]).
 //!
-//! A device's own documents (scan, write-key, sub-device add and authorization) also exist
-//! without an allocator in `core_json` (feature `json-core`, serde-json-core): borrowed twins
-//! of the `json` types, written into the caller's buffer, tested byte-equal to them.
+//! A device's own documents (scan, write-key, sub-device add and authorization) are declared
+//! once and also work without an allocator (feature `json-core`): each takes its field types
+//! from a [`Flavor`] — `Json` (the default with `json`: `Cow` strings, lenient values, every key
+//! kept) or [`JsonCore`] (strings read in place, only what a device keeps) — and
+//! `core_json::parse`/`core_json::emit` read and write the `JsonCore` flavor with
+//! serde-json-core into the caller's buffer, tested byte-equal to serde_json.
 //!
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (compat §5, [`Timestamped`]).
@@ -45,27 +48,33 @@ pub use subdev_script::{
 
 #[cfg(feature = "json")]
 pub(crate) mod borrow;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod codes;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod discovery;
+#[cfg(any(feature = "json", feature = "json-core"))]
+mod flavor;
 #[cfg(feature = "json")]
 mod json_body;
 #[cfg(feature = "json")]
 mod json_control;
 #[cfg(feature = "json")]
 mod message;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod subdev;
 #[cfg(feature = "json")]
 mod value;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 mod write_key;
 
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use codes::{DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType};
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use discovery::{AppIdentity, DebugInfo, DeviceIdentity, ScanRequest, ScanResponse, SubDevice};
+#[cfg(feature = "json")]
+pub use flavor::Json;
+#[cfg(any(feature = "json", feature = "json-core"))]
+pub use flavor::{DefaultFlavor, First, Flavor, JsonCore, JsonField, Seq, Skipped, Text};
 #[cfg(feature = "json")]
 pub use json_body::JsonBody;
 #[cfg(feature = "json")]
@@ -79,11 +88,11 @@ pub use message::{Message, parse, parse_lenient};
 pub use printer::Style;
 #[cfg(feature = "json")]
 pub(crate) use printer::write as write_styled;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use subdev::{
     AddSubDevData, AddSubDevRequest, SubDevAuthData, SubDevAuthRequest, SubDevResponse,
 };
 #[cfg(feature = "json")]
 pub use value::{FeedId, JsonNumber, RawJson, StreamValue};
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "json-core"))]
 pub use write_key::{CloudIdentity, WriteKeyData, WriteKeyRequest, WriteKeyResponse};

@@ -18,7 +18,9 @@ mod sealed {
 
 /// What a [`Secret`] can hold: a fixed-size byte array (`[u8; N]`), or — with the `alloc`
 /// feature — a key text (`Cow<'a, str>`, borrowed from the plaintext when it has no JSON
-/// escapes). Sealed: the wipe-on-drop promise holds only for these shapes.
+/// escapes), or — with `json` or `json-core` — a key read in place
+/// ([`lan::Text`](crate::lan::Text), the caller's buffer: nothing to wipe). Sealed: the
+/// wipe-on-drop promise holds only for these shapes.
 pub trait SecretValue: sealed::Sealed {
     /// The secret bytes.
     #[doc(hidden)]
@@ -50,6 +52,18 @@ impl SecretValue for alloc::borrow::Cow<'_, str> {
         if let alloc::borrow::Cow::Owned(s) = self {
             s.zeroize();
         }
+    }
+}
+
+#[cfg(any(feature = "json", feature = "json-core"))]
+impl sealed::Sealed for crate::lan::Text<'_> {}
+#[cfg(any(feature = "json", feature = "json-core"))]
+impl SecretValue for crate::lan::Text<'_> {
+    fn secret_bytes(&self) -> &[u8] {
+        self.as_str().as_bytes()
+    }
+    fn wipe(&mut self) {
+        // Read in place: the text is the caller's buffer, nothing here is ours to wipe.
     }
 }
 

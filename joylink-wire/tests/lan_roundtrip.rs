@@ -386,6 +386,24 @@ trait RoundTrip {
     fn check(&self, style: Style) -> Result<(), TestCaseError>;
 }
 
+/// `back == want` for a body parsed from another buffer. The documents are invariant in their
+/// lifetime (their field types come from a `Flavor<'a>`), so a body borrowing the output cannot
+/// be compared with `==` to the `'static` one it came from: compare the `Debug` text (every
+/// field but the redacted keys) and the JSON text (the keys too).
+fn same<'x, A: JsonBody<'x> + std::fmt::Debug, B: JsonBody<'static> + std::fmt::Debug>(
+    back: &A,
+    want: &B,
+    style: Style,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(format!("{back:?}"), format!("{want:?}"));
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    back.write_json(style, &mut a).unwrap();
+    want.write_json(style, &mut b).unwrap();
+    prop_assert_eq!(a, b);
+    Ok(())
+}
+
 macro_rules! glue {
     ($($t:ident),*) => {$(
         impl RoundTrip for $t<'static> {
@@ -394,12 +412,12 @@ macro_rules! glue {
                 self.write_json(style, &mut out).unwrap();
                 let back = $t::parse(&out)
                     .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&out))))?;
-                prop_assert_eq!(&back, self);
+                same(&back, self, style)?;
                 let t = Timestamped { timestamp: 0x0102_0304, body: self.clone() };
                 let p = t.to_json(style).unwrap();
                 let back = Timestamped::<$t<'_>>::parse(&p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
                 prop_assert_eq!(back.timestamp, t.timestamp);
-                prop_assert_eq!(&back.body, self);
+                same(&back.body, self, style)?;
                 Ok(())
             }
         }

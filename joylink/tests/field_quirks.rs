@@ -148,16 +148,21 @@ fn truncated_iv_retry() {
     let standard = KeyIv::from_shared_secret(&secret);
     let legacy = KeyIv::from_shared_secret(&secret.clone().with_iv_compat(IvCompat::LegacyStrncpy));
     assert_ne!(standard.raw_secret_iv(), legacy.raw_secret_iv());
-    let request = Message::WriteKeyRequest(Timestamped {
-        timestamp: 1_000,
-        body: WriteKeyRequest {
-            data: WriteKeyData::new(
-                "7882708419766653",
-                "961745eaa28c7ff6854b94a91ce19a91",
-                LOCALKEY,
-            ),
-        },
-    });
+    // A fresh value at each use: the documents are invariant in their lifetime, so the one
+    // compared with the opened message must borrow as long as it does.
+    fn write_key_request<'a>() -> Message<'a> {
+        Message::WriteKeyRequest(Timestamped {
+            timestamp: 1_000,
+            body: WriteKeyRequest {
+                data: WriteKeyData::new(
+                    "7882708419766653",
+                    "961745eaa28c7ff6854b94a91ce19a91",
+                    LOCALKEY,
+                ),
+            },
+        })
+    }
+    let request = write_key_request();
     let old = LanKeys {
         key_pair: Some(&app),
         peer_key: Some(device.public_key()),
@@ -184,7 +189,7 @@ fn truncated_iv_retry() {
     let mut q = p.clone();
     let got = lan::open_lenient(&mut q, &receiver, Direction::ToDevice, CrcPolicy::Verify).unwrap();
     assert_eq!(got.quirk, Some(Quirk::TruncatedIv));
-    assert_eq!(got.message, request);
+    assert_eq!(got.message, write_key_request());
     // Remembered: the legacy IV opens strictly.
     let remembered = LanKeys {
         iv_compat: IvCompat::LegacyStrncpy,

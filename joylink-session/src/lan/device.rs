@@ -238,8 +238,9 @@ struct Pending {
 /// # No allocator on the whole LAN flow
 /// Discovery (1), authorization (2), JSON control and snapshot (3, 103), add sub-device (105)
 /// and sub-device authorization (102) run without `alloc`: their JSON is read in place and
-/// written into fixed buffers with joylink-wire's `lan::core_json` documents (the `json` types'
-/// twins, proven byte-equal on the golden vectors), so a `no_std` firmware (and the C ABI) is
+/// written into fixed buffers with joylink-wire's LAN documents in their `JsonCore` flavor
+/// (`lan::core_json::parse`/`emit`; the same definitions the `json` feature reads with
+/// serde_json, proven byte-equal under both serializers on the golden vectors), so a `no_std` firmware (and the C ABI) is
 /// discovered and activated like any device. A scan reply is written into a
 /// [`SCAN_REPLY_CAP`]-byte buffer on the stack of [`Device::handle`], the other answers into
 /// buffers of at most [`MAX_DATAGRAM`] bytes. A string the device reads (feedid, keys, server,
@@ -660,12 +661,15 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
 
     /// Spec 6.3.1: answers a scan with the device record (and a gateway's sub-devices).
     fn on_scan(&mut self, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
-        use joylink_wire::lan::core_json::{self, ScanRequest, ScanResponse, Seq, SubDevice};
+        use joylink_wire::lan::{
+            DevType, JsonCore, LanControl, ScanRequest, ScanResponse, Seq, SubDevAuthState,
+            SubDevProtocol, SubDevice, Text, TranType, core_json,
+        };
         let opened = crate::sealing::open_plain(datagram, &Mode::None, false)?;
         // Shipped devices answer only valid JSON.
-        let req: ScanRequest = core_json::parse(opened.plaintext)
+        let req: ScanRequest<'_, JsonCore> = core_json::parse(opened.plaintext)
             .map_err(|_| Error::Dropped("scan body is not JSON"))?;
-        let status = req.status.unwrap_or(0);
+        let status = req.status.map_or(0, |s| s.value());
         let activated = self.activation.is_some();
         if self.scan_policy == ScanPolicy::Status
             && ((status == 1 && activated) || (status == 2 && !activated))
@@ -685,39 +689,46 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             _ => true,
         };
         let subs = self.subs.iter().flatten().filter(listed);
-        let subdev = subs.clone().map(|s| SubDevice {
+        let subdev = subs.clone().map(|s| SubDevice::<JsonCore> {
             state: match s.state {
-                SubDeviceState::Waiting => 1,
-                SubDeviceState::Authorized => 0,
+                SubDeviceState::Waiting => SubDevAuthState::Waiting,
+                SubDeviceState::Authorized => SubDevAuthState::Authorized,
             },
-            protocol: s.protocol,
-            mac: s.mac.as_str(),
-            productuuid: s.productuuid.as_str(),
-            lancon: 1,
-            trantype: info.trantype,
-            feed_id: s.feed_id.as_str(),
+            protocol: SubDevProtocol::from(s.protocol),
+            mac: Text(s.mac.as_str()),
+            productuuid: Text(s.productuuid.as_str()),
+            lancon: LanControl::Enabled,
+            trantype: TranType::from(info.trantype),
+            feed_id: Text(s.feed_id.as_str()),
             devkey: None,
             dev_auth_value: None,
             sub_no_snapshot: None,
+            cid: None,
+            firmware_version: None,
+            model_code: None,
+            dbg: None,
+            devtype: None,
         });
         let sdk = (!info.joy_sdk_version.is_empty()).then_some(());
-        let reply = ScanResponse {
-            code: 0,
-            msg: ScanResponse::SCAN_OK,
-            devkey: devkey.as_str(),
-            mac: info.mac.as_str(),
-            productuuid: info.productuuid.as_str(),
-            feed_id: feedid.as_str(),
-            lancon: info.lancon,
-            trantype: info.trantype,
-            devtype: info.devtype,
-            cid: info.cid.as_str(),
-            firmware_version: info.firmware_version.as_str(),
-            model_code: info.model_code.as_str(),
-            joy_sdk_version: sdk.map(|()| info.joy_sdk_version.as_str()),
+        fn text(s: &str) -> Option<Text<'_>> {
+            Some(Text(s))
+        }
+        let reply = ScanResponse::<JsonCore, _> {
+            code: Some(0),
+            msg: text(ScanResponse::SCAN_OK),
+            devkey: text(devkey.as_str()),
+            feed_id: text(feedid.as_str()),
+            lancon: Some(LanControl::from(info.lancon)),
+            trantype: Some(TranType::from(info.trantype)),
+            devtype: Some(DevType::from(info.devtype)),
+            cid: text(info.cid.as_str()),
+            firmware_version: text(info.firmware_version.as_str()),
+            model_code: text(info.model_code.as_str()),
+            joy_sdk_version: sdk.map(|()| Text(info.joy_sdk_version.as_str())),
             no_snapshot: sdk.map(|()| info.no_snapshot),
             batch_bind: sdk.map(|()| info.batch_bind),
             subdev: (SUBS > 0 && subs.clone().next().is_some()).then_some(Seq(subdev)),
+            ..ScanResponse::with_flavor(info.mac.as_str(), info.productuuid.as_str())
         };
         let mut payload = [0u8; SCAN_REPLY_CAP];
         let n = core_json::emit(&reply, Style::Cjson, &mut payload).map_err(|_| Error::Capacity)?;
@@ -747,13 +758,14 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        use joylink_wire::lan::core_json::{self, WriteKeyRequest, WriteKeyResponse};
+        use joylink_wire::lan::{JsonCore, Text, WriteKeyRequest, WriteKeyResponse, core_json};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let req: WriteKeyRequest<'_> = core_json::parse(plaintext.get(4..).unwrap_or_default())
-            .map_err(|_| Error::Dropped("write-key body does not parse"))?;
+        let req: WriteKeyRequest<'_, JsonCore> =
+            core_json::parse(plaintext.get(4..).unwrap_or_default())
+                .map_err(|_| Error::Dropped("write-key body does not parse"))?;
         let data = &req.data;
-        let localkey: LocalKey = data.localkey.as_str().parse()?;
-        let accesskey: AccessKey = data.accesskey.as_str().parse()?;
+        let localkey: LocalKey = data.localkey.raw_secret_str().parse()?;
+        let accesskey: AccessKey = data.accesskey.raw_secret_str().parse()?;
         let feedid =
             FixedStr::new(data.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         let server = data.server().and_then(FixedStr::new).unwrap_or_default();
@@ -770,9 +782,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             && current != &activation
         {
             // Shipped devices refuse new keys while activated (the app must reset it first).
-            let reply = WriteKeyResponse {
+            let reply = WriteKeyResponse::<JsonCore> {
                 code: -2001,
-                msg: WRITE_KEY_ALREADY_ACTIVATED,
+                msg: Text(WRITE_KEY_ALREADY_ACTIVATED),
             };
             let n = core_json::emit(&reply, Style::Sprintf, &mut payload)?;
             self.queue_clear(
@@ -783,9 +795,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             )?;
             return Err(Error::Dropped("already activated with other keys"));
         }
-        let reply = WriteKeyResponse {
+        let reply = WriteKeyResponse::<JsonCore> {
             code: 0,
-            msg: WRITE_KEY_OK,
+            msg: Text(WRITE_KEY_OK),
         };
         let n = core_json::emit(&reply, Style::Sprintf, &mut payload)?;
         self.queue_clear(
@@ -810,10 +822,11 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        use joylink_wire::lan::core_json::{self, AddSubDevRequest, SubDevResponse};
+        use joylink_wire::lan::{AddSubDevRequest, JsonCore, SubDevResponse, Text, core_json};
         let (ts, plaintext) = self.open_local_payload(datagram)?;
-        let req: AddSubDevRequest<'_> = core_json::parse(plaintext.get(4..).unwrap_or_default())
-            .map_err(|_| Error::Dropped("add-sub-device body does not parse"))?;
+        let req: AddSubDevRequest<'_, JsonCore> =
+            core_json::parse(plaintext.get(4..).unwrap_or_default())
+                .map_err(|_| Error::Dropped("add-sub-device body does not parse"))?;
         self.check_replay(from, ts, now)?;
         let d = &req.data;
         let mac = FixedStr::new(d.mac.as_str()).ok_or(Error::Dropped("mac too long"))?;
@@ -831,7 +844,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             *slot = Some(SubDeviceEntry {
                 mac,
                 productuuid,
-                protocol: d.protocol,
+                protocol: d.protocol.value(),
                 state: SubDeviceState::Waiting,
                 feed_id: FixedStr::EMPTY,
                 localkey: None,
@@ -842,11 +855,11 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             Some(_) => (0, SUB_DEVICE_OK),
             None => (-1, SUB_DEVICE_FAILED),
         };
-        let reply = SubDevResponse {
-            code,
-            msg,
-            mac: d.mac.as_str(),
-            productuuid: d.productuuid.as_str(),
+        let reply = SubDevResponse::<JsonCore> {
+            code: Some(code),
+            msg: Some(Text(msg)),
+            mac: d.mac,
+            productuuid: d.productuuid,
         };
         let mut payload = [0u8; SUB_REPLY_CAP];
         let ts = self.next_ts(now);
@@ -879,9 +892,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         from: SocketAddr,
         datagram: &'a mut [u8],
     ) -> Result<Option<Event<'a>>> {
-        use joylink_wire::lan::core_json::{self, SubDevAuthRequest, SubDevResponse};
+        use joylink_wire::lan::{JsonCore, SubDevAuthRequest, SubDevResponse, Text, core_json};
         let (ts, plaintext) = self.open_ecdh(datagram)?;
-        let req: SubDevAuthRequest<'_> =
+        let req: SubDevAuthRequest<'_, JsonCore> =
             core_json::parse(plaintext.get(4..).unwrap_or_default())
                 .map_err(|_| Error::Dropped("sub-auth body does not parse"))?;
         let d = &req.data;
@@ -890,8 +903,8 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             .iter()
             .position(|s| s.as_ref().is_some_and(|s| s.mac.as_str() == d.mac.as_str()))
             .ok_or(Error::Dropped("unknown sub-device"))?;
-        let localkey: LocalKey = d.localkey.as_str().parse()?;
-        let accesskey: AccessKey = d.accesskey.as_str().parse()?;
+        let localkey: LocalKey = d.localkey.raw_secret_str().parse()?;
+        let accesskey: AccessKey = d.accesskey.raw_secret_str().parse()?;
         let feedid = FixedStr::new(d.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
@@ -900,11 +913,11 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             s.accesskey = Some(accesskey);
             s.state = SubDeviceState::Authorized;
         }
-        let reply = SubDevResponse {
-            code: 0,
-            msg: SUB_DEVICE_OK,
-            mac: d.mac.as_str(),
-            productuuid: d.productuuid.as_str(),
+        let reply = SubDevResponse::<JsonCore> {
+            code: Some(0),
+            msg: Some(Text(SUB_DEVICE_OK)),
+            mac: d.mac,
+            productuuid: d.productuuid,
         };
         let mut payload = [0u8; SUB_REPLY_CAP];
         let n = core_json::emit(&reply, Style::Cjson, &mut payload)?;

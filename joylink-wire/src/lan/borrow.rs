@@ -1,11 +1,11 @@
-//! Borrowing deserializers for `Cow<'a, str>` inside `Option` and `Vec`.
+//! Borrowing deserializers for `Cow<'a, str>` inside `Option` (and, through
+//! [`Text`], the `Json` flavor's strings and lists: `lan::flavor`).
 //!
 //! serde's `#[serde(borrow)]` borrows a bare `Cow<'a, str>` field, but an `Option<Cow<'a, str>>`
 //! or `Vec<Cow<'a, str>>` always comes out owned. These helpers (used with `deserialize_with`)
 //! borrow from the input whenever the JSON string has no escapes, like the bare case.
 
 use alloc::borrow::Cow;
-use alloc::vec::Vec;
 
 use serde::{Deserialize, Deserializer};
 
@@ -26,23 +26,17 @@ pub(crate) fn option<'de: 'a, 'a, D: Deserializer<'de>>(
     Option::<Text<'a>>::deserialize(d).map(|o| o.map(|t| t.0))
 }
 
-/// `deserialize_with` for `Option<Vec<Cow<'a, str>>>` (pair with `#[serde(default)]`).
-pub(crate) fn option_list<'de: 'a, 'a, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Vec<Cow<'a, str>>>, D::Error> {
-    Option::<Vec<Text<'a>>>::deserialize(d).map(|o| o.map(|v| v.into_iter().map(|t| t.0).collect()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[derive(Deserialize)]
     struct S<'a> {
         #[serde(borrow, default, deserialize_with = "option")]
         a: Option<Cow<'a, str>>,
-        #[serde(borrow, default, deserialize_with = "option_list")]
-        l: Option<Vec<Cow<'a, str>>>,
+        #[serde(borrow)]
+        l: Option<Vec<Text<'a>>>,
     }
 
     #[test]
@@ -50,8 +44,8 @@ mod tests {
         let s: S = serde_json::from_str(r#"{"a":"x","l":["y","z\n"]}"#).unwrap();
         assert!(matches!(s.a, Some(Cow::Borrowed("x"))));
         let l = s.l.unwrap();
-        assert!(matches!(l[0], Cow::Borrowed("y")));
-        assert!(matches!(&l[1], Cow::Owned(z) if z == "z\n"));
+        assert!(matches!(l[0].0, Cow::Borrowed("y")));
+        assert!(matches!(&l[1].0, Cow::Owned(z) if z == "z\n"));
         let s: S = serde_json::from_str(r#"{}"#).unwrap();
         assert!(s.a.is_none() && s.l.is_none());
     }

@@ -2,54 +2,64 @@
 //!
 //! Both travel with enctype 0 and no timestamp (compat §5). The request's `opt` may carry the
 //! app's public key (ignored by devices); the answer carries the device's key as `devkey`.
+//!
+//! Each document is declared once for both readers: its field types come from its
+//! [`Flavor`] (`lan::ScanResponse<'_>` with serde_json, `ScanResponse<'_, JsonCore, _>` written by
+//! a `no_std` device with serde-json-core).
 
+#[cfg(feature = "json")]
 use alloc::borrow::Cow;
-use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::lan::borrow;
 use crate::lan::codes::{
     DevType, LanControl, ScanStatus, SubDevAuthState, SubDevProtocol, TranType,
 };
+#[cfg(feature = "json")]
+use crate::lan::flavor::Json;
+use crate::lan::flavor::{self, DefaultFlavor, Flavor};
+#[cfg(feature = "json")]
 use crate::lan::json_body::JsonBody;
+#[cfg(feature = "json")]
 use crate::lan::printer::Style;
-use crate::lan::value::{self, RawJson, StreamValue};
 
 /// The app's scan request (spec 6.3.1). No field is required.
 ///
 /// compat §6.2 — the spec names the product key `productuuid`, shipped devices read
-/// `uuid`; both are kept (as received) and [`ScanRequest::product_uuid`] reads either. `cmd` is
-/// ignored by devices and `{}` is a valid scan (HAM sends it).
+/// `uuid`; both are kept (as received) and `ScanRequest::product_uuid` (`json`) reads either. `cmd` is
+/// ignored by devices and `{}` is a valid scan (HAM sends it). A device ([`JsonCore`]) reads only
+/// `status`.
+///
+/// [`JsonCore`]: crate::lan::JsonCore
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanRequest<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct ScanRequest<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `cmd`: 2 in the spec's example.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<i64>,
     /// `productuuid` (spec spelling).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub productuuid: Option<Cow<'a, str>>,
+    pub productuuid: Option<F::Extra>,
     /// `uuid` (the SDK's spelling).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub uuid: Option<Cow<'a, str>>,
+    pub uuid: Option<F::Extra>,
     /// `status`: which devices are asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ScanStatus>,
     /// `idt`: JoyLink 2.0 identity challenge (SDK ≥ 2.0.7, compat §12).
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub idt: Option<AppIdentity<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idt: Option<AppIdentity<'a, F>>,
 }
 
+#[cfg(feature = "json")]
 impl<'a> ScanRequest<'a> {
     /// A request as the spec writes it: `{"cmd":2,"productuuid":…,"status":…}`.
     pub fn new(productuuid: Option<&'a str>, status: ScanStatus) -> Self {
@@ -61,23 +71,28 @@ impl<'a> ScanRequest<'a> {
             idt: None,
         }
     }
+}
 
+#[cfg(feature = "json")]
+impl<'a> ScanRequest<'a, Json> {
     /// The product key from `productuuid`, else from `uuid`.
     pub fn product_uuid(&self) -> Option<&str> {
         self.productuuid.as_deref().or(self.uuid.as_deref())
     }
 }
 
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for ScanRequest<'a> {
     const STYLE: Style = Style::Compact;
 }
 
 /// `idt` of a scan request: the app's random challenge. Required: `app_rand`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppIdentity<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct AppIdentity<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `app_rand`: signed by the device in its `d_idt.d_s`.
-    #[serde(borrow)]
-    pub app_rand: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub app_rand: F::Extra,
 }
 
 /// The device's answer to a scan (spec 6.3.1), in the key order of SDK 2.0.12+ (compat §6.2).
@@ -88,52 +103,56 @@ pub struct AppIdentity<'a> {
 /// compat §6.2 — shipped devices add `code`, `msg`, `joySdkVersion`, `noSnapshot`, `batchBind`,
 /// `d_idt` and never send the spec's `dbg`/`opt`. compat §16.1 — the HiFlying module port (a
 /// chip-vendor fork of the E17-era SDK) omits `CID`, `firmwareVersion` and `modelCode`, sends
-/// `code` as the string `"scan ok"` and `msg` as the number 0 (so those two keep whatever JSON
-/// kind arrives), adds a misspelt `noSnapShort` and a `d_idt` with only some of its members.
+/// `code` as the string `"scan ok"` and `msg` as the number 0 (so with serde_json those two keep
+/// whatever JSON kind arrives), adds a misspelt `noSnapShort` and a `d_idt` with only some of its
+/// members.
+///
+/// `L` is the `subdev` list: `Vec<SubDevice>` by default, any iterator in a
+/// [`Seq`](crate::lan::Seq) for a `no_std` gateway that writes its table without collecting it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanResponse<'a> {
+#[serde(bound(
+    serialize = "L: Serialize",
+    deserialize = "'de: 'a, L: Deserialize<'de>"
+))]
+pub struct ScanResponse<'a, F: Flavor<'a> = DefaultFlavor, L = <F as Flavor<'a>>::SubDevices> {
     /// `code`: 0 from shipped devices.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "value::some_value",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub code: Option<StreamValue<'a>>,
+    pub code: Option<F::Code>,
     /// `msg`: `"scan ok"` from shipped devices.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "value::some_value",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub msg: Option<StreamValue<'a>>,
+    pub msg: Option<F::Msg>,
     /// `devkey` as received: the device's public key, 42 lowercase hex characters (the 21-byte
     /// compressed secp160r1 key, spec 6.3.1); `""` from modules before activation and for
     /// sub-devices. Kept as text so the reply re-encodes byte for byte; read it through
     /// [`ScanResponse::device_key`], which says when there is no usable key.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub devkey: Option<Cow<'a, str>>,
+    pub devkey: Option<F::Str>,
     /// `mac`: the device's MAC or another vendor-unique id.
-    #[serde(borrow)]
-    pub mac: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub mac: F::Str,
     /// `productuuid`: 6 characters.
-    #[serde(borrow)]
-    pub productuuid: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub productuuid: F::Str,
     /// `feedid`: `""` before activation.
     #[serde(
-        borrow,
+        rename = "feedid",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[serde(rename = "feedid")]
-    pub feed_id: Option<Cow<'a, str>>,
+    pub feed_id: Option<F::Str>,
     /// `lancon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lancon: Option<LanControl>,
@@ -145,44 +164,40 @@ pub struct ScanResponse<'a> {
     pub devtype: Option<DevType>,
     /// `CID`: category code, 8 hex characters.
     #[serde(
-        borrow,
         rename = "CID",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
     #[doc(alias = "CID")]
-    pub cid: Option<Cow<'a, str>>,
+    pub cid: Option<F::Str>,
     /// `firmwareVersion`.
     #[serde(
-        borrow,
         rename = "firmwareVersion",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
     #[doc(alias = "firmwareVersion")]
-    pub firmware_version: Option<Cow<'a, str>>,
+    pub firmware_version: Option<F::Str>,
     /// `modelCode`: at most 64 characters.
     #[serde(
-        borrow,
         rename = "modelCode",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
     #[doc(alias = "modelCode")]
-    pub model_code: Option<Cow<'a, str>>,
+    pub model_code: Option<F::Str>,
     /// `joySdkVersion` (SDK ≥ 2.0.12), e.g. `"2.0.19"`.
     #[serde(
-        borrow,
         rename = "joySdkVersion",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
     #[doc(alias = "joySdkVersion")]
-    pub joy_sdk_version: Option<Cow<'a, str>>,
+    pub joy_sdk_version: Option<F::Str>,
     /// `noSnapshot` (SDK ≥ 2.0.12).
     #[serde(
         rename = "noSnapshot",
@@ -208,30 +223,29 @@ pub struct ScanResponse<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbg: Option<DebugInfo>,
     /// `opt`: the server-written extension object (spec only), kept as raw JSON.
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub opt: Option<RawJson<'a>>,
-    /// `d_idt`: device identity, only before activation (SDK ≥ 2.0.7).
     #[serde(
-        borrow,
-        rename = "d_idt",
         default,
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub d_idt: Option<DeviceIdentity<'a>>,
+    pub opt: Option<F::Raw>,
+    /// `d_idt`: device identity, only before activation (SDK ≥ 2.0.7).
+    #[serde(rename = "d_idt", default, skip_serializing_if = "Option::is_none")]
+    pub d_idt: Option<DeviceIdentity<'a, F>>,
     /// `subdev`: a gateway's sub-devices.
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub subdev: Option<Vec<SubDevice<'a>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdev: Option<L>,
 }
 
-impl<'a> ScanResponse<'a> {
+impl<'a, F: Flavor<'a>, L> ScanResponse<'a, F, L> {
     /// A reply with only the two keys every sender writes; set the others as needed.
-    pub fn new(mac: &'a str, productuuid: &'a str) -> Self {
+    pub fn with_flavor(mac: &'a str, productuuid: &'a str) -> Self {
         Self {
             code: None,
             msg: None,
             devkey: None,
-            mac: Cow::Borrowed(mac),
-            productuuid: Cow::Borrowed(productuuid),
+            mac: mac.into(),
+            productuuid: productuuid.into(),
             feed_id: None,
             lancon: None,
             trantype: None,
@@ -250,14 +264,8 @@ impl<'a> ScanResponse<'a> {
         }
     }
 
-    /// `msg` of shipped devices.
-    pub const SCAN_OK: &'static str = "scan ok";
-
-    /// Length of a `devkey`: two hex characters per byte of the 21-byte compressed key.
-    pub const DEVKEY_LEN: usize = 42;
-
-    /// The `devkey` when it has the shape of a public key ([`Self::DEVKEY_LEN`] hex characters),
-    /// `None` when the reply carries no usable key.
+    /// The `devkey` when it has the shape of a public key ([`ScanResponse::DEVKEY_LEN`] hex
+    /// characters), `None` when the reply carries no usable key.
     ///
     /// compat: shipped modules answer with `"devkey":""` before activation, gateways list their
     /// sub-devices with `""`, and vendor ports vary; an APP must still list such a device, so a
@@ -265,24 +273,38 @@ impl<'a> ScanResponse<'a> {
     /// the hex is a point on the curve is for joylink-crypto to decide.
     ///
     /// ```
-    /// use joylink_wire::lan::{JsonBody, ScanResponse};
+    /// use joylink_wire::lan::{JsonCore, ScanResponse, Text};
     ///
-    /// let reply = |devkey: &str| format!(
-    ///     r#"{{"devkey":"{devkey}","mac":"m","productuuid":"p","feedid":"","lancon":1,"trantype":1,"devtype":0,"CID":"","firmwareVersion":"","modelCode":""}}"#
-    /// );
     /// let key = "02c00e0a9b5c4d0011f4c1974b1a9934d3c88c3d55";
-    /// assert_eq!(ScanResponse::parse(reply(key).as_bytes())?.device_key(), Some(key));
-    /// let r = reply("");
-    /// let r = ScanResponse::parse(r.as_bytes())?;
-    /// assert_eq!((r.device_key(), &*r.mac), (None, "m"));
-    /// # Ok::<(), joylink_wire::Error>(())
+    /// let mut r = ScanResponse::<JsonCore, ()>::with_flavor("m", "p");
+    /// r.devkey = Some(Text(key));
+    /// assert_eq!(r.device_key(), Some(key));
+    /// r.devkey = Some(Text("")); // a module before activation
+    /// assert_eq!(r.device_key(), None);
+    /// r.devkey = None;
+    /// assert_eq!(r.device_key(), None);
     /// ```
     pub fn device_key(&self) -> Option<&str> {
         let key: &str = self.devkey.as_deref()?;
-        (key.len() == Self::DEVKEY_LEN && key.bytes().all(|b| b.is_ascii_hexdigit())).then_some(key)
+        (key.len() == ScanResponse::DEVKEY_LEN && key.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(key)
     }
 }
 
+impl<'a> ScanResponse<'a> {
+    /// A reply with only the two keys every sender writes; set the others as needed.
+    pub fn new(mac: &'a str, productuuid: &'a str) -> Self {
+        Self::with_flavor(mac, productuuid)
+    }
+
+    /// `msg` of shipped devices.
+    pub const SCAN_OK: &'static str = "scan ok";
+
+    /// Length of a `devkey`: two hex characters per byte of the 21-byte compressed key.
+    pub const DEVKEY_LEN: usize = 42;
+}
+
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for ScanResponse<'a> {
     const STYLE: Style = Style::Cjson;
 }
@@ -301,58 +323,53 @@ pub struct DebugInfo {
 /// compat §16.1: the HiFlying module port sends only `d_r` and `d_s`; an absent member stays absent
 /// when the identity is written again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceIdentity<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct DeviceIdentity<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `t`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t: Option<i64>,
     /// `d_p`: device public key.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub d_p: Option<Cow<'a, str>>,
+    pub d_p: Option<F::Str>,
     /// `d_s`: device signature (upper-case hex).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub d_s: Option<Cow<'a, str>>,
+    pub d_s: Option<F::Str>,
     /// `f_p`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub f_p: Option<Cow<'a, str>>,
+    pub f_p: Option<F::Str>,
     /// `f_s`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub f_s: Option<Cow<'a, str>>,
+    pub f_s: Option<F::Str>,
     /// `d_r`: device random, hex.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub d_r: Option<Cow<'a, str>>,
+    pub d_r: Option<F::Str>,
     /// `d_as`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub d_as: Option<Cow<'a, str>>,
+    pub d_as: Option<F::Str>,
 }
 
 /// One entry of `subdev` (spec 6.3.1), in the SDK's key order (compat §6.2).
@@ -361,43 +378,41 @@ pub struct DeviceIdentity<'a> {
 /// compat: the SDK also sends `devkey` (`""`), `devAuthValue` and `subNoSnapshot`, and never the
 /// spec's `CID`, `firmwareVersion`, `modelCode`, `dbg`, `devtype` (all optional here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubDevice<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct SubDevice<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `state`.
     pub state: SubDevAuthState,
     /// `protocol`.
     pub protocol: SubDevProtocol,
     /// `mac`: MAC or id of the sub-device.
-    #[serde(borrow)]
-    pub mac: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub mac: F::Str,
     /// `productuuid`.
-    #[serde(borrow)]
-    pub productuuid: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub productuuid: F::Str,
     /// `lancon`.
     pub lancon: LanControl,
     /// `trantype`.
     pub trantype: TranType,
     /// `feedid`.
-    #[serde(borrow)]
-    #[serde(rename = "feedid")]
-    pub feed_id: Cow<'a, str>,
+    #[serde(rename = "feedid", deserialize_with = "flavor::one")]
+    pub feed_id: F::Str,
     /// `devkey` (the spec: "not needed for sub-devices"; the SDK sends `""`).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub devkey: Option<Cow<'a, str>>,
+    pub devkey: Option<F::Str>,
     /// `devAuthValue` (SDK ≥ 2.0.12).
     #[serde(
-        borrow,
         rename = "devAuthValue",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
     #[doc(alias = "devAuthValue")]
-    pub dev_auth_value: Option<Cow<'a, str>>,
+    pub dev_auth_value: Option<F::Str>,
     /// `subNoSnapshot` (SDK ≥ 2.0.12).
     #[serde(
         rename = "subNoSnapshot",
@@ -408,31 +423,28 @@ pub struct SubDevice<'a> {
     pub sub_no_snapshot: Option<i32>,
     /// `CID` (spec only).
     #[serde(
-        borrow,
         rename = "CID",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub cid: Option<Cow<'a, str>>,
+    pub cid: Option<F::Str>,
     /// `firmwareVersion` (spec only).
     #[serde(
-        borrow,
         rename = "firmwareVersion",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub firmware_version: Option<Cow<'a, str>>,
+    pub firmware_version: Option<F::Str>,
     /// `modelCode` (spec only).
     #[serde(
-        borrow,
         rename = "modelCode",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub model_code: Option<Cow<'a, str>>,
+    pub model_code: Option<F::Str>,
     /// `dbg` (spec only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbg: Option<DebugInfo>,
@@ -441,9 +453,11 @@ pub struct SubDevice<'a> {
     pub devtype: Option<DevType>,
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
+    use crate::lan::StreamValue;
+    use alloc::vec::Vec;
 
     #[test]
     fn scan_request_reads_both_product_keys() {

@@ -4,30 +4,30 @@
 //! 105: enctype 3 with the gateway's localkey both ways, `timestamp ‖ JSON` both ways.
 //! 102: request enctype 2 (app ↔ gateway ECDH), `timestamp ‖ JSON`; answer enctype 0, no
 //! timestamp, cJSON layout, sent three times (compat §6.6, §6.7).
-
-use alloc::borrow::Cow;
-use alloc::vec::Vec;
+//!
+//! Declared once for both readers ([`Flavor`]): a `no_std` gateway reads the requests as
+//! `…<'_, JsonCore>` and writes `SubDevResponse<'_, JsonCore>`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::lan::borrow;
 use crate::lan::codes::{LanControl, SubDevProtocol, TranType};
+use crate::lan::flavor::{self, DefaultFlavor, Flavor};
+#[cfg(feature = "json")]
 use crate::lan::json_body::JsonBody;
+#[cfg(feature = "json")]
 use crate::lan::printer::Style;
-use crate::lan::value::RawJson;
-use crate::{Secret, SecretText};
 
 /// Add a sub-device (type 105): `{"cmd":6, "data":{mac, productuuid, protocol}}`.
 ///
 /// Required: `data`. compat §6.6 — devices ignore `cmd`, so it is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddSubDevRequest<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct AddSubDevRequest<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `cmd`: 6.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<i64>,
     /// `data`.
-    #[serde(borrow)]
-    pub data: AddSubDevData<'a>,
+    pub data: AddSubDevData<'a, F>,
 }
 
 impl<'a> AddSubDevRequest<'a> {
@@ -39,27 +39,29 @@ impl<'a> AddSubDevRequest<'a> {
         Self {
             cmd: Some(Self::CMD),
             data: AddSubDevData {
-                mac: Cow::Borrowed(mac),
-                productuuid: Cow::Borrowed(productuuid),
+                mac: mac.into(),
+                productuuid: productuuid.into(),
                 protocol,
             },
         }
     }
 }
 
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for AddSubDevRequest<'a> {
     const STYLE: Style = Style::Compact;
 }
 
 /// `data` of the add-sub-device request. Required: all three.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddSubDevData<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct AddSubDevData<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `mac`: MAC or id of the sub-device.
-    #[serde(borrow)]
-    pub mac: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub mac: F::Str,
     /// `productuuid` of the sub-device.
-    #[serde(borrow)]
-    pub productuuid: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub productuuid: F::Str,
     /// `protocol`.
     pub protocol: SubDevProtocol,
 }
@@ -70,24 +72,24 @@ pub struct AddSubDevData<'a> {
 /// with only `mac` and `productuuid`, so `code` and `msg` are optional; SDK 2.0.7/2.0.8 spell the
 /// success `"sucess"` and send `""` as the 105 `msg`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubDevResponse<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct SubDevResponse<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `code`: 0 success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
     /// `msg`: `"success"` from SDK 2.0.9 on.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub msg: Option<Cow<'a, str>>,
+    pub msg: Option<F::Str>,
     /// `mac` of the sub-device.
-    #[serde(borrow)]
-    pub mac: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub mac: F::Str,
     /// `productuuid` of the sub-device.
-    #[serde(borrow)]
-    pub productuuid: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub productuuid: F::Str,
 }
 
 impl<'a> SubDevResponse<'a> {
@@ -98,25 +100,27 @@ impl<'a> SubDevResponse<'a> {
     pub fn success(mac: &'a str, productuuid: &'a str) -> Self {
         Self {
             code: Some(0),
-            msg: Some(Cow::Borrowed(Self::SUCCESS)),
-            mac: Cow::Borrowed(mac),
-            productuuid: Cow::Borrowed(productuuid),
+            msg: Some(SubDevResponse::SUCCESS.into()),
+            mac: mac.into(),
+            productuuid: productuuid.into(),
         }
     }
 }
 
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for SubDevResponse<'a> {
     const STYLE: Style = Style::Cjson;
 }
 
 /// Sub-device authorization (type 102): `{"data":{…}}`. Required: `data`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubDevAuthRequest<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct SubDevAuthRequest<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `data`.
-    #[serde(borrow)]
-    pub data: SubDevAuthData<'a>,
+    pub data: SubDevAuthData<'a, F>,
 }
 
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for SubDevAuthRequest<'a> {
     const STYLE: Style = Style::Compact;
 }
@@ -127,45 +131,42 @@ impl<'a> JsonBody<'a> for SubDevAuthRequest<'a> {
 /// gateways ignore `server`, `joylink_server`, `tcpaes`, `opt`; SDK ≥ 2.0.9 reads `lancon`,
 /// `trantype`, ≥ 2.0.12 `cloudAuthValue`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubDevAuthData<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct SubDevAuthData<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `feedid` of the sub-device.
-    #[serde(borrow)]
-    #[serde(rename = "feedid")]
-    pub feed_id: Cow<'a, str>,
+    #[serde(rename = "feedid", deserialize_with = "flavor::one")]
+    pub feed_id: F::Str,
     /// `accesskey` of the sub-device (inner key of its WAN packets 111/112).
     ///
-    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
-    #[serde(borrow)]
-    pub accesskey: SecretText<'a>,
+    /// A [`Secret`](crate::Secret): redacted in `Debug`, compared in constant time.
+    #[serde(deserialize_with = "flavor::one")]
+    pub accesskey: F::Secret,
     /// `localkey` of the sub-device (inner key of LAN type 104).
     ///
-    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
-    #[serde(borrow)]
-    pub localkey: SecretText<'a>,
+    /// A [`Secret`](crate::Secret): redacted in `Debug`, compared in constant time.
+    #[serde(deserialize_with = "flavor::one")]
+    pub localkey: F::Secret,
     /// `server`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub server: Option<Vec<Cow<'a, str>>>,
-    /// `joylink_server`.
+    pub server: Option<F::ExtraList>,
+    /// `joylink_server` (gateways ignore it for a sub-device).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub joylink_server: Option<Vec<Cow<'a, str>>>,
+    pub joylink_server: Option<F::ExtraList>,
     /// `tcpaes`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub tcpaes: Option<Vec<Cow<'a, str>>>,
+    pub tcpaes: Option<F::ExtraList>,
     /// `lancon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lancon: Option<LanControl>,
@@ -173,24 +174,27 @@ pub struct SubDevAuthData<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trantype: Option<TranType>,
     /// `opt`, raw JSON.
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub opt: Option<RawJson<'a>>,
+    #[serde(
+        default,
+        deserialize_with = "flavor::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub opt: Option<F::Raw>,
     /// `productuuid` of the sub-device.
-    #[serde(borrow)]
-    pub productuuid: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub productuuid: F::Str,
     /// `mac` of the sub-device.
-    #[serde(borrow)]
-    pub mac: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub mac: F::Str,
     /// `cloudAuthValue` (SDK ≥ 2.0.12).
     #[serde(
-        borrow,
         rename = "cloudAuthValue",
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
     #[doc(alias = "cloudAuthValue")]
-    pub cloud_auth_value: Option<Cow<'a, str>>,
+    pub cloud_auth_value: Option<F::Extra>,
 }
 
 impl<'a> SubDevAuthData<'a> {
@@ -203,23 +207,23 @@ impl<'a> SubDevAuthData<'a> {
         mac: &'a str,
     ) -> Self {
         Self {
-            feed_id: Cow::Borrowed(feed_id),
-            accesskey: Secret::borrowed(accesskey),
-            localkey: Secret::borrowed(localkey),
+            feed_id: feed_id.into(),
+            accesskey: accesskey.into(),
+            localkey: localkey.into(),
             server: None,
             joylink_server: None,
             tcpaes: None,
             lancon: None,
             trantype: None,
             opt: None,
-            productuuid: Cow::Borrowed(productuuid),
-            mac: Cow::Borrowed(mac),
+            productuuid: productuuid.into(),
+            mac: mac.into(),
             cloud_auth_value: None,
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
 

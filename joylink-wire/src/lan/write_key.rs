@@ -3,27 +3,31 @@
 //! Request: app → device, enctype 2 (ECDH with the key in `opt`), plaintext `timestamp ‖ JSON`.
 //! Answer: enctype 0, **no timestamp**, `{"code":0, "msg":"write accesskey ok"}` in the SDK's
 //! `sprintf` layout, sent three times (compat §6.3).
-
-use alloc::borrow::Cow;
-use alloc::vec::Vec;
+//!
+//! Declared once for both readers ([`Flavor`]): an app writes and reads every key with
+//! serde_json; a `no_std` device reads `WriteKeyRequest<'_, JsonCore>` (the keys, the feedid and
+//! `joylink_server[0]`, the rest read past) and writes `WriteKeyResponse<'_, JsonCore>`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::lan::borrow;
 use crate::lan::codes::{LanControl, TranType};
+#[cfg(feature = "json")]
+use crate::lan::flavor::Json;
+use crate::lan::flavor::{self, DefaultFlavor, Flavor, JsonCore};
+#[cfg(feature = "json")]
 use crate::lan::json_body::JsonBody;
+#[cfg(feature = "json")]
 use crate::lan::printer::Style;
-use crate::lan::value::RawJson;
-use crate::{Secret, SecretText};
 
 /// The write-key request: `{"data":{…}}`. Required: `data`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WriteKeyRequest<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct WriteKeyRequest<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `data`.
-    #[serde(borrow)]
-    pub data: WriteKeyData<'a>,
+    pub data: WriteKeyData<'a, F>,
 }
 
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for WriteKeyRequest<'a> {
     const STYLE: Style = Style::Compact;
 }
@@ -37,29 +41,28 @@ impl<'a> JsonBody<'a> for WriteKeyRequest<'a> {
 /// `tcpaes` are ignored; SDK ≥ 2.0.7 reads `c_idt` (inside `data`), ≥ 2.0.12 `javs_server`,
 /// `opengw_server`, `router_server`, `ps_th_c2d`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WriteKeyData<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct WriteKeyData<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `feedid`: at most 32 characters.
-    #[serde(borrow)]
-    #[serde(rename = "feedid")]
-    pub feed_id: Cow<'a, str>,
+    #[serde(rename = "feedid", deserialize_with = "flavor::one")]
+    pub feed_id: F::Str,
     /// `accesskey`: 32 hex characters, used as ASCII (WAN key).
     ///
-    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
-    #[serde(borrow)]
-    pub accesskey: SecretText<'a>,
+    /// A [`Secret`](crate::Secret): redacted in `Debug`, compared in constant time.
+    #[serde(deserialize_with = "flavor::one")]
+    pub accesskey: F::Secret,
     /// `localkey`: 32 hex characters, used as ASCII (LAN key).
     ///
-    /// A [`Secret`]: redacted in `Debug`, compared in constant time.
-    #[serde(borrow)]
-    pub localkey: SecretText<'a>,
+    /// A [`Secret`](crate::Secret): redacted in `Debug`, compared in constant time.
+    #[serde(deserialize_with = "flavor::one")]
+    pub localkey: F::Secret,
     /// `productuuid`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub productuuid: Option<Cow<'a, str>>,
+    pub productuuid: Option<F::Extra>,
     /// `lancon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lancon: Option<LanControl>,
@@ -68,75 +71,72 @@ pub struct WriteKeyData<'a> {
     pub trantype: Option<TranType>,
     /// `server`: SSL servers (ignored by devices).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub server: Option<Vec<Cow<'a, str>>>,
+    pub server: Option<F::ExtraList>,
     /// `joylink_server`: the cloud's TCP address(es), `"host:port"`.
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub joylink_server: Option<Vec<Cow<'a, str>>>,
+    pub joylink_server: Option<F::List>,
     /// `tcpaes` (ignored by devices).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub tcpaes: Option<Vec<Cow<'a, str>>>,
+    pub tcpaes: Option<F::ExtraList>,
     /// `opt`: server-written extension object, kept as raw JSON.
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub opt: Option<RawJson<'a>>,
+    #[serde(
+        default,
+        deserialize_with = "flavor::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub opt: Option<F::Raw>,
     /// `c_idt`: the cloud's signature over the device random (SDK ≥ 2.0.7).
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub c_idt: Option<CloudIdentity<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c_idt: Option<CloudIdentity<'a, F>>,
     /// `javs_server` (SDK ≥ 2.0.12).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub javs_server: Option<Vec<Cow<'a, str>>>,
+    pub javs_server: Option<F::ExtraList>,
     /// `opengw_server` (SDK ≥ 2.0.12).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub opengw_server: Option<Vec<Cow<'a, str>>>,
+    pub opengw_server: Option<F::ExtraList>,
     /// `router_server` (SDK ≥ 2.0.12).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option_list",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub router_server: Option<Vec<Cow<'a, str>>>,
+    pub router_server: Option<F::ExtraList>,
     /// `ps_th_c2d` (SDK ≥ 2.0.12).
     #[serde(
-        borrow,
         default,
-        deserialize_with = "borrow::option",
+        deserialize_with = "flavor::option",
         skip_serializing_if = "Option::is_none"
     )]
-    pub ps_th_c2d: Option<Cow<'a, str>>,
+    pub ps_th_c2d: Option<F::Extra>,
 }
 
 impl<'a> WriteKeyData<'a> {
     /// The three required keys, everything else absent.
     pub fn new(feed_id: &'a str, accesskey: &'a str, localkey: &'a str) -> Self {
         Self {
-            feed_id: Cow::Borrowed(feed_id),
-            accesskey: Secret::borrowed(accesskey),
-            localkey: Secret::borrowed(localkey),
+            feed_id: feed_id.into(),
+            accesskey: accesskey.into(),
+            localkey: localkey.into(),
             productuuid: None,
             lancon: None,
             trantype: None,
@@ -153,23 +153,41 @@ impl<'a> WriteKeyData<'a> {
     }
 }
 
+#[cfg(feature = "json")]
+impl WriteKeyData<'_, Json> {
+    /// `joylink_server[0]`: the one server shipped devices use (compat §6.3).
+    pub fn server(&self) -> Option<&str> {
+        self.joylink_server.as_ref()?.first().map(|s| &**s)
+    }
+}
+
+impl<'a> WriteKeyData<'a, JsonCore> {
+    /// `joylink_server[0]`: the one server shipped devices use (compat §6.3).
+    #[must_use]
+    pub fn server(&self) -> Option<&'a str> {
+        self.joylink_server.and_then(|f| f.0).map(|t| t.as_str())
+    }
+}
+
 /// `c_idt` of the write-key request. Required: `cloud_sig`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CloudIdentity<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct CloudIdentity<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `cloud_sig`: 128 hex characters (ECDSA r‖s).
-    #[serde(borrow)]
-    pub cloud_sig: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub cloud_sig: F::Extra,
 }
 
 /// The write-key answer `{code, msg}` (spec 6.3.2). Required: both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WriteKeyResponse<'a> {
+#[serde(bound(serialize = "", deserialize = "'de: 'a"))]
+pub struct WriteKeyResponse<'a, F: Flavor<'a> = DefaultFlavor> {
     /// `code`: 0 success, -1 bad cloud signature, -2001 already activated
     /// ([`ResponseCode`](crate::ResponseCode) holds the names).
     pub code: i32,
     /// `msg`.
-    #[serde(borrow)]
-    pub msg: Cow<'a, str>,
+    #[serde(deserialize_with = "flavor::one")]
+    pub msg: F::Str,
 }
 
 impl WriteKeyResponse<'_> {
@@ -183,26 +201,29 @@ impl WriteKeyResponse<'_> {
     /// `msg` of a success from E17-era firmware (and the spec's example); compat §6.3, §16.2.
     pub const OK_E17: &'static str = "success";
 
+    /// The success answer shipped devices send.
+    pub fn ok() -> WriteKeyResponse<'static> {
+        WriteKeyResponse {
+            code: 0,
+            msg: WriteKeyResponse::OK.into(),
+        }
+    }
+}
+
+impl<'a, F: Flavor<'a>> WriteKeyResponse<'a, F> {
     /// Whether the device took the keys: `code` 0, whatever the `msg` (`"write accesskey ok"`
     /// from SDK 2.0.x/2.1, `"success"` from E17-era firmware such as the HiFlying port).
     pub fn is_success(&self) -> bool {
         self.code == 0
     }
-
-    /// The success answer shipped devices send.
-    pub fn ok() -> WriteKeyResponse<'static> {
-        WriteKeyResponse {
-            code: 0,
-            msg: Cow::Borrowed(WriteKeyResponse::OK),
-        }
-    }
 }
 
+#[cfg(feature = "json")]
 impl<'a> JsonBody<'a> for WriteKeyResponse<'a> {
     const STYLE: Style = Style::Sprintf;
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
 
