@@ -245,4 +245,33 @@ mod tests {
             }
         }
     }
+
+    /// Each network's names are unique snake_case, `"other"` is not one of them, and
+    /// `from_name` finds each declared message by its name.
+    #[test]
+    fn message_names_are_unique_and_found() {
+        fn check(kinds: &[MessageKind], from_name: fn(&str) -> Option<MessageKind>) {
+            for (i, k) in kinds.iter().enumerate() {
+                assert!(
+                    k.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                    "{}",
+                    k.name
+                );
+                assert_ne!(k.name, "other");
+                assert!(
+                    kinds.iter().skip(i + 1).all(|o| o.name != k.name),
+                    "{}",
+                    k.name
+                );
+                assert_eq!(from_name(k.name), Some(*k));
+            }
+            assert_eq!(from_name("other"), None);
+        }
+        check(
+            crate::wan::WanMessage::KINDS,
+            crate::wan::WanMessage::from_name,
+        );
+        #[cfg(feature = "json")]
+        check(crate::lan::Message::KINDS, crate::lan::Message::from_name);
+    }
 }
