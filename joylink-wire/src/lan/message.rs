@@ -14,6 +14,7 @@ use crate::Timestamped;
 use crate::lan::discovery::{ScanRequest, ScanResponse};
 use crate::lan::json_body::JsonBody;
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
+use crate::lan::printer::Style;
 use crate::lan::quirk::Quirk;
 use crate::lan::script_control::{ControlResponse, is_script_response};
 use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
@@ -25,6 +26,8 @@ use crate::{Direction, EncType, PacketType};
 /// What [`Message`] needs of a body type: parse from the plaintext, and the plaintext as a
 /// shipped peer lays it out. One impl per shape of body (JSON, timestamped JSON, binary).
 trait LanBody<'a>: Sized {
+    /// The whitespace of a JSON body as a shipped peer writes it; `None` for binary bodies.
+    const STYLE: Option<Style>;
     fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self>;
     fn emit_body(&self) -> crate::Result<Vec<u8>>;
 }
@@ -33,6 +36,7 @@ trait LanBody<'a>: Sized {
 macro_rules! lan_json_body {
     ($( $ty:ty ),+ $(,)?) => {$(
         impl<'a> LanBody<'a> for $ty {
+            const STYLE: Option<Style> = Some(<Self as JsonBody<'a>>::STYLE);
             fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self> {
                 <Self as JsonBody<'a>>::parse(plaintext)
             }
@@ -54,6 +58,7 @@ lan_json_body!(
 macro_rules! lan_binary_body {
     ($( $ty:ty ),+ $(,)?) => {$(
         impl<'a> LanBody<'a> for $ty {
+            const STYLE: Option<Style> = None;
             fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self> {
                 Self::parse(plaintext)
             }
@@ -76,6 +81,7 @@ lan_binary_body!(
 
 /// `ts ‖ JSON` (compat §5), the JSON in the body's [`JsonBody::STYLE`].
 impl<'a, B: JsonBody<'a>> LanBody<'a> for Timestamped<B> {
+    const STYLE: Option<Style> = Some(B::STYLE);
     fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self> {
         Timestamped::parse(plaintext)
     }
@@ -165,7 +171,7 @@ macro_rules! lan_messages {
             },
         }
 
-        impl $enum<'_> {
+        impl<$lt> $enum<$lt> {
             /// Every declared message (not [`Other`](Self::Other)), in declaration order: its
             /// [`name`](Self::name) and the header type and direction it is sent with.
             pub const KINDS: &'static [MessageKind] = &[
@@ -211,6 +217,23 @@ macro_rules! lan_messages {
             #[must_use]
             pub fn from_name(name: &str) -> Option<MessageKind> {
                 Self::KINDS.iter().find(|k| k.name == name).copied()
+            }
+
+            /// The whitespace a shipped peer writes the JSON of the message `name` in (its body's
+            /// [`JsonBody::STYLE`]); `None` for binary bodies, `"other"` and unknown names.
+            ///
+            /// ```
+            /// use joylink_wire::lan::{Message, Style};
+            /// assert_eq!(Message::json_style("scan_response"), Some(Style::Cjson));
+            /// assert_eq!(Message::json_style("write_key_response"), Some(Style::Sprintf));
+            /// assert_eq!(Message::json_style("script_control"), None);
+            /// ```
+            #[must_use]
+            pub fn json_style(name: &str) -> Option<Style> {
+                match name {
+                    $( $name => <$ty as LanBody<$lt>>::STYLE, )+
+                    _ => None,
+                }
             }
 
             /// The plaintext as a shipped peer lays it out: the timestamp where the type has
