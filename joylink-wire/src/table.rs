@@ -53,9 +53,9 @@ pub enum BodyKind {
     Opaque,
 }
 
-/// One declared message of [`WanMessage`](crate::wan::WanMessage) or
-/// [`lan::Message`](crate::lan::Message): the stable name tools print and read, the header type
-/// a peer sends it with and who sends it.
+/// One declared message of [`WanMessage`](crate::wan::WanMessage) or `lan::Message` (feature
+/// `json`): the stable name tools print and read, the header type a peer sends it with and who
+/// sends it.
 ///
 /// The lists are `WanMessage::KINDS` and `lan::Message::KINDS`, generated with the enums from
 /// one declaration per message.

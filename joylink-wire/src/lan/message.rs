@@ -1,11 +1,18 @@
 //! The single entry point: (packet type, plaintext, direction) → typed LAN message.
 //!
-//! Each message is declared once, in the [`lan_messages!`] list below: the header type and
+//! Each message is declared once, in the `lan_messages!` list below: the header type and
 //! direction it is sent with, what it is received as when that differs (compat §6.4), its
 //! variant and body type and the stable name tools print ([`Message::name`]). The enum,
 //! [`parse`], [`Message::packet_type`], [`Message::direction`], [`Message::emit`] and
 //! [`Message::KINDS`] are generated from that list; a test walks every type and direction
 //! against the [type table](crate::table).
+//!
+//! Adding a LAN message takes: a [`PacketType`] variant if the number is new; its body (a
+//! [`JsonBody`] type, or a binary one with `parse`/`buffer_len`/`emit`) in the `lan_json_body!`
+//! or `lan_binary_body!` list (`Timestamped<JSON body>` needs nothing); one row in
+//! `lan_messages!` below; its enctype/timestamp/body kind in the table's `lan()` (the table test
+//! fails until it agrees). joylink-cli reads and writes every JSON message without an edit; a
+//! binary one needs an arm in `body.rs` and a sample in `tests/kinds.rs`.
 
 use alloc::vec::Vec;
 

@@ -1,11 +1,21 @@
 //! The single WAN entry point: (packet type, plaintext, direction) → typed message.
 //!
-//! Each message is declared once, in the [`wan_messages!`] list at the bottom of this file: its
+//! Each message is declared once, in the `wan_messages!` list at the bottom of this file: its
 //! header type, who sends it, its variant and body type and the stable name tools print
 //! ([`WanMessage::name`]). The enum, [`WanMessage::parse`], [`WanMessage::packet_type`],
 //! [`WanMessage::direction`], [`WanMessage::buffer_len`], [`WanMessage::emit`],
 //! [`WanMessage::KINDS`] and the WAN body kinds of the [type table](crate::table) are generated
 //! from that list, so they cannot disagree.
+//!
+//! Adding a WAN message takes:
+//! 1. a [`PacketType`] variant in `codes.rs`, if the number is new;
+//! 2. its body: a `body_view!` with `repr` (fixed fields) or a view and a repr with `parse`,
+//!    `buffer_len` and `emit` (variable tail), re-exported from [`wan`](crate::wan), and its
+//!    type in the `wan_body!` list below (a body type already used: nothing);
+//! 3. one row in `wan_messages!` below: `(Type, Up | Down | Either) => Variant(Body), "name";`
+//!    (the enctype rule, the accesskey for type 9 only, is the table's and needs nothing);
+//! 4. in joylink-cli: the variant in `body.rs`'s `wan_body` arm of its body type, the name in
+//!    `wan_plaintext`'s, and a sample in `tests/kinds.rs` (which fails until all three exist).
 
 use super::{
     AsyncResult, AuthRequest, AuthResponse, CodeResponse, Control, Heartbeat, InfoFetch,
