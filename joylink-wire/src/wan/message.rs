@@ -383,4 +383,50 @@ mod tests {
             })
         );
     }
+
+    /// One strictness rule: a body with a variable tail parses through its view, so a body too
+    /// short for the fixed part fails the repr's `parse` exactly as the view's `new_checked`
+    /// (for every length up to the fixed part), and the fixed-length answer refuses extra
+    /// bytes as its view does.
+    #[test]
+    fn reprs_fail_as_their_views() {
+        use crate::lan::{ControlResponse, ScriptBody, SubDevScriptBody, SubDevScriptControl};
+        use crate::wan::{
+            AsyncResultBody, InfoFetchBody, SubDevControlBody, SubDevHeartbeatBody,
+            SubDevUnbindBody, SubDevUploadBody, SubDevUploadResponseBody, TaskReportBody,
+        };
+        let zeros = [0u8; 128];
+        macro_rules! same_rule {
+            ($repr:ty, $view:ident) => {
+                let min = $view::<&[u8]>::MIN_LEN;
+                for n in 0..min {
+                    let b = &zeros[..n];
+                    assert_eq!(
+                        <$repr>::parse(b).err(),
+                        $view::new_checked(b).err(),
+                        "{} at {n} bytes",
+                        stringify!($repr)
+                    );
+                    assert!(<$repr>::parse(b).is_err());
+                }
+                assert!(<$repr>::parse(&zeros[..min]).is_ok(), stringify!($repr));
+            };
+        }
+        same_rule!(TaskReport<'_>, TaskReportBody);
+        same_rule!(InfoFetch<'_>, InfoFetchBody);
+        same_rule!(AsyncResult<'_>, AsyncResultBody);
+        same_rule!(SubDevControl<'_>, SubDevControlBody);
+        same_rule!(SubDevUpload<'_>, SubDevUploadBody);
+        same_rule!(SubDevUploadResponse<'_>, SubDevUploadResponseBody);
+        same_rule!(SubDevHeartbeat<'_>, SubDevHeartbeatBody);
+        same_rule!(SubDevUnbind<'_>, SubDevUnbindBody);
+        same_rule!(ControlResponse<'_>, ScriptBody);
+        same_rule!(SubDevScriptControl<'_>, SubDevScriptBody);
+        let long = &zeros[..=SubDevUploadResponseBody::<&[u8]>::MIN_LEN];
+        assert_eq!(
+            SubDevUploadResponse::parse(long).err(),
+            SubDevUploadResponseBody::new_checked(long).err()
+        );
+        assert!(SubDevUploadResponse::parse(long).is_err());
+    }
 }
