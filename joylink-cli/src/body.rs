@@ -7,6 +7,13 @@
 //! JSON bodies are written compactly in the key order given. The timestamp prefix is not part
 //! of the body: it is the packet's `timestamp` field (compat §5). Field names are documented
 //! in the crate README and stable.
+//!
+//! What a message is called, who sends it and which kinds exist is joylink-wire's one
+//! declaration per message ([`WanMessage::name`], [`Message::name`], their `KINDS`); the LAN's
+//! JSON messages are read and written generically (the type table says where a timestamp is,
+//! [`Message::json_style`] how a device lays the JSON out). What stays here per body type is
+//! what neither the table nor serde knows: bytes as text or hex, the sealed inner layer of
+//! 104/111/112, named codes, the type-9 opt and the type-13 fields.
 
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
