@@ -40,7 +40,8 @@ const TIMESTAMP_LEN: usize = 4;
 pub enum BodyKind {
     /// JSON text (the LAN bodies of chapter 6).
     Json,
-    /// A binary struct of fixed fields, possibly with a variable tail (WAN bodies, LAN 104).
+    /// A binary struct of fixed fields, possibly with a variable tail (WAN bodies, LAN 104). On the
+    /// WAN, exactly the (type, direction) pairs [`WanMessage`](crate::wan::WanMessage) declares.
     Struct,
     /// LAN type 4 from the device: either the answer to a script control (a struct) or the
     /// answer to a type 3/103 JSON control (JSON), which shipped devices send as type 4; the bytes
@@ -50,6 +51,22 @@ pub enum BodyKind {
     ScriptStruct,
     /// A type without a body layout in this crate: bytes as they are.
     Opaque,
+}
+
+/// One declared message of [`WanMessage`](crate::wan::WanMessage) or `lan::Message` (feature
+/// `json`): the stable name tools print and read, the header type a peer sends it with and who
+/// sends it.
+///
+/// The lists are `WanMessage::KINDS` and `lan::Message::KINDS`, generated with the enums from
+/// one declaration per message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageKind {
+    /// The message's snake_case name (`"heartbeat"`, `"json_control"`), stable.
+    pub name: &'static str,
+    /// The header type a peer sends it with.
+    pub packet_type: PacketType,
+    /// Who sends it; `None` when the body tells (type 13 carries both directions).
+    pub direction: Option<Direction>,
 }
 
 /// What one (network, packet type, direction) carries.
@@ -78,7 +95,7 @@ impl Entry {
 pub const fn lookup(magic: Magic, packet_type: PacketType, direction: Direction) -> Entry {
     match magic {
         Magic::Lan => lan(packet_type, direction),
-        Magic::Wan => wan(packet_type),
+        Magic::Wan => wan(packet_type, direction),
     }
 }
 
@@ -113,35 +130,44 @@ const fn lan(packet_type: PacketType, direction: Direction) -> Entry {
     }
 }
 
-const fn wan(packet_type: PacketType) -> Entry {
+const fn wan(packet_type: PacketType, direction: Direction) -> Entry {
     let enc_type = match packet_type {
         PacketType::Auth => EncType::PreShared,
         _ => EncType::SessionKey,
     };
-    let body = match packet_type {
-        PacketType::Auth
-        | PacketType::Heartbeat
-        | PacketType::CloudControl
-        | PacketType::Upload
-        | PacketType::Timer
-        | PacketType::AsyncResult
-        | PacketType::InfoFetch
-        | PacketType::TaskReport
-        | PacketType::OtaOrder
-        | PacketType::OtaStatus
-        | PacketType::SubDevHeartbeat
-        | PacketType::SubDevControl
-        | PacketType::SubDevUpload
-        | PacketType::SubDevUnbind
-        | PacketType::VideoRequest
-        | PacketType::VideoResponse => BodyKind::Struct,
-        _ => BodyKind::Opaque,
+    // A (type, direction) has a body layout exactly when `WanMessage` declares a message for
+    // it: 14, 200 and 201 travel one way only.
+    let body = if declared(crate::wan::WanMessage::KINDS, packet_type, direction) {
+        BodyKind::Struct
+    } else {
+        BodyKind::Opaque
     };
     Entry {
         body,
         enc_type,
         timestamp: true,
     }
+}
+
+/// Whether one of `kinds` travels in `packet_type` sent in `direction` (`const`: a loop, not an
+/// iterator).
+const fn declared(kinds: &[MessageKind], packet_type: PacketType, direction: Direction) -> bool {
+    let mut rest = kinds;
+    while let [first, tail @ ..] = rest {
+        let same_direction = match first.direction {
+            None => true,
+            Some(d) => matches!(
+                (d, direction),
+                (Direction::ToDevice, Direction::ToDevice)
+                    | (Direction::FromDevice, Direction::FromDevice)
+            ),
+        };
+        if first.packet_type.value() == packet_type.value() && same_direction {
+            return true;
+        }
+        rest = tail;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -191,5 +217,61 @@ mod tests {
                 assert!(e.timestamp);
             }
         }
+    }
+
+    /// The table and the message declarations agree: a (type, direction) has a body layout in
+    /// the table exactly when the network's `parse` gives it a typed message (an empty plaintext
+    /// then fails to parse instead of landing in `Other`), on both networks, for all 256 types.
+    #[test]
+    fn table_and_message_declarations_agree() {
+        for n in 0..=255u8 {
+            let t = PacketType::from(n);
+            for d in [Direction::ToDevice, Direction::FromDevice] {
+                let wan_typed = !matches!(
+                    crate::wan::WanMessage::parse(t, &[], d),
+                    Ok(crate::wan::WanMessage::Other { .. })
+                );
+                let wan_body = lookup(Magic::Wan, t, d).body;
+                assert_eq!(wan_typed, wan_body != BodyKind::Opaque, "wan {t} {d:?}");
+                #[cfg(feature = "json")]
+                {
+                    let lan_typed = !matches!(
+                        crate::lan::parse(t, &[], d),
+                        Ok(crate::lan::Message::Other { .. })
+                    );
+                    let lan_body = lookup(Magic::Lan, t, d).body;
+                    assert_eq!(lan_typed, lan_body != BodyKind::Opaque, "lan {t} {d:?}");
+                }
+            }
+        }
+    }
+
+    /// Each network's names are unique snake_case, `"other"` is not one of them, and
+    /// `from_name` finds each declared message by its name.
+    #[test]
+    fn message_names_are_unique_and_found() {
+        fn check(kinds: &[MessageKind], from_name: fn(&str) -> Option<MessageKind>) {
+            for (i, k) in kinds.iter().enumerate() {
+                assert!(
+                    k.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                    "{}",
+                    k.name
+                );
+                assert_ne!(k.name, "other");
+                assert!(
+                    kinds.iter().skip(i + 1).all(|o| o.name != k.name),
+                    "{}",
+                    k.name
+                );
+                assert_eq!(from_name(k.name), Some(*k));
+            }
+            assert_eq!(from_name("other"), None);
+        }
+        check(
+            crate::wan::WanMessage::KINDS,
+            crate::wan::WanMessage::from_name,
+        );
+        #[cfg(feature = "json")]
+        check(crate::lan::Message::KINDS, crate::lan::Message::from_name);
     }
 }

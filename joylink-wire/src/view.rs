@@ -240,9 +240,14 @@ macro_rules! body_view {
                 }
             )*
 
+        }
+
+        // Text fields borrow the viewed bytes, not the view, so that a repr parsed through the
+        // view holds them.
+        impl<'a, T: AsRef<[u8]> + ?Sized> $name<&'a T> {
             $(
                 $(#[$tattr])*
-                pub fn $tget(&self) -> $crate::FixedText<'_> {
+                pub fn $tget(&self) -> $crate::FixedText<'a> {
                     $crate::FixedText::new(
                         stringify!($tget),
                         $crate::view::bytes_at(self.buffer.as_ref(), $toff, $tlen),

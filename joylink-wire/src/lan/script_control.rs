@@ -54,17 +54,17 @@ pub struct ControlResponse<'a> {
 }
 
 impl<'a> ControlResponse<'a> {
-    /// Parses a decrypted type-4 reply plaintext.
+    /// Parses a decrypted type-4 reply plaintext through its view [`ScriptBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (h, resp) = ControlHeader::parse(bytes)?;
+        let view = ScriptBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            resp,
+            timestamp: view.timestamp(),
+            biz_code: view.biz_code(),
+            serial: view.serial(),
+            resp: view.data(),
         })
     }
 

@@ -91,11 +91,11 @@ pub enum ResponseLayout {
     Shipped,
 }
 
+/// The spec layout, read through the view [`SubDevScriptBody`] (the one length rule of views).
 fn parse_spec(bytes: &[u8]) -> Result<(ControlHeader, FixedText<'_>, &[u8])> {
-    let mut r = Reader::new(bytes);
-    let header = ControlHeader::read(&mut r)?;
-    let feed_id = FixedText::new("feedid", r.take(FEEDID_LEN)?);
-    Ok((header, feed_id, r.rest()))
+    let view = SubDevScriptBody::new_checked(bytes)?;
+    let header = ControlHeader::new(view.timestamp(), view.biz_code(), view.serial());
+    Ok((header, view.feed_id(), view.data()))
 }
 
 /// Writes the spec layout; the feedid is its text, NUL-padded (received padding is not kept).
@@ -317,12 +317,17 @@ mod tests {
                 available: 43
             })
         );
+        // The repr is parsed through the view: the same rule, the same error.
         assert_eq!(
             SubDevScriptControl::parse(&bytes[..20]),
             Err(Error::Truncated {
-                needed: 32,
-                available: 8
+                needed: 44,
+                available: 20
             })
+        );
+        assert_eq!(
+            SubDevScriptControl::parse(&bytes[..20]).map(|_| ()),
+            SubDevScriptBody::new_checked(&bytes[..20]).map(|_| ())
         );
         let long = [b'1'; 33];
         let c = SubDevScriptControl {

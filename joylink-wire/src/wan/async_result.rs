@@ -3,7 +3,7 @@
 //! remote). No shipped SDK implements it (compat §7.10); the struct is packed (compat §7.11),
 //! so `tasktimestamp` sits at the unaligned offset 45.
 
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::control_header::ControlHeader;
 use crate::macros::enum_with_unknown;
 use crate::view::body_view;
@@ -82,22 +82,21 @@ pub struct AsyncResult<'a> {
 }
 
 impl<'a> AsyncResult<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`AsyncResultBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 81 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let h = ControlHeader::read(&mut r)?;
+        let view = AsyncResultBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            feed_id: FixedText::new("feed_id", r.take(FEEDID_LEN)?),
-            control_type: ControlType::from(r.u8()?),
-            task_timestamp: r.u32_le()?,
-            id: FixedText::new("id", r.take(ASYNC_TEXT_LEN)?),
-            resp: r.rest(),
+            timestamp: view.timestamp(),
+            biz_code: view.biz_code(),
+            serial: view.serial(),
+            feed_id: view.feed_id(),
+            control_type: view.control_type(),
+            task_timestamp: view.task_timestamp(),
+            id: view.id(),
+            resp: view.resp(),
         })
     }
 

@@ -43,25 +43,23 @@ pub struct InfoFetch<'a> {
 }
 
 impl<'a> InfoFetch<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`InfoFetchBody`], then checks `length` against the tail.
     ///
     /// # Errors
-    /// [`Error::Truncated`] when `length` claims more bytes than follow, [`Error::TrailingData`]
-    /// when bytes follow `info`.
+    /// [`Error::Truncated`] below 12 bytes or when `length` claims more bytes than follow,
+    /// [`Error::TrailingData`] when bytes follow `info`.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let timestamp = r.u32_le()?;
-        let serial = r.u32_le()?;
-        let length = r.u32_le()?;
-        let length = usize::try_from(length).map_err(|_| Error::Truncated {
+        let view = InfoFetchBody::new_checked(bytes)?;
+        let mut r = Reader::new(view.info_and_rest());
+        let length = usize::try_from(view.length()).map_err(|_| Error::Truncated {
             needed: usize::MAX,
             available: r.left(),
         })?;
         let info = r.take(length)?;
         r.expect_empty("info fetch json")?;
         Ok(Self {
-            timestamp,
-            serial,
+            timestamp: view.timestamp(),
+            serial: view.serial(),
             info,
         })
     }

@@ -1,270 +1,323 @@
 //! The single WAN entry point: (packet type, plaintext, direction) → typed message.
+//!
+//! Each message is declared once, in the `wan_messages!` list at the bottom of this file: its
+//! header type, who sends it, its variant and body type and the stable name tools print
+//! ([`WanMessage::name`]). The enum, [`WanMessage::parse`], [`WanMessage::packet_type`],
+//! [`WanMessage::direction`], [`WanMessage::buffer_len`], [`WanMessage::emit`],
+//! [`WanMessage::KINDS`] and the WAN body kinds of the [type table](crate::table) are generated
+//! from that list, so they cannot disagree.
+//!
+//! Adding a WAN message takes:
+//! 1. a [`PacketType`] variant in `codes.rs`, if the number is new;
+//! 2. its body: a `body_view!` with `repr` (fixed fields) or a view and a repr with `parse`,
+//!    `buffer_len` and `emit` (variable tail), re-exported from [`wan`](crate::wan), and its
+//!    type in the `wan_body!` list below (a body type already used: nothing);
+//! 3. one row in `wan_messages!` below: `(Type, Up | Down | Either) => Variant(Body), "name";`
+//!    (the enctype rule, the accesskey for type 9 only, is the table's and needs nothing);
+//! 4. in joylink-cli: the variant in `body.rs`'s `wan_body` arm of its body type, the name in
+//!    `wan_plaintext`'s, and a sample in `tests/kinds.rs` (which fails until all three exist).
 
 use super::{
     AsyncResult, AuthRequest, AuthResponse, CodeResponse, Control, Heartbeat, InfoFetch,
     SubDevControl, SubDevHeartbeat, SubDevUnbind, SubDevUpload, SubDevUploadResponse, TaskReport,
     TaskReportResponse, TimerMessage, Timestamped,
 };
+use crate::table::MessageKind;
 use crate::{Direction, PacketType, Result};
 
-/// A decoded WAN body (spec chapter 7, 9.5/9.6, 12), borrowing the caller's plaintext.
-///
-/// Built by [`WanMessage::parse`] from an opened packet's type, its plaintext and who sent it;
-/// [`WanMessage::emit`] writes the plaintext back byte for byte, except the padding of the SDK's
-/// fixed-size timer replies (zeros after a 194, uninitialised ids after a 193/195/196, see
-/// [`TimerMessage`]), which is not kept. Types 9 carries its opt
-/// outside the plaintext: see [`AuthRequestOpt`](super::AuthRequestOpt) and
-/// [`AuthResponseOpt`](super::AuthResponseOpt).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WanMessage<'a> {
-    /// Type 9, device → cloud (spec 7.3.1).
-    AuthRequest(AuthRequest),
-    /// Type 9, cloud → device (spec 7.3.2).
-    AuthResponse(AuthResponse),
-    /// Type 10, device → cloud (spec 7.3.3).
-    Heartbeat(Heartbeat),
-    /// Type 10, cloud → device (spec 7.3.4).
-    HeartbeatResponse(CodeResponse),
-    /// Type 12, device → cloud (spec 7.3.5).
-    Upload(Timestamped<&'a [u8]>),
-    /// Type 12, cloud → device (spec 7.3.6).
-    UploadResponse(CodeResponse),
-    /// Type 11, cloud → device: control, snapshot or recipe by biz_code (spec 7.3.7/9/11).
-    Control(Control<'a>),
-    /// Type 11, device → cloud: the answer (spec 7.3.8/10/12).
-    ControlResponse(Control<'a>),
-    /// Type 13, either way: timer tasks by biz_code (spec chapter 10); the direction tells the
-    /// spec's colliding numbers apart and [`TimerMessage::direction`] gives it back.
-    Timer(TimerMessage<'a>),
-    /// Type 14, device → cloud (spec 12).
-    AsyncResult(AsyncResult<'a>),
-    /// Type 15, device → cloud (spec 7.3.27).
-    InfoFetchRequest(InfoFetch<'a>),
-    /// Type 15, cloud → device (spec 7.3.28).
-    InfoFetchResponse(InfoFetch<'a>),
-    /// Type 16, device → cloud (spec 7.3.13).
-    TaskReport(TaskReport<'a>),
-    /// Type 16, cloud → device (spec 7.3.14).
-    TaskReportResponse(TaskReportResponse),
-    /// Type 7, cloud → device: `ts ‖` OTA order JSON (spec 9.5).
-    OtaOrder(Timestamped<&'a [u8]>),
-    /// Type 7, device → cloud: `ts ‖` acknowledgement JSON (spec 9.5).
-    OtaOrderResponse(Timestamped<&'a [u8]>),
-    /// Type 8, device → cloud: `ts ‖` `otastat` JSON (spec 9.6).
-    OtaStatus(Timestamped<&'a [u8]>),
-    /// Type 8, cloud → device: `ts ‖` answer JSON (spec 9.6).
-    OtaStatusResponse(Timestamped<&'a [u8]>),
-    /// Type 110, device → cloud (spec 7.3.15).
-    SubDevHeartbeat(SubDevHeartbeat<'a>),
-    /// Type 110, cloud → device (spec 7.3.16).
-    SubDevHeartbeatResponse(CodeResponse),
-    /// Type 111, cloud → device (spec 7.3.19/21).
-    SubDevControl(SubDevControl<'a>),
-    /// Type 111, device → cloud (spec 7.3.20/22).
-    SubDevControlResponse(SubDevControl<'a>),
-    /// Type 112, device → cloud (spec 7.3.17).
-    SubDevUpload(SubDevUpload<'a>),
-    /// Type 112, cloud → device (spec 7.3.18).
-    SubDevUploadResponse(SubDevUploadResponse<'a>),
-    /// Type 113, cloud → device (spec 7.3.23).
-    SubDevUnbind(SubDevUnbind<'a>),
-    /// Type 113, device → cloud (spec 7.3.24).
-    SubDevUnbindResponse(SubDevUnbind<'a>),
-    /// Type 200, cloud → device: video command in a type 11 envelope (spec 7.3.25).
-    VideoRequest(Control<'a>),
-    /// Type 201, device → cloud: video response in a type 11 envelope (spec 7.3.26).
-    VideoResponse(Control<'a>),
-    /// Anything else: SDK-only types (17 model code, 18 SDK version, the agent types), unknown
-    /// types, and type/direction pairs the spec does not define (14, 200 and 201 the other way).
-    Other {
-        /// The header's type.
-        packet_type: PacketType,
-        /// Who sent it.
-        direction: Direction,
-        /// The whole plaintext.
-        plaintext: &'a [u8],
-    },
+/// What [`WanMessage`] needs of a body type: parse from the plaintext (given who sent it), its
+/// length, and emit. One blanket per shape of body, so declaring a message needs no code here.
+trait WanBody<'a>: Sized {
+    fn parse_body(plaintext: &'a [u8], direction: Direction) -> Result<Self>;
+    fn body_len(&self) -> Result<usize>;
+    fn emit_body(&self, buf: &mut [u8]) -> Result<usize>;
 }
 
-impl<'a> WanMessage<'a> {
-    /// Decodes the plaintext of an opened WAN packet.
-    ///
-    /// # Errors
-    /// The body's own errors ([`Error::Truncated`](crate::Error::Truncated),
-    /// [`Error::TrailingData`](crate::Error::TrailingData), …); never panics.
-    pub fn parse(
-        packet_type: PacketType,
-        plaintext: &'a [u8],
-        direction: Direction,
-    ) -> Result<Self> {
-        use Direction::{FromDevice as Up, ToDevice as Down};
-        use PacketType as T;
-        Ok(match (packet_type, direction) {
-            (T::Auth, Up) => Self::AuthRequest(AuthRequest::parse(plaintext)?),
-            (T::Auth, Down) => Self::AuthResponse(AuthResponse::parse(plaintext)?),
-            (T::Heartbeat, Up) => Self::Heartbeat(Heartbeat::parse(plaintext)?),
-            (T::Heartbeat, Down) => Self::HeartbeatResponse(CodeResponse::parse(plaintext)?),
-            (T::Upload, Up) => Self::Upload(Timestamped::parse(plaintext)?),
-            (T::Upload, Down) => Self::UploadResponse(CodeResponse::parse(plaintext)?),
-            (T::CloudControl, Down) => Self::Control(Control::parse(plaintext)?),
-            (T::CloudControl, Up) => Self::ControlResponse(Control::parse(plaintext)?),
-            (T::Timer, _) => Self::Timer(TimerMessage::parse(plaintext, direction)?),
-            (T::AsyncResult, Up) => Self::AsyncResult(AsyncResult::parse(plaintext)?),
-            (T::InfoFetch, Up) => Self::InfoFetchRequest(InfoFetch::parse(plaintext)?),
-            (T::InfoFetch, Down) => Self::InfoFetchResponse(InfoFetch::parse(plaintext)?),
-            (T::TaskReport, Up) => Self::TaskReport(TaskReport::parse(plaintext)?),
-            (T::TaskReport, Down) => {
-                Self::TaskReportResponse(TaskReportResponse::parse(plaintext)?)
+/// The bodies whose `parse` needs only the bytes and whose length is known up front.
+macro_rules! wan_body {
+    ($( $ty:ty ),+ $(,)?) => {$(
+        impl<'a> WanBody<'a> for $ty {
+            fn parse_body(plaintext: &'a [u8], _: Direction) -> Result<Self> {
+                Self::parse(plaintext)
             }
-            (T::OtaOrder, Down) => Self::OtaOrder(Timestamped::parse(plaintext)?),
-            (T::OtaOrder, Up) => Self::OtaOrderResponse(Timestamped::parse(plaintext)?),
-            (T::OtaStatus, Up) => Self::OtaStatus(Timestamped::parse(plaintext)?),
-            (T::OtaStatus, Down) => Self::OtaStatusResponse(Timestamped::parse(plaintext)?),
-            (T::SubDevHeartbeat, Up) => Self::SubDevHeartbeat(SubDevHeartbeat::parse(plaintext)?),
-            (T::SubDevHeartbeat, Down) => {
-                Self::SubDevHeartbeatResponse(CodeResponse::parse(plaintext)?)
+            fn body_len(&self) -> Result<usize> {
+                Ok(self.buffer_len())
             }
-            (T::SubDevControl, Down) => Self::SubDevControl(SubDevControl::parse(plaintext)?),
-            (T::SubDevControl, Up) => Self::SubDevControlResponse(SubDevControl::parse(plaintext)?),
-            (T::SubDevUpload, Up) => Self::SubDevUpload(SubDevUpload::parse(plaintext)?),
-            (T::SubDevUpload, Down) => {
-                Self::SubDevUploadResponse(SubDevUploadResponse::parse(plaintext)?)
+            fn emit_body(&self, buf: &mut [u8]) -> Result<usize> {
+                self.emit(buf)
             }
-            (T::SubDevUnbind, Down) => Self::SubDevUnbind(SubDevUnbind::parse(plaintext)?),
-            (T::SubDevUnbind, Up) => Self::SubDevUnbindResponse(SubDevUnbind::parse(plaintext)?),
-            (T::VideoRequest, Down) => Self::VideoRequest(Control::parse(plaintext)?),
-            (T::VideoResponse, Up) => Self::VideoResponse(Control::parse(plaintext)?),
-            (packet_type, direction) => Self::Other {
-                packet_type,
-                direction,
-                plaintext,
+        }
+    )+};
+}
+
+wan_body!(
+    AuthRequest,
+    AuthResponse,
+    Heartbeat,
+    CodeResponse,
+    Timestamped<&'a [u8]>,
+    Control<'a>,
+    AsyncResult<'a>,
+    InfoFetch<'a>,
+    TaskReport<'a>,
+    TaskReportResponse,
+    SubDevHeartbeat<'a>,
+    SubDevControl<'a>,
+    SubDevUpload<'a>,
+    SubDevUploadResponse<'a>,
+    SubDevUnbind<'a>,
+);
+
+/// Type 13 carries both directions' timer messages; its biz_code (checked against the
+/// direction) picks the message, and the encoder refuses some values (spec chapter 10).
+impl<'a> WanBody<'a> for TimerMessage<'a> {
+    fn parse_body(plaintext: &'a [u8], direction: Direction) -> Result<Self> {
+        Self::parse(plaintext, direction)
+    }
+    fn body_len(&self) -> Result<usize> {
+        self.buffer_len()
+    }
+    fn emit_body(&self, buf: &mut [u8]) -> Result<usize> {
+        self.emit(buf)
+    }
+}
+
+/// A row's direction as a pattern, as `Option<Direction>` for [`MessageKind`], and as the
+/// direction of a value (`Either`: the body knows, as type 13's does).
+macro_rules! dir {
+    (pat Up) => {
+        Direction::FromDevice
+    };
+    (pat Down) => {
+        Direction::ToDevice
+    };
+    (pat Either) => {
+        _
+    };
+    (opt Up) => {
+        Some(Direction::FromDevice)
+    };
+    (opt Down) => {
+        Some(Direction::ToDevice)
+    };
+    (opt Either) => {
+        None
+    };
+    (of Up, $m:ident) => {
+        Direction::FromDevice
+    };
+    (of Down, $m:ident) => {
+        Direction::ToDevice
+    };
+    (of Either, $m:ident) => {
+        $m.direction()
+    };
+}
+
+/// Generates [`WanMessage`] and its dispatch from one row per message:
+/// `(PacketType variant, Up | Down | Either) => Variant(BodyType), "name";` where `Up` is
+/// device → cloud and `Down` cloud → device.
+macro_rules! wan_messages {
+    (
+        $(#[$attr:meta])*
+        pub enum $enum:ident<$lt:lifetime> {
+            $(
+                $(#[$doc:meta])*
+                ($t:ident, $d:ident) => $variant:ident($ty:ty), $name:literal;
+            )+
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $enum<$lt> {
+            $( $(#[$doc])* $variant($ty), )+
+            /// Anything else: SDK-only types (17 model code, 18 SDK version, the agent types),
+            /// unknown types, and type/direction pairs the spec does not define (14, 200 and 201
+            /// the other way).
+            Other {
+                /// The header's type.
+                packet_type: PacketType,
+                /// Who sent it.
+                direction: Direction,
+                /// The whole plaintext.
+                plaintext: &$lt [u8],
             },
-        })
-    }
-
-    /// The header type this message travels in.
-    #[must_use]
-    pub fn packet_type(&self) -> PacketType {
-        use PacketType as T;
-        match self {
-            Self::AuthRequest(_) | Self::AuthResponse(_) => T::Auth,
-            Self::Heartbeat(_) | Self::HeartbeatResponse(_) => T::Heartbeat,
-            Self::Upload(_) | Self::UploadResponse(_) => T::Upload,
-            Self::Control(_) | Self::ControlResponse(_) => T::CloudControl,
-            Self::Timer(_) => T::Timer,
-            Self::AsyncResult(_) => T::AsyncResult,
-            Self::InfoFetchRequest(_) | Self::InfoFetchResponse(_) => T::InfoFetch,
-            Self::TaskReport(_) | Self::TaskReportResponse(_) => T::TaskReport,
-            Self::OtaOrder(_) | Self::OtaOrderResponse(_) => T::OtaOrder,
-            Self::OtaStatus(_) | Self::OtaStatusResponse(_) => T::OtaStatus,
-            Self::SubDevHeartbeat(_) | Self::SubDevHeartbeatResponse(_) => T::SubDevHeartbeat,
-            Self::SubDevControl(_) | Self::SubDevControlResponse(_) => T::SubDevControl,
-            Self::SubDevUpload(_) | Self::SubDevUploadResponse(_) => T::SubDevUpload,
-            Self::SubDevUnbind(_) | Self::SubDevUnbindResponse(_) => T::SubDevUnbind,
-            Self::VideoRequest(_) => T::VideoRequest,
-            Self::VideoResponse(_) => T::VideoResponse,
-            Self::Other { packet_type, .. } => *packet_type,
         }
-    }
 
-    /// Who sends this message.
-    #[must_use]
-    pub fn direction(&self) -> Direction {
-        match self {
-            Self::Timer(m) => m.direction(),
-            Self::AuthResponse(_)
-            | Self::HeartbeatResponse(_)
-            | Self::UploadResponse(_)
-            | Self::Control(_)
-            | Self::InfoFetchResponse(_)
-            | Self::TaskReportResponse(_)
-            | Self::OtaOrder(_)
-            | Self::OtaStatusResponse(_)
-            | Self::SubDevHeartbeatResponse(_)
-            | Self::SubDevControl(_)
-            | Self::SubDevUploadResponse(_)
-            | Self::SubDevUnbind(_)
-            | Self::VideoRequest(_) => Direction::ToDevice,
-            Self::Other { direction, .. } => *direction,
-            _ => Direction::FromDevice,
-        }
-    }
+        impl<$lt> $enum<$lt> {
+            /// Every declared message (not [`Other`](Self::Other)), in declaration order: its
+            /// [`name`](Self::name), header type and direction (`None`: either, the body
+            /// tells).
+            pub const KINDS: &'static [MessageKind] = &[
+                $( MessageKind { name: $name, packet_type: PacketType::$t, direction: dir!(opt $d) }, )+
+            ];
 
-    /// Bytes [`WanMessage::emit`] writes.
-    ///
-    /// # Errors
-    /// A timer message the encoder refuses (see [`TimerMessage::buffer_len`]); every other body
-    /// has a length.
-    pub fn buffer_len(&self) -> Result<usize> {
-        Ok(match self {
-            Self::AuthRequest(m) => m.buffer_len(),
-            Self::AuthResponse(m) => m.buffer_len(),
-            Self::Heartbeat(m) => m.buffer_len(),
-            Self::HeartbeatResponse(m)
-            | Self::UploadResponse(m)
-            | Self::SubDevHeartbeatResponse(m) => m.buffer_len(),
-            Self::Upload(m)
-            | Self::OtaOrder(m)
-            | Self::OtaOrderResponse(m)
-            | Self::OtaStatus(m)
-            | Self::OtaStatusResponse(m) => m.buffer_len(),
-            Self::Control(m)
-            | Self::ControlResponse(m)
-            | Self::VideoRequest(m)
-            | Self::VideoResponse(m) => m.buffer_len(),
-            Self::Timer(m) => return m.buffer_len(),
-            Self::AsyncResult(m) => m.buffer_len(),
-            Self::InfoFetchRequest(m) | Self::InfoFetchResponse(m) => m.buffer_len(),
-            Self::TaskReport(m) => m.buffer_len(),
-            Self::TaskReportResponse(m) => m.buffer_len(),
-            Self::SubDevHeartbeat(m) => m.buffer_len(),
-            Self::SubDevControl(m) | Self::SubDevControlResponse(m) => m.buffer_len(),
-            Self::SubDevUpload(m) => m.buffer_len(),
-            Self::SubDevUploadResponse(m) => m.buffer_len(),
-            Self::SubDevUnbind(m) | Self::SubDevUnbindResponse(m) => m.buffer_len(),
-            Self::Other { plaintext, .. } => plaintext.len(),
-        })
-    }
+            /// Decodes the plaintext of an opened WAN packet.
+            ///
+            /// # Errors
+            /// The body's own errors ([`Error::Truncated`](crate::Error::Truncated),
+            /// [`Error::TrailingData`](crate::Error::TrailingData), …); never panics.
+            pub fn parse(
+                packet_type: PacketType,
+                plaintext: &$lt [u8],
+                direction: Direction,
+            ) -> Result<Self> {
+                Ok(match (packet_type, direction) {
+                    $( (PacketType::$t, dir!(pat $d)) => {
+                        Self::$variant(WanBody::parse_body(plaintext, direction)?)
+                    } )+
+                    (packet_type, direction) => Self::Other {
+                        packet_type,
+                        direction,
+                        plaintext,
+                    },
+                })
+            }
 
-    /// Writes the plaintext; returns its length.
-    ///
-    /// # Errors
-    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) and the body's own encoding errors
-    /// (nothing written).
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        match self {
-            Self::AuthRequest(m) => m.emit(buf),
-            Self::AuthResponse(m) => m.emit(buf),
-            Self::Heartbeat(m) => m.emit(buf),
-            Self::HeartbeatResponse(m)
-            | Self::UploadResponse(m)
-            | Self::SubDevHeartbeatResponse(m) => m.emit(buf),
-            Self::Upload(m)
-            | Self::OtaOrder(m)
-            | Self::OtaOrderResponse(m)
-            | Self::OtaStatus(m)
-            | Self::OtaStatusResponse(m) => m.emit(buf),
-            Self::Control(m)
-            | Self::ControlResponse(m)
-            | Self::VideoRequest(m)
-            | Self::VideoResponse(m) => m.emit(buf),
-            Self::AsyncResult(m) => m.emit(buf),
-            Self::InfoFetchRequest(m) | Self::InfoFetchResponse(m) => m.emit(buf),
-            Self::TaskReport(m) => m.emit(buf),
-            Self::TaskReportResponse(m) => m.emit(buf),
-            Self::SubDevHeartbeat(m) => m.emit(buf),
-            Self::SubDevControl(m) | Self::SubDevControlResponse(m) => m.emit(buf),
-            Self::SubDevUpload(m) => m.emit(buf),
-            Self::SubDevUploadResponse(m) => m.emit(buf),
-            Self::SubDevUnbind(m) | Self::SubDevUnbindResponse(m) => m.emit(buf),
-            Self::Timer(m) => m.emit(buf),
-            Self::Other { plaintext: b, .. } => {
-                let out = super::room(b.len(), buf)?;
-                out.copy_from_slice(b);
-                Ok(b.len())
+            /// The header type this message travels in.
+            #[must_use]
+            pub fn packet_type(&self) -> PacketType {
+                match self {
+                    $( Self::$variant(_) => PacketType::$t, )+
+                    Self::Other { packet_type, .. } => *packet_type,
+                }
+            }
+
+            /// Who sends this message.
+            #[must_use]
+            pub fn direction(&self) -> Direction {
+                match self {
+                    $( Self::$variant(_m) => dir!(of $d, _m), )+
+                    Self::Other { direction, .. } => *direction,
+                }
+            }
+
+            /// The stable snake_case name of the message (`"heartbeat"`, `"other"`): the
+            /// `kind` tools print and read, one of [`Self::KINDS`] or `"other"`.
+            #[must_use]
+            pub const fn name(&self) -> &'static str {
+                match self {
+                    $( Self::$variant(_) => $name, )+
+                    Self::Other { .. } => "other",
+                }
+            }
+
+            /// The declared message named `name` (see [`Self::name`]); `None` for `"other"` and
+            /// unknown names.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<MessageKind> {
+                Self::KINDS.iter().find(|k| k.name == name).copied()
+            }
+
+            /// Bytes [`Self::emit`] writes.
+            ///
+            /// # Errors
+            /// A timer message the encoder refuses (see [`TimerMessage::buffer_len`]); every
+            /// other body has a length.
+            pub fn buffer_len(&self) -> Result<usize> {
+                match self {
+                    $( Self::$variant(m) => WanBody::body_len(m), )+
+                    Self::Other { plaintext, .. } => Ok(plaintext.len()),
+                }
+            }
+
+            /// Writes the plaintext; returns its length.
+            ///
+            /// # Errors
+            /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) and the body's own
+            /// encoding errors (nothing written).
+            pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
+                match self {
+                    $( Self::$variant(m) => WanBody::emit_body(m, buf), )+
+                    Self::Other { plaintext: b, .. } => {
+                        let out = super::room(b.len(), buf)?;
+                        out.copy_from_slice(b);
+                        Ok(b.len())
+                    }
+                }
             }
         }
+    };
+}
+
+wan_messages! {
+    /// A decoded WAN body (spec chapter 7, 9.5/9.6, 10, 12), borrowing the caller's plaintext.
+    ///
+    /// Built by [`WanMessage::parse`] from an opened packet's type, its plaintext and who sent
+    /// it; [`WanMessage::emit`] writes the plaintext back byte for byte, except the padding of
+    /// the SDK's fixed-size timer replies (zeros after a 194, uninitialised ids after a
+    /// 193/195/196, see [`TimerMessage`]), which is not kept. Type 9 carries its opt outside the
+    /// plaintext: see [`AuthRequestOpt`](super::AuthRequestOpt) and
+    /// [`AuthResponseOpt`](super::AuthResponseOpt).
+    ///
+    /// ```
+    /// use joylink_wire::{Direction, PacketType, wan::WanMessage};
+    /// let hb = [1, 0, 0, 0, 8, 0, 1, 0];
+    /// let m = WanMessage::parse(PacketType::Heartbeat, &hb, Direction::FromDevice)?;
+    /// assert_eq!(m.name(), "heartbeat");
+    /// let k = WanMessage::from_name("heartbeat_response").unwrap();
+    /// assert_eq!((k.packet_type, k.direction), (PacketType::Heartbeat, Some(Direction::ToDevice)));
+    /// # Ok::<(), joylink_wire::Error>(())
+    /// ```
+    pub enum WanMessage<'a> {
+        /// Type 9, device → cloud (spec 7.3.1).
+        (Auth, Up) => AuthRequest(AuthRequest), "auth_request";
+        /// Type 9, cloud → device (spec 7.3.2).
+        (Auth, Down) => AuthResponse(AuthResponse), "auth_response";
+        /// Type 10, device → cloud (spec 7.3.3).
+        (Heartbeat, Up) => Heartbeat(Heartbeat), "heartbeat";
+        /// Type 10, cloud → device (spec 7.3.4).
+        (Heartbeat, Down) => HeartbeatResponse(CodeResponse), "heartbeat_response";
+        /// Type 12, device → cloud (spec 7.3.5).
+        (Upload, Up) => Upload(Timestamped<&'a [u8]>), "upload";
+        /// Type 12, cloud → device (spec 7.3.6).
+        (Upload, Down) => UploadResponse(CodeResponse), "upload_response";
+        /// Type 7, cloud → device: `ts ‖` OTA order JSON (spec 9.5).
+        (OtaOrder, Down) => OtaOrder(Timestamped<&'a [u8]>), "ota_order";
+        /// Type 7, device → cloud: `ts ‖` acknowledgement JSON (spec 9.5).
+        (OtaOrder, Up) => OtaOrderResponse(Timestamped<&'a [u8]>), "ota_order_response";
+        /// Type 8, device → cloud: `ts ‖` `otastat` JSON (spec 9.6).
+        (OtaStatus, Up) => OtaStatus(Timestamped<&'a [u8]>), "ota_status";
+        /// Type 8, cloud → device: `ts ‖` answer JSON (spec 9.6).
+        (OtaStatus, Down) => OtaStatusResponse(Timestamped<&'a [u8]>), "ota_status_response";
+        /// Type 11, cloud → device: control, snapshot or recipe by biz_code (spec 7.3.7/9/11).
+        (CloudControl, Down) => Control(Control<'a>), "control";
+        /// Type 11, device → cloud: the answer (spec 7.3.8/10/12).
+        (CloudControl, Up) => ControlResponse(Control<'a>), "control_response";
+        /// Type 200, cloud → device: video command in a type 11 envelope (spec 7.3.25).
+        (VideoRequest, Down) => VideoRequest(Control<'a>), "video_request";
+        /// Type 201, device → cloud: video response in a type 11 envelope (spec 7.3.26).
+        (VideoResponse, Up) => VideoResponse(Control<'a>), "video_response";
+        /// Type 13, either way: timer tasks by biz_code (spec chapter 10); the direction tells
+        /// the spec's colliding numbers apart and [`TimerMessage::direction`] gives it back.
+        (Timer, Either) => Timer(TimerMessage<'a>), "timer";
+        /// Type 110, device → cloud (spec 7.3.15).
+        (SubDevHeartbeat, Up) => SubDevHeartbeat(SubDevHeartbeat<'a>), "subdev_heartbeat";
+        /// Type 110, cloud → device (spec 7.3.16).
+        (SubDevHeartbeat, Down) => SubDevHeartbeatResponse(CodeResponse), "subdev_heartbeat_response";
+        /// Type 113, cloud → device (spec 7.3.23).
+        (SubDevUnbind, Down) => SubDevUnbind(SubDevUnbind<'a>), "subdev_unbind";
+        /// Type 113, device → cloud (spec 7.3.24).
+        (SubDevUnbind, Up) => SubDevUnbindResponse(SubDevUnbind<'a>), "subdev_unbind_response";
+        /// Type 111, cloud → device (spec 7.3.19/21).
+        (SubDevControl, Down) => SubDevControl(SubDevControl<'a>), "subdev_control";
+        /// Type 111, device → cloud (spec 7.3.20/22).
+        (SubDevControl, Up) => SubDevControlResponse(SubDevControl<'a>), "subdev_control_response";
+        /// Type 112, device → cloud (spec 7.3.17).
+        (SubDevUpload, Up) => SubDevUpload(SubDevUpload<'a>), "subdev_upload";
+        /// Type 112, cloud → device (spec 7.3.18).
+        (SubDevUpload, Down) => SubDevUploadResponse(SubDevUploadResponse<'a>), "subdev_upload_response";
+        /// Type 14, device → cloud (spec 12).
+        (AsyncResult, Up) => AsyncResult(AsyncResult<'a>), "async_result";
+        /// Type 15, device → cloud (spec 7.3.27).
+        (InfoFetch, Up) => InfoFetchRequest(InfoFetch<'a>), "info_fetch_request";
+        /// Type 15, cloud → device (spec 7.3.28).
+        (InfoFetch, Down) => InfoFetchResponse(InfoFetch<'a>), "info_fetch_response";
+        /// Type 16, device → cloud (spec 7.3.13).
+        (TaskReport, Up) => TaskReport(TaskReport<'a>), "task_report";
+        /// Type 16, cloud → device (spec 7.3.14).
+        (TaskReport, Down) => TaskReportResponse(TaskReportResponse), "task_report_response";
     }
 }
 
@@ -329,5 +382,51 @@ mod tests {
                 len: 4
             })
         );
+    }
+
+    /// One strictness rule: a body with a variable tail parses through its view, so a body too
+    /// short for the fixed part fails the repr's `parse` exactly as the view's `new_checked`
+    /// (for every length up to the fixed part), and the fixed-length answer refuses extra
+    /// bytes as its view does.
+    #[test]
+    fn reprs_fail_as_their_views() {
+        use crate::lan::{ControlResponse, ScriptBody, SubDevScriptBody, SubDevScriptControl};
+        use crate::wan::{
+            AsyncResultBody, InfoFetchBody, SubDevControlBody, SubDevHeartbeatBody,
+            SubDevUnbindBody, SubDevUploadBody, SubDevUploadResponseBody, TaskReportBody,
+        };
+        let zeros = [0u8; 128];
+        macro_rules! same_rule {
+            ($repr:ty, $view:ident) => {
+                let min = $view::<&[u8]>::MIN_LEN;
+                for n in 0..min {
+                    let b = &zeros[..n];
+                    assert_eq!(
+                        <$repr>::parse(b).err(),
+                        $view::new_checked(b).err(),
+                        "{} at {n} bytes",
+                        stringify!($repr)
+                    );
+                    assert!(<$repr>::parse(b).is_err());
+                }
+                assert!(<$repr>::parse(&zeros[..min]).is_ok(), stringify!($repr));
+            };
+        }
+        same_rule!(TaskReport<'_>, TaskReportBody);
+        same_rule!(InfoFetch<'_>, InfoFetchBody);
+        same_rule!(AsyncResult<'_>, AsyncResultBody);
+        same_rule!(SubDevControl<'_>, SubDevControlBody);
+        same_rule!(SubDevUpload<'_>, SubDevUploadBody);
+        same_rule!(SubDevUploadResponse<'_>, SubDevUploadResponseBody);
+        same_rule!(SubDevHeartbeat<'_>, SubDevHeartbeatBody);
+        same_rule!(SubDevUnbind<'_>, SubDevUnbindBody);
+        same_rule!(ControlResponse<'_>, ScriptBody);
+        same_rule!(SubDevScriptControl<'_>, SubDevScriptBody);
+        let long = &zeros[..=SubDevUploadResponseBody::<&[u8]>::MIN_LEN];
+        assert_eq!(
+            SubDevUploadResponse::parse(long).err(),
+            SubDevUploadResponseBody::new_checked(long).err()
+        );
+        assert!(SubDevUploadResponse::parse(long).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Task (cloud recipe) report, type 16 (spec 7.3.13, 7.3.14). No shipped SDK implements it
 //! (compat §7.10); the layout follows the spec, packed (compat §7.11).
 
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::view::body_view;
 use crate::{ResponseCode, Result};
 
@@ -48,16 +48,16 @@ pub struct TaskReport<'a> {
 }
 
 impl<'a> TaskReport<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`TaskReportBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 8 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
+        let view = TaskReportBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: r.u32_le()?,
-            serial: r.u32_le()?,
-            report: r.rest(),
+            timestamp: view.timestamp(),
+            serial: view.serial(),
+            report: view.report(),
         })
     }
 

@@ -1,7 +1,7 @@
 //! Sub-device control and snapshot with their answers, type 111 (spec 7.3.19–7.3.22; compat
 //! §7.7).
 
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::control_header::ControlHeader;
 use crate::view::body_view;
 use crate::{BizCode, FEEDID_LEN, FixedText, Result};
@@ -48,19 +48,18 @@ pub struct SubDevControl<'a> {
 }
 
 impl<'a> SubDevControl<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`SubDevControlBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 44 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let h = ControlHeader::read(&mut r)?;
+        let view = SubDevControlBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            feed_id: FixedText::new("feed_id", r.take(FEEDID_LEN)?),
-            data: r.rest(),
+            timestamp: view.timestamp(),
+            biz_code: view.biz_code(),
+            serial: view.serial(),
+            feed_id: view.feed_id(),
+            data: view.data(),
         })
     }
 

@@ -2,7 +2,7 @@
 
 use super::SubDevList;
 use crate::Result;
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::view::body_view;
 
 /// Length of the packed type 110 header `timestamp, version, rssi, num`.
@@ -55,22 +55,18 @@ pub struct SubDevHeartbeat<'a> {
 }
 
 impl<'a> SubDevHeartbeat<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`SubDevHeartbeatBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) (also when `num` claims more records than present),
     /// [`Error::TrailingData`](crate::Error::TrailingData).
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let timestamp = r.u32_le()?;
-        let version = r.u16_le()?;
-        let rssi = r.u16_le()?;
-        let num = r.u16_le()?;
+        let view = SubDevHeartbeatBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp,
-            version,
-            rssi,
-            devices: SubDevList::parse(r.rest(), num)?,
+            timestamp: view.timestamp(),
+            version: view.version(),
+            rssi: view.rssi(),
+            devices: view.devices()?,
         })
     }
 

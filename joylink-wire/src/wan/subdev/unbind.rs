@@ -1,7 +1,7 @@
 //! Sub-device unbind and its answer, type 113 (spec 7.3.23, 7.3.24; compat §7.8).
 
 use super::{SubDevList, SubDevOnline};
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::control_header::ControlHeader;
 use crate::view::body_view;
 use crate::{BizCode, Result};
@@ -54,19 +54,17 @@ pub struct SubDevUnbind<'a> {
 }
 
 impl<'a> SubDevUnbind<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`SubDevUnbindBody`].
     ///
     /// # Errors
     /// As [`SubDevHeartbeat::parse`](super::SubDevHeartbeat::parse).
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let h = ControlHeader::read(&mut r)?;
-        let num = r.u16_le()?;
+        let view = SubDevUnbindBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            devices: SubDevList::parse(r.rest(), num)?,
+            timestamp: view.timestamp(),
+            biz_code: view.biz_code(),
+            serial: view.serial(),
+            devices: view.devices()?,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Sub-device snapshot upload and the cloud's answer, type 112 (spec 7.3.17, 7.3.18; compat
 //! §7.6).
 
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::view::body_view;
 use crate::{FEEDID_LEN, FixedText, ResponseCode, Result};
 
@@ -41,16 +41,16 @@ pub struct SubDevUpload<'a> {
 }
 
 impl<'a> SubDevUpload<'a> {
-    /// Parses a body.
+    /// Parses a body through its view [`SubDevUploadBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 36 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
+        let view = SubDevUploadBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: r.u32_le()?,
-            feed_id: FixedText::new("feed_id", r.take(FEEDID_LEN)?),
-            data: r.rest(),
+            timestamp: view.timestamp(),
+            feed_id: view.feed_id(),
+            data: view.data(),
         })
     }
 
@@ -87,6 +87,7 @@ body_view! {
         /// The sub-device's feed id.
         feed_id, set_feed_id @ 4, FEEDID_LEN,
     }
+    @what "sub-device upload response";
 }
 
 /// The cloud's answer to a sub-device upload (spec 7.3.18, type 112, cloud → gateway).
@@ -105,19 +106,17 @@ pub struct SubDevUploadResponse<'a> {
 }
 
 impl<'a> SubDevUploadResponse<'a> {
-    /// Parses the body (exactly 40 bytes).
+    /// Parses the body (exactly 40 bytes) through its view [`SubDevUploadResponseBody`].
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated), [`Error::TrailingData`](crate::Error::TrailingData).
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let v = Self {
-            timestamp: r.u32_le()?,
-            feed_id: FixedText::new("feed_id", r.take(FEEDID_LEN)?),
-            code: ResponseCode::from(r.i32_le()?),
-        };
-        r.expect_empty("sub-device upload response")?;
-        Ok(v)
+        let view = SubDevUploadResponseBody::new_checked(bytes)?;
+        Ok(Self {
+            timestamp: view.timestamp(),
+            feed_id: view.feed_id(),
+            code: view.code(),
+        })
     }
 
     /// Always [`SUBDEV_UPLOAD_RESPONSE_LEN`].
