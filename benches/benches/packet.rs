@@ -94,12 +94,15 @@ fn wan(c: &mut Criterion) {
 fn crc16(c: &mut Criterion) {
     use joylink_wire::crc::{bitwise, simd, slice16, table256};
     let data: Vec<u8> = (0..1024u32).map(|i| ((i * 31) >> 2) as u8).collect();
-    for len in [64usize, 256, 1024] {
+    for len in [64usize, 96, 128, 160, 256, 1024] {
         let d = &data[..len];
         let mut g = c.benchmark_group(format!("packet/crc16_{len}"));
         g.throughput(Throughput::Bytes(len as u64));
         g.bench_function("picked", |b| b.iter(|| joylink_wire::crc16(black_box(d))));
         g.bench_function("simd", |b| b.iter(|| simd::update(0xFFFF, black_box(d))));
+        g.bench_function("simd_digest", |b| {
+            b.iter(|| simd::update(0xFFFE, black_box(d)))
+        });
         g.bench_function("slice16", |b| {
             b.iter(|| slice16::update(0xFFFF, black_box(d)))
         });
