@@ -129,9 +129,8 @@ fn unpadded_len(plaintext: &[u8]) -> Option<usize> {
     /// The top bit of every lane.
     const HIGH: u128 = u128::from_le_bytes([0x80; BLOCK_LEN]);
     /// Lane `j` holds `16 - j`: byte `j`'s position counted from the end of the block, from 1.
-    const FROM_END: u128 = u128::from_le_bytes([
-        16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
-    ]);
+    const FROM_END: u128 =
+        u128::from_le_bytes([16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     let start = plaintext.len().checked_sub(BLOCK_LEN)?;
     let last_block: &[u8; BLOCK_LEN] = plaintext.get(start..)?.try_into().ok()?;
     let pad = last_block[BLOCK_LEN - 1];
@@ -242,7 +241,8 @@ mod tests {
     fn word_wise_padding_check_equals_the_byte_wise_rule() {
         fn by_bytes(block: &[u8; 16]) -> Option<usize> {
             let pad = usize::from(block[15]);
-            let ok = (1..=16).contains(&pad) && block[16 - pad..].iter().all(|&b| usize::from(b) == pad);
+            let ok =
+                (1..=16).contains(&pad) && block[16 - pad..].iter().all(|&b| usize::from(b) == pad);
             ok.then(|| 16 - pad)
         }
         let mut accepted = 0;
@@ -252,7 +252,11 @@ mod tests {
                 for b in &mut block[16 - usize::from(pad).clamp(1, 16)..] {
                     *b = pad;
                 }
-                assert_eq!(unpadded_len(&block), by_bytes(&block), "pad {pad} fill {fill}");
+                assert_eq!(
+                    unpadded_len(&block),
+                    by_bytes(&block),
+                    "pad {pad} fill {fill}"
+                );
                 accepted += usize::from(unpadded_len(&block).is_some());
                 for at in 0..15 {
                     for flip in [0x01u8, 0x10, 0x80] {

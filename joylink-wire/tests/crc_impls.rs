@@ -134,7 +134,11 @@ fn both_sides_of_the_simd_threshold() {
         let mut c = Crc16::new();
         c.update(&data[..5]);
         c.update(&data[5..5 + len]);
-        assert_eq!(c.finish(), spec_loop(0xFFFF, &data[..5 + len]), "stream len {len}");
+        assert_eq!(
+            c.finish(),
+            spec_loop(0xFFFF, &data[..5 + len]),
+            "stream len {len}"
+        );
     }
 }
 
