@@ -3,8 +3,10 @@
 //! (RustCrypto `cbc` + `aes` on the same bytes, key expanded per call), `ref_aes_prepared` (the
 //! same on an expanded key: the floor of a CBC packet path) and `ref_memcpy` (the copy of the
 //! packet an in-place open starts with). Built with joylink-wire's `std`, so the CRC16 is the
-//! carry-less-multiply one on x86_64/aarch64. The `packet/crc16` group times every CRC16
-//! implementation on the same bytes.
+//! carry-less-multiply one on x86_64/aarch64 (from `crc::SIMD_MIN_LEN` bytes). The `packet/crc16`
+//! groups time every CRC16 implementation on the same bytes, at lengths around that threshold:
+//! `simd` from the initial value (`crc_fast::checksum`), `simd_digest` from another state (a
+//! `crc_fast::Digest`, which copies its parameters per call).
 //!
 //! `cargo bench -p joylink-benches --bench packet -- --warm-up-time 1 --measurement-time 2`
 #![allow(missing_docs, clippy::unwrap_used)]
