@@ -3,8 +3,10 @@
 //! (RustCrypto `cbc` + `aes` on the same bytes, key expanded per call), `ref_aes_prepared` (the
 //! same on an expanded key: the floor of a CBC packet path) and `ref_memcpy` (the copy of the
 //! packet an in-place open starts with). Built with joylink-wire's `std`, so the CRC16 is the
-//! carry-less-multiply one on x86_64/aarch64. The `packet/crc16` group times every CRC16
-//! implementation on the same bytes.
+//! carry-less-multiply one on x86_64/aarch64 (from `crc::SIMD_MIN_LEN` bytes). The `packet/crc16`
+//! groups time every CRC16 implementation on the same bytes, at lengths around that threshold:
+//! `simd` from the initial value (`crc_fast::checksum`), `simd_digest` from another state (a
+//! `crc_fast::Digest`, which copies its parameters per call).
 //!
 //! `cargo bench -p joylink-benches --bench packet -- --warm-up-time 1 --measurement-time 2`
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -94,12 +96,15 @@ fn wan(c: &mut Criterion) {
 fn crc16(c: &mut Criterion) {
     use joylink_wire::crc::{bitwise, simd, slice16, table256};
     let data: Vec<u8> = (0..1024u32).map(|i| ((i * 31) >> 2) as u8).collect();
-    for len in [64usize, 256, 1024] {
+    for len in [64usize, 96, 128, 160, 256, 1024] {
         let d = &data[..len];
         let mut g = c.benchmark_group(format!("packet/crc16_{len}"));
         g.throughput(Throughput::Bytes(len as u64));
         g.bench_function("picked", |b| b.iter(|| joylink_wire::crc16(black_box(d))));
         g.bench_function("simd", |b| b.iter(|| simd::update(0xFFFF, black_box(d))));
+        g.bench_function("simd_digest", |b| {
+            b.iter(|| simd::update(0xFFFE, black_box(d)))
+        });
         g.bench_function("slice16", |b| {
             b.iter(|| slice16::update(0xFFFF, black_box(d)))
         });

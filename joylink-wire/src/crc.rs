@@ -11,10 +11,16 @@
 //!
 //! | build | implementation | flash | speed (x86-64, see BENCHMARKS.md) |
 //! |---|---|---:|---|
-//! | `std` on x86_64 / aarch64 | carry-less multiply ([`simd`], the `crc-fast` crate) | its code | ~25–40 ns for 256–1 024 B |
-//! | default (`no_std`) | slicing-by-16 ([`slice16`]) | 8 KiB table | ~0.4 ns/byte |
+//! | `std` on x86_64 / aarch64, pieces of [`SIMD_MIN_LEN`] (128) bytes or more | carry-less multiply ([`simd`], the `crc-fast` crate) | its code | ~36–48 ns for 128–1 024 B |
+//! | default (`no_std`); with `std`, pieces under [`SIMD_MIN_LEN`] | slicing-by-16 ([`slice16`]) | 8 KiB table | ~0.4 ns/byte (20 ns at 64 B) |
 //! | feature `crc-table256` | one 256-entry table ([`table256`]) | 512 B table | ~1.3 ns/byte |
 //! | feature `crc-bitwise` | the spec's bit loop ([`bitwise`]) | no table | ~5 ns/byte |
+//!
+//! Figures from `cargo bench -p joylink-benches --bench packet -- crc16` on a loaded 2-core
+//! machine (issue 20; BENCHMARKS.md has the run). `crc-fast` costs 35–50 ns whatever the length
+//! up to 1 KiB, and below 128 bytes it folds one 16-byte block at a time (one serial chain of
+//! carry-less multiplies), so it only beats slicing-by-16 from 128 bytes on: at 96 bytes
+//! slicing-by-16 took 52 ns against 84 ns, at 128 bytes 57 ns against 36 ns.
 //!
 //! A firmware picks the portable one with the features (the smallest asked for wins when several
 //! are on); a server gets the SIMD one from `std` without asking. Pieces shorter than
@@ -28,8 +34,10 @@ pub mod simd;
 pub mod slice16;
 pub mod table256;
 
-/// Pieces shorter than this skip the SIMD CRC (only matters where it is compiled in).
-pub const SIMD_MIN_LEN: usize = 32;
+/// Pieces shorter than this skip the SIMD CRC (only matters where it is compiled in): the measured
+/// crossover against slicing-by-16, which is also where `crc-fast` starts folding eight blocks in
+/// parallel (see the module docs).
+pub const SIMD_MIN_LEN: usize = 128;
 
 /// The portable implementation the features pick (see the module docs).
 #[inline(always)]

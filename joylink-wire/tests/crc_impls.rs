@@ -103,4 +103,57 @@ fn the_picked_implementation_follows_the_build() {
     };
     assert_eq!(implementation(1024), if simd { "simd" } else { portable });
     assert_eq!(implementation(8), portable);
+    // The threshold boundary: the last portable length and the first SIMD one.
+    use joylink_wire::crc::SIMD_MIN_LEN;
+    assert_eq!(implementation(SIMD_MIN_LEN - 1), portable);
+    assert_eq!(
+        implementation(SIMD_MIN_LEN),
+        if simd { "simd" } else { portable }
+    );
+}
+
+/// `crc16`, `Crc16` and every implementation agree with the spec's loop on both sides of
+/// `SIMD_MIN_LEN`, from the initial value and from other states (the SIMD one has a separate
+/// entry for the initial value).
+#[test]
+fn both_sides_of_the_simd_threshold() {
+    use joylink_wire::crc::SIMD_MIN_LEN;
+    let data: Vec<u8> = (0..2 * SIMD_MIN_LEN as u32 + 7)
+        .map(|i| (i.wrapping_mul(97) ^ 0x5a) as u8)
+        .collect();
+    for len in [SIMD_MIN_LEN - 1, SIMD_MIN_LEN, SIMD_MIN_LEN + 1] {
+        let d = &data[..len];
+        assert_eq!(crc16(d), spec_loop(0xFFFF, d), "crc16 len {len}");
+        for state in [0xFFFF, 0x0000, 0x1D0F, 0xFFFE] {
+            let want = spec_loop(state, d);
+            for (name, f) in implementations() {
+                assert_eq!(f(state, d), want, "{name} len {len} state {state:#06x}");
+            }
+        }
+        // Streaming across the threshold: a short head (portable) then a long tail (SIMD).
+        let mut c = Crc16::new();
+        c.update(&data[..5]);
+        c.update(&data[5..5 + len]);
+        assert_eq!(
+            c.finish(),
+            spec_loop(0xFFFF, &data[..5 + len]),
+            "stream len {len}"
+        );
+    }
+}
+
+/// The SIMD entry point from the initial value (`crc_fast::checksum`) equals the spec's loop at
+/// every length, and equals `update` from `0xFFFF`.
+#[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[test]
+fn simd_from_init_equals_the_spec_loop_at_every_length() {
+    use joylink_wire::crc::simd;
+    let data: Vec<u8> = (0..1100u32)
+        .map(|i| (i.wrapping_mul(151) >> 3) as u8)
+        .collect();
+    for len in 0..data.len() {
+        let want = spec_loop(0xFFFF, &data[..len]);
+        assert_eq!(simd::crc16(&data[..len]), want, "len {len}");
+        assert_eq!(simd::update(0xFFFF, &data[..len]), want, "len {len}");
+    }
 }
