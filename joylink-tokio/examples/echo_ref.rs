@@ -7,8 +7,8 @@
 //! beat a server that does only the two system calls a heartbeat needs.
 //!
 //! ```sh
-//! echo_ref server 127.0.0.1:17200 [WORKERS] [BATCH_US]  # as joylink cloud --workers --batch-us
-//!                                                         # (WORKERS 0: current_thread; default 2)
+//! echo_ref server 127.0.0.1:17200 [WORKERS]   # as joylink cloud --workers (0: current_thread;
+//!                                              # default 2, one per core of the bench machine)
 //! echo_ref client 127.0.0.1:17200 N SECS [LEN] [INTERVAL_MS] [REPLY_LEN]
 //! ```
 //! The server prints `echoes N` (messages answered so far) on stderr every second, as `joylink
@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The runtime `joylink cloud --workers W --batch-us B` builds.
-fn runtime(workers: usize, batch_us: u64) -> tokio::runtime::Runtime {
+/// The runtime `joylink cloud --workers W` builds.
+fn runtime(workers: usize) -> tokio::runtime::Runtime {
     let mut b = if workers == 0 {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -41,10 +41,6 @@ fn runtime(workers: usize, batch_us: u64) -> tokio::runtime::Runtime {
         b.worker_threads(workers);
         b
     };
-    if batch_us > 0 {
-        let wait = Duration::from_micros(batch_us);
-        b.on_thread_park(move || std::thread::sleep(wait));
-    }
     b.enable_all().build().unwrap()
 }
 
@@ -68,7 +64,7 @@ async fn echo(mut s: TcpStream, count: Arc<AtomicU64>) {
     }
 }
 
-fn server(addr: &str, workers: usize, batch_us: u64) {
+fn server(addr: &str, workers: usize) {
     let count = Arc::new(AtomicU64::new(0));
     let c = count.clone();
     std::thread::spawn(move || {
@@ -77,7 +73,7 @@ fn server(addr: &str, workers: usize, batch_us: u64) {
             eprintln!("echoes {}", c.load(Ordering::Relaxed));
         }
     });
-    runtime(workers, batch_us).block_on(async move {
+    runtime(workers).block_on(async move {
         let l = TcpListener::bind(addr).await.unwrap();
         loop {
             if let Ok((s, _)) = l.accept().await {
@@ -89,7 +85,7 @@ fn server(addr: &str, workers: usize, batch_us: u64) {
 
 fn client(addr: &str, n: usize, secs: u64, len: usize, interval_ms: u64, reply: usize) {
     let done = Arc::new(AtomicU64::new(0));
-    let rt = runtime(0, 0);
+    let rt = runtime(0);
     rt.block_on(async {
         let end = Instant::now() + Duration::from_secs(secs);
         let mut tasks = Vec::with_capacity(n);
@@ -134,7 +130,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: u64| args.get(i).map_or(d, |a| a.parse().unwrap());
     match args.get(1).map(String::as_str) {
-        Some("server") => server(&args[2], arg(3, 2) as usize, arg(4, 0)),
+        Some("server") => server(&args[2], arg(3, 2) as usize),
         Some("client") => client(
             &args[2],
             arg(3, 1000) as usize,
@@ -144,7 +140,7 @@ fn main() {
             arg(7, 64) as usize,
         ),
         _ => eprintln!(
-            "usage: echo_ref server ADDR [WORKERS] [BATCH_US] | client ADDR N SECS [LEN] [INTERVAL_MS] [REPLY_LEN]"
+            "usage: echo_ref server ADDR [WORKERS] | client ADDR N SECS [LEN] [INTERVAL_MS] [REPLY_LEN]"
         ),
     }
 }

@@ -5,8 +5,6 @@
 # Environment:
 #   WORKERS=W  the server's runtime: `joylink cloud --workers W` (0: current_thread; default: as
 #              `joylink cloud`); the echo reference uses the same
-#   BATCH_US=B `joylink cloud --batch-us B` (a thread waits B µs before sleeping on its sockets);
-#              the echo reference uses the same
 #   PERF=1     `perf record -g` the server over the steady window (/tmp/bench-cloud.perf.data)
 #   STRACE=1   `strace -c -f` the server for 5 s of the window (/tmp/bench-cloud.strace; it slows
 #              the server down: do not read the CPU figures of that run)
@@ -29,7 +27,6 @@ csw() { cat /proc/$1/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n
 ECHO_BIN=${ECHO_BIN:-${CARGO_TARGET_DIR:-target}/release/examples/echo_ref}
 WORKERS_ARG=()
 if [ -n "${WORKERS:-}" ]; then WORKERS_ARG=(--workers "$WORKERS"); fi
-if [ -n "${BATCH_US:-}" ]; then WORKERS_ARG+=(--batch-us "$BATCH_US"); fi
 "$BIN" cloud --listen 127.0.0.1:$PORT --fleet-seed 1 --fleet-count "$N" --quiet \
     --status-secs 1 --duration $(( D + 60 )) "${WORKERS_ARG[@]}" </dev/null 2>/tmp/bench-cloud.err &
 CLOUD=$!
@@ -58,7 +55,7 @@ ECHO_OUT=null
 if [ -n "${ECHO:-}" ]; then
     # The same load on the reference: N connections, a heartbeat's request and answer sizes
     # (HB_LEN, HB_REPLY: the fleet's heartbeat and the cloud's answer on the wire), every second.
-    "$ECHO_BIN" server 127.0.0.1:$(( PORT + 1 )) "${WORKERS:-2}" "${BATCH_US:-0}" 2>/tmp/bench-echo.err &
+    "$ECHO_BIN" server 127.0.0.1:$(( PORT + 1 )) "${WORKERS:-2}" 2>/tmp/bench-echo.err &
     ECHOS=$!
     sleep 1
     "$ECHO_BIN" client 127.0.0.1:$(( PORT + 1 )) "$N" "$D" "${HB_LEN:-32}" 1000 "${HB_REPLY:-32}" \

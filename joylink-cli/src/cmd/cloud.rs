@@ -67,11 +67,6 @@ pub struct Args {
     /// them.
     #[arg(long)]
     pub workers: Option<usize>,
-    /// Microseconds a runtime thread waits before it sleeps on its sockets (0: not at all): what
-    /// arrives meanwhile is handled in one wake-up, at that much more latency. A busy server
-    /// pays fewer wake-ups per heartbeat (BENCHMARKS.md, "Cloud and fleet").
-    #[arg(long, default_value_t = 0)]
-    pub batch_us: u64,
 }
 
 /// Reads the registry file.
@@ -139,10 +134,6 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         }
         None => tokio::runtime::Builder::new_multi_thread(),
     };
-    if args.batch_us > 0 {
-        let wait = Duration::from_micros(args.batch_us);
-        builder.on_thread_park(move || std::thread::sleep(wait));
-    }
     let rt = builder.enable_all().build()?;
     rt.block_on(async move {
         let hub = CloudHub::new(keys, cfg);
