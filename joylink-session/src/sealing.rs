@@ -186,20 +186,60 @@ pub(crate) type Kept<K> = PreparedKept<K>;
 )))]
 pub(crate) type Kept<K> = PlainKept<K>;
 
-/// The LAN localkey's expanded schedules, kept beside the activation that holds the key (the
-/// key itself is part of the public `Activation`); empty where keys are not prepared. The owner
-/// calls [`LocalSchedules::set`] wherever the activation changes.
-#[derive(Clone, Default)]
-pub(crate) struct LocalSchedules {
+/// A key's expanded schedules, kept beside the key by an owner that keeps the key itself in
+/// another form (the LAN device's public `Activation`, the cloud machine's serializable
+/// session secret); empty where keys are not prepared. The owner calls [`Schedules::set`]
+/// wherever the key changes and seals and opens with [`Schedules::mode`].
+pub(crate) struct Schedules<K> {
     #[cfg(any(
         joylink_prepared_keys = "on",
         all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
     ))]
     prepared: Option<PreparedAes>,
+    key: core::marker::PhantomData<fn(&K)>,
 }
 
-impl LocalSchedules {
-    /// Expands `key` (the one expansion per installed localkey), or forgets the schedules.
+/// The LAN localkey's schedules, beside the activation that holds the key.
+pub(crate) type LocalSchedules = Schedules<joylink_crypto::LocalKey>;
+
+impl<K> Default for Schedules<K> {
+    fn default() -> Self {
+        Self {
+            #[cfg(any(
+                joylink_prepared_keys = "on",
+                all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+            ))]
+            prepared: None,
+            key: core::marker::PhantomData,
+        }
+    }
+}
+
+impl<K> Clone for Schedules<K> {
+    fn clone(&self) -> Self {
+        Self {
+            #[cfg(any(
+                joylink_prepared_keys = "on",
+                all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+            ))]
+            prepared: self.prepared.clone(),
+            key: core::marker::PhantomData,
+        }
+    }
+}
+
+/// A cache of the key its owner keeps: owners compare their keys, never the schedules (which
+/// are equal whenever the keys are).
+impl<K> PartialEq for Schedules<K> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<K> Eq for Schedules<K> {}
+
+impl<K: KeptKind> Schedules<K> {
+    /// Expands `key` (the one expansion per installed key), or forgets the schedules.
     #[cfg_attr(
         not(any(
             joylink_prepared_keys = "on",
@@ -207,7 +247,7 @@ impl LocalSchedules {
         )),
         allow(clippy::unused_self, unused_variables)
     )]
-    pub(crate) fn set(&mut self, key: Option<&joylink_crypto::LocalKey>) {
+    pub(crate) fn set(&mut self, key: Option<&K>) {
         #[cfg(any(
             joylink_prepared_keys = "on",
             all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
@@ -220,7 +260,8 @@ impl LocalSchedules {
         }
     }
 
-    /// The mode of a localkey packet: the kept schedules of `key` where there are some.
+    /// The mode of a packet under `key`: the kept schedules where there are some (they are
+    /// `key`'s: the owner sets them whenever its key changes), otherwise the one-shot mode.
     #[cfg_attr(
         not(any(
             joylink_prepared_keys = "on",
@@ -228,7 +269,7 @@ impl LocalSchedules {
         )),
         allow(clippy::unused_self)
     )]
-    pub(crate) fn mode<'s>(&'s self, key: &'s joylink_crypto::LocalKey) -> Mode<'s> {
+    pub(crate) fn mode<'s>(&'s self, key: &'s K) -> Mode<'s> {
         #[cfg(any(
             joylink_prepared_keys = "on",
             all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
@@ -236,14 +277,14 @@ impl LocalSchedules {
         if let Some(p) = &self.prepared {
             return Mode::Prepared(p);
         }
-        Mode::LocalKey(key)
+        key.one_shot()
     }
 }
 
 /// Secret schedules: never printed.
-impl core::fmt::Debug for LocalSchedules {
+impl<K> core::fmt::Debug for Schedules<K> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("LocalSchedules { ... }")
+        f.write_str("Schedules { ... }")
     }
 }
 
@@ -419,11 +460,12 @@ mod tests {
         assert_eq!(expansions(), before + per_key);
     }
 
-    /// The WAN device machine: one key expansion at auth, none per packet afterwards (where the
-    /// build keeps keys prepared; otherwise the machine takes the one-shot path, which does not
-    /// go through the counting backend, and only the session's packets are checked).
+    /// The WAN device and cloud machines: one key expansion each at auth, none per packet
+    /// afterwards (where the build keeps keys prepared; otherwise the machines take the one-shot
+    /// path, which does not go through the counting backend, and only the session's packets are
+    /// checked). The pair runs both machines on this thread, so both are counted.
     #[test]
-    fn wan_device_expands_its_session_key_once_per_auth() {
+    fn wan_device_and_cloud_expand_the_session_key_once_per_auth() {
         let cfg = DeviceConfig::new(
             "1234567890123456",
             "ABCDEF",
@@ -444,7 +486,8 @@ mod tests {
         );
         assert_eq!(p.device.state(), DeviceState::Online);
         assert_eq!(expansions(), after_auth, "no key expansion per packet");
-        let per_auth = usize::from(PREPARED_KEYS);
+        // The device's schedules and the cloud's.
+        let per_auth = 2 * usize::from(PREPARED_KEYS);
         assert_eq!(after_auth - before, per_auth);
         // A new connection means a new auth and a new session key: one more expansion.
         p.break_connection();

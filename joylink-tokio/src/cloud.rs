@@ -11,7 +11,8 @@
 //!
 //! # Memory per connection
 //! An idle connection holds its task (the machine, the framing state, the timer, a few
-//! pointers: a unit test bounds the future at 1 152 bytes) and, once authenticated, its command
+//! pointers: a unit test bounds the future at 1 152 bytes, plus the machine's prepared session
+//! key where the build keeps one) and, once authenticated, its command
 //! channel and its entry in the hub's map; nothing else. Reads go into a buffer of the worker
 //! thread, frames are opened in place there, and the machine's answers go into a send queue of
 //! the worker thread that is written to the socket (one write for all answers of one read)
@@ -1050,7 +1051,10 @@ mod tests {
             "connection future: {size} bytes, Conn: {conn}, Cloud: {}",
             std::mem::size_of::<Cloud>()
         );
-        assert!(size <= 1152, "{size} bytes");
-        assert!(conn <= 640, "{conn} bytes");
+        // Where the build keeps keys prepared (`--cfg joylink_prepared_keys="on"`) the machine
+        // carries its session key's AES schedules beyond its own 512 bytes: allowed on top.
+        let schedules = std::mem::size_of::<Cloud>().saturating_sub(512);
+        assert!(size <= schedules.saturating_add(1152), "{size} bytes");
+        assert!(conn <= schedules.saturating_add(640), "{conn} bytes");
     }
 }

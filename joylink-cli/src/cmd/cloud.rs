@@ -62,6 +62,11 @@ pub struct Args {
     /// Milliseconds a command waits for the device's answer (the machine's request timeout).
     #[arg(long, default_value_t = 10_000)]
     pub request_timeout_ms: u32,
+    /// Runtime worker threads: 0 runs every connection on the main thread (tokio's
+    /// `current_thread`); default one per CPU core. BENCHMARKS.md ("Cloud and fleet") compares
+    /// them.
+    #[arg(long)]
+    pub workers: Option<usize>,
 }
 
 /// Reads the registry file.
@@ -120,9 +125,16 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         ..ServerConfig::default()
     };
     cfg.cloud.request_timeout_ms = args.request_timeout_ms.max(1);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let mut builder = match args.workers {
+        Some(0) => tokio::runtime::Builder::new_current_thread(),
+        Some(w) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(w);
+            b
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let rt = builder.enable_all().build()?;
     rt.block_on(async move {
         let hub = CloudHub::new(keys, cfg);
         let listener = tokio::net::TcpListener::bind(args.listen)
