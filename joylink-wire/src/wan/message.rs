@@ -133,7 +133,6 @@ macro_rules! wan_bodies {
                 fn from_body(body: $enum<$lt>) -> Option<Self> {
                     match body {
                         $enum::$variant(b) => Some(b),
-                        #[allow(unreachable_patterns)]
                         _ => None,
                     }
                 }
