@@ -17,7 +17,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
-use joylink::wire::lan::{self, JsonBody, Message, Style};
+use joylink::wire::lan::{self, JsonBody, LanBody, LanBodyKind, Message, Style};
 use joylink::wire::table::{self, MessageKind};
 use joylink::wire::wan::TimerMessage;
 use joylink::wire::wan::{
@@ -356,15 +356,16 @@ fn lan_body(
                 ..Body::new(kind, Some(ts), obj).with_biz(biz)
             }
         };
-    match msg {
-        Message::ScriptControl(c) => script(c.timestamp, c.biz_code, c.serial, "cmd", c.data),
-        Message::ScriptControlResponse(c) => {
+    let sent_as = (msg.packet_type(), msg.direction());
+    match msg.into_body() {
+        Some(LanBody::Control(c)) => script(c.timestamp, c.biz_code, c.serial, "cmd", c.data),
+        Some(LanBody::ControlResponse(c)) => {
             script(c.timestamp, c.biz_code, c.serial, "resp", c.resp)
         }
-        Message::SubDevScriptControl(c) => {
+        Some(LanBody::SubDevScriptControl(c)) => {
             subdev(c.timestamp, c.biz_code, c.serial, &c.feed_id, "cmd", c.cmd)
         }
-        Message::SubDevScriptControlResponse(c) => subdev(
+        Some(LanBody::SubDevScriptControlResponse(c)) => subdev(
             c.timestamp,
             c.biz_code,
             c.serial,
@@ -374,8 +375,8 @@ fn lan_body(
         ),
         // Every other declared LAN message is a JSON document, after the timestamp where the
         // type table has one (compat §5).
-        m if Message::json_style(kind).is_some() => {
-            if table::lookup(Magic::Lan, m.packet_type(), m.direction()).timestamp {
+        Some(_) if Message::json_style(kind).is_some() => {
+            if table::lookup(Magic::Lan, sent_as.0, sent_as.1).timestamp {
                 json_body(kind, ts_of(plaintext), after_ts(plaintext))
             } else {
                 json_body(kind, None, plaintext)
@@ -788,65 +789,71 @@ fn lan_plaintext(
     style: Style,
     keys: &Keys,
 ) -> Result<Option<Vec<u8>>> {
+    if kind == "other" {
+        return Ok(None);
+    }
+    let Some(message) = Message::from_name(kind) else {
+        bail!(not_built(kind))
+    };
     let biz = || get_u32(obj, "biz_code").map(BizCode::from);
-    Ok(Some(match kind {
+    let emit = |body: LanBody<'_>| {
+        Message::from_body(message, body)
+            .and_then(|m| m.emit())
+            .map_err(|e| usage(format!("body: {e}")))
+    };
+    Ok(Some(match Message::body_kind(kind) {
         // Binary bodies (spec 6.3.4, 6.3.8).
-        "script_control" => {
+        Some(LanBodyKind::Control) => {
             let cmd = get_bytes(obj, "cmd")?;
-            let c = lan::Control {
+            emit(LanBody::Control(lan::Control {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 data: &cmd,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            }))?
         }
-        "script_control_response" => {
+        Some(LanBodyKind::ControlResponse) => {
             let resp = get_bytes(obj, "resp")?;
-            let c = lan::ControlResponse {
+            emit(LanBody::ControlResponse(lan::ControlResponse {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 resp: &resp,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            }))?
         }
-        "subdev_script_control" => {
+        Some(LanBodyKind::SubDevScriptControl) => {
             let cmd = get_inner(obj, "cmd", SubKey::Local, keys)?;
-            let c = lan::SubDevScriptControl {
+            emit(LanBody::SubDevScriptControl(lan::SubDevScriptControl {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 feed_id: FixedText::new("feedid", get_str(obj, "feedid")?.as_bytes()),
                 cmd: &cmd,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            }))?
         }
-        "subdev_script_control_response" => {
+        Some(LanBodyKind::SubDevScriptControlResponse) => {
             let resp = get_inner(obj, "resp", SubKey::Local, keys)?;
-            let c = lan::SubDevScriptControlResponse {
-                timestamp: ts,
-                biz_code: biz()?,
-                serial: get_u32(obj, "serial")?,
-                feed_id: FixedText::new("feedid", get_str(obj, "feedid")?.as_bytes()),
-                resp: &resp,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            emit(LanBody::SubDevScriptControlResponse(
+                lan::SubDevScriptControlResponse {
+                    timestamp: ts,
+                    biz_code: biz()?,
+                    serial: get_u32(obj, "serial")?,
+                    feed_id: FixedText::new("feedid", get_str(obj, "feedid")?.as_bytes()),
+                    resp: &resp,
+                },
+            ))?
         }
-        "other" => return Ok(None),
         // Every other LAN message is a JSON document, after the timestamp where the type
         // table has one (compat §5).
-        _ => match Message::from_name(kind) {
-            Some(k) if Message::json_style(kind).is_some() => {
-                let text = get_json_text(obj, style)?;
-                if table::lookup(Magic::Lan, k.packet_type, direction).timestamp {
-                    with_ts(ts, &text)
-                } else {
-                    text
-                }
+        Some(_) if Message::json_style(kind).is_some() => {
+            let text = get_json_text(obj, style)?;
+            if table::lookup(Magic::Lan, message.packet_type, direction).timestamp {
+                with_ts(ts, &text)
+            } else {
+                text
             }
-            _ => bail!(not_built(kind)),
-        },
+        }
+        _ => bail!(not_built(kind)),
     }))
 }
 
