@@ -2,8 +2,8 @@
 //! document again, and get the very packet back (encode(from_json(to_json(x))) == x); the
 //! samples must cover every kind joylink-wire declares (`WanMessage::KINDS`,
 //! `lan::Message::KINDS`) plus `other`, so a new message without a CLI round trip fails here.
-//! The WAN samples are generated per body type (`wan_body_sample`): a new WAN message of an
-//! existing body type is covered by its declaration alone.
+//! The samples are generated per body type (`lan_body_sample`, `wan_body_sample`): a new
+//! message of an existing body type is covered by its declaration alone.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,7 +17,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{joylink, stdout_json, stdout_ok};
-use joylink::wire::lan::Message;
+use joylink::wire::lan::{LanBodyKind, Message};
 use joylink::wire::table::MessageKind;
 use joylink::wire::wan::{WanBodyKind, WanMessage};
 use serde_json::{Value, json};
@@ -25,43 +25,62 @@ use serde_json::{Value, json};
 const SESSION: &str = "8de66cd83883285e903932e7d3d229d98819337c43e0734ea13b23dead86063b";
 const LOCAL: &str = "be4d957a4da771d609ab383e548014a0";
 
-/// A minimal body of each LAN kind (what `encode` reads).
-fn lan_samples() -> Vec<Value> {
+/// A minimal body of each LAN *body type* (what `encode` reads), for the message `kind`.
+/// Every declared message gets its sample from its body type, so a new message of an existing
+/// body type is covered without an edit here; a new body type panics until it has a sample.
+fn lan_body_sample(kind: &MessageKind) -> Value {
     let sub = json!({"data": {"feedid": "135902253148451506", "accesskey":
         "dd9bef8eea945ce9b7a7fafc908105c9", "localkey": "22dc6dd29b5b3b2f80cc44d6cb3aad1a",
         "lancon": 1, "productuuid": "83453A", "mac": "7E3C55204B59"}});
-    vec![
-        json!({"kind": "scan_request", "json": {"cmd": 2, "productuuid": "5708AB", "status": 0}}),
-        json!({"kind": "scan_response", "json": {"code": 0, "msg": "scan ok", "mac": "EA2D9AB01132",
-            "productuuid": "5708AB", "feedid": "7882708419766653", "lancon": 1, "trantype": 1,
-            "devtype": 0}}),
-        json!({"kind": "write_key_request", "json": {"data": {"feedid": "1618878157371017",
+    let sub_answer = json!({"json": {"code": 0, "msg": "success", "mac": "7E3C55204B59",
+        "productuuid": "83453A"}});
+    let mut v = match Message::body_kind(kind.name).unwrap() {
+        LanBodyKind::ScanRequest => {
+            json!({"json": {"cmd": 2, "productuuid": "5708AB", "status": 0}})
+        }
+        LanBodyKind::ScanResponse => json!({"json": {"code": 0, "msg": "scan ok",
+            "mac": "EA2D9AB01132", "productuuid": "5708AB", "feedid": "7882708419766653",
+            "lancon": 1, "trantype": 1, "devtype": 0}}),
+        LanBodyKind::WriteKeyRequest => json!({"json": {"data": {"feedid": "1618878157371017",
             "accesskey": "f0c473581cae0595b194f56fda33f629",
             "localkey": "45a4fbde3b9d14c41ca56deeb37d9bf8", "productuuid": "AEE7A5",
             "lancon": 1, "trantype": 1, "joylink_server": ["78.220.2.188:2002"]}}}),
-        json!({"kind": "write_key_response", "json": {"code": 0, "msg": "write accesskey ok"}}),
-        json!({"kind": "json_control", "json": {"cmd": 5, "data": {"streams": [
-            {"stream_id": "switch", "current_value": "1"}]}}}),
-        json!({"kind": "json_control_response", "json": {"code": 0, "data": [
-            {"stream_id": "switch", "current_value": 0}]}}),
-        json!({"kind": "script_control", "biz_code": 1002, "serial": 9, "cmd": "{\"streams\":[]}"}),
-        json!({"kind": "script_control_response", "biz_code": 102, "serial": 9,
-            "resp": "{\"code\":0}"}),
-        json!({"kind": "subdev_auth_request", "json": sub}),
-        json!({"kind": "subdev_auth_response", "json": {"code": 0, "msg": "success",
-            "mac": "7E3C55204B59", "productuuid": "83453A"}}),
-        json!({"kind": "subdev_json_control", "json": {"cmd": 5, "feedid": "1208169234992614",
+        LanBodyKind::WriteKeyResponse => {
+            json!({"json": {"code": 0, "msg": "write accesskey ok"}})
+        }
+        // With `feedid`, which type 103 requires and type 3 allows.
+        LanBodyKind::JsonControlRequest => json!({"json": {"cmd": 5,
+            "feedid": "1208169234992614",
             "data": {"streams": [{"stream_id": "switch", "current_value": "1"}]}}}),
-        json!({"kind": "subdev_script_control", "biz_code": 1002, "serial": 3,
+        LanBodyKind::JsonControlResponse => json!({"json": {"code": 0, "data": [
+            {"stream_id": "switch", "current_value": 0}]}}),
+        LanBodyKind::Control => {
+            json!({"biz_code": 1002, "serial": 9, "cmd": "{\"streams\":[]}"})
+        }
+        LanBodyKind::ControlResponse => {
+            json!({"biz_code": 102, "serial": 9, "resp": "{\"code\":0}"})
+        }
+        LanBodyKind::SubDevAuthRequest => json!({"json": sub}),
+        LanBodyKind::SubDevResponse | LanBodyKind::TimestampedSubDevResponse => sub_answer,
+        LanBodyKind::SubDevScriptControl => json!({"biz_code": 1002, "serial": 3,
             "feedid": "1208169234992614", "cmd_hex": "00112233"}),
-        json!({"kind": "subdev_script_control_response", "biz_code": 102, "serial": 3,
+        LanBodyKind::SubDevScriptControlResponse => json!({"biz_code": 102, "serial": 3,
             "feedid": "1208169234992614", "resp_hex": "44556677"}),
-        json!({"kind": "add_subdev_request", "json": {"cmd": 6, "data": {"mac": "701923F88581",
-            "productuuid": "7D13F6", "protocol": 1}}}),
-        json!({"kind": "add_subdev_response", "json": {"code": 0, "msg": "success",
-            "mac": "701923F88581", "productuuid": "7D13F6"}}),
-        json!({"kind": "other", "direction": "to_device", "data_hex": "0102"}),
-    ]
+        LanBodyKind::AddSubDevRequest => json!({"json": {"cmd": 6, "data": {
+            "mac": "701923F88581", "productuuid": "7D13F6", "protocol": 1}}}),
+        other => panic!("no sample for LAN body type {other:?}: add one here"),
+    };
+    v["kind"] = json!(kind.name);
+    v
+}
+
+/// A body of each LAN kind: every declared message's from its body type, then `other`.
+fn lan_samples() -> Vec<Value> {
+    Message::KINDS
+        .iter()
+        .map(lan_body_sample)
+        .chain([json!({"kind": "other", "direction": "to_device", "data_hex": "0102"})])
+        .collect()
 }
 
 /// A minimal body of each WAN *body type*, for a message `kind` sent in direction `d`
