@@ -12,7 +12,8 @@
 //! its variant in the `lan_bodies!` list ([`LanBody`], with its shape: `json`, `timestamped` or
 //! `binary`) and a sample in joylink-cli's `tests/kinds.rs` (plus, for a binary body, its arm in
 //! `body.rs`); one row in `lan_messages!` below; its enctype/timestamp/body kind in the table's
-//! `lan()` (the table test fails until it agrees). joylink-cli matches on [`LanBody`], never on
+//! `lan()` (the table's tests fail until it agrees with the row's body type: timestamp, JSON or
+//! struct, enctype 0 exactly without a timestamp). joylink-cli matches on [`LanBody`], never on
 //! the message, so a message of an existing body type needs no edit there.
 
 use alloc::vec::Vec;
@@ -38,6 +39,9 @@ trait BodyCodec<'a>: Sized {
     const KIND: LanBodyKind;
     /// The whitespace of a JSON body as a shipped peer writes it; `None` for binary bodies.
     const STYLE: Option<Style>;
+    /// Whether the plaintext starts with the 4-byte timestamp (compat §5).
+    #[cfg(test)]
+    const TIMESTAMP: bool;
     fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self>;
     fn emit_body(&self) -> crate::Result<Vec<u8>>;
     fn into_body(self) -> LanBody<'a>;
@@ -66,6 +70,8 @@ impl<'a, B: JsonBody<'a>> TimestampedJson<'a> for Timestamped<B> {
 /// own `parse`, `buffer_len` and `emit`).
 macro_rules! lan_codec {
     (json, $lt:lifetime) => {
+        #[cfg(test)]
+        const TIMESTAMP: bool = false;
         const STYLE: Option<Style> = Some(<Self as JsonBody<$lt>>::STYLE);
         fn parse_body(plaintext: &$lt [u8]) -> crate::Result<Self> {
             <Self as JsonBody<$lt>>::parse(plaintext)
@@ -75,6 +81,8 @@ macro_rules! lan_codec {
         }
     };
     (timestamped, $lt:lifetime) => {
+        #[cfg(test)]
+        const TIMESTAMP: bool = true;
         const STYLE: Option<Style> = Some(<Self as TimestampedJson<$lt>>::STYLE);
         fn parse_body(plaintext: &$lt [u8]) -> crate::Result<Self> {
             <Self as TimestampedJson<$lt>>::parse_ts(plaintext)
@@ -84,6 +92,8 @@ macro_rules! lan_codec {
         }
     };
     (binary, $lt:lifetime) => {
+        #[cfg(test)]
+        const TIMESTAMP: bool = true;
         const STYLE: Option<Style> = None;
         fn parse_body(plaintext: &$lt [u8]) -> crate::Result<Self> {
             Self::parse(plaintext)
@@ -371,6 +381,19 @@ macro_rules! lan_messages {
                 match kind.name {
                     $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
                     _ => Err(mismatch),
+                }
+            }
+
+            /// Whether the message `name`'s body is JSON and whether its plaintext starts with
+            /// the timestamp, from its body type's shape (for the type table's test).
+            #[cfg(test)]
+            pub(crate) fn body_layout(name: &str) -> Option<(bool, bool)> {
+                match name {
+                    $( $name => Some((
+                        <$ty as BodyCodec<$lt>>::STYLE.is_some(),
+                        <$ty as BodyCodec<$lt>>::TIMESTAMP,
+                    )), )+
+                    _ => None,
                 }
             }
 
