@@ -11,9 +11,11 @@
 //! What a message is called, who sends it and which kinds exist is joylink-wire's one
 //! declaration per message ([`WanMessage::name`], [`Message::name`], their `KINDS`); the LAN's
 //! JSON messages are read and written generically (the type table says where a timestamp is,
-//! [`Message::json_style`] how a device lays the JSON out). What stays here per body type is
-//! what neither the table nor serde knows: bytes as text or hex, the sealed inner layer of
-//! 104/111/112, named codes, the type-9 opt and the type-13 fields.
+//! [`Message::json_style`] how a device lays the JSON out). Both directions match on the
+//! body *type* ([`WanBody`], [`LanBody`]; messages built by `from_body`), never on the
+//! message, so a message whose body type exists needs no edit here. What stays here per body
+//! type is what neither the table nor serde knows: bytes as text or hex, the sealed inner layer
+//! of 104/111/112, named codes, the type-9 opt and the type-13 fields.
 
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
