@@ -11,16 +11,20 @@
 //! What a message is called, who sends it and which kinds exist is joylink-wire's one
 //! declaration per message ([`WanMessage::name`], [`Message::name`], their `KINDS`); the LAN's
 //! JSON messages are read and written generically (the type table says where a timestamp is,
-//! [`Message::json_style`] how a device lays the JSON out). What stays here per body type is
-//! what neither the table nor serde knows: bytes as text or hex, the sealed inner layer of
-//! 104/111/112, named codes, the type-9 opt and the type-13 fields.
+//! [`Message::json_style`] how a device lays the JSON out). Both directions match on the
+//! body *type* ([`WanBody`], [`LanBody`]; messages built by `from_body`), never on the
+//! message, so a message whose body type exists needs no edit here. What stays here per body
+//! type is what neither the table nor serde knows: bytes as text or hex, the sealed inner layer
+//! of 104/111/112, named codes, the type-9 opt and the type-13 fields.
 
 use anyhow::{Result, anyhow, bail};
 use joylink::crypto::Mode;
-use joylink::wire::lan::{self, JsonBody, Message, Style};
+use joylink::wire::lan::{self, JsonBody, LanBody, LanBodyKind, Message, Style};
 use joylink::wire::table::{self, MessageKind};
 use joylink::wire::wan::TimerMessage;
-use joylink::wire::wan::{self, ControlType, SubDevInfo, SubDevList, SubDevOnline, WanMessage};
+use joylink::wire::wan::{
+    self, ControlType, SubDevInfo, SubDevList, SubDevOnline, WanBody, WanBodyKind, WanMessage,
+};
 use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
 use serde_json::{Map, Value, json};
 
@@ -354,15 +358,16 @@ fn lan_body(
                 ..Body::new(kind, Some(ts), obj).with_biz(biz)
             }
         };
-    match msg {
-        Message::ScriptControl(c) => script(c.timestamp, c.biz_code, c.serial, "cmd", c.data),
-        Message::ScriptControlResponse(c) => {
+    let sent_as = (msg.packet_type(), msg.direction());
+    match msg.into_body() {
+        Some(LanBody::Control(c)) => script(c.timestamp, c.biz_code, c.serial, "cmd", c.data),
+        Some(LanBody::ControlResponse(c)) => {
             script(c.timestamp, c.biz_code, c.serial, "resp", c.resp)
         }
-        Message::SubDevScriptControl(c) => {
+        Some(LanBody::SubDevScriptControl(c)) => {
             subdev(c.timestamp, c.biz_code, c.serial, &c.feed_id, "cmd", c.cmd)
         }
-        Message::SubDevScriptControlResponse(c) => subdev(
+        Some(LanBody::SubDevScriptControlResponse(c)) => subdev(
             c.timestamp,
             c.biz_code,
             c.serial,
@@ -372,8 +377,8 @@ fn lan_body(
         ),
         // Every other declared LAN message is a JSON document, after the timestamp where the
         // type table has one (compat §5).
-        m if Message::json_style(kind).is_some() => {
-            if table::lookup(Magic::Lan, m.packet_type(), m.direction()).timestamp {
+        Some(_) if Message::json_style(kind).is_some() => {
+            if table::lookup(Magic::Lan, sent_as.0, sent_as.1).timestamp {
                 json_body(kind, ts_of(plaintext), after_ts(plaintext))
             } else {
                 json_body(kind, None, plaintext)
@@ -403,7 +408,8 @@ pub fn direction_name(d: Direction) -> &'static str {
     }
 }
 
-/// A WAN body as JSON: one arm per body type, the kind from [`WanMessage::name`].
+/// A WAN body as JSON: one arm per body type ([`WanBody`]), the kind from
+/// [`WanMessage::name`], so a new message of an existing body type needs nothing here.
 fn wan_body(
     msg: WanMessage<'_>,
     direction: Direction,
@@ -418,8 +424,11 @@ fn wan_body(
         fill(&mut obj);
         Body::new(kind, ts, obj)
     };
-    match msg {
-        WanMessage::AuthRequest(a) => body(&|obj| {
+    let Some(msg_body) = msg.into_body() else {
+        return other(true, direction, plaintext);
+    };
+    match msg_body {
+        WanBody::AuthRequest(a) => body(&|obj| {
             put_fields(obj, &a);
             if let Ok(o) = wan::AuthRequestOpt::parse(opt) {
                 obj.insert(
@@ -428,7 +437,7 @@ fn wan_body(
                 );
             }
         }),
-        WanMessage::AuthResponse(a) => body(&|obj| {
+        WanBody::AuthResponse(a) => body(&|obj| {
             obj.insert("random".into(), json!(a.random));
             obj.insert(
                 "session_key_hex".into(),
@@ -436,31 +445,22 @@ fn wan_body(
             );
         }),
         // Bodies of plain fields: their serde form.
-        WanMessage::Heartbeat(h) => body(&|obj| put_fields(obj, &h)),
-        WanMessage::HeartbeatResponse(c)
-        | WanMessage::UploadResponse(c)
-        | WanMessage::SubDevHeartbeatResponse(c) => body(&|obj| put_fields(obj, &c)),
-        WanMessage::TaskReportResponse(r) => body(&|obj| put_fields(obj, &r)),
-        WanMessage::Upload(u)
-        | WanMessage::OtaOrder(u)
-        | WanMessage::OtaOrderResponse(u)
-        | WanMessage::OtaStatus(u)
-        | WanMessage::OtaStatusResponse(u) => json_body(kind, ts, u.body),
-        WanMessage::Control(c)
-        | WanMessage::ControlResponse(c)
-        | WanMessage::VideoRequest(c)
-        | WanMessage::VideoResponse(c) => body(&|obj| {
+        WanBody::Heartbeat(h) => body(&|obj| put_fields(obj, &h)),
+        WanBody::CodeResponse(c) => body(&|obj| put_fields(obj, &c)),
+        WanBody::TaskReportResponse(r) => body(&|obj| put_fields(obj, &r)),
+        WanBody::Timestamped(u) => json_body(kind, ts, u.body),
+        WanBody::Control(c) => body(&|obj| {
             biz_fields(obj, c.biz_code, c.serial);
             put_bytes(obj, "data", c.data);
         })
         .with_biz(c.biz_code),
-        WanMessage::Timer(t) => timer_body(&t, direction, plaintext),
-        WanMessage::SubDevHeartbeat(h) => body(&|obj| {
+        WanBody::Timer(t) => timer_body(&t, direction, plaintext),
+        WanBody::SubDevHeartbeat(h) => body(&|obj| {
             obj.insert("version".into(), json!(h.version));
             obj.insert("rssi".into(), json!(h.rssi));
             obj.insert("devices".into(), devices_json(&h.devices));
         }),
-        WanMessage::SubDevControl(c) | WanMessage::SubDevControlResponse(c) => {
+        WanBody::SubDevControl(c) => {
             let mut obj = object(kind);
             biz_fields(&mut obj, c.biz_code, c.serial);
             obj.insert("feed_id".into(), fixed(&c.feed_id));
@@ -471,7 +471,7 @@ fn wan_body(
                 ..Body::new(kind, ts, obj).with_biz(c.biz_code)
             }
         }
-        WanMessage::SubDevUpload(u) => {
+        WanBody::SubDevUpload(u) => {
             let mut obj = object(kind);
             obj.insert("feed_id".into(), fixed(&u.feed_id));
             let inner_error = put_inner(&mut obj, "data", u.data, SubKey::Access, keys);
@@ -480,17 +480,17 @@ fn wan_body(
                 ..Body::new(kind, ts, obj)
             }
         }
-        WanMessage::SubDevUploadResponse(u) => body(&|obj| {
+        WanBody::SubDevUploadResponse(u) => body(&|obj| {
             obj.insert("feed_id".into(), fixed(&u.feed_id));
             put_code(obj, u.code);
         }),
-        WanMessage::SubDevUnbind(u) | WanMessage::SubDevUnbindResponse(u) => body(&|obj| {
+        WanBody::SubDevUnbind(u) => body(&|obj| {
             biz_fields(obj, u.biz_code, u.serial);
             obj.insert("devices".into(), devices_json(&u.devices));
         })
         .with_biz(u.biz_code),
         // spec chapter 12.
-        WanMessage::AsyncResult(a) => body(&|obj| {
+        WanBody::AsyncResult(a) => body(&|obj| {
             biz_fields(obj, a.biz_code, a.serial);
             obj.insert("feed_id".into(), fixed(&a.feed_id));
             obj.insert("control_type".into(), json!(a.control_type.value()));
@@ -501,11 +501,11 @@ fn wan_body(
         })
         .with_biz(a.biz_code),
         // Types 15 and 16 (spec 7.3.13, 7.3.27/28): a serial and a JSON document.
-        WanMessage::InfoFetchRequest(i) | WanMessage::InfoFetchResponse(i) => body(&|obj| {
+        WanBody::InfoFetch(i) => body(&|obj| {
             obj.insert("serial".into(), json!(i.serial));
             put_document(obj, i.info);
         }),
-        WanMessage::TaskReport(t) => body(&|obj| {
+        WanBody::TaskReport(t) => body(&|obj| {
             obj.insert("serial".into(), json!(t.serial));
             put_document(obj, t.report);
         }),
@@ -774,8 +774,8 @@ pub fn from_json(
     })
 }
 
-/// A kind joylink-wire declares that `encode` has no arm for (a new message: add its name to
-/// the arm of its body type; `tests/kinds.rs` fails until then).
+/// A kind joylink-wire declares that `encode` has no arm for (a message of a new body type:
+/// add the body type's arm; `tests/kinds.rs` fails until then).
 fn not_built(kind: &str) -> anyhow::Error {
     usage(format!(
         "body kind {kind:?}: declared by joylink-wire but not built by `encode`"
@@ -791,70 +791,77 @@ fn lan_plaintext(
     style: Style,
     keys: &Keys,
 ) -> Result<Option<Vec<u8>>> {
+    if kind == "other" {
+        return Ok(None);
+    }
+    let Some(message) = Message::from_name(kind) else {
+        bail!(not_built(kind))
+    };
     let biz = || get_u32(obj, "biz_code").map(BizCode::from);
-    Ok(Some(match kind {
+    let emit = |body: LanBody<'_>| {
+        Message::from_body(message, body)
+            .and_then(|m| m.emit())
+            .map_err(|e| usage(format!("body: {e}")))
+    };
+    Ok(Some(match Message::body_kind(kind) {
         // Binary bodies (spec 6.3.4, 6.3.8).
-        "script_control" => {
+        Some(LanBodyKind::Control) => {
             let cmd = get_bytes(obj, "cmd")?;
-            let c = lan::Control {
+            emit(LanBody::Control(lan::Control {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 data: &cmd,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            }))?
         }
-        "script_control_response" => {
+        Some(LanBodyKind::ControlResponse) => {
             let resp = get_bytes(obj, "resp")?;
-            let c = lan::ControlResponse {
+            emit(LanBody::ControlResponse(lan::ControlResponse {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 resp: &resp,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            }))?
         }
-        "subdev_script_control" => {
+        Some(LanBodyKind::SubDevScriptControl) => {
             let cmd = get_inner(obj, "cmd", SubKey::Local, keys)?;
-            let c = lan::SubDevScriptControl {
+            emit(LanBody::SubDevScriptControl(lan::SubDevScriptControl {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 feed_id: FixedText::new("feedid", get_str(obj, "feedid")?.as_bytes()),
                 cmd: &cmd,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            }))?
         }
-        "subdev_script_control_response" => {
+        Some(LanBodyKind::SubDevScriptControlResponse) => {
             let resp = get_inner(obj, "resp", SubKey::Local, keys)?;
-            let c = lan::SubDevScriptControlResponse {
-                timestamp: ts,
-                biz_code: biz()?,
-                serial: get_u32(obj, "serial")?,
-                feed_id: FixedText::new("feedid", get_str(obj, "feedid")?.as_bytes()),
-                resp: &resp,
-            };
-            emit_with(c.buffer_len(), |b| c.emit(b))?
+            emit(LanBody::SubDevScriptControlResponse(
+                lan::SubDevScriptControlResponse {
+                    timestamp: ts,
+                    biz_code: biz()?,
+                    serial: get_u32(obj, "serial")?,
+                    feed_id: FixedText::new("feedid", get_str(obj, "feedid")?.as_bytes()),
+                    resp: &resp,
+                },
+            ))?
         }
-        "other" => return Ok(None),
         // Every other LAN message is a JSON document, after the timestamp where the type
         // table has one (compat §5).
-        _ => match Message::from_name(kind) {
-            Some(k) if Message::json_style(kind).is_some() => {
-                let text = get_json_text(obj, style)?;
-                if table::lookup(Magic::Lan, k.packet_type, direction).timestamp {
-                    with_ts(ts, &text)
-                } else {
-                    text
-                }
+        Some(_) if Message::json_style(kind).is_some() => {
+            let text = get_json_text(obj, style)?;
+            if table::lookup(Magic::Lan, message.packet_type, direction).timestamp {
+                with_ts(ts, &text)
+            } else {
+                text
             }
-            _ => bail!(not_built(kind)),
-        },
+        }
+        _ => bail!(not_built(kind)),
     }))
 }
 
 /// A WAN body's plaintext (and the opt it implies, type 9); `None` for `other`. One arm per
-/// body type, naming the kinds that carry it.
+/// body type ([`WanMessage::body_kind`]), the message built by [`WanMessage::from_body`], so a
+/// new message of an existing body type needs nothing here.
 fn wan_plaintext(
     kind: &str,
     obj: &Map<String, Value>,
@@ -863,20 +870,28 @@ fn wan_plaintext(
     keys: &Keys,
     opt: &mut Option<Vec<u8>>,
 ) -> Result<Option<Vec<u8>>> {
+    if kind == "other" {
+        return Ok(None);
+    }
+    let (Some(message), Some(body_kind)) =
+        (WanMessage::from_name(kind), WanMessage::body_kind(kind))
+    else {
+        bail!(not_built(kind))
+    };
     let biz = || get_u32(obj, "biz_code").map(BizCode::from);
     let legacy = obj.contains_key("data") || obj.contains_key("data_hex");
-    Ok(Some(match kind {
+    let emit = |body: WanBody<'_>| emit_message(message, body);
+    Ok(Some(match body_kind {
         // Bodies of the first version (`data`/`data_hex` after the timestamp) still encode.
-        "async_result"
-        | "info_fetch_request"
-        | "info_fetch_response"
-        | "task_report"
-        | "task_report_response"
+        WanBodyKind::AsyncResult
+        | WanBodyKind::InfoFetch
+        | WanBodyKind::TaskReport
+        | WanBodyKind::TaskReportResponse
             if legacy =>
         {
             with_ts(ts, &get_bytes(obj, "data")?)
         }
-        "auth_request" => {
+        WanBodyKind::AuthRequest => {
             let m: wan::AuthRequest = get_fields(obj, ts)?;
             if let Some(feed_id) = obj.get("feed_id").and_then(Value::as_str) {
                 let o = wan::AuthRequestOpt {
@@ -885,9 +900,9 @@ fn wan_plaintext(
                 };
                 *opt = Some(emit_with(o.buffer_len(), |b| o.emit(b))?);
             }
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            emit(WanBody::AuthRequest(m))?
         }
-        "auth_response" => {
+        WanBodyKind::AuthResponse => {
             let random = get_u32(obj, "random")?;
             let key =
                 crate::keys::parse_hex("body `session_key_hex`", get_str(obj, "session_key_hex")?)?;
@@ -896,100 +911,90 @@ fn wan_plaintext(
                 .try_into()
                 .map_err(|_| usage("body: `session_key_hex` must be 32 bytes"))?;
             *opt = Some(random.to_le_bytes().to_vec());
-            let m = wan::AuthResponse {
+            emit(WanBody::AuthResponse(wan::AuthResponse {
                 timestamp: ts,
                 random,
                 session_key: session_key.into(),
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
         // Bodies of plain fields: their serde form.
-        "heartbeat" => {
-            let m: wan::Heartbeat = get_fields(obj, ts)?;
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+        WanBodyKind::Heartbeat => emit(WanBody::Heartbeat(get_fields(obj, ts)?))?,
+        WanBodyKind::CodeResponse => emit(WanBody::CodeResponse(get_fields(obj, ts)?))?,
+        WanBodyKind::TaskReportResponse => emit(WanBody::TaskReportResponse(get_fields(obj, ts)?))?,
+        WanBodyKind::Timestamped => {
+            let text = get_json_text(obj, style)?;
+            emit(WanBody::Timestamped(joylink::wire::Timestamped {
+                timestamp: ts,
+                body: &text,
+            }))?
         }
-        "heartbeat_response" | "upload_response" | "subdev_heartbeat_response" => {
-            let m: wan::CodeResponse = get_fields(obj, ts)?;
-            emit_with(m.buffer_len(), |b| m.emit(b))?
-        }
-        "task_report_response" => {
-            let m: wan::TaskReportResponse = get_fields(obj, ts)?;
-            emit_with(m.buffer_len(), |b| m.emit(b))?
-        }
-        "upload" | "ota_order" | "ota_order_response" | "ota_status" | "ota_status_response" => {
-            with_ts(ts, &get_json_text(obj, style)?)
-        }
-        "control" | "control_response" | "video_request" | "video_response" => {
+        WanBodyKind::Control => {
             let data = get_bytes(obj, "data")?;
-            let m = wan::Control {
+            emit(WanBody::Control(wan::Control {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 data: &data,
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "timer" => {
+        // The preamble and the bytes after it as given: `decode` checks them against the
+        // timer messages.
+        WanBodyKind::Timer => {
             let mut v = with_ts(ts, &get_u32(obj, "biz_code")?.to_le_bytes());
             v.extend_from_slice(&get_u32(obj, "serial")?.to_le_bytes());
             v.extend_from_slice(&get_bytes(obj, "data")?);
             v
         }
-        "subdev_heartbeat" => {
+        WanBodyKind::SubDevHeartbeat => {
             let parsed = feed_ids(obj)?;
             let records = records(&parsed);
-            let m = wan::SubDevHeartbeat {
+            emit(WanBody::SubDevHeartbeat(wan::SubDevHeartbeat {
                 timestamp: ts,
                 version: get_u16(obj, "version")?,
                 rssi: get_u16(obj, "rssi")?,
                 devices: SubDevList::from_records(&records),
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "subdev_unbind" | "subdev_unbind_response" => {
+        WanBodyKind::SubDevUnbind => {
             let parsed = feed_ids(obj)?;
             let records = records(&parsed);
-            let m = wan::SubDevUnbind {
+            emit(WanBody::SubDevUnbind(wan::SubDevUnbind {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 devices: SubDevList::from_records(&records),
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "subdev_control" | "subdev_control_response" => {
+        WanBodyKind::SubDevControl => {
             let data = get_inner(obj, "data", SubKey::Access, keys)?;
-            let m = wan::SubDevControl {
+            emit(WanBody::SubDevControl(wan::SubDevControl {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
                 feed_id: FixedText::new("feed_id", get_str(obj, "feed_id")?.as_bytes()),
                 data: &data,
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "subdev_upload" => {
+        WanBodyKind::SubDevUpload => {
             let data = get_inner(obj, "data", SubKey::Access, keys)?;
-            let m = wan::SubDevUpload {
+            emit(WanBody::SubDevUpload(wan::SubDevUpload {
                 timestamp: ts,
                 feed_id: FixedText::new("feed_id", get_str(obj, "feed_id")?.as_bytes()),
                 data: &data,
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "subdev_upload_response" => {
-            let m = wan::SubDevUploadResponse {
+        WanBodyKind::SubDevUploadResponse => {
+            emit(WanBody::SubDevUploadResponse(wan::SubDevUploadResponse {
                 timestamp: ts,
                 feed_id: FixedText::new("feed_id", get_str(obj, "feed_id")?.as_bytes()),
                 code: ResponseCode::from(get_i32(obj, "code")?),
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "async_result" => {
+        WanBodyKind::AsyncResult => {
             let resp = get_bytes(obj, "resp")?;
             let control_type = u8::try_from(get_u64(obj, "control_type")?)
                 .map_err(|_| usage("body: `control_type` exceeds u8"))?;
-            let m = wan::AsyncResult {
+            emit(WanBody::AsyncResult(wan::AsyncResult {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
@@ -998,30 +1003,34 @@ fn wan_plaintext(
                 task_timestamp: get_u32(obj, "task_timestamp")?,
                 id: FixedText::new("id", get_str(obj, "id")?.as_bytes()),
                 resp: &resp,
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "info_fetch_request" | "info_fetch_response" => {
+        WanBodyKind::InfoFetch => {
             let info = get_json_text(obj, style)?;
-            let m = wan::InfoFetch {
+            emit(WanBody::InfoFetch(wan::InfoFetch {
                 timestamp: ts,
                 serial: get_u32(obj, "serial")?,
                 info: &info,
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "task_report" => {
+        WanBodyKind::TaskReport => {
             let report = get_json_text(obj, style)?;
-            let m = wan::TaskReport {
+            emit(WanBody::TaskReport(wan::TaskReport {
                 timestamp: ts,
                 serial: get_u32(obj, "serial")?,
                 report: &report,
-            };
-            emit_with(m.buffer_len(), |b| m.emit(b))?
+            }))?
         }
-        "other" => return Ok(None),
         _ => bail!(not_built(kind)),
     }))
+}
+
+/// The plaintext of the WAN message `kind` carrying `body` (joylink-wire refuses a body of
+/// another type than the message's).
+fn emit_message(kind: MessageKind, body: WanBody<'_>) -> Result<Vec<u8>> {
+    let m = WanMessage::from_body(kind, body).map_err(|e| usage(format!("body: {e}")))?;
+    let len = m.buffer_len().map_err(|e| usage(format!("body: {e}")))?;
+    emit_with(len, |b| m.emit(b))
 }
 
 /// Checks that `body` is what `packet_type` carries by decoding the plaintext again.

@@ -140,6 +140,15 @@ pub enum Error {
         /// Which part is wrong.
         reason: &'static str,
     },
+    /// A message was built from a body of another type than the one it carries (or a name no
+    /// message of the network has), e.g. `WanMessage::from_body("heartbeat", a control body)`.
+    #[error("a {body} body is not what message {message} carries")]
+    BodyMismatch {
+        /// The message asked for.
+        message: &'static str,
+        /// The body type given.
+        body: &'static str,
+    },
     /// A JSON body (feature `json`) is not valid JSON or not of the expected shape.
     #[error("invalid {what} json at line {line} column {column}")]
     Json {

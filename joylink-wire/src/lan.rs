@@ -84,7 +84,7 @@ pub use json_control::{
     ControlData, JsonCommand, JsonControlRequest, JsonControlResponse, Stream, StreamKeyOrder,
 };
 #[cfg(feature = "json")]
-pub use message::{Message, parse, parse_lenient};
+pub use message::{LanBody, LanBodyKind, Message, parse, parse_lenient};
 pub use printer::Style;
 #[cfg(feature = "json")]
 pub(crate) use printer::write as write_styled;

@@ -246,6 +246,29 @@ mod tests {
         }
     }
 
+    /// The LAN arms of the table agree with the body type of every `lan::Message` row: the
+    /// timestamp where the body's shape has one, JSON where the body is JSON (type 4 from the
+    /// device may be either), a struct where it is binary, and enctype 0 exactly for the bodies
+    /// without a timestamp (compat §5).
+    #[cfg(feature = "json")]
+    #[test]
+    fn lan_table_agrees_with_each_rows_body_type() {
+        for k in crate::lan::Message::KINDS {
+            let d = k.direction.unwrap();
+            let e = lookup(Magic::Lan, k.packet_type, d);
+            let (json, timestamp) = crate::lan::Message::body_layout(k.name).unwrap();
+            assert_eq!(e.timestamp, timestamp, "{}", k.name);
+            assert_eq!(e.enc_type == EncType::None, !timestamp, "{}", k.name);
+            let body_ok = match e.body {
+                BodyKind::Json => json,
+                BodyKind::Struct | BodyKind::ScriptStruct => !json,
+                BodyKind::StructOrJson => true,
+                BodyKind::Opaque => false,
+            };
+            assert!(body_ok, "{}: table {:?}, body json {json}", k.name, e.body);
+        }
+    }
+
     /// Each network's names are unique snake_case, `"other"` is not one of them, and
     /// `from_name` finds each declared message by its name.
     #[test]

@@ -66,7 +66,7 @@ pub use heartbeat::{CodeResponse, CodeResponseBody, Heartbeat, HeartbeatBody};
 pub use info::{INFO_FETCH_HEADER_LEN, InfoFetch, InfoFetchBody};
 #[cfg(feature = "json")]
 pub use info::{InfoItem, InfoRequestDoc, InfoResponseDoc};
-pub use message::WanMessage;
+pub use message::{WanBody, WanBodyKind, WanMessage};
 #[cfg(feature = "json")]
 pub use ota::{
     OtaOrder, OtaOrderData, OtaOrderResponse, OtaStatusData, OtaStatusReport, OtaStatusResponse,

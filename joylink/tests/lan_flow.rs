@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use joylink::Error;
 use joylink::lan::{
-    OpenedLan, LanKeys, SubDevScript, open, open_subdev_script, seal_subdev_script, seal_vec,
+    LanKeys, OpenedLan, SubDevScript, open, open_subdev_script, seal_subdev_script, seal_vec,
     subdev_script_len,
 };
 use joylink_crypto::{KeyPair, LocalKey, Mode, PrivateKey, PublicKey};

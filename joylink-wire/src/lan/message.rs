@@ -7,12 +7,14 @@
 //! [`Message::KINDS`] are generated from that list; a test walks every type and direction
 //! against the [type table](crate::table).
 //!
-//! Adding a LAN message takes: a [`PacketType`] variant if the number is new; its body (a
-//! [`JsonBody`] type, or a binary one with `parse`/`buffer_len`/`emit`) in the `lan_json_body!`
-//! or `lan_binary_body!` list (`Timestamped<JSON body>` needs nothing); one row in
-//! `lan_messages!` below; its enctype/timestamp/body kind in the table's `lan()` (the table test
-//! fails until it agrees). joylink-cli reads and writes every JSON message without an edit; a
-//! binary one needs an arm in `body.rs` and a sample in `tests/kinds.rs`.
+//! Adding a LAN message takes: a [`PacketType`] variant if the number is new; if its body type
+//! is new, the body (a [`JsonBody`] type, or a binary one with `parse`/`buffer_len`/`emit`) and
+//! its variant in the `lan_bodies!` list ([`LanBody`], with its shape: `json`, `timestamped` or
+//! `binary`) and a sample in joylink-cli's `tests/kinds.rs` (plus, for a binary body, its arm in
+//! `body.rs`); one row in `lan_messages!` below; its enctype/timestamp/body kind in the table's
+//! `lan()` (the table's tests fail until it agrees with the row's body type: timestamp, JSON or
+//! struct, enctype 0 exactly without a timestamp). joylink-cli matches on [`LanBody`], never on
+//! the message, so a message of an existing body type needs no edit there.
 
 use alloc::vec::Vec;
 
@@ -28,72 +30,193 @@ use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
 use crate::lan::subdev_script::{SubDevScriptControl, SubDevScriptControlResponse};
 use crate::lan::write_key::{WriteKeyRequest, WriteKeyResponse};
 use crate::table::MessageKind;
-use crate::{Direction, EncType, PacketType};
+use crate::{Direction, EncType, Error, PacketType};
 
-/// What [`Message`] needs of a body type: parse from the plaintext, and the plaintext as a
-/// shipped peer lays it out. One impl per shape of body (JSON, timestamped JSON, binary).
-trait LanBody<'a>: Sized {
+/// What [`Message`] needs of a body type: parse from the plaintext, the plaintext as a shipped
+/// peer lays it out, and its place in [`LanBody`]. Generated for each type of the `lan_bodies!`
+/// list, one shape per kind of body (JSON, timestamped JSON, binary).
+trait BodyCodec<'a>: Sized {
+    const KIND: LanBodyKind;
     /// The whitespace of a JSON body as a shipped peer writes it; `None` for binary bodies.
     const STYLE: Option<Style>;
+    /// Whether the plaintext starts with the 4-byte timestamp (compat §5).
+    #[cfg(test)]
+    const TIMESTAMP: bool;
     fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self>;
     fn emit_body(&self) -> crate::Result<Vec<u8>>;
+    fn into_body(self) -> LanBody<'a>;
+    fn from_body(body: LanBody<'a>) -> Option<Self>;
 }
-
-/// Bare JSON (no timestamp, enctype 0): in the body's [`JsonBody::STYLE`].
-macro_rules! lan_json_body {
-    ($( $ty:ty ),+ $(,)?) => {$(
-        impl<'a> LanBody<'a> for $ty {
-            const STYLE: Option<Style> = Some(<Self as JsonBody<'a>>::STYLE);
-            fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self> {
-                <Self as JsonBody<'a>>::parse(plaintext)
-            }
-            fn emit_body(&self) -> crate::Result<Vec<u8>> {
-                self.to_json()
-            }
-        }
-    )+};
-}
-
-lan_json_body!(
-    ScanRequest<'a>,
-    ScanResponse<'a>,
-    WriteKeyResponse<'a>,
-    SubDevResponse<'a>,
-);
-
-/// Binary bodies (spec 6.3.4, 6.3.8): their own `parse`, `buffer_len` and `emit`.
-macro_rules! lan_binary_body {
-    ($( $ty:ty ),+ $(,)?) => {$(
-        impl<'a> LanBody<'a> for $ty {
-            const STYLE: Option<Style> = None;
-            fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self> {
-                Self::parse(plaintext)
-            }
-            fn emit_body(&self) -> crate::Result<Vec<u8>> {
-                let mut out = alloc::vec![0u8; self.buffer_len()];
-                let n = self.emit(&mut out)?;
-                out.truncate(n);
-                Ok(out)
-            }
-        }
-    )+};
-}
-
-lan_binary_body!(
-    Control<'a>,
-    ControlResponse<'a>,
-    SubDevScriptControl<'a>,
-    SubDevScriptControlResponse<'a>,
-);
 
 /// `ts ‖ JSON` (compat §5), the JSON in the body's [`JsonBody::STYLE`].
-impl<'a, B: JsonBody<'a>> LanBody<'a> for Timestamped<B> {
-    const STYLE: Option<Style> = Some(B::STYLE);
-    fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self> {
+trait TimestampedJson<'a>: Sized {
+    const STYLE: Style;
+    fn parse_ts(plaintext: &'a [u8]) -> crate::Result<Self>;
+    fn emit_ts(&self) -> crate::Result<Vec<u8>>;
+}
+
+impl<'a, B: JsonBody<'a>> TimestampedJson<'a> for Timestamped<B> {
+    const STYLE: Style = B::STYLE;
+    fn parse_ts(plaintext: &'a [u8]) -> crate::Result<Self> {
         Timestamped::parse(plaintext)
     }
-    fn emit_body(&self) -> crate::Result<Vec<u8>> {
+    fn emit_ts(&self) -> crate::Result<Vec<u8>> {
         self.to_json(B::STYLE)
+    }
+}
+
+/// The codec of one shape of body: `json` (bare JSON, no timestamp, enctype 0, in the body's
+/// [`JsonBody::STYLE`]), `timestamped` (`ts ‖ JSON`), `binary` (spec 6.3.4, 6.3.8: the body's
+/// own `parse`, `buffer_len` and `emit`).
+macro_rules! lan_codec {
+    (json, $lt:lifetime) => {
+        #[cfg(test)]
+        const TIMESTAMP: bool = false;
+        const STYLE: Option<Style> = Some(<Self as JsonBody<$lt>>::STYLE);
+        fn parse_body(plaintext: &$lt [u8]) -> crate::Result<Self> {
+            <Self as JsonBody<$lt>>::parse(plaintext)
+        }
+        fn emit_body(&self) -> crate::Result<Vec<u8>> {
+            self.to_json()
+        }
+    };
+    (timestamped, $lt:lifetime) => {
+        #[cfg(test)]
+        const TIMESTAMP: bool = true;
+        const STYLE: Option<Style> = Some(<Self as TimestampedJson<$lt>>::STYLE);
+        fn parse_body(plaintext: &$lt [u8]) -> crate::Result<Self> {
+            <Self as TimestampedJson<$lt>>::parse_ts(plaintext)
+        }
+        fn emit_body(&self) -> crate::Result<Vec<u8>> {
+            self.emit_ts()
+        }
+    };
+    (binary, $lt:lifetime) => {
+        #[cfg(test)]
+        const TIMESTAMP: bool = true;
+        const STYLE: Option<Style> = None;
+        fn parse_body(plaintext: &$lt [u8]) -> crate::Result<Self> {
+            Self::parse(plaintext)
+        }
+        fn emit_body(&self) -> crate::Result<Vec<u8>> {
+            let mut out = alloc::vec![0u8; self.buffer_len()];
+            let n = self.emit(&mut out)?;
+            out.truncate(n);
+            Ok(out)
+        }
+    };
+}
+
+/// Generates [`LanBody`], [`LanBodyKind`] and each body type's [`BodyCodec`] from one list:
+/// `Variant(BodyType) json | timestamped | binary`.
+macro_rules! lan_bodies {
+    (
+        $(#[$attr:meta])*
+        pub enum $enum:ident<$lt:lifetime> {
+            $( $(#[$doc:meta])* $variant:ident($ty:ty) $shape:ident, )+
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $enum<$lt> {
+            $( $(#[$doc])* $variant($ty), )+
+        }
+
+        /// The body types of [`LanBody`], without their values: what a message named by
+        /// [`Message::body_kind`] carries.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum LanBodyKind {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl LanBodyKind {
+            /// The body type's name (`"Control"`, `"SubDevResponse"`), as its variant is called.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( Self::$variant => stringify!($variant), )+
+                }
+            }
+        }
+
+        impl<$lt> $enum<$lt> {
+            /// Which body type this is.
+            #[must_use]
+            pub const fn kind(&self) -> LanBodyKind {
+                match self {
+                    $( Self::$variant(_) => LanBodyKind::$variant, )+
+                }
+            }
+        }
+
+        $(
+            impl<$lt> BodyCodec<$lt> for $ty {
+                const KIND: LanBodyKind = LanBodyKind::$variant;
+                lan_codec!($shape, $lt);
+                fn into_body(self) -> $enum<$lt> {
+                    $enum::$variant(self)
+                }
+                fn from_body(body: $enum<$lt>) -> Option<Self> {
+                    match body {
+                        $enum::$variant(b) => Some(b),
+                        _ => None,
+                    }
+                }
+            }
+        )+
+    };
+}
+
+lan_bodies! {
+    /// A LAN message's body by its *type*, whichever message carries it: a tool that matches
+    /// on this needs no code for a new message whose body type exists ([`Message::into_body`],
+    /// [`Message::from_body`]).
+    ///
+    /// ```
+    /// use joylink_wire::lan::{Control, LanBody, LanBodyKind, Message};
+    /// use joylink_wire::BizCode;
+    /// let c = Control { timestamp: 7, biz_code: BizCode::Control, serial: 1, data: b"{}" };
+    /// let kind = Message::from_name("script_control").unwrap();
+    /// let m = Message::from_body(kind, LanBody::Control(c.clone()))?;
+    /// assert_eq!(m, Message::ScriptControl(c.clone()));
+    /// assert_eq!(Message::body_kind("script_control"), Some(LanBodyKind::Control));
+    /// assert_eq!(m.into_body(), Some(LanBody::Control(c.clone())));
+    /// // A body of another type is refused, not coerced.
+    /// let scan = Message::from_name("scan_request").unwrap();
+    /// assert!(Message::from_body(scan, LanBody::Control(c)).is_err());
+    /// # Ok::<(), joylink_wire::Error>(())
+    /// ```
+    pub enum LanBody<'a> {
+        /// Type 1 to the device (spec 6.3.1).
+        ScanRequest(ScanRequest<'a>) json,
+        /// Type 1 from the device (spec 6.3.1).
+        ScanResponse(ScanResponse<'a>) json,
+        /// Type 2 to the device (spec 6.3.2).
+        WriteKeyRequest(Timestamped<WriteKeyRequest<'a>>) timestamped,
+        /// Type 2 from the device, no timestamp (spec 6.3.2).
+        WriteKeyResponse(WriteKeyResponse<'a>) json,
+        /// Types 3 and 103 to the device (spec 6.3.3, 6.3.7).
+        JsonControlRequest(Timestamped<JsonControlRequest<'a>>) timestamped,
+        /// The answer to 3 and 103 (spec 6.3.3; compat §6.4).
+        JsonControlResponse(Timestamped<JsonControlResponse<'a>>) timestamped,
+        /// Type 4 to the device (spec 6.3.4).
+        Control(Control<'a>) binary,
+        /// Type 4 from the device (spec 6.3.4).
+        ControlResponse(ControlResponse<'a>) binary,
+        /// Type 102 to the gateway (spec 6.3.6).
+        SubDevAuthRequest(Timestamped<SubDevAuthRequest<'a>>) timestamped,
+        /// The gateway's answer without a timestamp: type 102 (spec 6.3.6).
+        SubDevResponse(SubDevResponse<'a>) json,
+        /// Type 104 to the gateway (spec 6.3.8).
+        SubDevScriptControl(SubDevScriptControl<'a>) binary,
+        /// Type 104 from the gateway (spec 6.3.8).
+        SubDevScriptControlResponse(SubDevScriptControlResponse<'a>) binary,
+        /// Type 105 to the gateway (spec 6.3.9).
+        AddSubDevRequest(Timestamped<AddSubDevRequest<'a>>) timestamped,
+        /// The gateway's answer with a timestamp: type 105 (spec 6.3.9).
+        TimestampedSubDevResponse(Timestamped<SubDevResponse<'a>>) timestamped,
     }
 }
 
@@ -133,13 +256,13 @@ macro_rules! received {
     ([] $($sent:tt)*) => { $($sent)* };
 }
 
-/// Parses a row's body: with the row's own function, else [`LanBody::parse_body`].
+/// Parses a row's body: with the row's own function, else [`BodyCodec::parse_body`].
 macro_rules! parse_row {
     ([$parse:path] $plaintext:ident) => {
         $parse($plaintext)?
     };
     ([] $plaintext:ident) => {
-        LanBody::parse_body($plaintext)?
+        BodyCodec::parse_body($plaintext)?
     };
 }
 
@@ -226,6 +349,54 @@ macro_rules! lan_messages {
                 Self::KINDS.iter().find(|k| k.name == name).copied()
             }
 
+            /// The body type the message named `name` carries (see [`Self::name`]); `None`
+            /// for `"other"` and unknown names.
+            #[must_use]
+            pub fn body_kind(name: &str) -> Option<LanBodyKind> {
+                match name {
+                    $( $name => Some(<$ty as BodyCodec<$lt>>::KIND), )+
+                    _ => None,
+                }
+            }
+
+            /// The body, by its type ([`LanBody`]); `None` for [`Other`](Self::Other).
+            #[must_use]
+            pub fn into_body(self) -> Option<LanBody<$lt>> {
+                match self {
+                    $( Self::$variant(m) => Some(BodyCodec::into_body(m)), )+
+                    Self::Other { .. } => None,
+                }
+            }
+
+            /// The message `kind` (found by its name, one of [`Self::KINDS`]) carrying `body`.
+            ///
+            /// # Errors
+            /// [`Error::BodyMismatch`] when that message carries another body type, or no
+            /// LAN message has that name.
+            pub fn from_body(kind: MessageKind, body: LanBody<$lt>) -> crate::Result<Self> {
+                let mismatch = Error::BodyMismatch {
+                    message: kind.name,
+                    body: body.kind().name(),
+                };
+                match kind.name {
+                    $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
+                    _ => Err(mismatch),
+                }
+            }
+
+            /// Whether the message `name`'s body is JSON and whether its plaintext starts with
+            /// the timestamp, from its body type's shape (for the type table's test).
+            #[cfg(test)]
+            pub(crate) fn body_layout(name: &str) -> Option<(bool, bool)> {
+                match name {
+                    $( $name => Some((
+                        <$ty as BodyCodec<$lt>>::STYLE.is_some(),
+                        <$ty as BodyCodec<$lt>>::TIMESTAMP,
+                    )), )+
+                    _ => None,
+                }
+            }
+
             /// The whitespace a shipped peer writes the JSON of the message `name` in (its body's
             /// [`JsonBody::STYLE`]); `None` for binary bodies, `"other"` and unknown names.
             ///
@@ -238,7 +409,7 @@ macro_rules! lan_messages {
             #[must_use]
             pub fn json_style(name: &str) -> Option<Style> {
                 match name {
-                    $( $name => <$ty as LanBody<$lt>>::STYLE, )+
+                    $( $name => <$ty as BodyCodec<$lt>>::STYLE, )+
                     _ => None,
                 }
             }
@@ -253,7 +424,7 @@ macro_rules! lan_messages {
             /// these types).
             pub fn emit(&self) -> crate::Result<Vec<u8>> {
                 match self {
-                    $( Self::$variant(m) => LanBody::emit_body(m), )+
+                    $( Self::$variant(m) => BodyCodec::emit_body(m), )+
                     Self::Other { plaintext, .. } => Ok(plaintext.to_vec()),
                 }
             }
@@ -416,5 +587,67 @@ impl Message<'_> {
     /// 3 otherwise).
     pub fn enc_type(&self) -> EncType {
         crate::table::lookup(crate::Magic::Lan, self.packet_type(), self.direction()).enc_type
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// Every message goes to its body type and back (`into_body` gives the kind `body_kind`
+    /// names, `from_body` rebuilds the very message), a body of any other type is refused with
+    /// a typed error, and the two type-3/103 requests share one body type.
+    #[test]
+    fn bodies_round_trip_and_refuse_other_types() {
+        let ctl = [1, 0, 0, 0, 0xea, 3, 0, 0, 1, 0, 0, 0, b'{', b'}'];
+        let json_ctl = b"\x01\0\0\0{\"cmd\":5,\"feedid\":\"12\",\"data\":{\"streams\":[]}}";
+        let samples = [
+            parse(PacketType::ScriptControl, &ctl, Direction::ToDevice).unwrap(),
+            parse(
+                PacketType::Scan,
+                br#"{"cmd":2,"uuid":"5708AB","status":0}"#,
+                Direction::ToDevice,
+            )
+            .unwrap(),
+            parse(PacketType::JsonControl, json_ctl, Direction::ToDevice).unwrap(),
+            parse(PacketType::SubDevJsonControl, json_ctl, Direction::ToDevice).unwrap(),
+            parse(
+                PacketType::JsonControl,
+                b"\x01\0\0\0{\"code\":0}",
+                Direction::FromDevice,
+            )
+            .unwrap(),
+        ];
+        for m in &samples {
+            let kind = Message::from_name(m.name()).unwrap();
+            let body = m.clone().into_body().unwrap();
+            assert_eq!(Message::body_kind(m.name()), Some(body.kind()));
+            assert_eq!(Message::from_body(kind, body.clone()).as_ref(), Ok(m));
+            for other in &samples {
+                let b = other.clone().into_body().unwrap();
+                if b.kind() != body.kind() {
+                    assert_eq!(
+                        Message::from_body(kind, b.clone()),
+                        Err(Error::BodyMismatch {
+                            message: kind.name,
+                            body: b.kind().name()
+                        })
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            Message::body_kind("json_control"),
+            Message::body_kind("subdev_json_control")
+        );
+        assert!(
+            Message::KINDS
+                .iter()
+                .all(|k| Message::body_kind(k.name).is_some())
+        );
+        assert_eq!(Message::body_kind("other"), None);
+        let other = parse(PacketType::from(200), &ctl, Direction::ToDevice).unwrap();
+        assert_eq!(other.into_body(), None);
     }
 }

@@ -4,18 +4,24 @@
 //! header type, who sends it, its variant and body type and the stable name tools print
 //! ([`WanMessage::name`]). The enum, [`WanMessage::parse`], [`WanMessage::packet_type`],
 //! [`WanMessage::direction`], [`WanMessage::buffer_len`], [`WanMessage::emit`],
-//! [`WanMessage::KINDS`] and the WAN body kinds of the [type table](crate::table) are generated
-//! from that list, so they cannot disagree.
+//! [`WanMessage::KINDS`], the body-type view ([`WanMessage::into_body`],
+//! [`WanMessage::from_body`]) and the WAN body kinds of the [type table](crate::table) are
+//! generated from that list, so they cannot disagree.
 //!
 //! Adding a WAN message takes:
 //! 1. a [`PacketType`] variant in `codes.rs`, if the number is new;
-//! 2. its body: a `body_view!` with `repr` (fixed fields) or a view and a repr with `parse`,
-//!    `buffer_len` and `emit` (variable tail), re-exported from [`wan`](crate::wan), and its
-//!    type in the `wan_body!` list below (a body type already used: nothing);
+//! 2. if its body type is new: a `body_view!` with `repr` (fixed fields) or a view and a repr
+//!    with `parse`, `buffer_len` and `emit` (variable tail), re-exported from
+//!    [`wan`](crate::wan), its variant in the `wan_bodies!` list below ([`WanBody`]), and in
+//!    joylink-cli an arm for it in `body.rs` (both ways) and a sample in `tests/kinds.rs`
+//!    (the compiler and that test fail until they exist);
 //! 3. one row in `wan_messages!` below: `(Type, Up | Down | Either) => Variant(Body), "name";`
-//!    (the enctype rule, the accesskey for type 9 only, is the table's and needs nothing);
-//! 4. in joylink-cli: the variant in `body.rs`'s `wan_body` arm of its body type, the name in
-//!    `wan_plaintext`'s, and a sample in `tests/kinds.rs` (which fails until all three exist).
+//!    (the enctype rule, the accesskey for type 9 only, is the table's and needs nothing).
+//!
+//! A message whose body type exists takes only 1 and 3: tools match on [`WanBody`]
+//! ([`WanMessage::into_body`], [`WanMessage::body_kind`], [`WanMessage::from_body`]), never on
+//! the message, and joylink-cli's round-trip test builds each message's sample from its body
+//! type's.
 
 use super::{
     AsyncResult, AuthRequest, AuthResponse, CodeResponse, Control, Heartbeat, InfoFetch,
@@ -23,62 +29,173 @@ use super::{
     TaskReportResponse, TimerMessage, Timestamped,
 };
 use crate::table::MessageKind;
-use crate::{Direction, PacketType, Result};
+use crate::{Direction, Error, PacketType, Result};
 
 /// What [`WanMessage`] needs of a body type: parse from the plaintext (given who sent it), its
-/// length, and emit. One blanket per shape of body, so declaring a message needs no code here.
-trait WanBody<'a>: Sized {
+/// length, emit, and its place in [`WanBody`]. Generated for each type of the `wan_bodies!`
+/// list, so declaring a message needs no code here.
+trait BodyCodec<'a>: Sized {
+    const KIND: WanBodyKind;
     fn parse_body(plaintext: &'a [u8], direction: Direction) -> Result<Self>;
     fn body_len(&self) -> Result<usize>;
     fn emit_body(&self, buf: &mut [u8]) -> Result<usize>;
+    fn into_body(self) -> WanBody<'a>;
+    fn from_body(body: WanBody<'a>) -> Option<Self>;
 }
 
-/// The bodies whose `parse` needs only the bytes and whose length is known up front.
-macro_rules! wan_body {
-    ($( $ty:ty ),+ $(,)?) => {$(
-        impl<'a> WanBody<'a> for $ty {
-            fn parse_body(plaintext: &'a [u8], _: Direction) -> Result<Self> {
-                Self::parse(plaintext)
-            }
-            fn body_len(&self) -> Result<usize> {
-                Ok(self.buffer_len())
-            }
-            fn emit_body(&self, buf: &mut [u8]) -> Result<usize> {
-                self.emit(buf)
+/// A body's `buffer_len`, whether it is known up front (`usize`) or can fail (type 13).
+trait IntoLen {
+    fn into_len(self) -> Result<usize>;
+}
+
+impl IntoLen for usize {
+    fn into_len(self) -> Result<usize> {
+        Ok(self)
+    }
+}
+
+impl IntoLen for Result<usize> {
+    fn into_len(self) -> Result<usize> {
+        self
+    }
+}
+
+/// A body's `parse`: from the bytes alone, or (`by direction`) also from who sent it.
+macro_rules! parse_body {
+    ([] $plaintext:ident, $direction:ident) => {{
+        let _ = $direction;
+        Self::parse($plaintext)
+    }};
+    ([direction] $plaintext:ident, $direction:ident) => {
+        Self::parse($plaintext, $direction)
+    };
+}
+
+/// Generates [`WanBody`], [`WanBodyKind`] and each body type's [`BodyCodec`] from one list:
+/// `Variant(BodyType)`, then `by direction` when the body's `parse` needs who sent it.
+macro_rules! wan_bodies {
+    (
+        $(#[$attr:meta])*
+        pub enum $enum:ident<$lt:lifetime> {
+            $( $(#[$doc:meta])* $variant:ident($ty:ty) $(by $by:ident)?, )+
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $enum<$lt> {
+            $( $(#[$doc])* $variant($ty), )+
+        }
+
+        /// The body types of [`WanBody`], without their values: what a message named by
+        /// [`WanMessage::body_kind`] carries.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum WanBodyKind {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl WanBodyKind {
+            /// The body type's name (`"Control"`, `"CodeResponse"`), as the type is called.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( Self::$variant => stringify!($variant), )+
+                }
             }
         }
-    )+};
+
+        impl<$lt> $enum<$lt> {
+            /// Which body type this is.
+            #[must_use]
+            pub const fn kind(&self) -> WanBodyKind {
+                match self {
+                    $( Self::$variant(_) => WanBodyKind::$variant, )+
+                }
+            }
+        }
+
+        $(
+            impl<$lt> BodyCodec<$lt> for $ty {
+                const KIND: WanBodyKind = WanBodyKind::$variant;
+                fn parse_body(plaintext: &$lt [u8], direction: Direction) -> Result<Self> {
+                    parse_body!([$($by)?] plaintext, direction)
+                }
+                fn body_len(&self) -> Result<usize> {
+                    IntoLen::into_len(self.buffer_len())
+                }
+                fn emit_body(&self, buf: &mut [u8]) -> Result<usize> {
+                    self.emit(buf)
+                }
+                fn into_body(self) -> $enum<$lt> {
+                    $enum::$variant(self)
+                }
+                fn from_body(body: $enum<$lt>) -> Option<Self> {
+                    match body {
+                        $enum::$variant(b) => Some(b),
+                        _ => None,
+                    }
+                }
+            }
+        )+
+    };
 }
 
-wan_body!(
-    AuthRequest,
-    AuthResponse,
-    Heartbeat,
-    CodeResponse,
-    Timestamped<&'a [u8]>,
-    Control<'a>,
-    AsyncResult<'a>,
-    InfoFetch<'a>,
-    TaskReport<'a>,
-    TaskReportResponse,
-    SubDevHeartbeat<'a>,
-    SubDevControl<'a>,
-    SubDevUpload<'a>,
-    SubDevUploadResponse<'a>,
-    SubDevUnbind<'a>,
-);
-
-/// Type 13 carries both directions' timer messages; its biz_code (checked against the
-/// direction) picks the message, and the encoder refuses some values (spec chapter 10).
-impl<'a> WanBody<'a> for TimerMessage<'a> {
-    fn parse_body(plaintext: &'a [u8], direction: Direction) -> Result<Self> {
-        Self::parse(plaintext, direction)
-    }
-    fn body_len(&self) -> Result<usize> {
-        self.buffer_len()
-    }
-    fn emit_body(&self, buf: &mut [u8]) -> Result<usize> {
-        self.emit(buf)
+wan_bodies! {
+    /// A WAN message's body by its *type*, whichever message carries it: the five messages
+    /// with a `ts ‖ JSON` body are all [`WanBody::Timestamped`], the four type-11 envelopes
+    /// [`WanBody::Control`]. Tools that print or read bodies match on this, so a new message
+    /// whose body type exists needs no code of theirs ([`WanMessage::into_body`],
+    /// [`WanMessage::from_body`]).
+    ///
+    /// ```
+    /// use joylink_wire::wan::{Control, WanBody, WanBodyKind, WanMessage};
+    /// use joylink_wire::BizCode;
+    /// let c = Control { timestamp: 7, biz_code: BizCode::Control, serial: 1, data: b"{}" };
+    /// let kind = WanMessage::from_name("video_request").unwrap();
+    /// let m = WanMessage::from_body(kind, WanBody::Control(c.clone()))?;
+    /// assert_eq!(m, WanMessage::VideoRequest(c.clone()));
+    /// assert_eq!(m.into_body(), Some(WanBody::Control(c.clone())));
+    /// assert_eq!(WanMessage::body_kind("control_response"), Some(WanBodyKind::Control));
+    /// // A body of another type is refused, not coerced.
+    /// let hb = WanMessage::from_name("heartbeat").unwrap();
+    /// assert!(WanMessage::from_body(hb, WanBody::Control(c)).is_err());
+    /// # Ok::<(), joylink_wire::Error>(())
+    /// ```
+    pub enum WanBody<'a> {
+        /// Type 9 up (spec 7.3.1).
+        AuthRequest(AuthRequest),
+        /// Type 9 down (spec 7.3.2).
+        AuthResponse(AuthResponse),
+        /// Type 10 up (spec 7.3.3).
+        Heartbeat(Heartbeat),
+        /// `ts ‖ code`: the answers to 10, 12 and 110 (spec 7.3.4/6/16).
+        CodeResponse(CodeResponse),
+        /// `ts ‖` JSON: upload and OTA (spec 7.3.5, 9.5, 9.6).
+        Timestamped(Timestamped<&'a [u8]>),
+        /// `ts ‖ biz_code ‖ serial ‖ data`: types 11, 200, 201 (spec 7.3.7–12, 7.3.25/26).
+        Control(Control<'a>),
+        /// Type 14 (spec 12).
+        AsyncResult(AsyncResult<'a>),
+        /// Type 15 both ways (spec 7.3.27/28).
+        InfoFetch(InfoFetch<'a>),
+        /// Type 16 up (spec 7.3.13).
+        TaskReport(TaskReport<'a>),
+        /// Type 16 down (spec 7.3.14).
+        TaskReportResponse(TaskReportResponse),
+        /// Type 110 up (spec 7.3.15).
+        SubDevHeartbeat(SubDevHeartbeat<'a>),
+        /// Type 111 both ways (spec 7.3.19–22).
+        SubDevControl(SubDevControl<'a>),
+        /// Type 112 up (spec 7.3.17).
+        SubDevUpload(SubDevUpload<'a>),
+        /// Type 112 down (spec 7.3.18).
+        SubDevUploadResponse(SubDevUploadResponse<'a>),
+        /// Type 113 both ways (spec 7.3.23/24).
+        SubDevUnbind(SubDevUnbind<'a>),
+        /// Type 13 either way: its biz_code picks the timer message and the direction
+        /// (spec chapter 10).
+        Timer(TimerMessage<'a>) by direction,
     }
 }
 
@@ -165,7 +282,7 @@ macro_rules! wan_messages {
             ) -> Result<Self> {
                 Ok(match (packet_type, direction) {
                     $( (PacketType::$t, dir!(pat $d)) => {
-                        Self::$variant(WanBody::parse_body(plaintext, direction)?)
+                        Self::$variant(BodyCodec::parse_body(plaintext, direction)?)
                     } )+
                     (packet_type, direction) => Self::Other {
                         packet_type,
@@ -210,6 +327,41 @@ macro_rules! wan_messages {
                 Self::KINDS.iter().find(|k| k.name == name).copied()
             }
 
+            /// The body type the message named `name` carries (see [`Self::name`]); `None`
+            /// for `"other"` and unknown names.
+            #[must_use]
+            pub fn body_kind(name: &str) -> Option<WanBodyKind> {
+                match name {
+                    $( $name => Some(<$ty as BodyCodec<$lt>>::KIND), )+
+                    _ => None,
+                }
+            }
+
+            /// The body, by its type ([`WanBody`]); `None` for [`Other`](Self::Other).
+            #[must_use]
+            pub fn into_body(self) -> Option<WanBody<$lt>> {
+                match self {
+                    $( Self::$variant(m) => Some(BodyCodec::into_body(m)), )+
+                    Self::Other { .. } => None,
+                }
+            }
+
+            /// The message `kind` (found by its name, one of [`Self::KINDS`]) carrying `body`.
+            ///
+            /// # Errors
+            /// [`Error::BodyMismatch`] when that message carries another body type, or no
+            /// WAN message has that name.
+            pub fn from_body(kind: MessageKind, body: WanBody<$lt>) -> Result<Self> {
+                let mismatch = Error::BodyMismatch {
+                    message: kind.name,
+                    body: body.kind().name(),
+                };
+                match kind.name {
+                    $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
+                    _ => Err(mismatch),
+                }
+            }
+
             /// Bytes [`Self::emit`] writes.
             ///
             /// # Errors
@@ -217,7 +369,7 @@ macro_rules! wan_messages {
             /// other body has a length.
             pub fn buffer_len(&self) -> Result<usize> {
                 match self {
-                    $( Self::$variant(m) => WanBody::body_len(m), )+
+                    $( Self::$variant(m) => BodyCodec::body_len(m), )+
                     Self::Other { plaintext, .. } => Ok(plaintext.len()),
                 }
             }
@@ -229,7 +381,7 @@ macro_rules! wan_messages {
             /// encoding errors (nothing written).
             pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
                 match self {
-                    $( Self::$variant(m) => WanBody::emit_body(m, buf), )+
+                    $( Self::$variant(m) => BodyCodec::emit_body(m, buf), )+
                     Self::Other { plaintext: b, .. } => {
                         let out = super::room(b.len(), buf)?;
                         out.copy_from_slice(b);
@@ -382,6 +534,62 @@ mod tests {
                 len: 4
             })
         );
+    }
+
+    /// Every declared message goes to its body type and back: `into_body` gives the kind
+    /// `body_kind` names, `from_body` rebuilds the very message, and every other body type is
+    /// refused with a typed error (built from the message's own parse of a valid plaintext).
+    #[test]
+    fn bodies_round_trip_and_refuse_other_types() {
+        let ctl = [1, 0, 0, 0, 0xea, 3, 0, 0, 1, 0, 0, 0];
+        let hb = [1, 0, 0, 0, 8, 0, 1, 0];
+        let samples = [
+            WanMessage::parse(PacketType::CloudControl, &ctl, Direction::ToDevice).unwrap(),
+            WanMessage::parse(PacketType::VideoResponse, &ctl, Direction::FromDevice).unwrap(),
+            WanMessage::parse(PacketType::Heartbeat, &hb, Direction::FromDevice).unwrap(),
+            WanMessage::parse(PacketType::Heartbeat, &hb, Direction::ToDevice).unwrap(),
+            WanMessage::parse(PacketType::Upload, &hb, Direction::FromDevice).unwrap(),
+        ];
+        for m in &samples {
+            let kind = WanMessage::from_name(m.name()).unwrap();
+            let body = m.clone().into_body().unwrap();
+            assert_eq!(WanMessage::body_kind(m.name()), Some(body.kind()));
+            assert_eq!(WanMessage::from_body(kind, body.clone()).as_ref(), Ok(m));
+            for other in &samples {
+                let b = other.clone().into_body().unwrap();
+                if b.kind() != body.kind() {
+                    assert_eq!(
+                        WanMessage::from_body(kind, b.clone()),
+                        Err(Error::BodyMismatch {
+                            message: kind.name,
+                            body: b.kind().name()
+                        })
+                    );
+                }
+            }
+        }
+        // Every declared name has a body type; "other" and unknown names have none, and a
+        // name of no WAN message is refused.
+        assert!(
+            WanMessage::KINDS
+                .iter()
+                .all(|k| WanMessage::body_kind(k.name).is_some())
+        );
+        assert_eq!(WanMessage::body_kind("other"), None);
+        let stray = MessageKind {
+            name: "scan_request",
+            ..WanMessage::KINDS[0]
+        };
+        let body = samples[0].clone().into_body().unwrap();
+        assert!(matches!(
+            WanMessage::from_body(stray, body),
+            Err(Error::BodyMismatch {
+                message: "scan_request",
+                body: "Control"
+            })
+        ));
+        let other = WanMessage::parse(PacketType::ModelCode, &hb, Direction::FromDevice).unwrap();
+        assert_eq!(other.into_body(), None);
     }
 
     /// One strictness rule: a body with a variable tail parses through its view, so a body too
