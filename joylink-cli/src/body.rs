@@ -360,9 +360,10 @@ fn lan_body(
         };
     let sent_as = (msg.packet_type(), msg.direction());
     match msg.into_body() {
-        Some(LanBody::Control(c)) => script(c.timestamp, c.biz_code, c.serial, "cmd", c.data),
-        Some(LanBody::ControlResponse(c)) => {
-            script(c.timestamp, c.biz_code, c.serial, "resp", c.resp)
+        // `cmd[]` of a request, `resp[]` of a reply (spec 6.3.4).
+        Some(LanBody::Control(c)) => {
+            let name = script_data_name(Some(sent_as.1));
+            script(c.timestamp, c.biz_code, c.serial, name, c.data)
         }
         Some(LanBody::SubDevScriptControl(c)) => {
             subdev(c.timestamp, c.biz_code, c.serial, &c.feed_id, "cmd", c.cmd)
@@ -398,6 +399,14 @@ fn other(with_ts: bool, direction: Direction, plaintext: &[u8]) -> Body {
     };
     obj.insert("data_hex".into(), Value::String(hex::encode(data)));
     Body::new("other", timestamp, obj)
+}
+
+/// The JSON name of a type-4 body's bytes: `cmd[]` to the device, `resp[]` from it (spec 6.3.4).
+fn script_data_name(direction: Option<Direction>) -> &'static str {
+    match direction {
+        Some(Direction::FromDevice) => "resp",
+        _ => "cmd",
+    }
 }
 
 /// `to_device` / `from_device`.
@@ -806,21 +815,13 @@ fn lan_plaintext(
     Ok(Some(match Message::body_kind(kind) {
         // Binary bodies (spec 6.3.4, 6.3.8).
         Some(LanBodyKind::Control) => {
-            let cmd = get_bytes(obj, "cmd")?;
+            // `cmd` of a request, `resp` of a reply, as `decode` prints them.
+            let data = get_bytes(obj, script_data_name(message.direction))?;
             emit(LanBody::Control(lan::Control {
                 timestamp: ts,
                 biz_code: biz()?,
                 serial: get_u32(obj, "serial")?,
-                data: &cmd,
-            }))?
-        }
-        Some(LanBodyKind::ControlResponse) => {
-            let resp = get_bytes(obj, "resp")?;
-            emit(LanBody::ControlResponse(lan::ControlResponse {
-                timestamp: ts,
-                biz_code: biz()?,
-                serial: get_u32(obj, "serial")?,
-                resp: &resp,
+                data: &data,
             }))?
         }
         Some(LanBodyKind::SubDevScriptControl) => {

@@ -17,6 +17,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{joylink, stdout_json, stdout_ok};
+use joylink::wire::Direction;
 use joylink::wire::lan::{LanBodyKind, Message};
 use joylink::wire::table::MessageKind;
 use joylink::wire::wan::{WanBodyKind, WanMessage};
@@ -54,11 +55,12 @@ fn lan_body_sample(kind: &MessageKind) -> Value {
             "data": {"streams": [{"stream_id": "switch", "current_value": "1"}]}}}),
         LanBodyKind::JsonControlResponse => json!({"json": {"code": 0, "data": [
             {"stream_id": "switch", "current_value": 0}]}}),
+        // `cmd` of a request, `resp` of a reply (spec 6.3.4).
+        LanBodyKind::Control if kind.direction == Some(Direction::FromDevice) => {
+            json!({"biz_code": 102, "serial": 9, "resp": "{\"code\":0}"})
+        }
         LanBodyKind::Control => {
             json!({"biz_code": 1002, "serial": 9, "cmd": "{\"streams\":[]}"})
-        }
-        LanBodyKind::ControlResponse => {
-            json!({"biz_code": 102, "serial": 9, "resp": "{\"code\":0}"})
         }
         LanBodyKind::SubDevAuthRequest => json!({"json": sub}),
         LanBodyKind::SubDevResponse | LanBodyKind::TimestampedSubDevResponse => sub_answer,

@@ -4,6 +4,7 @@
 //! is one C struct prefix in the SDK, so it is declared, read and written in one place.
 
 use crate::codec::{Reader, Writer, room};
+use crate::view::body_view;
 use crate::{BizCode, Result};
 
 /// The three leading fields of a control-style body (12 bytes, [`CONTROL_HEADER_LEN`]).
@@ -71,20 +72,48 @@ impl ControlHeader {
         w.u32_le(self.serial)
     }
 
-    /// Splits a body into its header and everything after it (`cmd[]`/`resp[]`).
-    pub(crate) fn parse(bytes: &[u8]) -> Result<(Self, &[u8])> {
-        let mut r = Reader::new(bytes);
-        let header = Self::read(&mut r)?;
-        Ok((header, r.rest()))
-    }
-
-    /// Writes header ‖ `data`, or fails with `BufferTooSmall` before writing anything.
-    pub(crate) fn emit(&self, data: &[u8], buf: &mut [u8]) -> Result<usize> {
+    /// Writes header ‖ `data` (the body of [`Control`] and the start of the longer control-style
+    /// bodies), or fails with `BufferTooSmall` before writing anything; returns the bytes written.
+    ///
+    /// ```
+    /// use joylink_wire::{BizCode, ControlHeader};
+    /// let mut buf = [0u8; 14];
+    /// let n = ControlHeader::new(1, BizCode::ControlResponse, 7).emit(b"{}", &mut buf)?;
+    /// assert_eq!(&buf[..n], &[1, 0, 0, 0, 102, 0, 0, 0, 7, 0, 0, 0, b'{', b'}']);
+    /// # Ok::<(), joylink_wire::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
+    pub fn emit(&self, data: &[u8], buf: &mut [u8]) -> Result<usize> {
         let mut w = Writer::new(room(Self::LEN.saturating_add(data.len()), buf)?);
         self.write(&mut w)?;
         w.put(data)?;
         Ok(w.written())
     }
+}
+
+body_view! {
+    /// The zero-copy view of a control-style body, the one declaration of its layout
+    /// (`timestamp u32, biz_code u32, serial u32, cmd[]/resp[]`, little-endian): LAN type 4
+    /// (spec 6.3.4, re-exported as `lan::ControlBody`) and WAN types 11, 200 and 201 (spec 7.3.7–
+    /// 7.3.12, 7.3.25/26, re-exported as `wan::ControlBody`). [`Control::parse`] reads through it.
+    ///
+    /// After [`ControlBody::new_checked`] no getter panics; no setter invalidates
+    /// [`ControlBody::check_len`].
+    pub struct ControlBody, min_len = CONTROL_HEADER_LEN;
+    ints {
+        /// The sender's time (the plaintext's 4-byte timestamp *is* this field).
+        timestamp, set_timestamp: u32 as u32 @ 0,
+        /// What is asked (1002 control, 1004 snapshot, 1050 recipe) or answered (102, 104, 150).
+        biz_code, set_biz_code: BizCode as u32 @ 4,
+        /// The requester's sequence number, echoed in the answer.
+        serial, set_serial: u32 as u32 @ 8,
+    }
+    texts {}
+    tail
+        /// `cmd[]` (request) or `resp[]` (answer): everything after the fixed part.
+        data, data_mut @ CONTROL_HEADER_LEN;
 }
 
 /// A control-style body: a [`ControlHeader`] and the opaque bytes after it. One type for the
@@ -127,12 +156,13 @@ impl<'a> Control<'a> {
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 12 bytes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let (h, data) = ControlHeader::parse(bytes)?;
+        // Through the body's one layout declaration, the view (one strictness rule).
+        let view = ControlBody::new_checked(bytes)?;
         Ok(Self {
-            timestamp: h.timestamp,
-            biz_code: h.biz_code,
-            serial: h.serial,
-            data,
+            timestamp: view.timestamp(),
+            biz_code: view.biz_code(),
+            serial: view.serial(),
+            data: view.data(),
         })
     }
 
@@ -172,7 +202,11 @@ mod tests {
 
     #[test]
     fn parse_and_emit() {
-        let (h, data) = ControlHeader::parse(&BODY).unwrap();
+        let c = Control::parse(&BODY).unwrap();
+        let (h, data) = (
+            ControlHeader::new(c.timestamp, c.biz_code, c.serial),
+            c.data,
+        );
         assert_eq!(
             h,
             ControlHeader {
@@ -191,15 +225,15 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(
-            ControlHeader::parse(&BODY[..10]),
+            Control::parse(&BODY[..10]),
             Err(Error::Truncated {
-                needed: 4,
-                available: 2
+                needed: 12,
+                available: 10
             })
         );
         let mut out = [0xa5u8; 13];
         assert_eq!(
-            ControlHeader::parse(&BODY).unwrap().0.emit(b"ok", &mut out),
+            ControlHeader::new(1, BizCode::Snapshot, 9).emit(b"ok", &mut out),
             Err(Error::BufferTooSmall {
                 needed: 14,
                 available: 13

@@ -5,13 +5,13 @@
 //! | 1 | [`ScanRequest`] | [`ScanResponse`] | 0 / 0 |
 //! | 2 | [`WriteKeyRequest`] | [`WriteKeyResponse`] | 2 / 0 |
 //! | 3 | [`JsonControlRequest`] | [`JsonControlResponse`] (sent as **type 4**) | 3 / 3 |
-//! | 4 | [`Control`] | [`ControlResponse`] | 3 / 3 |
+//! | 4 | [`Control`] (`cmd[]`) | [`Control`] (`resp[]`) | 3 / 3 |
 //! | 102 | [`SubDevAuthRequest`] | [`SubDevResponse`] | 2 / 0 |
 //! | 103 | [`JsonControlRequest`] with `feedid` | [`JsonControlResponse`] (sent as type 4) | 3 / 3 |
 //! | 104 | [`SubDevScriptControl`] | [`SubDevScriptControlResponse`] | 3 / 3, inner layer sub-device key |
 //! | 105 | [`AddSubDevRequest`] | [`SubDevResponse`] | 3 / 3 |
 //!
-//! The binary bodies of types 4 and 104 are zero-copy views ([`ScriptBody`],
+//! The binary bodies of types 4 and 104 are zero-copy views ([`ControlBody`],
 //! [`SubDevScriptBody`]) and plain reprs with `parse`/`emit`/`buffer_len`; they need neither
 //! `alloc` nor `json`. The JSON bodies, [`parse`] and [`Message`] are behind the `json` feature:
 //! they borrow strings from the plaintext (`Cow<'a, str>`), ignore unknown keys, and name a
@@ -40,7 +40,8 @@ pub use crate::Timestamped;
 pub use quirk::Quirk;
 
 pub use crate::Control;
-pub use script_control::{ControlResponse, ScriptBody, is_script_response};
+pub use crate::control_header::ControlBody;
+pub use script_control::is_script_response;
 pub use subdev_script::{
     ResponseLayout, SUBDEV_SCRIPT_FIXED_LEN, SubDevScriptBody, SubDevScriptControl,
     SubDevScriptControlResponse,

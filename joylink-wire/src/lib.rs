@@ -44,7 +44,7 @@ pub use codes::{
     BizCode, EncType, HardwareError, MAGIC_LAN, MAGIC_WAN, Magic, PacketType, ResponseCode,
     UnknownCode,
 };
-pub use control_header::{CONTROL_HEADER_LEN, Control, ControlHeader};
+pub use control_header::{CONTROL_HEADER_LEN, Control, ControlBody, ControlHeader};
 pub use crc::{Crc16, CrcPolicy, crc16};
 pub use direction::Direction;
 pub use error::{Error, Result};

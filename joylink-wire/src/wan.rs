@@ -52,6 +52,7 @@ pub mod timer;
 mod video;
 
 pub use crate::Control;
+pub use crate::control_header::ControlBody;
 pub use crate::timestamped::{Timestamped, TimestampedBody, TimestampedPayload};
 pub use async_result::{
     ASYNC_RESULT_HEADER_LEN, ASYNC_TEXT_LEN, AsyncResult, AsyncResultBody, ControlType,
@@ -60,7 +61,6 @@ pub use auth::{
     AuthRequest, AuthRequestBody, AuthRequestOpt, AuthResponse, AuthResponseBody, AuthResponseOpt,
     SESSION_KEY_LEN,
 };
-pub use control::ControlBody;
 pub use firmware_crc::{FIRMWARE_CRC32_POLY, FirmwareCrc32, firmware_crc32};
 pub use heartbeat::{CodeResponse, CodeResponseBody, Heartbeat, HeartbeatBody};
 pub use info::{INFO_FETCH_HEADER_LEN, InfoFetch, InfoFetchBody};

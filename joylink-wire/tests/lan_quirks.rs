@@ -51,7 +51,7 @@ fn control_response_layout_under_type_3() {
     };
     assert_eq!((r.timestamp, r.serial), (ts, serial));
     assert_eq!(r.biz_code.value(), 102);
-    assert_eq!(r.resp, json);
+    assert_eq!(r.data, json);
 }
 
 /// compat §16.1: the HiFlying port's type-3 reply is bare JSON, no timestamp.

@@ -263,7 +263,7 @@ fn check_fields(m: &Message<'_>, v: &Value, list: &[Value]) {
                 BizCode::ControlResponse | BizCode::SnapshotResponse
             ));
             assert_eq!(u64::from(c.serial), u64_field(&v["serial"]));
-            assert_eq!(c.resp, s(&v["snapshot"]).as_bytes());
+            assert_eq!(c.data, s(&v["snapshot"]).as_bytes());
         }
         ("lan-15", Message::AddSubDevRequest(t)) => {
             assert_eq!(u64::from(t.timestamp), u64_field(&v["timestamp"]));

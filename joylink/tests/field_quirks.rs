@@ -61,7 +61,7 @@ fn hiflying_type_3_replies() {
     let Message::ScriptControlResponse(r) = got.message else {
         panic!()
     };
-    assert_eq!((r.serial, r.resp), (7, &json[..]));
+    assert_eq!((r.serial, r.data), (7, &json[..]));
 
     let bare = br#"{"code":0,"data":[{"stream_id":"power","current_value":"1"}]}"#;
     let mut q = sealed(PacketType::JsonControl, &mode, bare);

@@ -20,11 +20,10 @@ use joylink::lan::{
 use joylink_crypto::{KeyPair, LocalKey, Mode, PrivateKey, PublicKey};
 use joylink_test_vectors::{TestRng, Value, hex_field, vectors};
 use joylink_wire::lan::{
-    AddSubDevRequest, Control, ControlData, ControlResponse, DevType, JsonCommand,
-    JsonControlRequest, JsonControlResponse, LanControl, Message, ResponseLayout, ScanRequest,
-    ScanResponse, ScanStatus, Stream, StreamValue, SubDevAuthData, SubDevAuthRequest,
-    SubDevProtocol, SubDevResponse, Timestamped, TranType, WriteKeyData, WriteKeyRequest,
-    WriteKeyResponse,
+    AddSubDevRequest, Control, ControlData, DevType, JsonCommand, JsonControlRequest,
+    JsonControlResponse, LanControl, Message, ResponseLayout, ScanRequest, ScanResponse,
+    ScanStatus, Stream, StreamValue, SubDevAuthData, SubDevAuthRequest, SubDevProtocol,
+    SubDevResponse, Timestamped, TranType, WriteKeyData, WriteKeyRequest, WriteKeyResponse,
 };
 use joylink_wire::{BizCode, CrcPolicy, Direction, EncType, HEADER_LEN, PacketType, parse};
 
@@ -261,11 +260,11 @@ fn full_lan_exchange() {
     let got = receive(&mut p, &device_keys, Direction::ToDevice);
     assert_eq!(got.message, Message::ScriptControl(cmd));
     let snapshot = br#"{"code":0,"streams":[{"stream_id":"switch","current_value":"1"}]}"#;
-    let resp = ControlResponse {
+    let resp = Control {
         timestamp: 2_003,
         biz_code: BizCode::Control.response(),
         serial: 7,
-        resp: snapshot,
+        data: snapshot,
     };
     let mut p = transmit(&Message::ScriptControlResponse(resp), &device_keys);
     let got = receive(&mut p, &app_keys, Direction::FromDevice);
@@ -273,7 +272,7 @@ fn full_lan_exchange() {
         panic!()
     };
     assert_eq!(
-        (r.biz_code, r.serial, r.resp),
+        (r.biz_code, r.serial, r.data),
         (BizCode::ControlResponse, 7, &snapshot[..])
     );
 

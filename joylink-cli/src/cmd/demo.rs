@@ -488,11 +488,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         data: &cmd,
     };
     d.lan(app_dev, &Message::ScriptControl(c), &app_lan, &device_keys)?;
-    let r = joylink::wire::lan::ControlResponse {
+    let r = joylink::wire::lan::Control {
         timestamp: d.now(),
         biz_code: BizCode::Control.response(),
         serial,
-        resp: SNAPSHOT_ON,
+        data: SNAPSHOT_ON,
     };
     let answer = Message::ScriptControlResponse(r);
     d.lan(dev_app, &answer, &device_lan, &app_keys)?;

@@ -7,7 +7,7 @@ use core::net::SocketAddr;
 
 use joylink_crypto::{IvCompat, KeyIv, KeyPair, LocalKey, Mode, PublicKey, SharedSecret};
 use joylink_wire::lan::{
-    AddSubDevRequest, Control, ControlResponse, JsonControlRequest, Message, Quirk, ResponseLayout,
+    AddSubDevRequest, Control, JsonControlRequest, Message, Quirk, ResponseLayout,
     SUBDEV_SCRIPT_FIXED_LEN, ScanRequest, ScanStatus, SubDevAuthData, SubDevAuthRequest,
     SubDevProtocol, SubDevScriptControlResponse, Timestamped, WriteKeyData, WriteKeyRequest,
     is_script_response,
@@ -904,7 +904,7 @@ impl App {
         self.fresh_answer(now, from, plaintext)?;
         self.note(from, quirk);
         if is_script_response(plaintext) {
-            let r = ControlResponse::parse(plaintext)?;
+            let r = Control::parse(plaintext)?;
             let p = self
                 .take(|p| {
                     p.addr == from
@@ -914,7 +914,7 @@ impl App {
             let body = ResponseBody::Script {
                 biz_code: r.biz_code,
                 serial: r.serial,
-                resp: r.resp.to_vec(),
+                resp: r.data.to_vec(),
             };
             self.events.push_back(AppEvent::Response(p.handle, body));
             return Ok(());

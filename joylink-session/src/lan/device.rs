@@ -4,7 +4,9 @@ use core::net::SocketAddr;
 
 use joylink_crypto::{AccessKey, KeyPair, LocalKey, Mode, PublicKey};
 use joylink_wire::lan::{Control, SUBDEV_SCRIPT_FIXED_LEN, Style, SubDevScriptControl};
-use joylink_wire::{BizCode, CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType};
+use joylink_wire::{
+    BizCode, ControlHeader, CrcPolicy, EncType, HEADER_LEN, Header, Magic, PacketType,
+};
 
 use super::fixed::FixedStr;
 use super::replay::{ReplayPolicy, ReplayTable};
@@ -555,11 +557,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 put(&mut plain, 0, &ts.to_le_bytes())?;
                 put(&mut plain, 4, body)?
             }
+            // `control_resp` (spec 6.3.4): the one control-style layout, written by wire.
             RequestKind::Script { biz_code, serial } => {
-                put(&mut plain, 0, &ts.to_le_bytes())?;
-                put(&mut plain, 4, &biz_code.response().value().to_le_bytes())?;
-                put(&mut plain, 8, &serial.to_le_bytes())?;
-                put(&mut plain, 12, body)?
+                ControlHeader::new(ts, biz_code.response(), serial).emit(body, &mut plain)?
             }
             RequestKind::SubScript {
                 biz_code,
@@ -572,10 +572,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                     .and_then(Option::as_ref)
                     .ok_or(Error::State("sub-device removed"))?;
                 let inner_key = sub.localkey.clone().ok_or(Error::State("no sub key"))?;
-                put(&mut plain, 0, &ts.to_le_bytes())?;
-                put(&mut plain, 4, &biz_code.response().value().to_le_bytes())?;
-                put(&mut plain, 8, &serial.to_le_bytes())?;
-                put(&mut plain, 12, sub.feed_id.as_str().as_bytes())?;
+                // Spec 6.3.8: the control header, then the 32-byte feedid field.
+                ControlHeader::new(ts, biz_code.response(), serial)
+                    .emit(sub.feed_id.as_str().as_bytes(), &mut plain)?;
                 let region = plain
                     .get_mut(SUBDEV_SCRIPT_FIXED_LEN..)
                     .ok_or(Error::Capacity)?;
@@ -1000,9 +999,9 @@ mod tests {
         let key: LocalKey = "be4d957a4da771d609ab383e548014a0".parse().unwrap();
         let o = crate::sealing::open_plain(&mut out[..len], &Mode::LocalKey(&key), true).unwrap();
         assert_eq!(o.header.packet_type, PacketType::ScriptControl);
-        let c = joylink_wire::lan::ControlResponse::parse(o.plaintext).unwrap();
+        let c = joylink_wire::Control::parse(o.plaintext).unwrap();
         assert_eq!(
-            (c.timestamp, c.biz_code, c.serial, c.resp),
+            (c.timestamp, c.biz_code, c.serial, c.data),
             (6, BizCode::ControlResponse, 9, &b"{}"[..])
         );
         // Answering twice is refused.

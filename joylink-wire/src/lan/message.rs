@@ -25,7 +25,7 @@ use crate::lan::json_body::JsonBody;
 use crate::lan::json_control::{JsonControlRequest, JsonControlResponse};
 use crate::lan::printer::Style;
 use crate::lan::quirk::Quirk;
-use crate::lan::script_control::{ControlResponse, is_script_response};
+use crate::lan::script_control::is_script_response;
 use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
 use crate::lan::subdev_script::{SubDevScriptControl, SubDevScriptControlResponse};
 use crate::lan::write_key::{WriteKeyRequest, WriteKeyResponse};
@@ -201,10 +201,8 @@ lan_bodies! {
         JsonControlRequest(Timestamped<JsonControlRequest<'a>>) timestamped,
         /// The answer to 3 and 103 (spec 6.3.3; compat §6.4).
         JsonControlResponse(Timestamped<JsonControlResponse<'a>>) timestamped,
-        /// Type 4 to the device (spec 6.3.4).
+        /// Type 4 either way (spec 6.3.4): `cmd[]` to the device, `resp[]` from it.
         Control(Control<'a>) binary,
-        /// Type 4 from the device (spec 6.3.4).
-        ControlResponse(ControlResponse<'a>) binary,
         /// Type 102 to the gateway (spec 6.3.6).
         SubDevAuthRequest(Timestamped<SubDevAuthRequest<'a>>) timestamped,
         /// The gateway's answer without a timestamp: type 102 (spec 6.3.6).
@@ -491,7 +489,7 @@ lan_messages! {
         (JsonControl, Down) => JsonControl(Timestamped<JsonControlRequest<'a>>), "json_control";
         /// Type 4, device → app, a script reply (told from a JSON answer by
         /// [`is_script_response`](crate::lan::is_script_response)).
-        (ScriptControl, Up) => ScriptControlResponse(ControlResponse<'a>), "script_control_response",
+        (ScriptControl, Up) => ScriptControlResponse(Control<'a>), "script_control_response",
             if is_script_response;
         /// The answer to type 3 or 103: received as type 4 from shipped devices (compat §6.4), as
         /// type 3 / 103 from spec-following ones; sent as type 4.
@@ -562,7 +560,7 @@ pub fn parse_lenient(
             .and_then(|json| WriteKeyResponse::parse(json).ok())
             .map(|r| (Message::WriteKeyResponse(r), Quirk::WriteKeyPrefix)),
         PacketType::JsonControl if is_script_response(plaintext) => {
-            ControlResponse::parse(plaintext).ok().map(|r| {
+            Control::parse(plaintext).ok().map(|r| {
                 (
                     Message::ScriptControlResponse(r),
                     Quirk::ScriptLayoutUnderJsonType,

@@ -1,31 +1,13 @@
 //! Cloud control, snapshot and recipe dispatch with their answers, type 11 (spec 7.3.7–7.3.12;
 //! compat §7.4), and the same envelope for the video types 200/201 (spec 7.3.25, 7.3.26).
 
-use crate::view::body_view;
-use crate::{BizCode, CONTROL_HEADER_LEN};
-
-body_view! {
-    /// View of a type 11 body: `timestamp u32, biz_code u32, serial u32, cmd[]/resp[]`.
-    pub struct ControlBody, min_len = CONTROL_HEADER_LEN;
-    ints {
-        /// The sender's time.
-        timestamp, set_timestamp: u32 as u32 @ 0,
-        /// What is asked (1002 control, 1004 snapshot, 1050 recipe) or answered (102, 104, 150).
-        biz_code, set_biz_code: BizCode as u32 @ 4,
-        /// The cloud's sequence number, echoed in the answer.
-        serial, set_serial: u32 as u32 @ 8,
-    }
-    texts {}
-    tail
-        /// `cmd[]` (request) or `resp[]` (answer).
-        data, data_mut @ CONTROL_HEADER_LEN;
-}
+//!
+//! The body is [`Control`](crate::Control), its view [`ControlBody`](crate::ControlBody): one
+//! layout for LAN type 4 and WAN 11/200/201.
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::Control;
-    use crate::Error;
+    use crate::{BizCode, Control, ControlBody, Error};
 
     #[test]
     fn layout() {

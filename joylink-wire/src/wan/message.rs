@@ -598,7 +598,8 @@ mod tests {
     /// bytes as its view does.
     #[test]
     fn reprs_fail_as_their_views() {
-        use crate::lan::{ControlResponse, ScriptBody, SubDevScriptBody, SubDevScriptControl};
+        use crate::Control;
+        use crate::lan::{ControlBody, SubDevScriptBody, SubDevScriptControl};
         use crate::wan::{
             AsyncResultBody, InfoFetchBody, SubDevControlBody, SubDevHeartbeatBody,
             SubDevUnbindBody, SubDevUploadBody, SubDevUploadResponseBody, TaskReportBody,
@@ -628,7 +629,7 @@ mod tests {
         same_rule!(SubDevUploadResponse<'_>, SubDevUploadResponseBody);
         same_rule!(SubDevHeartbeat<'_>, SubDevHeartbeatBody);
         same_rule!(SubDevUnbind<'_>, SubDevUnbindBody);
-        same_rule!(ControlResponse<'_>, ScriptBody);
+        same_rule!(Control<'_>, ControlBody);
         same_rule!(SubDevScriptControl<'_>, SubDevScriptBody);
         let long = &zeros[..=SubDevUploadResponseBody::<&[u8]>::MIN_LEN];
         assert_eq!(

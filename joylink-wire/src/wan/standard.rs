@@ -15,8 +15,8 @@ use crate::lan::Stream;
 /// Control response, biz_code 102 (spec 13.4.2): result code, the snapshot after the change, and
 /// a message the APP shows.
 ///
-/// Not the binary type-4 [`lan::ControlResponse`](crate::lan::ControlResponse) (which may carry
-/// this document as its `resp[]`). Required: `code`; `streams` and `msg` are optional (a failure
+/// Not the binary type-4 reply [`lan::Control`](crate::lan::Control) (which may carry this
+/// document as its `resp[]`). Required: `code`; `streams` and `msg` are optional (a failure
 /// reply may carry only `code`/`msg`) and absent stays absent on output.
 ///
 /// ```
