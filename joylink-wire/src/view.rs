@@ -331,4 +331,52 @@ pub(crate) const fn tiles(fields: &[(usize, usize)], len: usize) -> bool {
     covered == len
 }
 
+/// Generates a message family's body-type enum (one variant per body *type*), its value-less
+/// kind enum with `name()`, and `kind()`: the part `lan_bodies!` and `wan_bodies!` share (each
+/// adds its network's codec per body type).
+macro_rules! body_family {
+    (
+        $(#[$attr:meta])*
+        pub enum $enum:ident<$lt:lifetime>;
+        $(#[$kattr:meta])*
+        pub enum $kind:ident;
+        { $( $(#[$doc:meta])* $variant:ident($ty:ty), )+ }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $enum<$lt> {
+            $( $(#[$doc])* $variant($ty), )+
+        }
+
+        $(#[$kattr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $kind {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl $kind {
+            /// The body type's name (`"Control"`, `"CodeResponse"`), as its variant is called.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( Self::$variant => stringify!($variant), )+
+                }
+            }
+        }
+
+        impl<$lt> $enum<$lt> {
+            /// Which body type this is.
+            #[must_use]
+            pub const fn kind(&self) -> $kind {
+                match self {
+                    $( Self::$variant(_) => $kind::$variant, )+
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use body_family;
 pub(crate) use body_view;

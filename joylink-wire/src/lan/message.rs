@@ -30,6 +30,7 @@ use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
 use crate::lan::subdev_script::{SubDevScriptControl, SubDevScriptControlResponse};
 use crate::lan::write_key::{WriteKeyRequest, WriteKeyResponse};
 use crate::table::MessageKind;
+use crate::view::body_family;
 use crate::{Direction, EncType, Error, PacketType};
 
 /// What [`Message`] needs of a body type: parse from the plaintext, the plaintext as a shipped
@@ -116,39 +117,13 @@ macro_rules! lan_bodies {
             $( $(#[$doc:meta])* $variant:ident($ty:ty) $shape:ident, )+
         }
     ) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum $enum<$lt> {
-            $( $(#[$doc])* $variant($ty), )+
-        }
-
-        /// The body types of [`LanBody`], without their values: what a message named by
-        /// [`Message::body_kind`] carries.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum LanBodyKind {
-            $( $(#[$doc])* $variant, )+
-        }
-
-        impl LanBodyKind {
-            /// The body type's name (`"Control"`, `"SubDevResponse"`), as its variant is called.
-            #[must_use]
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $( Self::$variant => stringify!($variant), )+
-                }
-            }
-        }
-
-        impl<$lt> $enum<$lt> {
-            /// Which body type this is.
-            #[must_use]
-            pub const fn kind(&self) -> LanBodyKind {
-                match self {
-                    $( Self::$variant(_) => LanBodyKind::$variant, )+
-                }
-            }
+        body_family! {
+            $(#[$attr])*
+            pub enum $enum<$lt>;
+            /// The body types of [`LanBody`], without their values: what a message named by
+            /// [`Message::body_kind`] carries.
+            pub enum LanBodyKind;
+            { $( $(#[$doc])* $variant($ty), )+ }
         }
 
         $(

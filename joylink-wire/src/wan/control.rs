@@ -49,11 +49,12 @@ mod tests {
             })
         );
         assert_eq!(raw, before);
+        // The repr refuses what its view refuses, with the view's error.
         assert_eq!(
             Control::parse(&bytes[..11]),
             Err(Error::Truncated {
-                needed: 4,
-                available: 3
+                needed: 12,
+                available: 11
             })
         );
     }

@@ -29,6 +29,7 @@ use super::{
     TaskReportResponse, TimerMessage, Timestamped,
 };
 use crate::table::MessageKind;
+use crate::view::body_family;
 use crate::{Direction, Error, PacketType, Result};
 
 /// What [`WanMessage`] needs of a body type: parse from the plaintext (given who sent it), its
@@ -80,39 +81,13 @@ macro_rules! wan_bodies {
             $( $(#[$doc:meta])* $variant:ident($ty:ty) $(by $by:ident)?, )+
         }
     ) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum $enum<$lt> {
-            $( $(#[$doc])* $variant($ty), )+
-        }
-
-        /// The body types of [`WanBody`], without their values: what a message named by
-        /// [`WanMessage::body_kind`] carries.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum WanBodyKind {
-            $( $(#[$doc])* $variant, )+
-        }
-
-        impl WanBodyKind {
-            /// The body type's name (`"Control"`, `"CodeResponse"`), as the type is called.
-            #[must_use]
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $( Self::$variant => stringify!($variant), )+
-                }
-            }
-        }
-
-        impl<$lt> $enum<$lt> {
-            /// Which body type this is.
-            #[must_use]
-            pub const fn kind(&self) -> WanBodyKind {
-                match self {
-                    $( Self::$variant(_) => WanBodyKind::$variant, )+
-                }
-            }
+        body_family! {
+            $(#[$attr])*
+            pub enum $enum<$lt>;
+            /// The body types of [`WanBody`], without their values: what a message named by
+            /// [`WanMessage::body_kind`] carries.
+            pub enum WanBodyKind;
+            { $( $(#[$doc])* $variant($ty), )+ }
         }
 
         $(
