@@ -9,8 +9,9 @@ use crate::{BizCode, Result};
 
 /// The three leading fields of a control-style body (12 bytes, [`CONTROL_HEADER_LEN`]).
 ///
-/// The type-13 messages carry it as their `preamble`; the bodies of types 4, 11, 14, 111 and
-/// 113 spell its fields out but read and write them through it.
+/// The type-13 messages carry it as their `preamble`; the views of types 4/11/200/201
+/// ([`ControlBody`]), 14, 104, 111 and 113 declare its three fields with one `control_header;`
+/// line of `body_view!`, which writes the offsets in one place, and their reprs read through them.
 ///
 /// ```
 /// use joylink_wire::{BizCode, ControlHeader};
@@ -103,12 +104,7 @@ body_view! {
     /// [`ControlBody::check_len`].
     pub struct ControlBody, min_len = CONTROL_HEADER_LEN;
     ints {
-        /// The sender's time (the plaintext's 4-byte timestamp *is* this field).
-        timestamp, set_timestamp: u32 as u32 @ 0,
-        /// What is asked (1002 control, 1004 snapshot, 1050 recipe) or answered (102, 104, 150).
-        biz_code, set_biz_code: BizCode as u32 @ 4,
-        /// The requester's sequence number, echoed in the answer.
-        serial, set_serial: u32 as u32 @ 8,
+        control_header;
     }
     texts {}
     tail

@@ -116,6 +116,28 @@ macro_rules! body_view {
 
         $crate::view::body_view!(@impl $name, $min; $($rest)*);
     };
+    // `ints { control_header; … }`: the control preamble (`ts ‖ biz_code ‖ serial`, spec 6.3.4,
+    // 7.3.7, 10, 12, 7.3.19, 7.3.23), declared here once for every view whose body starts with
+    // it, in the layout of `ControlHeader` (`CONTROL_HEADER_LEN` bytes).
+    (
+        @impl $name:ident, $min:expr;
+        ints { control_header; $($fields:tt)* }
+        $($rest:tt)*
+    ) => {
+        $crate::view::body_view!(
+            @impl $name, $min;
+            ints {
+                /// The sender's time (the replay-protection timestamp, compat §5).
+                timestamp, set_timestamp: u32 as u32 @ 0,
+                /// What is asked or answered (spec 3.7; a reply carries `biz_code.response()`).
+                biz_code, set_biz_code: $crate::BizCode as u32 @ 4,
+                /// The requester's sequence number, echoed in the reply.
+                serial, set_serial: u32 as u32 @ 8,
+                $($fields)*
+            }
+            $($rest)*
+        );
+    };
     (
         @impl $name:ident, $min:expr;
         ints { $( $(#[$fattr:meta])* $get:ident, $set:ident : $ty:ty as $raw:ident @ $off:expr ),* $(,)? }

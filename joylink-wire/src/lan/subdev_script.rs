@@ -35,12 +35,7 @@ body_view! {
     /// [`SubDevScriptBody::check_len`].
     pub struct SubDevScriptBody, min_len = SUBDEV_SCRIPT_FIXED_LEN;
     ints {
-        /// The timestamp.
-        timestamp, set_timestamp: u32 as u32 @ 0,
-        /// The biz_code.
-        biz_code, set_biz_code: BizCode as u32 @ 4,
-        /// The serial.
-        serial, set_serial: u32 as u32 @ 8,
+        control_header;
     }
     texts {}
     tail

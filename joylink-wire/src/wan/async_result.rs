@@ -35,12 +35,7 @@ body_view! {
     /// controltype u8, tasktimestamp u32, id[32], resp[]`, packed.
     pub struct AsyncResultBody, min_len = ASYNC_RESULT_HEADER_LEN;
     ints {
-        /// Report time.
-        timestamp, set_timestamp: u32 as u32 @ 0,
-        /// The biz code of the action.
-        biz_code, set_biz_code: BizCode as u32 @ 4,
-        /// Sequence number.
-        serial, set_serial: u32 as u32 @ 8,
+        control_header;
         /// What made the device act.
         control_type, set_control_type: ControlType as u8 @ CONTROL_TYPE_OFF,
         /// When the action ran.

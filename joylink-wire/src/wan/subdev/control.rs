@@ -14,12 +14,7 @@ body_view! {
     /// `timestamp u32, biz_code u32, serial u32, feedid[32]`, then the inner ciphertext.
     pub struct SubDevControlBody, min_len = SUBDEV_CONTROL_HEADER_LEN;
     ints {
-        /// The sender's time.
-        timestamp, set_timestamp: u32 as u32 @ 0,
-        /// 1002/1004 (request) or 102/104 (answer).
-        biz_code, set_biz_code: BizCode as u32 @ 4,
-        /// The cloud's sequence number.
-        serial, set_serial: u32 as u32 @ 8,
+        control_header;
     }
     texts {
         /// The sub-device's feed id.

@@ -14,12 +14,7 @@ body_view! {
     /// `timestamp u32, biz_code u32, serial u32, num u16`, then `num` 37-byte records.
     pub struct SubDevUnbindBody, min_len = SUBDEV_UNBIND_HEADER_LEN;
     ints {
-        /// The sender's time.
-        timestamp, set_timestamp: u32 as u32 @ 0,
-        /// 1060 (request) / 160 (answer).
-        biz_code, set_biz_code: BizCode as u32 @ 4,
-        /// The cloud's sequence number.
-        serial, set_serial: u32 as u32 @ 8,
+        control_header;
         /// Number of records that follow.
         num, set_num: u16 as u16 @ crate::CONTROL_HEADER_LEN,
     }
