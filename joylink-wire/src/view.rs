@@ -401,4 +401,74 @@ macro_rules! body_family {
 }
 
 pub(crate) use body_family;
+
+/// Generates the by-name and by-body-type methods both message families share (`name`,
+/// `from_name`, `body_kind`, `into_body`, `from_body`) from their declaration rows; each family's
+/// own macro adds `parse`, `direction`, `packet_type` and `emit`, which differ by network. The
+/// module's `BodyCodec` trait (its body types' codec) is used where the macro expands.
+macro_rules! message_family {
+    (
+        impl<$lt:lifetime> $enum:ident<$lt2:lifetime>, bodies $body:ident, kinds $kind:ident;
+        $( $variant:ident($ty:ty) $name:literal, )+
+    ) => {
+        impl<$lt> $enum<$lt> {
+            /// The stable snake_case name of the message (`"heartbeat"`, `"json_control"`,
+            /// `"other"`): the `kind` tools print and read, one of [`Self::KINDS`] or `"other"`.
+            #[must_use]
+            pub const fn name(&self) -> &'static str {
+                match self {
+                    $( Self::$variant(_) => $name, )+
+                    Self::Other { .. } => "other",
+                }
+            }
+
+            /// The declared message named `name` (see [`Self::name`]); `None` for `"other"` and
+            /// unknown names.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<$crate::table::MessageKind> {
+                Self::KINDS.iter().find(|k| k.name == name).copied()
+            }
+
+            /// The body type the message named `name` carries (see [`Self::name`]); `None`
+            /// for `"other"` and unknown names.
+            #[must_use]
+            pub fn body_kind(name: &str) -> Option<$kind> {
+                match name {
+                    $( $name => Some(<$ty as BodyCodec<$lt>>::KIND), )+
+                    _ => None,
+                }
+            }
+
+            #[doc = concat!("The body, by its type ([`", stringify!($body), "`]); `None` for [`Other`](Self::Other).")]
+            #[must_use]
+            pub fn into_body(self) -> Option<$body<$lt>> {
+                match self {
+                    $( Self::$variant(m) => Some(BodyCodec::into_body(m)), )+
+                    Self::Other { .. } => None,
+                }
+            }
+
+            /// The message `kind` (found by its name, one of [`Self::KINDS`]) carrying `body`.
+            ///
+            /// # Errors
+            /// [`Error::BodyMismatch`](crate::Error::BodyMismatch) when that message carries
+            /// another body type, or no message of this network has that name.
+            pub fn from_body(
+                kind: $crate::table::MessageKind,
+                body: $body<$lt>,
+            ) -> $crate::Result<Self> {
+                let mismatch = $crate::Error::BodyMismatch {
+                    message: kind.name,
+                    body: body.kind().name(),
+                };
+                match kind.name {
+                    $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
+                    _ => Err(mismatch),
+                }
+            }
+        }
+    };
+}
+
 pub(crate) use body_view;
+pub(crate) use message_family;

@@ -30,8 +30,8 @@ use crate::lan::subdev::{AddSubDevRequest, SubDevAuthRequest, SubDevResponse};
 use crate::lan::subdev_script::{SubDevScriptControl, SubDevScriptControlResponse};
 use crate::lan::write_key::{WriteKeyRequest, WriteKeyResponse};
 use crate::table::MessageKind;
-use crate::view::body_family;
-use crate::{Direction, EncType, Error, PacketType};
+use crate::view::{body_family, message_family};
+use crate::{Direction, EncType, PacketType};
 
 /// What [`Message`] needs of a body type: parse from the plaintext, the plaintext as a shipped
 /// peer lays it out, and its place in [`LanBody`]. Generated for each type of the `lan_bodies!`
@@ -274,6 +274,11 @@ macro_rules! lan_messages {
             },
         }
 
+        message_family! {
+            impl<$lt> $enum<$lt>, bodies LanBody, kinds LanBodyKind;
+            $( $variant($ty) $name, )+
+        }
+
         impl<$lt> $enum<$lt> {
             /// Every declared message (not [`Other`](Self::Other)), in declaration order: its
             /// [`name`](Self::name) and the header type and direction it is sent with.
@@ -302,58 +307,6 @@ macro_rules! lan_messages {
                 match self {
                     $( Self::$variant(_) => PacketType::$t, )+
                     Self::Other { packet_type, .. } => *packet_type,
-                }
-            }
-
-            /// The stable snake_case name of the message (`"json_control"`, `"other"`): the
-            /// `kind` tools print and read, one of [`Self::KINDS`] or `"other"`.
-            #[must_use]
-            pub const fn name(&self) -> &'static str {
-                match self {
-                    $( Self::$variant(_) => $name, )+
-                    Self::Other { .. } => "other",
-                }
-            }
-
-            /// The declared message named `name` (see [`Self::name`]); `None` for `"other"` and
-            /// unknown names.
-            #[must_use]
-            pub fn from_name(name: &str) -> Option<MessageKind> {
-                Self::KINDS.iter().find(|k| k.name == name).copied()
-            }
-
-            /// The body type the message named `name` carries (see [`Self::name`]); `None`
-            /// for `"other"` and unknown names.
-            #[must_use]
-            pub fn body_kind(name: &str) -> Option<LanBodyKind> {
-                match name {
-                    $( $name => Some(<$ty as BodyCodec<$lt>>::KIND), )+
-                    _ => None,
-                }
-            }
-
-            /// The body, by its type ([`LanBody`]); `None` for [`Other`](Self::Other).
-            #[must_use]
-            pub fn into_body(self) -> Option<LanBody<$lt>> {
-                match self {
-                    $( Self::$variant(m) => Some(BodyCodec::into_body(m)), )+
-                    Self::Other { .. } => None,
-                }
-            }
-
-            /// The message `kind` (found by its name, one of [`Self::KINDS`]) carrying `body`.
-            ///
-            /// # Errors
-            /// [`Error::BodyMismatch`] when that message carries another body type, or no
-            /// LAN message has that name.
-            pub fn from_body(kind: MessageKind, body: LanBody<$lt>) -> crate::Result<Self> {
-                let mismatch = Error::BodyMismatch {
-                    message: kind.name,
-                    body: body.kind().name(),
-                };
-                match kind.name {
-                    $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
-                    _ => Err(mismatch),
                 }
             }
 
@@ -567,6 +520,7 @@ impl Message<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+    use crate::Error;
 
     /// Every message goes to its body type and back (`into_body` gives the kind `body_kind`
     /// names, `from_body` rebuilds the very message), a body of any other type is refused with

@@ -29,8 +29,8 @@ use super::{
     TaskReportResponse, TimerMessage, Timestamped,
 };
 use crate::table::MessageKind;
-use crate::view::body_family;
-use crate::{Direction, Error, PacketType, Result};
+use crate::view::{body_family, message_family};
+use crate::{Direction, PacketType, Result};
 
 /// What [`WanMessage`] needs of a body type: parse from the plaintext (given who sent it), its
 /// length, emit, and its place in [`WanBody`]. Generated for each type of the `wan_bodies!`
@@ -237,6 +237,11 @@ macro_rules! wan_messages {
             },
         }
 
+        message_family! {
+            impl<$lt> $enum<$lt>, bodies WanBody, kinds WanBodyKind;
+            $( $variant($ty) $name, )+
+        }
+
         impl<$lt> $enum<$lt> {
             /// Every declared message (not [`Other`](Self::Other)), in declaration order: its
             /// [`name`](Self::name), header type and direction (`None`: either, the body
@@ -282,58 +287,6 @@ macro_rules! wan_messages {
                 match self {
                     $( Self::$variant(_m) => dir!(of $d, _m), )+
                     Self::Other { direction, .. } => *direction,
-                }
-            }
-
-            /// The stable snake_case name of the message (`"heartbeat"`, `"other"`): the
-            /// `kind` tools print and read, one of [`Self::KINDS`] or `"other"`.
-            #[must_use]
-            pub const fn name(&self) -> &'static str {
-                match self {
-                    $( Self::$variant(_) => $name, )+
-                    Self::Other { .. } => "other",
-                }
-            }
-
-            /// The declared message named `name` (see [`Self::name`]); `None` for `"other"` and
-            /// unknown names.
-            #[must_use]
-            pub fn from_name(name: &str) -> Option<MessageKind> {
-                Self::KINDS.iter().find(|k| k.name == name).copied()
-            }
-
-            /// The body type the message named `name` carries (see [`Self::name`]); `None`
-            /// for `"other"` and unknown names.
-            #[must_use]
-            pub fn body_kind(name: &str) -> Option<WanBodyKind> {
-                match name {
-                    $( $name => Some(<$ty as BodyCodec<$lt>>::KIND), )+
-                    _ => None,
-                }
-            }
-
-            /// The body, by its type ([`WanBody`]); `None` for [`Other`](Self::Other).
-            #[must_use]
-            pub fn into_body(self) -> Option<WanBody<$lt>> {
-                match self {
-                    $( Self::$variant(m) => Some(BodyCodec::into_body(m)), )+
-                    Self::Other { .. } => None,
-                }
-            }
-
-            /// The message `kind` (found by its name, one of [`Self::KINDS`]) carrying `body`.
-            ///
-            /// # Errors
-            /// [`Error::BodyMismatch`] when that message carries another body type, or no
-            /// WAN message has that name.
-            pub fn from_body(kind: MessageKind, body: WanBody<$lt>) -> Result<Self> {
-                let mismatch = Error::BodyMismatch {
-                    message: kind.name,
-                    body: body.kind().name(),
-                };
-                match kind.name {
-                    $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
-                    _ => Err(mismatch),
                 }
             }
 
