@@ -5,6 +5,8 @@
 # Environment:
 #   WORKERS=W  the server's runtime: `joylink cloud --workers W` (0: current_thread; default: as
 #              `joylink cloud`); the echo reference uses the same
+#   FLEET_WORKERS=W  the fleet's runtime (`joylink fleet --workers W`); the echo reference's client
+#              always runs on one `current_thread` runtime, so FLEET_WORKERS=0 loads both servers alike
 #   PERF=1     `perf record -g` the server over the steady window (/tmp/bench-cloud.perf.data)
 #   STRACE=1   `strace -c -f` the server for 5 s of the window (/tmp/bench-cloud.strace; it slows
 #              the server down: do not read the CPU figures of that run)
@@ -27,13 +29,15 @@ csw() { cat /proc/$1/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n
 ECHO_BIN=${ECHO_BIN:-${CARGO_TARGET_DIR:-target}/release/examples/echo_ref}
 WORKERS_ARG=()
 if [ -n "${WORKERS:-}" ]; then WORKERS_ARG=(--workers "$WORKERS"); fi
+FLEET_ARG=()
+if [ -n "${FLEET_WORKERS:-}" ]; then FLEET_ARG=(--workers "$FLEET_WORKERS"); fi
 "$BIN" cloud --listen 127.0.0.1:$PORT --fleet-seed 1 --fleet-count "$N" --quiet \
     --status-secs 1 --duration $(( D + 60 )) "${WORKERS_ARG[@]}" </dev/null 2>/tmp/bench-cloud.err &
 CLOUD=$!
 sleep 1
 RSS0=$(rss $CLOUD)
 "$BIN" fleet --cloud 127.0.0.1:$PORT --devices "$N" --seed 1 --duration "$D" \
-    --heartbeat-ms 1000 --connect-rate 2000 --json >/tmp/bench-fleet.json 2>/tmp/bench-fleet.err &
+    --heartbeat-ms 1000 --connect-rate 2000 --json "${FLEET_ARG[@]}" >/tmp/bench-fleet.json 2>/tmp/bench-fleet.err &
 FLEET=$!
 # Ramp-up: N / 2000 s plus auth; then measure a steady window.
 RAMP=$(( N / 2000 + 4 ))

@@ -125,16 +125,7 @@ pub fn run(args: &Args) -> anyhow::Result<std::process::ExitCode> {
         ..ServerConfig::default()
     };
     cfg.cloud.request_timeout_ms = args.request_timeout_ms.max(1);
-    let mut builder = match args.workers {
-        Some(0) => tokio::runtime::Builder::new_current_thread(),
-        Some(w) => {
-            let mut b = tokio::runtime::Builder::new_multi_thread();
-            b.worker_threads(w);
-            b
-        }
-        None => tokio::runtime::Builder::new_multi_thread(),
-    };
-    let rt = builder.enable_all().build()?;
+    let rt = super::runtime(args.workers)?;
     rt.block_on(async move {
         let hub = CloudHub::new(keys, cfg);
         let listener = tokio::net::TcpListener::bind(args.listen)

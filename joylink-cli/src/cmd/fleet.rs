@@ -51,6 +51,12 @@ pub struct Args {
     /// Summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Runtime worker threads, as `joylink cloud --workers`: 0 runs every device on the main
+    /// thread (tokio's `current_thread`), default one per CPU core. On one machine the
+    /// fleet's runtime changes what the cloud's answers cost it (BENCHMARKS.md, "Cloud and
+    /// fleet").
+    #[arg(long)]
+    pub workers: Option<usize>,
 }
 
 /// Runs the fleet.
@@ -93,9 +99,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         connect_rate: args.connect_rate,
         drain: Duration::from_secs(args.drain_secs),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::runtime(args.workers)?;
     let report = rt.block_on(async {
         let progress = Arc::new(Progress::default());
         let bar = indicatif::ProgressBar::with_draw_target(

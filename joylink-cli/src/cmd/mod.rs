@@ -13,6 +13,24 @@ pub mod timer;
 use clap::ValueEnum;
 use joylink::wire::Direction;
 
+/// The tokio runtime of `cloud --workers W` and `fleet --workers W`: `0` runs every connection
+/// on the calling thread (`current_thread`), `W` on `W` worker threads, none one per core.
+///
+/// # Errors
+/// The runtime cannot start (no threads, no epoll).
+pub fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match workers {
+        Some(0) => tokio::runtime::Builder::new_current_thread(),
+        Some(w) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(w);
+            b
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
+}
+
 /// `--direction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DirectionArg {
