@@ -7,6 +7,9 @@
 #              `joylink cloud`); the echo reference uses the same
 #   FLEET_WORKERS=W  the fleet's runtime (`joylink fleet --workers W`); the echo reference's client
 #              always runs on one `current_thread` runtime, so FLEET_WORKERS=0 loads both servers alike
+#   HB_MS=T    heartbeat interval in ms (default 1000), for the fleet and the echo client alike:
+#              below 1000 it offers N * 1000 / T heartbeats per second, to measure the server
+#              busy rather than mostly asleep
 #   PERF=1     `perf record -g` the server over the steady window (/tmp/bench-cloud.perf.data)
 #   STRACE=1   `strace -c -f` the server for 5 s of the window (/tmp/bench-cloud.strace; it slows
 #              the server down: do not read the CPU figures of that run)
@@ -37,7 +40,7 @@ CLOUD=$!
 sleep 1
 RSS0=$(rss $CLOUD)
 "$BIN" fleet --cloud 127.0.0.1:$PORT --devices "$N" --seed 1 --duration "$D" \
-    --heartbeat-ms 1000 --connect-rate 2000 --json "${FLEET_ARG[@]}" >/tmp/bench-fleet.json 2>/tmp/bench-fleet.err &
+    --heartbeat-ms "${HB_MS:-1000}" --connect-rate 2000 --json "${FLEET_ARG[@]}" >/tmp/bench-fleet.json 2>/tmp/bench-fleet.err &
 FLEET=$!
 # Ramp-up: N / 2000 s plus auth; then measure a steady window.
 RAMP=$(( N / 2000 + 4 ))
@@ -62,7 +65,7 @@ if [ -n "${ECHO:-}" ]; then
     "$ECHO_BIN" server 127.0.0.1:$(( PORT + 1 )) "${WORKERS:-2}" 2>/tmp/bench-echo.err &
     ECHOS=$!
     sleep 1
-    "$ECHO_BIN" client 127.0.0.1:$(( PORT + 1 )) "$N" "$D" "${HB_LEN:-32}" 1000 "${HB_REPLY:-32}" \
+    "$ECHO_BIN" client 127.0.0.1:$(( PORT + 1 )) "$N" "$D" "${HB_LEN:-32}" "${HB_MS:-1000}" "${HB_REPLY:-32}" \
         >/tmp/bench-echo.json &
     ECHOC=$!
     sleep $RAMP
