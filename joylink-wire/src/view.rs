@@ -397,6 +397,26 @@ macro_rules! body_family {
                 }
             }
         }
+
+        $(
+            impl<$lt> From<$ty> for $enum<$lt> {
+                fn from(body: $ty) -> Self {
+                    Self::$variant(body)
+                }
+            }
+
+            /// The body if it is of this type; else the body back, unchanged.
+            impl<$lt> TryFrom<$enum<$lt>> for $ty {
+                type Error = $enum<$lt>;
+                fn try_from(body: $enum<$lt>) -> ::core::result::Result<Self, Self::Error> {
+                    match body {
+                        $enum::$variant(b) => Ok(b),
+                        #[allow(unreachable_patterns)]
+                        other => Err(other),
+                    }
+                }
+            }
+        )+
     };
 }
 
@@ -443,7 +463,7 @@ macro_rules! message_family {
             #[must_use]
             pub fn into_body(self) -> Option<$body<$lt>> {
                 match self {
-                    $( Self::$variant(m) => Some(BodyCodec::into_body(m)), )+
+                    $( Self::$variant(m) => Some($body::from(m)), )+
                     Self::Other { .. } => None,
                 }
             }
@@ -462,7 +482,7 @@ macro_rules! message_family {
                     body: body.kind().name(),
                 };
                 match kind.name {
-                    $( $name => BodyCodec::from_body(body).map(Self::$variant).ok_or(mismatch), )+
+                    $( $name => <$ty>::try_from(body).map(Self::$variant).map_err(|_| mismatch), )+
                     _ => Err(mismatch),
                 }
             }

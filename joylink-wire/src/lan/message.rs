@@ -45,8 +45,6 @@ trait BodyCodec<'a>: Sized {
     const TIMESTAMP: bool;
     fn parse_body(plaintext: &'a [u8]) -> crate::Result<Self>;
     fn emit_body(&self) -> crate::Result<Vec<u8>>;
-    fn into_body(self) -> LanBody<'a>;
-    fn from_body(body: LanBody<'a>) -> Option<Self>;
 }
 
 /// `ts ‖ JSON` (compat §5), the JSON in the body's [`JsonBody::STYLE`].
@@ -130,15 +128,6 @@ macro_rules! lan_bodies {
             impl<$lt> BodyCodec<$lt> for $ty {
                 const KIND: LanBodyKind = LanBodyKind::$variant;
                 lan_codec!($shape, $lt);
-                fn into_body(self) -> $enum<$lt> {
-                    $enum::$variant(self)
-                }
-                fn from_body(body: $enum<$lt>) -> Option<Self> {
-                    match body {
-                        $enum::$variant(b) => Some(b),
-                        _ => None,
-                    }
-                }
             }
         )+
     };
@@ -158,6 +147,10 @@ lan_bodies! {
     /// assert_eq!(m, Message::ScriptControl(c.clone()));
     /// assert_eq!(Message::body_kind("script_control"), Some(LanBodyKind::Control));
     /// assert_eq!(m.into_body(), Some(LanBody::Control(c.clone())));
+    /// // Each body type converts into the family and back (the body is returned when it
+    /// // is of another type).
+    /// assert_eq!(LanBody::from(c.clone()), LanBody::Control(c.clone()));
+    /// assert_eq!(Control::try_from(LanBody::Control(c.clone())), Ok(c.clone()));
     /// // A body of another type is refused, not coerced.
     /// let scan = Message::from_name("scan_request").unwrap();
     /// assert!(Message::from_body(scan, LanBody::Control(c)).is_err());

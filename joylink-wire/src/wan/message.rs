@@ -40,8 +40,6 @@ trait BodyCodec<'a>: Sized {
     fn parse_body(plaintext: &'a [u8], direction: Direction) -> Result<Self>;
     fn body_len(&self) -> Result<usize>;
     fn emit_body(&self, buf: &mut [u8]) -> Result<usize>;
-    fn into_body(self) -> WanBody<'a>;
-    fn from_body(body: WanBody<'a>) -> Option<Self>;
 }
 
 /// A body's `buffer_len`, whether it is known up front (`usize`) or can fail (type 13).
@@ -102,15 +100,6 @@ macro_rules! wan_bodies {
                 fn emit_body(&self, buf: &mut [u8]) -> Result<usize> {
                     self.emit(buf)
                 }
-                fn into_body(self) -> $enum<$lt> {
-                    $enum::$variant(self)
-                }
-                fn from_body(body: $enum<$lt>) -> Option<Self> {
-                    match body {
-                        $enum::$variant(b) => Some(b),
-                        _ => None,
-                    }
-                }
             }
         )+
     };
@@ -132,6 +121,10 @@ wan_bodies! {
     /// assert_eq!(m, WanMessage::VideoRequest(c.clone()));
     /// assert_eq!(m.into_body(), Some(WanBody::Control(c.clone())));
     /// assert_eq!(WanMessage::body_kind("control_response"), Some(WanBodyKind::Control));
+    /// // Each body type converts into the family and back (the body is returned when it
+    /// // is of another type).
+    /// assert_eq!(WanBody::from(c.clone()), WanBody::Control(c.clone()));
+    /// assert_eq!(Control::try_from(WanBody::Control(c.clone())), Ok(c.clone()));
     /// // A body of another type is refused, not coerced.
     /// let hb = WanMessage::from_name("heartbeat").unwrap();
     /// assert!(WanMessage::from_body(hb, WanBody::Control(c)).is_err());
