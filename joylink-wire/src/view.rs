@@ -422,15 +422,34 @@ macro_rules! body_family {
 
 pub(crate) use body_family;
 
-/// Generates the by-name and by-body-type methods both message families share (`name`,
-/// `from_name`, `body_kind`, `into_body`, `from_body`) from their declaration rows; each family's
+/// Generates a message family's enum (its declared messages and `Other`) and the by-name and
+/// by-body-type methods both families share (`name`, `from_name`, `body_kind`, `into_body`,
+/// `from_body`) from their declaration rows; each family's
 /// own macro adds `parse`, `direction`, `packet_type` and `emit`, which differ by network. The
 /// module's `BodyCodec` trait (its body types' codec) is used where the macro expands.
 macro_rules! message_family {
     (
-        impl<$lt:lifetime> $enum:ident<$lt2:lifetime>, bodies $body:ident, kinds $kind:ident;
-        $( $variant:ident($ty:ty) $name:literal, )+
+        $(#[$attr:meta])*
+        pub enum $enum:ident<$lt:lifetime>, bodies $body:ident, kinds $kind:ident;
+        $(#[$odoc:meta])* Other;
+        $( $(#[$doc:meta])* $variant:ident($ty:ty) $name:literal, )+
     ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $enum<$lt> {
+            $( $(#[$doc])* $variant($ty), )+
+            $(#[$odoc])*
+            Other {
+                /// The header's type.
+                packet_type: $crate::PacketType,
+                /// Who sent it.
+                direction: $crate::Direction,
+                /// The whole plaintext, undecoded.
+                plaintext: &$lt [u8],
+            },
+        }
+
         impl<$lt> $enum<$lt> {
             /// The stable snake_case name of the message (`"heartbeat"`, `"json_control"`,
             /// `"other"`): the `kind` tools print and read, one of [`Self::KINDS`] or `"other"`.

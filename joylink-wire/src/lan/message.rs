@@ -250,26 +250,13 @@ macro_rules! lan_messages {
             )+
         }
     ) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum $enum<$lt> {
-            $( $(#[$doc])* $variant($ty), )+
+        message_family! {
+            $(#[$attr])*
+            pub enum $enum<$lt>, bodies LanBody, kinds LanBodyKind;
             /// Any other packet type (the agent types 200–202, WAN types on the LAN port, …),
             /// undecoded.
-            Other {
-                /// The header's type.
-                packet_type: PacketType,
-                /// Who sent it.
-                direction: Direction,
-                /// The plaintext.
-                plaintext: &$lt [u8],
-            },
-        }
-
-        message_family! {
-            impl<$lt> $enum<$lt>, bodies LanBody, kinds LanBodyKind;
-            $( $variant($ty) $name, )+
+            Other;
+            $( $(#[$doc])* $variant($ty) $name, )+
         }
 
         impl<$lt> $enum<$lt> {

@@ -212,27 +212,14 @@ macro_rules! wan_messages {
             )+
         }
     ) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum $enum<$lt> {
-            $( $(#[$doc])* $variant($ty), )+
+        message_family! {
+            $(#[$attr])*
+            pub enum $enum<$lt>, bodies WanBody, kinds WanBodyKind;
             /// Anything else: SDK-only types (17 model code, 18 SDK version, the agent types),
             /// unknown types, and type/direction pairs the spec does not define (14, 200 and 201
             /// the other way).
-            Other {
-                /// The header's type.
-                packet_type: PacketType,
-                /// Who sent it.
-                direction: Direction,
-                /// The whole plaintext.
-                plaintext: &$lt [u8],
-            },
-        }
-
-        message_family! {
-            impl<$lt> $enum<$lt>, bodies WanBody, kinds WanBodyKind;
-            $( $variant($ty) $name, )+
+            Other;
+            $( $(#[$doc])* $variant($ty) $name, )+
         }
 
         impl<$lt> $enum<$lt> {
