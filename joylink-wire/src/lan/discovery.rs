@@ -114,7 +114,11 @@ pub struct AppIdentity<'a, F: Flavor<'a> = DefaultFlavor> {
     serialize = "L: Serialize",
     deserialize = "'de: 'a, L: Deserialize<'de>"
 ))]
-pub struct ScanResponse<'a, F: Flavor<'a> = DefaultFlavor, L = <F as Flavor<'a>>::SubDevices> {
+pub struct ScanResponse<
+    'a,
+    F: Flavor<'a> = DefaultFlavor,
+    L = <F as Flavor<'a>>::Items<SubDevice<'a, F>>,
+> {
     /// `code`: 0 from shipped devices.
     #[serde(
         default,

@@ -12,7 +12,6 @@ use alloc::borrow::Cow;
 #[cfg(feature = "json")]
 use alloc::vec::Vec;
 
-use super::discovery::SubDevice;
 use crate::Secret;
 
 /// A field type of a document: written by serde's `Serialize`, read borrowing from the text.
@@ -129,8 +128,10 @@ pub trait Flavor<'a>: Clone + Copy + fmt::Debug + Default + PartialEq + Eq {
     type Code: JsonField<'a>;
     /// `msg` of a scan reply.
     type Msg: JsonField<'a>;
-    /// The `subdev` list of a scan reply when none is named.
-    type SubDevices;
+    /// A list of documents the reader keeps, when the document names no type of its own (a scan
+    /// reply's `subdev`): `Vec<T>`, or an empty iterator in [`Seq`] where there is no
+    /// allocator (a device writes its list through `Seq` over its own iterator).
+    type Items<T>;
 }
 
 /// Everything kept, read and written with serde_json (feature `json`): the default flavor then.
@@ -148,7 +149,7 @@ impl<'a> Flavor<'a> for Json {
     type Raw = super::RawJson<'a>;
     type Code = super::StreamValue<'a>;
     type Msg = super::StreamValue<'a>;
-    type SubDevices = Vec<SubDevice<'a, Json>>;
+    type Items<T> = Vec<T>;
 }
 
 /// What a device keeps, read in place and written into the caller's buffer with
@@ -166,7 +167,7 @@ impl<'a> Flavor<'a> for JsonCore {
     type Raw = Skipped;
     type Code = i32;
     type Msg = Text<'a>;
-    type SubDevices = Seq<core::iter::Empty<SubDevice<'a, JsonCore>>>;
+    type Items<T> = Seq<core::iter::Empty<T>>;
 }
 
 /// The flavor a document has when none is named: [`Json`] with the `json` feature, else
