@@ -511,6 +511,25 @@ impl CloudHub {
     /// # Errors
     /// As [`CloudHub::send_command`].
     pub async fn send_request(&self, feed_id: &str, request: HubRequest) -> Result<u32> {
+        self.queue_request(feed_id, request)?
+            .await
+            .map_err(|_| Error::Closed)?
+    }
+
+    /// The first half of [`CloudHub::send_request`], which never waits: queues `request` in the
+    /// connection's inbox and returns the channel its serial (or the machine's refusal) will
+    /// come on once the connection's task takes it. The MQTT bridge waits for many of these
+    /// at once, so that one busy connection does not hold up the commands of other devices.
+    /// Dropping the receiver before the connection takes the request withdraws it: the
+    /// connection's task then drops it unsent.
+    ///
+    /// # Errors
+    /// [`Error::NotOnline`], or `Capacity` for a full inbox and [`Error::Closed`], at once.
+    pub(crate) fn queue_request(
+        &self,
+        feed_id: &str,
+        request: HubRequest,
+    ) -> Result<oneshot::Receiver<Result<u32>>> {
         let tx = {
             let sessions = self.inner.sessions.lock().map_err(|_| Error::Closed)?;
             sessions
@@ -519,13 +538,12 @@ impl CloudHub {
                 .ok_or_else(|| Error::NotOnline(feed_id.to_string()))?
         };
         let (reply, answer) = oneshot::channel();
-        tx.send(Box::new(Command { request, reply }))
-            .await
+        tx.try_send(Box::new(Command { request, reply }))
             .map_err(|e| match e {
                 SendError::Full => Error::Session(joylink_session::Error::Capacity),
                 SendError::Closed => Error::Closed,
             })?;
-        answer.await.map_err(|_| Error::Closed)?
+        Ok(answer)
     }
 
     /// Accepts connections on `listener` until `shutdown` is cancelled, one task each.
@@ -712,6 +730,9 @@ impl CloudHub {
                 st.cloud.handle_timeout(clock.now());
                 Step::Go
             }
+            // Its caller stopped waiting (the MQTT bridge's hand-over timeout, after which it
+            // answered that the connection did not take the request): withdrawn, not sent.
+            Wake::Command(cmd) if cmd.reply.is_closed() => Step::Go,
             Wake::Command(cmd) => {
                 let r = cmd.request.send(&mut st.cloud, clock.now(), &mut s.tx);
                 if r.is_ok() {

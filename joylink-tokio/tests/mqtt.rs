@@ -759,6 +759,171 @@ async fn timer_tasks_sub_device_uploads_and_async_results_cross_the_broker() {
     drop(broker);
 }
 
+/// (6) A device whose connection does not take its commands holds up only its own: the
+/// bridge hands commands over concurrently. The stalled device's connection runs on a runtime
+/// of its own whose one thread the test blocks (as a worker thread busy elsewhere would be), so
+/// that its task does not run while the inbox still takes commands. The bridge used to wait for
+/// each hand-over in turn (up to 5 s each), so the healthy device's command waited behind the
+/// stalled one's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_connection_does_not_hold_up_another_devices_commands() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let url = broker.url();
+    let obs = Observer::connect(broker.port, "observer-6").await;
+    let (healthy, stalled) = (identity(61, 0), identity(62, 0));
+    let mut sc = ServerConfig::default();
+    sc.cloud.request_timeout_ms = 1_000;
+    sc.command_capacity = 2;
+    let keys = [&healthy, &stalled].map(|(f, k)| (f.clone(), k.parse().unwrap()));
+    let hub = CloudHub::new(keys, sc);
+    let stop = CancellationToken::new();
+    let l1 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr1 = l1.local_addr().unwrap();
+    tokio::spawn(hub.clone().serve(l1, stop.clone()));
+    let l2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l2.set_nonblocking(true).unwrap();
+    let addr2 = l2.local_addr().unwrap();
+    let rt2 = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rt2_handle = rt2.handle().clone();
+    let (hub2, stop2) = (hub.clone(), stop.clone());
+    let rt2_thread = std::thread::spawn(move || {
+        rt2.block_on(async move {
+            let l2 = tokio::net::TcpListener::from_std(l2).unwrap();
+            hub2.serve(l2, stop2).await
+        })
+    });
+    let mut m = MqttConfig::new(&url, "node-a");
+    m.keep_alive = Duration::from_secs(2);
+    let bridge = MqttBridge::new(hub.clone(), m).unwrap();
+    tokio::spawn(bridge.clone().run(stop.clone()));
+    // Connected, the bridge follows the hub's events: the devices' arrivals are not missed.
+    let t = Instant::now();
+    while !bridge.stats().connected {
+        assert!(t.elapsed() < Duration::from_secs(10), "no broker");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fleet = |seed, cloud| {
+        tokio::spawn(run_fleet(
+            FleetConfig {
+                cloud,
+                alternates: Vec::new(),
+                devices: 1,
+                seed,
+                duration: Duration::from_secs(60),
+                heartbeat_ms: 1_000,
+                upload_ms: None,
+                fault_rate: 0.0,
+                connect_rate: 0,
+                drain: Duration::from_secs(1),
+            },
+            Arc::new(Progress::default()),
+        ))
+    };
+    let fleets = [fleet(61, addr1), fleet(62, addr2)];
+    obs.wait_for(20, "both devices online", |s| {
+        let st = joylink_test_broker::device_states(s);
+        [&healthy.0, &stalled.0]
+            .iter()
+            .all(|f| st.get(*f).is_some_and(|x| x.0))
+    })
+    .await;
+
+    // Stall the second runtime: its one thread blocks until released (or the test is gone).
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (blocked_tx, blocked) = tokio::sync::oneshot::channel();
+    rt2_handle.spawn(async move {
+        blocked_tx.send(()).unwrap();
+        let _ = released.recv_timeout(Duration::from_secs(30));
+    });
+    blocked.await.unwrap();
+    let t = Topics::new("joylink");
+    let control = |id: &str| json!({ "request_id": id, "data": {"cmd": {"power": "1"}} });
+    // Two fill the stalled connection's inbox (capacity 2); the third finds it full.
+    for id in ["stalled-1", "stalled-2", "stalled-3"] {
+        obs.publish(&t.command(&stalled.0, CommandKind::Control), &control(id))
+            .await;
+    }
+    let t0 = Instant::now();
+    obs.publish(
+        &t.command(&healthy.0, CommandKind::Control),
+        &control("healthy-1"),
+    )
+    .await;
+    obs.wait_for(15, "the healthy device's answer", |s| {
+        !responses_to(s, "healthy-1").is_empty()
+    })
+    .await;
+    let took = t0.elapsed();
+    obs.wait_for(15, "the full inbox's answer", |s| {
+        !responses_to(s, "stalled-3").is_empty()
+    })
+    .await;
+    let seen = obs.seen.lock().unwrap().clone();
+    println!("the healthy device answered in {took:?} while the other's connection stalled");
+    let h = &responses_to(&seen, "healthy-1")["healthy-1"];
+    assert_eq!(
+        (&h["ok"], &h["biz_code"]),
+        (&json!(true), &json!(102)),
+        "{h}"
+    );
+    // What proves it regardless of the machine's speed: the healthy device was answered while
+    // the stalled one's first two commands were still being handed over (nothing answered
+    // them yet; the old bridge answered each `refused` after 5 s before it read the next).
+    let waiting = responses_to(&seen, "stalled-");
+    assert_eq!(
+        waiting.keys().collect::<Vec<_>>(),
+        ["stalled-3"],
+        "{waiting:?}"
+    );
+    // A full inbox is answered at once, as a refusal to retry.
+    let full = &waiting["stalled-3"];
+    assert_eq!(full["ok"], false);
+    assert_eq!(full["error"]["code"], "refused", "{full}");
+    assert!(
+        took < Duration::from_secs(1),
+        "the healthy device was answered after {took:?}"
+    );
+
+    // Released, the connection takes the two commands that waited and the device answers them
+    // (the hand-overs' serials reached the pending table).
+    release.send(()).unwrap();
+    obs.wait_for(10, "the stalled device's answers", |s| {
+        responses_to(s, "stalled-").len() == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen = obs.seen.lock().unwrap().clone();
+    let answered = responses_to(&seen, "stalled-");
+    for id in ["stalled-1", "stalled-2"] {
+        let r = &answered[id];
+        assert_eq!(
+            (&r["ok"], &r["biz_code"]),
+            (&json!(true), &json!(102)),
+            "{r}"
+        );
+    }
+    let responses = seen
+        .iter()
+        .filter(|s| s.topic.contains("/response/"))
+        .count();
+    assert_eq!(responses, 4, "one response per command");
+    check_all(&seen);
+    stop.cancel();
+    for f in fleets {
+        f.abort();
+    }
+    tokio::task::spawn_blocking(move || rt2_thread.join().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    drop(broker);
+}
+
 /// The request kinds the bridge hands the hub are what the commands say.
 #[test]
 fn commands_become_hub_requests() {

@@ -60,15 +60,8 @@ pub(super) fn inbox(capacity: usize) -> (CommandTx, CommandRx) {
 
 impl CommandTx {
     /// Queues `cmd` for the connection and wakes it; never waits (a full inbox is an error
-    /// at once), so it is ready at the first poll.
-    pub(super) fn send(
-        &self,
-        cmd: Box<Command>,
-    ) -> std::future::Ready<std::result::Result<(), SendError>> {
-        std::future::ready(self.try_send(cmd))
-    }
-
-    fn try_send(&self, cmd: Box<Command>) -> std::result::Result<(), SendError> {
+    /// at once).
+    pub(super) fn try_send(&self, cmd: Box<Command>) -> std::result::Result<(), SendError> {
         {
             let Ok(mut q) = self.inbox.queue.lock() else {
                 return Err(SendError::Closed);

@@ -5,6 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use futures::FutureExt as _;
+use futures::StreamExt as _;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use joylink_wire::bytes::Bytes;
 use rumqttc::{
     AsyncClient, ConnectReturnCode, Event, LastWill, MqttOptions, Outgoing, Packet, QoS,
@@ -29,8 +33,18 @@ const SEEN_CAP: usize = 8192;
 const CLIENT_CAP: usize = 1024;
 /// Largest message in or out (a device's snapshot is far smaller; the frame bound is 64 KiB).
 const MAX_PACKET: usize = 256 * 1024;
-/// How long handing a command to a device's connection may take.
+/// How long a command may wait for its device's connection to take it. The connection's task
+/// takes it at its next wake-up; only a task that does not run (its worker thread stalled) is
+/// slower. Past this the command is answered `refused` and withdrawn: the connection will not
+/// send it late.
 const HAND_OVER: Duration = Duration::from_secs(5);
+/// Hand-overs in flight at once, over all devices: commands queued for their connection whose
+/// serial has not come back yet. The hand-overs run concurrently (one stalled connection holds
+/// up only its own device's commands), so this bounds what they hold: a few hundred bytes each
+/// in the bridge, plus the command itself (at most [`MAX_PACKET`]) in its device's inbox.
+/// A command past the cap is answered `refused` at once, as is one whose device's inbox is full
+/// ([`ServerConfig::command_capacity`](crate::cloud::ServerConfig::command_capacity)).
+const MAX_HAND_OVERS: usize = 1024;
 
 /// A [`CloudHub`] on an MQTT broker: publishes every device event and takes commands for the
 /// devices this node holds (see the module docs for the contract). Cheap to clone.
@@ -149,16 +163,22 @@ impl MqttBridge {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 e = events.recv() => match e {
-                    Ok(e) => st.on_hub(&e),
+                    Ok(e) => {
+                        // A serial comes back before its answer can be emitted: take every one
+                        // that is back, so that an answer finds its pending entry.
+                        st.collect_handed();
+                        st.on_hub(&e);
+                    }
                     Err(broadcast::error::RecvError::Lagged(n)) => add(&sh.counters.lagged, n),
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 n = net_rx.recv() => match n {
                     Some(Net::Up) => st.on_up(),
                     Some(Net::Down) => st.on_down(),
-                    Some(Net::Publish(t, p)) => st.on_publish(&t, &p).await,
+                    Some(Net::Publish(t, p)) => st.on_publish(&t, &p),
                     None => break,
                 },
+                Some(h) = st.hand_overs.next(), if !st.hand_overs.is_empty() => st.on_handed(h),
                 () = sleep_opt(wake) => st.expire(),
             }
             st.drain(&client);
@@ -195,6 +215,16 @@ struct Pending {
     kind: CommandKind,
 }
 
+/// A command queued for its device's connection: what the response needs once the serial (or
+/// the refusal) comes back.
+struct Handed {
+    feed: Arc<str>,
+    request_id: String,
+    kind: CommandKind,
+    /// The connection's answer; `Err` when [`HAND_OVER`] passed first.
+    serial: Result<Result<u32>, tokio::time::error::Elapsed>,
+}
+
 /// A command for a device this node does not hold, answered `not_online` at `deadline` unless
 /// some node holds the device by then.
 struct Watch {
@@ -213,6 +243,8 @@ struct State<'a> {
     /// The broker's view of every device: online, and by which node.
     statuses: HashMap<String, (bool, String)>,
     pending: HashMap<(Arc<str>, u32), Pending>,
+    /// Commands waiting for their connection to take them, at most [`MAX_HAND_OVERS`].
+    hand_overs: FuturesUnordered<BoxFuture<'static, Handed>>,
     seen: HashSet<(String, String)>,
     seen_order: VecDeque<(String, String)>,
     watch: VecDeque<Watch>,
@@ -229,6 +261,7 @@ impl<'a> State<'a> {
             left: HashMap::new(),
             statuses: HashMap::new(),
             pending: HashMap::new(),
+            hand_overs: FuturesUnordered::new(),
             seen: HashSet::new(),
             seen_order: VecDeque::new(),
             watch: VecDeque::new(),
@@ -490,7 +523,7 @@ impl<'a> State<'a> {
         false
     }
 
-    async fn on_publish(&mut self, topic: &str, body: &[u8]) {
+    fn on_publish(&mut self, topic: &str, body: &[u8]) {
         let sh = self.sh;
         match sh.topics.parse(topic) {
             Some(Topic::Command(feed, Some(kind))) => {
@@ -499,7 +532,7 @@ impl<'a> State<'a> {
                     return;
                 }
                 if sh.hub.is_online(feed) {
-                    self.execute(feed, kind, body).await;
+                    self.execute(feed, kind, body);
                 } else if self.statuses.get(feed).is_some_and(|(on, _)| *on) {
                     // Another node holds it: it subscribed before it said so, and answers.
                     add(&sh.counters.ignored, 1);
@@ -557,7 +590,9 @@ impl<'a> State<'a> {
         }
     }
 
-    async fn execute(&mut self, feed: &str, kind: CommandKind, body: &[u8]) {
+    /// Queues a command for its device's connection without waiting for it to be taken: the
+    /// serial comes back through [`State::hand_overs`] ([`State::on_handed`]).
+    fn execute(&mut self, feed: &str, kind: CommandKind, body: &[u8]) {
         let cmd = match payload::parse_command(kind, body) {
             Ok(mut c) => {
                 if let HubRequest::AddTimer { task } | HubRequest::UpdateTimer { task } =
@@ -575,30 +610,81 @@ impl<'a> State<'a> {
                 return;
             }
         };
-        let sent =
-            tokio::time::timeout(HAND_OVER, self.sh.hub.send_request(feed, cmd.request)).await;
-        match sent {
-            Ok(Ok(serial)) => {
-                add(&self.sh.counters.commands, 1);
-                let p = Pending {
-                    request_id: cmd.request_id,
-                    kind,
-                };
-                self.pending.insert((Arc::from(feed), serial), p);
+        if self.hand_overs.len() >= MAX_HAND_OVERS {
+            let msg = "too many commands wait for their devices' connections on this node";
+            self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::Refused, msg);
+            return;
+        }
+        match self.sh.hub.queue_request(feed, cmd.request) {
+            Ok(answer) => {
+                let (feed, request_id) = (Arc::from(feed), cmd.request_id);
+                self.hand_overs.push(
+                    async move {
+                        let serial = tokio::time::timeout(HAND_OVER, answer)
+                            .await
+                            .map(|r| r.unwrap_or(Err(Error::Closed)));
+                        Handed {
+                            feed,
+                            request_id,
+                            kind,
+                            serial,
+                        }
+                    }
+                    .boxed(),
+                );
             }
-            Ok(Err(Error::NotOnline(_))) => {
+            Err(Error::NotOnline(_)) => {
                 let msg = "no node holds the device";
                 add(&self.sh.counters.not_online, 1);
                 self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::NotOnline, msg);
             }
-            Ok(Err(e)) => {
+            // A full inbox (`Capacity`) or a connection that just ended: answered at once.
+            Err(e) => {
                 let msg = e.to_string();
                 self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::Refused, &msg);
             }
+        }
+    }
+
+    /// A hand-over is done: the command is pending under its serial, or answered with why not.
+    fn on_handed(&mut self, h: Handed) {
+        let Handed {
+            feed,
+            request_id,
+            kind,
+            serial,
+        } = h;
+        match serial {
+            // The connection may have ended since it took the command (its `Offline` event is
+            // handled already or comes later): a serial of a connection that is gone would be
+            // pending for ever.
+            Ok(Ok(_)) if !self.sh.hub.is_online(&feed) => {
+                let msg = "the device went offline before answering";
+                self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Offline, msg);
+            }
+            Ok(Ok(serial)) => {
+                add(&self.sh.counters.commands, 1);
+                let p = Pending { request_id, kind };
+                self.pending.insert((feed, serial), p);
+            }
+            Ok(Err(e)) => {
+                let msg = e.to_string();
+                self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Refused, &msg);
+            }
             Err(_) => {
                 let msg = "the device's connection did not take the request";
-                self.respond_err(feed, kind, Some(&cmd.request_id), ErrorCode::Refused, msg);
+                self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Refused, msg);
             }
+        }
+    }
+
+    /// Takes every hand-over that is done already, without waiting. Unconstrained by tokio's
+    /// cooperative budget: after a burst of events the budget may be spent, and a serial that
+    /// is back would then read as not yet, its answer finding no pending entry.
+    fn collect_handed(&mut self) {
+        while let Some(Some(h)) = tokio::task::unconstrained(self.hand_overs.next()).now_or_never()
+        {
+            self.on_handed(h);
         }
     }
 
