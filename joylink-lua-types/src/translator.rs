@@ -29,7 +29,12 @@ use joylink_wire::BizCode;
 pub enum Jds2Pri {
     /// The private bytes to send to the device (never empty when a [`LuaTranslator`] made it).
     ///
-    /// [`LuaTranslator`]: crate::LuaTranslator
+    #[cfg_attr(feature = "lua", doc = "[`LuaTranslator`]: crate::LuaTranslator")]
+    // Without `lua` there is no translator: the link goes to the README's section on it.
+    #[cfg_attr(
+        not(feature = "lua"),
+        doc = "[`LuaTranslator`]: crate#running-a-vendor-script-feature-lua"
+    )]
     Command(Vec<u8>),
     /// Nothing to send: the translator recognised no command for this device in the document.
     NoCommand,

@@ -1,6 +1,5 @@
 //! The Lua runner: the example smart-plug script both ways, the sandbox, the budget and the
 //! return-value rules (feature `lua`).
-#![cfg(feature = "lua")]
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,

@@ -1,7 +1,6 @@
 //! Deserializing never yields a value the constructors would refuse (issue 13, "no panics on any
 //! input"): every validated type goes through its parser or constructor, a `TimeExp` is its
 //! canonical text, and every accepted value survives `next_after`, `Display` and a round trip.
-#![cfg(feature = "serde")]
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use joylink_timer::{CivilTime, FieldSpec, TimeExp, YearSet, YearSpec};

@@ -1,7 +1,6 @@
 //! The cloud front end on an MQTT broker, against a real mosquitto (started and stopped by each
 //! test on a free loopback port): routing through whichever node holds a device, node loss,
 //! broker loss with the bounded buffer, unknown devices, and every payload against its schema.
-#![cfg(feature = "mqtt")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

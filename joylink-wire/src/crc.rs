@@ -27,6 +27,11 @@
 //! [`SIMD_MIN_LEN`] always take the portable path (the SIMD set-up costs more than it saves).
 //! Every implementation is compiled and tested against the spec's loop whatever is picked;
 //! unused ones cost nothing in a linked image.
+//!
+#![cfg_attr(
+    not(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64"))),
+    doc = "[`simd`]: crate#features"
+)]
 
 pub mod bitwise;
 #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]

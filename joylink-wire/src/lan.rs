@@ -27,6 +27,30 @@
 //!
 //! The plaintext is the *decrypted* payload (joylink-crypto opens packets); the 4-byte timestamp
 //! in front of most bodies is part of it (compat §5, [`Timestamped`]).
+//!
+// Without the features that build them, the links above go to the crate's feature table (a
+// link reference definition cannot interrupt a paragraph, hence the empty line above).
+#![cfg_attr(
+    not(any(feature = "json", feature = "json-core")),
+    doc = "[`ScanRequest`]: crate#features
+[`ScanResponse`]: crate#features
+[`WriteKeyRequest`]: crate#features
+[`WriteKeyResponse`]: crate#features
+[`SubDevAuthRequest`]: crate#features
+[`SubDevResponse`]: crate#features
+[`AddSubDevRequest`]: crate#features
+[`Flavor`]: crate#features
+[`JsonCore`]: crate#features"
+)]
+#![cfg_attr(
+    not(feature = "json"),
+    doc = "[`JsonControlRequest`]: crate#features
+[`JsonControlResponse`]: crate#features
+[`parse`]: crate#features
+[`Message`]: crate#features
+[`JsonBody`]: crate#features
+[`StreamValue`]: crate#features"
+)]
 
 #[cfg(feature = "json-core")]
 pub mod core_json;

@@ -1,4 +1,8 @@
 #![doc = include_str!("../README.md")]
+//!
+// Links of the README to items of a feature the build lacks go to its feature table instead
+// (rustdoc of a default build has no broken link; docs.rs builds with every feature).
+#![cfg_attr(not(feature = "alloc"), doc = "[`BytesFrameDecoder`]: crate#features")]
 #![no_std]
 #![forbid(unsafe_code)]
 // Unit tests compute expected values freely; the library itself is checked in the non-test build.

@@ -19,8 +19,17 @@ mod sealed {
 /// What a [`Secret`] can hold: a fixed-size byte array (`[u8; N]`), or — with the `alloc`
 /// feature — a key text (`Cow<'a, str>`, borrowed from the plaintext when it has no JSON
 /// escapes), or — with `json` or `json-core` — a key read in place
-/// ([`lan::Text`](crate::lan::Text), the caller's buffer: nothing to wipe). Sealed: the
+/// ([`lan::Text`], the caller's buffer: nothing to wipe). Sealed: the
 /// wipe-on-drop promise holds only for these shapes.
+///
+#[cfg_attr(
+    any(feature = "json", feature = "json-core"),
+    doc = "[`lan::Text`]: crate::lan::Text"
+)]
+#[cfg_attr(
+    not(any(feature = "json", feature = "json-core")),
+    doc = "[`lan::Text`]: crate#features"
+)]
 pub trait SecretValue: sealed::Sealed {
     /// The secret bytes.
     #[doc(hidden)]

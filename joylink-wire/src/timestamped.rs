@@ -28,8 +28,11 @@ body_view! {
 ///
 /// `B` is `&[u8]` for the raw WAN bodies (the upload of spec 7.3.5: `data[]` = the snapshot the
 /// script produced, JSON for JSON products, never NUL-terminated, compat §7.3; the `ts ‖ JSON`
-/// bodies of types 7, 8 and 17) and a [`JsonBody`](crate::lan::JsonBody) for the LAN JSON
+/// bodies of types 7, 8 and 17) and a [`JsonBody`] for the LAN JSON
 /// bodies (their `parse`/`emit` are on that impl, feature `json`).
+///
+#[cfg_attr(feature = "json", doc = "[`JsonBody`]: crate::lan::JsonBody")]
+#[cfg_attr(not(feature = "json"), doc = "[`JsonBody`]: crate#features")]
 ///
 /// ```
 /// use joylink_wire::Timestamped;
@@ -49,8 +52,11 @@ pub struct Timestamped<B> {
 }
 
 /// What can follow the timestamp of a [`Timestamped`]: raw bytes (`&[u8]`) or, feature `json`,
-/// any LAN [`JsonBody`](crate::lan::JsonBody). One trait so that [`Timestamped::parse`] is one
+/// any LAN [`JsonBody`]. One trait so that [`Timestamped::parse`] is one
 /// function whatever the body.
+///
+#[cfg_attr(feature = "json", doc = "[`JsonBody`]: crate::lan::JsonBody")]
+#[cfg_attr(not(feature = "json"), doc = "[`JsonBody`]: crate#features")]
 pub trait TimestampedPayload<'a>: Sized {
     /// Parses the bytes after the timestamp.
     ///
@@ -70,7 +76,13 @@ impl<'a, B: TimestampedPayload<'a>> Timestamped<B> {
     ///
     /// # Errors
     /// [`Error::Truncated`](crate::Error::Truncated) below 4 bytes, then the body's errors
-    /// (for a JSON body, as [`JsonBody::parse`](crate::lan::JsonBody::parse)).
+    /// (for a JSON body, as [`JsonBody::parse`]).
+    ///
+    #[cfg_attr(
+        feature = "json",
+        doc = "[`JsonBody::parse`]: crate::lan::JsonBody::parse"
+    )]
+    #[cfg_attr(not(feature = "json"), doc = "[`JsonBody::parse`]: crate#features")]
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let timestamp = r.u32_le()?;

@@ -1,6 +1,5 @@
 //! Property tests of the LAN bodies: typed → JSON / bytes → typed is the identity for every body
 //! and every style, and no input (arbitrary bytes, arbitrary JSON) makes a decoder panic.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -14,7 +14,6 @@
 //!
 //! (compat §13 lists the same typos.) The binary structs of 6.3.4 / 6.3.8 have no example
 //! bytes; their layout is tested in the unit tests and against the vectors.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

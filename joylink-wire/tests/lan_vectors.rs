@@ -2,7 +2,6 @@
 //! `lan::parse`: the typed fields equal the vector's inputs (device record, timestamps, biz
 //! codes, …), and `Message::emit` re-encodes the very plaintext the SDK produced, with the
 //! header type and enctype a shipped peer uses.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,7 +1,6 @@
 //! The one packet core (issue 13): the staged decode lets a cloud pick the accesskey by the feed
 //! id before any key is used; a body too short for its struct is the same `Decrypt` as bad
 //! padding, with the decrypted bytes wiped; `open_subdev_script` opens type 104 only.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,5 @@
 //! Fragments through the facade: `lan::open` refuses one fragment with "reassemble first", and
 //! the reassembled lan-21 discovery reply opens through the same `lan::open` as a whole packet.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,5 @@
 //! A full LAN exchange with real encryption (app ↔ device ↔ gateway/sub-device), and every LAN
 //! vector opened and re-sealed byte for byte with its real keys through the facade.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

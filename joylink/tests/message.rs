@@ -1,7 +1,6 @@
 //! The single entry point over every golden vector: each LAN and WAN plaintext through
 //! `Message::parse`, each packet through `joylink::open` with its real keys, and type 13 through
 //! the whole receive path to joylink-timer.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

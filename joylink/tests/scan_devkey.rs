@@ -1,6 +1,5 @@
 //! An APP-side scan: a reply whose `devkey` is empty (what modules send before activation) or is
 //! not a valid public key still opens as the device's answer, with the key marked absent.
-#![cfg(feature = "json")]
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::borrow::Cow;

@@ -1,7 +1,6 @@
 //! A device ↔ cloud WAN session with real encryption, and every WAN vector opened and re-sealed
 //! byte for byte with its real keys.
 // The session includes OTA orders and task reports, whose bodies are JSON.
-#![cfg(feature = "json")]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

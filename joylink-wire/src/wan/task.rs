@@ -43,7 +43,10 @@ pub struct TaskReport<'a> {
     pub timestamp: u32,
     /// Sequence number.
     pub serial: u32,
-    /// The report, JSON of the shape [`TaskReportDoc`](super::TaskReportDoc) (feature `json`).
+    /// The report, JSON of the shape [`TaskReportDoc`] (feature `json`).
+    ///
+    #[cfg_attr(feature = "json", doc = "[`TaskReportDoc`]: super::TaskReportDoc")]
+    #[cfg_attr(not(feature = "json"), doc = "[`TaskReportDoc`]: crate#features")]
     pub report: &'a [u8],
 }
 
