@@ -27,7 +27,7 @@ use joylink_wire::wan::{
 use joylink_wire::{BizCode, FixedText, HEADER_LEN, Header, PacketType};
 
 use super::device::{ControlRequest, Device, DeviceConfig, Incoming};
-use crate::{Error, Instant, Result};
+use crate::{DropReason, Error, Instant, Result};
 
 /// Largest inner (sub-device) payload the gateway seals for 111 answers and 112 uploads.
 pub const INNER_CAP: usize = 1024;
@@ -312,7 +312,8 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
     ///
     /// # Errors
     /// As [`Device::handle_packet`]; [`Error::Dropped`] for a 111 naming a sub-device not in the
-    /// table or a 113 whose biz_code is not 1060 (compat: shipped gateways check it),
+    /// table ([`DropReason::UnknownDevice`]) or a 113 whose biz_code is not 1060
+    /// ([`DropReason::Malformed`]; compat: shipped gateways check it),
     /// [`Error::Crypto`] for an inner layer that does not open with the sub-device's accesskey.
     pub fn handle_packet<'a>(
         &mut self,
@@ -334,12 +335,14 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                 let range = span(base, data)?;
                 let index = self
                     .find_sub(feed_id.as_bytes())
-                    .ok_or(Error::Dropped("unknown sub-device"))?;
+                    .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
                 let key = self
                     .sub(index)
                     .map(|s| s.access_key.clone())
-                    .ok_or(Error::Dropped("unknown sub-device"))?;
-                let inner = packet.get_mut(range).ok_or(Error::Dropped("inner layer"))?;
+                    .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
+                let inner = packet
+                    .get_mut(range)
+                    .ok_or(Error::Dropped(DropReason::Malformed))?;
                 let cmd = Mode::AccessKey(&key).open_in_place(inner)?;
                 Ok(Some(GatewayIncoming::SubControl {
                     request: SubControlRequest { index, request },
@@ -353,7 +356,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                     return Ok(None);
                 };
                 if request.biz_code != BizCode::Unbind {
-                    return Err(Error::Dropped("113 without biz_code 1060"));
+                    return Err(Error::Dropped(DropReason::Malformed));
                 }
                 let num = devices.len();
                 let range = match devices.raw() {
@@ -362,7 +365,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                 };
                 let region = packet
                     .get_mut(range)
-                    .ok_or(Error::Dropped("unbind records"))?;
+                    .ok_or(Error::Dropped(DropReason::Malformed))?;
                 for record in region.chunks_exact_mut(SUBDEV_INFO_LEN) {
                     let feed = FixedText::new(
                         "feed_id",
@@ -455,10 +458,10 @@ fn span(base: usize, part: &[u8]) -> Result<core::ops::Range<usize>> {
         .as_ptr()
         .addr()
         .checked_sub(base)
-        .ok_or(Error::Dropped("span"))?;
+        .ok_or(Error::Dropped(DropReason::Malformed))?;
     let end = start
         .checked_add(part.len())
-        .ok_or(Error::Dropped("span"))?;
+        .ok_or(Error::Dropped(DropReason::Malformed))?;
     Ok(start..end)
 }
 
