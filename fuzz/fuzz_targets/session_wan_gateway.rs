@@ -11,7 +11,7 @@
 use joylink_crypto::{AccessKey, Mode, SessionKey};
 use joylink_session::Instant;
 use joylink_session::wan::{
-    DeviceConfig, Gateway, GatewayIncoming, Incoming, SubDevice, seal_inner,
+    DeviceConfig, Gateway, GatewayIncoming, Incoming, SubDeviceRecord, seal_inner,
 };
 use joylink_wire::{EncType, Header, Magic, PacketType};
 use libfuzzer_sys::fuzz_target;
@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", access.clone()).unwrap();
     let mut gw: Gateway<SUBS, 2, 2048, 1024> = Gateway::new(cfg);
     for i in 0..2 {
-        gw.add_sub(SubDevice::new(FEEDS[i], sub_key(i)).unwrap())
+        gw.add_sub(SubDeviceRecord::new(FEEDS[i], sub_key(i)).unwrap())
             .unwrap();
     }
     let mut added = 2usize;
@@ -139,7 +139,7 @@ fuzz_target!(|data: &[u8]| {
             }
             5 => {
                 let i = usize::from(op / 7) % 4;
-                if let Ok(sub) = SubDevice::new(FEEDS[i], sub_key(i))
+                if let Ok(sub) = SubDeviceRecord::new(FEEDS[i], sub_key(i))
                     && gw.find_sub(FEEDS[i]).is_none()
                     && gw.add_sub(sub).is_ok()
                 {

@@ -414,7 +414,10 @@ typedef enum jl_status_t {
   JL_ERR_CORRUPT = -20,
   /*
    A timestamp is a replay (`jl_replay_accept`: equal to, or with the increasing rule not
-   after, the last one accepted) or more than 60 s away from a synchronised clock.
+   after, the last one accepted) or more than 60 s away from a synchronised clock; or
+   `jl_lan_device_input` dropped a request whose timestamp is not newer than the last one
+   accepted from the same peer (spec 4.4 item 4; the datagram had opened, so the key is
+   right: a replayed capture, or an app that restarted its clock).
    */
   JL_ERR_REPLAY = -21
 } jl_status_t;
@@ -1609,8 +1612,10 @@ int jl_lan_device_activation(struct jl_lan_device_t *dev, struct jl_activation_t
  yet: the datagram is untouched); `JL_ERR_CAPACITY` (all `JL_LAN_REQUESTS` requests wait for
  an answer, or the send queue is full). The machine drops a datagram that does not decode, open
  or follow the rules with the codec's status (`JL_ERR_CRC_MISMATCH`, `JL_ERR_DECRYPT`,
- `JL_ERR_BAD_PUBLIC_KEY`, ...) or `JL_ERR_MALFORMED` (replayed timestamp, enctype not allowed
- for its type, not activated, unknown sub-device, a body it does not serve): keep receiving.
+ `JL_ERR_BAD_PUBLIC_KEY`, ...), `JL_ERR_REPLAY` (a request whose timestamp is not newer than
+ the last one accepted from the same peer, spec 4.4 item 4) or `JL_ERR_MALFORMED` (enctype not
+ allowed for its type, not activated, unknown sub-device, a body it does not serve): keep
+ receiving.
  After any error no event is reported; the buffer's content is unspecified (partly decrypted
  or wiped), and a write-key with keys other than the stored ones still queues the refusal.
 

@@ -70,7 +70,10 @@ pub enum JlStatus {
     /// A persisted blob (`jl_activation_load`) has the wrong magic, version, length or CRC.
     JL_ERR_CORRUPT = -20,
     /// A timestamp is a replay (`jl_replay_accept`: equal to, or with the increasing rule not
-    /// after, the last one accepted) or more than 60 s away from a synchronised clock.
+    /// after, the last one accepted) or more than 60 s away from a synchronised clock; or
+    /// `jl_lan_device_input` dropped a request whose timestamp is not newer than the last one
+    /// accepted from the same peer (spec 4.4 item 4; the datagram had opened, so the key is
+    /// right: a replayed capture, or an app that restarted its clock).
     JL_ERR_REPLAY = -21,
 }
 
@@ -140,6 +143,9 @@ impl From<joylink_session::Error> for JlStatus {
             E::Crypto(c) => c.into(),
             E::Capacity => JL_ERR_CAPACITY,
             E::State(_) => JL_ERR_STATE,
+            // A replay has its own status (the C caller may count or log attacks apart); every
+            // other reason a machine drops a packet is, as before, a malformed one to C.
+            E::Dropped(r) if r.is_replay() => JL_ERR_REPLAY,
             _ => JL_ERR_MALFORMED,
         }
     }
@@ -189,6 +195,32 @@ mod tests {
         assert_eq!(JlStatus::from(e), JL_ERR_CRC_MISMATCH);
         assert_eq!(
             JlStatus::from(joylink_crypto::Error::Decrypt),
+            JL_ERR_DECRYPT
+        );
+    }
+
+    #[test]
+    fn a_session_replay_is_jl_err_replay_and_other_drops_stay_malformed() {
+        use joylink_session::{DropReason, Error};
+        assert_eq!(
+            JlStatus::from(Error::Dropped(DropReason::Replayed)),
+            JL_ERR_REPLAY
+        );
+        for r in [
+            DropReason::Unsupported,
+            DropReason::Fragment,
+            DropReason::EncTypeNotAllowed,
+            DropReason::NotActivated,
+            DropReason::AlreadyActivated,
+            DropReason::UnknownDevice,
+            DropReason::Unexpected,
+            DropReason::Malformed,
+            DropReason::Untranslatable,
+        ] {
+            assert_eq!(JlStatus::from(Error::Dropped(r)), JL_ERR_MALFORMED, "{r}");
+        }
+        assert_eq!(
+            JlStatus::from(Error::Crypto(joylink_crypto::Error::Decrypt)),
             JL_ERR_DECRYPT
         );
     }

@@ -44,6 +44,7 @@ use std::rc::Rc;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
+use joylink_session::DropReason;
 use joylink_wire::BizCode;
 use mlua::chunk::ChunkMode;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Value, VmState};
@@ -614,7 +615,7 @@ fn put(out: &mut [u8], bytes: &[u8]) -> joylink_session::Result<usize> {
 
 /// The script as the workspace's one translator contract (e.g. behind a device machine's
 /// `handle_translated`). The session error has no room for the runner's detail: every script
-/// failure is [`joylink_session::Error::Dropped`]; call [`LuaTranslator::jds2pri`] /
+/// failure is [`joylink_session::Error::Dropped`] with [`DropReason::Untranslatable`]; call [`LuaTranslator::jds2pri`] /
 /// [`LuaTranslator::pri2jds`] directly for the detailed [`Error`].
 impl Translator for LuaTranslator {
     fn jds2pri(
@@ -624,7 +625,7 @@ impl Translator for LuaTranslator {
         out: &mut [u8],
     ) -> joylink_session::Result<usize> {
         match LuaTranslator::jds2pri(self, biz_code, cmd)
-            .map_err(|_| joylink_session::Error::Dropped("the script's jds2pri failed"))?
+            .map_err(|_| joylink_session::Error::Dropped(DropReason::Untranslatable))?
         {
             Jds2Pri::Command(bytes) => put(out, &bytes),
             Jds2Pri::NoCommand => Ok(0),
@@ -638,7 +639,7 @@ impl Translator for LuaTranslator {
         out: &mut [u8],
     ) -> joylink_session::Result<(usize, BizCode)> {
         let doc = LuaTranslator::pri2jds(self, biz_code, bin)
-            .map_err(|_| joylink_session::Error::Dropped("the script's pri2jds failed"))?;
+            .map_err(|_| joylink_session::Error::Dropped(DropReason::Untranslatable))?;
         Ok((put(out, &doc.json)?, doc.biz_code))
     }
 }

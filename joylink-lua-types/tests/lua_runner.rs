@@ -561,7 +561,9 @@ fn the_runner_as_the_translator_trait() {
     );
     assert!(matches!(
         dynamic.jds2pri(BizCode::Snapshot, b"", &mut out),
-        Err(joylink_session::Error::Dropped(_))
+        Err(joylink_session::Error::Dropped(
+            joylink_session::DropReason::Untranslatable
+        ))
     ));
     let frame = status_frame(1, 1255, 2203, 570, 123_456);
     let (n, biz) = dynamic

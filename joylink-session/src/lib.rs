@@ -14,6 +14,6 @@ pub mod net;
 mod sealing;
 mod time;
 
-pub use error::{Error, Result};
+pub use error::{DropReason, Error, Result};
 pub use time::Instant;
 pub mod wan;

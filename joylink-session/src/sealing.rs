@@ -73,7 +73,10 @@ pub(crate) fn split_ts(plaintext: &[u8]) -> Result<(u32, &[u8])> {
 /// Cortex-M4; with AES-NI an expansion costs only ~160 instructions). The build overrides it with
 /// `RUSTFLAGS='--cfg joylink_prepared_keys="on"'` or `="off"` (a cfg, not a feature, so that no
 /// dependency can turn it on behind the binary's back and change the machines' sizes).
-#[cfg_attr(not(test), allow(dead_code))]
+///
+/// The code branches on the cfg itself (so that the unused kind of [`Kept`] is not compiled);
+/// this constant names the choice for the size tests and these docs.
+#[cfg(any(test, doc))]
 pub(crate) const PREPARED_KEYS: bool = cfg!(any(
     joylink_prepared_keys = "on",
     all(
@@ -84,7 +87,13 @@ pub(crate) const PREPARED_KEYS: bool = cfg!(any(
 
 /// A prepared key on RustCrypto's AES (AES-NI / ARMv8 AES when the CPU has it, otherwise the
 /// constant-time fixsliced software AES); in unit tests on a wrapper that counts key expansions.
-#[cfg(not(test))]
+#[cfg(all(
+    not(test),
+    any(
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    )
+))]
 pub(crate) type PreparedAes = joylink_crypto::PreparedKey;
 /// A prepared key on a wrapper of RustCrypto's AES that counts key expansions (unit tests).
 #[cfg(test)]
@@ -94,7 +103,11 @@ pub(crate) type PreparedAes = joylink_crypto::PreparedKey<counting::Counting>;
 /// every packet then seals and opens through [`Mode::Prepared`] and never expands the key again.
 /// The key itself stays beside the schedules for the accessors that hand it out.
 #[derive(Clone, Debug)]
-#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+#[cfg(any(
+    test,
+    joylink_prepared_keys = "on",
+    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+))]
 pub(crate) struct PreparedKept<K> {
     key: K,
     cipher: PreparedAes,
@@ -102,7 +115,13 @@ pub(crate) struct PreparedKept<K> {
 
 /// A key as a machine keeps it where keys are not prepared: the mode expands it per packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+#[cfg(any(
+    test,
+    not(any(
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))
+))]
 pub(crate) struct PlainKept<K> {
     key: K,
 }
@@ -111,7 +130,13 @@ pub(crate) struct PlainKept<K> {
 pub(crate) trait KeptKind {
     /// The one-shot mode of this key (the schedule expanded per packet).
     fn one_shot(&self) -> Mode<'_>;
-    /// The key and IV with the `enctype` it is used under, to prepare.
+    /// The key and IV with the `enctype` it is used under, to prepare (only where keys are
+    /// prepared, and in the unit tests that compare both kinds).
+    #[cfg(any(
+        test,
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))]
     fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType);
 }
 
@@ -119,6 +144,11 @@ impl KeptKind for joylink_crypto::SessionKey {
     fn one_shot(&self) -> Mode<'_> {
         Mode::Session(self)
     }
+    #[cfg(any(
+        test,
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))]
     fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
         (
             joylink_crypto::KeyIv::from_session_key(self),
@@ -131,6 +161,11 @@ impl KeptKind for joylink_crypto::LocalKey {
     fn one_shot(&self) -> Mode<'_> {
         Mode::LocalKey(self)
     }
+    #[cfg(any(
+        test,
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))]
     fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
         (
             joylink_crypto::KeyIv::from_local_key(self),
@@ -139,7 +174,11 @@ impl KeptKind for joylink_crypto::LocalKey {
     }
 }
 
-#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+#[cfg(any(
+    test,
+    joylink_prepared_keys = "on",
+    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+))]
 impl<K: KeptKind> PreparedKept<K> {
     /// Expands the key: the one key expansion for as long as the machine keeps it.
     pub(crate) fn new(key: K) -> Self {
@@ -157,13 +196,24 @@ impl<K: KeptKind> PreparedKept<K> {
     }
 }
 
-#[cfg_attr(not(any(test, doc)), allow(dead_code))]
+#[cfg(any(
+    test,
+    not(any(
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    ))
+))]
 impl<K: KeptKind> PlainKept<K> {
     /// Keeps the key as it is.
     pub(crate) fn new(key: K) -> Self {
         Self { key }
     }
-    /// The key.
+    /// The key, for the machines' accessors; only where this is the [`Kept`] kind (the unit
+    /// tests of prepared builds compare a `PlainKept`'s packets, never hand its key out).
+    #[cfg(not(any(
+        joylink_prepared_keys = "on",
+        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
+    )))]
     pub(crate) fn key(&self) -> &K {
         &self.key
     }

@@ -18,7 +18,7 @@ use joylink_session::lan::{
     SocketAddr, SubDeviceEntry, SubDeviceState,
 };
 use joylink_session::net::{Faults, SimNet};
-use joylink_session::{Error, Instant};
+use joylink_session::{DropReason, Error, Instant};
 use joylink_test_vectors::{TestRng, by_id, hex_field, vectors};
 use joylink_wire::lan::{
     ControlData, JsonControlRequest, Message, Quirk, ScanResponse, ScanStatus, Stream,
@@ -585,7 +585,7 @@ fn same_timestamp_from_another_peer_is_not_a_replay() {
     let mut copy = packet.clone();
     let r = w.dev.handle(w.now(), other, &mut copy);
     assert!(
-        matches!(r, Err(Error::Dropped("replayed timestamp"))),
+        matches!(r, Err(Error::Dropped(DropReason::Replayed))),
         "{r:?}"
     );
 }
@@ -839,7 +839,7 @@ fn write_key_reply_bytes_equal_the_vector() {
     let mut again = hex_field(&reply_v["in_reply_to"]);
     assert!(matches!(
         dev.handle(Instant(1), app_addr(), &mut again),
-        Err(Error::Dropped(_))
+        Err(Error::Dropped(DropReason::Replayed))
     ));
     assert_eq!(dev.poll_transmit(&mut out), None);
 }
@@ -861,7 +861,7 @@ fn without_keys_nothing_but_discovery_and_authorization_is_served() {
     );
     assert_eq!(
         dev.handle(Instant(0), app_addr(), &mut buf[..n]),
-        Err(Error::Dropped("not activated"))
+        Err(Error::Dropped(DropReason::NotActivated))
     );
     // A type-3 packet in clear (enctype 0) is refused even with keys installed.
     dev.set_activation(Some(Activation {
@@ -879,7 +879,7 @@ fn without_keys_nothing_but_discovery_and_authorization_is_served() {
     );
     assert!(matches!(
         dev.handle(Instant(0), app_addr(), &mut buf[..n]),
-        Err(Error::Dropped(_))
+        Err(Error::Dropped(DropReason::EncTypeNotAllowed))
     ));
     assert_eq!(dev.poll_transmit(&mut [0u8; 1400]), None);
 }
@@ -1016,7 +1016,7 @@ fn app_is_lenient_to_what_shipped_modules_send() {
     let mut p = seal_local(PacketType::JsonControl, &plain);
     assert!(matches!(
         w.app.handle(now, dev_addr(), &mut p),
-        Err(Error::Dropped(_))
+        Err(Error::Dropped(DropReason::Replayed))
     ));
     assert_eq!(w.app.poll_event(), None);
 

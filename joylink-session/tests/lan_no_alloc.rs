@@ -19,7 +19,7 @@ use joylink_session::lan::{
     Activation, Device, DeviceInfo, Event, FixedStr, Gateway, MAX_DATAGRAM, SocketAddr,
     SubDeviceEntry, SubDeviceState,
 };
-use joylink_session::{Error, Instant};
+use joylink_session::{DropReason, Error, Instant};
 use joylink_test_vectors::{Value, by_id, hex_field, vectors};
 
 fn app_addr() -> SocketAddr {
@@ -106,7 +106,7 @@ fn scan_is_answered_with_the_vectors_bytes_without_allocating() {
     h.emit(&mut bad[..16]).unwrap();
     assert!(matches!(
         dev.handle(Instant(0), app_addr(), &mut bad),
-        Err(Error::Dropped(_))
+        Err(Error::Dropped(DropReason::Malformed))
     ));
     assert_eq!(dev.poll_transmit(&mut [0u8; MAX_DATAGRAM]), None);
 }
@@ -149,7 +149,7 @@ fn write_key_is_accepted_and_answered_like_the_sdk_without_allocating() {
     let mut again = hex_field(&reply_v["in_reply_to"]);
     assert!(matches!(
         dev.handle(Instant(1), app_addr(), &mut again),
-        Err(Error::Dropped(_))
+        Err(Error::Dropped(DropReason::AlreadyActivated))
     ));
     drain_equal(&mut dev, &hex_field(&refused["packet"]), 3);
 }

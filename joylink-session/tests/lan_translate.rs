@@ -11,7 +11,7 @@ use joylink_crypto::{KeyPair, LocalKey, Mode};
 use joylink_session::lan::{
     Activation, Device, DeviceInfo, Event, FixedStr, SocketAddr, Translator,
 };
-use joylink_session::{Error, Instant, Result};
+use joylink_session::{DropReason, Error, Instant, Result};
 use joylink_test_vectors::TestRng;
 use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
 
@@ -29,7 +29,7 @@ impl Translator for Toy {
         self.seen.push(biz);
         let json: &[u8] = match bin {
             [1] => br#"{"power":1}"#,
-            _ => return Err(Error::Dropped("unknown command")),
+            _ => return Err(Error::Dropped(DropReason::Untranslatable)),
         };
         out.get_mut(..json.len())
             .ok_or(Error::Capacity)?
@@ -132,7 +132,7 @@ fn a_refused_command_reaches_nobody_and_sends_nothing() {
         &mut Toy::default(),
         &mut scratch,
     );
-    assert_eq!(got, Err(Error::Dropped("unknown command")));
+    assert_eq!(got, Err(Error::Dropped(DropReason::Untranslatable)));
     let mut out = [0u8; 1400];
     assert_eq!(dev.poll_transmit(&mut out), None);
 }

@@ -12,7 +12,7 @@ use joylink_crypto::{AccessKey, Mode, SessionKey, seal};
 use joylink_session::Instant;
 use joylink_session::wan::{
     Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, DeviceConfig, DeviceState, Framer,
-    Gateway, GatewayIncoming, RequestKind, SubDevice, TxQueue, open_inner,
+    Gateway, GatewayIncoming, RequestKind, SubDeviceRecord, TxQueue, open_inner,
 };
 use joylink_test_vectors::{Value, by_id, hex_field, u64_field, vectors};
 use joylink_wire::wan::SubDevOnline;
@@ -94,13 +94,13 @@ fn online_gateway(v: &Value) -> Gateway {
     g
 }
 
-fn sub_of(v: &Value) -> SubDevice {
+fn sub_of(v: &Value) -> SubDeviceRecord {
     let key: AccessKey = v["sub_device_key"]["key_string"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
-    SubDevice::new(v["sub_feedid"].as_str().unwrap().as_bytes(), key).unwrap()
+    SubDeviceRecord::new(v["sub_feedid"].as_str().unwrap().as_bytes(), key).unwrap()
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn heartbeat_110_equals_the_vector() {
     let v = by_id(&list, "wan-14");
     let mut g = online_gateway(v);
     for s in v["sub_devices"].as_array().unwrap() {
-        let mut sub = SubDevice::new(
+        let mut sub = SubDeviceRecord::new(
             s["feedid"].as_str().unwrap().as_bytes(),
             GW_KEY.parse().unwrap(),
         )
@@ -165,7 +165,7 @@ fn control_111_is_opened_and_answered_as_the_vectors() {
         let (req, rsp) = (by_id(&list, req_id), by_id(&list, rsp_id));
         let mut g = online_gateway(req);
         // A sub-device in slot 1, so the slot index is really looked up by feed id.
-        g.add_sub(SubDevice::new(b"other", GW_KEY.parse().unwrap()).unwrap())
+        g.add_sub(SubDeviceRecord::new(b"other", GW_KEY.parse().unwrap()).unwrap())
             .unwrap();
         g.add_sub(sub_of(req)).unwrap();
         let mut pkt = hex_field(&req["packet"]);
@@ -209,7 +209,7 @@ fn control_with_a_wrong_sub_key_does_not_open() {
     let req = by_id(&list, "wan-18");
     let mut g = online_gateway(req);
     let feed = req["sub_feedid"].as_str().unwrap().as_bytes();
-    g.add_sub(SubDevice::new(feed, GW_KEY.parse().unwrap()).unwrap())
+    g.add_sub(SubDeviceRecord::new(feed, GW_KEY.parse().unwrap()).unwrap())
         .unwrap();
     let mut pkt = hex_field(&req["packet"]);
     assert!(g.handle_packet(Instant(1), &mut pkt).is_err());
@@ -221,9 +221,9 @@ fn unbind_113_is_answered_as_the_vector_and_empties_the_table() {
     let list = vectors("wan_packets.json");
     let (req, rsp) = (by_id(&list, "wan-22"), by_id(&list, "wan-23"));
     let mut g = online_gateway(req);
-    g.add_sub(SubDevice::new(b"3039237988000962", GW_KEY.parse().unwrap()).unwrap())
+    g.add_sub(SubDeviceRecord::new(b"3039237988000962", GW_KEY.parse().unwrap()).unwrap())
         .unwrap();
-    g.add_sub(SubDevice::new(b"stays", GW_KEY.parse().unwrap()).unwrap())
+    g.add_sub(SubDeviceRecord::new(b"stays", GW_KEY.parse().unwrap()).unwrap())
         .unwrap();
     let now = Instant(3_000);
     g.device_mut()
@@ -266,7 +266,7 @@ impl Link {
         let access: AccessKey = GW_KEY.parse().unwrap();
         let cfg = DeviceConfig::new(GW_FEED, "ABCDEF", access).unwrap();
         let mut gw: Gateway = Gateway::new(cfg);
-        gw.add_sub(SubDevice::new(SUB_FEED, SUB_KEY.parse().unwrap()).unwrap())
+        gw.add_sub(SubDeviceRecord::new(SUB_FEED, SUB_KEY.parse().unwrap()).unwrap())
             .unwrap();
         let now = Instant(0);
         let mut l = Self {
@@ -602,7 +602,7 @@ mod faults {
                         }
                     }
                     Op::AddSecond => {
-                        l.gw.add_sub(SubDevice::new(SECOND, SUB_KEY.parse().unwrap()).unwrap())
+                        l.gw.add_sub(SubDeviceRecord::new(SECOND, SUB_KEY.parse().unwrap()).unwrap())
                             .unwrap();
                     }
                     Op::LoseUp => l.lose_up += 1,

@@ -601,7 +601,9 @@ async fn script_bodies_pass_through_the_translator() {
             out: &mut [u8],
         ) -> joylink_session::Result<(usize, BizCode)> {
             if bin == b"refuse" {
-                return Err(joylink_session::Error::Dropped("not understood"));
+                return Err(joylink_session::Error::Dropped(
+                    joylink_session::DropReason::Untranslatable,
+                ));
             }
             let t = [b"json:", bin].concat();
             out[..t.len()].copy_from_slice(&t);

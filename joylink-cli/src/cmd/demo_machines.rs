@@ -26,7 +26,7 @@ use joylink_session::net::{Faults, SimNet};
 use joylink_session::wan::sim::{CloudRec, DevRec, Pair, SimRng};
 use joylink_session::wan::{
     Cloud, CloudConfig, CloudIncoming, DeviceConfig, Framer, Gateway, GatewayIncoming,
-    OtaOrderSpec, SubDevice, TxQueue,
+    OtaOrderSpec, SubDeviceRecord, TxQueue,
 };
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -915,7 +915,7 @@ fn wan_gateway(
     };
     // The sub-devices the LAN side authorized join the WAN table (spec 8.2 then 8.4).
     for (feed, access) in subs {
-        if let Ok(s) = SubDevice::new(feed.as_bytes(), access.clone()) {
+        if let Ok(s) = SubDeviceRecord::new(feed.as_bytes(), access.clone()) {
             let _ = l.gw.add_sub(s);
         }
     }

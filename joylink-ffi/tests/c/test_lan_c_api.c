@@ -197,9 +197,12 @@ static void test_script_control(void) {
     CHECK(ev.peer.family == JL_ADDR_IPV4 && ev.peer.port == 9000 && ev.peer.ip[3] == 2);
     CHECK(jl_lan_device_poll_event(dev, &ev) == JL_OK && ev.kind == JL_LAN_EVENT_NONE);
     CHECK(jl_lan_device_poll_event(dev, NULL) == JL_ERR_NULL);
-    /* The same timestamp again is a replay. */
+    /* The same timestamp again is a replay: its own status, not a malformed datagram. */
     n = script_control(pkt, sizeof pkt, 11, 78, "power=0");
-    CHECK(jl_lan_device_input(dev, 2100, &from, pkt, n) == JL_ERR_MALFORMED);
+    CHECK(jl_lan_device_input(dev, 2100, &from, pkt, n) == JL_ERR_REPLAY);
+    n = script_control(pkt, sizeof pkt, 10, 78, "power=0"); /* older: also a replay */
+    CHECK(jl_lan_device_input(dev, 2100, &from, pkt, n) == JL_ERR_REPLAY);
+    CHECK(jl_lan_device_poll_event(dev, &ev) == JL_OK && ev.kind == JL_LAN_EVENT_NONE);
 
     /* The request waits until 2000 + TTL. */
     CHECK(jl_lan_device_next_deadline(dev, &deadline) == JL_OK);
@@ -261,6 +264,11 @@ static void test_gateway_table(void) {
     jl_lan_config_t cfg;
     jl_lan_device_t *gw = NULL;
     jl_sub_device_t row, back;
+    jl_activation_t a;
+    jl_lan_event_t ev;
+    jl_addr_t from = app_addr();
+    static uint8_t pkt[JL_LAN_MAX_DATAGRAM];
+    size_t n;
     config(&cfg);
     CHECK(jl_gateway_init(mem.bytes, jl_gateway_size() - 1, &cfg, rng_ok, NULL, &gw) ==
           JL_ERR_BUFFER_TOO_SMALL);
@@ -292,6 +300,15 @@ static void test_gateway_table(void) {
     CHECK(jl_gateway_sub_device(gw, 4, &back) == JL_OK && back.in_use == 0);
     CHECK(jl_gateway_set_sub_device(gw, 3, NULL) == JL_OK);
     CHECK(jl_gateway_sub_device(gw, 3, &back) == JL_OK && back.in_use == 0);
+    /* A gateway drops a replayed request to itself with JL_ERR_REPLAY too. */
+    activation(&a);
+    CHECK(jl_lan_device_set_activation(gw, &a) == JL_OK);
+    n = script_control(pkt, sizeof pkt, 20, 1, "power=1");
+    CHECK(jl_lan_device_input(gw, 1000, &from, pkt, n) == JL_OK);
+    CHECK(jl_lan_device_poll_event(gw, &ev) == JL_OK && ev.kind == JL_LAN_EVENT_SCRIPT_REQUEST);
+    n = script_control(pkt, sizeof pkt, 20, 2, "power=0");
+    CHECK(jl_lan_device_input(gw, 1100, &from, pkt, n) == JL_ERR_REPLAY);
+    CHECK(jl_lan_device_poll_event(gw, &ev) == JL_OK && ev.kind == JL_LAN_EVENT_NONE);
     CHECK(jl_lan_device_deinit(gw) == JL_OK);
     CHECK(jl_gateway_sub_device(gw, 0, &back) == JL_ERR_STATE);
 }

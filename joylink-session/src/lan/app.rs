@@ -20,7 +20,7 @@ use rand_core::CryptoRng;
 
 use super::replay::{ReplayPolicy, ReplayTable};
 use super::{MAX_DATAGRAM, timestamp_of};
-use crate::{Error, Instant, Result};
+use crate::{DropReason, Error, Instant, Result};
 
 /// How long the app waits for the answer to a control or snapshot (spec 6.3.3: 500 ms).
 pub const RESPONSE_TIMEOUT_MS: u64 = 500;
@@ -636,12 +636,14 @@ impl App {
     ///
     /// # Errors
     /// [`Error::Wire`] / [`Error::Crypto`] for what does not decode or open, [`Error::Dropped`]
-    /// for an answer nothing waits for (late, duplicate, unknown device).
+    /// for an answer the app drops: [`DropReason::Replayed`] (its timestamp is not newer than
+    /// the device's last answer), [`DropReason::Unexpected`] (nothing waits for it: late,
+    /// duplicate), [`DropReason::UnknownDevice`], [`DropReason::Malformed`], ...
     pub fn handle(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
         let decoded = joylink_wire::parse(datagram, CrcPolicy::Verify)?;
         let header = decoded.header;
         if header.magic != Magic::Lan {
-            return Err(Error::Dropped("not a LAN packet"));
+            return Err(Error::Dropped(DropReason::Unsupported));
         }
         if header.total != 0 {
             let packet = datagram.to_vec();
@@ -659,7 +661,7 @@ impl App {
                     payload,
                     Direction::FromDevice,
                 )
-                .map_err(|_| Error::Dropped("answer does not parse"))?;
+                .map_err(|_| Error::Dropped(DropReason::Malformed))?;
                 self.on_auth_answer(from, m)?;
                 self.note(from, quirk);
                 Ok(())
@@ -667,7 +669,7 @@ impl App {
             PacketType::ScriptControl | PacketType::JsonControl => {
                 let key = self
                     .localkey(from)
-                    .map_err(|_| Error::Dropped("unknown device"))?;
+                    .map_err(|_| Error::Dropped(DropReason::UnknownDevice))?;
                 let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
                 let plaintext = o.plaintext.to_vec();
                 self.on_control_answer(now, from, header.packet_type, &plaintext)
@@ -675,16 +677,16 @@ impl App {
             PacketType::AddSubDev => {
                 let key = self
                     .localkey(from)
-                    .map_err(|_| Error::Dropped("unknown device"))?;
+                    .map_err(|_| Error::Dropped(DropReason::UnknownDevice))?;
                 let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&key), true)?;
                 let m = joylink_wire::lan::parse(
                     PacketType::AddSubDev,
                     o.plaintext,
                     Direction::FromDevice,
                 )
-                .map_err(|_| Error::Dropped("answer does not parse"))?;
+                .map_err(|_| Error::Dropped(DropReason::Malformed))?;
                 let Message::AddSubDevResponse(t) = m else {
-                    return Err(Error::Dropped("not an answer"));
+                    return Err(Error::Dropped(DropReason::Unsupported));
                 };
                 let mac = t.body.mac.to_string();
                 let p = self
@@ -692,21 +694,19 @@ impl App {
                         p.addr == from
                             && matches!(&p.kind, Kind::AddSub { mac: m, .. } if *m == mac)
                     })
-                    .ok_or(Error::Dropped("no add waiting"))?;
+                    .ok_or(Error::Dropped(DropReason::Unexpected))?;
                 self.events
                     .push_back(AppEvent::SubDevice(p.handle, t.body.code.unwrap_or(-1)));
                 Ok(())
             }
             PacketType::SubDevScriptControl => self.on_sub_script(now, from, datagram),
-            _ => Err(Error::Dropped("not an answer the app handles")),
+            _ => Err(Error::Dropped(DropReason::Unsupported)),
         }
     }
 
     fn on_fragment(&mut self, from: SocketAddr, h: Header, packet: Vec<u8>) -> Result<()> {
         if h.packet_type != PacketType::Scan {
-            return Err(Error::Dropped(
-                "fragment of a type that is never fragmented",
-            ));
+            return Err(Error::Dropped(DropReason::Fragment));
         }
         // Whole packets are kept per (peer, message id) and handed to the wire reassembler once
         // every index is there.
@@ -750,7 +750,7 @@ impl App {
                 payload = Some(m.payload().to_vec());
             }
         }
-        let payload = payload.ok_or(Error::Dropped("fragments do not assemble"))?;
+        let payload = payload.ok_or(Error::Dropped(DropReason::Malformed))?;
         self.on_scan(from, &payload)
     }
 
@@ -758,7 +758,7 @@ impl App {
         let Ok(Message::ScanResponse(r)) =
             joylink_wire::lan::parse(PacketType::Scan, payload, Direction::FromDevice)
         else {
-            return Err(Error::Dropped("scan reply does not parse"));
+            return Err(Error::Dropped(DropReason::Malformed));
         };
         // An empty or malformed devkey (modules before activation) lists the device without one.
         let devkey = r.device_key().and_then(|k| PublicKey::from_devkey(k).ok());
@@ -808,7 +808,7 @@ impl App {
             Message::WriteKeyResponse(r) => {
                 let p = self
                     .take(|p| p.addr == from && matches!(p.kind, Kind::Auth { .. }))
-                    .ok_or(Error::Dropped("no authorization waiting"))?;
+                    .ok_or(Error::Dropped(DropReason::Unexpected))?;
                 if r.code != 0 {
                     self.events
                         .push_back(AppEvent::AuthFailed(p.handle, Some(r.code)));
@@ -837,7 +837,7 @@ impl App {
                         p.addr == from
                             && matches!(&p.kind, Kind::SubAuth { data } if data[4] == mac)
                     })
-                    .ok_or(Error::Dropped("no sub-device authorization waiting"))?;
+                    .ok_or(Error::Dropped(DropReason::Unexpected))?;
                 // E209+ omit `code` for a refused state: that is a failure too.
                 let code = r.code.unwrap_or(-1);
                 if code == 0 && p.legacy_iv {
@@ -853,7 +853,7 @@ impl App {
                 self.events.push_back(AppEvent::SubDevice(p.handle, code));
                 Ok(())
             }
-            _ => Err(Error::Dropped("not an answer")),
+            _ => Err(Error::Dropped(DropReason::Unsupported)),
         }
     }
 
@@ -874,7 +874,7 @@ impl App {
         if self.answers.accept(from, ts, now) {
             Ok(())
         } else {
-            Err(Error::Dropped("replayed answer"))
+            Err(Error::Dropped(DropReason::Replayed))
         }
     }
 
@@ -893,7 +893,7 @@ impl App {
         if quirk == Some(Quirk::NoTimestamp) {
             let p = self
                 .take(|p| p.addr == from && matches!(p.kind, Kind::Json))
-                .ok_or(Error::Dropped("no JSON command waiting"))?;
+                .ok_or(Error::Dropped(DropReason::Unexpected))?;
             self.events.push_back(AppEvent::Response(
                 p.handle,
                 ResponseBody::Json(plaintext.to_vec()),
@@ -910,7 +910,7 @@ impl App {
                     p.addr == from
                         && matches!(p.kind, Kind::Script { serial } if serial == r.serial)
                 })
-                .ok_or(Error::Dropped("no script command waiting"))?;
+                .ok_or(Error::Dropped(DropReason::Unexpected))?;
             let body = ResponseBody::Script {
                 biz_code: r.biz_code,
                 serial: r.serial,
@@ -922,7 +922,7 @@ impl App {
         let (_, json) = crate::sealing::split_ts(plaintext)?;
         let p = self
             .take(|p| p.addr == from && matches!(p.kind, Kind::Json))
-            .ok_or(Error::Dropped("no JSON command waiting"))?;
+            .ok_or(Error::Dropped(DropReason::Unexpected))?;
         self.events.push_back(AppEvent::Response(
             p.handle,
             ResponseBody::Json(json.to_vec()),
@@ -933,7 +933,7 @@ impl App {
     fn on_sub_script(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) -> Result<()> {
         let outer = self
             .localkey(from)
-            .map_err(|_| Error::Dropped("unknown device"))?;
+            .map_err(|_| Error::Dropped(DropReason::UnknownDevice))?;
         let o = crate::sealing::open_plain(datagram, &Mode::LocalKey(&outer), true)?;
         let mut plain = o.plaintext.to_vec();
         let entry = self.entry(from)?;
@@ -955,7 +955,7 @@ impl App {
             };
             let (feedid, serial, biz) = (feedid.to_string(), r.serial, r.biz_code);
             if layout == ResponseLayout::Spec && !self.answers.accept(from, r.timestamp, now) {
-                return Err(Error::Dropped("replayed answer"));
+                return Err(Error::Dropped(DropReason::Replayed));
             }
             let data = plain.get_mut(SUBDEV_SCRIPT_FIXED_LEN..).unwrap_or_default();
             let resp = Mode::LocalKey(&key).open_in_place(data)?.to_vec();
@@ -965,7 +965,7 @@ impl App {
                         && matches!(&p.kind, Kind::SubScript { serial: s, feedid: f }
                             if *f == feedid && (layout == ResponseLayout::Shipped || *s == serial))
                 })
-                .ok_or(Error::Dropped("no sub-device command waiting"))?;
+                .ok_or(Error::Dropped(DropReason::Unexpected))?;
             let serial = match p.kind {
                 Kind::SubScript { serial, .. } => serial,
                 _ => serial,
@@ -978,7 +978,7 @@ impl App {
             self.events.push_back(AppEvent::Response(p.handle, body));
             return Ok(());
         }
-        Err(Error::Dropped("sub-device answer for no known sub-device"))
+        Err(Error::Dropped(DropReason::UnknownDevice))
     }
 }
 

@@ -12,7 +12,7 @@ use super::fixed::FixedStr;
 use super::replay::{ReplayPolicy, ReplayTable};
 use super::tx::TxQueue;
 use super::{MAX_DATAGRAM, request_enc_type, timestamp_of};
-use crate::{Error, Instant, Result};
+use crate::{DropReason, Error, Instant, Result};
 
 /// How long a request waits for the application's [`Device::respond`] before its slot is freed.
 /// The app gives up after 500 ms; a late answer is useless to it.
@@ -246,7 +246,8 @@ struct Pending {
 /// discovered and activated like any device. A scan reply is written into a
 /// [`SCAN_REPLY_CAP`]-byte buffer on the stack of [`Device::handle`], the other answers into
 /// buffers of at most [`MAX_DATAGRAM`] bytes. A string the device reads (feedid, keys, server,
-/// MAC, uuid) that holds a JSON escape is refused ([`Error::Dropped`], nothing stored, nothing
+/// MAC, uuid) that holds a JSON escape is refused ([`Error::Dropped`] with
+/// [`DropReason::Malformed`], nothing stored, nothing
 /// sent): shipped apps never escape these hex, digit and `host:port` strings, and taking one
 /// with its backslashes would store a wrong key.
 ///
@@ -407,8 +408,9 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ///
     /// # Errors
     /// [`Error::Wire`] / [`Error::Crypto`] for a packet that does not decode or open (an invalid
-    /// public key in a type 2/102 `opt` included), [`Error::Dropped`] for one a rule drops
-    /// (replayed timestamp, enctype not allowed for its type, not activated, unknown sub-device),
+    /// public key in a type 2/102 `opt` included), [`Error::Dropped`] for one a rule drops, with
+    /// its [`DropReason`] (`Replayed` timestamp, `EncTypeNotAllowed` for its type,
+    /// `NotActivated`, `UnknownDevice` for a sub-device, ...),
     /// [`Error::Capacity`] when no request slot is free. Nothing is sent in any of these cases.
     pub fn handle<'a>(
         &mut self,
@@ -418,14 +420,14 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
     ) -> Result<Option<Event<'a>>> {
         let header = joylink_wire::parse(datagram, CrcPolicy::Verify)?.header;
         if header.magic != Magic::Lan {
-            return Err(Error::Dropped("not a LAN packet"));
+            return Err(Error::Dropped(DropReason::Unsupported));
         }
         if header.total != 0 {
             // No shipped device reassembles fragments it receives.
-            return Err(Error::Dropped("fragment"));
+            return Err(Error::Dropped(DropReason::Fragment));
         }
         if header.enc_type != request_enc_type(header.packet_type) {
-            return Err(Error::Dropped("enctype not allowed for this type"));
+            return Err(Error::Dropped(DropReason::EncTypeNotAllowed));
         }
         match header.packet_type {
             PacketType::Scan => self.on_scan(from, datagram).map(|()| None),
@@ -433,7 +435,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
             PacketType::JsonControl | PacketType::SubDevJsonControl => {
                 let sub = header.packet_type == PacketType::SubDevJsonControl;
                 if sub && SUBS == 0 {
-                    return Err(Error::Dropped("not a gateway"));
+                    return Err(Error::Dropped(DropReason::Unsupported));
                 }
                 let (ts, body) = self.open_local(datagram)?;
                 self.check_replay(from, ts, now)?;
@@ -453,7 +455,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 self.new_request(now, from, kind, c.data).map(Some)
             }
             PacketType::SubDevScriptControl if SUBS > 0 => self.on_sub_script(now, from, datagram),
-            _ => Err(Error::Dropped("not a request this device serves")),
+            _ => Err(Error::Dropped(DropReason::Unsupported)),
         }
     }
 
@@ -470,7 +472,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         if self.replay.accept(from, ts, now) {
             Ok(())
         } else {
-            Err(Error::Dropped("replayed timestamp"))
+            Err(Error::Dropped(DropReason::Replayed))
         }
     }
 
@@ -483,7 +485,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         activation
             .as_ref()
             .map(|a| local.mode(&a.localkey))
-            .ok_or(Error::Dropped("not activated"))
+            .ok_or(Error::Dropped(DropReason::NotActivated))
     }
 
     /// Opens a localkey packet; returns the timestamp and the body after it.
@@ -617,16 +619,16 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                         && feedid.to_str().ok() == Some(s.feed_id.as_str())
                 })
             })
-            .ok_or(Error::Dropped("unknown sub-device"))?;
+            .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
         let inner_key = self
             .subs
             .get(index)
             .and_then(Option::as_ref)
             .and_then(|s| s.localkey.clone())
-            .ok_or(Error::Dropped("unknown sub-device"))?;
+            .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
         let inner = datagram
             .get_mut(start.saturating_add(SUBDEV_SCRIPT_FIXED_LEN)..start.saturating_add(plain_len))
-            .ok_or(Error::Dropped("short body"))?;
+            .ok_or(Error::Dropped(DropReason::Malformed))?;
         let cmd = Mode::LocalKey(&inner_key).open_in_place(inner)?;
         self.check_replay(from, ts, now)?;
         let kind = RequestKind::SubScript {
@@ -667,13 +669,13 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let opened = crate::sealing::open_plain(datagram, &Mode::None, false)?;
         // Shipped devices answer only valid JSON.
         let req: ScanRequest<'_, JsonCore> = core_json::parse(opened.plaintext)
-            .map_err(|_| Error::Dropped("scan body is not JSON"))?;
+            .map_err(|_| Error::Dropped(DropReason::Malformed))?;
         let status = req.status.map_or(0, |s| s.value());
         let activated = self.activation.is_some();
         if self.scan_policy == ScanPolicy::Status
             && ((status == 1 && activated) || (status == 2 && !activated))
         {
-            return Err(Error::Dropped("scan status does not match"));
+            return Err(Error::Dropped(DropReason::Unexpected));
         }
         let devkey = self.key_pair.public_key().to_devkey();
         let feedid = self
@@ -761,12 +763,12 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let (ts, plaintext) = self.open_ecdh(datagram)?;
         let req: WriteKeyRequest<'_, JsonCore> =
             core_json::parse(plaintext.get(4..).unwrap_or_default())
-                .map_err(|_| Error::Dropped("write-key body does not parse"))?;
+                .map_err(|_| Error::Dropped(DropReason::Malformed))?;
         let data = &req.data;
         let localkey: LocalKey = data.localkey.raw_secret_str().parse()?;
         let accesskey: AccessKey = data.accesskey.raw_secret_str().parse()?;
         let feedid =
-            FixedStr::new(data.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
+            FixedStr::new(data.feed_id.as_str()).ok_or(Error::Dropped(DropReason::Malformed))?;
         let server = data.server().and_then(FixedStr::new).unwrap_or_default();
         self.check_replay(from, ts, now)?;
         let activation = Activation {
@@ -792,7 +794,7 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
                 payload.get(..n).unwrap_or_default(),
                 repeats,
             )?;
-            return Err(Error::Dropped("already activated with other keys"));
+            return Err(Error::Dropped(DropReason::AlreadyActivated));
         }
         let reply = WriteKeyResponse::<JsonCore> {
             code: 0,
@@ -825,12 +827,12 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let (ts, plaintext) = self.open_local_payload(datagram)?;
         let req: AddSubDevRequest<'_, JsonCore> =
             core_json::parse(plaintext.get(4..).unwrap_or_default())
-                .map_err(|_| Error::Dropped("add-sub-device body does not parse"))?;
+                .map_err(|_| Error::Dropped(DropReason::Malformed))?;
         self.check_replay(from, ts, now)?;
         let d = &req.data;
-        let mac = FixedStr::new(d.mac.as_str()).ok_or(Error::Dropped("mac too long"))?;
+        let mac = FixedStr::new(d.mac.as_str()).ok_or(Error::Dropped(DropReason::Malformed))?;
         let productuuid =
-            FixedStr::new(d.productuuid.as_str()).ok_or(Error::Dropped("uuid too long"))?;
+            FixedStr::new(d.productuuid.as_str()).ok_or(Error::Dropped(DropReason::Malformed))?;
         let existing = self
             .subs
             .iter()
@@ -895,16 +897,17 @@ impl<const PEERS: usize, const PENDING: usize, const TX: usize, const SUBS: usiz
         let (ts, plaintext) = self.open_ecdh(datagram)?;
         let req: SubDevAuthRequest<'_, JsonCore> =
             core_json::parse(plaintext.get(4..).unwrap_or_default())
-                .map_err(|_| Error::Dropped("sub-auth body does not parse"))?;
+                .map_err(|_| Error::Dropped(DropReason::Malformed))?;
         let d = &req.data;
         let index = self
             .subs
             .iter()
             .position(|s| s.as_ref().is_some_and(|s| s.mac.as_str() == d.mac.as_str()))
-            .ok_or(Error::Dropped("unknown sub-device"))?;
+            .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
         let localkey: LocalKey = d.localkey.raw_secret_str().parse()?;
         let accesskey: AccessKey = d.accesskey.raw_secret_str().parse()?;
-        let feedid = FixedStr::new(d.feed_id.as_str()).ok_or(Error::Dropped("feedid too long"))?;
+        let feedid =
+            FixedStr::new(d.feed_id.as_str()).ok_or(Error::Dropped(DropReason::Malformed))?;
         self.check_replay(from, ts, now)?;
         if let Some(Some(s)) = self.subs.get_mut(index) {
             s.feed_id = feedid;

@@ -31,7 +31,7 @@ use crate::{Instant, Result};
 /// A translator for a lamp whose private protocol is one byte, `0`/`1`:
 /// ```
 /// use joylink_session::lan::Translator;
-/// use joylink_session::{Error, Result};
+/// use joylink_session::{DropReason, Error, Result};
 /// use joylink_wire::BizCode;
 ///
 /// struct Lamp;
@@ -55,7 +55,7 @@ use crate::{Instant, Result};
 ///         let json: &[u8] = match bin {
 ///             [0] => br#"{"power":0}"#,
 ///             [1] => br#"{"power":1}"#,
-///             _ => return Err(Error::Dropped("not a lamp frame")),
+///             _ => return Err(Error::Dropped(DropReason::Untranslatable)),
 ///         };
 ///         Ok((put(out, json)?, biz))
 ///     }
@@ -81,7 +81,9 @@ pub trait Translator {
     ///
     /// # Errors
     /// Any [`Error`](crate::Error): [`Error::Capacity`](crate::Error::Capacity) for a short
-    /// `out`, [`Error::Dropped`](crate::Error::Dropped) for a command the translator refuses.
+    /// `out`, [`Error::Dropped`](crate::Error::Dropped) with
+    /// [`DropReason::Untranslatable`](crate::DropReason::Untranslatable) for a command the
+    /// translator refuses.
     fn jds2pri(&mut self, biz_code: BizCode, cmd: &[u8], out: &mut [u8]) -> Result<usize>;
 
     /// Private bytes -> JD standard JSON (spec 13.3, `pri2jds(bizcode, length, bin)`), written

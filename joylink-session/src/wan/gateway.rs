@@ -27,7 +27,7 @@ use joylink_wire::wan::{
 use joylink_wire::{BizCode, FixedText, HEADER_LEN, Header, PacketType};
 
 use super::device::{ControlRequest, Device, DeviceConfig, Incoming};
-use crate::{Error, Instant, Result};
+use crate::{DropReason, Error, Instant, Result};
 
 /// Largest inner (sub-device) payload the gateway seals for 111 answers and 112 uploads.
 pub const INNER_CAP: usize = 1024;
@@ -35,9 +35,13 @@ pub const INNER_CAP: usize = 1024;
 /// Offset of the state byte in a 37-byte `subdev_info` record.
 const STATE_OFFSET: usize = 36;
 
-/// One sub-device as the gateway's WAN side knows it (spec 7.3.15 `subdev_info`).
+/// The WAN gateway's record of one sub-device: what it lists in its 110 heartbeat (spec 7.3.15
+/// `subdev_info`, whose 37-byte wire form is [`SubDevInfo`]) and the accesskey of the 111/112
+/// inner layer. Not the LAN device's table row ([`crate::lan::SubDeviceEntry`], keys and
+/// authorization state), the cloud's view ([`super::SubDevEntry`]) nor an entry of a LAN scan
+/// reply (`joylink_wire::lan::SubDevice`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubDevice {
+pub struct SubDeviceRecord {
     feed_id: [u8; FEEDID_LEN],
     feed_len: u8,
     /// Its accesskey: the inner layer of 111 and 112 (spec 8.4.2).
@@ -51,7 +55,7 @@ pub struct SubDevice {
     pub state: SubDevOnline,
 }
 
-impl SubDevice {
+impl SubDeviceRecord {
     /// A sub-device, online, version 0.
     ///
     /// # Errors
@@ -134,7 +138,7 @@ pub enum GatewayIncoming<'a> {
 /// # Examples
 /// ```
 /// use joylink_session::Instant;
-/// use joylink_session::wan::{DeviceConfig, DeviceState, Gateway, SubDevice};
+/// use joylink_session::wan::{DeviceConfig, DeviceState, Gateway, SubDeviceRecord};
 /// # struct Rng(u64);
 /// # impl rand_core::TryRng for Rng {
 /// #     type Error = core::convert::Infallible;
@@ -147,7 +151,7 @@ pub enum GatewayIncoming<'a> {
 /// let cfg = DeviceConfig::new("1234567890123456", "ABCDEF", "25e35c9691ee91296facd5d28a4822bc".parse()?)?;
 /// let mut gw: Gateway = Gateway::new(cfg);
 /// // A sub-device authorized on the LAN (spec 8.2) joins the table.
-/// let index = gw.add_sub(SubDevice::new(b"3039237988000962", "1ff4654e25e7d359be09ef3366ab3d4b".parse()?)?)?;
+/// let index = gw.add_sub(SubDeviceRecord::new(b"3039237988000962", "1ff4654e25e7d359be09ef3366ab3d4b".parse()?)?)?;
 /// assert_eq!(gw.sub(index).map(|s| s.feed_id()), Some(&b"3039237988000962"[..]));
 /// // Driven like a device: connect, write what `poll_transmit` gives, feed what the socket reads.
 /// gw.device_mut().connected(Instant(0), &mut rng)?;
@@ -164,7 +168,7 @@ pub struct Gateway<
     const RX: usize = 2048,
 > {
     device: Device<T, TX, RX>,
-    subs: [Option<SubDevice>; SUBS],
+    subs: [Option<SubDeviceRecord>; SUBS],
 }
 
 impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gateway<SUBS, T, TX, RX> {
@@ -191,7 +195,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
     }
 
     /// The sub-device table.
-    pub fn sub_devices(&self) -> impl Iterator<Item = (usize, &SubDevice)> {
+    pub fn sub_devices(&self) -> impl Iterator<Item = (usize, &SubDeviceRecord)> {
         self.subs
             .iter()
             .enumerate()
@@ -200,13 +204,13 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
 
     /// The sub-device in slot `index`.
     #[must_use]
-    pub fn sub(&self, index: usize) -> Option<&SubDevice> {
+    pub fn sub(&self, index: usize) -> Option<&SubDeviceRecord> {
         self.subs.get(index)?.as_ref()
     }
 
     /// The sub-device in slot `index`, to change its state, version or rssi (listed in the next
     /// 110 heartbeat).
-    pub fn sub_mut(&mut self, index: usize) -> Option<&mut SubDevice> {
+    pub fn sub_mut(&mut self, index: usize) -> Option<&mut SubDeviceRecord> {
         self.subs.get_mut(index)?.as_mut()
     }
 
@@ -223,7 +227,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
     ///
     /// # Errors
     /// [`Error::Capacity`] when all `SUBS` slots are taken.
-    pub fn add_sub(&mut self, sub: SubDevice) -> Result<usize> {
+    pub fn add_sub(&mut self, sub: SubDeviceRecord) -> Result<usize> {
         let index = match self.find_sub(sub.feed_id()) {
             Some(i) => i,
             None => self
@@ -312,7 +316,8 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
     ///
     /// # Errors
     /// As [`Device::handle_packet`]; [`Error::Dropped`] for a 111 naming a sub-device not in the
-    /// table or a 113 whose biz_code is not 1060 (compat: shipped gateways check it),
+    /// table ([`DropReason::UnknownDevice`]) or a 113 whose biz_code is not 1060
+    /// ([`DropReason::Malformed`]; compat: shipped gateways check it),
     /// [`Error::Crypto`] for an inner layer that does not open with the sub-device's accesskey.
     pub fn handle_packet<'a>(
         &mut self,
@@ -334,12 +339,14 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                 let range = span(base, data)?;
                 let index = self
                     .find_sub(feed_id.as_bytes())
-                    .ok_or(Error::Dropped("unknown sub-device"))?;
+                    .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
                 let key = self
                     .sub(index)
                     .map(|s| s.access_key.clone())
-                    .ok_or(Error::Dropped("unknown sub-device"))?;
-                let inner = packet.get_mut(range).ok_or(Error::Dropped("inner layer"))?;
+                    .ok_or(Error::Dropped(DropReason::UnknownDevice))?;
+                let inner = packet
+                    .get_mut(range)
+                    .ok_or(Error::Dropped(DropReason::Malformed))?;
                 let cmd = Mode::AccessKey(&key).open_in_place(inner)?;
                 Ok(Some(GatewayIncoming::SubControl {
                     request: SubControlRequest { index, request },
@@ -353,7 +360,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                     return Ok(None);
                 };
                 if request.biz_code != BizCode::Unbind {
-                    return Err(Error::Dropped("113 without biz_code 1060"));
+                    return Err(Error::Dropped(DropReason::Malformed));
                 }
                 let num = devices.len();
                 let range = match devices.raw() {
@@ -362,7 +369,7 @@ impl<const SUBS: usize, const T: usize, const TX: usize, const RX: usize> Gatewa
                 };
                 let region = packet
                     .get_mut(range)
-                    .ok_or(Error::Dropped("unbind records"))?;
+                    .ok_or(Error::Dropped(DropReason::Malformed))?;
                 for record in region.chunks_exact_mut(SUBDEV_INFO_LEN) {
                     let feed = FixedText::new(
                         "feed_id",
@@ -455,10 +462,10 @@ fn span(base: usize, part: &[u8]) -> Result<core::ops::Range<usize>> {
         .as_ptr()
         .addr()
         .checked_sub(base)
-        .ok_or(Error::Dropped("span"))?;
+        .ok_or(Error::Dropped(DropReason::Malformed))?;
     let end = start
         .checked_add(part.len())
-        .ok_or(Error::Dropped("span"))?;
+        .ok_or(Error::Dropped(DropReason::Malformed))?;
     Ok(start..end)
 }
 
@@ -514,7 +521,7 @@ mod tests {
     fn state_size() {
         // Without the device's prepared session key (`sealing::PREPARED_KEYS`).
         let size = core::mem::size_of::<Gateway>().saturating_sub(crate::sealing::KEPT_EXTRA);
-        let row = core::mem::size_of::<Option<SubDevice>>();
+        let row = core::mem::size_of::<Option<SubDeviceRecord>>();
         std::println!("Gateway {size}, sub-device row {row}");
         assert!(size <= 6_112, "Gateway is {size} bytes");
         assert!(row <= 72, "a row is {row} bytes");
@@ -525,10 +532,10 @@ mod tests {
         let key: AccessKey = "1ff4654e25e7d359be09ef3366ab3d4b"
             .parse()
             .unwrap_or_else(|_| unreachable!());
-        assert!(SubDevice::new(b"", key.clone()).is_err());
-        assert!(SubDevice::new(&[b'1'; 33], key.clone()).is_err());
-        assert!(SubDevice::new(b"12\x0034", key.clone()).is_err());
-        assert!(SubDevice::new(&[b'1'; 32], key).is_ok());
+        assert!(SubDeviceRecord::new(b"", key.clone()).is_err());
+        assert!(SubDeviceRecord::new(&[b'1'; 33], key.clone()).is_err());
+        assert!(SubDeviceRecord::new(b"12\x0034", key.clone()).is_err());
+        assert!(SubDeviceRecord::new(&[b'1'; 32], key).is_ok());
     }
 
     #[test]
@@ -538,9 +545,9 @@ mod tests {
             .unwrap_or_else(|_| unreachable!());
         let cfg = DeviceConfig::new("gw", "U", key.clone()).unwrap_or_else(|_| unreachable!());
         let mut gw: Gateway<2> = Gateway::new(cfg);
-        let a = SubDevice::new(b"a", key.clone()).unwrap_or_else(|_| unreachable!());
-        let b = SubDevice::new(b"b", key.clone()).unwrap_or_else(|_| unreachable!());
-        let c = SubDevice::new(b"c", key).unwrap_or_else(|_| unreachable!());
+        let a = SubDeviceRecord::new(b"a", key.clone()).unwrap_or_else(|_| unreachable!());
+        let b = SubDeviceRecord::new(b"b", key.clone()).unwrap_or_else(|_| unreachable!());
+        let c = SubDeviceRecord::new(b"c", key).unwrap_or_else(|_| unreachable!());
         assert_eq!(gw.add_sub(a.clone()).ok(), Some(0));
         assert_eq!(gw.add_sub(b).ok(), Some(1));
         assert_eq!(gw.add_sub(a).ok(), Some(0));

@@ -35,7 +35,7 @@ pub use device::{
     MAX_HEARTBEAT_MS, MAX_UNANSWERED, OTA_REPORT_EVERY_MS, UUID_CAP,
 };
 pub use gateway::{
-    Gateway, GatewayIncoming, INNER_CAP, SubControlRequest, SubDevice, open_inner, seal_inner,
+    Gateway, GatewayIncoming, INNER_CAP, SubControlRequest, SubDeviceRecord, open_inner, seal_inner,
 };
 pub use queue::{Framer, TxQueue};
 pub use timers::{CMD_CAP, EXP_CAP, TimerTable};
