@@ -35,6 +35,9 @@ fn fleet(addr: std::net::SocketAddr, devices: u64, secs: u64) -> FleetConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_devices_nothing_lost_and_commands_answered() {
     let n = 500;
+    // Both ends of 500 connections in this process: past the usual soft limit of 1 024 open
+    // files, so raise it (up to the hard limit) rather than ask the caller to `ulimit -n`.
+    let _ = rlimit::increase_nofile_limit(2 * n + 512);
     let (hub, addr, stop) = common::server(7, n, ServerConfig::default()).await;
     let mut events = hub.subscribe();
     let progress = Arc::new(Progress::default());
