@@ -1,7 +1,6 @@
 //! The statuses `jl_lan_device_input` gives for the datagrams a device (and a gateway) drops,
 //! called through the C ABI from Rust: a replayed request is `JL_ERR_REPLAY`, distinct from a
 //! malformed one (`JL_ERR_MALFORMED`) and from one that does not open (`JL_ERR_DECRYPT`).
-#![cfg(all(feature = "lan", feature = "gateway"))]
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,

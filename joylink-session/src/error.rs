@@ -7,8 +7,10 @@ pub enum Error {
     /// The packet did not decode (header, CRC, body).
     #[error("wire: {0}")]
     Wire(#[from] joylink_wire::Error),
-    /// The packet did not open: [`joylink_crypto::Error::Decrypt`] for every decryption failure
-    /// (wrong key, bad padding, bad length: one value on purpose, no padding oracle).
+    /// A crypto failure: for a packet that did not open, [`joylink_crypto::Error::Decrypt`],
+    /// one value for every decryption failure (wrong key, bad padding, bad length: on purpose,
+    /// no padding oracle); for a key or public key a document carried, its own error (a key of
+    /// the wrong length or not ASCII, a public key off the curve).
     #[error("crypto: {0}")]
     Crypto(#[from] joylink_crypto::Error),
     /// A fixed-capacity table (timers, sub-devices, peers, pending requests) is full.

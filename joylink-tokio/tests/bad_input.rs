@@ -168,6 +168,7 @@ fn half_frame() -> Vec<u8> {
 /// every connection, sends half a frame on each, says `open N`, then reads each connection to
 /// its end and says `closed K` for the K that the server closed without sending a byte.
 #[test]
+#[ignore = "the client half of ten_thousand_unauthenticated_connections_cost_little_and_are_closed, run by it in a child process"]
 fn flood_client() {
     let Ok(addr) = std::env::var(FLOOD_ENV) else {
         return;
@@ -223,7 +224,7 @@ async fn ten_thousand_unauthenticated_connections_cost_little_and_are_closed() {
         eprintln!("open-file hard limit {got}: flooding with {flood} connections, not {FLOOD}");
     }
     // Long enough for all 10 000 to be open at once before the first is closed.
-    let auth_secs = 10;
+    let auth_secs = 15;
     let (hub, addr, stop) = common::server(3, 1, cfg(auth_secs)).await;
     let device = tokio::spawn(run_fleet(
         FleetConfig {
@@ -243,7 +244,13 @@ async fn ten_thousand_unauthenticated_connections_cost_little_and_are_closed() {
     assert!(common::until(5, || hub.stats().online == 1).await);
     let before = rss_kib();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["flood_client", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "flood_client",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(FLOOD_ENV, addr.to_string())
         .env(FLOOD_N_ENV, flood.to_string())
         .stdout(std::process::Stdio::piped())

@@ -883,8 +883,10 @@ async fn a_stalled_connection_does_not_hold_up_another_devices_commands() {
     let full = &waiting["stalled-3"];
     assert_eq!(full["ok"], false);
     assert_eq!(full["error"]["code"], "refused", "{full}");
+    // Well under the 5 s one stalled hand-over took in the old bridge (the order above is the
+    // proof; this bound only has to tell seconds apart on a loaded machine).
     assert!(
-        took < Duration::from_secs(1),
+        took < Duration::from_secs(4),
         "the healthy device was answered after {took:?}"
     );
 

@@ -354,8 +354,9 @@ pub(crate) const fn tiles(fields: &[(usize, usize)], len: usize) -> bool {
 }
 
 /// Generates a message family's body-type enum (one variant per body *type*), its value-less
-/// kind enum with `name()`, and `kind()`: the part `lan_bodies!` and `wan_bodies!` share (each
-/// adds its network's codec per body type).
+/// kind enum with `name()`, `kind()`, and for each body type `From<Body>` for the family and
+/// `TryFrom<Family>` for the body (the family value back on a mismatch): the part
+/// `lan_bodies!` and `wan_bodies!` share (each adds its network's codec per body type).
 macro_rules! body_family {
     (
         $(#[$attr:meta])*

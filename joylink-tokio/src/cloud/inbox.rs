@@ -136,6 +136,7 @@ mod tests {
                 data: Vec::new(),
             },
             reply,
+            claim: std::sync::Arc::default(),
         };
         (Box::new(c), answer)
     }

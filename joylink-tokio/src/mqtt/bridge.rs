@@ -221,8 +221,9 @@ struct Handed {
     feed: Arc<str>,
     request_id: String,
     kind: CommandKind,
-    /// The connection's answer; `Err` when [`HAND_OVER`] passed first.
-    serial: Result<Result<u32>, tokio::time::error::Elapsed>,
+    /// The connection's answer; `None` when [`HAND_OVER`] passed first and the command was
+    /// withdrawn (never sent).
+    serial: Option<Result<u32>>,
 }
 
 /// A command for a device this node does not hold, answered `not_online` at `deadline` unless
@@ -616,13 +617,19 @@ impl<'a> State<'a> {
             return;
         }
         match self.sh.hub.queue_request(feed, cmd.request) {
-            Ok(answer) => {
+            Ok(queued) => {
                 let (feed, request_id) = (Arc::from(feed), cmd.request_id);
                 self.hand_overs.push(
                     async move {
-                        let serial = tokio::time::timeout(HAND_OVER, answer)
-                            .await
-                            .map(|r| r.unwrap_or(Err(Error::Closed)));
+                        let mut answer = queued.answer;
+                        let serial = match tokio::time::timeout(HAND_OVER, &mut answer).await {
+                            Ok(r) => Some(r.unwrap_or(Err(Error::Closed))),
+                            // Not taken in time: withdrawn, so never sent.
+                            Err(_) if queued.claim.withdraw() => None,
+                            // Taken at the last moment: it is being sent, and its serial comes
+                            // within that connection's current wake-up.
+                            Err(_) => Some(answer.await.unwrap_or(Err(Error::Closed))),
+                        };
                         Handed {
                             feed,
                             request_id,
@@ -657,21 +664,23 @@ impl<'a> State<'a> {
         match serial {
             // The connection may have ended since it took the command (its `Offline` event is
             // handled already or comes later): a serial of a connection that is gone would be
-            // pending for ever.
-            Ok(Ok(_)) if !self.sh.hub.is_online(&feed) => {
+            // pending for ever. (A device that reconnected to this node meanwhile is online
+            // again under a newer connection: that case is not told apart here; see the
+            // module docs' limits.)
+            Some(Ok(_)) if !self.sh.hub.is_online(&feed) => {
                 let msg = "the device went offline before answering";
                 self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Offline, msg);
             }
-            Ok(Ok(serial)) => {
+            Some(Ok(serial)) => {
                 add(&self.sh.counters.commands, 1);
                 let p = Pending { request_id, kind };
                 self.pending.insert((feed, serial), p);
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) => {
                 let msg = e.to_string();
                 self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Refused, &msg);
             }
-            Err(_) => {
+            None => {
                 let msg = "the device's connection did not take the request";
                 self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Refused, msg);
             }
