@@ -232,6 +232,10 @@ pub enum HubEventKind {
 pub struct HubEvent {
     /// The device's feed id.
     pub feed_id: Arc<str>,
+    /// The connection the event comes from: a number the hub gives each connection it
+    /// accepts. A device that reconnects gets a new one, and its new connection numbers its
+    /// serials afresh, so a serial names a request only together with this.
+    pub conn: u64,
     /// What happened.
     pub kind: HubEventKind,
 }
@@ -431,6 +435,8 @@ impl Claim {
 pub(crate) struct Queued {
     pub(crate) answer: oneshot::Receiver<Result<u32>>,
     pub(crate) claim: Arc<Claim>,
+    /// The connection the command was queued for ([`HubEvent::conn`]).
+    pub(crate) conn: u64,
 }
 
 /// Withdraws a queued command when dropped (a `send_request` future dropped before the
@@ -593,9 +599,10 @@ impl CloudHub {
             let sessions = self.inner.sessions.lock().map_err(|_| Error::Closed)?;
             sessions
                 .get(feed_id)
-                .map(|s| s.tx.clone())
+                .map(|s| (s.tx.clone(), s.conn))
                 .ok_or_else(|| Error::NotOnline(feed_id.to_string()))?
         };
+        let (tx, conn) = tx;
         let (reply, answer) = oneshot::channel();
         let claim = Arc::new(Claim::default());
         let command = Command {
@@ -607,7 +614,11 @@ impl CloudHub {
             SendError::Full => Error::Session(joylink_session::Error::Capacity),
             SendError::Closed => Error::Closed,
         })?;
-        Ok(Queued { answer, claim })
+        Ok(Queued {
+            answer,
+            claim,
+            conn,
+        })
     }
 
     /// Accepts connections on `listener` until `shutdown` is cancelled, one task each.
@@ -643,11 +654,20 @@ impl CloudHub {
         Ok(())
     }
 
-    fn emit(&self, feed_id: &Arc<str>, kind: HubEventKind) {
+    fn emit(&self, feed_id: &Arc<str>, conn: u64, kind: HubEventKind) {
         let _ = self.inner.events.send(HubEvent {
             feed_id: feed_id.clone(),
+            conn,
             kind,
         });
+    }
+
+    /// Whether connection `conn` (still) holds `feed_id`.
+    pub(crate) fn holds(&self, feed_id: &str, conn: u64) -> bool {
+        self.inner
+            .sessions
+            .lock()
+            .is_ok_and(|s| s.get(feed_id).is_some_and(|x| x.conn == conn))
     }
 
     fn register(&self, feed_id: &Arc<str>, conn: u64) -> CommandRx {
@@ -695,7 +715,7 @@ impl CloudHub {
         if let Some(feed) = &st.feed_id {
             dec(&c.online);
             self.unregister(feed, conn);
-            self.emit(feed, HubEventKind::Offline { reason });
+            self.emit(feed, conn, HubEventKind::Offline { reason });
         }
         dec(&c.open);
     }
@@ -935,7 +955,7 @@ impl CloudHub {
                         _ => HubEventKind::Other { packet_type: ptype },
                     };
                     if let Some(f) = &feed {
-                        self.emit(f, kind);
+                        self.emit(f, conn, kind);
                     }
                 }
                 Err(e) => {
@@ -945,6 +965,7 @@ impl CloudHub {
                         None => return Step::Close(CloseReason::Refused),
                         Some(f) => self.emit(
                             f,
+                            conn,
                             HubEventKind::Refused {
                                 error: e.to_string(),
                             },
@@ -972,7 +993,7 @@ impl CloudHub {
                     }
                     inc(&c.authenticated);
                     st.commands = Some(self.register(&feed, conn));
-                    self.emit(&feed, HubEventKind::Online);
+                    self.emit(&feed, conn, HubEventKind::Online);
                     st.feed_id = Some(feed);
                 }
                 CloudEvent::Offline => return Step::Close(CloseReason::Silent),
@@ -980,7 +1001,7 @@ impl CloudHub {
                 CloudEvent::Timeout { serial, .. } => {
                     inc(&c.timeouts);
                     if let Some(f) = &st.feed_id {
-                        self.emit(f, HubEventKind::Timeout { serial });
+                        self.emit(f, conn, HubEventKind::Timeout { serial });
                     }
                 }
                 _ => {}

@@ -298,8 +298,14 @@ async fn ten_thousand_unauthenticated_connections_cost_little_and_are_closed() {
         hub.stats()
     );
     // A connection counts its close reason before it leaves the open count: wait for both.
+    // What stays open is the authenticated device only (on a slow machine its run may have
+    // ended by now; its report below says whether the flood disturbed it).
     assert!(
-        common::until(5, || hub.stats().open == 1).await,
+        common::until(5, || {
+            let s = hub.stats();
+            s.open == s.online
+        })
+        .await,
         "{:?}",
         hub.stats()
     );

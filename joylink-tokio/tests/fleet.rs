@@ -118,3 +118,33 @@ async fn dropped_connections_reconnect_and_lose_nothing() {
     assert!(hub.stats().authenticated > n);
     stop.cancel();
 }
+
+/// A device that connects again is a new connection to the hub: its events carry another
+/// `conn`, its older connection's `Offline` carries the old one, and the older connection's
+/// serials are not confused with the newer one's (each numbers its own from 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnected_device_is_a_new_connection_in_the_hubs_events() {
+    let (hub, addr, stop) = common::server(7, 1, ServerConfig::default()).await;
+    let mut events = hub.subscribe();
+    let mut onlines = Vec::new();
+    let mut offlines = Vec::new();
+    for _ in 0..2 {
+        let report = run_fleet(fleet(addr, 1, 1), Arc::new(Progress::default()))
+            .await
+            .unwrap();
+        assert!(report.passed(), "{report:?}");
+        // The fleet's connection ends with the run; wait for the hub to see it go.
+        assert!(common::until(5, || !hub.is_online(&identity(7, 0).0)).await);
+    }
+    while let Ok(e) = events.try_recv() {
+        match e.kind {
+            HubEventKind::Online => onlines.push(e.conn),
+            HubEventKind::Offline { .. } => offlines.push(e.conn),
+            _ => {}
+        }
+    }
+    assert_eq!(onlines.len(), 2, "{onlines:?}");
+    assert_ne!(onlines[0], onlines[1], "two connections, two numbers");
+    assert_eq!(offlines, onlines, "each connection's Offline names it");
+    stop.cancel();
+}

@@ -219,6 +219,8 @@ struct Pending {
 /// the refusal) comes back.
 struct Handed {
     feed: Arc<str>,
+    /// The connection it was queued for ([`HubEvent::conn`]).
+    conn: u64,
     request_id: String,
     kind: CommandKind,
     /// The connection's answer; `None` when [`HAND_OVER`] passed first and the command was
@@ -243,7 +245,9 @@ struct State<'a> {
     left: HashMap<Arc<str>, &'static str>,
     /// The broker's view of every device: online, and by which node.
     statuses: HashMap<String, (bool, String)>,
-    pending: HashMap<(Arc<str>, u32), Pending>,
+    /// Commands sent, by device, connection ([`HubEvent::conn`]) and serial: a device that
+    /// reconnects numbers its serials afresh.
+    pending: HashMap<(Arc<str>, u64, u32), Pending>,
     /// Commands waiting for their connection to take them, at most [`MAX_HAND_OVERS`].
     hand_overs: FuturesUnordered<BoxFuture<'static, Handed>>,
     seen: HashSet<(String, String)>,
@@ -376,6 +380,7 @@ impl<'a> State<'a> {
 
     fn on_hub(&mut self, e: &HubEvent) {
         let feed = &e.feed_id;
+        let conn = e.conn;
         match &e.kind {
             HubEventKind::Online => {
                 self.held.insert(feed.clone());
@@ -388,19 +393,16 @@ impl<'a> State<'a> {
                 }
             }
             HubEventKind::Offline { reason } => {
-                if self.sh.hub.is_online(feed) {
-                    // A newer connection of the same device on this node replaced this one.
-                    return;
-                }
-                self.held.remove(feed);
+                // What this connection was asked and did not answer is lost with it, also when
+                // a newer connection of the device replaced it.
                 let lost: Vec<u32> = self
                     .pending
                     .keys()
-                    .filter(|(f, _)| f == feed)
-                    .map(|(_, s)| *s)
+                    .filter(|(f, c, _)| f == feed && *c == conn)
+                    .map(|(_, _, s)| *s)
                     .collect();
                 for s in lost {
-                    if let Some(p) = self.pending.remove(&(feed.clone(), s)) {
+                    if let Some(p) = self.pending.remove(&(feed.clone(), conn, s)) {
                         let msg = "the device went offline before answering";
                         self.respond_err(
                             feed,
@@ -411,6 +413,11 @@ impl<'a> State<'a> {
                         );
                     }
                 }
+                if self.sh.hub.is_online(feed) {
+                    // A newer connection of the same device on this node replaced this one.
+                    return;
+                }
+                self.held.remove(feed);
                 let why = payload::reason_name(*reason);
                 if self.connected {
                     self.ctrl
@@ -471,7 +478,7 @@ impl<'a> State<'a> {
                 biz_code,
                 data,
             } => {
-                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                if let Some(p) = self.pending.remove(&(feed.clone(), conn, *serial)) {
                     let f = json!({ "biz_code": biz_code, "data": payload::document(data) });
                     self.respond_ok(feed, *serial, &p, f);
                 }
@@ -481,18 +488,18 @@ impl<'a> State<'a> {
                 biz_code,
                 code,
             } => {
-                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                if let Some(p) = self.pending.remove(&(feed.clone(), conn, *serial)) {
                     let f = json!({ "biz_code": biz_code, "code": code });
                     self.respond_ok(feed, *serial, &p, f);
                 }
             }
             HubEventKind::OtaAck { serial } | HubEventKind::SubDevUnbound { serial } => {
-                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                if let Some(p) = self.pending.remove(&(feed.clone(), conn, *serial)) {
                     self.respond_ok(feed, *serial, &p, json!({}));
                 }
             }
             HubEventKind::Timeout { serial } => {
-                if let Some(p) = self.pending.remove(&(feed.clone(), *serial)) {
+                if let Some(p) = self.pending.remove(&(feed.clone(), conn, *serial)) {
                     let msg = "the device did not answer in time";
                     self.respond_err(feed, p.kind, Some(&p.request_id), ErrorCode::Timeout, msg);
                 }
@@ -618,7 +625,7 @@ impl<'a> State<'a> {
         }
         match self.sh.hub.queue_request(feed, cmd.request) {
             Ok(queued) => {
-                let (feed, request_id) = (Arc::from(feed), cmd.request_id);
+                let (feed, request_id, conn) = (Arc::from(feed), cmd.request_id, queued.conn);
                 self.hand_overs.push(
                     async move {
                         let mut answer = queued.answer;
@@ -632,6 +639,7 @@ impl<'a> State<'a> {
                         };
                         Handed {
                             feed,
+                            conn,
                             request_id,
                             kind,
                             serial,
@@ -657,24 +665,23 @@ impl<'a> State<'a> {
     fn on_handed(&mut self, h: Handed) {
         let Handed {
             feed,
+            conn,
             request_id,
             kind,
             serial,
         } = h;
         match serial {
-            // The connection may have ended since it took the command (its `Offline` event is
-            // handled already or comes later): a serial of a connection that is gone would be
-            // pending for ever. (A device that reconnected to this node meanwhile is online
-            // again under a newer connection: that case is not told apart here; see the
-            // module docs' limits.)
-            Some(Ok(_)) if !self.sh.hub.is_online(&feed) => {
+            // The connection may have ended since it took the command (its `Offline` event may
+            // be handled already): a serial of a connection that is gone would be pending for
+            // ever, also when the device is back under a newer connection.
+            Some(Ok(_)) if !self.sh.hub.holds(&feed, conn) => {
                 let msg = "the device went offline before answering";
                 self.respond_err(&feed, kind, Some(&request_id), ErrorCode::Offline, msg);
             }
             Some(Ok(serial)) => {
                 add(&self.sh.counters.commands, 1);
                 let p = Pending { request_id, kind };
-                self.pending.insert((feed, serial), p);
+                self.pending.insert((feed, conn, serial), p);
             }
             Some(Err(e)) => {
                 let msg = e.to_string();
