@@ -20,7 +20,7 @@ use joylink_ffi::{
     jl_lan_device_init, jl_lan_device_input, jl_lan_device_poll_event,
     jl_lan_device_set_activation, jl_lan_device_size,
 };
-use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
+use joylink_wire::{BizCode, Control, EncType, Header, Magic, PacketType};
 
 const LOCALKEY: &str = "d2fd57fd06c7ef0bf04f69db14ab707f";
 
@@ -85,14 +85,16 @@ fn app() -> JlAddr {
 fn script(key: &str, ts: u32, serial: u32, cmd: &[u8]) -> Vec<u8> {
     let key: LocalKey = key.parse().unwrap();
     let mode = Mode::LocalKey(&key);
-    let mut plain = ts.to_le_bytes().to_vec();
-    plain.extend_from_slice(&BizCode::Control.value().to_le_bytes());
-    plain.extend_from_slice(&serial.to_le_bytes());
-    plain.extend_from_slice(cmd);
+    let body = Control {
+        timestamp: ts,
+        biz_code: BizCode::Control,
+        serial,
+        data: cmd,
+    };
     let header = Header::new(Magic::Lan, PacketType::ScriptControl, EncType::PreShared);
-    let mut buf = vec![0u8; joylink_crypto::sealed_len(&mode, 0, plain.len())];
-    buf[16..16 + plain.len()].copy_from_slice(&plain);
-    let n = joylink_crypto::seal(&header, &mode, 0, plain.len(), &mut buf).unwrap();
+    let mut buf = vec![0u8; joylink_crypto::sealed_len(&mode, 0, body.buffer_len())];
+    let len = body.emit(&mut buf[16..]).unwrap();
+    let n = joylink_crypto::seal(&header, &mode, 0, len, &mut buf).unwrap();
     buf.truncate(n);
     assert!(n <= JL_LAN_MAX_DATAGRAM);
     buf

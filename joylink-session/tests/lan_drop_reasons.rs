@@ -15,7 +15,7 @@ use joylink_session::lan::{
 };
 use joylink_session::{DropReason, Error, Instant};
 use joylink_test_vectors::{TestRng, by_id, hex_field, vectors};
-use joylink_wire::{BizCode, EncType, Header, Magic, PacketType};
+use joylink_wire::{BizCode, Control, EncType, FixedText, Header, Magic, PacketType, lan};
 
 const LOCALKEY: &str = "be4d957a4da771d609ab383e548014a0";
 
@@ -54,10 +54,14 @@ fn sealed(header: &Header, mode: &Mode<'_>, plain: &[u8]) -> Vec<u8> {
 /// A type-4 script control from the app: timestamp, biz_code 1002, serial, `cmd`.
 fn script(ts: u32, serial: u32, cmd: &[u8]) -> Vec<u8> {
     let key: LocalKey = LOCALKEY.parse().unwrap();
-    let mut plain = ts.to_le_bytes().to_vec();
-    plain.extend_from_slice(&BizCode::Control.value().to_le_bytes());
-    plain.extend_from_slice(&serial.to_le_bytes());
-    plain.extend_from_slice(cmd);
+    let body = Control {
+        timestamp: ts,
+        biz_code: BizCode::Control,
+        serial,
+        data: cmd,
+    };
+    let mut plain = vec![0u8; body.buffer_len()];
+    body.emit(&mut plain).unwrap();
     let header = Header::new(Magic::Lan, PacketType::ScriptControl, EncType::PreShared);
     sealed(&header, &Mode::LocalKey(&key), &plain)
 }
@@ -174,15 +178,17 @@ fn a_write_key_with_other_keys_while_activated_is_already_activated() {
 fn a_control_for_a_sub_device_not_in_the_table_is_an_unknown_device() {
     let mut gw: Gateway = Gateway::new(KeyPair::generate(&mut TestRng(4)), DeviceInfo::default());
     gw.set_activation(Some(activation()));
-    // ts, biz_code, serial, a 32-byte feedid no sub-device has, then an (unopened) inner layer.
+    // A feedid no sub-device has, then an (unopened) inner layer.
     let key: LocalKey = LOCALKEY.parse().unwrap();
-    let mut plain = 11u32.to_le_bytes().to_vec();
-    plain.extend_from_slice(&BizCode::Control.value().to_le_bytes());
-    plain.extend_from_slice(&1u32.to_le_bytes());
-    let mut feed = [0u8; 32];
-    feed[..4].copy_from_slice(b"nope");
-    plain.extend_from_slice(&feed);
-    plain.extend_from_slice(&[0x42; 16]);
+    let body = lan::SubDevScriptControl {
+        timestamp: 11,
+        biz_code: BizCode::Control,
+        serial: 1,
+        feed_id: FixedText::new("feedid", b"nope"),
+        cmd: &[0x42; 16],
+    };
+    let mut plain = vec![0u8; body.buffer_len()];
+    body.emit(&mut plain).unwrap();
     let header = Header::new(
         Magic::Lan,
         PacketType::SubDevScriptControl,
