@@ -595,14 +595,13 @@ impl CloudHub {
     /// # Errors
     /// [`Error::NotOnline`], or `Capacity` for a full inbox and [`Error::Closed`], at once.
     pub(crate) fn queue_request(&self, feed_id: &str, request: HubRequest) -> Result<Queued> {
-        let tx = {
+        let (tx, conn) = {
             let sessions = self.inner.sessions.lock().map_err(|_| Error::Closed)?;
             sessions
                 .get(feed_id)
                 .map(|s| (s.tx.clone(), s.conn))
                 .ok_or_else(|| Error::NotOnline(feed_id.to_string()))?
         };
-        let (tx, conn) = tx;
         let (reply, answer) = oneshot::channel();
         let claim = Arc::new(Claim::default());
         let command = Command {
