@@ -63,6 +63,29 @@ fn check_header(header: &Header, expected: EncType) -> Result<()> {
 }
 
 /// The keys one LAN peer holds.
+///
+/// Each field is used only by the enctype that needs it; a packet whose key is absent is
+/// refused with [`Error::MissingKey`] before anything is decrypted:
+///
+/// ```
+/// use joylink::crypto::LocalKey;
+/// use joylink::lan::{self, LanKeys};
+/// use joylink::wire::lan::{JsonCommand, JsonControlRequest, Message, Timestamped};
+/// use joylink::wire::{CrcPolicy, Direction};
+///
+/// let localkey: LocalKey = "d2fd57fd06c7ef0bf04f69db14ab707f".parse()?;
+/// let keys = LanKeys { local_key: Some(&localkey), ..LanKeys::default() };
+/// let body = JsonControlRequest::snapshot();
+/// let request = Message::JsonControl(Timestamped { timestamp: 1_571_171_104, body });
+/// let mut packet = lan::seal_vec(&request, &keys)?; // type 3, enctype 3: the localkey
+/// let (no_keys, mut copy) = (LanKeys::default(), packet.clone());
+/// let refused = lan::open(&mut copy, &no_keys, Direction::ToDevice, CrcPolicy::Verify);
+/// assert!(matches!(refused, Err(joylink::Error::MissingKey { key: "localkey", .. })));
+/// let got = lan::open(&mut packet, &keys, Direction::ToDevice, CrcPolicy::Verify)?;
+/// let Message::JsonControl(t) = got.message else { unreachable!() };
+/// assert_eq!(t.body.command, JsonCommand::Snapshot);
+/// # Ok::<(), joylink::Error>(())
+/// ```
 #[cfg(feature = "json")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LanKeys<'k> {
@@ -301,6 +324,35 @@ fn open_with<'a>(
 /// [`Message::enc_type`], [`Message::emit`]; for enctype 2 the own compressed public key
 /// goes into `opt` and the key is ECDH with [`LanKeys::peer_key`].
 ///
+/// An app writes the keys to a device (type 2, enctype 2); the device opens the packet with its
+/// own key pair alone, the app's public key travelling in `opt`:
+///
+/// ```
+/// use joylink::crypto::{KeyPair, PrivateKey};
+/// use joylink::lan::{self, LanKeys};
+/// use joylink::wire::lan::{Message, Timestamped, WriteKeyData, WriteKeyRequest};
+/// use joylink::wire::{CrcPolicy, Direction, EncType, PacketType};
+///
+/// let app = KeyPair::from_private_key(PrivateKey::from_bytes(&[0x11; 20])?);
+/// let device = KeyPair::from_private_key(PrivateKey::from_bytes(&[0x22; 20])?);
+/// let (feed_id, accesskey) = ("7882708419766653", "961745eaa28c7ff6854b94a91ce19a91");
+/// let data = WriteKeyData::new(feed_id, accesskey, "be4d957a4da771d609ab383e548014a0");
+/// let body = WriteKeyRequest { data };
+/// let write_key = Message::WriteKeyRequest(Timestamped { timestamp: 1_000, body });
+/// let peer_key = Some(device.public_key());
+/// let app_keys = LanKeys { key_pair: Some(&app), peer_key, ..LanKeys::default() };
+/// let mut packet = lan::seal_vec(&write_key, &app_keys)?;
+///
+/// let device_keys = LanKeys { key_pair: Some(&device), ..LanKeys::default() };
+/// let got = lan::open(&mut packet, &device_keys, Direction::ToDevice, CrcPolicy::Verify)?;
+/// let h = got.header;
+/// assert_eq!((h.packet_type, h.enc_type), (PacketType::WriteKey, EncType::Ecdh));
+/// assert!(got.peer_key == Some(*app.public_key())); // read from the clear `opt`
+/// let Message::WriteKeyRequest(t) = got.message else { unreachable!() };
+/// assert_eq!(&*t.body.data.feed_id, feed_id);
+/// # Ok::<(), joylink::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::MissingKey`], [`Error::Wire`] (a bad JSON body), [`Error::Crypto`].
 #[cfg(feature = "json")]
@@ -359,7 +411,7 @@ pub struct SubDevScript<'a> {
     pub data: &'a [u8],
 }
 
-/// Exact packet length [`seal_subdev_script`] writes.
+/// Exact packet length [`seal_subdev_script`] writes (its example sizes the buffer with it).
 pub const fn subdev_script_len(outer: &Mode<'_>, inner: &Mode<'_>, data_len: usize) -> usize {
     HEADER_LEN.saturating_add(
         outer.payload_len(SUBDEV_SCRIPT_FIXED_LEN.saturating_add(inner.payload_len(data_len))),
@@ -370,6 +422,35 @@ pub const fn subdev_script_len(outer: &Mode<'_>, inner: &Mode<'_>, data_len: usi
 /// with `inner` (the sub-device's localkey), then the 44-byte fixed part plus that ciphertext
 /// sealed with `outer` (the gateway's localkey, enctype 3). The layout is the spec's, for both
 /// directions (compat §6.9 recommendation). Returns [`subdev_script_len`].
+///
+/// The whole type-104 round trip: the app seals a command for a sub-device, the gateway opens
+/// its layer with [`open_subdev_script`], reads the feedid and opens the inner layer with that
+/// sub-device's key:
+///
+/// ```
+/// use joylink::crypto::{LocalKey, Mode};
+/// use joylink::lan::{self, SubDevScript};
+/// use joylink::wire::lan::ResponseLayout;
+/// use joylink::wire::{BizCode, CrcPolicy, PacketType};
+///
+/// let gateway: LocalKey = "62e3af29dfaa061b340b2f87ce748c7e".parse()?;
+/// let sub_device: LocalKey = "22dc6dd29b5b3b2f80cc44d6cb3aad1a".parse()?;
+/// let (outer, inner) = (Mode::LocalKey(&gateway), Mode::LocalKey(&sub_device));
+/// let data = br#"{"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+/// let script = SubDevScript {
+///     timestamp: 1_700_000_000, biz_code: BizCode::Control, serial: 9, feed_id: b"sub-0001", data,
+/// };
+/// let mut packet = vec![0u8; lan::subdev_script_len(&outer, &inner, data.len())];
+/// assert_eq!(lan::seal_subdev_script(&script, &outer, &inner, &mut packet)?, packet.len());
+///
+/// let layout = ResponseLayout::Spec;
+/// let received = lan::open_subdev_script(&mut packet, &outer, layout, CrcPolicy::Verify)?;
+/// assert_eq!(received.feed_id().as_bytes(), b"sub-0001"); // pick the sub-device's key by it
+/// let opened = received.open_inner(&inner)?;
+/// assert_eq!(opened.header.packet_type, PacketType::SubDevScriptControl);
+/// assert_eq!((opened.biz_code, opened.serial, opened.data), (BizCode::Control, 9, &data[..]));
+/// # Ok::<(), joylink::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::Wire`]`(TooLong)` for a feedid above 32 bytes, [`Error::Crypto`]`(BufferTooSmall)`
@@ -453,7 +534,8 @@ pub struct OpenedSubDevScript<'a> {
 }
 
 impl<'a> SubDevScriptOuter<'a> {
-    /// The sub-device's feedid.
+    /// The sub-device's feedid, readable before the inner layer is opened (example: see
+    /// [`seal_subdev_script`]).
     pub fn feed_id(&self) -> FixedText<'_> {
         let range = match self.layout {
             ResponseLayout::Spec => joylink_wire::CONTROL_HEADER_LEN..SUBDEV_SCRIPT_FIXED_LEN,
@@ -462,7 +544,7 @@ impl<'a> SubDevScriptOuter<'a> {
         FixedText::new("feedid", self.body.get(range).unwrap_or_default())
     }
 
-    /// Opens the inner layer with the sub-device's key.
+    /// Opens the inner layer with the sub-device's key (example: see [`seal_subdev_script`]).
     ///
     /// # Errors
     /// [`Error::Crypto`]`(Decrypt)`.
@@ -494,6 +576,8 @@ impl<'a> SubDevScriptOuter<'a> {
 /// [`ResponseLayout::Spec`] for requests and spec-following replies, [`ResponseLayout::Shipped`]
 /// for replies of shipped gateways (compat: a shipped gateway puts the feed id first, then 12
 /// bytes of leftovers, and sends no timestamp, biz_code or serial).
+///
+/// Example: the round trip on [`seal_subdev_script`].
 ///
 /// # Errors
 /// [`Error::WrongPacketType`] for any type but 104, [`Error::WrongNetwork`],

@@ -76,6 +76,21 @@ impl<'a> Message<'a> {
     }
 
     /// The network the message travels on.
+    ///
+    /// A scan request decoded from its LAN plaintext, and a heartbeat built for the WAN:
+    ///
+    /// ```
+    /// use joylink::Message;
+    /// use joylink::wire::wan::{Heartbeat, WanMessage};
+    /// use joylink::wire::{Direction, Magic, PacketType};
+    ///
+    /// let scan = br#"{"cmd":2,"productuuid":"5708AB","status":0}"#;
+    /// let m = Message::parse(Magic::Lan, PacketType::Scan, scan, Direction::ToDevice)?;
+    /// assert_eq!(m.network(), Magic::Lan);
+    /// let hb = Heartbeat { timestamp: 1_700_000_000, version: 1, rssi: 1 };
+    /// assert_eq!(Message::from(WanMessage::Heartbeat(hb)).network(), Magic::Wan);
+    /// # Ok::<(), joylink::Error>(())
+    /// ```
     #[must_use]
     pub fn network(&self) -> Magic {
         match self {
@@ -86,6 +101,19 @@ impl<'a> Message<'a> {
 
     /// The header type the message travels in (for a LAN answer to type 3/103, type 4: what a
     /// shipped device sends, compat §6.4).
+    ///
+    /// A device's answer to a type-3 JSON control goes out as type 4:
+    ///
+    /// ```
+    /// use joylink::Message;
+    /// use joylink::wire::PacketType;
+    /// use joylink::wire::lan::{JsonControlResponse, Message as Lan, Stream, Timestamped};
+    ///
+    /// let body = JsonControlResponse::success(vec![Stream::new("switch", 1)]);
+    /// let answer = Lan::JsonControlResponse(Timestamped { timestamp: 1_700_000_000, body });
+    /// let answer = Message::from(answer);
+    /// assert_eq!(answer.packet_type(), PacketType::ScriptControl);
+    /// ```
     #[must_use]
     pub fn packet_type(&self) -> PacketType {
         match self {
@@ -109,6 +137,28 @@ impl<'a> From<WanMessage<'a>> for Message<'a> {
 }
 
 /// The keys of the receiving peer, for the network the packet arrives on.
+///
+/// A device opens an app's LAN request with its localkey as `Keys::Lan` ([`Keys::Wan`] for what
+/// the cloud sends):
+///
+/// ```
+/// use joylink::crypto::LocalKey;
+/// use joylink::lan::{self, LanKeys};
+/// use joylink::wire::lan::{JsonCommand, JsonControlRequest, Message as Lan, Timestamped};
+/// use joylink::wire::{CrcPolicy, Direction, Magic, PacketType};
+/// use joylink::{Keys, Message, open};
+///
+/// let localkey: LocalKey = "d2fd57fd06c7ef0bf04f69db14ab707f".parse()?;
+/// let lan_keys = LanKeys { local_key: Some(&localkey), ..LanKeys::default() };
+/// let body = JsonControlRequest::snapshot();
+/// let request = Lan::JsonControl(Timestamped { timestamp: 1_571_171_104, body });
+/// let mut packet = lan::seal_vec(&request, &lan_keys)?;
+/// let got = open(&mut packet, &Keys::Lan(lan_keys), Direction::ToDevice, CrcPolicy::Verify)?;
+/// assert_eq!((got.header.magic, got.header.packet_type), (Magic::Lan, PacketType::JsonControl));
+/// let Message::Lan(Lan::JsonControl(t)) = got.message else { unreachable!() };
+/// assert_eq!((t.timestamp, t.body.command), (1_571_171_104, JsonCommand::Snapshot));
+/// # Ok::<(), joylink::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Keys<'k> {
     /// LAN keys: localkey and/or own key pair.
@@ -141,6 +191,31 @@ pub struct OpenedPacket<'a> {
 ///
 /// For the lenient WAN checks of shipped devices (compat §2, §3.2) call
 /// [`wan::open`](crate::wan::open) with its `OpenOptions` (its message converts with `From`).
+///
+/// A WAN heartbeat opened with the cloud's keys, and refused when the keys are a LAN peer's
+/// (for a LAN packet see [`Keys`] and [the crate's front page](crate)):
+///
+/// ```
+/// use joylink::crypto::{AccessKey, SessionKey};
+/// use joylink::lan::LanKeys;
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::{CrcPolicy, Direction, Magic, wan::{Heartbeat, WanMessage}};
+/// use joylink::{Error, Keys, Message, open};
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// let session = SessionKey::new([7; 32]);
+/// let wan_keys = WanKeys { access_key: &access_key, session_key: Some(&session) };
+/// let hb = WanMessage::Heartbeat(Heartbeat { timestamp: 1_700_000_000, version: 1, rssi: 1 });
+/// let mut buf = [0u8; 64];
+/// let n = wan::seal(&hb, &wan_keys, &[], &mut buf)?;
+/// let lan = Keys::Lan(LanKeys::default());
+/// let mut copy = buf;
+/// let wrong = open(&mut copy[..n], &lan, Direction::FromDevice, CrcPolicy::Verify);
+/// assert!(matches!(wrong, Err(Error::WrongNetwork { expected: Magic::Lan, found: Magic::Wan })));
+/// let got = open(&mut buf[..n], &Keys::Wan(wan_keys), Direction::FromDevice, CrcPolicy::Verify)?;
+/// assert_eq!(got.message, Message::Wan(hb));
+/// # Ok::<(), joylink::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::WrongNetwork`](crate::Error::WrongNetwork) when the magic is not the network of

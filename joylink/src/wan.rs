@@ -28,7 +28,8 @@ use joylink_wire::{
 
 use crate::error::{Error, Result};
 
-/// The keys of one device ↔ cloud connection.
+/// The keys of one device ↔ cloud connection. Which key seals which packet type: see
+/// [`WanKeys::mode`].
 #[derive(Debug, Clone, Copy)]
 pub struct WanKeys<'k> {
     /// The device's accesskey (type 9).
@@ -39,6 +40,27 @@ pub struct WanKeys<'k> {
 
 impl<'k> WanKeys<'k> {
     /// The mode a packet of `packet_type` is sealed with (spec 7.1; compat §3.5).
+    ///
+    /// Before auth only type 9 has a key (the accesskey); afterwards every other type takes the
+    /// session key:
+    ///
+    /// ```
+    /// use joylink::crypto::{AccessKey, SessionKey};
+    /// use joylink::wan::WanKeys;
+    /// use joylink::wire::{EncType, PacketType};
+    ///
+    /// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+    /// let session = SessionKey::new([7; 32]);
+    /// let mut keys = WanKeys { access_key: &access_key, session_key: None };
+    /// assert_eq!(keys.mode(PacketType::Auth)?.enc_type(), EncType::PreShared);
+    /// let early = keys.mode(PacketType::Heartbeat);
+    /// assert!(matches!(early, Err(joylink::Error::MissingKey { key: "session key", .. })));
+    ///
+    /// keys.session_key = Some(&session); // from the cloud's auth answer
+    /// assert_eq!(keys.mode(PacketType::Heartbeat)?.enc_type(), EncType::SessionKey);
+    /// assert_eq!(keys.mode(PacketType::Auth)?.enc_type(), EncType::PreShared);
+    /// # Ok::<(), joylink::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::MissingKey`] for a type other than 9 before auth.
@@ -133,6 +155,42 @@ pub struct OpenedWan<'a> {
 impl<'a> OpenedWan<'a> {
     /// The device's auth opt (type 9 from the device).
     ///
+    /// A cloud that already holds the device's accesskey opens the request and reads the feed id
+    /// and random number the device put in clear:
+    ///
+    /// ```
+    /// use joylink::crypto::AccessKey;
+    /// use joylink::wan::{self, WanKeys};
+    /// use joylink::wire::{CrcPolicy, Direction};
+    /// # struct Rng(u64);
+    /// # impl rand_core::TryRng for Rng {
+    /// #     type Error = core::convert::Infallible;
+    /// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(self.try_next_u64()? as u32) }
+    /// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+    /// #         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    /// #         Ok(self.0)
+    /// #     }
+    /// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+    /// #         for b in dst { *b = self.try_next_u64()? as u8; }
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # impl rand_core::TryCryptoRng for Rng {}
+    /// # let mut rng = Rng(1); // use an OS-seeded CSPRNG on a device
+    ///
+    /// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+    /// let mut packet = [0u8; 128];
+    /// let feed_id = b"6641580686479541614";
+    /// let sent =
+    ///     wan::seal_auth_request(feed_id, &access_key, 1_700_000_000, &mut rng, &mut packet)?;
+    /// let keys = WanKeys { access_key: &access_key, session_key: None };
+    /// let packet = &mut packet[..sent.len];
+    /// let got = wan::open(packet, &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+    /// let opt = got.auth_request_opt()?;
+    /// assert_eq!((opt.feed_id, opt.random), (&feed_id[..], sent.random));
+    /// # Ok::<(), joylink::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`AuthRequestOpt::parse`].
     pub fn auth_request_opt(&self) -> Result<AuthRequestOpt<'a>> {
@@ -156,6 +214,31 @@ pub struct WanOpenOptions {
 impl WanOpenOptions {
     /// What shipped devices do: the CRC reported, not enforced; the key picked by packet type
     /// whatever the enctype says.
+    ///
+    /// A heartbeat with a broken CRC and the wrong enctype is refused by the strict checks and
+    /// opened by the lenient ones, which report the CRC mismatch:
+    ///
+    /// ```
+    /// use joylink::crypto::{AccessKey, SessionKey};
+    /// use joylink::wan::{self, WanKeys, WanOpenOptions};
+    /// use joylink::wire::{CrcPolicy, CrcStatus, Direction, wan::{Heartbeat, WanMessage}};
+    ///
+    /// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+    /// let session = SessionKey::new([7; 32]);
+    /// let keys = WanKeys { access_key: &access_key, session_key: Some(&session) };
+    /// let hb = WanMessage::Heartbeat(Heartbeat { timestamp: 1_700_000_000, version: 1, rssi: 1 });
+    /// let mut buf = [0u8; 64];
+    /// let n = wan::seal(&hb, &keys, &[], &mut buf)?;
+    /// buf[12] = 3; // enctype 3 instead of 4
+    /// buf[14] ^= 0xff; // the CRC
+    /// let mut copy = buf;
+    /// let strict = wan::open(&mut copy[..n], &keys, Direction::FromDevice, CrcPolicy::Verify);
+    /// assert!(strict.is_err());
+    /// let lenient = WanOpenOptions::lenient();
+    /// let got = wan::open(&mut buf[..n], &keys, Direction::FromDevice, lenient)?;
+    /// assert_eq!((got.crc_status, got.message), (CrcStatus::Mismatch, hb));
+    /// # Ok::<(), joylink::Error>(())
+    /// ```
     pub const fn lenient() -> Self {
         Self {
             crc: CrcPolicy::Report,
@@ -246,6 +329,26 @@ pub fn open<'a>(
 }
 
 /// Exact length of the packet [`seal`] writes for `message` with `opt_len` bytes of opt.
+///
+/// Sizing a buffer for a heartbeat (the 16-byte header and one AES block):
+///
+/// ```
+/// use joylink::crypto::{AccessKey, SessionKey};
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::wan::{Heartbeat, WanMessage};
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// let session = SessionKey::new([7; 32]);
+/// let keys = WanKeys { access_key: &access_key, session_key: Some(&session) };
+/// let hb = WanMessage::Heartbeat(Heartbeat { timestamp: 1_700_000_000, version: 1, rssi: 1 });
+/// let mut buf = vec![0u8; wan::sealed_len(&hb, &keys, 0)?];
+/// assert_eq!(buf.len(), 16 + 16);
+/// assert_eq!(wan::seal(&hb, &keys, &[], &mut buf)?, buf.len());
+/// # Ok::<(), joylink::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::MissingKey`], [`Error::Wire`] (`TooLong`, body errors).
 pub fn sealed_len(
     message: &WanMessage<'_>,
     keys: &impl WanKeyring,
@@ -261,6 +364,28 @@ pub fn sealed_len(
 /// Seals `message` into a WAN packet in `buf` (header with version 1, total/index/reserved 0,
 /// the enctype of the key, the CRC), with `opt` in clear; returns the packet length. The body is
 /// encoded straight into `buf` and encrypted in place: nothing is allocated.
+///
+/// A device uploads its state with the session key and the cloud opens it again:
+///
+/// ```
+/// use joylink::crypto::{AccessKey, SessionKey};
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::{CrcPolicy, Direction, EncType, PacketType, wan::{Timestamped, WanMessage}};
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// let session = SessionKey::new([7; 32]);
+/// let keys = WanKeys { access_key: &access_key, session_key: Some(&session) };
+/// let json = br#"{"code":0,"streams":[{"stream_id":"power","current_value":"1"}]}"#;
+/// let upload = WanMessage::Upload(Timestamped { timestamp: 1_700_000_000, body: &json[..] });
+/// let mut buf = [0u8; 256];
+/// let n = wan::seal(&upload, &keys, &[], &mut buf)?;
+/// let got = wan::open(&mut buf[..n], &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// let h = got.header;
+/// assert_eq!((h.packet_type, h.enc_type), (PacketType::Upload, EncType::SessionKey));
+/// let WanMessage::Upload(t) = got.message else { unreachable!() };
+/// assert_eq!((t.timestamp, t.body), (1_700_000_000, &json[..]));
+/// # Ok::<(), joylink::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::MissingKey`], [`Error::Wire`] (`BufferTooSmall` before anything is written,
@@ -319,6 +444,43 @@ pub struct AuthSent {
 /// `{timestamp, random}` sealed with the accesskey. The random number comes from `rng`
 /// (compat §7.1 — shipped devices always send 1; the spec asks for a random number).
 ///
+/// The device's request, opened by a cloud that holds the same accesskey (the full exchange,
+/// feed-id lookup included, is on [`auth_response`]):
+///
+/// ```
+/// use joylink::crypto::AccessKey;
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::{CrcPolicy, Direction, EncType, PacketType, wan::WanMessage};
+/// # struct Rng(u64);
+/// # impl rand_core::TryRng for Rng {
+/// #     type Error = core::convert::Infallible;
+/// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(self.try_next_u64()? as u32) }
+/// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+/// #         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+/// #         Ok(self.0)
+/// #     }
+/// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+/// #         for b in dst { *b = self.try_next_u64()? as u8; }
+/// #         Ok(())
+/// #     }
+/// # }
+/// # impl rand_core::TryCryptoRng for Rng {}
+/// # let mut rng = Rng(1); // use an OS-seeded CSPRNG on a device
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// let mut packet = [0u8; 128];
+/// let feed_id = b"6641580686479541614";
+/// let sent = wan::seal_auth_request(feed_id, &access_key, 1_700_000_000, &mut rng, &mut packet)?;
+/// let keys = WanKeys { access_key: &access_key, session_key: None };
+/// let packet = &mut packet[..sent.len];
+/// let got = wan::open(packet, &keys, Direction::FromDevice, CrcPolicy::Verify)?;
+/// let h = got.header;
+/// assert_eq!((h.packet_type, h.enc_type), (PacketType::Auth, EncType::PreShared));
+/// let WanMessage::AuthRequest(request) = got.message else { unreachable!() };
+/// assert_eq!((request.timestamp, request.random), (1_700_000_000, sent.random));
+/// # Ok::<(), joylink::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::Wire`] (`BufferTooSmall`, `TooLong` for a feed id over 65531 bytes).
 pub fn seal_auth_request<R: rand_core::CryptoRng + ?Sized>(
@@ -350,6 +512,28 @@ pub fn seal_auth_request<R: rand_core::CryptoRng + ?Sized>(
 
 /// The cloud's auth answer (spec 7.2.2, 7.3.2): `opt = response.random`, payload sealed with the
 /// accesskey.
+///
+/// The device opens the answer with its accesskey and takes the session key from it:
+///
+/// ```
+/// use joylink::crypto::AccessKey;
+/// use joylink::wan::{self, WanKeys};
+/// use joylink::wire::{CrcPolicy, Direction, HEADER_LEN, Secret, wan::{AuthResponse, WanMessage}};
+///
+/// let access_key: AccessKey = "9da83e47290bb79a82f2e36f9dff0520".parse()?;
+/// // In a cloud, `wan::auth_response(rng, now)` draws the key and the random number.
+/// let session_key = Secret::new([7; 32]);
+/// let response = AuthResponse { timestamp: 1_700_000_001, random: 42, session_key };
+/// let mut packet = [0u8; 128];
+/// let n = wan::seal_auth_response(&response, &access_key, &mut packet)?;
+/// assert_eq!(packet[HEADER_LEN..HEADER_LEN + 4], 42u32.to_le_bytes()); // opt: the random
+/// let keys = WanKeys { access_key: &access_key, session_key: None };
+/// let got = wan::open(&mut packet[..n], &keys, Direction::ToDevice, CrcPolicy::Verify)?;
+/// let WanMessage::AuthResponse(r) = got.message else { unreachable!() };
+/// assert_eq!((r.timestamp, r.random), (1_700_000_001, 42));
+/// assert_eq!(r.session_key.raw_secret_array(), &[7; 32]);
+/// # Ok::<(), joylink::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`seal`].
