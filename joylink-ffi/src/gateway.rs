@@ -9,13 +9,12 @@ use core::ffi::{c_int, c_void};
 use joylink_crypto::{AccessKey, LocalKey};
 use joylink_session::lan::{FixedStr, SubDeviceEntry, SubDeviceState};
 
-use crate::lan::{Any, JlLanConfig, JlLanDevice, LIVE_GATEWAY, Lan, init, resolve};
+use crate::lan::{
+    Any, JL_GATEWAY_SUBS, JlLanConfig, JlLanDevice, LIVE_GATEWAY, Lan, init, resolve,
+};
 use crate::ptr::{check_struct, read, write};
 use crate::rng::JlRngFn;
 use crate::status::{JL_ERR_INVALID_ARGUMENT, JL_ERR_STATE, Status, ret};
-
-/// Sub-devices a gateway keeps (slots 0 to `JL_GATEWAY_SUBS - 1`).
-pub const JL_GATEWAY_SUBS: usize = 8;
 
 /// One row of a gateway's sub-device table (`jl_gateway_sub_device`). Strings are bytes with a
 /// length; the keys are 32 ASCII characters, meaningful only when `authorized` is 1. The struct

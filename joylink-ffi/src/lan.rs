@@ -32,6 +32,13 @@ use crate::status::{
     Status, ret,
 };
 
+// Here, not in gateway.rs: it sizes the gateway's handle memory (`Lan<JL_GATEWAY_SUBS>`), which
+// `resolve` borrows; gateway.rs builds on this module. First of the constants because cbindgen
+// writes them in source order and joylink.h has it before the LAN ones.
+/// Sub-devices a gateway keeps (slots 0 to `JL_GATEWAY_SUBS - 1`).
+#[cfg(feature = "gateway")]
+pub const JL_GATEWAY_SUBS: usize = 8;
+
 /// Largest datagram the machines send or accept (the receive buffer of shipped devices);
 /// `jl_lan_device_poll_transmit` needs a buffer of at least this size.
 pub const JL_LAN_MAX_DATAGRAM: usize = 1400;
@@ -261,7 +268,7 @@ pub(crate) struct Lan<const SUBS: usize> {
 pub(crate) enum Any<'a> {
     Device(&'a mut Lan<0>),
     #[cfg(feature = "gateway")]
-    Gateway(&'a mut Lan<{ crate::gateway::JL_GATEWAY_SUBS }>),
+    Gateway(&'a mut Lan<JL_GATEWAY_SUBS>),
 }
 
 /// Runs `$body` with `$b` bound to the resolved machine, whichever it is.
@@ -295,7 +302,7 @@ pub(crate) unsafe fn resolve<'a>(dev: *mut JlLanDevice) -> Status<Any<'a>> {
         }
         #[cfg(feature = "gateway")]
         LIVE_GATEWAY => {
-            let p = dev.cast::<Lan<{ crate::gateway::JL_GATEWAY_SUBS }>>();
+            let p = dev.cast::<Lan<JL_GATEWAY_SUBS>>();
             check_struct(p)?;
             // SAFETY: initialised by `jl_gateway_init` (marker checked), aligned (checked),
             // exclusive by contract.

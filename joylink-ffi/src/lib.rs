@@ -54,9 +54,11 @@ pub use ecdh::{
 };
 #[cfg(feature = "gateway")]
 pub use gateway::{
-    JL_GATEWAY_SUBS, JlSubDevice, jl_gateway_align, jl_gateway_init, jl_gateway_set_sub_device,
-    jl_gateway_size, jl_gateway_sub_device,
+    JlSubDevice, jl_gateway_align, jl_gateway_init, jl_gateway_set_sub_device, jl_gateway_size,
+    jl_gateway_sub_device,
 };
+#[cfg(feature = "gateway")]
+pub use lan::JL_GATEWAY_SUBS;
 #[cfg(feature = "lan")]
 pub use lan::{
     JL_ADDR_IPV4, JL_ADDR_IPV6, JL_LAN_MAX_DATAGRAM, JL_LAN_REQUEST_TTL_MS, JL_LAN_REQUESTS,
