@@ -13,10 +13,10 @@ mod task;
 #[cfg(feature = "json")]
 pub use json::{TaskBodyDoc, TaskDoc};
 
-pub use list::{List, ListIter};
+pub use list::{List, ListIter, TaskForm};
 pub use task::{
     BaseTask, Cmd, CmdTrank, CountdownTask, CycleTask, ExpText, Label, MAX_EXP_LEN, NAME_LEN,
-    PERIOD_LEN, PeriodTask, Task, TaskBody, TaskForm, TaskHead, TaskSource, TaskState,
+    PERIOD_LEN, PeriodTask, Task, TaskBody, TaskHead, TaskSource, TaskState,
 };
 
 use list::{Item, add, count_i32, read_count};

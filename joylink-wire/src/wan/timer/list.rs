@@ -6,7 +6,6 @@
 
 use core::fmt;
 
-use super::task::TaskForm;
 use crate::codec::{Reader, Writer};
 use crate::{Error, Result};
 
@@ -19,9 +18,21 @@ pub(crate) fn add(a: usize, b: usize) -> Result<usize> {
     })
 }
 
+/// Which form a task list uses.
+///
+/// A decoded [`List`] keeps the form it was read in, to decode its elements again and to
+/// write its bytes back unchanged in that form. Only task elements look at it (spec 10);
+/// `ids[]`, `result[]` and `cmds[]` ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskForm {
+    /// `task_t`: with `feedid` and `name` (add, update, report add/update).
+    Full,
+    /// `simplified_task_t`: without them (query reply, snapshot).
+    Simplified,
+}
+
 pub(crate) mod sealed {
-    use super::{Reader, Result, Writer};
-    use crate::wan::timer::task::TaskForm;
+    use super::{Reader, Result, TaskForm, Writer};
 
     /// An element of a [`super::List`]: how to read, size and write one. Only task elements
     /// look at the [`TaskForm`]; the others ignore it.

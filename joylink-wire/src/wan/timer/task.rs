@@ -1,6 +1,6 @@
 //! Timer tasks (spec 10); the layout choices are documented on [`Task`].
 
-use super::list::{Item, List, add, count_i32, negative, read_count};
+use super::list::{Item, List, TaskForm, add, count_i32, negative, read_count};
 use crate::codec::{Reader, Writer};
 use crate::wan::{check_fixed, put_fixed};
 use crate::{Error, FEEDID_LEN, FixedText, Result};
@@ -342,15 +342,6 @@ impl TaskBody<'_> {
             TaskBody::Countdown(t) => &t.head,
         }
     }
-}
-
-/// Which form a task list uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TaskForm {
-    /// `task_t`: with `feedid` and `name` (add, update, report add/update).
-    Full,
-    /// `simplified_task_t`: without them (query reply, snapshot).
-    Simplified,
 }
 
 /// A `task_t` (full form, `label` is `Some`) or `simplified_task_t` (`label` is `None`).
