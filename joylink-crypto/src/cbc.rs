@@ -1,7 +1,7 @@
 //! AES-128-CBC with PKCS#7 padding, in place on the caller's buffer (spec 1.1 "AES128
 //! CBC/PKCS#5 padding": PKCS#5 is the spec's name; on 16-byte blocks it is PKCS#7), on
 //! RustCrypto's `aes` (AES-NI picked at run time) and `cbc`, or on any block-cipher backend
-//! through [`PreparedKey`], which keeps the expanded key schedules.
+//! through [`PreparedKey`](crate::PreparedKey), which keeps the expanded key schedules.
 //!
 //! # Padding
 //! A plaintext of `n` bytes always gains 1 to 16 bytes of padding: a full block of 16 × 0x10 when
@@ -23,12 +23,15 @@
 //! section.
 
 use cipher::block_padding::NoPadding;
-use cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
+use cipher::consts::U16;
+use cipher::{
+    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser,
+    InnerIvInit, KeyInit,
+};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
-use crate::prepared::Aes128Backend;
-use crate::{Error, KeyIv, PreparedKey, Result};
+use crate::{Error, KeyIv, Result};
 
 /// AES block size.
 pub const BLOCK_LEN: usize = 16;
@@ -47,13 +50,14 @@ pub const fn padded_len(len: usize) -> usize {
 /// [`Error::BufferTooSmall`] when `buf` is shorter than `padded_len(msg_len)` (nothing written).
 pub fn encrypt_in_place(key: &KeyIv, buf: &mut [u8], msg_len: usize) -> Result<usize> {
     // One-shot: the schedule is expanded for this call (keep a `PreparedKey` to expand it once).
-    PreparedKey::<aes::Aes128>::new(key, joylink_wire::EncType::PreShared)
-        .encrypt_in_place(buf, msg_len)
+    let cipher = aes::Aes128::new(key.raw_secret_key().into());
+    encrypt_with(&cipher, key.raw_secret_iv(), buf, msg_len)
 }
 
 /// CBC encryption on a borrowed, already expanded cipher (no schedule is copied): the padding is
-/// written with one fill, then the blocks are chained.
-pub(crate) fn encrypt_with<C: Aes128Backend>(
+/// written with one fill, then the blocks are chained. Any 16-byte block cipher will do: the one-shot
+/// functions pass `aes::Aes128`, a `PreparedKey` its backend.
+pub(crate) fn encrypt_with<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
     cipher: &C,
     iv: &[u8; BLOCK_LEN],
     buf: &mut [u8],
@@ -89,11 +93,12 @@ pub fn decrypt_in_place<'a>(key: &KeyIv, buf: &'a mut [u8]) -> Result<&'a mut [u
         buf.zeroize();
         return Err(Error::Decrypt);
     }
-    PreparedKey::<aes::Aes128>::new(key, joylink_wire::EncType::PreShared).decrypt_in_place(buf)
+    let cipher = aes::Aes128::new(key.raw_secret_key().into());
+    decrypt_with(&cipher, key.raw_secret_iv(), buf)
 }
 
 /// CBC decryption on a borrowed, already expanded cipher, with the constant-time padding check.
-pub(crate) fn decrypt_with<'a, C: Aes128Backend>(
+pub(crate) fn decrypt_with<'a, C: BlockCipherDecrypt + BlockSizeUser<BlockSize = U16>>(
     cipher: &C,
     iv: &[u8; BLOCK_LEN],
     buf: &'a mut [u8],

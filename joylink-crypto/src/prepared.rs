@@ -7,7 +7,7 @@
 //! session, a cloud connection, the C ABI's key object) pays the expansion once; [`Mode::Prepared`]
 //! carries it to [`seal`](crate::seal) and [`open`](crate::open). The one-shot functions
 //! ([`cbc::encrypt_in_place`], [`Mode::LocalKey`] and the other key modes) stay for one-off use and
-//! prepare a key on the stack for each call.
+//! expand the key on the stack for each call.
 //!
 //! # Backends
 //! The block cipher is any type with RustCrypto's `cipher` 0.5 traits for a 16-byte block and a
@@ -109,7 +109,8 @@ impl<C: Aes128Backend> fmt::Debug for PreparedKey<C> {
 
 impl<C: Aes128Backend> PreparedKey<C> {
     /// Expands `key` for `enc_type` (the value [`Mode::Prepared`](crate::Mode::Prepared) puts in
-    /// the header and checks on open). The one place a key schedule is computed.
+    /// the header and checks on open). The one place a prepared key's schedule is computed (the
+    /// one-shot [`cbc`] functions expand theirs for each call).
     pub fn new(key: &KeyIv, enc_type: EncType) -> Self {
         Self {
             cipher: C::new(key.raw_secret_key().into()),
