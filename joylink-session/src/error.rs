@@ -31,6 +31,48 @@ pub enum Error {
 /// A packet that does not *open* is not here: that is [`Error::Crypto`] with the one
 /// [`joylink_crypto::Error::Decrypt`], which never says whether the key, the padding or the
 /// length was wrong.
+///
+/// A LAN device drops a control request it already served, here the same datagram received
+/// twice:
+///
+/// ```
+/// use joylink_session::lan::{Device, DeviceInfo, Event, SocketAddr};
+/// use joylink_session::{DropReason, Error, Instant};
+/// # use joylink_crypto::{KeyPair, LocalKey, Mode};
+/// # use joylink_session::lan::{Activation, FixedStr};
+/// # use joylink_wire::{BizCode, Control, EncType, Header, Magic, PacketType};
+/// # let localkey: LocalKey = "be4d957a4da771d609ab383e548014a0".parse()?;
+/// # let key_pair = KeyPair::generate(&mut joylink_test_vectors::TestRng(5));
+/// // An activated device, and `request`: a control the app sealed under its localkey.
+/// let mut device: Device = Device::new(key_pair, DeviceInfo::default());
+/// # device.set_activation(Some(Activation {
+/// #     feed_id: FixedStr::new("7882708419766653").ok_or("feedid")?,
+/// #     accesskey: "961745eaa28c7ff6854b94a91ce19a91".parse()?,
+/// #     localkey: localkey.clone(),
+/// #     server: FixedStr::EMPTY,
+/// # }));
+/// # // A type-4 script control from the app at timestamp 11, sealed under the localkey.
+/// # let body = Control { timestamp: 11, biz_code: BizCode::Control, serial: 1, data: b"power=1" };
+/// # let header = Header::new(Magic::Lan, PacketType::ScriptControl, EncType::PreShared);
+/// # let mode = Mode::LocalKey(&localkey);
+/// # let mut request = vec![0u8; joylink_crypto::sealed_len(&mode, 0, body.buffer_len())];
+/// # body.emit(&mut request[joylink_wire::HEADER_LEN..])?;
+/// # let n = joylink_crypto::seal(&header, &mode, 0, body.buffer_len(), &mut request)?;
+/// # request.truncate(n);
+/// let app: SocketAddr = "192.168.1.10:5000".parse()?;
+/// let mut replayed = request.clone(); // `handle` opens the datagram in place
+/// let served = device.handle(Instant(0), app, &mut request)?;
+/// assert!(matches!(served, Some(Event::Request(_))));
+///
+/// // The same bytes again: their timestamp is not newer than the last one accepted.
+/// match device.handle(Instant(1), app, &mut replayed) {
+///     Err(Error::Dropped(DropReason::Replayed)) => {} // a copy: nothing to answer
+///     Err(Error::Dropped(other)) => return Err(format!("dropped as {other}").into()),
+///     other => return Err(format!("not dropped: {other:?}").into()),
+/// }
+/// assert!(DropReason::Replayed.is_replay());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DropReason {

@@ -74,26 +74,32 @@ pub(crate) fn split_ts(plaintext: &[u8]) -> Result<(u32, &[u8])> {
 /// `RUSTFLAGS='--cfg joylink_prepared_keys="on"'` or `="off"` (a cfg, not a feature, so that no
 /// dependency can turn it on behind the binary's back and change the machines' sizes).
 ///
-/// The code branches on the cfg itself (so that the unused kind of [`Kept`] is not compiled);
-/// this constant names the choice for the size tests and these docs.
+/// The crate's build script (`build.rs`) makes this choice, the one place that does, and hands
+/// it to the code as the `joylink_keep_prepared` cfg (set where keys are prepared); the code
+/// branches on that cfg (so that the unused kind of [`Kept`] is not compiled), and this constant
+/// names the choice for the size tests and these docs.
 #[cfg(any(test, doc))]
-pub(crate) const PREPARED_KEYS: bool = cfg!(any(
-    joylink_prepared_keys = "on",
+pub(crate) const PREPARED_KEYS: bool = cfg!(joylink_keep_prepared);
+
+// The build script reads `joylink_prepared_keys` from the cfgs cargo gives it, those of the
+// build's rustflags; one that reaches rustc alone (`cargo rustc -- --cfg ...`, `RUSTDOCFLAGS`)
+// would otherwise be ignored without a word.
+#[cfg(any(
+    all(joylink_prepared_keys = "on", not(joylink_keep_prepared)),
     all(
-        not(joylink_prepared_keys = "off"),
-        not(target_pointer_width = "64")
+        joylink_prepared_keys = "off",
+        not(joylink_prepared_keys = "on"),
+        joylink_keep_prepared
     )
-));
+))]
+compile_error!(
+    "`--cfg joylink_prepared_keys` reached rustc but not joylink-session's build script: \
+     set it in RUSTFLAGS (or the build's rustflags) instead"
+);
 
 /// A prepared key on RustCrypto's AES (AES-NI / ARMv8 AES when the CPU has it, otherwise the
 /// constant-time fixsliced software AES); in unit tests on a wrapper that counts key expansions.
-#[cfg(all(
-    not(test),
-    any(
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    )
-))]
+#[cfg(all(not(test), joylink_keep_prepared))]
 pub(crate) type PreparedAes = joylink_crypto::PreparedKey;
 /// A prepared key on a wrapper of RustCrypto's AES that counts key expansions (unit tests).
 #[cfg(test)]
@@ -103,11 +109,7 @@ pub(crate) type PreparedAes = joylink_crypto::PreparedKey<counting::Counting>;
 /// every packet then seals and opens through [`Mode::Prepared`] and never expands the key again.
 /// The key itself stays beside the schedules for the accessors that hand it out.
 #[derive(Clone, Debug)]
-#[cfg(any(
-    test,
-    joylink_prepared_keys = "on",
-    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-))]
+#[cfg(any(test, joylink_keep_prepared))]
 pub(crate) struct PreparedKept<K> {
     key: K,
     cipher: PreparedAes,
@@ -115,13 +117,7 @@ pub(crate) struct PreparedKept<K> {
 
 /// A key as a machine keeps it where keys are not prepared: the mode expands it per packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg(any(
-    test,
-    not(any(
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    ))
-))]
+#[cfg(any(test, not(joylink_keep_prepared)))]
 pub(crate) struct PlainKept<K> {
     key: K,
 }
@@ -132,11 +128,7 @@ pub(crate) trait KeptKind {
     fn one_shot(&self) -> Mode<'_>;
     /// The key and IV with the `enctype` it is used under, to prepare (only where keys are
     /// prepared, and in the unit tests that compare both kinds).
-    #[cfg(any(
-        test,
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    ))]
+    #[cfg(any(test, joylink_keep_prepared))]
     fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType);
 }
 
@@ -144,11 +136,7 @@ impl KeptKind for joylink_crypto::SessionKey {
     fn one_shot(&self) -> Mode<'_> {
         Mode::Session(self)
     }
-    #[cfg(any(
-        test,
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    ))]
+    #[cfg(any(test, joylink_keep_prepared))]
     fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
         (
             joylink_crypto::KeyIv::from_session_key(self),
@@ -161,11 +149,7 @@ impl KeptKind for joylink_crypto::LocalKey {
     fn one_shot(&self) -> Mode<'_> {
         Mode::LocalKey(self)
     }
-    #[cfg(any(
-        test,
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    ))]
+    #[cfg(any(test, joylink_keep_prepared))]
     fn key_iv(&self) -> (joylink_crypto::KeyIv, joylink_wire::EncType) {
         (
             joylink_crypto::KeyIv::from_local_key(self),
@@ -174,11 +158,7 @@ impl KeptKind for joylink_crypto::LocalKey {
     }
 }
 
-#[cfg(any(
-    test,
-    joylink_prepared_keys = "on",
-    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-))]
+#[cfg(any(test, joylink_keep_prepared))]
 impl<K: KeptKind> PreparedKept<K> {
     /// Expands the key: the one key expansion for as long as the machine keeps it.
     pub(crate) fn new(key: K) -> Self {
@@ -196,13 +176,7 @@ impl<K: KeptKind> PreparedKept<K> {
     }
 }
 
-#[cfg(any(
-    test,
-    not(any(
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    ))
-))]
+#[cfg(any(test, not(joylink_keep_prepared)))]
 impl<K: KeptKind> PlainKept<K> {
     /// Keeps the key as it is.
     pub(crate) fn new(key: K) -> Self {
@@ -210,10 +184,7 @@ impl<K: KeptKind> PlainKept<K> {
     }
     /// The key, for the machines' accessors; only where this is the [`Kept`] kind (the unit
     /// tests of prepared builds compare a `PlainKept`'s packets, never hand its key out).
-    #[cfg(not(any(
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    )))]
+    #[cfg(not(joylink_keep_prepared))]
     pub(crate) fn key(&self) -> &K {
         &self.key
     }
@@ -224,16 +195,10 @@ impl<K: KeptKind> PlainKept<K> {
 }
 
 /// How the machines keep a key in this build ([`PREPARED_KEYS`]).
-#[cfg(any(
-    joylink_prepared_keys = "on",
-    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-))]
+#[cfg(joylink_keep_prepared)]
 pub(crate) type Kept<K> = PreparedKept<K>;
 /// How the machines keep a key in this build ([`PREPARED_KEYS`]).
-#[cfg(not(any(
-    joylink_prepared_keys = "on",
-    all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-)))]
+#[cfg(not(joylink_keep_prepared))]
 pub(crate) type Kept<K> = PlainKept<K>;
 
 /// A key's expanded schedules, kept beside the key by an owner that keeps the key itself in
@@ -241,10 +206,7 @@ pub(crate) type Kept<K> = PlainKept<K>;
 /// session secret); empty where keys are not prepared. The owner calls [`Schedules::set`]
 /// wherever the key changes and seals and opens with [`Schedules::mode`].
 pub(crate) struct Schedules<K> {
-    #[cfg(any(
-        joylink_prepared_keys = "on",
-        all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-    ))]
+    #[cfg(joylink_keep_prepared)]
     prepared: Option<PreparedAes>,
     key: core::marker::PhantomData<fn(&K)>,
 }
@@ -255,10 +217,7 @@ pub(crate) type LocalSchedules = Schedules<joylink_crypto::LocalKey>;
 impl<K> Default for Schedules<K> {
     fn default() -> Self {
         Self {
-            #[cfg(any(
-                joylink_prepared_keys = "on",
-                all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-            ))]
+            #[cfg(joylink_keep_prepared)]
             prepared: None,
             key: core::marker::PhantomData,
         }
@@ -268,10 +227,7 @@ impl<K> Default for Schedules<K> {
 impl<K> Clone for Schedules<K> {
     fn clone(&self) -> Self {
         Self {
-            #[cfg(any(
-                joylink_prepared_keys = "on",
-                all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-            ))]
+            #[cfg(joylink_keep_prepared)]
             prepared: self.prepared.clone(),
             key: core::marker::PhantomData,
         }
@@ -291,17 +247,11 @@ impl<K> Eq for Schedules<K> {}
 impl<K: KeptKind> Schedules<K> {
     /// Expands `key` (the one expansion per installed key), or forgets the schedules.
     #[cfg_attr(
-        not(any(
-            joylink_prepared_keys = "on",
-            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-        )),
+        not(joylink_keep_prepared),
         allow(clippy::unused_self, unused_variables)
     )]
     pub(crate) fn set(&mut self, key: Option<&K>) {
-        #[cfg(any(
-            joylink_prepared_keys = "on",
-            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-        ))]
+        #[cfg(joylink_keep_prepared)]
         {
             self.prepared = key.map(|k| {
                 let (key_iv, enc_type) = k.key_iv();
@@ -312,18 +262,9 @@ impl<K: KeptKind> Schedules<K> {
 
     /// The mode of a packet under `key`: the kept schedules where there are some (they are
     /// `key`'s: the owner sets them whenever its key changes), otherwise the one-shot mode.
-    #[cfg_attr(
-        not(any(
-            joylink_prepared_keys = "on",
-            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-        )),
-        allow(clippy::unused_self)
-    )]
+    #[cfg_attr(not(joylink_keep_prepared), allow(clippy::unused_self))]
     pub(crate) fn mode<'s>(&'s self, key: &'s K) -> Mode<'s> {
-        #[cfg(any(
-            joylink_prepared_keys = "on",
-            all(not(joylink_prepared_keys = "off"), not(target_pointer_width = "64"))
-        ))]
+        #[cfg(joylink_keep_prepared)]
         if let Some(p) = &self.prepared {
             return Mode::Prepared(p);
         }
