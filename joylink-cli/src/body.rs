@@ -18,14 +18,16 @@
 //! of 104/111/112, named codes, the type-9 opt and the type-13 fields.
 
 use anyhow::{Result, anyhow, bail};
-use joylink::crypto::Mode;
+use joylink::crypto::{Mode, TIMESTAMP_LEN};
 use joylink::wire::lan::{self, JsonBody, LanBody, LanBodyKind, Message, Style};
 use joylink::wire::table::{self, MessageKind};
 use joylink::wire::wan::TimerMessage;
 use joylink::wire::wan::{
     self, ControlType, SubDevInfo, SubDevList, SubDevOnline, WanBody, WanBodyKind, WanMessage,
 };
-use joylink::wire::{BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode};
+use joylink::wire::{
+    BizCode, Direction, EncType, FixedText, Magic, PacketType, ResponseCode, Timestamped,
+};
 use serde_json::{Map, Value, json};
 
 use crate::keys::Keys;
@@ -85,9 +87,6 @@ fn styled(v: &Value, style: Style) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Length of the timestamp prefix (compat §5).
-pub const TS_LEN: usize = 4;
-
 /// A typed body as JSON.
 #[derive(Debug, Clone)]
 pub struct Body {
@@ -130,11 +129,13 @@ pub fn has_timestamp(magic: Magic, enc_type: EncType) -> bool {
 
 /// Bytes after the timestamp (empty when the plaintext is shorter).
 fn after_ts(plaintext: &[u8]) -> &[u8] {
-    plaintext.get(TS_LEN..).unwrap_or_default()
+    Timestamped::<&[u8]>::parse(plaintext).map_or(&[], |t| t.body)
 }
 
 fn ts_of(plaintext: &[u8]) -> Option<u32> {
-    plaintext.first_chunk::<4>().map(|b| u32::from_le_bytes(*b))
+    Timestamped::<&[u8]>::parse(plaintext)
+        .ok()
+        .map(|t| t.timestamp)
 }
 
 /// `"data": text` when the bytes are printable UTF-8, else `"data_hex": hex`.
@@ -609,7 +610,7 @@ fn get_json_text(obj: &Map<String, Value>, style: Style) -> Result<Vec<u8>> {
 }
 
 fn with_ts(timestamp: u32, rest: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(rest.len().saturating_add(TS_LEN));
+    let mut v = Vec::with_capacity(rest.len().saturating_add(TIMESTAMP_LEN));
     v.extend_from_slice(&timestamp.to_le_bytes());
     v.extend_from_slice(rest);
     v

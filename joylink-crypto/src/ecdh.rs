@@ -27,8 +27,10 @@ use crate::{Error, Result};
 pub const PRIVATE_KEY_LEN: usize = 20;
 /// Length of a compressed public key (`02|03 ‖ X`), as placed in `opt`.
 pub const PUBLIC_KEY_LEN: usize = 21;
-/// Length of a `devkey` string (hex of the compressed public key).
-pub const DEVKEY_LEN: usize = 42;
+/// Length of a `devkey` string (hex of the compressed public key): the scan reply's field,
+/// declared in joylink-wire with that document.
+pub use joylink_wire::lan::DEVKEY_LEN;
+const _: () = assert!(DEVKEY_LEN == 2 * PUBLIC_KEY_LEN);
 /// Length of the shared secret (the X coordinate).
 pub const SHARED_SECRET_LEN: usize = 20;
 

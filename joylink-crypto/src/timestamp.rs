@@ -6,8 +6,8 @@
 
 use crate::{Error, Result};
 
-/// Length of the timestamp prefix.
-pub const TIMESTAMP_LEN: usize = 4;
+/// Length of the timestamp prefix (joylink-wire's, where the type table uses it).
+pub use joylink_wire::table::TIMESTAMP_LEN;
 
 /// The width of the optional window of spec 4.4 item 4 ("1min 作为合法的时间范围"), in seconds
 /// either side of the receiver's clock.

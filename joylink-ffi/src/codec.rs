@@ -29,6 +29,11 @@ pub const JL_HEARTBEAT_LEN: usize = 8;
 /// Length of one `subdev_info` record (spec 7.3.15).
 pub const JL_SUBDEV_INFO_LEN: usize = 37;
 
+// cbindgen writes literals only: each C length is the codecs' own, checked when this compiles.
+const _: () = assert!(JL_CONTROL_HEADER_LEN == joylink_wire::CONTROL_HEADER_LEN);
+const _: () = assert!(JL_HEARTBEAT_LEN == Heartbeat::LEN);
+const _: () = assert!(JL_SUBDEV_INFO_LEN == joylink_wire::wan::SUBDEV_INFO_LEN);
+
 /// A type-11 (or 200/201) body: `timestamp, biz_code, serial, data[]` (spec 7.3.7–7.3.12).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -415,11 +420,5 @@ mod tests {
             let rc = unsafe { jl_control_parse(body.as_ptr(), len, &mut out) };
             assert_eq!(rc, JlStatus::JL_ERR_TRUNCATED as c_int);
         }
-    }
-
-    #[test]
-    fn c_constants_match_the_codecs() {
-        assert_eq!(JL_SUBDEV_INFO_LEN, joylink_wire::wan::SUBDEV_INFO_LEN);
-        assert_eq!(JL_CONTROL_HEADER_LEN, joylink_wire::CONTROL_HEADER_LEN);
     }
 }

@@ -42,6 +42,7 @@ pub const JL_GATEWAY_SUBS: usize = 8;
 /// Largest datagram the machines send or accept (the receive buffer of shipped devices);
 /// `jl_lan_device_poll_transmit` needs a buffer of at least this size.
 pub const JL_LAN_MAX_DATAGRAM: usize = 1400;
+const _: () = assert!(JL_LAN_MAX_DATAGRAM == joylink_session::lan::MAX_DATAGRAM);
 /// Requests that can wait for `jl_lan_device_respond` at once (each expires after
 /// `JL_LAN_REQUEST_TTL_MS`).
 pub const JL_LAN_REQUESTS: usize = 4;

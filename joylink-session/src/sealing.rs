@@ -59,10 +59,9 @@ pub(crate) fn open_plain<'a>(
 
 /// The 4-byte little-endian timestamp that starts a plaintext (spec 4.3), and what follows.
 pub(crate) fn split_ts(plaintext: &[u8]) -> Result<(u32, &[u8])> {
-    let (ts, rest) = plaintext
-        .split_first_chunk::<4>()
-        .ok_or(Error::Crypto(joylink_crypto::Error::Decrypt))?;
-    Ok((u32::from_le_bytes(*ts), rest))
+    let t = joylink_wire::Timestamped::<&[u8]>::parse(plaintext)
+        .map_err(|_| Error::Crypto(joylink_crypto::Error::Decrypt))?;
+    Ok((t.timestamp, t.body))
 }
 
 /// Whether the machines keep their keys prepared (the AES schedules expanded once per key, issue

@@ -59,6 +59,10 @@ mod quirk;
 mod script_control;
 mod subdev_script;
 
+/// Length of a `devkey` (the scan reply's key, spec 6.3.1): two hex characters per byte of the
+/// 21-byte compressed secp160r1 public key. The one definition: joylink-crypto re-exports it.
+pub const DEVKEY_LEN: usize = 42;
+
 /// The timestamp prefix of the JSON bodies: the crate's one [`Timestamped`].
 pub use crate::Timestamped;
 pub use quirk::Quirk;

@@ -31,8 +31,9 @@
 
 use crate::{Direction, EncType, Magic, PacketType};
 
-/// Length of the timestamp prefix of a plaintext (spec 4.4; a `u32`, little-endian).
-const TIMESTAMP_LEN: usize = 4;
+/// Length of the timestamp prefix of a plaintext (spec 4.4 "[4 个字节时间戳]", 6.3.x "小端在前":
+/// a `u32`, little-endian; compat §5). The one definition: joylink-crypto re-exports it.
+pub const TIMESTAMP_LEN: usize = 4;
 
 /// How the plaintext after the timestamp (or all of it, without one) is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -96,7 +96,7 @@ impl<'a, B: TimestampedPayload<'a>> Timestamped<B> {
 impl<'a> Timestamped<&'a [u8]> {
     /// `4 + data.len()`.
     pub const fn buffer_len(&self) -> usize {
-        self.body.len().saturating_add(4)
+        self.body.len().saturating_add(crate::table::TIMESTAMP_LEN)
     }
 
     /// Writes the body.

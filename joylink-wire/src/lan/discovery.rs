@@ -268,7 +268,7 @@ impl<'a, F: Flavor<'a>, L> ScanResponse<'a, F, L> {
         }
     }
 
-    /// The `devkey` when it has the shape of a public key ([`ScanResponse::DEVKEY_LEN`] hex
+    /// The `devkey` when it has the shape of a public key ([`DEVKEY_LEN`](super::DEVKEY_LEN) hex
     /// characters), `None` when the reply carries no usable key.
     ///
     /// compat: shipped modules answer with `"devkey":""` before activation, gateways list their
@@ -290,7 +290,7 @@ impl<'a, F: Flavor<'a>, L> ScanResponse<'a, F, L> {
     /// ```
     pub fn device_key(&self) -> Option<&str> {
         let key: &str = self.devkey.as_deref()?;
-        (key.len() == ScanResponse::DEVKEY_LEN && key.bytes().all(|b| b.is_ascii_hexdigit()))
+        (key.len() == super::DEVKEY_LEN && key.bytes().all(|b| b.is_ascii_hexdigit()))
             .then_some(key)
     }
 }
@@ -303,9 +303,6 @@ impl<'a> ScanResponse<'a> {
 
     /// `msg` of shipped devices.
     pub const SCAN_OK: &'static str = "scan ok";
-
-    /// Length of a `devkey`: two hex characters per byte of the 21-byte compressed key.
-    pub const DEVKEY_LEN: usize = 42;
 }
 
 #[cfg(feature = "json")]
