@@ -5,7 +5,7 @@
 #   - links the C firmware example (examples/firmware.c with its stub network, FW_STUB_NET)
 #     with a tiny startup and linker script (firmware/) and --gc-sections, newlib-nano; and the
 #     "sdk-ops" image (firmware/sdk_ops.c): only the operations JD's SDK was measured doing
-#     (../shared/bench/sdk-2.0.19.md), the like-for-like comparison with its 16.8 KB;
+#     (its C source built with the same toolchain), the like-for-like comparison with its 16.8 KB;
 #   - uses newlib's mem* routines, not the (larger) copies in Rust's compiler_builtins: a first
 #     link finds which of them the image pulls from the Rust archive, the final link names
 #     those (-u) and puts -lc before the archive (README.md, "Flash and RAM");

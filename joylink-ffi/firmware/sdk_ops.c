@@ -1,6 +1,6 @@
 /*
  * The packet-path image of firmware.sh ("sdk-ops"): the operations JD's SDK 2.0.19 was measured
- * doing on a Cortex-M4 (../shared/bench/sdk-2.0.19.md, "Cortex-M4 images": LAN open/seal, WAN
+ * doing on a Cortex-M4 (built from its C source, the "Cortex-M4 images" measurement: LAN open/seal, WAN
  * heartbeat build and WAN open, ECDH key pair, public key and shared secret, CRC16), done with
  * the C ABI, so that our flash compares with the SDK's 16.8 KB for the same work. Inputs come
  * from volatile stubs the compiler cannot see through; outputs go to a volatile sink. No session

@@ -97,7 +97,7 @@ pub struct Header {
 
 impl Header {
     /// A header as the SDK writes an unfragmented packet: `version = 1`, `total = index =
-    /// reserved = 0` (compat §14.1), lengths and CRC zero (the packet emitter fills them).
+    /// reserved = 0` (compat §14, item 1), lengths and CRC zero (the packet emitter fills them).
     #[must_use]
     pub const fn new(magic: Magic, packet_type: PacketType, enc_type: EncType) -> Self {
         Header {
@@ -203,7 +203,7 @@ impl Header {
 mod tests {
     use super::*;
 
-    // compat §15.13: WAN auth request header built independently (Python).
+    // compat §16.2: WAN auth request header, byte-identical to the third-party Python client's.
     static AUTH: [u8; 16] = [
         0xcc, 0x55, 0x34, 0x12, 0x14, 0x00, 0x10, 0x00, 0x01, 0x09, 0x00, 0x00, 0x03, 0x00, 0x18,
         0x1d,

@@ -602,7 +602,8 @@ mod tests {
         0x66, b'{', b'}',
     ];
 
-    // compat §15.13: WAN auth request (opt = feedid ‖ random 1, payload AES of {ts, random}).
+    // compat §16.2: WAN auth request (opt = feedid ‖ random 1, payload AES of {ts, random}), as the
+    // third-party Python client builds it.
     static AUTH: [u8; 52] = [
         0xcc, 0x55, 0x34, 0x12, 0x14, 0x00, 0x10, 0x00, 0x01, 0x09, 0x00, 0x00, 0x03, 0x00, 0x18,
         0x1d, // header

@@ -1,5 +1,5 @@
 //! Test support for the JoyLink crates: loads the golden vectors from the repository's `vectors/`
-//! directory (a byte-identical copy of `../shared/vectors`) at run time.
+//! directory (a byte-identical copy of the vectors JD's SDK produced) at run time.
 //!
 //! A missing or unreadable file is a test failure, never a skip: every loader panics with the path
 //! it tried. This crate is `publish = false` and only ever a dev-dependency.
