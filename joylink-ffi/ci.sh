@@ -67,6 +67,19 @@ for profile in ffi-dev ffi-release; do
     exit 1
   fi
 
+  # The README's promise: of the C library, only abort and the mem* functions. Not C library
+  # names: compiler runtime helpers (__udivti3: libgcc / compiler-rt) and Rust's own mangled
+  # symbols (_R..., _ZN...; core's, resolved inside the archive at link time).
+  needed="$(comm -23 <(nm -u "$lib" 2>/dev/null | awk 'NF == 2 { print $2 }' | sort -u) \
+    <(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF >= 3 { print $3 }' | sort -u) \
+    | grep -vE '^(__|_R|_ZN)' || true)"
+  extra="$(grep -vxE 'abort|memcpy|memmove|memset|memcmp|bcmp' <<< "$needed" | grep . || true)"
+  if [ -n "$extra" ]; then
+    echo "the static library needs C symbols beyond abort and mem*: $extra" >&2
+    exit 1
+  fi
+  echo "C library symbols needed: $(echo $needed)"
+
   echo "== joylink-ffi: C tests against $lib (valgrind)"
   JOYLINK_FFI_STATICLIB="$lib" JOYLINK_FFI_VALGRIND=require \
     cargo test -p joylink-ffi --test c_program --test firmware --target-dir "$target_dir"
