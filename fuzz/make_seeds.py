@@ -35,15 +35,22 @@ def load(name):
         return json.load(f)
 
 
+WRITTEN = set()
+
+
 def write(target, name, data):
+    """Writes one seed; a target's directory is emptied the first time this run writes to it, so
+    the seeds of targets this script does not generate (the session machines') are kept."""
     d = os.path.join(SEEDS, target)
+    if target not in WRITTEN:
+        shutil.rmtree(d, ignore_errors=True)
+        WRITTEN.add(target)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
 
 def main():
-    shutil.rmtree(SEEDS, ignore_errors=True)
     lan = load("lan_packets.json")["vectors"]
     wan = load("wan_packets.json")["vectors"]
     for v in lan + wan:

@@ -3,7 +3,7 @@
 #![no_main]
 
 use joylink_wire::lan::{
-    Control, ResponseLayout, ControlBody, SubDevScriptBody, SubDevScriptControl,
+    Control, ControlBody, ResponseLayout, SubDevScriptBody, SubDevScriptControl,
     SubDevScriptControlResponse, is_script_response,
 };
 use libfuzzer_sys::fuzz_target;
