@@ -106,11 +106,17 @@ impl fmt::Debug for PrivateKey {
 
 /// A private key with its public key, as a device holds it from boot (compat §4: regenerated
 /// on every boot by shipped devices).
+///
+/// Dropping it wipes the private key (which zeroizes itself); `Debug` shows the public key only.
 #[derive(Clone)]
 pub struct KeyPair {
     private: PrivateKey,
     public: PublicKey,
 }
+
+/// The private key wipes itself on drop; the public key is public
+/// (`tests::key_pair_private_field_zeroizes_on_drop` keeps the field type honest).
+impl ZeroizeOnDrop for KeyPair {}
 
 impl KeyPair {
     /// Generates a key pair from the caller's RNG.
@@ -382,5 +388,21 @@ impl SharedSecret {
 impl fmt::Debug for SharedSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SharedSecret { ... }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wipes_itself<T: ZeroizeOnDrop>(_: &T) {}
+
+    /// `impl ZeroizeOnDrop for KeyPair` is written by hand: it holds only while the private
+    /// field wipes itself.
+    #[test]
+    fn key_pair_private_field_zeroizes_on_drop() {
+        let pair = KeyPair::from_private_key(PrivateKey { bytes: [0x11; 20] });
+        let KeyPair { private, public: _ } = &pair;
+        wipes_itself(private);
     }
 }

@@ -26,8 +26,8 @@ use core::fmt;
 
 use cipher::consts::U16;
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockSizeUser, KeyInit, KeySizeUser};
-use joylink_wire::EncType;
-use zeroize::Zeroize;
+use joylink_wire::{EncType, Secret};
+use zeroize::ZeroizeOnDrop;
 
 use crate::{KeyIv, Result, cbc};
 
@@ -55,6 +55,10 @@ impl<T> Aes128Backend for T where
 }
 
 /// An AES-128-CBC key with its schedules expanded, its IV and the `enctype` it is used under.
+///
+/// Dropping it wipes the IV (a [`Secret`]) and the schedules (the backend's own wipe, see
+/// [`Aes128Backend`]); it is [`ZeroizeOnDrop`] whenever the backend is, as [`aes::Aes128`] is.
+/// `Debug` shows the `enctype` only.
 ///
 /// ```
 /// use joylink_crypto::{LocalKey, Mode, PreparedKey, open, seal};
@@ -88,16 +92,13 @@ impl<T> Aes128Backend for T where
 #[derive(Clone)]
 pub struct PreparedKey<C: Aes128Backend = aes::Aes128> {
     cipher: C,
-    iv: [u8; 16],
+    iv: Secret<[u8; 16]>,
     enc_type: EncType,
 }
 
-impl<C: Aes128Backend> Drop for PreparedKey<C> {
-    fn drop(&mut self) {
-        // The schedule zeroizes itself (see `Aes128Backend`); the IV is ours.
-        self.iv.zeroize();
-    }
-}
+/// Both secret fields wipe themselves: the schedule is the backend's (hence the bound), the IV a
+/// [`Secret`] (`tests::secret_fields_zeroize_on_drop` keeps the field types honest).
+impl<C: Aes128Backend + ZeroizeOnDrop> ZeroizeOnDrop for PreparedKey<C> {}
 
 impl<C: Aes128Backend> fmt::Debug for PreparedKey<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -114,7 +115,7 @@ impl<C: Aes128Backend> PreparedKey<C> {
     pub fn new(key: &KeyIv, enc_type: EncType) -> Self {
         Self {
             cipher: C::new(key.raw_secret_key().into()),
-            iv: *key.raw_secret_iv(),
+            iv: Secret::new(*key.raw_secret_iv()),
             enc_type,
         }
     }
@@ -123,7 +124,7 @@ impl<C: Aes128Backend> PreparedKey<C> {
     pub fn from_cipher(cipher: C, iv: [u8; 16], enc_type: EncType) -> Self {
         Self {
             cipher,
-            iv,
+            iv: Secret::new(iv),
             enc_type,
         }
     }
@@ -140,7 +141,7 @@ impl<C: Aes128Backend> PreparedKey<C> {
     /// # Errors
     /// [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) (nothing written).
     pub fn encrypt_in_place(&self, buf: &mut [u8], msg_len: usize) -> Result<usize> {
-        cbc::encrypt_with(&self.cipher, &self.iv, buf, msg_len)
+        cbc::encrypt_with(&self.cipher, self.iv.raw_secret_array(), buf, msg_len)
     }
 
     /// Decrypts `buf` in place and strips the padding in constant time. Same contract as
@@ -149,7 +150,7 @@ impl<C: Aes128Backend> PreparedKey<C> {
     /// # Errors
     /// [`Error::Decrypt`](crate::Error::Decrypt), one value for every failure.
     pub fn decrypt_in_place<'a>(&self, buf: &'a mut [u8]) -> Result<&'a mut [u8]> {
-        cbc::decrypt_with(&self.cipher, &self.iv, buf)
+        cbc::decrypt_with(&self.cipher, self.iv.raw_secret_array(), buf)
     }
 }
 
@@ -209,5 +210,26 @@ impl fmt::Debug for dyn CbcKey + '_ {
         f.debug_struct("CbcKey")
             .field("enc_type", &self.enc_type())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wipes_itself<T: ZeroizeOnDrop>(_: &T) {}
+
+    /// The `ZeroizeOnDrop` claim above is written by hand: it holds only while every secret
+    /// field wipes itself. Turning the IV back into a bare array fails to compile here.
+    #[test]
+    fn secret_fields_zeroize_on_drop() {
+        let k = PreparedKey::<aes::Aes128>::new(&KeyIv::new([0x11; 16], [0x22; 16]), EncType::Ecdh);
+        let PreparedKey {
+            cipher,
+            iv,
+            enc_type: _,
+        } = &k;
+        wipes_itself(cipher);
+        wipes_itself(iv);
     }
 }

@@ -280,14 +280,126 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Secret<alloc::borrow::Cow<'a, str>
 
 #[cfg(test)]
 mod tests {
+
+    //! What keeps the README's "wiped on drop" and "redacted `Debug`" true for [`Secret`]:
+    //!
+    //! | promise | check |
+    //! | --- | --- |
+    //! | `Secret<T>` wipes on drop, for every `T` | `zeroize_on_drop_and_a_drop_impl` (`ZeroizeOnDrop` bound, `T: Drop` bound: its own `Drop` impl, `needs_drop` for the array that has no drop glue) |
+    //! | that `Drop` calls `SecretValue::wipe` | `drop_calls_wipe` (a probe value that records its wipe) |
+    //! | `wipe` zeroes an array, an owned text | `wipe_clears_owned_bytes`, `text_borrows_unless_escaped_and_compares` |
+    //! | `Debug` shows no key byte | `debug_redacts_and_eq_compares_bytes` (text, hex either case, decimal list, `{:?}` and `{:#?}`) |
+    //!
+    //! The messages that carry a `Secret` are checked in `tests/secrets.rs`.
     use super::*;
+    use core::cell::Cell;
     use std::format;
+    use std::string::String;
+
+    fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+
+    /// `T: Drop` holds only for a type with its own `Drop` impl, not for drop glue.
+    #[allow(drop_bounds)]
+    fn has_drop_impl<T: Drop>() {}
+
+    #[test]
+    fn zeroize_on_drop_and_a_drop_impl() {
+        zeroize_on_drop::<Secret<[u8; 16]>>();
+        zeroize_on_drop::<Secret<[u8; 32]>>();
+        has_drop_impl::<Secret<[u8; 16]>>();
+        has_drop_impl::<Secret<[u8; 32]>>();
+        // A bare array has no drop glue: only the wipe makes dropping a `Secret` run code.
+        assert!(!core::mem::needs_drop::<[u8; 32]>());
+        assert!(core::mem::needs_drop::<Secret<[u8; 32]>>());
+        #[cfg(feature = "alloc")]
+        {
+            zeroize_on_drop::<SecretText<'static>>();
+            has_drop_impl::<SecretText<'static>>();
+        }
+        #[cfg(any(feature = "json", feature = "json-core"))]
+        {
+            zeroize_on_drop::<Secret<crate::lan::Text<'static>>>();
+            has_drop_impl::<Secret<crate::lan::Text<'static>>>();
+        }
+    }
+
+    /// A value that reports, through the caller's cell, what its bytes were once wiped.
+    struct Probe<'a> {
+        bytes: [u8; 4],
+        after_wipe: &'a Cell<Option<[u8; 4]>>,
+    }
+    impl sealed::Sealed for Probe<'_> {}
+    impl SecretValue for Probe<'_> {
+        fn secret_bytes(&self) -> &[u8] {
+            &self.bytes
+        }
+        fn wipe(&mut self) {
+            self.bytes.wipe();
+            self.after_wipe.set(Some(self.bytes));
+        }
+    }
+
+    #[test]
+    fn drop_calls_wipe() {
+        let after_wipe = Cell::new(None);
+        let s = Secret::new(Probe {
+            bytes: [0x11, 0x12, 0x13, 0x14],
+            after_wipe: &after_wipe,
+        });
+        assert_eq!(after_wipe.get(), None, "not before the drop");
+        drop(s);
+        assert_eq!(after_wipe.get(), Some([0; 4]), "wiped on drop");
+    }
+
+    /// The first form in which `text` shows a 3-byte window of `secret` (text, hex either case,
+    /// decimal or hex list in `{:?}` or `{:#?}` layout).
+    fn leak(text: &str, secret: &[u8]) -> Option<String> {
+        let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        secret.windows(3).find_map(|w| {
+            let (a, b, c) = (w[0], w[1], w[2]);
+            let hex = format!("{a:02x}{b:02x}{c:02x}");
+            let forms = [
+                hex.to_uppercase(),
+                format!("{a:02x},{b:02x},{c:02x}"),
+                format!("{a:02X},{b:02X},{c:02X}"),
+                format!("{a:#04x},{b:#04x},{c:#04x}"),
+                format!("{a},{b},{c}"),
+                hex,
+            ];
+            forms
+                .into_iter()
+                .find(|f| squeezed.contains(f.as_str()))
+                .or_else(|| {
+                    core::str::from_utf8(w)
+                        .ok()
+                        .filter(|s| text.contains(s))
+                        .map(String::from)
+                })
+        })
+    }
 
     #[test]
     fn debug_redacts_and_eq_compares_bytes() {
+        let key: [u8; 32] = core::array::from_fn(|i| 0x11 + u8::try_from(i).unwrap());
+        for leaked in [
+            format!("{key:?}"),
+            format!("{key:#?}"),
+            format!("{key:x?}"),
+            format!("{key:#X?}"),
+        ] {
+            assert!(leak(&leaked, &key).is_some(), "the check sees {leaked}");
+        }
+        let a = Secret::new(key);
+        let text = format!("{a:?}\n{a:#?}");
+        assert_eq!(leak(&text, &key), None, "{text}");
+        assert_eq!(format!("{a:?}"), "Secret(..)");
+        #[cfg(feature = "alloc")]
+        {
+            let t: SecretText<'_> = Secret::borrowed("Qx7#Lp2@Vm9!Rk4$Tz6%Wn8^Hy3&Jd5*");
+            let text = format!("{t:?}\n{t:#?}");
+            assert_eq!(leak(&text, t.raw_secret_bytes()), None, "{text}");
+        }
         let a = Secret::new([0xab_u8; 32]);
-        let text = format!("{a:?} {a:#?}");
-        assert!(!text.contains("ab") && !text.contains("171"), "{text}");
         assert!(a == Secret::new([0xab; 32]));
         let mut other = [0xab; 32];
         other[31] = 0;
