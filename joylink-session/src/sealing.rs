@@ -295,6 +295,26 @@ pub(crate) const KEPT_EXTRA: usize = if PREPARED_KEYS {
 #[cfg(test)]
 pub(crate) const LOCAL_EXTRA: usize = size_of::<LocalSchedules>();
 
+/// The size tests' bound: `size` within 2 % of `documented` (the README's RAM table, plus what
+/// a prepared key adds where the build keeps one), either way, so that a figure which drifts
+/// fails until the table is updated. The table is for 64-bit targets; on a smaller word only
+/// the upper bound applies.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_near_documented(what: &str, size: usize, documented: usize) {
+    let slack = documented.div_ceil(50);
+    let drift = if cfg!(target_pointer_width = "64") {
+        size.abs_diff(documented)
+    } else {
+        size.saturating_sub(documented)
+    };
+    assert!(
+        drift <= slack,
+        "{what} is {size} bytes, documented {documented} (± {slack}): update the RAM table of \
+         README.md and the doc comment"
+    );
+}
+
 /// Key expansions counted per thread, for the tests of the prepared path.
 #[cfg(test)]
 pub(crate) mod counting {

@@ -1215,6 +1215,12 @@ mod tests {
         let size = core::mem::size_of::<Cloud>();
         let bound = (512 + core::mem::size_of::<Sched>()).next_multiple_of(align_of::<Sched>());
         assert!(size <= bound, "Cloud is {size} bytes");
+        // The documented figure (x86-64), plus the prepared key where the build keeps one.
+        crate::sealing::assert_near_documented(
+            "wan::Cloud",
+            size,
+            504 + core::mem::size_of::<Sched>(),
+        );
     }
 
     /// A connection without an auth request is given up at the configured deadline, once; a
