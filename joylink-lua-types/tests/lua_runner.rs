@@ -583,3 +583,40 @@ fn the_runner_as_the_translator_trait() {
         Ok(0)
     );
 }
+
+#[test]
+fn print_log_is_bounded_oldest_dropped_long_lines_truncated() {
+    // 100 lines of 300 ASCII bytes each ("NNN:" then 'x' padding), then one of 100 three-byte
+    // characters (300 bytes, cut at a character boundary). The log keeps the newest 64 lines,
+    // each cut to at most 256 bytes.
+    let mut t = script(
+        "function jds2pri(b, c)
+           for i = 1, 100 do print(string.format('%03d:', i) .. string.rep('x', 296)) end
+           print(string.rep('\u{4E2D}', 100))
+           return 0, 0, nil
+         end
+         function pri2jds(b, l, s) return 0, '{}', 0 end",
+    );
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "{}").unwrap(),
+        Jds2Pri::NoCommand
+    );
+    let log = t.take_log();
+    assert_eq!(log.len(), 64, "at most 64 lines are kept");
+    assert!(log.iter().all(|l| l.len() <= 256), "no line over 256 bytes");
+    // The oldest lines went first: the 101 printed lines keep 38..=100 and the multibyte one.
+    for (line, n) in log.iter().zip(38..=100) {
+        assert_eq!(line.len(), 256, "{line:?}");
+        assert_eq!(line[..4], format!("{n:03}:"), "{line:?}");
+        assert!(line[4..].bytes().all(|b| b == b'x'), "{line:?}");
+    }
+    // 256 is not a multiple of 3: the cut backs off to the last whole character (255 bytes).
+    assert_eq!(log[63], "\u{4E2D}".repeat(85));
+    // Taking the log empties it; later prints start a new one.
+    assert!(t.take_log().is_empty());
+    assert_eq!(
+        t.jds2pri(BizCode::Control, "{}").unwrap(),
+        Jds2Pri::NoCommand
+    );
+    assert_eq!(t.take_log().len(), 64);
+}

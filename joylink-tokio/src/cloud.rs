@@ -435,7 +435,8 @@ impl Claim {
 pub(crate) struct Queued {
     pub(crate) answer: oneshot::Receiver<Result<u32>>,
     pub(crate) claim: Arc<Claim>,
-    /// The connection the command was queued for ([`HubEvent::conn`]).
+    /// The connection the command was queued for ([`HubEvent::conn`]; read by the MQTT bridge).
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
     pub(crate) conn: u64,
 }
 
@@ -661,7 +662,8 @@ impl CloudHub {
         });
     }
 
-    /// Whether connection `conn` (still) holds `feed_id`.
+    /// Whether connection `conn` (still) holds `feed_id` (the MQTT bridge asks).
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
     pub(crate) fn holds(&self, feed_id: &str, conn: u64) -> bool {
         self.inner
             .sessions

@@ -133,7 +133,7 @@ pub async fn run_device<A: DeviceApp>(
     app: &mut A,
     stop: &CancellationToken,
 ) -> u64 {
-    let mut backoff = cfg.backoff_min;
+    let mut backoff = Backoff::new(cfg.backoff_min, cfg.backoff_max);
     let mut connections = 0u64;
     let addrs: Vec<SocketAddr> = std::iter::once(cfg.cloud)
         .chain(cfg.alternates.iter().copied())
@@ -160,26 +160,62 @@ pub async fn run_device<A: DeviceApp>(
                 return connections;
             }
             if authed {
-                backoff = cfg.backoff_min;
-                if addrs.len() > 1 {
-                    // A connection that worked was dropped: try the next node at once (the
-                    // jittered pause below still spreads a lost node's devices out).
-                    backoff = backoff.min(Duration::from_millis(100));
-                }
+                // With other nodes to try, a connection that worked and was dropped moves on at
+                // once (the jittered pause still spreads a lost node's devices out).
+                backoff.reset(addrs.len() > 1);
             }
         }
-        // Jitter of up to half the pause, so a fleet that lost its server does not return at
-        // once.
-        let jitter = {
-            use rand_core::Rng as _;
-            let ms = u64::try_from(backoff.as_millis() / 2).unwrap_or(0).max(1);
-            Duration::from_millis(os_rng().next_u64().checked_rem(ms).unwrap_or(0))
-        };
+        let pause = backoff.next_pause(&mut os_rng());
         tokio::select! {
             () = stop.cancelled() => return connections,
-            () = tokio::time::sleep(backoff.saturating_add(jitter)) => {}
+            () = tokio::time::sleep(pause) => {}
         }
-        backoff = backoff.saturating_mul(2).min(cfg.backoff_max);
+    }
+}
+
+/// The pause between connection attempts: starts at `min`, doubles after every attempt up to
+/// `max`, and starts over after a connection that authenticated. Each pause gets a random extra
+/// of less than half of it, so a fleet that lost its server does not return at once.
+#[derive(Debug, Clone, Copy)]
+struct Backoff {
+    current: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    /// The longest first pause after an authenticated connection when other nodes are there.
+    const FAST: Duration = Duration::from_millis(100);
+
+    fn new(min: Duration, max: Duration) -> Self {
+        Self {
+            current: min,
+            min,
+            max,
+        }
+    }
+
+    /// A connection authenticated: back to `min`, and with `fast` (other nodes to try) to at
+    /// most [`Self::FAST`].
+    fn reset(&mut self, fast: bool) {
+        self.current = if fast {
+            self.min.min(Self::FAST)
+        } else {
+            self.min
+        };
+    }
+
+    /// The pause before the next attempt, then doubles the backoff (up to `max`). The pause is
+    /// the backoff plus a jitter of whole milliseconds drawn from `rng`: `rng.next_u64() %
+    /// (backoff_ms / 2)`, so in `[0, backoff / 2)` (none below 2 ms).
+    fn next_pause<R: rand_core::Rng + ?Sized>(&mut self, rng: &mut R) -> Duration {
+        let ms = u64::try_from(self.current.as_millis() / 2)
+            .unwrap_or(0)
+            .max(1);
+        let jitter = Duration::from_millis(rng.next_u64().checked_rem(ms).unwrap_or(0));
+        let pause = self.current.saturating_add(jitter);
+        self.current = self.current.saturating_mul(2).min(self.max);
+        pause
     }
 }
 
@@ -296,4 +332,119 @@ fn drain<A: DeviceApp>(
         app.on_event(device, now, e);
     }
     why
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+mod tests {
+    use core::convert::Infallible;
+
+    use super::*;
+
+    /// Returns the scripted values in turn, then repeats the last.
+    struct Scripted(Vec<u64>);
+
+    impl rand_core::TryRng for Scripted {
+        type Error = Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            Ok(u32::try_from(self.try_next_u64()? >> 32).unwrap_or(0))
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            let v = *self.0.first().unwrap_or(&0);
+            if self.0.len() > 1 {
+                self.0.remove(0);
+            }
+            Ok(v)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            dst.fill(0);
+            Ok(())
+        }
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// With no jitter (the RNG draws 0) the pauses are the backoff alone: it doubles from
+    /// `backoff_min` up to `backoff_max` and stays there.
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let cfg = DriverConfig::new(SocketAddr::from(([127, 0, 0, 1], 1)));
+        let mut b = Backoff::new(cfg.backoff_min, cfg.backoff_max);
+        let mut zero = Scripted(vec![0]);
+        let pauses: Vec<Duration> = (0..9).map(|_| b.next_pause(&mut zero)).collect();
+        let want: Vec<Duration> = [
+            500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000,
+        ]
+        .into_iter()
+        .map(ms)
+        .collect();
+        assert_eq!(pauses, want);
+
+        // An authenticated connection starts over; with other nodes, from at most 100 ms.
+        b.reset(false);
+        assert_eq!(b.next_pause(&mut zero), ms(500));
+        assert_eq!(b.next_pause(&mut zero), ms(1_000));
+        b.reset(true);
+        assert_eq!(b.next_pause(&mut zero), ms(100));
+        assert_eq!(b.next_pause(&mut zero), ms(200));
+        let mut small = Backoff::new(ms(40), ms(100));
+        small.reset(true);
+        assert_eq!(small.next_pause(&mut zero), ms(40));
+        assert_eq!(small.next_pause(&mut zero), ms(80));
+        assert_eq!(small.next_pause(&mut zero), ms(100));
+    }
+
+    /// The jitter is `rng % (backoff_ms / 2)` whole milliseconds: it follows the RNG and stays
+    /// below half the backoff.
+    #[test]
+    fn jitter_follows_the_rng_and_stays_below_half_the_backoff() {
+        // 1 s backoff: the jitter is the draw modulo 500 ms.
+        for (draw, jitter) in [
+            (0, 0),
+            (1, 1),
+            (123, 123),
+            (499, 499),
+            (500, 0),
+            (1_234, 234),
+            (u64::MAX, u64::MAX % 500),
+        ] {
+            let mut b = Backoff::new(ms(1_000), ms(30_000));
+            assert_eq!(
+                b.next_pause(&mut Scripted(vec![draw])),
+                ms(1_000 + jitter),
+                "draw {draw}"
+            );
+        }
+
+        // Over the whole doubling sequence, with varied draws: every pause is in
+        // [backoff, 1.5 * backoff), and the jitter takes many values.
+        let mut state = 0x1234_5678_u64;
+        let draws: Vec<u64> = (0..400)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                state
+            })
+            .collect();
+        let mut rng = Scripted(draws);
+        let mut b = Backoff::new(ms(500), ms(30_000));
+        let mut backoff = ms(500);
+        let mut jitters = std::collections::BTreeSet::new();
+        for _ in 0..400 {
+            let pause = b.next_pause(&mut rng);
+            assert!(pause >= backoff, "{pause:?} < {backoff:?}");
+            let jitter = pause - backoff;
+            assert!(jitter < backoff / 2, "{jitter:?} for {backoff:?}");
+            jitters.insert(jitter);
+            backoff = (backoff * 2).min(ms(30_000));
+        }
+        assert!(jitters.len() > 300, "{} distinct jitters", jitters.len());
+
+        // Below 2 ms there is no room for jitter.
+        let mut b = Backoff::new(ms(1), ms(1));
+        assert_eq!(b.next_pause(&mut Scripted(vec![u64::MAX])), ms(1));
+    }
 }
