@@ -10,7 +10,7 @@
 use joylink_crypto::AccessKey;
 use joylink_session::wan::sim::{CloudRec, DevRec, Pair, SNAPSHOT};
 use joylink_session::wan::{
-    CloudEvent, CloudState, DeviceConfig, DeviceState, OtaOrderSpec, RequestKind,
+    CloudEvent, CloudState, DeviceConfig, DeviceState, OtaOrderSpec, PendingKind,
 };
 use joylink_session::{Error, Instant};
 use joylink_wire::BizCode;
@@ -217,7 +217,7 @@ fn control_is_matched_by_serial_and_times_out_without_answer() {
     assert!(!p.cloud.is_pending(s3));
     let timeout = CloudRec::Event(CloudEvent::Timeout {
         serial: s3,
-        kind: RequestKind::Control,
+        kind: PendingKind::Control,
     });
     assert_eq!(p.cloud_count(|r| *r == timeout), 1);
 }
@@ -538,7 +538,7 @@ fn cloud_session_survives_serde_mid_flow() {
         p.cloud_count(|r| *r
             == CloudRec::Event(CloudEvent::Timeout {
                 serial: s,
-                kind: RequestKind::Control
+                kind: PendingKind::Control
             })),
         1
     );

@@ -12,7 +12,7 @@ use joylink_crypto::{AccessKey, Mode, SessionKey, seal};
 use joylink_session::Instant;
 use joylink_session::wan::{
     Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, DeviceConfig, DeviceState, Framer,
-    Gateway, GatewayIncoming, RequestKind, SubDeviceRecord, TxQueue, open_inner,
+    Gateway, GatewayIncoming, PendingKind, SubDeviceRecord, TxQueue, open_inner,
 };
 use joylink_test_vectors::{Value, by_id, hex_field, u64_field, vectors};
 use joylink_wire::wan::SubDevOnline;
@@ -461,7 +461,7 @@ fn unanswered_sub_control_times_out_on_the_cloud() {
     assert!(
         events.contains(&CloudEvent::Timeout {
             serial,
-            kind: RequestKind::SubControl
+            kind: PendingKind::SubControl
         }),
         "{events:?}"
     );

@@ -17,7 +17,7 @@ use joylink_crypto::AccessKey;
 use joylink_session::wan::sim::SimRng;
 use joylink_session::wan::{
     Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, ControlRequest, Device,
-    DeviceConfig, DeviceState, Event, Framer, Incoming, OtaOrderSpec, RequestKind, TxQueue,
+    DeviceConfig, DeviceState, Event, Framer, Incoming, OtaOrderSpec, PendingKind, TxQueue,
 };
 use joylink_session::{Error, Instant};
 use joylink_wire::BizCode;
@@ -394,7 +394,7 @@ fn repeated_or_unknown_answer_serials_are_unmatched() {
     }
     assert!(events.contains(&CloudEvent::Timeout {
         serial: s2,
-        kind: RequestKind::Control
+        kind: PendingKind::Control
     }));
     assert_eq!(l.deliver_to_cloud(&late), Ok(Some(Got::Unmatched(s2))));
 

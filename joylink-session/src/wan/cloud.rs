@@ -113,10 +113,11 @@ pub enum CloudState {
     Offline,
 }
 
-/// What an outstanding request was.
+/// What an outstanding request of the cloud was (what its answer is matched against). Not the
+/// LAN device's [`lan::RequestKind`](crate::lan::RequestKind), what an incoming request asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum RequestKind {
+pub enum PendingKind {
     /// Type 11 by biz_code (control, snapshot, recipe).
     Control,
     /// Type 13 add (the task id in `arg`).
@@ -135,7 +136,7 @@ pub enum RequestKind {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Pending {
     serial: u32,
-    kind: RequestKind,
+    kind: PendingKind,
     arg: i32,
     deadline: Instant,
 }
@@ -166,7 +167,7 @@ pub enum CloudEvent {
         /// Its serial.
         serial: u32,
         /// What it was.
-        kind: RequestKind,
+        kind: PendingKind,
     },
     /// The OTA reported done.
     OtaDone,
@@ -553,7 +554,7 @@ impl Cloud {
         Ok(())
     }
 
-    fn allocate(&mut self, now: Instant, kind: RequestKind, arg: i32) -> Result<u32> {
+    fn allocate(&mut self, now: Instant, kind: PendingKind, arg: i32) -> Result<u32> {
         if self.state != CloudState::Online {
             return Err(Error::State("device not online"));
         }
@@ -601,7 +602,7 @@ impl Cloud {
         data: &[u8],
         tx: &mut TxQueue<N>,
     ) -> Result<u32> {
-        let serial = self.allocate(now, RequestKind::Control, 0)?;
+        let serial = self.allocate(now, PendingKind::Control, 0)?;
         let m = WanMessage::Control(Control {
             timestamp: self.ts(now),
             biz_code,
@@ -634,7 +635,7 @@ impl Cloud {
         let feed = core::str::from_utf8(feed_buf.get(..feed_len).unwrap_or_default())
             .map_err(|_| Error::State("feed id"))?;
         plain("feedid", feed)?;
-        let serial = self.allocate(now, RequestKind::Ota, 0)?;
+        let serial = self.allocate(now, PendingKind::Ota, 0)?;
         let mut json = [0u8; 512];
         let (uuid, ver, name, crc, url) = (
             order.product_uuid,
@@ -687,7 +688,7 @@ impl Cloud {
         task: &Task<'_>,
         tx: &mut TxQueue<N>,
     ) -> Result<u32> {
-        let serial = self.allocate(now, RequestKind::TimerAdd, task.id())?;
+        let serial = self.allocate(now, PendingKind::TimerAdd, task.id())?;
         let tasks = [*task];
         let msg = TimerMessage::Add(TaskRequest {
             preamble: ControlHeader::new(self.ts(now), BizCode::TimerAdd, serial),
@@ -710,7 +711,7 @@ impl Cloud {
         task: &Task<'_>,
         tx: &mut TxQueue<N>,
     ) -> Result<u32> {
-        let serial = self.allocate(now, RequestKind::Timer, task.id())?;
+        let serial = self.allocate(now, PendingKind::Timer, task.id())?;
         let tasks = [*task];
         let msg = TimerMessage::Update(TaskRequest {
             preamble: ControlHeader::new(self.ts(now), BizCode::TimerUpdate, serial),
@@ -733,7 +734,7 @@ impl Cloud {
         ids: &[i32],
         tx: &mut TxQueue<N>,
     ) -> Result<u32> {
-        let serial = self.allocate(now, RequestKind::Timer, 0)?;
+        let serial = self.allocate(now, PendingKind::Timer, 0)?;
         let req = IdsRequest {
             preamble: ControlHeader::new(self.ts(now), biz_code, serial),
             ids: List::from_slice(ids),
@@ -1178,7 +1179,7 @@ impl Cloud {
                 match self.release(pre.serial) {
                     Some(p) => {
                         if c.code == 0
-                            && p.kind == RequestKind::TimerAdd
+                            && p.kind == PendingKind::TimerAdd
                             && !self.timer_ids.contains(&Some(p.arg))
                             && let Some(free) = self.timer_ids.iter_mut().find(|s| s.is_none())
                         {

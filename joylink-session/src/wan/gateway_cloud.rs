@@ -12,7 +12,7 @@ use joylink_wire::{BizCode, FixedText, ResponseCode};
 
 use super::super::gateway::{INNER_CAP, seal_inner};
 use super::super::queue::TxQueue;
-use super::{Cloud, CloudIncoming, RequestKind, SUBDEV_CAP, SubDevEntry};
+use super::{Cloud, CloudIncoming, PendingKind, SUBDEV_CAP, SubDevEntry};
 use crate::{Error, Instant, Result};
 
 impl SubDevEntry {
@@ -47,7 +47,7 @@ impl Cloud {
         }
         let mut inner = [0u8; INNER_CAP];
         let n = seal_inner(sub_key, cmd, &mut inner)?;
-        let serial = self.allocate(now, RequestKind::SubControl, 0)?;
+        let serial = self.allocate(now, PendingKind::SubControl, 0)?;
         let m = WanMessage::SubDevControl(SubDevControl {
             timestamp: self.ts(now),
             biz_code,
@@ -96,7 +96,7 @@ impl Cloud {
                 state: SubDevOnline::from(known.map_or(0, |e| e.state)),
             };
         }
-        let serial = self.allocate(now, RequestKind::SubUnbind, 0)?;
+        let serial = self.allocate(now, PendingKind::SubUnbind, 0)?;
         let m = WanMessage::SubDevUnbind(SubDevUnbind {
             timestamp: self.ts(now),
             biz_code: BizCode::Unbind,
@@ -125,7 +125,7 @@ impl Cloud {
     /// Matches a 111 answer to its request.
     pub(super) fn sub_control_answer<'a>(&mut self, c: SubDevControl<'a>) -> CloudIncoming<'a> {
         match self.release(c.serial) {
-            Some(p) if p.kind == RequestKind::SubControl => CloudIncoming::SubDevControlResponse {
+            Some(p) if p.kind == PendingKind::SubControl => CloudIncoming::SubDevControlResponse {
                 serial: c.serial,
                 biz_code: c.biz_code,
                 feed_id: c.feed_id,
@@ -138,7 +138,7 @@ impl Cloud {
     /// Matches a 113 answer to its request and forgets the unbound sub-devices.
     pub(super) fn sub_unbind_answer<'a>(&mut self, u: &SubDevUnbind<'a>) -> CloudIncoming<'a> {
         match self.release(u.serial) {
-            Some(p) if p.kind == RequestKind::SubUnbind => {
+            Some(p) if p.kind == PendingKind::SubUnbind => {
                 for d in u.devices.iter() {
                     let gone = d.feed_id.as_bytes();
                     for slot in &mut self.subdevs {

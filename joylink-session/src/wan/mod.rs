@@ -28,7 +28,7 @@ mod timers;
 
 pub use cloud::{
     Cloud, CloudConfig, CloudEvent, CloudIncoming, CloudState, DEFAULT_AUTH_TIMEOUT_MS, KeyLookup,
-    OtaOrderSpec, PENDING_CAP, RequestKind, SUBDEV_CAP, SubDevEntry, TIMER_IDS_CAP,
+    OtaOrderSpec, PENDING_CAP, PendingKind, SUBDEV_CAP, SubDevEntry, TIMER_IDS_CAP,
 };
 pub use device::{
     ControlRequest, Device, DeviceConfig, DeviceState, Event, FEED_ID_CAP, Incoming,

@@ -1,5 +1,6 @@
 //! Borrowing deserializers for `Cow<'a, str>` inside `Option` (and, through
-//! [`Text`], the `Json` flavor's strings and lists: `lan::flavor`).
+//! [`CowText`], the `Json` flavor's strings and lists: `lan::flavor`; not the `JsonCore` flavor's
+//! `lan::Text`, which never owns).
 //!
 //! serde's `#[serde(borrow)]` borrows a bare `Cow<'a, str>` field, but an `Option<Cow<'a, str>>`
 //! or `Vec<Cow<'a, str>>` always comes out owned. These helpers (used with `deserialize_with`)
@@ -12,18 +13,18 @@ use serde::{Deserialize, Deserializer};
 /// A `Cow<str>` that borrows when it can.
 #[derive(Deserialize)]
 #[serde(transparent)]
-pub(crate) struct Text<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
+pub(crate) struct CowText<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
 
 /// Parses one JSON string literal, borrowing when it has no escapes.
 pub(crate) fn cow_str(text: &str) -> Result<Cow<'_, str>, serde_json::Error> {
-    serde_json::from_str::<Text<'_>>(text).map(|t| t.0)
+    serde_json::from_str::<CowText<'_>>(text).map(|t| t.0)
 }
 
 /// `deserialize_with` for `Option<Cow<'a, str>>` (pair with `#[serde(default)]`).
 pub(crate) fn option<'de: 'a, 'a, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Cow<'a, str>>, D::Error> {
-    Option::<Text<'a>>::deserialize(d).map(|o| o.map(|t| t.0))
+    Option::<CowText<'a>>::deserialize(d).map(|o| o.map(|t| t.0))
 }
 
 #[cfg(test)]
@@ -36,7 +37,7 @@ mod tests {
         #[serde(borrow, default, deserialize_with = "option")]
         a: Option<Cow<'a, str>>,
         #[serde(borrow)]
-        l: Option<Vec<Text<'a>>>,
+        l: Option<Vec<CowText<'a>>>,
     }
 
     #[test]

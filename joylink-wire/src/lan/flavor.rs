@@ -182,14 +182,15 @@ pub type DefaultFlavor = JsonCore;
 #[cfg(feature = "json")]
 impl<'a> JsonField<'a> for Cow<'a, str> {
     fn read<'de: 'a, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::borrow::Text::deserialize(d).map(|t| t.0)
+        super::borrow::CowText::deserialize(d).map(|t| t.0)
     }
 }
 
 #[cfg(feature = "json")]
 impl<'a> JsonField<'a> for Vec<Cow<'a, str>> {
     fn read<'de: 'a, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<super::borrow::Text<'a>>::deserialize(d).map(|v| v.into_iter().map(|t| t.0).collect())
+        Vec::<super::borrow::CowText<'a>>::deserialize(d)
+            .map(|v| v.into_iter().map(|t| t.0).collect())
     }
 }
 

@@ -87,13 +87,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Stream<'a> {
                 let mut id: Option<Cow<'a, str>> = None;
                 let mut value: Option<StreamValue<'a>> = None;
                 let mut order = StreamKeyOrder::IdFirst;
-                while let Some(key) = map.next_key::<borrow::Text<'de>>()? {
+                while let Some(key) = map.next_key::<borrow::CowText<'de>>()? {
                     match &*key.0 {
                         "stream_id" => {
                             if id.is_some() {
                                 return Err(de::Error::duplicate_field("stream_id"));
                             }
-                            id = Some(map.next_value::<borrow::Text<'a>>()?.0);
+                            id = Some(map.next_value::<borrow::CowText<'a>>()?.0);
                         }
                         "current_value" => {
                             if value.is_some() {
@@ -300,7 +300,7 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
         let mut command: Option<JsonCommand<'a>> = None;
         // `data` seen before `cmd`.
         let mut raw_data: Option<RawJson<'a>> = None;
-        while let Some(key) = map.next_key::<borrow::Text<'de>>()? {
+        while let Some(key) = map.next_key::<borrow::CowText<'de>>()? {
             match &*key.0 {
                 "cmd" => {
                     if cmd.is_some() {
@@ -312,7 +312,10 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
                     if feed_id.is_some() {
                         return Err(de::Error::duplicate_field("feedid"));
                     }
-                    feed_id = Some(map.next_value::<Option<borrow::Text<'a>>>()?.map(|t| t.0));
+                    feed_id = Some(
+                        map.next_value::<Option<borrow::CowText<'a>>>()?
+                            .map(|t| t.0),
+                    );
                 }
                 "data" => {
                     if command.is_some() || raw_data.is_some() {
