@@ -10,19 +10,16 @@
 use joylink::crypto::{AccessKey, LocalKey, SessionKey};
 use joylink::lan::{self, LanKeys};
 use joylink::wan::{self, WanKeys};
-use joylink::wire::{CrcPolicy, Direction, HEADER_LEN, Magic, PacketType};
+use joylink::wire::{CrcPolicy, Direction, HEADER_LEN, Header, Magic, PacketType};
 use joylink::{Error, Keys, Message};
 use libfuzzer_sys::fuzz_target;
 
 /// The payload of `buf` (after header and opt) is all zeros, when the header says where it is.
 fn payload_wiped(buf: &[u8]) -> bool {
-    let Some(opt_len) = buf
-        .get(4..6)
-        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
-    else {
+    let Ok(h) = Header::parse(buf) else {
         return true;
     };
-    buf.get(HEADER_LEN + opt_len..)
+    buf.get(HEADER_LEN + usize::from(h.opt_len)..)
         .is_none_or(|p| p.iter().all(|&b| b == 0))
 }
 

@@ -18,7 +18,6 @@
     clippy::cast_possible_truncation
 )]
 
-use std::convert::Infallible;
 use std::sync::OnceLock;
 
 use joylink::crypto::{AccessKey, IvCompat, KeyPair, LocalKey, PrivateKey, SessionKey};
@@ -29,34 +28,10 @@ use joylink::wire::lan::{
     Timestamped, WriteKeyData, WriteKeyRequest,
 };
 use joylink::wire::wan::{AuthResponse, Heartbeat, Timestamped as WanTimestamped, WanMessage};
-use joylink::wire::{CrcPolicy, Direction, HEADER_LEN, Magic, PacketType, Secret, crc16};
+use joylink::wire::{CrcPolicy, Direction, HEADER_LEN, Header, Magic, PacketType, Secret, crc16};
 use joylink::{Keys, Message};
+use joylink_test_vectors::TestRng;
 use proptest::prelude::*;
-
-/// A deterministic RNG for the auth request's random number (not a CSPRNG; tests only).
-struct TestRng(u64);
-
-impl rand_core::TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for b in dst {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for TestRng {}
 
 /// Every key either side holds.
 struct Fixture {
@@ -257,15 +232,13 @@ fn open_everywhere(packet: &[u8], direction: Direction, crc: CrcPolicy) -> Vec<(
 
 /// Whether the CRC field of `packet` matches its `opt ‖ payload` (as its header sizes them).
 fn crc_matches(packet: &[u8]) -> bool {
-    let Some(header) = packet.get(..HEADER_LEN) else {
+    let Ok(h) = Header::parse(packet) else {
         return false;
     };
-    let opt_len = usize::from(u16::from_le_bytes([header[4], header[5]]));
-    let payload_len = usize::from(u16::from_le_bytes([header[6], header[7]]));
-    let stored = u16::from_le_bytes([header[14], header[15]]);
+    let end = HEADER_LEN + usize::from(h.opt_len) + usize::from(h.payload_len);
     packet
-        .get(HEADER_LEN..HEADER_LEN + opt_len + payload_len)
-        .is_some_and(|covered| crc16(covered) == stored)
+        .get(HEADER_LEN..end)
+        .is_some_and(|covered| crc16(covered) == h.crc)
 }
 
 /// A packet whose header is consistent (a magic, the lengths of what follows, a type, an enctype
