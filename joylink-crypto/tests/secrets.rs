@@ -31,6 +31,7 @@
 use joylink_crypto::{
     AccessKey, KeyIv, KeyPair, LocalKey, Mode, PreparedKey, PrivateKey, SessionKey, SharedSecret,
 };
+use joylink_test_vectors::{assert_redacted, debug_both as both};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 fn zeroize_on_drop<T: ZeroizeOnDrop>() {}
@@ -104,63 +105,6 @@ fn zeroize_clears_every_secret_byte() {
     k.zeroize();
     assert_eq!(k.raw_secret_key(), &[0; 16]);
     assert_eq!(k.raw_secret_iv(), &[0; 16]);
-}
-
-/// The first form in which `text` shows a 3-byte window of `secret`: as text, as hex (lowercase,
-/// uppercase, with or without `0x`), or as a decimal list — in `{:?}` (`17, 18, 19`) or `{:#?}`
-/// layout (one per line: compared with all whitespace removed). Three bytes catch a partial leak
-/// and do not match by chance.
-fn leak(text: &str, secret: &[u8]) -> Option<String> {
-    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    for w in secret.windows(3) {
-        let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
-        let forms = [
-            hex.clone(),
-            hex.to_uppercase(),
-            format!("{:02x},{:02x},{:02x}", w[0], w[1], w[2]),
-            format!("{:02X},{:02X},{:02X}", w[0], w[1], w[2]),
-            format!("{:#04x},{:#04x},{:#04x}", w[0], w[1], w[2]),
-            format!("{},{},{}", w[0], w[1], w[2]),
-        ];
-        if let Some(form) = forms.into_iter().find(|f| squeezed.contains(f.as_str())) {
-            return Some(form);
-        }
-        if let Ok(s) = std::str::from_utf8(w)
-            && text.contains(s)
-        {
-            return Some(format!("text {s:?}"));
-        }
-    }
-    None
-}
-
-fn assert_redacted(what: &str, text: &str, secret: &[u8]) {
-    if let Some(form) = leak(text, secret) {
-        panic!("{what}: {form} in {text}");
-    }
-}
-
-/// `{:?}` and `{:#?}`.
-fn both(v: &impl core::fmt::Debug) -> String {
-    format!("{v:?}\n{v:#?}")
-}
-
-/// The helper itself finds every form it looks for.
-#[test]
-fn assert_redacted_catches_each_form() {
-    let secret: [u8; 4] = ramp(0x41);
-    for text in [
-        format!("{secret:?}"),
-        format!("{secret:#?}"),
-        format!("{secret:x?}"),
-        format!("{secret:#x?}"),
-        format!("{secret:X?}"),
-        hex::encode(secret),
-        hex::encode_upper(secret),
-        "ABCD".to_owned(),
-    ] {
-        assert!(leak(&text, &secret).is_some(), "not caught: {text}");
-    }
 }
 
 #[test]

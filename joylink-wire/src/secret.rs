@@ -294,7 +294,6 @@ mod tests {
     use super::*;
     use core::cell::Cell;
     use std::format;
-    use std::string::String;
 
     fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
 
@@ -351,32 +350,7 @@ mod tests {
         assert_eq!(after_wipe.get(), Some([0; 4]), "wiped on drop");
     }
 
-    /// The first form in which `text` shows a 3-byte window of `secret` (text, hex either case,
-    /// decimal or hex list in `{:?}` or `{:#?}` layout).
-    fn leak(text: &str, secret: &[u8]) -> Option<String> {
-        let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        secret.windows(3).find_map(|w| {
-            let (a, b, c) = (w[0], w[1], w[2]);
-            let hex = format!("{a:02x}{b:02x}{c:02x}");
-            let forms = [
-                hex.to_uppercase(),
-                format!("{a:02x},{b:02x},{c:02x}"),
-                format!("{a:02X},{b:02X},{c:02X}"),
-                format!("{a:#04x},{b:#04x},{c:#04x}"),
-                format!("{a},{b},{c}"),
-                hex,
-            ];
-            forms
-                .into_iter()
-                .find(|f| squeezed.contains(f.as_str()))
-                .or_else(|| {
-                    core::str::from_utf8(w)
-                        .ok()
-                        .filter(|s| text.contains(s))
-                        .map(String::from)
-                })
-        })
-    }
+    use joylink_test_vectors::secret_leak as leak;
 
     #[test]
     fn debug_redacts_and_eq_compares_bytes() {

@@ -10,31 +10,9 @@
     clippy::cast_possible_truncation
 )]
 
+use joylink_test_vectors::{assert_redacted, debug_both as both};
 use joylink_wire::wan::{AuthResponse, AuthResponseBody, WanMessage};
 use joylink_wire::{Direction, PacketType, Secret};
-
-/// Fails if `text` shows any 3-byte window of `key` as text, as lowercase or uppercase hex, or as
-/// a decimal `Debug` list (`[1, 2, 3`); a window is short enough to catch a partial leak and long
-/// enough not to match by chance.
-fn assert_redacted(what: &str, text: &str, key: &[u8]) {
-    for w in key.windows(3) {
-        let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
-        let dec = format!("{}, {}, {}", w[0], w[1], w[2]);
-        assert!(!text.contains(&hex), "{what}: hex {hex} in {text}");
-        assert!(
-            !text.contains(&hex.to_uppercase()),
-            "{what}: HEX {hex} in {text}"
-        );
-        assert!(!text.contains(&dec), "{what}: decimal {dec} in {text}");
-        if let Ok(s) = std::str::from_utf8(w) {
-            assert!(!text.contains(s), "{what}: text {s:?} in {text}");
-        }
-    }
-}
-
-fn both(v: &impl std::fmt::Debug) -> String {
-    format!("{v:?}\n{v:#?}")
-}
 
 #[test]
 fn session_key_in_auth_response_view_and_message() {

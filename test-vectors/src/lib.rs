@@ -120,9 +120,55 @@ impl rand_core::TryRng for TestRng {
 
 impl rand_core::TryCryptoRng for TestRng {}
 
+/// The first form in which `text` shows a 3-byte window of `secret`, or `None`: as text, as hex
+/// (lowercase, uppercase, with or without `0x`, run together or as a list), or as a decimal list,
+/// in `{:?}` (`17, 18, 19`) or `{:#?}` layout (one per line: lists are compared with all
+/// whitespace removed). Three bytes catch a partial leak and do not match by chance. The one
+/// check behind every "secrets are redacted in `Debug`" test.
+pub fn secret_leak(text: &str, secret: &[u8]) -> Option<String> {
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    secret.windows(3).find_map(|w| {
+        let (a, b, c) = (w[0], w[1], w[2]);
+        let hex = format!("{a:02x}{b:02x}{c:02x}");
+        let forms = [
+            hex.to_uppercase(),
+            format!("{a:02x},{b:02x},{c:02x}"),
+            format!("{a:02X},{b:02X},{c:02X}"),
+            format!("{a:#04x},{b:#04x},{c:#04x}"),
+            format!("{a},{b},{c}"),
+            hex,
+        ];
+        forms
+            .into_iter()
+            .find(|f| squeezed.contains(f.as_str()))
+            .or_else(|| {
+                std::str::from_utf8(w)
+                    .ok()
+                    .filter(|s| text.contains(s))
+                    .map(|s| format!("text {s:?}"))
+            })
+    })
+}
+
+/// Fails when `text` shows `secret` in any form [`secret_leak`] looks for.
+///
+/// # Panics
+/// Naming `what`, the form found and the text.
+#[track_caller]
+pub fn assert_redacted(what: &str, text: &str, secret: &[u8]) {
+    if let Some(form) = secret_leak(text, secret) {
+        panic!("{what}: {form} in {text}");
+    }
+}
+
+/// `{:?}` and `{:#?}` of `v`, for [`assert_redacted`].
+pub fn debug_both(v: &impl std::fmt::Debug) -> String {
+    format!("{v:?}\n{v:#?}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::TestRng;
+    use super::{TestRng, secret_leak};
     use rand_core::Rng;
 
     #[test]
@@ -137,5 +183,25 @@ mod tests {
         TestRng::new(0).fill_bytes(&mut bytes);
         assert_eq!(bytes[..8], 0xe220_a839_7b1d_cdaf_u64.to_le_bytes());
         assert_eq!(bytes[8..], 0x6e78_9e6a_a1b9_65f4_u64.to_le_bytes()[..2]);
+    }
+
+    /// The leak check finds every form it looks for, and nothing in a redacted text.
+    #[test]
+    fn secret_leak_catches_each_form() {
+        let secret = [0x41_u8, 0x42, 0x43, 0x44];
+        for text in [
+            format!("{secret:?}"),
+            format!("{secret:#?}"),
+            format!("{secret:x?}"),
+            format!("{secret:#x?}"),
+            format!("{secret:X?}"),
+            format!("{secret:#X?}"),
+            hex::encode(secret),
+            hex::encode_upper(secret),
+            "ABCD".to_owned(),
+        ] {
+            assert!(secret_leak(&text, &secret).is_some(), "not caught: {text}");
+        }
+        assert_eq!(secret_leak("Secret(..) { ... }", &secret), None);
     }
 }
